@@ -1,0 +1,31 @@
+"""`envmon` command line. Each sub-module registers its own commands on the one Typer app."""
+
+from __future__ import annotations
+
+import typer
+
+from envmon.cli import data, hj212, registry, serve
+
+app = typer.Typer(
+    name="envmon",
+    help="envmon: HJ 212 receiver, registry and monitoring data on one store.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+
+@app.command()
+def version() -> None:
+    """Print the envmon version."""
+    from envmon import __version__
+
+    typer.echo(__version__)
+
+
+for module in (hj212, registry, data, serve):
+    module.register(app)
+
+
+def main() -> None:
+    app()
