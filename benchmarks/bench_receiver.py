@@ -1,0 +1,236 @@
+"""Receiver end to end: TCP in → parsed → committed → 9014 out, many connections on loopback.
+
+    python benchmarks/bench_receiver.py [--connections 2000] [--seconds 20]
+
+The receiver runs as its own process (`envmon serve`, uvloop, group commit) on a fresh DuckDB
+file; this process is the load: N connections, each sending an hourly packet (Flag=5) and
+waiting for its 9014 before sending the next. Afterwards the store is opened and every
+answered packet must be there (no packet lost). The baseline, measured in the same run on
+the same load, is a naive receiver: asyncio streams and one transaction per packet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import uvloop
+
+from envmon.hj212 import codec
+from envmon.hj212.framing import FrameBuffer
+from envmon.store import open_store
+from envmon.timeutil import BEIJING_FIXED
+
+PW = "123456"
+
+
+def mns(n: int) -> list[str]:
+    return [f"BENCH{k:019d}" for k in range(n)]
+
+
+def registry_rows(n: int) -> list[dict]:
+    rows = []
+    for k, mn in enumerate(mns(n)):
+        rows.append({
+            "province": "山西省", "city": "太原市", "city_code": "140100", "county": "小店区",
+            "county_code": "140105", "unit_id": f"UNIT{k // 4:06d}", "unit_name": f"测试单位{k // 4}",
+            "must_network": "1", "assessed": "1", "outlet_id": f"OUT{k:06d}",
+            "outlet_name": f"排口{k}", "kind": "gas", "mn": mn, "pw": PW,
+            "factors": "a21026:35;a21002:50;a34013:10", "o2_ref": "6", "standard": "",
+        })
+    return rows
+
+
+def packets_for(mn: str, k: int, count: int) -> list[tuple[str, bytes]]:
+    """Typical ~300-byte hourly packets (3 pollutants + flow + O2), distinct QNs."""
+    start = datetime(2026, 1, 1, tzinfo=BEIJING_FIXED)
+    out = []
+    for j in range(count):
+        hour = start + timedelta(hours=j)
+        qn = f"{20260101000000000 + k * 100000 + j}"
+        factors = {
+            "a21026": {"Avg": 10.0 + j % 7, "Max": 14.2, "ZsAvg": 11.3, "Flag": "N"},
+            "a21002": {"Avg": 25.5, "Max": 30.1, "ZsAvg": 28.0, "Flag": "N"},
+            "a34013": {"Avg": 3.1, "Max": 4.0, "ZsAvg": 3.4, "Flag": "N"},
+            "a00000": {"Avg": 120.5, "Cou": 433800.0, "Flag": "N"},
+            "a19001": {"Avg": 8.3, "Flag": "N"},
+        }
+        cp = codec.format_cp(data_time=hour, factors=factors)
+        out.append((qn, codec.build_packet(qn=qn, st="31", cn="2061", pw=PW, mn=mn, flag=5,
+                                           cp=cp)))
+    return out
+
+
+class LoadClient(asyncio.Protocol):
+    """Closed loop: one packet out, wait for its 9014, next packet."""
+
+    def __init__(self, packets, stop_at: float, done: asyncio.Future, latencies: list):
+        self.packets = packets
+        self.stop_at = stop_at
+        self.done = done
+        self.latencies = latencies
+        self.frames = FrameBuffer()
+        self.i = 0
+        self.sent_at = 0.0
+        self.answered = 0
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self._send()
+
+    def _send(self):
+        if time.monotonic() >= self.stop_at or self.i >= len(self.packets):
+            if not self.done.done():
+                self.done.set_result(self.answered)
+            self.transport.close()
+            return
+        self.sent_at = time.monotonic()
+        self.transport.write(self.packets[self.i][1])
+
+    def data_received(self, data):
+        for frame in self.frames.feed(data):
+            if isinstance(frame, bytes) and b"CN=9014" in frame:
+                self.latencies.append(time.monotonic() - self.sent_at)
+                self.answered += 1
+                self.i += 1
+                self._send()
+
+    def connection_lost(self, exc):
+        if not self.done.done():
+            self.done.set_result(self.answered)
+
+
+async def load(port: int, conns: int, seconds: float, per_conn: int) -> dict:
+    loop = asyncio.get_running_loop()
+    all_packets = [packets_for(mn, k, per_conn) for k, mn in enumerate(mns(conns))]
+    latencies: list[float] = []
+    stop_at = time.monotonic() + seconds + 5
+    futures = []
+    for packets in all_packets:  # connect everyone first, then start the clock
+        done = loop.create_future()
+        futures.append(done)
+        await loop.create_connection(
+            lambda p=packets, d=done: LoadClient(p, stop_at, d, latencies), "127.0.0.1", port
+        )
+    t0 = time.monotonic()
+    answered = await asyncio.gather(*futures)
+    elapsed = time.monotonic() - t0
+    latencies.sort()
+    return {
+        "answered": sum(answered), "seconds": elapsed, "rate": sum(answered) / elapsed,
+        "p50_ms": latencies[len(latencies) // 2] * 1000 if latencies else None,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else None,
+    }
+
+
+def wait_port(port: int, proc: subprocess.Popen) -> None:
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("server exited") from None
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_case(name: str, server_cmd: list[str], db: Path, conns: int, seconds: float,
+             per_conn: int) -> dict:
+    port = free_port()
+    proc = subprocess.Popen([*server_cmd, str(db), str(port)], stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port, proc)
+        result = uvloop.run(load(port, conns, seconds, per_conn))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    if name == "naive":
+        import duckdb
+
+        with duckdb.connect(str(db), read_only=True) as con:
+            result["stored"] = con.execute("SELECT count(*) FROM naive").fetchone()[0]
+    else:
+        with open_store(db, read_only=True) as store:
+            result["stored"] = store.raw_counts().get("accepted", 0)
+    result["name"] = name
+    return result
+
+
+NAIVE_SERVER = r'''
+import asyncio, sys, duckdb
+from envmon.hj212 import codec
+from envmon.hj212.framing import FrameBuffer
+db, port = sys.argv[1], int(sys.argv[2])
+con = duckdb.connect(db)
+con.execute("CREATE TABLE IF NOT EXISTS naive(mn VARCHAR, raw BLOB)")
+async def handle(reader, writer):
+    frames = FrameBuffer()
+    while data := await reader.read(65536):
+        for f in frames.feed(data):
+            if isinstance(f, bytes):
+                p = codec.decode(f)
+                if p.ok:
+                    con.execute("INSERT INTO naive VALUES (?, ?)", [p.mn, f])  # autocommit
+                    writer.write(codec.ack_9014(p))
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=4096)
+    async with server:
+        await server.serve_forever()
+import signal
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+asyncio.run(main())
+'''
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    per_conn = int(args.seconds * 30) + 10  # more than any connection can send in time
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.duckdb"
+        from envmon.registry.importer import import_rows
+
+        with open_store(db) as store:
+            import_rows(store, registry_rows(args.connections))
+        ours = run_case("envmon serve", [sys.executable, "-c",
+                        "import sys;from envmon.cli import main;"
+                        "sys.argv=['envmon','serve','--host','127.0.0.1','--log-level','error',"
+                        "'--db',sys.argv[1],'--hj212-port',sys.argv[2]];main()"],
+                        db, args.connections, args.seconds, per_conn)
+        naive_db = Path(tmp) / "naive.duckdb"
+        naive = run_case("naive", [sys.executable, "-c", NAIVE_SERVER], naive_db,
+                         args.connections, args.seconds / 2, per_conn)
+    print(f"receiver, {args.connections} concurrent connections, Flag=5 hourly packets "
+          f"(~{len(packets_for('BENCH0', 0, 1)[0][1])} bytes), closed loop, loopback:")
+    for r in (ours, naive):
+        print(f"  {r['name']:13s} {r['rate']:>9,.0f} packets/s  p50 {r['p50_ms']:.1f} ms  "
+              f"p99 {r['p99_ms']:.1f} ms  answered {r['answered']:,}  stored {r['stored']:,}")
+    print(f"  ratio: {ours['rate'] / naive['rate']:.1f}x baseline (naive: asyncio streams, "
+          f"one transaction per packet)")
+    lost = ours["answered"] - ours["stored"]
+    print(f"  answered but not stored: {lost} (must be 0)")
+    if lost > 0:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,3 @@
+from envmon.cli import main
+
+main()

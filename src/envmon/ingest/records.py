@@ -1,0 +1,75 @@
+"""Turn a decoded HJ 212 upload into store rows (long format: one row per factor)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from envmon.hj212.codec import Packet
+from envmon.hj212.codes import to_2017
+from envmon.store import RecordRow
+
+# Suffixes with a column of their own (HJ 212-2017 Table 4); anything else goes to `extra`.
+_NUMERIC_COLUMNS = {"Rtd": 0, "Avg": 1, "Min": 2, "Max": 3, "Cou": 4, "ZsRtd": 5, "ZsAvg": 6}
+
+
+def records_from_packet(packet: Packet, received_at: datetime) -> list[RecordRow]:
+    """One RecordRow per factor of an upload (CN 2011/2051/2061/2031/2041/2081/3020).
+
+    Numeric suffixes get columns; Flag and EFlag are kept raw (hj212.md §9: store the raw
+    flag); every other suffix (SampleTime, ZsMin, RS, RT, Info …) is kept in `extra` as JSON.
+    Uploads without factors (2081 boot time) keep their plain items as one row each, so
+    nothing a unit sends is lost.
+    """
+    data_time = packet.data_time or received_at
+    mn, cn, qn = packet.mn or "", packet.cn or "", packet.qn
+    rows: list[RecordRow] = []
+    for code, fields in packet.factors.items():
+        numbers: list[float | None] = [None] * 7
+        flag = eflag = None
+        extra: dict[str, float | str] | None = None
+        for suffix, value in fields.items():
+            column = _NUMERIC_COLUMNS.get(suffix)
+            if column is not None and isinstance(value, float):
+                numbers[column] = value
+            elif suffix == "Flag":
+                flag = str(value)
+            elif suffix == "EFlag":
+                eflag = str(value)
+            else:
+                if extra is None:
+                    extra = {}
+                extra[suffix] = value
+        rows.append(
+            RecordRow(
+                mn=mn,
+                cn=cn,
+                data_time=data_time,
+                factor=to_2017(code) or code,
+                factor_raw=code,
+                rtd=numbers[0],
+                avg=numbers[1],
+                min=numbers[2],
+                max=numbers[3],
+                cou=numbers[4],
+                zs_rtd=numbers[5],
+                zs_avg=numbers[6],
+                flag=flag,
+                eflag=eflag,
+                extra=json.dumps(extra, ensure_ascii=False) if extra else None,
+                received_at=received_at,
+                qn=qn,
+            )
+        )
+    if not rows:
+        for name, value in packet.items.items():
+            rows.append(
+                RecordRow(
+                    mn=mn, cn=cn, data_time=data_time, factor=name, factor_raw=name,
+                    rtd=None, avg=None, min=None, max=None, cou=None, zs_rtd=None,
+                    zs_avg=None, flag=None, eflag=None,
+                    extra=json.dumps({"value": value}, ensure_ascii=False),
+                    received_at=received_at, qn=qn,
+                )
+            )
+    return rows

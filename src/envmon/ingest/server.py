@@ -1,0 +1,329 @@
+"""The HJ 212 receiver: asyncio TCP, one `hj212.Session` per connection.
+
+The server is thin on purpose: bytes go into the session, events come out, packets are
+authenticated against the registry cache and handed to the group-commit writer; answers
+(9014) leave only after the commit that holds the packet has returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from envmon.hj212 import codec
+from envmon.hj212.codes import DATA_UPLOAD_CNS
+from envmon.hj212.events import Discarded, PacketReceived
+from envmon.hj212.session import Session
+from envmon.ingest.auth import verdict
+from envmon.ingest.records import records_from_packet
+from envmon.ingest.writer import GroupCommitWriter
+from envmon.store import PointAuth, RawPacketRow, Store
+from envmon.timeutil import now_beijing
+
+log = logging.getLogger("envmon.ingest")
+
+MAX_DISCARD_LOGGED = 65_536  # bytes of garbage kept per raw-log row
+
+
+@dataclass
+class ReceiverLimits:
+    """Bounds that keep one bad peer from hurting the others."""
+
+    idle_timeout_s: float = 600.0
+    max_segment: int = 9999  # HJ 212 LLLL can express 0…9999 (hj212.md §1)
+    max_buffer_bytes: int = 64 * 1024  # unframed bytes held per connection
+    max_inflight: int = 256  # packets per connection waiting for their commit
+    max_garbage_bytes: int = 1 << 20  # discarded bytes before the connection is closed
+    max_connections: int = 20_000
+    commit_interval_s: float = 0.005
+    max_batch: int = 20_000
+    directory_refresh_s: float = 60.0
+    stats_interval_s: float = 60.0
+
+
+@dataclass
+class ReceiverStats:
+    connections: int = 0
+    connections_total: int = 0
+    accepted: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    discarded_bytes: int = 0
+    answers: int = 0
+    closed_idle: int = 0
+    closed_abuse: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "connections": self.connections,
+            "connections_total": self.connections_total,
+            "accepted": self.accepted,
+            "rejected": sum(self.rejected.values()),
+            "rejected_by_reason": dict(self.rejected),
+            "discarded_bytes": self.discarded_bytes,
+            "answers": self.answers,
+            "closed_idle": self.closed_idle,
+            "closed_abuse": self.closed_abuse,
+        }
+
+
+def _reason_key(reason: str) -> str:
+    """Group rejections by the field they name ("CRC: expected …" → "CRC")."""
+    return reason.split(":", 1)[0]
+
+
+class Hj212Protocol(asyncio.Protocol):
+    def __init__(self, receiver: Receiver):
+        self.receiver = receiver
+        self.session = Session(
+            crc_modes_for=receiver.crc_modes_for, max_segment=receiver.limits.max_segment
+        )
+        self.transport: asyncio.Transport | None = None
+        self.peer = "?"
+        self.last_activity = time.monotonic()
+        self.inflight = 0
+        self.paused = False
+        self.garbage = 0
+        self.rejections_logged = 0
+
+    # -- asyncio callbacks -------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        peername = transport.get_extra_info("peername")
+        self.peer = f"{peername[0]}:{peername[1]}" if peername else "?"
+        if not self.receiver.register(self):
+            transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._handle(self.session.close())
+        self.receiver.unregister(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_activity = time.monotonic()
+        self._handle(self.session.receive(data))
+        if self.session.pending > self.receiver.limits.max_buffer_bytes:
+            self._abuse(f"more than {self.receiver.limits.max_buffer_bytes} bytes unframed")
+
+    # -- events ------------------------------------------------------------------------
+    def _handle(self, events: list) -> None:
+        for event in events:
+            if type(event) is PacketReceived:
+                self._packet(event.packet)
+            elif type(event) is Discarded:
+                self._discarded(event)
+
+    def _packet(self, packet: codec.Packet) -> None:
+        receiver = self.receiver
+        received_at = now_beijing()
+        reason = receiver.verdict(packet)
+        records = None
+        if reason is None and packet.cn in DATA_UPLOAD_CNS:
+            if packet.data_time is None and packet.cn != "2081":
+                reason = "DataTime: missing in a data upload"
+            else:
+                records = records_from_packet(packet, received_at)
+        raw = RawPacketRow(
+            received_at=received_at,
+            peer=self.peer,
+            verdict="accepted" if reason is None else "rejected",
+            reason=reason,
+            mn=packet.mn,
+            cn=packet.cn,
+            qn=packet.qn,
+            raw=packet.raw,
+        )
+        if reason is not None:
+            receiver.stats.rejected[_reason_key(reason)] += 1
+            self._log_rejection(reason, packet)
+            receiver.writer.submit(raw)
+            return
+        receiver.stats.accepted += 1
+        answer = self.session.ack(packet)
+        self.inflight += 1
+        if self.inflight >= receiver.limits.max_inflight and not self.paused:
+            self.paused = True
+            self.transport.pause_reading()
+        receiver.writer.submit(raw, records, lambda: self._committed(answer))
+
+    def _committed(self, answer: bytes | None) -> None:
+        """Runs after the commit that holds the packet: now it may be answered."""
+        self.inflight -= 1
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if answer is not None:
+            transport.write(answer)
+            self.receiver.stats.answers += 1
+        if self.paused and self.inflight <= self.receiver.limits.max_inflight // 2:
+            self.paused = False
+            transport.resume_reading()
+
+    def _discarded(self, event: Discarded) -> None:
+        stats = self.receiver.stats
+        stats.discarded_bytes += len(event.data)
+        self.garbage += len(event.data)
+        self.receiver.writer.submit(
+            RawPacketRow(
+                received_at=now_beijing(),
+                peer=self.peer,
+                verdict="discarded",
+                reason=event.reason,
+                mn=None,
+                cn=None,
+                qn=None,
+                raw=event.data[:MAX_DISCARD_LOGGED],
+            )
+        )
+        if self.garbage > self.receiver.limits.max_garbage_bytes:
+            self._abuse(f"more than {self.receiver.limits.max_garbage_bytes} bytes of garbage")
+
+    def _log_rejection(self, reason: str, packet: codec.Packet) -> None:
+        # Every rejection is in the raw log; the text log is throttled per connection.
+        self.rejections_logged += 1
+        n = self.rejections_logged
+        if n <= 10 or n % 1000 == 0:
+            log.warning(
+                "rejected packet from %s (MN=%s CN=%s): %s%s",
+                self.peer, packet.mn, packet.cn, reason,
+                f" [{n} from this connection]" if n > 10 else "",
+            )
+
+    def _abuse(self, why: str) -> None:
+        log.warning("closing %s: %s", self.peer, why)
+        self.receiver.stats.closed_abuse += 1
+        if self.transport is not None:
+            self.transport.close()
+
+
+class Receiver:
+    """Owns the listening socket, the registry cache, the writer and the connections."""
+
+    def __init__(
+        self, store: Store, host: str = "0.0.0.0", port: int = 6000,
+        limits: ReceiverLimits | None = None,
+    ):
+        self.store = store
+        self.host = host
+        self.requested_port = port
+        self.limits = limits or ReceiverLimits()
+        self.stats = ReceiverStats()
+        self.writer = GroupCommitWriter(
+            store, interval_s=self.limits.commit_interval_s, max_batch=self.limits.max_batch
+        )
+        self.points: dict[str, PointAuth] = {}
+        self.connections: set[Hj212Protocol] = set()
+        self._server: asyncio.Server | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._stopped = asyncio.Event()
+
+    # -- registry ----------------------------------------------------------------------
+    def crc_modes_for(self, mn: str | None) -> tuple[str, ...]:
+        point = self.points.get(mn) if mn else None
+        return point.crc_modes if point else ("hj212",)
+
+    def verdict(self, packet: codec.Packet) -> str | None:
+        return verdict(packet, self.points)
+
+    async def refresh_points(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.points = await loop.run_in_executor(
+            self.writer._executor, self.store.load_point_auth
+        )
+
+    # -- connections -------------------------------------------------------------------
+    def register(self, protocol: Hj212Protocol) -> bool:
+        if len(self.connections) >= self.limits.max_connections:
+            log.warning("refusing %s: %d connections open", protocol.peer, len(self.connections))
+            return False
+        self.connections.add(protocol)
+        self.stats.connections = len(self.connections)
+        self.stats.connections_total += 1
+        return True
+
+    def unregister(self, protocol: Hj212Protocol) -> None:
+        self.connections.discard(protocol)
+        self.stats.connections = len(self.connections)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        if self._server is None or not self._server.sockets:
+            return self.requested_port
+        return self._server.sockets[0].getsockname()[1]
+
+    async def start(self) -> None:
+        self.writer.start()
+        await self.refresh_points()
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: Hj212Protocol(self), self.host, self.requested_port,
+            backlog=4096, reuse_address=True,
+        )
+        self._tasks = [
+            loop.create_task(self._sweep_idle(), name="idle-sweeper"),
+            loop.create_task(self._refresh_loop(), name="registry-refresh"),
+            loop.create_task(self._stats_loop(), name="stats"),
+        ]
+        log.info(
+            "HJ 212 receiver listening on %s:%d (%d registered points)",
+            self.host, self.port, len(self.points),
+        )
+
+    async def stop(self) -> None:
+        """Stop accepting, commit everything received, answer it, then close."""
+        if self._server is None:
+            return
+        self._server.close()
+        for protocol in list(self.connections):
+            if protocol.transport is not None and not protocol.transport.is_closing():
+                protocol.transport.pause_reading()
+        await self.writer.drain()
+        for protocol in list(self.connections):
+            if protocol.transport is not None:
+                protocol.transport.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.writer.close()
+        self._server = None
+        log.info("receiver stopped: %s", self.stats.as_dict())
+        self._stopped.set()
+
+    async def serve_until_signalled(self) -> None:
+        """Run until SIGINT or SIGTERM, then drain and commit before returning."""
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("signal received: draining")
+        await self.stop()
+
+    async def _sweep_idle(self) -> None:
+        timeout = self.limits.idle_timeout_s
+        while True:
+            await asyncio.sleep(min(timeout / 4, 5.0))
+            cutoff = time.monotonic() - timeout
+            for protocol in list(self.connections):
+                if protocol.last_activity < cutoff and protocol.inflight == 0:
+                    self.stats.closed_idle += 1
+                    if protocol.transport is not None:
+                        protocol.transport.close()
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.limits.directory_refresh_s)
+            try:
+                await self.refresh_points()
+            except Exception:
+                log.exception("registry refresh failed; keeping the previous one")
+
+    async def _stats_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.limits.stats_interval_s)
+            log.info("receiver: %s", self.stats.as_dict())
+
+

@@ -1,0 +1,116 @@
+"""Group commit: many packets, one transaction, then every waiting answer is released.
+
+The event loop never blocks on the database. Packets are queued with a callback; a single
+writer thread commits whatever has accumulated (one transaction for the whole group), and
+only after that commit returns are the callbacks run, which is when the receiver sends 9014.
+While one group commits, the next one fills, so throughput grows with load instead of
+latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from envmon.store import RawPacketRow, RecordRow, Store
+
+log = logging.getLogger(__name__)
+
+OnCommitted = Callable[[], None]
+
+
+class GroupCommitWriter:
+    def __init__(self, store: Store, *, interval_s: float = 0.005, max_batch: int = 20_000):
+        self.store = store
+        self.interval_s = interval_s
+        self.max_batch = max_batch
+        self._raw: list[RawPacketRow] = []
+        self._records: list[RecordRow] = []
+        self._callbacks: list[OnCommitted] = []
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="envmon-writer")
+        self._wakeup = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task | None = None
+        self._closing = False
+        self.commits = 0
+        self.committed_packets = 0
+        self.committed_records = 0
+        self.failures = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._raw)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="group-commit")
+
+    def submit(
+        self, raw: RawPacketRow, records: list[RecordRow] | None = None,
+        on_committed: OnCommitted | None = None,
+    ) -> None:
+        """Queue one raw packet and its records; `on_committed` runs after the commit."""
+        self._raw.append(raw)
+        if records:
+            self._records.extend(records)
+        if on_committed is not None:
+            self._callbacks.append(on_committed)
+        self._idle.clear()
+        self._wakeup.set()
+
+    async def drain(self) -> None:
+        """Wait until everything submitted so far is committed."""
+        while self._raw or not self._idle.is_set():
+            self._wakeup.set()
+            await self._idle.wait()
+
+    async def close(self) -> None:
+        await self.drain()
+        self._closing = True
+        self._wakeup.set()
+        if self._task is not None:
+            await self._task
+        self._executor.shutdown(wait=True)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            if not self._raw:
+                self._idle.set()
+                if self._closing:
+                    return
+                continue
+            # Let a group form, unless it is already large.
+            if len(self._raw) < self.max_batch and self.interval_s > 0:
+                await asyncio.sleep(self.interval_s)
+            raw, records, callbacks = self._raw, self._records, self._callbacks
+            self._raw, self._records, self._callbacks = [], [], []
+            if await self._commit(loop, raw, records):
+                for callback in callbacks:
+                    try:
+                        callback()
+                    except Exception:  # a closed peer must not stop the others' answers
+                        log.exception("answer callback failed")
+            if not self._raw:
+                self._idle.set()
+
+    async def _commit(self, loop, raw: list[RawPacketRow], records: list[RecordRow]) -> bool:
+        for attempt in range(3):
+            try:
+                await loop.run_in_executor(self._executor, self.store.write_batch, raw, records)
+            except Exception:
+                self.failures += 1
+                log.exception("commit of %d packets failed (attempt %d)", len(raw), attempt + 1)
+                await asyncio.sleep(0.1 * 2**attempt)
+                continue
+            self.commits += 1
+            self.committed_packets += len(raw)
+            self.committed_records += len(records)
+            return True
+        # Nothing of this group was answered, so the units will send it again.
+        log.error("dropping %d unanswered packets after repeated commit failures", len(raw))
+        return False

@@ -1,0 +1,265 @@
+"""A simulated data acquisition unit (数采仪) speaking HJ 212-2017 over TCP.
+
+It uploads real-time (2011), minute (2051) and hourly (2061) data with Flag=5, waits for
+the platform's 9014 (10 s, 3 tries: HJ 212-2017 Table 1), answers the platform's requests
+(history re-fetch 补遗 with 9011 → uploads → 9012) from its own history, and injects the
+faults of its `Faults` plan, so a test knows exactly what the platform must have seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from envmon.hj212 import codec
+from envmon.hj212.framing import Discard, FrameBuffer
+from envmon.sim.clock import SimClock
+from envmon.sim.values import SimPoint, period_values, realtime_values
+
+log = logging.getLogger("envmon.sim")
+
+HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
+PERIOD_SECONDS = {"2051": 60, "2061": 3600, "2031": 86400}
+PERIOD_STEP = {"2051": MINUTE, "2061": HOUR, "2031": timedelta(days=1)}
+ST_BY_KIND = {"gas": "31", "water": "32"}
+
+
+@dataclass
+class Faults:
+    """What goes wrong for one unit; hours are period starts (HJ 212 DataTime)."""
+
+    offline_hours: set[datetime] = field(default_factory=set)  # never sent live
+    late_hours: dict[datetime, float] = field(default_factory=dict)  # sent N sim-seconds late
+    invalid_hours: dict[datetime, str] = field(default_factory=dict)  # flag other than N
+    exceed_hours: set[datetime] = field(default_factory=set)
+    corrupt_crc_hours: set[datetime] = field(default_factory=set)  # first try has a bad CRC
+    wrong_pw: bool = False
+
+
+@dataclass
+class SentRecord:
+    cn: str
+    data_time: datetime
+    acked: bool
+    attempts: int
+
+
+class DataAcquisitionUnit:
+    def __init__(
+        self, point: SimPoint, host: str, port: int, *, clock: SimClock, seed: int = 1,
+        faults: Faults | None = None, ack_timeout_s: float = 10.0, retries: int = 3,
+        rtd_interval_s: int = 30, minute_data: bool = True, realtime: bool = True,
+    ):
+        self.point = point
+        self.host, self.port = host, port
+        self.clock = clock
+        self.seed = seed
+        self.faults = faults or Faults()
+        self.ack_timeout_s = ack_timeout_s
+        self.retries = retries
+        self.rtd_interval = timedelta(seconds=rtd_interval_s)
+        self.minute_data = minute_data
+        self.realtime = realtime
+        self.st = ST_BY_KIND.get(point.kind, "31")
+        self.pw = point.pw if not self.faults.wrong_pw else _wrong(point.pw)
+        self.history: dict[tuple[str, datetime], dict] = {}
+        self.sent: list[SentRecord] = []
+        self.requests_answered = 0
+        self._writer: asyncio.StreamWriter | None = None
+        self._acks: dict[str, asyncio.Future] = {}
+        self._last_qn = ""
+        self._send_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- connection --------------------------------------------------------------------
+    async def connect(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+                break
+            except OSError:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self._writer = writer
+        self._spawn(self._read_loop(reader))
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._writer is not None:
+            self._writer.close()
+            with contextlib.suppress(Exception):
+                await self._writer.wait_closed()
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- sending -----------------------------------------------------------------------
+    def _qn(self) -> str:
+        qn = codec.make_qn(self.clock.now())
+        if qn <= self._last_qn:  # QN identifies one exchange: keep it unique per unit
+            qn = str(int(self._last_qn) + 1)
+        self._last_qn = qn
+        return qn
+
+    async def send_upload(self, cn: str, data_time: datetime, factors: dict, *,
+                          corrupt_first: bool = False) -> bool:
+        """Send one upload with Flag=5 and wait for its 9014; True once answered."""
+        qn = self._qn()
+        cp = codec.format_cp(data_time=data_time, factors=factors)
+        packet = codec.build_packet(
+            qn=qn, st=self.st, cn=cn, pw=self.pw, mn=self.point.mn, flag=5, cp=cp
+        )
+        for attempt in range(1, self.retries + 1):
+            wire = _corrupt(packet) if corrupt_first and attempt == 1 else packet
+            future = asyncio.get_running_loop().create_future()
+            self._acks[qn] = future
+            try:
+                await self._write(wire)
+                await asyncio.wait_for(future, self.ack_timeout_s)
+            except (TimeoutError, ConnectionError):
+                continue
+            finally:
+                self._acks.pop(qn, None)
+            self.sent.append(SentRecord(cn, data_time, True, attempt))
+            return True
+        self.sent.append(SentRecord(cn, data_time, False, self.retries))
+        return False
+
+    async def _write(self, data: bytes) -> None:
+        if self._writer is None or self._writer.is_closing():
+            raise ConnectionError("not connected")
+        async with self._send_lock:
+            self._writer.write(data)
+            await self._writer.drain()
+
+    # -- data --------------------------------------------------------------------------
+    def period_data(self, cn: str, start: datetime) -> dict:
+        key = (cn, start)
+        if key not in self.history:
+            hour = start.replace(minute=0, second=0, microsecond=0)
+            flag = self.faults.invalid_hours.get(hour, "N")
+            exceed = hour in self.faults.exceed_hours
+            self.history[key] = period_values(
+                self.point, start, PERIOD_SECONDS[cn], self.seed, exceed=exceed, flag=flag
+            )
+        return self.history[key]
+
+    async def upload_hour(self, hour: datetime, *, live: bool = True) -> None:
+        """The hourly upload for the hour starting at `hour`, with this unit's faults."""
+        factors = self.period_data("2061", hour)
+        if live and hour in self.faults.offline_hours:
+            return
+        delay = self.faults.late_hours.get(hour) if live else None
+        if delay:
+            self._spawn(self._late(hour, delay))
+            return
+        await self.send_upload(
+            "2061", hour, factors, corrupt_first=hour in self.faults.corrupt_crc_hours
+        )
+
+    async def _late(self, hour: datetime, delay_s: float) -> None:
+        await self.clock.sleep_until(self.clock.now() + timedelta(seconds=delay_s))
+        await self.send_upload("2061", hour, self.period_data("2061", hour))
+
+    async def run(self, *, history_hours: int = 0, until: datetime | None = None) -> None:
+        """Connect, upload the last `history_hours` hours, then run live until `until`."""
+        await self.connect()
+        now = self.clock.now()
+        this_hour = now.replace(minute=0, second=0, microsecond=0)
+        for k in range(history_hours, 0, -1):
+            await self.upload_hour(this_hour - k * HOUR)
+        next_rtd = now + self.rtd_interval
+        next_minute = now.replace(second=0, microsecond=0) + MINUTE
+        next_hour = this_hour + HOUR
+        while until is None or self.clock.now() < until:
+            due = min(next_rtd if self.realtime else next_hour,
+                      next_minute if self.minute_data else next_hour, next_hour)
+            if until is not None and due > until:
+                await self.clock.sleep_until(until)
+                break
+            await self.clock.sleep_until(due)
+            if due == next_hour:
+                await self.upload_hour(next_hour - HOUR)
+                next_hour += HOUR
+            if self.minute_data and due == next_minute:
+                start = next_minute - MINUTE
+                await self.send_upload("2051", start, self.period_data("2051", start))
+                next_minute += MINUTE
+            if self.realtime and due == next_rtd:
+                await self.send_upload("2011", due, realtime_values(self.point, due, self.seed))
+                next_rtd += self.rtd_interval
+
+    # -- answering the platform --------------------------------------------------------
+    async def _read_loop(self, reader: asyncio.StreamReader) -> None:
+        frames = FrameBuffer()
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                return
+            for frame in frames.feed(data):
+                if isinstance(frame, Discard):
+                    continue
+                packet = codec.decode(frame)
+                if not packet.ok:
+                    log.warning("%s: bad packet from platform: %s", self.point.mn, packet.error)
+                    continue
+                if packet.cn == "9014":
+                    future = self._acks.get(packet.qn or "")
+                    if future is not None and not future.done():
+                        future.set_result(True)
+                elif packet.need_ack:
+                    self._spawn(self._answer_request(packet))
+
+    async def _answer_request(self, request: codec.Packet) -> None:
+        qn, mn = request.qn or "", self.point.mn
+        await self._write(codec.answer_9011(qn, self.pw, mn, 1))
+        exe_rtn = 1
+        if request.cn in PERIOD_STEP and "BeginTime" in request.items:
+            exe_rtn = await self._upload_history(request)
+        await self._write(codec.result_9012(qn, self.pw, mn, exe_rtn))
+        self.requests_answered += 1
+
+    async def _upload_history(self, request: codec.Packet) -> int:
+        """Re-send stored periods in [BeginTime, EndTime] (HJ 212-2017 C.20–C.22)."""
+        cn = request.cn
+        begin = _parse_time(request.items["BeginTime"])
+        end = _parse_time(request.items.get("EndTime", request.items["BeginTime"]))
+        if begin is None or end is None:
+            return 3  # condition error
+        sent = 0
+        start = begin
+        while start <= end and start < self.clock.now():
+            if cn != "2061" or start + HOUR <= self.clock.now():
+                await self.send_upload(cn, start, self.period_data(cn, start))
+                sent += 1
+            start += PERIOD_STEP[cn]
+        return 1 if sent else 100  # 100 = no data
+
+
+def _parse_time(text: str) -> datetime | None:
+    from envmon.timeutil import BEIJING_FIXED
+
+    try:
+        return datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=BEIJING_FIXED)
+    except ValueError:
+        return None
+
+
+def _wrong(pw: str) -> str:
+    return pw[::-1] if pw[::-1] != pw else pw + "x"
+
+
+def _corrupt(packet: bytes) -> bytes:
+    """Change the CRC so that it is certainly wrong (the HJ 212 CRC's low byte is one of
+    eight values, so flipping a hex digit of the low byte always fails)."""
+    crc = packet[-6:-2]
+    bad = crc[:3] + (b"7" if crc[3:4] != b"7" else b"3")
+    return packet[:-6] + bad + packet[-2:]

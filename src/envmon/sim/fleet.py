@@ -1,0 +1,110 @@
+"""A fleet of simulated units with a seeded fault plan."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from envmon.sim.clock import SimClock
+from envmon.sim.dau import DataAcquisitionUnit, Faults
+from envmon.sim.values import SimPoint
+
+
+@dataclass
+class FaultRates:
+    """Probabilities per point-hour (or per point for `wrong_pw`)."""
+
+    offline: float = 0.0
+    late: float = 0.0
+    invalid: float = 0.0
+    exceed: float = 0.0
+    corrupt_crc: float = 0.0
+    wrong_pw: float = 0.0
+    late_delay_s: float = 3 * 3600
+
+    @classmethod
+    def demo(cls) -> FaultRates:
+        return cls(offline=0.02, late=0.02, invalid=0.02, exceed=0.01, corrupt_crc=0.01,
+                   wrong_pw=0.01)
+
+
+def plan_faults(points: list[SimPoint], hours: list[datetime], rates: FaultRates,
+                seed: int) -> dict[str, Faults]:
+    """Draw each point's faults from the seed: the same seed gives the same plan."""
+    rng = random.Random(seed)
+    plans: dict[str, Faults] = {}
+    for point in points:
+        faults = Faults(wrong_pw=rng.random() < rates.wrong_pw)
+        for hour in hours:
+            r = rng.random()
+            if r < rates.offline:
+                faults.offline_hours.add(hour)
+            elif r < rates.offline + rates.late:
+                faults.late_hours[hour] = rates.late_delay_s
+            if rng.random() < rates.invalid:
+                faults.invalid_hours[hour] = rng.choice("DMCB")  # HJ 212-2017 Table 8
+            if rng.random() < rates.exceed:
+                faults.exceed_hours.add(hour)
+            if rng.random() < rates.corrupt_crc:
+                faults.corrupt_crc_hours.add(hour)
+        plans[point.mn] = faults
+    return plans
+
+
+@dataclass
+class FleetSummary:
+    units: int
+    uploads: Counter
+    acked: int
+    unacked: int
+    requests_answered: int
+
+    def as_dict(self) -> dict:
+        return {"units": self.units, "uploads_by_cn": dict(self.uploads), "acked": self.acked,
+                "unacked": self.unacked, "requests_answered": self.requests_answered}
+
+
+class Fleet:
+    def __init__(self, points: list[SimPoint], host: str, port: int, *, seed: int = 1,
+                 speed: float = 1.0, start: datetime, rates: FaultRates | None = None,
+                 history_hours: int = 24, horizon_hours: int = 24 * 31, **dau_options):
+        self.clock = SimClock(start, speed)
+        self.history_hours = history_hours
+        first = start.replace(minute=0, second=0, microsecond=0) - timedelta(hours=history_hours)
+        hours = [first + timedelta(hours=k) for k in range(history_hours + horizon_hours)]
+        plans = plan_faults(points, hours, rates or FaultRates(), seed)
+        self.units = [
+            DataAcquisitionUnit(p, host, port, clock=self.clock, seed=seed,
+                                faults=plans[p.mn], **dau_options)
+            for p in points
+        ]
+
+    async def run(self, until: datetime | None = None) -> FleetSummary:
+        # Stagger connections a little, as real units do after a platform restart.
+        async def one(k: int, unit: DataAcquisitionUnit) -> None:
+            await asyncio.sleep(min(k * 0.002, 2.0))
+            await unit.run(history_hours=self.history_hours, until=until)
+
+        try:
+            await asyncio.gather(*(one(k, u) for k, u in enumerate(self.units)))
+        finally:
+            await asyncio.gather(*(u.close() for u in self.units), return_exceptions=True)
+        return self.summary()
+
+    def summary(self) -> FleetSummary:
+        uploads = Counter(s.cn for u in self.units for s in u.sent)
+        acked = sum(s.acked for u in self.units for s in u.sent)
+        total = sum(len(u.sent) for u in self.units)
+        return FleetSummary(len(self.units), uploads, acked, total - acked,
+                            sum(u.requests_answered for u in self.units))
+
+
+def sim_points_from_store(store) -> list[SimPoint]:
+    return [
+        SimPoint(mn=p.mn, pw=p.pw, kind=p.kind, factors=dict(p.factors), o2_ref=p.o2_ref,
+                 unit_id=p.unit_id)
+        for p in store.list_points()
+    ]

@@ -1,0 +1,101 @@
+"""Acknowledged means durable: the receiver as a real process, killed hard or stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from envmon.hj212 import codec
+from envmon.hj212.framing import FrameBuffer
+from envmon.store import open_store
+from tests.ingest.conftest import GAS_MN, hour, hourly_packet
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db, port: int, *extra: str) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "envmon", "serve", "--db", str(db), "--hj212-port", str(port),
+         "--host", "127.0.0.1", "--log-level", "warning", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read().decode())
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("receiver did not start")
+
+
+def registered_db(tmp_path):
+    from envmon.registry.importer import import_rows
+    from tests.ingest.conftest import registry_rows
+
+    db = tmp_path / "d.duckdb"
+    with open_store(db) as store:
+        import_rows(store, registry_rows())
+    return db
+
+
+def test_answered_packet_survives_kill_9(tmp_path):
+    db = registered_db(tmp_path)
+    port = free_port()
+    proc = start_server(db, port)
+    try:
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(hourly_packet(hour(8), qn="20261101090000777"))
+        frames = FrameBuffer()
+        answer = None
+        sock.settimeout(10)
+        while answer is None:
+            for frame in frames.feed(sock.recv(4096)):
+                answer = codec.decode(frame)
+        assert (answer.cn, answer.qn) == ("9014", "20261101090000777")
+        os.kill(proc.pid, signal.SIGKILL)  # no chance to flush anything after the answer
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with open_store(db) as store:
+        rows = store.query_records(GAS_MN, "2061", hour(0), hour(23))
+        assert {r["factor"] for r in rows} == {"a21026", "a21002", "a34013"}
+        assert store.raw_counts()["accepted"] == 1
+
+
+def test_sigterm_drains_and_commits(tmp_path):
+    db = registered_db(tmp_path)
+    port = free_port()
+    # A 10-second commit window: without the drain nothing would be committed at exit.
+    proc = start_server(db, port, "--commit-interval-ms", "10000")
+    try:
+        sock = socket.create_connection(("127.0.0.1", port))
+        for h in range(24):
+            sock.sendall(hourly_packet(hour(h), flag=5))
+        time.sleep(1.0)  # the receiver has read them; their commit is still pending
+        proc.send_signal(signal.SIGTERM)
+        sock.settimeout(10)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    answers = [codec.decode(f) for f in FrameBuffer().feed(data) if isinstance(f, bytes)]
+    assert len(answers) == 24 and {a.cn for a in answers} == {"9014"}
+    with open_store(db) as store:
+        assert store.raw_counts()["accepted"] == 24
+        assert len(store.query_records(GAS_MN, "2061", hour(0), hour(0, day=2))) == 24 * 3

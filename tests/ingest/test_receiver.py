@@ -1,0 +1,191 @@
+"""The receiver end to end over real TCP on loopback (HJ 212-2017 §6, Appendix C)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from envmon.ingest.server import Receiver, ReceiverLimits
+from tests.ingest.conftest import GAS_MN, PW, WATER_MN, hour, hourly_packet, read_answers
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def started(store, **limits) -> Receiver:
+    receiver = Receiver(store, "127.0.0.1", 0, ReceiverLimits(**limits))
+    await receiver.start()
+    return receiver
+
+
+def raw_rows(store, verdict: str):
+    return store.query(
+        "SELECT peer, reason, mn, cn FROM raw_packets WHERE verdict = ? ORDER BY id", [verdict]
+    )
+
+
+def test_upload_is_stored_and_answered_with_same_qn(store):
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        qn = "20261101090000123"
+        writer.write(hourly_packet(hour(8), qn=qn))
+        [answer] = await read_answers(reader, 1)
+        writer.close()
+        await receiver.stop()
+        return answer
+
+    answer = run(scenario())
+    # 9014 data answer: same QN, ST=91, Flag=4, empty CP (HJ 212-2017 C.17, hj212.md §4).
+    assert (answer.cn, answer.qn, answer.st, answer.flag, answer.mn) == (
+        "9014", "20261101090000123", "91", 4, GAS_MN)
+    rows = store.query_records(GAS_MN, "2061", hour(0), hour(23))
+    assert {r["factor"] for r in rows} == {"a21026", "a21002", "a34013"}
+    so2 = next(r for r in rows if r["factor"] == "a21026")
+    assert so2["avg"] == 12.5 and so2["min"] == 11.5 and so2["max"] == 13.5
+    assert so2["flag"] == "N"
+    assert so2["data_time"] == hour(8)
+    assert so2["received_at"] >= hour(8)
+    assert so2["received_at"].utcoffset() is not None
+
+
+def test_flag_4_is_stored_without_answer(store):
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        writer.write(hourly_packet(hour(8), flag=4))
+        writer.write(hourly_packet(hour(9), flag=5))  # answered: proves the first was read
+        answers = await read_answers(reader, 1)
+        writer.close()
+        await receiver.stop()
+        return answers
+
+    answers = run(scenario())
+    assert [a.qn for a in answers] == [hourly_packet(hour(9)).split(b"QN=")[1][:17].decode()]
+    assert len(store.query_records(GAS_MN, "2061", hour(0), hour(23))) == 6
+
+
+@pytest.mark.parametrize(
+    ("packet", "reason_start"),
+    [
+        (hourly_packet(hour(8), pw="654321"), "PW"),
+        (hourly_packet(hour(8), mn="FFFF00000000000000000000"), "MN"),
+        (hourly_packet(hour(8))[:-6] + b"0000\r\n", "CRC"),
+    ],
+    ids=["wrong-password", "unknown-mn", "bad-crc"],
+)
+def test_rejected_packets_are_logged_not_stored_not_answered(store, packet, reason_start):
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        writer.write(packet)
+        writer.write(hourly_packet(hour(10)))  # a good packet after the bad one
+        answers = await read_answers(reader, 1)
+        local = writer.get_extra_info("sockname")
+        writer.close()
+        await receiver.stop()
+        return answers, local
+
+    answers, local = run(scenario())
+    assert [a.cn for a in answers] == ["9014"]  # only the good packet is answered
+    rejected = raw_rows(store, "rejected")
+    assert len(rejected) == 1
+    peer, reason, _, _ = rejected[0]
+    assert reason.startswith(reason_start), reason
+    assert peer == f"{local[0]}:{local[1]}"
+    rows = store.query_records(GAS_MN, "2061", hour(0), hour(23))
+    assert {r["data_time"] for r in rows} == {hour(10)}
+    assert store.raw_counts()["accepted"] == 1
+
+
+def test_stream_split_glued_and_garbage(store):
+    packets = [hourly_packet(hour(h), qn=f"2026110100000000{h}") for h in range(1, 4)]
+    stream = b"\x00\xffjunk##" + packets[0] + b"garbage" + packets[1] + packets[2]
+
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        for i in range(0, len(stream), 7):  # 7-byte writes split every packet
+            writer.write(stream[i : i + 7])
+            await writer.drain()
+            await asyncio.sleep(0)
+        answers = await read_answers(reader, 3)
+        writer.close()
+        await receiver.stop()
+        return answers
+
+    answers = run(scenario())
+    assert sorted(a.qn for a in answers) == [f"2026110100000000{h}" for h in range(1, 4)]
+    assert store.raw_counts()["accepted"] == 3
+    assert store.raw_counts().get("discarded", 0) >= 1  # the junk is kept in the raw log
+
+
+def test_many_concurrent_connections(store):
+    n_conn, per_conn = 400, 5
+
+    async def client(port: int, k: int) -> int:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        mn = GAS_MN if k % 2 else WATER_MN
+        for j in range(per_conn):
+            writer.write(hourly_packet(hour(j, day=1 + k % 28), mn=mn,
+                                       qn=f"2026110{k:05d}{j:05d}"[:17]))
+        answers = await read_answers(reader, per_conn, timeout=30)
+        writer.close()
+        return len(answers)
+
+    async def scenario():
+        receiver = await started(store)
+        counts = await asyncio.gather(*(client(receiver.port, k) for k in range(n_conn)))
+        peak = receiver.stats.connections_total
+        await receiver.stop()
+        return counts, peak
+
+    counts, peak = run(scenario())
+    assert counts == [per_conn] * n_conn
+    assert peak == n_conn
+    assert store.raw_counts()["accepted"] == n_conn * per_conn
+
+
+def test_idle_connection_is_closed(store):
+    async def scenario():
+        receiver = await started(store, idle_timeout_s=0.4)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        data = await asyncio.wait_for(reader.read(100), 5)  # EOF when the server closes
+        await receiver.stop()
+        return data, receiver.stats.closed_idle
+
+    data, closed = run(scenario())
+    assert data == b"" and closed == 1
+
+
+def test_flooding_peer_is_cut_off_and_others_are_served(store):
+    async def scenario():
+        receiver = await started(store, max_garbage_bytes=200_000)
+        bad_r, bad_w = await asyncio.open_connection("127.0.0.1", receiver.port)
+        good_r, good_w = await asyncio.open_connection("127.0.0.1", receiver.port)
+        for _ in range(100):
+            bad_w.write(b"x" * 10_000)  # 1 MB with no frame in it
+        good_w.write(hourly_packet(hour(5)))
+        answers = await read_answers(good_r, 1)
+        eof = await asyncio.wait_for(bad_r.read(), 10)
+        await receiver.stop()
+        return answers, eof, receiver.stats.closed_abuse
+
+    answers, eof, abused = run(scenario())
+    assert [a.cn for a in answers] == ["9014"]
+    assert eof == b"" and abused == 1
+
+
+def test_water_point_and_password_is_per_point(store):
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        writer.write(hourly_packet(hour(7), mn=WATER_MN, pw=PW))
+        answers = await read_answers(reader, 1)
+        writer.close()
+        await receiver.stop()
+        return answers
+
+    assert [a.mn for a in run(scenario())] == [WATER_MN]
