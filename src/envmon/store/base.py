@@ -1,0 +1,658 @@
+"""The store: one schema and one set of queries, engine-specific bits behind a small base class.
+
+Everything here is portable SQL with qmark (`?`) placeholders; an engine supplies a handful of
+primitives (run a statement, fetch rows, a transaction, expose a pyarrow table to SQL under a
+name, open and close). A PostgreSQL engine (psycopg 3) translates placeholders to `%s`, stages
+arrow tables with COPY into temporary tables, and adds `schema.SERVER_INDEXES`.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from envmon.store import schema
+from envmon.store.errors import SchemaError, StoreError, UnknownPointError
+from envmon.store.models import (
+    CRC_MODES,
+    DEFAULT_CRC_MODES,
+    VERDICTS,
+    ImportCounts,
+    PointAuth,
+    PointInfo,
+    RawPacketRow,
+    RecordRow,
+    RegistryRow,
+)
+
+_TS = pa.timestamp("us", tz="UTC")
+_F64 = pa.float64()
+_STR = pa.string()
+
+RAW_COLUMNS = ("received_at", "peer", "verdict", "reason", "mn", "cn", "qn", "raw")
+RAW_SCHEMA = pa.schema(
+    [
+        ("received_at", _TS),
+        ("peer", _STR),
+        ("verdict", _STR),
+        ("reason", _STR),
+        ("mn", _STR),
+        ("cn", _STR),
+        ("qn", _STR),
+        ("raw", pa.binary()),
+    ]
+)
+RECORD_COLUMNS = (
+    "mn",
+    "cn",
+    "data_time",
+    "factor",
+    "factor_raw",
+    "rtd",
+    "avg",
+    "min",
+    "max",
+    "cou",
+    "zs_rtd",
+    "zs_avg",
+    "flag",
+    "eflag",
+    "extra",
+    "received_at",
+    "qn",
+)
+RECORD_SCHEMA = pa.schema(
+    [("mn", _STR), ("cn", _STR), ("data_time", _TS), ("factor", _STR), ("factor_raw", _STR)]
+    + [(name, _F64) for name in ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg")]
+    + [("flag", _STR), ("eflag", _STR), ("extra", _STR), ("received_at", _TS), ("qn", _STR)]
+)
+QUERY_RECORD_COLUMNS = (
+    "mn",
+    "cn",
+    "data_time",
+    "factor",
+    "rtd",
+    "avg",
+    "min",
+    "max",
+    "cou",
+    "flag",
+    "received_at",
+)
+_RAW_PAGE = 5000
+
+
+def _require_aware(value: datetime, what: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{what} must be a timezone-aware datetime (Beijing time: "
+            "envmon.timeutil.BEIJING_FIXED), got naive {value.isoformat()}"
+        )
+
+
+def _timestamps(values: list[datetime], what: str) -> pa.Array:
+    for value in values:
+        if value.tzinfo is None:
+            _require_aware(value, what)
+    return pa.array(values, type=_TS)
+
+
+def _crc_text(modes: Sequence[str]) -> str:
+    return ",".join(modes)
+
+
+def _crc_tuple(text: str | None) -> tuple[str, ...]:
+    modes = tuple(m for m in (text or "").split(",") if m)
+    return modes or DEFAULT_CRC_MODES
+
+
+class Store(ABC):
+    """The envmon store. Open one with `envmon.store.open_store`; use as a context manager."""
+
+    engine: ClassVar[str] = "?"
+    server_indexes: ClassVar[bool] = True
+
+    def __init__(self, target: str, *, read_only: bool = False) -> None:
+        self.target = target
+        self.read_only = read_only
+
+    # ------------------------------------------------------------------ engine primitives
+    @abstractmethod
+    def _run(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run one statement (inside the current transaction, if any)."""
+
+    @abstractmethod
+    def _rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        """Run one query and return all its rows."""
+
+    @abstractmethod
+    def _arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run one query and return its result as a pyarrow table."""
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[None]:
+        """Commit on success, roll back on error; the commit is durable when it returns."""
+
+    @abstractmethod
+    def _staged(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
+        """Make `table` readable by SQL as the relation `name` within the block."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the store; it cannot be used afterwards."""
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        return f"<{type(self).__name__} {self.target!r} {mode}>"
+
+    def schema_version(self) -> int:
+        rows = self._rows(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        )
+        if not rows[0][0]:
+            return 0
+        return self._rows("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
+
+    def _ensure_schema(self) -> None:
+        """Create or upgrade the schema (idempotent); a read-only store only checks it."""
+        current = self.schema_version()
+        if current > schema.SCHEMA_VERSION:
+            raise SchemaError(
+                f"{self.target}: schema version {current} was written by a newer envmon "
+                f"(this one knows version {schema.SCHEMA_VERSION}); upgrade envmon"
+            )
+        if current == schema.SCHEMA_VERSION:
+            return
+        if self.read_only:
+            if current == 0:
+                raise SchemaError(f"{self.target} is not an envmon database (no schema)")
+            raise SchemaError(
+                f"{self.target}: schema version {current} is older than {schema.SCHEMA_VERSION}; "
+                "open it once read-write to upgrade"
+            )
+        with self._transaction():
+            self._run(schema.SCHEMA_VERSION_TABLE)
+            for version in range(current + 1, schema.SCHEMA_VERSION + 1):
+                statements = list(schema.MIGRATIONS[version])
+                if self.server_indexes:
+                    statements += schema.SERVER_INDEXES.get(version, [])
+                for statement in statements:
+                    self._run(statement)
+                self._run(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, now())",
+                    [version],
+                )
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.target} is open read-only; open it without read_only to write")
+
+    # ------------------------------------------------------------------ ad-hoc SQL
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run one statement (portable SQL, `?` placeholders)."""
+        self._run(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        """Run one query (portable SQL, `?` placeholders) and return its rows."""
+        return self._rows(sql, params)
+
+    # ------------------------------------------------------------------ ingest side
+    def _allocate_ids(self, sequence: str, n: int) -> pa.Array:
+        table = self._arrow(
+            f"SELECT nextval('{sequence}') AS id FROM generate_series(1, ?) ORDER BY id", [n]
+        )
+        return table.column("id").combine_chunks().cast(pa.int64())
+
+    def write_batch(self, raw: list[RawPacketRow], records: list[RecordRow]) -> None:
+        """Append raw packets and records in ONE transaction, committed when this returns.
+
+        Columns are built as pyarrow arrays and inserted with INSERT … SELECT. The store
+        assigns `id`s (monotonic) to both tables.
+        """
+        self._writable()
+        if not raw and not records:
+            return
+        raw_table = records_table = None
+        if raw:
+            for row in raw:
+                if row.verdict not in VERDICTS:
+                    raise ValueError(
+                        f"raw packet verdict must be one of {', '.join(VERDICTS)}, "
+                        f"got {row.verdict!r}"
+                    )
+            raw_table = pa.Table.from_arrays(
+                [
+                    _timestamps([r.received_at for r in raw], "RawPacketRow.received_at"),
+                    pa.array([r.peer for r in raw], _STR),
+                    pa.array([r.verdict for r in raw], _STR),
+                    pa.array([r.reason for r in raw], _STR),
+                    pa.array([r.mn for r in raw], _STR),
+                    pa.array([r.cn for r in raw], _STR),
+                    pa.array([r.qn for r in raw], _STR),
+                    pa.array([r.raw for r in raw], pa.binary()),
+                ],
+                schema=RAW_SCHEMA,
+            )
+        if records:
+            rs = records
+            records_table = pa.Table.from_arrays(
+                [
+                    pa.array([r.mn for r in rs], _STR),
+                    pa.array([r.cn for r in rs], _STR),
+                    _timestamps([r.data_time for r in rs], "RecordRow.data_time"),
+                    pa.array([r.factor for r in rs], _STR),
+                    pa.array([r.factor_raw for r in rs], _STR),
+                    pa.array([r.rtd for r in rs], _F64),
+                    pa.array([r.avg for r in rs], _F64),
+                    pa.array([r.min for r in rs], _F64),
+                    pa.array([r.max for r in rs], _F64),
+                    pa.array([r.cou for r in rs], _F64),
+                    pa.array([r.zs_rtd for r in rs], _F64),
+                    pa.array([r.zs_avg for r in rs], _F64),
+                    pa.array([r.flag for r in rs], _STR),
+                    pa.array([r.eflag for r in rs], _STR),
+                    pa.array([r.extra for r in rs], _STR),
+                    _timestamps([r.received_at for r in rs], "RecordRow.received_at"),
+                    pa.array([r.qn for r in rs], _STR),
+                ],
+                schema=RECORD_SCHEMA,
+            )
+        with self._transaction():
+            if raw_table is not None:
+                self._append("raw_packets", "raw_packets_id_seq", RAW_COLUMNS, raw_table)
+            if records_table is not None:
+                self._append("records", "records_id_seq", RECORD_COLUMNS, records_table)
+
+    def _append(self, table: str, sequence: str, columns: Sequence[str], data: pa.Table) -> None:
+        data = data.add_column(0, "id", self._allocate_ids(sequence, data.num_rows))
+        names = ", ".join(("id", *columns))
+        with self._staged(f"_envmon_new_{table}", data):
+            self._run(f"INSERT INTO {table} ({names}) SELECT {names} FROM _envmon_new_{table}")
+
+    def query_records(
+        self, mn: str, cn: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        """Records of one point and command code with `start <= data_time < end`.
+
+        One dict per factor per data time (keys: `QUERY_RECORD_COLUMNS`); when the same
+        (mn, cn, data_time, factor) arrived more than once, the first received is returned.
+        Ordered by data_time, factor.
+        """
+        _require_aware(start, "start")
+        _require_aware(end, "end")
+        names = ", ".join(QUERY_RECORD_COLUMNS)
+        rows = self._rows(
+            f"""
+            SELECT {names} FROM (
+                SELECT {names}, ROW_NUMBER() OVER (
+                    PARTITION BY data_time, factor ORDER BY received_at, id) AS rn
+                FROM records
+                WHERE mn = ? AND cn = ? AND data_time >= ? AND data_time < ?
+            ) ranked
+            WHERE rn = 1
+            ORDER BY data_time, factor
+            """,
+            [mn, cn, start, end],
+        )
+        return [dict(zip(QUERY_RECORD_COLUMNS, row, strict=True)) for row in rows]
+
+    def iter_raw_packets(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> Iterator[RawPacketRow]:
+        """Raw packets with `start <= received_at < end` (either bound optional), in id order.
+
+        Reads page by page (keyset on id), so a long log never sits in memory at once.
+        """
+        where, params = [], []
+        if start is not None:
+            _require_aware(start, "start")
+            where.append("received_at >= ?")
+            params.append(start)
+        if end is not None:
+            _require_aware(end, "end")
+            where.append("received_at < ?")
+            params.append(end)
+        last_id = 0
+        while True:
+            rows = self._rows(
+                "SELECT id, received_at, peer, verdict, reason, mn, cn, qn, raw FROM raw_packets"
+                f" WHERE {' AND '.join(['id > ?', *where])} ORDER BY id LIMIT {_RAW_PAGE}",
+                [last_id, *params],
+            )
+            for id_, received_at, peer, verdict, reason, mn, cn, qn, raw in rows:
+                yield RawPacketRow(
+                    received_at=received_at,
+                    peer=peer,
+                    verdict=verdict,
+                    reason=reason,
+                    mn=mn,
+                    cn=cn,
+                    qn=qn,
+                    raw=bytes(raw),
+                    id=id_,
+                )
+            if len(rows) < _RAW_PAGE:
+                return
+            last_id = rows[-1][0]
+
+    def raw_counts(self) -> dict[str, int]:
+        """Number of raw packets per verdict (all three verdicts are always present)."""
+        counts = dict.fromkeys(VERDICTS, 0)
+        for verdict, count in self._rows(
+            "SELECT verdict, COUNT(*) FROM raw_packets GROUP BY verdict"
+        ):
+            counts[verdict] = count
+        return counts
+
+    # ------------------------------------------------------------------ registry side
+    def upsert_registry(self, rows: list[RegistryRow]) -> ImportCounts:
+        """Insert or update regions, units, outlets and points from validated registry rows.
+
+        Upsert keys: unit_id, (unit_id, outlet_id), mn. A point's factor set is replaced by
+        the row's; its CRC policy is kept. One transaction. Rows should be consistent
+        (`envmon.registry` checks that); for repeated keys the last row wins.
+        """
+        self._writable()
+        regions: dict[str, tuple[str | None, str, str | None]] = {}
+        units: dict[str, RegistryRow] = {}
+        outlets: dict[tuple[str, str], RegistryRow] = {}
+        points: dict[str, RegistryRow] = {}
+        for row in rows:
+            regions[row.province_code] = (row.province, "province", None)
+            regions[row.city_code] = (row.city, "city", row.province_code)
+            regions[row.county_code] = (row.county, "county", row.city_code)
+            units[row.unit_id] = row
+            if row.outlet_id:
+                outlets[(row.unit_id, row.outlet_id)] = row
+            if row.mn:
+                points[row.mn] = row
+
+        region_table = pa.table(
+            {
+                "code": pa.array(list(regions), _STR),
+                "name": pa.array([v[0] for v in regions.values()], _STR),
+                "level": pa.array([v[1] for v in regions.values()], _STR),
+                "parent_code": pa.array([v[2] for v in regions.values()], _STR),
+            }
+        )
+        unit_table = pa.table(
+            {
+                "unit_id": pa.array(list(units), _STR),
+                "name": pa.array([r.unit_name for r in units.values()], _STR),
+                "county_code": pa.array([r.county_code for r in units.values()], _STR),
+                "must_network": pa.array([r.must_network for r in units.values()], pa.bool_()),
+                "assessed": pa.array([r.assessed for r in units.values()], pa.bool_()),
+            }
+        )
+        outlet_table = pa.table(
+            {
+                "unit_id": pa.array([k[0] for k in outlets], _STR),
+                "outlet_id": pa.array([k[1] for k in outlets], _STR),
+                "name": pa.array([r.outlet_name for r in outlets.values()], _STR),
+                "kind": pa.array([r.kind for r in outlets.values()], _STR),
+            }
+        )
+        point_table = pa.table(
+            {
+                "mn": pa.array(list(points), _STR),
+                "outlet_id": pa.array([r.outlet_id for r in points.values()], _STR),
+                "unit_id": pa.array([r.unit_id for r in points.values()], _STR),
+                "pw": pa.array([r.pw for r in points.values()], _STR),
+                "kind": pa.array([r.kind for r in points.values()], _STR),
+                "o2_ref": pa.array([r.o2_ref for r in points.values()], _F64),
+                "standard": pa.array([r.standard for r in points.values()], _STR),
+            }
+        )
+        factor_rows = [(mn, f, lim) for mn, r in points.items() for f, lim in r.factors.items()]
+        factor_table = pa.table(
+            {
+                "mn": pa.array([f[0] for f in factor_rows], _STR),
+                "factor": pa.array([f[1] for f in factor_rows], _STR),
+                "limit_value": pa.array([f[2] for f in factor_rows], _F64),
+            }
+        )
+
+        def new_count(table: str, keys: Sequence[str]) -> int:
+            match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+            return self._rows(
+                f"SELECT COUNT(*) FROM _envmon_{table} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
+            )[0][0]
+
+        with (
+            self._transaction(),
+            self._staged("_envmon_regions", region_table),
+            self._staged("_envmon_units", unit_table),
+            self._staged("_envmon_outlets", outlet_table),
+            self._staged("_envmon_points", point_table),
+            self._staged("_envmon_point_factors", factor_table),
+        ):
+            regions_new = new_count("regions", ["code"])
+            units_new = new_count("units", ["unit_id"])
+            outlets_new = new_count("outlets", ["unit_id", "outlet_id"])
+            points_new = new_count("points", ["mn"])
+            self._run(
+                """
+                INSERT INTO regions (code, name, level, parent_code)
+                SELECT code, name, level, parent_code FROM _envmon_regions
+                ON CONFLICT (code) DO UPDATE SET
+                    name = COALESCE(EXCLUDED.name, regions.name),
+                    level = EXCLUDED.level,
+                    parent_code = EXCLUDED.parent_code
+                """
+            )
+            self._run(
+                """
+                INSERT INTO units (unit_id, name, county_code, must_network, assessed, updated_at)
+                SELECT unit_id, name, county_code, must_network, assessed, now()
+                FROM _envmon_units
+                ON CONFLICT (unit_id) DO UPDATE SET
+                    name = EXCLUDED.name,
+                    county_code = EXCLUDED.county_code,
+                    must_network = EXCLUDED.must_network,
+                    assessed = EXCLUDED.assessed,
+                    updated_at = EXCLUDED.updated_at
+                """
+            )
+            self._run(
+                """
+                INSERT INTO outlets (unit_id, outlet_id, name, kind, updated_at)
+                SELECT unit_id, outlet_id, name, kind, now() FROM _envmon_outlets
+                ON CONFLICT (unit_id, outlet_id) DO UPDATE SET
+                    name = EXCLUDED.name,
+                    kind = EXCLUDED.kind,
+                    updated_at = EXCLUDED.updated_at
+                """
+            )
+            self._run(
+                """
+                INSERT INTO points
+                    (mn, outlet_id, unit_id, pw, kind, o2_ref, standard, crc_modes, updated_at)
+                SELECT mn, outlet_id, unit_id, pw, kind, o2_ref, standard, ?, now()
+                FROM _envmon_points
+                ON CONFLICT (mn) DO UPDATE SET
+                    outlet_id = EXCLUDED.outlet_id,
+                    unit_id = EXCLUDED.unit_id,
+                    pw = EXCLUDED.pw,
+                    kind = EXCLUDED.kind,
+                    o2_ref = EXCLUDED.o2_ref,
+                    standard = EXCLUDED.standard,
+                    updated_at = EXCLUDED.updated_at
+                """,
+                [_crc_text(DEFAULT_CRC_MODES)],
+            )
+            self._run("DELETE FROM point_factors WHERE mn IN (SELECT mn FROM _envmon_points)")
+            self._run(
+                "INSERT INTO point_factors (mn, factor, limit_value) "
+                "SELECT mn, factor, limit_value FROM _envmon_point_factors"
+            )
+        return ImportCounts(
+            units_new=units_new,
+            units_updated=len(units) - units_new,
+            outlets_new=outlets_new,
+            outlets_updated=len(outlets) - outlets_new,
+            points_new=points_new,
+            points_updated=len(points) - points_new,
+            regions_new=regions_new,
+        )
+
+    def load_point_auth(self) -> dict[str, PointAuth]:
+        """Every point's MN, password, unit, kind and CRC policy (the receiver's cache)."""
+        return {
+            mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc))
+            for mn, pw, unit_id, kind, crc in self._rows(
+                "SELECT mn, pw, unit_id, kind, crc_modes FROM points"
+            )
+        }
+
+    def point_auth(self, mn: str) -> PointAuth | None:
+        rows = self._rows("SELECT mn, pw, unit_id, kind, crc_modes FROM points WHERE mn = ?", [mn])
+        if not rows:
+            return None
+        mn_, pw, unit_id, kind, crc = rows[0]
+        return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc))
+
+    def set_crc_modes(self, mn: str, modes: tuple[str, ...]) -> None:
+        """Set which CRC variants this MN may use (hj212.md §4). Allowed: `CRC_MODES`."""
+        self._writable()
+        unknown = [m for m in modes if m not in CRC_MODES]
+        if unknown:
+            raise ValueError(
+                f"unknown CRC mode {', '.join(unknown)}; allowed: {', '.join(CRC_MODES)}"
+            )
+        if not modes:
+            raise ValueError(f"at least one CRC mode is needed; allowed: {', '.join(CRC_MODES)}")
+        unique = tuple(dict.fromkeys(modes))
+        with self._transaction():
+            if not self._rows("SELECT 1 FROM points WHERE mn = ?", [mn]):
+                raise UnknownPointError(f"unknown MN {mn!r}: no such monitoring point")
+            self._run(
+                "UPDATE points SET crc_modes = ?, updated_at = now() WHERE mn = ?",
+                [_crc_text(unique), mn],
+            )
+
+    def _factors_by_mn(self) -> dict[str, dict[str, float | None]]:
+        factors: dict[str, dict[str, float | None]] = {}
+        for mn, factor, limit in self._rows(
+            "SELECT mn, factor, limit_value FROM point_factors ORDER BY mn, factor"
+        ):
+            factors.setdefault(mn, {})[factor] = limit
+        return factors
+
+    def list_points(self) -> list[PointInfo]:
+        """Every monitoring point with its unit, outlet, region codes and factor limits."""
+        factors = self._factors_by_mn()
+        rows = self._rows(
+            """
+            SELECT r.mn, p.pw, r.kind, r.unit_id, r.unit_name, r.outlet_id, r.outlet_name,
+                   r.county_code, r.city_code, r.o2_ref, r.standard
+            FROM point_registry r JOIN points p ON p.mn = r.mn
+            ORDER BY r.county_code, r.unit_id, r.outlet_id, r.mn
+            """
+        )
+        return [
+            PointInfo(
+                mn=mn,
+                pw=pw,
+                kind=kind,
+                unit_id=unit_id,
+                unit_name=unit_name,
+                outlet_id=outlet_id,
+                outlet_name=outlet_name or "",
+                county_code=county_code,
+                city_code=city_code,
+                factors=factors.get(mn, {}),
+                o2_ref=o2_ref,
+                standard=standard,
+            )
+            for (
+                mn,
+                pw,
+                kind,
+                unit_id,
+                unit_name,
+                outlet_id,
+                outlet_name,
+                county_code,
+                city_code,
+                o2_ref,
+                standard,
+            ) in rows
+        ]
+
+    def registry_rows(self) -> list[RegistryRow]:
+        """The registry as import rows: one per point, plus one per outlet without a point and
+        one per unit without an outlet (what `envmon registry export` writes)."""
+        names = {code: name for code, name in self._rows("SELECT code, name FROM regions")}
+        parents = {
+            code: parent for code, parent in self._rows("SELECT code, parent_code FROM regions")
+        }
+        factors = self._factors_by_mn()
+        rows = self._rows(
+            """
+            SELECT u.unit_id, u.name, u.county_code, u.must_network, u.assessed,
+                   o.outlet_id, o.name, o.kind, p.mn, p.pw, p.o2_ref, p.standard
+            FROM units u
+            LEFT JOIN outlets o ON o.unit_id = u.unit_id
+            LEFT JOIN points p ON p.unit_id = o.unit_id AND p.outlet_id = o.outlet_id
+            ORDER BY u.county_code, u.unit_id, o.outlet_id, p.mn
+            """
+        )
+        result = []
+        for (
+            unit_id,
+            unit_name,
+            county_code,
+            must_network,
+            assessed,
+            outlet_id,
+            outlet_name,
+            kind,
+            mn,
+            pw,
+            o2_ref,
+            standard,
+        ) in rows:
+            city_code = parents.get(county_code) or county_code[:4] + "00"
+            province_code = county_code[:2] + "0000"
+            result.append(
+                RegistryRow(
+                    province=names.get(province_code),
+                    province_code=province_code,
+                    city=names.get(city_code),
+                    city_code=city_code,
+                    county=names.get(county_code),
+                    county_code=county_code,
+                    unit_id=unit_id,
+                    unit_name=unit_name,
+                    must_network=bool(must_network),
+                    assessed=bool(assessed),
+                    outlet_id=outlet_id,
+                    outlet_name=outlet_name,
+                    kind=kind,
+                    mn=mn,
+                    pw=pw,
+                    factors=factors.get(mn, {}) if mn else {},
+                    o2_ref=o2_ref,
+                    standard=standard,
+                )
+            )
+        return result
+
+
+def default_path() -> str:
+    """The embedded store's default file: `envmon.duckdb` in the working directory."""
+    return os.path.join(os.getcwd(), "envmon.duckdb")

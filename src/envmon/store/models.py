@@ -1,0 +1,148 @@
+"""Rows handed to and returned by the store: small immutable dataclasses.
+
+Every datetime here is timezone-aware. HJ 212 times are Beijing time (hj212.md §8); the store
+keeps instants (TIMESTAMPTZ) and cuts days and months in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+VERDICTS = ("accepted", "rejected", "discarded")
+"""What the receiver did with a raw packet."""
+
+CRC_MODES = ("hj212", "modbus", "modbus_swapped")
+"""CRC variants a point may be allowed to use (hj212.md §4); the default is HJ 212 only."""
+
+DEFAULT_CRC_MODES: tuple[str, ...] = ("hj212",)
+
+POINT_KINDS = ("gas", "water")
+
+
+@dataclass(frozen=True, slots=True)
+class PointAuth:
+    """What the receiver needs to authenticate a connection: MN, password and CRC policy."""
+
+    mn: str
+    pw: str
+    unit_id: str
+    kind: str
+    crc_modes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PointInfo:
+    """One monitoring point with its place in the registry (for the simulator and the demo).
+
+    `factors` maps the canonical HJ 212-2017 factor code to its emission limit (mg/m³ at the
+    reference O2 for gas, mg/L for water), or None when no limit is registered.
+    """
+
+    mn: str
+    pw: str
+    kind: str
+    unit_id: str
+    unit_name: str
+    outlet_id: str
+    outlet_name: str
+    county_code: str
+    city_code: str
+    factors: dict[str, float | None]
+    o2_ref: float | None
+    standard: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RawPacketRow:
+    """One entry of the append-only raw packet log: every byte the receiver got, with a verdict.
+
+    `id` is assigned by the store on write (monotonic); leave it None when writing.
+    """
+
+    received_at: datetime
+    peer: str
+    verdict: str
+    reason: str | None
+    mn: str | None
+    cn: str | None
+    qn: str | None
+    raw: bytes
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """One factor of one upload (long format). `factor` is the HJ 212-2017 code, `factor_raw`
+    the code as sent; `extra` is JSON text of any other suffixes (SampleTime, RS, …)."""
+
+    mn: str
+    cn: str
+    data_time: datetime
+    factor: str
+    factor_raw: str
+    rtd: float | None
+    avg: float | None
+    min: float | None
+    max: float | None
+    cou: float | None
+    zs_rtd: float | None
+    zs_avg: float | None
+    flag: str | None
+    eflag: str | None
+    extra: str | None
+    received_at: datetime
+    qn: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRow:
+    """One validated registry line: a monitoring point with its unit, outlet and region.
+
+    A unit that must network but has no point yet has `outlet_id` and `mn` None; an outlet
+    without a point has `mn` None. Region codes are GB/T 2260 six-digit codes.
+    """
+
+    province: str | None
+    province_code: str
+    city: str | None
+    city_code: str
+    county: str | None
+    county_code: str
+    unit_id: str
+    unit_name: str
+    must_network: bool = True
+    assessed: bool = True
+    outlet_id: str | None = None
+    outlet_name: str | None = None
+    kind: str | None = None
+    mn: str | None = None
+    pw: str | None = None
+    factors: dict[str, float | None] = field(default_factory=dict)
+    o2_ref: float | None = None
+    standard: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    """What `Store.upsert_registry` did: rows new to the registry and rows updated in place."""
+
+    units_new: int = 0
+    units_updated: int = 0
+    outlets_new: int = 0
+    outlets_updated: int = 0
+    points_new: int = 0
+    points_updated: int = 0
+    regions_new: int = 0
+
+    @property
+    def units(self) -> int:
+        return self.units_new + self.units_updated
+
+    @property
+    def outlets(self) -> int:
+        return self.outlets_new + self.outlets_updated
+
+    @property
+    def points(self) -> int:
+        return self.points_new + self.points_updated
