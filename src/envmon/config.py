@@ -1,0 +1,162 @@
+"""envmon configuration: one TOML file, every field with a default.
+
+Where it is read from, first match wins: an explicit path (`--config`), the environment
+variable `ENVMON_CONFIG`, `envmon.toml` in the working directory; with none of them the
+defaults apply, so no command needs a configuration file.
+
+    [store]
+    path = "envmon.duckdb"      # DuckDB file (relative paths: to the config file's folder)
+
+    [ingest]
+    host = "0.0.0.0"
+    port = 6000
+    max_segment = 9999          # longest data segment accepted (hj212.md §1: standard 1024)
+    idle_timeout_s = 600
+    commit_interval_ms = 20
+    max_batch = 20000
+
+    [sim]
+    host = "127.0.0.1"
+    port = 6000
+    points = 300
+    seed = 1
+
+Unknown sections or keys, and values of the wrong type, are errors that name them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_VAR = "ENVMON_CONFIG"
+DEFAULT_FILE = "envmon.toml"
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing, not TOML, or has unknown or ill-typed entries."""
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: str = "envmon.duckdb"
+    """DuckDB file of the embedded store (`postgresql://…` is reserved for the server engine)."""
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    host: str = "0.0.0.0"
+    """Address the HJ 212 receiver listens on (field units connect from outside)."""
+    port: int = 6000
+    max_segment: int = 9999
+    """Longest data segment accepted, in bytes (HJ 212-2017 caps it at 1024; real traffic
+    exceeds it, so the default is all that the 4-digit length field can express)."""
+    idle_timeout_s: float = 600
+    """Close a connection that sent nothing for this long."""
+    commit_interval_ms: float = 20
+    """Group commit: how long a batch may gather before it is committed."""
+    max_batch: int = 20000
+    """Group commit: commit at once when this many packets are waiting."""
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    host: str = "127.0.0.1"
+    """Receiver the simulated data acquisition units connect to."""
+    port: int = 6000
+    points: int = 300
+    """Points in the demo registry."""
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class Config:
+    store: StoreConfig = field(default_factory=StoreConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    sim: SimConfig = field(default_factory=SimConfig)
+    source: str | None = None
+    """The file this configuration was read from (None: defaults only)."""
+
+
+_SECTIONS = {f.name: f for f in dataclasses.fields(Config) if f.name != "source"}
+
+
+def _coerce(where: str, value: Any, expected: Any) -> Any:
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is int and isinstance(value, bool):
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    if not isinstance(value, expected):
+        names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+        raise ConfigError(f"{where}: expected {names.get(expected, expected)}, got {value!r}")
+    return value
+
+
+def _section(source: str, name: str, values: Any, cls: type) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{source}: [{name}] must be a table, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key{'s' if len(unknown) > 1 else ''} in [{name}]: "
+            f"{', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
+    return cls(
+        **{key: _coerce(f"{source}: [{name}] {key}", v, hints[key]) for key, v in values.items()}
+    )
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
+    """Build a Config from parsed TOML (a dict of sections)."""
+    unknown = sorted(set(data) - set(_SECTIONS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown section{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(f'[{u}]' for u in unknown)} (known: "
+            f"{', '.join(f'[{s}]' for s in _SECTIONS)})"
+        )
+    sections = {
+        name: _section(source, name, data[name], typing.get_type_hints(Config)[name])
+        for name in _SECTIONS
+        if name in data
+    }
+    return Config(**sections, source=source)
+
+
+def find_config_file(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The file to read: `path`, else $ENVMON_CONFIG, else ./envmon.toml if it exists."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    default = Path(DEFAULT_FILE)
+    return default if default.is_file() else None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read the configuration (see the module docstring for where from)."""
+    file = find_config_file(path)
+    if file is None:
+        return Config()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {file} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{file}: cannot read: {error}") from None
+    config = parse_config(data, str(file))
+    store_path = config.store.path
+    if "://" not in store_path and store_path != ":memory:" and not os.path.isabs(store_path):
+        store_path = str(file.parent / store_path)
+        config = dataclasses.replace(config, store=StoreConfig(path=store_path))
+    return config

@@ -1,0 +1,76 @@
+"""envmon.config: defaults, file discovery, unknown keys and wrong types named."""
+
+from __future__ import annotations
+
+import pytest
+
+from envmon.config import Config, ConfigError, load_config, parse_config
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENVMON_CONFIG", raising=False)
+
+
+def test_defaults_without_any_file():
+    config = load_config()
+    assert config == Config()
+    assert config.store.path == "envmon.duckdb"
+    assert (config.ingest.port, config.ingest.idle_timeout_s) == (6000, 600)
+    assert config.ingest.commit_interval_ms == 20
+    assert config.source is None
+
+
+def test_envmon_toml_in_cwd_is_read(tmp_path):
+    (tmp_path / "envmon.toml").write_text(
+        '[store]\npath = "data/x.duckdb"\n[ingest]\nport = 7000\nidle_timeout_s = 30\n',
+        encoding="utf-8",
+    )
+    config = load_config()
+    assert config.ingest.port == 7000
+    assert config.ingest.idle_timeout_s == 30.0 and isinstance(config.ingest.idle_timeout_s, float)
+    assert config.ingest.max_batch == 20000  # untouched default
+    assert config.store.path == "data/x.duckdb"
+
+
+def test_explicit_path_and_env_var(tmp_path, monkeypatch):
+    conf = tmp_path / "etc" / "site.toml"
+    conf.parent.mkdir()
+    conf.write_text('[store]\npath = "site.duckdb"\n[sim]\nseed = 9\n', encoding="utf-8")
+    config = load_config(conf)
+    assert config.sim.seed == 9
+    assert config.store.path == str(tmp_path / "etc" / "site.duckdb")  # relative to the file
+    monkeypatch.setenv("ENVMON_CONFIG", str(conf))
+    assert load_config().sim.seed == 9
+
+
+def test_absolute_and_url_store_paths_are_kept(tmp_path):
+    conf = tmp_path / "a.toml"
+    conf.write_text('[store]\npath = "postgresql://envmon@db/envmon"\n', encoding="utf-8")
+    assert load_config(conf).store.path == "postgresql://envmon@db/envmon"
+
+
+def test_unknown_keys_and_sections_are_named():
+    with pytest.raises(ConfigError, match=r"unknown key in \[ingest\]: prot"):
+        parse_config({"ingest": {"prot": 1}}, "envmon.toml")
+    with pytest.raises(ConfigError, match=r"unknown section \[stroe\]"):
+        parse_config({"stroe": {}}, "envmon.toml")
+
+
+def test_wrong_types_are_named():
+    with pytest.raises(ConfigError, match=r"\[ingest\] port: expected an integer"):
+        parse_config({"ingest": {"port": "6000"}})
+    with pytest.raises(ConfigError, match=r"\[store\] path: expected a string"):
+        parse_config({"store": {"path": 3}})
+    with pytest.raises(ConfigError, match="must be a table"):
+        parse_config({"sim": 3})
+
+
+def test_missing_or_broken_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[store\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
