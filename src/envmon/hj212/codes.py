@@ -1,0 +1,290 @@
+"""HJ 212-2017 code tables: commands (CN), systems (ST), data flags, suffixes, factor codes.
+
+Sources: HJ 212-2017 Table 5 (ST), Table 8 (flags), Table 4 (suffixes), Table 9 (CN),
+§6.1–6.5 (QnRtn/ExeRtn), Appendix B Tables B.1/B.2 (factor codes with the HJ/T 212-2005
+"原编码").  HJ/T 212-2005 extras and HJ 212-2025 codes are marked; 2025 entries are unverified.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+P2S = "P→S"  # platform (上位机) to site machine / data logger (现场机)
+S2P = "S→P"
+BOTH = "both"
+
+
+class Command(NamedTuple):
+    description: str
+    direction: str
+    source: str = "HJ 212-2017"
+
+
+# HJ 212-2017 Table 9, plus HJ/T 212-2005 extras (linqiu126/hcu) and HJ 212-2025 (unverified).
+CN_TABLE: dict[str, Command] = {
+    "1000": Command("set answer timeout and retries", P2S),
+    "1011": Command("get site time / upload site time", BOTH),
+    "1012": Command("set site time", P2S),
+    "1013": Command("time-calibration request (notice)", S2P),
+    "1061": Command("get real-time data interval", P2S),
+    "1062": Command("set real-time data interval", P2S),
+    "1063": Command("get minute data interval", P2S),
+    "1064": Command("set minute data interval", P2S),
+    "1072": Command("set site password", P2S),
+    "2011": Command("start real-time data / real-time data upload", BOTH),
+    "2012": Command("stop real-time data (notice)", P2S),
+    "2021": Command("start facility running state / running state upload", BOTH),
+    "2022": Command("stop facility running state (notice)", P2S),
+    "2031": Command("daily data (request or upload)", BOTH),
+    "2041": Command("facility daily running time (request or upload)", BOTH),
+    "2051": Command("minute data (request or upload)", BOTH),
+    "2061": Command("hour data (request or upload)", BOTH),
+    "2081": Command("data-logger boot time upload", S2P),
+    "3011": Command("zero/span calibration", P2S),
+    "3012": Command("instant sampling", P2S),
+    "3013": Command("cleaning / back-blow", P2S),
+    "3014": Command("comparison sampling", P2S),
+    "3015": Command("over-limit sample retention (request or upload)", BOTH),
+    "3016": Command("set sampling period", P2S),
+    "3017": Command("get sampling period", P2S),
+    "3018": Command("get sample output time", P2S),
+    "3019": Command("get device unique ID", P2S),
+    "3020": Command("get / upload site information", BOTH),
+    "3021": Command("set site parameters", P2S),
+    "9011": Command("answer to a request (QnRtn)", BOTH),
+    "9012": Command("execution result (ExeRtn)", BOTH),
+    "9013": Command("notice answer", BOTH),
+    "9014": Command("data answer (acknowledges an upload)", BOTH),
+    # HJ/T 212-2005 extras seen in firmware (linqiu126/hcu zhbhjt212msg.h).
+    "1021": Command("get pollutant alarm limits", P2S, "HJ/T 212-2005"),
+    "1022": Command("set pollutant alarm limits", P2S, "HJ/T 212-2005"),
+    "1031": Command("get platform address", P2S, "HJ/T 212-2005"),
+    "1032": Command("set platform address", P2S, "HJ/T 212-2005"),
+    "1041": Command("get report time", P2S, "HJ/T 212-2005"),
+    "1042": Command("set report time", P2S, "HJ/T 212-2005"),
+    "2071": Command("alarm records", BOTH, "HJ/T 212-2005"),
+    "2072": Command("alarm event upload", S2P, "HJ/T 212-2005"),
+    # HJ 212-2025, from caoyiliang/HJ212 Enum.cs: unverified against the standard text.
+    # (1001 means something else in HJ/T 212-2005 firmware.)
+    "1001": Command("upload data-logger hardware SN", S2P, "HJ 212-2025 (unverified)"),
+    "1002": Command("set MN", P2S, "HJ 212-2025 (unverified)"),
+    "1014": Command("key request / issue", BOTH, "HJ 212-2025 (unverified)"),
+    "2013": Command("raw monitoring data", S2P, "HJ 212-2025 (unverified)"),
+    "2052": Command("single noise measurement", S2P, "HJ 212-2025 (unverified)"),
+    "2062": Command("automatic standard-sample check data", S2P, "HJ 212-2025 (unverified)"),
+    "2111": Command("incinerator furnace temperature, 5-min mean", S2P, "HJ 212-2025 (unverified)"),
+    "3022": Command("instant sample-retention task", P2S, "HJ 212-2025 (unverified)"),
+    "3024": Command("start standard-sample check", P2S, "HJ 212-2025 (unverified)"),
+    "9015": Command("heartbeat", S2P, "HJ 212-2025 (unverified)"),
+}
+
+# Uploads a platform acknowledges with 9014 when Flag bit A = 1 (HJ 212-2017 §6.5, C.13–C.19).
+DATA_UPLOAD_CNS = frozenset({"2011", "2051", "2061", "2031", "2041", "2081", "3020"})
+
+# HJ 212-2017 Table 5 (GB/T 16706).
+ST_TABLE: dict[str, str] = {
+    "21": "surface water quality",
+    "22": "air quality",
+    "23": "noise",
+    "24": "groundwater",
+    "25": "soil",
+    "26": "sea water",
+    "27": "VOCs",
+    "31": "air pollution source",
+    "32": "surface-water pollution source",
+    "33": "groundwater pollution source",
+    "34": "marine pollution source",
+    "35": "soil pollution source",
+    "36": "noise source",
+    "37": "vibration source",
+    "38": "radioactive source",
+    "39": "construction-site dust",
+    "41": "electromagnetic source",
+    "51": "flue-gas process",
+    "52": "wastewater process",
+    "91": "system interaction",
+}
+
+
+class DataFlag(NamedTuple):
+    zh: str
+    en: str
+
+
+# HJ 212-2017 Table 8 (xxxxxx-Flag).
+DATA_FLAGS: dict[str, DataFlag] = {
+    "N": DataFlag("正常", "normal"),
+    "F": DataFlag("停运", "instrument / source stopped"),
+    "M": DataFlag("维护", "maintenance"),
+    "S": DataFlag("手工输入的设定值", "manually entered set value"),
+    "D": DataFlag("故障", "instrument fault"),
+    "C": DataFlag("校准", "calibration"),
+    "T": DataFlag("超测量上限", "above the measuring upper limit"),
+    "B": DataFlag("通讯异常", "instrument to data-logger communication abnormal"),
+}
+
+# HJ/T 212-2005 flags (partly confirmed: chenqi92/alltobs-hj212 model/Pollution.java).
+DATA_FLAGS_2005: dict[str, DataFlag] = {
+    "P": DataFlag("电源故障", "power failure"),
+    "F": DataFlag("排放源停运", "source shut down"),
+    "C": DataFlag("校验", "calibration"),
+    "M": DataFlag("维护", "maintenance"),
+    "T": DataFlag("超测上限", "above the upper limit"),
+    "D": DataFlag("故障", "fault"),
+    "S": DataFlag("设定值", "set value"),
+    "N": DataFlag("正常", "normal"),
+}
+
+# HJ 212-2017 Table 4 field suffixes (xxxxxx-<suffix>).
+SUFFIXES: dict[str, str] = {
+    "Rtd": "real-time value",
+    "Min": "minimum over the period",
+    "Avg": "mean over the period",
+    "Max": "maximum over the period",
+    "ZsRtd": "real-time value converted to reference O2 (折算)",
+    "ZsMin": "minimum converted to reference O2",
+    "ZsAvg": "mean converted to reference O2",
+    "ZsMax": "maximum converted to reference O2",
+    "Cou": "cumulative over the period (emission amount; volume for flow codes)",
+    "Flag": "data flag (Table 8)",
+    "EFlag": "extended, device-defined flag",
+    "SampleTime": "sampling time (YYYYMMDDhhmmss)",
+    "RS": "treatment-facility state (0 off, 1 running, 2 calibration, 3 maintenance, "
+    "4 alarm, 5 back-blow)",
+    "RT": "facility running hours in the day (0-24)",
+    "Data": "noise value",
+    "DayData": "daytime noise value",
+    "NightData": "night-time noise value",
+    "Info": "site information (i-codes, Table B.10)",
+    "SN": "instrument unique ID (24 hex characters)",
+}
+
+# Suffixes whose values are text even when they look numeric.
+TEXT_SUFFIXES = frozenset({"Flag", "EFlag", "SampleTime", "Info", "SN"})
+
+
+class Factor(NamedTuple):
+    zh: str
+    en: str
+    unit: str
+    kind: str  # "water" | "gas" | "air"
+    code_2005: str | None = None
+
+
+# HJ 212-2017 Appendix B, Table B.1 (water), Table B.2 (gas) and the ST=22 air-quality codes.
+# Units the project reference leaves blank are taken from the Appendix B transcription in
+# srdgame/lua-HJ212 hj212.csv; air-quality pollutant units are left "" (station-defined).
+FACTORS: dict[str, Factor] = {
+    # Table B.1 water
+    "w00000": Factor("废水流量", "wastewater flow", "L/s", "water", "B01"),
+    "w01001": Factor("pH值", "pH", "", "water", "001"),
+    "w01018": Factor("化学需氧量", "COD", "mg/L", "water", "011"),
+    "w01017": Factor("五日生化需氧量", "BOD5", "mg/L", "water", "010"),
+    "w01012": Factor("悬浮物", "suspended solids", "mg/L", "water", "003"),
+    "w01020": Factor("总有机碳", "TOC", "mg/L", "water", "015"),
+    "w21003": Factor("氨氮", "ammonia nitrogen", "mg/L", "water", "060"),
+    "w21011": Factor("总磷", "total phosphorus", "mg/L", "water", "101"),
+    "w21001": Factor("总氮", "total nitrogen", "mg/L", "water", "065"),
+    "w21016": Factor("氰化物", "cyanide", "mg/L", "water", "070"),
+    "w21017": Factor("氟化物", "fluoride", "mg/L", "water", "072"),
+    "w22001": Factor("石油类", "petroleum", "mg/L", "water", "080"),
+    "w23002": Factor("挥发酚", "volatile phenol", "mg/L", "water", "110"),
+    "w20111": Factor("总汞", "mercury", "mg/L", "water", "020"),
+    "w20115": Factor("总镉", "cadmium", "mg/L", "water", "022"),
+    "w20116": Factor("总铬", "total chromium", "mg/L", "water", "023"),
+    "w20117": Factor("六价铬", "hexavalent chromium", "mg/L", "water", "024"),
+    "w20119": Factor("总砷", "arsenic", "mg/L", "water", "026"),
+    "w20120": Factor("总铅", "lead", "mg/L", "water", "027"),
+    "w20121": Factor("总镍", "nickel", "mg/L", "water", "028"),
+    "w20122": Factor("总铜", "copper", "mg/L", "water", "029"),
+    "w20123": Factor("总锌", "zinc", "mg/L", "water", "030"),
+    # Table B.2 gas
+    "a00000": Factor("废气流量", "flue-gas flow", "m3/s", "gas", "B02"),
+    "a21026": Factor("二氧化硫", "SO2", "mg/m3", "gas", "02"),
+    "a21002": Factor("氮氧化物", "NOx", "mg/m3", "gas", "03"),
+    "a34013": Factor("烟尘", "particulate matter", "mg/m3", "gas", "01"),
+    "a21005": Factor("一氧化碳", "CO", "mg/m3", "gas", "04"),
+    "a21028": Factor("硫化氢", "H2S", "mg/m3", "gas", "05"),
+    "a21024": Factor("氯化氢", "HCl", "mg/m3", "gas", "08"),
+    "a21001": Factor("氨（氨气）", "NH3", "mg/m3", "gas", "10"),
+    "a05001": Factor("二氧化碳", "CO2", "mg/m3", "gas", "30"),
+    "a24087": Factor("碳氢化合物", "hydrocarbons", "mg/m3", "gas", "25"),
+    "a25003": Factor("甲苯", "toluene", "mg/m3", "gas", "17"),
+    "a25005": Factor("二甲苯", "xylene", "mg/m3", "gas", "18"),
+    "a24088": Factor("非甲烷总烃", "non-methane hydrocarbons", "mg/m3", "gas"),
+    "a19001": Factor("氧气含量", "O2", "%", "gas", "S01"),
+    "a01011": Factor("烟气流速", "flue-gas velocity", "m/s", "gas", "S02"),
+    "a01012": Factor("烟气温度", "flue-gas temperature", "°C", "gas", "S03"),
+    "a01017": Factor("烟气动压", "dynamic pressure", "kPa", "gas", "S04"),
+    "a01014": Factor("烟气湿度", "flue-gas moisture", "%", "gas", "S05"),
+    "a01015": Factor("制冷温度", "chiller temperature", "°C", "gas", "S06"),
+    "a01016": Factor("烟道截面积", "duct cross-section", "m2", "gas", "S07"),
+    "a01013": Factor("烟气压力", "flue-gas pressure", "kPa", "gas", "S08"),
+    "a01901": Factor("垃圾焚烧炉膛内焚烧平均温度", "incinerator furnace temperature", "°C", "gas"),
+    "a01902": Factor("垃圾焚烧炉膛内DCS温度", "incinerator furnace DCS temperature", "°C", "gas"),
+    # Air quality (ST=22 samples); SO2 and CO share the gas codes above.
+    "a34002": Factor("可吸入颗粒物PM10", "PM10", "", "air"),
+    "a34004": Factor("细微颗粒物PM2.5", "PM2.5", "", "air"),
+    "a21004": Factor("二氧化氮", "NO2", "", "air"),
+    "a21003": Factor("一氧化氮", "NO", "", "air"),
+    "a05024": Factor("臭氧", "O3", "", "air"),
+    "a01001": Factor("温度", "temperature", "°C", "air"),
+    "a01002": Factor("湿度", "humidity", "%", "air"),
+    "a01006": Factor("气压", "pressure", "kPa", "air"),
+    "a01007": Factor("风速", "wind speed", "m/s", "air"),
+    "a01008": Factor("风向", "wind direction", "°", "air"),
+}
+
+# HJ 212-2017 Appendix B "原编码" column: HJ/T 212-2005 code -> 2017 code.
+CODE_2005_TO_2017: dict[str, str] = {
+    f.code_2005: code for code, f in FACTORS.items() if f.code_2005 is not None
+}
+CODE_2017_TO_2005: dict[str, str] = {v: k for k, v in CODE_2005_TO_2017.items()}
+
+_CODE_2017 = re.compile(r"[a-z]\d{5}")
+
+
+def to_2017(code: str) -> str | None:
+    """Canonical HJ 212-2017 factor code for ``code`` (HJ 212-2017 Appendix B).
+
+    A HJ/T 212-2005 code (``011``, ``02``, ``S01``, ``B02``) maps through the "原编码" column;
+    a code already in the 2017 form (letter + 5 digits) is returned unchanged; anything else
+    is unmapped (``None``): keep it raw and count it.
+    """
+    mapped = CODE_2005_TO_2017.get(code)
+    if mapped is not None:
+        return mapped
+    if _CODE_2017.fullmatch(code):
+        return code
+    return None
+
+
+def to_2005(code: str) -> str | None:
+    """HJ/T 212-2005 code of a 2017 factor code, if Appendix B lists one."""
+    return CODE_2017_TO_2005.get(code)
+
+
+# Answer codes, HJ 212-2017 §6.5 (keys are the raw field text).
+QNRTN: dict[str, str] = {
+    "1": "ready to execute",
+    "2": "refused",
+    "3": "PW wrong",
+    "4": "MN wrong",
+    "5": "ST wrong",
+    "6": "Flag wrong",
+    "7": "QN wrong",
+    "8": "CN wrong",
+    "9": "CRC wrong",
+    "100": "unknown error",
+}
+
+EXERTN: dict[str, str] = {
+    "1": "success",
+    "2": "failed, reason unknown",
+    "3": "condition error",
+    "4": "timeout",
+    "5": "system busy",
+    "6": "system fault",
+    "100": "no data",
+}
