@@ -1,0 +1,200 @@
+"""One connection's HJ 212 state, sans-I/O (h11 ``_connection`` style): bytes in, events out.
+
+The platform side of HJ 212-2017 §6.1–6.5 and Appendix C:
+
+* frames the byte stream (:class:`~envmon.hj212.framing.FrameBuffer`) and decodes each frame
+  with the CRC modes the caller allows for its MN (reference §4, "Wrong CRCs in the field");
+* reassembles split uploads (Flag bit D / PNUM+PNO, C.49/C.50) by (MN, CN, DataTime);
+* tracks the platform's outstanding requests by QN and turns the matching 9011/9012 into
+  :class:`RequestAnswered` / :class:`RequestCompleted`.
+
+It never answers by itself: the I/O layer calls :meth:`Session.ack` once the data is stored
+(the project acknowledges only durable data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from envmon.hj212.codec import Packet, ack_9014, decode, history_request
+from envmon.hj212.codes import DATA_UPLOAD_CNS
+from envmon.hj212.events import (
+    Discarded,
+    Event,
+    PacketReceived,
+    RequestAnswered,
+    RequestCompleted,
+    SplitCompleted,
+    SplitIncomplete,
+)
+from envmon.hj212.framing import Discard, FrameBuffer
+
+__all__ = ["Session", "ack"]
+
+_DEFAULT_MODES = ("hj212",)
+
+SplitKey = tuple[str | None, str | None, datetime | None]
+
+
+def ack(packet: Packet) -> bytes | None:
+    """The 9014 data answer a packet calls for, or None (HJ 212-2017 §6.5, C.13–C.19).
+
+    Only accepted uploads (DATA_UPLOAD_CNS) with Flag bit A = 1 are answered; a packet that
+    failed its checks gets no reply ("on a CRC error the command ends", Table 2).
+    """
+    if packet.ok and packet.need_ack and packet.cn in DATA_UPLOAD_CNS:
+        return ack_9014(packet)
+    return None
+
+
+class _SplitGroup:
+    __slots__ = ("parts", "pnum")
+
+    def __init__(self, pnum: int) -> None:
+        self.pnum = pnum
+        self.parts: dict[int, Packet] = {}
+
+
+class Session:
+    """Protocol state of one connection.
+
+    ``crc_modes_for(mn)`` returns the CRC modes accepted for that MN (default ``("hj212",)``
+    for every MN).  At most ``max_split_groups`` incomplete split uploads and
+    ``max_requests`` outstanding requests are kept; the oldest are dropped beyond that.
+    """
+
+    def __init__(
+        self,
+        crc_modes_for: Callable[[str | None], tuple[str, ...]] | None = None,
+        max_segment: int = 9999,
+        max_split_groups: int = 64,
+        max_requests: int = 256,
+    ) -> None:
+        self._frames = FrameBuffer(max_segment)
+        self._crc_modes_for = crc_modes_for
+        self._splits: dict[SplitKey, _SplitGroup] = {}
+        self._requests: dict[str, str] = {}  # QN -> MN of requests we sent
+        self.max_split_groups = max_split_groups
+        self.max_requests = max_requests
+
+    # ---------------------------------------------------------------- input
+
+    def receive(self, data: bytes) -> list[Event]:
+        """Feed received bytes; return the events they complete, in order."""
+        events: list[Event] = []
+        for item in self._frames.feed(data):
+            if isinstance(item, Discard):
+                events.append(Discarded(item.data, item.reason))
+            else:
+                self._on_frame(item, events)
+        return events
+
+    def receive_frame(self, frame: bytes) -> list[Event]:
+        """Process one already-framed packet (e.g. replaying a raw log, offline mode)."""
+        events: list[Event] = []
+        self._on_frame(frame, events)
+        return events
+
+    def close(self) -> list[Event]:
+        """End of stream: report buffered bytes and split uploads that never completed."""
+        events: list[Event] = [Discarded(d.data, d.reason) for d in self._frames.flush()]
+        for key in list(self._splits):
+            events.append(self._give_up(key))
+        return events
+
+    def decode(self, frame: bytes) -> Packet:
+        """Decode a frame with the CRC modes allowed for the MN it names."""
+        if self._crc_modes_for is None:
+            return decode(frame)
+        return decode(frame, tuple(self._crc_modes_for(_peek_mn(frame))))
+
+    @property
+    def pending(self) -> int:
+        """Bytes buffered but not yet framed."""
+        return self._frames.pending
+
+    @property
+    def outstanding(self) -> tuple[str, ...]:
+        """QNs of requests sent and not yet finished (no 9012, no refusing 9011)."""
+        return tuple(self._requests)
+
+    # ---------------------------------------------------------------- output
+
+    def ack(self, packet: Packet) -> bytes | None:
+        """9014 for an accepted upload with Flag bit A = 1, else None (see :func:`ack`)."""
+        return ack(packet)
+
+    def request_history(
+        self, cn: str, begin: datetime, end: datetime, pw: str, mn: str, st: str, qn: str
+    ) -> bytes:
+        """Build a history re-fetch request (补遗, C.20–C.22) and remember its QN."""
+        frame = history_request(cn, begin, end, pw, mn, st, qn)
+        self._requests.pop(qn, None)
+        self._requests[qn] = mn
+        while len(self._requests) > self.max_requests:
+            del self._requests[next(iter(self._requests))]
+        return frame
+
+    # ---------------------------------------------------------------- internals
+
+    def _on_frame(self, frame: bytes, events: list[Event]) -> None:
+        packet = self.decode(frame)
+        events.append(PacketReceived(packet))
+        if not packet.ok:
+            return
+        cn = packet.cn
+        if cn == "9011" or cn == "9012":
+            self._on_answer(packet, events)
+        elif packet.pnum is not None and packet.pno is not None:
+            self._on_part(packet, events)
+
+    def _on_answer(self, packet: Packet, events: list[Event]) -> None:
+        qn = packet.qn
+        if qn is None or self._requests.get(qn) != packet.mn:
+            return
+        if packet.cn == "9011":
+            qn_rtn = packet.items.get("QnRtn", "")
+            events.append(RequestAnswered(qn, qn_rtn))
+            if qn_rtn != "1":  # refused: no 9012 will follow (§6.5)
+                del self._requests[qn]
+        else:
+            events.append(RequestCompleted(qn, packet.items.get("ExeRtn", "")))
+            del self._requests[qn]
+
+    def _on_part(self, packet: Packet, events: list[Event]) -> None:
+        """Split upload (C.49/C.50): each part has its own QN and complete DataTime."""
+        assert packet.pnum is not None and packet.pno is not None
+        key = (packet.mn, packet.cn, packet.data_time)
+        group = self._splits.get(key)
+        if group is None:
+            while len(self._splits) >= self.max_split_groups:
+                events.append(self._give_up(next(iter(self._splits))))
+            group = self._splits[key] = _SplitGroup(packet.pnum)
+        if packet.pnum != group.pnum or packet.pno in group.parts:
+            return  # inconsistent PNUM or a repeated part: already reported, not merged
+        group.parts[packet.pno] = packet
+        if len(group.parts) < group.pnum:
+            return
+        del self._splits[key]
+        parts = tuple(group.parts[n] for n in sorted(group.parts))
+        merged: dict[str, dict[str, float | str]] = {}
+        for part in parts:
+            for code, values in part.factors.items():
+                merged.setdefault(code, {}).update(values)
+        events.append(SplitCompleted(packet.mn, packet.cn, packet.data_time, parts, merged))
+
+    def _give_up(self, key: SplitKey) -> SplitIncomplete:
+        group = self._splits.pop(key)
+        parts = tuple(group.parts[n] for n in sorted(group.parts))
+        return SplitIncomplete(key[0], key[1], key[2], parts, group.pnum)
+
+
+def _peek_mn(frame: bytes) -> str | None:
+    """MN from the header, before the CRC check (the CRC policy is chosen per MN)."""
+    cp = frame.find(b"CP=&&")
+    head = frame[6:cp] if cp >= 0 else frame[6:]
+    for piece in head.split(b";"):
+        if piece[:3] == b"MN=":
+            return piece[3:].decode("utf-8", "replace")
+    return None
