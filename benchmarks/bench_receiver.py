@@ -42,7 +42,8 @@ def registry_rows(n: int) -> list[dict]:
     for k, mn in enumerate(mns(n)):
         rows.append({
             "province": "山西省", "city": "太原市", "city_code": "140100", "county": "小店区",
-            "county_code": "140105", "unit_id": f"UNIT{k // 4:06d}", "unit_name": f"测试单位{k // 4}",
+            "county_code": "140105", "unit_id": f"UNIT{k // 4:06d}",
+            "unit_name": f"测试单位{k // 4}",
             "must_network": "1", "assessed": "1", "outlet_id": f"OUT{k:06d}",
             "outlet_name": f"排口{k}", "kind": "gas", "mn": mn, "pw": PW,
             "factors": "a21026:35;a21002:50;a34013:10", "o2_ref": "6", "standard": "",

@@ -12,7 +12,7 @@ from rich.live import Live
 from rich.table import Table
 
 from envmon.ingest.server import Receiver
-from envmon.sim.fleet import Fleet, FaultRates, sim_points_from_store
+from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_store
 from envmon.store import open_store
 from envmon.timeutil import now_beijing
 
@@ -68,7 +68,8 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
     )
     fleet_task = asyncio.create_task(fleet.run())
     try:
-        with Live(_status(receiver, fleet, db, port), console=console, refresh_per_second=1) as live:
+        status = _status(receiver, fleet, db, port)
+        with Live(status, console=console, refresh_per_second=1) as live:
             elapsed = 0.0
             while not duration or elapsed < duration:
                 await asyncio.sleep(1.0)

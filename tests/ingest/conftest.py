@@ -19,7 +19,8 @@ PW = "123456"
 def registry_rows() -> list[dict]:
     common = {
         "province": "山西省", "city": "太原市", "city_code": "140100", "county": "小店区",
-        "county_code": "140105", "unit_id": "91140100MA0GTEST01", "unit_name": "太原测试热电有限公司",
+        "county_code": "140105", "unit_id": "91140100MA0GTEST01",
+        "unit_name": "太原测试热电有限公司",
         "must_network": "1", "assessed": "1", "pw": PW, "standard": "GB 13223-2011",
     }
     return [

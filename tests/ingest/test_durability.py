@@ -34,7 +34,7 @@ def start_server(db, port: int, *extra: str) -> subprocess.Popen:
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode())
+                raise RuntimeError(proc.stdout.read().decode()) from None
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("receiver did not start")

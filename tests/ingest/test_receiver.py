@@ -169,7 +169,10 @@ def test_flooding_peer_is_cut_off_and_others_are_served(store):
             bad_w.write(b"x" * 10_000)  # 1 MB with no frame in it
         good_w.write(hourly_packet(hour(5)))
         answers = await read_answers(good_r, 1)
-        eof = await asyncio.wait_for(bad_r.read(), 10)
+        try:  # closed with unread data in its buffer, so a reset is as good as an EOF
+            eof = await asyncio.wait_for(bad_r.read(), 10)
+        except ConnectionResetError:
+            eof = b""
         await receiver.stop()
         return answers, eof, receiver.stats.closed_abuse
 

@@ -7,7 +7,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from envmon.ingest.server import Receiver
-from envmon.sim.fleet import Fleet, FaultRates, plan_faults, sim_points_from_store
+from envmon.sim.fleet import FaultRates, Fleet, plan_faults, sim_points_from_store
 from envmon.store import open_store
 from envmon.timeutil import BEIJING_FIXED
 
@@ -43,7 +43,7 @@ def test_fleet_ground_truth(tmp_path):
         receiver = Receiver(store, "127.0.0.1", 0)
         await receiver.start()
         fleet = Fleet(points, "127.0.0.1", receiver.port, seed=7, speed=3600.0, start=START,
-                      rates=rates, history_hours=12, ack_timeout_s=0.5, realtime=False,
+                      rates=rates, history_hours=12, ack_timeout_s=0.2, realtime=False,
                       minute_data=False)
         summary = await fleet.run(until=START + timedelta(hours=2))
         await receiver.stop()

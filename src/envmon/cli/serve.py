@@ -102,7 +102,7 @@ def simulate(
     """Run simulated data acquisition units from the registry against a receiver."""
     from datetime import timedelta
 
-    from envmon.sim.fleet import Fleet, FaultRates
+    from envmon.sim.fleet import FaultRates, Fleet
 
     _logging(log_level)
     sim_points = _load_sim_points(db, registry)
@@ -129,12 +129,11 @@ def _load_sim_points(db: Path, registry: Path | None):
     from envmon.sim.fleet import sim_points_from_store
 
     if registry is not None:
-        from envmon.store import open_store
-
         # Import the registry file into a throw-away store: one parser for registry files.
         import tempfile
 
         from envmon.registry.importer import import_file
+        from envmon.store import open_store
 
         with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "r.duckdb") as store:
             import_file(store, registry)

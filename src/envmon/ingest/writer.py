@@ -10,6 +10,7 @@ latency.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,7 @@ class GroupCommitWriter:
         self._callbacks: list[OnCommitted] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="envmon-writer")
         self._wakeup = asyncio.Event()
+        self._flush_now = asyncio.Event()  # cuts the group window short (drain, close)
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task | None = None
@@ -59,11 +61,14 @@ class GroupCommitWriter:
             self._callbacks.append(on_committed)
         self._idle.clear()
         self._wakeup.set()
+        if len(self._raw) >= self.max_batch:
+            self._flush_now.set()
 
     async def drain(self) -> None:
         """Wait until everything submitted so far is committed."""
         while self._raw or not self._idle.is_set():
             self._wakeup.set()
+            self._flush_now.set()
             await self._idle.wait()
 
     async def close(self) -> None:
@@ -86,7 +91,9 @@ class GroupCommitWriter:
                 continue
             # Let a group form, unless it is already large.
             if len(self._raw) < self.max_batch and self.interval_s > 0:
-                await asyncio.sleep(self.interval_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._flush_now.wait(), self.interval_s)
+            self._flush_now.clear()
             raw, records, callbacks = self._raw, self._records, self._callbacks
             self._raw, self._records, self._callbacks = [], [], []
             if await self._commit(loop, raw, records):

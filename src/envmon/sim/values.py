@@ -66,7 +66,8 @@ def period_values(
             "Min": round(flow_m3_s * 0.95, 2), "Avg": flow_m3_s, "Max": round(flow_m3_s * 1.05, 2),
             "Cou": round(volume_m3, 1), "Flag": flag,
         }
-        o2 = round(GAS_PARAMETERS["a19001"] * _rng(seed, point.mn, "a19001", start).uniform(0.95, 1.05), 2)
+        o2_rng = _rng(seed, point.mn, "a19001", start)
+        o2 = round(GAS_PARAMETERS["a19001"] * o2_rng.uniform(0.95, 1.05), 2)
         o2_ref = point.o2_ref if point.o2_ref is not None else 6.0
         correction = (21.0 - o2_ref) / (21.0 - o2)  # HJ 75-2017 formula for 折算浓度
         for code in point.factors or GAS_POLLUTANTS:
@@ -92,7 +93,8 @@ def period_values(
                 "Min": round(avg * 0.9, 3), "Avg": avg, "Max": round(avg * 1.1, 3),
                 "Cou": round(avg * volume_m3 * 1e-3, 4), "Flag": flag,
             }
-        out["w01001"] = {"Avg": round(7.2 * _rng(seed, point.mn, "w01001", start).uniform(0.97, 1.03), 2), "Flag": flag}
+        ph = 7.2 * _rng(seed, point.mn, "w01001", start).uniform(0.97, 1.03)
+        out["w01001"] = {"Avg": round(ph, 2), "Flag": flag}
     return out
 
 
