@@ -1,9 +1,173 @@
-"""CLI commands: registry (placeholder until implemented)."""
+"""CLI commands: `envmon registry import | export | set-crc | demo`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+DB_HELP = "DuckDB file of the store (default: [store] path of the configuration, envmon.duckdb)."
+CONFIG_HELP = "Configuration file (default: $ENVMON_CONFIG, else ./envmon.toml if present)."
+MAX_LISTED = 200
+
+registry_app = typer.Typer(
+    name="registry",
+    help="Regions, units, outlets and monitoring points: import, export, CRC policy.",
+    no_args_is_help=True,
+)
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, soft_wrap=True, highlight=False)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print an error to stderr; returns the Exit to raise."""
+    _console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
+    return typer.Exit(code)
+
+
+def resolve_db(db: Path | None, config: Path | None) -> str:
+    """The store path: --db, else the configuration's [store] path."""
+    from envmon.config import ConfigError, load_config
+
+    if db is not None:
+        return str(db)
+    try:
+        return load_config(config).store.path
+    except ConfigError as error:
+        raise fail(str(error)) from None
+
+
+def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = False):
+    """Open the store for a command, turning store errors into a message and exit code 2."""
+    from envmon.store import StoreError, open_store
+
+    try:
+        return open_store(resolve_db(db, config), read_only=read_only)
+    except StoreError as error:
+        raise fail(str(error)) from None
+
+
+@registry_app.command("import")
+def import_command(
+    file: Path = typer.Argument(
+        ..., help="Registry file, .csv (UTF-8; GB18030 accepted) or .xlsx."
+    ),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    strict_unit_id: bool = typer.Option(
+        False,
+        "--strict-unit-id",
+        help="Reject rows whose 统一社会信用代码 fails the GB 32100-2015 check (default: warn).",
+    ),
+) -> None:
+    """Import monitoring points from CSV or XLSX; bad rows are listed, good rows kept.
+
+    Exit code 0 when every row was imported, 1 when some were rejected, 2 when the file or
+    the store could not be used at all.
+    """
+    from envmon.registry.importer import RegistryFileError, import_file
+
+    with open_cli_store(db, config) as store:
+        try:
+            report = import_file(store, file, strict_unit_id=strict_unit_id)
+        except RegistryFileError as error:
+            raise fail(str(error)) from None
+        target = store.target
+    console = _console()
+    for notice in report.notices:
+        console.print(f"[yellow]note:[/yellow] {escape(notice)}")
+    c = report.counts
+    table = Table(title=f"registry import: {escape(str(file))} → {escape(target)}")
+    table.add_column("")
+    table.add_column("new", justify="right")
+    table.add_column("updated", justify="right")
+    table.add_row("units", str(c.units_new), str(c.units_updated))
+    table.add_row("outlets", str(c.outlets_new), str(c.outlets_updated))
+    table.add_row("points", str(c.points_new), str(c.points_updated))
+    console.print(table)
+    rejected_lines = report.rejected_lines
+    console.print(
+        f"rows read {report.rows_read}, imported {report.rows_imported}, "
+        f"rejected {len(rejected_lines)}, warnings {len(report.warnings)}"
+    )
+    for title, problems, style in (
+        ("rejected", report.rejected, "red"),
+        ("warnings", report.warnings, "yellow"),
+    ):
+        if not problems:
+            continue
+        console.print(f"[{style}]{title}:[/{style}]")
+        for problem in problems[:MAX_LISTED]:
+            console.print(f"  {escape(str(problem))}")
+        if len(problems) > MAX_LISTED:
+            console.print(f"  … and {len(problems) - MAX_LISTED} more")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@registry_app.command("export")
+def export_command(
+    file: Path = typer.Argument(..., help="Output file, .csv or .xlsx (re-importable)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Write the registry to CSV or XLSX, in the columns `registry import` reads.
+
+    The file holds the points' passwords: keep it as confidential as the database.
+    """
+    from envmon.registry.export import export_file
+
+    if file.suffix.lower() not in (".csv", ".xlsx"):
+        raise fail(f"{file.name}: use a .csv or .xlsx file name")
+    with open_cli_store(db, config, read_only=True) as store:
+        n = export_file(store, file)
+    _console().print(f"{n} rows written to {escape(str(file))}")
+
+
+@registry_app.command("set-crc")
+def set_crc_command(
+    mn: str = typer.Argument(..., help="MN of the monitoring point."),
+    mode: list[str] = typer.Option(
+        ...,
+        "--mode",
+        help="Allowed CRC variant; repeat for several: hj212, modbus, modbus_swapped.",
+    ),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Set which CRC variants a point's packets may use (HJ 212 Appendix A, or MODBUS)."""
+    from envmon.store import UnknownPointError
+
+    with open_cli_store(db, config) as store:
+        try:
+            store.set_crc_modes(mn, tuple(mode))
+        except (ValueError, UnknownPointError) as error:
+            raise fail(str(error)) from None
+        auth = store.point_auth(mn)
+    assert auth is not None
+    _console().print(f"{escape(mn)}: CRC modes {', '.join(auth.crc_modes)}")
+
+
+@registry_app.command("demo")
+def demo_command(
+    file: Path = typer.Argument(..., help="Output file, .csv or .xlsx."),
+    points: int = typer.Option(300, "--points", min=0, help="Number of monitoring points."),
+    seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same registry)."),
+) -> None:
+    """Write the demo registry (山西省, real GB/T 2260 regions, fictitious units) to a file."""
+    from envmon.registry.demo import write_demo_registry_csv
+
+    if file.suffix.lower() not in (".csv", ".xlsx"):
+        raise fail(f"{file.name}: use a .csv or .xlsx file name")
+    n = write_demo_registry_csv(file, seed=seed, points=points)
+    _console().print(f"{n} rows ({points} points) written to {escape(str(file))}")
 
 
 def register(app: typer.Typer) -> None:
     """Attach this module's commands to the main app."""
+    app.add_typer(registry_app, name="registry")

@@ -371,9 +371,13 @@ class Store(ABC):
         outlets: dict[tuple[str, str], RegistryRow] = {}
         points: dict[str, RegistryRow] = {}
         for row in rows:
-            regions[row.province_code] = (row.province, "province", None)
-            regions[row.city_code] = (row.city, "city", row.province_code)
-            regions[row.county_code] = (row.county, "county", row.city_code)
+            for code, name, level, parent in (
+                (row.province_code, row.province, "province", None),
+                (row.city_code, row.city, "city", row.province_code),
+                (row.county_code, row.county, "county", row.city_code),
+            ):
+                if name is not None or code not in regions:  # a name is not lost to a blank
+                    regions[code] = (name, level, parent)
             units[row.unit_id] = row
             if row.outlet_id:
                 outlets[(row.unit_id, row.outlet_id)] = row
