@@ -1,9 +1,180 @@
-"""CLI commands: hj212 (placeholder until implemented)."""
+"""CLI commands: ``envmon hj212 decode|encode`` (HJ 212-2017 packets <-> JSON lines).
+
+``decode`` reads packets one per line and prints one JSON object per packet; ``encode`` reads
+JSON objects of the same shape and prints the packets.  The two round-trip: the output of
+``encode`` decodes to the same fields, and ``decode`` output can be fed back to ``encode``.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
 import typer
+
+from envmon.hj212.codec import Packet, build_packet, decode, format_cp, parse_time
+from envmon.hj212.crc import CRC_MODES
+from envmon.timeutil import parse_iso
+
+hj212_app = typer.Typer(
+    name="hj212",
+    help="HJ 212-2017 packets: decode to JSON lines, encode from JSON lines.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+# Keys of a decoded packet as printed by `decode` (and read back by `encode`).
+JSON_KEYS = (
+    "ok", "error", "crc_ok", "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno",
+    "data_time", "items", "factors", "deviations",
+)
+_ENCODE_KEYS = frozenset(
+    {"qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "data_time", "items", "factors"}
+)
+_VERDICT_KEYS = frozenset({"ok", "error", "crc_ok", "deviations"})  # ignored by encode
 
 
 def register(app: typer.Typer) -> None:
     """Attach this module's commands to the main app."""
+    app.add_typer(hj212_app, name="hj212")
+
+
+@contextmanager
+def _open_binary(path: str) -> Iterator[IO[bytes]]:
+    if path == "-":
+        yield typer.get_binary_stream("stdin")
+    else:
+        with Path(path).open("rb") as handle:
+            yield handle
+
+
+def packet_json(packet: Packet) -> dict[str, Any]:
+    """The JSON shape of a decoded packet (keys in :data:`JSON_KEYS`)."""
+    return {
+        "ok": packet.ok,
+        "error": packet.error,
+        "crc_ok": packet.crc_ok,
+        "qn": packet.qn,
+        "st": packet.st,
+        "cn": packet.cn,
+        "pw": packet.pw,
+        "mn": packet.mn,
+        "flag": packet.flag,
+        "pnum": packet.pnum,
+        "pno": packet.pno,
+        "data_time": packet.data_time.isoformat() if packet.data_time else None,
+        "items": packet.items,
+        "factors": packet.factors,
+        "deviations": list(packet.deviations),
+    }
+
+
+@hj212_app.command("decode")
+def decode_command(
+    file: str = typer.Argument("-", help="File of packets, one per line; '-' reads stdin."),
+    crc_mode: list[str] | None = typer.Option(
+        None,
+        "--crc-mode",
+        help="Accepted CRC algorithm; repeat to accept several "
+        f"({', '.join(CRC_MODES)}). Default: hj212 only.",
+    ),
+) -> None:
+    """Decode packets (one per line) to JSON lines. Exit 1 if any packet is rejected.
+
+    Blank lines and '#' comment lines are skipped; the trailing CR LF is optional.
+    """
+    modes = tuple(crc_mode or ("hj212",))
+    for mode in modes:
+        if mode not in CRC_MODES:
+            raise typer.BadParameter(
+                f"{mode!r} is not one of {', '.join(CRC_MODES)}", param_hint="--crc-mode"
+            )
+    all_ok = True
+    with _open_binary(file) as stream:
+        for number, line in enumerate(stream, 1):
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]  # UTF-8 BOM from Windows editors
+            line = line.rstrip(b"\r\n")
+            if not line.strip() or (line.startswith(b"#") and not line.startswith(b"##")):
+                continue
+            packet = decode(line, modes)
+            all_ok = all_ok and packet.ok
+            typer.echo(json.dumps(packet_json(packet), ensure_ascii=False))
+    raise typer.Exit(0 if all_ok else 1)
+
+
+def _data_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"data_time: expected a string, got {value!r}")
+    if value.isdigit():
+        parsed = parse_time(value)
+        if parsed is None:
+            raise ValueError(f"data_time: {value!r} is not YYYYMMDDhhmmss")
+        return parsed
+    return parse_iso(value)
+
+
+def packet_from_json(obj: Any) -> bytes:
+    """Build a frame from a JSON object shaped like `decode` output (missing keys omitted)."""
+    if not isinstance(obj, dict):
+        raise ValueError("expected a JSON object")
+    unknown = set(obj) - _ENCODE_KEYS - _VERDICT_KEYS
+    if unknown:
+        raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+    for key in ("st", "cn", "pw", "mn"):
+        if not isinstance(obj.get(key), str):
+            raise ValueError(f"{key}: missing or not a string")
+    for key in ("qn",):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise ValueError(f"{key}: not a string")
+    items = obj.get("items") or {}
+    factors = obj.get("factors") or {}
+    if not isinstance(items, dict) or not isinstance(factors, dict):
+        raise ValueError("items and factors must be objects")
+    if not all(isinstance(v, dict) for v in factors.values()):
+        raise ValueError("factors: each code maps to an object {suffix: value}")
+    cp = format_cp(_data_time(obj.get("data_time")), items, factors)
+    return build_packet(
+        st=obj["st"],
+        cn=obj["cn"],
+        pw=obj["pw"],
+        mn=obj["mn"],
+        flag=obj.get("flag"),
+        cp=cp,
+        qn=obj.get("qn"),
+        pnum=obj.get("pnum"),
+        pno=obj.get("pno"),
+    )
+
+
+@hj212_app.command("encode")
+def encode_command(
+    file: str = typer.Argument("-", help="File of JSON objects, one per line; '-' reads stdin."),
+) -> None:
+    """Encode JSON objects (one per line) to packets, one per line, WITHOUT the CR LF.
+
+    Keys: st, cn, pw, mn (required); qn, flag, pnum, pno, data_time (ISO 8601, or
+    YYYYMMDDhhmmss; naive = Beijing time), items, factors (optional; missing = omitted).
+    The verdict keys of `decode` output (ok, error, crc_ok, deviations) are ignored, so
+    `decode` output encodes back.  Exit 1 if any line could not be encoded.
+    """
+    all_ok = True
+    with _open_binary(file) as stream:
+        for number, line in enumerate(stream, 1):
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8", "replace").strip()
+            if not text or text.startswith("#"):
+                continue
+            try:
+                frame = packet_from_json(json.loads(text))
+            except (ValueError, TypeError) as exc:
+                all_ok = False
+                typer.echo(f"line {number}: {exc}", err=True)
+                continue
+            typer.echo(frame[:-2].decode("utf-8"))
+    raise typer.Exit(0 if all_ok else 1)
