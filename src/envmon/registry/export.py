@@ -49,6 +49,7 @@ def registry_row_to_dict(row: RegistryRow) -> dict[str, str]:
         "factors": format_factors(row.factors),
         "o2_ref": _number(row.o2_ref),
         "standard": row.standard or "",
+        "crc_modes": ";".join(row.crc_modes or ()),
     }
 
 

@@ -10,6 +10,8 @@ Columns (English names or Chinese aliases, see `COLUMN_ALIASES`):
 - `factors`: `a21026:35;a21002:50;a34013:10`, code:limit pairs (limit optional; mg/m³ at the
   reference O2 for gas, mg/L for water). HJ/T 212-2005 codes are mapped to 2017 codes.
 - `must_network` / `assessed`: 1/0 (also 是/否, Y/N, true/false); empty means 1.
+- `crc_modes` (optional, written by export): the CRC variants a point may use,
+  `hj212;modbus` (see `envmon registry set-crc`); empty keeps the point's policy.
 
 Rules. A bad row is rejected with its line number and a reason naming the column; good rows
 are kept. Re-importing updates in place (keys: unit_id, unit_id + outlet_id, mn); a point's
@@ -45,11 +47,12 @@ from envmon.registry.codes import (
     uscc_problem,
 )
 from envmon.store import ImportCounts, RegistryRow, Store
+from envmon.store.base import checked_crc_modes
 
 COLUMNS = (
     "province", "city", "city_code", "county", "county_code", "unit_id", "unit_name",
     "must_network", "assessed", "outlet_id", "outlet_name", "kind", "mn", "pw", "factors",
-    "o2_ref", "standard",
+    "o2_ref", "standard", "crc_modes",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("city_code", "county_code", "unit_id", "unit_name")
 
@@ -80,6 +83,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "factors": ("监测因子", "因子", "监测项目", "因子及限值", "监测因子及限值", "污染因子"),
     "o2_ref": ("基准氧含量", "基准氧", "基准含氧量", "基准氧浓度", "o2"),
     "standard": ("执行标准", "排放标准", "标准"),
+    "crc_modes": ("crc", "crc模式", "校验方式", "crc校验方式"),
 }  # fmt: skip
 
 _TRUE = {"1", "是", "y", "yes", "true", "t", "√", "✓", "应", "已纳入"}
@@ -458,6 +462,13 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
         elif kind == "water":
             row.warn("o2_ref", "ignored: a reference O2 content applies to gas points only")
             o2_ref = None
+    crc_modes = None
+    crc_text = row.text("crc_modes", fold=True).lower()
+    if crc_text and mn is not None:
+        try:
+            crc_modes = checked_crc_modes([m for m in _FACTOR_SPLIT.split(crc_text) if m])
+        except ValueError as error:
+            row.error("crc_modes", str(error))
     if row.errors:
         return None
     return RegistryRow(
@@ -479,6 +490,7 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
         factors=factors,
         o2_ref=o2_ref if mn else None,
         standard=(row.text("standard") or None) if mn else None,
+        crc_modes=crc_modes,
     )
 
 

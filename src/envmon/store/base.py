@@ -107,6 +107,16 @@ def _crc_text(modes: Sequence[str]) -> str:
     return ",".join(modes)
 
 
+def checked_crc_modes(modes: Sequence[str]) -> tuple[str, ...]:
+    """`modes` without repeats, or ValueError naming an unknown mode (allowed: CRC_MODES)."""
+    unknown = [m for m in modes if m not in CRC_MODES]
+    if unknown:
+        raise ValueError(f"unknown CRC mode {', '.join(unknown)}; allowed: {', '.join(CRC_MODES)}")
+    if not modes:
+        raise ValueError(f"at least one CRC mode is needed; allowed: {', '.join(CRC_MODES)}")
+    return tuple(dict.fromkeys(modes))
+
+
 def _crc_tuple(text: str | None) -> tuple[str, ...]:
     modes = tuple(m for m in (text or "").split(",") if m)
     return modes or DEFAULT_CRC_MODES
@@ -362,8 +372,9 @@ class Store(ABC):
         """Insert or update regions, units, outlets and points from validated registry rows.
 
         Upsert keys: unit_id, (unit_id, outlet_id), mn. A point's factor set is replaced by
-        the row's; its CRC policy is kept. One transaction. Rows should be consistent
-        (`envmon.registry` checks that); for repeated keys the last row wins.
+        the row's; its CRC policy is kept unless the row gives one. One transaction. Rows
+        should be consistent (`envmon.registry` checks that); for repeated keys the last row
+        wins.
         """
         self._writable()
         regions: dict[str, tuple[str | None, str, str | None]] = {}
@@ -418,6 +429,13 @@ class Store(ABC):
                 "kind": pa.array([r.kind for r in points.values()], _STR),
                 "o2_ref": pa.array([r.o2_ref for r in points.values()], _F64),
                 "standard": pa.array([r.standard for r in points.values()], _STR),
+                "crc_modes": pa.array(
+                    [
+                        None if r.crc_modes is None else _crc_text(checked_crc_modes(r.crc_modes))
+                        for r in points.values()
+                    ],
+                    _STR,
+                ),
             }
         )
         factor_rows = [(mn, f, lim) for mn, r in points.items() for f, lim in r.factors.items()]
@@ -485,7 +503,8 @@ class Store(ABC):
                 """
                 INSERT INTO points
                     (mn, outlet_id, unit_id, pw, kind, o2_ref, standard, crc_modes, updated_at)
-                SELECT mn, outlet_id, unit_id, pw, kind, o2_ref, standard, ?, now()
+                SELECT mn, outlet_id, unit_id, pw, kind, o2_ref, standard,
+                       COALESCE(crc_modes, ?), now()
                 FROM _envmon_points
                 ON CONFLICT (mn) DO UPDATE SET
                     outlet_id = EXCLUDED.outlet_id,
@@ -497,6 +516,13 @@ class Store(ABC):
                     updated_at = EXCLUDED.updated_at
                 """,
                 [_crc_text(DEFAULT_CRC_MODES)],
+            )
+            self._run(
+                """
+                UPDATE points SET crc_modes = s.crc_modes
+                FROM _envmon_points s
+                WHERE points.mn = s.mn AND s.crc_modes IS NOT NULL
+                """
             )
             self._run("DELETE FROM point_factors WHERE mn IN (SELECT mn FROM _envmon_points)")
             self._run(
@@ -532,14 +558,7 @@ class Store(ABC):
     def set_crc_modes(self, mn: str, modes: tuple[str, ...]) -> None:
         """Set which CRC variants this MN may use (hj212.md §4). Allowed: `CRC_MODES`."""
         self._writable()
-        unknown = [m for m in modes if m not in CRC_MODES]
-        if unknown:
-            raise ValueError(
-                f"unknown CRC mode {', '.join(unknown)}; allowed: {', '.join(CRC_MODES)}"
-            )
-        if not modes:
-            raise ValueError(f"at least one CRC mode is needed; allowed: {', '.join(CRC_MODES)}")
-        unique = tuple(dict.fromkeys(modes))
+        unique = checked_crc_modes(modes)
         with self._transaction():
             if not self._rows("SELECT 1 FROM points WHERE mn = ?", [mn]):
                 raise UnknownPointError(f"unknown MN {mn!r}: no such monitoring point")
@@ -608,7 +627,7 @@ class Store(ABC):
         rows = self._rows(
             """
             SELECT u.unit_id, u.name, u.county_code, u.must_network, u.assessed,
-                   o.outlet_id, o.name, o.kind, p.mn, p.pw, p.o2_ref, p.standard
+                   o.outlet_id, o.name, o.kind, p.mn, p.pw, p.o2_ref, p.standard, p.crc_modes
             FROM units u
             LEFT JOIN outlets o ON o.unit_id = u.unit_id
             LEFT JOIN points p ON p.unit_id = o.unit_id AND p.outlet_id = o.outlet_id
@@ -629,6 +648,7 @@ class Store(ABC):
             pw,
             o2_ref,
             standard,
+            crc_modes,
         ) in rows:
             city_code = parents.get(county_code) or county_code[:4] + "00"
             province_code = county_code[:2] + "0000"
@@ -652,6 +672,7 @@ class Store(ABC):
                     factors=factors.get(mn, {}) if mn else {},
                     o2_ref=o2_ref,
                     standard=standard,
+                    crc_modes=_crc_tuple(crc_modes) if mn else None,
                 )
             )
         return result

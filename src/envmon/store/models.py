@@ -121,6 +121,8 @@ class RegistryRow:
     factors: dict[str, float | None] = field(default_factory=dict)
     o2_ref: float | None = None
     standard: str | None = None
+    crc_modes: tuple[str, ...] | None = None
+    """CRC variants the point may use; None keeps the point's policy (new points: hj212)."""
 
 
 @dataclass(frozen=True, slots=True)
