@@ -74,11 +74,13 @@ def test_numbers_and_text_values():
 
 def test_unknown_suffixes_and_codes_kept():
     # Reference §10/§12: -ValidNum, -TotalNum, electricity fields: keep, do not reject.
-    p = decode(upload("DataTime=20191112090000;a01006-Avg=101.85,a01006-ValidNum=10,"
-                      "100000-Pa_ave=0.3964,100000-Flag=N"))
-    assert p.ok
+    # Non-standard flag letters (flash520/hj212: H, L, ], ...) are kept raw (reference §9).
+    p = decode(upload("DataTime=20191112090000;a01006-Avg=101.85,a01006-ValidNum=10"
+                      ";100000-Pa_ave=0.3964,100000-Flag=N;a21026-Avg=1,a21026-Flag=]"))
+    assert p.ok and p.deviations == ()
     assert p.factors == {"a01006": {"Avg": 101.85, "ValidNum": 10.0},
-                         "100000": {"Pa_ave": 0.3964, "Flag": "N"}}
+                         "100000": {"Pa_ave": 0.3964, "Flag": "N"},
+                         "a21026": {"Avg": 1.0, "Flag": "]"}}
 
 
 # ---------------------------------------------------------------- §12 tolerated deviations
@@ -411,3 +413,12 @@ def test_make_qn():
     assert make_qn(datetime(2016, 8, 1, 1, 0, 0, 223000, tzinfo=UTC)) == (
         "20160801090000223")
     assert len(make_qn(datetime(9, 1, 1))) == 17
+
+
+def test_factors_joined_by_comma_and_repeats_recorded():
+    # §6.3.3: different items are separated by ';'. Tolerated, recorded, values kept.
+    p = decode(upload("DataTime=20160801080000;a21026-Avg=1,a21002-Avg=2;a21026-Avg=3"))
+    assert p.ok
+    assert p.factors == {"a21026": {"Avg": 3.0}, "a21002": {"Avg": 2.0}}
+    assert "a21026/a21002 joined by ','" in p.deviations
+    assert "a21026-Avg repeated; last value kept" in p.deviations

@@ -373,6 +373,7 @@ def _parse_segment(
             pairs = group.split(",") if "," in group else (group,)
             plain_keys: list[str] | None = None
             group_code = None
+            values = None
             for pair in pairs:
                 key, eq, value = pair.partition("=")
                 if not eq:
@@ -383,16 +384,15 @@ def _parse_segment(
                     if not code or not suffix:
                         errors.append(f"CP: field {key!r} is not <code>-<suffix>")
                         continue
-                    values = factors.get(code)
-                    if values is None:
-                        values = factors[code] = {}
-                    elif suffix in values:
+                    if code != group_code:
+                        if group_code is not None:
+                            devs.append(f"{group_code}/{code} joined by ','")
+                        group_code = code
+                        values = factors.get(code)
+                        if values is None:
+                            values = factors[code] = {}
+                    if suffix in values:
                         devs.append(f"{key} repeated; last value kept")
-                    if group_code is None:
-                        group_code = code
-                    elif code != group_code:
-                        devs.append(f"{group_code}/{code} joined by ','")
-                        group_code = code
                     # Numbers become floats; text suffixes and anything non-numeric stay str.
                     if suffix in TEXT_SUFFIXES or not value or value.strip(_NUMBER_CHARS):
                         values[suffix] = value
