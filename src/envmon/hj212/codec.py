@@ -653,6 +653,7 @@ def ack_9014(packet: Packet) -> bytes:
     """Data answer 9014 to an upload (§6.5, C.13–C.19): the upload's QN, ST=91, Flag=4, CP=&&&&.
 
     A packet without QN (HJ/T 212-2005 devices) is answered without QN (reference §12).
+    Raises ValueError if the packet has no PW or MN (such a packet is never ``ok``).
     """
     return build_packet(
         st="91", cn="9014", pw=packet.pw or "", mn=packet.mn or "", flag=4, qn=packet.qn
