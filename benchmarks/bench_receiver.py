@@ -42,7 +42,7 @@ def registry_rows(n: int) -> list[dict]:
     for k, mn in enumerate(mns(n)):
         rows.append({
             "province": "山西省", "city": "太原市", "city_code": "140100", "county": "小店区",
-            "county_code": "140105", "unit_id": f"UNIT{k // 4:06d}",
+            "county_code": "140105", "unit_id": f"91140100MA{k // 4:08d}",
             "unit_name": f"测试单位{k // 4}",
             "must_network": "1", "assessed": "1", "outlet_id": f"OUT{k:06d}",
             "outlet_name": f"排口{k}", "kind": "gas", "mn": mn, "pw": PW,
@@ -52,16 +52,17 @@ def registry_rows(n: int) -> list[dict]:
 
 
 def packets_for(mn: str, k: int, count: int) -> list[tuple[str, bytes]]:
-    """Typical ~300-byte hourly packets (3 pollutants + flow + O2), distinct QNs."""
+    """Typical ~300-byte hourly packets (3 pollutants + flow + O2, as the issue's decode
+    figure assumes), distinct QNs."""
     start = datetime(2026, 1, 1, tzinfo=BEIJING_FIXED)
     out = []
     for j in range(count):
         hour = start + timedelta(hours=j)
         qn = f"{20260101000000000 + k * 100000 + j}"
         factors = {
-            "a21026": {"Avg": 10.0 + j % 7, "Max": 14.2, "ZsAvg": 11.3, "Flag": "N"},
-            "a21002": {"Avg": 25.5, "Max": 30.1, "ZsAvg": 28.0, "Flag": "N"},
-            "a34013": {"Avg": 3.1, "Max": 4.0, "ZsAvg": 3.4, "Flag": "N"},
+            "a21026": {"Avg": 10.0 + j % 7, "ZsAvg": 11.3, "Flag": "N"},
+            "a21002": {"Avg": 25.5, "ZsAvg": 28.0, "Flag": "N"},
+            "a34013": {"Avg": 3.1, "ZsAvg": 3.4, "Flag": "N"},
             "a00000": {"Avg": 120.5, "Cou": 433800.0, "Flag": "N"},
             "a19001": {"Avg": 8.3, "Flag": "N"},
         }
@@ -123,11 +124,17 @@ async def load(port: int, conns: int, seconds: float, per_conn: int) -> dict:
             lambda p=packets, d=done: LoadClient(p, stop_at, d, latencies), "127.0.0.1", port
         )
     t0 = time.monotonic()
-    answered = await asyncio.gather(*futures)
+    cpu0 = time.process_time()
+    try:
+        answered = await asyncio.wait_for(asyncio.gather(*futures), seconds + 60)
+    except TimeoutError:
+        raise SystemExit("load did not finish: the receiver stopped answering") from None
     elapsed = time.monotonic() - t0
+    load_cpu = (time.process_time() - cpu0) / elapsed
     latencies.sort()
     return {
-        "answered": sum(answered), "seconds": elapsed, "rate": sum(answered) / elapsed,
+        "answered": sum(answered), "seconds": elapsed, "load_cpu": load_cpu,
+        "rate": sum(answered) / elapsed,
         "p50_ms": latencies[len(latencies) // 2] * 1000 if latencies else None,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else None,
     }
@@ -145,6 +152,12 @@ def wait_port(port: int, proc: subprocess.Popen) -> None:
     raise RuntimeError("server did not start")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process, all threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -157,7 +170,9 @@ def run_case(name: str, server_cmd: list[str], db: Path, conns: int, seconds: fl
     proc = subprocess.Popen([*server_cmd, str(db), str(port)], stderr=subprocess.DEVNULL)
     try:
         wait_port(port, proc)
+        cpu0 = _cpu_seconds(proc.pid)
         result = uvloop.run(load(port, conns, seconds, per_conn))
+        result["server_cpu"] = (_cpu_seconds(proc.pid) - cpu0) / result["seconds"]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
@@ -210,7 +225,9 @@ def main() -> None:
         from envmon.registry.importer import import_rows
 
         with open_store(db) as store:
-            import_rows(store, registry_rows(args.connections))
+            report = import_rows(store, registry_rows(args.connections))
+            if len(store.list_points()) != args.connections:
+                raise SystemExit(f"benchmark registry did not import: {report}")
         ours = run_case("envmon serve", [sys.executable, "-c",
                         "import sys;from envmon.cli import main;"
                         "sys.argv=['envmon','serve','--host','127.0.0.1','--log-level','error',"
@@ -223,7 +240,8 @@ def main() -> None:
           f"(~{len(packets_for('BENCH0', 0, 1)[0][1])} bytes), closed loop, loopback:")
     for r in (ours, naive):
         print(f"  {r['name']:13s} {r['rate']:>9,.0f} packets/s  p50 {r['p50_ms']:.1f} ms  "
-              f"p99 {r['p99_ms']:.1f} ms  answered {r['answered']:,}  stored {r['stored']:,}")
+              f"p99 {r['p99_ms']:.1f} ms  answered {r['answered']:,}  stored {r['stored']:,}  "
+              f"CPU: receiver {r['server_cpu']:.0%}, load {r['load_cpu']:.0%}")
     print(f"  ratio: {ours['rate'] / naive['rate']:.1f}x baseline (naive: asyncio streams, "
           f"one transaction per packet)")
     lost = ours["answered"] - ours["stored"]

@@ -655,6 +655,11 @@ def ack_9014(packet: Packet) -> bytes:
     A packet without QN (HJ/T 212-2005 devices) is answered without QN (reference §12).
     Raises ValueError if the packet has no PW or MN (such a packet is never ``ok``).
     """
+    if packet.ok:
+        # Hot path of the receiver: decode already validated QN, PW and MN.
+        qn = f"QN={packet.qn};" if packet.qn is not None else ""
+        segment = f"{qn}ST=91;CN=9014;PW={packet.pw};MN={packet.mn};Flag=4;CP=&&&&".encode()
+        return b"##%04d%b%04X\r\n" % (len(segment), segment, crc16(segment))
     return build_packet(
         st="91", cn="9014", pw=packet.pw or "", mn=packet.mn or "", flag=4, qn=packet.qn
     )

@@ -8,6 +8,7 @@ authenticated against the registry cache and handed to the group-commit writer; 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -255,6 +256,10 @@ class Receiver:
         return self._server.sockets[0].getsockname()[1]
 
     async def start(self) -> None:
+        # Each packet allocates a few dicts and tuples and none of them form cycles; the
+        # default GC thresholds would run a collection every few packets under load.
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
         self.writer.start()
         await self.refresh_points()
         loop = asyncio.get_running_loop()

@@ -96,11 +96,24 @@ def _require_aware(value: datetime, what: str) -> None:
         )
 
 
-def _timestamps(values: list[datetime], what: str) -> pa.Array:
+def _timestamps(values: Sequence[datetime], what: str) -> pa.Array:
     for value in values:
         if value.tzinfo is None:
             _require_aware(value, what)
     return pa.array(values, type=_TS)
+
+
+def _columns(rows: Sequence[tuple], schema: pa.Schema, what: str) -> pa.Table:
+    """Named-tuple rows → an Arrow table, transposed in one pass (`zip(*rows)`); the rows'
+    leading fields are the schema's columns in order."""
+    columns = list(zip(*rows, strict=False))
+    arrays = []
+    for field, values in zip(schema, columns, strict=False):
+        if field.type == _TS:
+            arrays.append(_timestamps(values, f"{what}.{field.name}"))
+        else:
+            arrays.append(pa.array(values, field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _crc_text(modes: Sequence[str]) -> str:
@@ -243,43 +256,9 @@ class Store(ABC):
                         f"raw packet verdict must be one of {', '.join(VERDICTS)}, "
                         f"got {row.verdict!r}"
                     )
-            raw_table = pa.Table.from_arrays(
-                [
-                    _timestamps([r.received_at for r in raw], "RawPacketRow.received_at"),
-                    pa.array([r.peer for r in raw], _STR),
-                    pa.array([r.verdict for r in raw], _STR),
-                    pa.array([r.reason for r in raw], _STR),
-                    pa.array([r.mn for r in raw], _STR),
-                    pa.array([r.cn for r in raw], _STR),
-                    pa.array([r.qn for r in raw], _STR),
-                    pa.array([r.raw for r in raw], pa.binary()),
-                ],
-                schema=RAW_SCHEMA,
-            )
+            raw_table = _columns(raw, RAW_SCHEMA, "RawPacketRow")
         if records:
-            rs = records
-            records_table = pa.Table.from_arrays(
-                [
-                    pa.array([r.mn for r in rs], _STR),
-                    pa.array([r.cn for r in rs], _STR),
-                    _timestamps([r.data_time for r in rs], "RecordRow.data_time"),
-                    pa.array([r.factor for r in rs], _STR),
-                    pa.array([r.factor_raw for r in rs], _STR),
-                    pa.array([r.rtd for r in rs], _F64),
-                    pa.array([r.avg for r in rs], _F64),
-                    pa.array([r.min for r in rs], _F64),
-                    pa.array([r.max for r in rs], _F64),
-                    pa.array([r.cou for r in rs], _F64),
-                    pa.array([r.zs_rtd for r in rs], _F64),
-                    pa.array([r.zs_avg for r in rs], _F64),
-                    pa.array([r.flag for r in rs], _STR),
-                    pa.array([r.eflag for r in rs], _STR),
-                    pa.array([r.extra for r in rs], _STR),
-                    _timestamps([r.received_at for r in rs], "RecordRow.received_at"),
-                    pa.array([r.qn for r in rs], _STR),
-                ],
-                schema=RECORD_SCHEMA,
-            )
+            records_table = _columns(records, RECORD_SCHEMA, "RecordRow")
         with self._transaction():
             if raw_table is not None:
                 self._append("raw_packets", "raw_packets_id_seq", RAW_COLUMNS, raw_table)

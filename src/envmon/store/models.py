@@ -1,4 +1,4 @@
-"""Rows handed to and returned by the store: small immutable dataclasses.
+"""Rows handed to and returned by the store: small immutable dataclasses and named tuples.
 
 Every datetime here is timezone-aware. HJ 212 times are Beijing time (hj212.md §8); the store
 keeps instants (TIMESTAMPTZ) and cuts days and months in Asia/Shanghai.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 VERDICTS = ("accepted", "rejected", "discarded")
 """What the receiver did with a raw packet."""
@@ -53,9 +54,11 @@ class PointInfo:
     standard: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class RawPacketRow:
+class RawPacketRow(NamedTuple):
     """One entry of the append-only raw packet log: every byte the receiver got, with a verdict.
+
+    A named tuple, not a frozen dataclass: the receiver makes one per packet and the store
+    transposes thousands of them into columns with one `zip(*rows)`.
 
     `id` is assigned by the store on write (monotonic); leave it None when writing.
     """
@@ -71,10 +74,11 @@ class RawPacketRow:
     id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RecordRow:
+class RecordRow(NamedTuple):
     """One factor of one upload (long format). `factor` is the HJ 212-2017 code, `factor_raw`
-    the code as sent; `extra` is JSON text of any other suffixes (SampleTime, RS, …)."""
+    the code as sent; `extra` is JSON text of any other suffixes (SampleTime, RS, …).
+
+    A named tuple for the same reason as RawPacketRow: several are made per packet."""
 
     mn: str
     cn: str
