@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -48,6 +50,8 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
     from envmon.registry.demo import demo_registry
     from envmon.registry.importer import import_rows
 
+    # The live table counts rejections by reason; one log line each would drown it.
+    logging.getLogger("envmon.ingest").setLevel(logging.ERROR)
     store = open_store(db)
     if not store.list_points():
         report = import_rows(store, demo_registry(seed=seed, points=points))
@@ -59,12 +63,14 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
     fleet = Fleet(sim_points, "127.0.0.1", port, seed=seed, start=now_beijing(),
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
     example = sim_points[0].mn
+    since = (now_beijing() - timedelta(hours=24)).strftime("%Y-%m-%dT%H:00")
     console.print(
         f"[bold]envmon demo running[/bold]: {len(sim_points)} simulated units send HJ 212-2017 "
         f"to 127.0.0.1:{port}; data goes to {db}.\n"
-        f"Point your own data acquisition unit (or `envmon simulate --port {port}`) at that "
-        f"port. Press Ctrl-C to stop, then look at the data, e.g.:\n"
-        f"  envmon data --db {db} --mn {example} --cn 2061 --from <yesterday> --to <now>\n"
+        f"A real data acquisition unit registered in {db} can send to that port too. "
+        f"Press Ctrl-C to stop, then look at the data, e.g.:\n"
+        f"  envmon data --db {db} --mn {example} --cn 2061 --from {since} --format csv\n"
+        f"  envmon hj212 decode   # paste packets to see how envmon reads them\n"
     )
     fleet_task = asyncio.create_task(fleet.run())
     try:
@@ -83,5 +89,5 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
             await fleet_task
         await receiver.stop()
         store.close()
-    console.print(f"stopped; the data is in {db}")
+    console.print(f"\nstopped; the data is in {db}")
     return 0

@@ -1,0 +1,43 @@
+"""`envmon simulate` against `envmon serve`, two real processes' worth of CLI over TCP."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+
+from typer.testing import CliRunner
+
+from envmon.cli import app
+from envmon.store import open_store
+from tests.ingest.conftest import registry_rows
+from tests.ingest.test_durability import free_port, registered_db, start_server
+
+
+def test_simulate_with_registry_file_against_serve(tmp_path):
+    db = registered_db(tmp_path)
+    registry_csv = tmp_path / "registry.csv"
+    rows = registry_rows()
+    with registry_csv.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    port = free_port()
+    proc = start_server(db, port)
+    try:
+        result = CliRunner().invoke(app, [
+            "simulate", "--registry", str(registry_csv), "--port", str(port),
+            "--history-hours", "3", "--faults", "none", "--no-realtime", "--no-minute",
+            "--speed", "600", "--duration", "2", "--ack-timeout", "2",
+        ])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.output.strip().splitlines()[-1])
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+    assert summary["units"] == 2
+    assert summary["unacked"] == 0
+    assert summary["uploads_by_cn"]["2061"] >= 2 * 3  # the history hours of both units
+    with open_store(db) as store:
+        assert store.raw_counts()["accepted"] == summary["acked"]
