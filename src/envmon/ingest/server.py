@@ -13,6 +13,7 @@ import logging
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from envmon.hj212 import codec
@@ -71,6 +72,15 @@ class ReceiverStats:
         }
 
 
+def _run_hooks(hooks: list, *args) -> None:
+    """Extension hooks must never break receiving or answering."""
+    for hook in hooks:
+        try:
+            hook(*args)
+        except Exception:
+            log.exception("hook %r failed", hook)
+
+
 def _reason_key(reason: str) -> str:
     """Group rejections by the field they name ("CRC: expected …" → "CRC")."""
     return reason.split(":", 1)[0]
@@ -89,6 +99,7 @@ class Hj212Protocol(asyncio.Protocol):
         self.paused = False
         self.garbage = 0
         self.rejections_logged = 0
+        self.mn: str | None = None  # the point this connection speaks for, once accepted
 
     # -- asyncio callbacks -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -101,6 +112,7 @@ class Hj212Protocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._handle(self.session.close())
         self.receiver.unregister(self)
+        self.transport = None
 
     def data_received(self, data: bytes) -> None:
         self.last_activity = time.monotonic()
@@ -115,6 +127,15 @@ class Hj212Protocol(asyncio.Protocol):
                 self._packet(event.packet)
             elif type(event) is Discarded:
                 self._discarded(event)
+            else:  # request answers (9011/9012), split-packet completion
+                _run_hooks(self.receiver.on_session_event, self, event)
+
+    def send(self, frame: bytes) -> bool:
+        """Send a platform packet (e.g. a 补遗 request) to this unit; False if closed."""
+        if self.transport is None or self.transport.is_closing():
+            return False
+        self.transport.write(frame)
+        return True
 
     def _packet(self, packet: codec.Packet) -> None:
         receiver = self.receiver
@@ -142,16 +163,21 @@ class Hj212Protocol(asyncio.Protocol):
             receiver.writer.submit(raw)
             return
         receiver.stats.accepted += 1
+        if self.mn != packet.mn:
+            self.mn = packet.mn
+            receiver.point_online(packet.mn, self)
         answer = self.session.ack(packet)
         self.inflight += 1
         if self.inflight >= receiver.limits.max_inflight and not self.paused:
             self.paused = True
             self.transport.pause_reading()
-        receiver.writer.submit(raw, records, lambda: self._committed(answer))
+        receiver.writer.submit(raw, records, lambda: self._committed(answer, packet, records))
 
-    def _committed(self, answer: bytes | None) -> None:
+    def _committed(self, answer: bytes | None, packet: codec.Packet, records) -> None:
         """Runs after the commit that holds the packet: now it may be answered."""
         self.inflight -= 1
+        if self.receiver.after_commit:
+            _run_hooks(self.receiver.after_commit, packet, records)
         transport = self.transport
         if transport is None or transport.is_closing():
             return
@@ -216,6 +242,11 @@ class Receiver:
         )
         self.points: dict[str, PointAuth] = {}
         self.connections: set[Hj212Protocol] = set()
+        self.online: dict[str, Hj212Protocol] = {}  # MN -> its latest live connection
+        # Extension points for other domains (back-fill, alarms); each runs on the loop.
+        self.on_point_online: list[Callable[[str, Hj212Protocol], None]] = []
+        self.on_session_event: list[Callable[[Hj212Protocol, object], None]] = []
+        self.after_commit: list[Callable[[codec.Packet, list | None], None]] = []
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopped = asyncio.Event()
@@ -247,6 +278,13 @@ class Receiver:
     def unregister(self, protocol: Hj212Protocol) -> None:
         self.connections.discard(protocol)
         self.stats.connections = len(self.connections)
+        if protocol.mn is not None and self.online.get(protocol.mn) is protocol:
+            del self.online[protocol.mn]
+
+    def point_online(self, mn: str, protocol: Hj212Protocol) -> None:
+        """First accepted packet of an MN on a connection: the point is (re)connected."""
+        self.online[mn] = protocol
+        _run_hooks(self.on_point_online, mn, protocol)
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
