@@ -1,0 +1,86 @@
+"""Parameters of the transmission assessment (transmission.md §7: every ASSUMPTION is one).
+
+Defaults follow issue 3 and transmission.md; the status of each is in its docstring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+WATER_STANDARD_SAMPLE_FACTORS = ("w01018", "w21003", "w21011", "w21001")  # COD, NH3-N, TP, TN
+AGGREGATES = ("sum", "mean_of_units")
+NETWORKED_RULES = ("all_points", "any_point")
+RANK_BY = ("complete", "instant")
+
+
+@dataclass(frozen=True)
+class AssessConfig:
+    instant_hours: float = 2.0
+    """即时: a record counts when received_at <= DataTime + instant_hours (ASSUMPTION; issue 3
+    default 2 h = within one hour after the hour ends; transmission.md §5: no published value)."""
+    complete_days: float = 10.0
+    """补全: a record or a manual repair counts when received/made <= DataTime + complete_days
+    (published for the 国发软件 era; current MEE window unverified)."""
+    valid_flags: tuple[str, ...] = ("N",)
+    """Hourly flags that make a received hour valid (hj212.md §9; S/T/F invalid: ASSUMPTION)."""
+    pass_mark: Decimal = Decimal("90")
+    """有效传输率 pass mark in percent (90 % current, 75 % in 2014)."""
+    pass_inclusive: bool = True
+    """True: rate >= pass mark passes (晋城 "不低于"); False: strictly above (">90%")."""
+    standard_sample_exemption: bool = True
+    """Water COD/NH3-N/TP/TN: the first 自动标样核查 hour of each day leaves the should-count
+    (quoted from the MEE algorithm note)."""
+    standard_sample_factors: tuple[str, ...] = WATER_STANDARD_SAMPLE_FACTORS
+    standard_sample_flags: tuple[str, ...] = ("C",)
+    """How a standard-sample-check hour is recognised: its hourly flag (ASSUMPTION: C)."""
+    aggregate: str = "sum"
+    """"sum": sum counts point → unit → region, then divide; "mean_of_units": a region's rates
+    are the mean of its units' rates (units with should > 0). ASSUMPTION, both in use."""
+    networked_rule: str = "all_points"
+    """A unit is networked when "all_points" (issue 3 default) or "any_point" of its
+    registered points sent at least one accepted packet in the period. A unit without any
+    registered point is not networked. ASSUMPTION."""
+    assessed_only: bool = True
+    """Count transmission only for units marked 纳入考核 (units.assessed)."""
+    factors: tuple[str, ...] | None = None
+    """Restrict the assessed factors (default: each point's registered factors)."""
+    rank_by: str = "complete"
+    """Which effective rate orders and ranks the rows (补全 is the monthly figure)."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.instant_hours <= 24 * 31:
+            raise ValueError(f"instant_hours must be in (0, 744], got {self.instant_hours}")
+        if not 0 < self.complete_days <= 366:
+            raise ValueError(f"complete_days must be in (0, 366], got {self.complete_days}")
+        if self.aggregate not in AGGREGATES:
+            raise ValueError(f"aggregate must be one of {AGGREGATES}, got {self.aggregate!r}")
+        if self.networked_rule not in NETWORKED_RULES:
+            raise ValueError(
+                f"networked_rule must be one of {NETWORKED_RULES}, got {self.networked_rule!r}"
+            )
+        if self.rank_by not in RANK_BY:
+            raise ValueError(f"rank_by must be one of {RANK_BY}, got {self.rank_by!r}")
+        if not self.valid_flags:
+            raise ValueError("valid_flags must name at least one flag")
+        for name in ("valid_flags", "standard_sample_flags", "standard_sample_factors"):
+            for item in getattr(self, name):
+                if not item.replace("_", "").isalnum():
+                    raise ValueError(f"{name}: {item!r} is not a flag or factor code")
+        object.__setattr__(self, "pass_mark", Decimal(str(self.pass_mark)))
+
+    @property
+    def instant_seconds(self) -> int:
+        return int(round(self.instant_hours * 3600))
+
+    @property
+    def complete_seconds(self) -> int:
+        return int(round(self.complete_days * 86400))
+
+    def passes(self, rate: Decimal | None) -> bool | None:
+        if rate is None:
+            return None
+        return rate >= self.pass_mark if self.pass_inclusive else rate > self.pass_mark
+
+    def with_(self, **changes) -> AssessConfig:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

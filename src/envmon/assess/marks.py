@@ -1,0 +1,128 @@
+"""Exemption periods (停产/停运/停排) and manual corrections (修约): entered with who, when,
+why and proof; revoked by stamping who/when/why; never deleted and never written over the
+records (transmission.md §1 "correction window", §2 "Storage")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from envmon.timeutil import now_beijing
+
+EXEMPTION_KINDS = ("停产", "停运", "停排")
+EXEMPTION_KIND_ALIASES = {"production": "停产", "shutdown": "停产", "facility": "停运",
+                          "stopped": "停运", "discharge": "停排", "no_discharge": "停排"}
+CORRECTION_ACTIONS = ("invalidate", "repair")
+
+
+class MarkError(ValueError):
+    """A mark that cannot be entered (unknown unit or point, empty period, no author …)."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    id: int
+    table: str
+    fields: dict[str, Any]
+
+
+def _check_common(start: datetime, end: datetime, by: str, reason: str) -> None:
+    for what, value in (("start", start), ("end", end)):
+        if value.tzinfo is None:
+            raise MarkError(f"{what} must be timezone-aware (Beijing time)")
+    if end <= start:
+        raise MarkError(f"the period is empty: {start.isoformat()} .. {end.isoformat()}")
+    if not by.strip():
+        raise MarkError("who enters the mark (--by) is required")
+    if not reason.strip():
+        raise MarkError("why (--reason) is required")
+
+
+def add_exemption(
+    store, *, kind: str, start: datetime, end: datetime, by: str, reason: str,
+    unit_id: str | None = None, mn: str | None = None, proof: str | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Register an exemption period for a whole unit or one point; returns its id.
+
+    Hours whose start lies in [start, end) leave the should-count of the covered points."""
+    kind = EXEMPTION_KIND_ALIASES.get(kind, kind)
+    if kind not in EXEMPTION_KINDS:
+        raise MarkError(f"kind must be one of {', '.join(EXEMPTION_KINDS)}, got {kind!r}")
+    _check_common(start, end, by, reason)
+    if mn is not None:
+        rows = store.query("SELECT unit_id FROM points WHERE mn = ?", [mn])
+        if not rows:
+            raise MarkError(f"unknown MN {mn!r}")
+        if unit_id is not None and unit_id != rows[0][0]:
+            raise MarkError(f"point {mn} belongs to unit {rows[0][0]}, not {unit_id}")
+        unit_id = rows[0][0]
+    elif unit_id is None:
+        raise MarkError("name a unit (--unit) or a point (--mn)")
+    elif not store.query("SELECT 1 FROM units WHERE unit_id = ?", [unit_id]):
+        raise MarkError(f"unknown unit {unit_id!r}")
+    new_id = store.query("SELECT nextval('exemptions_id_seq')")[0][0]
+    store.execute(
+        "INSERT INTO exemptions (id, unit_id, mn, kind, start_time, end_time, reason, proof, "
+        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [new_id, unit_id, mn, kind, start, end, reason, proof, by, at or now_beijing()],
+    )
+    return int(new_id)
+
+
+def add_correction(
+    store, *, mn: str, action: str, start: datetime, end: datetime, by: str, reason: str,
+    factor: str | None = None, value: float | None = None, proof: str | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Register a manual correction (修约) of the hours of one point (one factor or all);
+    `invalidate` marks them invalid, `repair` supplies them (with proof) for 补全."""
+    if action not in CORRECTION_ACTIONS:
+        raise MarkError(f"action must be one of {', '.join(CORRECTION_ACTIONS)}, got {action!r}")
+    _check_common(start, end, by, reason)
+    if not store.query("SELECT 1 FROM points WHERE mn = ?", [mn]):
+        raise MarkError(f"unknown MN {mn!r}")
+    if factor is not None and not store.query(
+        "SELECT 1 FROM point_factors WHERE mn = ? AND factor = ?", [mn, factor]
+    ):
+        raise MarkError(f"factor {factor!r} is not an assessed factor of {mn}")
+    new_id = store.query("SELECT nextval('corrections_id_seq')")[0][0]
+    store.execute(
+        "INSERT INTO corrections (id, mn, factor, start_time, end_time, action, value, reason, "
+        "proof, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [new_id, mn, factor, start, end, action, value, reason, proof, by,
+         at or now_beijing()],
+    )
+    return int(new_id)
+
+
+def revoke(store, table: str, mark_id: int, *, by: str, reason: str,
+           at: datetime | None = None) -> None:
+    """Revoke an exemption or correction: stamps who/when/why; the row stays."""
+    if table not in ("exemptions", "corrections"):
+        raise MarkError(f"unknown mark table {table!r}")
+    if not by.strip() or not reason.strip():
+        raise MarkError("--by and --reason are required to revoke")
+    rows = store.query(f"SELECT revoked_at FROM {table} WHERE id = ?", [mark_id])
+    if not rows:
+        raise MarkError(f"no {table[:-1]} with id {mark_id}")
+    if rows[0][0] is not None:
+        raise MarkError(f"{table[:-1]} {mark_id} was already revoked at {rows[0][0]}")
+    store.execute(
+        f"UPDATE {table} SET revoked_by = ?, revoked_at = ?, revoke_reason = ? WHERE id = ?",
+        [by, at or now_beijing(), reason, mark_id],
+    )
+
+
+EXEMPTION_COLUMNS = ("id", "unit_id", "mn", "kind", "start_time", "end_time", "reason", "proof",
+                     "created_by", "created_at", "revoked_by", "revoked_at", "revoke_reason")
+CORRECTION_COLUMNS = ("id", "mn", "factor", "start_time", "end_time", "action", "value",
+                      "reason", "proof", "created_by", "created_at", "revoked_by", "revoked_at",
+                      "revoke_reason")
+
+
+def list_marks(store, table: str) -> list[dict[str, Any]]:
+    columns = {"exemptions": EXEMPTION_COLUMNS, "corrections": CORRECTION_COLUMNS}[table]
+    rows = store.query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")
+    return [dict(zip(columns, row, strict=True)) for row in rows]

@@ -1,0 +1,261 @@
+"""The counting of transmission.md §2–3 as one SQL query (portable: DuckDB and PostgreSQL).
+
+Counting unit: one hour (CN 2061) × one monitoring point × one assessed factor. Hours are cut
+in Beijing time (the store's session time zone is Asia/Shanghai); an hourly record belongs to
+the hour that starts at its DataTime (HJ 212-2017 Table 4, hj212.md §8).
+
+The query returns one row per registered point with, per point (summed over its assessed
+factors): should, instant received/valid, complete received/valid, and whether the point sent
+an accepted packet in the period. The should-count is arithmetic (hours × factors − exempt
+hours − standard-sample hours), so the work is proportional to the records, not to a grid of
+every hour of every point.
+
+Rules, each a parameter of `AssessConfig`:
+- exempt hours (停产/停运/停排, table `exemptions`): the hour's start lies in [start, end) of
+  a mark that existed at `as_of` and was not revoked by then; out of should, received, valid.
+- first received copy of an hour wins (as `records_first`); it counts for 即时 when
+  received_at <= hour + instant_hours, for 补全 when received_at <= hour + complete_days.
+- valid: the first copy's flag is in `valid_flags` and no manual correction (修约) marks the
+  hour invalid. A manual repair made within the 补全 window counts as received and valid for
+  补全 (never for 即时: it is not real-time data).
+- water COD/NH3-N/TP/TN: the first hour of each Beijing day whose flag is a standard-sample
+  flag leaves should (and received/valid).
+- 联网: at least one accepted packet (raw packet log) received in [start, end).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from envmon.assess.config import AssessConfig
+
+HOUR = timedelta(hours=1)
+
+
+def _literals(values: tuple[str, ...]) -> str:
+    """A SQL IN-list of validated codes (AssessConfig checks they are alphanumeric)."""
+    for v in values:
+        if not v.replace("_", "").isalnum():
+            raise ValueError(f"not a code: {v!r}")
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def period_hours(start: datetime, end: datetime) -> int:
+    """Number of whole hours in [start, end); both must be on the hour."""
+    for what, value in (("start", start), ("end", end)):
+        if value.tzinfo is None:
+            raise ValueError(f"{what} must be timezone-aware (Beijing time)")
+        if value.minute or value.second or value.microsecond:
+            raise ValueError(f"{what} {value.isoformat()} is not on the hour")
+    if end <= start:
+        raise ValueError(f"the period is empty: {start.isoformat()} .. {end.isoformat()}")
+    return int((end - start) / HOUR)
+
+
+def point_counts_sql(
+    config: AssessConfig, start: datetime, end: datetime, as_of: datetime
+) -> tuple[str, list[Any]]:
+    """SQL and parameters for the per-point counts of the period [start, end) as known at
+    `as_of` (records received, marks made and revoked after it are ignored)."""
+    hours = period_hours(start, end)
+    instant = f"INTERVAL '{config.instant_seconds} seconds'"
+    complete = f"INTERVAL '{config.complete_seconds} seconds'"
+    valid = _literals(config.valid_flags)
+    filters = []
+    if config.assessed_only:
+        filters.append("u.assessed")
+    if config.factors is not None:
+        filters.append(f"f.factor IN ({_literals(config.factors) or 'NULL'})")
+    where = f"WHERE {' AND '.join(filters)}" if filters else ""
+    if config.standard_sample_exemption and config.standard_sample_flags:
+        std_rule = (
+            f"p.kind = 'water' AND o.factor IN ({_literals(config.standard_sample_factors)}) "
+            f"AND o.flag IN ({_literals(config.standard_sample_flags)})"
+        )
+    else:
+        std_rule = "1 = 0"
+    not_invalidated = "(o.action IS NULL OR o.action <> 'invalidate')"
+    repaired = f"(o.action = 'repair' AND o.corrected_at <= o.h + {complete})"
+    sql = f"""
+WITH
+pf AS (
+    SELECT p.mn, f.factor
+    FROM points p
+    JOIN units u ON u.unit_id = p.unit_id
+    JOIN point_factors f ON f.mn = p.mn
+    {where}
+),
+hours AS (
+    SELECT g.h FROM generate_series(CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ),
+                                    INTERVAL '1 hour') AS g(h)
+),
+ex AS (
+    SELECT DISTINCT p.mn, hours.h
+    FROM exemptions e
+    JOIN points p ON p.unit_id = e.unit_id AND (e.mn IS NULL OR e.mn = p.mn)
+    JOIN hours ON hours.h >= e.start_time AND hours.h < e.end_time
+    WHERE e.created_at <= ? AND (e.revoked_at IS NULL OR e.revoked_at > ?)
+),
+ex_n AS (
+    SELECT mn, COUNT(*) AS n FROM ex GROUP BY mn
+),
+fr AS (
+    SELECT mn, factor, h, flag, received_at FROM (
+        SELECT r.mn, r.factor, date_trunc('hour', r.data_time) AS h, r.flag, r.received_at,
+               ROW_NUMBER() OVER (PARTITION BY r.mn, r.factor, date_trunc('hour', r.data_time)
+                                  ORDER BY r.received_at, r.id) AS rn
+        FROM records r
+        JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
+        WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ? AND r.received_at <= ?
+          AND r.received_at <= date_trunc('hour', r.data_time) + {complete}
+    ) ranked
+    WHERE rn = 1
+),
+co AS (
+    SELECT mn, factor, h, action, created_at FROM (
+        SELECT pf.mn, pf.factor, hours.h, c.action, c.created_at,
+               ROW_NUMBER() OVER (PARTITION BY pf.mn, pf.factor, hours.h
+                                  ORDER BY c.created_at DESC, c.id DESC) AS rn
+        FROM corrections c
+        JOIN pf ON pf.mn = c.mn AND (c.factor IS NULL OR c.factor = pf.factor)
+        JOIN hours ON hours.h >= c.start_time AND hours.h < c.end_time
+        WHERE c.created_at <= ? AND (c.revoked_at IS NULL OR c.revoked_at > ?)
+    ) latest
+    WHERE rn = 1
+),
+obs AS (
+    SELECT COALESCE(fr.mn, co.mn) AS mn, COALESCE(fr.factor, co.factor) AS factor,
+           COALESCE(fr.h, co.h) AS h, fr.flag, fr.received_at,
+           co.action, co.created_at AS corrected_at
+    FROM fr
+    FULL OUTER JOIN co ON co.mn = fr.mn AND co.factor = fr.factor AND co.h = fr.h
+),
+kept AS (
+    SELECT o.* FROM obs o
+    WHERE NOT EXISTS (SELECT 1 FROM ex WHERE ex.mn = o.mn AND ex.h = o.h)
+),
+std AS (
+    SELECT mn, factor, h FROM (
+        SELECT o.mn, o.factor, o.h,
+               ROW_NUMBER() OVER (PARTITION BY o.mn, o.factor, date_trunc('day', o.h)
+                                  ORDER BY o.h) AS rn
+        FROM kept o
+        JOIN points p ON p.mn = o.mn
+        WHERE {std_rule}
+    ) first_check
+    WHERE rn = 1
+),
+cls AS (
+    SELECT o.mn, o.factor,
+           CASE WHEN std.mn IS NULL THEN 0 ELSE 1 END AS std,
+           CASE WHEN o.received_at <= o.h + {instant} THEN 1 ELSE 0 END AS i_rec,
+           CASE WHEN o.received_at <= o.h + {instant} AND o.flag IN ({valid})
+                     AND {not_invalidated} THEN 1 ELSE 0 END AS i_val,
+           CASE WHEN o.received_at IS NOT NULL OR {repaired} THEN 1 ELSE 0 END AS c_rec,
+           CASE WHEN {repaired} OR (o.received_at IS NOT NULL AND o.flag IN ({valid})
+                     AND {not_invalidated}) THEN 1 ELSE 0 END AS c_val
+    FROM kept o
+    LEFT JOIN std ON std.mn = o.mn AND std.factor = o.factor AND std.h = o.h
+),
+per_factor AS (
+    SELECT mn, factor,
+           SUM(std) AS std_n,
+           SUM(CASE WHEN std = 0 THEN i_rec ELSE 0 END) AS i_rec,
+           SUM(CASE WHEN std = 0 THEN i_val ELSE 0 END) AS i_val,
+           SUM(CASE WHEN std = 0 THEN c_rec ELSE 0 END) AS c_rec,
+           SUM(CASE WHEN std = 0 THEN c_val ELSE 0 END) AS c_val
+    FROM cls
+    GROUP BY mn, factor
+),
+per_point AS (
+    SELECT pf.mn,
+           COUNT(*) AS factors,
+           SUM({hours} - COALESCE(ex_n.n, 0) - COALESCE(x.std_n, 0)) AS should,
+           SUM(COALESCE(x.i_rec, 0)) AS i_rec,
+           SUM(COALESCE(x.i_val, 0)) AS i_val,
+           SUM(COALESCE(x.c_rec, 0)) AS c_rec,
+           SUM(COALESCE(x.c_val, 0)) AS c_val
+    FROM pf
+    LEFT JOIN per_factor x ON x.mn = pf.mn AND x.factor = pf.factor
+    LEFT JOIN ex_n ON ex_n.mn = pf.mn
+    GROUP BY pf.mn
+),
+online AS (
+    SELECT DISTINCT mn FROM raw_packets
+    WHERE verdict = 'accepted' AND received_at >= ? AND received_at < ? AND received_at <= ?
+)
+SELECT r.mn, r.unit_id, COALESCE(r.outlet_name, r.outlet_id) AS outlet,
+       COALESCE(pp.factors, 0), COALESCE(pp.should, 0),
+       COALESCE(pp.i_rec, 0), COALESCE(pp.i_val, 0), COALESCE(pp.c_rec, 0), COALESCE(pp.c_val, 0),
+       CASE WHEN online.mn IS NULL THEN 0 ELSE 1 END AS networked
+FROM point_registry r
+LEFT JOIN per_point pp ON pp.mn = r.mn
+LEFT JOIN online ON online.mn = r.mn
+ORDER BY r.mn
+"""
+    params: list[Any] = [
+        start, end - HOUR,  # hours
+        as_of, as_of,  # ex
+        start, end, as_of,  # fr
+        as_of, as_of,  # co
+        start, end, as_of,  # online
+    ]
+    return sql, params
+
+
+def hour_details_sql(
+    config: AssessConfig, mns: list[str], start: datetime, end: datetime, as_of: datetime
+) -> tuple[str, list[Any]]:
+    """Hours of the given points that were not valid for 补全, for the bulletin's reasons:
+    one row per (mn, factor, hour) with the first copy's flag (NULL: nothing received in the
+    window). Exempt hours are left out. Standard-sample hours are reported with their flag."""
+    hours = period_hours(start, end)
+    del hours
+    complete = f"INTERVAL '{config.complete_seconds} seconds'"
+    valid = _literals(config.valid_flags)
+    marks = ", ".join("?" for _ in mns) or "NULL"
+    sql = f"""
+WITH
+pf AS (
+    SELECT f.mn, f.factor FROM point_factors f WHERE f.mn IN ({marks})
+),
+hours AS (
+    SELECT g.h FROM generate_series(CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ),
+                                    INTERVAL '1 hour') AS g(h)
+),
+fr AS (
+    SELECT mn, factor, h, flag FROM (
+        SELECT r.mn, r.factor, date_trunc('hour', r.data_time) AS h, r.flag,
+               ROW_NUMBER() OVER (PARTITION BY r.mn, r.factor, date_trunc('hour', r.data_time)
+                                  ORDER BY r.received_at, r.id) AS rn
+        FROM records r
+        JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
+        WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ? AND r.received_at <= ?
+          AND r.received_at <= date_trunc('hour', r.data_time) + {complete}
+    ) ranked
+    WHERE rn = 1
+)
+SELECT pf.mn, pf.factor, hours.h, fr.flag
+FROM pf
+CROSS JOIN hours
+JOIN points p ON p.mn = pf.mn
+LEFT JOIN fr ON fr.mn = pf.mn AND fr.factor = pf.factor AND fr.h = hours.h
+WHERE (fr.flag IS NULL OR fr.flag NOT IN ({valid}))
+  AND NOT EXISTS (
+      SELECT 1 FROM exemptions e
+      WHERE e.unit_id = p.unit_id AND (e.mn IS NULL OR e.mn = p.mn)
+        AND hours.h >= e.start_time AND hours.h < e.end_time
+        AND e.created_at <= ? AND (e.revoked_at IS NULL OR e.revoked_at > ?))
+  AND NOT EXISTS (
+      SELECT 1 FROM corrections c
+      WHERE c.mn = pf.mn AND (c.factor IS NULL OR c.factor = pf.factor)
+        AND hours.h >= c.start_time AND hours.h < c.end_time AND c.action = 'repair'
+        AND c.created_at <= hours.h + {complete}
+        AND c.created_at <= ? AND (c.revoked_at IS NULL OR c.revoked_at > ?))
+ORDER BY pf.mn, hours.h, pf.factor
+"""
+    params: list[Any] = [
+        *mns, start, end - HOUR, start, end, as_of, as_of, as_of, as_of, as_of,
+    ]
+    return sql, params

@@ -1,0 +1,170 @@
+"""Counting rules on hand-built records (transmission.md §2–3, §8), written straight into the
+store with chosen received times."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from envmon.assess import AssessConfig, assess, competition_ranks, percent, round_gbt8170
+from envmon.assess.marks import MarkError, add_correction, add_exemption, revoke
+
+from .conftest import DEC, GAS, GAS2, HOUR, NOV, OTHER, WATER, rec, write
+
+DAY = timedelta(days=1)
+AS_OF = DEC + timedelta(days=20)
+
+
+def test_gbt8170_rounding_is_half_to_even_on_the_exact_value():
+    assert round_gbt8170(Fraction(12345, 1000)) == Decimal("12.34")  # 5 then nothing: even
+    assert round_gbt8170(Fraction(12355, 1000)) == Decimal("12.36")
+    assert round_gbt8170(Fraction(123451, 10000)) == Decimal("12.35")  # 5 then 1: up
+    assert round_gbt8170(Fraction(2, 3) * 100) == Decimal("66.67")
+    assert percent(600, 644) == Decimal("93.17")
+    assert percent(0, 0) is None
+    assert percent(0, 5) == Decimal("0.00")
+
+
+def test_ties_share_a_rank_and_undefined_rates_are_unranked():
+    values = [Decimal("99"), Decimal("98"), Decimal("98"), Decimal("97"), None]
+    assert competition_ranks(values, lambda v: v) == [1, 2, 2, 4, None]
+
+
+def test_worked_example_of_transmission_md_section_8(store):
+    """One wastewater outlet, COD only, a 30-day month: 2 days 停产 with proof, one 标样核查
+    hour each other day; 620 hours on time (600 valid), 14 more within the window (12 valid).
+    Published: 即时 96.27 / 96.77 / 93.17 %, 补全 98.45 / 96.53 / 95.03 %."""
+    store.execute("DELETE FROM point_factors WHERE mn = ? AND factor <> 'w01018'", [WATER])
+    add_exemption(store, unit_id="91140100MA0WAT0001", kind="停产", start=NOV,
+                  end=NOV + 2 * DAY, by="张三", reason="检修停产", proof="停产报告-001",
+                  at=NOV + 2 * DAY)
+    records = []
+    hours = [NOV + 2 * DAY + k * HOUR for k in range(28 * 24)]
+    check_hours = {h for h in hours if h.hour == 3}  # one standard-sample check a day: C
+    plain = [h for h in hours if h not in check_hours]  # 644 hours
+    on_time, late = plain[:620], plain[620:634]
+    for k, h in enumerate(on_time):
+        records.append(rec(WATER, "w01018", h, flag="N" if k < 600 else "M"))
+    for k, h in enumerate(late):
+        records.append(rec(WATER, "w01018", h, flag="N" if k < 12 else "D",
+                           delay=timedelta(days=3)))
+    for h in check_hours:
+        records.append(rec(WATER, "w01018", h, flag="C"))
+    write(store, records)
+    result = assess(store, NOV, DEC, AssessConfig(), as_of=AS_OF)
+    (row,) = [r for r in result.level("point") if r.code == WATER]
+    assert row.counts.should == 644
+    assert (row.counts.instant_received, row.counts.instant_valid) == (620, 600)
+    assert (row.counts.complete_received, row.counts.complete_valid) == (634, 612)
+    assert row.rates["instant"] == {"transmission_rate": Decimal("96.27"),
+                                    "valid_rate": Decimal("96.77"),
+                                    "effective_rate": Decimal("93.17")}
+    assert row.rates["complete"] == {"transmission_rate": Decimal("98.45"),
+                                     "valid_rate": Decimal("96.53"),
+                                     "effective_rate": Decimal("95.03")}
+    # Without the standard-sample rule the check hours are due, received and invalid.
+    plain_cfg = AssessConfig(standard_sample_exemption=False)
+    (row,) = [r for r in assess(store, NOV, DEC, plain_cfg, as_of=AS_OF).level("point")
+              if r.code == WATER]
+    assert row.counts.should == 644 + 28
+    assert row.counts.instant_received == 620 + 28
+
+
+def test_instant_cutoff_duplicates_flags_and_window(store):
+    h = NOV + 5 * HOUR
+    write(store, [
+        rec(GAS, "a21026", h, delay=2 * HOUR),  # exactly at the instant cutoff: counts
+        rec(GAS, "a21002", h, delay=2 * HOUR + timedelta(seconds=1)),  # complete only
+        rec(GAS, "a34013", h, flag="S"),  # received, invalid
+        rec(GAS, "a34013", h, delay=3 * HOUR),  # a later copy does not replace the first
+        rec(GAS, "a21026", h + HOUR, delay=10 * DAY + timedelta(seconds=1)),  # too late
+        rec(GAS, "a00000", h),  # not an assessed factor
+        rec(GAS, "a21026", DEC, delay=HOUR),  # next month
+    ])
+    result = assess(store, NOV, DEC, as_of=AS_OF)
+    (row,) = [r for r in result.level("point") if r.code == GAS]
+    assert row.counts.should == 720 * 3
+    assert (row.counts.instant_received, row.counts.instant_valid) == (2, 1)
+    assert (row.counts.complete_received, row.counts.complete_valid) == (3, 2)
+    wider = assess(store, NOV, DEC, AssessConfig(instant_hours=3, valid_flags=("N", "S")),
+                   as_of=AS_OF)
+    (row,) = [r for r in wider.level("point") if r.code == GAS]
+    assert (row.counts.instant_received, row.counts.instant_valid) == (3, 3)
+    # as_of before the late copies arrived: the assessment as it stood then
+    early = assess(store, NOV, DEC, as_of=h + 2 * HOUR)
+    (row,) = [r for r in early.level("point") if r.code == GAS]
+    assert row.counts.complete_received == 2
+
+
+def test_exemptions_and_corrections_have_an_audit_trail(store):
+    h = NOV + 10 * HOUR
+    write(store, [rec(GAS, f, h) for f in ("a21026", "a21002", "a34013")])
+    ex = add_exemption(store, mn=GAS2, kind="停运", start=NOV, end=NOV + DAY, by="李四",
+                       reason="脱硫设施检修", at=NOV + DAY)
+    bad = add_correction(store, mn=GAS, factor="a21026", action="invalidate", start=h,
+                         end=h + HOUR, by="王五", reason="数据失真", at=NOV + DAY)
+    add_correction(store, mn=GAS, action="repair", start=h + HOUR, end=h + 3 * HOUR,
+                   by="王五", reason="补录手工监测数据", proof="监测报告", value=12.0,
+                   at=h + 5 * DAY)
+    add_correction(store, mn=GAS, action="repair", start=h + 3 * HOUR, end=h + 4 * HOUR,
+                   by="王五", reason="过期补录", at=h + 12 * DAY)  # outside the 10-day window
+    result = assess(store, NOV, DEC, as_of=AS_OF)
+    rows = {r.code: r for r in result.level("point")}
+    assert rows[GAS2].counts.should == (720 - 24) * 3
+    gas = rows[GAS].counts
+    assert (gas.instant_received, gas.instant_valid) == (3, 2)
+    assert (gas.complete_received, gas.complete_valid) == (3 + 6, 2 + 6)
+    # Revoking keeps the row and restores the hours.
+    revoke(store, "exemptions", ex, by="李四", reason="无证明材料", at=DEC)
+    revoke(store, "corrections", bad, by="王五", reason="误标", at=DEC)
+    rows = {r.code: r for r in assess(store, NOV, DEC, as_of=AS_OF).level("point")}
+    assert rows[GAS2].counts.should == 720 * 3
+    assert rows[GAS].counts.instant_valid == 3
+    assert store.query("SELECT COUNT(*) FROM exemptions WHERE revoked_by = '李四'") == [(1,)]
+    assert store.query("SELECT COUNT(*) FROM records")[0][0] == 3  # records untouched
+    # As of before the revocation, the marks still applied.
+    rows = {r.code: r for r in assess(store, NOV, DEC, as_of=DEC - HOUR).level("point")}
+    assert rows[GAS2].counts.should == (720 - 24) * 3
+    with pytest.raises(MarkError):
+        add_exemption(store, unit_id="nope", kind="停产", start=NOV, end=DEC, by="x", reason="y")
+    with pytest.raises(MarkError):
+        add_correction(store, mn=GAS, action="repair", start=NOV, end=DEC, by="", reason="y")
+
+
+def test_roll_up_network_rate_and_ranking(store):
+    hours = [NOV + k * HOUR for k in range(720)]
+    records = [rec(GAS, f, h) for h in hours for f in ("a21026", "a21002", "a34013")]
+    records += [rec(OTHER, "a21026", h) for h in hours[:360]]
+    write(store, records, online=[(GAS, NOV + HOUR), (OTHER, NOV + HOUR), (WATER, NOV + HOUR)])
+    result = assess(store, NOV, DEC, as_of=AS_OF)
+    units = {r.code: r for r in result.level("unit")}
+    assert units["91140100MA0GAS0001"].networked == 0  # GAS2 never sent anything
+    assert units["91140100MA0WAT0001"].networked == 1
+    assert units["91140100MA0NOPT001"].points == 0
+    assert units["91140100MA0NOPT001"].networked == 0
+    assert units["91140100MA0NOPT001"].rates["complete"]["effective_rate"] is None
+    cities = result.level("city")
+    assert [c.code for c in cities] == ["140200", "140100"]
+    taiyuan = cities[1]
+    assert (taiyuan.must_network, taiyuan.networked) == (3, 1)
+    assert taiyuan.network_rate == Decimal("33.33")
+    assert taiyuan.counts.should == 720 * 3 * 2 + 720 * 2
+    assert taiyuan.counts.complete_valid == 720 * 3
+    assert taiyuan.rate("complete") == percent(2160, 5760)
+    assert [c.rank for c in cities] == [1, 2]
+    (province,) = result.level("province")
+    assert province.name == "山西省" and province.points == 4
+    mean = assess(store, NOV, DEC, AssessConfig(aggregate="mean_of_units"), as_of=AS_OF)
+    taiyuan = [c for c in mean.level("city") if c.code == "140100"][0]
+    # units: 甲 (2160 of 4320 = 50 %), 乙 (0 %), 丙 (no should: left out)
+    assert taiyuan.rate("complete") == Decimal("25.00")
+    data = result.as_json("county")
+    assert set(data) == {"from", "to", "instant_hours", "complete_days", "rows"}
+    row = data["rows"][0]
+    assert set(row) == {"level", "code", "name", "must_network", "networked", "network_rate",
+                        "points", "should", "instant", "complete", "rank"}
+    assert set(row["instant"]) == {"received", "valid", "transmission_rate", "valid_rate",
+                                   "effective_rate"}
