@@ -1,0 +1,9 @@
+"""Ambient air quality: IAQI/AQI (HJ 633), validity rules (GB 3095), statistics and the
+composite index (HJ 663, the MEE ranking method), good days, year-on-year change, rankings.
+
+Modules: `standards` (breakpoints, limits, the standard set by date), `rounding` (GB/T 8170,
+IAQI ceil), `aqi` (IAQI/AQI, levels, primary pollutants), `stats` (daily values, MDA8,
+validity, city values, percentiles, composite index, good days, YoY, rankings, trend),
+`storage` (stations and data in the store: import and load), `service` (city summaries and
+rankings from the store).
+"""
