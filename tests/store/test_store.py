@@ -15,6 +15,7 @@ from envmon.store import (
     StoreError,
     StoreLockedError,
     open_store,
+    schema,
 )
 from envmon.store import base as store_base
 from envmon.timeutil import BEIJING, BEIJING_FIXED
@@ -35,12 +36,14 @@ TABLES = {
 
 def test_schema_is_created_once_and_reopening_is_idempotent(db_path):
     with open_store(db_path) as store:
-        assert store.schema_version() == 1
+        assert store.schema_version() == schema.SCHEMA_VERSION
         names = {r[0] for r in store.query("SELECT table_name FROM information_schema.tables")}
         assert TABLES | {"records_first", "point_registry", "unit_registry"} <= names
     for _ in range(2):
         with open_store(db_path) as store:
-            assert store.query("SELECT version FROM schema_version") == [(1,)]
+            assert store.query("SELECT version FROM schema_version") == [
+                (v,) for v in range(1, schema.SCHEMA_VERSION + 1)
+            ]
 
 
 def test_session_time_zone_is_beijing(store):

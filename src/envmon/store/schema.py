@@ -149,6 +149,73 @@ ASSESS_MIGRATION: list[str] = [
     """,
 ]
 
+# Version 2 (envmon.air, airquality.md): ambient air-quality stations and their data. Hourly
+# values are labelled by the END of the hour (HJ 663 / CNEMC; HJ 212 labels by the start), and
+# both bounds are stored. A re-imported (station, hour) or (station, day) replaces the earlier
+# row (the importer deletes then inserts in one transaction). CNEMC's own published figures are
+# kept apart, for comparison only: envmon always computes its own AQI.
+AIR_MIGRATION: list[str] = [
+    """
+    CREATE TABLE air_stations (
+        code        TEXT PRIMARY KEY,       -- national station code (e.g. 1001A)
+        name        TEXT,
+        city        TEXT NOT NULL,          -- city name (…市)
+        type        TEXT NOT NULL,          -- city | control | background | regional
+                                            -- | roadside | source; city values use city only
+        lat         DOUBLE PRECISION,
+        lon         DOUBLE PRECISION,
+        updated_at  TIMESTAMPTZ NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE air_hourly (
+        station_code TEXT NOT NULL,
+        start_time   TIMESTAMPTZ NOT NULL,  -- start of the hour
+        end_time     TIMESTAMPTZ NOT NULL,  -- end of the hour: the HJ 663 / CNEMC label
+        so2          DOUBLE PRECISION,      -- µg/m3 (reference state since 2018-09-01)
+        no2          DOUBLE PRECISION,      -- µg/m3
+        co           DOUBLE PRECISION,      -- mg/m3
+        o3           DOUBLE PRECISION,      -- µg/m3, 1-h value
+        pm10         DOUBLE PRECISION,      -- µg/m3 (actual state)
+        pm25         DOUBLE PRECISION,      -- µg/m3
+        source       TEXT NOT NULL,         -- cnemc | hourly
+        imported_at  TIMESTAMPTZ NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE air_daily (
+        station_code TEXT NOT NULL,
+        day          DATE NOT NULL,         -- natural day, hours 1:00…24:00 Beijing time
+        so2          DOUBLE PRECISION,
+        no2          DOUBLE PRECISION,
+        co           DOUBLE PRECISION,
+        pm10         DOUBLE PRECISION,
+        pm25         DOUBLE PRECISION,
+        o3_1h_max    DOUBLE PRECISION,
+        o3_8h_max    DOUBLE PRECISION,      -- MDA8
+        source       TEXT NOT NULL,
+        imported_at  TIMESTAMPTZ NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE air_published (
+        station_code      TEXT NOT NULL,
+        end_time          TIMESTAMPTZ NOT NULL,
+        published_aqi     DOUBLE PRECISION,  -- CNEMC real-time AQI, for comparison only
+        published_primary TEXT,              -- CNEMC primarypollutant
+        pm10_24h          DOUBLE PRECISION,
+        pm25_24h          DOUBLE PRECISION,
+        no2_24h           DOUBLE PRECISION,
+        so2_24h           DOUBLE PRECISION,
+        co_24h            DOUBLE PRECISION,
+        o3_1h_max_24h     DOUBLE PRECISION,  -- archive column o3 (swapped, airquality.md §7.1)
+        o3_8h             DOUBLE PRECISION,  -- archive column o3_8h_24h: latest 8-h rolling
+        o3_8h_max         DOUBLE PRECISION,  -- archive column o3_8h: day's max 8-h so far
+        imported_at       TIMESTAMPTZ NOT NULL
+    )
+    """,
+]
+
 # version -> statements that bring the schema from version-1 to version.
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -242,10 +309,7 @@ MIGRATIONS: dict[int, list[str]] = {
         POINT_REGISTRY_VIEW,
         UNIT_REGISTRY_VIEW,
     ],
-    # NOTE (assess engineer): version 2 (air quality) is being written by another engineer in
-    # this tree and had not landed when version 3 was added. This empty placeholder only keeps
-    # the upgrade loop going; replace it with the real air-quality statements.
-    2: [],
+    2: AIR_MIGRATION,
     3: ASSESS_MIGRATION,
 }
 
@@ -257,6 +321,12 @@ SERVER_INDEXES: dict[int, list[str]] = {
         "CREATE UNIQUE INDEX IF NOT EXISTS raw_packets_pkey ON raw_packets (id)",
         "CREATE INDEX IF NOT EXISTS raw_packets_received_at ON raw_packets (received_at)",
         "CREATE INDEX IF NOT EXISTS points_unit ON points (unit_id, outlet_id)",
+    ],
+    2: [
+        "CREATE INDEX IF NOT EXISTS air_hourly_station_time ON air_hourly (station_code, end_time)",
+        "CREATE INDEX IF NOT EXISTS air_daily_station_day ON air_daily (station_code, day)",
+        "CREATE INDEX IF NOT EXISTS air_published_station_time "
+        "ON air_published (station_code, end_time)",
     ],
 }
 
