@@ -210,8 +210,7 @@ def hour_details_sql(
     """Hours of the given points that were not valid for 补全, for the bulletin's reasons:
     one row per (mn, factor, hour) with the first copy's flag (NULL: nothing received in the
     window). Exempt hours are left out. Standard-sample hours are reported with their flag."""
-    hours = period_hours(start, end)
-    del hours
+    period_hours(start, end)  # checks the bounds
     complete = f"INTERVAL '{config.complete_seconds} seconds'"
     valid = _literals(config.valid_flags)
     marks = ", ".join("?" for _ in mns) or "NULL"
@@ -241,7 +240,11 @@ FROM pf
 CROSS JOIN hours
 JOIN points p ON p.mn = pf.mn
 LEFT JOIN fr ON fr.mn = pf.mn AND fr.factor = pf.factor AND fr.h = hours.h
-WHERE (fr.flag IS NULL OR fr.flag NOT IN ({valid}))
+WHERE (fr.flag IS NULL OR fr.flag NOT IN ({valid}) OR EXISTS (
+      SELECT 1 FROM corrections c
+      WHERE c.mn = pf.mn AND (c.factor IS NULL OR c.factor = pf.factor)
+        AND hours.h >= c.start_time AND hours.h < c.end_time AND c.action = 'invalidate'
+        AND c.created_at <= ? AND (c.revoked_at IS NULL OR c.revoked_at > ?)))
   AND NOT EXISTS (
       SELECT 1 FROM exemptions e
       WHERE e.unit_id = p.unit_id AND (e.mn IS NULL OR e.mn = p.mn)
@@ -256,6 +259,6 @@ WHERE (fr.flag IS NULL OR fr.flag NOT IN ({valid}))
 ORDER BY pf.mn, hours.h, pf.factor
 """
     params: list[Any] = [
-        *mns, start, end - HOUR, start, end, as_of, as_of, as_of, as_of, as_of,
+        *mns, start, end - HOUR, start, end, as_of, as_of, as_of, as_of, as_of, as_of, as_of,
     ]
     return sql, params

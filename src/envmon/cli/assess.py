@@ -1,9 +1,329 @@
-"""CLI commands: assess (placeholder until implemented)."""
+"""CLI commands: `envmon assess` (联网率, 即时/补全有效传输率 at one level), the marks that
+change it (`envmon assess exemption …`, `envmon assess correction …`, with who and why), the
+back-fill log (`envmon assess backfill-log`) and `envmon report transmission` (the 通报)."""
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store
+
+assess_app = typer.Typer(
+    name="assess",
+    help="Transmission assessment: 联网率, 即时/补全有效传输率 per point, unit, county, city, "
+    "province; exemption periods and manual corrections.",
+    invoke_without_command=True,
+)
+exemption_app = typer.Typer(help="Exemption periods (停产/停运/停排): add, list, revoke.",
+                            no_args_is_help=True)
+correction_app = typer.Typer(help="Manual corrections (修约): add, list, revoke.",
+                             no_args_is_help=True)
+assess_app.add_typer(exemption_app, name="exemption")
+assess_app.add_typer(correction_app, name="correction")
+
+
+def _time(text: str, option: str) -> datetime:
+    from envmon.timeutil import parse_iso
+
+    try:
+        return parse_iso(text)
+    except ValueError:
+        raise fail(
+            f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-11-01 or 2026-11-01T08:00)"
+        ) from None
+
+
+def month_period(month: str) -> tuple[datetime, datetime]:
+    """[first hour, first hour of the next month) of a YYYY-MM month, in Beijing time."""
+    from envmon.timeutil import BEIJING_FIXED
+
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        start = datetime(year, mon, 1, tzinfo=BEIJING_FIXED)
+    except ValueError:
+        raise fail(f"--month {month!r} is not YYYY-MM") from None
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BEIJING_FIXED)
+    return start, end
+
+
+def resolve_period(month: str | None, start: str | None, end: str | None
+                   ) -> tuple[datetime, datetime]:
+    if month is not None:
+        if start is not None or end is not None:
+            raise fail("give either --month or --from/--to, not both")
+        return month_period(month)
+    if start is None or end is None:
+        raise fail("give --month YYYY-MM, or both --from and --to")
+    since, until = _time(start, "--from"), _time(end, "--to")
+    for option, value in (("--from", since), ("--to", until)):
+        if value.minute or value.second or value.microsecond:
+            raise fail(f"{option} {value.isoformat()} is not on the hour")
+    if since >= until:
+        raise fail(f"--from {since.isoformat()} is not before --to {until.isoformat()}")
+    return since, until
+
+
+def build_config(**options: Any):
+    from envmon.assess import AssessConfig
+
+    changes = {k: v for k, v in options.items() if v is not None}
+    if "valid_flags" in changes:
+        changes["valid_flags"] = tuple(f.strip() for f in changes["valid_flags"].split(",")
+                                       if f.strip())
+    if "pass_mark" in changes:
+        changes["pass_mark"] = Decimal(str(changes["pass_mark"]))
+    try:
+        return AssessConfig(**changes)
+    except ValueError as error:
+        raise fail(str(error)) from None
+
+
+@assess_app.callback()
+def assess_command(
+    ctx: typer.Context,
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
+    start: str | None = typer.Option(None, "--from", help="ISO time on the hour, inclusive."),
+    end: str | None = typer.Option(None, "--to", help="ISO time on the hour, exclusive."),
+    level: str = typer.Option("city", "--level", help="point|unit|county|city|province."),
+    instant_hours: float | None = typer.Option(
+        None, "--instant-hours", help="即时: received by DataTime + H hours (default 2)."),
+    complete_days: float | None = typer.Option(
+        None, "--complete-days", help="补全: received by DataTime + D days (default 10)."),
+    valid_flags: str | None = typer.Option(
+        None, "--valid-flags", help="Comma-separated flags counted valid (default N)."),
+    aggregate: str | None = typer.Option(None, "--aggregate", help="sum (default) or "
+                                         "mean_of_units."),
+    networked_rule: str | None = typer.Option(
+        None, "--networked-rule", help="all_points (default) or any_point."),
+    pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Assess as known at this time (default now)."),
+    fmt: str = typer.Option("json", "--format", help="json, xlsx or html."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Output file (json: default stdout; xlsx/html: default "
+        "assess-<period>-<level>.<format>)."),
+) -> None:
+    """Assess a period and print (or write) one level's rows, best first, ranked.
+
+    JSON: {"from", "to", "instant_hours", "complete_days", "rows": [...]}; rates are percent
+    with two decimals (GB/T 8170), null when nothing was due.
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"db": db, "config": config}
+        return
+    from envmon.assess import LEVELS, assess
+
+    if level not in LEVELS:
+        raise fail(f"--level must be one of {'|'.join(LEVELS)}, not {level!r}")
+    if fmt not in ("json", "xlsx", "html"):
+        raise fail(f"--format must be json, xlsx or html, not {fmt!r}")
+    since, until = resolve_period(month, start, end)
+    cfg = build_config(instant_hours=instant_hours, complete_days=complete_days,
+                       valid_flags=valid_flags, aggregate=aggregate,
+                       networked_rule=networked_rule, pass_mark=pass_mark)
+    when = _time(as_of, "--as-of") if as_of else None
+    with open_cli_store(db, config, read_only=True) as store:
+        result = assess(store, since, until, cfg, as_of=when)
+    if fmt == "json":
+        text = json.dumps(result.as_json(level), ensure_ascii=False, indent=1) + "\n"
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+        return
+    from envmon.reports.transmission import write_assessment
+
+    period = month or f"{since:%Y%m%d%H}-{until:%Y%m%d%H}"
+    path = output or Path(f"assess-{period}-{level}.{fmt}")
+    write_assessment(result, level, path, fmt)
+    typer.echo(str(path))
+
+
+def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
+           read_only: bool = False):
+    parent = ctx.obj or {}
+    return open_cli_store(db or parent.get("db"), config or parent.get("config"),
+                          read_only=read_only)
+
+
+def _print_marks(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        plain = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+        typer.echo(json.dumps(plain, ensure_ascii=False))
+
+
+@exemption_app.command("add")
+def exemption_add(
+    ctx: typer.Context,
+    kind: str = typer.Option(..., "--kind", help="停产, 停运 or 停排."),
+    start: str = typer.Option(..., "--from", help="ISO time, inclusive (hour starts)."),
+    end: str = typer.Option(..., "--to", help="ISO time, exclusive."),
+    by: str = typer.Option(..., "--by", help="Who enters the mark."),
+    reason: str = typer.Option(..., "--reason", help="Why."),
+    unit: str | None = typer.Option(None, "--unit", help="Unit (统一社会信用代码): all points."),
+    mn: str | None = typer.Option(None, "--mn", help="One monitoring point."),
+    proof: str | None = typer.Option(None, "--proof", help="Reference of the proof document."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Register an exemption period; its hours leave the should-count."""
+    from envmon.assess.marks import MarkError, add_exemption
+
+    with _store(ctx, db, config) as store:
+        try:
+            new_id = add_exemption(store, kind=kind, start=_time(start, "--from"),
+                                   end=_time(end, "--to"), by=by, reason=reason,
+                                   unit_id=unit, mn=mn, proof=proof)
+        except MarkError as error:
+            raise fail(str(error)) from None
+    typer.echo(f"exemption {new_id} added")
+
+
+@exemption_app.command("list")
+def exemption_list(
+    ctx: typer.Context,
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Every exemption, revoked ones included (JSON lines)."""
+    from envmon.assess.marks import list_marks
+
+    with _store(ctx, db, config, read_only=True) as store:
+        _print_marks(list_marks(store, "exemptions"))
+
+
+def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config) -> None:
+    from envmon.assess.marks import MarkError, revoke
+
+    with _store(ctx, db, config) as store:
+        try:
+            revoke(store, table, mark_id, by=by, reason=reason)
+        except MarkError as error:
+            raise fail(str(error)) from None
+    typer.echo(f"{table[:-1]} {mark_id} revoked")
+
+
+@exemption_app.command("revoke")
+def exemption_revoke(
+    ctx: typer.Context,
+    mark_id: int = typer.Argument(..., help="Exemption id."),
+    by: str = typer.Option(..., "--by", help="Who revokes."),
+    reason: str = typer.Option(..., "--reason", help="Why."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Revoke an exemption (the row stays, stamped with who, when and why)."""
+    _revoke(ctx, "exemptions", mark_id, by, reason, db, config)
+
+
+@correction_app.command("add")
+def correction_add(
+    ctx: typer.Context,
+    mn: str = typer.Option(..., "--mn", help="Monitoring point."),
+    action: str = typer.Option(..., "--action", help="invalidate or repair."),
+    start: str = typer.Option(..., "--from", help="ISO time, inclusive (hour starts)."),
+    end: str = typer.Option(..., "--to", help="ISO time, exclusive."),
+    by: str = typer.Option(..., "--by", help="Who enters the correction."),
+    reason: str = typer.Option(..., "--reason", help="Why."),
+    factor: str | None = typer.Option(None, "--factor", help="One factor (default: all)."),
+    value: float | None = typer.Option(None, "--value", help="Repaired hourly value."),
+    proof: str | None = typer.Option(None, "--proof", help="Reference of the proof document."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Register a manual correction (修约); the stored records are never changed."""
+    from envmon.assess.marks import MarkError, add_correction
+
+    with _store(ctx, db, config) as store:
+        try:
+            new_id = add_correction(store, mn=mn, action=action, start=_time(start, "--from"),
+                                    end=_time(end, "--to"), by=by, reason=reason,
+                                    factor=factor, value=value, proof=proof)
+        except MarkError as error:
+            raise fail(str(error)) from None
+    typer.echo(f"correction {new_id} added")
+
+
+@correction_app.command("list")
+def correction_list(
+    ctx: typer.Context,
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Every correction, revoked ones included (JSON lines)."""
+    from envmon.assess.marks import list_marks
+
+    with _store(ctx, db, config, read_only=True) as store:
+        _print_marks(list_marks(store, "corrections"))
+
+
+@correction_app.command("revoke")
+def correction_revoke(
+    ctx: typer.Context,
+    mark_id: int = typer.Argument(..., help="Correction id."),
+    by: str = typer.Option(..., "--by", help="Who revokes."),
+    reason: str = typer.Option(..., "--reason", help="Why."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Revoke a correction (the row stays, stamped with who, when and why)."""
+    _revoke(ctx, "corrections", mark_id, by, reason, db, config)
+
+
+@assess_app.command("backfill-log")
+def backfill_log(
+    ctx: typer.Context,
+    mn: str | None = typer.Option(None, "--mn", help="Only this point."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """The back-fill (补遗) requests sent to units and how each ended (JSON lines)."""
+    columns = ("id", "mn", "cn", "qn", "begin_time", "end_time", "hours", "trigger",
+               "requested_at", "qn_rtn", "exe_rtn", "finished_at", "outcome")
+    where, params = ("WHERE mn = ?", [mn]) if mn else ("", [])
+    with _store(ctx, db, config, read_only=True) as store:
+        rows = store.query(
+            f"SELECT {', '.join(columns)} FROM backfill_requests {where} ORDER BY id", params)
+    _print_marks([dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def report_transmission(
+    month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    out_dir: Path = typer.Option(Path("."), "--out", help="Folder for the XLSX and HTML."),
+    instant_hours: float | None = typer.Option(None, "--instant-hours"),
+    complete_days: float | None = typer.Option(None, "--complete-days"),
+    pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
+) -> None:
+    """The monthly 通报 of 联网率 and 即时/补全有效传输率 (XLSX + HTML, Chinese)."""
+    from envmon.assess import assess
+    from envmon.reports.transmission import build_bulletin, write_bulletin
+
+    since, until = month_period(month)
+    cfg = build_config(instant_hours=instant_hours, complete_days=complete_days,
+                       pass_mark=pass_mark)
+    when = _time(as_of, "--as-of") if as_of else None
+    with open_cli_store(db, config, read_only=True) as store:
+        result = assess(store, since, until, cfg, as_of=when)
+        bulletin = build_bulletin(store, result, month)
+    for path in write_bulletin(bulletin, out_dir, f"transmission-{month}"):
+        typer.echo(str(path))
 
 
 def register(app: typer.Typer) -> None:
     """Attach this module's commands to the main app (and to cli.report.report_app)."""
+    from envmon.cli.report import report_app
+
+    app.add_typer(assess_app, name="assess")
+    report_app.command("transmission")(report_transmission)

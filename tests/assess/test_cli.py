@@ -1,0 +1,92 @@
+"""`envmon assess`, its marks and `envmon report transmission` on a small store."""
+
+from __future__ import annotations
+
+import json
+
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from envmon.cli import app
+from envmon.store import open_store
+
+from .conftest import GAS, GAS2, HOUR, NOV, OTHER, WATER, rec, registry_rows, write
+
+runner = CliRunner()
+
+
+def make_db(tmp_path):
+    from envmon.registry.importer import import_rows
+
+    path = tmp_path / "cli.duckdb"
+    with open_store(path) as store:
+        import_rows(store, registry_rows())
+        hours = [NOV + k * HOUR for k in range(720)]
+        records = [rec(GAS, f, h) for h in hours for f in ("a21026", "a21002", "a34013")]
+        records += [rec(GAS2, f, h, flag="D" if k % 5 == 0 else "N")
+                    for k, h in enumerate(hours[:600]) for f in ("a21026", "a21002", "a34013")]
+        records += [rec(WATER, f, h) for h in hours[:700] for f in ("w01018", "w21003")]
+        records += [rec(OTHER, "a21026", h) for h in hours]
+        write(store, records, online=[(m, NOV + HOUR) for m in (GAS, GAS2, WATER, OTHER)])
+    return path
+
+
+def invoke(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_assess_json_marks_and_bulletin(tmp_path):
+    db = make_db(tmp_path)
+    out = json.loads(invoke("assess", "--db", db, "--month", "2026-11", "--level", "city",
+                            "--as-of", "2026-12-31"))
+    assert out["from"] == "2026-11-01T00:00:00+08:00" and out["instant_hours"] == 2
+    assert [r["code"] for r in out["rows"]] == ["140200", "140100"]
+    datong, taiyuan = out["rows"]
+    assert datong["complete"]["effective_rate"] == 100.0 and datong["rank"] == 1
+    assert taiyuan["network_rate"] == 66.67  # 丙公司 has no point: not networked
+    should = 720 * 3 * 2 + 720 * 2
+    valid = 720 * 3 + 480 * 3 + 700 * 2
+    assert taiyuan["should"] == should
+    assert taiyuan["complete"]["valid"] == valid
+
+    invoke("assess", "exemption", "add", "--db", db, "--mn", GAS2, "--kind", "停运",
+           "--from", "2026-11-26", "--to", "2026-12-01", "--by", "李四", "--reason", "停炉检修",
+           "--proof", "晋环函〔2026〕1号")
+    lines = invoke("assess", "exemption", "list", "--db", db).strip().splitlines()
+    assert json.loads(lines[0])["created_by"] == "李四"
+    out = json.loads(invoke("assess", "--db", db, "--from", "2026-11-01T00:00",
+                            "--to", "2026-12-01T00:00", "--level", "unit",
+                            "--as-of", "2026-12-31"))
+    unit = [r for r in out["rows"] if r["code"] == "91140100MA0GAS0001"][0]
+    assert unit["should"] == 720 * 3 + 600 * 3
+    nopt = [r for r in out["rows"] if r["code"] == "91140100MA0NOPT001"][0]
+    assert nopt["complete"]["effective_rate"] is None and nopt["rank"] is None
+    assert out["rows"][-1]["rank"] is None  # unranked rows last
+    invoke("assess", "correction", "add", "--db", db, "--mn", GAS, "--action", "invalidate",
+           "--from", "2026-11-01", "--to", "2026-11-02", "--by", "王五", "--reason", "数据失真")
+    invoke("assess", "correction", "revoke", "--db", db, "1", "--by", "王五", "--reason", "误标")
+    bad = runner.invoke(app, ["assess", "exemption", "add", "--db", str(db), "--unit", "nope",
+                              "--kind", "停产", "--from", "2026-11-01", "--to", "2026-11-02",
+                              "--by", "x", "--reason", "y"])
+    assert bad.exit_code == 2 and "unknown unit" in bad.output
+
+    xlsx = tmp_path / "a.xlsx"
+    invoke("assess", "--db", db, "--month", "2026-11", "--level", "point", "--format", "xlsx",
+           "-o", xlsx)
+    assert load_workbook(xlsx).sheetnames[-1] == "考核结果"
+
+    invoke("report", "transmission", "--db", db, "--month", "2026-11", "--out", tmp_path,
+           "--as-of", "2026-12-31", "--pass-mark", "95")
+    page = (tmp_path / "transmission-2026-11.html").read_text(encoding="utf-8")
+    assert "全省应联网重点单位4家，其中已联网3家，联网率75.00%；监控点位4个" in page
+    assert "补全有效传输率排名前三的市为大同市、太原市" in page
+    failing = page.split("三、未达标单位")[1]
+    assert "甲电厂" in failing and "乙水厂" not in failing  # 90.91 % and 97.22 % against 95
+    assert "故障(D)120小时" in failing and "无数据120" not in failing  # missing hours: exempt
+    assert "1号炉" not in failing  # only the points below the mark
+    assert "丙公司" in failing  # must network, no point registered
+    assert "<svg" in page
+    wb = load_workbook(tmp_path / "transmission-2026-11.xlsx")
+    assert {"各市", "未达标单位"} <= set(wb.sheetnames)
