@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -218,6 +219,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                        help="receiver process counts to measure (envmon serve --workers)")
     args = parser.parse_args()
     per_conn = int(args.seconds * 30) + 10  # more than any connection can send in time
     with tempfile.TemporaryDirectory() as tmp:
@@ -228,23 +231,31 @@ def main() -> None:
             report = import_rows(store, registry_rows(args.connections))
             if len(store.list_points()) != args.connections:
                 raise SystemExit(f"benchmark registry did not import: {report}")
-        ours = run_case("envmon serve", [sys.executable, "-c",
-                        "import sys;from envmon.cli import main;"
-                        "sys.argv=['envmon','serve','--host','127.0.0.1','--log-level','error',"
-                        "'--db',sys.argv[1],'--hj212-port',sys.argv[2]];main()"],
-                        db, args.connections, args.seconds, per_conn)
+        results = []
+        for workers in args.workers:
+            case_db = Path(tmp) / f"bench{workers}.duckdb"
+            shutil.copy(db, case_db)
+            results.append(run_case(
+                f"serve -w {workers}",
+                [sys.executable, "-c",
+                 "import sys;from envmon.cli import main;"
+                 "sys.argv=['envmon','serve','--host','127.0.0.1','--log-level','error',"
+                 f"'--workers','{workers}','--db',sys.argv[1],'--hj212-port',sys.argv[2]];"
+                 "main()"],
+                case_db, args.connections, args.seconds, per_conn))
         naive_db = Path(tmp) / "naive.duckdb"
         naive = run_case("naive", [sys.executable, "-c", NAIVE_SERVER], naive_db,
                          args.connections, args.seconds / 2, per_conn)
     print(f"receiver, {args.connections} concurrent connections, Flag=5 hourly packets "
           f"(~{len(packets_for('BENCH0', 0, 1)[0][1])} bytes), closed loop, loopback:")
-    for r in (ours, naive):
+    for r in (*results, naive):
         print(f"  {r['name']:13s} {r['rate']:>9,.0f} packets/s  p50 {r['p50_ms']:.1f} ms  "
               f"p99 {r['p99_ms']:.1f} ms  answered {r['answered']:,}  stored {r['stored']:,}  "
               f"CPU: receiver {r['server_cpu']:.0%}, load {r['load_cpu']:.0%}")
-    print(f"  ratio: {ours['rate'] / naive['rate']:.1f}x baseline (naive: asyncio streams, "
-          f"one transaction per packet)")
-    lost = ours["answered"] - ours["stored"]
+    for r in results:
+        print(f"  {r['name']}: {r['rate'] / naive['rate']:.1f}x baseline (naive: asyncio "
+              f"streams, one transaction per packet)")
+    lost = sum(r["answered"] - r["stored"] for r in results)
     print(f"  answered but not stored: {lost} (must be 0)")
     if lost > 0:
         sys.exit(1)

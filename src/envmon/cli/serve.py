@@ -53,6 +53,9 @@ def serve(
     commit_interval_ms: float = typer.Option(
         5.0, help="Group-commit window: packets arriving within it share one transaction."
     ),
+    workers: int = typer.Option(
+        1, min=1, help="Receiver processes sharing the port (one core each); 1 = in-process."
+    ),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Receive HJ 212-2017 data from data acquisition units and store it."""
@@ -62,8 +65,14 @@ def serve(
     store = _open_store(db)
 
     async def main() -> None:
-        receiver = Receiver(store, host, hj212_port, ReceiverLimits(
-            idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000))
+        limits = ReceiverLimits(
+            idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000)
+        if workers > 1:
+            from envmon.ingest.workers import ReceiverPool
+
+            receiver = ReceiverPool(store, host, hj212_port, limits, workers=workers)
+        else:
+            receiver = Receiver(store, host, hj212_port, limits)
         try:
             await receiver.start()
         except OSError as exc:

@@ -229,15 +229,18 @@ class Receiver:
     """Owns the listening socket, the registry cache, the writer and the connections."""
 
     def __init__(
-        self, store: Store, host: str = "0.0.0.0", port: int = 6000,
-        limits: ReceiverLimits | None = None,
+        self, store: Store | None, host: str = "0.0.0.0", port: int = 6000,
+        limits: ReceiverLimits | None = None, *, writer=None, reuse_port: bool = False,
     ):
+        """`store` None with a `writer`: a worker process whose writer forwards to the
+        process that owns the store, and whose registry cache that process pushes."""
         self.store = store
         self.host = host
         self.requested_port = port
+        self.reuse_port = reuse_port
         self.limits = limits or ReceiverLimits()
         self.stats = ReceiverStats()
-        self.writer = GroupCommitWriter(
+        self.writer = writer or GroupCommitWriter(
             store, interval_s=self.limits.commit_interval_s, max_batch=self.limits.max_batch
         )
         self.points: dict[str, PointAuth] = {}
@@ -260,10 +263,8 @@ class Receiver:
         return verdict(packet, self.points)
 
     async def refresh_points(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.points = await loop.run_in_executor(
-            self.writer._executor, self.store.load_point_auth
-        )
+        if self.store is not None:
+            self.points = await self.writer.run_in_writer(self.store.load_point_auth)
 
     # -- connections -------------------------------------------------------------------
     def register(self, protocol: Hj212Protocol) -> bool:
@@ -299,11 +300,13 @@ class Receiver:
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
         self.writer.start()
+        if self.store is not None:
+            await self.writer.run_in_writer(self.store.tune_for_ingest)
         await self.refresh_points()
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: Hj212Protocol(self), self.host, self.requested_port,
-            backlog=4096, reuse_address=True,
+            backlog=4096, reuse_address=True, reuse_port=self.reuse_port or None,
         )
         self._tasks = [
             loop.create_task(self._sweep_idle(), name="idle-sweeper"),

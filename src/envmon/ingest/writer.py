@@ -46,6 +46,22 @@ class GroupCommitWriter:
     def pending(self) -> int:
         return len(self._raw)
 
+    async def run_in_writer(self, fn, *args):
+        """Run `fn` on the writer thread: the only thread that uses the store's connection."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def submit_many(self, raw: list[RawPacketRow], records: list[RecordRow],
+                    on_committed: OnCommitted | None = None) -> None:
+        """Queue a group of packets (from a receiver worker process) with one callback."""
+        self._raw.extend(raw)
+        self._records.extend(records)
+        if on_committed is not None:
+            self._callbacks.append(on_committed)
+        self._idle.clear()
+        self._wakeup.set()
+        if len(self._raw) >= self.max_batch:
+            self._flush_now.set()
+
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="group-commit")
 

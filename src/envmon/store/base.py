@@ -239,6 +239,10 @@ class Store(ABC):
         )
         return table.column("id").combine_chunks().cast(pa.int64())
 
+    def tune_for_ingest(self) -> None:
+        """Engine settings for a long-running receiver (see the engines); default: none."""
+        return None
+
     def write_batch(self, raw: list[RawPacketRow], records: list[RecordRow]) -> None:
         """Append raw packets and records in ONE transaction, committed when this returns.
 

@@ -1,0 +1,282 @@
+"""Back-fill (补遗): the platform asks units for the hourly data it is missing.
+
+HJ 212-2017 C.20–C.22 (hj212.md §7): the platform sends CN=2061 with Flag=5 and
+``BeginTime``/``EndTime`` (inclusive, hour precision); the unit answers 9011 (QnRtn), uploads
+each hour as an ordinary 2061 upload (stored by the receiver with its true received time),
+then 9012 (ExeRtn: 1 done, 100 no data) with the request's QN. What comes back counts for
+the 补全 variant of the assessment (transmission.md §5).
+
+- `missing_hours` / `plan_ranges`: pure planning: which hours of a point lack a record for
+  at least one assessed factor, coalesced into BeginTime/EndTime ranges.
+- `BackfillScheduler` attaches to a running `Receiver` through its hooks (no change to the
+  receiver): when a point comes (back) online and every `interval_s`, it asks that point for
+  its missing hours, one request at a time per point, waits for the 9012 (bounded by a
+  timeout), and logs each request and its outcome in `backfill_requests`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from envmon.hj212 import codec
+from envmon.hj212.events import RequestAnswered, RequestCompleted
+from envmon.timeutil import now_beijing
+
+log = logging.getLogger("envmon.ingest.backfill")
+
+HOUR = timedelta(hours=1)
+ST_BY_KIND = {"gas": "31", "water": "32"}
+
+
+def plan_ranges(hours: Iterable[datetime], max_hours: int = 24) -> list[tuple[datetime, datetime]]:
+    """Coalesce hour starts into inclusive (BeginTime, EndTime) ranges of consecutive hours,
+    each at most `max_hours` long (HJ 212-2017 C.20: both bounds inclusive, hour precision)."""
+    if max_hours < 1:
+        raise ValueError("max_hours must be at least 1")
+    ordered = sorted(set(hours))
+    ranges: list[tuple[datetime, datetime]] = []
+    for hour in ordered:
+        if ranges:
+            begin, end = ranges[-1]
+            if hour - end == HOUR and (hour - begin) / HOUR < max_hours:
+                ranges[-1] = (begin, hour)
+                continue
+        ranges.append((hour, hour))
+    return ranges
+
+
+MISSING_SQL = """
+WITH
+pf AS (SELECT factor FROM point_factors WHERE mn = ?),
+hours AS (
+    SELECT g.h FROM generate_series(CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ),
+                                    INTERVAL '1 hour') AS g(h)
+),
+got AS (
+    SELECT date_trunc('hour', data_time) AS h, COUNT(DISTINCT factor) AS n
+    FROM records
+    WHERE mn = ? AND cn = '2061' AND data_time >= ? AND data_time < ?
+      AND factor IN (SELECT factor FROM pf)
+    GROUP BY date_trunc('hour', data_time)
+)
+SELECT hours.h FROM hours
+LEFT JOIN got ON got.h = hours.h
+WHERE COALESCE(got.n, 0) < (SELECT COUNT(*) FROM pf)
+  AND NOT EXISTS (
+      SELECT 1 FROM exemptions e JOIN points p ON p.unit_id = e.unit_id
+      WHERE p.mn = ? AND (e.mn IS NULL OR e.mn = p.mn) AND e.revoked_at IS NULL
+        AND hours.h >= e.start_time AND hours.h < e.end_time)
+ORDER BY hours.h
+"""
+
+
+def missing_hours(store, mn: str, start: datetime, end: datetime) -> list[datetime]:
+    """Hour starts in [start, end) for which some assessed factor of `mn` has no CN 2061
+    record, leaving out hours of a (non-revoked) exemption period. `start`/`end` on the hour."""
+    if end <= start:
+        return []
+    rows = store.query(MISSING_SQL, [mn, start, end - HOUR, mn, start, end, mn])
+    return [r[0] for r in rows]
+
+
+@dataclass
+class BackfillSettings:
+    """Bounds of the back-fill (all configuration; transmission.md §5 leaves them open)."""
+
+    lookback_hours: int = 72
+    """How far back to look for gaps (keep it inside the 补全 window, 10 days)."""
+    settle_hours: float = 2.0
+    """Only ask for hours that ended at least this long ago (the 即时 window), so that
+    data still on its way is not asked for twice."""
+    interval_s: float = 3600.0
+    """Scheduled round over every online point."""
+    answer_timeout_s: float = 120.0
+    """Longest wait from the request to its 9012 (HJ 212 timeouts are 10 s × 3 per packet;
+    a day of hours with per-record answers takes longer)."""
+    max_hours_per_request: int = 24
+    max_requests_per_round: int = 10
+    """Per point and round: a unit gone for weeks is caught up over several rounds."""
+    max_concurrent_points: int = 64
+    retry_after_s: float = 600.0
+    """A point whose request failed or timed out is not asked again before this."""
+
+
+class BackfillScheduler:
+    """Asks units for their missing hours over HJ 212; attach it to a `Receiver`.
+
+        scheduler = BackfillScheduler(receiver)
+        scheduler.attach()          # hooks: point online, request answers
+        scheduler.start()           # the scheduled rounds (optional)
+        ...
+        await scheduler.stop()
+    """
+
+    def __init__(self, receiver, settings: BackfillSettings | None = None, *,
+                 clock: Callable[[], datetime] = now_beijing) -> None:
+        self.receiver = receiver
+        self.settings = settings or BackfillSettings()
+        self.clock = clock
+        self._active: dict[str, asyncio.Task] = {}
+        self._waiting: dict[str, asyncio.Future] = {}  # QN -> future of (outcome, rtns)
+        self._answers: dict[str, str] = {}  # QN -> QnRtn
+        self._failed_at: dict[str, float] = {}
+        self._last_qn = ""
+        self._loop_task: asyncio.Task | None = None
+        self._semaphore = asyncio.Semaphore(self.settings.max_concurrent_points)
+        self.requests_sent = 0
+
+    # -- wiring ------------------------------------------------------------------------
+    def attach(self) -> None:
+        self.receiver.on_point_online.append(self._on_point_online)
+        self.receiver.on_session_event.append(self._on_session_event)
+
+    def start(self) -> None:
+        self._loop_task = asyncio.get_running_loop().create_task(self._rounds(),
+                                                                 name="backfill-rounds")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._loop_task, *self._active.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(ValueError):
+            self.receiver.on_point_online.remove(self._on_point_online)
+        with contextlib.suppress(ValueError):
+            self.receiver.on_session_event.remove(self._on_session_event)
+
+    async def idle(self) -> None:
+        """Wait until no point is being back-filled."""
+        while self._active:
+            await asyncio.gather(*list(self._active.values()), return_exceptions=True)
+
+    # -- hooks (run on the event loop) ---------------------------------------------------
+    def _on_point_online(self, mn: str, protocol) -> None:
+        self.request(mn, "online")
+
+    def _on_session_event(self, protocol, event) -> None:
+        if isinstance(event, RequestAnswered):
+            self._answers[event.qn] = event.qn_rtn
+            future = self._waiting.get(event.qn)
+            if event.qn_rtn != "1" and future is not None and not future.done():
+                future.set_result(("refused", event.qn_rtn, None))
+        elif isinstance(event, RequestCompleted):
+            future = self._waiting.get(event.qn)
+            if future is not None and not future.done():
+                outcome = "completed" if event.exe_rtn == "1" else (
+                    "no_data" if event.exe_rtn == "100" else "failed")
+                future.set_result((outcome, self._answers.get(event.qn), event.exe_rtn))
+
+    def request(self, mn: str, trigger: str = "manual") -> asyncio.Task | None:
+        """Start back-filling `mn` unless it is already being back-filled; returns the task."""
+        if mn in self._active:
+            return None
+        failed = self._failed_at.get(mn)
+        loop = asyncio.get_running_loop()
+        if failed is not None and loop.time() - failed < self.settings.retry_after_s:
+            return None
+        task = loop.create_task(self._backfill(mn, trigger), name=f"backfill-{mn}")
+        self._active[mn] = task
+        task.add_done_callback(lambda _t, mn=mn: self._active.pop(mn, None))
+        return task
+
+    async def _rounds(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.interval_s)
+            for mn in list(self.receiver.online):
+                self.request(mn, "schedule")
+
+    # -- one point -----------------------------------------------------------------------
+    async def _in_writer(self, fn, *args):
+        writer = self.receiver.writer
+        run = getattr(writer, "run_in_writer", None)
+        if run is not None:
+            return await run(fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(writer._executor, fn, *args)
+
+    def _window(self) -> tuple[datetime, datetime]:
+        now = self.clock()
+        end = (now - timedelta(hours=self.settings.settle_hours)).replace(
+            minute=0, second=0, microsecond=0)
+        return end - timedelta(hours=self.settings.lookback_hours), end
+
+    def _qn(self) -> str:
+        qn = codec.make_qn(self.clock())
+        if qn <= self._last_qn:
+            qn = str(int(self._last_qn) + 1)
+        self._last_qn = qn
+        return qn
+
+    async def _backfill(self, mn: str, trigger: str) -> None:
+        async with self._semaphore:
+            try:
+                await self._backfill_point(mn, trigger)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("back-fill of %s failed", mn)
+                self._failed_at[mn] = asyncio.get_running_loop().time()
+
+    async def _backfill_point(self, mn: str, trigger: str) -> None:
+        settings = self.settings
+        start, end = self._window()
+        hours = await self._in_writer(missing_hours, self.receiver.store, mn, start, end)
+        ranges = plan_ranges(hours, settings.max_hours_per_request)
+        for begin, last in ranges[: settings.max_requests_per_round]:
+            outcome = await self._ask(mn, begin, last, trigger)
+            if outcome not in ("completed", "no_data"):
+                self._failed_at[mn] = asyncio.get_running_loop().time()
+                return
+        self._failed_at.pop(mn, None)
+
+    async def _ask(self, mn: str, begin: datetime, last: datetime, trigger: str) -> str:
+        """One request, logged; returns its outcome."""
+        point = self.receiver.points.get(mn)
+        protocol = self.receiver.online.get(mn)
+        qn = self._qn()
+        hours = int((last - begin) / HOUR) + 1
+        row_id = await self._in_writer(self._log_request, mn, qn, begin, last, hours, trigger)
+        if point is None or protocol is None:
+            await self._in_writer(self._log_outcome, row_id, "not_sent", None, None)
+            return "not_sent"
+        frame = protocol.session.request_history(
+            "2061", begin, last, point.pw, mn, ST_BY_KIND.get(point.kind, "32"), qn)
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[qn] = future
+        try:
+            if not protocol.send(frame):
+                outcome, qn_rtn, exe_rtn = "not_sent", None, None
+            else:
+                self.requests_sent += 1
+                try:
+                    outcome, qn_rtn, exe_rtn = await asyncio.wait_for(
+                        future, self.settings.answer_timeout_s)
+                except TimeoutError:
+                    outcome, qn_rtn, exe_rtn = "timeout", self._answers.get(qn), None
+        finally:
+            self._waiting.pop(qn, None)
+            self._answers.pop(qn, None)
+        log.info("back-fill %s %s..%s (%d h): %s", mn, begin, last, hours, outcome)
+        await self._in_writer(self._log_outcome, row_id, outcome, qn_rtn, exe_rtn)
+        return outcome
+
+    def _log_request(self, mn, qn, begin, last, hours, trigger) -> int:
+        store = self.receiver.store
+        row_id = store.query("SELECT nextval('backfill_requests_id_seq')")[0][0]
+        store.execute(
+            "INSERT INTO backfill_requests (id, mn, cn, qn, begin_time, end_time, hours, "
+            "trigger, requested_at, outcome) VALUES (?, ?, '2061', ?, ?, ?, ?, ?, ?, 'pending')",
+            [row_id, mn, qn, begin, last, hours, trigger, self.clock()],
+        )
+        return int(row_id)
+
+    def _log_outcome(self, row_id, outcome, qn_rtn, exe_rtn) -> None:
+        self.receiver.store.execute(
+            "UPDATE backfill_requests SET outcome = ?, qn_rtn = ?, exe_rtn = ?, finished_at = ? "
+            "WHERE id = ?",
+            [outcome, qn_rtn, exe_rtn, self.clock(), row_id],
+        )

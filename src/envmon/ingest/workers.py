@@ -1,0 +1,310 @@
+"""Several receiver processes in front of one store writer (`envmon serve --workers N`).
+
+One Python process decodes at most one core's worth of packets (the GIL). With N workers
+the kernel spreads connections over N processes that all listen on the port
+(SO_REUSEPORT); each decodes, authenticates and answers its own connections exactly as the
+single-process receiver does, but forwards its packets in small groups to the parent,
+which owns the one store connection (DuckDB admits one writing process) and commits them
+with its group-commit writer. A worker answers 9014 only when the parent reports that the
+group holding the packet is committed, so "answered means durable" still holds: if the
+parent dies, no further answers are sent.
+
+Parent and worker talk over a socketpair with length-prefixed pickles, via asyncio streams
+on both sides (non-blocking both ways, so neither can deadlock the other).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import pickle
+import signal
+import socket
+import struct
+from collections import Counter
+
+from envmon.ingest.server import Receiver, ReceiverLimits, ReceiverStats
+from envmon.ingest.writer import GroupCommitWriter, OnCommitted
+from envmon.store import RawPacketRow, RecordRow, Store
+
+log = logging.getLogger("envmon.ingest")
+
+_HEADER = struct.Struct("!I")
+
+
+async def _send(writer: asyncio.StreamWriter, message: tuple) -> None:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    writer.write(_HEADER.pack(len(payload)) + payload)
+    await writer.drain()
+
+
+async def _receive(reader: asyncio.StreamReader) -> tuple | None:
+    try:
+        header = await reader.readexactly(_HEADER.size)
+        return pickle.loads(await reader.readexactly(_HEADER.unpack(header)[0]))
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
+
+
+# -- worker side ----------------------------------------------------------------------------
+class ForwardingWriter:
+    """The worker's stand-in for GroupCommitWriter: groups go to the parent, which commits."""
+
+    def __init__(self, channel: asyncio.StreamWriter, interval_s: float = 0.002):
+        self.channel = channel
+        self.interval_s = interval_s
+        self._raw: list[RawPacketRow] = []
+        self._records: list[RecordRow] = []
+        self._callbacks: list[OnCommitted] = []
+        self._waiting: dict[int, list[OnCommitted]] = {}
+        self._next_id = 0
+        self._flush_task: asyncio.Task | None = None
+        self._all_committed = asyncio.Event()
+        self._all_committed.set()
+        self.committed_records = 0
+        self.committed_packets = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._raw) + sum(len(c) for c in self._waiting.values())
+
+    def start(self) -> None:
+        pass
+
+    async def run_in_writer(self, fn, *args):
+        raise RuntimeError("a receiver worker has no store")
+
+    def submit(self, raw: RawPacketRow, records: list[RecordRow] | None = None,
+               on_committed: OnCommitted | None = None) -> None:
+        self._raw.append(raw)
+        if records:
+            self._records.extend(records)
+        if on_committed is not None:
+            self._callbacks.append(on_committed)
+        self._all_committed.clear()
+        if self._flush_task is None:
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.interval_s)
+        await self.flush()
+
+    async def flush(self) -> None:
+        self._flush_task = None
+        if not self._raw:
+            return
+        group_id, self._next_id = self._next_id, self._next_id + 1
+        raw, records, callbacks = self._raw, self._records, self._callbacks
+        self._raw, self._records, self._callbacks = [], [], []
+        self._waiting[group_id] = callbacks
+        await _send(self.channel, ("group", group_id, raw, records))
+
+    def committed(self, group_id: int, ok: bool, n_raw: int, n_records: int) -> None:
+        callbacks = self._waiting.pop(group_id, [])
+        if ok:
+            self.committed_packets += n_raw
+            self.committed_records += n_records
+            for callback in callbacks:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("answer callback failed")
+        if not self._waiting and not self._raw:
+            self._all_committed.set()
+
+    async def drain(self) -> None:
+        await self.flush()
+        await self._all_committed.wait()
+
+    async def close(self) -> None:
+        await self.drain()
+
+
+async def _worker(channel_sock: socket.socket, host: str, port: int,
+                  limits: ReceiverLimits) -> None:
+    reader, writer = await asyncio.open_connection(sock=channel_sock)
+    forwarding = ForwardingWriter(writer)
+    receiver = Receiver(None, host, port, limits, writer=forwarding, reuse_port=True)
+    first = await _receive(reader)
+    if first is None or first[0] != "points":
+        return
+    receiver.points = first[1]
+    await receiver.start()
+    await _send(writer, ("listening",))
+
+    async def report_stats() -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            await _send(writer, ("stats", receiver.stats))
+
+    stats_task = asyncio.get_running_loop().create_task(report_stats())
+    try:
+        while (message := await _receive(reader)) is not None:
+            kind = message[0]
+            if kind == "committed":
+                forwarding.committed(*message[1:])
+            elif kind == "points":
+                receiver.points = message[1]
+            elif kind == "stop":
+                # Answers still need "committed" messages: keep reading while draining.
+                asyncio.get_running_loop().create_task(_stop(receiver, writer))
+    finally:
+        stats_task.cancel()
+
+
+async def _stop(receiver: Receiver, channel: asyncio.StreamWriter) -> None:
+    await receiver.stop()
+    await _send(channel, ("bye", receiver.stats))
+    channel.close()
+
+
+def worker_main(channel_sock: socket.socket, host: str, port: int, limits: ReceiverLimits,
+                log_level: int) -> None:
+    """Entry point of a worker process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent coordinates shutdown
+    logging.basicConfig(level=log_level, format="%(asctime)s worker %(process)d %(message)s")
+    try:
+        import uvloop
+
+        uvloop.run(_worker(channel_sock, host, port, limits))
+    except ImportError:
+        asyncio.run(_worker(channel_sock, host, port, limits))
+
+
+# -- parent side ----------------------------------------------------------------------------
+class ReceiverPool:
+    """The parent: owns the store and the writer, runs N receiver worker processes."""
+
+    def __init__(self, store: Store, host: str, port: int, limits: ReceiverLimits | None = None,
+                 workers: int = 2):
+        self.store = store
+        self.host = host
+        self.limits = limits or ReceiverLimits()
+        self.n_workers = workers
+        self.port = port or _free_port(host)
+        self.writer = GroupCommitWriter(store, interval_s=self.limits.commit_interval_s,
+                                        max_batch=self.limits.max_batch)
+        self.points: dict = {}
+        self._processes: list = []
+        self._channels: list[asyncio.StreamWriter] = []
+        self._tasks: list[asyncio.Task] = []
+        self._worker_stats: dict[int, ReceiverStats] = {}
+        self._listening = 0
+        self._ready = asyncio.Event()
+        self._gone = asyncio.Event()
+        self._alive = 0
+
+    @property
+    def stats(self) -> ReceiverStats:
+        total = ReceiverStats()
+        total.rejected = Counter()
+        for s in self._worker_stats.values():
+            for name in ("connections", "connections_total", "accepted", "discarded_bytes",
+                         "answers", "closed_idle", "closed_abuse"):
+                setattr(total, name, getattr(total, name) + getattr(s, name))
+            total.rejected.update(s.rejected)
+        return total
+
+    async def start(self) -> None:
+        self.writer.start()
+        await self.writer.run_in_writer(self.store.tune_for_ingest)
+        self.points = await self.writer.run_in_writer(self.store.load_point_auth)
+        context = multiprocessing.get_context("spawn")
+        loop = asyncio.get_running_loop()
+        for k in range(self.n_workers):
+            parent_sock, child_sock = socket.socketpair()
+            process = context.Process(
+                target=worker_main, name=f"envmon-receiver-{k}", daemon=True,
+                args=(child_sock, self.host, self.port, self.limits,
+                      logging.getLogger().getEffectiveLevel()),
+            )
+            process.start()
+            child_sock.close()
+            reader, writer = await asyncio.open_connection(sock=parent_sock)
+            self._processes.append(process)
+            self._channels.append(writer)
+            self._alive += 1
+            await _send(writer, ("points", self.points))
+            self._tasks.append(loop.create_task(self._serve_worker(k, reader, writer)))
+        await asyncio.wait_for(self._ready.wait(), 60)
+        self._tasks.append(loop.create_task(self._refresh_loop()))
+        log.info("HJ 212 receiver: %d worker processes on %s:%d (%d registered points)",
+                 self.n_workers, self.host, self.port, len(self.points))
+
+    async def _serve_worker(self, k: int, reader, writer) -> None:
+        try:
+            while (message := await _receive(reader)) is not None:
+                kind = message[0]
+                if kind == "group":
+                    _, group_id, raw, records = message
+                    self.writer.submit_many(raw, records, _reply(writer, group_id, raw, records))
+                elif kind == "stats":
+                    self._worker_stats[k] = message[1]
+                elif kind == "listening":
+                    self._listening += 1
+                    if self._listening == self.n_workers:
+                        self._ready.set()
+                elif kind == "bye":
+                    self._worker_stats[k] = message[1]
+                    break
+        finally:
+            self._alive -= 1
+            if self._alive == 0:
+                self._gone.set()
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.limits.directory_refresh_s)
+            try:
+                self.points = await self.writer.run_in_writer(self.store.load_point_auth)
+                for channel in self._channels:
+                    await _send(channel, ("points", self.points))
+            except Exception:
+                log.exception("registry refresh failed; keeping the previous one")
+
+    async def stop(self) -> None:
+        """Workers stop accepting and drain; their last groups are committed; then close."""
+        for channel in self._channels:
+            with contextlib.suppress(ConnectionError):
+                await _send(channel, ("stop",))
+        try:
+            await asyncio.wait_for(self._gone.wait(), 60)
+        except TimeoutError:
+            log.error("receiver workers did not stop in time")
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.writer.close()
+        for process in self._processes:
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+        log.info("receiver stopped: %s", self.stats.as_dict())
+
+    async def serve_until_signalled(self) -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        log.info("signal received: draining")
+        await self.stop()
+
+
+def _reply(channel: asyncio.StreamWriter, group_id: int, raw: list, records: list):
+    """The parent's commit callback for one worker group: tell the worker to answer."""
+
+    def committed() -> None:
+        payload = pickle.dumps(("committed", group_id, True, len(raw), len(records)))
+        if not channel.is_closing():
+            channel.write(_HEADER.pack(len(payload)) + payload)
+
+    return committed
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host if host != "0.0.0.0" else "127.0.0.1", 0))
+        return s.getsockname()[1]
