@@ -18,7 +18,7 @@ def test_defaults_without_any_file():
     assert config == Config()
     assert config.store.path == "envmon.duckdb"
     assert (config.ingest.port, config.ingest.idle_timeout_s) == (6000, 600)
-    assert config.ingest.commit_interval_ms == 20
+    assert config.ingest.commit_interval_ms == 5
     assert config.source is None
 
 

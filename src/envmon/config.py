@@ -12,7 +12,7 @@ defaults apply, so no command needs a configuration file.
     port = 6000
     max_segment = 9999          # longest data segment accepted (hj212.md §1: standard 1024)
     idle_timeout_s = 600
-    commit_interval_ms = 20
+    commit_interval_ms = 5
     max_batch = 20000
 
     [sim]
@@ -58,7 +58,7 @@ class IngestConfig:
     exceeds it, so the default is all that the 4-digit length field can express)."""
     idle_timeout_s: float = 600
     """Close a connection that sent nothing for this long."""
-    commit_interval_ms: float = 20
+    commit_interval_ms: float = 5
     """Group commit: how long a batch may gather before it is committed."""
     max_batch: int = 20000
     """Group commit: commit at once when this many packets are waiting."""

@@ -99,3 +99,38 @@ def test_sigterm_drains_and_commits(tmp_path):
     with open_store(db) as store:
         assert store.raw_counts()["accepted"] == 24
         assert len(store.query_records(GAS_MN, "2061", hour(0), hour(0, day=2))) == 24 * 3
+
+
+def test_serve_reads_its_configuration_file(tmp_path):
+    db = registered_db(tmp_path)
+    port = free_port()
+    config = tmp_path / "envmon.toml"
+    config.write_text(
+        f'[store]\npath = "{db.name}"\n\n[ingest]\nhost = "127.0.0.1"\nport = {port}\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "envmon", "serve", "--config", str(config),
+         "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # listening on the configured port, with the configured store
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=0.2)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        sock.sendall(hourly_packet(hour(8)))
+        sock.settimeout(10)
+        assert b"CN=9014" in sock.recv(4096)
+        sock.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with open_store(db) as store:
+        assert store.raw_counts()["accepted"] == 1

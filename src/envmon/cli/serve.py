@@ -35,6 +35,16 @@ def _run(coro) -> object:
     return uvloop.run(coro)
 
 
+def _config(path: Path | None):
+    from envmon.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
 def _open_store(db: Path, *, read_only: bool = False):
     from envmon.store import open_store
 
@@ -46,27 +56,44 @@ def _open_store(db: Path, *, read_only: bool = False):
 
 
 def serve(
-    db: Path = typer.Option(Path("envmon.duckdb"), "--db", help=DB_HELP),
-    hj212_port: int = typer.Option(6000, "--hj212-port", help="TCP port for HJ 212 units."),
-    host: str = typer.Option("0.0.0.0", "--host", help="Address to listen on."),
-    idle_timeout: float = typer.Option(600.0, help="Close a connection silent this long (s)."),
-    commit_interval_ms: float = typer.Option(
-        5.0, help="Group-commit window: packets arriving within it share one transaction."
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP + " [config: store.path]"),
+    hj212_port: int | None = typer.Option(
+        None, "--hj212-port", help="TCP port for HJ 212 units [config: ingest.port, 6000]."
+    ),
+    host: str | None = typer.Option(
+        None, "--host", help="Address to listen on [config: ingest.host, 0.0.0.0]."
+    ),
+    idle_timeout: float | None = typer.Option(
+        None, help="Close a connection silent this long, s [config: ingest.idle_timeout_s]."
+    ),
+    commit_interval_ms: float | None = typer.Option(
+        None, help="Group-commit window: packets arriving within it share one transaction "
+        "[config: ingest.commit_interval_ms]."
     ),
     workers: int = typer.Option(
         1, min=1, help="Receiver processes sharing the port (one core each); 1 = in-process."
     ),
+    config: Path | None = typer.Option(None, "--config", help="envmon.toml to read."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Receive HJ 212-2017 data from data acquisition units and store it."""
     from envmon.ingest.server import Receiver, ReceiverLimits
 
     _logging(log_level)
+    settings = _config(config)
+    ingest = settings.ingest
+    db = db or Path(settings.store.path)
+    host = host or ingest.host
+    hj212_port = hj212_port if hj212_port is not None else ingest.port
+    idle_timeout = idle_timeout if idle_timeout is not None else ingest.idle_timeout_s
+    if commit_interval_ms is None:
+        commit_interval_ms = ingest.commit_interval_ms
     store = _open_store(db)
 
     async def main() -> None:
         limits = ReceiverLimits(
-            idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000)
+            idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
+            max_segment=ingest.max_segment, max_batch=ingest.max_batch)
         if workers > 1:
             from envmon.ingest.workers import ReceiverPool
 
