@@ -146,7 +146,8 @@ def test_records_first_period_end(store):
     ends = dict(store.query("SELECT cn, period_end FROM records_first"))
     assert ends["2061"] == T0 + timedelta(hours=1)
     assert ends["2031"] == day + timedelta(days=1)
-    assert ends["2041"] == datetime(2026, 4, 1, tzinfo=BEIJING_FIXED)  # a Beijing month
+    # 2041 is the daily running-time record (HJ 212-2017 Table 9, C.23: SBxxx-RT 0–24 h).
+    assert ends["2041"] == datetime(2026, 3, 2, tzinfo=BEIJING_FIXED)
     assert ends["2051"] is None  # the minute interval is not in the record
 
 

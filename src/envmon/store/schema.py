@@ -37,7 +37,7 @@ SELECT id, mn, cn, data_time,
        CASE cn
            WHEN '2061' THEN data_time + INTERVAL '1 hour'
            WHEN '2031' THEN data_time + INTERVAL '1 day'
-           WHEN '2041' THEN data_time + INTERVAL '1 month'
+           WHEN '2041' THEN data_time + INTERVAL '1 day'  -- daily running hours (C.23)
        END AS period_end,
        factor, factor_raw, rtd, avg, min, max, cou, zs_rtd, zs_avg, flag, eflag, extra,
        received_at, qn, copies
