@@ -73,3 +73,16 @@ async def read_answers(reader: asyncio.StreamReader, n: int, timeout: float = 5.
             break
         out.extend(codec.decode(f) for f in frames.feed(data) if isinstance(f, bytes))
     return out
+
+
+async def upload_client(port: int, k: int, per_conn: int) -> int:
+    """Connection k sends `per_conn` hourly packets (distinct QNs) and counts its 9014s."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    mn = GAS_MN if k % 2 else WATER_MN
+    for j in range(per_conn):
+        writer.write(hourly_packet(hour(j, day=1 + k % 28), mn=mn,
+                                   qn=f"2026110{k:05d}{j:05d}"[:17]))
+    answers = await read_answers(reader, per_conn, timeout=30)
+    writer.close()
+    assert all(a.cn == "9014" for a in answers)
+    return len(answers)

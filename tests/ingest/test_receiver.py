@@ -7,7 +7,15 @@ import asyncio
 import pytest
 
 from envmon.ingest.server import Receiver, ReceiverLimits
-from tests.ingest.conftest import GAS_MN, PW, WATER_MN, hour, hourly_packet, read_answers
+from tests.ingest.conftest import (
+    GAS_MN,
+    PW,
+    WATER_MN,
+    hour,
+    hourly_packet,
+    read_answers,
+    upload_client,
+)
 
 
 def run(coro):
@@ -125,19 +133,10 @@ def test_stream_split_glued_and_garbage(store):
 def test_many_concurrent_connections(store):
     n_conn, per_conn = 400, 5
 
-    async def client(port: int, k: int) -> int:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        mn = GAS_MN if k % 2 else WATER_MN
-        for j in range(per_conn):
-            writer.write(hourly_packet(hour(j, day=1 + k % 28), mn=mn,
-                                       qn=f"2026110{k:05d}{j:05d}"[:17]))
-        answers = await read_answers(reader, per_conn, timeout=30)
-        writer.close()
-        return len(answers)
-
     async def scenario():
         receiver = await started(store)
-        counts = await asyncio.gather(*(client(receiver.port, k) for k in range(n_conn)))
+        counts = await asyncio.gather(
+            *(upload_client(receiver.port, k, per_conn) for k in range(n_conn)))
         peak = receiver.stats.connections_total
         await receiver.stop()
         return counts, peak

@@ -7,23 +7,12 @@ import os
 import signal
 
 from envmon.store import open_store
-from tests.ingest.conftest import GAS_MN, WATER_MN, hour, hourly_packet, read_answers
+from tests.ingest.conftest import hour, hourly_packet, upload_client
 from tests.ingest.test_durability import free_port, registered_db, start_server
 
 
 async def _clients(port: int, n_conn: int, per_conn: int) -> list[int]:
-    async def client(k: int) -> int:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        mn = GAS_MN if k % 2 else WATER_MN
-        for j in range(per_conn):
-            writer.write(hourly_packet(hour(j, day=1 + k % 28), mn=mn,
-                                       qn=f"2026110{k:05d}{j:05d}"[:17]))
-        answers = await read_answers(reader, per_conn, timeout=30)
-        writer.close()
-        assert all(a.cn == "9014" for a in answers)
-        return len(answers)
-
-    return await asyncio.gather(*(client(k) for k in range(n_conn)))
+    return await asyncio.gather(*(upload_client(port, k, per_conn) for k in range(n_conn)))
 
 
 def test_workers_answer_everything_and_drain_on_sigterm(tmp_path):

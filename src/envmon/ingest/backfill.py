@@ -104,6 +104,8 @@ class BackfillSettings:
     max_concurrent_points: int = 64
     retry_after_s: float = 600.0
     """A point whose request failed or timed out is not asked again before this."""
+    not_before: datetime | None = None
+    """Never ask for hours before this (e.g. when the points were commissioned)."""
 
 
 class BackfillScheduler:
@@ -202,7 +204,10 @@ class BackfillScheduler:
         now = self.clock()
         end = (now - timedelta(hours=self.settings.settle_hours)).replace(
             minute=0, second=0, microsecond=0)
-        return end - timedelta(hours=self.settings.lookback_hours), end
+        start = end - timedelta(hours=self.settings.lookback_hours)
+        if self.settings.not_before is not None:
+            start = max(start, self.settings.not_before)
+        return start, end
 
     def _qn(self) -> str:
         qn = codec.make_qn(self.clock())

@@ -339,14 +339,7 @@ class Receiver:
         self._stopped.set()
 
     async def serve_until_signalled(self) -> None:
-        """Run until SIGINT or SIGTERM, then drain and commit before returning."""
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        log.info("signal received: draining")
-        await self.stop()
+        await serve_until_signalled(self)
 
     async def _sweep_idle(self) -> None:
         timeout = self.limits.idle_timeout_s
@@ -373,3 +366,14 @@ class Receiver:
             log.info("receiver: %s", self.stats.as_dict())
 
 
+
+
+async def serve_until_signalled(receiver) -> None:
+    """Run until SIGINT or SIGTERM, then `receiver.stop()`: drain and commit before returning."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("signal received: draining")
+    await receiver.stop()

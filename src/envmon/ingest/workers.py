@@ -25,7 +25,7 @@ import socket
 import struct
 from collections import Counter
 
-from envmon.ingest.server import Receiver, ReceiverLimits, ReceiverStats
+from envmon.ingest.server import Receiver, ReceiverLimits, ReceiverStats, serve_until_signalled
 from envmon.ingest.writer import GroupCommitWriter, OnCommitted
 from envmon.store import RawPacketRow, RecordRow, Store
 
@@ -284,13 +284,7 @@ class ReceiverPool:
         log.info("receiver stopped: %s", self.stats.as_dict())
 
     async def serve_until_signalled(self) -> None:
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        log.info("signal received: draining")
-        await self.stop()
+        await serve_until_signalled(self)
 
 
 def _reply(channel: asyncio.StreamWriter, group_id: int, raw: list, records: list):

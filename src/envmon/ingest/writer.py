@@ -55,12 +55,7 @@ class GroupCommitWriter:
         """Queue a group of packets (from a receiver worker process) with one callback."""
         self._raw.extend(raw)
         self._records.extend(records)
-        if on_committed is not None:
-            self._callbacks.append(on_committed)
-        self._idle.clear()
-        self._wakeup.set()
-        if len(self._raw) >= self.max_batch:
-            self._flush_now.set()
+        self._queued(on_committed)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="group-commit")
@@ -73,6 +68,9 @@ class GroupCommitWriter:
         self._raw.append(raw)
         if records:
             self._records.extend(records)
+        self._queued(on_committed)
+
+    def _queued(self, on_committed: OnCommitted | None) -> None:
         if on_committed is not None:
             self._callbacks.append(on_committed)
         self._idle.clear()
