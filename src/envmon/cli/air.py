@@ -1,9 +1,277 @@
-"""CLI commands: air (placeholder until implemented)."""
+"""CLI commands: `envmon air …` (stations, import, aqi, summary, rank) and `envmon report air`."""
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store
+
+air_app = typer.Typer(
+    name="air",
+    help="Ambient air quality: stations, hourly/daily data, AQI (HJ 633), city summaries, "
+    "composite index and rankings (HJ 663, MEE ranking method).",
+    no_args_is_help=True,
+)
+stations_app = typer.Typer(help="Air-quality monitoring stations (国控/省控站点).",
+                           no_args_is_help=True)
+air_app.add_typer(stations_app, name="stations")
+
+STANDARD_HELP = ("Standard set: auto (by date: 2012 before 2026-03-01, else 2026 where "
+                 "confirmed), 2012 or 2026.")
+METHOD_HELP = ("Composite index: mee (《城市环境空气质量排名技术规定》, published) or hj663 "
+               "(HJ 663-2013 Annex C, informative).")
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise fail(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _time(text: str, option: str) -> datetime:
+    from envmon.timeutil import parse_iso
+
+    try:
+        return parse_iso(text)
+    except ValueError:
+        raise fail(f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-11-01T08:00)") from None
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> None:
+    if value not in allowed:
+        raise fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1) + "\n")
+
+
+@stations_app.command("import")
+def stations_import(
+    file: Path = typer.Argument(..., help="CSV with columns code,name,city,type,lat,lon "
+                                "(type: city, control, background, regional, roadside, source)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Import or update air-quality stations. City values use `city` stations (城市点) only."""
+    from envmon.air import storage
+
+    if not file.exists():
+        raise fail(f"no such file: {file}")
+    with open_cli_store(db, config) as store:
+        try:
+            report = storage.import_stations(store, file)
+        except ValueError as error:
+            raise fail(str(error)) from None
+    for error in report.errors:
+        typer.echo(f"rejected {error}", err=True)
+    typer.echo(f"{report.rows} stations imported, {len(report.errors)} rows rejected")
+
+
+@air_app.command("import")
+def import_command(
+    files: list[Path] = typer.Argument(..., help="CSV files."),
+    fmt: str = typer.Option(..., "--format", help="cnemc (national real-time release CSV as "
+                            "archived), hourly (station_code,time,so2,no2,co,o3,pm10,pm25; time "
+                            "= end of the hour, Beijing time) or daily (station_code,date,so2,"
+                            "no2,co,pm10,pm25,o3_1h_max,o3_8h_max)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Import station data. Empty cells are missing values; bad rows are reported with file,
+    line and reason and skipped. A re-imported station hour (or day) replaces the earlier one.
+    For cnemc, stations unknown to the registry are added as city stations of `area`; the
+    published aqi and primarypollutant are kept apart, for comparison only."""
+    from envmon.air import storage
+
+    _check_choice(fmt, storage.FORMATS, "--format")
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise fail(f"no such file: {', '.join(missing)}")
+    with open_cli_store(db, config) as store:
+        try:
+            report = storage.import_data(store, files, fmt)
+        except ValueError as error:
+            raise fail(str(error)) from None
+    for error in report.errors[:200]:
+        typer.echo(f"rejected {error}", err=True)
+    if len(report.errors) > 200:
+        typer.echo(f"… and {len(report.errors) - 200} more rejected rows", err=True)
+    added = f", {report.stations_added} new stations" if report.stations_added else ""
+    typer.echo(f"{report.rows} rows imported from {report.files} file(s){added}, "
+               f"{len(report.errors)} rows rejected")
+
+
+@air_app.command("aqi")
+def aqi_command(
+    station: str = typer.Option(..., "--station", help="Station code."),
+    start: str = typer.Option(..., "--from", help="ISO time (Beijing time if no offset)."),
+    end: str = typer.Option(..., "--to", help="ISO time, inclusive (hours are labelled by "
+                            "their end: --from 2026-11-01 --to 2026-11-02 is the day 1:00–24:00)."),
+    fmt: str = typer.Option("json", "--format", help="json or text."),
+    o3_8h: bool = typer.Option(False, "--o3-8h", help="Include the rolling O3 8-h IAQI "
+                               "(off by default, see airquality.md §1.3)."),
+    standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Real-time (hourly) AQI of one station (HJ 633 实时报): one object per hour with
+    time (end of the hour), station, aqi, level, primary (list of pollutant names)."""
+    from envmon.air.service import AirError, station_realtime
+
+    _check_choice(fmt, ("json", "text"), "--format")
+    _check_choice(standard, ("auto", "2012", "2026"), "--standard")
+    since, until = _time(start, "--from"), _time(end, "--to")
+    if since >= until:
+        raise fail(f"--from {since.isoformat()} is not before --to {until.isoformat()}")
+    with open_cli_store(db, config, read_only=True) as store:
+        try:
+            rows = station_realtime(store, station, since, until, standard=standard,
+                                    o3_8h=o3_8h)
+        except AirError as error:
+            raise fail(str(error)) from None
+    if fmt == "json":
+        _print_json(rows)
+        return
+    for row in rows:
+        primary = ",".join(row["primary"]) or "—"
+        typer.echo(f"{row['time']}  {row['aqi'] if row['aqi'] is not None else '—':>4}  "
+                   f"{row['level'] or '—'}  {primary}")
+
+
+@air_app.command("summary")
+def summary_command(
+    city: str = typer.Option(..., "--city", help="City name as registered (e.g. 太原市)."),
+    start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
+    end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
+    fmt: str = typer.Option("json", "--format", help="json or text."),
+    method: str = typer.Option("mee", "--method", help=METHOD_HELP),
+    standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
+    yoy_rounded: bool = typer.Option(False, "--yoy-rounded", help="Year-on-year change from "
+                                     "the rounded (published) figures instead of unrounded."),
+    no_validity: bool = typer.Option(False, "--no-validity", help="Do not apply the period "
+                                     "count rules (≥ 27 days per month, ≥ 324 per year)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """City summary over a period: valid and good days, good-day share, composite index, load
+    shares, concentrations as published, the daily AQI, and year-on-year change (yoy) when the
+    same period a year earlier has data."""
+    from envmon.air.service import AirError, city_summary
+
+    _check_choice(fmt, ("json", "text"), "--format")
+    _check_choice(method, ("mee", "hj663"), "--method")
+    _check_choice(standard, ("auto", "2012", "2026"), "--standard")
+    first, last = _day(start, "--from"), _day(end, "--to")
+    with open_cli_store(db, config, read_only=True) as store:
+        try:
+            result = city_summary(store, city, first, last, standard=standard, method=method,
+                                  yoy_rounded=yoy_rounded, check_validity=not no_validity)
+        except AirError as error:
+            raise fail(str(error)) from None
+    if fmt == "json":
+        _print_json(result)
+        return
+    from envmon.reports.air import summary_sentence
+
+    typer.echo(summary_sentence(result))
+
+
+@air_app.command("rank")
+def rank_command(
+    start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
+    end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
+    fmt: str = typer.Option("json", "--format", help="json or text."),
+    method: str = typer.Option("mee", "--method", help=METHOD_HELP),
+    standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
+    no_validity: bool = typer.Option(False, "--no-validity", help="Do not apply the period "
+                                     "count rules."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Rank all cities by composite index (ascending; equal 2-decimal values rank equal) and by
+    its year-on-year change (ascending: the largest fall ranks 1)."""
+    from envmon.air.service import AirError, ranking
+
+    _check_choice(fmt, ("json", "text"), "--format")
+    _check_choice(method, ("mee", "hj663"), "--method")
+    _check_choice(standard, ("auto", "2012", "2026"), "--standard")
+    first, last = _day(start, "--from"), _day(end, "--to")
+    with open_cli_store(db, config, read_only=True) as store:
+        try:
+            result = ranking(store, first, last, standard=standard, method=method,
+                             check_validity=not no_validity)
+        except AirError as error:
+            raise fail(str(error)) from None
+    if fmt == "json":
+        _print_json(result)
+        return
+    typer.echo("排名  城市        综合指数  同比(%)  同比排名")
+    for row in result["cities"]:
+        def show(v: Any) -> str:
+            return "—" if v is None else str(v)
+
+        typer.echo(f"{show(row['rank']):>4}  {row['city']:<10}  "
+                   f"{show(row['composite_index']):>8}  {show(row['yoy']):>7}  "
+                   f"{show(row['yoy_rank']):>6}")
+
+
+def report_air(
+    month: str = typer.Option(..., "--month", help="Month, YYYY-MM."),
+    city: str | None = typer.Option(None, "--city", help="City of the bulletin (default: the "
+                                    "only city, or all cities' ranking with the first city)."),
+    out: Path = typer.Option(Path("."), "--out", help="Output directory."),
+    formats: str = typer.Option("xlsx,html,pdf", "--formats", help="Comma-separated: xlsx, "
+                                "html, pdf (PDF through WeasyPrint; skipped with a message if "
+                                "unavailable — print the HTML to PDF from a browser)."),
+    standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Monthly air-quality bulletin (环境空气质量月报): summary sentence, pollutants with
+    year-on-year change, calendar of daily AQI in the standard colours, city ranking."""
+    from envmon.air.service import AirError
+    from envmon.reports import common
+    from envmon.reports.air import build_air_bulletin
+
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        first = date(year, mon, 1)
+    except ValueError:
+        raise fail(f"--month {month!r} is not YYYY-MM") from None
+    last = date(year + (mon == 12), mon % 12 + 1, 1) - timedelta(days=1)
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    for f in wanted:
+        _check_choice(f, common.FORMATS, "--formats")
+    _check_choice(standard, ("auto", "2012", "2026"), "--standard")
+    with open_cli_store(db, config, read_only=True) as store:
+        try:
+            bulletin = build_air_bulletin(store, first, last, city=city, standard=standard)
+        except (AirError, common.ReportError) as error:
+            raise fail(str(error)) from None
+    stem = f"air-{month}"
+    if "pdf" in wanted and not common.pdf_available():
+        wanted.remove("pdf")
+        typer.echo("PDF skipped: WeasyPrint is not available; open the HTML in a browser and "
+                   "print it to PDF (A4 is set).", err=True)
+    try:
+        paths = common.write_all(bulletin, out, stem, wanted)
+    except common.ReportError as error:
+        raise fail(str(error)) from None
+    for path in paths:
+        typer.echo(str(path))
 
 
 def register(app: typer.Typer) -> None:
     """Attach this module's commands to the main app (and to cli.report.report_app)."""
+    from envmon.cli.report import report_app
+
+    app.add_typer(air_app, name="air")
+    report_app.command("air")(report_air)

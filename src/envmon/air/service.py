@@ -1,0 +1,359 @@
+"""City summaries, rankings and station real-time AQI from the store.
+
+Pipeline (airquality.md §3.2): station hourly (rounded per GB/T 8170) → station daily values
+with GB 3095 validity and MDA8 → city daily values (city stations only, ≥ 75 % / 50 % valid) →
+daily AQI on the rounded city daily values → period statistics over valid days (means, CO P95,
+O3 P90 of MDA8) → composite index from unrounded statistics → rounding as published.
+Station days with no hourly data take the imported daily values (`--format daily`).
+
+The standard set is chosen by the period's first day (`standard="auto"`); the same-period
+comparison a year earlier uses the same set (like with like).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from envmon.air import aqi as aqi_mod
+from envmon.air import stats, storage
+from envmon.air.rounding import round_gbt8170
+from envmon.air.standards import CNEMC_NAMES, DECIMALS, Standard, standard_for
+from envmon.store import Store
+
+DAILY_KEYS = ("so2", "no2", "co", "pm10", "pm25", "o3_1h", "o3_8h")
+CONC_KEYS = ("so2", "no2", "pm10", "pm25", "co", "o3")
+
+
+class AirError(ValueError):
+    """A request the data cannot answer (unknown city or station, empty period …)."""
+
+
+@dataclass
+class CityDays:
+    """City daily values over days first…last: arrays (cities, days)."""
+
+    cities: list[str]
+    days: list[date]
+    values: dict[str, np.ndarray]
+    aqi: aqi_mod.AqiResult
+    standard: Standard
+
+
+def same_day_last_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def city_days(
+    store: Store,
+    first: date,
+    last: date,
+    *,
+    cities: list[str] | None = None,
+    standard: Standard | None = None,
+) -> CityDays:
+    """City daily values and daily AQI for `cities` (default: every city with city stations)."""
+    if last < first:
+        raise AirError(f"the period ends ({last}) before it starts ({first})")
+    standard = standard or standard_for(first)
+    registry = storage.stations(store)
+    all_cities = sorted({s.city for s in registry if s.type == "city"})
+    if cities is None:
+        cities = all_cities
+    else:
+        unknown = [c for c in cities if c not in all_cities]
+        if unknown:
+            raise AirError(
+                f"unknown city {', '.join(unknown)}: no city stations (城市点) registered for it"
+                + (f"; known: {', '.join(all_cities[:20])}" if all_cities else
+                   "; import stations first (envmon air stations import)")
+            )
+    city_index = {c: i for i, c in enumerate(cities)}
+    members = [s for s in registry if s.type == "city" and s.city in city_index]
+    codes = [s.code for s in members]
+    city_of = np.array([city_index[s.city] for s in members], dtype=int)
+    n_city = np.bincount(city_of, minlength=len(cities)) if len(members) else np.zeros(
+        len(cities), int)
+    hourly = storage.load_hourly(store, codes, first, last)
+    station = stats.station_daily(hourly, standard)
+    imported = storage.load_daily(store, codes, first, last)
+    values: dict[str, np.ndarray] = {}
+    for key in DAILY_KEYS:
+        merged = station[key]
+        merged = np.where(np.isnan(merged), imported[key], merged)
+        values[key] = stats.city_mean(merged, city_of, n_city)
+    result = aqi_mod.daily_aqi(values, standard)
+    days = [first + timedelta(i) for i in range((last - first).days + 1)]
+    return CityDays(list(cities), days, values, result, standard)
+
+
+def _num(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _rounded(key: str, value: float | None) -> float | int | None:
+    value = _num(value)
+    return None if value is None else round_gbt8170(value, DECIMALS[key])
+
+
+@dataclass
+class PeriodResult:
+    """Everything a summary or ranking needs for one city and period."""
+
+    city: str
+    days: list[date]
+    conc: dict[str, float | None]  # unrounded period statistics
+    composite: stats.Composite
+    counts: stats.DayCounts
+    daily_aqi: np.ndarray
+    daily_values: dict[str, np.ndarray]
+    iaqi: dict[str, np.ndarray]
+    has_data: bool
+
+
+def period_results(
+    data: CityDays, *, method: str = "mee", check_validity: bool = True
+) -> list[PeriodResult]:
+    period = stats.period_stats(data.values, data.days, check_validity=check_validity)
+    out = []
+    for i, city in enumerate(data.cities):
+        conc = {k: _num(period.conc[k][i]) for k in CONC_KEYS}
+        extra = {k: _num(v[i]) for k, v in period.extra.items()}
+        composite = stats.composite_index(
+            {k: (math.nan if v is None else v) for k, v in conc.items()},
+            data.standard, method=method,
+            extra={k: (math.nan if v is None else v) for k, v in extra.items()},
+        )
+        aqi_row = data.aqi.aqi[i]
+        has_data = bool(any(np.any(~np.isnan(data.values[k][i])) for k in DAILY_KEYS))
+        out.append(PeriodResult(
+            city, data.days, conc, composite, stats.day_counts(aqi_row), aqi_row,
+            {k: v[i] for k, v in data.values.items()},
+            {k: v[i] for k, v in data.aqi.iaqi.items()}, has_data,
+        ))
+    return out
+
+
+def _daily_rows(result: PeriodResult) -> list[dict]:
+    rows = []
+    for d, day in enumerate(result.days):
+        value = _num(result.daily_aqi[d])
+        level = aqi_mod.level_of(value)
+        iaqis = {k: v[d] for k, v in result.iaqi.items()}
+        rows.append({
+            "date": day.isoformat(),
+            "aqi": None if value is None else int(value),
+            "level": level.category if level else None,
+            "primary": aqi_mod.primary_pollutants(value if value is not None else math.nan,
+                                                  iaqis),
+            "concentrations": {k: _rounded(k, result.daily_values[k][d]) for k in DAILY_KEYS},
+        })
+    return rows
+
+
+def _yoy(this: PeriodResult, last: PeriodResult, *, rounded: bool) -> dict:
+    def pick(key: str, r: PeriodResult) -> float | None:
+        v = r.conc[key]
+        return _rounded(key, v) if rounded else v
+
+    index_this = this.composite.published if rounded else this.composite.index
+    index_last = last.composite.published if rounded else last.composite.index
+    good_rate = (
+        None if this.counts.good_rate is None or last.counts.good_rate is None
+        else round_gbt8170(this.counts.good_rate - last.counts.good_rate, 1)
+    )
+    return {
+        "composite_index": stats.yoy_change(index_this, index_last),
+        "composite_index_last": last.composite.published,
+        "good_days": this.counts.good_days - last.counts.good_days,
+        "good_days_last": last.counts.good_days,
+        "good_rate": good_rate,  # percentage points
+        "good_rate_last": last.counts.good_rate,
+        "concentrations": {k: stats.yoy_change(pick(k, this), pick(k, last)) for k in CONC_KEYS},
+        "concentrations_last": {k: _rounded(k, last.conc[k]) for k in CONC_KEYS},
+        "valid_days_last": last.counts.valid_days,
+    }
+
+
+def summary_dict(result: PeriodResult, last: PeriodResult | None, *, standard: Standard,
+                 yoy_rounded: bool = False) -> dict:
+    counts = result.counts
+    out = {
+        "city": result.city,
+        "from": result.days[0].isoformat(),
+        "to": result.days[-1].isoformat(),
+        "standard": standard.name,
+        "method": result.composite.method,
+        "valid_days": counts.valid_days,
+        "good_days": counts.good_days,
+        "good_rate": counts.good_rate,
+        "heavy_days": counts.heavy_days,
+        "severe_days": counts.severe_days,
+        "days_by_level": dict(zip(("优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"),
+                                  counts.by_level, strict=True)),
+        "composite_index": result.composite.published,
+        "load_shares": result.composite.load_shares,
+        "single_indices": {k: None if v is None else round_gbt8170(v, 2)
+                           for k, v in result.composite.single.items()},
+        "concentrations": {k: _rounded(k, result.conc[k]) for k in CONC_KEYS},
+        "daily": _daily_rows(result),
+    }
+    if standard.unverified:
+        out["notes"] = list(standard.unverified)
+    if last is not None and last.has_data:
+        out["yoy"] = _yoy(result, last, rounded=yoy_rounded)
+    return out
+
+
+def city_summary(
+    store: Store,
+    city: str,
+    first: date,
+    last: date,
+    *,
+    standard: str = "auto",
+    method: str = "mee",
+    yoy: bool = True,
+    yoy_rounded: bool = False,
+    check_validity: bool = True,
+) -> dict:
+    """The JSON summary of `envmon air summary` for one city and period (see the issue)."""
+    std = standard_for(first, standard)
+    data = city_days(store, first, last, cities=[city], standard=std)
+    this = period_results(data, method=method, check_validity=check_validity)[0]
+    previous = None
+    if yoy:
+        before = city_days(store, same_day_last_year(first), same_day_last_year(last),
+                           cities=[city], standard=std)
+        previous = period_results(before, method=method, check_validity=check_validity)[0]
+    return summary_dict(this, previous, standard=std, yoy_rounded=yoy_rounded)
+
+
+def meets_grade_ii(conc: dict[str, float | None], standard: Standard) -> bool:
+    """All six ranking statistics, rounded as published, within the Grade II limits (annual
+    SO2/NO2/PM10/PM2.5, CO 24-h for P95, O3 8-h for P90) — HJ 663 §3.1 annual compliance."""
+    limits = standard.composite_divisors()
+    for key in CONC_KEYS:
+        value = _rounded(key, conc[key])
+        if value is None or value > limits[key]:
+            return False
+    return True
+
+
+def ranking(
+    store: Store,
+    first: date,
+    last: date,
+    *,
+    standard: str = "auto",
+    method: str = "mee",
+    check_validity: bool = True,
+) -> dict:
+    """Every city ranked by composite index (ascending, ties equal at 2 decimals) and by its
+    year-on-year change (ascending: the largest fall is 1). Cities whose six pollutants all meet
+    Grade II do not enter the worsening ranking (standards note §4.2)."""
+    std = standard_for(first, standard)
+    data = city_days(store, first, last, standard=std)
+    if not data.cities:
+        raise AirError("no city stations registered: import stations first")
+    this = period_results(data, method=method, check_validity=check_validity)
+    before = period_results(
+        city_days(store, same_day_last_year(first), same_day_last_year(last), standard=std),
+        method=method, check_validity=check_validity,
+    )
+    by_city_last = {r.city: r for r in before}
+    index_ranks = stats.competition_rank([r.composite.published for r in this])
+    changes = []
+    for r in this:
+        previous = by_city_last.get(r.city)
+        changes.append(
+            stats.yoy_change(r.composite.index, previous.composite.index)
+            if previous is not None and previous.has_data else None
+        )
+    change_ranks = stats.competition_rank(changes, decimals=1)
+    worsening_candidates = [
+        c if c is not None and c > 0 and not meets_grade_ii(r.conc, std) else None
+        for r, c in zip(this, changes, strict=True)
+    ]
+    worsening_ranks = stats.competition_rank(worsening_candidates, decimals=1, descending=True)
+    rows = []
+    for i, r in enumerate(this):
+        rows.append({
+            "city": r.city,
+            "composite_index": r.composite.published,
+            "rank": index_ranks[i],
+            "yoy": changes[i],
+            "yoy_rank": change_ranks[i],
+            "worsening_rank": worsening_ranks[i],
+            "good_rate": r.counts.good_rate,
+            "valid_days": r.counts.valid_days,
+            "meets_grade_ii": meets_grade_ii(r.conc, std),
+            "concentrations": {k: _rounded(k, r.conc[k]) for k in CONC_KEYS},
+            "primary": _primary_of_period(r),
+        })
+    rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, row["city"]))
+    return {"from": first.isoformat(), "to": last.isoformat(), "standard": std.name,
+            "method": method, "cities": rows}
+
+
+def _primary_of_period(result: PeriodResult) -> str | None:
+    """The pollutant with the largest single index (首要污染物 of the period), CNEMC wording."""
+    single = {k: v for k, v in result.composite.single.items() if v is not None}
+    if not single:
+        return None
+    key = max(single, key=lambda k: single[k])
+    return CNEMC_NAMES["o3_8h" if key == "o3" else key]
+
+
+# ---------------------------------------------------------------------------------- real time
+def station_realtime(
+    store: Store,
+    code: str,
+    start: datetime,
+    end: datetime,
+    *,
+    standard: str = "auto",
+    o3_8h: bool = False,
+) -> list[dict]:
+    """Hourly real-time AQI of one station for hours whose end label is in (start, end]:
+    `time` (end of the hour, ISO +08:00), `station`, `aqi`, `level`, `primary`."""
+    known = store.query("SELECT code FROM air_stations WHERE code = ?", [code])
+    if not known:
+        raise AirError(f"unknown station {code!r}: import it (envmon air stations import) "
+                       "or its data (envmon air import --format cnemc)")
+    first = (start.astimezone(storage.BEIJING_FIXED) - timedelta(hours=1)).date() - timedelta(1)
+    last = (end.astimezone(storage.BEIJING_FIXED) - timedelta(hours=1)).date()
+    hourly = storage.load_hourly(store, [code], first, last)
+    flat = {p: v.reshape(-1) for p, v in hourly.items()}
+    rounded = {p: aqi_mod.round_concentration(p, v) for p, v in flat.items()}
+    so2_24h = stats.rolling_mean(rounded["so2"], 24, stats.MIN_HOURS_PER_DAY)
+    o3_roll = stats.rolling_mean(rounded["o3"], 8, stats.MIN_HOURS_PER_8H) if o3_8h else None
+    std = standard_for(first, standard)
+    result = aqi_mod.realtime_aqi(rounded, std, so2_24h=so2_24h, o3_8h=o3_roll,
+                                  round_inputs=False)
+    origin = storage.day_start(first)
+    rows = []
+    for i in range(len(result.aqi)):
+        label = origin + timedelta(hours=i + 1)
+        if not (start < label <= end):
+            continue
+        if all(np.isnan(flat[p][i]) for p in flat):
+            continue
+        value = _num(result.aqi[i])
+        level = aqi_mod.level_of(value)
+        rows.append({
+            "time": label.isoformat(),
+            "station": code,
+            "aqi": None if value is None else int(value),
+            "level": level.category if level else None,
+            "primary": result.primary(i) if value is not None else [],
+        })
+    return rows

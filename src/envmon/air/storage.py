@@ -1,0 +1,432 @@
+"""Air-quality stations and data in the store: CSV import and array loading.
+
+Imports (`import_stations`, `import_data`) parse CSV with row-level errors (file, line,
+reason), build pyarrow tables and write them in one transaction (delete the rows they replace,
+then INSERT … SELECT). Loading (`load_hourly`) returns numpy arrays in the layout of
+`envmon.air.stats`: (stations, days, 24), slot j = the hour labelled j+1 o'clock.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+
+from envmon.store import Store
+from envmon.timeutil import BEIJING_FIXED, now_beijing, parse_iso
+
+STATION_TYPES = ("city", "control", "background", "regional", "roadside", "source")
+STATION_COLUMNS = ("code", "name", "city", "type", "lat", "lon")
+CNEMC_COLUMNS = (
+    "timepoint", "stationcode", "longitude", "latitude", "area", "positionname",
+    "primarypollutant", "aqi", "pm10", "pm10_24h", "pm2_5", "pm2_5_24h", "o3", "o3_24h", "o3_8h",
+    "o3_8h_24h", "no2", "no2_24h", "so2", "so2_24h", "co", "co_24h",
+)  # fmt: skip
+HOURLY_COLUMNS = ("station_code", "time", "so2", "no2", "co", "o3", "pm10", "pm25")
+DAILY_COLUMNS = (
+    "station_code", "date", "so2", "no2", "co", "pm10", "pm25", "o3_1h_max", "o3_8h_max",
+)  # fmt: skip
+POLLUTANT_COLUMNS = ("so2", "no2", "co", "o3", "pm10", "pm25")
+DAILY_VALUE_COLUMNS = ("so2", "no2", "co", "pm10", "pm25", "o3_1h_max", "o3_8h_max")
+FORMATS = ("cnemc", "hourly", "daily")
+MISSING = {"", "-", "—", "NA", "NaN", "nan", "null", "NULL"}
+
+_TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass
+class RowError:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    stations_added: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    files: int = 0
+
+
+class _BadRow(ValueError):
+    pass
+
+
+def _number(text: str, column: str) -> float | None:
+    text = text.strip()
+    if text in MISSING:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise _BadRow(f"{column}: {text!r} is not a number") from None
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return value
+
+
+def _open(path: str | os.PathLike[str]) -> io.TextIOBase:
+    return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+
+
+def _check_header(header: list[str] | None, expected: Sequence[str], name: str,
+                  required: Sequence[str]) -> dict[str, int]:
+    if not header:
+        raise ValueError(f"{name}: empty file (expected a header {','.join(expected)})")
+    index = {h.strip().lower(): i for i, h in enumerate(header)}
+    missing = [c for c in required if c not in index]
+    if missing:
+        raise ValueError(
+            f"{name}: missing column(s) {', '.join(missing)}; expected {','.join(expected)}"
+        )
+    return index
+
+
+# ---------------------------------------------------------------------------------- stations
+def import_stations(store: Store, path: str | os.PathLike[str]) -> ImportReport:
+    """Import or update stations from a CSV `code,name,city,type,lat,lon` (type: one of
+    STATION_TYPES). Rows with errors are reported and skipped."""
+    report = ImportReport(files=1)
+    name = os.fspath(path)
+    rows: dict[str, tuple] = {}
+    with _open(path) as handle:
+        reader = csv.reader(handle)
+        index = _check_header(next(reader, None), STATION_COLUMNS, name,
+                              ("code", "city", "type"))
+        for line, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            try:
+                get = {c: (row[i].strip() if i < len(row) else "") for c, i in index.items()}
+                code = get.get("code", "")
+                if not code:
+                    raise _BadRow("code is empty")
+                if not get.get("city"):
+                    raise _BadRow("city is empty")
+                kind = get.get("type", "").lower()
+                if kind not in STATION_TYPES:
+                    raise _BadRow(f"type {kind!r} is not one of {', '.join(STATION_TYPES)}")
+                rows[code] = (code, get.get("name") or None, get["city"], kind,
+                              _number(get.get("lat", ""), "lat"),
+                              _number(get.get("lon", ""), "lon"))
+            except _BadRow as error:
+                report.errors.append(RowError(name, line, str(error)))
+    _upsert_stations(store, list(rows.values()))
+    report.rows = len(rows)
+    return report
+
+
+def _upsert_stations(store: Store, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    columns = list(zip(*rows, strict=True))
+    table = pa.table({
+        "code": pa.array(columns[0], pa.string()), "name": pa.array(columns[1], pa.string()),
+        "city": pa.array(columns[2], pa.string()), "type": pa.array(columns[3], pa.string()),
+        "lat": pa.array(columns[4], pa.float64()), "lon": pa.array(columns[5], pa.float64()),
+    })  # fmt: skip
+    now = now_beijing()
+    with store._transaction(), store._staged("air_stations_in", table):
+        store._run("DELETE FROM air_stations WHERE code IN (SELECT code FROM air_stations_in)")
+        store._run(
+            "INSERT INTO air_stations (code, name, city, type, lat, lon, updated_at) "
+            "SELECT code, name, city, type, lat, lon, ? FROM air_stations_in",
+            [now],
+        )
+
+
+@dataclass(frozen=True)
+class Station:
+    code: str
+    name: str | None
+    city: str
+    type: str
+
+
+def stations(store: Store) -> list[Station]:
+    return [Station(*r) for r in store.query(
+        "SELECT code, name, city, type FROM air_stations ORDER BY city, code")]
+
+
+# ---------------------------------------------------------------------------------- data
+def _hour_label(text: str, column: str) -> datetime:
+    try:
+        value = parse_iso(text)
+    except ValueError:
+        raise _BadRow(f"{column}: {text!r} is not an ISO time (YYYY-MM-DDTHH:00:00)") from None
+    if value.minute or value.second or value.microsecond:
+        raise _BadRow(f"{column}: {text!r} is not on the hour")
+    return value
+
+
+def import_data(
+    store: Store, paths: Iterable[str | os.PathLike[str]], fmt: str
+) -> ImportReport:
+    """Import station data files of one format ("cnemc", "hourly", "daily"); see the issue and
+    airquality.md §7.1 for the columns. Empty cells are missing values; bad rows are reported
+    with file, line and reason and skipped; the rest is written in one transaction per file."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    report = ImportReport()
+    for path in paths:
+        report.files += 1
+        if fmt == "daily":
+            _import_daily(store, path, report)
+        else:
+            _import_hourly(store, path, fmt, report)
+    return report
+
+
+def _import_hourly(store: Store, path, fmt: str, report: ImportReport) -> None:
+    name = os.fspath(path)
+    cnemc = fmt == "cnemc"
+    expected = CNEMC_COLUMNS if cnemc else HOURLY_COLUMNS
+    time_col, code_col = ("timepoint", "stationcode") if cnemc else ("time", "station_code")
+    # value columns: target name -> source column
+    sources = (
+        {"so2": "so2", "no2": "no2", "co": "co", "o3": "o3_24h", "pm10": "pm10", "pm25": "pm2_5"}
+        if cnemc else {p: p for p in POLLUTANT_COLUMNS}
+    )  # fmt: skip
+    published = {
+        "pm10_24h": "pm10_24h", "pm25_24h": "pm2_5_24h", "no2_24h": "no2_24h",
+        "so2_24h": "so2_24h", "co_24h": "co_24h", "o3_1h_max_24h": "o3", "o3_8h": "o3_8h_24h",
+        "o3_8h_max": "o3_8h",
+    }  # fmt: skip
+    keys: dict[tuple[str, datetime], int] = {}
+    codes: list[str] = []
+    ends: list[datetime] = []
+    values: dict[str, list] = {k: [] for k in sources}
+    pub: dict[str, list] = {k: [] for k in (*published, "published_aqi", "published_primary")}
+    new_stations: dict[str, tuple] = {}
+    with _open(path) as handle:
+        reader = csv.reader(handle)
+        index = _check_header(next(reader, None), expected, name, (code_col, time_col))
+        for line, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            get = {c: (row[i].strip() if i < len(row) else "") for c, i in index.items()}
+            try:
+                code = get[code_col]
+                if not code:
+                    raise _BadRow(f"{code_col} is empty")
+                end = _hour_label(get[time_col], time_col)
+                numbers = {k: _number(get.get(src, ""), src) for k, src in sources.items()}
+                extra = (
+                    {k: _number(get.get(src, ""), src) for k, src in published.items()}
+                    if cnemc else {}
+                )  # fmt: skip
+                aqi = _number(get.get("aqi", ""), "aqi") if cnemc else None
+            except _BadRow as error:
+                report.errors.append(RowError(name, line, str(error)))
+                continue
+            if cnemc and get.get("area"):
+                new_stations.setdefault(code, (
+                    code, get.get("positionname") or None, get["area"], "city",
+                    _safe_number(get.get("latitude", "")), _safe_number(get.get("longitude", "")),
+                ))
+            key = (code, end)
+            if key in keys:  # a repeated hour in one file: the last row wins
+                at = keys[key]
+                for k in sources:
+                    values[k][at] = numbers[k]
+                continue
+            keys[key] = len(codes)
+            codes.append(code)
+            ends.append(end)
+            for k in sources:
+                values[k].append(numbers[k])
+            if cnemc:
+                for k in published:
+                    pub[k].append(extra[k])
+                pub["published_aqi"].append(aqi)
+                pub["published_primary"].append(get.get("primarypollutant") or None)
+    if not codes:
+        return
+    end_array = pa.array(ends, type=_TS)
+    start_array = pa.array([e - timedelta(hours=1) for e in ends], type=_TS)
+    table = pa.table(
+        {"station_code": pa.array(codes, pa.string()), "start_time": start_array,
+         "end_time": end_array}
+        | {k: pa.array(v, pa.float64()) for k, v in values.items()}
+    )
+    now = now_beijing()
+    with store._transaction():
+        if new_stations:
+            known = {r[0] for r in store.query("SELECT code FROM air_stations")}
+            added = [row for code, row in new_stations.items() if code not in known]
+            _upsert_stations(store, added)
+            report.stations_added += len(added)
+        with store._staged("air_hourly_in", table):
+            store._run(
+                "DELETE FROM air_hourly WHERE EXISTS (SELECT 1 FROM air_hourly_in i "
+                "WHERE i.station_code = air_hourly.station_code "
+                "AND i.end_time = air_hourly.end_time)"
+            )
+            store._run(
+                "INSERT INTO air_hourly (station_code, start_time, end_time, so2, no2, co, o3, "
+                "pm10, pm25, source, imported_at) SELECT station_code, start_time, end_time, "
+                "so2, no2, co, o3, pm10, pm25, ?, ? FROM air_hourly_in",
+                [fmt, now],
+            )
+        if cnemc:
+            ptable = pa.table(
+                {"station_code": pa.array(codes, pa.string()), "end_time": end_array,
+                 "published_aqi": pa.array(pub["published_aqi"], pa.float64()),
+                 "published_primary": pa.array(pub["published_primary"], pa.string())}
+                | {k: pa.array(pub[k], pa.float64()) for k in published}
+            )
+            cols = ", ".join(["station_code", "end_time", "published_aqi", "published_primary",
+                              *published])
+            with store._staged("air_published_in", ptable):
+                store._run(
+                    "DELETE FROM air_published WHERE EXISTS (SELECT 1 FROM air_published_in i "
+                    "WHERE i.station_code = air_published.station_code "
+                    "AND i.end_time = air_published.end_time)"
+                )
+                store._run(
+                    f"INSERT INTO air_published ({cols}, imported_at) "
+                    f"SELECT {cols}, ? FROM air_published_in",
+                    [now],
+                )
+    report.rows += len(codes)
+
+
+def _safe_number(text: str) -> float | None:
+    try:
+        return _number(text, "")
+    except _BadRow:
+        return None
+
+
+def _import_daily(store: Store, path, report: ImportReport) -> None:
+    name = os.fspath(path)
+    keys: dict[tuple[str, date], int] = {}
+    codes: list[str] = []
+    days: list[date] = []
+    values: dict[str, list] = {k: [] for k in DAILY_VALUE_COLUMNS}
+    with _open(path) as handle:
+        reader = csv.reader(handle)
+        index = _check_header(next(reader, None), DAILY_COLUMNS, name, ("station_code", "date"))
+        for line, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            get = {c: (row[i].strip() if i < len(row) else "") for c, i in index.items()}
+            try:
+                code = get["station_code"]
+                if not code:
+                    raise _BadRow("station_code is empty")
+                try:
+                    day = date.fromisoformat(get["date"])
+                except ValueError:
+                    raise _BadRow(f"date: {get['date']!r} is not YYYY-MM-DD") from None
+                numbers = {k: _number(get.get(k, ""), k) for k in DAILY_VALUE_COLUMNS}
+            except _BadRow as error:
+                report.errors.append(RowError(name, line, str(error)))
+                continue
+            key = (code, day)
+            if key in keys:
+                for k in DAILY_VALUE_COLUMNS:
+                    values[k][keys[key]] = numbers[k]
+                continue
+            keys[key] = len(codes)
+            codes.append(code)
+            days.append(day)
+            for k in DAILY_VALUE_COLUMNS:
+                values[k].append(numbers[k])
+    if not codes:
+        return
+    table = pa.table(
+        {"station_code": pa.array(codes, pa.string()), "day": pa.array(days, pa.date32())}
+        | {k: pa.array(v, pa.float64()) for k, v in values.items()}
+    )
+    cols = ", ".join(["station_code", "day", *DAILY_VALUE_COLUMNS])
+    with store._transaction(), store._staged("air_daily_in", table):
+        store._run(
+            "DELETE FROM air_daily WHERE EXISTS (SELECT 1 FROM air_daily_in i "
+            "WHERE i.station_code = air_daily.station_code AND i.day = air_daily.day)"
+        )
+        store._run(
+            f"INSERT INTO air_daily ({cols}, source, imported_at) "
+            f"SELECT {cols}, 'daily', ? FROM air_daily_in",
+            [now_beijing()],
+        )
+    report.rows += len(codes)
+
+
+# ---------------------------------------------------------------------------------- loading
+def day_start(day: date) -> datetime:
+    """00:00 Beijing time of `day`: the start of the hour labelled 1:00."""
+    return datetime(day.year, day.month, day.day, tzinfo=BEIJING_FIXED)
+
+
+def load_hourly(
+    store: Store, codes: Sequence[str], first: date, last: date
+) -> dict[str, np.ndarray]:
+    """Hourly values of `codes` for the days first…last (inclusive) as arrays
+    (stations, days, 24) per pollutant; slot j of day d = the hour labelled j+1 o'clock
+    (ending at day d 00:00 + (j+1) h). Missing hours are NaN."""
+    n_days = (last - first).days + 1
+    shape = (len(codes), n_days, 24)
+    out = {p: np.full(shape, np.nan) for p in POLLUTANT_COLUMNS}
+    if not codes:
+        return out
+    origin = day_start(first)
+    index = pa.table({"station_code": pa.array(list(codes), pa.string()),
+                      "s": pa.array(np.arange(len(codes), dtype=np.int64))})
+    with store._staged("air_station_index", index):
+        table = store._arrow(
+            "SELECT i.s AS s, CAST(ROUND((EXTRACT(EPOCH FROM h.end_time) - ?) / 3600) AS BIGINT)"
+            " - 1 AS slot, h.so2, h.no2, h.co, h.o3, h.pm10, h.pm25 "
+            "FROM air_hourly h JOIN air_station_index i ON i.station_code = h.station_code "
+            "WHERE h.end_time > ? AND h.end_time <= ?",
+            [origin.timestamp(), origin, day_start(last) + timedelta(days=1)],
+        )
+    if table.num_rows == 0:
+        return out
+    s = table.column("s").to_numpy()
+    slot = table.column("slot").to_numpy()
+    for p in POLLUTANT_COLUMNS:
+        flat = out[p].reshape(len(codes), -1)
+        flat[s, slot] = table.column(p).to_numpy(zero_copy_only=False).astype(float)
+    return out
+
+
+def load_daily(
+    store: Store, codes: Sequence[str], first: date, last: date
+) -> dict[str, np.ndarray]:
+    """Imported station daily values (`--format daily`) as arrays (stations, days), keyed like
+    `stats.station_daily` ("o3_1h", "o3_8h" for the O3 columns)."""
+    n_days = (last - first).days + 1
+    keys = {"so2": "so2", "no2": "no2", "co": "co", "pm10": "pm10", "pm25": "pm25",
+            "o3_1h": "o3_1h_max", "o3_8h": "o3_8h_max"}
+    out = {k: np.full((len(codes), n_days), np.nan) for k in keys}
+    if not codes:
+        return out
+    index = pa.table({"station_code": pa.array(list(codes), pa.string()),
+                      "s": pa.array(np.arange(len(codes), dtype=np.int64))})
+    with store._staged("air_station_index", index):
+        table = store._arrow(
+            "SELECT i.s AS s, d.day - CAST(? AS DATE) AS d, "
+            + ", ".join(f"d.{c}" for c in keys.values())
+            + " FROM air_daily d JOIN air_station_index i ON i.station_code = d.station_code "
+            "WHERE d.day >= ? AND d.day <= ?",
+            [first, first, last],
+        )
+    if table.num_rows == 0:
+        return out
+    s = table.column("s").to_numpy()
+    d = table.column("d").to_numpy()
+    for k, c in keys.items():
+        out[k][s, d] = table.column(c).to_numpy(zero_copy_only=False).astype(float)
+    return out
