@@ -37,16 +37,24 @@ def round_gbt8170_array(values: np.ndarray, decimals: int = 0) -> np.ndarray:
     every other value goes to the nearest neighbour.
     """
     x = np.asarray(values, dtype=float)
-    sign = np.sign(x)
-    a = np.abs(x)
     scale = 10.0**decimals
-    with np.errstate(invalid="ignore"):
-        y = a * scale
-        f = np.floor(y)
-        half = a == (f + 0.5) / scale
-        nearest = np.where(y - f >= 0.5, f + 1, f)  # y − f is exact; y + 0.5 may round up
-        result = np.where(half, f + (f % 2), nearest)
-    return sign * result / scale
+    y = np.abs(x)  # in-place from here on: few passes, few allocations (large arrays)
+    if decimals:
+        y *= scale
+    f = np.floor(y)
+    y -= f  # the fraction; exact for the magnitudes of concentrations
+    result = f
+    result += y >= 0.5  # nearest; NaN stays NaN
+    # exact decimal halves: test only the values whose fraction is near .5
+    near = np.nonzero((y > 0.5 - 1e-6) & (y < 0.5 + 1e-6))
+    if near[0].size:
+        a = np.abs(x[near])
+        fh = np.floor(a * scale)
+        half = a == (fh + 0.5) / scale
+        result[near] = np.where(half, fh + fh % 2, np.where(a * scale - fh >= 0.5, fh + 1, fh))
+    if decimals:
+        result /= scale
+    return np.copysign(result, x, out=result)
 
 
 def ceil_iaqi(value: np.ndarray | float) -> np.ndarray | float:
