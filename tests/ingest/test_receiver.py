@@ -191,3 +191,34 @@ def test_water_point_and_password_is_per_point(store):
         return answers
 
     assert [a.mn for a in run(scenario())] == [WATER_MN]
+
+
+def _with_modbus_crc(packet: bytes) -> bytes:
+    """The same packet with a plain CRC-16/MODBUS, as some data-logger firmware prints it
+    (hj212.md §4, "Wrong CRCs in the field")."""
+    from envmon.hj212.crc import crc16_modbus
+
+    segment = packet[6:-6]
+    return packet[:-6] + b"%04X\r\n" % crc16_modbus(segment)
+
+
+def test_modbus_crc_is_accepted_only_where_the_registry_allows_it(store):
+    store.set_crc_modes(GAS_MN, ("hj212", "modbus"))
+
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        writer.write(_with_modbus_crc(hourly_packet(hour(8), mn=GAS_MN, qn="20261101090000001")))
+        writer.write(_with_modbus_crc(hourly_packet(hour(8), mn=WATER_MN, qn="20261101090000002")))
+        writer.write(hourly_packet(hour(9), mn=WATER_MN, qn="20261101090000003"))
+        answers = await read_answers(reader, 2)
+        writer.close()
+        await receiver.stop()
+        return answers
+
+    answers = run(scenario())
+    assert sorted(a.qn for a in answers) == ["20261101090000001", "20261101090000003"]
+    [(mn, reason)] = store.query(
+        "SELECT mn, reason FROM raw_packets WHERE verdict = 'rejected'")
+    assert mn == WATER_MN and reason.startswith("CRC")
+    assert "MODBUS" in reason  # the operator is told which algorithm the unit uses
