@@ -1,0 +1,252 @@
+"""Environmental-protection tax (环境保护税法, in force 2018-01-01; 实施条例), emissions.md §9.
+
+- pollution equivalents = emission (kg) / equivalent value (kg) (Arts. 8, 9, 11; Annex 2);
+- air: per outlet the top 3 pollutants by equivalents; water: class-1 top 5 and other classes
+  top 3 (Art. 9);
+- reductions (Art. 13): monthly mean concentration strictly BELOW 70 % of the limit → pay
+  75 %; strictly below 50 % → pay 50 %; none when any hour (air) / day (water) is above the
+  limit, or any outlet is above it (财税〔2018〕117号; scope is a parameter, §9.1);
+- rates per province and validity date, kept apart from the statutory equivalent values (the
+  pattern of the public Rust `EnvironmentalTaxService`); Shanxi 1.8 ¥ air, 2.1 ¥ water.
+
+Known errors of public code not reproduced (emissions.md §10): TN is not taxable (no 0.8);
+water formaldehyde is 0.125 (not 0.25); the reductions use strict `<` (not `≤`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+# --------------------------------------------------------------- Annex 2 equivalent values (kg)
+AIR_EQUIVALENT_KG: dict[str, float] = {
+    "二氧化硫": 0.95, "氮氧化物": 0.95, "一氧化碳": 16.7, "氯气": 0.34, "氯化氢": 10.75,
+    "氟化物": 0.87, "氰化氢": 0.005, "硫酸雾": 0.6, "铬酸雾": 0.0007, "汞及其化合物": 0.0001,
+    "一般性粉尘": 4.0, "石棉尘": 0.53, "玻璃棉尘": 2.13, "碳黑尘": 0.59, "铅及其化合物": 0.02,
+    "镉及其化合物": 0.03, "铍及其化合物": 0.0004, "镍及其化合物": 0.13, "锡及其化合物": 0.27,
+    "烟尘": 2.18, "苯": 0.05, "甲苯": 0.18, "二甲苯": 0.27, "苯并(a)芘": 0.000002,
+    "甲醛": 0.09, "乙醛": 0.45, "丙烯醛": 0.06, "甲醇": 0.67, "酚类": 0.35, "沥青烟": 0.19,
+    "苯胺类": 0.21, "氯苯类": 0.72, "硝基苯": 0.17, "丙烯腈": 0.22, "氯乙烯": 0.55,
+    "光气": 0.04, "硫化氢": 0.29, "氨": 9.09, "三甲胺": 0.32, "甲硫醇": 0.04, "甲硫醚": 0.28,
+    "二甲二硫": 0.28, "苯乙烯": 25.0, "二硫化碳": 20.0,
+}
+WATER_CLASS1_EQUIVALENT_KG: dict[str, float] = {
+    "总汞": 0.0005, "总镉": 0.005, "总铬": 0.04, "六价铬": 0.02, "总砷": 0.02, "总铅": 0.025,
+    "总镍": 0.025, "苯并(a)芘": 0.0000003, "总铍": 0.01, "总银": 0.02,
+}
+WATER_OTHER_EQUIVALENT_KG: dict[str, float] = {
+    "悬浮物": 4.0, "生化需氧量": 0.5, "化学需氧量": 1.0, "总有机碳": 0.49, "石油类": 0.1,
+    "动植物油": 0.16, "挥发酚": 0.08, "总氰化物": 0.05, "硫化物": 0.125, "氨氮": 0.8,
+    "氟化物": 0.5, "甲醛": 0.125, "苯胺类": 0.2, "硝基苯类": 0.2, "阴离子表面活性剂": 0.2,
+    "总铜": 0.1, "总锌": 0.2, "总锰": 0.2, "彩色显影剂": 0.2, "总磷": 0.25, "单质磷": 0.05,
+    "有机磷农药": 0.05, "乐果": 0.05, "甲基对硫磷": 0.05, "马拉硫磷": 0.05, "对硫磷": 0.05,
+    "五氯酚及五氯酚钠": 0.25, "三氯甲烷": 0.04, "可吸附有机卤化物": 0.25, "四氯化碳": 0.04,
+    "三氯乙烯": 0.04, "四氯乙烯": 0.04, "苯": 0.02, "甲苯": 0.02, "乙苯": 0.02,
+    "邻-二甲苯": 0.02, "对-二甲苯": 0.02, "间-二甲苯": 0.02, "氯苯": 0.02,
+    "邻二氯苯": 0.02, "对二氯苯": 0.02, "对硝基氯苯": 0.02, "2,4-二硝基氯苯": 0.02,
+    "苯酚": 0.02, "间-甲酚": 0.02, "2,4-二氯酚": 0.02, "2,4,6-三氯酚": 0.02,
+    "邻苯二甲酸二丁酯": 0.02, "邻苯二甲酸二辛酯": 0.02, "丙烯腈": 0.125, "总硒": 0.02,
+}
+OXYGEN_DEMAND_ITEMS = ("化学需氧量", "生化需氧量", "总有机碳")
+"""Only one of COD, BOD5, TOC is taxed per outlet; which one: the one with the most
+equivalents is the usual reading (emissions.md §9.2, unverified; `one_oxygen_demand`)."""
+
+# HJ 212-2017 factor codes (hj212.md §11) → tax item. Total nitrogen (w21001) is NOT an item.
+AIR_ITEM_BY_FACTOR: dict[str, str] = {
+    "a21026": "二氧化硫", "a21002": "氮氧化物", "a34013": "烟尘", "a21005": "一氧化碳",
+    "a21028": "硫化氢", "a21024": "氯化氢", "a21001": "氨", "a25003": "甲苯", "a25005": "二甲苯",
+}
+WATER_ITEM_BY_FACTOR: dict[str, str] = {
+    "w01018": "化学需氧量", "w01017": "生化需氧量", "w01012": "悬浮物", "w01020": "总有机碳",
+    "w21003": "氨氮", "w21011": "总磷", "w21016": "总氰化物", "w21017": "氟化物",
+    "w22001": "石油类", "w23002": "挥发酚", "w20111": "总汞", "w20115": "总镉", "w20116": "总铬",
+    "w20117": "六价铬", "w20119": "总砷", "w20120": "总铅", "w20121": "总镍", "w20122": "总铜",
+    "w20123": "总锌",
+}
+PARTICULATE_FACTOR = "a34013"
+"""Combustion particulate is 烟尘 (2.18); other dust 一般性粉尘 (4) (财税〔2018〕117号);
+per point via `TaxConfig.general_dust_points`."""
+
+
+def tax_item(kind: str, factor: str, *, general_dust: bool = False) -> str | None:
+    """The Annex 2 item a monitored factor is taxed as, or None if it is not taxable."""
+    if kind == "gas":
+        if factor == PARTICULATE_FACTOR and general_dust:
+            return "一般性粉尘"
+        return AIR_ITEM_BY_FACTOR.get(factor)
+    return WATER_ITEM_BY_FACTOR.get(factor)
+
+
+def equivalent_value_kg(kind: str, item: str) -> float:
+    """Annex 2 pollution-equivalent value of `item` (kg per equivalent)."""
+    if kind == "gas":
+        return AIR_EQUIVALENT_KG[item]
+    if item in WATER_CLASS1_EQUIVALENT_KG:
+        return WATER_CLASS1_EQUIVALENT_KG[item]
+    return WATER_OTHER_EQUIVALENT_KG[item]
+
+
+def pollution_equivalents(emission_kg: float, equivalent_kg: float) -> float:
+    """Equivalents = emission (kg) / equivalent value (kg) (环境保护税法 Art. 8)."""
+    return emission_kg / equivalent_kg
+
+
+# --------------------------------------------------------------- rates
+@dataclass(frozen=True)
+class ProvinceRate:
+    """Applicable tax per pollution equivalent (¥) of one province from `valid_from`."""
+
+    province_code: str
+    province: str
+    air_yuan: float
+    water_yuan: float
+    valid_from: date
+    source: str = ""
+
+
+SHANXI_RATE = ProvinceRate("140000", "山西省", 1.8, 2.1, date(2018, 1, 1),
+                           "山西省人大常委会决定 (2017-12-01), in force 2018-01-01")
+DEFAULT_RATES: tuple[ProvinceRate, ...] = (SHANXI_RATE,)
+STATUTORY_BAND = {"gas": (1.2, 12.0), "water": (1.4, 14.0)}
+
+
+def rate_for(rates: Iterable[ProvinceRate], province_code: str | None, on: date,
+             default: ProvinceRate = SHANXI_RATE) -> ProvinceRate:
+    """The rate in force on `on` for a province (latest `valid_from` ≤ on); else `default`."""
+    candidates = [r for r in rates if r.province_code == province_code and r.valid_from <= on]
+    return max(candidates, key=lambda r: r.valid_from) if candidates else default
+
+
+# --------------------------------------------------------------- selection and reductions
+@dataclass(frozen=True)
+class TaxConfig:
+    rates: tuple[ProvinceRate, ...] = DEFAULT_RATES
+    default_rate: ProvinceRate = SHANXI_RATE
+    air_top: int = 3
+    water_class1_top: int = 5
+    water_other_top: int = 3
+    one_oxygen_demand: bool = True
+    no_reduction_scope: str = "pollutant"
+    """"pollutant": an exceedance at any outlet of the taxpayer removes the reduction of that
+    pollutant; "taxpayer": of all its pollutants (emissions.md §9.1, ASSUMPTION, unverified)."""
+    general_dust_points: tuple[str, ...] = ()
+    """MNs whose particulate is 一般性粉尘 (not combustion, e.g. brick crushing)."""
+
+
+def reduction_factor(mean_conc: float | None, limit: float | None, *,
+                     exceeded: bool) -> float:
+    """Share of the tax paid (环境保护税法 Art. 13; 实施条例 Art. 10; emissions.md §9.3 step 4).
+
+    1 when any hour/day (or, by scope, outlet) exceeded, no limit or no mean; 0.5 when the
+    mean is strictly below 50 % of the limit; 0.75 strictly below 70 %; else 1.
+    """
+    if exceeded or limit is None or limit <= 0 or mean_conc is None or mean_conc != mean_conc:
+        return 1.0
+    if mean_conc < 0.5 * limit:
+        return 0.5
+    if mean_conc < 0.7 * limit:
+        return 0.75
+    return 1.0
+
+
+@dataclass
+class PollutantMonth:
+    """One outlet's pollutant over a month: the inputs of the tax."""
+
+    unit_id: str
+    outlet_id: str
+    kind: str  # gas | water
+    factor: str
+    emission_kg: float
+    mean_conc: float | None = None  # air: mean of valid hourly O2-corrected; water: of daily
+    limit: float | None = None
+    exceeded: bool = False  # any valid hour (air) / day (water) above the limit
+    general_dust: bool = False
+    province_code: str | None = None
+
+
+@dataclass
+class TaxLine:
+    unit_id: str
+    outlet_id: str
+    kind: str
+    factor: str
+    item: str
+    emission_kg: float
+    equivalent_kg: float
+    equivalents: float
+    rate_yuan: float
+    reduction: float
+    tax_yuan: float
+    taxed: bool
+    reason: str = ""
+    mean_conc: float | None = None
+    limit: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _selected(lines: list[TaxLine], config: TaxConfig) -> None:
+    """Mark the taxed items of one outlet (Art. 9)."""
+    if not lines:
+        return
+    kind = lines[0].kind
+    candidates = list(lines)
+    if kind == "water" and config.one_oxygen_demand:
+        demand = [t for t in candidates if t.item in OXYGEN_DEMAND_ITEMS]
+        if len(demand) > 1:
+            keep = max(demand, key=lambda t: t.equivalents)
+            for t in demand:
+                if t is not keep:
+                    t.reason = f"化学需氧量/生化需氧量/总有机碳只征一项（已征{keep.item}）"
+            candidates = [t for t in candidates if t not in demand or t is keep]
+    if kind == "gas":
+        groups = [(candidates, config.air_top, "大气污染物前三项")]
+    else:
+        class1 = [t for t in candidates if t.item in WATER_CLASS1_EQUIVALENT_KG]
+        other = [t for t in candidates if t.item not in WATER_CLASS1_EQUIVALENT_KG]
+        groups = [(class1, config.water_class1_top, "第一类水污染物前五项"),
+                  (other, config.water_other_top, "其他类水污染物前三项")]
+    for group, top, label in groups:
+        ranked = sorted(group, key=lambda t: (-t.equivalents, t.item))
+        for k, t in enumerate(ranked):
+            t.taxed = k < top
+            if not t.taxed and not t.reason:
+                t.reason = f"不在{label}"
+
+
+def compute_tax(pollutants: Sequence[PollutantMonth], on: date,
+                config: TaxConfig | None = None) -> list[TaxLine]:
+    """Monthly tax lines for every outlet's pollutants (emissions.md §9.3)."""
+    config = config or TaxConfig()
+    exceeded_by_unit_item: set[tuple[str, str]] = set()
+    exceeded_units: set[str] = set()
+    lines: list[TaxLine] = []
+    for p in pollutants:
+        item = tax_item(p.kind, p.factor, general_dust=p.general_dust)
+        if item is None:
+            continue
+        if p.exceeded:
+            exceeded_by_unit_item.add((p.unit_id, item))
+            exceeded_units.add(p.unit_id)
+        value = equivalent_value_kg(p.kind, item)
+        rate = rate_for(config.rates, p.province_code, on, config.default_rate)
+        lines.append(TaxLine(
+            p.unit_id, p.outlet_id, p.kind, p.factor, item, p.emission_kg, value,
+            pollution_equivalents(p.emission_kg, value),
+            rate.air_yuan if p.kind == "gas" else rate.water_yuan, 1.0, 0.0, False,
+            mean_conc=p.mean_conc, limit=p.limit, extra={"exceeded": p.exceeded},
+        ))
+    by_outlet: dict[tuple[str, str, str], list[TaxLine]] = {}
+    for t in lines:
+        by_outlet.setdefault((t.unit_id, t.outlet_id, t.kind), []).append(t)
+    for group in by_outlet.values():
+        _selected(group, config)
+    for t in lines:
+        if config.no_reduction_scope == "taxpayer":
+            blocked = t.unit_id in exceeded_units
+        else:
+            blocked = (t.unit_id, t.item) in exceeded_by_unit_item
+        t.reduction = reduction_factor(t.mean_conc, t.limit, exceeded=blocked)
+        t.tax_yuan = t.equivalents * t.rate_yuan * t.reduction if t.taxed else 0.0
+    return lines
