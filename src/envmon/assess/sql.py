@@ -15,6 +15,10 @@ Rules, each a parameter of `AssessConfig`:
   a mark that existed at `as_of` and was not revoked by then; out of should, received, valid.
 - first received copy of an hour wins (as `records_first`); it counts for 即时 when
   received_at <= hour + instant_hours, for 补全 when received_at <= hour + complete_days.
+  (Computed as one GROUP BY: the first received_at, and the flag when all copies agree; only
+  hours whose copies disagree on the flag go through a window, which is ~6× faster on DuckDB
+  than a window over every record.) A 2061 record whose DataTime is not on the hour is not
+  an hourly value (HJ 212-2017 Table 4: DataTime is the period start) and is not counted.
 - valid: the first copy's flag is in `valid_flags` and no manual correction (修约) marks the
   hour invalid. A manual repair made within the 补全 window counts as received and valid for
   补全 (never for 即时: it is not real-time data).
@@ -100,17 +104,37 @@ ex AS (
 ex_n AS (
     SELECT mn, COUNT(*) AS n FROM ex GROUP BY mn
 ),
-fr AS (
-    SELECT mn, factor, h, flag, received_at FROM (
-        SELECT r.mn, r.factor, date_trunc('hour', r.data_time) AS h, r.flag, r.received_at,
-               ROW_NUMBER() OVER (PARTITION BY r.mn, r.factor, date_trunc('hour', r.data_time)
-                                  ORDER BY r.received_at, r.id) AS rn
-        FROM records r
-        JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
-        WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ? AND r.received_at <= ?
-          AND r.received_at <= date_trunc('hour', r.data_time) + {complete}
+rr AS (
+    SELECT r.mn, r.factor, r.data_time AS h, COALESCE(r.flag, '') AS flag, r.received_at, r.id
+    FROM records r
+    JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
+    WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ? AND r.received_at <= ?
+      AND r.received_at <= r.data_time + {complete}
+      AND CAST(EXTRACT(EPOCH FROM r.data_time) AS BIGINT) % 3600 = 0
+),
+agg AS (
+    SELECT mn, factor, h, MIN(received_at) AS received_at,
+           MIN(flag) AS flag_lo, MAX(flag) AS flag_hi
+    FROM rr
+    GROUP BY mn, factor, h
+),
+mixed AS (
+    SELECT mn, factor, h FROM agg WHERE flag_lo <> flag_hi
+),
+resolved AS (
+    SELECT mn, factor, h, flag FROM (
+        SELECT rr.mn, rr.factor, rr.h, rr.flag,
+               ROW_NUMBER() OVER (PARTITION BY rr.mn, rr.factor, rr.h
+                                  ORDER BY rr.received_at, rr.id) AS rn
+        FROM rr
+        JOIN mixed ON mixed.mn = rr.mn AND mixed.factor = rr.factor AND mixed.h = rr.h
     ) ranked
     WHERE rn = 1
+),
+fr AS (
+    SELECT a.mn, a.factor, a.h, COALESCE(x.flag, a.flag_lo) AS flag, a.received_at
+    FROM agg a
+    LEFT JOIN resolved x ON x.mn = a.mn AND x.factor = a.factor AND x.h = a.h
 ),
 co AS (
     SELECT mn, factor, h, action, created_at FROM (
