@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,16 +16,6 @@ from envmon.ingest.server import Receiver
 from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_store
 from envmon.store import open_store
 from envmon.timeutil import now_beijing
-
-
-def _free_port(preferred: int) -> int:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", preferred))
-            return preferred
-        except OSError:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
 
 
 def _status(receiver: Receiver, fleet: Fleet, db: Path, port: int) -> Table:
@@ -57,9 +46,13 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
         report = import_rows(store, demo_registry(seed=seed, points=points))
         console.print(f"demo province 山西省 imported into {db}: {report}")
     sim_points = sim_points_from_store(store)
-    port = _free_port(port)
     receiver = Receiver(store, "127.0.0.1", port)
-    await receiver.start()
+    try:
+        await receiver.start()
+    except OSError:  # the port is taken (another receiver?): any free port will do
+        receiver = Receiver(store, "127.0.0.1", 0)
+        await receiver.start()
+    port = receiver.port
     fleet = Fleet(sim_points, "127.0.0.1", port, seed=seed, start=now_beijing(),
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
     example = sim_points[0].mn

@@ -1,0 +1,29 @@
+"""The README's first command: `envmon demo` starts everything on the embedded store."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from envmon.store import open_store
+
+
+def test_demo_runs_the_province_live(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "envmon", "demo", "--db", "demo.duckdb", "--points", "40",
+         "--hj212-port", "0", "--duration", "6"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    output = proc.stdout + proc.stderr
+    assert "envmon demo running" in output and "envmon data --db demo.duckdb" in output
+    with open_store(tmp_path / "demo.duckdb") as store:
+        cities = {name for (name,) in store.query(
+            "SELECT name FROM regions WHERE level = 'city'")}
+        assert {"太原市", "大同市", "吕梁市"} <= cities  # the demo province's real cities
+        assert len(store.list_points()) == 40
+        accepted = store.raw_counts()["accepted"]
+        assert accepted >= 40 * 5  # the units upload their last 24 hours first
+        units_with_hours = store.query(
+            "SELECT count(DISTINCT mn) FROM records WHERE cn = '2061'")[0][0]
+        assert units_with_hours >= 36  # all but a unit or two with an injected wrong password
