@@ -22,7 +22,7 @@ arrive roughly in time order.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA_VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -216,6 +216,60 @@ AIR_MIGRATION: list[str] = [
     """,
 ]
 
+# Version 4 (envmon.alarms, emissions.md §8): alarms with their lifecycle (open → acknowledged →
+# closed; at most one not-closed alarm per point, factor and rule, kept by the engine), the
+# audit trail of every transition (who, when, note), and the log of notification attempts.
+# `factor` is '' for point-level rules (offline).
+ALARMS_MIGRATION: list[str] = [
+    "CREATE SEQUENCE alarms_id_seq START 1",
+    """
+    CREATE TABLE alarms (
+        id              BIGINT NOT NULL,
+        mn              TEXT NOT NULL,
+        unit_id         TEXT,
+        factor          TEXT NOT NULL,
+        rule            TEXT NOT NULL,          -- exceedance | offline | constant | zero | …
+        status          TEXT NOT NULL,          -- open | acknowledged | closed
+        opened_at       TIMESTAMPTZ NOT NULL,   -- platform time the alarm was raised
+        data_time       TIMESTAMPTZ,            -- data time of the evidence
+        value           DOUBLE PRECISION,
+        limit_value     DOUBLE PRECISION,
+        detail          TEXT,
+        acknowledged_at TIMESTAMPTZ,
+        acknowledged_by TEXT,
+        ack_note        TEXT,
+        closed_at       TIMESTAMPTZ,
+        closed_by       TEXT,                   -- 'auto' when the condition cleared
+        close_note      TEXT
+    )
+    """,
+    "CREATE SEQUENCE alarm_events_id_seq START 1",
+    """
+    CREATE TABLE alarm_events (
+        id        BIGINT NOT NULL,
+        alarm_id  BIGINT NOT NULL,
+        event_at  TIMESTAMPTZ NOT NULL,
+        action    TEXT NOT NULL,                -- open | acknowledge | close
+        actor     TEXT NOT NULL,                -- 'engine' or the person
+        note      TEXT
+    )
+    """,
+    "CREATE SEQUENCE notifications_id_seq START 1",
+    """
+    CREATE TABLE notifications (
+        id          BIGINT NOT NULL,
+        alarm_id    BIGINT NOT NULL,
+        channel     TEXT NOT NULL,              -- webhook | log
+        target      TEXT,
+        attempt     INTEGER NOT NULL,
+        sent_at     TIMESTAMPTZ NOT NULL,
+        ok          BOOLEAN NOT NULL,
+        http_status INTEGER,
+        error       TEXT
+    )
+    """,
+]
+
 # version -> statements that bring the schema from version-1 to version.
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -311,6 +365,7 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     2: AIR_MIGRATION,
     3: ASSESS_MIGRATION,
+    4: ALARMS_MIGRATION,
 }
 
 # version -> indexes for engines that keep b-tree indexes (see the module docstring).
@@ -327,6 +382,10 @@ SERVER_INDEXES: dict[int, list[str]] = {
         "CREATE INDEX IF NOT EXISTS air_daily_station_day ON air_daily (station_code, day)",
         "CREATE INDEX IF NOT EXISTS air_published_station_time "
         "ON air_published (station_code, end_time)",
+    ],
+    4: [
+        "CREATE INDEX IF NOT EXISTS alarms_mn_status ON alarms (mn, status)",
+        "CREATE INDEX IF NOT EXISTS alarm_events_alarm ON alarm_events (alarm_id)",
     ],
 }
 
