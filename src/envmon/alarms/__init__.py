@@ -1,0 +1,12 @@
+"""Alarms: rules on arriving data (exceedance, offline, constant, zero, negative, out of range,
+O2 too high, fault flags, long maintenance), the lifecycle open → acknowledged → closed in the
+store, and notifications (log line, webhook). See `engine` for how it attaches to a receiver.
+"""
+
+from envmon.alarms.config import RULES, AlarmConfig
+from envmon.alarms.engine import AlarmEngine
+from envmon.alarms.notify import WebhookNotifier
+from envmon.alarms.rules import Clear, PointRules, Raise, RuleEvaluator
+
+__all__ = ["RULES", "AlarmConfig", "AlarmEngine", "Clear", "PointRules", "Raise",
+           "RuleEvaluator", "WebhookNotifier"]

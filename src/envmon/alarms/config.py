@@ -1,0 +1,61 @@
+"""Alarm-rule parameters (emissions.md §8: platform conventions, not national figures — every
+threshold is configuration). Run lengths are counted in periods of the command code that
+carries the data: 2051 minutes, 2061 hours, 2031 days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RULES = ("exceedance", "offline", "constant", "zero", "negative", "out_of_range", "o2_high",
+         "fault_flag", "maintenance")
+RULE_NAMES_ZH = {
+    "exceedance": "超标", "offline": "离线", "constant": "恒值", "zero": "零值",
+    "negative": "负值", "out_of_range": "超量程", "o2_high": "氧含量过高",
+    "fault_flag": "故障标记", "maintenance": "长时间维护/校准",
+}
+FLOW_FACTORS = ("a00000", "w00000")
+O2_FACTOR = "a19001"
+
+
+@dataclass(frozen=True)
+class AlarmConfig:
+    valid_flags: tuple[str, ...] = ("N",)
+    """Flags of valid data (HJ 212-2017 Table 8); only valid data are alarm evidence for the
+    value rules and for exceedance (标记规则: data marked invalid are not evidence)."""
+    cns: tuple[str, ...] = ("2051", "2061", "2031")
+    """Command codes the value rules look at (real-time 2011 is not used by default)."""
+    gas_exceedance_cns: tuple[str, ...] = ("2061",)
+    """Gas: every valid hourly O2-corrected value ≤ the limit (emissions.md §6)."""
+    water_exceedance_cns: tuple[str, ...] = ("2031",)
+    """Water: every valid daily mean ≤ the limit (emissions.md §6)."""
+    o2_cutoff_pct: float = 20.5
+    """No O2 correction at or above this measured O2 (emissions.md §2 guard)."""
+    constant_min_periods: dict[str, int] = field(
+        default_factory=lambda: {"2051": 60, "2061": 4, "2031": 3})
+    """恒值: the same value (to `constant_decimals`) for this many consecutive valid periods
+    (emissions.md §8: 4–24 h on hourly data, ≥ 60 min on minute data)."""
+    constant_decimals: int = 3
+    zero_min_periods: dict[str, int] = field(
+        default_factory=lambda: {"2051": 15, "2061": 1, "2031": 1})
+    """Zero concentration while the flow is above `flow_floor` (and O2 is normal)."""
+    flow_floor: float = 0.0
+    o2_high_pct: float = 20.0
+    """O2 at or above this with flow: dilution, leak or stopped source (19–20.5 % in use)."""
+    range_flags: tuple[str, ...] = ("T",)
+    """Flags meaning "above the measuring range" (HJ 212-2017 Table 8: T)."""
+    instrument_range: dict[str, float] = field(default_factory=dict)
+    """Factor → analyser range upper limit (per point ranges belong in the registry)."""
+    fault_flags: tuple[str, ...] = ("D", "B", "P")
+    """Fault flags: D fault, B communication failure, 2005 P power failure (emissions.md §8)."""
+    fault_min_periods: dict[str, int] = field(
+        default_factory=lambda: {"2051": 5, "2061": 1, "2031": 1})
+    maintenance_flags: tuple[str, ...] = ("M", "C")
+    """Maintenance and calibration (HJ 212-2017 Table 8)."""
+    maintenance_min_periods: dict[str, int] = field(
+        default_factory=lambda: {"2051": 120, "2061": 2, "2031": 1})
+    """A maintenance or calibration run at least this long is an alarm (2 h by default)."""
+    offline_after_s: float = 1800.0
+    """Offline: no packet from a point for longer than this (HJ 212-2017 has no heartbeat)."""
+    offline_check_s: float = 30.0
+    refresh_s: float = 60.0
+    """How often the engine re-reads the registry and the not-closed alarms."""

@@ -1,0 +1,231 @@
+"""The alarm engine: rules evaluated as data arrive, alarms kept in the store, notifications.
+
+    engine = AlarmEngine(store, config, notifiers=[WebhookNotifier(url)])
+    engine.attach(receiver)          # before or after receiver.start()
+    await engine.start()             # loads registry and not-closed alarms, starts the loops
+    ...
+    await engine.stop()              # before receiver.stop()
+
+`on_commit` is the receiver's `after_commit` hook: it runs on the event loop right after the
+commit that holds a packet, evaluates the rules in memory (`RuleEvaluator`, no I/O) and queues
+the transitions. A background task writes them through `receiver.writer.run_in_writer` (the
+thread that owns the DuckDB connection), then logs and notifies each new alarm in tasks of
+their own: nothing here blocks or slows the receiver's answers. The offline rule is a periodic
+check of the time since each registered point's last accepted packet.
+
+Without a receiver (`AlarmEngine(store)` and `process(records)`), the same rules run in batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+
+from envmon.alarms import store as alarm_store
+from envmon.alarms.config import AlarmConfig
+from envmon.alarms.notify import Attempt, WebhookNotifier, log_line
+from envmon.alarms.rules import Clear, PointRules, Raise, RuleEvaluator
+from envmon.store import Store
+from envmon.timeutil import now_beijing
+
+log = logging.getLogger("envmon.alarms")
+
+
+def point_rules(store: Store) -> tuple[dict[str, PointRules], dict[str, str]]:
+    points, units = {}, {}
+    for p in store.list_points():
+        points[p.mn] = PointRules(p.kind, dict(p.factors), p.o2_ref)
+        units[p.mn] = p.unit_id
+    return points, units
+
+
+class AlarmEngine:
+    def __init__(self, store: Store, config: AlarmConfig | None = None, *,
+                 notifiers: Iterable[WebhookNotifier] = ()):
+        self.store = store
+        self.config = config or AlarmConfig()
+        self.notifiers = list(notifiers)
+        self.evaluator = RuleEvaluator(self.config)
+        self.units: dict[str, str] = {}
+        self.receiver = None
+        self.last_seen: dict[str, float] = {}  # MN -> monotonic time of last packet
+        self.opened: list[alarm_store.Alarm] = []  # newest alarms (for tests and stats)
+        self._queue: asyncio.Queue | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._notify_tasks: set[asyncio.Task] = set()
+        self.stats = {"raised": 0, "closed": 0, "notified": 0, "notify_failed": 0}
+
+    # ------------------------------------------------------------------ wiring
+    def attach(self, receiver) -> None:
+        self.receiver = receiver
+        receiver.after_commit.append(self.on_commit)
+
+    async def _in_writer(self, fn, *args):
+        if self.receiver is not None:
+            return await self.receiver.writer.run_in_writer(fn, *args)
+        return fn(*args)
+
+    def load(self) -> None:
+        """Registry and not-closed alarms from the store (synchronous; writer thread)."""
+        points, units = point_rules(self.store)
+        self.evaluator.points, self.units = points, units
+        self.evaluator.active = alarm_store.not_closed_keys(self.store)
+
+    async def start(self) -> None:
+        await self._in_writer(self.load)
+        last = await self._in_writer(alarm_store.last_received, self.store)
+        now_wall, now_mono = now_beijing(), time.monotonic()
+        for mn in self.evaluator.points:
+            seen = last.get(mn)
+            age = (now_wall - seen).total_seconds() if seen is not None else 0.0
+            self.last_seen.setdefault(mn, now_mono - max(age, 0.0))
+        self._queue = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._apply_loop(), name="alarms-apply"),
+                       loop.create_task(self._offline_loop(), name="alarms-offline"),
+                       loop.create_task(self._refresh_loop(), name="alarms-refresh")]
+
+    async def stop(self) -> None:
+        if self._queue is not None:
+            await self._queue.join()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._notify_tasks:
+            await asyncio.wait(self._notify_tasks, timeout=5)
+        for notifier in self.notifiers:
+            notifier.close()
+
+    # ------------------------------------------------------------------ data path
+    def on_commit(self, packet, records) -> None:
+        """Receiver hook (event loop): cheap, never blocks."""
+        mn = packet.mn
+        if mn:
+            self.last_seen[mn] = time.monotonic()
+            if (mn, "", "offline") in self.evaluator.active:
+                self._enqueue(self.evaluator.clear_point_rule(mn, "", "offline", None,
+                                                              "收到数据，恢复在线"))
+        if records:
+            self._enqueue(self.evaluator.evaluate(records))
+
+    def _enqueue(self, transitions: list) -> None:
+        if transitions and self._queue is not None:
+            self._queue.put_nowait(transitions)
+
+    async def _apply_loop(self) -> None:
+        assert self._queue is not None
+        while True:
+            batch = [await self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                transitions = [t for group in batch if group != "refresh" for t in group]
+                opened = await self._in_writer(self.apply, transitions)
+                if "refresh" in batch:
+                    # Alarms closed by hand (CLI, web) are no longer open for the engine.
+                    # Read here, after every queued transition was written, so that none is
+                    # lost between the read and the write.
+                    keys = await self._in_writer(alarm_store.not_closed_keys, self.store)
+                    self.evaluator.active &= keys
+                for alarm in opened:
+                    self._announce(alarm)
+            except Exception:
+                log.exception("applying %d alarm transitions failed", len(batch))
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    def apply(self, transitions: list) -> list[alarm_store.Alarm]:
+        """Write transitions to the store (writer thread); the alarms opened."""
+        opened = []
+        now = now_beijing()
+        for t in transitions:
+            if isinstance(t, Raise):
+                opened.append(alarm_store.open_alarm(
+                    self.store, mn=t.mn, unit_id=self.units.get(t.mn), factor=t.factor,
+                    rule=t.rule, data_time=t.data_time, value=t.value, limit=t.limit,
+                    detail=t.detail, at=now))
+                self.stats["raised"] += 1
+            elif isinstance(t, Clear) and alarm_store.auto_close(
+                    self.store, mn=t.mn, factor=t.factor, rule=t.rule, note=t.detail,
+                    at=now) is not None:
+                self.stats["closed"] += 1
+        return opened
+
+    def process(self, records) -> list[alarm_store.Alarm]:
+        """Batch mode: evaluate and apply at once (no receiver, no notifications)."""
+        return self.apply(self.evaluator.evaluate(records))
+
+    # ------------------------------------------------------------------ notifications
+    def _announce(self, alarm: alarm_store.Alarm) -> None:
+        payload = alarm.as_json()
+        self.opened.append(alarm)
+        del self.opened[:-1000]
+        log.warning(log_line(payload))
+        self._enqueue_log(alarm.id, "log", None, Attempt(1, True, None, None))
+        for notifier in self.notifiers:
+            task = asyncio.get_running_loop().create_task(self._notify(notifier, alarm.id,
+                                                                       payload))
+            self._notify_tasks.add(task)
+            task.add_done_callback(self._notify_tasks.discard)
+
+    async def _notify(self, notifier: WebhookNotifier, alarm_id: int, payload: dict) -> None:
+        def record(attempt: Attempt) -> None:
+            self._enqueue_log(alarm_id, notifier.channel, notifier.url, attempt)
+
+        ok = await notifier.send(payload, record)
+        self.stats["notified" if ok else "notify_failed"] += 1
+
+    def _enqueue_log(self, alarm_id: int, channel: str, target: str | None,
+                     attempt: Attempt) -> None:
+        at = now_beijing()
+
+        async def write() -> None:
+            try:
+                await self._in_writer(alarm_store.log_notification, self.store, alarm_id,
+                                      channel, target, attempt.attempt, at, attempt.ok,
+                                      attempt.http_status, attempt.error)
+            except Exception:
+                log.exception("logging a notification failed")
+
+        task = asyncio.get_running_loop().create_task(write())
+        self._notify_tasks.add(task)
+        task.add_done_callback(self._notify_tasks.discard)
+
+    # ------------------------------------------------------------------ periodic checks
+    def check_offline(self, now_mono: float | None = None) -> list:
+        """Raise `offline` for every registered point silent for longer than the threshold."""
+        now_mono = time.monotonic() if now_mono is None else now_mono
+        out = []
+        for mn in self.evaluator.points:
+            seen = self.last_seen.get(mn)
+            if seen is None:
+                self.last_seen[mn] = now_mono
+                continue
+            silent = now_mono - seen
+            if silent > self.config.offline_after_s:
+                out += self.evaluator.raise_point_rule(
+                    mn, "", "offline", None, round(silent, 1), self.config.offline_after_s,
+                    f"{silent:.0f} 秒未收到数据（阈值 {self.config.offline_after_s:g} 秒）")
+        return out
+
+    async def _offline_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.offline_check_s)
+            try:
+                self._enqueue(self.check_offline())
+            except Exception:
+                log.exception("offline check failed")
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.refresh_s)
+            try:
+                points, units = await self._in_writer(point_rules, self.store)
+                self.evaluator.points, self.units = points, units
+                if self._queue is not None:
+                    self._queue.put_nowait("refresh")
+            except Exception:
+                log.exception("alarm registry refresh failed")

@@ -1,0 +1,257 @@
+"""Alarm rules as a pure state machine: records in, transitions out (no I/O).
+
+`RuleEvaluator.evaluate(records)` takes the records of committed uploads (long format, as the
+receiver's `after_commit` hook hands them) and returns `Raise` / `Clear` transitions. It keeps
+at most one not-closed alarm per (MN, factor, rule): a condition that persists raises nothing
+new, and a Clear is only produced for an alarm that is not closed.
+
+Rules (emissions.md §6, §8; parameters in `AlarmConfig`):
+- exceedance: valid hourly O2-corrected concentration (ZsAvg, else computed from Avg and the
+  packet's O2 with the point's reference O2) above the point's limit (gas); valid daily mean
+  above the limit (water). Data with a flag other than a valid one is never evidence.
+- constant, zero, negative, out_of_range, o2_high on valid values; fault_flag and maintenance
+  on flags. Run lengths are consecutive periods of the same command code.
+- offline is the engine's (no records for it).
+
+Records older than the latest seen for the same (MN, CN) (late uploads, 补遗 answers) may still
+raise an exceedance but never clear anything, and no alarm is raised from data older than the
+data that cleared it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from envmon.alarms.config import FLOW_FACTORS, O2_FACTOR, AlarmConfig
+from envmon.emissions.formulas import o2_corrected_mg_m3
+
+Key = tuple[str, str, str]  # mn, factor, rule
+
+
+@dataclass(frozen=True, slots=True)
+class Raise:
+    mn: str
+    factor: str
+    rule: str
+    data_time: datetime | None
+    value: float | None
+    limit: float | None
+    detail: str
+
+    @property
+    def key(self) -> Key:
+        return (self.mn, self.factor, self.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Clear:
+    mn: str
+    factor: str
+    rule: str
+    data_time: datetime | None
+    detail: str
+
+    @property
+    def key(self) -> Key:
+        return (self.mn, self.factor, self.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class PointRules:
+    """What the rules need of a point (from the registry)."""
+
+    kind: str  # gas | water
+    limits: dict[str, float | None]
+    o2_ref: float | None = None
+
+
+class RuleEvaluator:
+    def __init__(self, config: AlarmConfig | None = None,
+                 points: dict[str, PointRules] | None = None):
+        self.config = config or AlarmConfig()
+        self.points: dict[str, PointRules] = points or {}
+        self.active: set[Key] = set()
+        self._runs: dict[tuple, int] = {}
+        self._last_value: dict[tuple, float] = {}
+        self._last_time: dict[tuple[str, str], datetime] = {}
+        self._cleared_at: dict[Key, datetime] = {}
+
+    # ------------------------------------------------------------------ transitions
+    def _raise(self, out: list, mn, factor, rule, t, value, limit, detail) -> None:
+        key = (mn, factor, rule)
+        if key in self.active:
+            return
+        cleared = self._cleared_at.get(key)
+        if cleared is not None and t is not None and t < cleared:
+            return
+        self.active.add(key)
+        out.append(Raise(mn, factor, rule, t, value, limit, detail))
+
+    def _clear(self, out: list, mn, factor, rule, t, detail, *, live: bool) -> None:
+        key = (mn, factor, rule)
+        if not live:
+            return
+        if t is not None:
+            self._cleared_at[key] = t
+        if key in self.active:
+            self.active.discard(key)
+            out.append(Clear(mn, factor, rule, t, detail))
+
+    def clear_point_rule(self, mn: str, factor: str, rule: str, t, detail: str) -> list:
+        out: list = []
+        self._clear(out, mn, factor, rule, t, detail, live=True)
+        return out
+
+    def raise_point_rule(self, mn, factor, rule, t, value, limit, detail) -> list:
+        out: list = []
+        self._raise(out, mn, factor, rule, t, value, limit, detail)
+        return out
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, records: Iterable) -> list[Raise | Clear]:
+        """Records (objects with mn, cn, data_time, factor, rtd, avg, zs_avg, flag) →
+        transitions, in order. Records of one upload share (mn, cn, data_time)."""
+        groups: dict[tuple, list] = {}
+        for r in records:
+            if r.cn in self.config.cns:
+                groups.setdefault((r.mn, r.cn, r.data_time), []).append(r)
+        out: list[Raise | Clear] = []
+        for (mn, cn, t), group in groups.items():
+            point = self.points.get(mn)
+            if point is None:
+                continue
+            last = self._last_time.get((mn, cn))
+            live = last is None or t >= last
+            if live:
+                self._last_time[(mn, cn)] = t
+            self._group(out, point, mn, cn, t, group, live)
+        return out
+
+    def _group(self, out, point: PointRules, mn, cn, t, group, live: bool) -> None:
+        c = self.config
+        valid_flags = c.valid_flags
+
+        def value_of(r):
+            return r.avg if r.avg is not None else r.rtd
+
+        flow = o2 = None
+        for r in group:
+            if r.factor in FLOW_FACTORS and (r.flag or "N") in valid_flags:
+                flow = value_of(r)
+            elif r.factor == O2_FACTOR and (r.flag or "N") in valid_flags:
+                o2 = value_of(r)
+        monitored = set(point.limits) | set(FLOW_FACTORS) | {O2_FACTOR}
+        for r in group:
+            factor = r.factor
+            if factor not in monitored:
+                continue
+            flag = r.flag or "N"
+            value = value_of(r)
+            valid = flag in valid_flags and value is not None and not math.isnan(value)
+            if live:
+                self._flag_runs(out, mn, cn, t, factor, flag)
+            # out of range: flag T, or above the analyser range
+            upper = c.instrument_range.get(factor)
+            if flag in c.range_flags or (valid and upper is not None and value > upper):
+                if live:
+                    self._raise(out, mn, factor, "out_of_range", t, value, upper,
+                                f"标记 {flag}" if flag in c.range_flags else
+                                f"{value:g} > 量程 {upper:g}")
+            elif valid:
+                self._clear(out, mn, factor, "out_of_range", t, "恢复", live=live)
+            if not valid:
+                continue
+            if not live:
+                self._exceedance(out, point, mn, cn, t, r, value, o2, live=False)
+                continue
+            # negative
+            if value < 0:
+                self._runs[(mn, cn, factor, "zero")] = 0
+                self._clear(out, mn, factor, "zero", t, "恢复", live=True)
+                self._raise(out, mn, factor, "negative", t, value, 0.0, f"负值 {value:g}")
+                continue
+            self._clear(out, mn, factor, "negative", t, "恢复", live=True)
+            is_pollutant = factor in point.limits
+            # zero concentration while the flow runs and O2 is normal
+            if is_pollutant:
+                zkey = (mn, cn, factor, "zero")
+                o2_normal = o2 is None or o2 < c.o2_high_pct
+                if value == 0 and (flow is None or flow > c.flow_floor) and o2_normal:
+                    self._runs[zkey] = self._runs.get(zkey, 0) + 1
+                    if self._runs[zkey] >= c.zero_min_periods.get(cn, 1):
+                        self._raise(out, mn, factor, "zero", t, value, None,
+                                    f"零值 {self._runs[zkey]} 个连续{_period_zh(cn)}")
+                elif value != 0:
+                    self._runs[zkey] = 0
+                    self._clear(out, mn, factor, "zero", t, "恢复", live=True)
+            # constant value
+            if is_pollutant or factor in FLOW_FACTORS:
+                ckey = (mn, cn, factor)
+                rounded = round(value, c.constant_decimals)
+                if self._last_value.get(ckey) == rounded:
+                    self._runs[ckey] = self._runs.get(ckey, 1) + 1
+                else:
+                    self._runs[ckey] = 1
+                    self._last_value[ckey] = rounded
+                    self._clear(out, mn, factor, "constant", t, "数值变化", live=True)
+                need = c.constant_min_periods.get(cn)
+                if need and self._runs[ckey] >= need:
+                    self._raise(out, mn, factor, "constant", t, value, None,
+                                f"恒值 {rounded:g} 持续 {self._runs[ckey]} 个{_period_zh(cn)}")
+            # O2 too high with flow
+            if factor == O2_FACTOR and point.kind == "gas":
+                if value >= c.o2_high_pct and (flow is None or flow > c.flow_floor):
+                    self._raise(out, mn, factor, "o2_high", t, value, c.o2_high_pct,
+                                f"氧含量 {value:g}% ≥ {c.o2_high_pct:g}%")
+                elif value < c.o2_high_pct:
+                    self._clear(out, mn, factor, "o2_high", t, "恢复", live=True)
+            self._exceedance(out, point, mn, cn, t, r, value, o2, live=True)
+
+    def _exceedance(self, out, point, mn, cn, t, r, value, o2, *, live: bool) -> None:
+        limit = point.limits.get(r.factor)
+        if limit is None:
+            return
+        c = self.config
+        if point.kind == "gas":
+            if cn not in c.gas_exceedance_cns:
+                return
+            corrected = r.zs_avg
+            if corrected is None and point.o2_ref is not None and o2 is not None:
+                corrected = o2_corrected_mg_m3(value, o2, point.o2_ref, c.o2_cutoff_pct)
+            if corrected is None and point.o2_ref is None:
+                corrected = value  # no reference O2 registered: the measured value
+            if corrected is None or math.isnan(corrected):
+                return
+            what = "折算浓度"
+        else:
+            if cn not in c.water_exceedance_cns:
+                return
+            corrected, what = value, "日均值"
+        if corrected > limit:
+            self._raise(out, mn, r.factor, "exceedance", t, corrected, limit,
+                        f"{what} {corrected:.3f} > 限值 {limit:g}")
+        else:
+            self._clear(out, mn, r.factor, "exceedance", t, f"{what} {corrected:.3f} ≤ 限值",
+                        live=live)
+
+    def _flag_runs(self, out, mn, cn, t, factor, flag) -> None:
+        c = self.config
+        for rule, flags, need in (("fault_flag", c.fault_flags, c.fault_min_periods),
+                                  ("maintenance", c.maintenance_flags,
+                                   c.maintenance_min_periods)):
+            key = (mn, cn, factor, rule)
+            if flag in flags:
+                self._runs[key] = self._runs.get(key, 0) + 1
+                if self._runs[key] >= need.get(cn, 1):
+                    self._raise(out, mn, factor, rule, t, None, None,
+                                f"标记 {flag} 持续 {self._runs[key]} 个{_period_zh(cn)}")
+            else:
+                self._runs[key] = 0
+                self._clear(out, mn, factor, rule, t, f"标记恢复为 {flag}", live=True)
+
+
+def _period_zh(cn: str) -> str:
+    return {"2051": "分钟", "2061": "小时", "2031": "日", "2011": "实时值"}.get(cn, "周期")

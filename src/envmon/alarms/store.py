@@ -1,0 +1,176 @@
+"""Alarm persistence on the envmon store (schema version 4): synchronous functions that run on
+the thread owning the store connection (the receiver's writer thread, or a CLI process).
+
+Every transition writes an `alarm_events` row (audit: who, when, note). The lifecycle is
+open → acknowledged → closed; closing is final. `closed_by` is 'auto' when the engine saw the
+condition clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from envmon.store import Store, StoreError
+from envmon.timeutil import now_beijing
+
+STATUSES = ("open", "acknowledged", "closed")
+LIST_FIELDS = ("id", "mn", "unit_id", "factor", "rule", "status", "opened_at", "closed_at",
+               "value", "limit", "detail")
+_COLUMNS = ("id", "mn", "unit_id", "factor", "rule", "status", "opened_at", "closed_at",
+            "value", "limit_value", "detail", "data_time", "acknowledged_at", "acknowledged_by",
+            "ack_note", "closed_by", "close_note")
+
+
+class AlarmError(StoreError):
+    """An alarm does not exist or the transition is not allowed (the message says which)."""
+
+
+@dataclass(frozen=True)
+class Alarm:
+    id: int
+    mn: str
+    unit_id: str | None
+    factor: str
+    rule: str
+    status: str
+    opened_at: datetime
+    closed_at: datetime | None
+    value: float | None
+    limit: float | None
+    detail: str | None
+    data_time: datetime | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    ack_note: str | None = None
+    closed_by: str | None = None
+    close_note: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The `envmon alarms list --format json` object."""
+        out = {name: getattr(self, name) for name in LIST_FIELDS}
+        for name in ("opened_at", "closed_at"):
+            if out[name] is not None:
+                out[name] = out[name].isoformat()
+        return out
+
+
+def _event(store: Store, alarm_id: int, at: datetime, action: str, actor: str,
+           note: str | None) -> None:
+    store.execute(
+        "INSERT INTO alarm_events (id, alarm_id, event_at, action, actor, note) "
+        "VALUES (nextval('alarm_events_id_seq'), ?, ?, ?, ?, ?)",
+        [alarm_id, at, action, actor, note],
+    )
+
+
+def open_alarm(store: Store, *, mn: str, unit_id: str | None, factor: str, rule: str,
+               data_time: datetime | None, value: float | None, limit: float | None,
+               detail: str, at: datetime | None = None) -> Alarm:
+    """Insert a new open alarm (the caller guarantees none is open for the same key)."""
+    at = at or now_beijing()
+    alarm_id = store.query("SELECT nextval('alarms_id_seq')")[0][0]
+    store.execute(
+        "INSERT INTO alarms (id, mn, unit_id, factor, rule, status, opened_at, data_time, value,"
+        " limit_value, detail) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+        [alarm_id, mn, unit_id, factor, rule, at, data_time, value, limit, detail],
+    )
+    _event(store, alarm_id, at, "open", "engine", detail)
+    return Alarm(alarm_id, mn, unit_id, factor, rule, "open", at, None, value, limit, detail,
+                 data_time)
+
+
+def auto_close(store: Store, *, mn: str, factor: str, rule: str, note: str,
+               at: datetime | None = None) -> int | None:
+    """Close the not-closed alarm of (mn, factor, rule), if any, as cleared; its id."""
+    rows = store.query(
+        "SELECT id FROM alarms WHERE mn = ? AND factor = ? AND rule = ? AND status <> 'closed'",
+        [mn, factor, rule],
+    )
+    if not rows:
+        return None
+    at = at or now_beijing()
+    for (alarm_id,) in rows:
+        store.execute(
+            "UPDATE alarms SET status = 'closed', closed_at = ?, closed_by = 'auto', "
+            "close_note = ? WHERE id = ?", [at, note, alarm_id])
+        _event(store, alarm_id, at, "close", "engine", note)
+    return rows[0][0]
+
+
+def get_alarm(store: Store, alarm_id: int) -> Alarm:
+    rows = store.query(f"SELECT {', '.join(_COLUMNS)} FROM alarms WHERE id = ?", [alarm_id])
+    if not rows:
+        raise AlarmError(f"no alarm with id {alarm_id}")
+    return Alarm(*rows[0][:11], *rows[0][11:])
+
+
+def acknowledge(store: Store, alarm_id: int, by: str, note: str | None = None,
+                at: datetime | None = None) -> Alarm:
+    """open → acknowledged (who, note)."""
+    alarm = get_alarm(store, alarm_id)
+    if alarm.status != "open":
+        raise AlarmError(f"alarm {alarm_id} is {alarm.status}; only an open alarm can be "
+                         "acknowledged")
+    at = at or now_beijing()
+    store.execute("UPDATE alarms SET status = 'acknowledged', acknowledged_at = ?, "
+                  "acknowledged_by = ?, ack_note = ? WHERE id = ?", [at, by, note, alarm_id])
+    _event(store, alarm_id, at, "acknowledge", by, note)
+    return get_alarm(store, alarm_id)
+
+
+def close(store: Store, alarm_id: int, by: str, note: str | None = None,
+          at: datetime | None = None) -> Alarm:
+    """open or acknowledged → closed, by a person."""
+    alarm = get_alarm(store, alarm_id)
+    if alarm.status == "closed":
+        raise AlarmError(f"alarm {alarm_id} is already closed")
+    at = at or now_beijing()
+    store.execute("UPDATE alarms SET status = 'closed', closed_at = ?, closed_by = ?, "
+                  "close_note = ? WHERE id = ?", [at, by, note, alarm_id])
+    _event(store, alarm_id, at, "close", by, note)
+    return get_alarm(store, alarm_id)
+
+
+def list_alarms(store: Store, *, status: str | None = None, mn: str | None = None,
+                rule: str | None = None, limit: int | None = None) -> list[Alarm]:
+    where, params = [], []
+    for column, value in (("status", status), ("mn", mn), ("rule", rule)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = f"SELECT {', '.join(_COLUMNS)} FROM alarms"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [Alarm(*row[:11], *row[11:]) for row in store.query(sql, params)]
+
+
+def not_closed_keys(store: Store) -> set[tuple[str, str, str]]:
+    return {tuple(r) for r in store.query(
+        "SELECT mn, factor, rule FROM alarms WHERE status <> 'closed'")}
+
+
+def events(store: Store, alarm_id: int) -> list[tuple]:
+    return store.query("SELECT event_at, action, actor, note FROM alarm_events "
+                       "WHERE alarm_id = ? ORDER BY id", [alarm_id])
+
+
+def log_notification(store: Store, alarm_id: int, channel: str, target: str | None,
+                     attempt: int, at: datetime, ok: bool, http_status: int | None,
+                     error: str | None) -> None:
+    store.execute(
+        "INSERT INTO notifications (id, alarm_id, channel, target, attempt, sent_at, ok, "
+        "http_status, error) VALUES (nextval('notifications_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)",
+        [alarm_id, channel, target, attempt, at, ok, http_status, error],
+    )
+
+
+def last_received(store: Store) -> dict[str, datetime]:
+    """MN → time of the latest accepted packet (raw log), for the offline rule at start."""
+    return dict(store.query(
+        "SELECT mn, MAX(received_at) FROM raw_packets WHERE verdict = 'accepted' "
+        "AND mn IS NOT NULL GROUP BY mn"))
