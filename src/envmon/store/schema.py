@@ -22,7 +22,7 @@ arrive roughly in time order.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA_VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -270,6 +270,122 @@ ALARMS_MIGRATION: list[str] = [
     """,
 ]
 
+# Version 5 (envmon.roads, roads.md): road network (versions, junction-to-junction segments,
+# directed matching edges), taxi sensor devices with calibrations, readings (WGS-84, corrected
+# and raw), rejected rows with reasons, drive passes per segment, match coverage per taxi-day.
+ROADS_MIGRATION: list[str] = [
+    """
+    CREATE TABLE road_networks (
+        version     TEXT PRIMARY KEY,
+        source      TEXT,
+        crs         TEXT NOT NULL,          -- metric CRS used for matching (e.g. EPSG:32649)
+        n_segments  INTEGER NOT NULL,
+        n_edges     INTEGER NOT NULL,
+        built_at    TIMESTAMPTZ NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE road_segments (
+        network_version TEXT NOT NULL,
+        segment_id  TEXT NOT NULL,          -- hash of OSM way ids and end-node ids (stable)
+        name        TEXT NOT NULL,          -- 路名 + A路口至B路口
+        road        TEXT NOT NULL,
+        start_label TEXT NOT NULL,
+        end_label   TEXT NOT NULL,
+        district    TEXT,                   -- district or development zone by majority length
+        highway     TEXT,
+        length_m    DOUBLE PRECISION NOT NULL,
+        way_ids     TEXT NOT NULL,          -- comma-separated OSM way ids
+        start_node  BIGINT,
+        end_node    BIGINT,
+        geom_wkt    TEXT NOT NULL,          -- WGS-84 LINESTRING in the segment's direction
+        PRIMARY KEY (network_version, segment_id)
+    )
+    """,
+    """
+    CREATE TABLE road_edges (
+        network_version TEXT NOT NULL,
+        edge_id     BIGINT NOT NULL,
+        source      BIGINT NOT NULL,
+        target      BIGINT NOT NULL,
+        segment_id  TEXT,                   -- NULL: unnamed way, matched but never ranked
+        road        TEXT,
+        highway     TEXT,
+        length_m    DOUBLE PRECISION NOT NULL,
+        geom_wkt    TEXT NOT NULL,          -- WGS-84, in the edge's direction
+        PRIMARY KEY (network_version, edge_id)
+    )
+    """,
+    """
+    CREATE TABLE road_devices (
+        device_id      TEXT NOT NULL,
+        valid_from     TIMESTAMPTZ NOT NULL,
+        pm25_slope     DOUBLE PRECISION NOT NULL,
+        pm25_intercept DOUBLE PRECISION NOT NULL,
+        pm10_slope     DOUBLE PRECISION NOT NULL,
+        pm10_intercept DOUBLE PRECISION NOT NULL,
+        sensor_model   TEXT,
+        datum          TEXT,                -- wgs84 | gcj02: what the device reports
+        updated_at     TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (device_id, valid_from)
+    )
+    """,
+    """
+    CREATE TABLE road_readings (
+        device_id   TEXT NOT NULL,
+        time        TIMESTAMPTZ NOT NULL,
+        lat         DOUBLE PRECISION NOT NULL,  -- WGS-84
+        lon         DOUBLE PRECISION NOT NULL,
+        pm25        DOUBLE PRECISION,       -- µg/m3, calibrated and RH-corrected
+        pm10        DOUBLE PRECISION,
+        pm25_raw    DOUBLE PRECISION,       -- µg/m3 as sent
+        pm10_raw    DOUBLE PRECISION,
+        rh          DOUBLE PRECISION,       -- fraction 0..1
+        speed_kmh   DOUBLE PRECISION,
+        datum       TEXT NOT NULL,          -- datum of the input coordinates
+        source      TEXT,
+        imported_at TIMESTAMPTZ NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE road_rejections (
+        device_id   TEXT,
+        time        TIMESTAMPTZ,
+        line        INTEGER,
+        reason      TEXT NOT NULL,
+        raw         TEXT,
+        source      TEXT,
+        imported_at TIMESTAMPTZ NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE road_passes (
+        network_version TEXT NOT NULL,
+        segment_id  TEXT NOT NULL,
+        device_id   TEXT NOT NULL,
+        start_time  TIMESTAMPTZ NOT NULL,
+        end_time    TIMESTAMPTZ NOT NULL,
+        n_readings  INTEGER NOT NULL,
+        covered_m   DOUBLE PRECISION NOT NULL,
+        pm25_mean   DOUBLE PRECISION,
+        pm10_mean   DOUBLE PRECISION,
+        counted     BOOLEAN NOT NULL        -- >= 3 readings or >= 30 % of the length
+    )
+    """,
+    """
+    CREATE TABLE road_coverage (
+        network_version TEXT NOT NULL,
+        device_id   TEXT NOT NULL,
+        day         DATE NOT NULL,          -- Beijing day
+        n_points    INTEGER NOT NULL,
+        n_matched   INTEGER NOT NULL,
+        n_on_segments INTEGER NOT NULL,
+        n_idle      INTEGER NOT NULL,
+        computed_at TIMESTAMPTZ NOT NULL
+    )
+    """,
+]
+
 # version -> statements that bring the schema from version-1 to version.
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -366,6 +482,7 @@ MIGRATIONS: dict[int, list[str]] = {
     2: AIR_MIGRATION,
     3: ASSESS_MIGRATION,
     4: ALARMS_MIGRATION,
+    5: ROADS_MIGRATION,
 }
 
 # version -> indexes for engines that keep b-tree indexes (see the module docstring).

@@ -1,0 +1,148 @@
+"""Reading and writing the road tables (`envmon.roads.tables`) through the one store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+
+from envmon.roads.network import Edge, RoadNetwork, Segment, transformer
+from envmon.roads.tables import ROADS_MIGRATION
+
+
+def ensure_tables(store) -> None:
+    """The road tables exist: created by schema migration 5; this is a no-op then. (Kept for
+    stores opened by an envmon whose schema module does not carry version 5 yet.)"""
+    have = {r[0] for r in store.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'road_%'")}
+    if "road_coverage" in have:
+        return
+    for statement in ROADS_MIGRATION:
+        store.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+
+
+def insert_arrow(store, table: str, data: pa.Table) -> None:
+    """INSERT … SELECT from an Arrow table (the store's bulk path)."""
+    if data.num_rows == 0:
+        return
+    names = ", ".join(data.column_names)
+    with store._staged(f"_roads_new_{table}", data):
+        store.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _roads_new_{table}")
+
+
+def _wkt(coords_lonlat: np.ndarray) -> str:
+    return "LINESTRING (" + ", ".join(f"{x:.7f} {y:.7f}" for x, y in coords_lonlat) + ")"
+
+
+def _parse_wkt(text: str) -> np.ndarray:
+    body = text[text.index("(") + 1 : text.rindex(")")]
+    return np.array([[float(v) for v in pt.split()] for pt in body.split(",")])
+
+
+def save_network(store, net: RoadNetwork) -> None:
+    """Write (or replace) one network version."""
+    ensure_tables(store)
+    to_wgs = transformer(net.crs, "EPSG:4326")
+
+    def lonlat(coords: np.ndarray) -> np.ndarray:
+        lon, lat = to_wgs.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    segs = net.segments
+    seg_table = pa.table({
+        "network_version": [net.version] * len(segs),
+        "segment_id": [s.segment_id for s in segs],
+        "name": [s.name for s in segs],
+        "road": [s.road for s in segs],
+        "start_label": [s.start_label for s in segs],
+        "end_label": [s.end_label for s in segs],
+        "district": [s.district for s in segs],
+        "highway": [s.highway for s in segs],
+        "length_m": pa.array([s.length_m for s in segs], pa.float64()),
+        "way_ids": [",".join(map(str, s.way_ids)) for s in segs],
+        "start_node": pa.array([s.start_node for s in segs], pa.int64()),
+        "end_node": pa.array([s.end_node for s in segs], pa.int64()),
+        "geom_wkt": [_wkt(lonlat(s.coords)) for s in segs],
+    })
+    edges = net.edges
+    edge_table = pa.table({
+        "network_version": [net.version] * len(edges),
+        "edge_id": pa.array([e.edge_id for e in edges], pa.int64()),
+        "source": pa.array([e.source for e in edges], pa.int64()),
+        "target": pa.array([e.target for e in edges], pa.int64()),
+        "segment_id": [segs[e.segment].segment_id if e.segment >= 0 else None for e in edges],
+        "road": [e.road or None for e in edges],
+        "highway": [e.highway for e in edges],
+        "length_m": pa.array([e.length_m for e in edges], pa.float64()),
+        "geom_wkt": [_wkt(lonlat(e.coords)) for e in edges],
+    })
+    with store._transaction():
+        for table in ("road_segments", "road_edges", "road_networks"):
+            key = "version" if table == "road_networks" else "network_version"
+            store.execute(f"DELETE FROM {table} WHERE {key} = ?", [net.version])
+        store.execute(
+            "INSERT INTO road_networks (version, source, crs, n_segments, n_edges, built_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [net.version, net.source, net.crs, len(segs), len(edges), datetime.now(UTC)],
+        )
+        insert_arrow(store, "road_segments", seg_table)
+        insert_arrow(store, "road_edges", edge_table)
+
+
+def latest_version(store) -> str | None:
+    ensure_tables(store)
+    rows = store.query("SELECT version FROM road_networks ORDER BY built_at DESC LIMIT 1")
+    return rows[0][0] if rows else None
+
+
+def load_network(store, version: str | None = None) -> RoadNetwork:
+    """The stored network (latest version by default), geometry back in its metric CRS."""
+    version = version or latest_version(store)
+    if version is None:
+        raise LookupError("no road network in the store; run `envmon roads network` first")
+    rows = store.query("SELECT crs, source FROM road_networks WHERE version = ?", [version])
+    if not rows:
+        raise LookupError(f"road network version {version} is not in the store")
+    crs, source = rows[0]
+    to_metric = transformer("EPSG:4326", crs)
+
+    def metric(text: str) -> np.ndarray:
+        ll = _parse_wkt(text)
+        x, y = to_metric.transform(ll[:, 0], ll[:, 1])
+        return np.column_stack([x, y])
+
+    segments = []
+    index = {}
+    for (sid, name, road, a, b, district, highway, length, way_ids, sn, en, wkt) in store.query(
+        "SELECT segment_id, name, road, start_label, end_label, district, highway, length_m, "
+        "way_ids, start_node, end_node, geom_wkt FROM road_segments "
+        "WHERE network_version = ? ORDER BY segment_id", [version]
+    ):
+        index[sid] = len(segments)
+        segments.append(Segment(sid, road, a, b, name, highway, length, metric(wkt),
+                                tuple(int(w) for w in way_ids.split(",") if w), sn, en,
+                                district))
+    edges = [
+        Edge(eid, src, dst, metric(wkt), length, road or "", highway or "",
+             index.get(sid, -1) if sid else -1)
+        for eid, src, dst, sid, road, highway, length, wkt in store.query(
+            "SELECT edge_id, source, target, segment_id, road, highway, length_m, geom_wkt "
+            "FROM road_edges WHERE network_version = ? ORDER BY edge_id", [version]
+        )
+    ]
+    return RoadNetwork(crs=crs, edges=edges, segments=segments, version=version,
+                       source=source or "")
+
+
+def segment_rows(store, version: str, ids: Sequence[str] | None = None) -> dict[str, dict]:
+    rows = store.query(
+        "SELECT segment_id, name, road, district, length_m, geom_wkt FROM road_segments "
+        "WHERE network_version = ?", [version])
+    out = {}
+    for sid, name, road, district, length, wkt in rows:
+        if ids is None or sid in ids:
+            out[sid] = {"segment_id": sid, "name": name, "road": road, "district": district,
+                        "length_m": length, "lonlat": _parse_wkt(wkt)}
+    return out

