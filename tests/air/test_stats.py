@@ -273,3 +273,12 @@ def test_spearman_trend_annex_b():
     assert gamma == -1 and verdict == "下降"
     gamma, verdict = stats.spearman_trend([50, 52, 49, 51, 50.5])
     assert abs(gamma) < 0.9 and verdict == "无显著变化"
+
+
+def test_city_mean_with_interleaved_stations():
+    values = np.array([[10.0, NAN], [100.0, 200.0], [20.0, 30.0], [300.0, NAN]])
+    city_of = np.array([0, 1, 0, 1])
+    got = stats.city_mean(values, city_of, np.array([2, 2]))
+    assert got.tolist() == [[15.0, 30.0], [200.0, 200.0]]
+    none = stats.city_mean(values, np.array([-1, -1, -1, -1]), np.array([2]))
+    assert np.isnan(none).all()

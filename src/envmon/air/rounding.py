@@ -37,6 +37,8 @@ def round_gbt8170_array(values: np.ndarray, decimals: int = 0) -> np.ndarray:
     every other value goes to the nearest neighbour.
     """
     x = np.asarray(values, dtype=float)
+    if x.ndim == 0:
+        return round_gbt8170_array(x.reshape(1), decimals).reshape(())
     scale = 10.0**decimals
     y = np.abs(x)  # in-place from here on: few passes, few allocations (large arrays)
     if decimals:

@@ -80,13 +80,20 @@ def city_days(
     city_of = np.array([city_index[s.city] for s in members], dtype=int)
     n_city = np.bincount(city_of, minlength=len(cities)) if len(members) else np.zeros(
         len(cities), int)
-    hourly = storage.load_hourly(store, codes, first, last)
-    station = stats.station_daily(hourly, standard)
-    imported = storage.load_daily(store, codes, first, last)
+    n_days = (last - first).days + 1
+    any_hourly, any_daily = storage.has_data(store, first, last)
+    empty = np.full((len(codes), n_days), np.nan)
+    station = (
+        stats.station_daily(storage.load_hourly(store, codes, first, last), standard)
+        if any_hourly else dict.fromkeys(DAILY_KEYS, empty)
+    )
+    imported = (storage.load_daily(store, codes, first, last) if any_daily
+                else dict.fromkeys(DAILY_KEYS, empty))
     values: dict[str, np.ndarray] = {}
     for key in DAILY_KEYS:
         merged = station[key]
-        merged = np.where(np.isnan(merged), imported[key], merged)
+        if any_daily:
+            merged = np.where(np.isnan(merged), imported[key], merged)
         values[key] = stats.city_mean(merged, city_of, n_city)
     result = aqi_mod.daily_aqi(values, standard)
     days = [first + timedelta(i) for i in range((last - first).days + 1)]

@@ -143,13 +143,20 @@ def city_mean(
     counts each city's registered city stations, with or without data.
     """
     n_cities = len(n_city_stations)
-    member = np.zeros((n_cities, len(city_of_station)))
-    included = city_of_station >= 0
-    member[city_of_station[included], np.nonzero(included)[0]] = 1.0
-    valid = ~np.isnan(station_values)
-    sums = member @ np.where(valid, station_values, 0.0)
-    counts = member @ valid.astype(float)
-    need = city_required_stations(n_city_stations)[:, None]
+    values = np.asarray(station_values, dtype=float)
+    shape = (n_cities,) + values.shape[1:]
+    sums = np.zeros(shape)
+    counts = np.zeros(shape)
+    rows = np.nonzero(city_of_station >= 0)[0]
+    if rows.size:
+        rows = rows[np.argsort(city_of_station[rows], kind="stable")]
+        cities = city_of_station[rows]
+        starts = np.flatnonzero(np.r_[True, cities[1:] != cities[:-1]])
+        chosen = values[rows]
+        valid = ~np.isnan(chosen)
+        sums[cities[starts]] = np.add.reduceat(np.where(valid, chosen, 0.0), starts, axis=0)
+        counts[cities[starts]] = np.add.reduceat(valid.astype(np.int32), starts, axis=0)
+    need = city_required_stations(n_city_stations).reshape((-1,) + (1,) * (values.ndim - 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where((counts >= need) & (counts > 0), sums / counts, np.nan)
 
@@ -172,13 +179,18 @@ def percentile(values: Sequence[float] | np.ndarray, p: float) -> float:
 
 
 def nanpercentile_rows(values: np.ndarray, p: float) -> np.ndarray:
-    """HJ 663 A.6 percentile of each row (last axis), NaN ignored; rows all-NaN give NaN."""
+    """HJ 663 A.6 percentile of each row (last axis), NaN ignored; rows all-NaN give NaN.
+    Vectorised: one sort (NaN last), then k = 1 + (n−1)·p/100 per row."""
+    x = np.sort(np.asarray(values, dtype=float), axis=-1)
+    n = (~np.isnan(x)).sum(axis=-1)
+    k = 1 + (np.maximum(n, 1) - 1) * p / 100
+    s = np.floor(k).astype(np.int64)  # 1-based
+    lo = np.take_along_axis(x, (s - 1)[..., None], axis=-1)[..., 0]
+    hi_index = np.minimum(s, np.maximum(n, 1) - 1)  # X(s+1), 0-based s
+    hi = np.take_along_axis(x, hi_index[..., None], axis=-1)[..., 0]
     with np.errstate(invalid="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanpercentile(values, p, axis=-1, method="linear")
+        value = np.where(s >= n, lo, lo + (hi - lo) * (k - s))
+    return np.where(n > 0, value, np.nan)
 
 
 # ---------------------------------------------------------------------------------- period rules

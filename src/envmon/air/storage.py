@@ -370,6 +370,17 @@ def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=BEIJING_FIXED)
 
 
+def has_data(store: Store, first: date, last: date) -> tuple[bool, bool]:
+    """Whether any hourly, and any daily, rows exist for the days first…last."""
+    hourly = store.query(
+        "SELECT 1 FROM air_hourly WHERE end_time > ? AND end_time <= ? LIMIT 1",
+        [day_start(first), day_start(last) + timedelta(days=1)],
+    )
+    daily = store.query("SELECT 1 FROM air_daily WHERE day >= ? AND day <= ? LIMIT 1",
+                        [first, last])
+    return bool(hourly), bool(daily)
+
+
 def load_hourly(
     store: Store, codes: Sequence[str], first: date, last: date
 ) -> dict[str, np.ndarray]:
