@@ -168,3 +168,42 @@ def test_roll_up_network_rate_and_ranking(store):
                         "points", "should", "instant", "complete", "rank"}
     assert set(row["instant"]) == {"received", "valid", "transmission_rate", "valid_rate",
                                    "effective_rate"}
+
+
+def test_datatime_off_the_hour_is_not_an_hourly_value_and_switches(store):
+    h = NOV + 3 * HOUR
+    write(store, [rec(OTHER, "a21026", h), rec(OTHER, "a21026", h + timedelta(minutes=30))],
+          online=[(OTHER, h)])
+    (row,) = [r for r in assess(store, NOV, DEC, as_of=AS_OF).level("point") if r.code == OTHER]
+    assert row.counts.complete_received == 1
+    # any_point: 甲电厂 is networked as soon as one of its points sent something
+    write(store, [], online=[(GAS, h)])
+    strict = {r.code: r for r in assess(store, NOV, DEC, as_of=AS_OF).level("unit")}
+    loose = {r.code: r for r in assess(store, NOV, DEC, AssessConfig(networked_rule="any_point"),
+                                       as_of=AS_OF).level("unit")}
+    assert strict["91140100MA0GAS0001"].networked == 0
+    assert loose["91140100MA0GAS0001"].networked == 1
+    # a packet received after the period does not network the point for this period
+    write(store, [], online=[(WATER, DEC + HOUR)])
+    units = {r.code: r for r in assess(store, NOV, DEC, as_of=AS_OF).level("unit")}
+    assert units["91140100MA0WAT0001"].networked == 0
+
+
+def test_pass_mark_operator_and_config_checks():
+    cfg = AssessConfig()
+    assert cfg.passes(Decimal("90.00")) is True and cfg.passes(None) is None
+    assert AssessConfig(pass_inclusive=False).passes(Decimal("90.00")) is False
+    for bad in ({"aggregate": "median"}, {"instant_hours": 0}, {"valid_flags": ()},
+                {"valid_flags": ("N'; DROP",)}):
+        with pytest.raises(ValueError):
+            AssessConfig(**bad)
+
+
+def test_not_assessed_units_have_no_should(store):
+    store.execute("UPDATE units SET assessed = FALSE WHERE unit_id = '91140200MA0GAS0003'")
+    result = assess(store, NOV, DEC, as_of=AS_OF)
+    (datong,) = [c for c in result.level("city") if c.code == "140200"]
+    assert datong.counts.should == 0 and datong.rate("complete") is None
+    assert datong.rank is None and result.level("city")[-1].code == "140200"
+    assert len(assess(store, NOV, DEC, AssessConfig(assessed_only=False), as_of=AS_OF)
+               .level("city")[0].members) >= 1

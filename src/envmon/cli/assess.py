@@ -105,6 +105,8 @@ def assess_command(
     networked_rule: str | None = typer.Option(
         None, "--networked-rule", help="all_points (default) or any_point."),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
+    rank_by: str | None = typer.Option(
+        None, "--rank-by", help="complete (default: 补全) or instant (即时) effective rate."),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Assess as known at this time (default now)."),
     fmt: str = typer.Option("json", "--format", help="json, xlsx or html."),
@@ -129,7 +131,8 @@ def assess_command(
     since, until = resolve_period(month, start, end)
     cfg = build_config(instant_hours=instant_hours, complete_days=complete_days,
                        valid_flags=valid_flags, aggregate=aggregate,
-                       networked_rule=networked_rule, pass_mark=pass_mark)
+                       networked_rule=networked_rule, pass_mark=pass_mark,
+                       rank_by=rank_by)
     when = _time(as_of, "--as-of") if as_of else None
     with open_cli_store(db, config, read_only=True) as store:
         result = assess(store, since, until, cfg, as_of=when)

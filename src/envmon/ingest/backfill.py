@@ -104,6 +104,8 @@ class BackfillSettings:
     max_concurrent_points: int = 64
     retry_after_s: float = 600.0
     """A point whose request failed or timed out is not asked again before this."""
+    no_data_retry_s: float = 6 * 3600.0
+    """Hours a unit answered "no data" (ExeRtn 100) for are not asked again before this."""
     not_before: datetime | None = None
     """Never ask for hours before this (e.g. when the points were commissioned)."""
 
@@ -127,6 +129,7 @@ class BackfillScheduler:
         self._waiting: dict[str, asyncio.Future] = {}  # QN -> future of (outcome, rtns)
         self._answers: dict[str, str] = {}  # QN -> QnRtn
         self._failed_at: dict[str, float] = {}
+        self._no_data: dict[str, dict[datetime, float]] = {}  # MN -> hour -> when answered
         self._last_qn = ""
         self._loop_task: asyncio.Task | None = None
         self._semaphore = asyncio.Semaphore(self.settings.max_concurrent_points)
@@ -230,9 +233,22 @@ class BackfillScheduler:
         settings = self.settings
         start, end = self._window()
         hours = await self._in_writer(missing_hours, self.receiver.store, mn, start, end)
+        now = asyncio.get_running_loop().time()
+        no_data = self._no_data.get(mn, {})
+        for hour, when in list(no_data.items()):
+            if now - when >= settings.no_data_retry_s:
+                del no_data[hour]
+        hours = [hour for hour in hours if hour not in no_data]
         ranges = plan_ranges(hours, settings.max_hours_per_request)
         for begin, last in ranges[: settings.max_requests_per_round]:
             outcome = await self._ask(mn, begin, last, trigger)
+            if outcome == "no_data":
+                when = asyncio.get_running_loop().time()
+                asked = self._no_data.setdefault(mn, {})
+                hour = begin
+                while hour <= last:
+                    asked[hour] = when
+                    hour += HOUR
             if outcome not in ("completed", "no_data"):
                 self._failed_at[mn] = asyncio.get_running_loop().time()
                 return
@@ -285,3 +301,14 @@ class BackfillScheduler:
             "WHERE id = ?",
             [outcome, qn_rtn, exe_rtn, self.clock(), row_id],
         )
+
+
+def attach_backfill(receiver, settings: BackfillSettings | None = None, *,
+                    rounds: bool = True) -> BackfillScheduler:
+    """Attach a scheduler to a started receiver (on its event loop) and start its rounds;
+    `await scheduler.stop()` before `receiver.stop()`."""
+    scheduler = BackfillScheduler(receiver, settings)
+    scheduler.attach()
+    if rounds:
+        scheduler.start()
+    return scheduler
