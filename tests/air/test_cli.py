@@ -231,3 +231,28 @@ def test_report_air_pdf(air_db, tmp_path):
                  "pdf", "--db", str(air_db))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "air-2025-11.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_excluded_days_switch(air_db, tmp_path):
+    # standards note §1.5: sand-dust (扣沙) / exceptional-event days are taken out by a switch.
+    # Taking out 2024-11-01…05 (PM2.5 150) leaves last year 25 valid days, all good, PM2.5 50;
+    # taking out 2025-11-01 leaves 29 valid days this year.
+    path = tmp_path / "dust.csv"
+    path.write_text("city,date,reason\n" + "".join(
+        f"太原市,2024-11-0{d},沙尘\n" for d in range(1, 6)) + "太原市,2025-11-01,沙尘\n",
+        encoding="utf-8")
+    result = run("air", "summary", "--city", "太原市", "--from", "2025-11-01", "--to",
+                 "2025-11-30", "--exclude", str(path), "--no-validity", "--db", str(air_db))
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert got["valid_days"] == 29 and got["excluded_days"] == ["2025-11-01"]
+    assert got["yoy"]["valid_days_last"] == 25 and got["yoy"]["good_days_last"] == 25
+    assert got["yoy"]["concentrations_last"]["pm25"] == 50
+    ranked = json.loads(run("air", "rank", "--from", "2025-11-01", "--to", "2025-11-30",
+                            "--exclude", str(path), "--no-validity", "--db", str(air_db)).stdout)
+    assert {c["city"]: c["valid_days"] for c in ranked["cities"]} == {"太原市": 29, "大同市": 29}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("city,date\n太原市,2025-11-31\n", encoding="utf-8")
+    result = run("air", "summary", "--city", "太原市", "--from", "2025-11-01", "--to",
+                 "2025-11-30", "--exclude", str(bad), "--db", str(air_db))
+    assert result.exit_code == 2 and "bad.csv:2" in result.output

@@ -26,6 +26,7 @@ from envmon.store import Store
 
 DAILY_KEYS = ("so2", "no2", "co", "pm10", "pm25", "o3_1h", "o3_8h")
 CONC_KEYS = ("so2", "no2", "pm10", "pm25", "co", "o3")
+Excluded = dict[str, set[date]]
 
 
 class AirError(ValueError):
@@ -57,8 +58,13 @@ def city_days(
     *,
     cities: list[str] | None = None,
     standard: Standard | None = None,
+    excluded: Excluded | None = None,
 ) -> CityDays:
-    """City daily values and daily AQI for `cities` (default: every city with city stations)."""
+    """City daily values and daily AQI for `cities` (default: every city with city stations).
+
+    `excluded` maps a city to days taken out of every statistic (扣沙: sand-dust days;
+    HJ 663—2026 例外事件: exceptional events) — applied only when given (standards note §1.5).
+    """
     if last < first:
         raise AirError(f"the period ends ({last}) before it starts ({first})")
     standard = standard or standard_for(first)
@@ -95,8 +101,15 @@ def city_days(
         if any_daily:
             merged = np.where(np.isnan(merged), imported[key], merged)
         values[key] = stats.city_mean(merged, city_of, n_city)
+    days = [first + timedelta(i) for i in range(n_days)]
+    if excluded:
+        mask = np.zeros((len(cities), n_days), dtype=bool)
+        for c, name in enumerate(cities):
+            for day in excluded.get(name, ()):
+                if first <= day <= last:
+                    mask[c, (day - first).days] = True
+        values = {k: np.where(mask, np.nan, v) for k, v in values.items()}
     result = aqi_mod.daily_aqi(values, standard)
-    days = [first + timedelta(i) for i in range((last - first).days + 1)]
     return CityDays(list(cities), days, values, result, standard)
 
 
@@ -231,17 +244,22 @@ def city_summary(
     yoy: bool = True,
     yoy_rounded: bool = False,
     check_validity: bool = True,
+    excluded: Excluded | None = None,
 ) -> dict:
     """The JSON summary of `envmon air summary` for one city and period (see the issue)."""
     std = standard_for(first, standard)
-    data = city_days(store, first, last, cities=[city], standard=std)
+    data = city_days(store, first, last, cities=[city], standard=std, excluded=excluded)
     this = period_results(data, method=method, check_validity=check_validity)[0]
     previous = None
     if yoy:
         before = city_days(store, same_day_last_year(first), same_day_last_year(last),
-                           cities=[city], standard=std)
+                           cities=[city], standard=std, excluded=excluded)
         previous = period_results(before, method=method, check_validity=check_validity)[0]
-    return summary_dict(this, previous, standard=std, yoy_rounded=yoy_rounded)
+    out = summary_dict(this, previous, standard=std, yoy_rounded=yoy_rounded)
+    if excluded is not None:
+        out["excluded_days"] = sorted(d.isoformat() for d in excluded.get(city, ())
+                                      if first <= d <= last)
+    return out
 
 
 def meets_grade_ii(conc: dict[str, float | None], standard: Standard) -> bool:
@@ -263,17 +281,19 @@ def ranking(
     standard: str = "auto",
     method: str = "mee",
     check_validity: bool = True,
+    excluded: Excluded | None = None,
 ) -> dict:
     """Every city ranked by composite index (ascending, ties equal at 2 decimals) and by its
     year-on-year change (ascending: the largest fall is 1). Cities whose six pollutants all meet
     Grade II do not enter the worsening ranking (standards note §4.2)."""
     std = standard_for(first, standard)
-    data = city_days(store, first, last, standard=std)
+    data = city_days(store, first, last, standard=std, excluded=excluded)
     if not data.cities:
         raise AirError("no city stations registered: import stations first")
     this = period_results(data, method=method, check_validity=check_validity)
     before = period_results(
-        city_days(store, same_day_last_year(first), same_day_last_year(last), standard=std),
+        city_days(store, same_day_last_year(first), same_day_last_year(last), standard=std,
+                  excluded=excluded),
         method=method, check_validity=check_validity,
     )
     by_city_last = {r.city: r for r in before}

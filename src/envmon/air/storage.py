@@ -364,6 +364,30 @@ def _import_daily(store: Store, path, report: ImportReport) -> None:
     report.rows += len(codes)
 
 
+def read_excluded_days(path: str | os.PathLike[str]) -> dict[str, set[date]]:
+    """Days to take out of the statistics (扣沙 sand-dust days, 例外事件 exceptional events),
+    from a CSV `city,date[,reason]`. ValueError names the line of a bad row."""
+    out: dict[str, set[date]] = {}
+    name = os.fspath(path)
+    with _open(path) as handle:
+        reader = csv.reader(handle)
+        index = _check_header(next(reader, None), ("city", "date", "reason"), name,
+                              ("city", "date"))
+        for line, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            city = row[index["city"]].strip() if index["city"] < len(row) else ""
+            text = row[index["date"]].strip() if index["date"] < len(row) else ""
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"{name}:{line}: date {text!r} is not YYYY-MM-DD") from None
+            if not city:
+                raise ValueError(f"{name}:{line}: city is empty")
+            out.setdefault(city, set()).add(day)
+    return out
+
+
 # ---------------------------------------------------------------------------------- loading
 def day_start(day: date) -> datetime:
     """00:00 Beijing time of `day`: the start of the hour labelled 1:00."""

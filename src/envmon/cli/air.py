@@ -49,6 +49,23 @@ def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> None:
         raise fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
 
 
+EXCLUDE_HELP = ("CSV city,date[,reason] of days taken out of the statistics (扣沙 sand-dust "
+                "days, 例外事件 exceptional events); default: none.")
+
+
+def _excluded(path: Path | None):
+    if path is None:
+        return None
+    from envmon.air import storage
+
+    if not path.exists():
+        raise fail(f"no such file: {path}")
+    try:
+        return storage.read_excluded_days(path)
+    except ValueError as error:
+        raise fail(str(error)) from None
+
+
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1) + "\n")
 
@@ -158,6 +175,7 @@ def summary_command(
                                      "the rounded (published) figures instead of unrounded."),
     no_validity: bool = typer.Option(False, "--no-validity", help="Do not apply the period "
                                      "count rules (≥ 27 days per month, ≥ 324 per year)."),
+    exclude: Path | None = typer.Option(None, "--exclude", help=EXCLUDE_HELP),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -173,7 +191,8 @@ def summary_command(
     with open_cli_store(db, config, read_only=True) as store:
         try:
             result = city_summary(store, city, first, last, standard=standard, method=method,
-                                  yoy_rounded=yoy_rounded, check_validity=not no_validity)
+                                  yoy_rounded=yoy_rounded, check_validity=not no_validity,
+                                  excluded=_excluded(exclude))
         except AirError as error:
             raise fail(str(error)) from None
     if fmt == "json":
@@ -193,6 +212,7 @@ def rank_command(
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
     no_validity: bool = typer.Option(False, "--no-validity", help="Do not apply the period "
                                      "count rules."),
+    exclude: Path | None = typer.Option(None, "--exclude", help=EXCLUDE_HELP),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -207,7 +227,7 @@ def rank_command(
     with open_cli_store(db, config, read_only=True) as store:
         try:
             result = ranking(store, first, last, standard=standard, method=method,
-                             check_validity=not no_validity)
+                             check_validity=not no_validity, excluded=_excluded(exclude))
         except AirError as error:
             raise fail(str(error)) from None
     if fmt == "json":
@@ -232,6 +252,7 @@ def report_air(
                                 "html, pdf (PDF through WeasyPrint; skipped with a message if "
                                 "unavailable — print the HTML to PDF from a browser)."),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
+    exclude: Path | None = typer.Option(None, "--exclude", help=EXCLUDE_HELP),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -253,7 +274,8 @@ def report_air(
     _check_choice(standard, ("auto", "2012", "2026"), "--standard")
     with open_cli_store(db, config, read_only=True) as store:
         try:
-            bulletin = build_air_bulletin(store, first, last, city=city, standard=standard)
+            bulletin = build_air_bulletin(store, first, last, city=city, standard=standard,
+                                          excluded=_excluded(exclude))
         except (AirError, common.ReportError) as error:
             raise fail(str(error)) from None
     stem = f"air-{month}"

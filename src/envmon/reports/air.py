@@ -182,14 +182,16 @@ def build_air_bulletin(
     city: str | None = None,
     standard: str = "auto",
     issuer: str | None = None,
+    excluded: service.Excluded | None = None,
 ) -> Bulletin:
     """The bulletin for `city` (default: the only city, else the best-ranked) over first…last,
     with the ranking of every city."""
-    ranking = service.ranking(store, first, last, standard=standard)
+    ranking = service.ranking(store, first, last, standard=standard, excluded=excluded)
     cities = [row["city"] for row in ranking["cities"]]
     if city is None:
         city = cities[0]
-    summary = service.city_summary(store, city, first, last, standard=standard)
+    summary = service.city_summary(store, city, first, last, standard=standard,
+                                   excluded=excluded)
     std = service.standard_for(first, standard)
     limits = std.composite_divisors()
     blocks: list = [
@@ -220,6 +222,8 @@ def build_air_bulletin(
         "《城市环境空气质量排名技术规定》；数据为实时监测数据，未经审核，与正式发布数据可能存在差异。",
     ]
     footnotes += [f"说明：{note}" for note in std.unverified]
+    if summary.get("excluded_days"):
+        footnotes.append("已扣除沙尘/例外事件日：" + "、".join(summary["excluded_days"]))
     label = _period_label(summary["from"], summary["to"])
     return Bulletin(
         title=f"{city}{label}环境空气质量状况",
