@@ -102,8 +102,10 @@ def import_command(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
-    """Import station data. Empty cells are missing values; bad rows are reported with file,
-    line and reason and skipped. A re-imported station hour (or day) replaces the earlier one.
+    """Import station data (cnemc, hourly or daily CSV).
+
+    Empty cells are missing values; bad rows are reported with file, line and reason and
+    skipped. A re-imported station hour (or day) replaces the earlier one.
     For cnemc, stations unknown to the registry are added as city stations of `area`; the
     published aqi and primarypollutant are kept apart, for comparison only."""
     from envmon.air import storage
@@ -139,8 +141,10 @@ def aqi_command(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
-    """Real-time (hourly) AQI of one station (HJ 633 实时报): one object per hour with
-    time (end of the hour), station, aqi, level, primary (list of pollutant names)."""
+    """Real-time (hourly) AQI of one station (HJ 633 实时报).
+
+    One object per hour: time (end of the hour), station, aqi, level, primary (list of
+    pollutant names)."""
     from envmon.air.service import AirError, station_realtime
 
     _check_choice(fmt, ("json", "text"), "--format")
@@ -179,9 +183,11 @@ def summary_command(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
-    """City summary over a period: valid and good days, good-day share, composite index, load
-    shares, concentrations as published, the daily AQI, and year-on-year change (yoy) when the
-    same period a year earlier has data."""
+    """City summary over a period: good days, composite index, concentrations, YoY.
+
+    Valid and good days, good-day share, composite index, load shares, concentrations as
+    published, the daily AQI, and year-on-year change (yoy) when the same period a year
+    earlier has data."""
     from envmon.air.service import AirError, city_summary
 
     _check_choice(fmt, ("json", "text"), "--format")
@@ -216,8 +222,10 @@ def rank_command(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
-    """Rank all cities by composite index (ascending; equal 2-decimal values rank equal) and by
-    its year-on-year change (ascending: the largest fall ranks 1)."""
+    """Rank all cities by composite index and by its year-on-year change.
+
+    Composite index ascending (equal 2-decimal values rank equal); year-on-year change
+    ascending (the largest fall ranks 1)."""
     from envmon.air.service import AirError, ranking
 
     _check_choice(fmt, ("json", "text"), "--format")
@@ -256,8 +264,10 @@ def report_air(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
-    """Monthly air-quality bulletin (环境空气质量月报): summary sentence, pollutants with
-    year-on-year change, calendar of daily AQI in the standard colours, city ranking."""
+    """Monthly air-quality bulletin (环境空气质量月报) as XLSX, HTML and PDF.
+
+    Summary sentence, pollutants with year-on-year change, calendar of daily AQI in the
+    standard colours, daily table and city ranking."""
     from envmon.air.service import AirError
     from envmon.reports import common
     from envmon.reports.air import build_air_bulletin
