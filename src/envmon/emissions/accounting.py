@@ -1,0 +1,332 @@
+"""Emission accounting on the store: hourly emissions per point and pollutant, HJ 75
+substitution with every substituted hour marked, day/month/year totals per point, unit and
+region, and the monthly environmental-protection tax inputs (emissions.md §1, §3, §4, §9.3).
+
+Hourly data: the unit's 2061 upload (first received copy); an hour without one is formed from
+its 2051 minutes by the 45-valid-minute rule (`hourly.hourly_from_minutes`). Per hour:
+
+- gas: flow volume Q [m³, standard dry] = a00000 `-Cou` if sent, else `-Avg` [m³/s] × 3600
+  (ASSUMPTION: the CEMS flow a00000 is the standard dry flow, as HJ 75 CEMS report it);
+  G_h = C_measured × Q × 10⁻⁶ — the MEASURED concentration (`-Avg`), never `-ZsAvg` (§3);
+  the O2-corrected value (ZsAvg, else computed with the point's reference O2) is used only
+  for the limit and the tax reduction;
+- water: Q [m³] = w00000 `-Cou`, else `-Avg` [L/s] × 3.6; G = C [mg/L] × Q × 10⁻³;
+- status: `valid` (pollutant and flow valid), `stopped` (flag F: 0, not substituted),
+  `invalid` (any other flag, or a negative value), `missing` (no data).
+
+Substitution (gas SO2, NOx, particulate) uses the capture rate α over the calendar quarter up
+to the end of the period, counted from the point's first hour of data (hours before a point
+existed are not "missing"). The device's own `-Cou` masses are not used (the unit of gas `-Cou`
+is unverified, emissions.md §1.2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from envmon.emissions import formulas
+from envmon.emissions.hourly import VALID_FLAGS, hourly_from_minutes
+from envmon.emissions.substitution import (
+    HourInput,
+    SubstitutionConfig,
+    capture_rate_pct,
+    substitute,
+)
+from envmon.emissions.tax import PollutantMonth, TaxConfig, TaxLine, compute_tax, tax_item
+from envmon.store import PointInfo, Store
+
+HOUR = timedelta(hours=1)
+GAS_FLOW, WATER_FLOW, O2 = "a00000", "w00000", "a19001"
+
+
+@dataclass(frozen=True)
+class AccountingConfig:
+    valid_flags: tuple[str, ...] = VALID_FLAGS
+    min_valid_minutes: int = 45
+    o2_cutoff_pct: float = formulas.O2_CUTOFF_PCT
+    substitution: SubstitutionConfig = field(default_factory=SubstitutionConfig)
+    lookback_hours: int = 2160
+    """History read before the period for the substitution windows (2160 h, §4)."""
+
+
+@dataclass
+class HourEmission:
+    hour: datetime
+    conc: float | None  # measured, dry standard (gas) / mg/L (water)
+    corrected: float | None  # O2-corrected (gas); = conc for water
+    volume_m3: float | None
+    measured_kg: float | None
+    kg: float
+    status: str
+    rule: str | None  # substitution rule id, None when measured
+    source: str  # 2061 | 2051 | none
+
+
+@dataclass
+class PollutantResult:
+    mn: str
+    unit_id: str
+    unit_name: str
+    outlet_id: str
+    outlet_name: str
+    county_code: str
+    city_code: str
+    kind: str
+    factor: str
+    limit: float | None
+    hours: list[HourEmission]
+    alpha_pct: float
+
+    @property
+    def kg(self) -> float:
+        return sum(h.kg for h in self.hours)
+
+    @property
+    def measured_kg(self) -> float:
+        return sum(h.measured_kg or 0.0 for h in self.hours if h.rule is None)
+
+    @property
+    def substituted_kg(self) -> float:
+        return sum(h.kg for h in self.hours if h.rule is not None)
+
+    def count(self, status: str) -> int:
+        return sum(1 for h in self.hours if h.status == status)
+
+    @property
+    def substituted_hours(self) -> int:
+        return sum(1 for h in self.hours if h.rule is not None)
+
+    @property
+    def usable_for_tax(self) -> bool:
+        return self.kind != "gas" or self.alpha_pct >= 75.0
+
+    def daily_kg(self) -> dict[date, float]:
+        out: dict[date, float] = defaultdict(float)
+        for h in self.hours:
+            out[h.hour.date()] += h.kg
+        return dict(out)
+
+    def daily_means(self) -> dict[date, float]:
+        """Mean of the valid hourly values of each day (water: the daily value, §1.1)."""
+        acc: dict[date, list[float]] = defaultdict(list)
+        for h in self.hours:
+            if h.status == "valid" and h.corrected is not None:
+                acc[h.hour.date()].append(h.corrected)
+        return {d: sum(v) / len(v) for d, v in acc.items() if v}
+
+    @property
+    def mean_concentration(self) -> float | None:
+        """Tax concentration (实施条例 Art. 10): air, the mean of the valid hourly O2-corrected
+        values; water, the mean of the daily values."""
+        if self.kind == "gas":
+            values = [h.corrected for h in self.hours
+                      if h.status == "valid" and h.corrected is not None]
+        else:
+            values = list(self.daily_means().values())
+        return sum(values) / len(values) if values else None
+
+    @property
+    def exceeded(self) -> bool:
+        """Any valid hour (air) / day (water) above the limit (emissions.md §6)."""
+        if self.limit is None:
+            return False
+        if self.kind == "gas":
+            return any(h.status == "valid" and h.corrected is not None and
+                       h.corrected > self.limit for h in self.hours)
+        return any(v > self.limit for v in self.daily_means().values())
+
+
+_FIELDS = ("data_time", "factor", "avg", "cou", "zs_avg", "flag")
+
+
+def _query(store: Store, mn: str, cn: str, start: datetime, end: datetime) -> list[dict]:
+    """First received copy of each (data_time, factor) of one point and CN in [start, end)."""
+    names = ", ".join(_FIELDS)
+    rows = store.query(
+        f"""
+        SELECT {names} FROM (
+            SELECT {names}, ROW_NUMBER() OVER (
+                PARTITION BY data_time, factor ORDER BY received_at, id) AS rn
+            FROM records
+            WHERE mn = ? AND cn = ? AND data_time >= ? AND data_time < ?
+        ) ranked
+        WHERE rn = 1
+        ORDER BY data_time, factor
+        """,
+        [mn, cn, start, end],
+    )
+    return [dict(zip(_FIELDS, row, strict=True)) for row in rows]
+
+
+def _first_records(store: Store, mn: str, cn: str, start: datetime, end: datetime):
+    out: dict[datetime, dict[str, dict]] = defaultdict(dict)
+    for r in _query(store, mn, cn, start, end):
+        out[r["data_time"]][r["factor"]] = r
+    return out
+
+
+def _hours_from_minutes(store: Store, mn: str, start: datetime, end: datetime,
+                        config: AccountingConfig) -> dict[datetime, dict[str, dict]]:
+    """2061-like hourly records formed from 2051 minutes (HJ 75 ≥ 45 valid minutes)."""
+    rows = _query(store, mn, "2051", start, end)
+    by_factor: dict[str, list] = defaultdict(list)
+    for r in rows:
+        by_factor[r["factor"]].append((r["data_time"], r["avg"], r["flag"]))
+    out: dict[datetime, dict[str, dict]] = defaultdict(dict)
+    for factor, minutes in by_factor.items():
+        for hour, h in hourly_from_minutes(minutes, min_valid=config.min_valid_minutes,
+                                           valid_flags=config.valid_flags).items():
+            flag = {"valid": config.valid_flags[0], "stopped": "F"}.get(h.status, "D")
+            out[hour][factor] = {"avg": h.avg, "cou": None, "zs_avg": None, "flag": flag}
+    return out
+
+
+def _valid(r: dict | None, config: AccountingConfig) -> bool:
+    return (r is not None and (r.get("flag") or "N") in config.valid_flags
+            and r.get("avg") is not None and not math.isnan(r["avg"]) and r["avg"] >= 0)
+
+
+def _volume(kind: str, r: dict | None, config: AccountingConfig) -> float | None:
+    if not _valid(r, config):
+        return None
+    if r.get("cou") is not None and r["cou"] >= 0:
+        return r["cou"]
+    return r["avg"] * (3600.0 if kind == "gas" else 3.6)
+
+
+def point_emissions(store: Store, point: PointInfo, start: datetime, end: datetime,
+                    config: AccountingConfig | None = None) -> list[PollutantResult]:
+    """Hourly emissions of each registered pollutant of `point` in [start, end)."""
+    config = config or AccountingConfig()
+    kind = point.kind
+    since = start - timedelta(hours=config.lookback_hours)
+    quarter_start = start.replace(month=(start.month - 1) // 3 * 3 + 1, day=1, hour=0,
+                                  minute=0, second=0, microsecond=0)
+    since = min(since, quarter_start)
+    hourly = _first_records(store, point.mn, "2061", since, end)
+    in_period = {start + k * HOUR for k in range(int((end - start) / HOUR))}
+    missing = sorted(h for h in in_period if h not in hourly)
+    if missing:
+        derived = _hours_from_minutes(store, point.mn, missing[0], missing[-1] + HOUR, config)
+        for hour in missing:
+            if hour in derived:
+                hourly[hour] = {**derived[hour], "_source": {"cn": "2051"}}
+    first = start if not hourly else max(since, min(hourly))
+    first = min(first, start)
+    flow_code = GAS_FLOW if kind == "gas" else WATER_FLOW
+    results = []
+    for factor, limit in sorted(point.factors.items()):
+        series: list[HourEmission] = []
+        hour = first
+        while hour < end:
+            rec = hourly.get(hour)
+            if rec is None:
+                series.append(HourEmission(hour, None, None, None, None, 0.0, "missing", None,
+                                           "none"))
+                hour += HOUR
+                continue
+            source = "2051" if "_source" in rec else "2061"
+            r, flow = rec.get(factor), rec.get(flow_code)
+            flags = {(x.get("flag") or "N") for x in (r, flow) if x is not None}
+            volume = _volume(kind, flow, config)
+            if "F" in flags:
+                status = "stopped"
+            elif _valid(r, config) and volume is not None:
+                status = "valid"
+            else:
+                status = "invalid" if r is not None or flow is not None else "missing"
+            conc = r["avg"] if status == "valid" else None
+            corrected = None
+            if conc is not None:
+                if kind == "gas":
+                    corrected = r.get("zs_avg")
+                    if corrected is None and point.o2_ref is not None:
+                        o2 = rec.get(O2)
+                        if _valid(o2, config):
+                            corrected = formulas.o2_corrected_mg_m3(
+                                conc, o2["avg"], point.o2_ref, config.o2_cutoff_pct)
+                            if math.isnan(corrected):
+                                corrected = None
+                    elif corrected is None:
+                        corrected = conc
+                else:
+                    corrected = conc
+            if conc is not None:
+                kg = float(formulas.gas_emission_kg(conc, volume) if kind == "gas"
+                           else formulas.water_emission_kg(conc, volume))
+            else:
+                kg = None
+            series.append(HourEmission(hour, conc, corrected, volume, kg, kg or 0.0, status,
+                                       None, source))
+            hour += HOUR
+        quarter = [h for h in series if quarter_start <= h.hour < end]
+        alpha = capture_rate_pct(len(quarter), sum(h.status == "stopped" for h in quarter),
+                                 sum(h.status in ("invalid", "missing") for h in quarter))
+        if kind == "gas" and factor in config.substitution.factors:
+            subs = substitute([HourInput(h.hour, h.measured_kg, h.status) for h in series],
+                              alpha, config.substitution)
+            for h, s in zip(series, subs, strict=True):
+                h.kg, h.rule = s.kg, s.rule
+        results.append(PollutantResult(
+            point.mn, point.unit_id, point.unit_name, point.outlet_id, point.outlet_name,
+            point.county_code, point.city_code, kind, factor, limit,
+            [h for h in series if start <= h.hour < end], alpha))
+    return results
+
+
+def emissions(store: Store, start: datetime, end: datetime, *, unit_id: str | None = None,
+              config: AccountingConfig | None = None) -> list[PollutantResult]:
+    """Every point's (or one unit's) pollutants over [start, end)."""
+    out = []
+    for point in store.list_points():
+        if unit_id is None or point.unit_id == unit_id:
+            out += point_emissions(store, point, start, end, config)
+    return out
+
+
+def totals(results: list[PollutantResult], level: str = "unit",
+           period: str = "month") -> list[dict]:
+    """kg (and t) per `level` (point | unit | county | city) and factor and `period`
+    (day | month | year | all): day = Σ hours, month = Σ days, year = Σ months (§1.1)."""
+    keyers = {"point": lambda r: r.mn, "unit": lambda r: r.unit_id,
+              "county": lambda r: r.county_code, "city": lambda r: r.city_code}
+    acc: dict[tuple, float] = defaultdict(float)
+    for r in results:
+        for day, kg in r.daily_kg().items():
+            label = {"day": day.isoformat(), "month": f"{day:%Y-%m}", "year": f"{day:%Y}",
+                     "all": "all"}[period]
+            acc[(keyers[level](r), r.factor, label)] += kg
+    return [{level: k, "factor": f, "period": p, "kg": kg, "t": kg * 1e-3}
+            for (k, f, p), kg in sorted(acc.items())]
+
+
+def monthly_tax(store: Store, start: datetime, end: datetime, *,
+                config: AccountingConfig | None = None,
+                tax_config: TaxConfig | None = None,
+                results: list[PollutantResult] | None = None) -> list[TaxLine]:
+    """The month's tax lines for every unit (emissions.md §9.3)."""
+    tax_config = tax_config or TaxConfig()
+    if results is None:
+        results = emissions(store, start, end, config=config)
+    inputs = []
+    for r in results:
+        general_dust = r.mn in tax_config.general_dust_points
+        if tax_item(r.kind, r.factor, general_dust=general_dust) is None:
+            continue
+        inputs.append(PollutantMonth(
+            r.unit_id, r.outlet_id, r.kind, r.factor, r.kg, r.mean_concentration, r.limit,
+            r.exceeded, general_dust, r.county_code[:2] + "0000"))
+    lines = compute_tax(inputs, start.date(), tax_config)
+    usable = {(r.unit_id, r.outlet_id, r.factor): r.usable_for_tax for r in results}
+    for line in lines:
+        line.extra["usable_for_tax"] = usable.get((line.unit_id, line.outlet_id, line.factor),
+                                                  True)
+        line.extra["outlet_name"] = next(
+            (r.outlet_name for r in results if r.unit_id == line.unit_id
+             and r.outlet_id == line.outlet_id), "")
+        line.extra["unit_name"] = next(
+            (r.unit_name for r in results if r.unit_id == line.unit_id), "")
+    return lines
