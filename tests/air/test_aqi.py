@@ -69,7 +69,8 @@ def test_top_breakpoint_fallbacks():
 
 def test_realtime_so2_above_800_uses_the_24h_iaqi():
     # Table 1 note 2: SO2 1-h 900 → the SO2 24-h IAQI is reported (24-h 300 → 150 + …)
-    result = aqi.realtime_aqi({"so2": np.array([900.0, 100.0])}, so2_24h=np.array([300.0, 50.0]))
+    result = aqi.realtime_aqi({"so2": np.array([900.0, 100.0])}, so2_24h=np.array([300.0, 50.0]),
+                              require_all=False)
     expected_24h = aqi.iaqi("so2_24h", 300)  # (150-100)/(475-150)*(300-150)+100 = 123.08 → 124
     assert expected_24h == 124
     assert list(result.iaqi["so2"]) == [124, 34]  # 1-h 100 → 100*50/150 = 33.3 → 34
@@ -88,13 +89,15 @@ def test_daily_o3_8h_above_800_uses_the_o3_1h_iaqi():
 def test_realtime_uses_24h_columns_for_particles_and_1h_for_gases():
     # note §1.3: PM with the 24-h columns on the 1-h value; gases with 1-h columns
     result = aqi.realtime_aqi({"pm25": np.array([75.0]), "no2": np.array([200.0]),
-                               "co": np.array([10.0]), "o3": np.array([160.0])})
+                               "co": np.array([10.0]), "o3": np.array([160.0])},
+                              require_all=False)
     assert result.iaqi["pm25"][0] == 100
     assert result.iaqi["no2"][0] == 100 and result.iaqi["co"][0] == 100
     assert result.iaqi["o3"][0] == 50
     # O3 8-h switch (default off): only when the rolling 8-h value is given
     assert "o3_8h" not in result.iaqi
-    on = aqi.realtime_aqi({"o3": np.array([160.0])}, o3_8h=np.array([215.0]))
+    on = aqi.realtime_aqi({"o3": np.array([160.0])}, o3_8h=np.array([215.0]), require_all=False)
+    assert np.isnan(aqi.realtime_aqi({"o3": np.array([160.0])}).aqi[0])  # others missing
     assert on.aqi[0] == 150
 
 

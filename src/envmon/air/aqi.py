@@ -132,6 +132,7 @@ def realtime_aqi(
     so2_24h: np.ndarray | None = None,
     o3_8h: np.ndarray | None = None,
     round_inputs: bool = True,
+    require_all: bool = True,
 ) -> AqiResult:
     """Real-time (hourly) AQI, 实时报 (standards note §1.3).
 
@@ -139,8 +140,12 @@ def realtime_aqi(
     1-h columns; PM10 and PM2.5 the 24-h columns applied to the 1-h value (CNEMC practice,
     confirmed against published data). SO2 1-h > 800: the SO2 24-h IAQI of `so2_24h` (the
     rolling 24-h mean) replaces it (Table 1 note 2). `o3_8h` (rolling 8-h O3), when given,
-    adds an O3 8-h term (the switch of §1.3, default off). The AQI is the max over the terms
-    present.
+    adds an O3 8-h term (the switch of §1.3, default off).
+
+    `require_all` (default): no AQI when any of the six 1-h values is missing — CNEMC
+    publishes none then (observed in the archived real-time release of 2023-01-15T16:00,
+    stations 1017A, 1046A, 1109A, 1116A …; see tests/air/test_cnemc.py). Without it, the AQI
+    is the max over the terms present.
     """
     terms = {
         "so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_24h",
@@ -168,7 +173,14 @@ def realtime_aqi(
         if "o3" in values:
             v8 = np.where(c8 > 800, values["o3"], v8)
         values["o3_8h"] = v8
-    return AqiResult(_nanmax(np.stack(list(values.values()))), values)
+    result = _nanmax(np.stack(list(values.values())))
+    if require_all:
+        present = [np.asarray(conc[k], dtype=float) for k in terms if k in conc]
+        if len(present) < len(terms):
+            result = np.full_like(result, np.nan)
+        else:
+            result = np.where(np.isnan(np.stack(present)).any(axis=0), np.nan, result)
+    return AqiResult(result, values)
 
 
 def primary_pollutants(aqi: float, iaqis: Mapping[str, float]) -> list[str]:
