@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from envmon.cli import air, assess, data, hj212, registry, report, roads, serve
+from envmon.cli import air, alarms, assess, data, emissions, hj212, registry, report, roads, serve
 
 app = typer.Typer(
     name="envmon",
@@ -23,7 +23,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for module in (hj212, registry, data, serve, assess, air, report, roads):
+for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions):
     module.register(app)
 
 

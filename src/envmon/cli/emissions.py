@@ -1,0 +1,91 @@
+"""CLI: `envmon emissions` (a unit's monthly emission accounting) and `envmon tax` (the
+month's environmental-protection tax per unit), JSON or XLSX in Chinese."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store
+
+
+def _month(month: str):
+    from envmon.cli.assess import month_period
+
+    return month_period(month)
+
+
+def _write_json(data: dict, output: Path | None) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def emissions_command(
+    unit: str = typer.Option(..., "--unit", help="Unit (统一社会信用代码)."),
+    month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
+    fmt: str = typer.Option("json", "--format", help="json or xlsx."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Output file (json: "
+                                       "default stdout; xlsx: emissions-<unit>-<month>.xlsx)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """A unit's emissions for a month: per point and pollutant, kg and t, daily totals,
+    substituted hours (HJ 75-2017) marked."""
+    from envmon.emissions.accounting import emissions
+    from envmon.reports.emissions import emissions_json, write_emissions_xlsx
+
+    if fmt not in ("json", "xlsx"):
+        raise fail(f"--format must be json or xlsx, not {fmt!r}")
+    start, end = _month(month)
+    with open_cli_store(db, config, read_only=True) as store:
+        if not store.query("SELECT 1 FROM units WHERE unit_id = ?", [unit]):
+            raise fail(f"no unit {unit!r} in the registry")
+        results = emissions(store, start, end, unit_id=unit)
+    if fmt == "json":
+        _write_json(emissions_json(results, unit, month), output)
+        return
+    path = write_emissions_xlsx(results, unit, month,
+                                output or Path(f"emissions-{unit}-{month}.xlsx"))
+    typer.echo(str(path))
+
+
+def tax_command(
+    month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
+    fmt: str = typer.Option("json", "--format", help="json or xlsx."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Output file (json: "
+                                       "default stdout; xlsx: tax-<month>.xlsx)."),
+    scope: str = typer.Option("pollutant", "--no-reduction-scope",
+                              help="pollutant (default) or taxpayer: what an exceedance at "
+                              "any outlet removes the reduction of."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Environmental-protection tax for a month, per unit: outlet, pollutant, kg,
+    equivalents, rate, reduction, tax (Shanxi rates by default)."""
+    from envmon.emissions.accounting import monthly_tax
+    from envmon.emissions.tax import TaxConfig
+    from envmon.reports.emissions import tax_json, write_tax_xlsx
+
+    if fmt not in ("json", "xlsx"):
+        raise fail(f"--format must be json or xlsx, not {fmt!r}")
+    if scope not in ("pollutant", "taxpayer"):
+        raise fail(f"--no-reduction-scope must be pollutant or taxpayer, not {scope!r}")
+    start, end = _month(month)
+    with open_cli_store(db, config, read_only=True) as store:
+        lines = monthly_tax(store, start, end, tax_config=TaxConfig(no_reduction_scope=scope))
+    if fmt == "json":
+        _write_json(tax_json(lines, month), output)
+        return
+    path = write_tax_xlsx(lines, month, output or Path(f"tax-{month}.xlsx"))
+    typer.echo(str(path))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("emissions")(emissions_command)
+    app.command("tax")(tax_command)
