@@ -207,3 +207,27 @@ def test_not_assessed_units_have_no_should(store):
     assert datong.rank is None and result.level("city")[-1].code == "140200"
     assert len(assess(store, NOV, DEC, AssessConfig(assessed_only=False), as_of=AS_OF)
                .level("city")[0].members) >= 1
+
+
+def test_counting_in_day_chunks_gives_the_same_counts(store):
+    from envmon.assess.compute import chunks
+
+    start = NOV + 5 * HOUR
+    assert chunks(start, DEC, 7)[:2] == [(start, NOV + 7 * DAY), (NOV + 7 * DAY, NOV + 14 * DAY)]
+    assert chunks(start, DEC, None) == [(start, DEC)]
+    records = []
+    for k in range(0, 720, 1):
+        h = NOV + k * HOUR
+        if k % 7:
+            records.append(rec(WATER, "w01018", h, flag="C" if k % 24 in (3, 4) else "N",
+                               delay=timedelta(hours=1 + k % 4)))
+        if k % 5:
+            records.append(rec(GAS, "a21026", h, flag="N" if k % 11 else "D"))
+    write(store, records, online=[(GAS, NOV + 30 * DAY - HOUR)])
+    add_exemption(store, mn=GAS, kind="停运", start=NOV + 6 * DAY + 20 * HOUR,
+                  end=NOV + 8 * DAY + 3 * HOUR, by="x", reason="y", at=NOV)
+    whole = assess(store, start, DEC, as_of=AS_OF, chunk_days=None)
+    for days in (1, 3, 7):
+        pieces = assess(store, start, DEC, as_of=AS_OF, chunk_days=days)
+        for level in ("point", "unit", "city"):
+            assert pieces.as_json(level) == whole.as_json(level), (days, level)

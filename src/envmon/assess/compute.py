@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -223,16 +223,18 @@ def assess(
     config: AssessConfig | None = None,
     *,
     as_of: datetime | None = None,
+    chunk_days: int | None = 7,
 ) -> Assessment:
     """Assess the period [start, end) (Beijing hours) as known at `as_of` (default now).
 
     Runs the counting query in the store and builds point and unit rows; regions are rolled
-    up on demand by `Assessment.level`.
+    up on demand by `Assessment.level`. Every rule is per hour or per Beijing day, so the
+    period is counted in chunks of `chunk_days` days cut at Beijing midnight and the counts
+    are summed: memory stays bounded and time grows linearly with the data (None: one query).
     """
     config = config or AssessConfig()
     as_of = as_of or now_beijing()
-    sql, params = point_counts_sql(config, start, end, as_of)
-    point_counts = store.query(sql, params)
+    point_counts = _point_counts(store, config, start, end, as_of, chunk_days)
     registry = {
         r[0]: r
         for r in store.query(
@@ -285,6 +287,38 @@ def assess(
             unit.networked = int(any(online))
         unit.rates = _sum_rates(unit.counts)
     return Assessment(start, end, as_of, config, points, list(unit_rows.values()))
+
+
+def chunks(start: datetime, end: datetime, days: int | None) -> list[tuple[datetime, datetime]]:
+    """[start, end) cut at Beijing midnights every `days` days (one piece when None)."""
+    if not days:
+        return [(start, end)]
+    local = start.astimezone(BEIJING_FIXED)
+    cut = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=days)
+    pieces, begin = [], start
+    while cut < end:
+        pieces.append((begin, cut))
+        begin, cut = cut, cut + timedelta(days=days)
+    pieces.append((begin, end))
+    return pieces
+
+
+def _point_counts(store, config, start, end, as_of, chunk_days) -> list[tuple]:
+    """Per-point counts over the chunks, summed (networked: in any chunk)."""
+    totals: dict[str, list] = {}
+    for begin, finish in chunks(start, end, chunk_days):
+        sql, params = point_counts_sql(config, begin, finish, as_of)
+        for row in store.query(sql, params):
+            mn = row[0]
+            old = totals.get(mn)
+            if old is None:
+                totals[mn] = list(row)
+            else:
+                for k in range(3, 9):
+                    old[k] += row[k]
+                old[3] = row[3]  # factors: not a sum
+                old[9] = max(old[9], row[9])
+    return [tuple(v) for _, v in sorted(totals.items())]
 
 
 def problem_hours(

@@ -74,7 +74,7 @@ def point_counts_sql(
     where = f"WHERE {' AND '.join(filters)}" if filters else ""
     if config.standard_sample_exemption and config.standard_sample_flags:
         std_rule = (
-            f"p.kind = 'water' AND o.factor IN ({_literals(config.standard_sample_factors)}) "
+            f"p.kind = 'water' AND p.factor IN ({_literals(config.standard_sample_factors)}) "
             f"AND o.flag IN ({_literals(config.standard_sample_flags)})"
         )
     else:
@@ -84,7 +84,7 @@ def point_counts_sql(
     sql = f"""
 WITH
 pf AS (
-    SELECT p.mn, f.factor
+    SELECT ROW_NUMBER() OVER (ORDER BY p.mn, f.factor) AS pid, p.mn, f.factor, p.kind
     FROM points p
     JOIN units u ON u.unit_id = p.unit_id
     JOIN point_factors f ON f.mn = p.mn
@@ -104,8 +104,11 @@ ex AS (
 ex_n AS (
     SELECT mn, COUNT(*) AS n FROM ex GROUP BY mn
 ),
+ex_pid AS (
+    SELECT pf.pid, ex.h FROM ex JOIN pf ON pf.mn = ex.mn
+),
 rr AS (
-    SELECT r.mn, r.factor, r.data_time AS h, COALESCE(r.flag, '') AS flag, r.received_at, r.id
+    SELECT pf.pid, r.data_time AS h, COALESCE(r.flag, '') AS flag, r.received_at, r.id
     FROM records r
     JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
     WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ? AND r.received_at <= ?
@@ -113,33 +116,33 @@ rr AS (
       AND CAST(EXTRACT(EPOCH FROM r.data_time) AS BIGINT) % 3600 = 0
 ),
 agg AS (
-    SELECT mn, factor, h, MIN(received_at) AS received_at,
+    SELECT pid, h, MIN(received_at) AS received_at,
            MIN(flag) AS flag_lo, MAX(flag) AS flag_hi
     FROM rr
-    GROUP BY mn, factor, h
+    GROUP BY pid, h
 ),
 mixed AS (
-    SELECT mn, factor, h FROM agg WHERE flag_lo <> flag_hi
+    SELECT pid, h FROM agg WHERE flag_lo <> flag_hi
 ),
 resolved AS (
-    SELECT mn, factor, h, flag FROM (
-        SELECT rr.mn, rr.factor, rr.h, rr.flag,
-               ROW_NUMBER() OVER (PARTITION BY rr.mn, rr.factor, rr.h
+    SELECT pid, h, flag FROM (
+        SELECT rr.pid, rr.h, rr.flag,
+               ROW_NUMBER() OVER (PARTITION BY rr.pid, rr.h
                                   ORDER BY rr.received_at, rr.id) AS rn
         FROM rr
-        JOIN mixed ON mixed.mn = rr.mn AND mixed.factor = rr.factor AND mixed.h = rr.h
+        JOIN mixed ON mixed.pid = rr.pid AND mixed.h = rr.h
     ) ranked
     WHERE rn = 1
 ),
 fr AS (
-    SELECT a.mn, a.factor, a.h, COALESCE(x.flag, a.flag_lo) AS flag, a.received_at
+    SELECT a.pid, a.h, COALESCE(x.flag, a.flag_lo) AS flag, a.received_at
     FROM agg a
-    LEFT JOIN resolved x ON x.mn = a.mn AND x.factor = a.factor AND x.h = a.h
+    LEFT JOIN resolved x ON x.pid = a.pid AND x.h = a.h
 ),
 co AS (
-    SELECT mn, factor, h, action, created_at FROM (
-        SELECT pf.mn, pf.factor, hours.h, c.action, c.created_at,
-               ROW_NUMBER() OVER (PARTITION BY pf.mn, pf.factor, hours.h
+    SELECT pid, h, action, created_at FROM (
+        SELECT pf.pid, hours.h, c.action, c.created_at,
+               ROW_NUMBER() OVER (PARTITION BY pf.pid, hours.h
                                   ORDER BY c.created_at DESC, c.id DESC) AS rn
         FROM corrections c
         JOIN pf ON pf.mn = c.mn AND (c.factor IS NULL OR c.factor = pf.factor)
@@ -149,30 +152,29 @@ co AS (
     WHERE rn = 1
 ),
 obs AS (
-    SELECT COALESCE(fr.mn, co.mn) AS mn, COALESCE(fr.factor, co.factor) AS factor,
-           COALESCE(fr.h, co.h) AS h, fr.flag, fr.received_at,
-           co.action, co.created_at AS corrected_at
+    SELECT COALESCE(fr.pid, co.pid) AS pid, COALESCE(fr.h, co.h) AS h, fr.flag,
+           fr.received_at, co.action, co.created_at AS corrected_at
     FROM fr
-    FULL OUTER JOIN co ON co.mn = fr.mn AND co.factor = fr.factor AND co.h = fr.h
+    FULL OUTER JOIN co ON co.pid = fr.pid AND co.h = fr.h
 ),
 kept AS (
     SELECT o.* FROM obs o
-    WHERE NOT EXISTS (SELECT 1 FROM ex WHERE ex.mn = o.mn AND ex.h = o.h)
+    WHERE NOT EXISTS (SELECT 1 FROM ex_pid x WHERE x.pid = o.pid AND x.h = o.h)
 ),
 std AS (
-    SELECT mn, factor, h FROM (
-        SELECT o.mn, o.factor, o.h,
-               ROW_NUMBER() OVER (PARTITION BY o.mn, o.factor, date_trunc('day', o.h)
+    SELECT pid, h FROM (
+        SELECT o.pid, o.h,
+               ROW_NUMBER() OVER (PARTITION BY o.pid, date_trunc('day', o.h)
                                   ORDER BY o.h) AS rn
         FROM kept o
-        JOIN points p ON p.mn = o.mn
+        JOIN pf p ON p.pid = o.pid
         WHERE {std_rule}
     ) first_check
     WHERE rn = 1
 ),
 cls AS (
-    SELECT o.mn, o.factor,
-           CASE WHEN std.mn IS NULL THEN 0 ELSE 1 END AS std,
+    SELECT o.pid,
+           CASE WHEN std.pid IS NULL THEN 0 ELSE 1 END AS std,
            CASE WHEN o.received_at <= o.h + {instant} THEN 1 ELSE 0 END AS i_rec,
            CASE WHEN o.received_at <= o.h + {instant} AND o.flag IN ({valid})
                      AND {not_invalidated} THEN 1 ELSE 0 END AS i_val,
@@ -180,17 +182,17 @@ cls AS (
            CASE WHEN {repaired} OR (o.received_at IS NOT NULL AND o.flag IN ({valid})
                      AND {not_invalidated}) THEN 1 ELSE 0 END AS c_val
     FROM kept o
-    LEFT JOIN std ON std.mn = o.mn AND std.factor = o.factor AND std.h = o.h
+    LEFT JOIN std ON std.pid = o.pid AND std.h = o.h
 ),
 per_factor AS (
-    SELECT mn, factor,
+    SELECT pid,
            SUM(std) AS std_n,
            SUM(CASE WHEN std = 0 THEN i_rec ELSE 0 END) AS i_rec,
            SUM(CASE WHEN std = 0 THEN i_val ELSE 0 END) AS i_val,
            SUM(CASE WHEN std = 0 THEN c_rec ELSE 0 END) AS c_rec,
            SUM(CASE WHEN std = 0 THEN c_val ELSE 0 END) AS c_val
     FROM cls
-    GROUP BY mn, factor
+    GROUP BY pid
 ),
 per_point AS (
     SELECT pf.mn,
@@ -201,7 +203,7 @@ per_point AS (
            SUM(COALESCE(x.c_rec, 0)) AS c_rec,
            SUM(COALESCE(x.c_val, 0)) AS c_val
     FROM pf
-    LEFT JOIN per_factor x ON x.mn = pf.mn AND x.factor = pf.factor
+    LEFT JOIN per_factor x ON x.pid = pf.pid
     LEFT JOIN ex_n ON ex_n.mn = pf.mn
     GROUP BY pf.mn
 ),
