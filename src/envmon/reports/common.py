@@ -254,7 +254,7 @@ def bar_chart(
     value_format: str = "{:.2f}",
 ) -> Chart:
     """Vertical bars with value labels; `reference` draws a dashed horizontal line."""
-    fig, ax = _figure(max(5.0, 0.45 * len(labels) + 2), 3.2)
+    fig, ax = _figure(min(9.0, max(5.0, 0.3 * len(labels) + 2)), 3.2)
     heights = [0 if v is None else v for v in values]
     bars = ax.bar(range(len(labels)), heights, color=list(colors) if colors else "#4472C4")
     for bar, value in zip(bars, values, strict=False):
