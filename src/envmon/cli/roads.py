@@ -96,5 +96,188 @@ def calibrate_command(
     _print_json({"device_id": device, "valid_from": valid_from, "pm25": pm25, "pm10": pm10})
 
 
+def _period(month: str | None, start: str | None, end: str | None):
+    from envmon.roads.rank import month_bounds
+    from envmon.timeutil import parse_iso
+
+    if month and (start or end):
+        raise fail("give either --month or --from/--to, not both")
+    if month:
+        try:
+            return month_bounds(month)
+        except ValueError:
+            raise fail(f"--month {month!r} is not YYYY-MM") from None
+    if not (start and end):
+        raise fail("give --month YYYY-MM or both --from and --to")
+    try:
+        a, b = parse_iso(start), parse_iso(end)
+    except ValueError:
+        raise fail("--from/--to must be ISO 8601 times (Beijing time without offset)") from None
+    if b <= a:
+        raise fail("--to must be after --from")
+    return a, b
+
+
+@roads_app.command("match")
+def match_command(
+    month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
+    start: str | None = typer.Option(None, "--from", help="ISO start (inclusive)."),
+    end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Map-match the readings of the period (fastmm) and rewrite its drive passes; prints the
+    match coverage per taxi per day."""
+    from envmon.roads.pipeline import process
+
+    a, b = _period(month, start, end)
+    with open_cli_store(db, config) as store:
+        try:
+            out = process(store, a, b)
+        except LookupError as error:
+            raise fail(str(error)) from None
+    _print_json(out)
+
+
+@roads_app.command("rank")
+def rank_command(
+    month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
+    start: str | None = typer.Option(None, "--from", help="ISO start (inclusive)."),
+    end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
+    top: int = typer.Option(20, "--top", min=1, help="Length of each list."),
+    pollutant: str = typer.Option("pm10", "--pollutant", help="pm10 or pm25."),
+    fmt: str = typer.Option("json", "--format", help="json, xlsx or html."),
+    out: Path | None = typer.Option(None, "--out", help="Output file for xlsx/html "
+                                    "(default roads-<period>-<pollutant>.<format>)."),
+    map_png: Path | None = typer.Option(None, "--map", help="Also write the map as PNG."),
+    normalise: str = typer.Option("none", "--normalise", help="Background normalisation "
+                                  "against the city stations: none, multiplicative, additive."),
+    min_days: int = typer.Option(8, "--min-days", help="Eligibility: distinct days."),
+    min_passes: int = typer.Option(15, "--min-passes", help="Eligibility: drive passes."),
+    min_taxis: int = typer.Option(2, "--min-taxis", help="Eligibility: different taxis."),
+    match: bool = typer.Option(False, "--match/--no-match", help="Match the period first."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """The most polluted and the cleanest eligible segments (median of drive-pass means);
+    segments below the thresholds are counted as 数据不足."""
+    from envmon.roads.rank import NORMALISATIONS, POLLUTANTS, ranking, segment_values
+    from envmon.roads.stats import Eligibility
+
+    if pollutant not in POLLUTANTS:
+        raise fail(f"--pollutant must be one of {', '.join(POLLUTANTS)}, not {pollutant!r}")
+    if fmt not in ("json", "xlsx", "html"):
+        raise fail(f"--format must be json, xlsx or html, not {fmt!r}")
+    if normalise not in NORMALISATIONS:
+        raise fail(f"--normalise must be one of {', '.join(NORMALISATIONS)}")
+    a, b = _period(month, start, end)
+    with open_cli_store(db, config) as store:
+        try:
+            if match:
+                from envmon.roads.pipeline import process
+
+                process(store, a, b)
+            values = segment_values(store, a, b, pollutant,
+                                    eligibility=Eligibility(min_days, min_passes, min_taxis),
+                                    normalise=normalise)
+        except LookupError as error:
+            raise fail(str(error)) from None
+        result = ranking(values, a, b, pollutant, top)
+        if fmt == "json" and map_png is None:
+            _print_json(result)
+            return
+        from envmon.reports.roads import build_roads_bulletin, segment_map
+        from envmon.roads.rank import with_ci
+        from envmon.roads.storage import latest_version, segment_rows
+
+        version = latest_version(store)
+        listed = {i["segment_id"] for i in result["dirty"] + result["clean"]}
+        by_id = {v.segment_id: v for v in values}
+        ci = with_ci(store, version, [by_id[s] for s in listed], a, b, pollutant)
+        segments = segment_rows(store, version)
+    extra = {sid: {"iqr": by_id[sid].q3 - by_id[sid].q1,
+                   "ci": f"{ci[sid][0]:.1f}–{ci[sid][1]:.1f}"} for sid in listed}
+    label = {"pm10": "PM10", "pm25": "PM2.5"}[pollutant]
+    chart = segment_map(segments, {v.segment_id: v.value for v in values}, listed,
+                        f"路段{label}浓度（中位数）")
+    stem = month or f"{a:%Y%m%d}-{b:%Y%m%d}"
+    if map_png is not None:
+        map_png.write_bytes(chart.png)
+    if fmt == "json":
+        _print_json(result)
+        return
+    from envmon.reports.common import write_html, write_xlsx
+
+    bulletin = build_roads_bulletin(result, extra, chart)
+    target = out or Path(f"roads-{stem}-{pollutant}.{fmt}")
+    (write_xlsx if fmt == "xlsx" else write_html)(bulletin, target)
+    _print_json({"written": str(target), "dirty": len(result["dirty"]),
+                 "clean": len(result["clean"]), "insufficient": result["insufficient"]})
+
+
+def simulate_taxis(
+    out: Path = typer.Option(Path("taxis.csv"), "--out", help="CSV of simulated readings."),
+    truth: Path | None = typer.Option(None, "--truth", help="JSON of the true per-segment "
+                                      "(pm25, pm10) concentrations."),
+    pbf: Path | None = typer.Option(None, "--pbf", help="Drive over this OSM extract "
+                                    "(default: the store's network, else a synthetic grid)."),
+    taxis: int = typer.Option(6, "--taxis", min=1),
+    days: int = typer.Option(9, "--days", min=1),
+    month: str = typer.Option("2026-10", "--month", help="First day of the month is day 1."),
+    minutes: float = typer.Option(40.0, "--minutes", help="Driving minutes per taxi per day."),
+    datum: str = typer.Option("wgs84", "--datum", help="wgs84 or gcj02 output."),
+    seed: int = typer.Option(7, "--seed"),
+    do_import: bool = typer.Option(False, "--import/--no-import",
+                                   help="Also import the readings into the store."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Simulate a taxi fleet with PM sensors through a known pollution field (GPS noise,
+    GCJ-02 offsets, idling at ranks, gaps, calibration error, humidity, sensor noise). The
+    network and the devices' calibrations are written to the store."""
+    from datetime import timedelta
+
+    from envmon.roads.network import network_from_pbf
+    from envmon.roads.rank import month_bounds
+    from envmon.roads.sensors import DATUMS, import_csv, set_calibration
+    from envmon.roads.storage import latest_version, load_network, save_network
+    from envmon.sim.taxis import TaxiSimConfig, simulate, synthetic_city
+
+    if datum not in DATUMS:
+        raise fail(f"--datum must be one of {', '.join(DATUMS)}")
+    try:
+        first, _ = month_bounds(month)
+    except ValueError:
+        raise fail(f"--month {month!r} is not YYYY-MM") from None
+    with open_cli_store(db, config) as store:
+        if pbf is not None:
+            net = network_from_pbf(pbf)
+            save_network(store, net)
+        elif latest_version(store):
+            net = load_network(store)
+        else:
+            net = synthetic_city(8, 8, 400.0)
+            save_network(store, net)
+        sim = simulate(net, TaxiSimConfig(taxis=taxis, days=days, minutes_per_day=minutes,
+                                          datum=datum, seed=seed,
+                                          start=first + timedelta(hours=7)))
+        for device, (a25, b25, a10, b10) in sim.calibrations.items():
+            set_calibration(store, device, first - timedelta(days=30), (a25, b25), (a10, b10),
+                            "simulated", datum)
+        sim.write_csv(out)
+        summary: dict[str, Any] = {"readings": len(sim.t), "out": str(out),
+                                   "network_version": net.version,
+                                   "segments": len(net.segments)}
+        if do_import:
+            summary["import"] = import_csv(store, out, datum).as_dict()
+    if truth is not None:
+        truth.write_text(json.dumps({k: {"pm25": v[0], "pm10": v[1]}
+                                     for k, v in sim.truth.items()}, ensure_ascii=False),
+                         encoding="utf-8")
+        summary["truth"] = str(truth)
+    _print_json(summary)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(roads_app, name="roads")
+    app.command("simulate-taxis")(simulate_taxis)

@@ -110,8 +110,33 @@ def synthetic_city_links(nx: int = 6, ny: int = 6, spacing_m: float = 450.0,
     return links
 
 
+def synthetic_districts(nx: int = 6, ny: int = 6, spacing_m: float = 450.0,
+                        lon0: float = 112.55, lat0: float = 37.85) -> dict:
+    """Four quadrant districts and 综改示范区 over the north-east corner (cut out of them)."""
+    dx = spacing_m / (111_320.0 * math.cos(math.radians(lat0)))
+    dy = spacing_m / 111_320.0
+    x0, y0 = lon0 - dx, lat0 - dy
+    xm, ym = lon0 + (nx - 1) * dx / 2, lat0 + (ny - 1) * dy / 2
+    x1, y1 = lon0 + nx * dx, lat0 + ny * dy
+    zx, zy = lon0 + (nx - 1) * dx * 0.7, lat0 + (ny - 1) * dy * 0.7
+
+    def box(a: float, b: float, c: float, d: float) -> dict:
+        return {"type": "Polygon",
+                "coordinates": [[[a, b], [c, b], [c, d], [a, d], [a, b]]]}
+
+    parts = [("小店区", box(x0, y0, xm, ym)), ("迎泽区", box(xm, y0, x1, ym)),
+             ("万柏林区", box(x0, ym, xm, y1)), ("杏花岭区", box(xm, ym, x1, y1)),
+             ("综改示范区", box(zx, zy, x1, y1))]
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {"name": n}, "geometry": g}
+                         for n, g in parts]}
+
+
 def synthetic_city(nx: int = 6, ny: int = 6, spacing_m: float = 450.0) -> RoadNetwork:
-    return network_from_links(synthetic_city_links(nx, ny, spacing_m), source="synthetic")
+    """The grid with Chinese road names and its districts (see `synthetic_districts`)."""
+    return network_from_links(synthetic_city_links(nx, ny, spacing_m),
+                              districts=synthetic_districts(nx, ny, spacing_m),
+                              source="synthetic")
 
 
 def pollution_field(net: RoadNetwork, seed: int = 7) -> dict[str, tuple[float, float]]:
@@ -119,11 +144,11 @@ def pollution_field(net: RoadNetwork, seed: int = 7) -> dict[str, tuple[float, f
     rng = np.random.default_rng(seed)
     mids = np.array([s.coords[len(s.coords) // 2] for s in net.segments])
     lo, hi = mids.min(axis=0), mids.max(axis=0)
-    pm10 = np.full(len(mids), 60.0)
+    pm10 = np.full(len(mids), 45.0)
     for _ in range(3):
         c = lo + rng.random(2) * (hi - lo)
         r = 0.15 * float(np.max(hi - lo)) + 1.0
-        pm10 += rng.uniform(60, 140) * np.exp(-np.sum((mids - c) ** 2, axis=1) / (2 * r * r))
+        pm10 += rng.uniform(40, 100) * np.exp(-np.sum((mids - c) ** 2, axis=1) / (2 * r * r))
     pm10 *= rng.lognormal(0.0, 0.25, len(mids))
     pm25 = pm10 * rng.uniform(0.4, 0.6, len(mids))
     return {s.segment_id: (float(a), float(b))

@@ -1,0 +1,172 @@
+"""Segment values over a period and the dirty/clean rankings (roads.md §1, §4.4–§4.7).
+
+Value of a segment = median of its counted drive-pass means (portable SQL
+`percentile_cont(0.5) WITHIN GROUP`), with IQR, n_passes, n_days (Beijing days), n_taxis.
+Optional background normalisation against the hourly mean of the city stations
+(`air_hourly` of `air_stations.type = 'city'`; Van den Bossche et al. 2015):
+multiplicative `C · B̄ / B(t)` or additive `C − B(t) + B̄`; passes in hours without a background
+keep their raw value. Eligible segments (≥ 8 days, ≥ 15 passes, ≥ 2 taxis by default) are
+ranked; the others with data are counted as 数据不足.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from envmon.roads.stats import Eligibility, bootstrap_ci
+from envmon.timeutil import BEIJING_FIXED
+
+POLLUTANTS = {"pm10": "PM10", "pm25": "PM2.5"}
+NORMALISATIONS = ("none", "multiplicative", "additive")
+UNASSIGNED = "未划区"
+
+
+@dataclass
+class SegmentValue:
+    segment_id: str
+    name: str
+    road: str
+    district: str | None
+    length_m: float
+    value: float
+    q1: float
+    q3: float
+    n_passes: int
+    n_days: int
+    n_taxis: int
+    eligible: bool
+
+
+def month_bounds(text: str) -> tuple[datetime, datetime]:
+    """`2026-10` → [2026-10-01 00:00, 2026-11-01 00:00) Beijing time."""
+    year, month = (int(v) for v in text.split("-"))
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {text!r} is not YYYY-MM")
+    start = datetime(year, month, 1, tzinfo=BEIJING_FIXED)
+    days = calendar.monthrange(year, month)[1]
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=BEIJING_FIXED)
+    assert (end - start).days == days
+    return start, end
+
+
+def _background_cte(pollutant: str) -> str:
+    return f"""
+    bg AS (
+        SELECT h.start_time AS hour, AVG(h.{pollutant}) AS b
+        FROM air_hourly h JOIN air_stations s ON s.code = h.station_code
+        WHERE s.type = 'city' AND h.{pollutant} IS NOT NULL
+          AND h.start_time >= ? AND h.start_time < ?
+        GROUP BY h.start_time
+    ),
+    bgm AS (SELECT AVG(b) AS bbar FROM bg),
+    """
+
+
+def segment_values(store, start: datetime, end: datetime, pollutant: str = "pm10",
+                   version: str | None = None, eligibility: Eligibility = Eligibility(),
+                   normalise: str = "none") -> list[SegmentValue]:
+    from envmon.roads.storage import latest_version
+
+    if pollutant not in POLLUTANTS:
+        raise ValueError(f"pollutant must be one of {', '.join(POLLUTANTS)}")
+    if normalise not in NORMALISATIONS:
+        raise ValueError(f"normalise must be one of {', '.join(NORMALISATIONS)}")
+    version = version or latest_version(store)
+    if version is None:
+        raise LookupError("no road network in the store; run `envmon roads network` first")
+    col = f"{pollutant}_mean"
+    params: list = []
+    if normalise == "none":
+        ctes, value = "", f"p.{col}"
+        join = ""
+    else:
+        ctes = _background_cte(pollutant)
+        params += [start, end]
+        join = ("LEFT JOIN bg ON bg.hour = date_trunc('hour', p.start_time) "
+                "CROSS JOIN bgm")
+        value = (f"CASE WHEN bg.b > 0 THEN p.{col} * bgm.bbar / bg.b ELSE p.{col} END"
+                 if normalise == "multiplicative" else
+                 f"CASE WHEN bg.b IS NOT NULL THEN p.{col} - bg.b + bgm.bbar ELSE p.{col} END")
+    sql = f"""
+    WITH {ctes} pv AS (
+        SELECT p.segment_id, p.device_id, p.start_time, {value} AS v
+        FROM road_passes p {join}
+        WHERE p.network_version = ? AND p.counted AND p.{col} IS NOT NULL
+          AND p.start_time >= ? AND p.start_time < ?
+    )
+    SELECT pv.segment_id, s.name, s.road, s.district, s.length_m,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY pv.v) AS value,
+           percentile_cont(0.25) WITHIN GROUP (ORDER BY pv.v) AS q1,
+           percentile_cont(0.75) WITHIN GROUP (ORDER BY pv.v) AS q3,
+           COUNT(*) AS n_passes,
+           COUNT(DISTINCT date_trunc('day', pv.start_time)) AS n_days,
+           COUNT(DISTINCT pv.device_id) AS n_taxis
+    FROM pv JOIN road_segments s
+      ON s.network_version = ? AND s.segment_id = pv.segment_id
+    GROUP BY pv.segment_id, s.name, s.road, s.district, s.length_m
+    """
+    params += [version, start, end, version]
+    out = []
+    for sid, name, road, district, length, value, q1, q3, n, d, k in store.query(sql, params):
+        eligible = (d >= eligibility.min_days and n >= eligibility.min_passes
+                    and k >= eligibility.min_taxis)
+        out.append(SegmentValue(sid, name, road, district, length, float(value), float(q1),
+                                float(q3), int(n), int(d), int(k), eligible))
+    return out
+
+
+def district_sentence(counts: dict[str, int]) -> str:
+    """`其中，涉及小店区12条、杏花岭区1条。` (counts in descending order)."""
+    if not counts:
+        return "其中，无路段入列。"
+    parts = "、".join(f"{d}{n}条" for d, n in counts.items())
+    return f"其中，涉及{parts}。"
+
+
+def _tally(items: list[SegmentValue]) -> dict[str, int]:
+    c = Counter(s.district or UNASSIGNED for s in items)
+    return dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _item(rank: int, s: SegmentValue) -> dict:
+    return {"rank": rank, "segment_id": s.segment_id, "name": s.name, "road": s.road,
+            "district": s.district or UNASSIGNED, "value": round(s.value, 1),
+            "n_passes": s.n_passes, "n_days": s.n_days, "n_taxis": s.n_taxis}
+
+
+def ranking(values: list[SegmentValue], start: datetime, end: datetime, pollutant: str,
+            top: int = 20) -> dict:
+    """The bulletin's JSON: dirty and clean top-N, district tallies, sentences, 数据不足."""
+    eligible = [v for v in values if v.eligible]
+    dirty = sorted(eligible, key=lambda v: (-v.value, v.segment_id))[:top]
+    clean = sorted(eligible, key=lambda v: (v.value, v.segment_id))[:top]
+    counts = {"dirty": _tally(dirty), "clean": _tally(clean)}
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "pollutant": pollutant,
+        "dirty": [_item(i, s) for i, s in enumerate(dirty, start=1)],
+        "clean": [_item(i, s) for i, s in enumerate(clean, start=1)],
+        "district_counts": counts,
+        "sentence": {k: district_sentence(v) for k, v in counts.items()},
+        "insufficient": sum(1 for v in values if not v.eligible),
+    }
+
+
+def pass_means(store, version: str, segment_id: str, start: datetime, end: datetime,
+               pollutant: str) -> list[float]:
+    rows = store.query(
+        f"SELECT {pollutant}_mean FROM road_passes WHERE network_version = ? AND segment_id = ? "
+        f"AND counted AND start_time >= ? AND start_time < ? AND {pollutant}_mean IS NOT NULL",
+        [version, segment_id, start, end])
+    return [r[0] for r in rows]
+
+
+def with_ci(store, version: str, values: list[SegmentValue], start: datetime, end: datetime,
+            pollutant: str) -> dict[str, tuple[float, float]]:
+    """Bootstrap 90 % CI of the median for the listed segments."""
+    return {v.segment_id: bootstrap_ci(pass_means(store, version, v.segment_id, start, end,
+                                                  pollutant)) for v in values}
