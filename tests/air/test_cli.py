@@ -50,6 +50,9 @@ def test_summary_json_matches_the_worked_example(air_db):
                    "concentrations": {"so2": 12, "no2": 35, "co": 1.2, "pm10": 70, "pm25": 40,
                                       "o3_1h": 160, "o3_8h": 160}}
     assert len(got["daily"]) == 30
+    # HJ 663 §5: PM2.5 40 > 35 → B = 0.14; every daily value within the 24-h limit → 100.0 %
+    assert got["compliance"]["pm25"] == {"exceedance_multiple": 0.14, "compliance_rate": 100.0}
+    assert got["compliance"]["o3"] == {"exceedance_multiple": None, "compliance_rate": 100.0}
     yoy = got["yoy"]
     assert yoy["composite_index"] == -14.4 and yoy["composite_index_last"] == 5.28
     assert yoy["good_days"] == 5 and yoy["good_days_last"] == 25

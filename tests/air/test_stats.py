@@ -282,3 +282,15 @@ def test_city_mean_with_interleaved_stations():
     assert got.tolist() == [[15.0, 30.0], [200.0, 200.0]]
     none = stats.city_mean(values, np.array([-1, -1, -1, -1]), np.array([2]))
     assert np.isnan(none).all()
+
+
+def test_exceedance_multiple_and_compliance_rate():
+    # HJ 663-2013 §5 (note §3.1): B = (C − S)/S, 2 decimals; D = within / valid × 100 %, 1 decimal
+    assert stats.exceedance_multiple(40, 35) == 0.14  # 0.142857…
+    assert stats.exceedance_multiple(105, 70) == 0.5
+    assert stats.exceedance_multiple(35, 35) is None and stats.exceedance_multiple(None, 35) is None
+    # 3 of 7 valid days within 75 → 42.9 %; 75.4 is published as 75 (GB/T 8170): within
+    daily = np.array([75.4, 76, 80, 50, 90, 100, 120, NAN])
+    assert stats.compliance_rate(daily, 75) == 28.6  # 75.4→75 and 50: 2 of 7
+    assert stats.compliance_rate(np.array([10.0, 80, 90, 60, 100, 20, 200]), 75) == 42.9
+    assert stats.compliance_rate(np.array([NAN]), 75) is None

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from envmon.air.aqi import round_concentration
-from envmon.air.rounding import round_gbt8170
+from envmon.air.rounding import round_gbt8170, round_gbt8170_array
 from envmon.air.standards import DECIMALS, STANDARD_2012, Standard
 
 MIN_HOURS_PER_DAY = 20  # GB 3095-2012 Table 4: 24-h value needs ≥ 20 hourly values
@@ -347,6 +347,27 @@ def composite_index_rows(
     """The MEE composite index (§4.2) for many rows at once, unrounded; NaN if any is missing."""
     divisors = standard.composite_divisors()
     return sum(np.asarray(conc[k], dtype=float) / divisors[k] for k in COMPOSITE_ORDER)
+
+
+# ---------------------------------------------------------------------------------- compliance
+def exceedance_multiple(conc: float | None, limit: float) -> float | None:
+    """超标倍数 B = (C − S)/S, 2 decimals (GB/T 8170; HJ 663-2013 §5, standards note §3.1);
+    None when C is missing or within the limit."""
+    if conc is None or math.isnan(conc) or conc <= limit:
+        return None
+    return round_gbt8170((conc - limit) / limit, 2)
+
+
+def compliance_rate(daily: np.ndarray, limit: float, decimals: int = 0) -> float | None:
+    """达标率 D = days within the limit / valid days × 100 %, 1 decimal (HJ 663-2013 §5,
+    standards note §3.1); daily values are compared as published (rounded to `decimals`)."""
+    values = np.asarray(daily, dtype=float)
+    valid = ~np.isnan(values)
+    n = int(valid.sum())
+    if not n:
+        return None
+    rounded = round_gbt8170_array(values[valid], decimals)
+    return round_gbt8170(100 * int((rounded <= limit).sum()) / n, 1)
 
 
 # ---------------------------------------------------------------------------------- days
