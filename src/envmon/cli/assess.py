@@ -308,6 +308,8 @@ def report_transmission(
     complete_days: float | None = typer.Option(None, "--complete-days"),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
     as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
+    formats: str = typer.Option("xlsx,html", "--formats",
+                                help="Comma-separated: xlsx, html, pdf (WeasyPrint)."),
 ) -> None:
     """The monthly 通报 of 联网率 and 即时/补全有效传输率 (XLSX + HTML, Chinese)."""
     from envmon.assess import assess
@@ -320,7 +322,14 @@ def report_transmission(
     with open_cli_store(db, config, read_only=True) as store:
         result = assess(store, since, until, cfg, as_of=when)
         bulletin = build_bulletin(store, result, month)
-    for path in write_bulletin(bulletin, out_dir, f"transmission-{month}"):
+    from envmon.reports.common import ReportError
+
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    try:
+        paths = write_bulletin(bulletin, out_dir, f"transmission-{month}", wanted)
+    except ReportError as error:
+        raise fail(str(error)) from None
+    for path in paths:
         typer.echo(str(path))
 
 

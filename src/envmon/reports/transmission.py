@@ -287,8 +287,10 @@ def build_bulletin(store, result: Assessment, month: str) -> Bulletin:
     )
 
 
-def write_bulletin(bulletin: Bulletin, out_dir: Path, stem: str | None = None) -> list[Path]:
-    """XLSX and HTML (the HTML prints to PDF from a browser; A4 CSS)."""
-    stem = stem or "transmission"
-    return [write_xlsx(bulletin, Path(out_dir) / f"{stem}.xlsx"),
-            write_html(bulletin, Path(out_dir) / f"{stem}.html")]
+def write_bulletin(bulletin: Bulletin, out_dir: Path, stem: str | None = None,
+                   formats: tuple[str, ...] = ("xlsx", "html")) -> list[Path]:
+    """XLSX and HTML by default; "pdf" through WeasyPrint (the HTML also prints to PDF from
+    a browser: A4 CSS)."""
+    from envmon.reports.common import write_all
+
+    return write_all(bulletin, out_dir, stem or "transmission", formats)
