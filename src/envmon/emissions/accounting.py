@@ -65,6 +65,10 @@ class HourEmission:
     source: str  # 2061 | 2051 | none
 
 
+def _substituted(h: HourEmission) -> bool:
+    return h.rule is not None and not h.rule.startswith("none")
+
+
 @dataclass
 class PollutantResult:
     mn: str
@@ -90,14 +94,15 @@ class PollutantResult:
 
     @property
     def substituted_kg(self) -> float:
-        return sum(h.kg for h in self.hours if h.rule is not None)
+        return sum(h.kg for h in self.hours if _substituted(h))
 
     def count(self, status: str) -> int:
         return sum(1 for h in self.hours if h.status == status)
 
     @property
     def substituted_hours(self) -> int:
-        return sum(1 for h in self.hours if h.rule is not None)
+        """Hours whose amount was substituted (rules `max…`, `mean_bracketing`)."""
+        return sum(1 for h in self.hours if _substituted(h))
 
     @property
     def usable_for_tax(self) -> bool:

@@ -42,7 +42,10 @@ def emissions_json(results: list[PollutantResult], unit_id: str, month: str) -> 
             "exceeded": r.exceeded,
             "daily_kg": {d.isoformat(): kg for d, kg in sorted(r.daily_kg().items())},
             "substituted": [{"hour": h.hour.isoformat(), "kg": h.kg, "rule": h.rule,
-                             "status": h.status} for h in r.hours if h.rule is not None],
+                             "status": h.status} for h in r.hours
+                            if h.rule is not None and not h.rule.startswith("none")],
+            "unsubstituted_reason": sorted({h.rule for h in r.hours
+                                            if h.rule and h.rule.startswith("none")}),
         })
     unit_name = results[0].unit_name if results else ""
     return {"unit_id": unit_id, "unit_name": unit_name, "month": month, "rows": rows}
@@ -67,7 +70,8 @@ def emissions_bulletin(results: list[PollutantResult], unit_id: str, month: str)
     substituted = [{"hour": h.hour.strftime("%Y-%m-%d %H:00"), "outlet": r.outlet_id,
                     "factor": factor_zh(r.factor), "status": h.status, "rule": h.rule,
                     "kg": h.kg}
-                   for r in results for h in r.hours if h.rule is not None]
+                   for r in results for h in r.hours
+                            if h.rule is not None and not h.rule.startswith("none")]
     return Bulletin(
         title=f"{unit_name}{month}污染物排放量核算表", issued=date.today(),
         subtitle=f"单位：{unit_id}",

@@ -1,0 +1,50 @@
+"""`envmon alarms list|ack|close`: JSON fields as the issue names them, the lifecycle."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from envmon.alarms import store as alarm_store
+from envmon.cli import app
+from envmon.store import open_store
+
+runner = CliRunner()
+FIELDS = ["id", "mn", "unit_id", "factor", "rule", "status", "opened_at", "closed_at",
+          "value", "limit", "detail"]
+
+
+def test_alarms_cli(tmp_path):
+    db = tmp_path / "a.duckdb"
+    with open_store(db) as store:
+        alarm_store.open_alarm(store, mn="MN1", unit_id="U1", factor="a21026",
+                               rule="exceedance", data_time=None, value=50.0, limit=35.0,
+                               detail="折算浓度 50 > 限值 35")
+        alarm_store.open_alarm(store, mn="MN2", unit_id="U2", factor="", rule="offline",
+                               data_time=None, value=3600.0, limit=1800.0, detail="离线")
+    result = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [list(r) for r in rows] == [FIELDS, FIELDS]
+    assert rows[0]["rule"] == "exceedance" and rows[0]["status"] == "open"
+    assert rows[0]["value"] == 50.0 and rows[0]["limit"] == 35.0 and rows[0]["closed_at"] is None
+    result = runner.invoke(app, ["alarms", "ack", "1", "--db", str(db), "--by", "王工",
+                                 "--note", "已通知企业"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["status"] == "acknowledged"
+    result = runner.invoke(app, ["alarms", "close", "1", "--db", str(db), "--by", "王工",
+                                 "--note", "已整改"])
+    assert result.exit_code == 0 and json.loads(result.output)["status"] == "closed"
+    again = runner.invoke(app, ["alarms", "close", "1", "--db", str(db), "--by", "王工"])
+    assert again.exit_code == 2
+    open_only = runner.invoke(app, ["alarms", "list", "--db", str(db), "--status", "open",
+                                    "--format", "json"])
+    assert [r["mn"] for r in json.loads(open_only.output)] == ["MN2"]
+    by_mn = runner.invoke(app, ["alarms", "list", "--db", str(db), "--mn", "MN1",
+                                "--format", "json"])
+    assert [r["status"] for r in json.loads(by_mn.output)] == ["closed"]
+    table = runner.invoke(app, ["alarms", "list", "--db", str(db)])
+    assert table.exit_code == 0 and "超标" in table.output and "离线" in table.output
+    bad = runner.invoke(app, ["alarms", "list", "--db", str(db), "--status", "gone"])
+    assert bad.exit_code == 2

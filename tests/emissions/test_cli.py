@@ -1,0 +1,104 @@
+"""`envmon emissions` and `envmon tax` on a store filled with a month of simulated hourly
+data (written directly, no receiver), JSON and XLSX (Chinese)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from envmon.cli import app
+from envmon.emissions.formulas import gas_emission_kg
+from envmon.sim.values import SimPoint, period_values
+from envmon.store import RawPacketRow, RecordRow, open_store
+from envmon.timeutil import BEIJING_FIXED
+
+runner = CliRunner()
+MONTH = datetime(2026, 11, 1, tzinfo=BEIJING_FIXED)
+UNIT = "91140100MA0GCLI001"
+MN = "CLI000000000000000000001"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    from envmon.registry.importer import import_rows
+
+    path = tmp_path_factory.mktemp("emcli") / "cli.duckdb"
+    store = open_store(path)
+    import_rows(store, [{
+        "province": "山西省", "city": "太原市", "city_code": "140100", "county": "小店区",
+        "county_code": "140105", "unit_id": UNIT, "unit_name": "测试热电厂",
+        "must_network": "1", "assessed": "1", "outlet_id": "DA001", "outlet_name": "1号烟囱",
+        "kind": "gas", "mn": MN, "pw": "123456", "factors": "a21026:35;a21002:100;a34013:10",
+        "o2_ref": "6", "standard": "GB 13223-2011",
+    }])
+    point = SimPoint(MN, "123456", "gas", {"a21026": 35.0, "a21002": 100.0, "a34013": 10.0},
+                     6.0, UNIT)
+    records, expected = [], 0.0
+    for k in range(720):
+        hour = MONTH + timedelta(hours=k)
+        flag = "D" if k == 30 else "N"
+        values = period_values(point, hour, 3600, 5, flag=flag)
+        if flag == "N":
+            expected += float(gas_emission_kg(values["a21026"]["Avg"], values["a00000"]["Cou"]))
+        for code, fields in values.items():
+            records.append(RecordRow(
+                MN, "2061", hour, code, code, None, fields.get("Avg"), fields.get("Min"),
+                fields.get("Max"), fields.get("Cou"), None, fields.get("ZsAvg"),
+                fields.get("Flag"), None, None, hour + timedelta(hours=1), None))
+    store.write_batch([RawPacketRow(MONTH, "test", "accepted", None, MN, "2061", None, b"")],
+                      records)
+    store.close()
+    return path, expected
+
+
+def test_emissions_json_and_xlsx(db, tmp_path):
+    path, measured = db
+    result = runner.invoke(app, ["emissions", "--db", str(path), "--unit", UNIT, "--month",
+                                 "2026-11", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["unit_name"] == "测试热电厂"
+    so2 = next(r for r in data["rows"] if r["factor"] == "a21026")
+    assert so2["measured_kg"] == pytest.approx(measured)
+    assert so2["substituted_hours"] == 1 and so2["substituted"][0]["rule"] == "max180"
+    assert so2["kg"] == pytest.approx(measured + so2["substituted"][0]["kg"])
+    assert so2["invalid_hours"] == 1 and so2["missing_hours"] == 0
+    assert so2["capture_rate_pct"] == round(719 / 720 * 100, 2)
+    assert len(so2["daily_kg"]) == 30
+    out = tmp_path / "e.xlsx"
+    result = runner.invoke(app, ["emissions", "--db", str(path), "--unit", UNIT, "--month",
+                                 "2026-11", "--format", "xlsx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(out)
+    assert {"通报", "汇总", "日排放量", "替代明细"} <= set(wb.sheetnames)
+    assert "污染物排放量核算表" in wb["通报"]["A1"].value
+    bad = runner.invoke(app, ["emissions", "--db", str(path), "--unit", "nope", "--month",
+                              "2026-11"])
+    assert bad.exit_code == 2
+
+
+def test_tax_json_and_xlsx(db, tmp_path):
+    path, _ = db
+    result = runner.invoke(app, ["tax", "--db", str(path), "--month", "2026-11"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    (unit,) = data["units"]
+    lines = {line["factor"]: line for line in unit["lines"]}
+    assert set(lines) == {"a21026", "a21002", "a34013"}
+    so2 = lines["a21026"]
+    assert so2["pollutant"] == "二氧化硫" and so2["rate"] == 1.8
+    assert so2["equivalents"] == pytest.approx(so2["kg"] / 0.95)
+    assert so2["tax"] == pytest.approx(so2["equivalents"] * 1.8 * so2["reduction"])
+    assert lines["a34013"]["pollutant"] == "烟尘"
+    assert unit["tax_yuan"] == pytest.approx(sum(x["tax"] for x in lines.values()), abs=0.01)
+    out = tmp_path / "t.xlsx"
+    result = runner.invoke(app, ["tax", "--db", str(path), "--month", "2026-11", "--format",
+                                 "xlsx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(out)
+    assert {"明细", "合计"} <= set(wb.sheetnames)
+    assert "污染物" in {c.value for row in wb["明细"].iter_rows() for c in row}
