@@ -80,7 +80,8 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     invoke("report", "transmission", "--db", db, "--month", "2026-11", "--out", tmp_path,
            "--as-of", "2026-12-31", "--pass-mark", "95")
     page = (tmp_path / "transmission-2026-11.html").read_text(encoding="utf-8")
-    assert "全省应联网重点单位4家，其中已联网3家，联网率75.00%；监控点位4个" in page
+    assert "全省应联网重点单位4家，其中已联网3家，联网率75.00%；" in page
+    assert "监控点位4个，即时有效传输率93.46%，补全有效传输率93.46%；" in page
     assert "补全有效传输率排名前三的市为大同市、太原市" in page
     failing = page.split("三、未达标单位")[1]
     assert "甲电厂" in failing and "乙水厂" not in failing  # 90.91 % and 97.22 % against 95

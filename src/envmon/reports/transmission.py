@@ -167,24 +167,24 @@ def build_bulletin(store, result: Assessment, month: str) -> Bulletin:
     province_name = provinces[0].name if len(provinces) == 1 else "全省"
     blocks: list = []
 
-    # -- summary sentence
+    # -- summary sentence (issue 3: "全省应联网重点单位1859家，其中已联网1835家，联网率98.71%；…
+    # 监控点位3667个，即时有效传输率97.86%；即时有效传输率排名前三的市为…；补全…")
+    top_instant = "、".join(_names(cities, "instant")) or "—"
+    top_complete = "、".join(_names(cities, "complete")) or "—"
+    top_network = "、".join(_network_top(cities)) or "—"
     if len(provinces) == 1:
         p = provinces[0]
         summary = (
             f"全省应联网重点单位{p.must_network}家，其中已联网{p.networked}家，"
-            f"联网率{display(p.network_rate)}；监控点位{p.points}个，"
-            f"即时有效传输率{display(p.rate('instant'))}，"
-            f"补全有效传输率{display(p.rate('complete'))}。"
+            f"联网率{display(p.network_rate)}；联网率排名前三的市为{top_network}。"
+            f"监控点位{p.points}个，即时有效传输率{display(p.rate('instant'))}，"
+            f"补全有效传输率{display(p.rate('complete'))}；"
         )
     else:
         summary = f"本期涉及{len(provinces)}个省级行政区。"
-    top_instant = _names(cities, "instant")
-    top_complete = _names(cities, "complete")
-    top_network = _network_top(cities)
     summary += (
-        f"联网率排名前三的市为{'、'.join(top_network) or '—'}；"
-        f"即时有效传输率排名前三的市为{'、'.join(top_instant) or '—'}；"
-        f"补全有效传输率排名前三的市为{'、'.join(top_complete) or '—'}。"
+        f"即时有效传输率排名前三的市为{top_instant}；"
+        f"补全有效传输率排名前三的市为{top_complete}。"
     )
     mark = f"{float(cfg.pass_mark):g}%"
     failing = [u for u in units if cfg.passes(u.rate("complete")) is False]
