@@ -259,3 +259,13 @@ def test_excluded_days_switch(air_db, tmp_path):
     result = run("air", "summary", "--city", "太原市", "--from", "2025-11-01", "--to",
                  "2025-11-30", "--exclude", str(bad), "--db", str(air_db))
     assert result.exit_code == 2 and "bad.csv:2" in result.output
+
+
+def test_summary_annex_c_method(air_db):
+    # HJ 663 Annex C (note §4.1): constant daily values → percentiles equal the means, so
+    # I_i = max(mean/S_annual, pct/S_24h): SO2 max(0.2, 0.08), NO2 max(0.875, 0.4375),
+    # PM10 max(1, 0.467), PM2.5 max(1.143, 0.533), CO 0.3, O3 1 → 4.52 as well
+    got = json.loads(run("air", "summary", "--city", "太原市", "--from", "2025-11-01", "--to",
+                         "2025-11-30", "--method", "hj663", "--db", str(air_db)).stdout)
+    assert got["method"] == "hj663" and got["composite_index"] == 4.52
+    assert got["single_indices"]["pm25"] == 1.14
