@@ -102,3 +102,43 @@ def test_tax_json_and_xlsx(db, tmp_path):
     wb = load_workbook(out)
     assert {"明细", "合计"} <= set(wb.sheetnames)
     assert "污染物" in {c.value for row in wb["明细"].iter_rows() for c in row}
+
+
+def test_tax_rates_from_configuration(db, tmp_path):
+    path, _ = db
+    conf = tmp_path / "tax.toml"
+    conf.write_text('[tax]\nno_reduction_scope = "taxpayer"\n[[tax.rates]]\n'
+                    'province_code = "140000"\nprovince = "山西省"\nair = 2.4\nwater = 2.8\n'
+                    "valid_from = 2026-01-01\n", encoding="utf-8")
+    result = runner.invoke(app, ["tax", "--db", str(path), "--month", "2026-11",
+                                 "--tax-config", str(conf)])
+    assert result.exit_code == 0, result.output
+    lines = json.loads(result.output)["units"][0]["lines"]
+    assert {line["rate"] for line in lines} == {2.4}
+    # before the new rate's validity the default (Shanxi 1.8) applies
+    from envmon.emissions.tax import load_tax_config, rate_for
+
+    cfg = load_tax_config(conf)
+    from datetime import date
+
+    assert rate_for(cfg.rates, "140000", date(2025, 6, 1)).air_yuan == 1.8
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[rates]]\nprovince_code = \"140000\"\nair = 20\nwater = 2\n"
+                   "valid_from = 2026-01-01\n", encoding="utf-8")
+    result = runner.invoke(app, ["tax", "--db", str(path), "--month", "2026-11",
+                                 "--tax-config", str(bad)])
+    assert result.exit_code == 2 and "statutory band" in result.output
+
+
+def test_alarm_config_from_toml_table():
+    import tomllib
+
+    from envmon.alarms.config import alarm_config_from_dict
+
+    cfg = alarm_config_from_dict(tomllib.loads(
+        'offline_after_s = 600\nfault_flags = ["D", "B"]\n'
+        '[constant_min_periods]\n"2061" = 8\n'))
+    assert cfg.offline_after_s == 600.0 and cfg.fault_flags == ("D", "B")
+    assert cfg.constant_min_periods == {"2051": 60, "2061": 8, "2031": 3}
+    with pytest.raises(ValueError, match="unknown alarm keys"):
+        alarm_config_from_dict({"offline": 1})

@@ -59,3 +59,27 @@ class AlarmConfig:
     offline_check_s: float = 30.0
     refresh_s: float = 60.0
     """How often the engine re-reads the registry and the not-closed alarms."""
+
+
+def alarm_config_from_dict(data: dict, source: str = "<config>") -> AlarmConfig:
+    """An AlarmConfig from a TOML table ([alarms]); unknown keys are errors. Tuples may be
+    given as lists, the per-CN run lengths as tables ({"2051" = 60, "2061" = 4})."""
+    import dataclasses
+
+    fields = {f.name: f for f in dataclasses.fields(AlarmConfig)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ValueError(f"{source}: unknown alarm keys {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(fields))})")
+    defaults = AlarmConfig()
+    values = {}
+    for key, value in data.items():
+        current = getattr(defaults, key)
+        if isinstance(current, tuple):
+            value = tuple(value)
+        elif isinstance(current, dict):
+            value = {**current, **{str(k): v for k, v in dict(value).items()}}
+        elif isinstance(current, float):
+            value = float(value)
+        values[key] = value
+    return AlarmConfig(**values)

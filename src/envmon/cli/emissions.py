@@ -60,25 +60,37 @@ def tax_command(
     fmt: str = typer.Option("json", "--format", help="json or xlsx."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Output file (json: "
                                        "default stdout; xlsx: tax-<month>.xlsx)."),
-    scope: str = typer.Option("pollutant", "--no-reduction-scope",
-                              help="pollutant (default) or taxpayer: what an exceedance at "
-                              "any outlet removes the reduction of."),
+    scope: str | None = typer.Option(None, "--no-reduction-scope",
+                                     help="pollutant (default) or taxpayer: what an "
+                                     "exceedance at any outlet removes the reduction of."),
+    tax_file: Path | None = typer.Option(
+        None, "--tax-config", help="TOML with per-province rates ([[rates]] province_code, "
+        "air, water, valid_from) and tax options; its [tax] table if it has one. Default: "
+        "Shanxi 1.8 ¥ air, 2.1 ¥ water per equivalent."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Environmental-protection tax for a month, per unit: outlet, pollutant, kg,
     equivalents, rate, reduction, tax (Shanxi rates by default)."""
     from envmon.emissions.accounting import monthly_tax
-    from envmon.emissions.tax import TaxConfig
+    from envmon.emissions.tax import TaxConfig, load_tax_config
     from envmon.reports.emissions import tax_json, write_tax_xlsx
 
     if fmt not in ("json", "xlsx"):
         raise fail(f"--format must be json or xlsx, not {fmt!r}")
-    if scope not in ("pollutant", "taxpayer"):
+    if scope not in (None, "pollutant", "taxpayer"):
         raise fail(f"--no-reduction-scope must be pollutant or taxpayer, not {scope!r}")
+    try:
+        tax_config = load_tax_config(tax_file) if tax_file else TaxConfig()
+    except (OSError, ValueError) as error:
+        raise fail(f"--tax-config: {error}") from None
+    if scope is not None:
+        import dataclasses
+
+        tax_config = dataclasses.replace(tax_config, no_reduction_scope=scope)
     start, end = _month(month)
     with open_cli_store(db, config, read_only=True) as store:
-        lines = monthly_tax(store, start, end, tax_config=TaxConfig(no_reduction_scope=scope))
+        lines = monthly_tax(store, start, end, tax_config=tax_config)
     if fmt == "json":
         _write_json(tax_json(lines, month), output)
         return

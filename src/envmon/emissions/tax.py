@@ -250,3 +250,69 @@ def compute_tax(pollutants: Sequence[PollutantMonth], on: date,
         t.reduction = reduction_factor(t.mean_conc, t.limit, exceeded=blocked)
         t.tax_yuan = t.equivalents * t.rate_yuan * t.reduction if t.taxed else 0.0
     return lines
+
+
+# --------------------------------------------------------------- configuration
+def tax_config_from_dict(data: dict, source: str = "<config>") -> TaxConfig:
+    """A TaxConfig from a TOML table, e.g.
+
+        no_reduction_scope = "pollutant"     # or "taxpayer"
+        general_dust_points = ["MN…"]        # particulate taxed as 一般性粉尘
+        [[rates]]                            # one per province and validity date
+        province_code = "140000"
+        province = "山西省"
+        air = 1.8                            # ¥ per pollution equivalent
+        water = 2.1
+        valid_from = 2018-01-01
+
+    Rates outside the statutory band (air 1.2–12, water 1.4–14 ¥) are errors. The Shanxi
+    rate stays the default for provinces without an entry.
+    """
+    known = {"no_reduction_scope", "general_dust_points", "rates", "air_top",
+             "water_class1_top", "water_other_top", "one_oxygen_demand"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{source}: unknown tax keys {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(known))})")
+    rates = []
+    for k, entry in enumerate(data.get("rates", [])):
+        try:
+            valid_from = entry["valid_from"]
+            if isinstance(valid_from, str):
+                valid_from = date.fromisoformat(valid_from)
+            rate = ProvinceRate(str(entry["province_code"]), str(entry.get("province", "")),
+                                float(entry["air"]), float(entry["water"]), valid_from,
+                                str(entry.get("source", source)))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{source}: rates[{k}]: {error!r} (needs province_code, air, "
+                             "water, valid_from)") from None
+        for kind, value in (("gas", rate.air_yuan), ("water", rate.water_yuan)):
+            low, high = STATUTORY_BAND[kind]
+            if not low <= value <= high:
+                raise ValueError(f"{source}: rates[{k}] {kind} rate {value} is outside the "
+                                 f"statutory band {low}–{high} ¥ (环境保护税法 Annex 1)")
+        rates.append(rate)
+    scope = data.get("no_reduction_scope", "pollutant")
+    if scope not in ("pollutant", "taxpayer"):
+        raise ValueError(f"{source}: no_reduction_scope must be pollutant or taxpayer")
+    defaults = TaxConfig()
+    return TaxConfig(
+        rates=tuple(rates) + tuple(r for r in DEFAULT_RATES
+                                   if (r.province_code, r.valid_from) not in
+                                   {(x.province_code, x.valid_from) for x in rates}),
+        no_reduction_scope=scope,
+        general_dust_points=tuple(data.get("general_dust_points", ())),
+        air_top=int(data.get("air_top", defaults.air_top)),
+        water_class1_top=int(data.get("water_class1_top", defaults.water_class1_top)),
+        water_other_top=int(data.get("water_other_top", defaults.water_other_top)),
+        one_oxygen_demand=bool(data.get("one_oxygen_demand", defaults.one_oxygen_demand)),
+    )
+
+
+def load_tax_config(path) -> TaxConfig:
+    """Read a TOML file: its [tax] table if present, else the whole file (see above)."""
+    import tomllib
+    from pathlib import Path
+
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return tax_config_from_dict(data.get("tax", data), str(path))
