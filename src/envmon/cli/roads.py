@@ -76,6 +76,29 @@ def import_command(
     _print_json(result.as_dict())
 
 
+@roads_app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8712, "--port"),
+    crs: str = typer.Option("wgs84", "--crs", help="Datum when a payload names none."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """HTTP JSON intake: POST /roads/readings with the CSV's fields (until Ctrl-C)."""
+    from envmon.roads.http import make_server
+
+    with open_cli_store(db, config) as store:
+        server = make_server(store, host, port, crs)
+        typer.echo(f"listening on http://{host}:{server.server_address[1]}/roads/readings",
+                   err=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+
+
 @roads_app.command("calibrate")
 def calibrate_command(
     device: str = typer.Argument(..., help="Device id."),

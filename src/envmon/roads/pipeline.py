@@ -14,7 +14,6 @@ from envmon.roads.network import RoadNetwork, transformer
 from envmon.roads.stats import PassConfig, idle_mask, passes, point_speed_kmh, smooth_flicker
 
 log = logging.getLogger("envmon.roads")
-BEIJING_OFFSET_S = 8 * 3600
 
 
 @dataclass
@@ -53,19 +52,61 @@ def _arrow(store, sql: str, params: list) -> pa.Table:
     return store._arrow(sql, params)
 
 
+def _day_chunks(start: datetime, end: datetime):
+    """[start, end) cut at Beijing midnights: one day of a fleet is matched at a time, so a
+    month never sits in memory at once (roads.md §5: matching per vehicle-day)."""
+    from envmon.timeutil import BEIJING_FIXED
+
+    a = start
+    while a < end:
+        local = a.astimezone(BEIJING_FIXED)
+        nxt = (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
+        b = min(nxt, end)
+        yield a, b
+        a = b
+
+
+def _ts(seconds: np.ndarray) -> pa.Array:
+    return pa.array((np.asarray(seconds) * 1e6).astype(np.int64)).cast(
+        pa.timestamp("us", tz="UTC"))
+
+
 def process(store, start: datetime, end: datetime, version: str | None = None,
             match_config: MatchConfig = MatchConfig(), config: PassConfig = PassConfig(),
             matcher: Matcher | None = None) -> dict:
-    """Match the readings with `start <= time < end` and (re)write their passes and coverage."""
-    from envmon.roads.storage import ensure_tables, insert_arrow, load_network
+    """Match the readings with `start <= time < end` and (re)write their passes and coverage,
+    one Beijing day at a time; match coverage per taxi per day is logged and stored."""
+    from envmon.roads.storage import ensure_tables, load_network
 
     ensure_tables(store)
     net = matcher.net if matcher else load_network(store, version)
     matcher = matcher or Matcher(net, match_config)
+    totals = {"points": 0, "matched": 0, "on_segments": 0, "idle_dropped": 0, "passes": 0,
+              "passes_counted": 0}
+    coverage: list[dict] = []
+    with store._transaction():
+        store.execute("DELETE FROM road_passes WHERE network_version = ? AND start_time >= ? "
+                      "AND start_time < ?", [net.version, start, end])
+        for a, b in _day_chunks(start, end):
+            out = _process_chunk(store, net, matcher, a, b, config)
+            for k in totals:
+                totals[k] += out[k]
+            coverage += out["coverage"]
+    return {"network_version": net.version, **totals, "coverage": coverage}
+
+
+def _process_chunk(store, net: RoadNetwork, matcher: Matcher, start: datetime, end: datetime,
+                   config: PassConfig) -> dict:
+    from envmon.roads.storage import insert_arrow
+
     table = _arrow(store,
                    "SELECT device_id, epoch_us(time) AS t_us, lon, lat, pm25, pm10, speed_kmh "
                    "FROM road_readings WHERE time >= ? AND time < ? ORDER BY device_id, time",
                    [start, end])
+    n = table.num_rows
+    if n == 0:
+        return {"points": 0, "matched": 0, "on_segments": 0, "idle_dropped": 0, "passes": 0,
+                "passes_counted": 0, "coverage": []}
     device = np.array(table.column("device_id").to_pylist(), dtype=object)
     t = table.column("t_us").to_numpy(zero_copy_only=False).astype(np.float64) / 1e6
 
@@ -78,62 +119,52 @@ def process(store, start: datetime, end: datetime, version: str | None = None,
     now = datetime.now(UTC)
     seg_ids = np.array([s.segment_id for s in net.segments], dtype=object)
     npass = len(p["segment"])
-
-    def ts(seconds: np.ndarray) -> pa.Array:
-        return pa.array((np.asarray(seconds) * 1e6).astype(np.int64)).cast(
-            pa.timestamp("us", tz="UTC"))
-
     pass_table = pa.table({
         "network_version": [net.version] * npass,
         "segment_id": pa.array(seg_ids[p["segment"].astype(np.int64)].tolist(), pa.string()),
         "device_id": pa.array(device[p["point"].astype(np.int64)].tolist(), pa.string()),
-        "start_time": ts(p["start"]), "end_time": ts(p["end"]),
+        "start_time": _ts(p["start"]), "end_time": _ts(p["end"]),
         "n_readings": pa.array(p["n"].astype(np.int32)),
         "covered_m": pa.array(p["covered"].astype(float)),
         "pm25_mean": pa.array(p["pm25"].astype(float), from_pandas=True),
         "pm10_mean": pa.array(p["pm10"].astype(float), from_pandas=True),
         "counted": pa.array(p["counted"].astype(bool)),
     })
-    # coverage per device and Beijing day
-    day = np.floor((t + BEIJING_OFFSET_S) / 86400).astype(np.int64)
-    cov_rows: dict[tuple, list[int]] = {}
-    for d, dd, mt, on, idl in zip(device.tolist(), day.tolist(), res.matched.tolist(),
-                                  res.on_segment.tolist(), res.idle.tolist(), strict=True):
-        c = cov_rows.setdefault((d, dd), [0, 0, 0, 0])
-        c[0] += 1
-        c[1] += mt
-        c[2] += on
-        c[3] += idl
-    epoch = datetime(1970, 1, 1).date()
+    # coverage per device (the chunk is one Beijing day), vectorised
+    day = start.astimezone(_beijing()).date()
+    devices, inverse = np.unique(device.astype(str), return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(devices))
+    matched = np.bincount(inverse, weights=res.matched, minlength=len(devices)).astype(int)
+    on_seg = np.bincount(inverse, weights=res.on_segment, minlength=len(devices)).astype(int)
+    idle = np.bincount(inverse, weights=res.idle, minlength=len(devices)).astype(int)
+    k = len(devices)
     cov = pa.table({
-        "network_version": [net.version] * len(cov_rows),
-        "device_id": [k[0] for k in cov_rows],
-        "day": pa.array([epoch + timedelta(days=k[1]) for k in cov_rows], pa.date32()),
-        "n_points": pa.array([v[0] for v in cov_rows.values()], pa.int32()),
-        "n_matched": pa.array([v[1] for v in cov_rows.values()], pa.int32()),
-        "n_on_segments": pa.array([v[2] for v in cov_rows.values()], pa.int32()),
-        "n_idle": pa.array([v[3] for v in cov_rows.values()], pa.int32()),
-        "computed_at": pa.array([now] * len(cov_rows), pa.timestamp("us", tz="UTC")),
+        "network_version": [net.version] * k,
+        "device_id": devices.tolist(),
+        "day": pa.array([day] * k, pa.date32()),
+        "n_points": pa.array(counts.astype(np.int32)),
+        "n_matched": pa.array(matched.astype(np.int32)),
+        "n_on_segments": pa.array(on_seg.astype(np.int32)),
+        "n_idle": pa.array(idle.astype(np.int32)),
+        "computed_at": pa.array([now] * k, pa.timestamp("us", tz="UTC")),
     })
-    with store._transaction():
-        store.execute("DELETE FROM road_passes WHERE network_version = ? AND start_time >= ? "
-                      "AND start_time < ?", [net.version, start, end])
-        days = sorted({k[1] for k in cov_rows})
-        if days:
-            store.execute(
-                "DELETE FROM road_coverage WHERE network_version = ? AND day BETWEEN ? AND ?",
-                [net.version, epoch + timedelta(days=days[0]), epoch + timedelta(days=days[-1])])
-        insert_arrow(store, "road_passes", pass_table)
-        insert_arrow(store, "road_coverage", cov)
-    for (d, dd), v in sorted(cov_rows.items()):
-        log.info("match coverage %s %s: %d/%d points matched (%.1f %%), %d idle", d,
-                 epoch + timedelta(days=dd), v[1], v[0], 100.0 * v[1] / max(v[0], 1), v[3])
-    return {
-        "network_version": net.version, "points": res.points,
-        "matched": int(res.matched.sum()), "on_segments": int(res.on_segment.sum()),
-        "idle_dropped": int(res.idle.sum()), "passes": npass,
-        "passes_counted": int(p["counted"].sum()) if npass else 0,
-        "coverage": [{"device_id": d, "day": str(epoch + timedelta(days=dd)), "points": v[0],
-                      "matched": v[1], "rate": round(v[1] / max(v[0], 1), 4)}
-                     for (d, dd), v in sorted(cov_rows.items())],
-    }
+    store.execute("DELETE FROM road_coverage WHERE network_version = ? AND day = ?",
+                  [net.version, day])
+    insert_arrow(store, "road_passes", pass_table)
+    insert_arrow(store, "road_coverage", cov)
+    coverage = []
+    for d, c, m, i in zip(devices.tolist(), counts.tolist(), matched.tolist(), idle.tolist(),
+                          strict=True):
+        log.info("match coverage %s %s: %d/%d points matched (%.1f %%), %d idle", d, day, m, c,
+                 100.0 * m / max(c, 1), i)
+        coverage.append({"device_id": d, "day": str(day), "points": c, "matched": m,
+                         "rate": round(m / max(c, 1), 4)})
+    return {"points": n, "matched": int(res.matched.sum()),
+            "on_segments": int(res.on_segment.sum()), "idle_dropped": int(res.idle.sum()),
+            "passes": npass, "passes_counted": int(p["counted"].sum()), "coverage": coverage}
+
+
+def _beijing():
+    from envmon.timeutil import BEIJING_FIXED
+
+    return BEIJING_FIXED
