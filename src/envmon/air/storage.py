@@ -433,7 +433,7 @@ def load_hourly(
     slot = table.column("slot").to_numpy()
     for p in POLLUTANT_COLUMNS:
         flat = out[p].reshape(len(codes), -1)
-        flat[s, slot] = table.column(p).to_numpy(zero_copy_only=False).astype(float)
+        flat[s, slot] = np.asarray(table.column(p).to_numpy(zero_copy_only=False), dtype=float)
     return out
 
 
@@ -463,5 +463,5 @@ def load_daily(
     s = table.column("s").to_numpy()
     d = table.column("d").to_numpy()
     for k, c in keys.items():
-        out[k][s, d] = table.column(c).to_numpy(zero_copy_only=False).astype(float)
+        out[k][s, d] = np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=float)
     return out
