@@ -29,6 +29,7 @@ or emphasised cell. `None` prints as "—".
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import os
@@ -197,6 +198,11 @@ def cjk_font() -> str:
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
+    if not any(family in names for family in CJK_FONT_FAMILIES):
+        # the font may have been installed after matplotlib cached its font list: rescan once
+        with contextlib.suppress(Exception):  # a private helper: fall through to the error
+            font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        names = {f.name for f in font_manager.fontManager.ttflist}
     for family in CJK_FONT_FAMILIES:
         if family in names:
             _font_cache = family
