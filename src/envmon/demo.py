@@ -13,12 +13,13 @@ from rich.live import Live
 from rich.table import Table
 
 from envmon.ingest.server import Receiver
+from envmon.ingest.services import start_services
 from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_store
 from envmon.store import open_store
 from envmon.timeutil import now_beijing
 
 
-def _status(receiver: Receiver, fleet: Fleet, db: Path, port: int) -> Table:
+def _status(receiver: Receiver, fleet: Fleet, db: Path, port: int, services) -> Table:
     stats = receiver.stats
     table = Table(title=f"envmon demo — HJ 212 on 127.0.0.1:{port}, store {db}", expand=False)
     table.add_column("what")
@@ -30,6 +31,11 @@ def _status(receiver: Receiver, fleet: Fleet, db: Path, port: int) -> Table:
     table.add_row("records committed", f"{receiver.writer.committed_records:,}")
     for reason, n in sorted(stats.rejected.items()):
         table.add_row(f"rejected: {reason}", f"{n:,}")
+    if services.backfill is not None:
+        table.add_row("补遗 requests sent (back-fill)", f"{services.backfill.requests_sent:,}")
+    if services.alarms is not None:
+        stats = services.alarms.stats
+        table.add_row("alarms raised / closed", f"{stats['raised']:,} / {stats['closed']:,}")
     table.add_row("simulated time", fleet.clock.now().strftime("%Y-%m-%d %H:%M:%S"))
     return table
 
@@ -39,8 +45,9 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
     from envmon.registry.demo import demo_registry
     from envmon.registry.importer import import_rows
 
-    # The live table counts rejections by reason; one log line each would drown it.
-    logging.getLogger("envmon.ingest").setLevel(logging.ERROR)
+    # The live table counts rejections and alarms; one log line each would drown it.
+    for name in ("envmon.ingest", "envmon.alarms"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     store = open_store(db)
     if not store.list_points():
         report = import_rows(store, demo_registry(seed=seed, points=points))
@@ -53,6 +60,7 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
         receiver = Receiver(store, "127.0.0.1", 0)
         await receiver.start()
     port = receiver.port
+    services = await start_services(receiver)
     fleet = Fleet(sim_points, "127.0.0.1", port, seed=seed, start=now_beijing(),
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
     example = sim_points[0].mn
@@ -63,23 +71,25 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
         f"A real data acquisition unit registered in {db} can send to that port too. "
         f"Press Ctrl-C to stop, then look at the data, e.g.:\n"
         f"  envmon data --db {db} --mn {example} --cn 2061 --from {since} --format csv\n"
+        f"  envmon alarms list --db {db} --status open --format table\n"
         f"  envmon hj212 decode   # paste packets to see how envmon reads them\n"
     )
     fleet_task = asyncio.create_task(fleet.run())
     try:
-        status = _status(receiver, fleet, db, port)
+        status = _status(receiver, fleet, db, port, services)
         with Live(status, console=console, refresh_per_second=1) as live:
             elapsed = 0.0
             while not duration or elapsed < duration:
                 await asyncio.sleep(1.0)
                 elapsed += 1.0
-                live.update(_status(receiver, fleet, db, port))
+                live.update(_status(receiver, fleet, db, port, services))
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     finally:
         fleet_task.cancel()
         with contextlib.suppress(BaseException):
             await fleet_task
+        await services.stop()
         await receiver.stop()
         store.close()
     console.print(f"\nstopped; the data is in {db}")

@@ -73,11 +73,17 @@ def serve(
     workers: int = typer.Option(
         1, min=1, help="Receiver processes sharing the port (one core each); 1 = in-process."
     ),
+    backfill: bool = typer.Option(
+        True, help="Ask units for their missing hours (补遗) on reconnect and hourly."),
+    alarms: bool = typer.Option(True, help="Raise alarms as data arrives."),
+    webhook: list[str] = typer.Option(
+        [], "--webhook", help="POST each new alarm as JSON to this URL (repeatable)."),
     config: Path | None = typer.Option(None, "--config", help="envmon.toml to read."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Receive HJ 212-2017 data from data acquisition units and store it."""
-    from envmon.ingest.server import Receiver, ReceiverLimits
+    from envmon.ingest.server import Receiver, ReceiverLimits, stop_signal
+    from envmon.ingest.services import Services, start_services
 
     _logging(log_level)
     settings = _config(config)
@@ -91,6 +97,7 @@ def serve(
     store = _open_store(db)
 
     async def main() -> None:
+        stop = stop_signal()
         limits = ReceiverLimits(
             idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
             max_segment=ingest.max_segment, max_batch=ingest.max_batch)
@@ -105,11 +112,22 @@ def serve(
         except OSError as exc:
             console.print(f"[red]error:[/red] cannot listen on {host}:{hj212_port}: {exc}")
             raise typer.Exit(2) from exc
+        if workers > 1:
+            services = Services()
+            if backfill or alarms:
+                services.notes.append("back-fill and live alarms run with --workers 1 only")
+        else:
+            services = await start_services(receiver, backfill=backfill, alarms=alarms,
+                                            webhooks=tuple(webhook))
         console.print(
             f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
-            f"store {db} ({len(receiver.points)} registered points). Ctrl-C to stop."
+            f"store {db} ({len(receiver.points)} registered points"
+            + "".join(f"; {note}" for note in services.notes) + "). Ctrl-C to stop."
         )
-        await receiver.serve_until_signalled()
+        await stop.wait()
+        console.print("stopping: answering and committing what has arrived …")
+        await services.stop()
+        await receiver.stop()
 
     try:
         _run(main())

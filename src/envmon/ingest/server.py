@@ -368,12 +368,18 @@ class Receiver:
 
 
 
-async def serve_until_signalled(receiver) -> None:
-    """Run until SIGINT or SIGTERM, then `receiver.stop()`: drain and commit before returning."""
+def stop_signal() -> asyncio.Event:
+    """An event set on SIGINT or SIGTERM. Install it before listening, so that a signal
+    arriving during start-up drains too instead of killing the process."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
+
+
+async def serve_until_signalled(receiver) -> None:
+    """Run until SIGINT or SIGTERM, then `receiver.stop()`: drain and commit before returning."""
+    await stop_signal().wait()
     log.info("signal received: draining")
     await receiver.stop()

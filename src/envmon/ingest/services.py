@@ -1,0 +1,48 @@
+"""What runs beside the receiver in one process: back-fill (补遗) and live alarms.
+
+Both attach to the receiver's hooks; `Services.stop()` stops them before the receiver
+drains, so nothing new is asked for or raised while the last packets are committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+log = logging.getLogger("envmon.ingest")
+
+
+@dataclass
+class Services:
+    backfill: object | None = None
+    alarms: object | None = None
+    notes: list[str] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        if self.backfill is not None:
+            await self.backfill.stop()
+        if self.alarms is not None:
+            await self.alarms.stop()
+
+
+async def start_services(receiver, *, backfill: bool = True, alarms: bool = True,
+                         webhooks: tuple[str, ...] = ()) -> Services:
+    """Attach the back-fill scheduler and the alarm engine to a started, in-process
+    receiver (they need its hooks and its store)."""
+    services = Services()
+    if backfill:
+        from envmon.ingest.backfill import attach_backfill
+
+        services.backfill = attach_backfill(receiver)
+        services.notes.append("back-fill (补遗) on reconnect and hourly")
+    if alarms:
+        from envmon.alarms.engine import AlarmEngine
+        from envmon.alarms.notify import WebhookNotifier
+
+        engine = AlarmEngine(receiver.store, notifiers=[WebhookNotifier(u) for u in webhooks])
+        engine.attach(receiver)
+        await engine.start()
+        services.alarms = engine
+        services.notes.append(
+            "live alarms" + (f" → {len(webhooks)} webhook(s)" if webhooks else ""))
+    return services
