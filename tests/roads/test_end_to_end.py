@@ -71,4 +71,16 @@ def test_xlsx_html_and_map(ranked):
         assert r.exit_code == 0, r.output
         assert out.stat().st_size > 5000
     assert png.read_bytes()[:4] == b"\x89PNG"
-    assert "污染较重" in (tmp / "r.html").read_text(encoding="utf-8")
+    html = (tmp / "r.html").read_text(encoding="utf-8")
+    assert "污染较重" in html and "监测覆盖" in html
+
+
+def test_coverage_statistics(ranked):
+    _, db, result, _ = ranked
+    r = CliRunner().invoke(app, ["roads", "coverage", "--db", str(db), "--month", "2026-10"])
+    assert r.exit_code == 0, r.output
+    cov = json.loads(r.output)
+    assert cov["eligible"] == cov["with_data"] - result["insufficient"]
+    assert len(cov["daily"]) == 9 and all(0 < d["share"] <= 1 for d in cov["daily"])
+    assert len(cov["taxi_days"]) == 6 * 9
+    assert all(t["rate"] > 0.95 for t in cov["taxi_days"])

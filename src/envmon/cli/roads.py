@@ -218,6 +218,9 @@ def rank_command(
         by_id = {v.segment_id: v for v in values}
         ci = with_ci(store, version, [by_id[s] for s in listed], a, b, pollutant)
         segments = segment_rows(store, version)
+        from envmon.roads.rank import coverage
+
+        cov = coverage(store, a, b, version, Eligibility(min_days, min_passes, min_taxis))
     extra = {sid: {"iqr": by_id[sid].q3 - by_id[sid].q1,
                    "ci": f"{ci[sid][0]:.1f}–{ci[sid][1]:.1f}"} for sid in listed}
     label = {"pm10": "PM10", "pm25": "PM2.5"}[pollutant]
@@ -231,11 +234,31 @@ def rank_command(
         return
     from envmon.reports.common import write_html, write_xlsx
 
-    bulletin = build_roads_bulletin(result, extra, chart)
+    bulletin = build_roads_bulletin(result, extra, chart, coverage=cov)
     target = out or Path(f"roads-{stem}-{pollutant}.{fmt}")
     (write_xlsx if fmt == "xlsx" else write_html)(bulletin, target)
     _print_json({"written": str(target), "dirty": len(result["dirty"]),
                  "clean": len(result["clean"]), "insufficient": result["insufficient"]})
+
+
+@roads_app.command("coverage")
+def coverage_command(
+    month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
+    start: str | None = typer.Option(None, "--from", help="ISO start (inclusive)."),
+    end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Coverage: segments and km with passes per day, eligible over the period; match
+    coverage per taxi per day."""
+    from envmon.roads.rank import coverage
+
+    a, b = _period(month, start, end)
+    with open_cli_store(db, config, read_only=True) as store:
+        try:
+            _print_json(coverage(store, a, b))
+        except LookupError as error:
+            raise fail(str(error)) from None
 
 
 def simulate_taxis(

@@ -67,7 +67,8 @@ def period_label(start: datetime, end: datetime) -> str:
 
 
 def build_roads_bulletin(result: dict, extra: dict[str, dict[str, Any]],
-                         chart: Chart | None, issued: date | None = None) -> Bulletin:
+                         chart: Chart | None, issued: date | None = None,
+                         coverage: dict | None = None) -> Bulletin:
     """`result`: the ranking JSON (`envmon.roads.rank.ranking`); `extra`: per segment id
     `iqr` and `ci` text for the tables."""
     start = datetime.fromisoformat(result["from"])
@@ -100,6 +101,12 @@ def build_roads_bulletin(result: dict, extra: dict[str, dict[str, Any]],
               sheet="各区统计"),
         Paragraph(f"另有{result['insufficient']}条有监测数据的路段因数据不足未参与排名。"),
     ]
+    if coverage:
+        blocks.append(Paragraph(
+            f"监测覆盖：路网共{coverage['segments']}条路段（{coverage['km']:.1f}公里），"
+            f"统计期内有有效通过数据的{coverage['with_data']}条"
+            f"（{coverage['with_data_share']:.1%}），符合排名条件的{coverage['eligible']}条"
+            f"（{coverage['eligible_share']:.1%}，{coverage['eligible_km']:.1f}公里）。"))
     if chart is not None:
         blocks.append(chart)
     blocks.append(Paragraph(METHOD_NOTE))

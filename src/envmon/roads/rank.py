@@ -170,3 +170,50 @@ def with_ci(store, version: str, values: list[SegmentValue], start: datetime, en
     """Bootstrap 90 % CI of the median for the listed segments."""
     return {v.segment_id: bootstrap_ci(pass_means(store, version, v.segment_id, start, end,
                                                   pollutant)) for v in values}
+
+
+def coverage(store, start: datetime, end: datetime, version: str | None = None,
+             eligibility: Eligibility = Eligibility()) -> dict:
+    """Coverage statistics (roads.md §4.8): share of segments (and km) with ≥ 1 counted pass
+    per day and eligible over the period; match coverage per taxi per day."""
+    from envmon.roads.storage import latest_version
+
+    version = version or latest_version(store)
+    if version is None:
+        raise LookupError("no road network in the store; run `envmon roads network` first")
+    n_seg, km = store.query("SELECT COUNT(*), COALESCE(SUM(length_m), 0) / 1000 FROM "
+                            "road_segments WHERE network_version = ?", [version])[0]
+    daily = store.query(
+        """SELECT CAST(date_trunc('day', start_time) AS DATE) AS day, COUNT(DISTINCT segment_id)
+           FROM road_passes
+           WHERE network_version = ? AND counted AND start_time >= ? AND start_time < ?
+           GROUP BY 1 ORDER BY 1""", [version, start, end])
+    # km per day: each segment once per day
+    daily_km = dict(store.query(
+        """SELECT day, SUM(length_m) / 1000 FROM (
+               SELECT DISTINCT CAST(date_trunc('day', p.start_time) AS DATE) AS day,
+                      p.segment_id, s.length_m
+               FROM road_passes p JOIN road_segments s
+                 ON s.network_version = p.network_version AND s.segment_id = p.segment_id
+               WHERE p.network_version = ? AND p.counted AND p.start_time >= ?
+                 AND p.start_time < ?) d GROUP BY day""", [version, start, end]))
+    values = segment_values(store, start, end, "pm10", version, eligibility)
+    lengths = {v.segment_id: v.length_m for v in values}
+    eligible = [v.segment_id for v in values if v.eligible]
+    taxi_days = store.query(
+        "SELECT device_id, day, n_points, n_matched, n_idle FROM road_coverage "
+        "WHERE network_version = ? AND day >= CAST(? AS DATE) AND day < CAST(? AS DATE) "
+        "ORDER BY device_id, day",
+        [version, start.astimezone(BEIJING_FIXED).date(), end.astimezone(BEIJING_FIXED).date()])
+    share = (lambda n: round(n / n_seg, 4) if n_seg else 0.0)  # noqa: E731
+    return {
+        "network_version": version, "segments": n_seg, "km": round(km, 3),
+        "with_data": len(values), "with_data_share": share(len(values)),
+        "eligible": len(eligible), "eligible_share": share(len(eligible)),
+        "eligible_km": round(sum(lengths[s] for s in eligible) / 1000, 3),
+        "daily": [{"day": str(d), "segments": n, "share": share(n),
+                   "km": round(daily_km.get(d, 0.0), 3)} for d, n in daily],
+        "taxi_days": [{"device_id": dev, "day": str(day), "points": p, "matched": m,
+                       "idle": i, "rate": round(m / p, 4) if p else 0.0}
+                      for dev, day, p, m, i in taxi_days],
+    }
