@@ -231,3 +231,21 @@ def test_counting_in_day_chunks_gives_the_same_counts(store):
         pieces = assess(store, start, DEC, as_of=AS_OF, chunk_days=days)
         for level in ("point", "unit", "city"):
             assert pieces.as_json(level) == whole.as_json(level), (days, level)
+
+
+def test_problem_hours_follow_the_counting_rules(store):
+    from envmon.assess import problem_hours
+
+    day = [NOV + k * HOUR for k in range(24)]
+    write(store, [rec(WATER, "w01018", h, flag="C" if h.hour in (3, 4) else "N") for h in day]
+          + [rec(WATER, "w21003", h) for h in day if h.hour != 7])
+    add_correction(store, mn=WATER, factor="w01018", action="invalidate", start=day[9],
+                   end=day[10], by="x", reason="y", at=NOV)
+    add_exemption(store, mn=WATER, kind="停排", start=day[20], end=DEC, by="x", reason="y",
+                  at=NOV)
+    got = problem_hours(store, AssessConfig(), [WATER], NOV, NOV + DAY, as_of=AS_OF)
+    assert [(f, h.hour, flag, action) for _, f, h, flag, action in got] == [
+        ("w01018", 4, "C", None),  # the 03:00 check is the day's exempt one
+        ("w21003", 7, None, None),
+        ("w01018", 9, "N", "invalidate"),
+    ]

@@ -324,9 +324,9 @@ def _point_counts(store, config, start, end, as_of, chunk_days) -> list[tuple]:
 def problem_hours(
     store, config: AssessConfig, mns: list[str], start: datetime, end: datetime,
     as_of: datetime | None = None,
-) -> list[tuple[str, str, datetime, str | None]]:
-    """(mn, factor, hour, flag) of hours not valid for 补全 (flag None: no data), for the
-    bulletin's reasons."""
+) -> list[tuple[str, str, datetime, str | None, str | None]]:
+    """(mn, factor, hour, flag, action) of due hours not valid for 补全 (flag None: no data;
+    action "invalidate": marked invalid by hand), for the bulletin's reasons."""
     if not mns:
         return []
     sql, params = hour_details_sql(config, mns, start, end, as_of or now_beijing())

@@ -57,12 +57,15 @@ def period_hours(start: datetime, end: datetime) -> int:
     return int((end - start) / HOUR)
 
 
-def point_counts_sql(
-    config: AssessConfig, start: datetime, end: datetime, as_of: datetime
+def _classified(
+    config: AssessConfig, start: datetime, end: datetime, as_of: datetime,
+    mns: list[str] | None = None,
 ) -> tuple[str, list[Any]]:
-    """SQL and parameters for the per-point counts of the period [start, end) as known at
-    `as_of` (records received, marks made and revoked after it are ignored)."""
-    hours = period_hours(start, end)
+    """The WITH clause shared by the counts and the bulletin's hour details: CTEs `pf`
+    (assessed point × factor, integer `pid`), `hours`, `ex`/`ex_n`/`ex_pid` (exempt hours) and
+    `cls`: one row per observed, non-exempt point-factor-hour with its flag, correction and
+    0/1 columns std, i_rec, i_val, c_rec, c_val. `mns` restricts it to some points."""
+    period_hours(start, end)  # checks the bounds
     instant = f"INTERVAL '{config.instant_seconds} seconds'"
     complete = f"INTERVAL '{config.complete_seconds} seconds'"
     valid = _literals(config.valid_flags)
@@ -71,6 +74,8 @@ def point_counts_sql(
         filters.append("u.assessed")
     if config.factors is not None:
         filters.append(f"f.factor IN ({_literals(config.factors) or 'NULL'})")
+    if mns is not None:
+        filters.append(f"p.mn IN ({', '.join('?' for _ in mns) or 'NULL'})")
     where = f"WHERE {' AND '.join(filters)}" if filters else ""
     if config.standard_sample_exemption and config.standard_sample_flags:
         std_rule = (
@@ -173,7 +178,7 @@ std AS (
     WHERE rn = 1
 ),
 cls AS (
-    SELECT o.pid,
+    SELECT o.pid, o.h, o.flag, o.action,
            CASE WHEN std.pid IS NULL THEN 0 ELSE 1 END AS std,
            CASE WHEN o.received_at <= o.h + {instant} THEN 1 ELSE 0 END AS i_rec,
            CASE WHEN o.received_at <= o.h + {instant} AND o.flag IN ({valid})
@@ -183,7 +188,26 @@ cls AS (
                      AND {not_invalidated}) THEN 1 ELSE 0 END AS c_val
     FROM kept o
     LEFT JOIN std ON std.pid = o.pid AND std.h = o.h
-),
+)
+"""
+    params: list[Any] = [
+        *(mns or []),  # pf
+        start, end - HOUR,  # hours
+        as_of, as_of,  # ex
+        start, end, as_of,  # rr
+        as_of, as_of,  # co
+    ]
+    return sql, params
+
+
+def point_counts_sql(
+    config: AssessConfig, start: datetime, end: datetime, as_of: datetime
+) -> tuple[str, list[Any]]:
+    """SQL and parameters for the per-point counts of the period [start, end) as known at
+    `as_of` (records received, marks made and revoked after it are ignored)."""
+    hours = period_hours(start, end)
+    with_clause, params = _classified(config, start, end, as_of)
+    sql = with_clause + f""",
 per_factor AS (
     SELECT pid,
            SUM(std) AS std_n,
@@ -220,71 +244,25 @@ LEFT JOIN per_point pp ON pp.mn = r.mn
 LEFT JOIN online ON online.mn = r.mn
 ORDER BY r.mn
 """
-    params: list[Any] = [
-        start, end - HOUR,  # hours
-        as_of, as_of,  # ex
-        start, end, as_of,  # fr
-        as_of, as_of,  # co
-        start, end, as_of,  # online
-    ]
+    params += [start, end, as_of]  # online
     return sql, params
 
 
 def hour_details_sql(
     config: AssessConfig, mns: list[str], start: datetime, end: datetime, as_of: datetime
 ) -> tuple[str, list[Any]]:
-    """Hours of the given points that were not valid for 补全, for the bulletin's reasons:
-    one row per (mn, factor, hour) with the first copy's flag (NULL: nothing received in the
-    window). Exempt hours are left out. Standard-sample hours are reported with their flag."""
-    period_hours(start, end)  # checks the bounds
-    complete = f"INTERVAL '{config.complete_seconds} seconds'"
-    valid = _literals(config.valid_flags)
-    marks = ", ".join("?" for _ in mns) or "NULL"
-    sql = f"""
-WITH
-pf AS (
-    SELECT f.mn, f.factor FROM point_factors f WHERE f.mn IN ({marks})
-),
-hours AS (
-    SELECT g.h FROM generate_series(CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ),
-                                    INTERVAL '1 hour') AS g(h)
-),
-fr AS (
-    SELECT mn, factor, h, flag FROM (
-        SELECT r.mn, r.factor, date_trunc('hour', r.data_time) AS h, r.flag,
-               ROW_NUMBER() OVER (PARTITION BY r.mn, r.factor, date_trunc('hour', r.data_time)
-                                  ORDER BY r.received_at, r.id) AS rn
-        FROM records r
-        JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
-        WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ? AND r.received_at <= ?
-          AND r.received_at <= date_trunc('hour', r.data_time) + {complete}
-    ) ranked
-    WHERE rn = 1
-)
-SELECT pf.mn, pf.factor, hours.h, fr.flag
+    """The hours of the given points that are due and not valid for 补全, for the bulletin's
+    reasons: one row (mn, factor, hour, flag, action) per point-factor-hour; flag NULL means
+    nothing received in the window, action 'invalidate' a manual invalid mark. Built on the
+    same classification as the counts, so exempt and standard-sample hours are left out."""
+    with_clause, params = _classified(config, start, end, as_of, mns)
+    sql = with_clause + """
+SELECT pf.mn, pf.factor, hours.h, c.flag, c.action
 FROM pf
 CROSS JOIN hours
-JOIN points p ON p.mn = pf.mn
-LEFT JOIN fr ON fr.mn = pf.mn AND fr.factor = pf.factor AND fr.h = hours.h
-WHERE (fr.flag IS NULL OR fr.flag NOT IN ({valid}) OR EXISTS (
-      SELECT 1 FROM corrections c
-      WHERE c.mn = pf.mn AND (c.factor IS NULL OR c.factor = pf.factor)
-        AND hours.h >= c.start_time AND hours.h < c.end_time AND c.action = 'invalidate'
-        AND c.created_at <= ? AND (c.revoked_at IS NULL OR c.revoked_at > ?)))
-  AND NOT EXISTS (
-      SELECT 1 FROM exemptions e
-      WHERE e.unit_id = p.unit_id AND (e.mn IS NULL OR e.mn = p.mn)
-        AND hours.h >= e.start_time AND hours.h < e.end_time
-        AND e.created_at <= ? AND (e.revoked_at IS NULL OR e.revoked_at > ?))
-  AND NOT EXISTS (
-      SELECT 1 FROM corrections c
-      WHERE c.mn = pf.mn AND (c.factor IS NULL OR c.factor = pf.factor)
-        AND hours.h >= c.start_time AND hours.h < c.end_time AND c.action = 'repair'
-        AND c.created_at <= hours.h + {complete}
-        AND c.created_at <= ? AND (c.revoked_at IS NULL OR c.revoked_at > ?))
+LEFT JOIN cls c ON c.pid = pf.pid AND c.h = hours.h
+WHERE NOT EXISTS (SELECT 1 FROM ex_pid x WHERE x.pid = pf.pid AND x.h = hours.h)
+  AND COALESCE(c.std, 0) = 0 AND COALESCE(c.c_val, 0) = 0
 ORDER BY pf.mn, hours.h, pf.factor
 """
-    params: list[Any] = [
-        *mns, start, end - HOUR, start, end, as_of, as_of, as_of, as_of, as_of, as_of, as_of,
-    ]
     return sql, params

@@ -7,7 +7,7 @@ Reads like the ministry's: "全省应联网重点单位1859家，其中已联网
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -140,21 +140,19 @@ def _hour_ranges(hours: list[datetime]) -> str:
 
 
 def _reasons(problems: list[tuple]) -> str:
-    """'无数据 30 小时（11-03 02:00–05:00…）；故障(D) 4 小时' for one point."""
-    missing = sorted({h for _, _, h, flag in problems if flag is None})
-    flags = Counter()
-    flag_hours: dict[str, set] = defaultdict(set)
-    for _, _, h, flag in problems:
-        if flag is not None:
-            flag_hours[flag].add(h)
-    for flag, hours in flag_hours.items():
-        flags[flag] = len(hours)
-    parts = []
-    if missing:
-        parts.append(f"无数据{len(missing)}小时（{_hour_ranges(missing)}）")
-    for flag, n in flags.most_common():
-        parts.append(f"{FLAG_NAMES.get(flag, '非标准标记')}({flag}){n}小时"
-                     f"（{_hour_ranges(sorted(flag_hours[flag]))}）")
+    """'无数据 30 小时（11-03 02:00–05:00…）；故障(D) 4 小时（…）' for one point."""
+    by_reason: dict[str, set] = defaultdict(set)
+    for _mn, _factor, hour, flag, action in problems:
+        if action == "invalidate":
+            reason = "人工标记无效"
+        elif flag is None:
+            reason = "无数据"
+        else:
+            reason = f"{FLAG_NAMES.get(flag, '非标准标记')}({flag or '空'})"
+        by_reason[reason].add(hour)
+    order = sorted(by_reason, key=lambda r: (r != "无数据", -len(by_reason[r]), r))
+    parts = [f"{r}{len(by_reason[r])}小时（{_hour_ranges(sorted(by_reason[r]))}）"
+             for r in order]
     return "；".join(parts) or "—"
 
 
