@@ -65,7 +65,30 @@ def test_water_exceedance_is_daily():
     ev = evaluator()
     day = [rec("w01018", 60.0, cn="2031", mn=WATER)]
     assert kinds(ev.evaluate(day)) == [("Raise", "w01018", "exceedance")]
-    assert ev.evaluate([rec("w01018", 80.0, cn="2061", mn=WATER)]) == []
+    assert ev.evaluate([rec("w01018", 80.0, cn="2061", mn=WATER)]) == []  # one hour
+
+
+def test_water_daily_mean_from_hourly_data():
+    ev = evaluator()
+
+    def feed(k: int, value: float) -> list:
+        out = ev.evaluate([rec("w01018", value, t=T0 + timedelta(hours=k), mn=WATER)])
+        return [t for t in out if t.rule == "exceedance"]  # constant runs are not the point
+
+    out = []
+    for k in range(24):  # 20 hours at 40 and 4 at 100: the daily mean 48.3 ≤ 50
+        out += feed(k, 100.0 if k < 4 else 40.0)
+    assert out == []
+    for k in range(24, 40):  # the next day: mean 60 > 50, judged when the day is over
+        out += feed(k, 60.0)
+    assert out == []
+    out = feed(48, 10.0)
+    assert kinds(out) == [("Raise", "w01018", "exceedance")]
+    assert out[0].value == pytest.approx(60.0) and out[0].data_time == T0 + timedelta(days=1)
+    out = []
+    for k in range(49, 72):
+        out += feed(k, 10.0 + k / 100)
+    assert kinds(out) == [("Clear", "w01018", "exceedance")]  # at 23:00 of the third day
 
 
 def test_constant_zero_negative():

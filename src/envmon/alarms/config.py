@@ -28,6 +28,12 @@ class AlarmConfig:
     """Gas: every valid hourly O2-corrected value ≤ the limit (emissions.md §6)."""
     water_exceedance_cns: tuple[str, ...] = ("2031",)
     """Water: every valid daily mean ≤ the limit (emissions.md §6)."""
+    water_daily_from_hourly: bool = True
+    """Water points that send hourly data (2061): the daily mean of the day's valid hours is
+    judged when the day's last hour (23:00) arrives, or when the next day's first arrives."""
+    water_min_hours: int = 1
+    """Valid hours a day needs before its mean is judged (no national figure found:
+    configuration)."""
     o2_cutoff_pct: float = 20.5
     """No O2 correction at or above this measured O2 (emissions.md §2 guard)."""
     constant_min_periods: dict[str, int] = field(

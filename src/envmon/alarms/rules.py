@@ -78,6 +78,7 @@ class RuleEvaluator:
         self._last_value: dict[tuple, float] = {}
         self._last_time: dict[tuple[str, str], datetime] = {}
         self._cleared_at: dict[Key, datetime] = {}
+        self._water_days: dict[tuple[str, str], list] = {}  # (mn, factor) -> day, Σ, n, t
 
     # ------------------------------------------------------------------ transitions
     def _raise(self, out: list, mn, factor, rule, t, value, limit, detail) -> None:
@@ -227,6 +228,10 @@ class RuleEvaluator:
                 return
             what = "折算浓度"
         else:
+            if cn == "2061" and c.water_daily_from_hourly:
+                if live:
+                    self._water_hour(out, mn, r.factor, t, value, limit)
+                return
             if cn not in c.water_exceedance_cns:
                 return
             corrected, what = value, "日均值"
@@ -236,6 +241,36 @@ class RuleEvaluator:
         else:
             self._clear(out, mn, r.factor, "exceedance", t, f"{what} {corrected:.3f} ≤ 限值",
                         live=live)
+
+    def _water_hour(self, out, mn, factor, t, value, limit) -> None:
+        """Accumulate a valid hourly water value; judge the day's mean when it is complete."""
+        key = (mn, factor)
+        day = t.date()
+        state = self._water_days.get(key)
+        if state is not None and state[0] != day:
+            self._judge_day(out, mn, factor, state, limit)
+            state = None
+        if state is None:
+            state = [day, 0.0, 0, t.replace(hour=0, minute=0, second=0, microsecond=0)]
+        state[1] += value
+        state[2] += 1
+        if t.hour == 23:
+            self._judge_day(out, mn, factor, state, limit)
+            self._water_days.pop(key, None)
+        else:
+            self._water_days[key] = state
+
+    def _judge_day(self, out, mn, factor, state, limit) -> None:
+        day, total, n, day_start = state
+        if n < self.config.water_min_hours:
+            return
+        mean = total / n
+        if mean > limit:
+            self._raise(out, mn, factor, "exceedance", day_start, mean, limit,
+                        f"{day} 日均值 {mean:.3f} > 限值 {limit:g}（{n} 个有效小时）")
+        else:
+            self._clear(out, mn, factor, "exceedance", day_start,
+                        f"{day} 日均值 {mean:.3f} ≤ 限值", live=True)
 
     def _flag_runs(self, out, mn, cn, t, factor, flag) -> None:
         c = self.config
