@@ -132,10 +132,14 @@ class Assessment:
         return {
             "from": self.start.astimezone(BEIJING_FIXED).isoformat(),
             "to": self.end.astimezone(BEIJING_FIXED).isoformat(),
-            "instant_hours": self.config.instant_hours,
-            "complete_days": self.config.complete_days,
+            "instant_hours": _plain_number(self.config.instant_hours),
+            "complete_days": _plain_number(self.config.complete_days),
             "rows": [row.as_json() for row in self.level(level)],
         }
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
 
 
 def rank_rows(rows: list[Row], variant: str = "complete") -> list[Row]:
