@@ -2,8 +2,9 @@
 substitution with every substituted hour marked, day/month/year totals per point, unit and
 region, and the monthly environmental-protection tax inputs (emissions.md §1, §3, §4, §9.3).
 
-Hourly data: the unit's 2061 upload (first received copy); an hour without one is formed from
-its 2051 minutes by the 45-valid-minute rule (`hourly.hourly_from_minutes`). Per hour:
+Hourly data: the unit's 2061 upload (first received copy); an hour without one, or a factor
+its upload lacks, is formed from the 2051 minutes by the 45-valid-minute rule
+(`hourly.hourly_from_minutes`). Per hour:
 
 - gas: flow volume Q [m³, standard dry] = a00000 `-Cou` if sent, else `-Avg` [m³/s] × 3600
   (ASSUMPTION: the CEMS flow a00000 is the standard dry flow, as HJ 75 CEMS report it);
@@ -185,7 +186,8 @@ def _hours_from_minutes(store: Store, mn: str, start: datetime, end: datetime,
         for hour, h in hourly_from_minutes(minutes, min_valid=config.min_valid_minutes,
                                            valid_flags=config.valid_flags).items():
             flag = {"valid": config.valid_flags[0], "stopped": "F"}.get(h.status, "D")
-            out[hour][factor] = {"avg": h.avg, "cou": None, "zs_avg": None, "flag": flag}
+            out[hour][factor] = {"avg": h.avg, "cou": None, "zs_avg": None, "flag": flag,
+                                 "cn": "2051"}
     return out
 
 
@@ -213,15 +215,18 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
     since = min(since, quarter_start)
     hourly = _first_records(store, point.mn, "2061", since, end)
     in_period = {start + k * HOUR for k in range(int((end - start) / HOUR))}
-    missing = sorted(h for h in in_period if h not in hourly)
-    if missing:
-        derived = _hours_from_minutes(store, point.mn, missing[0], missing[-1] + HOUR, config)
-        for hour in missing:
+    flow_code = GAS_FLOW if kind == "gas" else WATER_FLOW
+    needed = {*point.factors, flow_code} | ({O2} if kind == "gas" else set())
+    # hours without a 2061 upload, or whose upload lacks a needed factor: from the minutes
+    incomplete = sorted(h for h in in_period if not needed <= hourly.get(h, {}).keys())
+    if incomplete:
+        derived = _hours_from_minutes(store, point.mn, incomplete[0], incomplete[-1] + HOUR,
+                                      config)
+        for hour in incomplete:
             if hour in derived:
-                hourly[hour] = {**derived[hour], "_source": {"cn": "2051"}}
+                hourly[hour] = {**derived[hour], **hourly.get(hour, {})}
     first = start if not hourly else max(since, min(hourly))
     first = min(first, start)
-    flow_code = GAS_FLOW if kind == "gas" else WATER_FLOW
     results = []
     for factor, limit in sorted(point.factors.items()):
         series: list[HourEmission] = []
@@ -233,8 +238,8 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
                                            "none"))
                 hour += HOUR
                 continue
-            source = "2051" if "_source" in rec else "2061"
             r, flow = rec.get(factor), rec.get(flow_code)
+            source = (r or {}).get("cn", "2061")
             flags = {(x.get("flag") or "N") for x in (r, flow) if x is not None}
             volume = _volume(kind, flow, config)
             if "F" in flags:
@@ -335,3 +340,74 @@ def monthly_tax(store: Store, start: datetime, end: datetime, *,
         line.extra["unit_name"] = next(
             (r.unit_name for r in results if r.unit_id == line.unit_id), "")
     return lines
+
+
+@dataclass
+class DerivedHour:
+    """One hour of one factor formed from the unit's minute data (2051), next to what the
+    unit itself reported for the hour (2061), for checking."""
+
+    hour: datetime
+    factor: str
+    status: str  # valid | invalid | stopped
+    valid_minutes: int
+    avg: float | None  # measured (dry, standard state for CEMS gas)
+    corrected: float | None  # gas: with the hour's mean O2 and the point's reference O2
+    flow_m3_h: float | None  # gas m³/h (a00000 m³/s × 3600); water m³/h (L/s × 3.6)
+    kg: float | None
+    reported_avg: float | None
+    reported_corrected: float | None
+
+    @property
+    def difference_pct(self) -> float | None:
+        if self.avg is None or self.reported_avg in (None, 0):
+            return None
+        return (self.reported_avg - self.avg) / self.reported_avg * 100.0
+
+
+def hours_from_minutes(store: Store, point: PointInfo, start: datetime, end: datetime,
+                       config: AccountingConfig | None = None) -> list[DerivedHour]:
+    """HJ 75 hourly values from a point's 2051 minutes in [start, end): the mean of the valid
+    minutes when there are ≥ 45 (emissions.md §1.1), the O2-corrected value from the hour's
+    mean O2 (ASSUMPTION: correction of the hourly means, not a mean of corrected minutes), the
+    hour's flow and emission, and the unit's own 2061 values for comparison."""
+    config = config or AccountingConfig()
+    derived = _hours_from_minutes(store, point.mn, start, end, config)
+    reported = _first_records(store, point.mn, "2061", start, end)
+    flow_code = GAS_FLOW if point.kind == "gas" else WATER_FLOW
+    minutes = _query(store, point.mn, "2051", start, end)
+    counts: dict[tuple[datetime, str], int] = defaultdict(int)
+    for r in minutes:
+        if (r["flag"] or "N") in config.valid_flags and r["avg"] is not None and r["avg"] >= 0:
+            counts[(r["data_time"].replace(minute=0, second=0, microsecond=0), r["factor"])] += 1
+    out = []
+    for hour in sorted(derived):
+        rec = derived[hour]
+        flow = rec.get(flow_code)
+        flow_m3_h = None
+        if _valid(flow, config):
+            flow_m3_h = flow["avg"] * (3600.0 if point.kind == "gas" else 3.6)
+        o2 = rec.get(O2)
+        for factor in sorted(point.factors):
+            r = rec.get(factor)
+            if r is None:
+                continue
+            status = ("valid" if _valid(r, config)
+                      else "stopped" if r.get("flag") == "F" else "invalid")
+            avg = r["avg"] if status == "valid" else None
+            corrected = avg
+            if avg is not None and point.kind == "gas" and point.o2_ref is not None:
+                corrected = None
+                if _valid(o2, config):
+                    value = formulas.o2_corrected_mg_m3(avg, o2["avg"], point.o2_ref,
+                                                        config.o2_cutoff_pct)
+                    corrected = None if math.isnan(value) else value
+            kg = None
+            if avg is not None and flow_m3_h is not None:
+                kg = float(formulas.gas_emission_kg(avg, flow_m3_h) if point.kind == "gas"
+                           else formulas.water_emission_kg(avg, flow_m3_h))
+            rep = reported.get(hour, {}).get(factor)
+            out.append(DerivedHour(
+                hour, factor, status, counts.get((hour, factor), 0), avg, corrected,
+                flow_m3_h, kg, rep["avg"] if rep else None, rep["zs_avg"] if rep else None))
+    return out
