@@ -222,3 +222,26 @@ def test_modbus_crc_is_accepted_only_where_the_registry_allows_it(store):
         "SELECT mn, reason FROM raw_packets WHERE verdict = 'rejected'")
     assert mn == WATER_MN and reason.startswith("CRC")
     assert "MODBUS" in reason  # the operator is told which algorithm the unit uses
+
+
+def test_time_calibration_request_gets_9013_then_1012(store):
+    from envmon.hj212 import codec
+
+    request = codec.build_packet(qn="20261101090000123", st="31", cn="1013", pw=PW, mn=GAS_MN,
+                                 flag=5)
+
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        writer.write(request)
+        answers = await read_answers(reader, 2)
+        writer.close()
+        await receiver.stop()
+        return answers
+
+    notice, set_time = run(scenario())
+    # HJ 212-2017 §6.7 / C.3: the platform answers the notice (9013, same QN), then sets
+    # the clock with 1012 SystemTime (a request: Flag=5, new QN).
+    assert (notice.cn, notice.qn) == ("9013", "20261101090000123")
+    assert set_time.cn == "1012" and set_time.flag == 5 and set_time.qn != notice.qn
+    assert len(set_time.items["SystemTime"]) == 14

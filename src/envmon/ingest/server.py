@@ -72,6 +72,17 @@ class ReceiverStats:
         }
 
 
+def time_calibration(request: codec.Packet) -> bytes:
+    """The answer to a unit's time-calibration request (CN 1013, HJ 212-2017 §6.7, C.3):
+    9013 to the notice, then 1012 setting the unit's clock to the platform's time."""
+    now = now_beijing()
+    set_time = codec.build_packet(
+        qn=codec.make_qn(now), st=request.st or "91", cn="1012", pw=request.pw or "",
+        mn=request.mn or "", flag=5, cp=f"SystemTime={codec.format_time(now)}",
+    )
+    return codec.notice_9013(request.qn, request.pw or "", request.mn or "") + set_time
+
+
 def _run_hooks(hooks: list, *args) -> None:
     """Extension hooks must never break receiving or answering."""
     for hook in hooks:
@@ -167,6 +178,8 @@ class Hj212Protocol(asyncio.Protocol):
             self.mn = packet.mn
             receiver.point_online(packet.mn, self)
         answer = self.session.ack(packet)
+        if packet.cn == "1013":
+            answer = time_calibration(packet)
         self.inflight += 1
         if self.inflight >= receiver.limits.max_inflight and not self.paused:
             self.paused = True
