@@ -134,8 +134,8 @@ def _hour_ranges(hours: list[datetime]) -> str:
         parts.append(f"{first:%m-%d %H:%M}–{last:%H:%M}" if same_day
                      else f"{first:%m-%d %H:%M}–{last:%m-%d %H:%M}")
         i = j + 1
-    if len(parts) > 6:
-        return "、".join(parts[:6]) + f" 等{len(parts)}段"
+    if len(parts) > 3:
+        return "、".join(parts[:3]) + f" 等{len(parts)}段"
     return "、".join(parts)
 
 
@@ -251,7 +251,6 @@ def build_bulletin(store, result: Assessment, month: str) -> Bulletin:
                 "county": unit.parent["county"] if first else "",
                 "unit": unit.name if first else "",
                 "u_er": _num(unit.rate("complete")) if first else None,
-                "u_ier": _num(unit.rate("instant")) if first else None,
                 "point": f"{point.parent.get('outlet', '')}（{point.code}）" if point else "—",
                 "p_er": _num(point.rate("complete")) if point else None,
                 "reasons": _reasons(by_point.get(point.code, [])) if point else "无监控点位",
@@ -261,7 +260,6 @@ def build_bulletin(store, result: Assessment, month: str) -> Bulletin:
         f"补全有效传输率未达{mark}的单位", [
             Column("市", "city", 10), Column("县（区）", "county", 10), Column("单位", "unit", 26),
             Column("补全有效传输率(%)", "u_er", 13, "0.00"),
-            Column("即时有效传输率(%)", "u_ier", 13, "0.00"),
             Column("最差点位", "point", 30), Column("点位补全有效传输率(%)", "p_er", 15, "0.00"),
             Column("原因", "reasons", 60),
         ], unit_rows, sheet="未达标单位",
