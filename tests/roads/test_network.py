@@ -126,3 +126,20 @@ def test_network_cli_on_real_osm_extract(tmp_path):
     for e in net.edges:
         if e.segment >= 0:
             assert net.segments[e.segment].road == e.road
+
+
+def test_hotspot_names_from_stored_pois(grid):
+    from envmon.roads.network import hotspot_names, transformer
+
+    seg = next(s for s in grid.segments if s.name == "府东街解放路口至建设路口")
+    to_wgs = transformer(grid.crs, "EPSG:4326")
+    lon, lat = to_wgs.transform(seg.coords[:, 0], seg.coords[:, 1])
+    mid_x = seg.coords[:, 0].mean()
+    # a POI 100 m north-west of the segment's midpoint
+    plon, plat = to_wgs.transform(mid_x - 70.7, seg.coords[0, 1] + 70.7)
+    rows = [{"segment_id": seg.segment_id, "road": seg.road, "district": seg.district,
+             "lonlat": np.column_stack([lon, lat])}]
+    names = hotspot_names(grid.crs, rows, [("新昌汽修厂", "poi", plon, plat)])
+    name = names[seg.segment_id]
+    assert name.startswith("府东街杏花岭区新昌汽修厂东南") and name.endswith("米路段")
+    assert 95 <= int(name[len("府东街杏花岭区新昌汽修厂东南"):-3]) <= 105

@@ -179,6 +179,9 @@ def rank_command(
     min_passes: int = typer.Option(15, "--min-passes", help="Eligibility: drive passes."),
     min_taxis: int = typer.Option(2, "--min-taxis", help="Eligibility: different taxis."),
     match: bool = typer.Option(False, "--match/--no-match", help="Match the period first."),
+    names: str = typer.Option("junction", "--names", help="junction (路名+A路口至B路口, "
+                              "2024 form) or hotspot (路名+区名+POI+方位+N米路段, 2021 form; "
+                              "segments without a POI nearby keep the junction form)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -189,6 +192,8 @@ def rank_command(
 
     if pollutant not in POLLUTANTS:
         raise fail(f"--pollutant must be one of {', '.join(POLLUTANTS)}, not {pollutant!r}")
+    if names not in ("junction", "hotspot"):
+        raise fail(f"--names must be junction or hotspot, not {names!r}")
     if fmt not in ("json", "xlsx", "html"):
         raise fail(f"--format must be json, xlsx or html, not {fmt!r}")
     if normalise not in NORMALISATIONS:
@@ -206,6 +211,8 @@ def rank_command(
         except LookupError as error:
             raise fail(str(error)) from None
         result = ranking(values, a, b, pollutant, top)
+        if names == "hotspot":
+            _hotspot(store, result)
         if fmt == "json" and map_png is None:
             _print_json(result)
             return
@@ -239,6 +246,19 @@ def rank_command(
     (write_xlsx if fmt == "xlsx" else write_html)(bulletin, target)
     _print_json({"written": str(target), "dirty": len(result["dirty"]),
                  "clean": len(result["clean"]), "insufficient": result["insufficient"]})
+
+
+def _hotspot(store, result: dict) -> None:
+    from envmon.roads.network import hotspot_names
+    from envmon.roads.storage import latest_version, load_pois, segment_rows
+
+    version = latest_version(store)
+    crs = store.query("SELECT crs FROM road_networks WHERE version = ?", [version])[0][0]
+    listed = {i["segment_id"] for i in result["dirty"] + result["clean"]}
+    rows = list(segment_rows(store, version, listed).values())
+    found = hotspot_names(crs, rows, load_pois(store, version))
+    for item in result["dirty"] + result["clean"]:
+        item["name"] = found.get(item["segment_id"], item["name"])
 
 
 @roads_app.command("coverage")

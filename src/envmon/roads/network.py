@@ -107,6 +107,7 @@ class RoadNetwork:
     version: str = ""
     source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    pois: list[Poi] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -377,10 +378,37 @@ def build_network(
         if p.oneway <= 0:
             edges.append(Edge(2 * i + 1, p.v, p.u, p.coords[::-1].copy(), length, p.name,
                               p.highway, seg))
-    net = RoadNetwork(crs=crs, edges=edges, segments=segments, source=source)
+    net = RoadNetwork(crs=crs, edges=edges, segments=segments, source=source, pois=list(pois))
     net.version = network_version(net)
     net.meta = {"named_pieces": int(sum(1 for p in pieces if p.name)), "pieces": len(pieces)}
     return net
+
+
+def hotspot_names(net_crs: str, segments: Sequence[dict[str, Any]],
+                  pois: Sequence[tuple[str, str, float, float]], search_m: float = 500.0
+                  ) -> dict[str, str]:
+    """2021 form for each segment (`segment_id`, `road`, `district`, `lonlat` rows): the
+    segment's midpoint located from the nearest named POI within `search_m`, e.g.
+    `新兰路尖草坪区新昌汽修厂东南177米路段`. Segments without a POI nearby are left out."""
+    if not pois:
+        return {}
+    to_metric = transformer("EPSG:4326", net_crs)
+    px, py = to_metric.transform(np.array([p[2] for p in pois]), np.array([p[3] for p in pois]))
+    pxy = np.column_stack([px, py])
+    out = {}
+    for s in segments:
+        x, y = to_metric.transform(s["lonlat"][:, 0], s["lonlat"][:, 1])
+        coords = np.column_stack([x, y])
+        cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(coords, axis=0).T))])
+        half = cum[-1] / 2
+        mid = np.array([np.interp(half, cum, coords[:, 0]), np.interp(half, cum, coords[:, 1])])
+        d = np.hypot(*(pxy - mid).T)
+        k = int(np.argmin(d))
+        if d[k] <= search_m:
+            dx, dy = mid - pxy[k]
+            out[s["segment_id"]] = hotspot_name(s["road"], s.get("district"), pois[k][0],
+                                                float(dx), float(dy), float(d[k]))
+    return out
 
 
 def network_version(net: RoadNetwork) -> str:

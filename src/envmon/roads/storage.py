@@ -17,7 +17,7 @@ def ensure_tables(store) -> None:
     stores opened by an envmon whose schema module does not carry version 5 yet.)"""
     have = {r[0] for r in store.query(
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'road_%'")}
-    if "road_coverage" in have:
+    if "road_pois" in have:
         return
     for statement in ROADS_MIGRATION:
         store.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
@@ -78,8 +78,18 @@ def save_network(store, net: RoadNetwork) -> None:
         "length_m": pa.array([e.length_m for e in edges], pa.float64()),
         "geom_wkt": [_wkt(lonlat(e.coords)) for e in edges],
     })
+    pois = net.pois
+    plon, plat = to_wgs.transform(np.array([q.x for q in pois], dtype=float),
+                                  np.array([q.y for q in pois], dtype=float))
+    poi_table = pa.table({
+        "network_version": pa.array([net.version] * len(pois), pa.string()),
+        "name": pa.array([q.name for q in pois], pa.string()),
+        "kind": pa.array([q.kind for q in pois], pa.string()),
+        "lon": pa.array(np.asarray(plon, dtype=float)), "lat": pa.array(np.asarray(plat,
+                                                                              dtype=float)),
+    })
     with store._transaction():
-        for table in ("road_segments", "road_edges", "road_networks"):
+        for table in ("road_segments", "road_edges", "road_networks", "road_pois"):
             key = "version" if table == "road_networks" else "network_version"
             store.execute(f"DELETE FROM {table} WHERE {key} = ?", [net.version])
         store.execute(
@@ -89,6 +99,7 @@ def save_network(store, net: RoadNetwork) -> None:
         )
         insert_arrow(store, "road_segments", seg_table)
         insert_arrow(store, "road_edges", edge_table)
+        insert_arrow(store, "road_pois", poi_table)
 
 
 def latest_version(store) -> str | None:
@@ -146,3 +157,9 @@ def segment_rows(store, version: str, ids: Sequence[str] | None = None) -> dict[
             out[sid] = {"segment_id": sid, "name": name, "road": road, "district": district,
                         "length_m": length, "lonlat": _parse_wkt(wkt)}
     return out
+
+
+def load_pois(store, version: str) -> list[tuple[str, str, float, float]]:
+    """(name, kind, lon, lat) of the network version's POIs."""
+    return [tuple(r) for r in store.query(
+        "SELECT name, kind, lon, lat FROM road_pois WHERE network_version = ?", [version])]

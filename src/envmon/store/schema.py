@@ -384,6 +384,15 @@ ROADS_MIGRATION: list[str] = [
         computed_at TIMESTAMPTZ NOT NULL
     )
     """,
+    """
+    CREATE TABLE road_pois (
+        network_version TEXT NOT NULL,
+        name        TEXT NOT NULL,          -- named POI, gate or landmark (naming fallbacks,
+        kind        TEXT NOT NULL,          -- poi | gate         2021 hotspot form)
+        lon         DOUBLE PRECISION NOT NULL,
+        lat         DOUBLE PRECISION NOT NULL
+    )
+    """,
 ]
 
 # version -> statements that bring the schema from version-1 to version.
