@@ -509,6 +509,11 @@ SERVER_INDEXES: dict[int, list[str]] = {
         "CREATE INDEX IF NOT EXISTS air_published_station_time "
         "ON air_published (station_code, end_time)",
     ],
+    3: [
+        "CREATE INDEX IF NOT EXISTS exemptions_unit ON exemptions (unit_id, start_time)",
+        "CREATE INDEX IF NOT EXISTS corrections_mn ON corrections (mn, start_time)",
+        "CREATE INDEX IF NOT EXISTS backfill_requests_mn ON backfill_requests (mn, requested_at)",
+    ],
     4: [
         "CREATE INDEX IF NOT EXISTS alarms_mn_status ON alarms (mn, status)",
         "CREATE INDEX IF NOT EXISTS alarm_events_alarm ON alarm_events (alarm_id)",
