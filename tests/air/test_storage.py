@@ -38,11 +38,15 @@ def test_hourly_rows_with_bad_times_and_headers(tmp_path):
     path.write_text("station_code,time,so2,no2,co,o3,pm10,pm25\n"
                     "1001A,2025-11-01T01:30:00,1,1,1,1,1,1\n"
                     ",2025-11-01T01:00:00,1,1,1,1,1,1\n"
-                    "1001A,2025-11-01T02:00:00,,,,,,\n", encoding="utf-8")
+                    "1001A,2025-11-01T02:00:00,,,,,,\n"
+                    "1001A,2025-11-01 24:00,5,5,0.5,5,5,5\n", encoding="utf-8")
     with open_store(db) as store:
         report = storage.import_data(store, [path], "hourly")
-        assert report.rows == 1
+        assert report.rows == 2
         assert [e.line for e in report.errors] == [2, 3]
+        # "24:00" (HJ 663 hour label) is 00:00 of the next date
+        assert store.query("SELECT CAST(end_time AS VARCHAR) FROM air_hourly WHERE so2 = 5"
+                           ) == [("2025-11-02 00:00:00+08",)]
         assert "not on the hour" in report.errors[0].reason
         bad = tmp_path / "bad.csv"
         bad.write_text("code,when\n", encoding="utf-8")

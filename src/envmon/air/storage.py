@@ -161,8 +161,20 @@ def stations(store: Store) -> list[Station]:
 
 # ---------------------------------------------------------------------------------- data
 def _hour_label(text: str, column: str) -> datetime:
+    """An hour label (end of the hour). "24:00" (HJ 663 labels a day's hours 1:00…24:00) is
+    accepted as 00:00 of the next date."""
+    text = text.strip()
+    next_day = False
+    for sep in ("T", " "):
+        if f"{sep}24:" in text:
+            date_part, time_part = text.split(f"{sep}24:", 1)
+            if time_part.strip("0:") == "" or time_part.startswith("00"):
+                text, next_day = f"{date_part}{sep}00:{time_part}", True
+            break
     try:
         value = parse_iso(text)
+        if next_day:
+            value += timedelta(days=1)
     except ValueError:
         raise _BadRow(f"{column}: {text!r} is not an ISO time (YYYY-MM-DDTHH:00:00)") from None
     if value.minute or value.second or value.microsecond:
