@@ -88,8 +88,9 @@ def missing_hours(store, mn: str, start: datetime, end: datetime) -> list[dateti
 class BackfillSettings:
     """Bounds of the back-fill (all configuration; transmission.md §5 leaves them open)."""
 
-    lookback_hours: int = 72
-    """How far back to look for gaps (keep it inside the 补全 window, 10 days)."""
+    lookback_hours: int = 240
+    """How far back to look for gaps: the 补全 window (10 days, transmission.md §5); data
+    fetched later no longer counts."""
     settle_hours: float = 2.0
     """Only ask for hours that ended at least this long ago (the 即时 window), so that
     data still on its way is not asked for twice."""
