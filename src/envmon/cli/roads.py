@@ -19,6 +19,19 @@ roads_app = typer.Typer(
 )
 
 
+SETTINGS_HELP = ("Road settings TOML ([sensors], [match], [passes], [eligibility], [naming]; "
+                 "see envmon.roads.settings).")
+
+
+def _settings(path: Path | None):
+    from envmon.roads.settings import load_settings
+
+    try:
+        return load_settings(path)
+    except ValueError as error:
+        raise fail(str(error)) from None
+
+
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1) + "\n")
 
@@ -31,6 +44,7 @@ def network_command(
         "zones such as 综改示范区 are cut out of the districts they overlap)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
     """Build the directed road graph and its junction-to-junction named segments."""
     from envmon.roads.network import network_from_pbf
@@ -41,7 +55,7 @@ def network_command(
     if districts is not None and not districts.exists():
         raise fail(f"{districts}: no such file")
     try:
-        net = network_from_pbf(pbf, districts)
+        net = network_from_pbf(pbf, districts, _settings(settings).naming)
     except ValueError as error:
         raise fail(str(error)) from None
     with open_cli_store(db, config) as store:
@@ -63,6 +77,7 @@ def import_command(
                                       "a device_id column."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
     """Import taxi PM readings: datum conversion, calibration, RH correction, rejections."""
     from envmon.roads.sensors import DATUMS, import_csv
@@ -72,7 +87,7 @@ def import_command(
     if not file.exists():
         raise fail(f"{file}: no such file")
     with open_cli_store(db, config) as store:
-        result = import_csv(store, file, crs, device)
+        result = import_csv(store, file, crs, device, _settings(settings).sensors)
     _print_json(result.as_dict())
 
 
@@ -148,6 +163,7 @@ def match_command(
     end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
     """Map-match the readings of the period (fastmm) and rewrite its drive passes; prints the
     match coverage per taxi per day."""
@@ -156,7 +172,8 @@ def match_command(
     a, b = _period(month, start, end)
     with open_cli_store(db, config) as store:
         try:
-            out = process(store, a, b)
+            rs = _settings(settings)
+            out = process(store, a, b, match_config=rs.match, config=rs.passes)
         except LookupError as error:
             raise fail(str(error)) from None
     _print_json(out)
@@ -175,15 +192,19 @@ def rank_command(
     map_png: Path | None = typer.Option(None, "--map", help="Also write the map as PNG."),
     normalise: str = typer.Option("none", "--normalise", help="Background normalisation "
                                   "against the city stations: none, multiplicative, additive."),
-    min_days: int = typer.Option(8, "--min-days", help="Eligibility: distinct days."),
-    min_passes: int = typer.Option(15, "--min-passes", help="Eligibility: drive passes."),
-    min_taxis: int = typer.Option(2, "--min-taxis", help="Eligibility: different taxis."),
+    min_days: int | None = typer.Option(None, "--min-days",
+                                        help="Eligibility: distinct days (default 8)."),
+    min_passes: int | None = typer.Option(None, "--min-passes",
+                                          help="Eligibility: drive passes (default 15)."),
+    min_taxis: int | None = typer.Option(None, "--min-taxis",
+                                         help="Eligibility: different taxis (default 2)."),
     match: bool = typer.Option(False, "--match/--no-match", help="Match the period first."),
     names: str = typer.Option("junction", "--names", help="junction (路名+A路口至B路口, "
                               "2024 form) or hotspot (路名+区名+POI+方位+N米路段, 2021 form; "
                               "segments without a POI nearby keep the junction form)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
     """The most polluted and the cleanest eligible segments (median of drive-pass means);
     segments below the thresholds are counted as 数据不足."""
@@ -199,14 +220,18 @@ def rank_command(
     if normalise not in NORMALISATIONS:
         raise fail(f"--normalise must be one of {', '.join(NORMALISATIONS)}")
     a, b = _period(month, start, end)
+    rs = _settings(settings)
+    el = rs.eligibility
+    eligibility = Eligibility(el.min_days if min_days is None else min_days,
+                              el.min_passes if min_passes is None else min_passes,
+                              el.min_taxis if min_taxis is None else min_taxis)
     with open_cli_store(db, config) as store:
         try:
             if match:
                 from envmon.roads.pipeline import process
 
-                process(store, a, b)
-            values = segment_values(store, a, b, pollutant,
-                                    eligibility=Eligibility(min_days, min_passes, min_taxis),
+                process(store, a, b, match_config=rs.match, config=rs.passes)
+            values = segment_values(store, a, b, pollutant, eligibility=eligibility,
                                     normalise=normalise)
         except LookupError as error:
             raise fail(str(error)) from None
@@ -227,7 +252,7 @@ def rank_command(
         segments = segment_rows(store, version)
         from envmon.roads.rank import coverage
 
-        cov = coverage(store, a, b, version, Eligibility(min_days, min_passes, min_taxis))
+        cov = coverage(store, a, b, version, eligibility)
     extra = {sid: {"iqr": by_id[sid].q3 - by_id[sid].q1,
                    "ci": f"{ci[sid][0]:.1f}–{ci[sid][1]:.1f}"} for sid in listed}
     label = {"pm10": "PM10", "pm25": "PM2.5"}[pollutant]
