@@ -67,6 +67,11 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     invoke("assess", "correction", "add", "--db", db, "--mn", GAS, "--action", "invalidate",
            "--from", "2026-11-01", "--to", "2026-11-02", "--by", "王五", "--reason", "数据失真")
     invoke("assess", "correction", "revoke", "--db", db, "1", "--by", "王五", "--reason", "误标")
+    (line,) = invoke("assess", "correction", "list", "--db", db).strip().splitlines()
+    mark = json.loads(line)
+    assert (mark["action"], mark["created_by"], mark["revoked_by"]) == ("invalidate", "王五",
+                                                                        "王五")
+    assert invoke("assess", "backfill-log", "--db", db).strip() == ""
     bad = runner.invoke(app, ["assess", "exemption", "add", "--db", str(db), "--unit", "nope",
                               "--kind", "停产", "--from", "2026-11-01", "--to", "2026-11-02",
                               "--by", "x", "--reason", "y"])
@@ -76,6 +81,12 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     invoke("assess", "--db", db, "--month", "2026-11", "--level", "point", "--format", "xlsx",
            "-o", xlsx)
     assert load_workbook(xlsx).sheetnames[-1] == "考核结果"
+    page = tmp_path / "a.html"
+    invoke("assess", "--db", db, "--month", "2026-11", "--level", "unit", "--format", "html",
+           "-o", page)
+    assert "丙公司" in page.read_text(encoding="utf-8")
+    bad = runner.invoke(app, ["assess", "--db", str(db), "--month", "2026-13"])
+    assert bad.exit_code == 2
 
     invoke("report", "transmission", "--db", db, "--month", "2026-11", "--out", tmp_path,
            "--as-of", "2026-12-31", "--pass-mark", "95")
