@@ -238,3 +238,16 @@ def test_batch_mode_auto_close_and_offline(tmp_path):
     assert engine.check_offline(now_mono=20.0) == []  # one open alarm per point and rule
     assert isinstance(out[0], Raise) and not isinstance(out[0], Clear)
     store.close()
+
+
+def test_engine_from_settings():
+    from envmon.alarms.engine import engine_from_settings
+
+    store = open_store(":memory:")
+    engine = engine_from_settings(store, {"webhook_url": "http://127.0.0.1:9/x",
+                                          "webhook_retries": 2, "offline_after_s": 60})
+    assert engine.config.offline_after_s == 60.0
+    assert [(n.url, n.retries) for n in engine.notifiers] == [("http://127.0.0.1:9/x", 2)]
+    for n in engine.notifiers:
+        n.close()
+    store.close()

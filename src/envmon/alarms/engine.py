@@ -26,11 +26,12 @@ from collections.abc import Iterable
 from envmon.alarms import store as alarm_store
 from envmon.alarms.config import AlarmConfig
 from envmon.alarms.notify import Attempt, WebhookNotifier, log_line
-from envmon.alarms.rules import Clear, PointRules, Raise, RuleEvaluator
+from envmon.alarms.rules import PointRules, Raise, RuleEvaluator
 from envmon.store import Store
 from envmon.timeutil import now_beijing
 
 log = logging.getLogger("envmon.alarms")
+APPLY_CHUNK = 200  # transitions per writer-thread call (one transaction)
 
 
 def point_rules(store: Store) -> tuple[dict[str, PointRules], dict[str, str]]:
@@ -122,7 +123,13 @@ class AlarmEngine:
                 batch.append(self._queue.get_nowait())
             try:
                 transitions = [t for group in batch if group != "refresh" for t in group]
-                opened = await self._in_writer(self.apply, transitions)
+                # In chunks, each one transaction: the writer thread also commits the
+                # receiver's packets, so an alarm storm (every point offline after a network
+                # cut) must not hold it for long.
+                opened = []
+                for k in range(0, len(transitions), APPLY_CHUNK):
+                    opened += await self._in_writer(self.apply,
+                                                    transitions[k:k + APPLY_CHUNK])
                 if "refresh" in batch:
                     # Alarms closed by hand (CLI, web) are no longer open for the engine.
                     # Read here, after every queued transition was written, so that none is
@@ -141,18 +148,31 @@ class AlarmEngine:
         """Write transitions to the store (writer thread); the alarms opened."""
         opened = []
         now = now_beijing()
-        for t in transitions:
-            if isinstance(t, Raise):
-                opened.append(alarm_store.open_alarm(
-                    self.store, mn=t.mn, unit_id=self.units.get(t.mn), factor=t.factor,
-                    rule=t.rule, data_time=t.data_time, value=t.value, limit=t.limit,
-                    detail=t.detail, at=now))
-                self.stats["raised"] += 1
-            elif isinstance(t, Clear) and alarm_store.auto_close(
-                    self.store, mn=t.mn, factor=t.factor, rule=t.rule, note=t.detail,
-                    at=now) is not None:
-                self.stats["closed"] += 1
+        with self.store._transaction():
+            self._apply(transitions, now, opened)
         return opened
+
+    def _apply(self, transitions: list, now, opened: list) -> None:
+        """Runs of same-kind transitions with distinct keys are written in one batch each
+        (order is kept: a key that repeats starts a new run)."""
+        run: list = []
+        keys: set = set()
+        for t in [*transitions, None]:
+            if run and (t is None or type(t) is not type(run[0]) or t.key in keys):
+                if isinstance(run[0], Raise):
+                    opened += alarm_store.open_many(self.store, [
+                        {"mn": r.mn, "unit_id": self.units.get(r.mn), "factor": r.factor,
+                         "rule": r.rule, "data_time": r.data_time, "value": r.value,
+                         "limit": r.limit, "detail": r.detail} for r in run], now)
+                    self.stats["raised"] += len(run)
+                else:
+                    self.stats["closed"] += alarm_store.auto_close_many(self.store, [
+                        {"mn": c.mn, "factor": c.factor, "rule": c.rule, "note": c.detail}
+                        for c in run], now)
+                run, keys = [], set()
+            if t is not None:
+                run.append(t)
+                keys.add(t.key)
 
     def process(self, records) -> list[alarm_store.Alarm]:
         """Batch mode: evaluate and apply at once (no receiver, no notifications)."""
@@ -229,3 +249,25 @@ class AlarmEngine:
                     self._queue.put_nowait("refresh")
             except Exception:
                 log.exception("alarm registry refresh failed")
+
+
+def engine_from_settings(store: Store, settings: dict | None = None) -> AlarmEngine:
+    """An engine from a TOML table such as [alarms] of envmon.toml:
+
+        webhook_url = "https://…/hook"   # optional; several: webhook_urls = [...]
+        webhook_retries = 4
+        webhook_backoff_s = 1.0
+        offline_after_s = 1800           # any AlarmConfig field
+    """
+    from envmon.alarms.config import alarm_config_from_dict
+
+    settings = dict(settings or {})
+    urls = list(settings.pop("webhook_urls", []))
+    if "webhook_url" in settings:
+        urls.insert(0, settings.pop("webhook_url"))
+    retries = int(settings.pop("webhook_retries", 4))
+    backoff = float(settings.pop("webhook_backoff_s", 1.0))
+    timeout = float(settings.pop("webhook_timeout_s", 5.0))
+    notifiers = [WebhookNotifier(u, retries=retries, backoff_s=backoff, timeout_s=timeout)
+                 for u in urls]
+    return AlarmEngine(store, alarm_config_from_dict(settings, "[alarms]"), notifiers=notifiers)

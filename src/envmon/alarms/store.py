@@ -114,9 +114,10 @@ def acknowledge(store: Store, alarm_id: int, by: str, note: str | None = None,
         raise AlarmError(f"alarm {alarm_id} is {alarm.status}; only an open alarm can be "
                          "acknowledged")
     at = at or now_beijing()
-    store.execute("UPDATE alarms SET status = 'acknowledged', acknowledged_at = ?, "
-                  "acknowledged_by = ?, ack_note = ? WHERE id = ?", [at, by, note, alarm_id])
-    _event(store, alarm_id, at, "acknowledge", by, note)
+    with store._transaction():
+        store.execute("UPDATE alarms SET status = 'acknowledged', acknowledged_at = ?, "
+                      "acknowledged_by = ?, ack_note = ? WHERE id = ?", [at, by, note, alarm_id])
+        _event(store, alarm_id, at, "acknowledge", by, note)
     return get_alarm(store, alarm_id)
 
 
@@ -127,9 +128,10 @@ def close(store: Store, alarm_id: int, by: str, note: str | None = None,
     if alarm.status == "closed":
         raise AlarmError(f"alarm {alarm_id} is already closed")
     at = at or now_beijing()
-    store.execute("UPDATE alarms SET status = 'closed', closed_at = ?, closed_by = ?, "
-                  "close_note = ? WHERE id = ?", [at, by, note, alarm_id])
-    _event(store, alarm_id, at, "close", by, note)
+    with store._transaction():
+        store.execute("UPDATE alarms SET status = 'closed', closed_at = ?, closed_by = ?, "
+                      "close_note = ? WHERE id = ?", [at, by, note, alarm_id])
+        _event(store, alarm_id, at, "close", by, note)
     return get_alarm(store, alarm_id)
 
 
@@ -174,3 +176,65 @@ def last_received(store: Store) -> dict[str, datetime]:
     return dict(store.query(
         "SELECT mn, MAX(received_at) FROM raw_packets WHERE verdict = 'accepted' "
         "AND mn IS NOT NULL GROUP BY mn"))
+
+
+# ------------------------------------------------------------------ batched (engine)
+def open_many(store: Store, items: list[dict], at: datetime) -> list[Alarm]:
+    """Insert many open alarms at once (keys unique within `items`, none open): one staged
+    arrow table and INSERT … SELECT, so that an alarm storm costs a few statements."""
+    import pyarrow as pa
+
+    if not items:
+        return []
+    ids = store._allocate_ids("alarms_id_seq", len(items)).to_pylist()
+    ts = pa.timestamp("us", tz="UTC")
+    table = pa.table({
+        "id": pa.array(ids, pa.int64()),
+        "mn": [i["mn"] for i in items], "unit_id": pa.array([i["unit_id"] for i in items],
+                                                             pa.string()),
+        "factor": [i["factor"] for i in items], "rule": [i["rule"] for i in items],
+        "data_time": pa.array([i["data_time"] for i in items], ts),
+        "value": pa.array([i["value"] for i in items], pa.float64()),
+        "limit_value": pa.array([i["limit"] for i in items], pa.float64()),
+        "detail": pa.array([i["detail"] for i in items], pa.string()),
+    })
+    with store._staged("_envmon_new_alarms", table):
+        store.execute(
+            "INSERT INTO alarms (id, mn, unit_id, factor, rule, status, opened_at, data_time,"
+            " value, limit_value, detail) SELECT id, mn, unit_id, factor, rule, 'open', ?, "
+            "data_time, value, limit_value, detail FROM _envmon_new_alarms", [at])
+        store.execute(
+            "INSERT INTO alarm_events (id, alarm_id, event_at, action, actor, note) "
+            "SELECT nextval('alarm_events_id_seq'), id, ?, 'open', 'engine', detail "
+            "FROM _envmon_new_alarms", [at])
+    return [Alarm(alarm_id, i["mn"], i["unit_id"], i["factor"], i["rule"], "open", at, None,
+                  i["value"], i["limit"], i["detail"], i["data_time"])
+            for alarm_id, i in zip(ids, items, strict=True)]
+
+
+def auto_close_many(store: Store, items: list[dict], at: datetime) -> int:
+    """Close the not-closed alarms of many (mn, factor, rule) keys as cleared; how many."""
+    import pyarrow as pa
+
+    if not items:
+        return 0
+    table = pa.table({"mn": [i["mn"] for i in items], "factor": [i["factor"] for i in items],
+                      "rule": [i["rule"] for i in items],
+                      "note": pa.array([i["note"] for i in items], pa.string())})
+    with store._staged("_envmon_clear", table):
+        rows = store.query(
+            "SELECT a.id, c.note FROM alarms a JOIN _envmon_clear c ON a.mn = c.mn "
+            "AND a.factor = c.factor AND a.rule = c.rule WHERE a.status <> 'closed'")
+    if not rows:
+        return 0
+    closing = pa.table({"id": pa.array([r[0] for r in rows], pa.int64()),
+                        "note": pa.array([r[1] for r in rows], pa.string())})
+    with store._staged("_envmon_closing", closing):
+        store.execute(
+            "UPDATE alarms SET status = 'closed', closed_at = ?, closed_by = 'auto', "
+            "close_note = c.note FROM _envmon_closing c WHERE alarms.id = c.id", [at])
+        store.execute(
+            "INSERT INTO alarm_events (id, alarm_id, event_at, action, actor, note) "
+            "SELECT nextval('alarm_events_id_seq'), id, ?, 'close', 'engine', note "
+            "FROM _envmon_closing", [at])
+    return len(rows)
