@@ -14,6 +14,14 @@ look-ups), timed on the sample and scaled linearly to all points. Its counts are
 the SQL counts for the sample, so the baseline is also a cross-check. Wall time and the
 process's CPU time (all DuckDB threads) are both printed: on a shared machine the wall time
 swings with the neighbours' load. Not a test: numbers depend on the machine.
+
+Measured 2026-11-28 on the 2-core development machine while other benchmarks ran (load 5):
+
+    points     records  assess s  (CPU s)  naive s (scaled)
+      1000   2 199 005      2.44     1.48              33.3
+      3667   8 063 495      4.41     4.32              89.1   (issue 3 target: < 10 s)
+     10000  21 986 874      9.69    11.39             194.1
+    growth ≈ 1.1 CPU-s per 1 000 points (linear: 7-day chunks); 100 000 points ≈ 110 CPU-s
 """
 
 from __future__ import annotations
