@@ -143,3 +143,37 @@ def test_hotspot_names_from_stored_pois(grid):
     name = names[seg.segment_id]
     assert name.startswith("府东街杏花岭区新昌汽修厂东南") and name.endswith("米路段")
     assert 95 <= int(name[len("府东街杏花岭区新昌汽修厂东南"):-3]) <= 105
+
+
+def test_piece_inside_a_dual_carriageway_junction_is_merged():
+    from tests.roads.synthetic import lonlat
+
+    # 府前街 crosses the two carriageways of 迎泽大街 (20 m apart): the 20 m piece between
+    # them belongs to the next segment, not a segment "府前街迎泽大街口至迎泽大街口".
+    y0, y1 = 0.0, 20 / 400
+    links = [
+        {"link_id": 1, "from_node": 1, "to_node": 2, "road_name": "府前街",
+         "coords": [lonlat(0, -1), lonlat(0, y0)]},
+        {"link_id": 2, "from_node": 2, "to_node": 3, "road_name": "府前街",
+         "coords": [lonlat(0, y0), lonlat(0, y1)]},
+        {"link_id": 3, "from_node": 3, "to_node": 4, "road_name": "府前街",
+         "coords": [lonlat(0, y1), lonlat(0, 1)]},
+        {"link_id": 4, "from_node": 4, "to_node": 9, "road_name": "新建路",
+         "coords": [lonlat(0, 1), lonlat(1, 1)]},
+        {"link_id": 5, "from_node": 10, "to_node": 2, "road_name": "迎泽大街", "dir": 1,
+         "coords": [lonlat(-1, y0), lonlat(0, y0)]},
+        {"link_id": 6, "from_node": 2, "to_node": 11, "road_name": "迎泽大街", "dir": 1,
+         "coords": [lonlat(0, y0), lonlat(1, y0)]},
+        {"link_id": 7, "from_node": 12, "to_node": 3, "road_name": "迎泽大街", "dir": 1,
+         "coords": [lonlat(1, y1), lonlat(0, y1)]},
+        {"link_id": 8, "from_node": 3, "to_node": 13, "road_name": "迎泽大街", "dir": 1,
+         "coords": [lonlat(0, y1), lonlat(-1, y1)]},
+    ]
+    net = network_from_links(links)
+    segs = [s for s in net.segments if s.road == "府前街"]
+    assert "府前街迎泽大街口至迎泽大街口" not in {s.name for s in segs}
+    assert len(segs) == 2  # merged into the longer neighbour
+    assert sum(s.length_m for s in segs) == pytest.approx(800, abs=5)
+    assert max(s.length_m for s in segs) == pytest.approx(420, abs=3)
+    assert {e.segment for e in net.edges if e.road == "府前街"} == {
+        net.segments.index(s) for s in segs}

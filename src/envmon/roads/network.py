@@ -115,6 +115,7 @@ class NamingConfig:
     poi_search_m: float = 150.0  # fallback search radius for POIs and landmarks
     poi_front_m: float = 30.0  # closer than this: "…门前"
     ramp_search_m: float = 300.0
+    junction_merge_m: float = 40.0  # merge pieces inside a junction (dual carriageways)
 
 
 # ------------------------------------------------------------------------------- geometry
@@ -358,6 +359,9 @@ def build_network(
                 )
             )
 
+    segments, piece_segment = merge_junction_internal(segments, piece_segment,
+                                                      naming.junction_merge_m)
+
     # Same id twice (a loop walked from both sides cannot happen; parallel pieces can).
     seen: dict[str, int] = {}
     for s in segments:
@@ -409,6 +413,63 @@ def hotspot_names(net_crs: str, segments: Sequence[dict[str, Any]],
             out[s["segment_id"]] = hotspot_name(s["road"], s.get("district"), pois[k][0],
                                                 float(dx), float(dy), float(d[k]))
     return out
+
+
+def merge_junction_internal(segments: list[Segment], piece_segment: np.ndarray,
+                            max_len_m: float) -> tuple[list[Segment], np.ndarray]:
+    """Absorb the short pieces a road has *inside* one junction into its neighbour segment.
+
+    Where the cross street is a dual carriageway, the road crosses two ways with the same
+    name a few metres apart and the junction-to-junction rule leaves a piece named
+    `X路Y路口至Y路口`: such a segment (same label at both ends, shorter than `max_len_m`) is
+    merged into the longest segment of the same road that shares one of its end nodes.
+    """
+    if max_len_m <= 0:
+        return segments, piece_segment
+    touching: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for k, seg in enumerate(segments):
+        touching[(seg.road, seg.start_node)].add(k)
+        touching[(seg.road, seg.end_node)].add(k)
+    removed: set[int] = set()
+    order = sorted(range(len(segments)), key=lambda k: segments[k].length_m)
+    for k in order:
+        seg = segments[k]
+        if seg.start_label != seg.end_label or seg.length_m >= max_len_m:
+            continue
+        cands = [j for node in (seg.start_node, seg.end_node)
+                 for j in touching[(seg.road, node)] if j != k and j not in removed]
+        if not cands:
+            continue
+        j = max(cands, key=lambda i: segments[i].length_m)
+        t = segments[j]
+        if t.start_node == seg.end_node:
+            t.coords = np.vstack([seg.coords, t.coords[1:]])
+            t.start_node, t.start_label = seg.start_node, seg.start_label
+        elif t.end_node == seg.start_node:
+            t.coords = np.vstack([t.coords, seg.coords[1:]])
+            t.end_node, t.end_label = seg.end_node, seg.end_label
+        elif t.start_node == seg.start_node:
+            t.coords = np.vstack([seg.coords[::-1], t.coords[1:]])
+            t.start_node, t.start_label = seg.end_node, seg.end_label
+        else:  # t.end_node == seg.end_node
+            t.coords = np.vstack([t.coords, seg.coords[::-1][1:]])
+            t.end_node, t.end_label = seg.start_node, seg.start_label
+        t.way_ids = tuple(sorted(set(t.way_ids) | set(seg.way_ids)))
+        t.length_m = line_length(t.coords)
+        t.highway = min((t.highway, seg.highway), key=_rank)
+        t.name = segment_name(t.road, t.start_label, t.end_label)
+        t.segment_id = segment_id_for(t.way_ids, t.start_node, t.end_node)
+        touching[(t.road, t.start_node)].add(j)
+        touching[(t.road, t.end_node)].add(j)
+        piece_segment[piece_segment == k] = j
+        removed.add(k)
+    if not removed:
+        return segments, piece_segment
+    keep = [k for k in range(len(segments)) if k not in removed]
+    remap = np.full(len(segments) + 1, -1, dtype=np.int64)
+    remap[keep] = np.arange(len(keep))
+    piece_segment = np.where(piece_segment >= 0, remap[piece_segment], -1)
+    return [segments[k] for k in keep], piece_segment
 
 
 def network_version(net: RoadNetwork) -> str:
