@@ -71,6 +71,14 @@ def test_xlsx_html_and_map(ranked):
         assert r.exit_code == 0, r.output
         assert out.stat().st_size > 5000
     assert png.read_bytes()[:4] == b"\x89PNG"
+    gj = tmp / "layer.geojson"
+    r = runner.invoke(app, ["roads", "rank", "--db", str(db), "--month", "2026-10",
+                            "--geojson", str(gj)])
+    assert r.exit_code == 0, r.output
+    layer = json.loads(gj.read_text(encoding="utf-8"))
+    ranked_features = [f for f in layer["features"] if f["properties"]["dirty_rank"]]
+    assert len(ranked_features) == 20
+    assert {f["properties"]["status"] for f in layer["features"]} <= {"排名", "数据不足", "无数据"}
     html = (tmp / "r.html").read_text(encoding="utf-8")
     assert "污染较重" in html and "监测覆盖" in html
 

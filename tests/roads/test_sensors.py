@@ -17,10 +17,8 @@ from envmon.roads.sensors import import_rows, process_rows, rh_correction_factor
 from envmon.store import open_store
 from envmon.timeutil import BEIJING_FIXED
 
-BENGALURU = Path(__file__).resolve().parents[3] / "shared" / "data" / (
-    "mmaqshiny_bengaluru_mobile_1hz.csv")
-if not BENGALURU.exists():
-    BENGALURU = Path("/work/shared/data/mmaqshiny_bengaluru_mobile_1hz.csv")
+# Real 1 Hz drive (mmaqshiny, MIT): a copy of ../shared/data/ kept with the tests.
+BENGALURU = Path(__file__).resolve().parent / "data" / "mmaqshiny_bengaluru_mobile_1hz.csv"
 
 
 def test_gcj02_round_trip_and_offset_size():

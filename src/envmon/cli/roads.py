@@ -186,10 +186,12 @@ def rank_command(
     end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
     top: int = typer.Option(20, "--top", min=1, help="Length of each list."),
     pollutant: str = typer.Option("pm10", "--pollutant", help="pm10 or pm25."),
-    fmt: str = typer.Option("json", "--format", help="json, xlsx or html."),
+    fmt: str = typer.Option("json", "--format", help="json, xlsx, html or pdf."),
     out: Path | None = typer.Option(None, "--out", help="Output file for xlsx/html "
                                     "(default roads-<period>-<pollutant>.<format>)."),
     map_png: Path | None = typer.Option(None, "--map", help="Also write the map as PNG."),
+    geojson: Path | None = typer.Option(None, "--geojson", help="Also write the segments "
+                                        "with their values as GeoJSON (map layer)."),
     normalise: str = typer.Option("none", "--normalise", help="Background normalisation "
                                   "against the city stations: none, multiplicative, additive."),
     min_days: int | None = typer.Option(None, "--min-days",
@@ -215,8 +217,8 @@ def rank_command(
         raise fail(f"--pollutant must be one of {', '.join(POLLUTANTS)}, not {pollutant!r}")
     if names not in ("junction", "hotspot"):
         raise fail(f"--names must be junction or hotspot, not {names!r}")
-    if fmt not in ("json", "xlsx", "html"):
-        raise fail(f"--format must be json, xlsx or html, not {fmt!r}")
+    if fmt not in ("json", "xlsx", "html", "pdf"):
+        raise fail(f"--format must be json, xlsx, html or pdf, not {fmt!r}")
     if normalise not in NORMALISATIONS:
         raise fail(f"--normalise must be one of {', '.join(NORMALISATIONS)}")
     a, b = _period(month, start, end)
@@ -238,6 +240,10 @@ def rank_command(
         result = ranking(values, a, b, pollutant, top)
         if names == "hotspot":
             _hotspot(store, result)
+        if geojson is not None:
+            from envmon.roads.storage import latest_version, segment_rows
+
+            _write_geojson(geojson, segment_rows(store, latest_version(store)), values, result)
         if fmt == "json" and map_png is None:
             _print_json(result)
             return
@@ -264,13 +270,45 @@ def rank_command(
     if fmt == "json":
         _print_json(result)
         return
-    from envmon.reports.common import write_html, write_xlsx
+    from envmon.reports.common import ReportError, write_html, write_pdf, write_xlsx
 
     bulletin = build_roads_bulletin(result, extra, chart, coverage=cov)
     target = out or Path(f"roads-{stem}-{pollutant}.{fmt}")
-    (write_xlsx if fmt == "xlsx" else write_html)(bulletin, target)
+    writer = {"xlsx": write_xlsx, "html": write_html, "pdf": write_pdf}[fmt]
+    try:
+        writer(bulletin, target)
+    except ReportError as error:
+        raise fail(str(error)) from None
     _print_json({"written": str(target), "dirty": len(result["dirty"]),
                  "clean": len(result["clean"]), "insufficient": result["insufficient"]})
+
+
+def _write_geojson(path: Path, segments: dict, values: list, result: dict) -> None:
+    """Segments as LineStrings (WGS-84) with value, counts, eligibility and list ranks."""
+    by_id = {v.segment_id: v for v in values}
+    dirty = {i["segment_id"]: i["rank"] for i in result["dirty"]}
+    clean = {i["segment_id"]: i["rank"] for i in result["clean"]}
+    features = []
+    for sid, s in segments.items():
+        v = by_id.get(sid)
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "LineString",
+                         "coordinates": [[round(x, 7), round(y, 7)] for x, y in s["lonlat"]]},
+            "properties": {
+                "segment_id": sid, "name": s["name"], "road": s["road"],
+                "district": s["district"], "length_m": round(s["length_m"], 1),
+                "value": None if v is None else round(v.value, 1),
+                "n_passes": 0 if v is None else v.n_passes,
+                "n_days": 0 if v is None else v.n_days,
+                "n_taxis": 0 if v is None else v.n_taxis,
+                "status": ("无数据" if v is None else "排名" if v.eligible else "数据不足"),
+                "dirty_rank": dirty.get(sid), "clean_rank": clean.get(sid),
+            },
+        })
+    path.write_text(json.dumps({"type": "FeatureCollection", "pollutant": result["pollutant"],
+                                "from": result["from"], "to": result["to"],
+                                "features": features}, ensure_ascii=False), encoding="utf-8")
 
 
 def _hotspot(store, result: dict) -> None:
