@@ -36,7 +36,8 @@ def run(net: RoadNetwork, matcher: Matcher, device: np.ndarray, t: np.ndarray,
     m = matcher.match(device, t, x, y)
     matched = m["edge"] >= 0
     seg = np.where(matched, matcher.edge_segment[np.maximum(m["edge"], 0)], -1)
-    seg = smooth_flicker(device, m["traj"], seg)
+    # flicker smoothing; a fix without any road candidate stays off the segments
+    seg = np.where(matched, smooth_flicker(device, m["traj"], seg), -1)
     px = np.where(matched, m["x"], x)
     py = np.where(matched, m["y"], y)
     speed = point_speed_kmh(device, t, x, y)
