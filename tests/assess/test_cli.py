@@ -64,6 +64,10 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     nopt = [r for r in out["rows"] if r["code"] == "91140100MA0NOPT001"][0]
     assert nopt["complete"]["effective_rate"] is None and nopt["rank"] is None
     assert out["rows"][-1]["rank"] is None  # unranked rows last
+    loose = json.loads(invoke("assess", "--db", db, "--month", "2026-11", "--level", "unit",
+                              "--as-of", "2026-12-31", "--marks-without-proof",
+                              "--mark-deadline-day", "0"))
+    assert [r["should"] for r in loose["rows"]] == [r["should"] for r in out["rows"]]
     invoke("assess", "correction", "add", "--db", db, "--mn", GAS, "--action", "invalidate",
            "--from", "2026-11-01", "--to", "2026-11-02", "--by", "王五", "--reason", "数据失真")
     invoke("assess", "correction", "revoke", "--db", db, "1", "--by", "王五", "--reason", "误标")

@@ -103,7 +103,7 @@ def test_exemptions_and_corrections_have_an_audit_trail(store):
     h = NOV + 10 * HOUR
     write(store, [rec(GAS, f, h) for f in ("a21026", "a21002", "a34013")])
     ex = add_exemption(store, mn=GAS2, kind="停运", start=NOV, end=NOV + DAY, by="李四",
-                       reason="脱硫设施检修", at=NOV + DAY)
+                       reason="脱硫设施检修", proof="检修记录", at=NOV + DAY)
     bad = add_correction(store, mn=GAS, factor="a21026", action="invalidate", start=h,
                          end=h + HOUR, by="王五", reason="数据失真", at=NOV + DAY)
     add_correction(store, mn=GAS, action="repair", start=h + HOUR, end=h + 3 * HOUR,
@@ -225,7 +225,7 @@ def test_counting_in_day_chunks_gives_the_same_counts(store):
             records.append(rec(GAS, "a21026", h, flag="N" if k % 11 else "D"))
     write(store, records, online=[(GAS, NOV + 30 * DAY - HOUR)])
     add_exemption(store, mn=GAS, kind="停运", start=NOV + 6 * DAY + 20 * HOUR,
-                  end=NOV + 8 * DAY + 3 * HOUR, by="x", reason="y", at=NOV)
+                  end=NOV + 8 * DAY + 3 * HOUR, by="x", reason="y", proof="p", at=NOV)
     whole = assess(store, start, DEC, as_of=AS_OF, chunk_days=None)
     for days in (1, 3, 7):
         pieces = assess(store, start, DEC, as_of=AS_OF, chunk_days=days)
@@ -242,10 +242,32 @@ def test_problem_hours_follow_the_counting_rules(store):
     add_correction(store, mn=WATER, factor="w01018", action="invalidate", start=day[9],
                    end=day[10], by="x", reason="y", at=NOV)
     add_exemption(store, mn=WATER, kind="停排", start=day[20], end=DEC, by="x", reason="y",
-                  at=NOV)
+                  proof="p", at=NOV)
     got = problem_hours(store, AssessConfig(), [WATER], NOV, NOV + DAY, as_of=AS_OF)
     assert [(f, h.hour, flag, action) for _, f, h, flag, action in got] == [
         ("w01018", 4, "C", None),  # the 03:00 check is the day's exempt one
         ("w21003", 7, None, None),
         ("w01018", 9, "N", "invalidate"),
     ]
+
+
+def test_marks_need_proof_and_the_deadline(store):
+    """An exemption counts with a proof entered by the 10th of the next month; a repair
+    counts with a proof (both switchable)."""
+    add_exemption(store, mn=GAS, kind="停产", start=NOV, end=NOV + DAY, by="x", reason="无证明",
+                  at=NOV)
+    add_exemption(store, mn=GAS2, kind="停产", start=NOV, end=NOV + DAY, by="x", reason="迟交",
+                  proof="p", at=DEC + 10 * DAY)  # after the 10th of December
+    add_exemption(store, mn=OTHER, kind="停产", start=NOV, end=NOV + DAY, by="x", reason="按时",
+                  proof="p", at=DEC + 9 * DAY + 23 * HOUR)  # still the 10th
+    add_correction(store, mn=WATER, action="repair", start=NOV, end=NOV + HOUR, by="x",
+                   reason="无证明", at=NOV + DAY)
+    late = DEC + 20 * DAY
+
+    def should(cfg):
+        rows = {r.code: r.counts for r in assess(store, NOV, DEC, cfg, as_of=late).points}
+        return [rows[m].should for m in (GAS, GAS2, OTHER)], rows[WATER].complete_received
+
+    assert should(AssessConfig()) == ([720 * 3, 720 * 3, 720 - 24], 0)
+    assert should(AssessConfig(marks_require_proof=False, mark_deadline_day=None)) == (
+        [(720 - 24) * 3, (720 - 24) * 3, 720 - 24], 2)

@@ -88,7 +88,8 @@ def test_sql_matches_the_reference(store, seed):
         e = {"mn": mn, "unit": unit, "start": start, "end": start + rng.randrange(1, 20) * HOUR,
              "at": START + rng.choice([1, 20]) * DAY, "revoked": None}
         e["id"] = add_exemption(store, unit_id=None if mn else unit, mn=mn, kind="停产",
-                                start=e["start"], end=e["end"], by="t", reason="r", at=e["at"])
+                                start=e["start"], end=e["end"], by="t", reason="r", proof="p",
+                                at=e["at"])
         exemptions.append(e)
     for _ in range(4):
         mn = rng.choice(list(FACTORS))
@@ -98,7 +99,8 @@ def test_sql_matches_the_reference(store, seed):
              "action": rng.choice(["invalidate", "repair"]),
              "at": START + timedelta(hours=rng.randrange(0, 24 * 14)), "revoked": None}
         c["id"] = add_correction(store, mn=mn, factor=c["factor"], action=c["action"],
-                                 start=c["start"], end=c["end"], by="t", reason="r", at=c["at"])
+                                 start=c["start"], end=c["end"], by="t", reason="r", proof="p",
+                                 at=c["at"])
         corrections.append(c)
     for mark, table in ((rng.choice(exemptions), "exemptions"),
                         (rng.choice(corrections), "corrections")):

@@ -41,6 +41,13 @@ class AssessConfig:
     """A unit is networked when "all_points" (issue 3 default) or "any_point" of its
     registered points sent at least one accepted packet in the period. A unit without any
     registered point is not networked. ASSUMPTION."""
+    marks_require_proof: bool = True
+    """Exemption periods and manual repairs count only with a proof reference
+    (transmission.md §2: 工况标记 "backed by proof", 修约 "with proof"). Invalid marks need none."""
+    mark_deadline_day: int | None = 10
+    """An exemption counts only when entered by the end of this day of the month after the
+    exempt hour (transmission.md §1: proofs "before the 10th of the next month", 国发软件 era;
+    ASSUMPTION: the 10th included). None: no deadline."""
     assessed_only: bool = True
     """Count transmission only for units marked 纳入考核 (units.assessed)."""
     factors: tuple[str, ...] | None = None
@@ -61,6 +68,9 @@ class AssessConfig:
             )
         if self.rank_by not in RANK_BY:
             raise ValueError(f"rank_by must be one of {RANK_BY}, got {self.rank_by!r}")
+        if self.mark_deadline_day is not None and not 1 <= self.mark_deadline_day <= 28:
+            raise ValueError(f"mark_deadline_day must be 1–28 or None, got "
+                             f"{self.mark_deadline_day}")
         if not self.valid_flags:
             raise ValueError("valid_flags must name at least one flag")
         for name in ("valid_flags", "standard_sample_flags", "standard_sample_factors"):

@@ -12,7 +12,8 @@ every hour of every point.
 
 Rules, each a parameter of `AssessConfig`:
 - exempt hours (停产/停运/停排, table `exemptions`): the hour's start lies in [start, end) of
-  a mark that existed at `as_of` and was not revoked by then; out of should, received, valid.
+  a mark that existed at `as_of` and was not revoked by then, has a proof reference and was
+  entered by the 10th of the next month (both switchable); out of should, received, valid.
 - first received copy of an hour wins (as `records_first`); it counts for 即时 when
   received_at <= hour + instant_hours, for 补全 when received_at <= hour + complete_days.
   (Computed as one GROUP BY: the first received_at, and the flag when all copies agree; only
@@ -20,8 +21,8 @@ Rules, each a parameter of `AssessConfig`:
   than a window over every record.) A 2061 record whose DataTime is not on the hour is not
   an hourly value (HJ 212-2017 Table 4: DataTime is the period start) and is not counted.
 - valid: the first copy's flag is in `valid_flags` and no manual correction (修约) marks the
-  hour invalid. A manual repair made within the 补全 window counts as received and valid for
-  补全 (never for 即时: it is not real-time data).
+  hour invalid. A manual repair with proof made within the 补全 window counts as received and
+  valid for 补全 (never for 即时: it is not real-time data).
 - water COD/NH3-N/TP/TN: the first hour of each Beijing day whose flag is a standard-sample
   flag leaves should (and received/valid).
 - 联网: at least one accepted packet (raw packet log) received in [start, end).
@@ -84,6 +85,16 @@ def _classified(
         )
     else:
         std_rule = "1 = 0"
+    ex_rules = ""
+    co_rules = ""
+    if config.marks_require_proof:
+        ex_rules += " AND e.proof IS NOT NULL AND e.proof <> ''"
+        co_rules += " AND (c.action <> 'repair' OR (c.proof IS NOT NULL AND c.proof <> ''))"
+    if config.mark_deadline_day is not None:
+        ex_rules += (
+            " AND e.created_at < date_trunc('month', hours.h) + INTERVAL '1 month'"
+            f" + INTERVAL '{int(config.mark_deadline_day)} days'"
+        )
     not_invalidated = "(o.action IS NULL OR o.action <> 'invalidate')"
     repaired = f"(o.action = 'repair' AND o.corrected_at <= o.h + {complete})"
     sql = f"""
@@ -104,7 +115,7 @@ ex AS (
     FROM exemptions e
     JOIN points p ON p.unit_id = e.unit_id AND (e.mn IS NULL OR e.mn = p.mn)
     JOIN hours ON hours.h >= e.start_time AND hours.h < e.end_time
-    WHERE e.created_at <= ? AND (e.revoked_at IS NULL OR e.revoked_at > ?)
+    WHERE e.created_at <= ? AND (e.revoked_at IS NULL OR e.revoked_at > ?){ex_rules}
 ),
 ex_n AS (
     SELECT mn, COUNT(*) AS n FROM ex GROUP BY mn
@@ -152,7 +163,7 @@ co AS (
         FROM corrections c
         JOIN pf ON pf.mn = c.mn AND (c.factor IS NULL OR c.factor = pf.factor)
         JOIN hours ON hours.h >= c.start_time AND hours.h < c.end_time
-        WHERE c.created_at <= ? AND (c.revoked_at IS NULL OR c.revoked_at > ?)
+        WHERE c.created_at <= ? AND (c.revoked_at IS NULL OR c.revoked_at > ?){co_rules}
     ) latest
     WHERE rn = 1
 ),

@@ -74,6 +74,8 @@ def build_config(**options: Any):
     from envmon.assess import AssessConfig
 
     changes = {k: v for k, v in options.items() if v is not None}
+    if changes.get("mark_deadline_day") == 0:
+        changes["mark_deadline_day"] = None
     if "valid_flags" in changes:
         changes["valid_flags"] = tuple(f.strip() for f in changes["valid_flags"].split(",")
                                        if f.strip())
@@ -107,6 +109,11 @@ def assess_command(
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
     rank_by: str | None = typer.Option(
         None, "--rank-by", help="complete (default: 补全) or instant (即时) effective rate."),
+    marks_without_proof: bool = typer.Option(
+        False, "--marks-without-proof", help="Count exemptions and repairs without a proof."),
+    mark_deadline_day: int | None = typer.Option(
+        None, "--mark-deadline-day", help="Exemptions entered by this day of the next month "
+        "count (default 10; 0: no deadline)."),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Assess as known at this time (default now)."),
     fmt: str = typer.Option("json", "--format", help="json, xlsx or html."),
@@ -132,7 +139,8 @@ def assess_command(
     cfg = build_config(instant_hours=instant_hours, complete_days=complete_days,
                        valid_flags=valid_flags, aggregate=aggregate,
                        networked_rule=networked_rule, pass_mark=pass_mark,
-                       rank_by=rank_by)
+                       rank_by=rank_by, marks_require_proof=False if marks_without_proof else None,
+                       mark_deadline_day=mark_deadline_day)
     when = _time(as_of, "--as-of") if as_of else None
     with open_cli_store(db, config, read_only=True) as store:
         result = assess(store, since, until, cfg, as_of=when)
@@ -189,6 +197,9 @@ def exemption_add(
         except MarkError as error:
             raise fail(str(error)) from None
     typer.echo(f"exemption {new_id} added")
+    if not proof:
+        typer.echo("note: without --proof the period does not count (marks_require_proof); "
+                   "add it again with a proof reference when one exists", err=True)
 
 
 @exemption_app.command("list")
@@ -254,6 +265,9 @@ def correction_add(
         except MarkError as error:
             raise fail(str(error)) from None
     typer.echo(f"correction {new_id} added")
+    if action == "repair" and not proof:
+        typer.echo("note: a repair without --proof does not count (marks_require_proof)",
+                   err=True)
 
 
 @correction_app.command("list")

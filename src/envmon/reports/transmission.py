@@ -99,6 +99,9 @@ def _method_note(result: Assessment) -> str:
         f"即时：数据时间后{cfg.instant_hours:g}小时内收到；补全：数据时间后{cfg.complete_days:g}日内"
         f"收到（含补遗、补传和人工修约）。有效标记：{'、'.join(cfg.valid_flags)}。"
         "有效传输率＝有效数/应传数；应传数为0时记“—”。数值按GB/T 8170修约至两位小数。"
+        + ("停产、停运、停排标记及人工修约须附证明材料" if cfg.marks_require_proof else "")
+        + (f"，停产等标记须于次月{cfg.mark_deadline_day}日（含）前录入。" if cfg.mark_deadline_day
+           else ("。" if cfg.marks_require_proof else ""))
     )
 
 
