@@ -41,7 +41,7 @@ class FaultyUnit(DataAcquisitionUnit):
         self.hours = {"exceed": {H0 + timedelta(hours=2)},
                       "constant": {H0 + timedelta(hours=k) for k in range(1, 5)},
                       "fault": {H0 + timedelta(hours=3)}}.get(kind, set())
-        self.outage = (H0 + timedelta(hours=2), H0 + timedelta(hours=4))
+        self.outage = (H0 + timedelta(hours=2), H0 + timedelta(hours=5))
 
     def period_data(self, cn: str, start: datetime) -> dict:
         key = (cn, start)
@@ -70,7 +70,8 @@ def test_alarms_end_to_end(tmp_path):
     store = open_store(tmp_path / "e2e.duckdb")
     import_rows(store, registry())
     points = {p.mn: p for p in sim_points_from_store(store)}
-    config = AlarmConfig(offline_after_s=1.5, offline_check_s=0.1)
+    # 3 s of silence (1.5 simulated hours; minutes arrive every 33 ms) is an outage
+    config = AlarmConfig(offline_after_s=3.0, offline_check_s=0.1)
 
     async def scenario():
         receiver = Receiver(store, "127.0.0.1", 0)

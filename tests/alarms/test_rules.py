@@ -127,6 +127,13 @@ def test_flags_o2_and_range():
     assert kinds(out) == [("Raise", "a21026", "fault_flag")]
 
 
+def test_flow_anomaly():
+    ev = evaluator()
+    assert kinds(ev.evaluate(hour(0, 20.0, flow=0.0))) == [("Raise", "a00000", "flow_anomaly")]
+    assert ev.evaluate(hour(1, 20.0, flow=-0.01)) == []  # still no flow: one alarm
+    assert kinds(ev.evaluate(hour(2, 20.0))) == [("Clear", "a00000", "flow_anomaly")]
+
+
 def test_late_data_never_clears():
     ev = evaluator()
     ev.evaluate(hour(5, 50.0, zs=50.0))

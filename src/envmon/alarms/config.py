@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 RULES = ("exceedance", "offline", "constant", "zero", "negative", "out_of_range", "o2_high",
-         "fault_flag", "maintenance")
+         "fault_flag", "maintenance", "flow_anomaly")
 RULE_NAMES_ZH = {
     "exceedance": "超标", "offline": "离线", "constant": "恒值", "zero": "零值",
     "negative": "负值", "out_of_range": "超量程", "o2_high": "氧含量过高",
-    "fault_flag": "故障标记", "maintenance": "长时间维护/校准",
+    "fault_flag": "故障标记", "maintenance": "长时间维护/校准", "flow_anomaly": "流量异常",
 }
 FLOW_FACTORS = ("a00000", "w00000")
 O2_FACTOR = "a19001"
@@ -45,6 +45,10 @@ class AlarmConfig:
         default_factory=lambda: {"2051": 15, "2061": 1, "2031": 1})
     """Zero concentration while the flow is above `flow_floor` (and O2 is normal)."""
     flow_floor: float = 0.0
+    """Flow at or below this is "no flow" (zero rule; flow_anomaly: no flow while the
+    concentrations are above zero, emissions.md §8)."""
+    flow_anomaly_min_periods: dict[str, int] = field(
+        default_factory=lambda: {"2051": 15, "2061": 1, "2031": 1})
     o2_high_pct: float = 20.0
     """O2 at or above this with flow: dilution, leak or stopped source (19–20.5 % in use)."""
     range_flags: tuple[str, ...] = ("T",)

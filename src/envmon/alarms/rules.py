@@ -145,6 +145,8 @@ class RuleEvaluator:
             elif r.factor == O2_FACTOR and (r.flag or "N") in valid_flags:
                 o2 = value_of(r)
         monitored = set(point.limits) | set(FLOW_FACTORS) | {O2_FACTOR}
+        if live and flow is not None and flow >= 0:
+            self._flow_anomaly(out, point, mn, cn, t, group, flow)
         for r in group:
             factor = r.factor
             if factor not in monitored:
@@ -241,6 +243,23 @@ class RuleEvaluator:
         else:
             self._clear(out, mn, r.factor, "exceedance", t, f"{what} {corrected:.3f} ≤ 限值",
                         live=live)
+
+    def _flow_anomaly(self, out, point, mn, cn, t, group, flow) -> None:
+        """Flow at or below the floor while concentrations are above zero (emissions.md §8)."""
+        c = self.config
+        code = next(r.factor for r in group if r.factor in FLOW_FACTORS)
+        key = (mn, cn, code, "flow_anomaly")
+        if flow <= c.flow_floor:
+            nonzero = [r.factor for r in group if r.factor in point.limits
+                       and (r.flag or "N") in c.valid_flags and (r.avg or r.rtd or 0) > 0]
+            if nonzero:
+                self._runs[key] = self._runs.get(key, 0) + 1
+                if self._runs[key] >= c.flow_anomaly_min_periods.get(cn, 1):
+                    self._raise(out, mn, code, "flow_anomaly", t, flow, c.flow_floor,
+                                f"流量 {flow:g} 而浓度不为零（{', '.join(nonzero)}）")
+            return
+        self._runs[key] = 0
+        self._clear(out, mn, code, "flow_anomaly", t, "流量恢复", live=True)
 
     def _water_hour(self, out, mn, factor, t, value, limit) -> None:
         """Accumulate a valid hourly water value; judge the day's mean when it is complete."""

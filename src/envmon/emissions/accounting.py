@@ -334,6 +334,9 @@ def monthly_tax(store: Store, start: datetime, end: datetime, *,
     for line in lines:
         line.extra["usable_for_tax"] = usable.get((line.unit_id, line.outlet_id, line.factor),
                                                   True)
+        if not line.extra["usable_for_tax"]:
+            line.reason = ("有效数据捕集率低于75%，本月自动监测数据不能作为计税依据，"
+                           "应采用排污系数或物料衡算（财税〔2018〕117号）；" + line.reason)
         line.extra["outlet_name"] = next(
             (r.outlet_name for r in results if r.unit_id == line.unit_id
              and r.outlet_id == line.outlet_id), "")
