@@ -49,3 +49,20 @@ def test_multiplicative_and_additive(store):
     # 100 − 50 + 40 = 90, 60 − 30 + 40 = 70 → median 80
     assert (add.q1, add.q3) == (pytest.approx(75.0), pytest.approx(85.0))
     assert raw.n_passes == 2 and raw.n_days == 1 and raw.n_taxis == 1
+
+
+def test_bulletin_publishes_raw_beside_normalised(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+
+    db = store.target
+    store.close()
+    out = tmp_path / "n.html"
+    r = CliRunner().invoke(app, ["roads", "rank", "--db", db, "--from", "2026-10-01T00:00",
+                                 "--to", "2026-10-02T00:00", "--normalise", "multiplicative",
+                                 "--min-days", "1", "--min-passes", "1", "--min-taxis", "1",
+                                 "--format", "html", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert "背景校正浓度" in html and "实测浓度" in html

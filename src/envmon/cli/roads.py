@@ -255,12 +255,16 @@ def rank_command(
         listed = {i["segment_id"] for i in result["dirty"] + result["clean"]}
         by_id = {v.segment_id: v for v in values}
         ci = with_ci(store, version, [by_id[s] for s in listed], a, b, pollutant)
+        raw = ({v.segment_id: v.value for v in segment_values(store, a, b, pollutant,
+                                                                 eligibility=eligibility)}
+               if normalise != "none" else None)
         segments = segment_rows(store, version)
         from envmon.roads.rank import coverage
 
         cov = coverage(store, a, b, version, eligibility)
     extra = {sid: {"iqr": by_id[sid].q3 - by_id[sid].q1,
-                   "ci": f"{ci[sid][0]:.1f}–{ci[sid][1]:.1f}"} for sid in listed}
+                   "ci": f"{ci[sid][0]:.1f}–{ci[sid][1]:.1f}",
+                   **({"raw": raw.get(sid)} if raw is not None else {})} for sid in listed}
     label = {"pm10": "PM10", "pm25": "PM2.5"}[pollutant]
     chart = segment_map(segments, {v.segment_id: v.value for v in values}, listed,
                         f"路段{label}浓度（中位数）")
@@ -272,7 +276,8 @@ def rank_command(
         return
     from envmon.reports.common import ReportError, write_html, write_pdf, write_xlsx
 
-    bulletin = build_roads_bulletin(result, extra, chart, coverage=cov)
+    bulletin = build_roads_bulletin(result, extra, chart, coverage=cov,
+                                    normalised=normalise != "none")
     target = out or Path(f"roads-{stem}-{pollutant}.{fmt}")
     writer = {"xlsx": write_xlsx, "html": write_html, "pdf": write_pdf}[fmt]
     try:

@@ -51,12 +51,15 @@ def segment_map(segments: dict[str, dict[str, Any]], values: dict[str, float],
     return _finish(fig, title)
 
 
-def _columns(unit: str) -> list[Column]:
-    return [Column("排名", "rank", 6, "0"), Column("路段", "name", 40),
-            Column("所属区", "district", 12), Column(f"浓度（{unit}）", "value", 12, "0.0"),
-            Column("四分位距", "iqr", 10, "0.0"), Column("90%置信区间", "ci", 16),
-            Column("通过次数", "n_passes", 9, "0"), Column("天数", "n_days", 7, "0"),
-            Column("车辆数", "n_taxis", 7, "0")]
+def _columns(unit: str, normalised: bool = False) -> list[Column]:
+    value = (f"背景校正浓度（{unit}）" if normalised else f"浓度（{unit}）")
+    cols = [Column("排名", "rank", 6, "0"), Column("路段", "name", 40),
+            Column("所属区", "district", 12), Column(value, "value", 12, "0.0")]
+    if normalised:  # rank on the normalised value, publish the raw one alongside (§4.5)
+        cols.append(Column(f"实测浓度（{unit}）", "raw", 12, "0.0"))
+    return cols + [Column("四分位距", "iqr", 10, "0.0"), Column("90%置信区间（实测）", "ci", 16),
+                   Column("通过次数", "n_passes", 9, "0"), Column("天数", "n_days", 7, "0"),
+                   Column("车辆数", "n_taxis", 7, "0")]
 
 
 def period_label(start: datetime, end: datetime) -> str:
@@ -68,7 +71,7 @@ def period_label(start: datetime, end: datetime) -> str:
 
 def build_roads_bulletin(result: dict, extra: dict[str, dict[str, Any]],
                          chart: Chart | None, issued: date | None = None,
-                         coverage: dict | None = None) -> Bulletin:
+                         coverage: dict | None = None, normalised: bool = False) -> Bulletin:
     """`result`: the ranking JSON (`envmon.roads.rank.ranking`); `extra`: per segment id
     `iqr` and `ci` text for the tables."""
     start = datetime.fromisoformat(result["from"])
@@ -83,11 +86,11 @@ def build_roads_bulletin(result: dict, extra: dict[str, dict[str, Any]],
 
     blocks: list = [
         Paragraph(f"{period}全路网颗粒物（{label}）监测结果显示，污染较重的{n}条路段为："),
-        Table(f"{label}污染较重的{n}条路段", _columns(unit), rows(result["dirty"]),
+        Table(f"{label}污染较重的{n}条路段", _columns(unit, normalised), rows(result["dirty"]),
               sheet="污染较重路段"),
         Paragraph(result["sentence"]["dirty"]),
         Paragraph(f"空气质量较好的{len(result['clean'])}条路段为："),
-        Table(f"{label}空气质量较好的{len(result['clean'])}条路段", _columns(unit),
+        Table(f"{label}空气质量较好的{len(result['clean'])}条路段", _columns(unit, normalised),
               rows(result["clean"]), sheet="空气质量较好路段"),
         Paragraph(result["sentence"]["clean"]),
         Table("各区入列路段数",
