@@ -240,8 +240,14 @@ def build_network(
             return True
         return any(pieces[i].name and pieces[i].name != name for i in incident[node])
 
-    poi_xy = np.array([[q.x, q.y] for q in pois]) if pois else np.zeros((0, 2))
+    from scipy.spatial import cKDTree
+
+    # k-d trees: POIs, and every vertex of the named expressways (with its piece)
+    poi_tree = cKDTree(np.array([[q.x, q.y] for q in pois])) if pois else None
     ramp_pieces = [p for p in pieces if p.highway in EXPRESSWAY_CLASSES and p.name]
+    ramp_owner = np.concatenate([np.full(len(p.coords), k) for k, p in enumerate(ramp_pieces)]
+                                ) if ramp_pieces else np.zeros(0, dtype=int)
+    ramp_tree = cKDTree(np.vstack([p.coords for p in ramp_pieces])) if ramp_pieces else None
 
     def end_label(node: int, road: str) -> str | None:
         cross = {}
@@ -258,20 +264,19 @@ def build_network(
             pieces[i].highway in EXPRESSWAY_CLASSES for i in incident[node]
         ):
             best_d, best_name = naming.ramp_search_m, None
-            for p in ramp_pieces:
-                if p.name == road:
-                    continue
-                d = float(np.min(np.hypot(*(p.coords - xy).T)))
-                if d < best_d:
-                    best_d, best_name = d, p.name
+            if ramp_tree is not None:
+                for k in ramp_tree.query_ball_point(xy, naming.ramp_search_m):
+                    p = ramp_pieces[int(ramp_owner[k])]
+                    d = float(np.hypot(*(ramp_tree.data[k] - xy)))
+                    if p.name != road and d < best_d:
+                        best_d, best_name = d, p.name
             if best_name:
                 return junction_label(best_name)
-        if len(poi_xy):
-            d = np.hypot(*(poi_xy - xy).T)
-            k = int(np.argmin(d))
-            if d[k] <= naming.poi_search_m:
-                q = pois[k]
-                return poi_label(q, xy[0] - q.x, xy[1] - q.y, float(d[k]), naming.poi_front_m)
+        if poi_tree is not None:
+            d, k = poi_tree.query(xy, distance_upper_bound=naming.poi_search_m)
+            if np.isfinite(d):
+                q = pois[int(k)]
+                return poi_label(q, xy[0] - q.x, xy[1] - q.y, float(d), naming.poi_front_m)
         return None
 
     segments: list[Segment] = []
