@@ -174,6 +174,40 @@ def _first_records(store: Store, mn: str, cn: str, start: datetime, end: datetim
     return out
 
 
+def _first_records_many(store: Store, mns: list[str], cn: str, start: datetime,
+                        end: datetime, factors: set[str]
+                        ) -> dict[str, dict[datetime, dict[str, dict]]]:
+    """`_first_records` for several points in one query (one scan of the period instead of
+    one per point: the records table has no index on mn, only time-ordered row groups)."""
+    names = ", ".join(_FIELDS)
+    marks = ", ".join("?" for _ in mns)
+    factor_marks = ", ".join("?" for _ in factors)
+    rows = store.query(
+        f"""
+        SELECT mn, {names} FROM (
+            SELECT mn, {names}, ROW_NUMBER() OVER (
+                PARTITION BY mn, data_time, factor ORDER BY received_at, id) AS rn
+            FROM records
+            WHERE mn IN ({marks}) AND cn = ? AND data_time >= ? AND data_time < ?
+              AND factor IN ({factor_marks})
+        ) ranked
+        WHERE rn = 1
+        """,
+        [*mns, cn, start, end, *sorted(factors)],
+    )
+    out: dict[str, dict[datetime, dict[str, dict]]] = {mn: defaultdict(dict) for mn in mns}
+    for row in rows:
+        r = dict(zip(_FIELDS, row[1:], strict=True))
+        out[row[0]][r["data_time"]][r["factor"]] = r
+    return out
+
+
+def _lookback_start(start: datetime, config: AccountingConfig) -> tuple[datetime, datetime]:
+    quarter_start = start.replace(month=(start.month - 1) // 3 * 3 + 1, day=1, hour=0,
+                                  minute=0, second=0, microsecond=0)
+    return min(start - timedelta(hours=config.lookback_hours), quarter_start), quarter_start
+
+
 def _hours_from_minutes(store: Store, mn: str, start: datetime, end: datetime,
                         config: AccountingConfig) -> dict[datetime, dict[str, dict]]:
     """2061-like hourly records formed from 2051 minutes (HJ 75 ≥ 45 valid minutes)."""
@@ -205,15 +239,15 @@ def _volume(kind: str, r: dict | None, config: AccountingConfig) -> float | None
 
 
 def point_emissions(store: Store, point: PointInfo, start: datetime, end: datetime,
-                    config: AccountingConfig | None = None) -> list[PollutantResult]:
-    """Hourly emissions of each registered pollutant of `point` in [start, end)."""
+                    config: AccountingConfig | None = None, *,
+                    hourly: dict | None = None) -> list[PollutantResult]:
+    """Hourly emissions of each registered pollutant of `point` in [start, end). `hourly`:
+    the point's 2061 records from the lookback start on, if already fetched."""
     config = config or AccountingConfig()
     kind = point.kind
-    since = start - timedelta(hours=config.lookback_hours)
-    quarter_start = start.replace(month=(start.month - 1) // 3 * 3 + 1, day=1, hour=0,
-                                  minute=0, second=0, microsecond=0)
-    since = min(since, quarter_start)
-    hourly = _first_records(store, point.mn, "2061", since, end)
+    since, quarter_start = _lookback_start(start, config)
+    if hourly is None:
+        hourly = _first_records(store, point.mn, "2061", since, end)
     in_period = {start + k * HOUR for k in range(int((end - start) / HOUR))}
     flow_code = GAS_FLOW if kind == "gas" else WATER_FLOW
     needed = {*point.factors, flow_code} | ({O2} if kind == "gas" else set())
@@ -290,11 +324,20 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
 def emissions(store: Store, start: datetime, end: datetime, *, unit_id: str | None = None,
               config: AccountingConfig | None = None) -> list[PollutantResult]:
     """Every point's (or one unit's) pollutants over [start, end)."""
+    config = config or AccountingConfig()
+    points = [p for p in store.list_points() if unit_id is None or p.unit_id == unit_id]
+    since, _ = _lookback_start(start, config)
     out = []
-    for point in store.list_points():
-        if unit_id is None or point.unit_id == unit_id:
-            out += point_emissions(store, point, start, end, config)
+    for k in range(0, len(points), POINTS_PER_QUERY):
+        chunk = points[k:k + POINTS_PER_QUERY]
+        needed = {GAS_FLOW, WATER_FLOW, O2} | {f for p in chunk for f in p.factors}
+        fetched = _first_records_many(store, [p.mn for p in chunk], "2061", since, end, needed)
+        for point in chunk:
+            out += point_emissions(store, point, start, end, config, hourly=fetched[point.mn])
     return out
+
+
+POINTS_PER_QUERY = 50
 
 
 def totals(results: list[PollutantResult], level: str = "unit",
