@@ -52,7 +52,7 @@ def test_requests_are_logged_with_their_outcome(store):
         scheduler = BackfillScheduler(
             receiver, BackfillSettings(lookback_hours=8, settle_hours=2, not_before=NOV,
                                        answer_timeout_s=0.3, max_hours_per_request=24,
-                                       no_data_retry_s=0.5),
+                                       no_data_retry_s=0.5, online_delay_s=0),
             clock=lambda: now)
         scheduler.attach()
         for hook in receiver.on_point_online:
@@ -94,3 +94,27 @@ def test_requests_are_logged_with_their_outcome(store):
         (GAS, "schedule", 2, "2", None, "refused"),
     ]
     assert rows[0][2] == NOV + 2 * HOUR and rows[0][3] == NOV + 3 * HOUR
+
+
+def test_after_a_reconnect_the_unit_gets_time_to_resend_first(store):
+    receiver = FakeReceiver(store)
+    now = NOV + 8 * HOUR
+
+    async def scenario():
+        scheduler = BackfillScheduler(
+            receiver, BackfillSettings(lookback_hours=8, not_before=NOV, online_delay_s=0.2,
+                                       answer_timeout_s=0.1), clock=lambda: now)
+        scheduler.attach()
+        protocol = receiver.online[GAS]
+        for hook in receiver.on_point_online:
+            hook(GAS, protocol)
+            hook(GAS, protocol)  # a second reconnect restarts the wait, one request only
+        await asyncio.sleep(0.05)
+        assert protocol.sent == []
+        await asyncio.sleep(0.3)
+        await scheduler.idle()
+        await scheduler.stop()
+        return protocol.sent
+
+    sent = asyncio.run(scenario())
+    assert len(sent) == 1 and sent[0].items["BeginTime"] == "20261101000000"

@@ -124,7 +124,8 @@ def test_faults_through_tcp_and_backfill_give_the_true_rates(store, monkeypatch)
         scheduler = BackfillScheduler(
             receiver,
             BackfillSettings(interval_s=0.25, settle_hours=2.0, lookback_hours=48,
-                             not_before=P0, answer_timeout_s=5.0, retry_after_s=0.5),
+                             not_before=P0, answer_timeout_s=5.0, retry_after_s=0.5,
+                             online_delay_s=0),
             clock=fleet.clock.now,
         )
         scheduler.attach()

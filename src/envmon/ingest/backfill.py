@@ -103,6 +103,10 @@ class BackfillSettings:
     max_requests_per_round: int = 10
     """Per point and round: a unit gone for weeks is caught up over several rounds."""
     max_concurrent_points: int = 64
+    online_delay_s: float = 60.0
+    """Wait this long after a point (re)connects before asking: units often re-send their
+    buffered hours themselves (补传) right after reconnecting, and the answers (9014) to its
+    first uploads go out before any request."""
     retry_after_s: float = 600.0
     """A point whose request failed or timed out is not asked again before this."""
     no_data_retry_s: float = 6 * 3600.0
@@ -133,6 +137,7 @@ class BackfillScheduler:
         self._no_data: dict[str, dict[datetime, float]] = {}  # MN -> hour -> when answered
         self._last_qn = ""
         self._loop_task: asyncio.Task | None = None
+        self._timers: dict[str, asyncio.TimerHandle] = {}  # MN -> pending online request
         self._semaphore = asyncio.Semaphore(self.settings.max_concurrent_points)
         self.requests_sent = 0
 
@@ -146,6 +151,9 @@ class BackfillScheduler:
                                                                  name="backfill-rounds")
 
     async def stop(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
         tasks = [t for t in (self._loop_task, *self._active.values()) if t is not None]
         for task in tasks:
             task.cancel()
@@ -162,7 +170,19 @@ class BackfillScheduler:
 
     # -- hooks (run on the event loop) ---------------------------------------------------
     def _on_point_online(self, mn: str, protocol) -> None:
-        self.request(mn, "online")
+        delay = self.settings.online_delay_s
+        if delay <= 0:
+            self.request(mn, "online")
+            return
+        old = self._timers.pop(mn, None)
+        if old is not None:
+            old.cancel()
+        self._timers[mn] = asyncio.get_running_loop().call_later(delay, self._online_due, mn)
+
+    def _online_due(self, mn: str) -> None:
+        self._timers.pop(mn, None)
+        if mn in self.receiver.online:
+            self.request(mn, "online")
 
     def _on_session_event(self, protocol, event) -> None:
         if isinstance(event, RequestAnswered):
