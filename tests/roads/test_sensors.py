@@ -108,3 +108,22 @@ def test_json_payload_and_cli_import_real_data(tmp_path):
         # IST 09:59:24 local = 12:29:24 Beijing
         first = store.query("SELECT MIN(time) FROM road_readings WHERE device_id <> 'T1'")[0][0]
         assert (first.hour, first.minute) == (12, 29)
+
+
+def test_calibrate_cli_then_import(tmp_path):
+    db = str(tmp_path / "c.duckdb")
+    runner = CliRunner()
+    r = runner.invoke(app, ["roads", "calibrate", "T9", "--from", "2026-10-01", "--pm25", "2",
+                            "1", "--pm10", "1", "0", "--model", "PMS5003", "--db", db])
+    assert r.exit_code == 0, r.output
+    f = tmp_path / "r.csv"
+    f.write_text("device_id,time,lat,lon,pm25,pm10,rh\n"
+                 "T9,2026-10-02T08:00:00,37.85,112.55,10,80,0.4\n", encoding="utf-8")
+    assert runner.invoke(app, ["roads", "import", str(f), "--db", db]).exit_code == 0
+    with open_store(db) as store:
+        assert store.query("SELECT pm25, pm25_raw FROM road_readings")[0] == (21.0, 10.0)
+    assert runner.invoke(app, ["roads", "import", str(f), "--db", db, "--crs", "bd09"]
+                         ).exit_code == 2
+    assert runner.invoke(app, ["roads", "rank", "--db", db]).exit_code == 2
+    assert runner.invoke(app, ["roads", "rank", "--db", db, "--month", "2026-13"]
+                         ).exit_code == 2

@@ -32,6 +32,22 @@ def _settings(path: Path | None):
         raise fail(str(error)) from None
 
 
+def _process_with_progress(store, a, b, rs):
+    """`pipeline.process` with a progress bar on stderr (one step per Beijing day)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from envmon.roads.pipeline import process
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("map matching", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return process(store, a, b, match_config=rs.match, config=rs.passes, progress=step)
+
+
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1) + "\n")
 
@@ -167,13 +183,11 @@ def match_command(
 ) -> None:
     """Map-match the readings of the period (fastmm) and rewrite its drive passes; prints the
     match coverage per taxi per day."""
-    from envmon.roads.pipeline import process
 
     a, b = _period(month, start, end)
     with open_cli_store(db, config) as store:
         try:
-            rs = _settings(settings)
-            out = process(store, a, b, match_config=rs.match, config=rs.passes)
+            out = _process_with_progress(store, a, b, _settings(settings))
         except LookupError as error:
             raise fail(str(error)) from None
     _print_json(out)
@@ -230,9 +244,7 @@ def rank_command(
     with open_cli_store(db, config) as store:
         try:
             if match:
-                from envmon.roads.pipeline import process
-
-                process(store, a, b, match_config=rs.match, config=rs.passes)
+                _process_with_progress(store, a, b, rs)
             values = segment_values(store, a, b, pollutant, eligibility=eligibility,
                                     normalise=normalise)
         except LookupError as error:

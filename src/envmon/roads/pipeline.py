@@ -74,9 +74,10 @@ def _ts(seconds: np.ndarray) -> pa.Array:
 
 def process(store, start: datetime, end: datetime, version: str | None = None,
             match_config: MatchConfig = MatchConfig(), config: PassConfig = PassConfig(),
-            matcher: Matcher | None = None) -> dict:
+            matcher: Matcher | None = None, progress=None) -> dict:
     """Match the readings with `start <= time < end` and (re)write their passes and coverage,
-    one Beijing day at a time; match coverage per taxi per day is logged and stored."""
+    one Beijing day at a time; match coverage per taxi per day is logged and stored.
+    `progress(done_days, total_days)` is called after each day."""
     from envmon.roads.storage import ensure_tables, load_network
 
     ensure_tables(store)
@@ -88,8 +89,11 @@ def process(store, start: datetime, end: datetime, version: str | None = None,
     with store._transaction():
         store.execute("DELETE FROM road_passes WHERE network_version = ? AND start_time >= ? "
                       "AND start_time < ?", [net.version, start, end])
-        for a, b in _day_chunks(start, end):
+        chunks = list(_day_chunks(start, end))
+        for done, (a, b) in enumerate(chunks, start=1):
             out = _process_chunk(store, net, matcher, a, b, config)
+            if progress is not None:
+                progress(done, len(chunks))
             for k in totals:
                 totals[k] += out[k]
             coverage += out["coverage"]
