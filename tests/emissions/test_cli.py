@@ -142,3 +142,19 @@ def test_alarm_config_from_toml_table():
     assert cfg.constant_min_periods == {"2051": 60, "2061": 8, "2031": 3}
     with pytest.raises(ValueError, match="unknown alarm keys"):
         alarm_config_from_dict({"offline": 1})
+
+
+def test_emission_totals(db):
+    path, _ = db
+    result = runner.invoke(app, ["emissions-totals", "--db", str(path), "--month", "2026-11",
+                                 "--level", "city", "--period", "day"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    so2 = [r for r in data["rows"] if r["factor"] == "a21026"]
+    assert len(so2) == 30 and {r["city"] for r in so2} == {"140100"}
+    monthly = runner.invoke(app, ["emissions-totals", "--db", str(path), "--year", "2026",
+                                  "--level", "unit", "--period", "year"])
+    assert monthly.exit_code == 0, monthly.output
+    (year_so2,) = [r for r in json.loads(monthly.output)["rows"] if r["factor"] == "a21026"]
+    assert year_so2["kg"] == pytest.approx(sum(r["kg"] for r in so2))
+    assert year_so2["t"] == pytest.approx(year_so2["kg"] / 1000)

@@ -55,6 +55,39 @@ def emissions_command(
     typer.echo(str(path))
 
 
+def totals_command(
+    month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
+    year: int | None = typer.Option(None, "--year", help="YYYY: the calendar year."),
+    level: str = typer.Option("unit", "--level", help="point, unit, county or city."),
+    period: str = typer.Option("month", "--period", help="day, month, year or all."),
+    unit: str | None = typer.Option(None, "--unit", help="Only this unit."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Emission totals (kg and t, substituted hours included) per point, unit, county or city
+    and per day, month or year (day = Σ hours, month = Σ days, year = Σ months), as JSON."""
+    from datetime import datetime
+
+    from envmon.emissions.accounting import emissions, totals
+    from envmon.timeutil import BEIJING_FIXED
+
+    if level not in ("point", "unit", "county", "city"):
+        raise fail(f"--level must be point, unit, county or city, not {level!r}")
+    if period not in ("day", "month", "year", "all"):
+        raise fail(f"--period must be day, month, year or all, not {period!r}")
+    if (month is None) == (year is None):
+        raise fail("give either --month YYYY-MM or --year YYYY")
+    if month is not None:
+        start, end = _month(month)
+    else:
+        start = datetime(year, 1, 1, tzinfo=BEIJING_FIXED)
+        end = datetime(year + 1, 1, 1, tzinfo=BEIJING_FIXED)
+    with open_cli_store(db, config, read_only=True) as store:
+        results = emissions(store, start, end, unit_id=unit)
+    _write_json({"from": start.isoformat(), "to": end.isoformat(), "level": level,
+                 "period": period, "rows": totals(results, level, period)}, None)
+
+
 def tax_command(
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
     fmt: str = typer.Option("json", "--format", help="json or xlsx."),
@@ -100,4 +133,5 @@ def tax_command(
 
 def register(app: typer.Typer) -> None:
     app.command("emissions")(emissions_command)
+    app.command("emissions-totals")(totals_command)
     app.command("tax")(tax_command)

@@ -15,10 +15,11 @@ its upload lacks, is formed from the 2051 minutes by the 45-valid-minute rule
 - status: `valid` (pollutant and flow valid), `stopped` (flag F: 0, not substituted),
   `invalid` (any other flag, or a negative value), `missing` (no data).
 
-Substitution (gas SO2, NOx, particulate) uses the capture rate α over the calendar quarter up
-to the end of the period, counted from the point's first hour of data (hours before a point
-existed are not "missing"). The device's own `-Cou` masses are not used (the unit of gas `-Cou`
-is unverified, emissions.md §1.2).
+Substitution (gas SO2, NOx, particulate) uses the capture rate α of the gap's calendar quarter
+up to the end of the gap's month (quarter-to-date, so a year's total is the sum of its months'),
+counted from the point's first hour of data (hours before a point existed are not "missing").
+The device's own `-Cou` masses are not used (the unit of gas `-Cou` is unverified,
+emissions.md §1.2).
 """
 
 from __future__ import annotations
@@ -238,6 +239,36 @@ def _volume(kind: str, r: dict | None, config: AccountingConfig) -> float | None
     return r["avg"] * (3600.0 if kind == "gas" else 3.6)
 
 
+def _month_start(t: datetime) -> datetime:
+    return t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _next_month(t: datetime) -> datetime:
+    return _month_start(_month_start(t) + timedelta(days=32))
+
+
+class _QuarterToDate:
+    """α for an hour: the capture rate of its calendar quarter up to the end of its month
+    (quarter-to-date as of the month being accounted), so that a year's total is the sum of
+    its months' totals. Hours before the point's first data do not count (they stay in the
+    results as missing hours, with 0 kg: there is nothing to substitute from)."""
+
+    def __init__(self, series: list[HourEmission], first_data: datetime | None):
+        self.series = [h for h in series if first_data is None or h.hour >= first_data]
+        self.cache: dict[tuple[datetime, datetime], float] = {}
+
+    def __call__(self, hour: datetime) -> float:
+        month = _month_start(hour)
+        quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+        key = (quarter, _next_month(month))
+        if key not in self.cache:
+            part = [h for h in self.series if key[0] <= h.hour < key[1]]
+            self.cache[key] = capture_rate_pct(
+                len(part), sum(h.status == "stopped" for h in part),
+                sum(h.status in ("invalid", "missing") for h in part))
+        return self.cache[key]
+
+
 def point_emissions(store: Store, point: PointInfo, start: datetime, end: datetime,
                     config: AccountingConfig | None = None, *,
                     hourly: dict | None = None) -> list[PollutantResult]:
@@ -306,12 +337,11 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
             series.append(HourEmission(hour, conc, corrected, volume, kg, kg or 0.0, status,
                                        None, source))
             hour += HOUR
-        quarter = [h for h in series if quarter_start <= h.hour < end]
-        alpha = capture_rate_pct(len(quarter), sum(h.status == "stopped" for h in quarter),
-                                 sum(h.status in ("invalid", "missing") for h in quarter))
+        alpha_of = _QuarterToDate(series, min(hourly) if hourly else None)
+        alpha = alpha_of(max(start, end - HOUR))
         if kind == "gas" and factor in config.substitution.factors:
             subs = substitute([HourInput(h.hour, h.measured_kg, h.status) for h in series],
-                              alpha, config.substitution)
+                              alpha_of, config.substitution)
             for h, s in zip(series, subs, strict=True):
                 h.kg, h.rule = s.kg, s.rule
         results.append(PollutantResult(

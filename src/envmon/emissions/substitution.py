@@ -20,7 +20,7 @@ Rules (emissions.md §4):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,14 +77,15 @@ def _gaps(hours: Sequence[HourInput]) -> list[tuple[int, int]]:
     return runs
 
 
-def substitute(hours: Sequence[HourInput], alpha_pct: float,
+def substitute(hours: Sequence[HourInput], alpha_pct: float | Callable[[datetime], float],
                config: SubstitutionConfig | None = None) -> list[HourResult]:
     """Substituted hourly emissions for a chronological, gap-free run of hours of one point
     and factor (include enough history before the period: up to 2160 hours).
 
     Rule ids: `max{N}` (max of the N valid hours before the gap), `mean_bracketing`,
     `none_alpha_lt_75` (α < 75 %: not substituted, kg 0, the month is not usable for tax),
-    `none_no_history` (no valid hour to draw from).
+    `none_no_history` (no valid hour to draw from). `alpha_pct` is the capture rate, or a
+    function of the gap's first hour giving it (α of that hour's quarter).
     """
     config = config or SubstitutionConfig()
     results = [
@@ -95,7 +96,8 @@ def substitute(hours: Sequence[HourInput], alpha_pct: float,
     short, long_, quarter = config.windows
     for start, end in _gaps(hours):
         n = end - start
-        if alpha_pct < config.alpha_min_pct:
+        alpha = alpha_pct(hours[start].hour) if callable(alpha_pct) else alpha_pct
+        if alpha < config.alpha_min_pct:
             rule, value = "none_alpha_lt_75", 0.0
         else:
             kind = hours[start].status
@@ -108,7 +110,7 @@ def substitute(hours: Sequence[HourInput], alpha_pct: float,
                 rule = "mean_bracketing"
                 value = sum(known) / len(known) if known else None
             else:
-                if alpha_pct >= config.alpha_full_pct:
+                if alpha >= config.alpha_full_pct:
                     window = short if n <= config.short_gap_hours else long_
                 else:
                     window = quarter
