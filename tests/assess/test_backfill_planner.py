@@ -34,3 +34,16 @@ def test_missing_hours_needs_every_assessed_factor_and_skips_exemptions(store):
     assert got == [NOV + k * HOUR for k in (2, 4, 6, 9)]
     assert missing_hours(store, GAS, NOV, NOV) == []
     assert missing_hours(store, GAS, NOV + timedelta(hours=1), NOV + 2 * HOUR) == []
+
+
+def test_missing_hours_of_many_points_in_one_query(store):
+    from envmon.ingest.backfill import missing_hours_many
+
+    from .conftest import OTHER, WATER
+
+    write(store, [rec(OTHER, "a21026", NOV + k * HOUR) for k in (0, 2)]
+          + [rec(WATER, f, NOV + HOUR) for f in ("w01018", "w21003")])
+    got = missing_hours_many(store, [OTHER, WATER, GAS], NOV, NOV + 3 * HOUR)
+    assert got == {OTHER: [NOV + HOUR], WATER: [NOV, NOV + 2 * HOUR],
+                   GAS: [NOV, NOV + HOUR, NOV + 2 * HOUR]}
+    assert missing_hours_many(store, [], NOV, NOV + HOUR) == {}

@@ -50,38 +50,53 @@ def plan_ranges(hours: Iterable[datetime], max_hours: int = 24) -> list[tuple[da
     return ranges
 
 
-MISSING_SQL = """
+def _missing_sql(n_points: int) -> str:
+    marks = ", ".join("?" for _ in range(n_points))
+    return f"""
 WITH
-pf AS (SELECT factor FROM point_factors WHERE mn = ?),
+pf AS (SELECT mn, factor FROM point_factors WHERE mn IN ({marks})),
+nf AS (SELECT mn, COUNT(*) AS n FROM pf GROUP BY mn),
 hours AS (
     SELECT g.h FROM generate_series(CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ),
                                     INTERVAL '1 hour') AS g(h)
 ),
 got AS (
-    SELECT date_trunc('hour', data_time) AS h, COUNT(DISTINCT factor) AS n
-    FROM records
-    WHERE mn = ? AND cn = '2061' AND data_time >= ? AND data_time < ?
-      AND factor IN (SELECT factor FROM pf)
-    GROUP BY date_trunc('hour', data_time)
+    SELECT r.mn, r.data_time AS h, COUNT(DISTINCT r.factor) AS n
+    FROM records r
+    JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
+    WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ?
+    GROUP BY r.mn, r.data_time
 )
-SELECT hours.h FROM hours
-LEFT JOIN got ON got.h = hours.h
-WHERE COALESCE(got.n, 0) < (SELECT COUNT(*) FROM pf)
+SELECT nf.mn, hours.h
+FROM nf
+CROSS JOIN hours
+LEFT JOIN got ON got.mn = nf.mn AND got.h = hours.h
+WHERE COALESCE(got.n, 0) < nf.n
   AND NOT EXISTS (
       SELECT 1 FROM exemptions e JOIN points p ON p.unit_id = e.unit_id
-      WHERE p.mn = ? AND (e.mn IS NULL OR e.mn = p.mn) AND e.revoked_at IS NULL
+      WHERE p.mn = nf.mn AND (e.mn IS NULL OR e.mn = p.mn) AND e.revoked_at IS NULL
         AND hours.h >= e.start_time AND hours.h < e.end_time)
-ORDER BY hours.h
+ORDER BY nf.mn, hours.h
 """
 
 
+def missing_hours_many(store, mns: list[str], start: datetime, end: datetime
+                       ) -> dict[str, list[datetime]]:
+    """For each point, the hour starts in [start, end) for which some assessed factor has no
+    CN 2061 record, leaving out hours of a (non-revoked) exemption period. One query for all
+    the points (one scan of the window), so a round over a province stays cheap for the
+    writer thread the lookups run on. `start`/`end` on the hour."""
+    out: dict[str, list[datetime]] = {mn: [] for mn in mns}
+    if end <= start or not mns:
+        return out
+    for mn, hour in store.query(_missing_sql(len(mns)), [*mns, start, end - HOUR, start, end]):
+        out[mn].append(hour)
+    return out
+
+
 def missing_hours(store, mn: str, start: datetime, end: datetime) -> list[datetime]:
-    """Hour starts in [start, end) for which some assessed factor of `mn` has no CN 2061
-    record, leaving out hours of a (non-revoked) exemption period. `start`/`end` on the hour."""
-    if end <= start:
-        return []
-    rows = store.query(MISSING_SQL, [mn, start, end - HOUR, mn, start, end, mn])
-    return [r[0] for r in rows]
+    """`missing_hours_many` for one point."""
+    return missing_hours_many(store, [mn], start, end)[mn]
 
 
 @dataclass
@@ -139,6 +154,8 @@ class BackfillScheduler:
         self._loop_task: asyncio.Task | None = None
         self._timers: dict[str, asyncio.TimerHandle] = {}  # MN -> pending online request
         self._semaphore = asyncio.Semaphore(self.settings.max_concurrent_points)
+        self._lookups: dict[str, list[asyncio.Future]] = {}  # MN -> waiting for its hours
+        self._lookup_task: asyncio.Task | None = None
         self.requests_sent = 0
 
     # -- wiring ------------------------------------------------------------------------
@@ -240,20 +257,54 @@ class BackfillScheduler:
         self._last_qn = qn
         return qn
 
+    async def _missing(self, mn: str) -> list[datetime]:
+        """This point's missing hours, looked up together with every other point asking in
+        the same loop iteration (a scheduled round, a reconnect storm): one query."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._lookups.setdefault(mn, []).append(future)
+        if self._lookup_task is None:
+            self._lookup_task = loop.create_task(self._run_lookups(), name="backfill-lookup")
+        return await future
+
+    async def _run_lookups(self) -> None:
+        await asyncio.sleep(0)  # let the tasks spawned with this one register first
+        pending, self._lookups, self._lookup_task = self._lookups, {}, None
+        try:
+            start, end = self._window()
+            found = await self._in_writer(missing_hours_many, self.receiver.store,
+                                          list(pending), start, end)
+        except Exception as error:
+            for futures in pending.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(error)
+            return
+        for mn, futures in pending.items():
+            for future in futures:
+                if not future.done():
+                    future.set_result(found.get(mn, []))
+
     async def _backfill(self, mn: str, trigger: str) -> None:
+        try:
+            hours = await self._missing(mn)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("back-fill look-up for %s failed", mn)
+            self._failed_at[mn] = asyncio.get_running_loop().time()
+            return
         async with self._semaphore:
             try:
-                await self._backfill_point(mn, trigger)
+                await self._backfill_point(mn, trigger, hours)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("back-fill of %s failed", mn)
                 self._failed_at[mn] = asyncio.get_running_loop().time()
 
-    async def _backfill_point(self, mn: str, trigger: str) -> None:
+    async def _backfill_point(self, mn: str, trigger: str, hours: list[datetime]) -> None:
         settings = self.settings
-        start, end = self._window()
-        hours = await self._in_writer(missing_hours, self.receiver.store, mn, start, end)
         now = asyncio.get_running_loop().time()
         no_data = self._no_data.get(mn, {})
         for hour, when in list(no_data.items()):
