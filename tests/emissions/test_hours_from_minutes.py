@@ -62,3 +62,30 @@ def test_hours_from_minutes(tmp_path):
     assert so2.hours[0].kg == pytest.approx(32.5 * 360_000 * 1e-6)
     assert so2.hours[0].corrected == 40.6
     store.close()
+
+
+def test_nox_from_no_and_no2(tmp_path):
+    """A unit reporting NO (a21003) and NO2 (a21004) instead of NOx: NOx as NO2 =
+    NO·46/30 + NO2 (HJ 212-2017 Appendix D), then the mass from it."""
+    from envmon.registry.importer import import_rows
+
+    store = open_store(tmp_path / "nox.duckdb")
+    import_rows(store, [{
+        "province": "山西省", "city": "太原市", "city_code": "140100", "county": "小店区",
+        "county_code": "140105", "unit_id": "91140100MA0GNOX001", "unit_name": "氮氧化物单位",
+        "must_network": "1", "assessed": "1", "outlet_id": "DA001", "outlet_name": "烟囱",
+        "kind": "gas", "mn": MN, "pw": "123456", "factors": "a21002:100", "o2_ref": "6",
+        "standard": "",
+    }])
+    records = [row("2061", T0, "a21003", 30.0), row("2061", T0, "a21004", 5.0),
+               row("2061", T0, "a19001", 9.0),
+               RecordRow(MN, "2061", T0, "a00000", "a00000", None, 100.0, None, None,
+                         360_000.0, None, None, "N", None, None, T0, None)]
+    store.write_batch([RawPacketRow(T0, "t", "accepted", None, MN, "2061", None, b"")],
+                      records)
+    (nox,) = emissions(store, T0, T0 + timedelta(hours=1))
+    (hour,) = nox.hours
+    assert hour.conc == pytest.approx(51.0)  # 30 · 46/30 + 5
+    assert hour.corrected == pytest.approx(51.0 * 15 / 12)
+    assert hour.kg == pytest.approx(51.0 * 360_000 * 1e-6)
+    store.close()

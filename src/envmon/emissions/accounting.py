@@ -42,6 +42,7 @@ from envmon.store import PointInfo, Store
 
 HOUR = timedelta(hours=1)
 GAS_FLOW, WATER_FLOW, O2 = "a00000", "w00000", "a19001"
+NOX, NO, NO2 = "a21002", "a21003", "a21004"
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,22 @@ def _volume(kind: str, r: dict | None, config: AccountingConfig) -> float | None
     return r["avg"] * (3600.0 if kind == "gas" else 3.6)
 
 
+def _nox_from_parts(rec: dict[str, dict], config: AccountingConfig) -> None:
+    """NOx as NO2 from separately reported NO and NO2 mass concentrations, NO·46/30 + NO2
+    (HJ 212-2017 Appendix D; emissions.md §2, §9.3), when the hour has no NOx value."""
+    if NOX in rec or NO not in rec or NO2 not in rec:
+        return
+    no, no2 = rec[NO], rec[NO2]
+    if _valid(no, config) and _valid(no2, config):
+        rec[NOX] = {"avg": float(formulas.nox_as_no2_mg_m3(no["avg"], no2["avg"])),
+                    "cou": None, "zs_avg": None, "flag": config.valid_flags[0],
+                    "cn": no.get("cn", "2061")}
+    else:
+        bad = no if not _valid(no, config) else no2
+        rec[NOX] = {"avg": None, "cou": None, "zs_avg": None, "flag": bad.get("flag") or "D",
+                    "cn": no.get("cn", "2061")}
+
+
 def _month_start(t: datetime) -> datetime:
     return t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
@@ -290,6 +307,9 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
         for hour in incomplete:
             if hour in derived:
                 hourly[hour] = {**derived[hour], **hourly.get(hour, {})}
+    if NOX in point.factors:
+        for rec in hourly.values():
+            _nox_from_parts(rec, config)
     first = start if not hourly else max(since, min(hourly))
     first = min(first, start)
     results = []
@@ -360,7 +380,7 @@ def emissions(store: Store, start: datetime, end: datetime, *, unit_id: str | No
     out = []
     for k in range(0, len(points), POINTS_PER_QUERY):
         chunk = points[k:k + POINTS_PER_QUERY]
-        needed = {GAS_FLOW, WATER_FLOW, O2} | {f for p in chunk for f in p.factors}
+        needed = {GAS_FLOW, WATER_FLOW, O2, NO, NO2} | {f for p in chunk for f in p.factors}
         fetched = _first_records_many(store, [p.mn for p in chunk], "2061", since, end, needed)
         for point in chunk:
             out += point_emissions(store, point, start, end, config, hourly=fetched[point.mn])
