@@ -105,7 +105,8 @@ def _process_chunk(store, net: RoadNetwork, matcher: Matcher, start: datetime, e
     from envmon.roads.storage import insert_arrow
 
     table = _arrow(store,
-                   "SELECT device_id, epoch_us(time) AS t_us, lon, lat, pm25, pm10, speed_kmh "
+                   "SELECT device_id, EXTRACT(EPOCH FROM time) AS t_s, lon, lat, pm25, pm10, "
+                   "speed_kmh "
                    "FROM road_readings WHERE time >= ? AND time < ? ORDER BY device_id, time",
                    [start, end])
     n = table.num_rows
@@ -113,7 +114,7 @@ def _process_chunk(store, net: RoadNetwork, matcher: Matcher, start: datetime, e
         return {"points": 0, "matched": 0, "on_segments": 0, "idle_dropped": 0, "passes": 0,
                 "passes_counted": 0, "coverage": []}
     device = np.array(table.column("device_id").to_pylist(), dtype=object)
-    t = table.column("t_us").to_numpy(zero_copy_only=False).astype(np.float64) / 1e6
+    t = table.column("t_s").to_numpy(zero_copy_only=False).astype(np.float64)
 
     def col(name: str) -> np.ndarray:
         return table.column(name).to_numpy(zero_copy_only=False).astype(float)
