@@ -2,12 +2,11 @@
 attached → the assessment at every level, checked against ground truth computed here.
 
 Clock. The simulator runs fast (SimClock, speed 7200: a simulated hour every half second).
-The receiver stamps received_at with `envmon.ingest.server.now_beijing()`; this test points
-that name at the simulator's clock (monkeypatch), so received_at is the simulated instant at
-which the packet reached the receiver, consistent with the simulated DataTime. Everything
-else is real: TCP, HJ 212 framing and CRC, 9014 after commit, 补遗 2061 requests answered
-9011 → uploads → 9012 by the units from their history. (A `clock` argument on `Receiver`
-would make the patch unnecessary: see the assess report.)
+The receiver stamps received_at with its `clock`; this test gives it the simulator's clock,
+so received_at is the simulated instant at which the packet reached the receiver,
+consistent with the simulated DataTime. Everything else is real: TCP, HJ 212 framing and
+CRC, 9014 after commit, 补遗 2061 requests answered 9011 → uploads → 9012 by the units from
+their history.
 
 Ground truth (one assessed factor set per point, a 12-hour period P0..P0+12h):
 - live hours are uploaded at hour end (+ milliseconds): 即时 and 补全;
@@ -26,7 +25,6 @@ from datetime import datetime, timedelta
 
 from envmon.assess import AssessConfig, assess, percent
 from envmon.assess.marks import add_exemption
-from envmon.ingest import server as server_module
 from envmon.ingest.backfill import BackfillScheduler, BackfillSettings
 from envmon.ingest.server import Receiver
 from envmon.sim.dau import Faults
@@ -104,23 +102,24 @@ def add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     return {k: a.get(k, 0) + v for k, v in b.items()}
 
 
-def test_faults_through_tcp_and_backfill_give_the_true_rates(store, monkeypatch):
+def test_faults_through_tcp_and_backfill_give_the_true_rates(store):
     add_exemption(store, mn=OTHER, kind="停产", start=h(2), end=h(5), by="赵六",
                   reason="停产检修", proof="停产报告", at=P0 - timedelta(days=1))
     points = sim_points_from_store(store)
     factors = {p.mn: sorted(p.factors) for p in points}
 
     async def scenario():
-        receiver = Receiver(store, "127.0.0.1", 0)
-        await receiver.start()
-        fleet = Fleet(points, "127.0.0.1", receiver.port, seed=3, speed=SPEED,
+        fleet = Fleet(points, "127.0.0.1", 0, seed=3, speed=SPEED,
                       start=P0 + timedelta(seconds=10), history_hours=0,
                       ack_timeout_s=0.5, realtime=False, minute_data=False)
+        receiver = Receiver(store, "127.0.0.1", 0, clock=fleet.clock.now)
+        await receiver.start()
+        for unit in fleet.units:
+            unit.port = receiver.port
         for unit in fleet.units:
             unit.faults = FAULTS[unit.point.mn]
             if unit.faults.wrong_pw:
                 unit.pw = unit.point.pw[::-1]
-        monkeypatch.setattr(server_module, "now_beijing", fleet.clock.now)
         scheduler = BackfillScheduler(
             receiver,
             BackfillSettings(interval_s=0.25, settle_hours=2.0, lookback_hours=48,

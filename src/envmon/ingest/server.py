@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from envmon.hj212 import codec
 from envmon.hj212.codes import DATA_UPLOAD_CNS
@@ -150,7 +151,7 @@ class Hj212Protocol(asyncio.Protocol):
 
     def _packet(self, packet: codec.Packet) -> None:
         receiver = self.receiver
-        received_at = now_beijing()
+        received_at = receiver.clock()
         reason = receiver.verdict(packet)
         records = None
         if reason is None and packet.cn in DATA_UPLOAD_CNS:
@@ -207,7 +208,7 @@ class Hj212Protocol(asyncio.Protocol):
         self.garbage += len(event.data)
         self.receiver.writer.submit(
             RawPacketRow(
-                received_at=now_beijing(),
+                received_at=self.receiver.clock(),
                 peer=self.peer,
                 verdict="discarded",
                 reason=event.reason,
@@ -244,10 +245,13 @@ class Receiver:
     def __init__(
         self, store: Store | None, host: str = "0.0.0.0", port: int = 6000,
         limits: ReceiverLimits | None = None, *, writer=None, reuse_port: bool = False,
+        clock: Callable[[], datetime] = now_beijing,
     ):
         """`store` None with a `writer`: a worker process whose writer forwards to the
-        process that owns the store, and whose registry cache that process pushes."""
+        process that owns the store, and whose registry cache that process pushes.
+        `clock` stamps received_at (a simulated clock in tests of timing rules)."""
         self.store = store
+        self.clock = clock
         self.host = host
         self.requested_port = port
         self.reuse_port = reuse_port
