@@ -126,8 +126,9 @@ def test_exemptions_and_corrections_have_an_audit_trail(store):
     assert store.query("SELECT COUNT(*) FROM exemptions WHERE revoked_by = '李四'") == [(1,)]
     assert store.query("SELECT COUNT(*) FROM records")[0][0] == 3  # records untouched
     # As of before the revocation, the marks still applied.
+    # (and the month's last hour, still running at that moment, was not yet due)
     rows = {r.code: r for r in assess(store, NOV, DEC, as_of=DEC - HOUR).level("point")}
-    assert rows[GAS2].counts.should == (720 - 24) * 3
+    assert rows[GAS2].counts.should == (720 - 24 - 1) * 3
     with pytest.raises(MarkError):
         add_exemption(store, unit_id="nope", kind="停产", start=NOV, end=DEC, by="x", reason="y")
     with pytest.raises(MarkError):
@@ -271,3 +272,16 @@ def test_marks_need_proof_and_the_deadline(store):
     assert should(AssessConfig()) == ([720 * 3, 720 * 3, 720 - 24], 0)
     assert should(AssessConfig(marks_require_proof=False, mark_deadline_day=None)) == (
         [(720 - 24) * 3, (720 - 24) * 3, 720 - 24], 2)
+
+
+def test_a_month_in_progress_counts_only_the_hours_that_have_ended(store):
+    h = NOV + 10 * HOUR
+    write(store, [rec(GAS, f, h) for f in ("a21026", "a21002", "a34013")])
+    # On 3 November 12:30 only 60 hours of November have ended; the rest is not yet due.
+    now = NOV + 2 * DAY + 12 * HOUR + timedelta(minutes=30)
+    rows = {r.code: r for r in assess(store, NOV, DEC, as_of=now).level("point")}
+    assert rows[GAS].counts.should == 60 * 3
+    assert rows[GAS].counts.instant_valid == 3
+    (province,) = assess(store, NOV, DEC, as_of=NOV).level("province")
+    assert province.counts.should == 0  # nothing due yet: rates "—", not 0
+    assert province.as_json()["complete"]["effective_rate"] is None

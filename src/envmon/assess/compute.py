@@ -238,7 +238,11 @@ def assess(
     """
     config = config or AssessConfig()
     as_of = as_of or now_beijing()
-    point_counts = _point_counts(store, config, start, end, as_of, chunk_days)
+    # Hours that have not ended by `as_of` are not yet due: a month in progress is assessed
+    # on its elapsed hours only (otherwise its rates would fall as if the future were lost).
+    elapsed_end = max(start, min(end, as_of.replace(minute=0, second=0, microsecond=0)))
+    point_counts = (_point_counts(store, config, start, elapsed_end, as_of, chunk_days)
+                    if elapsed_end > start else [])
     registry = {
         r[0]: r
         for r in store.query(
