@@ -74,3 +74,34 @@ def test_missing_or_broken_file(tmp_path):
     bad.write_text("[store\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(bad)
+
+
+def test_domain_sections_reach_the_commands(tmp_path):
+    """[assess] sets the assessment's rules for `envmon assess`; options still win."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+    from envmon.store import open_store
+
+    open_store(tmp_path / "e.duckdb").close()
+    config = tmp_path / "envmon.toml"
+    config.write_text('[assess]\ninstant_hours = 3\ncomplete_days = 7\n\n'
+                      '[backfill]\nlookback_hours = 48\n', encoding="utf-8")
+    args = ["assess", "--db", str(tmp_path / "e.duckdb"), "--config", str(config),
+            "--month", "2026-11", "--level", "province", "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert (out["instant_hours"], out["complete_days"]) == (3, 7)
+    result = CliRunner().invoke(app, [*args, "--instant-hours", "1"])
+    assert json.loads(result.output)["instant_hours"] == 1
+    assert load_config(config).backfill.lookback_hours == 48
+
+
+def test_domain_section_errors_name_the_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[assess]\npass_mark = "ninety"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[assess\] pass_mark"):
+        load_config(bad)

@@ -28,11 +28,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import tomllib
+import types
 import typing
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from envmon.timeutil import BEIJING_FIXED
 
 ENV_VAR = "ENVMON_CONFIG"
 DEFAULT_FILE = "envmon.toml"
@@ -74,19 +80,63 @@ class SimConfig:
     seed: int = 1
 
 
+def _assess_config():
+    from envmon.assess.config import AssessConfig
+
+    return AssessConfig
+
+
+def _backfill_settings():
+    from envmon.ingest.backfill import BackfillSettings
+
+    return BackfillSettings
+
+
+# Domain sections are the domains' own settings dataclasses, so a setting has one home.
+_DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings}
+
+
 @dataclass(frozen=True)
 class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     sim: SimConfig = field(default_factory=SimConfig)
+    assess: Any = None
+    """[assess]: envmon.assess.config.AssessConfig (the transmission assessment's rules)."""
+    backfill: Any = None
+    """[backfill]: envmon.ingest.backfill.BackfillSettings (补遗 request bounds)."""
     source: str | None = None
     """The file this configuration was read from (None: defaults only)."""
+
+    def __post_init__(self) -> None:
+        for name, cls in _DOMAIN_SECTIONS.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, cls()())
 
 
 _SECTIONS = {f.name: f for f in dataclasses.fields(Config) if f.name != "source"}
 
 
 def _coerce(where: str, value: Any, expected: Any) -> Any:
+    origin, args = typing.get_origin(expected), typing.get_args(expected)
+    if origin in (types.UnionType, typing.Union) and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        return _coerce(where, value, inner)  # TOML has no null: a present key is a value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return tuple(_coerce(f"{where}[{k}]", v, args[0]) for k, v in enumerate(value))
+    if expected is Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        try:
+            return Decimal(str(value))
+        except ArithmeticError:
+            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+    if expected is datetime:
+        if not isinstance(value, datetime):
+            raise ConfigError(f"{where}: expected a TOML date-time, got {value!r}")
+        return value if value.tzinfo else value.replace(tzinfo=BEIJING_FIXED)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected is int and isinstance(value, bool):
@@ -100,17 +150,21 @@ def _coerce(where: str, value: Any, expected: Any) -> Any:
 def _section(source: str, name: str, values: Any, cls: type) -> Any:
     if not isinstance(values, dict):
         raise ConfigError(f"{source}: [{name}] must be a table, got {values!r}")
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
+    known = {f.name for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(values) - known)
     if unknown:
         raise ConfigError(
             f"{source}: unknown key{'s' if len(unknown) > 1 else ''} in [{name}]: "
             f"{', '.join(unknown)} (known: {', '.join(sorted(known))})"
         )
-    return cls(
-        **{key: _coerce(f"{source}: [{name}] {key}", v, hints[key]) for key, v in values.items()}
-    )
+    try:
+        return cls(**{key: _coerce(f"{source}: [{name}] {key}", v, hints[key])
+                      for key, v in values.items()})
+    except (TypeError, ValueError) as error:
+        if isinstance(error, ConfigError):
+            raise
+        raise ConfigError(f"{source}: [{name}]: {error}") from None
 
 
 def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
@@ -122,8 +176,10 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
             f"{', '.join(f'[{u}]' for u in unknown)} (known: "
             f"{', '.join(f'[{s}]' for s in _SECTIONS)})"
         )
+    hints = typing.get_type_hints(Config)
     sections = {
-        name: _section(source, name, data[name], typing.get_type_hints(Config)[name])
+        name: _section(source, name, data[name],
+                       _DOMAIN_SECTIONS[name]() if name in _DOMAIN_SECTIONS else hints[name])
         for name in _SECTIONS
         if name in data
     }

@@ -70,9 +70,16 @@ def resolve_period(month: str | None, start: str | None, end: str | None
     return since, until
 
 
-def build_config(**options: Any):
-    from envmon.assess import AssessConfig
+def build_config(config_file: Path | None = None, **options: Any):
+    """The [assess] section of the configuration file, with the command-line options set."""
+    import dataclasses
 
+    from envmon.config import ConfigError, load_config
+
+    try:
+        base = load_config(config_file).assess
+    except ConfigError as error:
+        raise fail(str(error)) from None
     changes = {k: v for k, v in options.items() if v is not None}
     if changes.get("mark_deadline_day") == 0:
         changes["mark_deadline_day"] = None
@@ -82,7 +89,7 @@ def build_config(**options: Any):
     if "pass_mark" in changes:
         changes["pass_mark"] = Decimal(str(changes["pass_mark"]))
     try:
-        return AssessConfig(**changes)
+        return dataclasses.replace(base, **changes)
     except ValueError as error:
         raise fail(str(error)) from None
 
@@ -136,7 +143,7 @@ def assess_command(
     if fmt not in ("json", "xlsx", "html"):
         raise fail(f"--format must be json, xlsx or html, not {fmt!r}")
     since, until = resolve_period(month, start, end)
-    cfg = build_config(instant_hours=instant_hours, complete_days=complete_days,
+    cfg = build_config(config, instant_hours=instant_hours, complete_days=complete_days,
                        valid_flags=valid_flags, aggregate=aggregate,
                        networked_rule=networked_rule, pass_mark=pass_mark,
                        rank_by=rank_by, marks_require_proof=False if marks_without_proof else None,
@@ -330,7 +337,7 @@ def report_transmission(
     from envmon.reports.transmission import build_bulletin, write_bulletin
 
     since, until = month_period(month)
-    cfg = build_config(instant_hours=instant_hours, complete_days=complete_days,
+    cfg = build_config(config, instant_hours=instant_hours, complete_days=complete_days,
                        pass_mark=pass_mark)
     when = _time(as_of, "--as-of") if as_of else None
     with open_cli_store(db, config, read_only=True) as store:

@@ -118,7 +118,8 @@ def serve(
                 services.notes.append("back-fill and live alarms run with --workers 1 only")
         else:
             services = await start_services(receiver, backfill=backfill, alarms=alarms,
-                                            webhooks=tuple(webhook))
+                                            webhooks=tuple(webhook),
+                                            backfill_settings=settings.backfill)
         console.print(
             f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
             f"store {db} ({len(receiver.points)} registered points"

@@ -26,14 +26,14 @@ class Services:
 
 
 async def start_services(receiver, *, backfill: bool = True, alarms: bool = True,
-                         webhooks: tuple[str, ...] = ()) -> Services:
+                         webhooks: tuple[str, ...] = (), backfill_settings=None) -> Services:
     """Attach the back-fill scheduler and the alarm engine to a started, in-process
     receiver (they need its hooks and its store)."""
     services = Services()
     if backfill:
         from envmon.ingest.backfill import attach_backfill
 
-        services.backfill = attach_backfill(receiver)
+        services.backfill = attach_backfill(receiver, backfill_settings)
         services.notes.append("back-fill (补遗) on reconnect and hourly")
     if alarms:
         from envmon.alarms.engine import AlarmEngine
