@@ -39,10 +39,10 @@ class TaxiSimConfig:
     speed_kmh: tuple[float, float] = (20.0, 50.0)
     gps_sigma_m: float = 4.0
     datum: str = "wgs84"  # gcj02: output Mars coordinates
-    idle_prob_per_node: float = 0.02  # chance to stop at a rank at a junction
+    idle_per_km: float = 0.12  # stops at a taxi rank per km driven (at the end of an edge)
     idle_minutes: tuple[float, float] = (3.0, 8.0)
     idle_factor: float = 3.0  # parked next to a rank: dirtier air that must not count
-    gap_prob_per_edge: float = 0.01
+    gaps_per_km: float = 0.05  # data gaps (tunnel, upload) per km driven
     gap_seconds: tuple[float, float] = (20.0, 120.0)
     noise_sigma: float = 0.15  # multiplicative lognormal sensor noise
     rh_range: tuple[float, float] = (0.3, 0.85)
@@ -192,7 +192,8 @@ def simulate(net: RoadNetwork, config: TaxiSimConfig = TaxiSimConfig(),
                 xs = np.interp(s, cum, e.coords[:, 0])
                 ys = np.interp(s, cum, e.coords[:, 1])
                 ts = t + np.arange(len(s), dtype=float)
-                if rng.random() < config.gap_prob_per_edge:  # a data gap (tunnel, upload)
+                km = cum[-1] / 1000.0  # per-km rates: independent of how finely edges are cut
+                if rng.random() < config.gaps_per_km * km:  # a data gap (tunnel, upload)
                     gap_from = rng.integers(0, max(len(s), 1))
                     keep = np.arange(len(s)) < gap_from
                     xs, ys, ts = xs[keep], ys[keep], ts[keep]
@@ -207,7 +208,7 @@ def simulate(net: RoadNetwork, config: TaxiSimConfig = TaxiSimConfig(),
                 cols["edge"] += [e.edge_id] * m
                 cols["idle"] += [False] * m
                 t += max(len(s), 1)
-                if rng.random() < config.idle_prob_per_node:  # wait at a rank
+                if rng.random() < config.idle_per_km * km:  # wait at a rank
                     dur = int(rng.uniform(*config.idle_minutes) * 60)
                     cols["device"] += [device] * dur
                     cols["t"] += (t + np.arange(dur, dtype=float)).tolist()
