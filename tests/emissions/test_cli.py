@@ -158,3 +158,26 @@ def test_emission_totals(db):
     (year_so2,) = [r for r in json.loads(monthly.output)["rows"] if r["factor"] == "a21026"]
     assert year_so2["kg"] == pytest.approx(sum(r["kg"] for r in so2))
     assert year_so2["t"] == pytest.approx(year_so2["kg"] / 1000)
+
+
+def test_exemption_periods_are_stopped_hours(db, tmp_path):
+    """Hours without valid data inside a 停运 exemption (envmon.assess marks) are stopped:
+    0 kg, not substituted, outside α (emissions.md §5)."""
+    import shutil
+
+    from envmon.assess.marks import add_exemption
+    from envmon.emissions.accounting import emissions
+    from envmon.timeutil import BEIJING_FIXED
+
+    src = tmp_path / "copy.duckdb"
+    shutil.copy(db[0], src)
+    with open_store(src) as store:
+        before = {r.factor: r for r in emissions(store, MONTH, MONTH + timedelta(days=30))}
+        add_exemption(store, kind="停运", start=MONTH + timedelta(hours=30),
+                      end=MONTH + timedelta(hours=31), by="测试", reason="检修停炉",
+                      unit_id=UNIT, at=datetime(2026, 11, 1, tzinfo=BEIJING_FIXED))
+        after = {r.factor: r for r in emissions(store, MONTH, MONTH + timedelta(days=30))}
+    so2_before, so2_after = before["a21026"], after["a21026"]
+    assert so2_before.substituted_hours == 1 and so2_after.substituted_hours == 0
+    assert so2_after.count("stopped") == 1 and so2_after.alpha_pct == 100.0
+    assert so2_after.kg == pytest.approx(so2_before.kg - so2_before.substituted_kg)

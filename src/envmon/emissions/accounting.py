@@ -53,6 +53,10 @@ class AccountingConfig:
     substitution: SubstitutionConfig = field(default_factory=SubstitutionConfig)
     lookback_hours: int = 2160
     """History read before the period for the substitution windows (2160 h, §4)."""
+    use_exemptions: bool = True
+    """Missing or invalid hours inside a registered, not revoked exemption (停产/停运/停排,
+    table `exemptions` of envmon.assess) are stopped hours: 0 kg, not substituted, outside
+    α's denominator (emissions.md §5: stopped periods backed by a mark)."""
 
 
 @dataclass
@@ -240,6 +244,15 @@ def _volume(kind: str, r: dict | None, config: AccountingConfig) -> float | None
     return r["avg"] * (3600.0 if kind == "gas" else 3.6)
 
 
+def _exemptions(store: Store, point: PointInfo, start: datetime,
+                end: datetime) -> list[tuple[datetime, datetime]]:
+    """Not revoked exemption periods (停产/停运/停排) covering the point in [start, end)."""
+    return [tuple(r) for r in store.query(
+        "SELECT start_time, end_time FROM exemptions WHERE unit_id = ? "
+        "AND (mn IS NULL OR mn = ?) AND revoked_at IS NULL AND end_time > ? "
+        "AND start_time < ? ORDER BY start_time", [point.unit_id, point.mn, start, end])]
+
+
 def _nox_from_parts(rec: dict[str, dict], config: AccountingConfig) -> None:
     """NOx as NO2 from separately reported NO and NO2 mass concentrations, NO·46/30 + NO2
     (HJ 212-2017 Appendix D; emissions.md §2, §9.3), when the hour has no NOx value."""
@@ -310,6 +323,7 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
     if NOX in point.factors:
         for rec in hourly.values():
             _nox_from_parts(rec, config)
+    exempt = _exemptions(store, point, since, end) if config.use_exemptions else []
     first = start if not hourly else max(since, min(hourly))
     first = min(first, start)
     results = []
@@ -319,7 +333,9 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
         while hour < end:
             rec = hourly.get(hour)
             if rec is None:
-                series.append(HourEmission(hour, None, None, None, None, 0.0, "missing", None,
+                status = ("stopped" if exempt and any(a <= hour < b for a, b in exempt)
+                          else "missing")
+                series.append(HourEmission(hour, None, None, None, None, 0.0, status, None,
                                            "none"))
                 hour += HOUR
                 continue
@@ -327,9 +343,11 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
             source = (r or {}).get("cn", "2061")
             flags = {(x.get("flag") or "N") for x in (r, flow) if x is not None}
             volume = _volume(kind, flow, config)
-            if "F" in flags:
-                status = "stopped"
-            elif _valid(r, config) and volume is not None:
+            measured = _valid(r, config) and volume is not None
+            exempted = bool(exempt) and any(a <= hour < b for a, b in exempt)
+            if "F" in flags or (exempted and not measured):
+                status = "stopped"  # real data inside an exemption still count
+            elif measured:
                 status = "valid"
             else:
                 status = "invalid" if r is not None or flow is not None else "missing"
