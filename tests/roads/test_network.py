@@ -177,3 +177,24 @@ def test_piece_inside_a_dual_carriageway_junction_is_merged():
     assert max(s.length_m for s in segs) == pytest.approx(420, abs=3)
     assert {e.segment for e in net.edges if e.road == "府前街"} == {
         net.segments.index(s) for s in segs}
+
+
+def test_ramp_end_is_named_after_the_expressway():
+    from tests.roads.synthetic import lonlat
+
+    # 卧虎山路 ends where an on-ramp (unnamed motorway_link) leaves for 太原绕城高速
+    links = [
+        {"link_id": 1, "from_node": 1, "to_node": 2, "road_name": "卧虎山路",
+         "highway": "primary", "coords": [lonlat(0, 0), lonlat(1, 0)]},
+        {"link_id": 2, "from_node": 2, "to_node": 3, "road_name": "", "dir": 1,
+         "highway": "motorway_link", "coords": [lonlat(1, 0), lonlat(1.3, 0.2)]},
+        {"link_id": 3, "from_node": 1, "to_node": 4, "road_name": "马练营路",
+         "highway": "secondary", "coords": [lonlat(0, 0), lonlat(0, 1)]},
+        {"link_id": 4, "from_node": 1, "to_node": 5, "road_name": "马练营路",
+         "highway": "secondary", "coords": [lonlat(0, 0), lonlat(0, -1)]},
+        {"link_id": 5, "from_node": 10, "to_node": 11, "road_name": "太原绕城高速", "dir": 1,
+         "highway": "motorway", "coords": [lonlat(0.5, 0.4), lonlat(2.5, 0.4)]},
+    ]
+    net = network_from_links(links)
+    names = {s.name for s in net.segments}
+    assert "卧虎山路马练营路口至太原绕城高速口" in names
