@@ -244,6 +244,18 @@ def test_batch_mode_auto_close_and_offline(tmp_path):
     assert [(t.rule, t.factor) for t in out] == [("offline", "")]
     assert engine.check_offline(now_mono=20.0) == []  # one open alarm per point and rule
     assert isinstance(out[0], Raise) and not isinstance(out[0], Clear)
+    # a point under a 停产 exemption is expected to be silent
+    from envmon.assess.marks import add_exemption
+    from envmon.timeutil import now_beijing
+
+    add_exemption(store, kind="停产", start=now_beijing() - timedelta(hours=1),
+                  end=now_beijing() + timedelta(hours=1), by="测试", reason="停产检修",
+                  mn=MN)
+    engine2 = AlarmEngine(store, AlarmConfig(offline_after_s=10))
+    engine2.load()
+    engine2.evaluator.active.clear()
+    engine2.last_seen[MN] = 0.0
+    assert engine2.check_offline(now_mono=11.0) == []
     store.close()
 
 

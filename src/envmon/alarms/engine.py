@@ -34,6 +34,19 @@ log = logging.getLogger("envmon.alarms")
 APPLY_CHUNK = 200  # transitions per writer-thread call (one transaction)
 
 
+def exemptions_by_mn(store: Store) -> dict[str, list[tuple]]:
+    """MN → not revoked exemption periods (停产/停运/停排, envmon.assess marks) that have not
+    ended: a point under one is expected to be silent (no offline alarm)."""
+    rows = store.query(
+        "SELECT p.mn, e.start_time, e.end_time FROM exemptions e JOIN points p "
+        "ON p.unit_id = e.unit_id AND (e.mn IS NULL OR e.mn = p.mn) "
+        "WHERE e.revoked_at IS NULL AND e.end_time > now()")
+    out: dict[str, list[tuple]] = {}
+    for mn, start, end in rows:
+        out.setdefault(mn, []).append((start, end))
+    return out
+
+
 def point_rules(store: Store) -> tuple[dict[str, PointRules], dict[str, str]]:
     points, units = {}, {}
     for p in store.list_points():
@@ -52,6 +65,7 @@ class AlarmEngine:
         self.units: dict[str, str] = {}
         self.receiver = None
         self.last_seen: dict[str, float] = {}  # MN -> monotonic time of last packet
+        self.exemptions: dict[str, list[tuple]] = {}  # MN -> exemption periods
         self.opened: list[alarm_store.Alarm] = []  # newest alarms (for tests and stats)
         self._queue: asyncio.Queue | None = None
         self._tasks: list[asyncio.Task] = []
@@ -73,6 +87,7 @@ class AlarmEngine:
         points, units = point_rules(self.store)
         self.evaluator.points, self.units = points, units
         self.evaluator.active = alarm_store.not_closed_keys(self.store)
+        self.exemptions = exemptions_by_mn(self.store)
 
     async def start(self) -> None:
         await self._in_writer(self.load)
@@ -218,12 +233,15 @@ class AlarmEngine:
     def check_offline(self, now_mono: float | None = None) -> list:
         """Raise `offline` for every registered point silent for longer than the threshold."""
         now_mono = time.monotonic() if now_mono is None else now_mono
+        now_wall = now_beijing()
         out = []
         for mn in self.evaluator.points:
             seen = self.last_seen.get(mn)
             if seen is None:
                 self.last_seen[mn] = now_mono
                 continue
+            if any(a <= now_wall < b for a, b in self.exemptions.get(mn, ())):
+                continue  # 停产/停运: silence is expected
             silent = now_mono - seen
             if silent > self.config.offline_after_s:
                 out += self.evaluator.raise_point_rule(
@@ -245,6 +263,7 @@ class AlarmEngine:
             try:
                 points, units = await self._in_writer(point_rules, self.store)
                 self.evaluator.points, self.units = points, units
+                self.exemptions = await self._in_writer(exemptions_by_mn, self.store)
                 if self._queue is not None:
                     self._queue.put_nowait("refresh")
             except Exception:
