@@ -48,6 +48,19 @@ def test_recall_of_published_top20(ranked):
     assert recall_dirty >= 0.85 and recall_clean >= 0.85
 
 
+def test_segment_statistics_are_stored(ranked):
+    _, db, result, _ = ranked
+    with open_store(db, read_only=True) as store:
+        rows = store.query("SELECT segment_id, value, q1, q3, ci_low, ci_high, eligible "
+                           "FROM road_segment_stats WHERE pollutant = 'pm10'")
+    by_id = {r[0]: r for r in rows}
+    assert sum(1 for r in rows if not r[6]) == result["insufficient"]
+    for item in result["dirty"]:
+        sid, value, q1, q3, lo, hi, eligible = by_id[item["segment_id"]]
+        assert eligible and q1 <= value <= q3 and lo <= value <= hi
+        assert round(value, 1) == item["value"]
+
+
 def test_names_districts_and_sentences(ranked):
     _, _, result, _ = ranked
     for item in result["dirty"] + result["clean"]:

@@ -250,6 +250,10 @@ def rank_command(
         except LookupError as error:
             raise fail(str(error)) from None
         result = ranking(values, a, b, pollutant, top)
+        from envmon.roads.rank import store_stats
+        from envmon.roads.storage import latest_version
+
+        store_stats(store, latest_version(store), values, a, b, pollutant, normalise)
         if names == "hotspot":
             _hotspot(store, result)
         if geojson is not None:

@@ -165,11 +165,64 @@ def pass_means(store, version: str, segment_id: str, start: datetime, end: datet
     return [r[0] for r in rows]
 
 
+def all_pass_means(store, version: str, start: datetime, end: datetime, pollutant: str
+                   ) -> dict[str, list[float]]:
+    """Counted pass means per segment over the period (one query)."""
+    out: dict[str, list[float]] = {}
+    for sid, v in store.query(
+        f"SELECT segment_id, {pollutant}_mean FROM road_passes WHERE network_version = ? "
+        f"AND counted AND start_time >= ? AND start_time < ? AND {pollutant}_mean IS NOT NULL",
+        [version, start, end],
+    ):
+        out.setdefault(sid, []).append(v)
+    return out
+
+
 def with_ci(store, version: str, values: list[SegmentValue], start: datetime, end: datetime,
             pollutant: str) -> dict[str, tuple[float, float]]:
-    """Bootstrap 90 % CI of the median for the listed segments."""
-    return {v.segment_id: bootstrap_ci(pass_means(store, version, v.segment_id, start, end,
-                                                  pollutant)) for v in values}
+    """Bootstrap 90 % CI of the median of the measured pass means, per segment."""
+    means = all_pass_means(store, version, start, end, pollutant)
+    return {v.segment_id: bootstrap_ci(means.get(v.segment_id, [])) for v in values}
+
+
+def store_stats(store, version: str, values: list[SegmentValue], start: datetime,
+                end: datetime, pollutant: str, normalise: str = "none") -> int:
+    """Keep the period's segment statistics (value, IQR, bootstrap CI, counts, eligibility)
+    in `road_segment_stats`, replacing an earlier computation of the same period."""
+    from datetime import UTC
+
+    import pyarrow as pa
+
+    from envmon.roads.storage import ensure_tables, insert_arrow
+
+    ensure_tables(store)
+    ci = with_ci(store, version, values, start, end, pollutant)
+    n = len(values)
+    now = datetime.now(UTC)
+    ts = pa.timestamp("us", tz="UTC")
+    table = pa.table({
+        "network_version": pa.array([version] * n, pa.string()),
+        "period_from": pa.array([start] * n, ts), "period_to": pa.array([end] * n, ts),
+        "pollutant": pa.array([pollutant] * n, pa.string()),
+        "normalise": pa.array([normalise] * n, pa.string()),
+        "segment_id": pa.array([v.segment_id for v in values], pa.string()),
+        "value": pa.array([v.value for v in values], pa.float64()),
+        "q1": pa.array([v.q1 for v in values], pa.float64()),
+        "q3": pa.array([v.q3 for v in values], pa.float64()),
+        "ci_low": pa.array([ci[v.segment_id][0] for v in values], pa.float64()),
+        "ci_high": pa.array([ci[v.segment_id][1] for v in values], pa.float64()),
+        "n_passes": pa.array([v.n_passes for v in values], pa.int32()),
+        "n_days": pa.array([v.n_days for v in values], pa.int32()),
+        "n_taxis": pa.array([v.n_taxis for v in values], pa.int32()),
+        "eligible": pa.array([v.eligible for v in values], pa.bool_()),
+        "computed_at": pa.array([now] * n, ts),
+    })
+    with store._transaction():
+        store.execute("DELETE FROM road_segment_stats WHERE network_version = ? AND "
+                      "period_from = ? AND period_to = ? AND pollutant = ? AND normalise = ?",
+                      [version, start, end, pollutant, normalise])
+        insert_arrow(store, "road_segment_stats", table)
+    return n
 
 
 def coverage(store, start: datetime, end: datetime, version: str | None = None,

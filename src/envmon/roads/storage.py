@@ -13,14 +13,14 @@ from envmon.roads.tables import ROADS_MIGRATION
 
 
 def ensure_tables(store) -> None:
-    """The road tables exist: created by schema migration 5; this is a no-op then. (Kept for
-    stores opened by an envmon whose schema module does not carry version 5 yet.)"""
+    """The road tables exist: created by schema migration 5; this is a no-op then. (Stores
+    created while version 5 was being written may lack a later table: created here.)"""
     have = {r[0] for r in store.query(
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'road_%'")}
-    if "road_pois" in have:
-        return
     for statement in ROADS_MIGRATION:
-        store.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+        name = statement.split("CREATE TABLE", 1)[1].split("(", 1)[0].strip()
+        if name not in have:
+            store.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
 
 
 def insert_arrow(store, table: str, data: pa.Table) -> None:

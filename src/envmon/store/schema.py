@@ -392,6 +392,25 @@ ROADS_MIGRATION: list[str] = [
         lon         DOUBLE PRECISION NOT NULL,
         lat         DOUBLE PRECISION NOT NULL
     )
+    """,    """
+    CREATE TABLE road_segment_stats (
+        network_version TEXT NOT NULL,
+        period_from TIMESTAMPTZ NOT NULL,
+        period_to   TIMESTAMPTZ NOT NULL,
+        pollutant   TEXT NOT NULL,          -- pm10 | pm25
+        normalise   TEXT NOT NULL,          -- none | multiplicative | additive
+        segment_id  TEXT NOT NULL,
+        value       DOUBLE PRECISION NOT NULL,  -- median of pass means, µg/m3
+        q1          DOUBLE PRECISION NOT NULL,
+        q3          DOUBLE PRECISION NOT NULL,
+        ci_low      DOUBLE PRECISION,       -- bootstrap 90 % CI of the median (measured)
+        ci_high     DOUBLE PRECISION,
+        n_passes    INTEGER NOT NULL,
+        n_days      INTEGER NOT NULL,
+        n_taxis     INTEGER NOT NULL,
+        eligible    BOOLEAN NOT NULL,       -- false: 数据不足
+        computed_at TIMESTAMPTZ NOT NULL
+    )
     """,
 ]
 
