@@ -105,3 +105,14 @@ def test_domain_section_errors_name_the_key(tmp_path):
     bad.write_text('[assess]\npass_mark = "ninety"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[assess\] pass_mark"):
         load_config(bad)
+
+
+def test_raw_domain_tables_are_checked_when_read(tmp_path):
+    good = parse_config({"alarms": {"offline_after_s": 900, "webhook_url": "http://127.0.0.1:9/h"},
+                         "tax": {"no_reduction_scope": "taxpayer"}})
+    assert good.alarms["offline_after_s"] == 900
+    assert good.tax == {"no_reduction_scope": "taxpayer"}
+    with pytest.raises(ConfigError, match="offline_after"):
+        parse_config({"alarms": {"offline_after": 900}})
+    with pytest.raises(ConfigError, match=r"\[tax\]"):
+        parse_config({"tax": {"no_reduction_scope": "everyone"}})

@@ -92,6 +92,27 @@ def _backfill_settings():
     return BackfillSettings
 
 
+def _alarm_check():
+    from envmon.alarms.config import alarm_config_from_dict
+
+    def check(table: dict, source: str) -> None:
+        webhook_keys = ("webhook_url", "webhook_urls", "webhook_retries", "webhook_backoff_s",
+                        "webhook_timeout_s")
+        alarm_config_from_dict({k: v for k, v in table.items() if k not in webhook_keys},
+                               source)
+
+    return check
+
+
+def _tax_check():
+    from envmon.emissions.tax import tax_config_from_dict
+
+    return tax_config_from_dict
+
+
+# Tables kept raw (nested tables, per-CN maps) and checked by their domain when read.
+_RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check}
+
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings}
 
@@ -105,6 +126,12 @@ class Config:
     """[assess]: envmon.assess.config.AssessConfig (the transmission assessment's rules)."""
     backfill: Any = None
     """[backfill]: envmon.ingest.backfill.BackfillSettings (补遗 request bounds)."""
+    alarms: dict = field(default_factory=dict)
+    """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
+    fields, webhook_url(s), retries), checked when the file is read."""
+    tax: dict = field(default_factory=dict)
+    """[tax]: the raw table for envmon.emissions.tax.tax_config_from_dict ([[tax.rates]]
+    per province, options), checked when the file is read."""
     source: str | None = None
     """The file this configuration was read from (None: defaults only)."""
 
@@ -181,8 +208,18 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
         name: _section(source, name, data[name],
                        _DOMAIN_SECTIONS[name]() if name in _DOMAIN_SECTIONS else hints[name])
         for name in _SECTIONS
-        if name in data
+        if name in data and name not in _RAW_SECTIONS
     }
+    for name, check in _RAW_SECTIONS.items():
+        if name in data:
+            table = data[name]
+            if not isinstance(table, dict):
+                raise ConfigError(f"{source}: [{name}] must be a table, got {table!r}")
+            try:
+                check()(table, f"{source}: [{name}]")
+            except (TypeError, ValueError) as error:
+                raise ConfigError(str(error)) from None
+            sections[name] = table
     return Config(**sections, source=source)
 
 

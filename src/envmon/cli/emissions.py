@@ -114,9 +114,16 @@ def tax_command(
     if scope not in (None, "pollutant", "taxpayer"):
         raise fail(f"--no-reduction-scope must be pollutant or taxpayer, not {scope!r}")
     try:
-        tax_config = load_tax_config(tax_file) if tax_file else TaxConfig()
+        if tax_file:
+            tax_config = load_tax_config(tax_file)
+        else:  # the [tax] table of envmon.toml, else the defaults (Shanxi rates)
+            from envmon.config import load_config
+            from envmon.emissions.tax import tax_config_from_dict
+
+            table = load_config(config).tax
+            tax_config = tax_config_from_dict(table, "[tax]") if table else TaxConfig()
     except (OSError, ValueError) as error:
-        raise fail(f"--tax-config: {error}") from None
+        raise fail(f"--tax-config: {error}" if tax_file else str(error)) from None
     if scope is not None:
         import dataclasses
 

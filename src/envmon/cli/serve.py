@@ -119,7 +119,8 @@ def serve(
         else:
             services = await start_services(receiver, backfill=backfill, alarms=alarms,
                                             webhooks=tuple(webhook),
-                                            backfill_settings=settings.backfill)
+                                            backfill_settings=settings.backfill,
+                                            alarm_settings=settings.alarms)
         console.print(
             f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
             f"store {db} ({len(receiver.points)} registered points"

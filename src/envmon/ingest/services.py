@@ -26,7 +26,8 @@ class Services:
 
 
 async def start_services(receiver, *, backfill: bool = True, alarms: bool = True,
-                         webhooks: tuple[str, ...] = (), backfill_settings=None) -> Services:
+                         webhooks: tuple[str, ...] = (), backfill_settings=None,
+                         alarm_settings: dict | None = None) -> Services:
     """Attach the back-fill scheduler and the alarm engine to a started, in-process
     receiver (they need its hooks and its store)."""
     services = Services()
@@ -36,13 +37,14 @@ async def start_services(receiver, *, backfill: bool = True, alarms: bool = True
         services.backfill = attach_backfill(receiver, backfill_settings)
         services.notes.append("back-fill (补遗) on reconnect and hourly")
     if alarms:
-        from envmon.alarms.engine import AlarmEngine
-        from envmon.alarms.notify import WebhookNotifier
+        from envmon.alarms.engine import engine_from_settings
 
-        engine = AlarmEngine(receiver.store, notifiers=[WebhookNotifier(u) for u in webhooks])
+        settings = dict(alarm_settings or {})
+        settings["webhook_urls"] = [*settings.get("webhook_urls", []), *webhooks]
+        engine = engine_from_settings(receiver.store, settings)
         engine.attach(receiver)
         await engine.start()
         services.alarms = engine
-        services.notes.append(
-            "live alarms" + (f" → {len(webhooks)} webhook(s)" if webhooks else ""))
+        hooks = len(engine.notifiers)
+        services.notes.append("live alarms" + (f" → {hooks} webhook(s)" if hooks else ""))
     return services
