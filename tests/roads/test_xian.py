@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(not XIAN.exists(), reason="shared/data/xian_gotr
 
 @pytest.fixture(scope="module")
 def xian():
-    pyogrio = pytest.importorskip("pyogrio")
+    import pyogrio  # comes with pyrosm (geopandas)
     gdf = pyogrio.read_dataframe(XIAN / "modifiedConn_link.shp", encoding="gbk")
     links = [{"link_id": int(r.link_id), "from_node": int(r.from_node),
               "to_node": int(r.to_node), "road_name": r.road_name, "dir": int(r.dir),
