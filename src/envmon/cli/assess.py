@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store
+from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store, time_option
 
 assess_app = typer.Typer(
     name="assess",
@@ -29,15 +29,7 @@ assess_app.add_typer(exemption_app, name="exemption")
 assess_app.add_typer(correction_app, name="correction")
 
 
-def _time(text: str, option: str) -> datetime:
-    from envmon.timeutil import parse_iso
-
-    try:
-        return parse_iso(text)
-    except ValueError:
-        raise fail(
-            f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-11-01 or 2026-11-01T08:00)"
-        ) from None
+_time = time_option
 
 
 def month_period(month: str) -> tuple[datetime, datetime]:

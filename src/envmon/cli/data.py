@@ -11,8 +11,8 @@ from typing import Any
 
 import typer
 
-from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store
-from envmon.timeutil import BEIJING_FIXED, now_beijing, parse_iso
+from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store, time_option
+from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 FIELDS = (
     "mn", "cn", "data_time", "factor", "rtd", "avg", "min", "max", "cou", "flag", "received_at",
@@ -20,14 +20,7 @@ FIELDS = (
 
 
 def _time(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_iso(text)
-    except ValueError:
-        raise fail(
-            f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-11-01 or 2026-11-01T08:00)"
-        ) from None
+    return None if text is None else time_option(text, option)
 
 
 def _plain(record: dict[str, Any]) -> dict[str, Any]:

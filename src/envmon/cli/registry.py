@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -28,6 +29,18 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print an error to stderr; returns the Exit to raise."""
     _console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code)
+
+
+def time_option(text: str, option: str) -> datetime:
+    """An ISO 8601 command-line time (Beijing time without an offset), or a clear error."""
+    from envmon.timeutil import parse_iso
+
+    try:
+        return parse_iso(text)
+    except ValueError:
+        raise fail(
+            f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-11-01 or 2026-11-01T08:00)"
+        ) from None
 
 
 def resolve_db(db: Path | None, config: Path | None) -> str:

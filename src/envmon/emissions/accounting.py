@@ -156,21 +156,7 @@ _FIELDS = ("data_time", "factor", "avg", "cou", "zs_avg", "flag")
 
 def _query(store: Store, mn: str, cn: str, start: datetime, end: datetime) -> list[dict]:
     """First received copy of each (data_time, factor) of one point and CN in [start, end)."""
-    names = ", ".join(_FIELDS)
-    rows = store.query(
-        f"""
-        SELECT {names} FROM (
-            SELECT {names}, ROW_NUMBER() OVER (
-                PARTITION BY data_time, factor ORDER BY received_at, id) AS rn
-            FROM records
-            WHERE mn = ? AND cn = ? AND data_time >= ? AND data_time < ?
-        ) ranked
-        WHERE rn = 1
-        ORDER BY data_time, factor
-        """,
-        [mn, cn, start, end],
-    )
-    return [dict(zip(_FIELDS, row, strict=True)) for row in rows]
+    return store.query_records(mn, cn, start, end, columns=_FIELDS)
 
 
 def _first_records(store: Store, mn: str, cn: str, start: datetime, end: datetime):

@@ -276,7 +276,8 @@ class Store(ABC):
             self._run(f"INSERT INTO {table} ({names}) SELECT {names} FROM _envmon_new_{table}")
 
     def query_records(
-        self, mn: str, cn: str, start: datetime, end: datetime
+        self, mn: str, cn: str, start: datetime, end: datetime,
+        columns: Sequence[str] = QUERY_RECORD_COLUMNS,
     ) -> list[dict[str, Any]]:
         """Records of one point and command code with `start <= data_time < end`.
 
@@ -286,7 +287,10 @@ class Store(ABC):
         """
         _require_aware(start, "start")
         _require_aware(end, "end")
-        names = ", ".join(QUERY_RECORD_COLUMNS)
+        unknown = set(columns) - {"id", *RECORD_COLUMNS}
+        if unknown:
+            raise ValueError(f"not record columns: {', '.join(sorted(unknown))}")
+        names = ", ".join(columns)
         rows = self._rows(
             f"""
             SELECT {names} FROM (
@@ -300,7 +304,7 @@ class Store(ABC):
             """,
             [mn, cn, start, end],
         )
-        return [dict(zip(QUERY_RECORD_COLUMNS, row, strict=True)) for row in rows]
+        return [dict(zip(columns, row, strict=True)) for row in rows]
 
     def iter_raw_packets(
         self, start: datetime | None = None, end: datetime | None = None
