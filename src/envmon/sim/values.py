@@ -41,8 +41,10 @@ def _diurnal(start: datetime) -> float:
 def level(point: SimPoint, factor: str) -> float:
     base = {**GAS_POLLUTANTS, **WATER_POLLUTANTS}.get(factor, 10.0)
     limit = point.factors.get(factor)
-    if limit:  # keep each point comfortably below its own limit
-        base = min(base, 0.6 * limit)
+    if limit:
+        # Below its own limit even at the daily peak (×1.15), the noise (×1.2) and the O2
+        # correction to the reference (×1.25 at 9 % O2): only injected exceedances exceed.
+        base = min(base, 0.45 * limit)
     return base
 
 
