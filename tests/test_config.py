@@ -116,3 +116,13 @@ def test_raw_domain_tables_are_checked_when_read(tmp_path):
         parse_config({"alarms": {"offline_after": 900}})
     with pytest.raises(ConfigError, match=r"\[tax\]"):
         parse_config({"tax": {"no_reduction_scope": "everyone"}})
+
+
+def test_roads_tables_in_envmon_toml(tmp_path):
+    from envmon.roads.settings import settings_from_dict
+
+    config = parse_config({"roads": {"eligibility": {"min_days": 5}, "passes": {"gap_s": 90}}})
+    settings = settings_from_dict(config.roads)
+    assert settings.eligibility.min_days == 5 and settings.passes.gap_s == 90
+    with pytest.raises(ConfigError, match="min_dayz"):
+        parse_config({"roads": {"eligibility": {"min_dayz": 5}}})

@@ -104,6 +104,12 @@ def _alarm_check():
     return check
 
 
+def _roads_check():
+    from envmon.roads.settings import settings_from_dict
+
+    return settings_from_dict
+
+
 def _tax_check():
     from envmon.emissions.tax import tax_config_from_dict
 
@@ -111,7 +117,7 @@ def _tax_check():
 
 
 # Tables kept raw (nested tables, per-CN maps) and checked by their domain when read.
-_RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check}
+_RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_check}
 
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings}
@@ -129,6 +135,9 @@ class Config:
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""
+    roads: dict = field(default_factory=dict)
+    """[roads]: tables [roads.sensors], [roads.match], [roads.passes], [roads.eligibility],
+    [roads.naming] for envmon.roads.settings.settings_from_dict."""
     tax: dict = field(default_factory=dict)
     """[tax]: the raw table for envmon.emissions.tax.tax_config_from_dict ([[tax.rates]]
     per province, options), checked when the file is read."""

@@ -23,12 +23,16 @@ SETTINGS_HELP = ("Road settings TOML ([sensors], [match], [passes], [eligibility
                  "see envmon.roads.settings).")
 
 
-def _settings(path: Path | None):
-    from envmon.roads.settings import load_settings
+def _settings(path: Path | None, config: Path | None = None):
+    """--settings FILE if given, else the [roads] tables of envmon.toml, else defaults."""
+    from envmon.config import ConfigError, load_config
+    from envmon.roads.settings import load_settings, settings_from_dict
 
     try:
-        return load_settings(path)
-    except ValueError as error:
+        if path is not None:
+            return load_settings(path)
+        return settings_from_dict(load_config(config).roads, "[roads]")
+    except (ValueError, ConfigError) as error:
         raise fail(str(error)) from None
 
 
@@ -71,7 +75,7 @@ def network_command(
     if districts is not None and not districts.exists():
         raise fail(f"{districts}: no such file")
     try:
-        net = network_from_pbf(pbf, districts, _settings(settings).naming)
+        net = network_from_pbf(pbf, districts, _settings(settings, config).naming)
     except ValueError as error:
         raise fail(str(error)) from None
     with open_cli_store(db, config) as store:
@@ -103,7 +107,7 @@ def import_command(
     if not file.exists():
         raise fail(f"{file}: no such file")
     with open_cli_store(db, config) as store:
-        result = import_csv(store, file, crs, device, _settings(settings).sensors)
+        result = import_csv(store, file, crs, device, _settings(settings, config).sensors)
     _print_json(result.as_dict())
 
 
@@ -187,7 +191,7 @@ def match_command(
     a, b = _period(month, start, end)
     with open_cli_store(db, config) as store:
         try:
-            out = _process_with_progress(store, a, b, _settings(settings))
+            out = _process_with_progress(store, a, b, _settings(settings, config))
         except LookupError as error:
             raise fail(str(error)) from None
     _print_json(out)
@@ -236,7 +240,7 @@ def rank_command(
     if normalise not in NORMALISATIONS:
         raise fail(f"--normalise must be one of {', '.join(NORMALISATIONS)}")
     a, b = _period(month, start, end)
-    rs = _settings(settings)
+    rs = _settings(settings, config)
     el = rs.eligibility
     eligibility = Eligibility(el.min_days if min_days is None else min_days,
                               el.min_passes if min_passes is None else min_passes,

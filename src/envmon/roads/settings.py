@@ -9,8 +9,8 @@ defaults, unknown sections or keys are errors that name them:
     [eligibility]    # Eligibility: min_days, min_passes, min_taxis
     [naming]         # NamingConfig: poi_search_m, poi_front_m, ramp_search_m
 
-(The project's envmon.toml rejects unknown sections, so these live in their own file until
-it grows a [roads] section.)
+The same tables may stand in envmon.toml under [roads] ([roads.passes], …); a --settings
+file, when given, is used instead.
 """
 
 from __future__ import annotations
@@ -42,6 +42,13 @@ def load_settings(path: str | Path | None) -> RoadSettings:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ValueError(f"{path}: {error}") from None
+    return settings_from_dict(data, str(path))
+
+
+def settings_from_dict(data: dict, path: str = "<settings>") -> RoadSettings:
+    """RoadSettings from parsed TOML tables (a roads.toml, or envmon.toml's [roads])."""
+    data = {name: dict(table) if isinstance(table, dict) else table
+            for name, table in data.items()}
     sections = {f.name: f for f in dataclasses.fields(RoadSettings)}
     values = {}
     for name, table in data.items():
