@@ -54,13 +54,14 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
         console.print(f"demo province 山西省 imported into {db}: {report}")
     sim_points = sim_points_from_store(store)
     receiver = Receiver(store, "127.0.0.1", port)
+    await receiver.prepare()
+    services = await start_services(receiver)  # before listening: alarms see every packet
     try:
-        await receiver.start()
+        await receiver.listen()
     except OSError:  # the port is taken (another receiver?): any free port will do
-        receiver = Receiver(store, "127.0.0.1", 0)
-        await receiver.start()
+        receiver.requested_port = 0
+        await receiver.listen()
     port = receiver.port
-    services = await start_services(receiver)
     fleet = Fleet(sim_points, "127.0.0.1", port, seed=seed, start=now_beijing(),
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
     example = sim_points[0].mn

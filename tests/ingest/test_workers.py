@@ -6,6 +6,8 @@ import asyncio
 import os
 import signal
 
+import pytest
+
 from envmon.store import open_store
 from tests.ingest.conftest import hour, hourly_packet, upload_client
 from tests.ingest.test_durability import free_port, registered_db, start_server
@@ -60,3 +62,27 @@ def test_workers_answered_means_durable(tmp_path):
     assert counts == [3] * 10
     with open_store(db) as store:
         assert store.raw_counts()["accepted"] == 30
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_workers_raise_alarms_where_the_groups_are_committed(tmp_path, workers):
+    import socket as socket_module
+
+    db = registered_db(tmp_path)
+    port = free_port()
+    proc = start_server(db, port, "--workers", workers)
+    try:
+        sock = socket_module.create_connection(("127.0.0.1", port))
+        # SO2 (a21026) corrected 110 mg/m3 against the registry's limit 35: an exceedance.
+        sock.sendall(hourly_packet(hour(8), so2=100.0, qn="20261101090000555"))
+        sock.settimeout(10)
+        assert b"CN=9014" in sock.recv(4096)
+        sock.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with open_store(db) as store:
+        rows = store.query("SELECT mn, factor, rule FROM alarms")
+    assert ("010000A8900016F000169DC0", "a21026", "exceedance") in rows

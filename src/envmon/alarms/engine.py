@@ -114,17 +114,32 @@ class AlarmEngine:
         for notifier in self.notifiers:
             notifier.close()
 
+    def attach_writer(self, owner) -> None:
+        """Attach to the group-commit writer of `owner` (a ReceiverPool: receiver worker
+        processes feed it), judging each committed group in the process with the store."""
+        self.receiver = owner
+        owner.writer.after_commit.append(self.on_group)
+
     # ------------------------------------------------------------------ data path
     def on_commit(self, packet, records) -> None:
         """Receiver hook (event loop): cheap, never blocks."""
-        mn = packet.mn
-        if mn:
-            self.last_seen[mn] = time.monotonic()
-            if (mn, "", "offline") in self.evaluator.active:
-                self._enqueue(self.evaluator.clear_point_rule(mn, "", "offline", None,
-                                                              "收到数据，恢复在线"))
+        if packet.mn:
+            self._seen(packet.mn)
         if records:
             self._enqueue(self.evaluator.evaluate(records))
+
+    def on_group(self, raw_rows, records) -> None:
+        """Writer hook: a committed group of raw packets and their records."""
+        for mn in {r.mn for r in raw_rows if r.verdict == "accepted" and r.mn}:
+            self._seen(mn)
+        if records:
+            self._enqueue(self.evaluator.evaluate(records))
+
+    def _seen(self, mn: str) -> None:
+        self.last_seen[mn] = time.monotonic()
+        if (mn, "", "offline") in self.evaluator.active:
+            self._enqueue(self.evaluator.clear_point_rule(mn, "", "offline", None,
+                                                          "收到数据，恢复在线"))
 
     def _enqueue(self, transitions: list) -> None:
         if transitions and self._queue is not None:

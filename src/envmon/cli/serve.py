@@ -83,7 +83,7 @@ def serve(
 ) -> None:
     """Receive HJ 212-2017 data from data acquisition units and store it."""
     from envmon.ingest.server import Receiver, ReceiverLimits, stop_signal
-    from envmon.ingest.services import Services, start_services
+    from envmon.ingest.services import start_services
 
     _logging(log_level)
     settings = _config(config)
@@ -107,20 +107,18 @@ def serve(
             receiver = ReceiverPool(store, host, hj212_port, limits, workers=workers)
         else:
             receiver = Receiver(store, host, hj212_port, limits)
+        await receiver.prepare()
+        # Services first, so that alarms see every packet from the very first one.
+        services = await start_services(receiver, backfill=backfill, alarms=alarms,
+                                        webhooks=tuple(webhook),
+                                        backfill_settings=settings.backfill,
+                                        alarm_settings=settings.alarms)
         try:
-            await receiver.start()
+            await receiver.listen()
         except OSError as exc:
             console.print(f"[red]error:[/red] cannot listen on {host}:{hj212_port}: {exc}")
+            await services.stop()
             raise typer.Exit(2) from exc
-        if workers > 1:
-            services = Services()
-            if backfill or alarms:
-                services.notes.append("back-fill and live alarms run with --workers 1 only")
-        else:
-            services = await start_services(receiver, backfill=backfill, alarms=alarms,
-                                            webhooks=tuple(webhook),
-                                            backfill_settings=settings.backfill,
-                                            alarm_settings=settings.alarms)
         console.print(
             f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
             f"store {db} ({len(receiver.points)} registered points"

@@ -312,6 +312,12 @@ class Receiver:
         return self._server.sockets[0].getsockname()[1]
 
     async def start(self) -> None:
+        await self.prepare()
+        await self.listen()
+
+    async def prepare(self) -> None:
+        """Writer and registry cache up, not yet listening: attach and start whatever must
+        see every packet (alarms) between `prepare()` and `listen()`."""
         # Each packet allocates a few dicts and tuples and none of them form cycles; the
         # default GC thresholds would run a collection every few packets under load.
         gc.freeze()
@@ -320,6 +326,8 @@ class Receiver:
         if self.store is not None:
             await self.writer.run_in_writer(self.store.tune_for_ingest)
         await self.refresh_points()
+
+    async def listen(self) -> None:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: Hj212Protocol(self), self.host, self.requested_port,

@@ -31,6 +31,9 @@ async def start_services(receiver, *, backfill: bool = True, alarms: bool = True
     """Attach the back-fill scheduler and the alarm engine to a started, in-process
     receiver (they need its hooks and its store)."""
     services = Services()
+    if backfill and not hasattr(receiver, "on_point_online"):
+        services.notes.append("back-fill runs with --workers 1 only")
+        backfill = False
     if backfill:
         from envmon.ingest.backfill import attach_backfill
 
@@ -42,7 +45,10 @@ async def start_services(receiver, *, backfill: bool = True, alarms: bool = True
         settings = dict(alarm_settings or {})
         settings["webhook_urls"] = [*settings.get("webhook_urls", []), *webhooks]
         engine = engine_from_settings(receiver.store, settings)
-        engine.attach(receiver)
+        if hasattr(receiver, "on_point_online"):
+            engine.attach(receiver)
+        else:  # receiver worker processes: judge the groups where they are committed
+            engine.attach_writer(receiver)
         await engine.start()
         services.alarms = engine
         hooks = len(engine.notifiers)

@@ -208,9 +208,16 @@ class ReceiverPool:
         return total
 
     async def start(self) -> None:
+        await self.prepare()
+        await self.listen()
+
+    async def prepare(self) -> None:
+        """Writer and registry up; the workers start listening in `listen()`."""
         self.writer.start()
         await self.writer.run_in_writer(self.store.tune_for_ingest)
         self.points = await self.writer.run_in_writer(self.store.load_point_auth)
+
+    async def listen(self) -> None:
         context = multiprocessing.get_context("spawn")
         loop = asyncio.get_running_loop()
         for k in range(self.n_workers):

@@ -37,6 +37,9 @@ class GroupCommitWriter:
         self._idle.set()
         self._task: asyncio.Task | None = None
         self._closing = False
+        # Run on the loop after each successful commit with (raw rows, records): in the
+        # process that owns the store, also when receiver workers feed it (--workers N).
+        self.after_commit: list[Callable[[list[RawPacketRow], list[RecordRow]], None]] = []
         self.commits = 0
         self.committed_packets = 0
         self.committed_records = 0
@@ -111,6 +114,11 @@ class GroupCommitWriter:
             raw, records, callbacks = self._raw, self._records, self._callbacks
             self._raw, self._records, self._callbacks = [], [], []
             if await self._commit(loop, raw, records):
+                for hook in self.after_commit:
+                    try:
+                        hook(raw, records)
+                    except Exception:
+                        log.exception("after-commit hook %r failed", hook)
                 for callback in callbacks:
                     try:
                         callback()
