@@ -80,6 +80,19 @@ class AqiResult:
         return exceeding_pollutants({k: v[i] for k, v in self.iaqi.items()})
 
 
+def _term_iaqis(conc: Mapping[str, np.ndarray], terms: dict[str, str], standard: Standard,
+                round_inputs: bool) -> dict[str, np.ndarray]:
+    """IAQI of each pollutant present in `conc`, by the Table 1 column `terms[pollutant]`."""
+    values: dict[str, np.ndarray] = {}
+    for key, term in terms.items():
+        if key in conc:
+            c = np.asarray(conc[key], dtype=float)
+            if round_inputs:
+                c = round_concentration(key, c)
+            values[key] = iaqi(term, c, standard)
+    return values
+
+
 def daily_aqi(
     conc: Mapping[str, np.ndarray],
     standard: Standard = STANDARD_2012,
@@ -102,14 +115,7 @@ def daily_aqi(
         "so2": "so2_24h", "no2": "no2_24h", "co": "co_24h", "pm10": "pm10_24h",
         "pm25": "pm25_24h", "o3_1h": "o3_1h", "o3_8h": "o3_8h",
     }  # fmt: skip
-    values: dict[str, np.ndarray] = {}
-    for key, term in terms.items():
-        if key not in conc:
-            continue
-        c = np.asarray(conc[key], dtype=float)
-        if round_inputs:
-            c = round_concentration(key, c)
-        values[key] = iaqi(term, c, standard)
+    values = _term_iaqis(conc, terms, standard, round_inputs)
     if "o3_8h" in values and "o3_1h" in values:
         o3_8h = np.asarray(conc["o3_8h"], dtype=float)
         values["o3_8h"] = np.where(o3_8h > 800, values["o3_1h"], values["o3_8h"])
@@ -151,14 +157,7 @@ def realtime_aqi(
         "so2": "so2_1h", "no2": "no2_1h", "co": "co_1h", "o3": "o3_1h", "pm10": "pm10_24h",
         "pm25": "pm25_24h",
     }  # fmt: skip
-    values: dict[str, np.ndarray] = {}
-    for key, term in terms.items():
-        if key not in conc:
-            continue
-        c = np.asarray(conc[key], dtype=float)
-        if round_inputs:
-            c = round_concentration(key, c)
-        values[key] = iaqi(term, c, standard)
+    values = _term_iaqis(conc, terms, standard, round_inputs)
     if "so2" in values:
         raw = np.asarray(conc["so2"], dtype=float)
         fallback = (
