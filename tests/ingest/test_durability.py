@@ -22,9 +22,14 @@ def free_port() -> int:
 
 
 def start_server(db, port: int, *extra: str) -> subprocess.Popen:
+    return serve_and_wait(port, "--db", str(db), "--hj212-port", str(port),
+                          "--host", "127.0.0.1", *extra)
+
+
+def serve_and_wait(port: int, *args: str) -> subprocess.Popen:
+    """`envmon serve ARGS` as a process, once it accepts connections on `port`."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "envmon", "serve", "--db", str(db), "--hj212-port", str(port),
-         "--host", "127.0.0.1", "--log-level", "warning", *extra],
+        [sys.executable, "-m", "envmon", "serve", "--log-level", "warning", *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
@@ -38,6 +43,17 @@ def start_server(db, port: int, *extra: str) -> subprocess.Popen:
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("receiver did not start")
+
+
+def answer_one_then_stop(proc: subprocess.Popen, port: int, packet: bytes) -> None:
+    """Send one upload, expect its 9014, then SIGTERM: the receiver must exit cleanly."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(packet)
+    sock.settimeout(10)
+    assert b"CN=9014" in sock.recv(4096)
+    sock.close()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 0
 
 
 def registered_db(tmp_path):
@@ -111,26 +127,10 @@ def test_serve_reads_its_configuration_file(tmp_path):
         f'[store]\npath = "{db.name}"\n\n[ingest]\nhost = "127.0.0.1"\nport = {port}\n',
         encoding="utf-8",
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "envmon", "serve", "--config", str(config),
-         "--log-level", "warning"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    # listening on the configured port, with the configured store
+    proc = serve_and_wait(port, "--config", str(config))
     try:
-        deadline = time.monotonic() + 30
-        while True:  # listening on the configured port, with the configured store
-            try:
-                sock = socket.create_connection(("127.0.0.1", port), timeout=0.2)
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
-        sock.sendall(hourly_packet(hour(8)))
-        sock.settimeout(10)
-        assert b"CN=9014" in sock.recv(4096)
-        sock.close()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(20) == 0
+        answer_one_then_stop(proc, port, hourly_packet(hour(8)))
     finally:
         if proc.poll() is None:
             proc.kill()

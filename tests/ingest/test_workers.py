@@ -10,7 +10,12 @@ import pytest
 
 from envmon.store import open_store
 from tests.ingest.conftest import hour, hourly_packet, upload_client
-from tests.ingest.test_durability import free_port, registered_db, start_server
+from tests.ingest.test_durability import (
+    answer_one_then_stop,
+    free_port,
+    registered_db,
+    start_server,
+)
 
 
 async def _clients(port: int, n_conn: int, per_conn: int) -> list[int]:
@@ -66,20 +71,13 @@ def test_workers_answered_means_durable(tmp_path):
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_workers_raise_alarms_where_the_groups_are_committed(tmp_path, workers):
-    import socket as socket_module
-
     db = registered_db(tmp_path)
     port = free_port()
     proc = start_server(db, port, "--workers", workers)
     try:
-        sock = socket_module.create_connection(("127.0.0.1", port))
         # SO2 (a21026) corrected 110 mg/m3 against the registry's limit 35: an exceedance.
-        sock.sendall(hourly_packet(hour(8), so2=100.0, qn="20261101090000555"))
-        sock.settimeout(10)
-        assert b"CN=9014" in sock.recv(4096)
-        sock.close()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(60) == 0
+        answer_one_then_stop(proc, port, hourly_packet(hour(8), so2=100.0,
+                                                       qn="20261101090000555"))
     finally:
         if proc.poll() is None:
             proc.kill()
