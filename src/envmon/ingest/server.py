@@ -363,8 +363,6 @@ class Receiver:
         log.info("receiver stopped: %s", self.stats.as_dict())
         self._stopped.set()
 
-    async def serve_until_signalled(self) -> None:
-        await serve_until_signalled(self)
 
     async def _sweep_idle(self) -> None:
         timeout = self.limits.idle_timeout_s
@@ -402,9 +400,3 @@ def stop_signal() -> asyncio.Event:
         loop.add_signal_handler(sig, stop.set)
     return stop
 
-
-async def serve_until_signalled(receiver) -> None:
-    """Run until SIGINT or SIGTERM, then `receiver.stop()`: drain and commit before returning."""
-    await stop_signal().wait()
-    log.info("signal received: draining")
-    await receiver.stop()

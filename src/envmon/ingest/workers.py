@@ -25,7 +25,7 @@ import socket
 import struct
 from collections import Counter
 
-from envmon.ingest.server import Receiver, ReceiverLimits, ReceiverStats, serve_until_signalled
+from envmon.ingest.server import Receiver, ReceiverLimits, ReceiverStats
 from envmon.ingest.writer import GroupCommitWriter, OnCommitted
 from envmon.store import RawPacketRow, RecordRow, Store
 
@@ -290,8 +290,6 @@ class ReceiverPool:
                 process.kill()
         log.info("receiver stopped: %s", self.stats.as_dict())
 
-    async def serve_until_signalled(self) -> None:
-        await serve_until_signalled(self)
 
 
 def _reply(channel: asyncio.StreamWriter, group_id: int, raw: list, records: list):
