@@ -232,6 +232,19 @@ class Store(ABC):
         """Run one query (portable SQL, `?` placeholders) and return its rows."""
         return self._rows(sql, params)
 
+    def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run one query (portable SQL, `?` placeholders) and return it as a pyarrow table."""
+        return self._arrow(sql, params)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A transaction: commit (durably) when the block ends, roll back on an exception."""
+        self._writable()
+        return self._transaction()
+
+    def staged(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
+        """Make the pyarrow `table` readable by SQL as the relation `name` inside the block."""
+        return self._staged(name, table)
+
     # ------------------------------------------------------------------ ingest side
     def _allocate_ids(self, sequence: str, n: int) -> pa.Array:
         table = self._arrow(
