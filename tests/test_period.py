@@ -1,0 +1,95 @@
+"""envmon.period: months and ranges cut in Beijing time, strict YYYY-MM, no future periods."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from envmon.errors import PeriodError
+from envmon.period import Period, beijing_midnight, parse_time
+from envmon.timeutil import BEIJING_FIXED
+
+NOW = datetime(2026, 12, 1, 9, 30, tzinfo=BEIJING_FIXED)
+
+
+def bj(*args) -> datetime:
+    return datetime(*args, tzinfo=BEIJING_FIXED)
+
+
+def test_month_bounds_in_beijing_time():
+    p = Period.month("2026-10", now=NOW)
+    assert (p.start, p.end, p.label) == (bj(2026, 10, 1), bj(2026, 11, 1), "2026-10")
+    assert len(p.days()) == 31 and p.n_hours == 31 * 24
+    december = Period.month("2025-12", now=NOW)
+    assert december.end == bj(2026, 1, 1)
+
+
+@pytest.mark.parametrize("text", ["2026-1", "2026-13", "2026-00", "26-10", "2026/10", "2026-10-01",
+                                  " ", "２０２６-10"])
+def test_month_is_strict(text):
+    with pytest.raises(PeriodError) as err:
+        Period.month(text, now=NOW)
+    assert err.value.option == "--month" and "YYYY-MM" in err.value.reason
+
+
+def test_future_refused_in_progress_provisional():
+    with pytest.raises(PeriodError, match="has not begun"):
+        Period.month("2027-01", now=NOW)
+    current = Period.month("2026-12", now=NOW)
+    assert current.in_progress(NOW) and current.provisional(NOW)
+    assert current.elapsed_end(NOW) == NOW
+    assert not Period.month("2026-11", now=NOW).in_progress(NOW)
+
+
+def test_parse_range_and_errors():
+    p = Period.parse("2026-10-01T08:00", "2026-10-02T08:00+08:00", now=NOW)
+    assert p.start == bj(2026, 10, 1, 8) and p.end == bj(2026, 10, 2, 8)
+    with pytest.raises(PeriodError) as err:
+        Period.parse("2026-10-02", "2026-10-01", now=NOW)
+    assert err.value.option == "--from" and "not before" in err.value.reason
+    with pytest.raises(PeriodError, match="not on the hour"):
+        Period.parse("2026-10-01T08:30", "2026-10-02", on_the_hour=True, now=NOW)
+    with pytest.raises(PeriodError) as err:
+        Period.parse("yesterday", "2026-10-02", now=NOW)
+    assert err.value.option == "--from"
+
+
+def test_from_options_month_or_range():
+    assert Period.from_options("2026-10", None, None, now=NOW).label == "2026-10"
+    with pytest.raises(PeriodError, match="not both"):
+        Period.from_options("2026-10", "2026-10-01", None, now=NOW)
+    with pytest.raises(PeriodError, match="both --from and --to"):
+        Period.from_options(None, "2026-10-01", None, now=NOW)
+
+
+def test_cuts_are_beijing_midnights_whatever_the_input_zone():
+    # 2026-10-01 20:00 UTC is 2026-10-02 04:00 in Beijing: the first day piece ends at 10-03 00:00.
+    p = Period(datetime(2026, 10, 1, 20, tzinfo=UTC),
+               datetime(2026, 10, 4, 1, tzinfo=UTC))
+    bounds = list(p.day_bounds())
+    assert [b for _, b in bounds][:2] == [bj(2026, 10, 3), bj(2026, 10, 4)]
+    assert bounds[-1][1] == p.end
+    assert p.days() == [date(2026, 10, 2), date(2026, 10, 3), date(2026, 10, 4)]
+    three = Period.month("2026-10", now=NOW).chunks(10)
+    assert [c.start.day for c in three] == [1, 11, 21, 31] and three[-1].end == bj(2026, 11, 1)
+    assert Period.month("2026-10", now=NOW).chunks(None)[0].end == bj(2026, 11, 1)
+    assert beijing_midnight(datetime(2026, 10, 1, 17, tzinfo=UTC)) == bj(2026, 10, 2)
+
+
+def test_hours_months_year_before():
+    p = Period(bj(2026, 10, 1, 8, 30), bj(2026, 10, 1, 11))
+    assert p.hours() == [bj(2026, 10, 1, 9), bj(2026, 10, 1, 10)]
+    span = Period(bj(2026, 9, 20), bj(2026, 11, 2))
+    assert [m.label for m in span.months()] == ["2026-09", "2026-10", "2026-11"]
+    leap = Period.month("2024-02", now=NOW).year_before()
+    assert (leap.start, leap.end, leap.label) == (bj(2023, 2, 1), bj(2023, 3, 1), "2023-02")
+    assert Period.day(date(2024, 2, 29)).year_before().start == bj(2023, 2, 28)
+    assert Period.year(2025).n_hours == 365 * 24
+
+
+def test_parse_time_defaults_to_beijing():
+    assert parse_time("2026-10-01T08:00").utcoffset() == timedelta(hours=8)
+    with pytest.raises(PeriodError) as err:
+        parse_time("2026-13-01", "--to")
+    assert err.value.option == "--to"
