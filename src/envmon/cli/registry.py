@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-DB_HELP = "DuckDB file of the store (default: [store] path of the configuration, envmon.duckdb)."
-CONFIG_HELP = "Configuration file (default: $ENVMON_CONFIG, else ./envmon.toml if present)."
+from envmon.cli.common import (  # noqa: F401  (re-exported for the other command modules)
+    CONFIG_HELP,
+    DB_HELP,
+    _console,
+    fail,
+    open_cli_store,
+    resolve_db,
+    time_option,
+)
+
 MAX_LISTED = 200
 
 registry_app = typer.Typer(
@@ -19,50 +25,6 @@ registry_app = typer.Typer(
     help="Regions, units, outlets and monitoring points: import, export, CRC policy.",
     no_args_is_help=True,
 )
-
-
-def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, soft_wrap=True, highlight=False)
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print an error to stderr; returns the Exit to raise."""
-    _console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
-    return typer.Exit(code)
-
-
-def time_option(text: str, option: str) -> datetime:
-    """An ISO 8601 command-line time (Beijing time without an offset), or a clear error."""
-    from envmon.timeutil import parse_iso
-
-    try:
-        return parse_iso(text)
-    except ValueError:
-        raise fail(
-            f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-11-01 or 2026-11-01T08:00)"
-        ) from None
-
-
-def resolve_db(db: Path | None, config: Path | None) -> str:
-    """The store path: --db, else the configuration's [store] path."""
-    from envmon.config import ConfigError, load_config
-
-    if db is not None:
-        return str(db)
-    try:
-        return load_config(config).store.path
-    except ConfigError as error:
-        raise fail(str(error)) from None
-
-
-def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = False):
-    """Open the store for a command, turning store errors into a message and exit code 2."""
-    from envmon.store import StoreError, open_store
-
-    try:
-        return open_store(resolve_db(db, config), read_only=read_only)
-    except StoreError as error:
-        raise fail(str(error)) from None
 
 
 @registry_app.command("import")

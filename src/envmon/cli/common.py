@@ -1,0 +1,71 @@
+"""What every command shares: the store options, one-line errors, ISO time options.
+
+A command parses its options, calls a use case (`envmon/<domain>/api.py`) inside
+`user_errors()`, and renders the result (`envmon.cli.options`): no SQL and no orchestration here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from envmon.errors import EnvmonError
+
+DB_HELP = "DuckDB file of the store (default: [store] path of the configuration, envmon.duckdb)."
+CONFIG_HELP = "Configuration file (default: $ENVMON_CONFIG, else ./envmon.toml if present)."
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, soft_wrap=True, highlight=False)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print an error to stderr; returns the Exit to raise."""
+    _console(stderr=True).print(f"[red]error:[/red] {escape(message)}")
+    return typer.Exit(code)
+
+
+def time_option(text: str, option: str) -> datetime:
+    """An ISO 8601 command-line time (Beijing time without an offset), or a clear error."""
+    from envmon.period import parse_time
+
+    with user_errors():
+        return parse_time(text, option)
+
+
+def resolve_db(db: Path | None, config: Path | None) -> str:
+    """The store path: --db, else the configuration's [store] path."""
+    from envmon.config import ConfigError, load_config
+
+    if db is not None:
+        return str(db)
+    try:
+        return load_config(config).store.path
+    except ConfigError as error:
+        raise fail(str(error)) from None
+
+
+def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = False):
+    """Open the store for a command, turning store errors into a message and exit code 2."""
+    from envmon.store import StoreError, open_store
+
+    try:
+        return open_store(resolve_db(db, config), read_only=read_only)
+    except StoreError as error:
+        raise fail(str(error)) from None
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the application layer's errors (bad option, unknown id, …) into one line on stderr
+    and exit code 2: no traceback reaches a user."""
+    try:
+        yield
+    except EnvmonError as error:
+        raise fail(str(error)) from None
