@@ -1,9 +1,23 @@
-"""The store: one schema and one set of queries, engine-specific bits behind a small base class.
+"""The store's interface: engine primitives, and everything else written once on top of them.
 
-Everything here is portable SQL with qmark (`?`) placeholders; an engine supplies a handful of
-primitives (run a statement, fetch rows, a transaction, expose a pyarrow table to SQL under a
-name, open and close). A PostgreSQL engine (psycopg 3) translates placeholders to `%s`, stages
-arrow tables with COPY into temporary tables, and adds `schema.SERVER_INDEXES`.
+`Store` is what every domain codes against. Its methods fall in three groups:
+
+- Engine primitives (abstract; an engine implements exactly these): `_run` (one statement),
+  `_rows` (one query → tuples), `_arrow` (one query → pyarrow table), `_transaction` (commit
+  durably or roll back; nested blocks join the outer one), `_staged` (a pyarrow table readable
+  by SQL under a name inside a block), `close`. Placeholders are qmark (`?`): a PostgreSQL engine
+  (psycopg 3) translates them to `%s` and stages tables with COPY into temporary tables.
+- Engine hooks (a default here; override where the engine differs): `ddl` (render a migration
+  step: sequences, indexes), `_allocate_ids` (a block of sequence values), `tune_for_ingest`.
+- The public, portable interface, used by the domains and run by the contract tests
+  (`tests/store/test_contract.py`) on every engine:
+  ad-hoc SQL `execute`, `query`, `arrow`, `transaction`, `staged`, `append`;
+  schema `schema_version`, `upgrade_schema`;
+  packet log `write_batch`, `query_records`, `iter_raw_packets`, `raw_counts`;
+  registry repository `upsert_registry`, `load_point_auth`, `point_auth`, `set_crc_modes`,
+  `list_points`, `registry_rows`.
+
+Code outside `envmon.store` calls only the public methods.
 """
 
 from __future__ import annotations
@@ -18,6 +32,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from envmon.store import schema
+from envmon.store.ddl import IdSequence, Index, Step
 from envmon.store.errors import SchemaError, StoreError, UnknownPointError
 from envmon.store.models import (
     CRC_MODES,
@@ -136,10 +151,14 @@ def _crc_tuple(text: str | None) -> tuple[str, ...]:
 
 
 class Store(ABC):
-    """The envmon store. Open one with `envmon.store.open_store`; use as a context manager."""
+    """The envmon store. Open one with `envmon.store.open_store`; use as a context manager.
+
+    An engine subclass implements the primitives below and calls `upgrade_schema()` once its
+    connection is open. Everything else is inherited.
+    """
 
     engine: ClassVar[str] = "?"
-    server_indexes: ClassVar[bool] = True
+    server_indexes: ClassVar[bool] = True  # create the schema's `Index` steps (see `ddl`)
 
     def __init__(self, target: str, *, read_only: bool = False) -> None:
         self.target = target
@@ -152,7 +171,7 @@ class Store(ABC):
 
     @abstractmethod
     def _rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
-        """Run one query and return all its rows."""
+        """Run one query and return all its rows (TIMESTAMPTZ as aware datetimes, Beijing)."""
 
     @abstractmethod
     def _arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
@@ -160,7 +179,8 @@ class Store(ABC):
 
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[None]:
-        """Commit on success, roll back on error; the commit is durable when it returns."""
+        """Commit on success, roll back on error; the commit is durable when it returns.
+        A block nested in another joins it (the outer block commits)."""
 
     @abstractmethod
     def _staged(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
@@ -169,6 +189,32 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close the store; it cannot be used afterwards."""
+
+    # ------------------------------------------------------------------ engine hooks
+    def ddl(self, step: Step) -> list[str]:
+        """The statements that apply one migration step on this engine.
+
+        Portable SQL runs as written; an `IdSequence` is `CREATE SEQUENCE … START 1`; an
+        `Index` is created only by engines with `server_indexes` (row stores).
+        """
+        if isinstance(step, str):
+            return [step]
+        if isinstance(step, IdSequence):
+            return [f"CREATE SEQUENCE {step.name} START 1"]
+        if isinstance(step, Index):
+            return [step.sql()] if self.server_indexes else []
+        raise TypeError(f"not a migration step: {step!r}")
+
+    def _allocate_ids(self, sequence: str, n: int) -> pa.Array:
+        """`n` new values of `sequence`, ascending, as an int64 array."""
+        table = self._arrow(
+            f"SELECT nextval('{sequence}') AS id FROM generate_series(1, ?) ORDER BY id", [n]
+        )
+        return table.column("id").combine_chunks().cast(pa.int64())
+
+    def tune_for_ingest(self) -> None:
+        """Engine settings for a long-running receiver (see the engines); default: none."""
+        return None
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> Store:
@@ -181,7 +227,9 @@ class Store(ABC):
         mode = "read-only" if self.read_only else "read-write"
         return f"<{type(self).__name__} {self.target!r} {mode}>"
 
+    # ------------------------------------------------------------------ schema
     def schema_version(self) -> int:
+        """The highest migration applied to this store (0: not an envmon store yet)."""
         rows = self._rows(
             "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
         )
@@ -189,8 +237,12 @@ class Store(ABC):
             return 0
         return self._rows("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
 
-    def _ensure_schema(self) -> None:
-        """Create or upgrade the schema (idempotent); a read-only store only checks it."""
+    def upgrade_schema(self) -> None:
+        """Apply the migrations this store lacks (`envmon.store.schema`), in one transaction.
+
+        Idempotent. A read-only store is only checked: SchemaError when it is behind or not an
+        envmon store; a store written by a newer envmon is refused either way.
+        """
         current = self.schema_version()
         if current > schema.SCHEMA_VERSION:
             raise SchemaError(
@@ -208,15 +260,13 @@ class Store(ABC):
             )
         with self._transaction():
             self._run(schema.SCHEMA_VERSION_TABLE)
-            for version in range(current + 1, schema.SCHEMA_VERSION + 1):
-                statements = list(schema.MIGRATIONS[version])
-                if self.server_indexes:
-                    statements += schema.SERVER_INDEXES.get(version, [])
-                for statement in statements:
-                    self._run(statement)
+            for migration in schema.migrations()[current:]:
+                for step in migration.steps:
+                    for statement in self.ddl(step):
+                        self._run(statement)
                 self._run(
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, now())",
-                    [version],
+                    [migration.version],
                 )
 
     def _writable(self) -> None:
@@ -229,7 +279,10 @@ class Store(ABC):
         self._run(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
-        """Run one query (portable SQL, `?` placeholders) and return its rows."""
+        """Run one query (portable SQL, `?` placeholders) and return its rows.
+
+        TIMESTAMPTZ values come back as aware datetimes in Beijing time, DATE as `date`.
+        """
         return self._rows(sql, params)
 
     def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
@@ -237,30 +290,47 @@ class Store(ABC):
         return self._arrow(sql, params)
 
     def transaction(self) -> AbstractContextManager[None]:
-        """A transaction: commit (durably) when the block ends, roll back on an exception."""
+        """A transaction: commit (durably) when the block ends, roll back on an exception.
+
+        Blocks nest: an inner block joins the outer one, which commits. Refused (StoreError) on
+        a read-only store.
+        """
         self._writable()
         return self._transaction()
 
     def staged(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
-        """Make the pyarrow `table` readable by SQL as the relation `name` inside the block."""
+        """Make the pyarrow `table` readable by SQL as the relation `name` inside the block
+        (for joins, `DELETE … WHERE EXISTS`, `UPDATE … FROM`); nothing is written."""
         return self._staged(name, table)
 
-    # ------------------------------------------------------------------ ingest side
-    def _allocate_ids(self, sequence: str, n: int) -> pa.Array:
-        table = self._arrow(
-            f"SELECT nextval('{sequence}') AS id FROM generate_series(1, ?) ORDER BY id", [n]
-        )
-        return table.column("id").combine_chunks().cast(pa.int64())
+    def append(self, table: str, rows: pa.Table) -> pa.Array | None:
+        """Insert the pyarrow `rows` into `table` (columns matched by name): the bulk path.
 
-    def tune_for_ingest(self) -> None:
-        """Engine settings for a long-running receiver (see the engines); default: none."""
-        return None
+        When `table` has an id sequence (an `IdSequence` in its migration) and `rows` has no
+        `id` column, ids are allocated from it in row order and returned (int64 array);
+        otherwise None is returned. Runs in the caller's transaction, if any.
+        """
+        self._writable()
+        sequence = schema.id_sequences().get(table)
+        ids = None
+        if sequence is not None and "id" not in rows.column_names:
+            ids = self._allocate_ids(sequence, rows.num_rows) if rows.num_rows else (
+                pa.array([], pa.int64()))
+            rows = rows.add_column(0, "id", ids)
+        if rows.num_rows == 0:
+            return ids
+        names = ", ".join(rows.column_names)
+        staged = f"_envmon_append_{table}"
+        with self._staged(staged, rows):
+            self._run(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged}")
+        return ids
 
+    # ------------------------------------------------------------------ packet log
     def write_batch(self, raw: list[RawPacketRow], records: list[RecordRow]) -> None:
         """Append raw packets and records in ONE transaction, committed when this returns.
 
-        Columns are built as pyarrow arrays and inserted with INSERT … SELECT. The store
-        assigns `id`s (monotonic) to both tables.
+        Columns are built as pyarrow arrays and appended (`append`); the store assigns `id`s
+        (monotonic) to both tables.
         """
         self._writable()
         if not raw and not records:
@@ -278,15 +348,9 @@ class Store(ABC):
             records_table = _columns(records, RECORD_SCHEMA, "RecordRow")
         with self._transaction():
             if raw_table is not None:
-                self._append("raw_packets", "raw_packets_id_seq", RAW_COLUMNS, raw_table)
+                self.append("raw_packets", raw_table)
             if records_table is not None:
-                self._append("records", "records_id_seq", RECORD_COLUMNS, records_table)
-
-    def _append(self, table: str, sequence: str, columns: Sequence[str], data: pa.Table) -> None:
-        data = data.add_column(0, "id", self._allocate_ids(sequence, data.num_rows))
-        names = ", ".join(("id", *columns))
-        with self._staged(f"_envmon_new_{table}", data):
-            self._run(f"INSERT INTO {table} ({names}) SELECT {names} FROM _envmon_new_{table}")
+                self.append("records", records_table)
 
     def query_records(
         self, mn: str, cn: str, start: datetime, end: datetime,
@@ -367,7 +431,7 @@ class Store(ABC):
             counts[verdict] = count
         return counts
 
-    # ------------------------------------------------------------------ registry side
+    # ------------------------------------------------------------------ registry repository
     def upsert_registry(self, rows: list[RegistryRow]) -> ImportCounts:
         """Insert or update regions, units, outlets and points from validated registry rows.
 
