@@ -162,7 +162,7 @@ def store_run(hourly, n_cities: int, n_stations: int, first: date, days: int) ->
                 {"station_code": pa.array(np.repeat(codes, n_hours)), "end_time": ends}
                 | {p: pa.array(hourly[p].reshape(-1), from_pandas=True) for p in POLLUTANTS}
             )
-            with store._transaction(), store._staged("bench_in", table):
+            with store.transaction(), store.staged("bench_in", table):
                 store.execute(
                     "INSERT INTO air_hourly SELECT station_code, end_time - INTERVAL '1 hour', "
                     "end_time, so2, no2, co, o3, pm10, pm25, 'bench', now() FROM bench_in")

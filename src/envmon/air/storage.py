@@ -136,14 +136,20 @@ def _upsert_stations(store: Store, rows: list[tuple]) -> None:
         "city": pa.array(columns[2], pa.string()), "type": pa.array(columns[3], pa.string()),
         "lat": pa.array(columns[4], pa.float64()), "lon": pa.array(columns[5], pa.float64()),
     })  # fmt: skip
-    now = now_beijing()
-    with store._transaction(), store._staged("air_stations_in", table):
-        store._run("DELETE FROM air_stations WHERE code IN (SELECT code FROM air_stations_in)")
-        store._run(
-            "INSERT INTO air_stations (code, name, city, type, lat, lon, updated_at) "
-            "SELECT code, name, city, type, lat, lon, ? FROM air_stations_in",
-            [now],
-        )
+    with store.transaction():
+        with store.staged("air_stations_in", table):
+            store.execute(
+                "DELETE FROM air_stations WHERE code IN (SELECT code FROM air_stations_in)")
+        store.append("air_stations", _with_constants(table, updated_at=now_beijing()))
+
+
+def _with_constants(table: pa.Table, **values: object) -> pa.Table:
+    """`table` with one more column per keyword, the same value on every row (text or an
+    aware datetime, stored as TIMESTAMPTZ)."""
+    for name, value in values.items():
+        kind = _TS if isinstance(value, datetime) else pa.string()
+        table = table.append_column(name, pa.array([value] * table.num_rows, kind))
+    return table
 
 
 @dataclass(frozen=True)
@@ -273,24 +279,19 @@ def _import_hourly(store: Store, path, fmt: str, report: ImportReport) -> None:
         | {k: pa.array(v, pa.float64()) for k, v in values.items()}
     )
     now = now_beijing()
-    with store._transaction():
+    with store.transaction():
         if new_stations:
             known = {r[0] for r in store.query("SELECT code FROM air_stations")}
             added = [row for code, row in new_stations.items() if code not in known]
             _upsert_stations(store, added)
             report.stations_added += len(added)
-        with store._staged("air_hourly_in", table):
-            store._run(
+        with store.staged("air_hourly_in", table):
+            store.execute(
                 "DELETE FROM air_hourly WHERE EXISTS (SELECT 1 FROM air_hourly_in i "
                 "WHERE i.station_code = air_hourly.station_code "
                 "AND i.end_time = air_hourly.end_time)"
             )
-            store._run(
-                "INSERT INTO air_hourly (station_code, start_time, end_time, so2, no2, co, o3, "
-                "pm10, pm25, source, imported_at) SELECT station_code, start_time, end_time, "
-                "so2, no2, co, o3, pm10, pm25, ?, ? FROM air_hourly_in",
-                [fmt, now],
-            )
+        store.append("air_hourly", _with_constants(table, source=fmt, imported_at=now))
         if cnemc:
             ptable = pa.table(
                 {"station_code": pa.array(codes, pa.string()), "end_time": end_array,
@@ -298,19 +299,13 @@ def _import_hourly(store: Store, path, fmt: str, report: ImportReport) -> None:
                  "published_primary": pa.array(pub["published_primary"], pa.string())}
                 | {k: pa.array(pub[k], pa.float64()) for k in published}
             )
-            cols = ", ".join(["station_code", "end_time", "published_aqi", "published_primary",
-                              *published])
-            with store._staged("air_published_in", ptable):
-                store._run(
+            with store.staged("air_published_in", ptable):
+                store.execute(
                     "DELETE FROM air_published WHERE EXISTS (SELECT 1 FROM air_published_in i "
                     "WHERE i.station_code = air_published.station_code "
                     "AND i.end_time = air_published.end_time)"
                 )
-                store._run(
-                    f"INSERT INTO air_published ({cols}, imported_at) "
-                    f"SELECT {cols}, ? FROM air_published_in",
-                    [now],
-                )
+            store.append("air_published", _with_constants(ptable, imported_at=now))
     report.rows += len(codes)
 
 
@@ -362,17 +357,14 @@ def _import_daily(store: Store, path, report: ImportReport) -> None:
         {"station_code": pa.array(codes, pa.string()), "day": pa.array(days, pa.date32())}
         | {k: pa.array(v, pa.float64()) for k, v in values.items()}
     )
-    cols = ", ".join(["station_code", "day", *DAILY_VALUE_COLUMNS])
-    with store._transaction(), store._staged("air_daily_in", table):
-        store._run(
-            "DELETE FROM air_daily WHERE EXISTS (SELECT 1 FROM air_daily_in i "
-            "WHERE i.station_code = air_daily.station_code AND i.day = air_daily.day)"
-        )
-        store._run(
-            f"INSERT INTO air_daily ({cols}, source, imported_at) "
-            f"SELECT {cols}, 'daily', ? FROM air_daily_in",
-            [now_beijing()],
-        )
+    with store.transaction():
+        with store.staged("air_daily_in", table):
+            store.execute(
+                "DELETE FROM air_daily WHERE EXISTS (SELECT 1 FROM air_daily_in i "
+                "WHERE i.station_code = air_daily.station_code AND i.day = air_daily.day)"
+            )
+        store.append("air_daily", _with_constants(table, source="daily",
+                                                  imported_at=now_beijing()))
     report.rows += len(codes)
 
 
@@ -431,8 +423,8 @@ def load_hourly(
     origin = day_start(first)
     index = pa.table({"station_code": pa.array(list(codes), pa.string()),
                       "s": pa.array(np.arange(len(codes), dtype=np.int64))})
-    with store._staged("air_station_index", index):
-        table = store._arrow(
+    with store.staged("air_station_index", index):
+        table = store.arrow(
             "SELECT i.s AS s, CAST(ROUND((EXTRACT(EPOCH FROM h.end_time) - ?) / 3600) AS BIGINT)"
             " - 1 AS slot, h.so2, h.no2, h.co, h.o3, h.pm10, h.pm25 "
             "FROM air_hourly h JOIN air_station_index i ON i.station_code = h.station_code "
@@ -462,8 +454,8 @@ def load_daily(
         return out
     index = pa.table({"station_code": pa.array(list(codes), pa.string()),
                       "s": pa.array(np.arange(len(codes), dtype=np.int64))})
-    with store._staged("air_station_index", index):
-        table = store._arrow(
+    with store.staged("air_station_index", index):
+        table = store.arrow(
             "SELECT i.s AS s, d.day - CAST(? AS DATE) AS d, "
             + ", ".join(f"d.{c}" for c in keys.values())
             + " FROM air_daily d JOIN air_station_index i ON i.station_code = d.station_code "

@@ -178,7 +178,7 @@ class AlarmEngine:
         """Write transitions to the store (writer thread); the alarms opened."""
         opened = []
         now = now_beijing()
-        with self.store._transaction():
+        with self.store.transaction():
             self._apply(transitions, now, opened)
         return opened
 

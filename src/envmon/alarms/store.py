@@ -114,7 +114,7 @@ def acknowledge(store: Store, alarm_id: int, by: str, note: str | None = None,
         raise AlarmError(f"alarm {alarm_id} is {alarm.status}; only an open alarm can be "
                          "acknowledged")
     at = at or now_beijing()
-    with store._transaction():
+    with store.transaction():
         store.execute("UPDATE alarms SET status = 'acknowledged', acknowledged_at = ?, "
                       "acknowledged_by = ?, ack_note = ? WHERE id = ?", [at, by, note, alarm_id])
         _event(store, alarm_id, at, "acknowledge", by, note)
@@ -128,7 +128,7 @@ def close(store: Store, alarm_id: int, by: str, note: str | None = None,
     if alarm.status == "closed":
         raise AlarmError(f"alarm {alarm_id} is already closed")
     at = at or now_beijing()
-    with store._transaction():
+    with store.transaction():
         store.execute("UPDATE alarms SET status = 'closed', closed_at = ?, closed_by = ?, "
                       "close_note = ? WHERE id = ?", [at, by, note, alarm_id])
         _event(store, alarm_id, at, "close", by, note)
@@ -180,33 +180,33 @@ def last_received(store: Store) -> dict[str, datetime]:
 
 # ------------------------------------------------------------------ batched (engine)
 def open_many(store: Store, items: list[dict], at: datetime) -> list[Alarm]:
-    """Insert many open alarms at once (keys unique within `items`, none open): one staged
-    arrow table and INSERT … SELECT, so that an alarm storm costs a few statements."""
+    """Insert many open alarms at once (keys unique within `items`, none open): one append
+    of the alarms and one of their events, so that an alarm storm costs a few statements."""
     import pyarrow as pa
 
     if not items:
         return []
-    ids = store._allocate_ids("alarms_id_seq", len(items)).to_pylist()
     ts = pa.timestamp("us", tz="UTC")
-    table = pa.table({
-        "id": pa.array(ids, pa.int64()),
+    n = len(items)
+    details = pa.array([i["detail"] for i in items], pa.string())
+    alarms = pa.table({
         "mn": [i["mn"] for i in items], "unit_id": pa.array([i["unit_id"] for i in items],
                                                              pa.string()),
         "factor": [i["factor"] for i in items], "rule": [i["rule"] for i in items],
+        "status": pa.array(["open"] * n, pa.string()),
+        "opened_at": pa.array([at] * n, ts),
         "data_time": pa.array([i["data_time"] for i in items], ts),
         "value": pa.array([i["value"] for i in items], pa.float64()),
         "limit_value": pa.array([i["limit"] for i in items], pa.float64()),
-        "detail": pa.array([i["detail"] for i in items], pa.string()),
+        "detail": details,
     })
-    with store._staged("_envmon_new_alarms", table):
-        store.execute(
-            "INSERT INTO alarms (id, mn, unit_id, factor, rule, status, opened_at, data_time,"
-            " value, limit_value, detail) SELECT id, mn, unit_id, factor, rule, 'open', ?, "
-            "data_time, value, limit_value, detail FROM _envmon_new_alarms", [at])
-        store.execute(
-            "INSERT INTO alarm_events (id, alarm_id, event_at, action, actor, note) "
-            "SELECT nextval('alarm_events_id_seq'), id, ?, 'open', 'engine', detail "
-            "FROM _envmon_new_alarms", [at])
+    ids = store.append("alarms", alarms)
+    store.append("alarm_events", pa.table({
+        "alarm_id": ids, "event_at": pa.array([at] * n, ts),
+        "action": pa.array(["open"] * n, pa.string()),
+        "actor": pa.array(["engine"] * n, pa.string()), "note": details,
+    }))
+    ids = ids.to_pylist()
     return [Alarm(alarm_id, i["mn"], i["unit_id"], i["factor"], i["rule"], "open", at, None,
                   i["value"], i["limit"], i["detail"], i["data_time"])
             for alarm_id, i in zip(ids, items, strict=True)]
@@ -221,7 +221,7 @@ def auto_close_many(store: Store, items: list[dict], at: datetime) -> int:
     table = pa.table({"mn": [i["mn"] for i in items], "factor": [i["factor"] for i in items],
                       "rule": [i["rule"] for i in items],
                       "note": pa.array([i["note"] for i in items], pa.string())})
-    with store._staged("_envmon_clear", table):
+    with store.staged("_envmon_clear", table):
         rows = store.query(
             "SELECT a.id, c.note FROM alarms a JOIN _envmon_clear c ON a.mn = c.mn "
             "AND a.factor = c.factor AND a.rule = c.rule WHERE a.status <> 'closed'")
@@ -229,7 +229,7 @@ def auto_close_many(store: Store, items: list[dict], at: datetime) -> int:
         return 0
     closing = pa.table({"id": pa.array([r[0] for r in rows], pa.int64()),
                         "note": pa.array([r[1] for r in rows], pa.string())})
-    with store._staged("_envmon_closing", closing):
+    with store.staged("_envmon_closing", closing):
         store.execute(
             "UPDATE alarms SET status = 'closed', closed_at = ?, closed_by = 'auto', "
             "close_note = c.note FROM _envmon_closing c WHERE alarms.id = c.id", [at])

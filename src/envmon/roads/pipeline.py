@@ -50,7 +50,7 @@ def run(net: RoadNetwork, matcher: Matcher, device: np.ndarray, t: np.ndarray,
 
 
 def _arrow(store, sql: str, params: list) -> pa.Table:
-    return store._arrow(sql, params)
+    return store.arrow(sql, params)
 
 
 def _day_chunks(start: datetime, end: datetime):
@@ -78,15 +78,14 @@ def process(store, start: datetime, end: datetime, version: str | None = None,
     """Match the readings with `start <= time < end` and (re)write their passes and coverage,
     one Beijing day at a time; match coverage per taxi per day is logged and stored.
     `progress(done_days, total_days)` is called after each day."""
-    from envmon.roads.storage import ensure_tables, load_network
+    from envmon.roads.storage import load_network
 
-    ensure_tables(store)
     net = matcher.net if matcher else load_network(store, version)
     matcher = matcher or Matcher(net, match_config)
     totals = {"points": 0, "matched": 0, "on_segments": 0, "idle_dropped": 0, "passes": 0,
               "passes_counted": 0}
     coverage: list[dict] = []
-    with store._transaction():
+    with store.transaction():
         store.execute("DELETE FROM road_passes WHERE network_version = ? AND start_time >= ? "
                       "AND start_time < ?", [net.version, start, end])
         chunks = list(_day_chunks(start, end))
@@ -102,8 +101,6 @@ def process(store, start: datetime, end: datetime, version: str | None = None,
 
 def _process_chunk(store, net: RoadNetwork, matcher: Matcher, start: datetime, end: datetime,
                    config: PassConfig) -> dict:
-    from envmon.roads.storage import insert_arrow
-
     table = _arrow(store,
                    "SELECT device_id, EXTRACT(EPOCH FROM time) AS t_s, lon, lat, pm25, pm10, "
                    "speed_kmh "
@@ -156,8 +153,8 @@ def _process_chunk(store, net: RoadNetwork, matcher: Matcher, start: datetime, e
     })
     store.execute("DELETE FROM road_coverage WHERE network_version = ? AND day = ?",
                   [net.version, day])
-    insert_arrow(store, "road_passes", pass_table)
-    insert_arrow(store, "road_coverage", cov)
+    store.append("road_passes", pass_table)
+    store.append("road_coverage", cov)
     coverage = []
     for d, c, m, i in zip(devices.tolist(), counts.tolist(), matched.tolist(), idle.tolist(),
                           strict=True):

@@ -193,9 +193,6 @@ def store_stats(store, version: str, values: list[SegmentValue], start: datetime
 
     import pyarrow as pa
 
-    from envmon.roads.storage import ensure_tables, insert_arrow
-
-    ensure_tables(store)
     ci = with_ci(store, version, values, start, end, pollutant)
     n = len(values)
     now = datetime.now(UTC)
@@ -217,11 +214,11 @@ def store_stats(store, version: str, values: list[SegmentValue], start: datetime
         "eligible": pa.array([v.eligible for v in values], pa.bool_()),
         "computed_at": pa.array([now] * n, ts),
     })
-    with store._transaction():
+    with store.transaction():
         store.execute("DELETE FROM road_segment_stats WHERE network_version = ? AND "
                       "period_from = ? AND period_to = ? AND pollutant = ? AND normalise = ?",
                       [version, start, end, pollutant, normalise])
-        insert_arrow(store, "road_segment_stats", table)
+        store.append("road_segment_stats", table)
     return n
 
 

@@ -277,9 +277,6 @@ def load_calibrations(store) -> dict[str, list[tuple]]:
 def set_calibration(store, device_id: str, valid_from: datetime, pm25: tuple[float, float],
                     pm10: tuple[float, float], sensor_model: str | None = None,
                     datum: str | None = None) -> None:
-    from envmon.roads.storage import ensure_tables
-
-    ensure_tables(store)
     store.execute("DELETE FROM road_devices WHERE device_id = ? AND valid_from = ?",
                   [device_id, valid_from])
     store.execute(
@@ -295,9 +292,6 @@ def _row_text(row: dict[str, Any]) -> str:
 
 def store_readings(store, accepted: dict[str, np.ndarray], rejected: list[dict[str, Any]],
                    source: str) -> None:
-    from envmon.roads.storage import ensure_tables, insert_arrow
-
-    ensure_tables(store)
     now = datetime.now(UTC)
     n = len(accepted["device_id"])
 
@@ -326,18 +320,15 @@ def store_readings(store, accepted: dict[str, np.ndarray], rejected: list[dict[s
         "source": pa.array([source] * len(rejected), pa.string()),
         "imported_at": pa.array([now] * len(rejected), pa.timestamp("us", tz="UTC")),
     })
-    with store._transaction():
-        insert_arrow(store, "road_readings", readings)
-        insert_arrow(store, "road_rejections", rej)
+    with store.transaction():
+        store.append("road_readings", readings)
+        store.append("road_rejections", rej)
 
 
 def import_rows(store, rows: Iterable[dict[str, Any]], datum: str = "wgs84",
                 source: str = "api", config: SensorConfig = SensorConfig(),
                 default_tz: timezone = BEIJING_FIXED) -> ImportResult:
     """Import readings (CSV rows or the HTTP JSON payload's list of objects: same fields)."""
-    from envmon.roads.storage import ensure_tables
-
-    ensure_tables(store)
     accepted, rejected, result = process_rows(list(rows), datum, load_calibrations(store),
                                               config, default_tz)
     store_readings(store, accepted, rejected, source)

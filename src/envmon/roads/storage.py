@@ -1,4 +1,5 @@
-"""Reading and writing the road tables (`envmon.roads.tables`) through the one store."""
+"""Reading and writing the road tables (`envmon.roads.tables`) through the one store
+(bulk writes with `store.append`)."""
 
 from __future__ import annotations
 
@@ -9,27 +10,6 @@ import numpy as np
 import pyarrow as pa
 
 from envmon.roads.network import Edge, RoadNetwork, Segment, transformer
-from envmon.roads.tables import ROADS_MIGRATION
-
-
-def ensure_tables(store) -> None:
-    """The road tables exist: created by schema migration 5; this is a no-op then. (Stores
-    created while version 5 was being written may lack a later table: created here.)"""
-    have = {r[0] for r in store.query(
-        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'road_%'")}
-    for statement in ROADS_MIGRATION:
-        name = statement.split("CREATE TABLE", 1)[1].split("(", 1)[0].strip()
-        if name not in have:
-            store.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
-
-
-def insert_arrow(store, table: str, data: pa.Table) -> None:
-    """INSERT … SELECT from an Arrow table (the store's bulk path)."""
-    if data.num_rows == 0:
-        return
-    names = ", ".join(data.column_names)
-    with store._staged(f"_roads_new_{table}", data):
-        store.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _roads_new_{table}")
 
 
 def _wkt(coords_lonlat: np.ndarray) -> str:
@@ -43,7 +23,6 @@ def _parse_wkt(text: str) -> np.ndarray:
 
 def save_network(store, net: RoadNetwork) -> None:
     """Write (or replace) one network version."""
-    ensure_tables(store)
     to_wgs = transformer(net.crs, "EPSG:4326")
 
     def lonlat(coords: np.ndarray) -> np.ndarray:
@@ -88,7 +67,7 @@ def save_network(store, net: RoadNetwork) -> None:
         "lon": pa.array(np.asarray(plon, dtype=float)), "lat": pa.array(np.asarray(plat,
                                                                               dtype=float)),
     })
-    with store._transaction():
+    with store.transaction():
         for table in ("road_segments", "road_edges", "road_networks", "road_pois"):
             key = "version" if table == "road_networks" else "network_version"
             store.execute(f"DELETE FROM {table} WHERE {key} = ?", [net.version])
@@ -97,13 +76,12 @@ def save_network(store, net: RoadNetwork) -> None:
             "VALUES (?, ?, ?, ?, ?, ?)",
             [net.version, net.source, net.crs, len(segs), len(edges), datetime.now(UTC)],
         )
-        insert_arrow(store, "road_segments", seg_table)
-        insert_arrow(store, "road_edges", edge_table)
-        insert_arrow(store, "road_pois", poi_table)
+        store.append("road_segments", seg_table)
+        store.append("road_edges", edge_table)
+        store.append("road_pois", poi_table)
 
 
 def latest_version(store) -> str | None:
-    ensure_tables(store)
     rows = store.query("SELECT version FROM road_networks ORDER BY built_at DESC LIMIT 1")
     return rows[0][0] if rows else None
 

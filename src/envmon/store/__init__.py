@@ -1,8 +1,36 @@
 """envmon store: one schema (portable SQL), the DuckDB engine now, PostgreSQL later.
 
-from envmon.store import open_store
-with open_store("envmon.duckdb") as store:
-    store.write_batch(raw_rows, record_rows)
+    from envmon.store import open_store
+    with open_store("envmon.duckdb") as store:
+        store.write_batch(raw_rows, record_rows)
+        rows = store.query("SELECT mn, COUNT(*) FROM records_first GROUP BY mn")
+
+Layout:
+- `base.Store`: the interface every domain codes against (see its docstring for the three
+  groups: engine primitives, engine hooks, the public portable methods). Domains call only
+  public methods: `execute`, `query`, `arrow`, `transaction`, `staged`, `append`, the packet
+  log and the registry repository. `tests/store/test_contract.py` is the contract.
+- `duckdb_engine.DuckDBStore`: the embedded engine (one file, one writing process).
+- `schema`: collects the numbered migrations of every domain (`SCHEMA_VERSION`, `OWNERS`);
+  `ddl`: their vocabulary (`Migration`, `IdSequence`, `Index`); `core_tables`: the store's own
+  tables (raw_packets, records).
+- `models`: rows handed in and out (RawPacketRow, RecordRow, RegistryRow, PointAuth …);
+  `errors`: StoreError and its kinds.
+
+Where a new table goes: in the owning domain's `tables` module (`envmon/<domain>/tables.py`),
+as a new `Migration(SCHEMA_VERSION + 1, title, steps)`; then raise `schema.SCHEMA_VERSION` (a
+new domain also adds its module to `schema.OWNERS`). Steps are portable SQL, plus `IdSequence`
+when rows get ids from `append` and `Index` for row-store engines. A released migration is
+never edited: change a table with a new migration (ALTER, or CREATE … IF NOT EXISTS). Writes
+go through `append` (bulk, from a pyarrow table) or `execute`, inside `transaction()` when
+several statements must commit together.
+
+What a new engine implements (PostgreSQL with psycopg 3 is next): a `Store` subclass with the
+primitives `_run`, `_rows`, `_arrow`, `_transaction`, `_staged`, `close`; the session time
+zone Asia/Shanghai (TIMESTAMPTZ values come back as aware datetimes in Beijing time); `?`
+placeholders translated; `upgrade_schema()` called once connected; hooks overridden where the
+engine differs (`ddl`, `_allocate_ids`, `tune_for_ingest`, `server_indexes`). Then add it to
+`open_store` and to `ENGINES` in the contract tests, which must pass unchanged.
 """
 
 from __future__ import annotations

@@ -1,9 +1,23 @@
-"""The store: one schema and one set of queries, engine-specific bits behind a small base class.
+"""The store's interface: engine primitives, and everything else written once on top of them.
 
-Everything here is portable SQL with qmark (`?`) placeholders; an engine supplies a handful of
-primitives (run a statement, fetch rows, a transaction, expose a pyarrow table to SQL under a
-name, open and close). A PostgreSQL engine (psycopg 3) translates placeholders to `%s`, stages
-arrow tables with COPY into temporary tables, and adds `schema.SERVER_INDEXES`.
+`Store` is what every domain codes against. Its methods fall in three groups:
+
+- Engine primitives (abstract; an engine implements exactly these): `_run` (one statement),
+  `_rows` (one query → tuples), `_arrow` (one query → pyarrow table), `_transaction` (commit
+  durably or roll back; nested blocks join the outer one), `_staged` (a pyarrow table readable
+  by SQL under a name inside a block), `close`. Placeholders are qmark (`?`): a PostgreSQL engine
+  (psycopg 3) translates them to `%s` and stages tables with COPY into temporary tables.
+- Engine hooks (a default here; override where the engine differs): `ddl` (render a migration
+  step: sequences, indexes), `_allocate_ids` (a block of sequence values), `tune_for_ingest`.
+- The public, portable interface, used by the domains and run by the contract tests
+  (`tests/store/test_contract.py`) on every engine:
+  ad-hoc SQL `execute`, `query`, `arrow`, `transaction`, `staged`, `append`;
+  schema `schema_version`, `upgrade_schema`;
+  packet log `write_batch`, `query_records`, `iter_raw_packets`, `raw_counts`;
+  registry repository `upsert_registry`, `load_point_auth`, `point_auth`, `set_crc_modes`,
+  `list_points`, `registry_rows` (mixed in from `registry_repo`).
+
+Code outside `envmon.store` calls only the public methods.
 """
 
 from __future__ import annotations
@@ -18,18 +32,11 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from envmon.store import schema
-from envmon.store.errors import SchemaError, StoreError, UnknownPointError
-from envmon.store.models import (
-    CRC_MODES,
-    DEFAULT_CRC_MODES,
-    VERDICTS,
-    ImportCounts,
-    PointAuth,
-    PointInfo,
-    RawPacketRow,
-    RecordRow,
-    RegistryRow,
-)
+from envmon.store.ddl import IdSequence, Index, Step
+from envmon.store.errors import SchemaError, StoreError
+from envmon.store.models import VERDICTS, RawPacketRow, RecordRow
+from envmon.store.registry_repo import RegistryRepository
+from envmon.store.registry_repo import checked_crc_modes as checked_crc_modes  # re-export
 
 _TS = pa.timestamp("us", tz="UTC")
 _F64 = pa.float64()
@@ -116,30 +123,15 @@ def _columns(rows: Sequence[tuple], schema: pa.Schema, what: str) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _crc_text(modes: Sequence[str]) -> str:
-    return ",".join(modes)
+class Store(RegistryRepository, ABC):
+    """The envmon store. Open one with `envmon.store.open_store`; use as a context manager.
 
-
-def checked_crc_modes(modes: Sequence[str]) -> tuple[str, ...]:
-    """`modes` without repeats, or ValueError naming an unknown mode (allowed: CRC_MODES)."""
-    unknown = [m for m in modes if m not in CRC_MODES]
-    if unknown:
-        raise ValueError(f"unknown CRC mode {', '.join(unknown)}; allowed: {', '.join(CRC_MODES)}")
-    if not modes:
-        raise ValueError(f"at least one CRC mode is needed; allowed: {', '.join(CRC_MODES)}")
-    return tuple(dict.fromkeys(modes))
-
-
-def _crc_tuple(text: str | None) -> tuple[str, ...]:
-    modes = tuple(m for m in (text or "").split(",") if m)
-    return modes or DEFAULT_CRC_MODES
-
-
-class Store(ABC):
-    """The envmon store. Open one with `envmon.store.open_store`; use as a context manager."""
+    An engine subclass implements the primitives below and calls `upgrade_schema()` once its
+    connection is open. Everything else is inherited.
+    """
 
     engine: ClassVar[str] = "?"
-    server_indexes: ClassVar[bool] = True
+    server_indexes: ClassVar[bool] = True  # create the schema's `Index` steps (see `ddl`)
 
     def __init__(self, target: str, *, read_only: bool = False) -> None:
         self.target = target
@@ -152,7 +144,7 @@ class Store(ABC):
 
     @abstractmethod
     def _rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
-        """Run one query and return all its rows."""
+        """Run one query and return all its rows (TIMESTAMPTZ as aware datetimes, Beijing)."""
 
     @abstractmethod
     def _arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
@@ -160,7 +152,8 @@ class Store(ABC):
 
     @abstractmethod
     def _transaction(self) -> AbstractContextManager[None]:
-        """Commit on success, roll back on error; the commit is durable when it returns."""
+        """Commit on success, roll back on error; the commit is durable when it returns.
+        A block nested in another joins it (the outer block commits)."""
 
     @abstractmethod
     def _staged(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
@@ -169,6 +162,32 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close the store; it cannot be used afterwards."""
+
+    # ------------------------------------------------------------------ engine hooks
+    def ddl(self, step: Step) -> list[str]:
+        """The statements that apply one migration step on this engine.
+
+        Portable SQL runs as written; an `IdSequence` is `CREATE SEQUENCE … START 1`; an
+        `Index` is created only by engines with `server_indexes` (row stores).
+        """
+        if isinstance(step, str):
+            return [step]
+        if isinstance(step, IdSequence):
+            return [f"CREATE SEQUENCE {step.name} START 1"]
+        if isinstance(step, Index):
+            return [step.sql()] if self.server_indexes else []
+        raise TypeError(f"not a migration step: {step!r}")
+
+    def _allocate_ids(self, sequence: str, n: int) -> pa.Array:
+        """`n` new values of `sequence`, ascending, as an int64 array."""
+        table = self._arrow(
+            f"SELECT nextval('{sequence}') AS id FROM generate_series(1, ?) ORDER BY id", [n]
+        )
+        return table.column("id").combine_chunks().cast(pa.int64())
+
+    def tune_for_ingest(self) -> None:
+        """Engine settings for a long-running receiver (see the engines); default: none."""
+        return None
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> Store:
@@ -181,7 +200,9 @@ class Store(ABC):
         mode = "read-only" if self.read_only else "read-write"
         return f"<{type(self).__name__} {self.target!r} {mode}>"
 
+    # ------------------------------------------------------------------ schema
     def schema_version(self) -> int:
+        """The highest migration applied to this store (0: not an envmon store yet)."""
         rows = self._rows(
             "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
         )
@@ -189,8 +210,12 @@ class Store(ABC):
             return 0
         return self._rows("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
 
-    def _ensure_schema(self) -> None:
-        """Create or upgrade the schema (idempotent); a read-only store only checks it."""
+    def upgrade_schema(self) -> None:
+        """Apply the migrations this store lacks (`envmon.store.schema`), in one transaction.
+
+        Idempotent. A read-only store is only checked: SchemaError when it is behind or not an
+        envmon store; a store written by a newer envmon is refused either way.
+        """
         current = self.schema_version()
         if current > schema.SCHEMA_VERSION:
             raise SchemaError(
@@ -208,15 +233,13 @@ class Store(ABC):
             )
         with self._transaction():
             self._run(schema.SCHEMA_VERSION_TABLE)
-            for version in range(current + 1, schema.SCHEMA_VERSION + 1):
-                statements = list(schema.MIGRATIONS[version])
-                if self.server_indexes:
-                    statements += schema.SERVER_INDEXES.get(version, [])
-                for statement in statements:
-                    self._run(statement)
+            for migration in schema.migrations()[current:]:
+                for step in migration.steps:
+                    for statement in self.ddl(step):
+                        self._run(statement)
                 self._run(
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, now())",
-                    [version],
+                    [migration.version],
                 )
 
     def _writable(self) -> None:
@@ -229,7 +252,10 @@ class Store(ABC):
         self._run(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
-        """Run one query (portable SQL, `?` placeholders) and return its rows."""
+        """Run one query (portable SQL, `?` placeholders) and return its rows.
+
+        TIMESTAMPTZ values come back as aware datetimes in Beijing time, DATE as `date`.
+        """
         return self._rows(sql, params)
 
     def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
@@ -237,30 +263,47 @@ class Store(ABC):
         return self._arrow(sql, params)
 
     def transaction(self) -> AbstractContextManager[None]:
-        """A transaction: commit (durably) when the block ends, roll back on an exception."""
+        """A transaction: commit (durably) when the block ends, roll back on an exception.
+
+        Blocks nest: an inner block joins the outer one, which commits. Refused (StoreError) on
+        a read-only store.
+        """
         self._writable()
         return self._transaction()
 
     def staged(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
-        """Make the pyarrow `table` readable by SQL as the relation `name` inside the block."""
+        """Make the pyarrow `table` readable by SQL as the relation `name` inside the block
+        (for joins, `DELETE … WHERE EXISTS`, `UPDATE … FROM`); nothing is written."""
         return self._staged(name, table)
 
-    # ------------------------------------------------------------------ ingest side
-    def _allocate_ids(self, sequence: str, n: int) -> pa.Array:
-        table = self._arrow(
-            f"SELECT nextval('{sequence}') AS id FROM generate_series(1, ?) ORDER BY id", [n]
-        )
-        return table.column("id").combine_chunks().cast(pa.int64())
+    def append(self, table: str, rows: pa.Table) -> pa.Array | None:
+        """Insert the pyarrow `rows` into `table` (columns matched by name): the bulk path.
 
-    def tune_for_ingest(self) -> None:
-        """Engine settings for a long-running receiver (see the engines); default: none."""
-        return None
+        When `table` has an id sequence (an `IdSequence` in its migration) and `rows` has no
+        `id` column, ids are allocated from it in row order and returned (int64 array);
+        otherwise None is returned. Runs in the caller's transaction, if any.
+        """
+        self._writable()
+        sequence = schema.id_sequences().get(table)
+        ids = None
+        if sequence is not None and "id" not in rows.column_names:
+            ids = self._allocate_ids(sequence, rows.num_rows) if rows.num_rows else (
+                pa.array([], pa.int64()))
+            rows = rows.add_column(0, "id", ids)
+        if rows.num_rows == 0:
+            return ids
+        names = ", ".join(rows.column_names)
+        staged = f"_envmon_append_{table}"
+        with self._staged(staged, rows):
+            self._run(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged}")
+        return ids
 
+    # ------------------------------------------------------------------ packet log
     def write_batch(self, raw: list[RawPacketRow], records: list[RecordRow]) -> None:
         """Append raw packets and records in ONE transaction, committed when this returns.
 
-        Columns are built as pyarrow arrays and inserted with INSERT … SELECT. The store
-        assigns `id`s (monotonic) to both tables.
+        Columns are built as pyarrow arrays and appended (`append`); the store assigns `id`s
+        (monotonic) to both tables.
         """
         self._writable()
         if not raw and not records:
@@ -278,15 +321,9 @@ class Store(ABC):
             records_table = _columns(records, RECORD_SCHEMA, "RecordRow")
         with self._transaction():
             if raw_table is not None:
-                self._append("raw_packets", "raw_packets_id_seq", RAW_COLUMNS, raw_table)
+                self.append("raw_packets", raw_table)
             if records_table is not None:
-                self._append("records", "records_id_seq", RECORD_COLUMNS, records_table)
-
-    def _append(self, table: str, sequence: str, columns: Sequence[str], data: pa.Table) -> None:
-        data = data.add_column(0, "id", self._allocate_ids(sequence, data.num_rows))
-        names = ", ".join(("id", *columns))
-        with self._staged(f"_envmon_new_{table}", data):
-            self._run(f"INSERT INTO {table} ({names}) SELECT {names} FROM _envmon_new_{table}")
+                self.append("records", records_table)
 
     def query_records(
         self, mn: str, cn: str, start: datetime, end: datetime,
@@ -366,316 +403,6 @@ class Store(ABC):
         ):
             counts[verdict] = count
         return counts
-
-    # ------------------------------------------------------------------ registry side
-    def upsert_registry(self, rows: list[RegistryRow]) -> ImportCounts:
-        """Insert or update regions, units, outlets and points from validated registry rows.
-
-        Upsert keys: unit_id, (unit_id, outlet_id), mn. A point's factor set is replaced by
-        the row's; its CRC policy is kept unless the row gives one. One transaction. Rows
-        should be consistent (`envmon.registry` checks that); for repeated keys the last row
-        wins.
-        """
-        self._writable()
-        regions: dict[str, tuple[str | None, str, str | None]] = {}
-        units: dict[str, RegistryRow] = {}
-        outlets: dict[tuple[str, str], RegistryRow] = {}
-        points: dict[str, RegistryRow] = {}
-        for row in rows:
-            for code, name, level, parent in (
-                (row.province_code, row.province, "province", None),
-                (row.city_code, row.city, "city", row.province_code),
-                (row.county_code, row.county, "county", row.city_code),
-            ):
-                if name is not None or code not in regions:  # a name is not lost to a blank
-                    regions[code] = (name, level, parent)
-            units[row.unit_id] = row
-            if row.outlet_id:
-                outlets[(row.unit_id, row.outlet_id)] = row
-            if row.mn:
-                points[row.mn] = row
-
-        region_table = pa.table(
-            {
-                "code": pa.array(list(regions), _STR),
-                "name": pa.array([v[0] for v in regions.values()], _STR),
-                "level": pa.array([v[1] for v in regions.values()], _STR),
-                "parent_code": pa.array([v[2] for v in regions.values()], _STR),
-            }
-        )
-        unit_table = pa.table(
-            {
-                "unit_id": pa.array(list(units), _STR),
-                "name": pa.array([r.unit_name for r in units.values()], _STR),
-                "county_code": pa.array([r.county_code for r in units.values()], _STR),
-                "must_network": pa.array([r.must_network for r in units.values()], pa.bool_()),
-                "assessed": pa.array([r.assessed for r in units.values()], pa.bool_()),
-            }
-        )
-        outlet_table = pa.table(
-            {
-                "unit_id": pa.array([k[0] for k in outlets], _STR),
-                "outlet_id": pa.array([k[1] for k in outlets], _STR),
-                "name": pa.array([r.outlet_name for r in outlets.values()], _STR),
-                "kind": pa.array([r.kind for r in outlets.values()], _STR),
-            }
-        )
-        point_table = pa.table(
-            {
-                "mn": pa.array(list(points), _STR),
-                "outlet_id": pa.array([r.outlet_id for r in points.values()], _STR),
-                "unit_id": pa.array([r.unit_id for r in points.values()], _STR),
-                "pw": pa.array([r.pw for r in points.values()], _STR),
-                "kind": pa.array([r.kind for r in points.values()], _STR),
-                "o2_ref": pa.array([r.o2_ref for r in points.values()], _F64),
-                "standard": pa.array([r.standard for r in points.values()], _STR),
-                "crc_modes": pa.array(
-                    [
-                        None if r.crc_modes is None else _crc_text(checked_crc_modes(r.crc_modes))
-                        for r in points.values()
-                    ],
-                    _STR,
-                ),
-            }
-        )
-        factor_rows = [(mn, f, lim) for mn, r in points.items() for f, lim in r.factors.items()]
-        factor_table = pa.table(
-            {
-                "mn": pa.array([f[0] for f in factor_rows], _STR),
-                "factor": pa.array([f[1] for f in factor_rows], _STR),
-                "limit_value": pa.array([f[2] for f in factor_rows], _F64),
-            }
-        )
-
-        def new_count(table: str, keys: Sequence[str]) -> int:
-            match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-            return self._rows(
-                f"SELECT COUNT(*) FROM _envmon_{table} s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
-            )[0][0]
-
-        with (
-            self._transaction(),
-            self._staged("_envmon_regions", region_table),
-            self._staged("_envmon_units", unit_table),
-            self._staged("_envmon_outlets", outlet_table),
-            self._staged("_envmon_points", point_table),
-            self._staged("_envmon_point_factors", factor_table),
-        ):
-            regions_new = new_count("regions", ["code"])
-            units_new = new_count("units", ["unit_id"])
-            outlets_new = new_count("outlets", ["unit_id", "outlet_id"])
-            points_new = new_count("points", ["mn"])
-            self._run(
-                """
-                INSERT INTO regions (code, name, level, parent_code)
-                SELECT code, name, level, parent_code FROM _envmon_regions
-                ON CONFLICT (code) DO UPDATE SET
-                    name = COALESCE(EXCLUDED.name, regions.name),
-                    level = EXCLUDED.level,
-                    parent_code = EXCLUDED.parent_code
-                """
-            )
-            self._run(
-                """
-                INSERT INTO units (unit_id, name, county_code, must_network, assessed, updated_at)
-                SELECT unit_id, name, county_code, must_network, assessed, now()
-                FROM _envmon_units
-                ON CONFLICT (unit_id) DO UPDATE SET
-                    name = EXCLUDED.name,
-                    county_code = EXCLUDED.county_code,
-                    must_network = EXCLUDED.must_network,
-                    assessed = EXCLUDED.assessed,
-                    updated_at = EXCLUDED.updated_at
-                """
-            )
-            self._run(
-                """
-                INSERT INTO outlets (unit_id, outlet_id, name, kind, updated_at)
-                SELECT unit_id, outlet_id, name, kind, now() FROM _envmon_outlets
-                ON CONFLICT (unit_id, outlet_id) DO UPDATE SET
-                    name = EXCLUDED.name,
-                    kind = EXCLUDED.kind,
-                    updated_at = EXCLUDED.updated_at
-                """
-            )
-            self._run(
-                """
-                INSERT INTO points
-                    (mn, outlet_id, unit_id, pw, kind, o2_ref, standard, crc_modes, updated_at)
-                SELECT mn, outlet_id, unit_id, pw, kind, o2_ref, standard,
-                       COALESCE(crc_modes, ?), now()
-                FROM _envmon_points
-                ON CONFLICT (mn) DO UPDATE SET
-                    outlet_id = EXCLUDED.outlet_id,
-                    unit_id = EXCLUDED.unit_id,
-                    pw = EXCLUDED.pw,
-                    kind = EXCLUDED.kind,
-                    o2_ref = EXCLUDED.o2_ref,
-                    standard = EXCLUDED.standard,
-                    updated_at = EXCLUDED.updated_at
-                """,
-                [_crc_text(DEFAULT_CRC_MODES)],
-            )
-            self._run(
-                """
-                UPDATE points SET crc_modes = s.crc_modes
-                FROM _envmon_points s
-                WHERE points.mn = s.mn AND s.crc_modes IS NOT NULL
-                """
-            )
-            self._run("DELETE FROM point_factors WHERE mn IN (SELECT mn FROM _envmon_points)")
-            self._run(
-                "INSERT INTO point_factors (mn, factor, limit_value) "
-                "SELECT mn, factor, limit_value FROM _envmon_point_factors"
-            )
-        return ImportCounts(
-            units_new=units_new,
-            units_updated=len(units) - units_new,
-            outlets_new=outlets_new,
-            outlets_updated=len(outlets) - outlets_new,
-            points_new=points_new,
-            points_updated=len(points) - points_new,
-            regions_new=regions_new,
-        )
-
-    def load_point_auth(self) -> dict[str, PointAuth]:
-        """Every point's MN, password, unit, kind and CRC policy (the receiver's cache)."""
-        return {
-            mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc))
-            for mn, pw, unit_id, kind, crc in self._rows(
-                "SELECT mn, pw, unit_id, kind, crc_modes FROM points"
-            )
-        }
-
-    def point_auth(self, mn: str) -> PointAuth | None:
-        rows = self._rows("SELECT mn, pw, unit_id, kind, crc_modes FROM points WHERE mn = ?", [mn])
-        if not rows:
-            return None
-        mn_, pw, unit_id, kind, crc = rows[0]
-        return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc))
-
-    def set_crc_modes(self, mn: str, modes: tuple[str, ...]) -> None:
-        """Set which CRC variants this MN may use (hj212.md §4). Allowed: `CRC_MODES`."""
-        self._writable()
-        unique = checked_crc_modes(modes)
-        with self._transaction():
-            if not self._rows("SELECT 1 FROM points WHERE mn = ?", [mn]):
-                raise UnknownPointError(f"unknown MN {mn!r}: no such monitoring point")
-            self._run(
-                "UPDATE points SET crc_modes = ?, updated_at = now() WHERE mn = ?",
-                [_crc_text(unique), mn],
-            )
-
-    def _factors_by_mn(self) -> dict[str, dict[str, float | None]]:
-        factors: dict[str, dict[str, float | None]] = {}
-        for mn, factor, limit in self._rows(
-            "SELECT mn, factor, limit_value FROM point_factors ORDER BY mn, factor"
-        ):
-            factors.setdefault(mn, {})[factor] = limit
-        return factors
-
-    def list_points(self) -> list[PointInfo]:
-        """Every monitoring point with its unit, outlet, region codes and factor limits."""
-        factors = self._factors_by_mn()
-        rows = self._rows(
-            """
-            SELECT r.mn, p.pw, r.kind, r.unit_id, r.unit_name, r.outlet_id, r.outlet_name,
-                   r.county_code, r.city_code, r.o2_ref, r.standard
-            FROM point_registry r JOIN points p ON p.mn = r.mn
-            ORDER BY r.county_code, r.unit_id, r.outlet_id, r.mn
-            """
-        )
-        return [
-            PointInfo(
-                mn=mn,
-                pw=pw,
-                kind=kind,
-                unit_id=unit_id,
-                unit_name=unit_name,
-                outlet_id=outlet_id,
-                outlet_name=outlet_name or "",
-                county_code=county_code,
-                city_code=city_code,
-                factors=factors.get(mn, {}),
-                o2_ref=o2_ref,
-                standard=standard,
-            )
-            for (
-                mn,
-                pw,
-                kind,
-                unit_id,
-                unit_name,
-                outlet_id,
-                outlet_name,
-                county_code,
-                city_code,
-                o2_ref,
-                standard,
-            ) in rows
-        ]
-
-    def registry_rows(self) -> list[RegistryRow]:
-        """The registry as import rows: one per point, plus one per outlet without a point and
-        one per unit without an outlet (what `envmon registry export` writes)."""
-        names = {code: name for code, name in self._rows("SELECT code, name FROM regions")}
-        parents = {
-            code: parent for code, parent in self._rows("SELECT code, parent_code FROM regions")
-        }
-        factors = self._factors_by_mn()
-        rows = self._rows(
-            """
-            SELECT u.unit_id, u.name, u.county_code, u.must_network, u.assessed,
-                   o.outlet_id, o.name, o.kind, p.mn, p.pw, p.o2_ref, p.standard, p.crc_modes
-            FROM units u
-            LEFT JOIN outlets o ON o.unit_id = u.unit_id
-            LEFT JOIN points p ON p.unit_id = o.unit_id AND p.outlet_id = o.outlet_id
-            ORDER BY u.county_code, u.unit_id, o.outlet_id, p.mn
-            """
-        )
-        result = []
-        for (
-            unit_id,
-            unit_name,
-            county_code,
-            must_network,
-            assessed,
-            outlet_id,
-            outlet_name,
-            kind,
-            mn,
-            pw,
-            o2_ref,
-            standard,
-            crc_modes,
-        ) in rows:
-            city_code = parents.get(county_code) or county_code[:4] + "00"
-            province_code = county_code[:2] + "0000"
-            result.append(
-                RegistryRow(
-                    province=names.get(province_code),
-                    province_code=province_code,
-                    city=names.get(city_code),
-                    city_code=city_code,
-                    county=names.get(county_code),
-                    county_code=county_code,
-                    unit_id=unit_id,
-                    unit_name=unit_name,
-                    must_network=bool(must_network),
-                    assessed=bool(assessed),
-                    outlet_id=outlet_id,
-                    outlet_name=outlet_name,
-                    kind=kind,
-                    mn=mn,
-                    pw=pw,
-                    factors=factors.get(mn, {}) if mn else {},
-                    o2_ref=o2_ref,
-                    standard=standard,
-                    crc_modes=_crc_tuple(crc_modes) if mn else None,
-                )
-            )
-        return result
 
 
 def default_path() -> str:

@@ -70,7 +70,7 @@ class DuckDBStore(Store):
         self._set_session(self._con)
         self._local.cursor = self._con
         try:
-            self._ensure_schema()
+            self.upgrade_schema()
         except BaseException:
             self.close()
             raise

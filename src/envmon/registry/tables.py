@@ -1,0 +1,107 @@
+"""Store tables of envmon.registry (schema version 1).
+
+- `regions` (GB/T 2260 codes), `units` (统一社会信用代码), `outlets` (keyed by unit and outlet
+  number: 排放口编号 such as DA001 are only unique inside a unit), `points` (MN, password, CRC
+  policy), `point_factors` (assessed factors and their limits).
+- views for analytics: `point_registry` (a point with its unit, outlet and region names) and
+  `unit_registry` (a unit with its regions and number of points).
+
+The store's registry repository (`Store.upsert_registry`, `load_point_auth`, `list_points`,
+`registry_rows`, `set_crc_modes` …) reads and writes these tables.
+"""
+
+from __future__ import annotations
+
+from envmon.store.ddl import Index, Migration
+
+POINT_REGISTRY_VIEW = """
+CREATE VIEW point_registry AS
+SELECT p.mn, p.kind, p.o2_ref, p.standard, p.crc_modes,
+       p.unit_id, u.name AS unit_name, u.must_network, u.assessed,
+       p.outlet_id, o.name AS outlet_name,
+       u.county_code, county.name AS county,
+       COALESCE(county.parent_code, SUBSTR(u.county_code, 1, 4) || '00') AS city_code,
+       city.name AS city,
+       SUBSTR(u.county_code, 1, 2) || '0000' AS province_code,
+       province.name AS province
+FROM points p
+JOIN units u ON u.unit_id = p.unit_id
+LEFT JOIN outlets o ON o.unit_id = p.unit_id AND o.outlet_id = p.outlet_id
+LEFT JOIN regions county ON county.code = u.county_code
+LEFT JOIN regions city
+       ON city.code = COALESCE(county.parent_code, SUBSTR(u.county_code, 1, 4) || '00')
+LEFT JOIN regions province ON province.code = SUBSTR(u.county_code, 1, 2) || '0000'
+"""
+
+UNIT_REGISTRY_VIEW = """
+CREATE VIEW unit_registry AS
+SELECT u.unit_id, u.name AS unit_name, u.must_network, u.assessed,
+       u.county_code, county.name AS county,
+       COALESCE(county.parent_code, SUBSTR(u.county_code, 1, 4) || '00') AS city_code,
+       city.name AS city,
+       SUBSTR(u.county_code, 1, 2) || '0000' AS province_code,
+       province.name AS province,
+       (SELECT COUNT(*) FROM points p WHERE p.unit_id = u.unit_id) AS points
+FROM units u
+LEFT JOIN regions county ON county.code = u.county_code
+LEFT JOIN regions city
+       ON city.code = COALESCE(county.parent_code, SUBSTR(u.county_code, 1, 4) || '00')
+LEFT JOIN regions province ON province.code = SUBSTR(u.county_code, 1, 2) || '0000'
+"""
+
+MIGRATIONS = [
+    Migration(1, "registry", [
+        """
+        CREATE TABLE regions (
+            code        TEXT PRIMARY KEY,   -- GB/T 2260 six-digit code
+            name        TEXT,
+            level       TEXT NOT NULL,      -- province | city | county
+            parent_code TEXT
+        )
+        """,
+        """
+        CREATE TABLE units (
+            unit_id      TEXT PRIMARY KEY,  -- 统一社会信用代码 (GB 32100-2015)
+            name         TEXT NOT NULL,
+            county_code  TEXT NOT NULL,
+            must_network BOOLEAN NOT NULL,  -- 应联网
+            assessed     BOOLEAN NOT NULL,  -- 纳入考核
+            updated_at   TIMESTAMPTZ NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE outlets (
+            unit_id    TEXT NOT NULL,
+            outlet_id  TEXT NOT NULL,       -- 排放口编号, unique within the unit
+            name       TEXT,
+            kind       TEXT NOT NULL,       -- gas | water
+            updated_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (unit_id, outlet_id)
+        )
+        """,
+        """
+        CREATE TABLE points (
+            mn         TEXT PRIMARY KEY,
+            outlet_id  TEXT NOT NULL,
+            unit_id    TEXT NOT NULL,
+            pw         TEXT NOT NULL,
+            kind       TEXT NOT NULL,       -- gas | water
+            o2_ref     DOUBLE PRECISION,    -- reference O2, % (gas)
+            standard   TEXT,                -- 执行标准
+            crc_modes  TEXT NOT NULL,       -- comma-separated: hj212, modbus, modbus_swapped
+            updated_at TIMESTAMPTZ NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE point_factors (
+            mn          TEXT NOT NULL,
+            factor      TEXT NOT NULL,      -- HJ 212-2017 code
+            limit_value DOUBLE PRECISION,   -- mg/m3 at reference O2 (gas), mg/L (water)
+            PRIMARY KEY (mn, factor)
+        )
+        """,
+        POINT_REGISTRY_VIEW,
+        UNIT_REGISTRY_VIEW,
+        Index("points_unit", "points", ("unit_id", "outlet_id")),
+    ]),
+]  # fmt: skip

@@ -1,0 +1,361 @@
+"""The registry repository: regions, units, outlets, points and their factors, in the store.
+
+Portable methods of `Store` (mixed in), written on the engine primitives only: the receiver's
+point cache (`load_point_auth`, `point_auth`), the CRC policy (`set_crc_modes`), the point list
+(`list_points`), import (`upsert_registry`) and export (`registry_rows`). The tables are
+declared in `envmon.registry.tables`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from envmon.store.errors import UnknownPointError
+from envmon.store.models import (
+    CRC_MODES,
+    DEFAULT_CRC_MODES,
+    ImportCounts,
+    PointAuth,
+    PointInfo,
+    RegistryRow,
+)
+
+_F64 = pa.float64()
+_STR = pa.string()
+
+
+def _crc_text(modes: Sequence[str]) -> str:
+    return ",".join(modes)
+
+
+def checked_crc_modes(modes: Sequence[str]) -> tuple[str, ...]:
+    """`modes` without repeats, or ValueError naming an unknown mode (allowed: CRC_MODES)."""
+    unknown = [m for m in modes if m not in CRC_MODES]
+    if unknown:
+        raise ValueError(f"unknown CRC mode {', '.join(unknown)}; allowed: {', '.join(CRC_MODES)}")
+    if not modes:
+        raise ValueError(f"at least one CRC mode is needed; allowed: {', '.join(CRC_MODES)}")
+    return tuple(dict.fromkeys(modes))
+
+
+def _crc_tuple(text: str | None) -> tuple[str, ...]:
+    modes = tuple(m for m in (text or "").split(",") if m)
+    return modes or DEFAULT_CRC_MODES
+
+
+class RegistryRepository:
+    """The registry side of `Store` (see the module docstring); uses `Store`'s `_run`,
+    `_rows`, `_transaction`, `_staged` and `_writable`."""
+
+
+    def upsert_registry(self, rows: list[RegistryRow]) -> ImportCounts:
+        """Insert or update regions, units, outlets and points from validated registry rows.
+
+        Upsert keys: unit_id, (unit_id, outlet_id), mn. A point's factor set is replaced by
+        the row's; its CRC policy is kept unless the row gives one. One transaction. Rows
+        should be consistent (`envmon.registry` checks that); for repeated keys the last row
+        wins.
+        """
+        self._writable()
+        regions: dict[str, tuple[str | None, str, str | None]] = {}
+        units: dict[str, RegistryRow] = {}
+        outlets: dict[tuple[str, str], RegistryRow] = {}
+        points: dict[str, RegistryRow] = {}
+        for row in rows:
+            for code, name, level, parent in (
+                (row.province_code, row.province, "province", None),
+                (row.city_code, row.city, "city", row.province_code),
+                (row.county_code, row.county, "county", row.city_code),
+            ):
+                if name is not None or code not in regions:  # a name is not lost to a blank
+                    regions[code] = (name, level, parent)
+            units[row.unit_id] = row
+            if row.outlet_id:
+                outlets[(row.unit_id, row.outlet_id)] = row
+            if row.mn:
+                points[row.mn] = row
+
+        region_table = pa.table(
+            {
+                "code": pa.array(list(regions), _STR),
+                "name": pa.array([v[0] for v in regions.values()], _STR),
+                "level": pa.array([v[1] for v in regions.values()], _STR),
+                "parent_code": pa.array([v[2] for v in regions.values()], _STR),
+            }
+        )
+        unit_table = pa.table(
+            {
+                "unit_id": pa.array(list(units), _STR),
+                "name": pa.array([r.unit_name for r in units.values()], _STR),
+                "county_code": pa.array([r.county_code for r in units.values()], _STR),
+                "must_network": pa.array([r.must_network for r in units.values()], pa.bool_()),
+                "assessed": pa.array([r.assessed for r in units.values()], pa.bool_()),
+            }
+        )
+        outlet_table = pa.table(
+            {
+                "unit_id": pa.array([k[0] for k in outlets], _STR),
+                "outlet_id": pa.array([k[1] for k in outlets], _STR),
+                "name": pa.array([r.outlet_name for r in outlets.values()], _STR),
+                "kind": pa.array([r.kind for r in outlets.values()], _STR),
+            }
+        )
+        point_table = pa.table(
+            {
+                "mn": pa.array(list(points), _STR),
+                "outlet_id": pa.array([r.outlet_id for r in points.values()], _STR),
+                "unit_id": pa.array([r.unit_id for r in points.values()], _STR),
+                "pw": pa.array([r.pw for r in points.values()], _STR),
+                "kind": pa.array([r.kind for r in points.values()], _STR),
+                "o2_ref": pa.array([r.o2_ref for r in points.values()], _F64),
+                "standard": pa.array([r.standard for r in points.values()], _STR),
+                "crc_modes": pa.array(
+                    [
+                        None if r.crc_modes is None else _crc_text(checked_crc_modes(r.crc_modes))
+                        for r in points.values()
+                    ],
+                    _STR,
+                ),
+            }
+        )
+        factor_rows = [(mn, f, lim) for mn, r in points.items() for f, lim in r.factors.items()]
+        factor_table = pa.table(
+            {
+                "mn": pa.array([f[0] for f in factor_rows], _STR),
+                "factor": pa.array([f[1] for f in factor_rows], _STR),
+                "limit_value": pa.array([f[2] for f in factor_rows], _F64),
+            }
+        )
+
+        def new_count(table: str, keys: Sequence[str]) -> int:
+            match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+            return self._rows(
+                f"SELECT COUNT(*) FROM _envmon_{table} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
+            )[0][0]
+
+        with (
+            self._transaction(),
+            self._staged("_envmon_regions", region_table),
+            self._staged("_envmon_units", unit_table),
+            self._staged("_envmon_outlets", outlet_table),
+            self._staged("_envmon_points", point_table),
+            self._staged("_envmon_point_factors", factor_table),
+        ):
+            regions_new = new_count("regions", ["code"])
+            units_new = new_count("units", ["unit_id"])
+            outlets_new = new_count("outlets", ["unit_id", "outlet_id"])
+            points_new = new_count("points", ["mn"])
+            self._run(
+                """
+                INSERT INTO regions (code, name, level, parent_code)
+                SELECT code, name, level, parent_code FROM _envmon_regions
+                ON CONFLICT (code) DO UPDATE SET
+                    name = COALESCE(EXCLUDED.name, regions.name),
+                    level = EXCLUDED.level,
+                    parent_code = EXCLUDED.parent_code
+                """
+            )
+            self._run(
+                """
+                INSERT INTO units (unit_id, name, county_code, must_network, assessed, updated_at)
+                SELECT unit_id, name, county_code, must_network, assessed, now()
+                FROM _envmon_units
+                ON CONFLICT (unit_id) DO UPDATE SET
+                    name = EXCLUDED.name,
+                    county_code = EXCLUDED.county_code,
+                    must_network = EXCLUDED.must_network,
+                    assessed = EXCLUDED.assessed,
+                    updated_at = EXCLUDED.updated_at
+                """
+            )
+            self._run(
+                """
+                INSERT INTO outlets (unit_id, outlet_id, name, kind, updated_at)
+                SELECT unit_id, outlet_id, name, kind, now() FROM _envmon_outlets
+                ON CONFLICT (unit_id, outlet_id) DO UPDATE SET
+                    name = EXCLUDED.name,
+                    kind = EXCLUDED.kind,
+                    updated_at = EXCLUDED.updated_at
+                """
+            )
+            self._run(
+                """
+                INSERT INTO points
+                    (mn, outlet_id, unit_id, pw, kind, o2_ref, standard, crc_modes, updated_at)
+                SELECT mn, outlet_id, unit_id, pw, kind, o2_ref, standard,
+                       COALESCE(crc_modes, ?), now()
+                FROM _envmon_points
+                ON CONFLICT (mn) DO UPDATE SET
+                    outlet_id = EXCLUDED.outlet_id,
+                    unit_id = EXCLUDED.unit_id,
+                    pw = EXCLUDED.pw,
+                    kind = EXCLUDED.kind,
+                    o2_ref = EXCLUDED.o2_ref,
+                    standard = EXCLUDED.standard,
+                    updated_at = EXCLUDED.updated_at
+                """,
+                [_crc_text(DEFAULT_CRC_MODES)],
+            )
+            self._run(
+                """
+                UPDATE points SET crc_modes = s.crc_modes
+                FROM _envmon_points s
+                WHERE points.mn = s.mn AND s.crc_modes IS NOT NULL
+                """
+            )
+            self._run("DELETE FROM point_factors WHERE mn IN (SELECT mn FROM _envmon_points)")
+            self._run(
+                "INSERT INTO point_factors (mn, factor, limit_value) "
+                "SELECT mn, factor, limit_value FROM _envmon_point_factors"
+            )
+        return ImportCounts(
+            units_new=units_new,
+            units_updated=len(units) - units_new,
+            outlets_new=outlets_new,
+            outlets_updated=len(outlets) - outlets_new,
+            points_new=points_new,
+            points_updated=len(points) - points_new,
+            regions_new=regions_new,
+        )
+
+    def load_point_auth(self) -> dict[str, PointAuth]:
+        """Every point's MN, password, unit, kind and CRC policy (the receiver's cache)."""
+        return {
+            mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc))
+            for mn, pw, unit_id, kind, crc in self._rows(
+                "SELECT mn, pw, unit_id, kind, crc_modes FROM points"
+            )
+        }
+
+    def point_auth(self, mn: str) -> PointAuth | None:
+        """One point's auth (as in `load_point_auth`), or None for an unknown MN."""
+        rows = self._rows("SELECT mn, pw, unit_id, kind, crc_modes FROM points WHERE mn = ?", [mn])
+        if not rows:
+            return None
+        mn_, pw, unit_id, kind, crc = rows[0]
+        return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc))
+
+    def set_crc_modes(self, mn: str, modes: tuple[str, ...]) -> None:
+        """Set which CRC variants this MN may use (hj212.md §4). Allowed: `CRC_MODES`."""
+        self._writable()
+        unique = checked_crc_modes(modes)
+        with self._transaction():
+            if not self._rows("SELECT 1 FROM points WHERE mn = ?", [mn]):
+                raise UnknownPointError(f"unknown MN {mn!r}: no such monitoring point")
+            self._run(
+                "UPDATE points SET crc_modes = ?, updated_at = now() WHERE mn = ?",
+                [_crc_text(unique), mn],
+            )
+
+    def _factors_by_mn(self) -> dict[str, dict[str, float | None]]:
+        factors: dict[str, dict[str, float | None]] = {}
+        for mn, factor, limit in self._rows(
+            "SELECT mn, factor, limit_value FROM point_factors ORDER BY mn, factor"
+        ):
+            factors.setdefault(mn, {})[factor] = limit
+        return factors
+
+    def list_points(self) -> list[PointInfo]:
+        """Every monitoring point with its unit, outlet, region codes and factor limits."""
+        factors = self._factors_by_mn()
+        rows = self._rows(
+            """
+            SELECT r.mn, p.pw, r.kind, r.unit_id, r.unit_name, r.outlet_id, r.outlet_name,
+                   r.county_code, r.city_code, r.o2_ref, r.standard
+            FROM point_registry r JOIN points p ON p.mn = r.mn
+            ORDER BY r.county_code, r.unit_id, r.outlet_id, r.mn
+            """
+        )
+        return [
+            PointInfo(
+                mn=mn,
+                pw=pw,
+                kind=kind,
+                unit_id=unit_id,
+                unit_name=unit_name,
+                outlet_id=outlet_id,
+                outlet_name=outlet_name or "",
+                county_code=county_code,
+                city_code=city_code,
+                factors=factors.get(mn, {}),
+                o2_ref=o2_ref,
+                standard=standard,
+            )
+            for (
+                mn,
+                pw,
+                kind,
+                unit_id,
+                unit_name,
+                outlet_id,
+                outlet_name,
+                county_code,
+                city_code,
+                o2_ref,
+                standard,
+            ) in rows
+        ]
+
+    def registry_rows(self) -> list[RegistryRow]:
+        """The registry as import rows: one per point, plus one per outlet without a point and
+        one per unit without an outlet (what `envmon registry export` writes)."""
+        names = {code: name for code, name in self._rows("SELECT code, name FROM regions")}
+        parents = {
+            code: parent for code, parent in self._rows("SELECT code, parent_code FROM regions")
+        }
+        factors = self._factors_by_mn()
+        rows = self._rows(
+            """
+            SELECT u.unit_id, u.name, u.county_code, u.must_network, u.assessed,
+                   o.outlet_id, o.name, o.kind, p.mn, p.pw, p.o2_ref, p.standard, p.crc_modes
+            FROM units u
+            LEFT JOIN outlets o ON o.unit_id = u.unit_id
+            LEFT JOIN points p ON p.unit_id = o.unit_id AND p.outlet_id = o.outlet_id
+            ORDER BY u.county_code, u.unit_id, o.outlet_id, p.mn
+            """
+        )
+        result = []
+        for (
+            unit_id,
+            unit_name,
+            county_code,
+            must_network,
+            assessed,
+            outlet_id,
+            outlet_name,
+            kind,
+            mn,
+            pw,
+            o2_ref,
+            standard,
+            crc_modes,
+        ) in rows:
+            city_code = parents.get(county_code) or county_code[:4] + "00"
+            province_code = county_code[:2] + "0000"
+            result.append(
+                RegistryRow(
+                    province=names.get(province_code),
+                    province_code=province_code,
+                    city=names.get(city_code),
+                    city_code=city_code,
+                    county=names.get(county_code),
+                    county_code=county_code,
+                    unit_id=unit_id,
+                    unit_name=unit_name,
+                    must_network=bool(must_network),
+                    assessed=bool(assessed),
+                    outlet_id=outlet_id,
+                    outlet_name=outlet_name,
+                    kind=kind,
+                    mn=mn,
+                    pw=pw,
+                    factors=factors.get(mn, {}) if mn else {},
+                    o2_ref=o2_ref,
+                    standard=standard,
+                    crc_modes=_crc_tuple(crc_modes) if mn else None,
+                )
+            )
+        return result
