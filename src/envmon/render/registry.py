@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from envmon.errors import OptionError
 from envmon.render import bulletins, csvout, jsonout, terminal
+from envmon.reports.model import Bulletin
 
 FORMATS: tuple[str, ...] = ("json", "csv", "table", "xlsx", "html", "pdf")
 FILE_FORMATS: tuple[str, ...] = ("xlsx", "html", "pdf")
@@ -85,6 +86,12 @@ _GENERIC: dict[str, tuple[Callable[[type], bool], _Entry]] = {
     "html": (_has("bulletin", "as_table"), _Entry(_file("html"), True)),
     "pdf": (_has("bulletin"), _Entry(_file("pdf"), True)),
 }
+
+
+# a bulletin renders as itself (reports.xlsx, reports.html, reports.pdf)
+for _fmt in FILE_FORMATS:
+    _SPECIFIC[(Bulletin, _fmt)] = _Entry(
+        lambda bulletin, path, fmt=_fmt: bulletins.write_bulletin(bulletin, fmt, path), True)
 
 
 def _find(result_type: type, fmt: str) -> _Entry | None:
