@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from envmon.cli import app
-from envmon.roads.rank import month_bounds, segment_values
+from envmon.period import Period
+from envmon.roads.rank import segment_values
 from envmon.store import open_store
 
 
@@ -35,7 +36,8 @@ def ranked(tmp_path_factory):
 def test_recall_of_published_top20(ranked):
     _, db, result, truth = ranked
     with open_store(db, read_only=True) as store:
-        a, b = month_bounds("2026-10")
+        month = Period.month("2026-10")
+        a, b = month.start, month.end
         eligible = [v.segment_id for v in segment_values(store, a, b, "pm10") if v.eligible]
     assert len(eligible) >= 50
     by_truth = sorted(eligible, key=lambda s: -truth[s]["pm10"])
