@@ -39,6 +39,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from envmon.errors import EnvmonError
+
 MISSING_TEXT = "—"
 CJK_FONT_FAMILIES = (
     "Noto Sans CJK SC",
@@ -51,7 +53,7 @@ CJK_FONT_FAMILIES = (
 )
 
 
-class ReportError(Exception):
+class ReportError(EnvmonError):
     """A bulletin could not be rendered (the message says why and what to do)."""
 
 
