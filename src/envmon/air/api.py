@@ -222,14 +222,6 @@ class StationAqi:
             [(r["time"], r["station"], r["aqi"], r["level"], ",".join(r["primary"]))
              for r in self.rows])
 
-    def text_lines(self) -> list[str]:
-        out = []
-        for row in self.rows:
-            primary = ",".join(row["primary"]) or "—"
-            out.append(f"{row['time']}  {row['aqi'] if row['aqi'] is not None else '—':>4}  "
-                       f"{row['level'] or '—'}  {primary}")
-        return out
-
 
 def station_aqi(store, period: Period, options: AqiOptions) -> StationAqi:
     """Real-time (hourly) AQI of one station (HJ 633 实时报) for the hours whose end label
@@ -333,17 +325,6 @@ class CityRanking:
                      [Column(k, label) for k, label in keys],
                      [tuple(row[k] for k, _ in keys) for row in self.ranking["cities"]])
 
-    def text_lines(self) -> list[str]:
-        def show(v: Any) -> str:
-            return "—" if v is None else str(v)
-
-        out = ["排名  城市        综合指数  同比(%)  同比排名"]
-        for row in self.ranking["cities"]:
-            out.append(f"{show(row['rank']):>4}  {row['city']:<10}  "
-                       f"{show(row['composite_index']):>8}  {show(row['yoy']):>7}  "
-                       f"{show(row['yoy_rank']):>6}")
-        return out
-
 
 def city_ranking(store, period: Period, options: RankOptions = RankOptions()) -> CityRanking:
     from envmon.air import service
@@ -401,3 +382,24 @@ def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinO
         raise AirError(str(error)) from None
     return AirBulletin(period, model)
 
+
+
+# ------------------------------------------------------------------------------- text output
+# `--format text` as the commands had it: the import's one-line summary, the summary's
+# bulletin sentence, the other lists as the terminal table.
+def _register_text_renderers() -> None:
+    from envmon.render import renderer
+    from envmon.render.terminal import write_table
+
+    @renderer(CitySummary, "text")
+    def _sentence(result: CitySummary, stream) -> None:
+        stream.write(result.sentence() + "\n")
+
+    for imported in (StationsImported, DataImported):
+        renderer(imported, "text")(lambda result, stream: stream.write(result.summary() + "\n"))
+    for result_type in (StationAqi, CityRanking):
+        renderer(result_type, "text")(lambda result, stream: write_table(result.as_table(),
+                                                                         stream))
+
+
+_register_text_renderers()

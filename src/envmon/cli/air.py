@@ -3,14 +3,12 @@ parse the options, call the use case of `envmon.air.api`, print. No SQL here."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
 
 air_app = typer.Typer(
     name="air",
@@ -35,8 +33,10 @@ def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> None:
         raise fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
 
 
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1) + "\n")
+# `text` is the output these commands always had (the summary's sentence, else the terminal
+# table); csv and table are the tabular formats of every result
+LIST_FORMATS = ("json", "text", "csv", "table", "xlsx", "html")
+BULLETIN_FORMATS = ("xlsx", "html", "pdf")
 
 
 def _echo_rejected(rejected: list[str], limit: int | None = None) -> None:
@@ -50,6 +50,8 @@ def _echo_rejected(rejected: list[str], limit: int | None = None) -> None:
 def stations_import(
     file: Path = typer.Argument(..., help="CSV with columns code,name,city,type,lat,lon "
                                 "(type: city, control, background, regional, roadside, source)."),
+    fmt: str = format_option("text", ("text", "json")),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -59,7 +61,7 @@ def stations_import(
     with open_cli_store(db, config) as store, user_errors():
         result = api.import_stations(store, file)
     _echo_rejected(result.rejected)
-    typer.echo(result.summary())
+    emit(result, fmt, output)
 
 
 @air_app.command("import")
@@ -85,7 +87,7 @@ def import_command(
     with open_cli_store(db, config) as store, user_errors():
         result = api.import_data(store, options)
     _echo_rejected(result.rejected, 200)
-    typer.echo(result.summary())
+    typer.echo(result.summary())  # --format names the input format here
 
 
 @air_app.command("aqi")
@@ -94,7 +96,8 @@ def aqi_command(
     start: str = typer.Option(..., "--from", help="ISO time (Beijing time if no offset)."),
     end: str = typer.Option(..., "--to", help="ISO time, inclusive (hours are labelled by "
                             "their end: --from 2026-11-01 --to 2026-11-02 is the day 1:00–24:00)."),
-    fmt: str = typer.Option("json", "--format", help="json or text."),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
     o3_8h: bool = typer.Option(False, "--o3-8h", help="Include the rolling O3 8-h IAQI "
                                "(off by default, see airquality.md §1.3)."),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
@@ -108,17 +111,12 @@ def aqi_command(
     from envmon.air import api
     from envmon.period import Period
 
-    _check_choice(fmt, ("json", "text"), "--format")
     with user_errors():
         options = api.AqiOptions(station, standard, o3_8h)
         period = Period.parse(start, end)
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.station_aqi(store, period, options)
-    if fmt == "json":
-        _print_json(result.as_json())
-        return
-    for line in result.text_lines():
-        typer.echo(line)
+    emit(result, fmt, output)
 
 
 @air_app.command("summary")
@@ -126,7 +124,8 @@ def summary_command(
     city: str = typer.Option(..., "--city", help="City name as registered (e.g. 太原市)."),
     start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
     end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
-    fmt: str = typer.Option("json", "--format", help="json or text."),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
     method: str = typer.Option("mee", "--method", help=METHOD_HELP),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
     yoy_rounded: bool = typer.Option(False, "--yoy-rounded", help="Year-on-year change from "
@@ -144,24 +143,21 @@ def summary_command(
     earlier has data."""
     from envmon.air import api
 
-    _check_choice(fmt, ("json", "text"), "--format")
     with user_errors():
         period = api.days_period(start, end)
         options = api.SummaryOptions(city, method, standard, yoy_rounded, not no_validity,
                                      api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.city_summary(store, period, options)
-    if fmt == "json":
-        _print_json(result.as_json())
-        return
-    typer.echo(result.sentence())
+    emit(result, fmt, output)
 
 
 @air_app.command("rank")
 def rank_command(
     start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
     end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
-    fmt: str = typer.Option("json", "--format", help="json or text."),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
     method: str = typer.Option("mee", "--method", help=METHOD_HELP),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
     no_validity: bool = typer.Option(False, "--no-validity", help="Do not apply the period "
@@ -176,28 +172,26 @@ def rank_command(
     ascending (the largest fall ranks 1)."""
     from envmon.air import api
 
-    _check_choice(fmt, ("json", "text"), "--format")
     with user_errors():
         period = api.days_period(start, end)
         options = api.RankOptions(method, standard, not no_validity,
                                   api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.city_ranking(store, period, options)
-    if fmt == "json":
-        _print_json(result.as_json())
-        return
-    for line in result.text_lines():
-        typer.echo(line)
+    emit(result, fmt, output)
 
 
 def report_air(
     month: str = typer.Option(..., "--month", help="Month, YYYY-MM."),
     city: str | None = typer.Option(None, "--city", help="City of the bulletin (default: the "
                                     "only city, or all cities' ranking with the first city)."),
-    out: Path = typer.Option(Path("."), "--out", help="Output directory."),
+    out: Path = output_option("--out", help="Output directory (default: the working folder), "
+                              "or the file when one format is written."),
     formats: str = typer.Option("xlsx,html,pdf", "--formats", help="Comma-separated: xlsx, "
                                 "html, pdf (PDF through WeasyPrint; skipped with a message if "
                                 "unavailable — print the HTML to PDF from a browser)."),
+    fmt: str | None = typer.Option(None, "--format", help="One format (xlsx, html or pdf) "
+                                   "instead of --formats."),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
     exclude: Path | None = typer.Option(None, "--exclude", help=EXCLUDE_HELP),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
@@ -211,9 +205,9 @@ def report_air(
     from envmon.period import Period
     from envmon.reports import common
 
-    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    wanted = [fmt] if fmt is not None else [f.strip() for f in formats.split(",") if f.strip()]
     for f in wanted:
-        _check_choice(f, common.FORMATS, "--formats")
+        _check_choice(f, BULLETIN_FORMATS, "--format" if fmt is not None else "--formats")
     with user_errors():
         period = Period.month(month)
         options = api.BulletinOptions(city, standard, api.excluded_days(exclude))
@@ -223,12 +217,12 @@ def report_air(
         wanted.remove("pdf")
         typer.echo("PDF skipped: WeasyPrint is not available; open the HTML in a browser and "
                    "print it to PDF (A4 is set).", err=True)
-    try:
-        paths = common.write_all(result.bulletin(), out, result.default_stem, wanted)
-    except common.ReportError as error:
-        raise fail(str(error)) from None
-    for path in paths:
-        typer.echo(str(path))
+    out = out if out is not None else Path(".")
+    one_file = len(wanted) == 1 and out.suffix == f".{wanted[0]}"
+    if not one_file:
+        out.mkdir(parents=True, exist_ok=True)  # a folder: <out>/air-<month>.<format>
+    for f in wanted:
+        emit(result, f, out)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,6 @@ No SQL and no orchestration here."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from typing import Any
 import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
 
 roads_app = typer.Typer(
     name="roads",
@@ -66,8 +66,9 @@ def _period(month: str | None, start: str | None, end: str | None):
         return month_or_range(month, start, end)
 
 
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1) + "\n")
+JSON_ONLY = ("json",)
+TABULAR = ("json", "csv", "table")
+RANK_FORMATS = ("json", "csv", "table", "xlsx", "html", "pdf")
 
 
 @roads_app.command("network")
@@ -76,6 +77,8 @@ def network_command(
     districts: Path | None = typer.Option(
         None, "--districts", help="GeoJSON district polygons (property name; development "
         "zones such as 综改示范区 are cut out of the districts they overlap)."),
+    fmt: str = format_option("json", JSON_ONLY),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
@@ -87,7 +90,7 @@ def network_command(
         options = api.NetworkOptions(pbf, districts, _settings(settings, config).naming)
     with open_cli_store(db, config) as store, user_errors():
         result = api.build_network(store, options)
-    _print_json(result.as_json())
+    emit(result, fmt, output)
 
 
 @roads_app.command("import")
@@ -98,6 +101,8 @@ def import_command(
     crs: str = typer.Option("wgs84", "--crs", help="Datum of lat/lon: wgs84 or gcj02."),
     device: str | None = typer.Option(None, "--device", help="Device id for files without "
                                       "a device_id column."),
+    fmt: str = format_option("json", JSON_ONLY),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
@@ -109,7 +114,7 @@ def import_command(
         options = api.ImportOptions(file, crs, device, _settings(settings, config).sensors)
     with open_cli_store(db, config) as store, user_errors():
         result = api.import_readings(store, options)
-    _print_json(result.as_json())
+    emit(result, fmt, output)
 
 
 @roads_app.command("serve")
@@ -146,6 +151,8 @@ def calibrate_command(
     pm10: tuple[float, float] = typer.Option((1.0, 0.0), "--pm10", help="slope intercept"),
     model: str | None = typer.Option(None, "--model", help="Sensor model (e.g. PMS5003)."),
     datum: str | None = typer.Option(None, "--datum", help="wgs84 or gcj02 (device output)."),
+    fmt: str = format_option("json", JSON_ONLY),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -156,7 +163,7 @@ def calibrate_command(
         options = api.CalibrateOptions(device, valid_from, pm25, pm10, model, datum)
     with open_cli_store(db, config) as store, user_errors():
         result = api.calibrate(store, options)
-    _print_json(result.as_json())
+    emit(result, fmt, output)
 
 
 @roads_app.command("match")
@@ -164,6 +171,8 @@ def match_command(
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
     start: str | None = typer.Option(None, "--from", help="ISO start (inclusive)."),
     end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
+    fmt: str = format_option("json", TABULAR),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
@@ -176,7 +185,7 @@ def match_command(
     options = api.MatchOptions.of(_settings(settings, config))
     with open_cli_store(db, config) as store, user_errors(), _progress("map matching") as step:
         result = api.match(store, period, options, progress=step)
-    _print_json(result.as_json())
+    emit(result, fmt, output)
 
 
 @roads_app.command("rank")
@@ -186,9 +195,10 @@ def rank_command(
     end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
     top: int = typer.Option(20, "--top", min=1, help="Length of each list."),
     pollutant: str = typer.Option("pm10", "--pollutant", help="pm10 or pm25."),
-    fmt: str = typer.Option("json", "--format", help="json, xlsx, html or pdf."),
-    out: Path | None = typer.Option(None, "--out", help="Output file for xlsx/html "
-                                    "(default roads-<period>-<pollutant>.<format>)."),
+    fmt: str = format_option("json", RANK_FORMATS),
+    out: Path | None = output_option("--out", help="Output file (json, csv, table: default "
+                                     "stdout; xlsx, html, pdf: default "
+                                     "roads-<period>-<pollutant>.<format>)."),
     map_png: Path | None = typer.Option(None, "--map", help="Also write the map as PNG."),
     geojson: Path | None = typer.Option(None, "--geojson", help="Also write the segments "
                                         "with their values as GeoJSON (map layer)."),
@@ -210,10 +220,9 @@ def rank_command(
 ) -> None:
     """The most polluted and the cleanest eligible segments (median of drive-pass means);
     segments below the thresholds are counted as 数据不足."""
+    from envmon.render import FILE_FORMATS, jsonout
     from envmon.roads import api
 
-    if fmt not in ("json", "xlsx", "html", "pdf"):
-        raise fail(f"--format must be json, xlsx, html or pdf, not {fmt!r}")
     rs = _settings(settings, config)
     with user_errors():
         options = api.RankOptions(
@@ -221,29 +230,21 @@ def rank_command(
             eligibility=api.RankOptions.eligibility_from(rs.eligibility, min_days,
                                                          min_passes, min_taxis),
             match_first=match, matching=api.MatchOptions.of(rs),
-            detail=fmt != "json" or map_png is not None or geojson is not None)
+            detail=fmt in FILE_FORMATS or map_png is not None or geojson is not None)
     period = _period(month, start, end)
     with (open_cli_store(db, config) as store, user_errors(),
           _progress("map matching", shown=match) as step):
         result = api.rank(store, period, options, progress=step)
     if geojson is not None:
-        geojson.write_text(json.dumps(result.geojson(), ensure_ascii=False), encoding="utf-8")
+        geojson.write_text(jsonout.dumps(result.geojson(), "compact"), encoding="utf-8")
     if map_png is not None:
         map_png.write_bytes(result.map_png())
-    if fmt == "json":
-        _print_json(result.as_json())
-        return
-    from envmon.reports.common import ReportError, write_html, write_pdf, write_xlsx
-
-    target = out or Path(f"{result.default_stem}.{fmt}")
-    writer = {"xlsx": write_xlsx, "html": write_html, "pdf": write_pdf}[fmt]
-    try:
-        writer(result.bulletin(), target)
-    except ReportError as error:
-        raise fail(str(error)) from None
-    ranking = result.as_json()
-    _print_json({"written": str(target), "dirty": len(ranking["dirty"]),
-                 "clean": len(ranking["clean"]), "insufficient": ranking["insufficient"]})
+    target = emit(result, fmt, out, announce=False)
+    if fmt in FILE_FORMATS:
+        ranking = result.as_json()
+        jsonout.write({"written": str(target), "dirty": len(ranking["dirty"]),
+                       "clean": len(ranking["clean"]), "insufficient": ranking["insufficient"]},
+                      sys.stdout)
 
 
 @roads_app.command("coverage")
@@ -251,6 +252,8 @@ def coverage_command(
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
     start: str | None = typer.Option(None, "--from", help="ISO start (inclusive)."),
     end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
+    fmt: str = format_option("json", TABULAR),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -261,7 +264,7 @@ def coverage_command(
     period = _period(month, start, end)
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.coverage(store, period)
-    _print_json(result.as_json())
+    emit(result, fmt, output)
 
 
 def simulate_taxis(
@@ -278,6 +281,8 @@ def simulate_taxis(
     seed: int = typer.Option(7, "--seed"),
     do_import: bool = typer.Option(False, "--import/--no-import",
                                    help="Also import the readings into the store."),
+    fmt: str = format_option("json", JSON_ONLY),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -295,7 +300,7 @@ def simulate_taxis(
         period = Period.month(month, allow_future=True)
     with open_cli_store(db, config) as store, user_errors():
         result = api.simulate_taxis(store, period, options)
-    _print_json(result.as_json())
+    emit(result, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -271,6 +271,14 @@ class MatchResult:
     def as_json(self) -> dict:
         return self.summary
 
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        keys = [("device_id", "车辆"), ("day", "日期"), ("points", "定位点数"),
+                ("matched", "匹配点数"), ("rate", "匹配率")]
+        return Table("地图匹配覆盖（每车每日）", [Column(k, label) for k, label in keys],
+                     [tuple(c[k] for k, _ in keys) for c in self.summary["coverage"]])
+
 
 def match(store, period: Period, options: MatchOptions = MatchOptions(), *,
           progress: Progress | None = None) -> MatchResult:
@@ -291,6 +299,16 @@ class CoverageResult:
 
     def as_json(self) -> dict:
         return self.figures
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        keys = [("day", "日期"), ("segments", "有数据路段数"), ("share", "路段覆盖率"),
+                ("km", "覆盖里程（公里）")]
+        f = self.figures
+        return Table(f"路网监测覆盖（共{f['segments']}条路段，{f['km']}公里，"
+                     f"符合排名条件{f['eligible']}条）", [Column(k, label) for k, label in keys],
+                     [tuple(d[k] for k, _ in keys) for d in f["daily"]])
 
 
 def coverage(store, period: Period) -> CoverageResult:
