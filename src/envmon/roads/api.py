@@ -12,7 +12,8 @@ Shape (the same in every domain's `api.py`):
   CLI's option name ("--pollutant"), so the CLI and the web app give the same choices and words.
 - The result is a dataclass with `as_json()` (exactly the JSON the command prints; tests pin
   it), and where it is a list `as_table()`; the ranking adds `bulletin()`, `map_png()` and
-  `geojson()` for the 通报 and the map layer. No printing, no Typer, no output files here.
+  `geojson()` for the 通报 and the map layer. No printing, no Typer, no rendering to files
+  here (the CSV and truth files of `simulate_taxis` are what that action produces).
 - Missing data a user can fix (no road network yet) is `RoadsDataError`, shown as one line.
 
 A new use case goes here as one more function with its options and result classes; the domain
