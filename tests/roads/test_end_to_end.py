@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from envmon.cli import app
-from envmon.roads.rank import month_bounds, segment_values
+from envmon.period import Period
+from envmon.roads.rank import segment_values
 from envmon.store import open_store
 
 
@@ -35,7 +36,8 @@ def ranked(tmp_path_factory):
 def test_recall_of_published_top20(ranked):
     _, db, result, truth = ranked
     with open_store(db, read_only=True) as store:
-        a, b = month_bounds("2026-10")
+        month = Period.month("2026-10")
+        a, b = month.start, month.end
         eligible = [v.segment_id for v in segment_values(store, a, b, "pm10") if v.eligible]
     assert len(eligible) >= 50
     by_truth = sorted(eligible, key=lambda s: -truth[s]["pm10"])
@@ -107,3 +109,25 @@ def test_coverage_statistics(ranked):
     assert len(cov["daily"]) == 9 and all(0 < d["share"] <= 1 for d in cov["daily"])
     assert len(cov["taxi_days"]) == 6 * 9
     assert all(t["rate"] > 0.95 for t in cov["taxi_days"])
+
+
+def test_rank_and_coverage_as_csv_and_table(ranked):
+    import csv
+    import io
+
+    _, db, result, _ = ranked
+    runner = CliRunner()
+    r = runner.invoke(app, ["roads", "rank", "--db", str(db), "--month", "2026-10",
+                            "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["segment_id"] for row in rows if row["list"] == "dirty"] == [
+        i["segment_id"] for i in result["dirty"]]
+    assert float(rows[0]["value"]) == result["dirty"][0]["value"]
+    r = runner.invoke(app, ["roads", "coverage", "--db", str(db), "--month", "2026-10",
+                            "--format", "table"])
+    assert r.exit_code == 0, r.output
+    assert "有数据路段数" in r.stdout and "2026-10-01" in r.stdout
+    bad = runner.invoke(app, ["roads", "coverage", "--db", str(db), "--month", "2026-10",
+                              "--format", "pdf"])
+    assert bad.exit_code == 2

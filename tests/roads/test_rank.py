@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from envmon.roads.rank import SegmentValue, district_sentence, month_bounds, ranking
+from envmon.period import Period
+from envmon.roads.rank import SegmentValue, district_sentence, ranking
 from envmon.timeutil import BEIJING_FIXED
 
 
 def test_month_bounds_are_beijing_months():
-    a, b = month_bounds("2026-12")
+    month = Period.month("2026-12", allow_future=True)
+    a, b = month.start, month.end
     assert a == datetime(2026, 12, 1, tzinfo=BEIJING_FIXED)
     assert b == datetime(2027, 1, 1, tzinfo=BEIJING_FIXED)
 
@@ -27,7 +29,8 @@ def sv(i, value, district, eligible=True):
 def test_ranking_json_shape_and_counts():
     values = [sv(i, 50 + i, ["小店区", "杏花岭区", "综改示范区"][i % 3]) for i in range(30)]
     values += [sv(100 + i, 999, "小店区", eligible=False) for i in range(4)]
-    a, b = month_bounds("2026-10")
+    month = Period.month("2026-10")
+    a, b = month.start, month.end
     r = ranking(values, a, b, "pm10", top=20)
     assert set(r) == {"from", "to", "pollutant", "dirty", "clean", "district_counts",
                       "sentence", "insufficient"}

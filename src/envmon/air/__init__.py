@@ -5,5 +5,6 @@ Modules: `standards` (breakpoints, limits, the standard set by date), `rounding`
 IAQI ceil), `aqi` (IAQI/AQI, levels, primary pollutants), `stats` (daily values, MDA8,
 validity, city values, percentiles, composite index, good days, YoY, rankings, trend),
 `storage` (stations and data in the store: import and load), `service` (city summaries and
-rankings from the store).
+rankings from the store), `api` (the use cases of `envmon air …` and `envmon report air`:
+`(store, period, options) -> result`, shared by the CLI and the web app).
 """

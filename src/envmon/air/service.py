@@ -22,6 +22,8 @@ from envmon.air import aqi as aqi_mod
 from envmon.air import stats, storage
 from envmon.air.rounding import round_gbt8170
 from envmon.air.standards import CNEMC_NAMES, DECIMALS, Standard, standard_for
+from envmon.errors import EnvmonError
+from envmon.period import Period
 from envmon.store import Store
 
 DAILY_KEYS = ("so2", "no2", "co", "pm10", "pm25", "o3_1h", "o3_8h")
@@ -29,7 +31,7 @@ CONC_KEYS = ("so2", "no2", "pm10", "pm25", "co", "o3")
 Excluded = dict[str, set[date]]
 
 
-class AirError(ValueError):
+class AirError(EnvmonError, ValueError):
     """A request the data cannot answer (unknown city or station, empty period …)."""
 
 
@@ -44,11 +46,10 @@ class CityDays:
     standard: Standard
 
 
-def same_day_last_year(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
+def year_before(first: date, last: date) -> tuple[date, date]:
+    """The same days a year earlier (29 February → 28 February), cut by `Period`."""
+    days = Period(Period.day(first).start, Period.day(last).end).year_before().days()
+    return days[0], days[-1]
 
 
 def city_days(
@@ -254,8 +255,8 @@ def city_summary(
     this = period_results(data, method=method, check_validity=check_validity)[0]
     previous = None
     if yoy:
-        before = city_days(store, same_day_last_year(first), same_day_last_year(last),
-                           cities=[city], standard=std, excluded=excluded)
+        before = city_days(store, *year_before(first, last), cities=[city], standard=std,
+                           excluded=excluded)
         previous = period_results(before, method=method, check_validity=check_validity)[0]
     out = summary_dict(this, previous, standard=std, yoy_rounded=yoy_rounded)
     if excluded is not None:
@@ -321,8 +322,7 @@ def ranking(
         raise AirError("no city stations registered: import stations first")
     this = period_results(data, method=method, check_validity=check_validity)
     before = period_results(
-        city_days(store, same_day_last_year(first), same_day_last_year(last), standard=std,
-                  excluded=excluded),
+        city_days(store, *year_before(first, last), standard=std, excluded=excluded),
         method=method, check_validity=check_validity,
     )
     by_city_last = {r.city: r for r in before}

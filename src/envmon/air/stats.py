@@ -8,17 +8,17 @@ Missing values are NaN everywhere.
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
 from envmon.air.aqi import round_concentration
 from envmon.air.rounding import round_gbt8170, round_gbt8170_array
 from envmon.air.standards import DECIMALS, STANDARD_2012, Standard
+from envmon.period import Period
 
 MIN_HOURS_PER_DAY = 20  # GB 3095-2012 Table 4: 24-h value needs ≥ 20 hourly values
 MIN_HOURS_PER_8H = 6  # GB 3095-2012 Table 4: 8-h value needs ≥ 6 hourly values
@@ -207,19 +207,17 @@ def period_validity(valid_days: np.ndarray, days: Sequence[date]) -> np.ndarray:
         return ok
     first, last = days[0], days[-1]
     index = {d: i for i, d in enumerate(days)}
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        start = date(year, month, 1)
-        end = date(year, month, calendar.monthrange(year, month)[1])
-        if start >= first and end <= last:
-            cols = [index[start + timedelta(n)] for n in range((end - start).days + 1)]
-            need = MIN_DAYS_FEBRUARY if month == 2 else MIN_DAYS_PER_MONTH
+    span = Period(Period.day(first).start, Period.day(last).end)
+    for month in span.months():
+        month_days = month.days()
+        if month_days[0] >= first and month_days[-1] <= last:
+            cols = [index[d] for d in month_days]
+            need = MIN_DAYS_FEBRUARY if month_days[0].month == 2 else MIN_DAYS_PER_MONTH
             ok &= valid_days[:, cols].sum(axis=1) >= need
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     for year in range(first.year, last.year + 1):
-        start, end = date(year, 1, 1), date(year, 12, 31)
-        if start >= first and end <= last:
-            cols = slice(index[start], index[end] + 1)
+        year_days = Period.year(year).days()
+        if year_days[0] >= first and year_days[-1] <= last:
+            cols = slice(index[year_days[0]], index[year_days[-1]] + 1)
             ok &= valid_days[:, cols].sum(axis=1) >= MIN_DAYS_PER_YEAR
     return ok
 

@@ -1,16 +1,14 @@
-"""CLI commands: `envmon air …` (stations, import, aqi, summary, rank) and `envmon report air`."""
+"""CLI commands: `envmon air …` (stations, import, aqi, summary, rank) and `envmon report air`:
+parse the options, call the use case of `envmon.air.api`, print. No SQL here."""
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store
+from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
 
 air_app = typer.Typer(
     name="air",
@@ -26,22 +24,8 @@ STANDARD_HELP = ("Standard set: auto (by date: 2012 before 2026-03-01, else 2026
                  "confirmed), 2012 or 2026.")
 METHOD_HELP = ("Composite index: mee (《城市环境空气质量排名技术规定》, published) or hj663 "
                "(HJ 663-2013 Annex C, informative).")
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        raise fail(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _time(text: str, option: str) -> datetime:
-    from envmon.timeutil import parse_iso
-
-    try:
-        return parse_iso(text)
-    except ValueError:
-        raise fail(f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-11-01T08:00)") from None
+EXCLUDE_HELP = ("CSV city,date[,reason] of days taken out of the statistics (扣沙 sand-dust "
+                "days, 例外事件 exceptional events); default: none.")
 
 
 def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> None:
@@ -49,47 +33,35 @@ def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> None:
         raise fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
 
 
-EXCLUDE_HELP = ("CSV city,date[,reason] of days taken out of the statistics (扣沙 sand-dust "
-                "days, 例外事件 exceptional events); default: none.")
+# `text` is the output these commands always had (the summary's sentence, else the terminal
+# table); csv and table are the tabular formats of every result
+LIST_FORMATS = ("json", "text", "csv", "table", "xlsx", "html")
+BULLETIN_FORMATS = ("xlsx", "html", "pdf")
 
 
-def _excluded(path: Path | None):
-    if path is None:
-        return None
-    from envmon.air import storage
-
-    if not path.exists():
-        raise fail(f"no such file: {path}")
-    try:
-        return storage.read_excluded_days(path)
-    except ValueError as error:
-        raise fail(str(error)) from None
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=1) + "\n")
+def _echo_rejected(rejected: list[str], limit: int | None = None) -> None:
+    for error in rejected[:limit]:
+        typer.echo(f"rejected {error}", err=True)
+    if limit is not None and len(rejected) > limit:
+        typer.echo(f"… and {len(rejected) - limit} more rejected rows", err=True)
 
 
 @stations_app.command("import")
 def stations_import(
     file: Path = typer.Argument(..., help="CSV with columns code,name,city,type,lat,lon "
                                 "(type: city, control, background, regional, roadside, source)."),
+    fmt: str = format_option("text", ("text", "json")),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Import or update air-quality stations. City values use `city` stations (城市点) only."""
-    from envmon.air import storage
+    from envmon.air import api
 
-    if not file.exists():
-        raise fail(f"no such file: {file}")
-    with open_cli_store(db, config) as store:
-        try:
-            report = storage.import_stations(store, file)
-        except ValueError as error:
-            raise fail(str(error)) from None
-    for error in report.errors:
-        typer.echo(f"rejected {error}", err=True)
-    typer.echo(f"{report.rows} stations imported, {len(report.errors)} rows rejected")
+    with open_cli_store(db, config) as store, user_errors():
+        result = api.import_stations(store, file)
+    _echo_rejected(result.rejected)
+    emit(result, fmt, output)
 
 
 @air_app.command("import")
@@ -108,24 +80,14 @@ def import_command(
     skipped. A re-imported station hour (or day) replaces the earlier one.
     For cnemc, stations unknown to the registry are added as city stations of `area`; the
     published aqi and primarypollutant are kept apart, for comparison only."""
-    from envmon.air import storage
+    from envmon.air import api
 
-    _check_choice(fmt, storage.FORMATS, "--format")
-    missing = [str(f) for f in files if not f.exists()]
-    if missing:
-        raise fail(f"no such file: {', '.join(missing)}")
-    with open_cli_store(db, config) as store:
-        try:
-            report = storage.import_data(store, files, fmt)
-        except ValueError as error:
-            raise fail(str(error)) from None
-    for error in report.errors[:200]:
-        typer.echo(f"rejected {error}", err=True)
-    if len(report.errors) > 200:
-        typer.echo(f"… and {len(report.errors) - 200} more rejected rows", err=True)
-    added = f", {report.stations_added} new stations" if report.stations_added else ""
-    typer.echo(f"{report.rows} rows imported from {report.files} file(s){added}, "
-               f"{len(report.errors)} rows rejected")
+    with user_errors():
+        options = api.ImportOptions(tuple(files), fmt)
+    with open_cli_store(db, config) as store, user_errors():
+        result = api.import_data(store, options)
+    _echo_rejected(result.rejected, 200)
+    typer.echo(result.summary())  # --format names the input format here
 
 
 @air_app.command("aqi")
@@ -134,7 +96,8 @@ def aqi_command(
     start: str = typer.Option(..., "--from", help="ISO time (Beijing time if no offset)."),
     end: str = typer.Option(..., "--to", help="ISO time, inclusive (hours are labelled by "
                             "their end: --from 2026-11-01 --to 2026-11-02 is the day 1:00–24:00)."),
-    fmt: str = typer.Option("json", "--format", help="json or text."),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
     o3_8h: bool = typer.Option(False, "--o3-8h", help="Include the rolling O3 8-h IAQI "
                                "(off by default, see airquality.md §1.3)."),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
@@ -145,26 +108,15 @@ def aqi_command(
 
     One object per hour: time (end of the hour), station, aqi, level, primary (list of
     pollutant names)."""
-    from envmon.air.service import AirError, station_realtime
+    from envmon.air import api
+    from envmon.period import Period
 
-    _check_choice(fmt, ("json", "text"), "--format")
-    _check_choice(standard, ("auto", "2012", "2026"), "--standard")
-    since, until = _time(start, "--from"), _time(end, "--to")
-    if since >= until:
-        raise fail(f"--from {since.isoformat()} is not before --to {until.isoformat()}")
-    with open_cli_store(db, config, read_only=True) as store:
-        try:
-            rows = station_realtime(store, station, since, until, standard=standard,
-                                    o3_8h=o3_8h)
-        except AirError as error:
-            raise fail(str(error)) from None
-    if fmt == "json":
-        _print_json(rows)
-        return
-    for row in rows:
-        primary = ",".join(row["primary"]) or "—"
-        typer.echo(f"{row['time']}  {row['aqi'] if row['aqi'] is not None else '—':>4}  "
-                   f"{row['level'] or '—'}  {primary}")
+    with user_errors():
+        options = api.AqiOptions(station, standard, o3_8h)
+        period = Period.parse(start, end)
+    with open_cli_store(db, config, read_only=True) as store, user_errors():
+        result = api.station_aqi(store, period, options)
+    emit(result, fmt, output)
 
 
 @air_app.command("summary")
@@ -172,7 +124,8 @@ def summary_command(
     city: str = typer.Option(..., "--city", help="City name as registered (e.g. 太原市)."),
     start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
     end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
-    fmt: str = typer.Option("json", "--format", help="json or text."),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
     method: str = typer.Option("mee", "--method", help=METHOD_HELP),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
     yoy_rounded: bool = typer.Option(False, "--yoy-rounded", help="Year-on-year change from "
@@ -188,32 +141,23 @@ def summary_command(
     Valid and good days, good-day share, composite index, load shares, concentrations as
     published, the daily AQI, and year-on-year change (yoy) when the same period a year
     earlier has data."""
-    from envmon.air.service import AirError, city_summary
+    from envmon.air import api
 
-    _check_choice(fmt, ("json", "text"), "--format")
-    _check_choice(method, ("mee", "hj663"), "--method")
-    _check_choice(standard, ("auto", "2012", "2026"), "--standard")
-    first, last = _day(start, "--from"), _day(end, "--to")
-    with open_cli_store(db, config, read_only=True) as store:
-        try:
-            result = city_summary(store, city, first, last, standard=standard, method=method,
-                                  yoy_rounded=yoy_rounded, check_validity=not no_validity,
-                                  excluded=_excluded(exclude))
-        except AirError as error:
-            raise fail(str(error)) from None
-    if fmt == "json":
-        _print_json(result)
-        return
-    from envmon.reports.air import summary_sentence
-
-    typer.echo(summary_sentence(result))
+    with user_errors():
+        period = api.days_period(start, end)
+        options = api.SummaryOptions(city, method, standard, yoy_rounded, not no_validity,
+                                     api.excluded_days(exclude))
+    with open_cli_store(db, config, read_only=True) as store, user_errors():
+        result = api.city_summary(store, period, options)
+    emit(result, fmt, output)
 
 
 @air_app.command("rank")
 def rank_command(
     start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
     end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
-    fmt: str = typer.Option("json", "--format", help="json or text."),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
     method: str = typer.Option("mee", "--method", help=METHOD_HELP),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
     no_validity: bool = typer.Option(False, "--no-validity", help="Do not apply the period "
@@ -226,39 +170,28 @@ def rank_command(
 
     Composite index ascending (equal 2-decimal values rank equal); year-on-year change
     ascending (the largest fall ranks 1)."""
-    from envmon.air.service import AirError, ranking
+    from envmon.air import api
 
-    _check_choice(fmt, ("json", "text"), "--format")
-    _check_choice(method, ("mee", "hj663"), "--method")
-    _check_choice(standard, ("auto", "2012", "2026"), "--standard")
-    first, last = _day(start, "--from"), _day(end, "--to")
-    with open_cli_store(db, config, read_only=True) as store:
-        try:
-            result = ranking(store, first, last, standard=standard, method=method,
-                             check_validity=not no_validity, excluded=_excluded(exclude))
-        except AirError as error:
-            raise fail(str(error)) from None
-    if fmt == "json":
-        _print_json(result)
-        return
-    typer.echo("排名  城市        综合指数  同比(%)  同比排名")
-    for row in result["cities"]:
-        def show(v: Any) -> str:
-            return "—" if v is None else str(v)
-
-        typer.echo(f"{show(row['rank']):>4}  {row['city']:<10}  "
-                   f"{show(row['composite_index']):>8}  {show(row['yoy']):>7}  "
-                   f"{show(row['yoy_rank']):>6}")
+    with user_errors():
+        period = api.days_period(start, end)
+        options = api.RankOptions(method, standard, not no_validity,
+                                  api.excluded_days(exclude))
+    with open_cli_store(db, config, read_only=True) as store, user_errors():
+        result = api.city_ranking(store, period, options)
+    emit(result, fmt, output)
 
 
 def report_air(
     month: str = typer.Option(..., "--month", help="Month, YYYY-MM."),
     city: str | None = typer.Option(None, "--city", help="City of the bulletin (default: the "
                                     "only city, or all cities' ranking with the first city)."),
-    out: Path = typer.Option(Path("."), "--out", help="Output directory."),
+    out: Path = output_option("--out", help="Output directory (default: the working folder), "
+                              "or the file when one format is written."),
     formats: str = typer.Option("xlsx,html,pdf", "--formats", help="Comma-separated: xlsx, "
                                 "html, pdf (PDF through WeasyPrint; skipped with a message if "
                                 "unavailable — print the HTML to PDF from a browser)."),
+    fmt: str | None = typer.Option(None, "--format", help="One format (xlsx, html or pdf) "
+                                   "instead of --formats."),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
     exclude: Path | None = typer.Option(None, "--exclude", help=EXCLUDE_HELP),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
@@ -268,37 +201,28 @@ def report_air(
 
     Summary sentence, pollutants with year-on-year change, calendar of daily AQI in the
     standard colours, daily table and city ranking."""
-    from envmon.air.service import AirError
+    from envmon.air import api
+    from envmon.period import Period
     from envmon.reports import common
-    from envmon.reports.air import build_air_bulletin
 
-    try:
-        year, mon = (int(x) for x in month.split("-"))
-        first = date(year, mon, 1)
-    except ValueError:
-        raise fail(f"--month {month!r} is not YYYY-MM") from None
-    last = date(year + (mon == 12), mon % 12 + 1, 1) - timedelta(days=1)
-    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    wanted = [fmt] if fmt is not None else [f.strip() for f in formats.split(",") if f.strip()]
     for f in wanted:
-        _check_choice(f, common.FORMATS, "--formats")
-    _check_choice(standard, ("auto", "2012", "2026"), "--standard")
-    with open_cli_store(db, config, read_only=True) as store:
-        try:
-            bulletin = build_air_bulletin(store, first, last, city=city, standard=standard,
-                                          excluded=_excluded(exclude))
-        except (AirError, common.ReportError) as error:
-            raise fail(str(error)) from None
-    stem = f"air-{month}"
+        _check_choice(f, BULLETIN_FORMATS, "--format" if fmt is not None else "--formats")
+    with user_errors():
+        period = Period.month(month)
+        options = api.BulletinOptions(city, standard, api.excluded_days(exclude))
+    with open_cli_store(db, config, read_only=True) as store, user_errors():
+        result = api.monthly_bulletin(store, period, options)
     if "pdf" in wanted and not common.pdf_available():
         wanted.remove("pdf")
         typer.echo("PDF skipped: WeasyPrint is not available; open the HTML in a browser and "
                    "print it to PDF (A4 is set).", err=True)
-    try:
-        paths = common.write_all(bulletin, out, stem, wanted)
-    except common.ReportError as error:
-        raise fail(str(error)) from None
-    for path in paths:
-        typer.echo(str(path))
+    out = out if out is not None else Path(".")
+    one_file = len(wanted) == 1 and out.suffix == f".{wanted[0]}"
+    if not one_file:
+        out.mkdir(parents=True, exist_ok=True)  # a folder: <out>/air-<month>.<format>
+    for f in wanted:
+        emit(result, f, out)
 
 
 def register(app: typer.Typer) -> None:

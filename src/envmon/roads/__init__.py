@@ -12,6 +12,8 @@ Flow (each step a module, each table in `tables`/schema version 5):
     envmon roads coverage --month 2026-10
     envmon simulate-taxis --out taxis.csv --truth truth.json --import   # envmon.sim.taxis
 
+Each command is a use case in `api` (`(store, period, options) -> result`), shared by the CLI,
+the HTTP intake and the web app; the modules above do the domain work.
 Thresholds live in dataclasses (`SensorConfig`, `MatchConfig`, `PassConfig`, `Eligibility`,
 `NamingConfig`) and can be set from a TOML file (`--settings`, see `settings`).
 """

@@ -5,9 +5,10 @@
       "pm25": 41, "pm10": 88, "rh": 0.55, "speed": 23}, …]
     or {"crs": "gcj02", "readings": [...]}
 
-Answers 200 with the counts per rejection reason (`ImportResult.as_dict`), 400 for a body
-that is not such JSON. Standard library only (`http.server`), one store opened by the server
-and written under a lock; the web application can mount `handle_payload` the same way.
+Answers 200 with the counts per rejection reason (`ReadingsImported.as_json`), 400 for a
+body that is not such JSON. Standard library only (`http.server`), one store opened by the
+server and written under a lock; the web application calls the same use case
+(`envmon.roads.api.intake_readings`).
 """
 
 from __future__ import annotations
@@ -17,27 +18,17 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from envmon.roads.sensors import DATUMS, import_rows
+from envmon.roads.api import PayloadError, intake_readings
 
 MAX_BODY = 64 * 1024 * 1024
 
-
-class PayloadError(ValueError):
-    pass
+__all__ = ["MAX_BODY", "PayloadError", "handle_payload", "make_server"]
 
 
 def handle_payload(store, payload: Any, default_crs: str = "wgs84") -> dict[str, Any]:
-    """Import a decoded JSON payload; returns the counts."""
-    crs = default_crs
-    if isinstance(payload, dict):
-        crs = payload.get("crs", default_crs)
-        payload = payload.get("readings")
-    if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
-        raise PayloadError("body must be a JSON array of readings or "
-                           '{"crs": …, "readings": [...]}')
-    if crs not in DATUMS:
-        raise PayloadError(f"crs must be one of {', '.join(DATUMS)}")
-    return import_rows(store, payload, crs, source="http").as_dict()
+    """Import a decoded JSON payload (the intake use case, `roads.api.intake_readings`);
+    returns the counts."""
+    return intake_readings(store, payload, default_crs).as_json()
 
 
 def make_server(store, host: str = "127.0.0.1", port: int = 8712,

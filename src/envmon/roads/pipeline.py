@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
 
+from envmon.period import Period
 from envmon.roads.matching import MatchConfig, Matcher
 from envmon.roads.network import RoadNetwork, transformer
 from envmon.roads.stats import PassConfig, idle_mask, passes, point_speed_kmh, smooth_flicker
@@ -53,20 +54,6 @@ def _arrow(store, sql: str, params: list) -> pa.Table:
     return store.arrow(sql, params)
 
 
-def _day_chunks(start: datetime, end: datetime):
-    """[start, end) cut at Beijing midnights: one day of a fleet is matched at a time, so a
-    month never sits in memory at once (roads.md §5: matching per vehicle-day)."""
-    from envmon.timeutil import BEIJING_FIXED
-
-    a = start
-    while a < end:
-        local = a.astimezone(BEIJING_FIXED)
-        nxt = (local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
-        b = min(nxt, end)
-        yield a, b
-        a = b
-
-
 def _ts(seconds: np.ndarray) -> pa.Array:
     return pa.array((np.asarray(seconds) * 1e6).astype(np.int64)).cast(
         pa.timestamp("us", tz="UTC"))
@@ -88,7 +75,9 @@ def process(store, start: datetime, end: datetime, version: str | None = None,
     with store.transaction():
         store.execute("DELETE FROM road_passes WHERE network_version = ? AND start_time >= ? "
                       "AND start_time < ?", [net.version, start, end])
-        chunks = list(_day_chunks(start, end))
+        # one Beijing day of the fleet at a time, so a month never sits in memory at once
+        # (roads.md §5: matching per vehicle-day)
+        chunks = list(Period(start, end).day_bounds()) if start < end else []
         for done, (a, b) in enumerate(chunks, start=1):
             out = _process_chunk(store, net, matcher, a, b, config)
             if progress is not None:

@@ -11,7 +11,6 @@ ranked; the others with data are counted as 数据不足.
 
 from __future__ import annotations
 
-import calendar
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,18 +37,6 @@ class SegmentValue:
     n_days: int
     n_taxis: int
     eligible: bool
-
-
-def month_bounds(text: str) -> tuple[datetime, datetime]:
-    """`2026-10` → [2026-10-01 00:00, 2026-11-01 00:00) Beijing time."""
-    year, month = (int(v) for v in text.split("-"))
-    if not 1 <= month <= 12:
-        raise ValueError(f"month {text!r} is not YYYY-MM")
-    start = datetime(year, month, 1, tzinfo=BEIJING_FIXED)
-    days = calendar.monthrange(year, month)[1]
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=BEIJING_FIXED)
-    assert (end - start).days == days
-    return start, end
 
 
 def _background_cte(pollutant: str) -> str:

@@ -1,0 +1,405 @@
+"""Use cases of ambient air quality: what `envmon air …` and `envmon report air` do, callable
+from the CLI, the web app and tests alike.
+
+Shape (the same in every domain's `api.py`):
+
+    def use_case(store, period, options) -> SomeResult
+
+- `period` is an `envmon.period.Period`. Summaries and rankings work on whole Beijing days
+  (`days_period("2025-11-01", "2025-11-30")`, last day inclusive, as the CLI's --from/--to);
+  the bulletin on a month (`Period.month`); the real-time AQI on the hours whose end label
+  lies in (start, end]. Imports take no period.
+- `options` is a frozen dataclass below whose fields are typed with the Enums here and
+  checked in its `__post_init__`, the one place that raises `OptionError(option, reason)`
+  with the CLI's option name ("--method"), so the CLI and the web app say the same.
+- The result is a dataclass with `as_json()` (exactly the JSON the command prints; tests pin
+  it), `as_table()` for the tabular formats and, for the monthly bulletin, `bulletin()`.
+  No printing, no Typer, no output paths here; `AirError` (a request the data cannot answer)
+  reaches the user as one line.
+
+A new use case goes here as one more function with its options and result classes; the
+statistics stay in `stats`/`aqi`, the store reads in `storage`, the city pipeline in `service`.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from envmon.air.service import AirError, Excluded
+from envmon.errors import OptionError
+from envmon.period import Period
+
+__all__ = [
+    "AirError", "Method", "StandardChoice", "InputFormat", "days_period", "excluded_days",
+    "import_stations", "StationsImported", "ImportOptions", "import_data", "DataImported",
+    "AqiOptions", "station_aqi", "StationAqi", "SummaryOptions", "city_summary", "CitySummary",
+    "RankOptions", "city_ranking", "CityRanking", "BulletinOptions", "monthly_bulletin",
+    "AirBulletin",
+]
+
+
+# ------------------------------------------------------------------------------- choices
+class Method(enum.StrEnum):
+    """Composite index: mee (《城市环境空气质量排名技术规定》) or hj663 (HJ 663-2013 Annex C)."""
+
+    MEE = "mee"
+    HJ663 = "hj663"
+
+
+class StandardChoice(enum.StrEnum):
+    """Standard set: auto (by the period's first day), 2012 or 2026."""
+
+    AUTO = "auto"
+    S2012 = "2012"
+    S2026 = "2026"
+
+
+class InputFormat(enum.StrEnum):
+    """Station data files: the national real-time release, hourly or daily CSV."""
+
+    CNEMC = "cnemc"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+def choice(enum_type: type[enum.StrEnum], value: Any, option: str) -> Any:
+    """`value` as a member of `enum_type`, or OptionError naming `option` and the choices."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_type)
+        raise OptionError(option, f"must be one of {allowed}, not {value!r}") from None
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
+# ------------------------------------------------------------------------------- inputs
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except (ValueError, AttributeError):
+        raise OptionError(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def days_period(first: str | date, last: str | date, *,
+                options: tuple[str, str] = ("--from", "--to"),
+                now=None) -> Period:
+    """Whole Beijing days first … last (both inclusive) as a Period; a period that has not
+    begun is refused."""
+    a = first if isinstance(first, date) else _day(first, options[0])
+    b = last if isinstance(last, date) else _day(last, options[1])
+    if b < a:
+        raise OptionError(options[0], f"the period ends ({b}) before it starts ({a})")
+    period = Period(Period.day(a).start, Period.day(b).end)
+    period.refuse_future(options[0], now)
+    return period
+
+
+def _first_last(period: Period) -> tuple[date, date]:
+    days = period.days()
+    return days[0], days[-1]
+
+
+def excluded_days(path: str | os.PathLike[str] | None, option: str = "--exclude"
+                  ) -> Excluded | None:
+    """Days taken out of the statistics (扣沙, 例外事件) from a CSV city,date[,reason]."""
+    from envmon.air import storage
+
+    if path is None:
+        return None
+    if not Path(path).exists():
+        raise OptionError(option, f"no such file: {path}")
+    try:
+        return storage.read_excluded_days(path)
+    except ValueError as error:
+        raise OptionError(option, str(error)) from None
+
+
+# ------------------------------------------------------------------------------- imports
+@dataclass(frozen=True)
+class StationsImported:
+    rows: int
+    rejected: list[str]
+
+    def as_json(self) -> dict:
+        return {"rows": self.rows, "rejected": self.rejected}
+
+    def summary(self) -> str:
+        return f"{self.rows} stations imported, {len(self.rejected)} rows rejected"
+
+
+def import_stations(store, file: Path) -> StationsImported:
+    """Import or update air-quality stations (CSV code,name,city,type,lat,lon)."""
+    from envmon.air import storage
+
+    if not Path(file).exists():
+        raise OptionError("FILE", f"no such file: {file}")
+    try:
+        report = storage.import_stations(store, file)
+    except ValueError as error:
+        raise AirError(str(error)) from None
+    return StationsImported(report.rows, [str(e) for e in report.errors])
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    files: tuple[Path, ...]
+    format: InputFormat
+
+    def __post_init__(self) -> None:
+        _set(self, "format", choice(InputFormat, self.format, "--format"))
+        _set(self, "files", tuple(Path(f) for f in self.files))
+        missing = [str(f) for f in self.files if not f.exists()]
+        if missing:
+            raise OptionError("FILES", f"no such file: {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class DataImported:
+    rows: int
+    files: int
+    stations_added: int
+    rejected: list[str]
+
+    def as_json(self) -> dict:
+        return {"rows": self.rows, "files": self.files, "stations_added": self.stations_added,
+                "rejected": self.rejected}
+
+    def summary(self) -> str:
+        added = f", {self.stations_added} new stations" if self.stations_added else ""
+        return (f"{self.rows} rows imported from {self.files} file(s){added}, "
+                f"{len(self.rejected)} rows rejected")
+
+
+def import_data(store, options: ImportOptions) -> DataImported:
+    """Import station data; bad rows are reported with file, line and reason and skipped, a
+    re-imported station hour (or day) replaces the earlier one."""
+    from envmon.air import storage
+
+    try:
+        report = storage.import_data(store, list(options.files), options.format.value)
+    except ValueError as error:
+        raise AirError(str(error)) from None
+    return DataImported(report.rows, report.files, report.stations_added,
+                        [str(e) for e in report.errors])
+
+
+# ------------------------------------------------------------------------------- real time
+@dataclass(frozen=True)
+class AqiOptions:
+    station: str
+    standard: StandardChoice = StandardChoice.AUTO
+    o3_8h: bool = False
+
+    def __post_init__(self) -> None:
+        _set(self, "standard", choice(StandardChoice, self.standard, "--standard"))
+        if not str(self.station).strip():
+            raise OptionError("--station", "is empty")
+
+
+@dataclass(frozen=True)
+class StationAqi:
+    """One row per hour: time (end of the hour), station, aqi, level, primary."""
+
+    rows: list[dict]
+
+    def as_json(self) -> list[dict]:
+        return self.rows
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        return Table("实时空气质量指数", [
+            Column("time", "时间"), Column("station", "站点"), Column("aqi", "AQI"),
+            Column("level", "级别"), Column("primary", "首要污染物")],
+            [(r["time"], r["station"], r["aqi"], r["level"], ",".join(r["primary"]))
+             for r in self.rows])
+
+
+def station_aqi(store, period: Period, options: AqiOptions) -> StationAqi:
+    """Real-time (hourly) AQI of one station (HJ 633 实时报) for the hours whose end label
+    lies in (period.start, period.end]."""
+    from envmon.air.service import station_realtime
+
+    return StationAqi(station_realtime(store, options.station, period.start, period.end,
+                                       standard=options.standard.value,
+                                       o3_8h=options.o3_8h))
+
+
+# ------------------------------------------------------------------------------- summary
+@dataclass(frozen=True)
+class SummaryOptions:
+    city: str
+    method: Method = Method.MEE
+    standard: StandardChoice = StandardChoice.AUTO
+    yoy_rounded: bool = False
+    validity: bool = True
+    excluded: Excluded | None = field(default=None, hash=False)
+
+    def __post_init__(self) -> None:
+        _set(self, "method", choice(Method, self.method, "--method"))
+        _set(self, "standard", choice(StandardChoice, self.standard, "--standard"))
+        if not str(self.city).strip():
+            raise OptionError("--city", "is empty")
+
+
+_DAILY_KEYS = ("so2", "no2", "co", "pm10", "pm25", "o3_1h", "o3_8h")
+
+
+@dataclass(frozen=True)
+class CitySummary:
+    """Good days, composite index, concentrations, compliance, daily AQI and YoY of a city."""
+
+    summary: dict
+
+    def as_json(self) -> dict:
+        return self.summary
+
+    def sentence(self) -> str:
+        """The bulletin's opening sentence (环境空气质量综合指数为…，同比…)."""
+        from envmon.reports.air import summary_sentence
+
+        return summary_sentence(self.summary)
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        columns = [Column("date", "日期"), Column("aqi", "AQI"), Column("level", "级别"),
+                   Column("primary", "首要污染物")]
+        columns += [Column(k, k.upper().replace("PM25", "PM2.5")) for k in _DAILY_KEYS]
+        rows = [(d["date"], d["aqi"], d["level"], ",".join(d["primary"]),
+                 *(d["concentrations"][k] for k in _DAILY_KEYS)) for d in self.summary["daily"]]
+        return Table(f"{self.summary['city']} {self.summary['from']}至{self.summary['to']}"
+                     "每日空气质量", columns, rows)
+
+
+def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
+    """The city's summary over the period's days, with the same period a year earlier."""
+    from envmon.air import service
+
+    first, last = _first_last(period)
+    return CitySummary(service.city_summary(
+        store, options.city, first, last, standard=options.standard.value,
+        method=options.method.value, yoy_rounded=options.yoy_rounded,
+        check_validity=options.validity, excluded=options.excluded))
+
+
+# ------------------------------------------------------------------------------- ranking
+@dataclass(frozen=True)
+class RankOptions:
+    method: Method = Method.MEE
+    standard: StandardChoice = StandardChoice.AUTO
+    validity: bool = True
+    excluded: Excluded | None = field(default=None, hash=False)
+
+    def __post_init__(self) -> None:
+        _set(self, "method", choice(Method, self.method, "--method"))
+        _set(self, "standard", choice(StandardChoice, self.standard, "--standard"))
+
+
+@dataclass(frozen=True)
+class CityRanking:
+    """Every city by composite index (ascending, ties equal at 2 decimals) and by its
+    year-on-year change (the largest fall ranks 1)."""
+
+    ranking: dict
+
+    def as_json(self) -> dict:
+        return self.ranking
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        keys = [("rank", "排名"), ("city", "城市"), ("composite_index", "综合指数"),
+                ("yoy", "同比(%)"), ("yoy_rank", "同比排名"), ("worsening_rank", "恶化排名"),
+                ("good_rate", "优良天数比例(%)"), ("valid_days", "有效天数"),
+                ("primary", "首要污染物")]
+        return Table(f"城市环境空气质量排名 {self.ranking['from']}至{self.ranking['to']}",
+                     [Column(k, label) for k, label in keys],
+                     [tuple(row[k] for k, _ in keys) for row in self.ranking["cities"]])
+
+
+def city_ranking(store, period: Period, options: RankOptions = RankOptions()) -> CityRanking:
+    from envmon.air import service
+
+    first, last = _first_last(period)
+    return CityRanking(service.ranking(store, first, last, standard=options.standard.value,
+                                       method=options.method.value,
+                                       check_validity=options.validity,
+                                       excluded=options.excluded))
+
+
+# ------------------------------------------------------------------------------- bulletin
+@dataclass(frozen=True)
+class BulletinOptions:
+    city: str | None = None
+    standard: StandardChoice = StandardChoice.AUTO
+    excluded: Excluded | None = field(default=None, hash=False)
+
+    def __post_init__(self) -> None:
+        _set(self, "standard", choice(StandardChoice, self.standard, "--standard"))
+
+
+@dataclass(frozen=True)
+class AirBulletin:
+    """The monthly bulletin (环境空气质量月报) model: summary sentence, pollutants with YoY,
+    AQI calendar, daily table, city ranking."""
+
+    period: Period
+    model: Any = field(repr=False)
+
+    def bulletin(self):
+        return self.model
+
+    @property
+    def default_stem(self) -> str:
+        if self.period.label:
+            return f"air-{self.period.label}"
+        first, last = _first_last(self.period)
+        return f"air-{first:%Y%m%d}-{last:%Y%m%d}"
+
+    def as_json(self) -> dict:
+        return {"title": self.model.title, "period": self.period.as_json()}
+
+
+def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinOptions()
+                     ) -> AirBulletin:
+    from envmon.reports.air import build_air_bulletin
+    from envmon.reports.common import ReportError
+
+    first, last = _first_last(period)
+    try:
+        model = build_air_bulletin(store, first, last, city=options.city,
+                                   standard=options.standard.value, excluded=options.excluded)
+    except ReportError as error:
+        raise AirError(str(error)) from None
+    return AirBulletin(period, model)
+
+
+
+# ------------------------------------------------------------------------------- text output
+# `--format text` as the commands had it: the import's one-line summary, the summary's
+# bulletin sentence, the other lists as the terminal table.
+def _register_text_renderers() -> None:
+    from envmon.render import renderer
+    from envmon.render.terminal import write_table
+
+    @renderer(CitySummary, "text")
+    def _sentence(result: CitySummary, stream) -> None:
+        stream.write(result.sentence() + "\n")
+
+    for imported in (StationsImported, DataImported):
+        renderer(imported, "text")(lambda result, stream: stream.write(result.summary() + "\n"))
+    for result_type in (StationAqi, CityRanking):
+        renderer(result_type, "text")(lambda result, stream: write_table(result.as_table(),
+                                                                         stream))
+
+
+_register_text_renderers()

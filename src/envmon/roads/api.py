@@ -1,0 +1,594 @@
+"""Use cases of road-network particulate monitoring: what `envmon roads …`, `envmon
+simulate-taxis` and the HTTP intake do, callable from the CLI, the web app and tests alike.
+
+Shape (the same in every domain's `api.py`):
+
+    def use_case(store, period, options) -> SomeResult
+
+- `period` is an `envmon.period.Period` (commands build it from `--month` or `--from/--to`);
+  use cases that work on no period (network, import, calibrate) omit it.
+- `options` is a frozen dataclass below; its fields are typed with the Enums here and checked
+  in its `__post_init__`, the one place that raises `OptionError(option, reason)` with the
+  CLI's option name ("--pollutant"), so the CLI and the web app give the same choices and words.
+- The result is a dataclass with `as_json()` (exactly the JSON the command prints; tests pin
+  it), and where it is a list `as_table()`; the ranking adds `bulletin()`, `map_png()` and
+  `geojson()` for the 通报 and the map layer. No printing, no Typer, no rendering to files
+  here (the CSV and truth files of `simulate_taxis` are what that action produces).
+- Missing data a user can fix (no road network yet) is `RoadsDataError`, shown as one line.
+
+A new use case goes here as one more function with its options and result classes; the domain
+work it calls stays in its module (`network`, `sensors`, `pipeline`, `rank`, `storage`).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from envmon.errors import EnvmonError, OptionError
+from envmon.period import Period, parse_time
+from envmon.roads.matching import MatchConfig
+from envmon.roads.network import NamingConfig
+from envmon.roads.sensors import SensorConfig
+from envmon.roads.settings import RoadSettings
+from envmon.roads.stats import Eligibility, PassConfig
+
+Progress = Callable[[int, int], None]
+UNASSIGNED = "未划区"
+
+
+class RoadsError(EnvmonError):
+    """A request the roads data cannot answer; the message says what to fix."""
+
+
+class RoadsDataError(RoadsError, LookupError):
+    """The store lacks what the request needs (no road network imported yet, …)."""
+
+
+class PayloadError(RoadsError, ValueError):
+    """An HTTP intake body that is not a list of readings (answered with 400)."""
+
+
+# ------------------------------------------------------------------------------- choices
+class Datum(enum.StrEnum):
+    """Datum of device coordinates: WGS-84 (GPS) or GCJ-02 (Chinese map offset)."""
+
+    WGS84 = "wgs84"
+    GCJ02 = "gcj02"
+
+
+class Pollutant(enum.StrEnum):
+    PM10 = "pm10"
+    PM25 = "pm25"
+
+    @property
+    def label(self) -> str:
+        return {"pm10": "PM10", "pm25": "PM2.5"}[self.value]
+
+
+class Normalise(enum.StrEnum):
+    """Background normalisation against the city stations (Van den Bossche et al. 2015)."""
+
+    NONE = "none"
+    MULTIPLICATIVE = "multiplicative"
+    ADDITIVE = "additive"
+
+
+class Names(enum.StrEnum):
+    """Segment names in the lists: junction (2024 form) or hotspot (2021 form)."""
+
+    JUNCTION = "junction"
+    HOTSPOT = "hotspot"
+
+
+def choice(enum_type: type[enum.StrEnum], value: Any, option: str) -> Any:
+    """`value` as a member of `enum_type`, or OptionError naming `option` and the choices."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_type)
+        raise OptionError(option, f"must be one of {allowed}, not {value!r}") from None
+
+
+def _existing(path: Path | None, option: str) -> None:
+    if path is not None and not Path(path).exists():
+        raise OptionError(option, f"{path}: no such file")
+
+
+@contextmanager
+def _data_errors() -> Iterator[None]:
+    """Domain modules say LookupError for missing data; the doors show it as one line."""
+    try:
+        yield
+    except RoadsDataError:
+        raise
+    except LookupError as error:
+        raise RoadsDataError(str(error).strip("'\"")) from None
+
+
+# ------------------------------------------------------------------------------- network
+@dataclass(frozen=True)
+class NetworkOptions:
+    pbf: Path
+    districts: Path | None = None
+    naming: NamingConfig = field(default_factory=NamingConfig)
+
+    def __post_init__(self) -> None:
+        _existing(self.pbf, "--pbf")
+        _existing(self.districts, "--districts")
+
+
+@dataclass(frozen=True)
+class NetworkBuilt:
+    version: str
+    crs: str
+    edges: int
+    segments: int
+    districts: dict[str, int]
+
+    def as_json(self) -> dict:
+        return {"version": self.version, "crs": self.crs, "edges": self.edges,
+                "segments": self.segments, "districts": self.districts}
+
+
+def build_network(store, options: NetworkOptions) -> NetworkBuilt:
+    """Build the directed road graph and its junction-to-junction named segments from an OSM
+    extract (and district polygons), and keep it as the store's latest network version."""
+    from envmon.roads.network import network_from_pbf
+    from envmon.roads.storage import save_network
+
+    try:
+        net = network_from_pbf(options.pbf, options.districts, options.naming)
+    except ValueError as error:
+        raise RoadsError(str(error)) from None
+    save_network(store, net)
+    counts: dict[str, int] = {}
+    for s in net.segments:
+        counts[s.district or UNASSIGNED] = counts.get(s.district or UNASSIGNED, 0) + 1
+    return NetworkBuilt(net.version, net.crs, len(net.edges), len(net.segments), counts)
+
+
+# ------------------------------------------------------------------------------- readings
+@dataclass(frozen=True)
+class ReadingsImported:
+    """Counts of an import: received, accepted, rejections per reason."""
+
+    received: int
+    accepted: int
+    rejected: dict[str, int]
+
+    @classmethod
+    def of(cls, result) -> ReadingsImported:
+        return cls(result.received, result.accepted, dict(sorted(result.rejected.items())))
+
+    def as_json(self) -> dict:
+        return {"received": self.received, "accepted": self.accepted,
+                "rejected": self.rejected, "rejected_total": sum(self.rejected.values())}
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    file: Path
+    crs: Datum = Datum.WGS84
+    device: str | None = None
+    sensors: SensorConfig = field(default_factory=SensorConfig)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "crs", choice(Datum, self.crs, "--crs"))
+        _existing(self.file, "file")
+
+
+def import_readings(store, options: ImportOptions) -> ReadingsImported:
+    """Import a CSV of taxi PM readings: datum conversion, calibration, RH correction,
+    plausibility rejections (kept with their reason)."""
+    from envmon.roads.sensors import import_csv
+
+    return ReadingsImported.of(import_csv(store, options.file, options.crs.value,
+                                          options.device, options.sensors))
+
+
+def intake_readings(store, payload: Any, default_crs: str = "wgs84") -> ReadingsImported:
+    """The HTTP intake: a decoded JSON body, a list of readings (the CSV's fields) or
+    `{"crs": …, "readings": [...]}`; PayloadError for any other shape or an unknown crs."""
+    from envmon.roads.sensors import import_rows
+
+    crs = default_crs
+    if isinstance(payload, dict):
+        crs = payload.get("crs", default_crs)
+        payload = payload.get("readings")
+    if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
+        raise PayloadError("body must be a JSON array of readings or "
+                           '{"crs": …, "readings": [...]}')
+    if crs not in [d.value for d in Datum]:
+        raise PayloadError(f"crs must be one of {', '.join(Datum)}")
+    return ReadingsImported.of(import_rows(store, payload, crs, source="http"))
+
+
+# ------------------------------------------------------------------------------- calibration
+@dataclass(frozen=True)
+class CalibrateOptions:
+    """A device's linear calibration PM_cal = slope · PM_raw + intercept from `valid_from`."""
+
+    device: str
+    valid_from: str
+    pm25: tuple[float, float] = (1.0, 0.0)
+    pm10: tuple[float, float] = (1.0, 0.0)
+    model: str | None = None
+    datum: Datum | None = None
+
+    def __post_init__(self) -> None:
+        parse_time(self.valid_from, "--from")
+        if self.datum is not None:
+            object.__setattr__(self, "datum", choice(Datum, self.datum, "--datum"))
+
+    @property
+    def valid_from_time(self) -> datetime:
+        return parse_time(self.valid_from, "--from")
+
+
+@dataclass(frozen=True)
+class CalibrationSet:
+    device_id: str
+    valid_from: str
+    pm25: tuple[float, float]
+    pm10: tuple[float, float]
+
+    def as_json(self) -> dict:
+        return {"device_id": self.device_id, "valid_from": self.valid_from,
+                "pm25": list(self.pm25), "pm10": list(self.pm10)}
+
+
+def calibrate(store, options: CalibrateOptions) -> CalibrationSet:
+    from envmon.roads.sensors import set_calibration
+
+    set_calibration(store, options.device, options.valid_from_time, options.pm25,
+                    options.pm10, options.model,
+                    None if options.datum is None else options.datum.value)
+    return CalibrationSet(options.device, options.valid_from, options.pm25, options.pm10)
+
+
+# ------------------------------------------------------------------------------- matching
+@dataclass(frozen=True)
+class MatchOptions:
+    match: MatchConfig = field(default_factory=MatchConfig)
+    passes: PassConfig = field(default_factory=PassConfig)
+
+    @classmethod
+    def of(cls, settings: RoadSettings) -> MatchOptions:
+        return cls(settings.match, settings.passes)
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Totals of the matching (points, matched, passes …) and coverage per taxi per day."""
+
+    summary: dict
+
+    def as_json(self) -> dict:
+        return self.summary
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        keys = [("device_id", "车辆"), ("day", "日期"), ("points", "定位点数"),
+                ("matched", "匹配点数"), ("rate", "匹配率")]
+        return Table("地图匹配覆盖（每车每日）", [Column(k, label) for k, label in keys],
+                     [tuple(c[k] for k, _ in keys) for c in self.summary["coverage"]])
+
+
+def match(store, period: Period, options: MatchOptions = MatchOptions(), *,
+          progress: Progress | None = None) -> MatchResult:
+    """Map-match the period's readings (one Beijing day at a time) and rewrite its drive
+    passes and coverage; `progress(done_days, total_days)` after each day."""
+    from envmon.roads.pipeline import process
+
+    with _data_errors():
+        return MatchResult(process(store, period.start, period.end,
+                                   match_config=options.match, config=options.passes,
+                                   progress=progress))
+
+
+# ------------------------------------------------------------------------------- coverage
+@dataclass(frozen=True)
+class CoverageResult:
+    figures: dict
+
+    def as_json(self) -> dict:
+        return self.figures
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        keys = [("day", "日期"), ("segments", "有数据路段数"), ("share", "路段覆盖率"),
+                ("km", "覆盖里程（公里）")]
+        f = self.figures
+        return Table(f"路网监测覆盖（共{f['segments']}条路段，{f['km']}公里，"
+                     f"符合排名条件{f['eligible']}条）", [Column(k, label) for k, label in keys],
+                     [tuple(d[k] for k, _ in keys) for d in f["daily"]])
+
+
+def coverage(store, period: Period) -> CoverageResult:
+    """Segments and km with passes per day, eligible over the period; match coverage per
+    taxi per day (roads.md §4.8)."""
+    from envmon.roads.rank import coverage as coverage_of
+
+    with _data_errors():
+        return CoverageResult(coverage_of(store, period.start, period.end))
+
+
+# ------------------------------------------------------------------------------- ranking
+@dataclass(frozen=True)
+class RankOptions:
+    top: int = 20
+    pollutant: Pollutant = Pollutant.PM10
+    normalise: Normalise = Normalise.NONE
+    names: Names = Names.JUNCTION
+    eligibility: Eligibility = field(default_factory=Eligibility)
+    match_first: bool = False
+    matching: MatchOptions = field(default_factory=MatchOptions)
+    detail: bool = False  # also gather what the bulletin, the map and the layer need
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pollutant", choice(Pollutant, self.pollutant, "--pollutant"))
+        object.__setattr__(self, "normalise", choice(Normalise, self.normalise, "--normalise"))
+        object.__setattr__(self, "names", choice(Names, self.names, "--names"))
+        if not isinstance(self.top, int) or self.top < 1:
+            raise OptionError("--top", f"must be a whole number ≥ 1, not {self.top!r}")
+        for option, value in (("--min-days", self.eligibility.min_days),
+                              ("--min-passes", self.eligibility.min_passes),
+                              ("--min-taxis", self.eligibility.min_taxis)):
+            if value < 0:
+                raise OptionError(option, f"must not be negative, not {value}")
+
+    @staticmethod
+    def eligibility_from(base: Eligibility, min_days: int | None = None,
+                         min_passes: int | None = None,
+                         min_taxis: int | None = None) -> Eligibility:
+        """The thresholds of the settings with the ones given on the command line."""
+        return Eligibility(base.min_days if min_days is None else min_days,
+                           base.min_passes if min_passes is None else min_passes,
+                           base.min_taxis if min_taxis is None else min_taxis)
+
+
+@dataclass
+class RankResult:
+    """The dirty/clean lists (`ranking`: the bulletin's JSON) with the segment values behind
+    them; with `detail`, the bootstrap CIs, raw values, geometry and coverage as well."""
+
+    period: Period
+    options: RankOptions
+    ranking: dict
+    values: list = field(repr=False)
+    segments: dict | None = field(default=None, repr=False)
+    ci: dict[str, tuple[float, float]] | None = None
+    raw: dict[str, float] | None = None
+    coverage: dict | None = None
+    _chart: Any = field(default=None, repr=False)
+
+    def as_json(self) -> dict:
+        return self.ranking
+
+    @property
+    def default_stem(self) -> str:
+        p = self.period
+        stem = p.label if p.is_month else f"{p.start:%Y%m%d}-{p.end:%Y%m%d}"
+        return f"roads-{stem}-{self.options.pollutant.value}"
+
+    @property
+    def listed(self) -> set[str]:
+        return {i["segment_id"] for i in self.ranking["dirty"] + self.ranking["clean"]}
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        label = self.options.pollutant.label
+        columns = [Column("list", "榜单"), Column("rank", "排名"), Column("segment_id", "路段编号"),
+                   Column("name", "路段"), Column("district", "区"),
+                   Column("value", f"{label}（微克/立方米）"), Column("n_passes", "通过次数"),
+                   Column("n_days", "天数"), Column("n_taxis", "车辆数")]
+        rows = [(side, i["rank"], i["segment_id"], i["name"], i["district"], i["value"],
+                 i["n_passes"], i["n_days"], i["n_taxis"])
+                for side in ("dirty", "clean") for i in self.ranking[side]]
+        return Table(f"{self.period.describe()} {label} 路段排名", columns, rows)
+
+    def _need_detail(self) -> None:
+        if self.segments is None:
+            raise OptionError("--format", "the bulletin and the map need the ranking computed "
+                                          "with detail=True")
+
+    def chart(self):
+        """The map of every segment coloured by its value, listed ones outlined."""
+        self._need_detail()
+        if self._chart is None:
+            from envmon.reports.roads import segment_map
+
+            self._chart = segment_map(self.segments,
+                                      {v.segment_id: v.value for v in self.values},
+                                      self.listed,
+                                      f"路段{self.options.pollutant.label}浓度（中位数）")
+        return self._chart
+
+    def map_png(self) -> bytes:
+        return self.chart().png
+
+    def bulletin(self):
+        """The 通报 model (reports.roads) for xlsx, html and pdf."""
+        from envmon.reports.roads import build_roads_bulletin
+
+        self._need_detail()
+        by_id = {v.segment_id: v for v in self.values}
+        extra = {sid: {"iqr": by_id[sid].q3 - by_id[sid].q1,
+                       "ci": f"{self.ci[sid][0]:.1f}–{self.ci[sid][1]:.1f}",
+                       **({"raw": self.raw.get(sid)} if self.raw is not None else {})}
+                 for sid in self.listed}
+        return build_roads_bulletin(self.ranking, extra, self.chart(), coverage=self.coverage,
+                                    normalised=self.options.normalise is not Normalise.NONE)
+
+    def geojson(self) -> dict:
+        """Segments as LineStrings (WGS-84) with value, counts, eligibility and list ranks."""
+        self._need_detail()
+        by_id = {v.segment_id: v for v in self.values}
+        dirty = {i["segment_id"]: i["rank"] for i in self.ranking["dirty"]}
+        clean = {i["segment_id"]: i["rank"] for i in self.ranking["clean"]}
+        features = []
+        for sid, s in self.segments.items():
+            v = by_id.get(sid)
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "LineString",
+                             "coordinates": [[round(x, 7), round(y, 7)]
+                                             for x, y in s["lonlat"]]},
+                "properties": {
+                    "segment_id": sid, "name": s["name"], "road": s["road"],
+                    "district": s["district"], "length_m": round(s["length_m"], 1),
+                    "value": None if v is None else round(v.value, 1),
+                    "n_passes": 0 if v is None else v.n_passes,
+                    "n_days": 0 if v is None else v.n_days,
+                    "n_taxis": 0 if v is None else v.n_taxis,
+                    "status": ("无数据" if v is None else "排名" if v.eligible else "数据不足"),
+                    "dirty_rank": dirty.get(sid), "clean_rank": clean.get(sid),
+                },
+            })
+        return {"type": "FeatureCollection", "pollutant": self.ranking["pollutant"],
+                "from": self.ranking["from"], "to": self.ranking["to"], "features": features}
+
+
+def rank(store, period: Period, options: RankOptions = RankOptions(), *,
+         progress: Progress | None = None) -> RankResult:
+    """The most polluted and the cleanest eligible segments of the period (median of the
+    drive-pass means); the segment statistics are kept in `road_segment_stats`, replacing an
+    earlier computation of the same period. With `match_first` the period is matched first."""
+    from envmon.roads.rank import ranking, segment_values, store_stats
+    from envmon.roads.storage import latest_version, segment_rows
+
+    a, b = period.start, period.end
+    pollutant, normalise = options.pollutant.value, options.normalise.value
+    with _data_errors():
+        if options.match_first:
+            match(store, period, options.matching, progress=progress)
+        values = segment_values(store, a, b, pollutant, eligibility=options.eligibility,
+                                normalise=normalise)
+    result = ranking(values, a, b, pollutant, options.top)
+    version = latest_version(store)
+    store_stats(store, version, values, a, b, pollutant, normalise)
+    if options.names is Names.HOTSPOT:
+        _hotspot_names(store, version, result)
+    out = RankResult(period, options, result, values)
+    if options.detail:
+        from envmon.roads.rank import coverage as coverage_of
+        from envmon.roads.rank import with_ci
+
+        by_id = {v.segment_id: v for v in values}
+        out.ci = with_ci(store, version, [by_id[s] for s in out.listed], a, b, pollutant)
+        if options.normalise is not Normalise.NONE:
+            out.raw = {v.segment_id: v.value for v in segment_values(
+                store, a, b, pollutant, eligibility=options.eligibility)}
+        out.segments = segment_rows(store, version)
+        out.coverage = coverage_of(store, a, b, version, options.eligibility)
+    return out
+
+
+def _hotspot_names(store, version: str, result: dict) -> None:
+    """Rename the listed segments in the 2021 form (路名+区名+POI+方位+N米路段)."""
+    from envmon.roads.network import hotspot_names
+    from envmon.roads.storage import load_pois, segment_rows
+
+    crs = store.query("SELECT crs FROM road_networks WHERE version = ?", [version])[0][0]
+    listed = {i["segment_id"] for i in result["dirty"] + result["clean"]}
+    rows = list(segment_rows(store, version, listed).values())
+    found = hotspot_names(crs, rows, load_pois(store, version))
+    for item in result["dirty"] + result["clean"]:
+        item["name"] = found.get(item["segment_id"], item["name"])
+
+
+# ------------------------------------------------------------------------------- simulation
+@dataclass(frozen=True)
+class SimulateOptions:
+    """A simulated fleet through a known pollution field; the readings go to `out` (CSV) and,
+    with `truth`, the true per-segment concentrations to a JSON file: the simulation's
+    product, which `do_import` then imports like any CSV."""
+
+    out: Path = Path("taxis.csv")
+    truth: Path | None = None
+    pbf: Path | None = None
+    taxis: int = 6
+    days: int = 9
+    minutes: float = 40.0
+    datum: Datum = Datum.WGS84
+    seed: int = 7
+    do_import: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "datum", choice(Datum, self.datum, "--datum"))
+        for option, value in (("--taxis", self.taxis), ("--days", self.days)):
+            if value < 1:
+                raise OptionError(option, f"must be ≥ 1, not {value}")
+        if self.minutes <= 0:
+            raise OptionError("--minutes", f"must be positive, not {self.minutes}")
+        _existing(self.pbf, "--pbf")
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    summary: dict
+
+    def as_json(self) -> dict:
+        return self.summary
+
+
+def simulate_taxis(store, period: Period, options: SimulateOptions = SimulateOptions()
+                   ) -> SimulationResult:
+    """Drive a fleet over the store's network (or `pbf`, or a synthetic grid) from the first
+    day of `period`; the network and the devices' calibrations are written to the store."""
+    import json
+
+    from envmon.roads.network import network_from_pbf
+    from envmon.roads.sensors import import_csv, set_calibration
+    from envmon.roads.storage import latest_version, load_network, save_network
+    from envmon.sim.taxis import TaxiSimConfig, simulate, synthetic_city
+
+    first = period.start
+    if options.pbf is not None:
+        net = network_from_pbf(options.pbf)
+        save_network(store, net)
+    elif latest_version(store):
+        net = load_network(store)
+    else:
+        net = synthetic_city(8, 8, 400.0)
+        save_network(store, net)
+    datum = options.datum.value
+    sim = simulate(net, TaxiSimConfig(taxis=options.taxis, days=options.days,
+                                      minutes_per_day=options.minutes, datum=datum,
+                                      seed=options.seed, start=first + timedelta(hours=7)))
+    for device, (a25, b25, a10, b10) in sim.calibrations.items():
+        set_calibration(store, device, first - timedelta(days=30), (a25, b25), (a10, b10),
+                        "simulated", datum)
+    sim.write_csv(options.out)
+    summary: dict[str, Any] = {"readings": len(sim.t), "out": str(options.out),
+                               "network_version": net.version, "segments": len(net.segments)}
+    if options.do_import:
+        summary["import"] = ReadingsImported.of(import_csv(store, options.out, datum)).as_json()
+    if options.truth is not None:
+        options.truth.write_text(json.dumps({k: {"pm25": v[0], "pm10": v[1]}
+                                             for k, v in sim.truth.items()},
+                                            ensure_ascii=False), encoding="utf-8")
+        summary["truth"] = str(options.truth)
+    return SimulationResult(summary)
+
+
+def month_or_range(month: str | None, start: str | None, end: str | None) -> Period:
+    """The period of a roads command: `--month YYYY-MM` or `--from/--to` (Beijing time)."""
+    return Period.from_options(month, start, end)
+
+
+__all__: Sequence[str] = (
+    "Datum", "Pollutant", "Normalise", "Names", "RoadsError", "RoadsDataError", "PayloadError",
+    "NetworkOptions", "build_network", "ImportOptions", "import_readings", "intake_readings",
+    "CalibrateOptions", "calibrate", "MatchOptions", "match", "coverage", "RankOptions",
+    "RankResult", "rank", "SimulateOptions", "simulate_taxis", "month_or_range",
+)

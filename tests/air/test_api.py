@@ -1,0 +1,82 @@
+"""The air use cases called directly (envmon.air.api), on the worked example of conftest.py
+(figures explained in test_cli.py's docstring)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from envmon.air import api
+from envmon.errors import OptionError
+from envmon.period import Period
+from envmon.store import open_store
+from envmon.timeutil import BEIJING_FIXED
+
+NOVEMBER = ("2025-11-01", "2025-11-30")
+
+
+def test_summary_and_ranking(air_db):
+    with open_store(air_db, read_only=True) as store:
+        period = api.days_period(*NOVEMBER)
+        got = api.city_summary(store, period, api.SummaryOptions("太原市")).as_json()
+        assert (got["composite_index"], got["good_days"], got["valid_days"]) == (4.52, 30, 30)
+        assert got["yoy"]["composite_index"] == -14.4
+        assert (got["from"], got["to"]) == NOVEMBER
+        ranked = api.city_ranking(store, period, api.RankOptions(method="hj663")).as_json()
+        assert ranked["method"] == "hj663"
+        assert [(c["city"], c["rank"]) for c in ranked["cities"]] == [("大同市", 1),
+                                                                      ("太原市", 2)]
+
+
+def test_station_aqi_hours_by_their_end(air_db):
+    with open_store(air_db, read_only=True) as store:
+        rows = api.station_aqi(store, Period.parse("2025-11-01T00:00", "2025-11-01T02:00"),
+                               api.AqiOptions("1001A")).as_json()
+    assert [(r["time"], r["aqi"]) for r in rows] == [("2025-11-01T01:00:00+08:00", 60),
+                                                    ("2025-11-01T02:00:00+08:00", 60)]
+
+
+def test_monthly_bulletin(air_db):
+    with open_store(air_db, read_only=True) as store:
+        result = api.monthly_bulletin(store, Period.month("2025-11"),
+                                      api.BulletinOptions(city="太原市"))
+    assert result.default_stem == "air-2025-11"
+    assert result.bulletin().title == "太原市2025年11月环境空气质量状况"
+
+
+def test_days_period_is_whole_beijing_days():
+    p = api.days_period("2025-02-01", "2025-02-28")
+    assert p.start == datetime(2025, 2, 1, tzinfo=BEIJING_FIXED)
+    assert p.end == datetime(2025, 3, 1, tzinfo=BEIJING_FIXED)
+    assert p.days()[-1] == date(2025, 2, 28)
+    with pytest.raises(OptionError) as error:
+        api.days_period("2025-11-01", "2025-10-31")
+    assert error.value.option == "--from"
+    with pytest.raises(OptionError, match="has not begun"):
+        api.days_period("2025-11-01", "2025-11-30",
+                        now=datetime(2025, 10, 1, tzinfo=BEIJING_FIXED))
+
+
+def test_invalid_options_name_the_option(tmp_path):
+    with pytest.raises(OptionError) as error:
+        api.RankOptions(method="x")
+    assert error.value.option == "--method" and "mee, hj663" in error.value.reason
+    with pytest.raises(OptionError) as error:
+        api.SummaryOptions("太原市", standard="2020")
+    assert error.value.option == "--standard"
+    with pytest.raises(OptionError) as error:
+        api.days_period("2025-13-01", "2025-11-30")
+    assert error.value.option == "--from" and "not a date" in error.value.reason
+    with pytest.raises(OptionError) as error:
+        api.ImportOptions((tmp_path / "none.csv",), "daily")
+    assert "no such file" in error.value.reason
+    with pytest.raises(OptionError) as error:
+        api.excluded_days(tmp_path / "none.csv")
+    assert error.value.option == "--exclude"
+
+
+def test_unknown_city_is_an_air_error(air_db):
+    with open_store(air_db, read_only=True) as store, pytest.raises(api.AirError,
+                                                                    match="unknown city"):
+        api.city_summary(store, api.days_period(*NOVEMBER), api.SummaryOptions("北京市"))
