@@ -101,11 +101,12 @@ def fill(store, points: int) -> int:
            FROM points, generate_series(TIMESTAMPTZ '2026-10-01 00:00:00+08',
                                         TIMESTAMPTZ '2026-10-31 00:00:00+08',
                                         INTERVAL '1 day') g(d)""")
+    # With a proof reference: exemptions without one do not count (marks_require_proof).
     run("""INSERT INTO exemptions (id, unit_id, mn, kind, start_time, end_time, reason,
-                                   created_by, created_at)
+                                   created_by, created_at, proof)
            SELECT row_number() OVER (), unit_id, mn, '停产', TIMESTAMPTZ '2026-10-10 00:00:00+08',
                   TIMESTAMPTZ '2026-10-13 00:00:00+08', 'bench', 'bench',
-                  TIMESTAMPTZ '2026-10-13 00:00:00+08'
+                  TIMESTAMPTZ '2026-10-13 00:00:00+08', 'bench-proof'
            FROM points WHERE hash(mn) % 100 = 0""")
     return store.query("SELECT count(*) FROM records")[0][0]
 
