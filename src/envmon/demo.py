@@ -1,4 +1,5 @@
-"""`envmon demo`: the platform on the embedded store, a demo province, live simulated units."""
+"""`envmon demo`: the platform (`envmon.app`) on the embedded store, a demo province, live
+simulated units, and a live table of what the platform did."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from envmon.ingest.server import Receiver
-from envmon.ingest.services import start_services
+from envmon.app import Platform, PlatformOptions
 from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_store
 from envmon.store import open_store
 from envmon.timeutil import now_beijing
 
 
-def _status(receiver: Receiver, fleet: Fleet, db: Path, port: int, services) -> Table:
+def _status(platform: Platform, fleet: Fleet, db: Path, port: int) -> Table:
+    receiver = platform.receiver
     stats = receiver.stats
     table = Table(title=f"envmon demo — HJ 212 on 127.0.0.1:{port}, store {db}", expand=False)
     table.add_column("what")
@@ -31,10 +32,10 @@ def _status(receiver: Receiver, fleet: Fleet, db: Path, port: int, services) -> 
     table.add_row("records committed", f"{receiver.writer.committed_records:,}")
     for reason, n in sorted(stats.rejected.items()):
         table.add_row(f"rejected: {reason}", f"{n:,}")
-    if services.backfill is not None:
-        table.add_row("补遗 requests sent (back-fill)", f"{services.backfill.requests_sent:,}")
-    if services.alarms is not None:
-        stats = services.alarms.stats
+    if platform.backfill is not None:
+        table.add_row("补遗 requests sent (back-fill)", f"{platform.backfill.requests_sent:,}")
+    if platform.alarms is not None:
+        stats = platform.alarms.stats
         table.add_row("alarms raised / closed", f"{stats['raised']:,} / {stats['closed']:,}")
     table.add_row("simulated time", fleet.clock.now().strftime("%Y-%m-%d %H:%M:%S"))
     return table
@@ -53,15 +54,14 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
         report = import_rows(store, demo_registry(seed=seed, points=points))
         console.print(f"demo province 山西省 imported into {db}: {report}")
     sim_points = sim_points_from_store(store)
-    receiver = Receiver(store, "127.0.0.1", port)
-    await receiver.prepare()
-    services = await start_services(receiver)  # before listening: alarms see every packet
+    platform = Platform(store, PlatformOptions(host="127.0.0.1", hj212_port=port))
+    await platform.prepare()  # hook jobs before listening: alarms see every packet
     try:
-        await receiver.listen()
+        await platform.listen()
     except OSError:  # the port is taken (another receiver?): any free port will do
-        receiver.requested_port = 0
-        await receiver.listen()
-    port = receiver.port
+        platform.receiver.requested_port = 0
+        await platform.listen()
+    port = platform.receiver.port
     fleet = Fleet(sim_points, "127.0.0.1", port, seed=seed, start=now_beijing(),
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
     example = sim_points[0].mn
@@ -77,21 +77,20 @@ async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
     )
     fleet_task = asyncio.create_task(fleet.run())
     try:
-        status = _status(receiver, fleet, db, port, services)
+        status = _status(platform, fleet, db, port)
         with Live(status, console=console, refresh_per_second=1) as live:
             elapsed = 0.0
             while not duration or elapsed < duration:
                 await asyncio.sleep(1.0)
                 elapsed += 1.0
-                live.update(_status(receiver, fleet, db, port, services))
+                live.update(_status(platform, fleet, db, port))
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     finally:
         fleet_task.cancel()
         with contextlib.suppress(BaseException):
             await fleet_task
-        await services.stop()
-        await receiver.stop()
-        store.close()
+        await platform.stop()
+        platform.close()
     console.print(f"\nstopped; the data is in {db}")
     return 0

@@ -210,3 +210,51 @@ def test_receive_frame_offline_mode():
     raw = upload("DataTime=20160801080000;a21026-Avg=1", crlf=False)
     [ev] = s.receive_frame(raw)
     assert ev.packet.ok
+
+
+# ---------------------------------------------------------------- replies the session builds
+
+def test_reply_to_an_upload_is_its_9014():
+    s = Session()
+    [event] = s.receive(upload("DataTime=20160801080000;a21026-Avg=1"))
+    answer = decode(s.reply(event.packet, HOUR))
+    assert (answer.cn, answer.qn, answer.flag) == ("9014", "20160801090000001", 4)
+    flag_4 = decode(upload("DataTime=20160801080000;a21026-Avg=1",
+                           head=f"QN=20160801090000001;ST=32;CN=2061;PW=123456;MN={MN};Flag=4"))
+    assert s.reply(flag_4, HOUR) is None  # no answer asked for
+
+
+def test_time_calibration_reply_is_9013_then_1012_at_the_given_time():
+    s = Session()
+    request = build_packet(qn="20160801090000123", st="31", cn="1013", pw="123456", mn=MN,
+                           flag=5)
+    [event] = s.receive(request)
+    now = datetime(2016, 8, 1, 9, 30, 15, 250_000, tzinfo=BEIJING_FIXED)
+    frames = s.reply(event.packet, now)
+    notice, set_time = [e.packet for e in Session().receive(frames)]
+    assert (notice.cn, notice.qn, notice.st) == ("9013", "20160801090000123", "91")
+    assert (set_time.cn, set_time.flag, set_time.qn) == ("1012", 5, "20160801093015250")
+    assert set_time.items == {"SystemTime": "20160801093015"}
+    # The 1012 is a request: the unit's 9011/9012 for it come back as events.
+    assert s.outstanding == ("20160801093015250",)
+    answered = s.receive(build_packet(qn="20160801093015250", st="91", cn="9011", pw="123456",
+                                      mn=MN, flag=4, cp="QnRtn=1"))
+    done = s.receive(build_packet(qn="20160801093015250", st="91", cn="9012", pw="123456",
+                                  mn=MN, flag=4, cp="ExeRtn=1"))
+    assert only(answered, RequestAnswered) == [RequestAnswered("20160801093015250", "1")]
+    assert only(done, RequestCompleted) == [RequestCompleted("20160801093015250", "1")]
+    assert s.outstanding == ()
+
+
+def test_lacks_data_time_is_the_data_upload_rule():
+    from envmon.hj212.session import lacks_data_time
+
+    no_time = decode(upload("RtdInterval=30"))  # a 2061 without factors and without DataTime
+    assert no_time.ok and lacks_data_time(no_time)
+    assert not lacks_data_time(decode(upload("DataTime=20160801080000;a21026-Avg=1")))
+    boot = decode(upload("RestartTime=20160801080000",
+                         head=f"QN=20160801090000001;ST=32;CN=2081;PW=123456;MN={MN};Flag=5"))
+    assert boot.ok and not lacks_data_time(boot)  # 2081 carries no DataTime
+    notice = decode(build_packet(qn="20160801090000123", st="31", cn="1013", pw="123456",
+                                 mn=MN, flag=5))
+    assert not lacks_data_time(notice)  # not a data upload

@@ -136,3 +136,26 @@ def test_serve_reads_its_configuration_file(tmp_path):
             proc.kill()
     with open_store(db) as store:
         assert store.raw_counts()["accepted"] == 1
+
+
+def test_serve_hosts_the_roads_intake_when_given_a_port(tmp_path):
+    """`envmon serve --roads-port`: one process, one store, HJ 212 and the roads intake."""
+    import json
+    import urllib.request
+
+    db = registered_db(tmp_path)
+    port, roads_port = free_port(), free_port()
+    proc = start_server(db, port, "--no-backfill", "--roads-port", str(roads_port))
+    reading = {"device_id": "晋A-T001", "time": "2026-10-02T08:00:01", "lat": 37.85,
+               "lon": 112.55, "pm25": 41, "pm10": 88}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{roads_port}/roads/readings", data=json.dumps([reading]).encode(),
+        method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read())["accepted"] == 1
+    answer_one_then_stop(proc, port, hourly_packet(hour(8)))
+    output = " ".join(proc.stdout.read().decode().split())  # the console wraps lines
+    assert f"roads intake on http://127.0.0.1:{roads_port}/roads/readings" in output
+    with open_store(db) as store:
+        assert store.query("SELECT count(*) FROM road_readings")[0][0] == 1
+        assert store.raw_counts()["accepted"] == 1

@@ -245,3 +245,31 @@ def test_time_calibration_request_gets_9013_then_1012(store):
     assert (notice.cn, notice.qn) == ("9013", "20261101090000123")
     assert set_time.cn == "1012" and set_time.flag == 5 and set_time.qn != notice.qn
     assert len(set_time.items["SystemTime"]) == 14
+
+
+def test_rejections_are_counted_by_the_field_they_name(store):
+    no_time = codec_packet_without_data_time()
+
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        writer.write(hourly_packet(hour(8), pw="654321"))
+        writer.write(hourly_packet(hour(8))[:-6] + b"0000\r\n")
+        writer.write(no_time)
+        writer.write(hourly_packet(hour(10)))  # answered: the three before were read
+        await read_answers(reader, 1)
+        writer.close()
+        await receiver.stop()
+        return receiver.stats.as_dict()
+
+    stats = run(scenario())
+    assert stats["rejected_by_reason"] == {"PW": 1, "CRC": 1, "DataTime": 1}
+    reasons = [r[1] for r in raw_rows(store, "rejected")]
+    assert "DataTime: missing in a data upload" in reasons
+
+
+def codec_packet_without_data_time() -> bytes:
+    from envmon.hj212 import codec
+
+    return codec.build_packet(qn="20261101090000124", st="31", cn="2011", pw=PW, mn=GAS_MN,
+                              flag=5, cp="RtdInterval=30")

@@ -44,3 +44,28 @@ def test_replay_into_rebuilds_records(store, tmp_path):
         rebuilt = target.query_records(GAS_MN, "2061", hour(0), hour(23))
         assert rebuilt == original  # same values, same data and received times
         assert len(rebuilt) == 6 * 3
+
+
+def test_replay_judges_with_the_receivers_accept_path(store, tmp_path):
+    """A packet an older receiver accepted is judged again: the DataTime rule applies too."""
+    from envmon.hj212 import codec
+    from envmon.ingest.replay import replay_into
+    from envmon.store import RawPacketRow
+    from tests.ingest.conftest import PW
+
+    no_time = codec.build_packet(qn="20261101090000124", st="31", cn="2011", pw=PW, mn=GAS_MN,
+                                 flag=5, cp="RtdInterval=30")
+    rows = [RawPacketRow(hour(9), "1.2.3.4:5", "accepted", None, GAS_MN, "2011", None, no_time),
+            RawPacketRow(hour(9), "1.2.3.4:5", "accepted", None, GAS_MN, "2061", None,
+                         hourly_packet(hour(8), pw="000000")),
+            RawPacketRow(hour(9), "1.2.3.4:5", "accepted", None, GAS_MN, "2061", None,
+                         hourly_packet(hour(8)))]
+    store.write_batch(rows, [])
+    with open_store(tmp_path / "rebuilt.duckdb") as target:
+        import_rows(target, registry_rows())
+        counts = replay_into(store, target)
+        reasons = target.query(
+            "SELECT reason FROM raw_packets WHERE verdict = 'rejected' ORDER BY id")
+    assert counts == {"accepted": 1, "rejected": 2}
+    assert [r[0] for r in reasons] == ["DataTime: missing in a data upload",
+                                       f"PW: wrong password for MN {GAS_MN}"]

@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import typer
 
-from envmon.hj212.codec import Packet, build_packet, decode, format_cp, parse_time
+from envmon.hj212.codec import decode
 from envmon.hj212.crc import CRC_MODES
-from envmon.timeutil import parse_iso
+from envmon.hj212.jsonform import JSON_KEYS, packet_from_json, packet_json
+
+__all__ = ["JSON_KEYS", "hj212_app", "packet_from_json", "packet_json", "register"]
 
 hj212_app = typer.Typer(
     name="hj212",
@@ -26,16 +27,6 @@ hj212_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-# Keys of a decoded packet as printed by `decode` (and read back by `encode`).
-JSON_KEYS = (
-    "ok", "error", "crc_ok", "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno",
-    "data_time", "items", "factors", "deviations",
-)
-_ENCODE_KEYS = frozenset(
-    {"qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "data_time", "items", "factors"}
-)
-_VERDICT_KEYS = frozenset({"ok", "error", "crc_ok", "deviations"})  # ignored by encode
 
 
 def register(app: typer.Typer) -> None:
@@ -50,27 +41,6 @@ def _open_binary(path: str) -> Iterator[IO[bytes]]:
     else:
         with Path(path).open("rb") as handle:
             yield handle
-
-
-def packet_json(packet: Packet) -> dict[str, Any]:
-    """The JSON shape of a decoded packet (keys in :data:`JSON_KEYS`)."""
-    return {
-        "ok": packet.ok,
-        "error": packet.error,
-        "crc_ok": packet.crc_ok,
-        "qn": packet.qn,
-        "st": packet.st,
-        "cn": packet.cn,
-        "pw": packet.pw,
-        "mn": packet.mn,
-        "flag": packet.flag,
-        "pnum": packet.pnum,
-        "pno": packet.pno,
-        "data_time": packet.data_time.isoformat() if packet.data_time else None,
-        "items": packet.items,
-        "factors": packet.factors,
-        "deviations": list(packet.deviations),
-    }
 
 
 @hj212_app.command("decode")
@@ -105,52 +75,6 @@ def decode_command(
             all_ok = all_ok and packet.ok
             typer.echo(json.dumps(packet_json(packet), ensure_ascii=False))
     raise typer.Exit(0 if all_ok else 1)
-
-
-def _data_time(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"data_time: expected a string, got {value!r}")
-    if value.isdigit():
-        parsed = parse_time(value)
-        if parsed is None:
-            raise ValueError(f"data_time: {value!r} is not YYYYMMDDhhmmss")
-        return parsed
-    return parse_iso(value)
-
-
-def packet_from_json(obj: Any) -> bytes:
-    """Build a frame from a JSON object shaped like `decode` output (missing keys omitted)."""
-    if not isinstance(obj, dict):
-        raise ValueError("expected a JSON object")
-    unknown = set(obj) - _ENCODE_KEYS - _VERDICT_KEYS
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
-    for key in ("st", "cn", "pw", "mn"):
-        if not isinstance(obj.get(key), str):
-            raise ValueError(f"{key}: missing or not a string")
-    for key in ("qn",):
-        if obj.get(key) is not None and not isinstance(obj[key], str):
-            raise ValueError(f"{key}: not a string")
-    items = obj.get("items") or {}
-    factors = obj.get("factors") or {}
-    if not isinstance(items, dict) or not isinstance(factors, dict):
-        raise ValueError("items and factors must be objects")
-    if not all(isinstance(v, dict) for v in factors.values()):
-        raise ValueError("factors: each code maps to an object {suffix: value}")
-    cp = format_cp(_data_time(obj.get("data_time")), items, factors)
-    return build_packet(
-        st=obj["st"],
-        cn=obj["cn"],
-        pw=obj["pw"],
-        mn=obj["mn"],
-        flag=obj.get("flag"),
-        cp=cp,
-        qn=obj.get("qn"),
-        pnum=obj.get("pnum"),
-        pno=obj.get("pno"),
-    )
 
 
 @hj212_app.command("encode")

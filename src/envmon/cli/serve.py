@@ -78,12 +78,15 @@ def serve(
     alarms: bool = typer.Option(True, help="Raise alarms as data arrives."),
     webhook: list[str] = typer.Option(
         [], "--webhook", help="POST each new alarm as JSON to this URL (repeatable)."),
+    roads_port: int | None = typer.Option(
+        None, "--roads-port", help="Also serve the roads HTTP intake (POST /roads/readings) "
+        "on this port, as `envmon roads serve` does; off when not given."),
     config: Path | None = typer.Option(None, "--config", help="envmon.toml to read."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Receive HJ 212-2017 data from data acquisition units and store it."""
-    from envmon.ingest.server import Receiver, ReceiverLimits, stop_signal
-    from envmon.ingest.services import start_services
+    from envmon.app import Platform, PlatformOptions
+    from envmon.ingest.server import ReceiverLimits, stop_signal
 
     _logging(log_level)
     settings = _config(config)
@@ -94,45 +97,42 @@ def serve(
     idle_timeout = idle_timeout if idle_timeout is not None else ingest.idle_timeout_s
     if commit_interval_ms is None:
         commit_interval_ms = ingest.commit_interval_ms
-    store = _open_store(db)
+    options = PlatformOptions(
+        host=host, hj212_port=hj212_port, workers=workers,
+        limits=ReceiverLimits(
+            idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
+            max_segment=ingest.max_segment, max_batch=ingest.max_batch),
+        backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
+        backfill_settings=settings.backfill, alarm_settings=settings.alarms,
+        roads_port=roads_port,
+    )
+    platform = Platform(_open_store(db), options)
 
     async def main() -> None:
         stop = stop_signal()
-        limits = ReceiverLimits(
-            idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
-            max_segment=ingest.max_segment, max_batch=ingest.max_batch)
-        if workers > 1:
-            from envmon.ingest.workers import ReceiverPool
-
-            receiver = ReceiverPool(store, host, hj212_port, limits, workers=workers)
-        else:
-            receiver = Receiver(store, host, hj212_port, limits)
-        await receiver.prepare()
-        # Services first, so that alarms see every packet from the very first one.
-        services = await start_services(receiver, backfill=backfill, alarms=alarms,
-                                        webhooks=tuple(webhook),
-                                        backfill_settings=settings.backfill,
-                                        alarm_settings=settings.alarms)
+        # Hook jobs first, so that alarms see every packet from the very first one.
+        await platform.prepare()
         try:
-            await receiver.listen()
+            await platform.listen()
         except OSError as exc:
-            console.print(f"[red]error:[/red] cannot listen on {host}:{hj212_port}: {exc}")
-            await services.stop()
+            where = f"roads port {roads_port}" if platform.listening else f"{host}:{hj212_port}"
+            console.print(f"[red]error:[/red] cannot listen on {where}: {exc}")
+            await platform.stop()
             raise typer.Exit(2) from exc
+        receiver = platform.receiver
         console.print(
             f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
             f"store {db} ({len(receiver.points)} registered points"
-            + "".join(f"; {note}" for note in services.notes) + "). Ctrl-C to stop."
+            + "".join(f"; {note}" for note in platform.notes) + "). Ctrl-C to stop."
         )
         await stop.wait()
         console.print("stopping: answering and committing what has arrived …")
-        await services.stop()
-        await receiver.stop()
+        await platform.stop()
 
     try:
         _run(main())
     finally:
-        store.close()
+        platform.close()
 
 
 def simulate(

@@ -1,7 +1,17 @@
-"""HJ 212-2017 protocol, sans-I/O: CRC, frame codec, code tables, stream framing, session.
+"""HJ 212-2017 protocol, sans-I/O (h11 style): no sockets, no database, no files, no clock.
 
-No sockets, no database, no files here (h11 style); ``envmon.ingest`` drives a
-:class:`Session` per connection.
+* ``crc`` — the CRC of Appendix A (and the MODBUS variants some units send);
+* ``framing`` — cuts a byte stream into frames (``FrameBuffer``), reporting what it discards;
+* ``codec`` — one whole frame: length, encoding, CRC, then the data segment read by the small
+  readers of ``readers``; builds frames and the platform's answers and requests;
+* ``codes`` — CN/ST/flag/factor tables and the one 2005→2017 code map;
+* ``events`` + ``session`` — one connection's state machine: bytes in, events out, every reply
+  built on request (9014, 9013 + 1012), the platform's requests tracked by QN (9011/9012);
+* ``jsonform`` — the JSON form of a packet that the CLI and the web share.
+
+``envmon.ingest`` drives a :class:`Session` per connection and judges packets with
+``ingest.accept``.  A new field rule goes into ``readers``; a new reply or request into
+``session``; a new code into ``codes``.
 """
 
 from envmon.hj212.codec import (

@@ -13,6 +13,11 @@ Data segment (§6.3.2, Table 3)::
 plus everything it could still understand, and records each tolerated deviation in
 ``deviations``.  It never raises.  Project rule (reference §1): length and CRC are over the
 UTF-8 bytes of the data segment.
+
+This module frames one packet and checks length, encoding and CRC; the data segment is read
+by the small readers of :mod:`envmon.hj212.readers`, each of which records its errors as
+``(field, what is wrong)``: ``Packet.error`` is their text and ``Packet.error_field`` the field
+the first one names (what a rejection is counted by).
 """
 
 from __future__ import annotations
@@ -21,8 +26,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from envmon.hj212.codes import CN_TABLE, DATA_UPLOAD_CNS, ST_TABLE, TEXT_SUFFIXES
 from envmon.hj212.crc import CRC_MODES, crc16, crc16_modbus, swap_bytes
+from envmon.hj212.readers import (
+    Errors,
+    parse_time,
+    read_area,
+    read_head,
+    split_segment,
+)
 from envmon.timeutil import BEIJING_FIXED
 
 __all__ = [
@@ -36,6 +47,7 @@ __all__ = [
     "history_request",
     "make_qn",
     "notice_9013",
+    "parse_time",
     "result_9012",
 ]
 
@@ -44,9 +56,6 @@ STANDARD_MAX_SEGMENT = 1024  # HJ 212-2017 §6.3, Table 2
 
 _HJ212_ONLY = ("hj212",)
 _HEX = b"0123456789abcdefABCDEF"
-_NUMBER_CHARS = "0123456789.+-eE"
-# Header fields in the order of HJ 212-2017 Table 3.
-_HEADER_ORDER = {"QN": 0, "ST": 1, "CN": 2, "PW": 3, "MN": 4, "Flag": 5, "PNUM": 6, "PNO": 7}
 _CRC_NAMES = {
     "hj212": "the HJ 212 CRC",
     "modbus": "CRC-16/MODBUS",
@@ -81,6 +90,7 @@ class Packet:
     items: dict[str, str] = field(default_factory=dict)
     factors: dict[str, dict[str, float | str]] = field(default_factory=dict)
     deviations: tuple[str, ...] = ()
+    error_field: str | None = None  # the field the first error names ("CRC", "MN", "DataTime" …)
 
     @property
     def need_ack(self) -> bool:
@@ -114,15 +124,17 @@ def decode(frame: bytes, crc_modes: tuple[str, ...] = _HJ212_ONLY) -> Packet:
         return _decode(frame, crc_modes)
     except Exception as exc:  # the codec must never let an exception escape (reference §12)
         raw = frame if isinstance(frame, bytes) else b""
-        return Packet(raw=raw, error=f"internal: {type(exc).__name__}: {exc}")
+        return Packet(raw=raw, error=f"internal: {type(exc).__name__}: {exc}",
+                      error_field="internal")
 
 
 def _decode(frame: bytes, crc_modes: tuple[str, ...]) -> Packet:
     if type(frame) is not bytes:
         if not isinstance(frame, (bytes, bytearray, memoryview)):
-            return Packet(raw=b"", error=f"frame: expected bytes, got {type(frame).__name__}")
+            return Packet(raw=b"", error=f"frame: expected bytes, got {type(frame).__name__}",
+                          error_field="frame")
         frame = bytes(frame)
-    errors: list[str] = []
+    errors: Errors = []
     devs: list[str] = []
 
     body = frame[:-2] if frame[-2:] == b"\r\n" else frame
@@ -132,21 +144,22 @@ def _decode(frame: bytes, crc_modes: tuple[str, ...]) -> Packet:
     if body[:2] != b"##":
         at = body.find(b"##")
         if at < 0:
-            return Packet(raw=frame, error="header: missing '##'")
-        errors.append(f"header: {at} bytes before '##'")
+            return Packet(raw=frame, error="header: missing '##'", error_field="header")
+        errors.append(("header", f"{at} bytes before '##'"))
         body = body[at:]
     if len(body) < 10:
-        return Packet(raw=frame, error=f"frame: too short ({len(body)} bytes after '##')")
+        return Packet(raw=frame, error=f"frame: too short ({len(body)} bytes after '##')",
+                      error_field="frame")
 
     seg_b = body[6:-4]
     try:
         seg = seg_b.decode("utf-8")
         utf8_ok = True
     except UnicodeDecodeError as exc:
-        errors.append(
-            f"encoding: data segment is not UTF-8 "
-            f"(byte 0x{seg_b[exc.start]:02X} at offset {exc.start})"
-        )
+        errors.append((
+            "encoding",
+            f"data segment is not UTF-8 (byte 0x{seg_b[exc.start]:02X} at offset {exc.start})",
+        ))
         seg = seg_b.decode("utf-8", "replace")
         utf8_ok = False
 
@@ -162,11 +175,11 @@ def _decode(frame: bytes, crc_modes: tuple[str, ...]) -> Packet:
                     f"not the {nbytes} UTF-8 bytes"
                 )
             else:
-                errors.append(
-                    f"length: declared {len_field.decode()} but data segment is {nbytes} bytes"
-                )
+                errors.append((
+                    "length", f"declared {len_field.decode()} but data segment is {nbytes} bytes"
+                ))
     else:
-        errors.append(f"length: {_show(len_field)} is not 4 digits")
+        errors.append(("length", f"{_show(len_field)} is not 4 digits"))
     if nbytes > STANDARD_MAX_SEGMENT:
         devs.append(f"data segment {nbytes} > {STANDARD_MAX_SEGMENT} characters")
 
@@ -175,14 +188,14 @@ def _decode(frame: bytes, crc_modes: tuple[str, ...]) -> Packet:
     crc_ok = False
     crc_mode = None
     if crc_field.strip(_HEX):
-        errors.append(f"CRC: {_show(crc_field)} is not 4 hex digits")
+        errors.append(("CRC", f"{_show(crc_field)} is not 4 hex digits"))
     else:
         given = int(crc_field, 16)
         if crc_field.upper() != crc_field:
             devs.append("CRC in lower-case hex")
         crc_ok, crc_mode, crc_error = _check_crc(seg_b, given, crc_modes)
         if crc_error:
-            errors.append(crc_error)
+            errors.append(("CRC", crc_error))
         elif crc_mode == "modbus":
             devs.append("CRC is CRC-16/MODBUS (accepted for this MN)")
         elif crc_mode == "modbus_swapped":
@@ -190,7 +203,7 @@ def _decode(frame: bytes, crc_modes: tuple[str, ...]) -> Packet:
 
     if not seg.isprintable():
         at = next(i for i, ch in enumerate(seg) if not ch.isprintable())
-        errors.append(f"segment: control character U+{ord(seg[at]):04X} at offset {at}")
+        errors.append(("segment", f"control character U+{ord(seg[at]):04X} at offset {at}"))
 
     return _parse_segment(frame, seg, crc_ok, crc_mode, errors, devs)
 
@@ -198,7 +211,7 @@ def _decode(frame: bytes, crc_modes: tuple[str, ...]) -> Packet:
 def _check_crc(
     seg_b: bytes, given: int, crc_modes: tuple[str, ...]
 ) -> tuple[bool, str | None, str | None]:
-    """Return (crc_ok, matching mode, error text)."""
+    """Return (crc_ok, matching mode, what is wrong with the CRC field)."""
     expected = None
     modbus = None
     for mode in crc_modes:
@@ -210,14 +223,14 @@ def _check_crc(
             modbus = crc16_modbus(seg_b) if modbus is None else modbus
             value = swap_bytes(modbus)
         else:
-            return False, None, f"CRC: unknown mode {mode!r} (known: {', '.join(CRC_MODES)})"
+            return False, None, f"unknown mode {mode!r} (known: {', '.join(CRC_MODES)})"
         if value == given:
             return True, mode, None
         if expected is None:
             expected = value
     if expected is None:
-        return False, None, "CRC: no CRC mode enabled"
-    text = f"CRC: expected {expected:04X}, got {given:04X}"
+        return False, None, "no CRC mode enabled"
+    text = f"expected {expected:04X}, got {given:04X}"
     # Name the algorithm that would have matched: the operator can enable it for this MN.
     for mode in CRC_MODES:
         if mode in crc_modes:
@@ -238,205 +251,23 @@ def _parse_segment(
     seg: str,
     crc_ok: bool,
     crc_mode: str | None,
-    errors: list[str],
+    errors: Errors,
     devs: list[str],
 ) -> Packet:
-    """Parse the data segment (HJ 212-2017 §6.3.2 Table 3 and §6.3.3)."""
-    cp_at = seg.find("CP=&&")
-    area: str | None = None
-    if cp_at < 0:
-        head = seg
-        errors.append("CP: does not start with '&&'" if "CP=" in seg else "CP: missing")
-        if "CP=" in seg:
-            head = seg[: seg.find("CP=")]
-    else:
-        head = seg[:cp_at]
-        cp = seg[cp_at + 3 :]
-        if len(cp) >= 4 and cp[-2:] == "&&":
-            area = cp[2:-2]
-        else:
-            errors.append("CP: data area not closed by '&&'")
-            area = cp[2:]
-        if head and head[-1] != ";":
-            errors.append("CP: not preceded by ';'")
-    if head[-1:] == ";":
-        head = head[:-1]
-
-    # Header fields.
-    fields: dict[str, str] = {}
-    last_rank = -1
-    for piece in head.split(";") if head else ():
-        key, eq, value = piece.partition("=")
-        if not eq:
-            errors.append(f"header: field {piece!r} has no '='")
-            continue
-        if key in fields:
-            errors.append(f"{key}: repeated")
-            continue
-        fields[key] = value
-        rank = _HEADER_ORDER.get(key)
-        if rank is None:
-            devs.append(f"unknown header field {key!r}")
-        elif rank < last_rank:
-            devs.append(f"field order: {key} after {_ORDER_NAMES[last_rank]}")
-        else:
-            last_rank = rank
-
-    qn = fields.get("QN")
-    st = fields.get("ST")
-    cn = fields.get("CN")
-    pw = fields.get("PW")
-    mn = fields.get("MN")
-    flag_text = fields.get("Flag")
-    pnum_text = fields.get("PNUM")
-    pno_text = fields.get("PNO")
-
-    if qn is None:
-        devs.append("QN missing")
-    elif not (len(qn) == 17 and qn.isdigit() and qn.isascii()):
-        errors.append(f"QN: {qn!r} is not 17 digits")
-
-    if st is None:
-        errors.append("ST: missing")
-    elif st not in ST_TABLE:
-        if len(st) == 3 and st.isdigit() and st.isascii():
-            devs.append("ST has 3 digits")
-        elif len(st) == 2 and st.isalnum() and st.isascii():
-            devs.append(f"ST {st} not in HJ 212-2017 Table 5")
-        else:
-            errors.append(f"ST: {st!r} is not 2 characters")
-
-    if cn is None:
-        errors.append("CN: missing")
-    elif not (len(cn) == 4 and cn.isdigit() and cn.isascii()):
-        errors.append(f"CN: {cn!r} is not 4 digits")
-    elif cn not in CN_TABLE:
-        devs.append(f"CN {cn} not in HJ 212-2017 Table 9")
-
-    if pw is None:
-        errors.append("PW: missing")
-    elif not pw:
-        errors.append("PW: empty")
-    elif len(pw) != 6:
-        devs.append(f"PW has {len(pw)} characters")
-
-    if mn is None:
-        errors.append("MN: missing")
-    elif not 7 <= len(mn) <= 24:
-        errors.append(f"MN: {mn!r} has {len(mn)} characters (accepted: 7 to 24)")
-    elif not mn.isascii():
-        errors.append(f"MN: {mn!r} is not ASCII")
-    elif len(mn) != 24:
-        devs.append(f"MN has {len(mn)} characters")
-    elif mn.strip("0123456789ABCDEFabcdef"):
-        devs.append("MN is not hex")
-
-    flag = None
-    if flag_text is None:
-        devs.append("Flag missing")
-    elif flag_text.isdigit() and flag_text.isascii() and len(flag_text) <= 3:
-        flag = int(flag_text)
-        if flag > 255:
-            errors.append(f"Flag: {flag_text!r} is not an integer 0-255")
-            flag = None
-        elif flag >> 2 > 2:
-            devs.append(f"Flag version {flag >> 2} unknown")
-    else:
-        errors.append(f"Flag: {flag_text!r} is not an integer 0-255")
-
-    pnum = _count(pnum_text, "PNUM", errors)
-    pno = _count(pno_text, "PNO", errors)
-    if pnum_text is not None or pno_text is not None:
-        if pnum_text is None:
-            errors.append("PNUM: missing (PNO present)")
-        elif pno_text is None:
-            errors.append("PNO: missing (PNUM present)")
-        elif pnum is not None and pno is not None and pno > pnum:
-            errors.append(f"PNO: {pno} > PNUM {pnum}")
-        if flag is not None and not flag & 2:
-            devs.append("PNUM/PNO present without Flag bit D")
-    elif flag is not None and flag & 2:
-        devs.append("Flag bit D set but PNUM/PNO missing")
-    if flag is not None and flag & 1 and qn is None:
-        devs.append("Flag A=1 without QN: the answer carries no QN")
-
-    # Data area (§6.3.3): ';' between items, ',' between the fields of one item.
-    items: dict[str, str] = {}
-    factors: dict[str, dict[str, float | str]] = {}
-    data_time = None
-    dt_seen = False
+    """Parse the data segment (HJ 212-2017 §6.3.2 Table 3 and §6.3.3) with the readers of
+    :mod:`envmon.hj212.readers`, in the order of the segment."""
+    head, area = split_segment(seg, errors)
+    qn, st, cn, pw, mn, flag, pnum, pno = read_head(head, errors, devs)
     if area:
-        for group in area.split(";"):
-            if not group:
-                devs.append("CP: empty item")
-                continue
-            pairs = group.split(",") if "," in group else (group,)
-            plain_keys: list[str] | None = None
-            group_code = None
-            values = None
-            for pair in pairs:
-                key, eq, value = pair.partition("=")
-                if not eq:
-                    errors.append(f"CP: item {pair!r} has no '='")
-                    continue
-                code, dash, suffix = key.partition("-")
-                if dash:
-                    if not code or not suffix:
-                        errors.append(f"CP: field {key!r} is not <code>-<suffix>")
-                        continue
-                    if code != group_code:
-                        if group_code is not None:
-                            devs.append(f"{group_code}/{code} joined by ','")
-                        group_code = code
-                        values = factors.get(code)
-                        if values is None:
-                            values = factors[code] = {}
-                    if suffix in values:
-                        devs.append(f"{key} repeated; last value kept")
-                    # Numbers become floats; text suffixes and anything non-numeric stay str.
-                    if suffix in TEXT_SUFFIXES or not value or value.strip(_NUMBER_CHARS):
-                        values[suffix] = value
-                    else:
-                        try:
-                            number = float(value)
-                        except ValueError:
-                            values[suffix] = value
-                        else:
-                            values[suffix] = number if number - number == 0.0 else value
-                    continue
-                if not key:
-                    errors.append(f"CP: item {pair!r} has no name")
-                    continue
-                if plain_keys is None:
-                    plain_keys = [key]
-                else:
-                    plain_keys.append(key)
-                if key == "DataTime":
-                    if dt_seen:
-                        errors.append("DataTime: repeated")
-                        continue
-                    dt_seen = True
-                    data_time = _DATATIME_CACHE.get(value) or _parse_data_time(
-                        value, errors, devs
-                    )
-                    continue
-                if key in items:
-                    devs.append(f"{key} repeated")
-                    items[key] = items[key] + "," + value
-                else:
-                    items[key] = value
-                if key == "Flag":
-                    devs.append(f"Flag={value} item inside CP")
-            if plain_keys is not None and len(plain_keys) > 1:
-                devs.append(f"{'/'.join(plain_keys)} joined by ','")
-    if not dt_seen and factors and cn in DATA_UPLOAD_CNS:
-        errors.append("DataTime: missing")
+        items, factors, data_time = read_area(area, cn, errors, devs)
+    else:
+        items, factors, data_time = {}, {}, None
 
     return Packet(
         frame,
         seg,
         not errors,
-        "; ".join(errors) if errors else None,
+        "; ".join([f"{name}: {what}" for name, what in errors]) if errors else None,
         crc_ok,
         crc_mode,
         qn,
@@ -451,65 +282,8 @@ def _parse_segment(
         items,
         factors,
         tuple(dict.fromkeys(devs)) if devs else (),  # one entry per distinct deviation
+        errors[0][0] if errors else None,
     )
-
-
-_ORDER_NAMES = {rank: name for name, rank in _HEADER_ORDER.items()}
-
-
-def _count(text: str | None, name: str, errors: list[str]) -> int | None:
-    """PNUM / PNO: positive integers (Table 3, width 4)."""
-    if text is None:
-        return None
-    if text.isdigit() and text.isascii() and len(text) <= 4 and int(text) > 0:
-        return int(text)
-    errors.append(f"{name}: {text!r} is not an integer 1-9999")
-    return None
-
-
-# DataTime strings repeat across packets (same hour, many points): caching them is safe
-# because datetimes are immutable.  Bounded by clearing.
-_DATATIME_CACHE: dict[str, datetime] = {}
-_DATATIME_CACHE_MAX = 8192
-
-
-def _parse_data_time(value: str, errors: list[str], devs: list[str]) -> datetime | None:
-    """DataTime, N14 ``YYYYMMDDhhmmss`` Beijing time (HJ 212-2017 Table 4).
-
-    A 17-digit value (milliseconds appended) is accepted and truncated (reference §12).
-    """
-    if not (value.isdigit() and value.isascii()) or len(value) not in (14, 17):
-        errors.append(f"DataTime: {value!r} is not 14 digits")
-        return None
-    parsed = parse_time(value[:14])
-    if parsed is None:
-        errors.append(f"DataTime: {value!r} is not a valid date and time")
-        return None
-    if len(value) == 17:
-        devs.append("DataTime has 17 digits; truncated to seconds")
-    else:
-        if len(_DATATIME_CACHE) >= _DATATIME_CACHE_MAX:
-            _DATATIME_CACHE.clear()
-        _DATATIME_CACHE[value] = parsed
-    return parsed
-
-
-def parse_time(value: str) -> datetime | None:
-    """Parse an N14 ``YYYYMMDDhhmmss`` time field as Beijing time; None if invalid."""
-    if len(value) != 14 or not (value.isdigit() and value.isascii()):
-        return None
-    try:
-        return datetime(
-            int(value[0:4]),
-            int(value[4:6]),
-            int(value[6:8]),
-            int(value[8:10]),
-            int(value[10:12]),
-            int(value[12:14]),
-            tzinfo=BEIJING_FIXED,
-        )
-    except ValueError:
-        return None
 
 
 def _show(raw: bytes) -> str:

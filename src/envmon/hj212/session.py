@@ -5,11 +5,17 @@ The platform side of HJ 212-2017 §6.1–6.5 and Appendix C:
 * frames the byte stream (:class:`~envmon.hj212.framing.FrameBuffer`) and decodes each frame
   with the CRC modes the caller allows for its MN (reference §4, "Wrong CRCs in the field");
 * reassembles split uploads (Flag bit D / PNUM+PNO, C.49/C.50) by (MN, CN, DataTime);
-* tracks the platform's outstanding requests by QN and turns the matching 9011/9012 into
-  :class:`RequestAnswered` / :class:`RequestCompleted`.
+* tracks the platform's outstanding requests by QN (补遗 history requests, the 1012 that sets
+  a unit's clock) and turns the matching 9011/9012 into :class:`RequestAnswered` /
+  :class:`RequestCompleted`;
+* builds every reply the platform owes: :meth:`Session.reply` gives 9014 to an upload that
+  asks for it, 9013 + 1012 to a time-calibration request (1013); and states the protocol's
+  own acceptance rule, :func:`lacks_data_time`.
 
-It never answers by itself: the I/O layer calls :meth:`Session.ack` once the data is stored
-(the project acknowledges only durable data).
+It never sends and never reads a clock: the I/O layer calls :meth:`Session.reply` once the
+packet is stored (the project acknowledges only durable data) and passes the platform's time.
+A new kind of reply goes into :meth:`Session.reply`; a new request the platform sends gets a
+builder here that remembers its QN (see :meth:`Session.request_history`).
 """
 
 from __future__ import annotations
@@ -17,7 +23,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from envmon.hj212.codec import Packet, ack_9014, decode, history_request
+from envmon.hj212.codec import (
+    Packet,
+    ack_9014,
+    build_packet,
+    decode,
+    format_time,
+    history_request,
+    make_qn,
+    notice_9013,
+)
 from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import (
     Discarded,
@@ -30,7 +45,7 @@ from envmon.hj212.events import (
 )
 from envmon.hj212.framing import Discard, FrameBuffer
 
-__all__ = ["Session", "ack"]
+__all__ = ["Session", "ack", "lacks_data_time", "time_calibration"]
 
 _DEFAULT_MODES = ("hj212",)
 
@@ -46,6 +61,26 @@ def ack(packet: Packet) -> bytes | None:
     if packet.ok and packet.need_ack and packet.cn in DATA_UPLOAD_CNS:
         return ack_9014(packet)
     return None
+
+
+def lacks_data_time(packet: Packet) -> bool:
+    """A data upload must say which time its values are for (DataTime, HJ 212-2017 Table 4).
+
+    2081 (boot time) is the one upload that carries none; the codec already rejects uploads
+    with factors but no DataTime, this also catches those without factors.
+    """
+    return packet.data_time is None and packet.cn in DATA_UPLOAD_CNS and packet.cn != "2081"
+
+
+def time_calibration(request: Packet, now: datetime) -> tuple[bytes, bytes]:
+    """The answers to a unit's time-calibration request (CN 1013, HJ 212-2017 §6.7, C.3):
+    9013 to the notice, then a 1012 request (new QN, Flag=5) setting the unit's clock to
+    ``now``, the platform's time."""
+    set_time = build_packet(
+        qn=make_qn(now), st=request.st or "91", cn="1012", pw=request.pw or "",
+        mn=request.mn or "", flag=5, cp=f"SystemTime={format_time(now)}",
+    )
+    return notice_9013(request.qn, request.pw or "", request.mn or ""), set_time
 
 
 class _SplitGroup:
@@ -125,18 +160,34 @@ class Session:
         """9014 for an accepted upload with Flag bit A = 1, else None (see :func:`ack`)."""
         return ack(packet)
 
+    def reply(self, packet: Packet, now: datetime) -> bytes | None:
+        """Every answer owed to an accepted packet, to send once it is stored, or None.
+
+        A time-calibration request (1013) gets 9013 then 1012 with ``now`` (whose QN is
+        remembered: the unit's 9011/9012 come back as events); an upload gets its 9014
+        (:func:`ack`).  The caller judges acceptance first (a rejected packet gets nothing).
+        """
+        if packet.cn == "1013" and packet.ok:
+            notice, set_time = time_calibration(packet, now)
+            self._remember_request(make_qn(now), packet.mn or "")
+            return notice + set_time
+        return ack(packet)
+
     def request_history(
         self, cn: str, begin: datetime, end: datetime, pw: str, mn: str, st: str, qn: str
     ) -> bytes:
         """Build a history re-fetch request (补遗, C.20–C.22) and remember its QN."""
         frame = history_request(cn, begin, end, pw, mn, st, qn)
+        self._remember_request(qn, mn)
+        return frame
+
+    # ---------------------------------------------------------------- internals
+
+    def _remember_request(self, qn: str, mn: str) -> None:
         self._requests.pop(qn, None)
         self._requests[qn] = mn
         while len(self._requests) > self.max_requests:
             del self._requests[next(iter(self._requests))]
-        return frame
-
-    # ---------------------------------------------------------------- internals
 
     def _on_frame(self, frame: bytes, events: list[Event]) -> None:
         packet = self.decode(frame)

@@ -13,17 +13,22 @@ from datetime import datetime
 
 from envmon.hj212 import codec
 from envmon.hj212.codes import DATA_UPLOAD_CNS
+from envmon.hj212.events import PacketReceived
 from envmon.hj212.framing import Discard, FrameBuffer
-from envmon.ingest.auth import verdict
+from envmon.hj212.session import Session
+from envmon.ingest.accept import Rejected, accept
 from envmon.ingest.records import records_from_packet
 from envmon.store import RawPacketRow, Store
 
 
 def replay_into(source: Store, target: Store, start: datetime | None = None,
                 end: datetime | None = None, batch: int = 5000) -> Counter:
-    """Re-decode raw packets of [start, end) and write them to `target` as the receiver would,
-    authenticating against the target's registry and keeping the original received time."""
+    """Re-decode raw packets of [start, end) and write them to `target` as the receiver would:
+    the same session (CRC modes per MN) and the same accept path against the target's
+    registry, keeping the original received time."""
     points = target.load_point_auth()
+    session = Session(crc_modes_for=lambda mn: points[mn].crc_modes if mn in points
+                      else ("hj212",))
     counts: Counter = Counter()
     raws: list[RawPacketRow] = []
     records = []
@@ -31,16 +36,20 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
         if row.verdict == "discarded":
             counts["discarded"] += 1
             continue
-        packet = codec.decode(row.raw, points[row.mn].crc_modes if row.mn in points else ("hj212",))
-        reason = verdict(packet, points)
-        if reason is None and packet.cn in DATA_UPLOAD_CNS:
-            records.extend(records_from_packet(packet, row.received_at))
-        counts["accepted" if reason is None else "rejected"] += 1
-        raws.append(RawPacketRow(
-            received_at=row.received_at, peer=f"replay:{row.peer}",
-            verdict="accepted" if reason is None else "rejected", reason=reason,
-            mn=packet.mn, cn=packet.cn, qn=packet.qn, raw=row.raw,
-        ))
+        for event in session.receive_frame(row.raw):
+            if type(event) is not PacketReceived:
+                continue  # split completion, answers to requests: nothing to store
+            packet = event.packet
+            verdict = accept(packet, points)
+            reason = verdict.message if type(verdict) is Rejected else None
+            if reason is None and packet.cn in DATA_UPLOAD_CNS:
+                records.extend(records_from_packet(packet, row.received_at))
+            counts["accepted" if reason is None else "rejected"] += 1
+            raws.append(RawPacketRow(
+                received_at=row.received_at, peer=f"replay:{row.peer}",
+                verdict="accepted" if reason is None else "rejected", reason=reason,
+                mn=packet.mn, cn=packet.cn, qn=packet.qn, raw=row.raw,
+            ))
         if len(raws) >= batch:
             target.write_batch(raws, records)
             raws, records = [], []

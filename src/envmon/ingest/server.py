@@ -1,8 +1,9 @@
 """The HJ 212 receiver: asyncio TCP, one `hj212.Session` per connection.
 
 The server is thin on purpose: bytes go into the session, events come out, packets are
-authenticated against the registry cache and handed to the group-commit writer; answers
-(9014) leave only after the commit that holds the packet has returned.
+judged by the one accept path (`ingest.accept`) against the registry cache and handed to the
+group-commit writer; the replies the session builds (9014, 9013 + 1012) leave only after the
+commit that holds the packet has returned.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from envmon.hj212 import codec
 from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import Discarded, PacketReceived
 from envmon.hj212.session import Session
-from envmon.ingest.auth import verdict
+from envmon.ingest.accept import Accepted, Rejected, accept
 from envmon.ingest.records import records_from_packet
 from envmon.ingest.writer import GroupCommitWriter
 from envmon.store import PointAuth, RawPacketRow, Store
@@ -73,17 +74,6 @@ class ReceiverStats:
         }
 
 
-def time_calibration(request: codec.Packet) -> bytes:
-    """The answer to a unit's time-calibration request (CN 1013, HJ 212-2017 §6.7, C.3):
-    9013 to the notice, then 1012 setting the unit's clock to the platform's time."""
-    now = now_beijing()
-    set_time = codec.build_packet(
-        qn=codec.make_qn(now), st=request.st or "91", cn="1012", pw=request.pw or "",
-        mn=request.mn or "", flag=5, cp=f"SystemTime={codec.format_time(now)}",
-    )
-    return codec.notice_9013(request.qn, request.pw or "", request.mn or "") + set_time
-
-
 def _run_hooks(hooks: list, *args) -> None:
     """Extension hooks must never break receiving or answering."""
     for hook in hooks:
@@ -91,11 +81,6 @@ def _run_hooks(hooks: list, *args) -> None:
             hook(*args)
         except Exception:
             log.exception("hook %r failed", hook)
-
-
-def _reason_key(reason: str) -> str:
-    """Group rejections by the field they name ("CRC: expected …" → "CRC")."""
-    return reason.split(":", 1)[0]
 
 
 class Hj212Protocol(asyncio.Protocol):
@@ -152,35 +137,26 @@ class Hj212Protocol(asyncio.Protocol):
     def _packet(self, packet: codec.Packet) -> None:
         receiver = self.receiver
         received_at = receiver.clock()
-        reason = receiver.verdict(packet)
-        records = None
-        if reason is None and packet.cn in DATA_UPLOAD_CNS:
-            if packet.data_time is None and packet.cn != "2081":
-                reason = "DataTime: missing in a data upload"
-            else:
-                records = records_from_packet(packet, received_at)
-        raw = RawPacketRow(
-            received_at=received_at,
-            peer=self.peer,
-            verdict="accepted" if reason is None else "rejected",
-            reason=reason,
-            mn=packet.mn,
-            cn=packet.cn,
-            qn=packet.qn,
-            raw=packet.raw,
-        )
-        if reason is not None:
-            receiver.stats.rejected[_reason_key(reason)] += 1
-            self._log_rejection(reason, packet)
-            receiver.writer.submit(raw)
+        verdict = receiver.accept(packet)
+        if type(verdict) is Rejected:
+            receiver.stats.rejected[verdict.field] += 1
+            self._log_rejection(verdict.message, packet)
+            receiver.writer.submit(RawPacketRow(
+                received_at, self.peer, "rejected", verdict.message, packet.mn, packet.cn,
+                packet.qn, packet.raw,
+            ))
             return
+        records = (records_from_packet(packet, received_at)
+                   if packet.cn in DATA_UPLOAD_CNS else None)
+        raw = RawPacketRow(
+            received_at, self.peer, "accepted", None, packet.mn, packet.cn, packet.qn,
+            packet.raw,
+        )
         receiver.stats.accepted += 1
         if self.mn != packet.mn:
             self.mn = packet.mn
             receiver.point_online(packet.mn, self)
-        answer = self.session.ack(packet)
-        if packet.cn == "1013":
-            answer = time_calibration(packet)
+        answer = self.session.reply(packet, received_at)
         self.inflight += 1
         if self.inflight >= receiver.limits.max_inflight and not self.paused:
             self.paused = True
@@ -276,8 +252,9 @@ class Receiver:
         point = self.points.get(mn) if mn else None
         return point.crc_modes if point else ("hj212",)
 
-    def verdict(self, packet: codec.Packet) -> str | None:
-        return verdict(packet, self.points)
+    def accept(self, packet: codec.Packet) -> Accepted | Rejected:
+        """The one accept path (`ingest.accept`) against this receiver's registry cache."""
+        return accept(packet, self.points)
 
     async def refresh_points(self) -> None:
         if self.store is not None:

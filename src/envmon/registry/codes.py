@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+from envmon.hj212.codes import to_2017
+
 # GB 32100-2015 §4–5: 18 characters from a 31-character set (no I, O, S, V, Z); the 18th is
 # a check character, C18 = 31 − (Σ Ci·Wi mod 31), with 31 written as 0.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 _SIX_DIGITS = re.compile(r"\d{6}")
-_CODE_2017 = re.compile(r"[a-z]\d{5}")
 
 
 def uscc_check_char(first17: str) -> str:
@@ -70,46 +71,18 @@ def province_code(city_code: str) -> str:
     return city_code[:2] + "0000"
 
 
-# HJ 212-2017 Appendix B "原编码" for the factors a registry lists; used when
-# envmon.hj212.codes is not importable (it has the full table).
-_LOCAL_2005_TO_2017 = {
-    "B01": "w00000", "001": "w01001", "011": "w01018", "010": "w01017", "003": "w01012",
-    "015": "w01020", "060": "w21003", "101": "w21011", "065": "w21001", "070": "w21016",
-    "072": "w21017", "080": "w22001", "110": "w23002", "020": "w20111", "022": "w20115",
-    "023": "w20116", "024": "w20117", "026": "w20119", "027": "w20120", "028": "w20121",
-    "029": "w20122", "030": "w20123",
-    "B02": "a00000", "02": "a21026", "03": "a21002", "01": "a34013", "04": "a21005",
-    "05": "a21028", "08": "a21024", "10": "a21001", "30": "a05001", "25": "a24087",
-    "17": "a25003", "18": "a25005", "S01": "a19001", "S02": "a01011", "S03": "a01012",
-    "S04": "a01017", "S05": "a01014", "S06": "a01015", "S07": "a01016", "S08": "a01013",
-}  # fmt: skip
-
-
-def _local_to_2017(code: str) -> str | None:
-    mapped = _LOCAL_2005_TO_2017.get(code)
-    if mapped is not None:
-        return mapped
-    return code if _CODE_2017.fullmatch(code) else None
-
-
-try:
-    from envmon.hj212.codes import to_2017 as _to_2017
-except ImportError:  # pragma: no cover - the protocol package is optional here
-    _to_2017 = _local_to_2017
-
-
 def factor_code_2017(code: str) -> str | None:
     """Canonical HJ 212-2017 code of a factor code written in a registry, or None if unknown.
 
     Accepts 2017 codes in any letter case (`A21026`) and HJ/T 212-2005 codes (`011`, `02`,
-    `S01`, `B02`), mapped through HJ 212-2017 Appendix B.
+    `S01`, `B02`), mapped through HJ 212-2017 Appendix B (the one table, in `envmon.hj212.codes`).
     """
     code = code.strip()
     if re.fullmatch(r"[A-Za-z]\d{5}", code):
         code = code.lower()
     elif re.fullmatch(r"[a-z]\d{2}", code):
         code = code.upper()  # s01 -> S01
-    return _to_2017(code) or _local_to_2017(code)
+    return to_2017(code)
 
 
 def factor_kind(code: str) -> str | None:

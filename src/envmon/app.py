@@ -1,0 +1,264 @@
+"""The one process that owns the store: `Platform` (what `envmon serve` and `envmon demo` run).
+
+An embedded store (DuckDB) admits one writing process, so everything that writes lives here,
+on one event loop, around one open store:
+
+* **the HJ 212 receiver** (`ingest.server.Receiver`, or `ingest.workers.ReceiverPool` with
+  ``workers > 1``: N decoding processes in front of this process's one writer);
+* **jobs on the receiver's hooks**: back-fill (补遗 requests on reconnect and hourly,
+  `ingest.backfill`) and live alarms (`alarms.engine`); they are attached after the receiver
+  is prepared and before it listens, so alarms see every packet from the very first one;
+* **services**, started once the receiver listens: the roads intake (the HTTP taxi-reading
+  intake of `envmon roads serve`, on only when a port is given) and periodic jobs
+  (precomputation: a function of the store run every N seconds on the writer thread).
+
+Start order is receiver (prepared) → hook jobs → receiver listens → services; `stop()` goes
+back the other way: services stop, hook jobs stop (nothing new is asked for or raised), and
+the receiver stops accepting, commits everything received and answers it.
+
+**Where a new service goes**: a class with ``name``, ``note`` (one line for the start-up
+message, or None), ``async start(platform)`` and ``async stop()`` (see `Service`), appended to
+``Platform.services`` before ``start()``. The web app (next issue) is one such service; it
+reads through ``platform.store`` and, on an embedded store, runs writes with
+``platform.run_in_writer`` so they queue behind the receiver's commits. A job on every packet
+attaches to the receiver's hooks in ``_start_hook_jobs``, like the alarms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from envmon.ingest.server import Receiver, ReceiverLimits
+from envmon.store import Store
+
+log = logging.getLogger("envmon.app")
+
+__all__ = ["PeriodicJob", "PeriodicJobs", "Platform", "PlatformOptions", "RoadsIntake",
+           "Service"]
+
+
+class Service(Protocol):
+    """Something the platform starts after the receiver listens and stops before it drains."""
+
+    name: str
+
+    @property
+    def note(self) -> str | None: ...
+
+    async def start(self, platform: Platform) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class PlatformOptions:
+    """What `envmon serve` (and `demo`) configure; every field has the serve default."""
+
+    host: str = "0.0.0.0"
+    hj212_port: int = 6000
+    limits: ReceiverLimits = field(default_factory=ReceiverLimits)
+    workers: int = 1
+    backfill: bool = True
+    alarms: bool = True
+    webhooks: tuple[str, ...] = ()
+    backfill_settings: Any = None  # ingest.backfill.BackfillSettings, None = defaults
+    alarm_settings: dict | None = None  # the [alarms] table
+    roads_port: int | None = None  # None = no roads intake
+    roads_host: str | None = None  # None = `host`
+    roads_crs: str = "wgs84"
+
+
+class Platform:
+    """The store, the receiver, the hook jobs and the services of one process."""
+
+    def __init__(self, store: Store, options: PlatformOptions | None = None,
+                 services: list[Service] | None = None) -> None:
+        self.store = store
+        self.options = options = options or PlatformOptions()
+        if options.workers > 1:
+            from envmon.ingest.workers import ReceiverPool
+
+            self.receiver: Receiver | Any = ReceiverPool(
+                store, options.host, options.hj212_port, options.limits,
+                workers=options.workers)
+        else:
+            self.receiver = Receiver(store, options.host, options.hj212_port, options.limits)
+        self.backfill: Any = None  # ingest.backfill.BackfillScheduler once started
+        self.alarms: Any = None  # alarms.engine.AlarmEngine once started
+        self.services: list[Service] = list(services or [])
+        if options.roads_port is not None:
+            self.services.append(RoadsIntake(options.roads_host or options.host,
+                                             options.roads_port, options.roads_crs))
+        self.notes: list[str] = []  # one line per running part, for the start-up message
+        self._listening = False
+        self._started: list[Service] = []
+
+    # ---------------------------------------------------------------- lifecycle
+    @property
+    def listening(self) -> bool:
+        """The HJ 212 port is open (services may still have failed to start)."""
+        return self._listening
+
+    async def start(self) -> None:
+        await self.prepare()
+        await self.listen()
+
+    async def prepare(self) -> None:
+        """Receiver ready (writer, registry cache) and hook jobs attached; not yet listening."""
+        await self.receiver.prepare()
+        await self._start_hook_jobs()
+
+    async def listen(self) -> None:
+        """Open the HJ 212 port (OSError if taken), then start the services."""
+        await self.receiver.listen()
+        self._listening = True
+        for service in self.services:
+            await service.start(self)
+            self._started.append(service)
+            if service.note:
+                self.notes.append(service.note)
+
+    async def stop(self) -> None:
+        """Services, then hook jobs, then the receiver: drain, commit, answer, close."""
+        for service in reversed(self._started):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("stopping %s failed", service.name)
+        self._started.clear()
+        if self.backfill is not None:
+            await self.backfill.stop()
+        if self.alarms is not None:
+            await self.alarms.stop()
+        if self._listening:
+            self._listening = False
+            await self.receiver.stop()
+
+    def close(self) -> None:
+        """Close the store (after `stop()`)."""
+        self.store.close()
+
+    async def run_in_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run `fn(*args)` on the store's writer thread, between the receiver's commits."""
+        return await self.receiver.writer.run_in_writer(fn, *args)
+
+    # ---------------------------------------------------------------- hook jobs
+    async def _start_hook_jobs(self) -> None:
+        options = self.options
+        in_process = hasattr(self.receiver, "on_point_online")
+        backfill = options.backfill
+        if backfill and not in_process:
+            self.notes.append("back-fill runs with --workers 1 only")
+            backfill = False
+        if backfill:
+            from envmon.ingest.backfill import attach_backfill
+
+            self.backfill = attach_backfill(self.receiver, options.backfill_settings)
+            self.notes.append("back-fill (补遗) on reconnect and hourly")
+        if options.alarms:
+            from envmon.alarms.engine import engine_from_settings
+
+            settings = dict(options.alarm_settings or {})
+            settings["webhook_urls"] = [*settings.get("webhook_urls", []), *options.webhooks]
+            engine = engine_from_settings(self.store, settings)
+            if in_process:
+                engine.attach(self.receiver)
+            else:  # receiver worker processes: judge the groups where they are committed
+                engine.attach_writer(self.receiver)
+            await engine.start()
+            self.alarms = engine
+            hooks = len(engine.notifiers)
+            self.notes.append("live alarms" + (f" → {hooks} webhook(s)" if hooks else ""))
+
+
+# -------------------------------------------------------------------- services
+
+
+class RoadsIntake:
+    """The HTTP intake of taxi PM readings (`roads.http`), served from a thread of this
+    process; its writes use their own store cursor, under the intake's lock."""
+
+    name = "roads intake"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 8712, crs: str = "wgs84") -> None:
+        self.host, self.requested_port, self.crs = host, port, crs
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1] if self._server else self.requested_port
+
+    @property
+    def note(self) -> str | None:
+        if self._server is None:
+            return None
+        return f"roads intake on http://{self.host}:{self.port}/roads/readings"
+
+    async def start(self, platform: Platform) -> None:
+        from envmon.roads.http import make_server
+
+        self._server = make_server(platform.store, self.host, self.requested_port, self.crs)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="roads-intake", daemon=True)
+        self._thread.start()
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        await asyncio.to_thread(self._server.shutdown)  # waits for requests in progress
+        self._server.server_close()
+        self._server = None
+
+
+@dataclass
+class PeriodicJob:
+    """`fn(store)` every `every_s` seconds, on the writer thread (precomputation, cleanup)."""
+
+    name: str
+    every_s: float
+    fn: Callable[[Store], Any]
+    runs: int = 0
+    failures: int = 0
+
+
+class PeriodicJobs:
+    """Runs periodic jobs until stopped; a failing run is logged and retried next period."""
+
+    name = "periodic jobs"
+
+    def __init__(self, jobs: list[PeriodicJob] | None = None) -> None:
+        self.jobs = list(jobs or [])
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def note(self) -> str | None:
+        if not self.jobs:
+            return None
+        return "jobs: " + ", ".join(f"{j.name} every {j.every_s:g} s" for j in self.jobs)
+
+    async def start(self, platform: Platform) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._loop(platform, job), name=f"job-{job.name}")
+                       for job in self.jobs]
+
+    async def _loop(self, platform: Platform, job: PeriodicJob) -> None:
+        while True:
+            await asyncio.sleep(job.every_s)
+            try:
+                await platform.run_in_writer(job.fn, platform.store)
+                job.runs += 1
+            except Exception:
+                job.failures += 1
+                log.exception("job %s failed", job.name)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []

@@ -1,0 +1,72 @@
+"""The one accept path: may this decoded packet be stored? (HJ 212-2017 §6.3.2, Table 3).
+
+``accept(packet, points)`` answers :class:`Accepted` or :class:`Rejected`; the receiver, its
+worker processes (they run the same receiver) and replay all call it, so a packet is judged
+the same way live and replayed.  A packet is rejected when
+
+1. the codec found it malformed (frame, length, CRC, a field: ``Packet.error``);
+2. its MN is not registered, or 3. its PW is not that MN's password;
+4. it is a data upload without DataTime (the protocol rule of :mod:`envmon.hj212.session`).
+
+A new rule goes here as a new :class:`Reason`, in the order it is checked; its ``message``
+names the field first ("PW: …"), as the raw log and the operators' queries expect, and the
+receiver counts rejections by ``field``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from envmon.hj212.codec import Packet
+from envmon.hj212.session import lacks_data_time
+from envmon.store import PointAuth
+
+__all__ = ["Accepted", "Reason", "Rejected", "accept"]
+
+
+class Reason(Enum):
+    """Why a packet was rejected."""
+
+    MALFORMED = "malformed"  # a check of the codec failed; the field is the first it names
+    UNREGISTERED_MN = "unregistered MN"
+    WRONG_PASSWORD = "wrong password"
+    NO_DATA_TIME = "data upload without DataTime"
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The packet may be stored and answered; ``point`` is the registered sender."""
+
+    point: PointAuth
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """The packet is logged as rejected, never stored as data, never answered.
+
+    ``field`` names the offending field ("CRC", "MN", "PW", "DataTime" …), ``message`` is the
+    raw log's ``reason`` text.
+    """
+
+    field: str
+    reason: Reason
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def accept(packet: Packet, points: dict[str, PointAuth]) -> Accepted | Rejected:
+    """Judge a decoded packet against the registry (``points``: MN -> its credentials)."""
+    if not packet.ok:
+        return Rejected(packet.error_field or "packet", Reason.MALFORMED,
+                        packet.error or "packet: malformed")
+    point = points.get(packet.mn) if packet.mn else None
+    if point is None:
+        return Rejected("MN", Reason.UNREGISTERED_MN, f"MN: {packet.mn!r} is not registered")
+    if packet.pw != point.pw:
+        return Rejected("PW", Reason.WRONG_PASSWORD, f"PW: wrong password for MN {packet.mn}")
+    if lacks_data_time(packet):
+        return Rejected("DataTime", Reason.NO_DATA_TIME, "DataTime: missing in a data upload")
+    return Accepted(point)
