@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from envmon.errors import PeriodError
-from envmon.timeutil import BEIJING_FIXED, now_beijing
+from envmon.timeutil import BEIJING_FIXED, now_beijing, parse_iso
 
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 _HOUR = timedelta(hours=1)
@@ -28,14 +28,11 @@ _DAY = timedelta(days=1)
 def parse_time(text: str, option: str = "time") -> datetime:
     """An ISO 8601 time; without an offset it is Beijing time. PeriodError names `option`."""
     try:
-        value = datetime.fromisoformat(text.strip())
+        return parse_iso(text)
     except (ValueError, AttributeError):
         raise PeriodError(
             option, f"{text!r} is not an ISO 8601 time (e.g. 2026-10-01T08:00, Beijing time)"
         ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=BEIJING_FIXED)
-    return value
 
 
 def beijing_midnight(t: datetime) -> datetime:
