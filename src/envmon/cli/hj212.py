@@ -8,6 +8,7 @@ JSON objects of the same shape and prints the packets.  The two round-trip: the 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ import typer
 from envmon.hj212.codec import decode
 from envmon.hj212.crc import CRC_MODES
 from envmon.hj212.jsonform import JSON_KEYS, packet_from_json, packet_json
+from envmon.render import jsonout
 
 __all__ = ["JSON_KEYS", "hj212_app", "packet_from_json", "packet_json", "register"]
 
@@ -73,7 +75,7 @@ def decode_command(
                 continue
             packet = decode(line, modes)
             all_ok = all_ok and packet.ok
-            typer.echo(json.dumps(packet_json(packet), ensure_ascii=False))
+            sys.stdout.write(jsonout.dumps(packet_json(packet), "compact"))
     raise typer.Exit(0 if all_ok else 1)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sys
 from pathlib import Path
@@ -12,9 +11,12 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from envmon.timeutil import now_beijing, parse_iso
+from envmon.cli.common import fail, time_option
+from envmon.cli.options import emit, format_option, output_option
+from envmon.render import jsonout
+from envmon.timeutil import now_beijing
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 DB_HELP = "DuckDB file of the embedded store."
 
@@ -41,8 +43,7 @@ def _config(path: Path | None):
     try:
         return load_config(path)
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise fail(str(exc)) from None
 
 
 def _open_store(db: Path, *, read_only: bool = False):
@@ -51,8 +52,7 @@ def _open_store(db: Path, *, read_only: bool = False):
     try:
         return open_store(db, read_only=read_only)
     except Exception as exc:  # the store's own errors already say what to do
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise fail(str(exc)) from None
 
 
 def serve(
@@ -163,8 +163,7 @@ def simulate(
     if points:
         sim_points = sim_points[:points]
     if not sim_points:
-        console.print("[red]error:[/red] the registry has no monitoring points to simulate")
-        raise typer.Exit(2)
+        raise fail("the registry has no monitoring points to simulate")
     rates = FaultRates.demo() if faults == "demo" else FaultRates()
     start = now_beijing()
     fleet = Fleet(sim_points, host, port, seed=seed, speed=speed, start=start, rates=rates,
@@ -176,7 +175,7 @@ def simulate(
         summary = _run(fleet.run(until))
     except KeyboardInterrupt:
         summary = fleet.summary()
-    typer.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+    sys.stdout.write(jsonout.dumps(summary.as_dict(), "compact"))
 
 
 def _load_sim_points(db: Path, registry: Path | None):
@@ -203,22 +202,23 @@ def replay(
     into: Path | None = typer.Option(None, "--into", help="Re-decode into this store."),
     host: str | None = typer.Option(None, "--host", help="Re-send over TCP to this receiver."),
     port: int = typer.Option(6000, "--port"),
+    fmt: str = format_option("json", ("json", "table", "csv")),
+    output: Path | None = output_option(),
 ) -> None:
     """Replay the raw packet log of a period: into another store, or to a receiver over TCP."""
-    from envmon.ingest.replay import replay_into, replay_tcp
+    from envmon.ingest.replay import ReplayResult, replay_into, replay_tcp
 
     if (into is None) == (host is None):
-        console.print("[red]error:[/red] give exactly one of --into PATH or --host HOST")
-        raise typer.Exit(2)
-    begin = parse_iso(start) if start else None
-    finish = parse_iso(end) if end else None
+        raise fail("give exactly one of --into PATH or --host HOST")
+    begin = time_option(start, "--from") if start else None
+    finish = time_option(end, "--to") if end else None
     with _open_store(db, read_only=True) as source:
         if into is not None:
             with _open_store(into) as target:
                 counts = replay_into(source, target, begin, finish)
         else:
             counts = _run(replay_tcp(source.iter_raw_packets(begin, finish), host, port))
-    typer.echo(json.dumps(dict(counts)))
+    emit(ReplayResult(dict(counts)), fmt, output)
 
 
 def demo(

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from envmon.hj212 import codec
 from envmon.hj212.codes import DATA_UPLOAD_CNS
@@ -100,3 +102,22 @@ async def _await_ack(reader, frames: FrameBuffer, qn: str | None, timeout_s: flo
             if answer.cn == "9014" and answer.qn == qn:
                 return True
     return False
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What a replay did: packets per outcome (accepted/rejected/discarded, or sent/answered/
+    unanswered over TCP)."""
+
+    counts: dict[str, int]
+    json_layout: ClassVar[str] = "compact"  # one line, as replay always printed
+
+    def as_json(self) -> dict[str, int]:
+        return dict(self.counts)
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        return Table("重放结果", [Column("outcome", "结果"), Column("packets", "报文数")],
+                     sorted(self.counts.items()))
+
