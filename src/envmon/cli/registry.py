@@ -16,6 +16,7 @@ from envmon.cli.common import (  # noqa: F401  (re-exported for the other comman
     open_cli_store,
     resolve_db,
     time_option,
+    user_errors,
 )
 
 MAX_LISTED = 200
@@ -45,14 +46,11 @@ def import_command(
     Exit code 0 when every row was imported, 1 when some were rejected, 2 when the file or
     the store could not be used at all.
     """
-    from envmon.registry.importer import RegistryFileError, import_file
+    from envmon.registry.api import ImportOptions, import_registry
 
-    with open_cli_store(db, config) as store:
-        try:
-            report = import_file(store, file, strict_unit_id=strict_unit_id)
-        except RegistryFileError as error:
-            raise fail(str(error)) from None
-        target = store.target
+    with user_errors(), open_cli_store(db, config) as store:
+        result = import_registry(store, ImportOptions(file, strict_unit_id))
+    report, target = result.report, result.target
     console = _console()
     for notice in report.notices:
         console.print(f"[yellow]note:[/yellow] {escape(notice)}")
@@ -95,13 +93,13 @@ def export_command(
 
     The file holds the points' passwords: keep it as confidential as the database.
     """
-    from envmon.registry.export import export_file
+    from envmon.registry.api import ExportOptions, export_registry
 
-    if file.suffix.lower() not in (".csv", ".xlsx"):
-        raise fail(f"{file.name}: use a .csv or .xlsx file name")
-    with open_cli_store(db, config, read_only=True) as store:
-        n = export_file(store, file)
-    _console().print(f"{n} rows written to {escape(str(file))}")
+    with user_errors():
+        options = ExportOptions(file)
+        with open_cli_store(db, config, read_only=True) as store:
+            written = export_registry(store, options)
+    _console().print(f"{written.rows} rows written to {escape(str(file))}")
 
 
 @registry_app.command("set-crc")
@@ -116,16 +114,13 @@ def set_crc_command(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Set which CRC variants a point's packets may use (HJ 212 Appendix A, or MODBUS)."""
-    from envmon.store import UnknownPointError
+    from envmon.registry.api import CrcOptions, set_crc
 
-    with open_cli_store(db, config) as store:
-        try:
-            store.set_crc_modes(mn, tuple(mode))
-        except (ValueError, UnknownPointError) as error:
-            raise fail(str(error)) from None
-        auth = store.point_auth(mn)
-    assert auth is not None
-    _console().print(f"{escape(mn)}: CRC modes {', '.join(auth.crc_modes)}")
+    with user_errors():
+        options = CrcOptions(mn, tuple(mode))
+        with open_cli_store(db, config) as store:
+            policy = set_crc(store, options)
+    _console().print(f"{escape(mn)}: CRC modes {', '.join(policy.crc_modes)}")
 
 
 @registry_app.command("demo")
@@ -135,12 +130,11 @@ def demo_command(
     seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same registry)."),
 ) -> None:
     """Write the demo registry (山西省, real GB/T 2260 regions, fictitious units) to a file."""
-    from envmon.registry.demo import write_demo_registry_csv
+    from envmon.registry.api import DemoOptions, demo_registry
 
-    if file.suffix.lower() not in (".csv", ".xlsx"):
-        raise fail(f"{file.name}: use a .csv or .xlsx file name")
-    n = write_demo_registry_csv(file, seed=seed, points=points)
-    _console().print(f"{n} rows ({points} points) written to {escape(str(file))}")
+    with user_errors():
+        written = demo_registry(DemoOptions(file, points, seed))
+    _console().print(f"{written.rows} rows ({points} points) written to {escape(str(file))}")
 
 
 def register(app: typer.Typer) -> None:
