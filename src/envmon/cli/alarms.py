@@ -1,4 +1,4 @@
-"""CLI: `envmon alarms list|ack|close`."""
+"""CLI: `envmon alarms list|ack|close`. The use cases are in `envmon.alarms.api`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store
+from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
 
 alarms_app = typer.Typer(name="alarms", help="Alarms: list, acknowledge, close.",
                          no_args_is_help=True)
@@ -25,45 +25,35 @@ def list_command(
 ) -> None:
     """List alarms, oldest first. JSON: a list of objects with id, mn, unit_id, factor, rule,
     status, opened_at, closed_at, value, limit, detail."""
-    from envmon.alarms.store import STATUSES, list_alarms
+    from envmon.alarms.api import TABLE_COLUMNS, AlarmListOptions, list_alarms
 
-    if status is not None and status not in STATUSES:
-        raise fail(f"--status must be one of {'|'.join(STATUSES)}, not {status!r}")
+    with user_errors():
+        options = AlarmListOptions(status=status, mn=mn, rule=rule)
     if fmt not in ("json", "table"):
         raise fail(f"--format must be json or table, not {fmt!r}")
     with open_cli_store(db, config, read_only=True) as store:
-        alarms = list_alarms(store, status=status, mn=mn, rule=rule)
+        result = list_alarms(store, options)
     if fmt == "json":
-        sys.stdout.write(json.dumps([a.as_json() for a in alarms], ensure_ascii=False,
-                                    indent=1) + "\n")
+        sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=1) + "\n")
         return
     from rich.console import Console
     from rich.table import Table
 
-    from envmon.alarms.config import RULE_NAMES_ZH
-
-    table = Table("ID", "MN", "单位", "因子", "规则", "状态", "报警时间", "关闭时间", "值",
-                  "限值", "说明")
-    for a in alarms:
-        table.add_row(str(a.id), a.mn, a.unit_id or "", a.factor or "-",
-                      RULE_NAMES_ZH.get(a.rule, a.rule), a.status,
-                      f"{a.opened_at:%Y-%m-%d %H:%M:%S}",
-                      f"{a.closed_at:%Y-%m-%d %H:%M:%S}" if a.closed_at else "",
-                      "" if a.value is None else f"{a.value:g}",
-                      "" if a.limit is None else f"{a.limit:g}", a.detail or "")
+    table = Table(*(label for _, label in TABLE_COLUMNS))
+    for row in result.table_rows():
+        table.add_row(*row)
     Console(soft_wrap=True, highlight=False).print(table)
 
 
 def _transition(action: str, alarm_id: int, by: str, note: str | None, db, config) -> None:
-    from envmon.alarms import store as alarm_store
+    from envmon.alarms.api import AlarmActionOptions, acknowledge_alarm, close_alarm
 
-    with open_cli_store(db, config) as store:
-        try:
-            fn = alarm_store.acknowledge if action == "ack" else alarm_store.close
-            alarm = fn(store, alarm_id, by, note)
-        except alarm_store.AlarmError as error:
-            raise fail(str(error)) from None
-    typer.echo(json.dumps(alarm.as_json(), ensure_ascii=False))
+    use_case = acknowledge_alarm if action == "ack" else close_alarm
+    with user_errors():
+        options = AlarmActionOptions(alarm_id, by, note)
+        with open_cli_store(db, config) as store:
+            result = use_case(store, options)
+    typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
 
 
 @alarms_app.command("ack")
