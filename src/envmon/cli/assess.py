@@ -1,19 +1,25 @@
 """CLI commands: `envmon assess` (联网率, 即时/补全有效传输率 at one level), the marks that
 change it (`envmon assess exemption …`, `envmon assess correction …`, with who and why), the
-back-fill log (`envmon assess backfill-log`) and `envmon report transmission` (the 通报)."""
+back-fill log (`envmon assess backfill-log`) and `envmon report transmission` (the 通报).
+The use cases are in `envmon.assess.api`; this module parses, calls and prints."""
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store, time_option
+from envmon.cli.common import (
+    CONFIG_HELP,
+    DB_HELP,
+    fail,
+    open_cli_store,
+    time_option,
+    user_errors,
+)
 
 assess_app = typer.Typer(
     name="assess",
@@ -32,58 +38,18 @@ assess_app.add_typer(correction_app, name="correction")
 _time = time_option
 
 
-def month_period(month: str) -> tuple[datetime, datetime]:
-    """[first hour, first hour of the next month) of a YYYY-MM month, in Beijing time."""
-    from envmon.timeutil import BEIJING_FIXED
-
-    try:
-        year, mon = (int(x) for x in month.split("-"))
-        start = datetime(year, mon, 1, tzinfo=BEIJING_FIXED)
-    except ValueError:
-        raise fail(f"--month {month!r} is not YYYY-MM") from None
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BEIJING_FIXED)
-    return start, end
-
-
-def resolve_period(month: str | None, start: str | None, end: str | None
-                   ) -> tuple[datetime, datetime]:
-    if month is not None:
-        if start is not None or end is not None:
-            raise fail("give either --month or --from/--to, not both")
-        return month_period(month)
-    if start is None or end is None:
-        raise fail("give --month YYYY-MM, or both --from and --to")
-    since, until = _time(start, "--from"), _time(end, "--to")
-    for option, value in (("--from", since), ("--to", until)):
-        if value.minute or value.second or value.microsecond:
-            raise fail(f"{option} {value.isoformat()} is not on the hour")
-    if since >= until:
-        raise fail(f"--from {since.isoformat()} is not before --to {until.isoformat()}")
-    return since, until
-
-
-def build_config(config_file: Path | None = None, **options: Any):
-    """The [assess] section of the configuration file, with the command-line options set."""
-    import dataclasses
-
+def base_config(config_file: Path | None = None):
+    """The [assess] section of the configuration file (defaults without one)."""
     from envmon.config import ConfigError, load_config
 
     try:
-        base = load_config(config_file).assess
+        return load_config(config_file).assess
     except ConfigError as error:
         raise fail(str(error)) from None
-    changes = {k: v for k, v in options.items() if v is not None}
-    if changes.get("mark_deadline_day") == 0:
-        changes["mark_deadline_day"] = None
-    if "valid_flags" in changes:
-        changes["valid_flags"] = tuple(f.strip() for f in changes["valid_flags"].split(",")
-                                       if f.strip())
-    if "pass_mark" in changes:
-        changes["pass_mark"] = Decimal(str(changes["pass_mark"]))
-    try:
-        return dataclasses.replace(base, **changes)
-    except ValueError as error:
-        raise fail(str(error)) from None
+
+
+def _as_of(as_of: str | None):
+    return _time(as_of, "--as-of") if as_of else None
 
 
 @assess_app.callback()
@@ -128,23 +94,24 @@ def assess_command(
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"db": db, "config": config}
         return
-    from envmon.assess import LEVELS, assess
+    from envmon.assess.api import AssessOptions, AssessSettings, assess_period
+    from envmon.period import Period
 
-    if level not in LEVELS:
-        raise fail(f"--level must be one of {'|'.join(LEVELS)}, not {level!r}")
+    with user_errors():
+        options = AssessOptions(level, AssessSettings(
+            base_config(config), instant_hours=instant_hours, complete_days=complete_days,
+            valid_flags=valid_flags, aggregate=aggregate, networked_rule=networked_rule,
+            pass_mark=pass_mark, rank_by=rank_by,
+            marks_require_proof=False if marks_without_proof else None,
+            mark_deadline_day=mark_deadline_day), _as_of(as_of))
     if fmt not in ("json", "xlsx", "html"):
         raise fail(f"--format must be json, xlsx or html, not {fmt!r}")
-    since, until = resolve_period(month, start, end)
-    cfg = build_config(config, instant_hours=instant_hours, complete_days=complete_days,
-                       valid_flags=valid_flags, aggregate=aggregate,
-                       networked_rule=networked_rule, pass_mark=pass_mark,
-                       rank_by=rank_by, marks_require_proof=False if marks_without_proof else None,
-                       mark_deadline_day=mark_deadline_day)
-    when = _time(as_of, "--as-of") if as_of else None
-    with open_cli_store(db, config, read_only=True) as store:
-        result = assess(store, since, until, cfg, as_of=when)
+    with user_errors():
+        period = Period.from_options(month, start, end, on_the_hour=True)
+        with open_cli_store(db, config, read_only=True) as store:
+            result = assess_period(store, period, options)
     if fmt == "json":
-        text = json.dumps(result.as_json(level), ensure_ascii=False, indent=1) + "\n"
+        text = json.dumps(result.as_json(), ensure_ascii=False, indent=1) + "\n"
         if output is None:
             sys.stdout.write(text)
         else:
@@ -152,9 +119,8 @@ def assess_command(
         return
     from envmon.reports.transmission import write_assessment
 
-    period = month or f"{since:%Y%m%d%H}-{until:%Y%m%d%H}"
-    path = output or Path(f"assess-{period}-{level}.{fmt}")
-    write_assessment(result, level, path, fmt)
+    path = output or Path(f"{result.default_stem}.{fmt}")
+    write_assessment(result.assessment, result.level.value, path, fmt)
     typer.echo(str(path))
 
 
@@ -165,10 +131,16 @@ def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
                           read_only=read_only)
 
 
-def _print_marks(rows: list[dict[str, Any]]) -> None:
+def _print_lines(rows: list[dict[str, Any]]) -> None:
+    """JSON lines: one object per mark or request."""
     for row in rows:
-        plain = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
-        typer.echo(json.dumps(plain, ensure_ascii=False))
+        typer.echo(json.dumps(row, ensure_ascii=False))
+
+
+def _print_added(added) -> None:
+    typer.echo(str(added))
+    if added.note:
+        typer.echo(f"note: {added.note}", err=True)
 
 
 @exemption_app.command("add")
@@ -186,19 +158,15 @@ def exemption_add(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Register an exemption period; its hours leave the should-count."""
-    from envmon.assess.marks import MarkError, add_exemption
+    from envmon.assess.api import ExemptionOptions, add_exemption
+    from envmon.period import Period
 
-    with _store(ctx, db, config) as store:
-        try:
-            new_id = add_exemption(store, kind=kind, start=_time(start, "--from"),
-                                   end=_time(end, "--to"), by=by, reason=reason,
-                                   unit_id=unit, mn=mn, proof=proof)
-        except MarkError as error:
-            raise fail(str(error)) from None
-    typer.echo(f"exemption {new_id} added")
-    if not proof:
-        typer.echo("note: without --proof the period does not count (marks_require_proof); "
-                   "add it again with a proof reference when one exists", err=True)
+    with user_errors():
+        period = Period.parse(start, end, allow_future=True)  # planned stops are marks too
+        options = ExemptionOptions(kind, by, reason, unit=unit, mn=mn, proof=proof)
+        with _store(ctx, db, config) as store:
+            added = add_exemption(store, period, options)
+    _print_added(added)
 
 
 @exemption_app.command("list")
@@ -208,21 +176,20 @@ def exemption_list(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Every exemption, revoked ones included (JSON lines)."""
-    from envmon.assess.marks import list_marks
+    from envmon.assess.api import MarkKind, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        _print_marks(list_marks(store, "exemptions"))
+        _print_lines(list_marks(store, MarkKind.EXEMPTION).as_json())
 
 
 def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config) -> None:
-    from envmon.assess.marks import MarkError, revoke
+    from envmon.assess.api import RevokeOptions, revoke_mark
 
-    with _store(ctx, db, config) as store:
-        try:
-            revoke(store, table, mark_id, by=by, reason=reason)
-        except MarkError as error:
-            raise fail(str(error)) from None
-    typer.echo(f"{table[:-1]} {mark_id} revoked")
+    with user_errors():
+        options = RevokeOptions(table, mark_id, by, reason)
+        with _store(ctx, db, config) as store:
+            revoked = revoke_mark(store, options)
+    typer.echo(str(revoked))
 
 
 @exemption_app.command("revoke")
@@ -254,19 +221,16 @@ def correction_add(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Register a manual correction (修约); the stored records are never changed."""
-    from envmon.assess.marks import MarkError, add_correction
+    from envmon.assess.api import CorrectionOptions, add_correction
+    from envmon.period import Period
 
-    with _store(ctx, db, config) as store:
-        try:
-            new_id = add_correction(store, mn=mn, action=action, start=_time(start, "--from"),
-                                    end=_time(end, "--to"), by=by, reason=reason,
-                                    factor=factor, value=value, proof=proof)
-        except MarkError as error:
-            raise fail(str(error)) from None
-    typer.echo(f"correction {new_id} added")
-    if action == "repair" and not proof:
-        typer.echo("note: a repair without --proof does not count (marks_require_proof)",
-                   err=True)
+    with user_errors():
+        period = Period.parse(start, end, allow_future=True)
+        options = CorrectionOptions(mn, action, by, reason, factor=factor, value=value,
+                                    proof=proof)
+        with _store(ctx, db, config) as store:
+            added = add_correction(store, period, options)
+    _print_added(added)
 
 
 @correction_app.command("list")
@@ -276,10 +240,10 @@ def correction_list(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Every correction, revoked ones included (JSON lines)."""
-    from envmon.assess.marks import list_marks
+    from envmon.assess.api import MarkKind, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        _print_marks(list_marks(store, "corrections"))
+        _print_lines(list_marks(store, MarkKind.CORRECTION).as_json())
 
 
 @correction_app.command("revoke")
@@ -303,13 +267,10 @@ def backfill_log(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """The back-fill (补遗) requests sent to units and how each ended (JSON lines)."""
-    columns = ("id", "mn", "cn", "qn", "begin_time", "end_time", "hours", "trigger",
-               "requested_at", "qn_rtn", "exe_rtn", "finished_at", "outcome")
-    where, params = ("WHERE mn = ?", [mn]) if mn else ("", [])
+    from envmon.assess.api import BackfillLogOptions, backfill_log
+
     with _store(ctx, db, config, read_only=True) as store:
-        rows = store.query(
-            f"SELECT {', '.join(columns)} FROM backfill_requests {where} ORDER BY id", params)
-    _print_marks([dict(zip(columns, r, strict=True)) for r in rows])
+        _print_lines(backfill_log(store, BackfillLogOptions(mn)).as_json())
 
 
 def report_transmission(
@@ -325,21 +286,26 @@ def report_transmission(
                                 help="Comma-separated: xlsx, html, pdf (WeasyPrint)."),
 ) -> None:
     """The monthly 通报 of 联网率 and 即时/补全有效传输率 (XLSX + HTML, Chinese)."""
-    from envmon.assess import assess
-    from envmon.reports.transmission import build_bulletin, write_bulletin
+    from envmon.assess.api import (
+        AssessSettings,
+        TransmissionReportOptions,
+        transmission_report,
+    )
+    from envmon.period import Period
+    from envmon.reports.transmission import write_bulletin
 
-    since, until = month_period(month)
-    cfg = build_config(config, instant_hours=instant_hours, complete_days=complete_days,
-                       pass_mark=pass_mark)
-    when = _time(as_of, "--as-of") if as_of else None
-    with open_cli_store(db, config, read_only=True) as store:
-        result = assess(store, since, until, cfg, as_of=when)
-        bulletin = build_bulletin(store, result, month)
+    with user_errors():
+        period = Period.month(month)
+        options = TransmissionReportOptions(AssessSettings(
+            base_config(config), instant_hours=instant_hours, complete_days=complete_days,
+            pass_mark=pass_mark), _as_of(as_of))
+        with open_cli_store(db, config, read_only=True) as store:
+            report = transmission_report(store, period, options)
     from envmon.reports.common import ReportError
 
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     try:
-        paths = write_bulletin(bulletin, out_dir, f"transmission-{month}", wanted)
+        paths = write_bulletin(report.bulletin(), out_dir, report.default_stem, wanted)
     except ReportError as error:
         raise fail(str(error)) from None
     for path in paths:
