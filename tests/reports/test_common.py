@@ -1,4 +1,4 @@
-"""The shared bulletin machinery: XLSX, HTML, PDF and charts from one Bulletin."""
+"""The bulletin machinery: XLSX, HTML, PDF and charts from one Bulletin."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from envmon.reports import common
-from envmon.reports.common import (
+from envmon.render.bulletins import write_all
+from envmon.reports import charts, fonts, html, model, pdf, xlsx
+from envmon.reports.model import (
     Bulletin,
     Calendar,
     CalendarDay,
@@ -34,12 +35,12 @@ def _bulletin(with_chart: bool = False) -> Bulletin:
                  legend=[("良", "#FFFF00")]),
     ]
     if with_chart:
-        blocks.append(common.bar_chart(["太原市", "大同市"], [4.5, 3.2], "综合指数"))
+        blocks.append(charts.bar_chart(["太原市", "大同市"], [4.5, 3.2], "综合指数"))
     return Bulletin("测试通报", date(2026, 12, 1), blocks, issuer="某某生态环境局")
 
 
 def test_xlsx_has_sheets_headers_formats_and_fills(tmp_path):
-    path = common.write_xlsx(_bulletin(), tmp_path / "b.xlsx")
+    path = xlsx.write_xlsx(_bulletin(), tmp_path / "b.xlsx")
     wb = load_workbook(path)
     assert wb.sheetnames == ["通报", "城市排名", "日历"]
     assert wb["通报"]["A1"].value == "测试通报"
@@ -57,7 +58,7 @@ def test_xlsx_has_sheets_headers_formats_and_fills(tmp_path):
 
 
 def test_html_is_self_contained_zh_cn_with_a4_print_css():
-    text = common.render_html(_bulletin())
+    text = html.render_html(_bulletin())
     assert '<html lang="zh-CN">' in text and "size: A4" in text
     assert "本月优良天数25天，同比增加5天。" in text
     assert "<td>4.50</td>" not in text and ">4.50<" in text  # 2 decimals, coloured cell
@@ -66,37 +67,54 @@ def test_html_is_self_contained_zh_cn_with_a4_print_css():
 
 
 def test_value_formatting():
-    assert common.format_value(None) == "—"
-    assert common.format_value(float("nan")) == "—"
-    assert common.format_value(0.25, "0.0%") == "25.0%"
-    assert common.format_value(3, "0.00") == "3.00"
-    assert common.decimals_of("0.0") == 1 and common.decimals_of(None) is None
-    assert common.text_color_for("#00E400") == "#000000"
-    assert common.text_color_for("#7E0023") == "#FFFFFF"
+    assert model.format_value(None) == "—"
+    assert model.format_value(float("nan")) == "—"
+    assert model.format_value(0.25, "0.0%") == "25.0%"
+    assert model.format_value(3, "0.00") == "3.00"
+    assert model.decimals_of("0.0") == 1 and model.decimals_of(None) is None
+    assert model.text_color_for("#00E400") == "#000000"
+    assert model.text_color_for("#7E0023") == "#FFFFFF"
 
 
 def test_chart_uses_a_cjk_font_and_svg_has_no_font_dependency(tmp_path):
-    family = common.cjk_font()  # .ci/run installs fonts-noto-cjk: a missing font fails
+    family = fonts.cjk_font()  # .ci/run installs fonts-noto-cjk: a missing font fails
     assert family
-    chart = common.bar_chart(["太原市", "大同市"], [4.5, None], "综合指数", reference=4.0)
+    chart = charts.bar_chart(["太原市", "大同市"], [4.5, None], "综合指数", reference=4.0)
     assert chart.svg.startswith("<svg") and chart.png.startswith(b"\x89PNG")
-    html = common.render_html(_bulletin(with_chart=True))
-    assert "<figure><svg" in html
-    wb = load_workbook(common.write_xlsx(_bulletin(with_chart=True), tmp_path / "c.xlsx"))
+    page = html.render_html(_bulletin(with_chart=True))
+    assert "<figure><svg" in page
+    wb = load_workbook(xlsx.write_xlsx(_bulletin(with_chart=True), tmp_path / "c.xlsx"))
     assert "综合指数" in wb.sheetnames
 
 
 def test_pdf_or_clear_error(tmp_path):
-    if not common.pdf_available():
-        with pytest.raises(common.PdfUnavailable, match="print it to PDF"):
-            common.write_pdf(_bulletin(), tmp_path / "b.pdf")
+    if not pdf.pdf_available():
+        with pytest.raises(pdf.PdfUnavailable, match="print it to PDF"):
+            pdf.write_pdf(_bulletin(), tmp_path / "b.pdf")
         return
-    path = common.write_pdf(_bulletin(), tmp_path / "b.pdf")
+    path = pdf.write_pdf(_bulletin(), tmp_path / "b.pdf")
     assert path.read_bytes().startswith(b"%PDF")
 
 
 def test_write_all_and_unknown_format(tmp_path):
-    paths = common.write_all(_bulletin(), tmp_path, "x", formats=("xlsx", "html"))
+    paths = write_all(_bulletin(), tmp_path, "x", formats=("xlsx", "html"))
     assert [p.name for p in paths] == ["x.xlsx", "x.html"]
-    with pytest.raises(common.ReportError, match="unknown bulletin format"):
-        common.write_all(_bulletin(), tmp_path, "x", formats=("doc",))
+    with pytest.raises(model.ReportError, match="unknown bulletin format"):
+        write_all(_bulletin(), tmp_path, "x", formats=("doc",))
+
+
+def test_the_old_common_module_still_offers_every_moved_name():
+    from envmon.reports import common
+
+    assert common.Bulletin is model.Bulletin and common.write_xlsx is xlsx.write_xlsx
+    assert common.render_html is html.render_html and common.write_pdf is pdf.write_pdf
+    assert common.bar_chart is charts.bar_chart and common.cjk_font is fonts.cjk_font
+    assert common.write_all is write_all and common._figure is charts.figure
+    assert issubclass(common.PdfUnavailable, common.ReportError)
+
+
+def test_a_report_error_is_a_user_error():
+    from envmon.errors import EnvmonError
+
+    assert issubclass(model.ReportError, EnvmonError)
+    assert issubclass(fonts.MissingFontError, EnvmonError)

@@ -1,4 +1,4 @@
-"""The monthly ambient air-quality bulletin (环境空气质量月报) as a `common.Bulletin`.
+"""The monthly ambient air-quality bulletin (环境空气质量月报) as a `model.Bulletin`.
 
 Blocks: the summary sentence ("综合指数同比下降10.0%，优良天数同比增加5天…"), the table of
 pollutants with year-on-year change, a calendar of daily AQI in the HJ 633 colours, a daily
@@ -13,8 +13,8 @@ from datetime import date
 
 from envmon.air import service
 from envmon.air.aqi import LEVEL_OBJECTS, level_of
-from envmon.reports import common
-from envmon.reports.common import (
+from envmon.reports.charts import bar_chart
+from envmon.reports.model import (
     Bulletin,
     Calendar,
     CalendarDay,
@@ -205,7 +205,7 @@ def build_air_bulletin(
     labels = [row["date"][5:] for row in summary["daily"]]
     values = [row["aqi"] for row in summary["daily"]]
     colors = [level_of(v).hex if v is not None else "#CCCCCC" for v in values]
-    blocks.append(common.bar_chart(labels, values, f"{city}每日AQI", ylabel="AQI",
+    blocks.append(bar_chart(labels, values, f"{city}每日AQI", ylabel="AQI",
                                    colors=colors, reference=100, reference_label="良上限(100)",
                                    value_format="{:.0f}"))
     blocks.append(_daily_table(summary))
@@ -214,7 +214,7 @@ def build_air_bulletin(
         blocks.append(_ranking_table(ranking))
         ranked = [r for r in ranking["cities"] if r["composite_index"] is not None]
         if ranked:
-            blocks.append(common.bar_chart([r["city"] for r in ranked],
+            blocks.append(bar_chart([r["city"] for r in ranked],
                                            [r["composite_index"] for r in ranked],
                                            "各城市环境空气质量综合指数"))
     footnotes = [

@@ -1,5 +1,5 @@
 """Emission and environmental-protection tax reports (zh-CN) on the shared bulletin machinery
-(`reports.common`): JSON-ready dicts and XLSX bulletins."""
+(`reports.model`, `reports.xlsx`): JSON-ready dicts and XLSX bulletins."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 from envmon.emissions.accounting import PollutantResult
 from envmon.emissions.tax import TaxLine
-from envmon.reports.common import Bulletin, Cell, Column, Paragraph, Table, write_xlsx
+from envmon.reports.model import Bulletin, Cell, Column, Paragraph, Table
+from envmon.reports.xlsx import write_xlsx
 
 FACTOR_NAMES_ZH = {
     "a21026": "二氧化硫", "a21002": "氮氧化物", "a34013": "颗粒物（烟尘）", "a21005": "一氧化碳",

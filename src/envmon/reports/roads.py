@@ -1,6 +1,6 @@
 """全路网颗粒物监测 monthly bulletin: the 20 most polluted and 20 cleanest road segments, with
 district tallies, a map (PNG in the report; segments coloured by concentration) and the method
-note (roads.md §1, §3 coarse-dust caveat, §4). Built on `envmon.reports.common`."""
+note (roads.md §1, §3 coarse-dust caveat, §4). Built on `envmon.reports.model` and `charts`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from envmon.reports.common import Bulletin, Chart, Column, Paragraph, Table, _figure, _finish
+from envmon.reports.charts import figure, finish
+from envmon.reports.model import Bulletin, Chart, Column, Paragraph, Table
 
 METHOD_NOTE = (
     "方法说明：出租车搭载颗粒物传感器，1 秒一条数据；"
@@ -28,7 +29,7 @@ def segment_map(segments: dict[str, dict[str, Any]], values: dict[str, float],
     import matplotlib
     from matplotlib.collections import LineCollection
 
-    fig, ax = _figure(7.0, 6.0)
+    fig, ax = figure(7.0, 6.0)
     grey = [s["lonlat"] for sid, s in segments.items() if sid not in values]
     if grey:
         ax.add_collection(LineCollection(grey, colors="#C8C8C8", linewidths=0.6))
@@ -48,7 +49,7 @@ def segment_map(segments: dict[str, dict[str, Any]], values: dict[str, float],
     ax.set_xlabel("经度")
     ax.set_ylabel("纬度")
     ax.set_title(title, fontsize=11)
-    return _finish(fig, title)
+    return finish(fig, title)
 
 
 def _columns(unit: str, normalised: bool = False) -> list[Column]:

@@ -1,5 +1,6 @@
 """The monthly 通报 of 联网率 and 即时/补全有效传输率 (issue 3), and the assessment table as a
-plain XLSX/HTML (`envmon assess --format xlsx|html`). Built on `envmon.reports.common`.
+plain XLSX/HTML (`envmon assess --format xlsx|html`). Built on the bulletin model
+(`envmon.reports.model`), rendered through `envmon.render`.
 
 Reads like the ministry's: "全省应联网重点单位1859家，其中已联网1835家，联网率98.71%；…
 监控点位3667个，即时有效传输率97.86%；即时有效传输率排名前三的市为…；补全有效传输率排名前三的市为…".
@@ -15,16 +16,14 @@ from typing import Any
 
 from envmon.assess import Assessment, Row, display, problem_hours
 from envmon.assess.compute import rank_rows
-from envmon.reports.common import (
+from envmon.reports.charts import bar_chart
+from envmon.reports.model import (
     Bulletin,
     Cell,
     Column,
     Paragraph,
     ReportError,
     Table,
-    bar_chart,
-    write_html,
-    write_xlsx,
 )
 from envmon.timeutil import BEIJING_FIXED
 
@@ -71,8 +70,8 @@ def _rate_values(row: Row, pass_fill) -> dict[str, Any]:
     return out
 
 
-def write_assessment(result: Assessment, level: str, path: Path, fmt: str) -> Path:
-    """One level of an assessment as a table (XLSX or HTML)."""
+def assessment_bulletin(result: Assessment, level: str) -> Bulletin:
+    """One level of an assessment as a one-table bulletin (`envmon assess --format xlsx|html`)."""
     rows = result.level(level)
     start = result.start.astimezone(BEIJING_FIXED)
     end = result.end.astimezone(BEIJING_FIXED)
@@ -82,15 +81,22 @@ def write_assessment(result: Assessment, level: str, path: Path, fmt: str) -> Pa
                *_rate_columns()]
     table_rows = [{"rank": r.rank, "code": r.code, "name": r.name,
                    **_rate_values(r, result.config.passes)} for r in rows]
-    bulletin = Bulletin(
+    return Bulletin(
         title=f"自动监控数据有效传输率（{LEVEL_NAMES[level]}）",
         issued=date.today(),
         subtitle=f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}（北京时间）",
         blocks=[Table(f"按{LEVEL_NAMES[level]}统计", columns, table_rows, sheet="考核结果",
                       note=_method_note(result))],
     )
-    writer = {"xlsx": write_xlsx, "html": write_html}[fmt]
-    return writer(bulletin, path)
+
+
+def write_assessment(result: Assessment, level: str, path: Path, fmt: str) -> Path:
+    """One level of an assessment as a table (xlsx, html or pdf), through `envmon.render`."""
+    from envmon.render import render
+
+    written = render(assessment_bulletin(result, level), fmt, path)
+    assert written is not None
+    return written
 
 
 def _method_note(result: Assessment) -> str:
@@ -290,6 +296,6 @@ def write_bulletin(bulletin: Bulletin, out_dir: Path, stem: str | None = None,
                    formats: tuple[str, ...] = ("xlsx", "html")) -> list[Path]:
     """XLSX and HTML by default; "pdf" through WeasyPrint (the HTML also prints to PDF from
     a browser: A4 CSS)."""
-    from envmon.reports.common import write_all
+    from envmon.render.bulletins import write_all
 
     return write_all(bulletin, out_dir, stem or "transmission", formats)

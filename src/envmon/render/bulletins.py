@@ -1,0 +1,78 @@
+"""xlsx, html and pdf of envmon go through the bulletin renderers of `envmon.reports`
+(`reports.xlsx`, `reports.html`, `reports.pdf`): a result's own bulletin, or its `Table`
+turned into a one-table bulletin, so every workbook and page has the same look (bold bordered
+headers, frozen header row, A4 print CSS). A `Bulletin` is itself renderable:
+`render(bulletin, "pdf", path)`; `write_all` writes one in several formats into a folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from envmon.render.table import Table, plain
+from envmon.reports.model import Bulletin, ReportError
+from envmon.reports.model import Column as BulletinColumn
+from envmon.reports.model import Table as BulletinTable
+from envmon.timeutil import BEIJING
+
+FORMATS = ("xlsx", "html", "pdf")
+
+
+def _sheet_value(value: Any) -> Any:
+    """Excel has no time zones: an aware time is shown as Beijing wall-clock text."""
+    value = plain(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return f"{value.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}"
+    return value
+
+
+def table_bulletin(table: Table, issued: date | None = None) -> Bulletin:
+    """A `Table` as a bulletin with one table block (labels as headers)."""
+    columns = [BulletinColumn(c.label, c.key, c.width, c.number_format) for c in table.columns]
+    rows = [{c.key: _sheet_value(v) for c, v in zip(table.columns, row, strict=True)}
+            for row in table.rows]
+    return Bulletin(title=table.title, issued=issued or date.today(),
+                    blocks=[BulletinTable(table.title, columns, rows)])
+
+
+def write_bulletin(bulletin: Bulletin, fmt: str, path: Path) -> Path:
+    """Write a bulletin as xlsx, html or pdf (ReportError, an EnvmonError, when it cannot)."""
+    if fmt == "xlsx":
+        from envmon.reports.xlsx import write_xlsx
+
+        return write_xlsx(bulletin, path)
+    if fmt == "html":
+        from envmon.reports.html import write_html
+
+        return write_html(bulletin, path)
+    if fmt == "pdf":
+        from envmon.reports.pdf import write_pdf
+
+        return write_pdf(bulletin, path)
+    raise ReportError(f"unknown bulletin format {fmt!r}; allowed: {', '.join(FORMATS)}")
+
+
+def write_all(
+    bulletin: Bulletin,
+    out_dir: str | os.PathLike[str],
+    stem: str,
+    formats: Iterable[str] = FORMATS,
+) -> list[Path]:
+    """Write the bulletin as `out_dir/stem.{xlsx,html,pdf}` through the renderer registry;
+    returns the paths written."""
+    from envmon.render.registry import render
+
+    wanted = list(formats)
+    for fmt in wanted:
+        if fmt not in FORMATS:
+            raise ReportError(f"unknown bulletin format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    paths = []
+    for fmt in wanted:
+        path = render(bulletin, fmt, Path(out_dir) / f"{stem}.{fmt}")
+        assert path is not None
+        paths.append(path)
+    return paths

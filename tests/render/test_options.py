@@ -1,0 +1,83 @@
+"""`envmon.cli.options`: the shared --format/--output options and `emit`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from envmon.cli.options import emit, format_option, output_option
+from envmon.errors import OptionError
+from envmon.render import Column, Table
+
+
+@dataclass
+class Result:
+    bad: bool = False
+    default_stem = "result"
+
+    def as_json(self):
+        return {"名称": "甲"}
+
+    def as_table(self):
+        if self.bad:
+            raise OptionError("--level", "must be point or unit")
+        return Table("结果", [Column("name", "名称")], [("甲",)])
+
+
+app = typer.Typer()
+
+
+@app.command()
+def show(fmt: str = format_option("json", ("json", "csv", "xlsx", "yaml")),
+         output: Path | None = output_option("--out"),
+         bad: bool = typer.Option(False, "--bad")) -> None:
+    emit(Result(bad), fmt, output)
+
+
+def test_json_to_stdout():
+    result = CliRunner().invoke(app, [])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"名称": "甲"}
+
+
+def test_a_format_outside_the_choices_is_one_line_and_exit_2():
+    result = CliRunner().invoke(app, ["--format", "pdf"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --format: 'pdf' is not available here; choose one of json, csv, xlsx, yaml"]
+
+
+def test_a_format_the_result_cannot_give_is_one_line_and_exit_2():
+    result = CliRunner().invoke(app, ["--format", "yaml"])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "--format: 'yaml'" in result.stderr and "choose one of json, csv" in result.stderr
+
+
+def test_an_option_error_while_rendering_is_one_line_and_exit_2():
+    result = CliRunner().invoke(app, ["--format", "csv", "--bad"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --level: must be point or unit"
+
+
+def test_output_and_its_alias_write_the_file_and_print_the_path(tmp_path):
+    for name in ("--output", "-o", "--out"):
+        target = tmp_path / f"x{name.strip('-')}.xlsx"
+        result = CliRunner().invoke(app, ["--format", "xlsx", name, str(target)])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip() == str(target)
+        assert target.exists()
+    target = tmp_path / "r.csv"
+    result = CliRunner().invoke(app, ["--format", "csv", "-o", str(target)])
+    assert result.stdout == ""
+    assert target.read_text(encoding="utf-8") == "name\n甲\n"
+
+
+def test_help_lists_the_choices():
+    result = CliRunner().invoke(app, ["--help"])
+    assert "json, csv, xlsx, yaml" in result.stdout
+    assert "--out" in result.stdout and "-o" in result.stdout
