@@ -33,7 +33,9 @@ def store(tmp_path):
 def test_list_filter_and_lifecycle(store):
     every = list_alarms(store)
     assert [a["mn"] for a in every.as_json()] == ["MN1", "MN2"]
-    assert every.table_rows()[0][4] == "超标" and every.table_rows()[1][3] == "-"
+    table = every.as_table()
+    assert [c.key for c in table.columns][:5] == ["id", "mn", "unit_id", "factor", "rule"]
+    assert table.rows[0][4] == "超标" and table.rows[1][3] == "-" and table.rows[0][8] == 50.0
     assert [a["id"] for a in list_alarms(store, AlarmListOptions(rule="offline")).as_json()] == [2]
     changed = acknowledge_alarm(store, AlarmActionOptions(1, "王工", "已通知"))
     assert changed.as_json()["status"] == "acknowledged"

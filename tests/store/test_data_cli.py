@@ -96,7 +96,7 @@ def test_errors(db, tmp_path):
     result = runner.invoke(app, ["data", "--db", str(db), "--mn", "NOPE"])
     assert result.exit_code == 2 and "unknown MN 'NOPE'" in result.output
     result = data(db, "--format", "xml")
-    assert result.exit_code == 2 and "json or csv" in result.output
+    assert result.exit_code == 2 and "choose one of json, csv" in result.output
     result = data(db, "--from", "yesterday")
     assert result.exit_code == 2 and "not an ISO 8601 time" in result.output
     result = data(db, "--from", "2026-11-02", "--to", "2026-11-01")

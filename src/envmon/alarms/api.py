@@ -55,15 +55,14 @@ class AlarmList:
         """id, mn, unit_id, factor, rule, status, opened_at, closed_at, value, limit, detail."""
         return [a.as_json() for a in self.alarms]
 
-    def table_rows(self) -> list[tuple[str, ...]]:
-        """The rows as the terminal shows them (rule in Chinese, times to the second)."""
-        return [(str(a.id), a.mn, a.unit_id or "", a.factor or "-",
-                 RULE_NAMES_ZH.get(a.rule, a.rule), a.status,
-                 f"{a.opened_at:%Y-%m-%d %H:%M:%S}",
-                 f"{a.closed_at:%Y-%m-%d %H:%M:%S}" if a.closed_at else "",
-                 "" if a.value is None else f"{a.value:g}",
-                 "" if a.limit is None else f"{a.limit:g}", a.detail or "")
+    def as_table(self):
+        """The terminal/CSV/XLSX table: rule in Chinese, factor "-" for point-wide alarms."""
+        from envmon.render import Column, Table
+
+        rows = [(a.id, a.mn, a.unit_id or "", a.factor or "-", RULE_NAMES_ZH.get(a.rule, a.rule),
+                 a.status, a.opened_at, a.closed_at, a.value, a.limit, a.detail or "")
                 for a in self.alarms]
+        return Table("报警", [Column(k, label) for k, label in TABLE_COLUMNS], rows)
 
     default_stem = "alarms"
 
@@ -91,9 +90,10 @@ class AlarmActionOptions:
 
 @dataclass(frozen=True)
 class AlarmChanged:
-    """One alarm after a transition (the `alarms ack|close` JSON object)."""
+    """One alarm after a transition (the `alarms ack|close` JSON object, on one line)."""
 
     alarm: Any  # envmon.alarms.store.Alarm
+    json_layout = "compact"
 
     def as_json(self) -> dict[str, Any]:
         return self.alarm.as_json()

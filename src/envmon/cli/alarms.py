@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
 
-from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
 
 alarms_app = typer.Typer(name="alarms", help="Alarms: list, acknowledge, close.",
                          no_args_is_help=True)
@@ -21,31 +20,22 @@ def list_command(
     status: str | None = typer.Option(None, "--status", help="open, acknowledged or closed."),
     mn: str | None = typer.Option(None, "--mn", help="Only this monitoring point."),
     rule: str | None = typer.Option(None, "--rule", help="Only this rule."),
-    fmt: str = typer.Option("table", "--format", help="json or table."),
+    fmt: str = format_option("table", ("table", "json", "csv", "xlsx", "html")),
+    output: Path | None = output_option(),
 ) -> None:
     """List alarms, oldest first. JSON: a list of objects with id, mn, unit_id, factor, rule,
     status, opened_at, closed_at, value, limit, detail."""
-    from envmon.alarms.api import TABLE_COLUMNS, AlarmListOptions, list_alarms
+    from envmon.alarms.api import AlarmListOptions, list_alarms
 
     with user_errors():
         options = AlarmListOptions(status=status, mn=mn, rule=rule)
-    if fmt not in ("json", "table"):
-        raise fail(f"--format must be json or table, not {fmt!r}")
     with open_cli_store(db, config, read_only=True) as store:
         result = list_alarms(store, options)
-    if fmt == "json":
-        sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=1) + "\n")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(*(label for _, label in TABLE_COLUMNS))
-    for row in result.table_rows():
-        table.add_row(*row)
-    Console(soft_wrap=True, highlight=False).print(table)
+    emit(result, fmt, output)
 
 
-def _transition(action: str, alarm_id: int, by: str, note: str | None, db, config) -> None:
+def _transition(action: str, alarm_id: int, by: str, note: str | None, db, config,
+                fmt: str, output: Path | None) -> None:
     from envmon.alarms.api import AlarmActionOptions, acknowledge_alarm, close_alarm
 
     use_case = acknowledge_alarm if action == "ack" else close_alarm
@@ -53,7 +43,7 @@ def _transition(action: str, alarm_id: int, by: str, note: str | None, db, confi
         options = AlarmActionOptions(alarm_id, by, note)
         with open_cli_store(db, config) as store:
             result = use_case(store, options)
-    typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    emit(result, fmt, output)
 
 
 @alarms_app.command("ack")
@@ -63,9 +53,11 @@ def ack_command(
     note: str | None = typer.Option(None, "--note", help="Note."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", ("json",)),
+    output: Path | None = output_option(),
 ) -> None:
     """open → acknowledged."""
-    _transition("ack", alarm_id, by, note, db, config)
+    _transition("ack", alarm_id, by, note, db, config, fmt, output)
 
 
 @alarms_app.command("close")
@@ -75,9 +67,11 @@ def close_command(
     note: str | None = typer.Option(None, "--note", help="Note."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", ("json",)),
+    output: Path | None = output_option(),
 ) -> None:
     """open or acknowledged → closed."""
-    _transition("close", alarm_id, by, note, db, config)
+    _transition("close", alarm_id, by, note, db, config, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

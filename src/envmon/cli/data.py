@@ -4,14 +4,12 @@ The use case is `envmon.records.api.point_records`; this module parses and print
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from pathlib import Path
 
 import typer
 
-from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
 
 
 def data(
@@ -23,7 +21,9 @@ def data(
     end: str | None = typer.Option(
         None, "--to", help="ISO time, exclusive, Beijing time if no offset (default: now)."
     ),
-    fmt: str = typer.Option("json", "--format", help="json (one array) or csv (with header)."),
+    fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html"),
+                             help="json (one array), csv (with header), table, xlsx or html."),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -31,25 +31,14 @@ def data(
 
     Times are printed as ISO 8601 with +08:00; data_time is the start of the period.
     """
-    from envmon.records.api import FIELDS, RecordsOptions, point_records, records_period
+    from envmon.records.api import RecordsOptions, point_records, records_period
 
-    if fmt not in ("json", "csv"):
-        raise fail(f"--format must be json or csv, not {fmt!r}")
     with user_errors():
         period = records_period(start, end)
         options = RecordsOptions(mn, cn)
         with open_cli_store(db, config, read_only=True) as store:
             result = point_records(store, period, options)
-    records = result.as_json()
-    out = sys.stdout
-    if fmt == "json":
-        out.write("[\n" if records else "[")
-        out.write(",\n".join(json.dumps(r, ensure_ascii=False) for r in records))
-        out.write("\n]\n" if records else "]\n")
-    else:
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
+    emit(result, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -70,11 +70,20 @@ class PointRecords:
     period: Period
     records: tuple[dict[str, Any], ...]
 
+    json_layout = "array_lines"  # one record per line, as `envmon data` always printed
+
     def as_json(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.records]
 
     def rows(self) -> list[tuple]:
         return [tuple(r[name] for name in FIELDS) for r in self.records]
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        return Table(f"{self.mn} {self.cn} {self.period.describe()}",
+                     [Column(k, label) for k, label in zip(FIELDS, LABELS_ZH, strict=True)],
+                     self.rows())
 
     @property
     def default_stem(self) -> str:
