@@ -4,44 +4,22 @@ Chinese. The use cases are in `envmon.emissions.api`; this module parses and wri
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
 
-from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
 
-
-def _write_json(data: dict, output: Path | None) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-
-
-def _write(result, fmt: str, output: Path | None) -> None:
-    if fmt == "json":
-        _write_json(result.as_json(), output)
-        return
-    from envmon.reports.common import write_xlsx
-
-    path = write_xlsx(result.bulletin(), output or Path(f"{result.default_stem}.xlsx"))
-    typer.echo(str(path))
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in ("json", "xlsx"):
-        raise fail(f"--format must be json or xlsx, not {fmt!r}")
+BULLETIN_FORMATS = ("json", "xlsx", "html", "pdf")
 
 
 def emissions_command(
     unit: str = typer.Option(..., "--unit", help="Unit (统一社会信用代码)."),
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
-    fmt: str = typer.Option("json", "--format", help="json or xlsx."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Output file (json: "
-                                       "default stdout; xlsx: emissions-<unit>-<month>.xlsx)."),
+    fmt: str = format_option("json", BULLETIN_FORMATS),
+    output: Path | None = output_option(help="Output file (json: default stdout; xlsx, html, "
+                                        "pdf: emissions-<unit>-<month>.<format>)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -50,12 +28,11 @@ def emissions_command(
     from envmon.emissions.api import UnitEmissionsOptions, unit_emissions
     from envmon.period import Period
 
-    _check_format(fmt)
     with user_errors():
         period, options = Period.month(month), UnitEmissionsOptions(unit)
         with open_cli_store(db, config, read_only=True) as store:
             result = unit_emissions(store, period, options)
-    _write(result, fmt, output)
+    emit(result, fmt, output)
 
 
 def totals_command(
@@ -64,6 +41,8 @@ def totals_command(
     level: str = typer.Option("unit", "--level", help="point, unit, county or city."),
     period: str = typer.Option("month", "--period", help="day, month, year or all."),
     unit: str | None = typer.Option(None, "--unit", help="Only this unit."),
+    fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html")),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -76,14 +55,14 @@ def totals_command(
         span = totals_period(month, year)
         with open_cli_store(db, config, read_only=True) as store:
             result = emission_totals(store, span, options)
-    _write_json(result.as_json(), None)
+    emit(result, fmt, output)
 
 
 def tax_command(
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
-    fmt: str = typer.Option("json", "--format", help="json or xlsx."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Output file (json: "
-                                       "default stdout; xlsx: tax-<month>.xlsx)."),
+    fmt: str = format_option("json", BULLETIN_FORMATS),
+    output: Path | None = output_option(help="Output file (json: default stdout; xlsx, html, "
+                                        "pdf: tax-<month>.<format>)."),
     scope: str | None = typer.Option(None, "--no-reduction-scope",
                                      help="pollutant (default) or taxpayer: what an "
                                      "exceedance at any outlet removes the reduction of."),
@@ -99,13 +78,12 @@ def tax_command(
     from envmon.emissions.api import TaxOptions, monthly_tax
     from envmon.period import Period
 
-    _check_format(fmt)
     with user_errors():
         options = TaxOptions.from_files(tax_file, config, scope)
         period = Period.month(month)
         with open_cli_store(db, config, read_only=True) as store:
             result = monthly_tax(store, period, options)
-    _write(result, fmt, output)
+    emit(result, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,9 @@ class TotalsLevel(StrEnum):
     CITY = "city"
 
 
+TOTALS_LEVEL_ZH = {"point": "监测点位", "unit": "单位", "county": "区县", "city": "市"}
+
+
 class TotalsPeriod(StrEnum):
     """How totals are cut in time: day = Σ hours, month = Σ days, year = Σ months."""
 
@@ -125,6 +128,16 @@ class EmissionTotals:
     def as_json(self) -> dict[str, Any]:
         return {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
                 "level": self.level.value, "period": self.cut.value, "rows": self.rows}
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        level = self.level.value
+        columns = [Column(level, TOTALS_LEVEL_ZH[level], 22), Column("factor", "因子"),
+                   Column("period", "时段"), Column("kg", "排放量(kg)", 14, "0.000"),
+                   Column("t", "排放量(t)", 12, "0.000000")]
+        return Table(f"排放量合计（{self.period.describe()}）", columns,
+                     [tuple(r[c.key] for c in columns) for r in self.rows])
 
     @property
     def default_stem(self) -> str:
