@@ -129,6 +129,22 @@ class AssessmentResult:
         with two decimals (GB/T 8170), null when nothing was due."""
         return self.assessment.as_json(self.level.value)
 
+    def bulletin(self):
+        from envmon.reports.transmission import assessment_bulletin
+
+        return assessment_bulletin(self.assessment, self.level.value)
+
+    def as_table(self):
+        """The bulletin's table (rank, code, name, counts, 即时/补全 rates) for csv and the
+        terminal."""
+        from envmon.render import Column, Table
+
+        block = self.bulletin().blocks[0]
+        columns = [Column(c.key, c.header, c.width, c.number_format) for c in block.columns]
+        rows = [tuple(getattr(row.get(c.key), "value", row.get(c.key)) for c in block.columns)
+                for row in block.rows]
+        return Table(block.title, columns, rows)
+
     @property
     def default_stem(self) -> str:
         p = self.period
@@ -270,10 +286,16 @@ class Rows:
     columns: tuple[str, ...]
     rows: tuple[tuple, ...]
     default_stem: str = "rows"
+    json_layout = "lines"  # JSON lines: one object per line, nothing for no rows
 
     def as_json(self) -> list[dict[str, Any]]:
         return [{k: _plain(v) for k, v in zip(self.columns, row, strict=True)}
                 for row in self.rows]
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        return Table(self.default_stem, [Column(c, c) for c in self.columns], list(self.rows))
 
 
 def list_marks(store, kind: MarkKind) -> Rows:

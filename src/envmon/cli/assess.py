@@ -5,13 +5,11 @@ The use cases are in `envmon.assess.api`; this module parses, calls and prints."
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
+from envmon.assess.api import MarkAdded, MarkRevoked
 from envmon.cli.common import (
     CONFIG_HELP,
     DB_HELP,
@@ -20,6 +18,18 @@ from envmon.cli.common import (
     time_option,
     user_errors,
 )
+from envmon.cli.options import check_choice, emit, format_option, output_option
+from envmon.render import renderer
+
+LIST_FORMATS = ("json", "csv", "table", "xlsx", "html")
+ACTION_FORMATS = ("text", "json")
+
+
+@renderer(MarkAdded, "text")
+@renderer(MarkRevoked, "text")
+def _say(result, stream) -> None:
+    """"exemption 3 added", "correction 2 revoked": what these commands always printed."""
+    stream.write(f"{result}\n")
 
 assess_app = typer.Typer(
     name="assess",
@@ -81,9 +91,9 @@ def assess_command(
         "count (default 10; 0: no deadline)."),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Assess as known at this time (default now)."),
-    fmt: str = typer.Option("json", "--format", help="json, xlsx or html."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Output file (json: default stdout; xlsx/html: default "
+    fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html", "pdf")),
+    output: Path | None = output_option(
+        help="Output file (json, csv, table: default stdout; xlsx/html/pdf: default "
         "assess-<period>-<level>.<format>)."),
 ) -> None:
     """Assess a period and print (or write) one level's rows, best first, ranked.
@@ -104,24 +114,11 @@ def assess_command(
             pass_mark=pass_mark, rank_by=rank_by,
             marks_require_proof=False if marks_without_proof else None,
             mark_deadline_day=mark_deadline_day), _as_of(as_of))
-    if fmt not in ("json", "xlsx", "html"):
-        raise fail(f"--format must be json, xlsx or html, not {fmt!r}")
     with user_errors():
         period = Period.from_options(month, start, end, on_the_hour=True)
         with open_cli_store(db, config, read_only=True) as store:
             result = assess_period(store, period, options)
-    if fmt == "json":
-        text = json.dumps(result.as_json(), ensure_ascii=False, indent=1) + "\n"
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            output.write_text(text, encoding="utf-8")
-        return
-    from envmon.reports.transmission import write_assessment
-
-    path = output or Path(f"{result.default_stem}.{fmt}")
-    write_assessment(result.assessment, result.level.value, path, fmt)
-    typer.echo(str(path))
+    emit(result, fmt, output)
 
 
 def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
@@ -131,14 +128,8 @@ def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
                           read_only=read_only)
 
 
-def _print_lines(rows: list[dict[str, Any]]) -> None:
-    """JSON lines: one object per mark or request."""
-    for row in rows:
-        typer.echo(json.dumps(row, ensure_ascii=False))
-
-
-def _print_added(added) -> None:
-    typer.echo(str(added))
+def _print_added(added, fmt: str, output: Path | None) -> None:
+    emit(added, fmt, output)
     if added.note:
         typer.echo(f"note: {added.note}", err=True)
 
@@ -156,6 +147,8 @@ def exemption_add(
     proof: str | None = typer.Option(None, "--proof", help="Reference of the proof document."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Register an exemption period; its hours leave the should-count."""
     from envmon.assess.api import ExemptionOptions, add_exemption
@@ -166,7 +159,7 @@ def exemption_add(
         options = ExemptionOptions(kind, by, reason, unit=unit, mn=mn, proof=proof)
         with _store(ctx, db, config) as store:
             added = add_exemption(store, period, options)
-    _print_added(added)
+    _print_added(added, fmt, output)
 
 
 @exemption_app.command("list")
@@ -174,22 +167,26 @@ def exemption_list(
     ctx: typer.Context,
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Every exemption, revoked ones included (JSON lines)."""
     from envmon.assess.api import MarkKind, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        _print_lines(list_marks(store, MarkKind.EXEMPTION).as_json())
+        result = list_marks(store, MarkKind.EXEMPTION)
+    emit(result, fmt, output)
 
 
-def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config) -> None:
+def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config,
+            fmt: str = "text", output: Path | None = None) -> None:
     from envmon.assess.api import RevokeOptions, revoke_mark
 
     with user_errors():
         options = RevokeOptions(table, mark_id, by, reason)
         with _store(ctx, db, config) as store:
             revoked = revoke_mark(store, options)
-    typer.echo(str(revoked))
+    emit(revoked, fmt, output)
 
 
 @exemption_app.command("revoke")
@@ -200,9 +197,11 @@ def exemption_revoke(
     reason: str = typer.Option(..., "--reason", help="Why."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Revoke an exemption (the row stays, stamped with who, when and why)."""
-    _revoke(ctx, "exemptions", mark_id, by, reason, db, config)
+    _revoke(ctx, "exemptions", mark_id, by, reason, db, config, fmt, output)
 
 
 @correction_app.command("add")
@@ -219,6 +218,8 @@ def correction_add(
     proof: str | None = typer.Option(None, "--proof", help="Reference of the proof document."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Register a manual correction (修约); the stored records are never changed."""
     from envmon.assess.api import CorrectionOptions, add_correction
@@ -230,7 +231,7 @@ def correction_add(
                                     proof=proof)
         with _store(ctx, db, config) as store:
             added = add_correction(store, period, options)
-    _print_added(added)
+    _print_added(added, fmt, output)
 
 
 @correction_app.command("list")
@@ -238,12 +239,15 @@ def correction_list(
     ctx: typer.Context,
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Every correction, revoked ones included (JSON lines)."""
     from envmon.assess.api import MarkKind, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        _print_lines(list_marks(store, MarkKind.CORRECTION).as_json())
+        result = list_marks(store, MarkKind.CORRECTION)
+    emit(result, fmt, output)
 
 
 @correction_app.command("revoke")
@@ -254,9 +258,11 @@ def correction_revoke(
     reason: str = typer.Option(..., "--reason", help="Why."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Revoke a correction (the row stays, stamped with who, when and why)."""
-    _revoke(ctx, "corrections", mark_id, by, reason, db, config)
+    _revoke(ctx, "corrections", mark_id, by, reason, db, config, fmt, output)
 
 
 @assess_app.command("backfill-log")
@@ -265,25 +271,31 @@ def backfill_log(
     mn: str | None = typer.Option(None, "--mn", help="Only this point."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """The back-fill (补遗) requests sent to units and how each ended (JSON lines)."""
     from envmon.assess.api import BackfillLogOptions, backfill_log
 
     with _store(ctx, db, config, read_only=True) as store:
-        _print_lines(backfill_log(store, BackfillLogOptions(mn)).as_json())
+        result = backfill_log(store, BackfillLogOptions(mn))
+    emit(result, fmt, output)
 
 
 def report_transmission(
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
-    out_dir: Path = typer.Option(Path("."), "--out", help="Folder for the XLSX and HTML."),
+    output: Path | None = output_option("--out", help="Folder (or, with --format, file) for "
+                                        "the bulletin (default: the working folder)."),
     instant_hours: float | None = typer.Option(None, "--instant-hours"),
     complete_days: float | None = typer.Option(None, "--complete-days"),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
     as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
     formats: str = typer.Option("xlsx,html", "--formats",
                                 help="Comma-separated: xlsx, html, pdf (WeasyPrint)."),
+    fmt: str | None = typer.Option(None, "--format", help="One format instead of --formats: "
+                                   "json, xlsx, html or pdf."),
 ) -> None:
     """The monthly 通报 of 联网率 and 即时/补全有效传输率 (XLSX + HTML, Chinese)."""
     from envmon.assess.api import (
@@ -292,7 +304,6 @@ def report_transmission(
         transmission_report,
     )
     from envmon.period import Period
-    from envmon.reports.transmission import write_bulletin
 
     with user_errors():
         period = Period.month(month)
@@ -301,15 +312,13 @@ def report_transmission(
             pass_mark=pass_mark), _as_of(as_of))
         with open_cli_store(db, config, read_only=True) as store:
             report = transmission_report(store, period, options)
-    from envmon.reports.common import ReportError
-
-    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-    try:
-        paths = write_bulletin(report.bulletin(), out_dir, report.default_stem, wanted)
-    except ReportError as error:
-        raise fail(str(error)) from None
-    for path in paths:
-        typer.echo(str(path))
+    if fmt is not None:
+        emit(report, check_choice(fmt, ("json", "xlsx", "html", "pdf")), output)
+        return
+    folder = output or Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    for wanted in (f.strip() for f in formats.split(",") if f.strip()):
+        emit(report, check_choice(wanted, ("xlsx", "html", "pdf"), "--formats"), folder)
 
 
 def register(app: typer.Typer) -> None:
