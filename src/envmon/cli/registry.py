@@ -18,8 +18,58 @@ from envmon.cli.common import (  # noqa: F401  (re-exported for the other comman
     time_option,
     user_errors,
 )
+from envmon.cli.options import emit, format_option, output_option
+from envmon.registry.api import CrcPolicy, FileWritten, ImportResult
+from envmon.render import renderer
+from envmon.render.terminal import console_for
 
 MAX_LISTED = 200
+TEXT_FORMATS = ("text", "json")
+
+
+@renderer(ImportResult, "text")
+def _import_text(result: ImportResult, stream) -> None:
+    """Notices, the new/updated counts, a summary line, then the rejected rows and warnings
+    (at most MAX_LISTED of each)."""
+    console = console_for(stream)
+    report = result.report
+    for notice in report.notices:
+        console.print(f"[yellow]note:[/yellow] {escape(notice)}")
+    c = report.counts
+    table = Table(title=f"registry import: {escape(str(result.file))} → {escape(result.target)}")
+    table.add_column("")
+    table.add_column("new", justify="right")
+    table.add_column("updated", justify="right")
+    table.add_row("units", str(c.units_new), str(c.units_updated))
+    table.add_row("outlets", str(c.outlets_new), str(c.outlets_updated))
+    table.add_row("points", str(c.points_new), str(c.points_updated))
+    console.print(table)
+    console.print(
+        f"rows read {report.rows_read}, imported {report.rows_imported}, "
+        f"rejected {len(report.rejected_lines)}, warnings {len(report.warnings)}"
+    )
+    for title, problems, style in (
+        ("rejected", report.rejected, "red"),
+        ("warnings", report.warnings, "yellow"),
+    ):
+        if not problems:
+            continue
+        console.print(f"[{style}]{title}:[/{style}]")
+        for problem in problems[:MAX_LISTED]:
+            console.print(f"  {escape(str(problem))}")
+        if len(problems) > MAX_LISTED:
+            console.print(f"  … and {len(problems) - MAX_LISTED} more")
+
+
+@renderer(FileWritten, "text")
+def _written_text(result: FileWritten, stream) -> None:
+    points = f" ({result.points} points)" if result.points is not None else ""
+    stream.write(f"{result.rows} rows{points} written to {result.path}\n")
+
+
+@renderer(CrcPolicy, "text")
+def _crc_text(result: CrcPolicy, stream) -> None:
+    stream.write(f"{result.mn}: CRC modes {', '.join(result.crc_modes)}\n")
 
 registry_app = typer.Typer(
     name="registry",
@@ -40,6 +90,8 @@ def import_command(
         "--strict-unit-id",
         help="Reject rows whose 统一社会信用代码 fails the GB 32100-2015 check (default: warn).",
     ),
+    fmt: str = format_option("text", TEXT_FORMATS),
+    output: Path | None = output_option(help="Where the summary goes (default stdout)."),
 ) -> None:
     """Import monitoring points from CSV or XLSX; bad rows are listed, good rows kept.
 
@@ -50,36 +102,8 @@ def import_command(
 
     with user_errors(), open_cli_store(db, config) as store:
         result = import_registry(store, ImportOptions(file, strict_unit_id))
-    report, target = result.report, result.target
-    console = _console()
-    for notice in report.notices:
-        console.print(f"[yellow]note:[/yellow] {escape(notice)}")
-    c = report.counts
-    table = Table(title=f"registry import: {escape(str(file))} → {escape(target)}")
-    table.add_column("")
-    table.add_column("new", justify="right")
-    table.add_column("updated", justify="right")
-    table.add_row("units", str(c.units_new), str(c.units_updated))
-    table.add_row("outlets", str(c.outlets_new), str(c.outlets_updated))
-    table.add_row("points", str(c.points_new), str(c.points_updated))
-    console.print(table)
-    rejected_lines = report.rejected_lines
-    console.print(
-        f"rows read {report.rows_read}, imported {report.rows_imported}, "
-        f"rejected {len(rejected_lines)}, warnings {len(report.warnings)}"
-    )
-    for title, problems, style in (
-        ("rejected", report.rejected, "red"),
-        ("warnings", report.warnings, "yellow"),
-    ):
-        if not problems:
-            continue
-        console.print(f"[{style}]{title}:[/{style}]")
-        for problem in problems[:MAX_LISTED]:
-            console.print(f"  {escape(str(problem))}")
-        if len(problems) > MAX_LISTED:
-            console.print(f"  … and {len(problems) - MAX_LISTED} more")
-    if not report.ok:
+    emit(result, fmt, output)
+    if not result.ok:
         raise typer.Exit(1)
 
 
@@ -88,6 +112,8 @@ def export_command(
     file: Path = typer.Argument(..., help="Output file, .csv or .xlsx (re-importable)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", TEXT_FORMATS),
+    output: Path | None = output_option(help="Where the summary goes (default stdout)."),
 ) -> None:
     """Write the registry to CSV or XLSX, in the columns `registry import` reads.
 
@@ -99,7 +125,7 @@ def export_command(
         options = ExportOptions(file)
         with open_cli_store(db, config, read_only=True) as store:
             written = export_registry(store, options)
-    _console().print(f"{written.rows} rows written to {escape(str(file))}")
+    emit(written, fmt, output)
 
 
 @registry_app.command("set-crc")
@@ -112,6 +138,8 @@ def set_crc_command(
     ),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", TEXT_FORMATS),
+    output: Path | None = output_option(help="Where the summary goes (default stdout)."),
 ) -> None:
     """Set which CRC variants a point's packets may use (HJ 212 Appendix A, or MODBUS)."""
     from envmon.registry.api import CrcOptions, set_crc
@@ -120,7 +148,7 @@ def set_crc_command(
         options = CrcOptions(mn, tuple(mode))
         with open_cli_store(db, config) as store:
             policy = set_crc(store, options)
-    _console().print(f"{escape(mn)}: CRC modes {', '.join(policy.crc_modes)}")
+    emit(policy, fmt, output)
 
 
 @registry_app.command("demo")
@@ -128,13 +156,15 @@ def demo_command(
     file: Path = typer.Argument(..., help="Output file, .csv or .xlsx."),
     points: int = typer.Option(300, "--points", min=0, help="Number of monitoring points."),
     seed: int = typer.Option(1, "--seed", help="Random seed (same seed, same registry)."),
+    fmt: str = format_option("text", TEXT_FORMATS),
+    output: Path | None = output_option(help="Where the summary goes (default stdout)."),
 ) -> None:
     """Write the demo registry (山西省, real GB/T 2260 regions, fictitious units) to a file."""
     from envmon.registry.api import DemoOptions, demo_registry
 
     with user_errors():
         written = demo_registry(DemoOptions(file, points, seed))
-    _console().print(f"{written.rows} rows ({points} points) written to {escape(str(file))}")
+    emit(written, fmt, output)
 
 
 def register(app: typer.Typer) -> None:
