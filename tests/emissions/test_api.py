@@ -93,3 +93,18 @@ def test_quarter_to_date_alpha_uses_the_beijing_month():
     alpha = _QuarterToDate([hour(sept, "missing"), hour(octo, "valid")], None)
     assert alpha(octo) == pytest.approx(100.0)  # September's missing hour is Q3
     assert alpha(sept) < 100.0
+
+
+def test_totals_as_csv_through_the_cli(db, tmp_path):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+
+    out = tmp_path / "totals.csv"
+    result = CliRunner().invoke(app, ["emissions-totals", "--db", str(db[0]), "--month",
+                                      "2026-11", "--level", "unit", "--format", "csv",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    header, *rows = out.read_text(encoding="utf-8").strip().splitlines()
+    assert header == "unit,factor,period,kg,t"
+    assert {r.split(",")[2] for r in rows} == {"2026-11"} and len(rows) == 3
