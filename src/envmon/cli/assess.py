@@ -5,11 +5,11 @@ The use cases are in `envmon.assess.api`; this module parses, calls and prints."
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer
 
-from envmon.assess.api import MarkAdded, MarkRevoked
 from envmon.cli.common import (
     CONFIG_HELP,
     DB_HELP,
@@ -19,17 +19,24 @@ from envmon.cli.common import (
     user_errors,
 )
 from envmon.cli.options import check_choice, emit, format_option, output_option
-from envmon.render import renderer
 
 LIST_FORMATS = ("json", "csv", "table", "xlsx", "html")
 ACTION_FORMATS = ("text", "json")
 
 
-@renderer(MarkAdded, "text")
-@renderer(MarkRevoked, "text")
 def _say(result, stream) -> None:
     """"exemption 3 added", "correction 2 revoked": what these commands always printed."""
     stream.write(f"{result}\n")
+
+
+@functools.cache
+def _text_renderers() -> None:
+    """Register the "text" layout of the marks' actions on first use (not at start-up)."""
+    from envmon.assess.api import MarkAdded, MarkRevoked
+    from envmon.render import renderer
+
+    renderer(MarkAdded, "text")(_say)
+    renderer(MarkRevoked, "text")(_say)
 
 assess_app = typer.Typer(
     name="assess",
@@ -129,6 +136,7 @@ def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
 
 
 def _print_added(added, fmt: str, output: Path | None) -> None:
+    _text_renderers()
     emit(added, fmt, output)
     if added.note:
         typer.echo(f"note: {added.note}", err=True)
@@ -186,6 +194,7 @@ def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config,
         options = RevokeOptions(table, mark_id, by, reason)
         with _store(ctx, db, config) as store:
             revoked = revoke_mark(store, options)
+    _text_renderers()
     emit(revoked, fmt, output)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer
@@ -19,16 +20,13 @@ from envmon.cli.common import (  # noqa: F401  (re-exported for the other comman
     user_errors,
 )
 from envmon.cli.options import emit, format_option, output_option
-from envmon.registry.api import CrcPolicy, FileWritten, ImportResult
-from envmon.render import renderer
 from envmon.render.terminal import console_for
 
 MAX_LISTED = 200
 TEXT_FORMATS = ("text", "json")
 
 
-@renderer(ImportResult, "text")
-def _import_text(result: ImportResult, stream) -> None:
+def _import_text(result, stream) -> None:
     """Notices, the new/updated counts, a summary line, then the rejected rows and warnings
     (at most MAX_LISTED of each)."""
     console = console_for(stream)
@@ -61,15 +59,30 @@ def _import_text(result: ImportResult, stream) -> None:
             console.print(f"  … and {len(problems) - MAX_LISTED} more")
 
 
-@renderer(FileWritten, "text")
-def _written_text(result: FileWritten, stream) -> None:
+def _written_text(result, stream) -> None:
     points = f" ({result.points} points)" if result.points is not None else ""
     stream.write(f"{result.rows} rows{points} written to {result.path}\n")
 
 
-@renderer(CrcPolicy, "text")
-def _crc_text(result: CrcPolicy, stream) -> None:
+def _crc_text(result, stream) -> None:
     stream.write(f"{result.mn}: CRC modes {', '.join(result.crc_modes)}\n")
+
+
+@functools.cache
+def _text_renderers() -> None:
+    """Register the "text" layouts of the registry results (on first use: importing the
+    registry package at start-up would slow every command's --help)."""
+    from envmon.registry.api import CrcPolicy, FileWritten, ImportResult
+    from envmon.render import renderer
+
+    renderer(ImportResult, "text")(_import_text)
+    renderer(FileWritten, "text")(_written_text)
+    renderer(CrcPolicy, "text")(_crc_text)
+
+
+def _emit(result, fmt: str, output: Path | None) -> None:
+    _text_renderers()
+    emit(result, fmt, output)
 
 registry_app = typer.Typer(
     name="registry",
@@ -102,7 +115,7 @@ def import_command(
 
     with user_errors(), open_cli_store(db, config) as store:
         result = import_registry(store, ImportOptions(file, strict_unit_id))
-    emit(result, fmt, output)
+    _emit(result, fmt, output)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -125,7 +138,7 @@ def export_command(
         options = ExportOptions(file)
         with open_cli_store(db, config, read_only=True) as store:
             written = export_registry(store, options)
-    emit(written, fmt, output)
+    _emit(written, fmt, output)
 
 
 @registry_app.command("set-crc")
@@ -148,7 +161,7 @@ def set_crc_command(
         options = CrcOptions(mn, tuple(mode))
         with open_cli_store(db, config) as store:
             policy = set_crc(store, options)
-    emit(policy, fmt, output)
+    _emit(policy, fmt, output)
 
 
 @registry_app.command("demo")
@@ -164,7 +177,7 @@ def demo_command(
 
     with user_errors():
         written = demo_registry(DemoOptions(file, points, seed))
-    emit(written, fmt, output)
+    _emit(written, fmt, output)
 
 
 def register(app: typer.Typer) -> None:
