@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -81,3 +82,24 @@ def test_help_lists_the_choices():
     result = CliRunner().invoke(app, ["--help"])
     assert "json, csv, xlsx, yaml" in result.stdout
     assert "--out" in result.stdout and "-o" in result.stdout
+
+
+def test_a_bulletin_that_cannot_render_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    from envmon.reports import pdf
+    from envmon.reports.model import Bulletin, Paragraph
+
+    def no_pdf(bulletin, path):
+        raise pdf.PdfUnavailable("PDF output needs WeasyPrint; print the HTML to PDF")
+
+    monkeypatch.setattr(pdf, "write_pdf", no_pdf)
+    pdf_app = typer.Typer()
+
+    @pdf_app.command()
+    def report(output: Path = output_option()) -> None:
+        emit(Bulletin("通报", date(2026, 12, 1), [Paragraph("正文")]), "pdf", output)
+
+    result = CliRunner().invoke(pdf_app, ["-o", str(tmp_path / "b.pdf")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: PDF output needs WeasyPrint; print the HTML to PDF")
+    assert not (tmp_path / "b.pdf").exists()

@@ -211,3 +211,14 @@ def test_a_bulletin_result_renders_its_bulletin(tmp_path):
     assert wb["通报"]["A1"].value == "2026-11通报"
     html_text = render(Monthly("2026-11"), "html", tmp_path).read_text(encoding="utf-8")
     assert "本月正常。" in html_text
+
+
+def test_a_bulletin_renders_as_itself_and_only_to_files(tmp_path):
+    from envmon.reports.model import Bulletin, Paragraph
+
+    bulletin = Bulletin("通报", date(2026, 12, 1), [Paragraph("正文")])
+    assert formats_for(Bulletin) == ("xlsx", "html", "pdf")
+    path = render(bulletin, "html", tmp_path / "b.html")
+    assert "正文" in path.read_text(encoding="utf-8")
+    with pytest.raises(OptionError, match="choose one of xlsx, html, pdf"):
+        render(bulletin, "json")

@@ -79,7 +79,9 @@ def _has(*methods: str) -> Callable[[type], bool]:
 
 # format -> (does the result type offer it, the entry)
 _GENERIC: dict[str, tuple[Callable[[type], bool], _Entry]] = {
-    "json": (lambda t: _has("as_json")(t) or dataclasses.is_dataclass(t), _Entry(_json, False)),
+    "json": (lambda t: _has("as_json")(t) or (dataclasses.is_dataclass(t)
+                                               and not issubclass(t, Bulletin)),
+             _Entry(_json, False)),
     "csv": (_has("as_table"), _Entry(_csv, False)),
     "table": (_has("as_table"), _Entry(_table, False)),
     "xlsx": (_has("bulletin", "as_table"), _Entry(_file("xlsx"), True)),
