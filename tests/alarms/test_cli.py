@@ -48,3 +48,19 @@ def test_alarms_cli(tmp_path):
     assert table.exit_code == 0 and "超标" in table.output and "离线" in table.output
     bad = runner.invoke(app, ["alarms", "list", "--db", str(db), "--status", "gone"])
     assert bad.exit_code == 2
+
+
+def test_alarms_list_as_csv_and_transitions_as_compact_json(tmp_path):
+    db = tmp_path / "a.duckdb"
+    with open_store(db) as store:
+        alarm_store.open_alarm(store, mn="MN1", unit_id="U1", factor="a21026",
+                               rule="exceedance", data_time=None, value=50.0, limit=35.0,
+                               detail="超标")
+    result = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    header, row = result.output.strip().splitlines()
+    assert header.split(",") == FIELDS and row.split(",")[4] == "超标"
+    ack = runner.invoke(app, ["alarms", "ack", "1", "--db", str(db), "--by", "王工"])
+    assert ack.output.count("\n") == 1 and json.loads(ack.output)["status"] == "acknowledged"
+    bad = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "yaml"])
+    assert bad.exit_code == 2 and "--format" in bad.output

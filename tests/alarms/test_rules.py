@@ -91,6 +91,22 @@ def test_water_daily_mean_from_hourly_data():
     assert kinds(out) == [("Clear", "w01018", "exceedance")]  # at 23:00 of the third day
 
 
+def test_water_days_are_beijing_days_whatever_the_zone_of_the_input():
+    """Records handed over in UTC (as a store may return them) are cut at Beijing midnight:
+    the day 2026-11-02 (Beijing) runs 2026-11-01T16:00Z .. 2026-11-02T16:00Z."""
+    from datetime import UTC
+
+    ev = evaluator()
+    out = []
+    for k in range(24):  # one Beijing day at 60 > 50, given in UTC
+        t = (T0 + timedelta(hours=k)).astimezone(UTC)
+        out += [x for x in ev.evaluate([rec("w01018", 60.0, t=t, mn=WATER)])
+                if x.rule == "exceedance"]
+    assert kinds(out) == [("Raise", "w01018", "exceedance")]  # judged at 23:00 Beijing
+    assert out[0].data_time == T0 and out[0].value == pytest.approx(60.0)
+    assert "2026-11-02 日均值" in out[0].detail
+
+
 def test_constant_zero_negative():
     ev = evaluator()
     out = []

@@ -94,3 +94,15 @@ def test_set_crc(tmp_path, db):
     assert result.exit_code == 2 and "unknown CRC mode xor" in result.output
     result = invoke("registry", "set-crc", "NOPE", "--mode", "hj212", "--db", db)
     assert result.exit_code == 2 and "unknown MN 'NOPE'" in result.output
+
+
+def test_import_summary_as_json(tmp_path, db):
+    import json
+
+    path = tmp_path / "r.csv"
+    path.write_text(csv_text(line(), line(outlet_id="DA002", mn=MN_2)), encoding="utf-8")
+    result = invoke("registry", "import", path, "--db", db, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["rows_imported"], data["points"], data["rejected"]) == (
+        2, {"new": 2, "updated": 0}, [])

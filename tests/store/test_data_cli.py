@@ -96,10 +96,20 @@ def test_errors(db, tmp_path):
     result = runner.invoke(app, ["data", "--db", str(db), "--mn", "NOPE"])
     assert result.exit_code == 2 and "unknown MN 'NOPE'" in result.output
     result = data(db, "--format", "xml")
-    assert result.exit_code == 2 and "json or csv" in result.output
+    assert result.exit_code == 2 and "choose one of json, csv" in result.output
     result = data(db, "--from", "yesterday")
     assert result.exit_code == 2 and "not an ISO 8601 time" in result.output
     result = data(db, "--from", "2026-11-02", "--to", "2026-11-01")
     assert result.exit_code == 2 and "is not before" in result.output
     missing = runner.invoke(app, ["data", "--db", str(tmp_path / "no.duckdb"), "--mn", MN])
     assert missing.exit_code == 2 and "no database at" in missing.output
+
+
+def test_same_output_options_as_every_command(db, tmp_path):
+    out = tmp_path / "rows.csv"
+    result = data(db, "--from", "2026-11-01", "--to", "2026-11-02", "--format", "csv",
+                  "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert len(list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))) == 6
+    table = data(db, "--from", "2026-11-01", "--to", "2026-11-01T01:00", "--format", "table")
+    assert table.exit_code == 0 and "接收时间" in table.stdout and "a21026" in table.stdout

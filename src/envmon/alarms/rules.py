@@ -27,6 +27,8 @@ from datetime import datetime
 
 from envmon.alarms.config import FLOW_FACTORS, O2_FACTOR, AlarmConfig
 from envmon.emissions.formulas import o2_corrected_mg_m3
+from envmon.period import beijing_midnight
+from envmon.timeutil import BEIJING_FIXED
 
 Key = tuple[str, str, str]  # mn, factor, rule
 
@@ -264,16 +266,19 @@ class RuleEvaluator:
     def _water_hour(self, out, mn, factor, t, value, limit) -> None:
         """Accumulate a valid hourly water value; judge the day's mean when it is complete."""
         key = (mn, factor)
-        day = t.date()
+        # The day is the Beijing day whatever zone the record's time came in (a store may
+        # hand back UTC): cut at Beijing midnight, close it at its 23:00 hour.
+        day_start = beijing_midnight(t)
+        day = day_start.date()
         state = self._water_days.get(key)
         if state is not None and state[0] != day:
             self._judge_day(out, mn, factor, state, limit)
             state = None
         if state is None:
-            state = [day, 0.0, 0, t.replace(hour=0, minute=0, second=0, microsecond=0)]
+            state = [day, 0.0, 0, day_start]
         state[1] += value
         state[2] += 1
-        if t.hour == 23:
+        if t.astimezone(BEIJING_FIXED).hour == 23:
             self._judge_day(out, mn, factor, state, limit)
             self._water_days.pop(key, None)
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -22,6 +22,7 @@ from envmon.assess.rates import (
     percent_fraction,
 )
 from envmon.assess.sql import hour_details_sql, point_counts_sql
+from envmon.period import Period
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 LEVELS = ("point", "unit", "county", "city", "province")
@@ -298,17 +299,9 @@ def assess(
 
 
 def chunks(start: datetime, end: datetime, days: int | None) -> list[tuple[datetime, datetime]]:
-    """[start, end) cut at Beijing midnights every `days` days (one piece when None)."""
-    if not days:
-        return [(start, end)]
-    local = start.astimezone(BEIJING_FIXED)
-    cut = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=days)
-    pieces, begin = [], start
-    while cut < end:
-        pieces.append((begin, cut))
-        begin, cut = cut, cut + timedelta(days=days)
-    pieces.append((begin, end))
-    return pieces
+    """[start, end) cut at Beijing midnights every `days` days (one piece when None):
+    `envmon.period.Period.chunks`, as (start, end) pairs for the counting query."""
+    return [(piece.start, piece.end) for piece in Period(start, end).chunks(days)]
 
 
 def _point_counts(store, config, start, end, as_of, chunk_days) -> list[tuple]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from envmon.errors import EnvmonError
 from envmon.timeutil import now_beijing
 
 EXEMPTION_KINDS = ("停产", "停运", "停排")
@@ -16,7 +17,7 @@ EXEMPTION_KIND_ALIASES = {"production": "停产", "shutdown": "停产", "facilit
 CORRECTION_ACTIONS = ("invalidate", "repair")
 
 
-class MarkError(ValueError):
+class MarkError(EnvmonError, ValueError):
     """A mark that cannot be entered (unknown unit or point, empty period, no author …)."""
 
 

@@ -1,19 +1,42 @@
 """CLI commands: `envmon assess` (联网率, 即时/补全有效传输率 at one level), the marks that
 change it (`envmon assess exemption …`, `envmon assess correction …`, with who and why), the
-back-fill log (`envmon assess backfill-log`) and `envmon report transmission` (the 通报)."""
+back-fill log (`envmon assess backfill-log`) and `envmon report transmission` (the 通报).
+The use cases are in `envmon.assess.api`; this module parses, calls and prints."""
 
 from __future__ import annotations
 
-import json
-import sys
-from datetime import datetime
-from decimal import Decimal
+import functools
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store, time_option
+from envmon.cli.common import (
+    CONFIG_HELP,
+    DB_HELP,
+    fail,
+    open_cli_store,
+    time_option,
+    user_errors,
+)
+from envmon.cli.options import check_choice, emit, format_option, output_option
+
+LIST_FORMATS = ("json", "csv", "table", "xlsx", "html")
+ACTION_FORMATS = ("text", "json")
+
+
+def _say(result, stream) -> None:
+    """"exemption 3 added", "correction 2 revoked": what these commands always printed."""
+    stream.write(f"{result}\n")
+
+
+@functools.cache
+def _text_renderers() -> None:
+    """Register the "text" layout of the marks' actions on first use (not at start-up)."""
+    from envmon.assess.api import MarkAdded, MarkRevoked
+    from envmon.render import renderer
+
+    renderer(MarkAdded, "text")(_say)
+    renderer(MarkRevoked, "text")(_say)
 
 assess_app = typer.Typer(
     name="assess",
@@ -32,58 +55,18 @@ assess_app.add_typer(correction_app, name="correction")
 _time = time_option
 
 
-def month_period(month: str) -> tuple[datetime, datetime]:
-    """[first hour, first hour of the next month) of a YYYY-MM month, in Beijing time."""
-    from envmon.timeutil import BEIJING_FIXED
-
-    try:
-        year, mon = (int(x) for x in month.split("-"))
-        start = datetime(year, mon, 1, tzinfo=BEIJING_FIXED)
-    except ValueError:
-        raise fail(f"--month {month!r} is not YYYY-MM") from None
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=BEIJING_FIXED)
-    return start, end
-
-
-def resolve_period(month: str | None, start: str | None, end: str | None
-                   ) -> tuple[datetime, datetime]:
-    if month is not None:
-        if start is not None or end is not None:
-            raise fail("give either --month or --from/--to, not both")
-        return month_period(month)
-    if start is None or end is None:
-        raise fail("give --month YYYY-MM, or both --from and --to")
-    since, until = _time(start, "--from"), _time(end, "--to")
-    for option, value in (("--from", since), ("--to", until)):
-        if value.minute or value.second or value.microsecond:
-            raise fail(f"{option} {value.isoformat()} is not on the hour")
-    if since >= until:
-        raise fail(f"--from {since.isoformat()} is not before --to {until.isoformat()}")
-    return since, until
-
-
-def build_config(config_file: Path | None = None, **options: Any):
-    """The [assess] section of the configuration file, with the command-line options set."""
-    import dataclasses
-
+def base_config(config_file: Path | None = None):
+    """The [assess] section of the configuration file (defaults without one)."""
     from envmon.config import ConfigError, load_config
 
     try:
-        base = load_config(config_file).assess
+        return load_config(config_file).assess
     except ConfigError as error:
         raise fail(str(error)) from None
-    changes = {k: v for k, v in options.items() if v is not None}
-    if changes.get("mark_deadline_day") == 0:
-        changes["mark_deadline_day"] = None
-    if "valid_flags" in changes:
-        changes["valid_flags"] = tuple(f.strip() for f in changes["valid_flags"].split(",")
-                                       if f.strip())
-    if "pass_mark" in changes:
-        changes["pass_mark"] = Decimal(str(changes["pass_mark"]))
-    try:
-        return dataclasses.replace(base, **changes)
-    except ValueError as error:
-        raise fail(str(error)) from None
+
+
+def _as_of(as_of: str | None):
+    return _time(as_of, "--as-of") if as_of else None
 
 
 @assess_app.callback()
@@ -115,9 +98,9 @@ def assess_command(
         "count (default 10; 0: no deadline)."),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Assess as known at this time (default now)."),
-    fmt: str = typer.Option("json", "--format", help="json, xlsx or html."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Output file (json: default stdout; xlsx/html: default "
+    fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html", "pdf")),
+    output: Path | None = output_option(
+        help="Output file (json, csv, table: default stdout; xlsx/html/pdf: default "
         "assess-<period>-<level>.<format>)."),
 ) -> None:
     """Assess a period and print (or write) one level's rows, best first, ranked.
@@ -128,34 +111,21 @@ def assess_command(
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"db": db, "config": config}
         return
-    from envmon.assess import LEVELS, assess
+    from envmon.assess.api import AssessOptions, AssessSettings, assess_period
+    from envmon.period import Period
 
-    if level not in LEVELS:
-        raise fail(f"--level must be one of {'|'.join(LEVELS)}, not {level!r}")
-    if fmt not in ("json", "xlsx", "html"):
-        raise fail(f"--format must be json, xlsx or html, not {fmt!r}")
-    since, until = resolve_period(month, start, end)
-    cfg = build_config(config, instant_hours=instant_hours, complete_days=complete_days,
-                       valid_flags=valid_flags, aggregate=aggregate,
-                       networked_rule=networked_rule, pass_mark=pass_mark,
-                       rank_by=rank_by, marks_require_proof=False if marks_without_proof else None,
-                       mark_deadline_day=mark_deadline_day)
-    when = _time(as_of, "--as-of") if as_of else None
-    with open_cli_store(db, config, read_only=True) as store:
-        result = assess(store, since, until, cfg, as_of=when)
-    if fmt == "json":
-        text = json.dumps(result.as_json(level), ensure_ascii=False, indent=1) + "\n"
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            output.write_text(text, encoding="utf-8")
-        return
-    from envmon.reports.transmission import write_assessment
-
-    period = month or f"{since:%Y%m%d%H}-{until:%Y%m%d%H}"
-    path = output or Path(f"assess-{period}-{level}.{fmt}")
-    write_assessment(result, level, path, fmt)
-    typer.echo(str(path))
+    with user_errors():
+        options = AssessOptions(level, AssessSettings(
+            base_config(config), instant_hours=instant_hours, complete_days=complete_days,
+            valid_flags=valid_flags, aggregate=aggregate, networked_rule=networked_rule,
+            pass_mark=pass_mark, rank_by=rank_by,
+            marks_require_proof=False if marks_without_proof else None,
+            mark_deadline_day=mark_deadline_day), _as_of(as_of))
+    with user_errors():
+        period = Period.from_options(month, start, end, on_the_hour=True)
+        with open_cli_store(db, config, read_only=True) as store:
+            result = assess_period(store, period, options)
+    emit(result, fmt, output)
 
 
 def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
@@ -165,10 +135,11 @@ def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
                           read_only=read_only)
 
 
-def _print_marks(rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        plain = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
-        typer.echo(json.dumps(plain, ensure_ascii=False))
+def _print_added(added, fmt: str, output: Path | None) -> None:
+    _text_renderers()
+    emit(added, fmt, output)
+    if added.note:
+        typer.echo(f"note: {added.note}", err=True)
 
 
 @exemption_app.command("add")
@@ -184,21 +155,19 @@ def exemption_add(
     proof: str | None = typer.Option(None, "--proof", help="Reference of the proof document."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Register an exemption period; its hours leave the should-count."""
-    from envmon.assess.marks import MarkError, add_exemption
+    from envmon.assess.api import ExemptionOptions, add_exemption
+    from envmon.period import Period
 
-    with _store(ctx, db, config) as store:
-        try:
-            new_id = add_exemption(store, kind=kind, start=_time(start, "--from"),
-                                   end=_time(end, "--to"), by=by, reason=reason,
-                                   unit_id=unit, mn=mn, proof=proof)
-        except MarkError as error:
-            raise fail(str(error)) from None
-    typer.echo(f"exemption {new_id} added")
-    if not proof:
-        typer.echo("note: without --proof the period does not count (marks_require_proof); "
-                   "add it again with a proof reference when one exists", err=True)
+    with user_errors():
+        period = Period.parse(start, end, allow_future=True)  # planned stops are marks too
+        options = ExemptionOptions(kind, by, reason, unit=unit, mn=mn, proof=proof)
+        with _store(ctx, db, config) as store:
+            added = add_exemption(store, period, options)
+    _print_added(added, fmt, output)
 
 
 @exemption_app.command("list")
@@ -206,23 +175,27 @@ def exemption_list(
     ctx: typer.Context,
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Every exemption, revoked ones included (JSON lines)."""
-    from envmon.assess.marks import list_marks
+    from envmon.assess.api import MarkKind, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        _print_marks(list_marks(store, "exemptions"))
+        result = list_marks(store, MarkKind.EXEMPTION)
+    emit(result, fmt, output)
 
 
-def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config) -> None:
-    from envmon.assess.marks import MarkError, revoke
+def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config,
+            fmt: str = "text", output: Path | None = None) -> None:
+    from envmon.assess.api import RevokeOptions, revoke_mark
 
-    with _store(ctx, db, config) as store:
-        try:
-            revoke(store, table, mark_id, by=by, reason=reason)
-        except MarkError as error:
-            raise fail(str(error)) from None
-    typer.echo(f"{table[:-1]} {mark_id} revoked")
+    with user_errors():
+        options = RevokeOptions(table, mark_id, by, reason)
+        with _store(ctx, db, config) as store:
+            revoked = revoke_mark(store, options)
+    _text_renderers()
+    emit(revoked, fmt, output)
 
 
 @exemption_app.command("revoke")
@@ -233,9 +206,11 @@ def exemption_revoke(
     reason: str = typer.Option(..., "--reason", help="Why."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Revoke an exemption (the row stays, stamped with who, when and why)."""
-    _revoke(ctx, "exemptions", mark_id, by, reason, db, config)
+    _revoke(ctx, "exemptions", mark_id, by, reason, db, config, fmt, output)
 
 
 @correction_app.command("add")
@@ -252,21 +227,20 @@ def correction_add(
     proof: str | None = typer.Option(None, "--proof", help="Reference of the proof document."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Register a manual correction (修约); the stored records are never changed."""
-    from envmon.assess.marks import MarkError, add_correction
+    from envmon.assess.api import CorrectionOptions, add_correction
+    from envmon.period import Period
 
-    with _store(ctx, db, config) as store:
-        try:
-            new_id = add_correction(store, mn=mn, action=action, start=_time(start, "--from"),
-                                    end=_time(end, "--to"), by=by, reason=reason,
-                                    factor=factor, value=value, proof=proof)
-        except MarkError as error:
-            raise fail(str(error)) from None
-    typer.echo(f"correction {new_id} added")
-    if action == "repair" and not proof:
-        typer.echo("note: a repair without --proof does not count (marks_require_proof)",
-                   err=True)
+    with user_errors():
+        period = Period.parse(start, end, allow_future=True)
+        options = CorrectionOptions(mn, action, by, reason, factor=factor, value=value,
+                                    proof=proof)
+        with _store(ctx, db, config) as store:
+            added = add_correction(store, period, options)
+    _print_added(added, fmt, output)
 
 
 @correction_app.command("list")
@@ -274,12 +248,15 @@ def correction_list(
     ctx: typer.Context,
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Every correction, revoked ones included (JSON lines)."""
-    from envmon.assess.marks import list_marks
+    from envmon.assess.api import MarkKind, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        _print_marks(list_marks(store, "corrections"))
+        result = list_marks(store, MarkKind.CORRECTION)
+    emit(result, fmt, output)
 
 
 @correction_app.command("revoke")
@@ -290,9 +267,11 @@ def correction_revoke(
     reason: str = typer.Option(..., "--reason", help="Why."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """Revoke a correction (the row stays, stamped with who, when and why)."""
-    _revoke(ctx, "corrections", mark_id, by, reason, db, config)
+    _revoke(ctx, "corrections", mark_id, by, reason, db, config, fmt, output)
 
 
 @assess_app.command("backfill-log")
@@ -301,49 +280,54 @@ def backfill_log(
     mn: str | None = typer.Option(None, "--mn", help="Only this point."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
 ) -> None:
     """The back-fill (补遗) requests sent to units and how each ended (JSON lines)."""
-    columns = ("id", "mn", "cn", "qn", "begin_time", "end_time", "hours", "trigger",
-               "requested_at", "qn_rtn", "exe_rtn", "finished_at", "outcome")
-    where, params = ("WHERE mn = ?", [mn]) if mn else ("", [])
+    from envmon.assess.api import BackfillLogOptions, backfill_log
+
     with _store(ctx, db, config, read_only=True) as store:
-        rows = store.query(
-            f"SELECT {', '.join(columns)} FROM backfill_requests {where} ORDER BY id", params)
-    _print_marks([dict(zip(columns, r, strict=True)) for r in rows])
+        result = backfill_log(store, BackfillLogOptions(mn))
+    emit(result, fmt, output)
 
 
 def report_transmission(
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
-    out_dir: Path = typer.Option(Path("."), "--out", help="Folder for the XLSX and HTML."),
+    output: Path | None = output_option("--out", help="Folder (or, with --format, file) for "
+                                        "the bulletin (default: the working folder)."),
     instant_hours: float | None = typer.Option(None, "--instant-hours"),
     complete_days: float | None = typer.Option(None, "--complete-days"),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
     as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
     formats: str = typer.Option("xlsx,html", "--formats",
                                 help="Comma-separated: xlsx, html, pdf (WeasyPrint)."),
+    fmt: str | None = typer.Option(None, "--format", help="One format instead of --formats: "
+                                   "json, xlsx, html or pdf."),
 ) -> None:
     """The monthly 通报 of 联网率 and 即时/补全有效传输率 (XLSX + HTML, Chinese)."""
-    from envmon.assess import assess
-    from envmon.reports.transmission import build_bulletin, write_bulletin
+    from envmon.assess.api import (
+        AssessSettings,
+        TransmissionReportOptions,
+        transmission_report,
+    )
+    from envmon.period import Period
 
-    since, until = month_period(month)
-    cfg = build_config(config, instant_hours=instant_hours, complete_days=complete_days,
-                       pass_mark=pass_mark)
-    when = _time(as_of, "--as-of") if as_of else None
-    with open_cli_store(db, config, read_only=True) as store:
-        result = assess(store, since, until, cfg, as_of=when)
-        bulletin = build_bulletin(store, result, month)
-    from envmon.reports.common import ReportError
-
-    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-    try:
-        paths = write_bulletin(bulletin, out_dir, f"transmission-{month}", wanted)
-    except ReportError as error:
-        raise fail(str(error)) from None
-    for path in paths:
-        typer.echo(str(path))
+    with user_errors():
+        period = Period.month(month)
+        options = TransmissionReportOptions(AssessSettings(
+            base_config(config), instant_hours=instant_hours, complete_days=complete_days,
+            pass_mark=pass_mark), _as_of(as_of))
+        with open_cli_store(db, config, read_only=True) as store:
+            report = transmission_report(store, period, options)
+    if fmt is not None:
+        emit(report, check_choice(fmt, ("json", "xlsx", "html", "pdf")), output)
+        return
+    folder = output or Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    for wanted in (f.strip() for f in formats.split(",") if f.strip()):
+        emit(report, check_choice(wanted, ("xlsx", "html", "pdf"), "--formats"), folder)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,36 +1,15 @@
-"""CLI command: `envmon data`, the stored records of one point, as JSON or CSV."""
+"""CLI command: `envmon data`, the stored records of one point, as JSON or CSV.
+
+The use case is `envmon.records.api.point_records`; this module parses and prints."""
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store, time_option
-from envmon.timeutil import BEIJING_FIXED, now_beijing
-
-FIELDS = (
-    "mn", "cn", "data_time", "factor", "rtd", "avg", "min", "max", "cou", "flag", "received_at",
-)  # fmt: skip
-
-
-def _time(text: str | None, option: str) -> datetime | None:
-    return None if text is None else time_option(text, option)
-
-
-def _plain(record: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for name in FIELDS:
-        value = record[name]
-        if isinstance(value, datetime):
-            value = value.astimezone(BEIJING_FIXED).isoformat()
-        out[name] = value
-    return out
+from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
 
 
 def data(
@@ -42,7 +21,9 @@ def data(
     end: str | None = typer.Option(
         None, "--to", help="ISO time, exclusive, Beijing time if no offset (default: now)."
     ),
-    fmt: str = typer.Option("json", "--format", help="json (one array) or csv (with header)."),
+    fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html"),
+                             help="json (one array), csv (with header), table, xlsx or html."),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -50,27 +31,14 @@ def data(
 
     Times are printed as ISO 8601 with +08:00; data_time is the start of the period.
     """
-    if fmt not in ("json", "csv"):
-        raise fail(f"--format must be json or csv, not {fmt!r}")
-    to = _time(end, "--to") or now_beijing()
-    since = _time(start, "--from") or to - timedelta(days=1)
-    if since >= to:
-        raise fail(f"--from {since.isoformat()} is not before --to {to.isoformat()}")
-    with open_cli_store(db, config, read_only=True) as store:
-        if store.point_auth(mn) is None and not store.query(
-            "SELECT 1 FROM records WHERE mn = ? LIMIT 1", [mn]
-        ):
-            raise fail(f"unknown MN {mn!r}: no such monitoring point in {store.target}")
-        records = [_plain(r) for r in store.query_records(mn, cn, since, to)]
-    out = sys.stdout
-    if fmt == "json":
-        out.write("[\n" if records else "[")
-        out.write(",\n".join(json.dumps(r, ensure_ascii=False) for r in records))
-        out.write("\n]\n" if records else "]\n")
-    else:
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
+    from envmon.records.api import RecordsOptions, point_records, records_period
+
+    with user_errors():
+        period = records_period(start, end)
+        options = RecordsOptions(mn, cn)
+        with open_cli_store(db, config, read_only=True) as store:
+            result = point_records(store, period, options)
+    emit(result, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

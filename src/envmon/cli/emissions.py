@@ -1,58 +1,38 @@
-"""CLI: `envmon emissions` (a unit's monthly emission accounting) and `envmon tax` (the
-month's environmental-protection tax per unit), JSON or XLSX in Chinese."""
+"""CLI: `envmon emissions` (a unit's monthly emission accounting), `envmon emissions-totals`
+and `envmon tax` (the month's environmental-protection tax per unit), JSON or XLSX in
+Chinese. The use cases are in `envmon.emissions.api`; this module parses and writes."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
 
-from envmon.cli.registry import CONFIG_HELP, DB_HELP, fail, open_cli_store
+from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
 
-
-def _month(month: str):
-    from envmon.cli.assess import month_period
-
-    return month_period(month)
-
-
-def _write_json(data: dict, output: Path | None) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+BULLETIN_FORMATS = ("json", "xlsx", "html", "pdf")
 
 
 def emissions_command(
     unit: str = typer.Option(..., "--unit", help="Unit (统一社会信用代码)."),
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
-    fmt: str = typer.Option("json", "--format", help="json or xlsx."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Output file (json: "
-                                       "default stdout; xlsx: emissions-<unit>-<month>.xlsx)."),
+    fmt: str = format_option("json", BULLETIN_FORMATS),
+    output: Path | None = output_option(help="Output file (json: default stdout; xlsx, html, "
+                                        "pdf: emissions-<unit>-<month>.<format>)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """A unit's emissions for a month: per point and pollutant, kg and t, daily totals,
     substituted hours (HJ 75-2017) marked."""
-    from envmon.emissions.accounting import emissions
-    from envmon.reports.emissions import emissions_json, write_emissions_xlsx
+    from envmon.emissions.api import UnitEmissionsOptions, unit_emissions
+    from envmon.period import Period
 
-    if fmt not in ("json", "xlsx"):
-        raise fail(f"--format must be json or xlsx, not {fmt!r}")
-    start, end = _month(month)
-    with open_cli_store(db, config, read_only=True) as store:
-        if not store.query("SELECT 1 FROM units WHERE unit_id = ?", [unit]):
-            raise fail(f"no unit {unit!r} in the registry")
-        results = emissions(store, start, end, unit_id=unit)
-    if fmt == "json":
-        _write_json(emissions_json(results, unit, month), output)
-        return
-    path = write_emissions_xlsx(results, unit, month,
-                                output or Path(f"emissions-{unit}-{month}.xlsx"))
-    typer.echo(str(path))
+    with user_errors():
+        period, options = Period.month(month), UnitEmissionsOptions(unit)
+        with open_cli_store(db, config, read_only=True) as store:
+            result = unit_emissions(store, period, options)
+    emit(result, fmt, output)
 
 
 def totals_command(
@@ -61,38 +41,28 @@ def totals_command(
     level: str = typer.Option("unit", "--level", help="point, unit, county or city."),
     period: str = typer.Option("month", "--period", help="day, month, year or all."),
     unit: str | None = typer.Option(None, "--unit", help="Only this unit."),
+    fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html")),
+    output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Emission totals (kg and t, substituted hours included) per point, unit, county or city
     and per day, month or year (day = Σ hours, month = Σ days, year = Σ months), as JSON."""
-    from datetime import datetime
+    from envmon.emissions.api import TotalsOptions, emission_totals, totals_period
 
-    from envmon.emissions.accounting import emissions, totals
-    from envmon.timeutil import BEIJING_FIXED
-
-    if level not in ("point", "unit", "county", "city"):
-        raise fail(f"--level must be point, unit, county or city, not {level!r}")
-    if period not in ("day", "month", "year", "all"):
-        raise fail(f"--period must be day, month, year or all, not {period!r}")
-    if (month is None) == (year is None):
-        raise fail("give either --month YYYY-MM or --year YYYY")
-    if month is not None:
-        start, end = _month(month)
-    else:
-        start = datetime(year, 1, 1, tzinfo=BEIJING_FIXED)
-        end = datetime(year + 1, 1, 1, tzinfo=BEIJING_FIXED)
-    with open_cli_store(db, config, read_only=True) as store:
-        results = emissions(store, start, end, unit_id=unit)
-    _write_json({"from": start.isoformat(), "to": end.isoformat(), "level": level,
-                 "period": period, "rows": totals(results, level, period)}, None)
+    with user_errors():
+        options = TotalsOptions(level, period, unit)
+        span = totals_period(month, year)
+        with open_cli_store(db, config, read_only=True) as store:
+            result = emission_totals(store, span, options)
+    emit(result, fmt, output)
 
 
 def tax_command(
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
-    fmt: str = typer.Option("json", "--format", help="json or xlsx."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Output file (json: "
-                                       "default stdout; xlsx: tax-<month>.xlsx)."),
+    fmt: str = format_option("json", BULLETIN_FORMATS),
+    output: Path | None = output_option(help="Output file (json: default stdout; xlsx, html, "
+                                        "pdf: tax-<month>.<format>)."),
     scope: str | None = typer.Option(None, "--no-reduction-scope",
                                      help="pollutant (default) or taxpayer: what an "
                                      "exceedance at any outlet removes the reduction of."),
@@ -105,37 +75,15 @@ def tax_command(
 ) -> None:
     """Environmental-protection tax for a month, per unit: outlet, pollutant, kg,
     equivalents, rate, reduction, tax (Shanxi rates by default)."""
-    from envmon.emissions.accounting import monthly_tax
-    from envmon.emissions.tax import TaxConfig, load_tax_config
-    from envmon.reports.emissions import tax_json, write_tax_xlsx
+    from envmon.emissions.api import TaxOptions, monthly_tax
+    from envmon.period import Period
 
-    if fmt not in ("json", "xlsx"):
-        raise fail(f"--format must be json or xlsx, not {fmt!r}")
-    if scope not in (None, "pollutant", "taxpayer"):
-        raise fail(f"--no-reduction-scope must be pollutant or taxpayer, not {scope!r}")
-    try:
-        if tax_file:
-            tax_config = load_tax_config(tax_file)
-        else:  # the [tax] table of envmon.toml, else the defaults (Shanxi rates)
-            from envmon.config import load_config
-            from envmon.emissions.tax import tax_config_from_dict
-
-            table = load_config(config).tax
-            tax_config = tax_config_from_dict(table, "[tax]") if table else TaxConfig()
-    except (OSError, ValueError) as error:
-        raise fail(f"--tax-config: {error}" if tax_file else str(error)) from None
-    if scope is not None:
-        import dataclasses
-
-        tax_config = dataclasses.replace(tax_config, no_reduction_scope=scope)
-    start, end = _month(month)
-    with open_cli_store(db, config, read_only=True) as store:
-        lines = monthly_tax(store, start, end, tax_config=tax_config)
-    if fmt == "json":
-        _write_json(tax_json(lines, month), output)
-        return
-    path = write_tax_xlsx(lines, month, output or Path(f"tax-{month}.xlsx"))
-    typer.echo(str(path))
+    with user_errors():
+        options = TaxOptions.from_files(tax_file, config, scope)
+        period = Period.month(month)
+        with open_cli_store(db, config, read_only=True) as store:
+            result = monthly_tax(store, period, options)
+    emit(result, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -38,6 +38,7 @@ from envmon.emissions.substitution import (
     substitute,
 )
 from envmon.emissions.tax import PollutantMonth, TaxConfig, TaxLine, compute_tax, tax_item
+from envmon.period import month_start, next_month
 from envmon.store import PointInfo, Store
 
 HOUR = timedelta(hours=1)
@@ -195,8 +196,8 @@ def _first_records_many(store: Store, mns: list[str], cn: str, start: datetime,
 
 
 def _lookback_start(start: datetime, config: AccountingConfig) -> tuple[datetime, datetime]:
-    quarter_start = start.replace(month=(start.month - 1) // 3 * 3 + 1, day=1, hour=0,
-                                  minute=0, second=0, microsecond=0)
+    first = month_start(start)  # Beijing month and quarter, whatever zone `start` is in
+    quarter_start = first.replace(month=(first.month - 1) // 3 * 3 + 1)
     return min(start - timedelta(hours=config.lookback_hours), quarter_start), quarter_start
 
 
@@ -255,14 +256,6 @@ def _nox_from_parts(rec: dict[str, dict], config: AccountingConfig) -> None:
                     "cn": no.get("cn", "2061")}
 
 
-def _month_start(t: datetime) -> datetime:
-    return t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _next_month(t: datetime) -> datetime:
-    return _month_start(_month_start(t) + timedelta(days=32))
-
-
 class _QuarterToDate:
     """α for an hour: the capture rate of its calendar quarter up to the end of its month
     (quarter-to-date as of the month being accounted), so that a year's total is the sum of
@@ -274,9 +267,9 @@ class _QuarterToDate:
         self.cache: dict[tuple[datetime, datetime], float] = {}
 
     def __call__(self, hour: datetime) -> float:
-        month = _month_start(hour)
+        month = month_start(hour)  # the Beijing month, whatever zone the hour came in
         quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
-        key = (quarter, _next_month(month))
+        key = (quarter, next_month(month))
         if key not in self.cache:
             part = [h for h in self.series if key[0] <= h.hour < key[1]]
             self.cache[key] = capture_rate_pct(

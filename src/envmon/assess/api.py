@@ -1,0 +1,370 @@
+"""Use cases of the transmission assessment: assess a period, the marks that change it
+(exemptions, corrections), the back-fill log and the monthly 通报.
+
+Where a new use case goes: here, as `(store, period, options) -> Result`. The period is an
+`envmon.period.Period` (the 通报 wants a calendar month); the options a frozen dataclass
+validated in `__post_init__` (typed with the enums below, raising `envmon.errors.OptionError`
+with the CLI's option name); the result a dataclass with `as_json()` (the JSON contract of the
+command), `as_table()`/`bulletin()` where it has them and `default_stem`. Counting rules live
+in `sql.py` and `compute.py`, the marks in `marks.py`; the doors (`envmon.cli.assess`, the web
+app) only parse, call and render.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from envmon.assess.compute import LEVELS
+from envmon.assess.config import AGGREGATES, NETWORKED_RULES, RANK_BY, AssessConfig
+from envmon.assess.marks import CORRECTION_ACTIONS, EXEMPTION_KIND_ALIASES, EXEMPTION_KINDS
+from envmon.choices import choice, optional_choice
+from envmon.errors import OptionError
+from envmon.period import Period
+
+Level = StrEnum("Level", {v.upper(): v for v in LEVELS})
+"""point → unit → county → city → province."""
+Aggregate = StrEnum("Aggregate", {v.upper(): v for v in AGGREGATES})
+NetworkedRule = StrEnum("NetworkedRule", {v.upper(): v for v in NETWORKED_RULES})
+RankBy = StrEnum("RankBy", {v.upper(): v for v in RANK_BY})
+MarkKind = StrEnum("MarkKind", {"EXEMPTION": "exemptions", "CORRECTION": "corrections"})
+"""The two kinds of marks, by their table."""
+CorrectionAction = StrEnum("CorrectionAction", {v.upper(): v for v in CORRECTION_ACTIONS})
+
+# AssessConfig field → the command-line option that sets it (for OptionError)
+_OPTION_OF = {"instant_hours": "--instant-hours", "complete_days": "--complete-days",
+              "valid_flags": "--valid-flags", "aggregate": "--aggregate",
+              "networked_rule": "--networked-rule", "pass_mark": "--pass-mark",
+              "rank_by": "--rank-by", "marks_require_proof": "--marks-without-proof",
+              "mark_deadline_day": "--mark-deadline-day"}
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+# ---------------------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class AssessSettings:
+    """Overrides of the [assess] settings (`AssessConfig`), each named after its option; None
+    keeps the base setting. `config` is the base with the overrides, checked one by one so
+    that a bad value names its option."""
+
+    base: AssessConfig = field(default_factory=AssessConfig)
+    instant_hours: float | None = None
+    complete_days: float | None = None
+    valid_flags: tuple[str, ...] | str | None = None
+    aggregate: Aggregate | None = None
+    networked_rule: NetworkedRule | None = None
+    pass_mark: Decimal | float | str | None = None
+    rank_by: RankBy | None = None
+    marks_require_proof: bool | None = None
+    mark_deadline_day: int | None = None
+    """0 means no deadline."""
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "aggregate", optional_choice(Aggregate, self.aggregate, "--aggregate"))
+        set_(self, "networked_rule",
+             optional_choice(NetworkedRule, self.networked_rule, "--networked-rule"))
+        set_(self, "rank_by", optional_choice(RankBy, self.rank_by, "--rank-by"))
+        if isinstance(self.valid_flags, str):
+            set_(self, "valid_flags",
+                 tuple(f.strip() for f in self.valid_flags.split(",") if f.strip()))
+        if self.pass_mark is not None:
+            try:
+                set_(self, "pass_mark", Decimal(str(self.pass_mark)))
+            except InvalidOperation:
+                raise OptionError("--pass-mark", f"{self.pass_mark!r} is not a number") from None
+        changes = self.changes()
+        for name, value in changes.items():  # one at a time: the error names its option
+            try:
+                dataclasses.replace(self.base, **{name: value})
+            except ValueError as error:
+                raise OptionError(_OPTION_OF[name], str(error)) from None
+        set_(self, "_config", dataclasses.replace(self.base, **changes))
+
+    def changes(self) -> dict[str, Any]:
+        out = {}
+        for name in _OPTION_OF:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if name == "mark_deadline_day" and value == 0:
+                value = None
+            out[name] = value.value if isinstance(value, StrEnum) else value
+        return out
+
+    @property
+    def config(self) -> AssessConfig:
+        return self._config  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------- assess
+@dataclass(frozen=True)
+class AssessOptions:
+    level: Level = Level.CITY
+    settings: AssessSettings = field(default_factory=AssessSettings)
+    as_of: datetime | None = None
+    """Assess as known at this time (default now)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "level", choice(Level, self.level, "--level"))
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    """One level of an assessment, best first, ranked."""
+
+    assessment: Any  # envmon.assess.compute.Assessment
+    level: Level
+    period: Period
+
+    def as_json(self) -> dict[str, Any]:
+        """{"from", "to", "instant_hours", "complete_days", "rows": [...]}: rates in percent
+        with two decimals (GB/T 8170), null when nothing was due."""
+        return self.assessment.as_json(self.level.value)
+
+    def bulletin(self):
+        from envmon.reports.transmission import assessment_bulletin
+
+        return assessment_bulletin(self.assessment, self.level.value)
+
+    def as_table(self):
+        """The bulletin's table (rank, code, name, counts, 即时/补全 rates) for csv and the
+        terminal."""
+        from envmon.render import Column, Table
+
+        block = self.bulletin().blocks[0]
+        columns = [Column(c.key, c.header, c.width, c.number_format) for c in block.columns]
+        rows = [tuple(getattr(row.get(c.key), "value", row.get(c.key)) for c in block.columns)
+                for row in block.rows]
+        return Table(block.title, columns, rows)
+
+    @property
+    def default_stem(self) -> str:
+        p = self.period
+        label = p.label or f"{p.start:%Y%m%d%H}-{p.end:%Y%m%d%H}"
+        return f"assess-{label}-{self.level.value}"
+
+
+def assess_period(store, period: Period, options: AssessOptions | None = None
+                  ) -> AssessmentResult:
+    """Assess the period (its elapsed hours when in progress) at one level."""
+    from envmon.assess.compute import assess
+
+    options = options or AssessOptions()
+    result = assess(store, period.start, period.end, options.settings.config,
+                    as_of=options.as_of)
+    return AssessmentResult(result, options.level, period)
+
+
+# ---------------------------------------------------------------------------------- marks
+@dataclass(frozen=True)
+class MarkAdded:
+    kind: MarkKind
+    id: int
+    note: str | None = None
+    """A warning for the person who entered it (e.g. no proof: the mark does not count)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value[:-1], "id": self.id, "note": self.note}
+
+    def __str__(self) -> str:
+        return f"{self.kind.value[:-1]} {self.id} added"
+
+
+def _by_reason(by: str, reason: str) -> None:
+    if not by.strip():
+        raise OptionError("--by", "say who enters the mark")
+    if not reason.strip():
+        raise OptionError("--reason", "say why")
+
+
+@dataclass(frozen=True)
+class ExemptionOptions:
+    kind: str
+    by: str
+    reason: str
+    unit: str | None = None
+    mn: str | None = None
+    proof: str | None = None
+
+    def __post_init__(self) -> None:
+        kind = EXEMPTION_KIND_ALIASES.get(self.kind, self.kind)
+        if kind not in EXEMPTION_KINDS:
+            raise OptionError("--kind", f"must be one of {', '.join(EXEMPTION_KINDS)}, "
+                                        f"not {self.kind!r}")
+        object.__setattr__(self, "kind", kind)
+        _by_reason(self.by, self.reason)
+        if self.unit is None and self.mn is None:
+            raise OptionError("--unit", "name a unit (--unit) or a point (--mn)")
+
+
+def add_exemption(store, period: Period, options: ExemptionOptions) -> MarkAdded:
+    """Register an exemption period (停产/停运/停排); its hours leave the should-count."""
+    from envmon.assess import marks
+
+    new_id = marks.add_exemption(store, kind=options.kind, start=period.start, end=period.end,
+                                 by=options.by, reason=options.reason, unit_id=options.unit,
+                                 mn=options.mn, proof=options.proof)
+    note = None if options.proof else (
+        "without --proof the period does not count (marks_require_proof); add it again with "
+        "a proof reference when one exists")
+    return MarkAdded(MarkKind.EXEMPTION, new_id, note)
+
+
+@dataclass(frozen=True)
+class CorrectionOptions:
+    mn: str
+    action: CorrectionAction
+    by: str
+    reason: str
+    factor: str | None = None
+    value: float | None = None
+    proof: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", choice(CorrectionAction, self.action, "--action"))
+        _by_reason(self.by, self.reason)
+
+
+def add_correction(store, period: Period, options: CorrectionOptions) -> MarkAdded:
+    """Register a manual correction (修约); the stored records are never changed."""
+    from envmon.assess import marks
+
+    new_id = marks.add_correction(store, mn=options.mn, action=options.action.value,
+                                  start=period.start, end=period.end, by=options.by,
+                                  reason=options.reason, factor=options.factor,
+                                  value=options.value, proof=options.proof)
+    note = ("a repair without --proof does not count (marks_require_proof)"
+            if options.action is CorrectionAction.REPAIR and not options.proof else None)
+    return MarkAdded(MarkKind.CORRECTION, new_id, note)
+
+
+@dataclass(frozen=True)
+class RevokeOptions:
+    kind: MarkKind
+    mark_id: int
+    by: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", choice(MarkKind, self.kind, "kind"))
+        _by_reason(self.by, self.reason)
+
+
+@dataclass(frozen=True)
+class MarkRevoked:
+    kind: MarkKind
+    id: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value[:-1], "id": self.id, "revoked": True}
+
+    def __str__(self) -> str:
+        return f"{self.kind.value[:-1]} {self.id} revoked"
+
+
+def revoke_mark(store, options: RevokeOptions) -> MarkRevoked:
+    """Revoke an exemption or correction: the row stays, stamped with who, when and why."""
+    from envmon.assess import marks
+
+    marks.revoke(store, options.kind.value, options.mark_id, by=options.by,
+                 reason=options.reason)
+    return MarkRevoked(options.kind, options.mark_id)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list of records (marks, back-fill requests): JSON objects with ISO times."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    default_stem: str = "rows"
+    json_layout = "lines"  # JSON lines: one object per line, nothing for no rows
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [{k: _plain(v) for k, v in zip(self.columns, row, strict=True)}
+                for row in self.rows]
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        return Table(self.default_stem, [Column(c, c) for c in self.columns], list(self.rows))
+
+
+def list_marks(store, kind: MarkKind) -> Rows:
+    """Every exemption or correction, revoked ones included, by id."""
+    from envmon.assess import marks
+
+    kind = choice(MarkKind, kind, "kind")
+    columns = {MarkKind.EXEMPTION: marks.EXEMPTION_COLUMNS,
+               MarkKind.CORRECTION: marks.CORRECTION_COLUMNS}[kind]
+    listed = marks.list_marks(store, kind.value)
+    return Rows(columns, tuple(tuple(m[c] for c in columns) for m in listed), kind.value)
+
+
+# ---------------------------------------------------------------------------------- back-fill
+BACKFILL_COLUMNS = ("id", "mn", "cn", "qn", "begin_time", "end_time", "hours", "trigger",
+                    "requested_at", "qn_rtn", "exe_rtn", "finished_at", "outcome")
+
+
+@dataclass(frozen=True)
+class BackfillLogOptions:
+    mn: str | None = None
+
+
+def backfill_log(store, options: BackfillLogOptions | None = None) -> Rows:
+    """The back-fill (补遗) requests sent to units and how each ended, by id."""
+    options = options or BackfillLogOptions()
+    where, params = ("WHERE mn = ?", [options.mn]) if options.mn else ("", [])
+    rows = store.query(f"SELECT {', '.join(BACKFILL_COLUMNS)} FROM backfill_requests {where} "
+                       "ORDER BY id", params)
+    return Rows(BACKFILL_COLUMNS, tuple(tuple(r) for r in rows), "backfill-log")
+
+
+# ---------------------------------------------------------------------------------- 通报
+@dataclass(frozen=True)
+class TransmissionReportOptions:
+    settings: AssessSettings = field(default_factory=AssessSettings)
+    as_of: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TransmissionBulletin:
+    """The monthly 通报 of 联网率 and 即时/补全有效传输率 (XLSX, HTML, PDF; Chinese)."""
+
+    period: Period
+    assessment: Any  # envmon.assess.compute.Assessment
+    model: Any  # envmon.reports bulletin model
+
+    def bulletin(self):
+        return self.model
+
+    def as_json(self) -> dict[str, Any]:
+        """The assessment behind the 通报, by city."""
+        return self.assessment.as_json("city")
+
+    @property
+    def default_stem(self) -> str:
+        return f"transmission-{self.period.label}"
+
+
+def transmission_report(store, period: Period,
+                        options: TransmissionReportOptions | None = None
+                        ) -> TransmissionBulletin:
+    """Assess a calendar month and build its 通报."""
+    from envmon.assess.compute import assess
+    from envmon.reports.transmission import build_bulletin
+
+    if not period.is_month:
+        raise OptionError("--month", "the 通报 is of a calendar month (YYYY-MM)")
+    options = options or TransmissionReportOptions()
+    result = assess(store, period.start, period.end, options.settings.config,
+                    as_of=options.as_of)
+    return TransmissionBulletin(period, result, build_bulletin(store, result, period.label))

@@ -1,0 +1,231 @@
+"""Use cases of emissions and the environmental-protection tax.
+
+Where a new use case goes: here, as `(store, period, options) -> Result`: the period is an
+`envmon.period.Period` (a month for the accounting and the tax), the options a frozen
+dataclass validated in `__post_init__` (typed with the enums below, raising
+`envmon.errors.OptionError` with the CLI's option name), the result a dataclass with
+`as_json()` (the JSON contract of the command), `bulletin()` for XLSX/HTML and `default_stem`.
+The computation stays in `accounting.py` (per hour → day → month), `formulas.py` and `tax.py`;
+the doors (`envmon.cli.emissions`, the web app) only parse, call and render.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from envmon.choices import choice, optional_choice
+from envmon.errors import OptionError
+from envmon.period import Period
+
+
+class TotalsLevel(StrEnum):
+    POINT = "point"
+    UNIT = "unit"
+    COUNTY = "county"
+    CITY = "city"
+
+
+TOTALS_LEVEL_ZH = {"point": "监测点位", "unit": "单位", "county": "区县", "city": "市"}
+
+
+class TotalsPeriod(StrEnum):
+    """How totals are cut in time: day = Σ hours, month = Σ days, year = Σ months."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    ALL = "all"
+
+
+class NoReductionScope(StrEnum):
+    """What an exceedance at any outlet removes the tax reduction of."""
+
+    POLLUTANT = "pollutant"
+    TAXPAYER = "taxpayer"
+
+
+def totals_period(month: str | None, year: int | None) -> Period:
+    """`--month YYYY-MM` or `--year YYYY` of `envmon emissions-totals`, exactly one."""
+    if (month is None) == (year is None):
+        raise OptionError("--month", "give either --month YYYY-MM or --year YYYY")
+    if month is not None:
+        return Period.month(month)
+    if not 1900 <= year <= 9998:
+        raise OptionError("--year", f"{year} is not a year (YYYY)")
+    return Period.year(year)
+
+
+# ---------------------------------------------------------------------------------- one unit
+@dataclass(frozen=True)
+class UnitEmissionsOptions:
+    unit: str
+
+    def __post_init__(self) -> None:
+        if not self.unit.strip():
+            raise OptionError("--unit", "give a unit (统一社会信用代码)")
+
+
+@dataclass(frozen=True)
+class UnitEmissions:
+    """A unit's month: per point and pollutant kg and t, daily totals, substituted hours."""
+
+    unit: str
+    period: Period
+    results: list  # of envmon.emissions.accounting.PollutantResult
+
+    @property
+    def month(self) -> str:
+        return self.period.label or self.period.describe()
+
+    def as_json(self) -> dict[str, Any]:
+        from envmon.reports.emissions import emissions_json
+
+        return emissions_json(self.results, self.unit, self.month)
+
+    def bulletin(self):
+        from envmon.reports.emissions import emissions_bulletin
+
+        return emissions_bulletin(self.results, self.unit, self.month)
+
+    @property
+    def default_stem(self) -> str:
+        return f"emissions-{self.unit}-{self.month}"
+
+
+def unit_emissions(store, period: Period, options: UnitEmissionsOptions) -> UnitEmissions:
+    """A unit's emissions over the period (HJ 75-2017 substitution for missing hours)."""
+    from envmon.emissions.accounting import emissions
+
+    if not store.query("SELECT 1 FROM units WHERE unit_id = ?", [options.unit]):
+        raise OptionError("--unit", f"no unit {options.unit!r} in the registry")
+    return UnitEmissions(options.unit, period,
+                         emissions(store, period.start, period.end, unit_id=options.unit))
+
+
+# ---------------------------------------------------------------------------------- totals
+@dataclass(frozen=True)
+class TotalsOptions:
+    level: TotalsLevel = TotalsLevel.UNIT
+    period: TotalsPeriod = TotalsPeriod.MONTH
+    unit: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "level", choice(TotalsLevel, self.level, "--level"))
+        object.__setattr__(self, "period", choice(TotalsPeriod, self.period, "--period"))
+
+
+@dataclass(frozen=True)
+class EmissionTotals:
+    period: Period
+    level: TotalsLevel
+    cut: TotalsPeriod
+    rows: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
+                "level": self.level.value, "period": self.cut.value, "rows": self.rows}
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        level = self.level.value
+        columns = [Column(level, TOTALS_LEVEL_ZH[level], 22), Column("factor", "因子"),
+                   Column("period", "时段"), Column("kg", "排放量(kg)", 14, "0.000"),
+                   Column("t", "排放量(t)", 12, "0.000000")]
+        return Table(f"排放量合计（{self.period.describe()}）", columns,
+                     [tuple(r[c.key] for c in columns) for r in self.rows])
+
+    @property
+    def default_stem(self) -> str:
+        return f"emissions-totals-{self.period.label or 'period'}-{self.level.value}"
+
+
+def emission_totals(store, period: Period, options: TotalsOptions) -> EmissionTotals:
+    """Totals (kg and t, substituted hours included) per level and per day/month/year."""
+    from envmon.emissions.accounting import emissions, totals
+
+    results = emissions(store, period.start, period.end, unit_id=options.unit)
+    return EmissionTotals(period, options.level, options.period,
+                          totals(results, options.level.value, options.period.value))
+
+
+# ---------------------------------------------------------------------------------- tax
+@dataclass(frozen=True)
+class TaxOptions:
+    tax_config: Any = None  # envmon.emissions.tax.TaxConfig; None: Shanxi defaults
+    no_reduction_scope: NoReductionScope | None = None
+    """Overrides the configuration's scope when given."""
+
+    def __post_init__(self) -> None:
+        from envmon.emissions.tax import TaxConfig
+
+        scope = optional_choice(NoReductionScope, self.no_reduction_scope,
+                                "--no-reduction-scope")
+        object.__setattr__(self, "no_reduction_scope", scope)
+        if self.tax_config is None:
+            object.__setattr__(self, "tax_config", TaxConfig())
+
+    @classmethod
+    def from_files(cls, tax_file: Path | None, config_file: Path | None,
+                   no_reduction_scope: str | None = None) -> TaxOptions:
+        """Rates and options from `--tax-config` (its [tax] table if it has one), else the
+        [tax] table of envmon.toml, else the defaults (Shanxi 1.8 ¥ air, 2.1 ¥ water)."""
+        from envmon.config import ConfigError, load_config
+        from envmon.emissions.tax import TaxConfig, load_tax_config, tax_config_from_dict
+
+        scope = optional_choice(NoReductionScope, no_reduction_scope, "--no-reduction-scope")
+        try:
+            if tax_file:
+                tax_config = load_tax_config(tax_file)
+            else:
+                table = load_config(config_file).tax
+                tax_config = tax_config_from_dict(table, "[tax]") if table else TaxConfig()
+        except (OSError, ValueError, ConfigError) as error:
+            raise OptionError("--tax-config" if tax_file else "--config", str(error)) from None
+        return cls(tax_config, scope)
+
+    @property
+    def effective_config(self):
+        if self.no_reduction_scope is None:
+            return self.tax_config
+        return dataclasses.replace(self.tax_config,
+                                   no_reduction_scope=self.no_reduction_scope.value)
+
+
+@dataclass(frozen=True)
+class TaxReport:
+    """The period's tax per unit: outlet, pollutant, kg, equivalents, rate, reduction, tax."""
+
+    period: Period
+    lines: list = field(default_factory=list)  # of envmon.emissions.tax.TaxLine
+
+    @property
+    def month(self) -> str:
+        return self.period.label or self.period.describe()
+
+    def as_json(self) -> dict[str, Any]:
+        from envmon.reports.emissions import tax_json
+
+        return tax_json(self.lines, self.month)
+
+    def bulletin(self):
+        from envmon.reports.emissions import tax_bulletin
+
+        return tax_bulletin(self.lines, self.month)
+
+    @property
+    def default_stem(self) -> str:
+        return f"tax-{self.month}"
+
+
+def monthly_tax(store, period: Period, options: TaxOptions | None = None) -> TaxReport:
+    """Environmental-protection tax for a month, per unit (emissions.md §9.3)."""
+    from envmon.emissions import accounting
+
+    options = options or TaxOptions()
+    return TaxReport(period, accounting.monthly_tax(store, period.start, period.end,
+                                                    tax_config=options.effective_config))

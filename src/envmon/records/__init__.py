@@ -1,0 +1,1 @@
+"""The stored monitoring records as received: the `envmon data` use cases (`api.py`)."""

@@ -1,0 +1,105 @@
+"""Use cases of the stored monitoring records (`envmon data`): what a point sent, as stored.
+
+Where a new use case goes: here, as `(store, period, options) -> Result`, when it reads the
+`records` table as received (first received wins per MN, CN, DataTime and factor). Assessments,
+alarms and emissions built on the records belong to their own domain's `api.py`. Options are a
+frozen dataclass validated in `__post_init__` (raising `envmon.errors.OptionError` with the
+CLI's option name); results are dataclasses with `as_json()` and `as_table()`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from envmon.errors import OptionError
+from envmon.period import Period, parse_time
+from envmon.timeutil import BEIJING_FIXED, now_beijing
+
+FIELDS = (
+    "mn", "cn", "data_time", "factor", "rtd", "avg", "min", "max", "cou", "flag", "received_at",
+)  # fmt: skip
+LABELS_ZH = ("MN", "命令编码", "数据时间", "因子", "实时值", "均值", "最小值", "最大值", "累计值",
+             "标记", "接收时间")  # fmt: skip
+DEFAULT_SPAN = timedelta(days=1)
+_CN = re.compile(r"[0-9]{4}")
+
+
+def records_period(start: str | datetime | None, end: str | datetime | None, *,
+                   now: datetime | None = None) -> Period:
+    """`--from`/`--to` of `envmon data`: --to defaults to now, --from to --to minus one day."""
+    until = parse_time(end, "--to") if isinstance(end, str) else end
+    until = until or now or now_beijing()
+    since = parse_time(start, "--from") if isinstance(start, str) else start
+    return Period.parse(since or until - DEFAULT_SPAN, until, now=now)
+
+
+@dataclass(frozen=True)
+class RecordsOptions:
+    mn: str
+    cn: str = "2061"
+    """Command code of the data: 2011 (real time), 2051 (minute), 2061 (hour), 2031 (day) …"""
+
+    def __post_init__(self) -> None:
+        if not self.mn.strip():
+            raise OptionError("--mn", "give the MN of a monitoring point")
+        if not _CN.fullmatch(self.cn):
+            raise OptionError("--cn", f"{self.cn!r} is not a four-digit command code "
+                                      "(2011, 2051, 2061, 2031 …)")
+
+
+def _plain(record: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name in FIELDS:
+        value = record[name]
+        if isinstance(value, datetime):
+            value = value.astimezone(BEIJING_FIXED).isoformat()
+        out[name] = value
+    return out
+
+
+@dataclass(frozen=True)
+class PointRecords:
+    """The records of one point in a period, data time then factor order; times as ISO 8601
+    with +08:00 (data_time is the start of the record's period)."""
+
+    mn: str
+    cn: str
+    period: Period
+    records: tuple[dict[str, Any], ...]
+
+    json_layout = "array_lines"  # one record per line, as `envmon data` always printed
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.records]
+
+    def rows(self) -> list[tuple]:
+        return [tuple(r[name] for name in FIELDS) for r in self.records]
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        return Table(f"{self.mn} {self.cn} {self.period.describe()}",
+                     [Column(k, label) for k, label in zip(FIELDS, LABELS_ZH, strict=True)],
+                     self.rows())
+
+    @property
+    def default_stem(self) -> str:
+        a, b = (t.astimezone(BEIJING_FIXED) for t in (self.period.start, self.period.end))
+        return f"data-{self.mn}-{self.cn}-{a:%Y%m%d%H}-{b:%Y%m%d%H}"
+
+
+def point_records(store, period: Period, options: RecordsOptions) -> PointRecords:
+    """The stored records of one point: one per factor per data time, first received wins.
+
+    An MN neither registered nor present in the records is an error (a typo, not an empty
+    answer)."""
+    if store.point_auth(options.mn) is None and not store.query(
+        "SELECT 1 FROM records WHERE mn = ? LIMIT 1", [options.mn]
+    ):
+        raise OptionError("--mn", f"unknown MN {options.mn!r}: no such monitoring point in "
+                                  f"{store.target}")
+    rows = store.query_records(options.mn, options.cn, period.start, period.end)
+    return PointRecords(options.mn, options.cn, period, tuple(_plain(r) for r in rows))

@@ -1,0 +1,181 @@
+"""Use cases of the registry: import, export, CRC policy, demo file.
+
+Where a new use case goes: here, as a plain function `(store, options) -> Result` (no period:
+the registry is the current state). Its options are a frozen dataclass validated in
+`__post_init__`, raising `envmon.errors.OptionError` with the CLI's option name; its result a
+dataclass with `as_json()` (and `as_table()` when tabular). The CLI (`envmon.cli.registry`)
+and the web app only parse, call and render: no SQL, no file format logic at the doors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from envmon.errors import EnvmonError, OptionError
+
+REGISTRY_SUFFIXES = (".csv", ".xlsx")
+
+
+class CrcMode(StrEnum):
+    """CRC variants a point may be allowed to use (hj212.md §4; `store.models.CRC_MODES`)."""
+
+    HJ212 = "hj212"
+    MODBUS = "modbus"
+    MODBUS_SWAPPED = "modbus_swapped"
+
+
+class RegistryFileError(EnvmonError):
+    """The registry file as a whole cannot be used (format, encoding, missing columns)."""
+
+
+def _registry_file(path: Path, option: str = "FILE") -> Path:
+    path = Path(path)
+    if path.suffix.lower() not in REGISTRY_SUFFIXES:
+        raise OptionError(option, f"{path.name}: use a .csv or .xlsx file name")
+    return path
+
+
+# ---------------------------------------------------------------------------------- import
+@dataclass(frozen=True)
+class ImportOptions:
+    file: Path
+    strict_unit_id: bool = False
+    """Reject rows whose 统一社会信用代码 fails the GB 32100-2015 check (default: warn)."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What `registry import` did: the importer's report and the store it wrote to."""
+
+    report: Any  # envmon.registry.importer.ImportReport
+    file: Path
+    target: str
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    def as_json(self) -> dict[str, Any]:
+        r, c = self.report, self.report.counts
+        return {
+            "file": str(self.file), "target": self.target, "rows_read": r.rows_read,
+            "rows_imported": r.rows_imported,
+            "units": {"new": c.units_new, "updated": c.units_updated},
+            "outlets": {"new": c.outlets_new, "updated": c.outlets_updated},
+            "points": {"new": c.points_new, "updated": c.points_updated},
+            "rejected": [str(p) for p in r.rejected], "warnings": [str(p) for p in r.warnings],
+            "notices": list(r.notices),
+        }
+
+
+def import_registry(store, options: ImportOptions) -> ImportResult:
+    """Import monitoring points from CSV or XLSX: bad rows are listed, good rows kept."""
+    from envmon.registry import importer
+
+    try:
+        report = importer.import_file(store, options.file, strict_unit_id=options.strict_unit_id)
+    except importer.RegistryFileError as error:
+        raise RegistryFileError(str(error)) from None
+    return ImportResult(report, Path(options.file), store.target)
+
+
+# ---------------------------------------------------------------------------------- export
+@dataclass(frozen=True)
+class ExportOptions:
+    file: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", _registry_file(self.file))
+
+
+@dataclass(frozen=True)
+class FileWritten:
+    """A file written by a use case: where, and how many rows."""
+
+    path: Path
+    rows: int
+    points: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": str(self.path), "rows": self.rows}
+        if self.points is not None:
+            out["points"] = self.points
+        return out
+
+
+def export_registry(store, options: ExportOptions) -> FileWritten:
+    """Write the registry in the columns `registry import` reads (passwords included)."""
+    from envmon.registry.export import export_file
+
+    return FileWritten(options.file, export_file(store, options.file))
+
+
+# ---------------------------------------------------------------------------------- CRC policy
+@dataclass(frozen=True)
+class CrcOptions:
+    mn: str
+    modes: tuple[CrcMode, ...]
+
+    def __post_init__(self) -> None:
+        if not self.mn.strip():
+            raise OptionError("MN", "give the MN of a monitoring point")
+        if not self.modes:
+            raise OptionError("--mode", "give at least one CRC mode")
+        modes = []
+        for mode in self.modes:
+            try:
+                modes.append(CrcMode(mode))
+            except ValueError:
+                raise OptionError("--mode", f"unknown CRC mode {mode}; choose from "
+                                            f"{', '.join(m.value for m in CrcMode)}") from None
+        object.__setattr__(self, "modes", tuple(dict.fromkeys(modes)))
+
+
+@dataclass(frozen=True)
+class CrcPolicy:
+    mn: str
+    crc_modes: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"mn": self.mn, "crc_modes": list(self.crc_modes)}
+
+
+def set_crc(store, options: CrcOptions) -> CrcPolicy:
+    """Set which CRC variants a point's packets may use (HJ 212 Appendix A, or MODBUS)."""
+    from envmon.store import UnknownPointError
+
+    try:
+        store.set_crc_modes(options.mn, tuple(m.value for m in options.modes))
+    except UnknownPointError as error:
+        raise OptionError("MN", str(error)) from None
+    auth = store.point_auth(options.mn)
+    return CrcPolicy(options.mn, tuple(auth.crc_modes))
+
+
+# ---------------------------------------------------------------------------------- demo file
+@dataclass(frozen=True)
+class DemoOptions:
+    file: Path
+    points: int = 300
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", _registry_file(self.file))
+        if self.points < 0:
+            raise OptionError("--points", f"must be 0 or more, not {self.points}")
+
+
+def demo_registry(options: DemoOptions) -> FileWritten:
+    """The demo registry (山西省, real GB/T 2260 regions, fictitious units) as a file."""
+    from envmon.registry.demo import write_demo_registry_csv
+
+    n = write_demo_registry_csv(options.file, seed=options.seed, points=options.points)
+    return FileWritten(options.file, n, options.points)
+
+
+__all__ = ["CrcMode", "CrcOptions", "CrcPolicy", "DemoOptions", "ExportOptions", "FileWritten",
+           "ImportOptions", "ImportResult", "RegistryFileError", "demo_registry",
+           "export_registry", "import_registry", "set_crc"]
