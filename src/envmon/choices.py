@@ -27,7 +27,7 @@ def choice(enum_type: type[E], value: object, option: str) -> E:
     try:
         return enum_type(value)
     except ValueError:
-        raise OptionError(option, f"must be one of {'|'.join(values_of(enum_type))}, "
+        raise OptionError(option, f"must be one of {', '.join(values_of(enum_type))}, "
                                   f"not {value!r}") from None
 
 

@@ -51,7 +51,7 @@ def test_list_filter_and_lifecycle(store):
 def test_invalid_options_name_the_option():
     with pytest.raises(OptionError) as err:
         AlarmListOptions(status="gone")
-    assert err.value.option == "--status" and "open|acknowledged|closed" in err.value.reason
+    assert err.value.option == "--status" and "open, acknowledged, closed" in err.value.reason
     with pytest.raises(OptionError) as err:
         AlarmListOptions(rule="smoke")
     assert err.value.option == "--rule" and "exceedance" in err.value.reason

@@ -55,7 +55,7 @@ def test_unit_emissions_tax_and_totals_agree(db):  # noqa: F811
 def test_invalid_options_name_the_option():
     with pytest.raises(OptionError) as err:
         TotalsOptions(level="province")
-    assert err.value.option == "--level" and "point|unit|county|city" in err.value.reason
+    assert err.value.option == "--level" and "point, unit, county, city" in err.value.reason
     with pytest.raises(OptionError) as err:
         TotalsOptions(period="week")
     assert err.value.option == "--period"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from envmon.air.service import AirError, Excluded
+from envmon.choices import choice
 from envmon.errors import OptionError
 from envmon.period import Period
 
@@ -65,15 +66,6 @@ class InputFormat(enum.StrEnum):
     CNEMC = "cnemc"
     HOURLY = "hourly"
     DAILY = "daily"
-
-
-def choice(enum_type: type[enum.StrEnum], value: Any, option: str) -> Any:
-    """`value` as a member of `enum_type`, or OptionError naming `option` and the choices."""
-    try:
-        return enum_type(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum_type)
-        raise OptionError(option, f"must be one of {allowed}, not {value!r}") from None
 
 
 def _set(obj: Any, name: str, value: Any) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
-from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
+from envmon.cli.options import check_choice, emit, format_option, output_option
 
 air_app = typer.Typer(
     name="air",
@@ -26,11 +26,6 @@ METHOD_HELP = ("Composite index: mee (《城市环境空气质量排名技术规
                "(HJ 663-2013 Annex C, informative).")
 EXCLUDE_HELP = ("CSV city,date[,reason] of days taken out of the statistics (扣沙 sand-dust "
                 "days, 例外事件 exceptional events); default: none.")
-
-
-def _check_choice(value: str, allowed: tuple[str, ...], option: str) -> None:
-    if value not in allowed:
-        raise fail(f"{option} must be one of {', '.join(allowed)}, not {value!r}")
 
 
 # `text` is the output these commands always had (the summary's sentence, else the terminal
@@ -207,7 +202,7 @@ def report_air(
 
     wanted = [fmt] if fmt is not None else [f.strip() for f in formats.split(",") if f.strip()]
     for f in wanted:
-        _check_choice(f, BULLETIN_FORMATS, "--format" if fmt is not None else "--formats")
+        check_choice(f, BULLETIN_FORMATS, "--format" if fmt is not None else "--formats")
     with user_errors():
         period = Period.month(month)
         options = api.BulletinOptions(city, standard, api.excluded_days(exclude))

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from envmon.choices import choice
 from envmon.errors import EnvmonError, OptionError
 from envmon.period import Period, parse_time
 from envmon.roads.matching import MatchConfig
@@ -84,15 +85,6 @@ class Names(enum.StrEnum):
 
     JUNCTION = "junction"
     HOTSPOT = "hotspot"
-
-
-def choice(enum_type: type[enum.StrEnum], value: Any, option: str) -> Any:
-    """`value` as a member of `enum_type`, or OptionError naming `option` and the choices."""
-    try:
-        return enum_type(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum_type)
-        raise OptionError(option, f"must be one of {allowed}, not {value!r}") from None
 
 
 def _existing(path: Path | None, option: str) -> None:
