@@ -226,10 +226,10 @@ def test_report_air_writes_xlsx_and_html(air_db, tmp_path, formats):
 
 
 def test_report_air_pdf(air_db, tmp_path):
-    from envmon.reports import common
+    from envmon.reports.pdf import pdf_available
 
     # WeasyPrint is a dependency and .ci/run installs its pango libraries: no skip.
-    assert common.pdf_available(), "PDF needs WeasyPrint and Debian's pango (see .ci/run)"
+    assert pdf_available(), "PDF needs WeasyPrint and Debian's pango (see .ci/run)"
     result = run("report", "air", "--month", "2025-11", "--out", str(tmp_path), "--formats",
                  "pdf", "--db", str(air_db))
     assert result.exit_code == 0, result.output

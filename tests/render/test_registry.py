@@ -192,7 +192,7 @@ def test_a_registered_renderer_wins_and_is_inherited(capsys, tmp_path):
 
 
 def test_a_bulletin_result_renders_its_bulletin(tmp_path):
-    from envmon.reports.common import Bulletin, Paragraph
+    from envmon.reports.model import Bulletin, Paragraph
 
     @dataclass
     class Monthly:

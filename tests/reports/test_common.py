@@ -103,16 +103,6 @@ def test_write_all_and_unknown_format(tmp_path):
         write_all(_bulletin(), tmp_path, "x", formats=("doc",))
 
 
-def test_the_old_common_module_still_offers_every_moved_name():
-    from envmon.reports import common
-
-    assert common.Bulletin is model.Bulletin and common.write_xlsx is xlsx.write_xlsx
-    assert common.render_html is html.render_html and common.write_pdf is pdf.write_pdf
-    assert common.bar_chart is charts.bar_chart and common.cjk_font is fonts.cjk_font
-    assert common.write_all is write_all and common._figure is charts.figure
-    assert issubclass(common.PdfUnavailable, common.ReportError)
-
-
 def test_a_report_error_is_a_user_error():
     from envmon.errors import EnvmonError
 

@@ -364,7 +364,7 @@ class AirBulletin:
 def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinOptions()
                      ) -> AirBulletin:
     from envmon.reports.air import build_air_bulletin
-    from envmon.reports.common import ReportError
+    from envmon.reports.model import ReportError
 
     first, last = _first_last(period)
     try:

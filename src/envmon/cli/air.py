@@ -198,7 +198,7 @@ def report_air(
     standard colours, daily table and city ranking."""
     from envmon.air import api
     from envmon.period import Period
-    from envmon.reports import common
+    from envmon.reports.pdf import pdf_available
 
     wanted = [fmt] if fmt is not None else [f.strip() for f in formats.split(",") if f.strip()]
     for f in wanted:
@@ -208,7 +208,7 @@ def report_air(
         options = api.BulletinOptions(city, standard, api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.monthly_bulletin(store, period, options)
-    if "pdf" in wanted and not common.pdf_available():
+    if "pdf" in wanted and not pdf_available():
         wanted.remove("pdf")
         typer.echo("PDF skipped: WeasyPrint is not available; open the HTML in a browser and "
                    "print it to PDF (A4 is set).", err=True)
