@@ -367,4 +367,4 @@ def transmission_report(store, period: Period,
     options = options or TransmissionReportOptions()
     result = assess(store, period.start, period.end, options.settings.config,
                     as_of=options.as_of)
-    return TransmissionBulletin(period, result, build_bulletin(store, result, period.label))
+    return TransmissionBulletin(period, result, build_bulletin(store, result, period))

@@ -16,6 +16,7 @@ from typing import Any
 
 from envmon.assess import Assessment, Row, display, problem_hours
 from envmon.assess.compute import rank_rows
+from envmon.period import Period
 from envmon.reports.charts import bar_chart
 from envmon.reports.model import (
     Bulletin,
@@ -165,9 +166,10 @@ def _reasons(problems: list[tuple]) -> str:
     return "；".join(parts) or "—"
 
 
-def build_bulletin(store, result: Assessment, month: str) -> Bulletin:
+def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
     cfg = result.config
-    year, mon = (int(x) for x in month.split("-"))
+    first = period.start.astimezone(BEIJING_FIXED)
+    year, mon = first.year, first.month
     provinces = result.level("province")
     cities = result.level("city")
     units = result.level("unit")
