@@ -1,6 +1,9 @@
 """Alarms: rules on arriving data (exceedance, offline, constant, zero, negative, out of range,
 O2 too high, fault flags, long maintenance), the lifecycle open → acknowledged → closed in the
 store, and notifications (log line, webhook). See `engine` for how it attaches to a receiver.
+
+`api` holds the use cases of `envmon alarms …` (list, acknowledge, close); `tables` the
+alarm tables as numbered migrations.
 """
 
 from envmon.alarms.config import RULES, AlarmConfig

@@ -4,6 +4,10 @@ per point → unit → county → city → province, with rankings.
     from envmon.assess import AssessConfig, assess
     result = assess(store, start, end, AssessConfig(instant_hours=2, complete_days=10))
     rows = result.level("city")
+
+`api` holds the use cases of `envmon assess …` and `envmon report transmission` (a `Period`
+and typed options in, result dataclasses out); `tables` the exemption, correction and
+back-fill tables as numbered migrations; `sql` lists every counting rule.
 """
 
 from envmon.assess.compute import LEVELS, Assessment, Counts, Row, assess, problem_hours

@@ -1,4 +1,11 @@
-"""`envmon` command line. Each sub-module registers its own commands on the one Typer app."""
+"""`envmon` command line: one thin door onto the use cases (the web app is the other).
+
+Each sub-module registers its commands on the one Typer app. A command parses its options,
+calls a use case of `envmon/<domain>/api.py` inside `common.user_errors()` (so an
+`OptionError` is one line on stderr, exit code 2) and renders the result with
+`options.emit` (the shared `--format` and `--output/-o`). No SQL and no orchestration here: a new
+query or action is a use case first, then a few lines in the domain's command module.
+"""
 
 from __future__ import annotations
 

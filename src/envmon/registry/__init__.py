@@ -1,4 +1,8 @@
-"""Registry: regions (GB/T 2260), units, outlets, monitoring points; CSV/XLSX import and export."""
+"""Registry: regions (GB/T 2260), units, outlets, monitoring points; CSV/XLSX import and export.
+
+`api` holds the use cases of `envmon registry …`; `tables` the registry tables as numbered
+migrations; the store's registry repository (`store.registry_repo`) reads and writes them.
+"""
 
 from __future__ import annotations
 
