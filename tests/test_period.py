@@ -93,3 +93,25 @@ def test_parse_time_defaults_to_beijing():
     with pytest.raises(PeriodError) as err:
         parse_time("2026-13-01", "--to")
     assert err.value.option == "--to"
+
+
+def test_days_between_years_and_month_or_year():
+    p = Period.days_between("2026-10-01", "2026-10-31", now=NOW)
+    assert (p.start, p.end) == (bj(2026, 10, 1), bj(2026, 11, 1))
+    assert p.first_last_days() == (date(2026, 10, 1), date(2026, 10, 31))
+    for bad in ("2026-11-01junk", "2026-1-01", "2026-02-30"):
+        with pytest.raises(PeriodError) as err:
+            Period.days_between(bad, "2026-11-02", now=NOW)
+        assert err.value.option == "--from" and "YYYY-MM-DD" in err.value.reason
+    with pytest.raises(PeriodError, match="before it starts"):
+        Period.days_between("2026-10-02", "2026-10-01", now=NOW)
+    with pytest.raises(PeriodError, match="has not begun"):
+        Period.days_between("2027-01-01", "2027-01-02", now=NOW)
+    assert Period.month_or_year(None, 2025, now=NOW).label == "2025"
+    with pytest.raises(PeriodError) as err:
+        Period.month_or_year(None, 2099, now=NOW)
+    assert err.value.option == "--year"
+    with pytest.raises(PeriodError, match="either --month"):
+        Period.month_or_year("2026-10", 2026, now=NOW)
+    assert Period.month("2026-12", now=NOW).as_json(NOW)["provisional"] is True
+    assert Period.month("2026-11", now=NOW).as_json(NOW)["provisional"] is False

@@ -21,6 +21,7 @@ from envmon.errors import PeriodError
 from envmon.timeutil import BEIJING_FIXED, now_beijing, parse_iso
 
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 
@@ -33,6 +34,17 @@ def parse_time(text: str, option: str = "time") -> datetime:
         raise PeriodError(
             option, f"{text!r} is not an ISO 8601 time (e.g. 2026-10-01T08:00, Beijing time)"
         ) from None
+
+
+def parse_date(text: str, option: str = "date") -> date:
+    """A calendar day `YYYY-MM-DD` (strictly). PeriodError names `option`."""
+    value = text.strip() if isinstance(text, str) else text
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PeriodError(option, f"{text!r} is not a date (YYYY-MM-DD, e.g. 2026-10-01)")
 
 
 def beijing_midnight(t: datetime) -> datetime:
@@ -84,18 +96,45 @@ class Period:
         return period
 
     @classmethod
-    def of_month(cls, year: int, month: int) -> Period:
-        return cls.month(f"{year:04d}-{month:02d}", allow_future=True)
-
-    @classmethod
     def day(cls, day: date) -> Period:
         start = datetime(day.year, day.month, day.day, tzinfo=BEIJING_FIXED)
         return cls(start, start + _DAY)
 
     @classmethod
-    def year(cls, year: int) -> Period:
-        return cls(datetime(year, 1, 1, tzinfo=BEIJING_FIXED),
-                   datetime(year + 1, 1, 1, tzinfo=BEIJING_FIXED), label=f"{year:04d}")
+    def days_between(cls, first: str | date, last: str | date, *,
+                     options: tuple[str, str] = ("--from", "--to"), now: datetime | None = None,
+                     allow_future: bool = False) -> Period:
+        """Whole Beijing days `first` … `last`, both included (dates or strict YYYY-MM-DD)."""
+        a = first if isinstance(first, date) else parse_date(first, options[0])
+        b = last if isinstance(last, date) else parse_date(last, options[1])
+        if b < a:
+            raise PeriodError(options[0], f"the period ends ({b}) before it starts ({a})")
+        period = cls(cls.day(a).start, cls.day(b).end)
+        if not allow_future:
+            period.refuse_future(options[0], now)
+        return period
+
+    @classmethod
+    def year(cls, year: int, *, option: str = "--year", now: datetime | None = None,
+             allow_future: bool = True) -> Period:
+        """The calendar year, Beijing time (refused when it has not begun, unless allowed)."""
+        if not isinstance(year, int) or not 1900 <= year <= 9998:
+            raise PeriodError(option, f"{year!r} is not a year (YYYY)")
+        period = cls(datetime(year, 1, 1, tzinfo=BEIJING_FIXED),
+                     datetime(year + 1, 1, 1, tzinfo=BEIJING_FIXED), label=f"{year:04d}")
+        if not allow_future:
+            period.refuse_future(option, now)
+        return period
+
+    @classmethod
+    def month_or_year(cls, month: str | None, year: int | None, *,
+                      now: datetime | None = None) -> Period:
+        """`--month YYYY-MM` or `--year YYYY`, exactly one; neither may lie in the future."""
+        if (month is None) == (year is None):
+            raise PeriodError("--month", "give either --month YYYY-MM or --year YYYY")
+        if month is not None:
+            return cls.month(month, now=now)
+        return cls.year(year, now=now, allow_future=False)
 
     @classmethod
     def parse(cls, start: str | datetime, end: str | datetime, *, on_the_hour: bool = False,
@@ -225,6 +264,12 @@ class Period:
         a, b = (t.astimezone(BEIJING_FIXED) for t in (self.start, self.end))
         return f"{a:%Y-%m-%d %H:%M} 至 {b:%Y-%m-%d %H:%M}"
 
-    def as_json(self) -> dict:
+    def first_last_days(self) -> tuple[date, date]:
+        """The first and the last Beijing day the period touches."""
+        days = self.days()
+        return days[0], days[-1]
+
+    def as_json(self, now: datetime | None = None) -> dict:
+        """Bounds, label and whether the figures are provisional (the period has not ended)."""
         return {"start": self.start.isoformat(), "end": self.end.isoformat(),
-                "label": self.label}
+                "label": self.label, "provisional": self.in_progress(now)}
