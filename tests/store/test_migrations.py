@@ -3,12 +3,27 @@ place, keeping their data; the collected migrations describe exactly the old sch
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
 from datetime import datetime
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
-from envmon.store import SchemaError, open_store, schema
+from envmon.cli import app as cli_app
+from envmon.store import (
+    SchemaBehindError,
+    SchemaError,
+    StoreError,
+    StoreLockedError,
+    open_store,
+    schema,
+)
 from envmon.store.ddl import IdSequence, Index
 from envmon.store.duckdb_engine import DuckDBStore
 from envmon.timeutil import BEIJING_FIXED
@@ -98,15 +113,162 @@ def test_a_store_created_mid_version_5_gets_the_tables_it_lacks(tmp_path):
         assert catalog(again) == catalog(fresh)
 
 
-def test_a_version_5_store_opened_read_only_asks_for_an_upgrade(tmp_path):
+def version_on_disk(path) -> int:
+    """The schema version of the file, read without envmon (so nothing is upgraded)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+    finally:
+        con.close()
+
+
+@contextmanager
+def held_by_another_process(path, *, read_only: bool):
+    """Another process with a DuckDB connection open on `path` until the block ends.
+
+    Read-only, it holds a shared lock: other readers may open the file, no writer may. (Inside
+    one process DuckDB shares one database instance instead; see the in-process test.)
+    """
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, duckdb; c = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == 'ro'); "
+         "print('ready', flush=True); sys.stdin.read()",
+         str(path), "ro" if read_only else "rw"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        yield holder
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_a_version_5_store_opened_read_only_is_upgraded_then_read(tmp_path, caplog):
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
-    with pytest.raises(SchemaError, match="open it once read-write to upgrade"):
-        open_store(old, read_only=True)
+    with (caplog.at_level(logging.INFO, logger="envmon.store"),
+          open_store(old, read_only=True) as store):
+        assert store.read_only
+        assert store.schema_version() == schema.SCHEMA_VERSION
+        assert store.point_auth(MN).crc_modes == ("hj212", "modbus")
+        assert store.raw_counts()["accepted"] == 3
+        assert store.query("SELECT COUNT(*) FROM alarms") == [(3,)]
+        assert store.query("SELECT COUNT(*) FROM road_segment_stats") == [(0,)]
+        with pytest.raises(StoreError, match="read-only"):
+            store.write_batch([raw_row()], [])
+    upgraded = [r.getMessage() for r in caplog.records if r.name == "envmon.store"]
+    assert upgraded == [f"{old}: schema version upgraded from 5 to {schema.SCHEMA_VERSION}"]
+    assert all(r.levelno == logging.INFO for r in caplog.records if r.name == "envmon.store")
+    assert version_on_disk(old) == schema.SCHEMA_VERSION
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="envmon.store"):
+        open_store(old, read_only=True).close()  # up to date: nothing to do, nothing logged
+    assert not [r for r in caplog.records if r.name == "envmon.store"]
+    with open_store(old, read_only=True) as again, open_store(tmp_path / "new.duckdb") as new:
+        assert catalog(again) == catalog(new)
+
+
+def test_a_store_created_mid_version_5_opened_read_only_gets_its_missing_tables(tmp_path):
+    old = tmp_path / "mid.duckdb"
+    build_v5_store(old, without=LATE_V5_TABLES)
+    with open_store(old, read_only=True) as store:
+        assert store.query("SELECT COUNT(*) FROM road_pois") == [(0,)]
+        assert store.raw_counts()["accepted"] == 3
+
+
+def test_envmon_data_reads_a_version_5_store(tmp_path):
+    """The user's case: install the new envmon, run a query on the old store."""
+    old = tmp_path / "old.duckdb"
+    build_v5_store(old)
+    con = duckdb.connect(str(old))
+    con.execute("INSERT INTO records (id, mn, cn, data_time, factor, factor_raw, avg, flag, "
+                "received_at) VALUES (nextval('records_id_seq'), ?, '2061', ?, 'a21026', "
+                "'a21026', 12.5, 'N', ?)", [MN, T0, T0.replace(hour=9)])  # fmt: skip
+    con.close()
+    result = CliRunner().invoke(cli_app, ["data", "--db", str(old), "--mn", MN, "--from",
+                                          "2026-05-01T00:00", "--to", "2026-05-02T00:00"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["factor"], r["avg"]) for r in rows] == [("a21026", 12.5)]
+    assert version_on_disk(old) == schema.SCHEMA_VERSION
+
+
+def test_a_version_5_store_that_cannot_be_opened_for_writing_asks_for_an_upgrade(tmp_path):
+    """Another process reads the old store (shared lock): no upgrade now, a clear error."""
+    old = tmp_path / "old.duckdb"
+    build_v5_store(old)
+    with held_by_another_process(old, read_only=True) as holder:
+        with pytest.raises(SchemaBehindError) as info:
+            open_store(old, read_only=True)
+        message = str(info.value)
+        assert message.startswith(f"{old}: schema version 5 is older than "
+                                  f"{schema.SCHEMA_VERSION} and could not be upgraded")
+        assert f"process {holder.pid} (" in message and "has it open" in message
+        assert "open it once read-write to upgrade" in message.lower()
+        assert "rerun this command" in message and "envmon serve" in message
+        assert (info.value.version, info.value.known) == (5, schema.SCHEMA_VERSION)
+    assert version_on_disk(old) == 5  # untouched
     with open_store(old):
         pass
     with open_store(old, read_only=True) as store:
         assert store.schema_version() == schema.SCHEMA_VERSION
+
+
+def test_a_version_5_store_open_for_writing_elsewhere_gives_the_lock_error(tmp_path):
+    """A writer elsewhere (an old `envmon serve`) keeps even readers out: the lock error."""
+    old = tmp_path / "old.duckdb"
+    build_v5_store(old)
+    with (held_by_another_process(old, read_only=False) as holder,
+          pytest.raises(StoreLockedError, match=f"locked by process {holder.pid}")):
+        open_store(old, read_only=True)
+    assert version_on_disk(old) == 5
+
+
+def test_a_version_5_store_this_process_reads_elsewhere_is_not_upgraded(tmp_path):
+    """In one process DuckDB refuses a read-write open beside a read-only one."""
+    old = tmp_path / "old.duckdb"
+    build_v5_store(old)
+    reader = duckdb.connect(str(old), read_only=True)
+    try:
+        with pytest.raises(SchemaBehindError, match="could not be upgraded for reading: .*"
+                           "this process already has it open read-only"):
+            open_store(old, read_only=True)
+    finally:
+        reader.close()
+    assert version_on_disk(old) == 5
+
+
+def test_a_version_5_store_in_a_read_only_file_asks_for_an_upgrade(tmp_path):
+    old = tmp_path / "old.duckdb"
+    build_v5_store(old)
+    old.chmod(0o444)
+    if os.access(old, os.W_OK):  # root (CAP_DAC_OVERRIDE) writes to it anyway
+        pytest.skip("this user may write read-only files; the lock tests above cover the case")
+    with pytest.raises(SchemaBehindError, match="(?i)permission denied.*open it once "
+                       "read-write to upgrade: .*make the file writable"):
+        open_store(old, read_only=True)
+    assert version_on_disk(old) == 5
+
+
+def test_a_store_from_a_newer_envmon_is_refused_and_never_touched(tmp_path, monkeypatch):
+    newer = tmp_path / "newer.duckdb"
+    build_v5_store(newer)
+    con = duckdb.connect(str(newer))
+    for version in range(frozen.SCHEMA_VERSION + 1, schema.SCHEMA_VERSION + 2):
+        con.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+    con.close()
+
+    def no_upgrade(target):
+        raise AssertionError("a newer store must not be upgraded")
+
+    monkeypatch.setattr(DuckDBStore, "upgrade_in_place", classmethod(
+        lambda cls, target: no_upgrade(target)))
+    for read_only in (True, False):
+        with pytest.raises(SchemaError, match=f"schema version {schema.SCHEMA_VERSION + 1} was "
+                           "written by a newer envmon") as info:
+            open_store(newer, read_only=read_only)
+        assert not isinstance(info.value, SchemaBehindError)
+    assert version_on_disk(newer) == schema.SCHEMA_VERSION + 1
 
 
 def test_migrations_are_numbered_without_gaps_and_declare_their_steps():

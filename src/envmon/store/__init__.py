@@ -29,8 +29,16 @@ What a new engine implements (PostgreSQL with psycopg 3 is next): a `Store` subc
 primitives `_run`, `_rows`, `_arrow`, `_transaction`, `_staged`, `close`; the session time
 zone Asia/Shanghai (TIMESTAMPTZ values come back as aware datetimes in Beijing time); `?`
 placeholders translated; `upgrade_schema()` called once connected; hooks overridden where the
-engine differs (`ddl`, `_allocate_ids`, `tune_for_ingest`, `server_indexes`). Then add it to
-`open_store` and to `ENGINES` in the contract tests, which must pass unchanged.
+engine differs (`ddl`, `_allocate_ids`, `tune_for_ingest`, `server_indexes`,
+`upgrade_in_place`). Then add it to `_engine` below and to `ENGINES` in the contract tests,
+which must pass unchanged.
+
+Upgrades. Opening a store read-write applies the migrations it lacks. A read-only open (every
+query command) of an older store upgrades it first, once, through the engine's
+`upgrade_in_place`, then reads it: a user who installs a new envmon is not asked to run a
+writing command before a query. When the upgrade cannot be done (the file is locked by another
+process, read-only, or the role may not migrate) the reader gets SchemaBehindError saying why
+and what to do. A store written by a newer envmon is never touched (SchemaError).
 """
 
 from __future__ import annotations
@@ -38,7 +46,13 @@ from __future__ import annotations
 import os
 
 from envmon.store.base import Store, default_path
-from envmon.store.errors import SchemaError, StoreError, StoreLockedError, UnknownPointError
+from envmon.store.errors import (
+    SchemaBehindError,
+    SchemaError,
+    StoreError,
+    StoreLockedError,
+    UnknownPointError,
+)
 from envmon.store.models import (
     CRC_MODES,
     DEFAULT_CRC_MODES,
@@ -61,6 +75,7 @@ __all__ = [
     "RawPacketRow",
     "RecordRow",
     "RegistryRow",
+    "SchemaBehindError",
     "SchemaError",
     "Store",
     "StoreError",
@@ -75,8 +90,22 @@ def open_store(path: str | os.PathLike[str] | None = None, *, read_only: bool = 
 
     `path` is a DuckDB file (default `envmon.duckdb` in the working directory) or ":memory:".
     URLs `postgresql://…` are reserved for the server engine, which is not there yet.
+
+    Read-only, an older store is upgraded first (see "Upgrades" above); SchemaBehindError when
+    that is not possible now.
     """
     target = default_path() if path is None else os.fspath(path)
+    engine = _engine(target)
+    if not read_only:
+        return engine(target)
+    try:
+        return engine(target, read_only=True)
+    except SchemaBehindError as behind:
+        _upgrade_for_reading(engine, target, behind)
+    return engine(target, read_only=True)
+
+
+def _engine(target: str) -> type[Store]:
     if target.startswith(("postgresql://", "postgres://")):
         raise StoreError(
             "the PostgreSQL engine is not available yet; use a DuckDB file path "
@@ -84,4 +113,31 @@ def open_store(path: str | os.PathLike[str] | None = None, *, read_only: bool = 
         )
     from envmon.store.duckdb_engine import DuckDBStore
 
-    return DuckDBStore(target, read_only=read_only)
+    return DuckDBStore
+
+
+def _upgrade_for_reading(engine: type[Store], target: str, behind: SchemaBehindError) -> None:
+    """Upgrade an older store once so a reader can use it; or say why not and what to do.
+
+    The migrations are idempotent and run in one transaction, so a reader racing another
+    upgrader at worst finds the work done. A SchemaError from the read-write open (a newer
+    envmon upgraded it meanwhile) is the user's answer as it stands.
+    """
+    try:
+        engine.upgrade_in_place(target)
+    except SchemaError:
+        raise
+    except StoreLockedError as error:  # its own advice is for a writer; a reader may hold it
+        reason = f"{error.holder} has it open"
+    except StoreError as error:
+        reason = str(error).rstrip(".")
+    else:
+        return
+    raise SchemaBehindError(
+        f"{target}: schema version {behind.version} is older than {behind.known} and could "
+        f"not be upgraded for reading: {reason}. Open it once read-write to upgrade: stop the "
+        "process that holds it, or make the file writable (or work on a copy), then rerun "
+        "this command; `envmon serve` also upgrades it when it starts.",
+        version=behind.version,
+        known=behind.known,
+    ) from None

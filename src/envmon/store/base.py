@@ -8,7 +8,8 @@
   by SQL under a name inside a block), `close`. Placeholders are qmark (`?`): a PostgreSQL engine
   (psycopg 3) translates them to `%s` and stages tables with COPY into temporary tables.
 - Engine hooks (a default here; override where the engine differs): `ddl` (render a migration
-  step: sequences, indexes), `_allocate_ids` (a block of sequence values), `tune_for_ingest`.
+  step: sequences, indexes), `_allocate_ids` (a block of sequence values), `tune_for_ingest`,
+  `upgrade_in_place` (bring an older store up to date before a read-only open uses it).
 - The public, portable interface, used by the domains and run by the contract tests
   (`tests/store/test_contract.py`) on every engine:
   ad-hoc SQL `execute`, `query`, `arrow`, `transaction`, `staged`, `append`;
@@ -22,6 +23,7 @@ Code outside `envmon.store` calls only the public methods.
 
 from __future__ import annotations
 
+import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -33,7 +35,7 @@ import pyarrow as pa
 
 from envmon.store import schema
 from envmon.store.ddl import IdSequence, Index, Step
-from envmon.store.errors import SchemaError, StoreError
+from envmon.store.errors import SchemaBehindError, SchemaError, StoreError
 from envmon.store.models import VERDICTS, RawPacketRow, RecordRow
 from envmon.store.registry_repo import RegistryRepository
 from envmon.store.registry_repo import checked_crc_modes as checked_crc_modes  # re-export
@@ -93,6 +95,8 @@ QUERY_RECORD_COLUMNS = (
     "received_at",
 )
 _RAW_PAGE = 5000
+
+log = logging.getLogger("envmon.store")
 
 
 def _require_aware(value: datetime, what: str) -> None:
@@ -189,6 +193,19 @@ class Store(RegistryRepository, ABC):
         """Engine settings for a long-running receiver (see the engines); default: none."""
         return None
 
+    @classmethod
+    def upgrade_in_place(cls, target: str) -> None:
+        """Apply the migrations the store at `target` lacks, for a reader that found it behind.
+
+        `open_store` calls this when a read-only open raised SchemaBehindError, then opens the
+        store read-only again. Default: open it read-write once (which migrates, in one
+        transaction) and close it. Raises StoreError when the store cannot be opened for
+        writing (a DuckDB file locked by another process, a read-only file or file system, no
+        permission); an engine whose readers may lack the right to migrate (a PostgreSQL
+        read-only role) lets that failure surface as StoreError too, or overrides this hook.
+        """
+        cls(target, read_only=False).close()
+
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> Store:
         return self
@@ -213,8 +230,9 @@ class Store(RegistryRepository, ABC):
     def upgrade_schema(self) -> None:
         """Apply the migrations this store lacks (`envmon.store.schema`), in one transaction.
 
-        Idempotent. A read-only store is only checked: SchemaError when it is behind or not an
-        envmon store; a store written by a newer envmon is refused either way.
+        Idempotent. A read-only store is only checked: SchemaBehindError when it is behind
+        (`open_store` then upgrades it with `upgrade_in_place`), SchemaError when it is not an
+        envmon store; a store written by a newer envmon is refused either way, never touched.
         """
         current = self.schema_version()
         if current > schema.SCHEMA_VERSION:
@@ -227,9 +245,11 @@ class Store(RegistryRepository, ABC):
         if self.read_only:
             if current == 0:
                 raise SchemaError(f"{self.target} is not an envmon database (no schema)")
-            raise SchemaError(
+            raise SchemaBehindError(
                 f"{self.target}: schema version {current} is older than {schema.SCHEMA_VERSION}; "
-                "open it once read-write to upgrade"
+                "open it once read-write to upgrade",
+                version=current,
+                known=schema.SCHEMA_VERSION,
             )
         with self._transaction():
             self._run(schema.SCHEMA_VERSION_TABLE)
@@ -241,6 +261,13 @@ class Store(RegistryRepository, ABC):
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, now())",
                     [migration.version],
                 )
+        if current:
+            log.info(
+                "%s: schema version upgraded from %d to %d",
+                self.target,
+                current,
+                schema.SCHEMA_VERSION,
+            )
 
     def _writable(self) -> None:
         if self.read_only:

@@ -24,9 +24,12 @@ TIMEZONE = "Asia/Shanghai"
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
 
 
-def _locked_message(path: str, error: Exception) -> str:
+def _lock_holder(error: Exception) -> str:
     holder = _LOCK_HOLDER.search(str(error))
-    who = f"process {holder['pid']} ({holder['exe']})" if holder else "another process"
+    return f"process {holder['pid']} ({holder['exe']})" if holder else "another process"
+
+
+def _locked_message(path: str, who: str) -> str:
     return (
         f"the database {path} is locked by {who}, probably a running receiver "
         "(`envmon serve`). DuckDB lets one process open a file for writing and then no other "
@@ -54,7 +57,8 @@ class DuckDBStore(Store):
             self._con = duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
-                raise StoreLockedError(_locked_message(path, error)) from None
+                who = _lock_holder(error)
+                raise StoreLockedError(_locked_message(path, who), holder=who) from None
             raise StoreError(f"cannot open {path}: {error}") from None
         except duckdb.ConnectionException as error:
             raise StoreError(

@@ -8,11 +8,32 @@ class StoreError(RuntimeError):
 
 
 class StoreLockedError(StoreError):
-    """The database file is held by another process (DuckDB allows one writer per file)."""
+    """The database file is held by another process (DuckDB allows one writer per file).
+
+    `holder` names that process as well as the engine can ("process 4242 (/usr/bin/python3)"),
+    for messages that need it without the full explanation.
+    """
+
+    def __init__(self, message: str, *, holder: str = "another process") -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class SchemaError(StoreError):
     """The database schema is missing, too old for a read-only open, or from a newer envmon."""
+
+
+class SchemaBehindError(SchemaError):
+    """A read-only open found an older schema (`version` < `known`).
+
+    `open_store` answers it by upgrading the store once read-write; this error reaches the
+    user only when that upgrade cannot be done (the message says why and what to do).
+    """
+
+    def __init__(self, message: str, *, version: int, known: int) -> None:
+        super().__init__(message)
+        self.version = version
+        self.known = known
 
 
 class UnknownPointError(StoreError, LookupError):
