@@ -6,5 +6,7 @@ IAQI ceil), `aqi` (IAQI/AQI, levels, primary pollutants), `stats` (daily values,
 validity, city values, percentiles, composite index, good days, YoY, rankings, trend),
 `storage` (stations and data in the store: import and load), `service` (city summaries and
 rankings from the store), `api` (the use cases of `envmon air …` and `envmon report air`:
-`(store, period, options) -> result`, shared by the CLI and the web app).
+`(store, period, options) -> result`, shared by the CLI and the web app), `tables` (the air
+tables as numbered migrations, so far number 2: stations, hourly and daily data, CNEMC's
+published figures; a new table or column goes there as a new migration).
 """
