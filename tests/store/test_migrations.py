@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -242,11 +243,17 @@ def test_a_version_5_store_in_a_read_only_file_asks_for_an_upgrade(tmp_path):
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
     old.chmod(0o444)
-    if os.access(old, os.W_OK):  # root (CAP_DAC_OVERRIDE) writes to it anyway
-        pytest.skip("this user may write read-only files; the lock tests above cover the case")
-    with pytest.raises(SchemaBehindError, match="(?i)permission denied.*open it once "
-                       "read-write to upgrade: .*make the file writable"):
-        open_store(old, read_only=True)
+    # Root (CAP_DAC_OVERRIDE) writes to read-only files anyway: then open the store in a child
+    # that has those capabilities taken out of its bounding set, as an ordinary user would.
+    script = ("import sys\nfrom envmon.store import open_store, SchemaBehindError\n"
+              "try:\n    open_store(sys.argv[1], read_only=True)\n"
+              "except SchemaBehindError as e:\n    print(e)\nelse:\n    print('opened')\n")
+    command = [sys.executable, "-c", script, str(old)]
+    if os.access(old, os.W_OK):
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert re.search("(?i)permission denied.*open it once read-write to upgrade: .*make the "
+                     "file writable", result.stdout), result.stdout + result.stderr
     assert version_on_disk(old) == 5
 
 
