@@ -222,3 +222,28 @@ def test_a_bulletin_renders_as_itself_and_only_to_files(tmp_path):
     assert "正文" in path.read_text(encoding="utf-8")
     with pytest.raises(OptionError, match="choose one of xlsx, html, pdf"):
         render(bulletin, "json")
+
+
+def test_output_errors_name_the_option_and_dash_is_stdout(tmp_path, capsys):
+    @dataclass
+    class Rows:
+        def as_json(self):
+            return {"n": 1}
+
+        def as_table(self):
+            return Table("t", [Column("n", "数")], [(1,)])
+
+    blocker = tmp_path / "file.csv"
+    blocker.write_text("x")
+    cases = [(blocker / "x.json", "json", "cannot write"),          # a file where a folder must be
+             (tmp_path / "out.csv", "xlsx", "ends in .csv but --format is xlsx"),
+             (tmp_path / "t.xlsx", "table", "ends in .xlsx"),
+             ("-", "xlsx", "file format")]
+    for output, fmt, words in cases:
+        with pytest.raises(OptionError) as err:
+            render(Rows(), fmt, output)
+        assert err.value.option == "--output" and words in err.value.reason
+    assert blocker.read_text() == "x"
+    assert render(Rows(), "json", "-") is None
+    assert '"n": 1' in capsys.readouterr().out
+    assert render(Rows(), "table", tmp_path / "t.txt") == tmp_path / "t.txt"

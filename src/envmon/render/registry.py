@@ -23,6 +23,11 @@ from envmon.reports.model import Bulletin
 FORMATS: tuple[str, ...] = ("json", "csv", "table", "xlsx", "html", "pdf")
 FILE_FORMATS: tuple[str, ...] = ("xlsx", "html", "pdf")
 SUFFIXES = {"table": "txt", "text": "txt"}
+# What a file name's suffix says it holds: a known suffix that disagrees with --format is
+# refused rather than, say, an XLSX written over a CSV of the same name.
+_SUFFIX_FORMATS = {".json": {"json"}, ".csv": {"csv"}, ".txt": {"table", "text"},
+                   ".xlsx": {"xlsx"}, ".html": {"html"}, ".htm": {"html"}, ".pdf": {"pdf"}}
+STDOUT = "-"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,8 +129,17 @@ def check_format(result_type: type, fmt: str) -> None:
                           f"{', '.join(choices) if choices else '(none)'}")
 
 
+def _check_suffix(path: Path, fmt: str) -> None:
+    meant = _SUFFIX_FORMATS.get(path.suffix.lower())
+    if meant is not None and fmt not in meant:
+        raise OptionError("--output", f"{path.name} ends in {path.suffix} but --format is "
+                          f"{fmt}; name the file .{SUFFIXES.get(fmt, fmt)} or choose the "
+                          f"format of {path.suffix}")
+
+
 def _target(result: Any, fmt: str, output: Path | None) -> Path:
     if output is not None and not output.is_dir():
+        _check_suffix(output, fmt)
         return output
     stem = getattr(result, "default_stem", None)
     if not stem:
@@ -135,21 +149,26 @@ def _target(result: Any, fmt: str, output: Path | None) -> Path:
 
 
 def render(result: Any, fmt: str, output: Path | str | None = None) -> Path | None:
-    """Render `result` as `fmt`; returns the file written, or None for stdout."""
+    """Render `result` as `fmt`; returns the file written, or None for stdout (`output` None
+    or "-"). A file that cannot be written is an OptionError naming --output."""
     check_format(type(result), fmt)
     entry = _find(type(result), fmt)
     assert entry is not None
-    output = Path(output) if output is not None else None
-    if entry.to_file:
-        path = _target(result, fmt, output)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        written = entry.write(result, path)
-        return Path(written) if written is not None else path
-    if output is None:
+    to_stdout = output is None or str(output) == STDOUT
+    if entry.to_file and str(output) == STDOUT:
+        raise OptionError("--output", f"{fmt} is a file format; give a file name, not -")
+    if not entry.to_file and to_stdout:
         entry.write(result, sys.stdout)
         return None
-    path = _target(result, fmt, output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        entry.write(result, stream)
-    return path
+    path = _target(result, fmt, None if output is None else Path(output))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if entry.to_file:
+            written = entry.write(result, path)
+            return Path(written) if written is not None else path
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            entry.write(result, stream)
+        return path
+    except OSError as error:
+        raise OptionError("--output", f"cannot write {path}: "
+                          f"{error.strerror or error}") from None
