@@ -7,3 +7,27 @@ def test_help_lists_commands():
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "envmon" in result.output
+
+
+def test_usage_errors_are_plain_and_help_keeps_bracketed_text():
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["tax"])
+    assert result.exit_code == 2
+    assert "Missing option '--month'" in result.output and "╭" not in result.output
+    helped = runner.invoke(app, ["serve", "--help"])
+    assert helped.exit_code == 0 and "[config: store.path]" in " ".join(helped.output.split())
+
+
+def test_console_script_turns_os_errors_into_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from envmon.cli import main; main()", "hj212", "decode",
+         str(tmp_path / "nosuch.txt")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {tmp_path / 'nosuch.txt'}: No such file or directory"

@@ -34,5 +34,26 @@ for module in (hj212, registry, data, serve, assess, air, report, roads, alarms,
     module.register(app)
 
 
+def _plain(typer_app: typer.Typer) -> None:
+    """Click's plain help and usage errors for every command: rich markup would eat help text
+    in brackets ("[config: ingest.port]", "[sensors]") and box a usage error in a panel."""
+    typer_app.rich_markup_mode = None
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _plain(group.typer_instance)
+
+
+_plain(app)
+
+
 def main() -> None:
-    app()
+    """The `envmon` console script. A file or network failure that escaped a command (a path
+    that cannot be read, a refused connection) is one line and exit code 2, not a traceback."""
+    import sys
+
+    try:
+        app()
+    except OSError as error:
+        where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+        sys.stderr.write(f"error: {where}{error.strerror or error}\n")
+        sys.exit(2)
