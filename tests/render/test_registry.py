@@ -119,12 +119,15 @@ def test_terminal_table_wraps_to_a_real_terminal(monkeypatch):
 def test_xlsx_from_a_table_opens_with_labels_and_formats(tmp_path):
     path = render(Listing(["甲", "乙"]), "xlsx", tmp_path / "l.xlsx")
     wb = load_workbook(path)
+    assert wb.sheetnames == ["点位列表"]  # a data export: no 通报 cover sheet
     ws = wb["点位列表"]
     assert [c.value for c in ws[2]] == ["序号", "名称", "报警时间", "有效率(%)"]
     assert ws["A3"].value == 1 and ws["B3"].value == "甲"
-    assert ws["C3"].value == "2026-11-01 08:00:00"  # Beijing wall clock: Excel has no zones
+    # A date cell in Beijing wall-clock time (Excel has no zones), so it sorts and filters.
+    assert ws["C3"].value == datetime(2026, 11, 1, 8, 0)
+    assert ws["C3"].number_format == "yyyy-mm-dd hh:mm:ss"
     assert ws["D3"].value == 98.5 and ws["D3"].number_format == "0.00"
-    assert ws["D4"].value == "—"
+    assert ws["D4"].value is None  # empty stays empty in a data export
 
 
 def test_file_formats_default_to_the_stem_in_the_working_folder(tmp_path, monkeypatch):
@@ -133,6 +136,7 @@ def test_file_formats_default_to_the_stem_in_the_working_folder(tmp_path, monkey
         tmp_path)
     text = (tmp_path / "listing-2026-11.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in text and "<th>名称</th>" in text and "甲" in text
+    assert "2026-11-01 08:00:00" in text  # Beijing time, as people write it
     folder = tmp_path / "out"
     folder.mkdir()
     assert render(Listing(["甲"]), "xlsx", folder) == folder / "listing-2026-11.xlsx"

@@ -23,20 +23,23 @@ FORMATS = ("xlsx", "html", "pdf")
 
 
 def _sheet_value(value: Any) -> Any:
-    """Excel has no time zones: an aware time is shown as Beijing wall-clock text."""
+    """Excel has no time zones: an aware time becomes Beijing wall-clock time (a real date
+    cell, so it sorts and filters)."""
     value = plain(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return f"{value.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}"
+        return value.astimezone(BEIJING).replace(tzinfo=None)
     return value
 
 
 def table_bulletin(table: Table, issued: date | None = None) -> Bulletin:
-    """A `Table` as a bulletin with one table block (labels as headers)."""
+    """A `Table` as a bulletin with one table block (labels as headers): a data export, so
+    the workbook has just that sheet and empty values stay empty cells."""
     columns = [BulletinColumn(c.label, c.key, c.width, c.number_format) for c in table.columns]
     rows = [{c.key: _sheet_value(v) for c, v in zip(table.columns, row, strict=True)}
             for row in table.rows]
-    return Bulletin(title=table.title, issued=issued or date.today(),
-                    blocks=[BulletinTable(table.title, columns, rows)])
+    sheet = table.title if len(table.title) <= 31 else "数据"
+    return Bulletin(title=table.title, issued=issued or date.today(), cover=False,
+                    blocks=[BulletinTable(table.title, columns, rows, sheet=sheet, missing=None)])
 
 
 def write_bulletin(bulletin: Bulletin, fmt: str, path: Path) -> Path:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from envmon.errors import EnvmonError
+from envmon.timeutil import BEIJING_FIXED
 
 MISSING_TEXT = "—"
 
@@ -62,6 +63,7 @@ class Table:
     rows: Sequence[dict[str, Any]]
     sheet: str | None = None  # XLSX sheet name (default: title, cut to 31 characters)
     note: str | None = None
+    missing: str | None = MISSING_TEXT  # an empty cell in XLSX ("—" in a 通报; None: blank)
 
 
 @dataclass
@@ -104,6 +106,7 @@ class Bulletin:
     subtitle: str | None = None
     issuer: str | None = None
     footnotes: list[str] = field(default_factory=list)
+    cover: bool = True  # XLSX: the 通报 sheet (title, paragraphs); a plain table export has none
 
 
 # ---------------------------------------------------------------------------------- values
@@ -124,6 +127,10 @@ def format_value(value: Any, number_format: str | None = None) -> str:
         return MISSING_TEXT
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(BEIJING_FIXED)
+        return f"{value:%Y-%m-%d %H:%M:%S}"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int | float):

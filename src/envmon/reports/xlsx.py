@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +63,19 @@ def write_xlsx(bulletin: Bulletin, path: str | os.PathLike[str]) -> Path:
     cover.column_dimensions["A"].width = 110
     image_anchor_row = row
 
-    def put_cell(ws, r: int, c: int, value: Any, number_format: str | None) -> None:
+    def put_cell(ws, r: int, c: int, value: Any, number_format: str | None,
+                 missing: str | None = MISSING_TEXT) -> None:
         raw = value.value if isinstance(value, Cell) else value
         if isinstance(raw, float) and raw != raw:
             raw = None
-        cell = ws.cell(row=r, column=c, value=MISSING_TEXT if raw is None else raw)
+        cell = ws.cell(row=r, column=c, value=missing if raw is None else raw)
         cell.border = border
         if number_format and isinstance(raw, int | float) and not isinstance(raw, bool):
             cell.number_format = number_format
+        elif isinstance(raw, datetime):  # naive Beijing wall-clock (Excel has no time zones)
+            cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        elif isinstance(raw, date):
+            cell.number_format = "yyyy-mm-dd"
         if isinstance(value, Cell):
             if value.fill:
                 cell.fill = PatternFill("solid", fgColor=hex_digits(value.fill))
@@ -102,7 +108,8 @@ def write_xlsx(bulletin: Bulletin, path: str | os.PathLike[str]) -> Path:
                 ws.column_dimensions[get_column_letter(c)].width = column.width
             for r, values in enumerate(block.rows, start=3):
                 for c, column in enumerate(block.columns, start=1):
-                    put_cell(ws, r, c, values.get(column.key), column.number_format)
+                    put_cell(ws, r, c, values.get(column.key), column.number_format,
+                             block.missing)
             ws.freeze_panes = "A3"
             if block.note:
                 ws.cell(row=len(block.rows) + 4, column=1, value=block.note)
@@ -111,6 +118,8 @@ def write_xlsx(bulletin: Bulletin, path: str | os.PathLike[str]) -> Path:
             _calendar_sheet(ws, block, border, center)
     for note_row, note in enumerate(bulletin.footnotes, start=max(row + 1, image_anchor_row)):
         cover.cell(row=note_row, column=1, value=note).font = Font(size=9, italic=True)
+    if not bulletin.cover and len(wb.sheetnames) > 1:
+        wb.remove(cover)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
