@@ -124,20 +124,28 @@ class Platform:
                 self.notes.append(service.note)
 
     async def stop(self) -> None:
-        """Services, then hook jobs, then the receiver: drain, commit, answer, close."""
+        """Services, then hook jobs, then the receiver: drain, commit, answer, close.
+
+        Each stage runs even if the one before it failed (logged): whatever the services and
+        jobs do, the packets received are committed and answered and the writer is closed
+        before the store can be. The receiver's stop also closes a writer that never
+        listened (`listen()` failed after `prepare()`).
+        """
         for service in reversed(self._started):
             try:
                 await service.stop()
             except Exception:
                 log.exception("stopping %s failed", service.name)
         self._started.clear()
-        if self.backfill is not None:
-            await self.backfill.stop()
-        if self.alarms is not None:
-            await self.alarms.stop()
-        if self._listening:
-            self._listening = False
-            await self.receiver.stop()
+        for name, job in (("back-fill", self.backfill), ("alarms", self.alarms)):
+            if job is None:
+                continue
+            try:
+                await job.stop()
+            except Exception:
+                log.exception("stopping %s failed", name)
+        self._listening = False
+        await self.receiver.stop()
 
     def close(self) -> None:
         """Close the store (after `stop()`)."""

@@ -110,24 +110,26 @@ def serve(
 
     async def main() -> None:
         stop = stop_signal()
-        # Hook jobs first, so that alarms see every packet from the very first one.
-        await platform.prepare()
-        try:
-            await platform.listen()
-        except OSError as exc:
-            where = f"roads port {roads_port}" if platform.listening else f"{host}:{hj212_port}"
-            console.print(f"[red]error:[/red] cannot listen on {where}: {exc}")
+        try:  # whatever fails, the writer is drained and closed before the store is
+            # Hook jobs first, so that alarms see every packet from the very first one.
+            await platform.prepare()
+            try:
+                await platform.listen()
+            except OSError as exc:
+                where = (f"roads port {roads_port}" if platform.listening
+                         else f"{host}:{hj212_port}")
+                console.print(f"[red]error:[/red] cannot listen on {where}: {exc}")
+                raise typer.Exit(2) from exc
+            receiver = platform.receiver
+            console.print(
+                f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
+                f"store {db} ({len(receiver.points)} registered points"
+                + "".join(f"; {note}" for note in platform.notes) + "). Ctrl-C to stop."
+            )
+            await stop.wait()
+            console.print("stopping: answering and committing what has arrived …")
+        finally:
             await platform.stop()
-            raise typer.Exit(2) from exc
-        receiver = platform.receiver
-        console.print(
-            f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
-            f"store {db} ({len(receiver.points)} registered points"
-            + "".join(f"; {note}" for note in platform.notes) + "). Ctrl-C to stop."
-        )
-        await stop.wait()
-        console.print("stopping: answering and committing what has arrived …")
-        await platform.stop()
 
     try:
         _run(main())
