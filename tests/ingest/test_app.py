@@ -10,7 +10,7 @@ import urllib.request
 
 from envmon.app import PeriodicJob, PeriodicJobs, Platform, PlatformOptions
 from envmon.ingest.server import ReceiverLimits
-from tests.ingest.conftest import GAS_MN, hour, hourly_packet, read_answers
+from tests.ingest.conftest import GAS_MN, hour, hourly_packet, read_answers, upload_client
 
 
 def _post(url: str, payload) -> dict:
@@ -124,3 +124,31 @@ def test_stop_closes_the_writer_when_listening_failed(store):
             await platform.stop()  # a second stop does nothing
 
         asyncio.run(scenario())
+
+
+def test_roads_intake_writes_next_to_the_receiver_writer(store):
+    """The intake writes its own tables from its HTTP threads while the receiver commits
+    (envmon.app, "Who writes where"): neither side loses or refuses anything."""
+    options = PlatformOptions(host="127.0.0.1", hj212_port=0, backfill=False, alarms=False,
+                              roads_port=0)
+    platform = Platform(store, options)
+
+    def readings(k: int) -> list[dict]:
+        return [{"device_id": f"晋A-T{k:03d}", "time": f"2026-10-02T08:{m:02d}:01",
+                 "lat": 37.85, "lon": 112.55, "pm25": 41, "pm10": 88} for m in range(20)]
+
+    async def scenario():
+        await platform.start()
+        roads = platform.services[0]
+        url = f"http://127.0.0.1:{roads.port}/roads/readings"
+        posts = [asyncio.to_thread(_post, url, readings(k)) for k in range(8)]
+        uploads = [upload_client(platform.receiver.port, k, 6) for k in range(8)]
+        results = await asyncio.gather(*posts, *uploads)
+        await platform.stop()
+        return results[:8], results[8:]
+
+    counts, answered = asyncio.run(scenario())
+    assert [c["accepted"] for c in counts] == [20] * 8
+    assert answered == [6] * 8
+    assert store.query("SELECT count(*) FROM road_readings")[0][0] == 160
+    assert store.raw_counts()["accepted"] == 48
