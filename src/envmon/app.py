@@ -16,12 +16,27 @@ Start order is receiver (prepared) → hook jobs → receiver listens → servic
 back the other way: services stop, hook jobs stop (nothing new is asked for or raised), and
 the receiver stops accepting, commits everything received and answers it.
 
+**Who writes where.** The store gives every thread its own cursor on the one database, and
+DuckDB runs their transactions concurrently (MVCC); two transactions conflict only when they
+change the same rows. Hence the rule:
+
+* writes to tables the receiver or the hook jobs also write (raw packets, records, alarms,
+  the back-fill log, the registry they read) go through ``platform.run_in_writer``, so they
+  queue behind the receiver's commits on its one writer thread (the alarms, the back-fill
+  and the periodic jobs do);
+* a service that writes only tables of its own may write from its own thread. The roads
+  intake does: a request's readings go to ``road_readings`` / ``road_rejections``, which
+  nothing else in the process writes, in one short transaction on the HTTP thread's cursor,
+  one request at a time (the intake's lock). Parsing and calibrating a large upload there,
+  not on the writer thread, keeps HJ 212 answers from waiting behind it; ``stop()`` stops
+  the intake (waiting for requests in progress) before the receiver and before the store
+  closes.
+
 **Where a new service goes**: a class with ``name``, ``note`` (one line for the start-up
 message, or None), ``async start(platform)`` and ``async stop()`` (see `Service`), appended to
 ``Platform.services`` before ``start()``. The web app (next issue) is one such service; it
-reads through ``platform.store`` and, on an embedded store, runs writes with
-``platform.run_in_writer`` so they queue behind the receiver's commits. A job on every packet
-attaches to the receiver's hooks in ``_start_hook_jobs``, like the alarms.
+reads through ``platform.store`` and follows the rule above for its writes. A job on every
+packet attaches to the receiver's hooks in ``_start_hook_jobs``, like the alarms.
 """
 
 from __future__ import annotations
@@ -124,20 +139,28 @@ class Platform:
                 self.notes.append(service.note)
 
     async def stop(self) -> None:
-        """Services, then hook jobs, then the receiver: drain, commit, answer, close."""
+        """Services, then hook jobs, then the receiver: drain, commit, answer, close.
+
+        Each stage runs even if the one before it failed (logged): whatever the services and
+        jobs do, the packets received are committed and answered and the writer is closed
+        before the store can be. The receiver's stop also closes a writer that never
+        listened (`listen()` failed after `prepare()`).
+        """
         for service in reversed(self._started):
             try:
                 await service.stop()
             except Exception:
                 log.exception("stopping %s failed", service.name)
         self._started.clear()
-        if self.backfill is not None:
-            await self.backfill.stop()
-        if self.alarms is not None:
-            await self.alarms.stop()
-        if self._listening:
-            self._listening = False
-            await self.receiver.stop()
+        for name, job in (("back-fill", self.backfill), ("alarms", self.alarms)):
+            if job is None:
+                continue
+            try:
+                await job.stop()
+            except Exception:
+                log.exception("stopping %s failed", name)
+        self._listening = False
+        await self.receiver.stop()
 
     def close(self) -> None:
         """Close the store (after `stop()`)."""
@@ -181,7 +204,9 @@ class Platform:
 
 class RoadsIntake:
     """The HTTP intake of taxi PM readings (`roads.http`), served from a thread of this
-    process; its writes use their own store cursor, under the intake's lock."""
+    process. It writes only the road reading tables, from the request's thread (its own
+    store cursor), one request at a time: see "Who writes where" above for why that is safe
+    next to the receiver's writer."""
 
     name = "roads intake"
 

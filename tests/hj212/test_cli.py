@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from envmon.cli import app
-from envmon.cli.hj212 import JSON_KEYS
+from envmon.hj212.jsonform import JSON_KEYS
 from tests.hj212.helpers import MN, upload
 
 DATA = Path(__file__).parent / "data" / "hj212_public_packets.txt"
@@ -58,6 +58,8 @@ def test_decode_file_with_crc_modes():
 def test_decode_rejects_unknown_crc_mode():
     result = runner.invoke(app, ["hj212", "decode", "--crc-mode", "crc32"], input="")
     assert result.exit_code == 2
+    assert "--crc-mode" in result.stderr and "modbus_swapped" in result.stderr
+    assert result.stdout == ""
 
 
 def test_encode_then_decode_round_trip():

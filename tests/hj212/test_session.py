@@ -50,10 +50,10 @@ def test_close_reports_buffered_bytes():
     assert isinstance(d, Discarded) and d.data == b"##0101QN="
 
 
-def test_ack_only_for_accepted_uploads_asking_for_it():
+def test_reply_9014_only_for_accepted_uploads_asking_for_it():
     s = Session()
     [ev] = s.receive(upload("DataTime=20160801080000;a21026-Avg=1"))  # QN ...001, Flag=5
-    answer = s.ack(ev.packet)
+    answer = s.reply(ev.packet, HOUR)
     assert answer is not None
     p = decode(answer)
     assert p.ok and (p.qn, p.st, p.cn, p.flag, p.pw, p.mn) == (
@@ -102,8 +102,8 @@ def test_split_upload_reassembled():
                             "a21002": {"Avg": 20.0, "Flag": "N"},
                             "a34013": {"Avg": 3.0, "Flag": "N"}}
     # Each part is an upload with Flag=7: each is answered with its own QN (C.49/C.50).
-    assert decode(s.ack(done.parts[0])).qn == "20160801090000001"
-    assert decode(s.ack(done.parts[1])).qn == "20160801090000002"
+    assert decode(s.reply(done.parts[0], HOUR)).qn == "20160801090000001"
+    assert decode(s.reply(done.parts[1], HOUR)).qn == "20160801090000002"
     assert s.close() == []
 
 

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from envmon.hj212 import codec
@@ -27,22 +28,35 @@ def start_server(db, port: int, *extra: str) -> subprocess.Popen:
 
 
 def serve_and_wait(port: int, *args: str) -> subprocess.Popen:
-    """`envmon serve ARGS` as a process, once it accepts connections on `port`."""
+    """`envmon serve ARGS` as a process, once it says it is running (on `port`).
+
+    The start-up line is printed after the HJ 212 port and every service (the roads intake)
+    listen; it is kept as ``proc.startup`` (the rest of the output stays in ``proc.stdout``).
+    """
     proc = subprocess.Popen(
         [sys.executable, "-m", "envmon", "serve", "--log-level", "warning", *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode()) from None
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("receiver did not start")
+    lines: list[bytes] = []
+    ended = threading.Event()
+
+    def read_until_running() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            if b"Ctrl-C to stop." in b" ".join(b"".join(lines).split()):  # wrapped or not
+                break
+        ended.set()
+
+    threading.Thread(target=read_until_running, daemon=True).start()
+    if not ended.wait(30):
+        proc.kill()
+        raise RuntimeError("receiver did not start: " + b"".join(lines).decode())
+    proc.startup = b"".join(lines).decode()
+    if f":{port}" not in proc.startup or "Ctrl-C to stop." not in " ".join(
+            proc.startup.split()):
+        proc.kill()
+        raise RuntimeError(proc.startup + proc.stdout.read().decode())
+    return proc
 
 
 def answer_one_then_stop(proc: subprocess.Popen, port: int, packet: bytes) -> None:
@@ -145,6 +159,7 @@ def test_serve_hosts_the_roads_intake_when_given_a_port(tmp_path):
 
     db = registered_db(tmp_path)
     port, roads_port = free_port(), free_port()
+    # Waits for the start-up line, printed once the roads intake listens too.
     proc = start_server(db, port, "--no-backfill", "--roads-port", str(roads_port))
     reading = {"device_id": "晋A-T001", "time": "2026-10-02T08:00:01", "lat": 37.85,
                "lon": 112.55, "pm25": 41, "pm10": 88}
@@ -154,7 +169,7 @@ def test_serve_hosts_the_roads_intake_when_given_a_port(tmp_path):
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read())["accepted"] == 1
     answer_one_then_stop(proc, port, hourly_packet(hour(8)))
-    output = " ".join(proc.stdout.read().decode().split())  # the console wraps lines
+    output = " ".join((proc.startup + proc.stdout.read().decode()).split())  # may be wrapped
     assert f"roads intake on http://127.0.0.1:{roads_port}/roads/readings" in output
     with open_store(db) as store:
         assert store.query("SELECT count(*) FROM road_readings")[0][0] == 1

@@ -69,3 +69,39 @@ def test_replay_judges_with_the_receivers_accept_path(store, tmp_path):
     assert counts == {"accepted": 1, "rejected": 2}
     assert [r[0] for r in reasons] == ["DataTime: missing in a data upload",
                                        f"PW: wrong password for MN {GAS_MN}"]
+
+
+def test_replay_use_case_takes_a_period_open_on_either_side(store, tmp_path):
+    import pytest
+
+    from envmon.errors import OptionError, PeriodError
+    from envmon.ingest.api import LOG_END, LOG_START, ReplayOptions, replay, replay_period
+    from envmon.store import RawPacketRow
+
+    store.write_batch([RawPacketRow(hour(h), "1.2.3.4:5", "accepted", None, GAS_MN, "2061",
+                                    None, hourly_packet(hour(h))) for h in (8, 9, 10)], [])
+    target_db = tmp_path / "rebuilt.duckdb"
+    with open_store(target_db) as target:
+        import_rows(target, registry_rows())
+    options = ReplayOptions(into=target_db)
+
+    whole = replay_period(None, None)
+    assert (whole.start, whole.end) == (LOG_START, LOG_END)
+    assert replay(store, replay_period("2026-11-01T09:00", None), options).counts == {
+        "accepted": 2}  # 09:00 and 10:00, --from inclusive
+    assert replay(store, replay_period(None, "2026-11-01T09:00"), options).counts == {
+        "accepted": 1}  # 08:00, --to exclusive
+    with pytest.raises(OptionError) as neither:
+        ReplayOptions()
+    assert neither.value.option == "--into"
+    with pytest.raises(OptionError):
+        ReplayOptions(into=target_db, host="127.0.0.1")
+    with pytest.raises(PeriodError) as bad:
+        replay_period("yesterday", None)
+    assert bad.value.option == "--from"
+
+
+def test_replay_cli_names_the_missing_target(tmp_path):
+    result = CliRunner().invoke(app, ["replay", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2
+    assert "--into" in result.stderr and "--host" in result.stderr

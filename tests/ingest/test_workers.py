@@ -84,3 +84,18 @@ def test_workers_raise_alarms_where_the_groups_are_committed(tmp_path, workers):
     with open_store(db) as store:
         rows = store.query("SELECT mn, factor, rule FROM alarms")
     assert ("010000A8900016F000169DC0", "a21026", "exceedance") in rows
+
+
+def test_pool_stop_after_prepare_alone_closes_the_writer_at_once(store):
+    from envmon.ingest.workers import ReceiverPool
+
+    pool = ReceiverPool(store, "127.0.0.1", 0, workers=2)
+
+    async def scenario():
+        await pool.prepare()
+        assert pool.writer.running
+        # No worker was started (listen() failed or never ran): nothing to wait 60 s for.
+        await asyncio.wait_for(pool.stop(), 5)
+        assert not pool.writer.running
+
+    asyncio.run(scenario())

@@ -34,7 +34,7 @@ def test_unit_answers_history_request_from_its_own_history():
             for event in session.receive(data):
                 events.append(event)
                 if isinstance(event, PacketReceived):
-                    if (answer := session.ack(event.packet)) is not None:
+                    if (answer := session.reply(event.packet, NOW)) is not None:
                         writer.write(answer)
                     if not asked:  # the unit is online: ask for the hours it never sent
                         asked = True

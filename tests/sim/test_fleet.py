@@ -85,3 +85,39 @@ def test_fleet_ground_truth(tmp_path):
     assert checked_flags > 0
     assert summary.unacked == sum(
         1 for u in fleet.units for s in u.sent if not s.acked)
+
+
+def test_sim_points_from_a_registry_file(tmp_path):
+    import csv
+
+    from envmon.sim.fleet import sim_points_from_file
+    from tests.ingest.conftest import registry_rows
+
+    rows = registry_rows()
+    path = tmp_path / "registry.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    points = sim_points_from_file(path)
+    assert sorted(p.mn for p in points) == sorted(r["mn"] for r in rows)
+    assert {p.kind for p in points} == {"gas", "water"}
+
+
+def test_fleet_summary_renders_compact_json_and_a_table(tmp_path):
+    import json
+    from collections import Counter
+
+    from envmon.render import formats_for, render
+    from envmon.sim.fleet import FleetSummary
+
+    summary = FleetSummary(2, Counter({"2061": 6, "2011": 4}), 9, 1, 0)
+    assert summary.as_json() == {"units": 2, "uploads_by_cn": {"2061": 6, "2011": 4},
+                                 "acked": 9, "unacked": 1, "requests_answered": 0}
+    assert {"json", "table"} <= set(formats_for(FleetSummary))
+    render(summary, "json", tmp_path / "summary.json")
+    text = (tmp_path / "summary.json").read_text(encoding="utf-8")
+    assert text.count("\n") == 1  # one line, as simulate always printed
+    assert json.loads(text) == summary.as_json()
+    rows = dict(summary.as_table().rows)
+    assert rows["uploads CN=2061"] == 6 and rows["unacked"] == 1

@@ -16,12 +16,14 @@ from typing import IO
 
 import typer
 
+from envmon.choices import choice
+from envmon.cli.common import user_errors
 from envmon.hj212.codec import decode
-from envmon.hj212.crc import CRC_MODES
-from envmon.hj212.jsonform import JSON_KEYS, packet_from_json, packet_json
+from envmon.hj212.crc import CRC_MODES, CrcMode
+from envmon.hj212.jsonform import packet_from_json, packet_json
 from envmon.render import jsonout
 
-__all__ = ["JSON_KEYS", "hj212_app", "packet_from_json", "packet_json", "register"]
+__all__ = ["hj212_app", "register"]
 
 hj212_app = typer.Typer(
     name="hj212",
@@ -59,12 +61,9 @@ def decode_command(
 
     Blank lines and '#' comment lines are skipped; the trailing CR LF is optional.
     """
-    modes = tuple(crc_mode or ("hj212",))
-    for mode in modes:
-        if mode not in CRC_MODES:
-            raise typer.BadParameter(
-                f"{mode!r} is not one of {', '.join(CRC_MODES)}", param_hint="--crc-mode"
-            )
+    with user_errors():  # an unknown mode: one line naming --crc-mode, exit code 2
+        modes = tuple(choice(CrcMode, mode, "--crc-mode").value
+                      for mode in crc_mode or (CrcMode.HJ212,))
     all_ok = True
     with _open_binary(file) as stream:
         for number, line in enumerate(stream, 1):

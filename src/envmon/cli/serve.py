@@ -11,9 +11,8 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from envmon.cli.common import fail, time_option
+from envmon.cli.common import fail, open_cli_store, resolve_db, user_errors
 from envmon.cli.options import emit, format_option, output_option
-from envmon.render import jsonout
 from envmon.timeutil import now_beijing
 
 console = Console(stderr=True, soft_wrap=True)
@@ -37,22 +36,14 @@ def _run(coro) -> object:
     return uvloop.run(coro)
 
 
-def _config(path: Path | None):
+def _settings(config: Path | None):
+    """The configuration serve reads its defaults from (a bad file: one line, exit code 2)."""
     from envmon.config import ConfigError, load_config
 
     try:
-        return load_config(path)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
-
-
-def _open_store(db: Path, *, read_only: bool = False):
-    from envmon.store import open_store
-
-    try:
-        return open_store(db, read_only=read_only)
-    except Exception as exc:  # the store's own errors already say what to do
-        raise fail(str(exc)) from None
+        return load_config(config)
+    except ConfigError as error:
+        raise fail(str(error)) from None
 
 
 def serve(
@@ -89,9 +80,9 @@ def serve(
     from envmon.ingest.server import ReceiverLimits, stop_signal
 
     _logging(log_level)
-    settings = _config(config)
+    settings = _settings(config)
     ingest = settings.ingest
-    db = db or Path(settings.store.path)
+    db = Path(resolve_db(db, config))  # --db, else [store] path
     host = host or ingest.host
     hj212_port = hj212_port if hj212_port is not None else ingest.port
     idle_timeout = idle_timeout if idle_timeout is not None else ingest.idle_timeout_s
@@ -106,28 +97,30 @@ def serve(
         backfill_settings=settings.backfill, alarm_settings=settings.alarms,
         roads_port=roads_port,
     )
-    platform = Platform(_open_store(db), options)
+    platform = Platform(open_cli_store(db, None), options)
 
     async def main() -> None:
         stop = stop_signal()
-        # Hook jobs first, so that alarms see every packet from the very first one.
-        await platform.prepare()
-        try:
-            await platform.listen()
-        except OSError as exc:
-            where = f"roads port {roads_port}" if platform.listening else f"{host}:{hj212_port}"
-            console.print(f"[red]error:[/red] cannot listen on {where}: {exc}")
+        try:  # whatever fails, the writer is drained and closed before the store is
+            # Hook jobs first, so that alarms see every packet from the very first one.
+            await platform.prepare()
+            try:
+                await platform.listen()
+            except OSError as exc:
+                where = (f"roads port {roads_port}" if platform.listening
+                         else f"{host}:{hj212_port}")
+                console.print(f"[red]error:[/red] cannot listen on {where}: {exc}")
+                raise typer.Exit(2) from exc
+            receiver = platform.receiver
+            console.print(
+                f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
+                f"store {db} ({len(receiver.points)} registered points"
+                + "".join(f"; {note}" for note in platform.notes) + "). Ctrl-C to stop."
+            )
+            await stop.wait()
+            console.print("stopping: answering and committing what has arrived …")
+        finally:
             await platform.stop()
-            raise typer.Exit(2) from exc
-        receiver = platform.receiver
-        console.print(
-            f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
-            f"store {db} ({len(receiver.points)} registered points"
-            + "".join(f"; {note}" for note in platform.notes) + "). Ctrl-C to stop."
-        )
-        await stop.wait()
-        console.print("stopping: answering and committing what has arrived …")
-        await platform.stop()
 
     try:
         _run(main())
@@ -152,14 +145,20 @@ def simulate(
     realtime: bool = typer.Option(True, help="Send real-time data (2011)."),
     minute: bool = typer.Option(True, help="Send minute data (2051)."),
     log_level: str = typer.Option("info"),
+    fmt: str = format_option("json", ("json", "table")),
+    output: Path | None = output_option(),
 ) -> None:
     """Run simulated data acquisition units from the registry against a receiver."""
     from datetime import timedelta
 
-    from envmon.sim.fleet import FaultRates, Fleet
+    from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_file, sim_points_from_store
 
     _logging(log_level)
-    sim_points = _load_sim_points(db, registry)
+    if registry is not None:
+        sim_points = sim_points_from_file(registry)
+    else:
+        with open_cli_store(db, None, read_only=True) as store:
+            sim_points = sim_points_from_store(store)
     if points:
         sim_points = sim_points[:points]
     if not sim_points:
@@ -175,24 +174,7 @@ def simulate(
         summary = _run(fleet.run(until))
     except KeyboardInterrupt:
         summary = fleet.summary()
-    sys.stdout.write(jsonout.dumps(summary.as_dict(), "compact"))
-
-
-def _load_sim_points(db: Path, registry: Path | None):
-    from envmon.sim.fleet import sim_points_from_store
-
-    if registry is not None:
-        # Import the registry file into a throw-away store: one parser for registry files.
-        import tempfile
-
-        from envmon.registry.importer import import_file
-        from envmon.store import open_store
-
-        with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "r.duckdb") as store:
-            import_file(store, registry)
-            return sim_points_from_store(store)
-    with _open_store(db, read_only=True) as store:
-        return sim_points_from_store(store)
+    emit(summary, fmt, output)
 
 
 def replay(
@@ -206,19 +188,15 @@ def replay(
     output: Path | None = output_option(),
 ) -> None:
     """Replay the raw packet log of a period: into another store, or to a receiver over TCP."""
-    from envmon.ingest.replay import ReplayResult, replay_into, replay_tcp
+    from envmon.ingest.api import ReplayOptions, replay_period
+    from envmon.ingest.api import replay as replay_log
 
-    if (into is None) == (host is None):
-        raise fail("give exactly one of --into PATH or --host HOST")
-    begin = time_option(start, "--from") if start else None
-    finish = time_option(end, "--to") if end else None
-    with _open_store(db, read_only=True) as source:
-        if into is not None:
-            with _open_store(into) as target:
-                counts = replay_into(source, target, begin, finish)
-        else:
-            counts = _run(replay_tcp(source.iter_raw_packets(begin, finish), host, port))
-    emit(ReplayResult(dict(counts)), fmt, output)
+    with user_errors():
+        options = ReplayOptions(into=into, host=host, port=port)
+        period = replay_period(start, end)
+    with open_cli_store(db, None, read_only=True) as source, user_errors():
+        result = replay_log(source, period, options)
+    emit(result, fmt, output)
 
 
 def demo(

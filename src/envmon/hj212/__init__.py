@@ -27,7 +27,7 @@ from envmon.hj212.codec import (
     result_9012,
 )
 from envmon.hj212.codes import DATA_UPLOAD_CNS, to_2017
-from envmon.hj212.crc import CRC_MODES, crc16, crc16_modbus, crc16_reference
+from envmon.hj212.crc import CRC_MODES, CrcMode, crc16, crc16_modbus, crc16_reference
 from envmon.hj212.events import (
     Discarded,
     Event,
@@ -42,6 +42,7 @@ from envmon.hj212.session import Session, ack
 
 __all__ = [
     "CRC_MODES",
+    "CrcMode",
     "DATA_UPLOAD_CNS",
     "Discard",
     "Discarded",

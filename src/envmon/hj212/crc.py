@@ -18,7 +18,19 @@ plus 9 table lookups, whatever the message length.
 
 from __future__ import annotations
 
-CRC_MODES = ("hj212", "modbus", "modbus_swapped")
+from enum import StrEnum
+
+
+class CrcMode(StrEnum):
+    """A CRC algorithm a unit may use: the standard's, or MODBUS (plain or byte-swapped) for
+    non-conformant peers (enabled per MN in the registry, or with ``--crc-mode``)."""
+
+    HJ212 = "hj212"
+    MODBUS = "modbus"
+    MODBUS_SWAPPED = "modbus_swapped"
+
+
+CRC_MODES = tuple(mode.value for mode in CrcMode)
 
 
 def _make_table() -> tuple[int, ...]:

@@ -9,7 +9,8 @@ the order of the segment.  Every reader appends what is wrong to ``errors`` as
 ``(field, what is wrong)`` — the field is what a rejection is counted by — and each tolerated
 deviation (project reference §12) to ``devs`` as text; it returns what it read and never raises.
 A new header field gets a ``check_<field>`` reader here, called from :func:`read_fields`
-(:func:`read_head` caches what the readers found for the header after QN: keep them pure);
+(and, if the header :func:`read_head` reads in one match could now draw a finding, narrow
+its ``_CANONICAL_HEAD`` so that header goes through the readers);
 a new rule about the data area goes into :func:`read_area` or a reader it calls.
 
 The order in which readers run is the order of ``Packet.error`` and ``Packet.deviations``:
@@ -19,6 +20,7 @@ every packet): it stays one loop on purpose.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from envmon.hj212.codes import CN_TABLE, DATA_UPLOAD_CNS, ST_TABLE, TEXT_SUFFIXES
@@ -219,55 +221,37 @@ Header = tuple[
     str | None, str | None, str | None, str | None, str | None, int | None, int | None, int | None
 ]  # QN, ST, CN, PW, MN, Flag, PNUM, PNO
 
-# What reading the header after a valid QN found: (errors, deviations, ST, CN, PW, MN, Flag,
-# PNUM, PNO).  That text is the same in every packet of a unit and the readers are pure
-# functions of it, so the receiver's hot path looks the result up.  Bounded by clearing.
-_HEAD_CACHE: dict[str, tuple] = {}
-_HEAD_CACHE_MAX = 65_536
+# The header nearly every packet has: every field of Table 3 but PNUM/PNO, in order, each of
+# the form the standard gives (QN of 17 digits, PW of 6 characters, MN of 24 hex digits, Flag
+# of one or two digits).  One match reads it; read_head still checks ST, CN and Flag against
+# the tables and sends anything else through the readers.  No cache: the header's text comes
+# from the network before any check, and nothing read from it is kept between packets.
+_CANONICAL_HEAD = re.compile(
+    "QN=([0-9]{17});ST=([0-9A-Za-z]{2});CN=([0-9]{4});PW=([^;]{6});"
+    "MN=([0-9A-Fa-f]{24});Flag=([0-9]{1,2})"
+)
+# Flags of versions 0-2 without bit D (no split): read_flag and check_split say nothing of them.
+_PLAIN_FLAGS = {str(flag): flag for flag in range(12) if not flag & 2}
 
 
 def read_head(head: str, errors: Errors, devs: list[str]) -> Header:
     """The header (Table 3): split into fields, then QN, ST, CN, PW, MN, Flag, PNUM/PNO checked
-    in that order.  Same result as :func:`read_fields` on :func:`read_header`, faster."""
-    qn = head[3:20]
-    rest = head[21:]
-    if (
-        head[:3] == "QN=" and head[20:21] == ";" and qn.isdigit() and qn.isascii()
-        and rest and "QN" not in rest
-    ):
-        found = _HEAD_CACHE.get(rest)
-        if found is None:
-            found = _read_after_qn(rest)
-            if len(_HEAD_CACHE) >= _HEAD_CACHE_MAX:
-                _HEAD_CACHE.clear()
-            _HEAD_CACHE[rest] = found
-        if found[0]:
-            errors.extend(found[0])
-        if found[1]:
-            devs.extend(found[1])
-        return qn, found[2], found[3], found[4], found[5], found[6], found[7], found[8]
+    in that order.  Same result as :func:`read_fields` on :func:`read_header`, faster for the
+    header nearly every packet has (in which the readers find nothing to report)."""
+    match = _CANONICAL_HEAD.fullmatch(head)
+    if match is not None:
+        qn, st, cn, pw, mn, flag_text = match.groups()
+        flag = _PLAIN_FLAGS.get(flag_text)
+        if flag is not None and st in ST_TABLE and cn in CN_TABLE:
+            return qn, st, cn, pw, mn, flag, None, None
     return read_fields(read_header(head, errors, devs), errors, devs)
 
 
-def _read_after_qn(rest: str) -> tuple:
-    """Read the header that follows a valid ``QN=…;``: a valid QN adds no error or deviation,
-    and a field order that starts with QN changes nothing after it."""
-    errors: Errors = []
-    devs: list[str] = []
-    fields = read_header(rest, errors, devs)
-    fields["QN"] = "present"  # only its presence matters to the checks below
-    _, st, cn, pw, mn, flag, pnum, pno = read_fields(fields, errors, devs, check_qn=False)
-    return tuple(errors), tuple(devs), st, cn, pw, mn, flag, pnum, pno
-
-
-def read_fields(
-    fields: dict[str, str], errors: Errors, devs: list[str], *, check_qn: bool = True
-) -> Header:
+def read_fields(fields: dict[str, str], errors: Errors, devs: list[str]) -> Header:
     """Check every header field of Table 3 in order (QN, ST, CN, PW, MN, Flag, PNUM/PNO)."""
     get = fields.get
     qn = get("QN")
-    if check_qn:
-        check_qn_field(qn, errors, devs)
+    check_qn_field(qn, errors, devs)
     st = get("ST")
     check_st(st, errors, devs)
     cn = get("CN")

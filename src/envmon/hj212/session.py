@@ -156,10 +156,6 @@ class Session:
 
     # ---------------------------------------------------------------- output
 
-    def ack(self, packet: Packet) -> bytes | None:
-        """9014 for an accepted upload with Flag bit A = 1, else None (see :func:`ack`)."""
-        return ack(packet)
-
     def reply(self, packet: Packet, now: datetime) -> bytes | None:
         """Every answer owed to an accepted packet, to send once it is stored, or None.
 

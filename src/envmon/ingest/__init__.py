@@ -6,7 +6,9 @@
 * ``writer`` — group commit: answers leave only after the commit that holds the packet;
 * ``workers`` — ``--workers N``: decoding processes in front of the one store writer;
 * ``records`` — decoded uploads to store rows; ``backfill`` — 补遗 requests for missing hours;
-* ``replay`` — the raw packet log, re-judged into a store or re-sent over TCP.
+* ``replay`` — the raw packet log, re-judged into a store or re-sent over TCP;
+* ``api`` — the use cases the doors call (``replay(source, period, options)``); a new ingest
+  query or action goes there.
 
 What runs beside the receiver in one process (alarms, intakes, jobs, the web app) is wired in
 ``envmon.app``, not here.

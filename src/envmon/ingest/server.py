@@ -321,25 +321,31 @@ class Receiver:
         )
 
     async def stop(self) -> None:
-        """Stop accepting, commit everything received, answer it, then close."""
-        if self._server is None:
-            return
-        self._server.close()
-        for protocol in list(self.connections):
-            if protocol.transport is not None and not protocol.transport.is_closing():
-                protocol.transport.pause_reading()
-        await self.writer.drain()
-        for protocol in list(self.connections):
-            if protocol.transport is not None:
-                protocol.transport.close()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.writer.close()
-        self._server = None
-        log.info("receiver stopped: %s", self.stats.as_dict())
-        self._stopped.set()
+        """Stop accepting, commit everything received, answer it, then close the writer.
 
+        Also after `prepare()` alone (`listen()` failed): the writer it started is closed.
+        A second call does nothing.
+        """
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        try:
+            if self._server is not None:
+                self._server.close()
+            for protocol in list(self.connections):
+                if protocol.transport is not None and not protocol.transport.is_closing():
+                    protocol.transport.pause_reading()
+            await self.writer.drain()
+            for protocol in list(self.connections):
+                if protocol.transport is not None:
+                    protocol.transport.close()
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            await self.writer.close()
+            self._server = None
+        log.info("receiver stopped: %s", self.stats.as_dict())
 
     async def _sweep_idle(self) -> None:
         timeout = self.limits.idle_timeout_s

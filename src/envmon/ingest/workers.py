@@ -272,14 +272,17 @@ class ReceiverPool:
                 log.exception("registry refresh failed; keeping the previous one")
 
     async def stop(self) -> None:
-        """Workers stop accepting and drain; their last groups are committed; then close."""
+        """Workers stop accepting and drain; their last groups are committed; then close.
+
+        Also after `prepare()` alone: no worker to wait for, the writer is closed."""
         for channel in self._channels:
             with contextlib.suppress(ConnectionError):
                 await _send(channel, ("stop",))
-        try:
-            await asyncio.wait_for(self._gone.wait(), 60)
-        except TimeoutError:
-            log.error("receiver workers did not stop in time")
+        if self._processes:
+            try:
+                await asyncio.wait_for(self._gone.wait(), 60)
+            except TimeoutError:
+                log.error("receiver workers did not stop in time")
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -49,6 +49,11 @@ class GroupCommitWriter:
     def pending(self) -> int:
         return len(self._raw)
 
+    @property
+    def running(self) -> bool:
+        """Started and not yet closed: the store must stay open."""
+        return self._task is not None and not self._task.done()
+
     async def run_in_writer(self, fn, *args):
         """Run `fn` on the writer thread: the only thread that uses the store's connection."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)

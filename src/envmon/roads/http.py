@@ -6,9 +6,11 @@
     or {"crs": "gcj02", "readings": [...]}
 
 Answers 200 with the counts per rejection reason (`ReadingsImported.as_json`), 400 for a
-body that is not such JSON. Standard library only (`http.server`), one store opened by the
-server and written under a lock; the web application calls the same use case
-(`envmon.roads.api.intake_readings`).
+body that is not such JSON. Standard library only (`http.server`); requests are handled one at
+a time (a lock) on the request's thread, which has its own cursor on the store. Inside
+`envmon serve` this thread writes next to the receiver's writer: safe because only the intake
+writes the road reading tables (`envmon.app`, "Who writes where"). The web application calls
+the same use case (`envmon.roads.api.intake_readings`).
 """
 
 from __future__ import annotations

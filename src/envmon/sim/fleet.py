@@ -7,6 +7,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import ClassVar
 
 from envmon.sim.clock import SimClock
 from envmon.sim.dau import DataAcquisitionUnit, Faults
@@ -56,15 +58,29 @@ def plan_faults(points: list[SimPoint], hours: list[datetime], rates: FaultRates
 
 @dataclass
 class FleetSummary:
+    """What a simulation run sent and what was answered (`envmon simulate` prints it)."""
+
     units: int
     uploads: Counter
     acked: int
     unacked: int
     requests_answered: int
+    json_layout: ClassVar[str] = "compact"  # one line, as simulate always printed
 
-    def as_dict(self) -> dict:
+    def as_json(self) -> dict:
         return {"units": self.units, "uploads_by_cn": dict(self.uploads), "acked": self.acked,
                 "unacked": self.unacked, "requests_answered": self.requests_answered}
+
+    as_dict = as_json
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        rows = [("units", self.units),
+                *((f"uploads CN={cn}", n) for cn, n in sorted(self.uploads.items())),
+                ("acked", self.acked), ("unacked", self.unacked),
+                ("requests_answered", self.requests_answered)]
+        return Table("模拟结果", [Column("item", "项目"), Column("count", "数量")], rows)
 
 
 class Fleet:
@@ -103,8 +119,22 @@ class Fleet:
 
 
 def sim_points_from_store(store) -> list[SimPoint]:
+    """One simulated unit per monitoring point of the store's registry."""
     return [
         SimPoint(mn=p.mn, pw=p.pw, kind=p.kind, factors=dict(p.factors), o2_ref=p.o2_ref,
                  unit_id=p.unit_id)
         for p in store.list_points()
     ]
+
+
+def sim_points_from_file(registry: str | Path) -> list[SimPoint]:
+    """One simulated unit per point of a registry file (CSV/XLSX), read by the registry's own
+    importer into a throw-away store: one parser for registry files."""
+    import tempfile
+
+    from envmon.registry.importer import import_file
+    from envmon.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "r.duckdb") as store:
+        import_file(store, Path(registry))
+        return sim_points_from_store(store)

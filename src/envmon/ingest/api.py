@@ -1,0 +1,84 @@
+"""Use cases of the ingest domain (the CLI's `envmon replay`; the web app calls the same).
+
+`replay(source, period, options) -> ReplayResult`: the raw packet log of a period, re-judged
+into another store or re-sent to a receiver over TCP. The door parses its options into a
+`Period` (`replay_period`: `--from`/`--to`, each optional) and a `ReplayOptions`, calls, and
+renders the result. Running the receiver itself is not a use case: `envmon.app.Platform`.
+
+A new ingest query or action goes here as `(store, period, options) -> result dataclass`,
+its options validated in the options dataclass (`OptionError` names the option).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from envmon.errors import OptionError
+from envmon.ingest.replay import ReplayResult, replay_into, replay_tcp
+from envmon.period import Period, parse_time
+from envmon.store import Store, StoreError, open_store
+from envmon.timeutil import BEIJING_FIXED
+
+__all__ = ["LOG_END", "LOG_START", "ReplayOptions", "ReplayResult", "replay", "replay_period"]
+
+# The side of a replay period that was not given reaches past anything a raw log holds.
+LOG_START = datetime(1970, 1, 1, tzinfo=BEIJING_FIXED)
+LOG_END = datetime(9999, 1, 1, tzinfo=BEIJING_FIXED)
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """Where the packets go: re-decoded `into` another store, or re-sent to `host`:`port`."""
+
+    into: Path | None = None
+    host: str | None = None
+    port: int = 6000
+
+    def __post_init__(self) -> None:
+        if (self.into is None) == (self.host is None):
+            raise OptionError("--into", "give exactly one of --into PATH or --host HOST")
+
+
+def replay_period(start: str | datetime | None, end: str | datetime | None) -> Period:
+    """`--from` (inclusive) and `--to` (exclusive), each optional: an open side reaches the
+    first or last packet of the log. ISO times, Beijing time without an offset; the future
+    is allowed (a replay of "from now on" simply finds nothing yet)."""
+    start = parse_time(start, "--from") if isinstance(start, str) else start
+    end = parse_time(end, "--to") if isinstance(end, str) else end
+    return Period.parse(start or LOG_START, end or LOG_END, allow_future=True)
+
+
+def replay(source: Store, period: Period, options: ReplayOptions) -> ReplayResult:
+    """Replay the raw packets received in `period` from `source`.
+
+    Into a store: each frame re-judged by the receiver's session and accept path against the
+    target's registry, with its original received time (counts accepted/rejected/
+    discarded). Over TCP: the accepted packets re-sent one at a time, each waiting for its
+    9014 (counts sent/answered/unanswered). Runs its own event loop for TCP: an async door
+    calls `ingest.replay.replay_tcp` instead.
+    """
+    start, end = period.start, period.end
+    if options.into is not None:
+        try:
+            target = open_store(options.into)
+        except StoreError as error:
+            raise OptionError("--into", str(error)) from None
+        with target:
+            counts = replay_into(source, target, start, end)
+    else:
+        assert options.host is not None
+        counts = _run(replay_tcp(source.iter_raw_packets(start, end), options.host,
+                                 options.port))
+    return ReplayResult(dict(counts))
+
+
+def _run(coro):
+    """On uvloop where available, as `envmon serve` runs."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
