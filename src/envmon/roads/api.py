@@ -537,8 +537,7 @@ def simulate_taxis(store, period: Period, options: SimulateOptions = SimulateOpt
                    ) -> SimulationResult:
     """Drive a fleet over the store's network (or `pbf`, or a synthetic grid) from the first
     day of `period`; the network and the devices' calibrations are written to the store."""
-    import json
-
+    from envmon.render import jsonout
     from envmon.roads.network import network_from_pbf
     from envmon.roads.sensors import import_csv, set_calibration
     from envmon.roads.storage import latest_version, load_network, save_network
@@ -566,9 +565,9 @@ def simulate_taxis(store, period: Period, options: SimulateOptions = SimulateOpt
     if options.do_import:
         summary["import"] = ReadingsImported.of(import_csv(store, options.out, datum)).as_json()
     if options.truth is not None:
-        options.truth.write_text(json.dumps({k: {"pm25": v[0], "pm10": v[1]}
-                                             for k, v in sim.truth.items()},
-                                            ensure_ascii=False), encoding="utf-8")
+        options.truth.write_text(jsonout.dumps({k: {"pm25": v[0], "pm10": v[1]}
+                                                for k, v in sim.truth.items()}, "compact"),
+                                 encoding="utf-8")
         summary["truth"] = str(options.truth)
     return SimulationResult(summary)
 

@@ -18,6 +18,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from envmon.render import jsonout
 from envmon.roads.api import PayloadError, intake_readings
 
 MAX_BODY = 64 * 1024 * 1024
@@ -37,7 +38,7 @@ def make_server(store, host: str = "127.0.0.1", port: int = 8712,
 
     class Handler(BaseHTTPRequestHandler):
         def _send(self, code: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
+            data = jsonout.dumps(body, "compact").encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
