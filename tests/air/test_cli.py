@@ -120,6 +120,9 @@ def test_unknown_city_and_bad_options(air_db):
     bad = run("air", "summary", "--city", "太原市", "--from", "2025-13-01", "--to",
               "2025-11-30", "--db", str(air_db))
     assert bad.exit_code == 2 and "not a date" in bad.output
+    for start, end in (("2025-11-01junk", "2025-11-30"), ("2025-11-01", "2025-11-30T08:00")):
+        bad = run("air", "rank", "--from", start, "--to", end, "--db", str(air_db))
+        assert bad.exit_code == 2 and "not a date" in bad.output, (start, end)
     bad = run("air", "rank", "--from", "2025-11-01", "--to", "2025-11-30", "--method", "x",
               "--db", str(air_db))
     assert bad.exit_code == 2

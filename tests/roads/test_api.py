@@ -79,11 +79,11 @@ def test_invalid_options_name_the_option():
 
 def test_periods_are_strict_months():
     with pytest.raises(PeriodError) as error:
-        api.month_or_range("2026-1", None, None)
+        Period.from_options("2026-1", None, None)
     assert error.value.option == "--month"
     with pytest.raises(PeriodError):
-        api.month_or_range("2026-10", "2026-10-01T00:00", None)
-    p = api.month_or_range(None, "2026-10-01T08:00", "2026-10-02T08:00")
+        Period.from_options("2026-10", "2026-10-01T00:00", None)
+    p = Period.from_options(None, "2026-10-01T08:00", "2026-10-02T08:00")
     assert (p.start, p.end) == (datetime(2026, 10, 1, 8, tzinfo=BEIJING_FIXED),
                                 datetime(2026, 10, 2, 8, tzinfo=BEIJING_FIXED))
 
@@ -105,3 +105,12 @@ def test_intake_refuses_other_bodies(tmp_path):
                                            "pm10": 40}])
         assert got.as_json() == {"received": 1, "accepted": 1, "rejected": {},
                                  "rejected_total": 0}
+
+
+def test_bulletin_labels_come_from_the_period():
+    from envmon.reports.roads import period_label
+
+    assert period_label(Period.month("2026-10")) == "2026年10月"
+    assert period_label(Period.parse("2026-10-01T00:00", "2026-11-01T00:00")) == "2026年10月"
+    assert period_label(Period.parse("2026-10-01T08:00", "2026-10-09T08:00")) == \
+        "2026年10月01日至2026年10月09日"

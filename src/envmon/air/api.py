@@ -6,7 +6,8 @@ Shape (the same in every domain's `api.py`):
     def use_case(store, period, options) -> SomeResult
 
 - `period` is an `envmon.period.Period`. Summaries and rankings work on whole Beijing days
-  (`days_period("2025-11-01", "2025-11-30")`, last day inclusive, as the CLI's --from/--to);
+  (`Period.days_between("2025-11-01", "2025-11-30")`, last day inclusive, as the CLI's
+  --from/--to);
   the bulletin on a month (`Period.month`); the real-time AQI on the hours whose end label
   lies in (start, end]. Imports take no period.
 - `options` is a frozen dataclass below whose fields are typed with the Enums here and
@@ -26,7 +27,6 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from envmon.errors import OptionError
 from envmon.period import Period
 
 __all__ = [
-    "AirError", "Method", "StandardChoice", "InputFormat", "days_period", "excluded_days",
+    "AirError", "Method", "StandardChoice", "InputFormat", "excluded_days",
     "import_stations", "StationsImported", "ImportOptions", "import_data", "DataImported",
     "AqiOptions", "station_aqi", "StationAqi", "SummaryOptions", "city_summary", "CitySummary",
     "RankOptions", "city_ranking", "CityRanking", "BulletinOptions", "monthly_bulletin",
@@ -73,32 +73,6 @@ def _set(obj: Any, name: str, value: Any) -> None:
 
 
 # ------------------------------------------------------------------------------- inputs
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text.strip()[:10])
-    except (ValueError, AttributeError):
-        raise OptionError(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def days_period(first: str | date, last: str | date, *,
-                options: tuple[str, str] = ("--from", "--to"),
-                now=None) -> Period:
-    """Whole Beijing days first … last (both inclusive) as a Period; a period that has not
-    begun is refused."""
-    a = first if isinstance(first, date) else _day(first, options[0])
-    b = last if isinstance(last, date) else _day(last, options[1])
-    if b < a:
-        raise OptionError(options[0], f"the period ends ({b}) before it starts ({a})")
-    period = Period(Period.day(a).start, Period.day(b).end)
-    period.refuse_future(options[0], now)
-    return period
-
-
-def _first_last(period: Period) -> tuple[date, date]:
-    days = period.days()
-    return days[0], days[-1]
-
-
 def excluded_days(path: str | os.PathLike[str] | None, option: str = "--exclude"
                   ) -> Excluded | None:
     """Days taken out of the statistics (扣沙, 例外事件) from a CSV city,date[,reason]."""
@@ -276,7 +250,7 @@ def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
     """The city's summary over the period's days, with the same period a year earlier."""
     from envmon.air import service
 
-    first, last = _first_last(period)
+    first, last = period.first_last_days()
     return CitySummary(service.city_summary(
         store, options.city, first, last, standard=options.standard.value,
         method=options.method.value, yoy_rounded=options.yoy_rounded,
@@ -321,7 +295,7 @@ class CityRanking:
 def city_ranking(store, period: Period, options: RankOptions = RankOptions()) -> CityRanking:
     from envmon.air import service
 
-    first, last = _first_last(period)
+    first, last = period.first_last_days()
     return CityRanking(service.ranking(store, first, last, standard=options.standard.value,
                                        method=options.method.value,
                                        check_validity=options.validity,
@@ -354,7 +328,7 @@ class AirBulletin:
     def default_stem(self) -> str:
         if self.period.label:
             return f"air-{self.period.label}"
-        first, last = _first_last(self.period)
+        first, last = self.period.first_last_days()
         return f"air-{first:%Y%m%d}-{last:%Y%m%d}"
 
     def as_json(self) -> dict:
@@ -366,9 +340,8 @@ def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinO
     from envmon.reports.air import build_air_bulletin
     from envmon.reports.model import ReportError
 
-    first, last = _first_last(period)
     try:
-        model = build_air_bulletin(store, first, last, city=options.city,
+        model = build_air_bulletin(store, period, city=options.city,
                                    standard=options.standard.value, excluded=options.excluded)
     except ReportError as error:
         raise AirError(str(error)) from None

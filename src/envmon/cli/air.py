@@ -137,9 +137,10 @@ def summary_command(
     published, the daily AQI, and year-on-year change (yoy) when the same period a year
     earlier has data."""
     from envmon.air import api
+    from envmon.period import Period
 
     with user_errors():
-        period = api.days_period(start, end)
+        period = Period.days_between(start, end)
         options = api.SummaryOptions(city, method, standard, yoy_rounded, not no_validity,
                                      api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
@@ -166,9 +167,10 @@ def rank_command(
     Composite index ascending (equal 2-decimal values rank equal); year-on-year change
     ascending (the largest fall ranks 1)."""
     from envmon.air import api
+    from envmon.period import Period
 
     with user_errors():
-        period = api.days_period(start, end)
+        period = Period.days_between(start, end)
         options = api.RankOptions(method, standard, not no_validity,
                                   api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():

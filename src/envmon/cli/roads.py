@@ -60,10 +60,10 @@ def _progress(label: str, shown: bool = True) -> Iterator[Any]:
 
 
 def _period(month: str | None, start: str | None, end: str | None):
-    from envmon.roads.api import month_or_range
+    from envmon.period import Period
 
     with user_errors():
-        return month_or_range(month, start, end)
+        return Period.from_options(month, start, end)
 
 
 JSON_ONLY = ("json",)

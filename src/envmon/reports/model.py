@@ -24,6 +24,18 @@ from envmon.errors import EnvmonError
 MISSING_TEXT = "—"
 
 
+def month_label(period) -> str | None:
+    """"2025年11月" when `period` (an `envmon.period.Period`) is exactly one calendar month in
+    Beijing time, however it was given (`--month`, or its first to last day); else None."""
+    from envmon.period import Period
+
+    first = period.first_last_days()[0]
+    month = Period.month(f"{first:%Y-%m}", allow_future=True)
+    if (month.start, month.end) != (period.start, period.end):
+        return None
+    return f"{first.year}年{first.month}月"
+
+
 class ReportError(EnvmonError):
     """A bulletin could not be rendered (the message says why and what to do)."""
 

@@ -418,7 +418,8 @@ class RankResult:
                        "ci": f"{self.ci[sid][0]:.1f}–{self.ci[sid][1]:.1f}",
                        **({"raw": self.raw.get(sid)} if self.raw is not None else {})}
                  for sid in self.listed}
-        return build_roads_bulletin(self.ranking, extra, self.chart(), coverage=self.coverage,
+        return build_roads_bulletin(self.ranking, self.period, extra, self.chart(),
+                                    coverage=self.coverage,
                                     normalised=self.options.normalise is not Normalise.NONE)
 
     def geojson(self) -> dict:
@@ -572,14 +573,9 @@ def simulate_taxis(store, period: Period, options: SimulateOptions = SimulateOpt
     return SimulationResult(summary)
 
 
-def month_or_range(month: str | None, start: str | None, end: str | None) -> Period:
-    """The period of a roads command: `--month YYYY-MM` or `--from/--to` (Beijing time)."""
-    return Period.from_options(month, start, end)
-
-
 __all__: Sequence[str] = (
     "Datum", "Pollutant", "Normalise", "Names", "RoadsError", "RoadsDataError", "PayloadError",
     "NetworkOptions", "build_network", "ImportOptions", "import_readings", "intake_readings",
     "CalibrateOptions", "calibrate", "MatchOptions", "match", "coverage", "RankOptions",
-    "RankResult", "rank", "SimulateOptions", "simulate_taxis", "month_or_range",
+    "RankResult", "rank", "SimulateOptions", "simulate_taxis",
 )
