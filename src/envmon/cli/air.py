@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
-from envmon.cli.options import check_choice, emit, format_option, output_option
+from envmon.cli.options import emit, emit_many, format_option, output_option, split_formats
 
 air_app = typer.Typer(
     name="air",
@@ -31,7 +31,6 @@ EXCLUDE_HELP = ("CSV city,date[,reason] of days taken out of the statistics (扣
 # `text` is the output these commands always had (the summary's sentence, else the terminal
 # table); csv and table are the tabular formats of every result
 LIST_FORMATS = ("json", "text", "csv", "table", "xlsx", "html")
-BULLETIN_FORMATS = ("xlsx", "html", "pdf")
 
 
 def _echo_rejected(rejected: list[str], limit: int | None = None) -> None:
@@ -200,26 +199,16 @@ def report_air(
     standard colours, daily table and city ranking."""
     from envmon.air import api
     from envmon.period import Period
-    from envmon.reports.pdf import pdf_available
 
-    wanted = [fmt] if fmt is not None else [f.strip() for f in formats.split(",") if f.strip()]
-    for f in wanted:
-        check_choice(f, BULLETIN_FORMATS, "--format" if fmt is not None else "--formats")
+    # every format is checked before the bulletin is computed and before anything is written
+    option = "--format" if fmt is not None else "--formats"
+    wanted = split_formats([fmt] if fmt is not None else formats, option)
     with user_errors():
         period = Period.month(month)
         options = api.BulletinOptions(city, standard, api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.monthly_bulletin(store, period, options)
-    if "pdf" in wanted and not pdf_available():
-        wanted.remove("pdf")
-        typer.echo("PDF skipped: WeasyPrint is not available; open the HTML in a browser and "
-                   "print it to PDF (A4 is set).", err=True)
-    out = out if out is not None else Path(".")
-    one_file = len(wanted) == 1 and out.suffix == f".{wanted[0]}"
-    if not one_file:
-        out.mkdir(parents=True, exist_ok=True)  # a folder: <out>/air-<month>.<format>
-    for f in wanted:
-        emit(result, f, out)
+    emit_many(result, wanted, out, option=option)
 
 
 def register(app: typer.Typer) -> None:
