@@ -90,3 +90,30 @@ def test_bulletin_labels_come_from_the_period():
     assert period_label(Period.days_between("2025-11-01", "2025-11-29")) == \
         "2025-11-01至2025-11-29"
     assert period_label(Period.days_between("2025-02-01", "2025-02-28")) == "2025年2月"
+
+
+def test_a_period_in_progress_is_provisional(air_db):
+    from envmon.timeutil import now_beijing
+
+    today = now_beijing().date()
+    with open_store(air_db, read_only=True) as store:
+        past = api.city_summary(store, Period.days_between(*NOVEMBER),
+                                api.SummaryOptions("太原市"))
+        now = api.city_summary(store, Period.days_between(today, today),
+                               api.SummaryOptions("太原市"))
+        assert past.as_json()["provisional"] is False and "初步统计" not in past.sentence()
+        assert now.as_json()["provisional"] is True
+        assert "（初步统计，统计期未结束）" in now.sentence()
+        assert "初步统计" in now.as_table().title
+        ranked = api.city_ranking(store, Period.days_between(today, today))
+        assert ranked.as_json()["provisional"] is True and "初步统计" in ranked.as_table().title
+        assert api.city_ranking(store, Period.days_between(*NOVEMBER)).as_json()[
+            "provisional"] is False
+        final = api.monthly_bulletin(store, Period.month("2025-11"),
+                                     api.BulletinOptions(city="太原市"))
+        assert final.as_json()["provisional"] is False
+        assert final.as_json()["period"]["provisional"] is False
+        current = api.monthly_bulletin(store, Period.month(f"{today:%Y-%m}"),
+                                       api.BulletinOptions(city="太原市"))
+        assert current.as_json()["provisional"] is True
+        assert current.bulletin().title.endswith("（初步统计，统计期未结束）")

@@ -114,3 +114,26 @@ def test_bulletin_labels_come_from_the_period():
     assert period_label(Period.parse("2026-10-01T00:00", "2026-11-01T00:00")) == "2026年10月"
     assert period_label(Period.parse("2026-10-01T08:00", "2026-10-09T08:00")) == \
         "2026年10月01日至2026年10月09日"
+
+
+def test_a_period_in_progress_is_provisional(fleet):
+    from datetime import timedelta
+
+    from envmon.timeutil import now_beijing
+
+    db, _ = fleet
+    now = now_beijing()
+    current = Period.parse(now - timedelta(days=1), now + timedelta(days=1))
+    past = Period.month("2026-10")
+    with open_store(db) as store:
+        ranked = api.rank(store, current, api.RankOptions(top=5, eligibility=ANY, detail=True))
+        assert ranked.as_json()["provisional"] is True
+        assert ranked.as_table().title.endswith("（初步统计，统计期未结束）")
+        assert ranked.geojson()["provisional"] is True
+        assert ranked.bulletin().title.endswith("（初步统计，统计期未结束）")
+        final = api.rank(store, past, api.RankOptions(top=5, eligibility=ANY, detail=True))
+        assert final.as_json()["provisional"] is False
+        assert "初步统计" not in final.as_table().title + final.bulletin().title
+        assert api.coverage(store, current).as_json()["provisional"] is True
+        assert "初步统计" in api.coverage(store, current).as_table().title
+        assert api.coverage(store, past).as_json()["provisional"] is False

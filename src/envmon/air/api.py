@@ -72,6 +72,12 @@ def _set(obj: Any, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)
 
 
+def _note(provisional: bool) -> str:
+    from envmon.reports.model import PROVISIONAL_NOTE
+
+    return PROVISIONAL_NOTE if provisional else ""
+
+
 # ------------------------------------------------------------------------------- inputs
 def excluded_days(path: str | os.PathLike[str] | None, option: str = "--exclude"
                   ) -> Excluded | None:
@@ -221,18 +227,21 @@ _DAILY_KEYS = ("so2", "no2", "co", "pm10", "pm25", "o3_1h", "o3_8h")
 
 @dataclass(frozen=True)
 class CitySummary:
-    """Good days, composite index, concentrations, compliance, daily AQI and YoY of a city."""
+    """Good days, composite index, concentrations, compliance, daily AQI and YoY of a city;
+    `provisional`: the period has not ended (said in the JSON, the title and the sentence)."""
 
     summary: dict
+    period: Period | None = None
+    provisional: bool = False
 
     def as_json(self) -> dict:
-        return self.summary
+        return {**self.summary, "provisional": self.provisional}
 
     def sentence(self) -> str:
         """The bulletin's opening sentence (环境空气质量综合指数为…，同比…)."""
         from envmon.reports.air import summary_sentence
 
-        return summary_sentence(self.summary)
+        return summary_sentence(self.summary, self.period, provisional=self.provisional)
 
     def as_table(self):
         from envmon.render import Column, Table
@@ -243,7 +252,7 @@ class CitySummary:
         rows = [(d["date"], d["aqi"], d["level"], ",".join(d["primary"]),
                  *(d["concentrations"][k] for k in _DAILY_KEYS)) for d in self.summary["daily"]]
         return Table(f"{self.summary['city']} {self.summary['from']}至{self.summary['to']}"
-                     "每日空气质量", columns, rows)
+                     f"每日空气质量{_note(self.provisional)}", columns, rows)
 
 
 def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
@@ -254,7 +263,8 @@ def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
     return CitySummary(service.city_summary(
         store, options.city, first, last, standard=options.standard.value,
         method=options.method.value, yoy_rounded=options.yoy_rounded,
-        check_validity=options.validity, excluded=options.excluded))
+        check_validity=options.validity, excluded=options.excluded),
+        period, period.in_progress())
 
 
 # ------------------------------------------------------------------------------- ranking
@@ -273,12 +283,13 @@ class RankOptions:
 @dataclass(frozen=True)
 class CityRanking:
     """Every city by composite index (ascending, ties equal at 2 decimals) and by its
-    year-on-year change (the largest fall ranks 1)."""
+    year-on-year change (the largest fall ranks 1); `provisional`: the period has not ended."""
 
     ranking: dict
+    provisional: bool = False
 
     def as_json(self) -> dict:
-        return self.ranking
+        return {**self.ranking, "provisional": self.provisional}
 
     def as_table(self):
         from envmon.render import Column, Table
@@ -287,7 +298,8 @@ class CityRanking:
                 ("yoy", "同比(%)"), ("yoy_rank", "同比排名"), ("worsening_rank", "恶化排名"),
                 ("good_rate", "优良天数比例(%)"), ("valid_days", "有效天数"),
                 ("primary", "首要污染物")]
-        return Table(f"城市环境空气质量排名 {self.ranking['from']}至{self.ranking['to']}",
+        return Table(f"城市环境空气质量排名 {self.ranking['from']}至{self.ranking['to']}"
+                     f"{_note(self.provisional)}",
                      [Column(k, label) for k, label in keys],
                      [tuple(row[k] for k, _ in keys) for row in self.ranking["cities"]])
 
@@ -299,7 +311,8 @@ def city_ranking(store, period: Period, options: RankOptions = RankOptions()) ->
     return CityRanking(service.ranking(store, first, last, standard=options.standard.value,
                                        method=options.method.value,
                                        check_validity=options.validity,
-                                       excluded=options.excluded))
+                                       excluded=options.excluded),
+                       period.in_progress())
 
 
 # ------------------------------------------------------------------------------- bulletin
@@ -316,10 +329,12 @@ class BulletinOptions:
 @dataclass(frozen=True)
 class AirBulletin:
     """The monthly bulletin (环境空气质量月报) model: summary sentence, pollutants with YoY,
-    AQI calendar, daily table, city ranking."""
+    AQI calendar, daily table, city ranking. `provisional`: the month has not ended (said in
+    the title and the summary sentence)."""
 
     period: Period
     model: Any = field(repr=False)
+    provisional: bool = False
 
     def bulletin(self):
         return self.model
@@ -332,7 +347,8 @@ class AirBulletin:
         return f"air-{first:%Y%m%d}-{last:%Y%m%d}"
 
     def as_json(self) -> dict:
-        return {"title": self.model.title, "period": self.period.as_json()}
+        return {"title": self.model.title, "period": self.period.as_json(),
+                "provisional": self.provisional}
 
 
 def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinOptions()
@@ -340,12 +356,14 @@ def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinO
     from envmon.reports.air import build_air_bulletin
     from envmon.reports.model import ReportError
 
+    provisional = period.in_progress()
     try:
         model = build_air_bulletin(store, period, city=options.city,
-                                   standard=options.standard.value, excluded=options.excluded)
+                                   standard=options.standard.value, excluded=options.excluded,
+                                   provisional=provisional)
     except ReportError as error:
         raise AirError(str(error)) from None
-    return AirBulletin(period, model)
+    return AirBulletin(period, model, provisional)
 
 
 

@@ -15,6 +15,7 @@ from envmon.air.aqi import LEVEL_OBJECTS, level_of
 from envmon.period import Period
 from envmon.reports.charts import bar_chart
 from envmon.reports.model import (
+    PROVISIONAL_NOTE,
     Bulletin,
     Calendar,
     CalendarDay,
@@ -55,12 +56,13 @@ def period_label(period: Period) -> str:
     return label
 
 
-def summary_sentence(summary: dict, period: Period | None = None) -> str:
+def summary_sentence(summary: dict, period: Period | None = None, *,
+                     provisional: bool = False) -> str:
     """The bulletin's summary sentence from an `envmon air summary` result over `period`
-    (default: its "from" … "to" days)."""
+    (default: its "from" … "to" days); a `provisional` period says so after its label."""
     if period is None:
         period = Period.days_between(summary["from"], summary["to"], allow_future=True)
-    label = period_label(period)
+    label = period_label(period) + (PROVISIONAL_NOTE if provisional else "")
     city = summary["city"]
     yoy = summary.get("yoy")
     parts = []
@@ -187,9 +189,13 @@ def build_air_bulletin(
     standard: str = "auto",
     issuer: str | None = None,
     excluded: service.Excluded | None = None,
+    provisional: bool | None = None,
 ) -> Bulletin:
     """The bulletin for `city` (default: the only city, else the best-ranked) over the days of
-    `period`, with the ranking of every city."""
+    `period`, with the ranking of every city; `provisional` (default: whether the period is
+    still in progress) is said in the title and the summary sentence."""
+    if provisional is None:
+        provisional = period.in_progress()
     first, last = period.first_last_days()
     ranking = service.ranking(store, first, last, standard=standard, excluded=excluded)
     cities = [row["city"] for row in ranking["cities"]]
@@ -201,7 +207,7 @@ def build_air_bulletin(
     limits = std.composite_divisors()
     blocks: list = [
         Paragraph("一、总体情况", heading=True),
-        Paragraph(summary_sentence(summary, period)),
+        Paragraph(summary_sentence(summary, period, provisional=provisional)),
         Paragraph("二、主要污染物", heading=True),
         _pollutant_table(summary, limits),
         Paragraph("三、每日空气质量", heading=True),
@@ -231,7 +237,7 @@ def build_air_bulletin(
         footnotes.append("已扣除沙尘/例外事件日：" + "、".join(summary["excluded_days"]))
     label = period_label(period)
     return Bulletin(
-        title=f"{city}{label}环境空气质量状况",
+        title=f"{city}{label}环境空气质量状况{PROVISIONAL_NOTE if provisional else ''}",
         subtitle="环境空气质量月报",
         issued=date.today(),
         issuer=issuer,

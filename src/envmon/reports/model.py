@@ -22,6 +22,8 @@ from typing import Any
 from envmon.errors import EnvmonError
 
 MISSING_TEXT = "—"
+# said after the period in the titles and bulletins of a period that has not ended
+PROVISIONAL_NOTE = "（初步统计，统计期未结束）"
 
 
 def month_label(period) -> str | None:

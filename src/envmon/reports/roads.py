@@ -11,7 +11,15 @@ import numpy as np
 
 from envmon.period import Period
 from envmon.reports.charts import figure, finish
-from envmon.reports.model import Bulletin, Chart, Column, Paragraph, Table, month_label
+from envmon.reports.model import (
+    PROVISIONAL_NOTE,
+    Bulletin,
+    Chart,
+    Column,
+    Paragraph,
+    Table,
+    month_label,
+)
 from envmon.timeutil import BEIJING_FIXED
 
 METHOD_NOTE = (
@@ -73,12 +81,15 @@ def period_label(period: Period) -> str:
 
 def build_roads_bulletin(result: dict, period: Period, extra: dict[str, dict[str, Any]],
                          chart: Chart | None, issued: date | None = None,
-                         coverage: dict | None = None, normalised: bool = False) -> Bulletin:
+                         coverage: dict | None = None, normalised: bool = False,
+                         provisional: bool = False) -> Bulletin:
     """`result`: the ranking JSON (`envmon.roads.rank.ranking`) over `period`; `extra`: per
-    segment id `iqr` and `ci` text for the tables."""
+    segment id `iqr` and `ci` text for the tables; `provisional`: the period has not ended
+    (said after the period in the title and the opening sentence)."""
     start, end = (t.astimezone(BEIJING_FIXED) for t in (period.start, period.end))
     label = {"pm10": "PM10", "pm25": "PM2.5"}[result["pollutant"]]
     unit = "微克/立方米"
+    note = PROVISIONAL_NOTE if provisional else ""
     words = period_label(period)
     n = len(result["dirty"])
 
@@ -86,7 +97,7 @@ def build_roads_bulletin(result: dict, period: Period, extra: dict[str, dict[str
         return [{**it, **extra.get(it["segment_id"], {})} for it in items]
 
     blocks: list = [
-        Paragraph(f"{words}全路网颗粒物（{label}）监测结果显示，污染较重的{n}条路段为："),
+        Paragraph(f"{words}{note}全路网颗粒物（{label}）监测结果显示，污染较重的{n}条路段为："),
         Table(f"{label}污染较重的{n}条路段", _columns(unit, normalised), rows(result["dirty"]),
               sheet="污染较重路段"),
         Paragraph(result["sentence"]["dirty"]),
@@ -114,6 +125,6 @@ def build_roads_bulletin(result: dict, period: Period, extra: dict[str, dict[str
     if chart is not None:
         blocks.append(chart)
     blocks.append(Paragraph(METHOD_NOTE))
-    return Bulletin(title=f"{words}全路网颗粒物（{label}）监测路段排名通报",
+    return Bulletin(title=f"{words}全路网颗粒物（{label}）监测路段排名通报{note}",
                     issued=issued or date.today(), blocks=blocks,
                     subtitle=f"统计时段：{start:%Y-%m-%d %H:%M}至{end:%Y-%m-%d %H:%M}（北京时间）")

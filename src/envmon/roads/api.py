@@ -87,6 +87,12 @@ class Names(enum.StrEnum):
     HOTSPOT = "hotspot"
 
 
+def _note(provisional: bool) -> str:
+    from envmon.reports.model import PROVISIONAL_NOTE
+
+    return PROVISIONAL_NOTE if provisional else ""
+
+
 def _existing(path: Path | None, option: str) -> None:
     if path is not None and not Path(path).exists():
         raise OptionError(option, f"{path}: no such file")
@@ -288,10 +294,13 @@ def match(store, period: Period, options: MatchOptions = MatchOptions(), *,
 # ------------------------------------------------------------------------------- coverage
 @dataclass(frozen=True)
 class CoverageResult:
+    """`provisional`: the period has not ended, so the figures will still grow."""
+
     figures: dict
+    provisional: bool = False
 
     def as_json(self) -> dict:
-        return self.figures
+        return {**self.figures, "provisional": self.provisional}
 
     def as_table(self):
         from envmon.render import Column, Table
@@ -300,7 +309,8 @@ class CoverageResult:
                 ("km", "覆盖里程（公里）")]
         f = self.figures
         return Table(f"路网监测覆盖（共{f['segments']}条路段，{f['km']}公里，"
-                     f"符合排名条件{f['eligible']}条）", [Column(k, label) for k, label in keys],
+                     f"符合排名条件{f['eligible']}条）{_note(self.provisional)}",
+                     [Column(k, label) for k, label in keys],
                      [tuple(d[k] for k, _ in keys) for d in f["daily"]])
 
 
@@ -310,7 +320,8 @@ def coverage(store, period: Period) -> CoverageResult:
     from envmon.roads.rank import coverage as coverage_of
 
     with _data_errors():
-        return CoverageResult(coverage_of(store, period.start, period.end))
+        return CoverageResult(coverage_of(store, period.start, period.end),
+                              period.in_progress())
 
 
 # ------------------------------------------------------------------------------- ranking
@@ -350,12 +361,14 @@ class RankOptions:
 @dataclass
 class RankResult:
     """The dirty/clean lists (`ranking`: the bulletin's JSON) with the segment values behind
-    them; with `detail`, the bootstrap CIs, raw values, geometry and coverage as well."""
+    them; with `detail`, the bootstrap CIs, raw values, geometry and coverage as well.
+    `provisional`: the period has not ended (said in the JSON, the titles and the 通报)."""
 
     period: Period
     options: RankOptions
     ranking: dict
     values: list = field(repr=False)
+    provisional: bool = False
     segments: dict | None = field(default=None, repr=False)
     ci: dict[str, tuple[float, float]] | None = None
     raw: dict[str, float] | None = None
@@ -363,7 +376,7 @@ class RankResult:
     _chart: Any = field(default=None, repr=False)
 
     def as_json(self) -> dict:
-        return self.ranking
+        return {**self.ranking, "provisional": self.provisional}
 
     @property
     def default_stem(self) -> str:
@@ -386,7 +399,8 @@ class RankResult:
         rows = [(side, i["rank"], i["segment_id"], i["name"], i["district"], i["value"],
                  i["n_passes"], i["n_days"], i["n_taxis"])
                 for side in ("dirty", "clean") for i in self.ranking[side]]
-        return Table(f"{self.period.describe()} {label} 路段排名", columns, rows)
+        return Table(f"{self.period.describe()} {label} 路段排名{_note(self.provisional)}",
+                     columns, rows)
 
     def _need_detail(self) -> None:
         if self.segments is None:
@@ -420,7 +434,8 @@ class RankResult:
                  for sid in self.listed}
         return build_roads_bulletin(self.ranking, self.period, extra, self.chart(),
                                     coverage=self.coverage,
-                                    normalised=self.options.normalise is not Normalise.NONE)
+                                    normalised=self.options.normalise is not Normalise.NONE,
+                                    provisional=self.provisional)
 
     def geojson(self) -> dict:
         """Segments as LineStrings (WGS-84) with value, counts, eligibility and list ranks."""
@@ -448,7 +463,8 @@ class RankResult:
                 },
             })
         return {"type": "FeatureCollection", "pollutant": self.ranking["pollutant"],
-                "from": self.ranking["from"], "to": self.ranking["to"], "features": features}
+                "from": self.ranking["from"], "to": self.ranking["to"],
+                "provisional": self.provisional, "features": features}
 
 
 def rank(store, period: Period, options: RankOptions = RankOptions(), *,
@@ -471,7 +487,7 @@ def rank(store, period: Period, options: RankOptions = RankOptions(), *,
     store_stats(store, version, values, a, b, pollutant, normalise)
     if options.names is Names.HOTSPOT:
         _hotspot_names(store, version, result)
-    out = RankResult(period, options, result, values)
+    out = RankResult(period, options, result, values, period.in_progress())
     if options.detail:
         from envmon.roads.rank import coverage as coverage_of
         from envmon.roads.rank import with_ci
