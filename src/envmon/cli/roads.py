@@ -4,7 +4,6 @@ No SQL and no orchestration here."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -220,7 +219,7 @@ def rank_command(
 ) -> None:
     """The most polluted and the cleanest eligible segments (median of drive-pass means);
     segments below the thresholds are counted as 数据不足."""
-    from envmon.render import FILE_FORMATS, jsonout
+    from envmon.render import FILE_FORMATS
     from envmon.roads import api
 
     rs = _settings(settings, config)
@@ -236,15 +235,12 @@ def rank_command(
           _progress("map matching", shown=match) as step):
         result = api.rank(store, period, options, progress=step)
     if geojson is not None:
-        geojson.write_text(jsonout.dumps(result.geojson(), "compact"), encoding="utf-8")
+        emit(result, "geojson", geojson)
     if map_png is not None:
-        map_png.write_bytes(result.map_png())
+        emit(result, "png", map_png)
     target = emit(result, fmt, out, announce=False)
     if fmt in FILE_FORMATS:
-        ranking = result.as_json()
-        jsonout.write({"written": str(target), "dirty": len(ranking["dirty"]),
-                       "clean": len(ranking["clean"]), "insufficient": ranking["insufficient"]},
-                      sys.stdout)
+        emit(result.written(target), "json")
 
 
 @roads_app.command("coverage")

@@ -12,8 +12,9 @@ Shape (the same in every domain's `api.py`):
   CLI's option name ("--pollutant"), so the CLI and the web app give the same choices and words.
 - The result is a dataclass with `as_json()` (exactly the JSON the command prints; tests pin
   it), and where it is a list `as_table()`; the ranking adds `bulletin()`, `map_png()` and
-  `geojson()` for the 通报 and the map layer. No printing, no Typer, no rendering to files
-  here (the CSV and truth files of `simulate_taxis` are what that action produces).
+  `geojson()` for the 通报 and the map layer, and registers its "geojson" and "png" file
+  renderers here, next to it. No printing, no Typer, no output paths chosen here (the CSV
+  and truth files of `simulate_taxis` are what that action produces).
 - Missing data a user can fix (no road network yet) is `RoadsDataError`, shown as one line.
 
 A new use case goes here as one more function with its options and result classes; the domain
@@ -384,6 +385,10 @@ class RankResult:
         stem = p.label if p.is_month else f"{p.start:%Y%m%d}-{p.end:%Y%m%d}"
         return f"roads-{stem}-{self.options.pollutant.value}"
 
+    def written(self, path: Path) -> RankWritten:
+        """What the command says after writing the 通报 to `path` (xlsx, html, pdf)."""
+        return RankWritten(path, self)
+
     @property
     def listed(self) -> set[str]:
         return {i["segment_id"] for i in self.ranking["dirty"] + self.ranking["clean"]}
@@ -467,6 +472,20 @@ class RankResult:
                 "provisional": self.provisional, "features": features}
 
 
+@dataclass(frozen=True)
+class RankWritten:
+    """The 通报 of a ranking written to a file: the path and the sizes of the lists."""
+
+    path: Path
+    result: RankResult
+
+    def as_json(self) -> dict:
+        ranking = self.result.as_json()
+        return {"written": str(self.path), "dirty": len(ranking["dirty"]),
+                "clean": len(ranking["clean"]), "insufficient": ranking["insufficient"],
+                "provisional": ranking["provisional"]}
+
+
 def rank(store, period: Period, options: RankOptions = RankOptions(), *,
          progress: Progress | None = None) -> RankResult:
     """The most polluted and the cleanest eligible segments of the period (median of the
@@ -513,6 +532,25 @@ def _hotspot_names(store, version: str, result: dict) -> None:
     found = hotspot_names(crs, rows, load_pois(store, version))
     for item in result["dirty"] + result["clean"]:
         item["name"] = found.get(item["segment_id"], item["name"])
+
+
+# The ranking's map layers, besides the formats every result has: `geojson` (the segments
+# with their values, one compact JSON line) and `png` (the map of the 通报), both to a file.
+def _register_renderers() -> None:
+    from envmon.render import jsonout, renderer
+
+    @renderer(RankResult, "geojson", to_file=True)
+    def _geojson(result: RankResult, path: Path) -> Path:
+        path.write_text(jsonout.dumps(result.geojson(), "compact"), encoding="utf-8")
+        return path
+
+    @renderer(RankResult, "png", to_file=True)
+    def _png(result: RankResult, path: Path) -> Path:
+        path.write_bytes(result.map_png())
+        return path
+
+
+_register_renderers()
 
 
 # ------------------------------------------------------------------------------- simulation
@@ -593,5 +631,5 @@ __all__: Sequence[str] = (
     "Datum", "Pollutant", "Normalise", "Names", "RoadsError", "RoadsDataError", "PayloadError",
     "NetworkOptions", "build_network", "ImportOptions", "import_readings", "intake_readings",
     "CalibrateOptions", "calibrate", "MatchOptions", "match", "coverage", "RankOptions",
-    "RankResult", "rank", "SimulateOptions", "simulate_taxis",
+    "RankResult", "RankWritten", "rank", "SimulateOptions", "simulate_taxis",
 )
