@@ -117,3 +117,9 @@ def test_a_period_in_progress_is_provisional(air_db):
                                        api.BulletinOptions(city="太原市"))
         assert current.as_json()["provisional"] is True
         assert current.bulletin().title.endswith("（初步统计，统计期未结束）")
+
+
+def test_stations_import_options(tmp_path):
+    with pytest.raises(OptionError) as error:
+        api.StationsImportOptions(tmp_path / "none.csv")
+    assert error.value.option == "FILE" and "no such file" in error.value.reason

@@ -137,3 +137,32 @@ def test_a_period_in_progress_is_provisional(fleet):
         assert api.coverage(store, current).as_json()["provisional"] is True
         assert "初步统计" in api.coverage(store, current).as_table().title
         assert api.coverage(store, past).as_json()["provisional"] is False
+
+
+def test_options_are_parsed_once_in_their_dataclass():
+    calibration = api.CalibrateOptions("T1", "2026-10-01")
+    assert calibration.valid_from == datetime(2026, 10, 1, tzinfo=BEIJING_FIXED)
+    assert calibration.valid_from_text == "2026-10-01"  # the JSON says it as given
+    assert api.CalibrateOptions("T1", datetime(2026, 10, 1, 8)).valid_from == \
+        datetime(2026, 10, 1, 8, tzinfo=BEIJING_FIXED)
+    with pytest.raises(OptionError) as error:
+        api.CalibrateOptions("T1", "2026-10-01junk")
+    assert error.value.option == "--from"
+    with pytest.raises(OptionError) as error:
+        api.IntakeOptions("bd09")
+    assert error.value.option == "--crs" and "wgs84, gcj02" in error.value.reason
+    assert api.IntakeOptions("gcj02").default_crs is api.Datum.GCJ02
+    with pytest.raises(OptionError) as error:
+        api.CoverageOptions(Eligibility(1, -1, 1))
+    assert error.value.option == "--min-passes"
+
+
+def test_intake_takes_the_default_datum_from_its_options(tmp_path):
+    reading = {"device_id": "A", "time": "2026-10-02T08:00:00", "lat": 37.85, "lon": 112.55,
+               "pm25": 20, "pm10": 40}
+    with open_store(tmp_path / "d.duckdb") as store:
+        api.intake_readings(store, [reading], api.IntakeOptions("gcj02"))
+        api.intake_readings(store, {"crs": "wgs84", "readings": [{**reading, "device_id": "B"}]},
+                            api.IntakeOptions("gcj02"))
+        rows = store.query("SELECT device_id, datum FROM road_readings ORDER BY device_id")
+    assert rows == [("A", "gcj02"), ("B", "wgs84")]

@@ -9,7 +9,7 @@ Shape (the same in every domain's `api.py`):
   (`Period.days_between("2025-11-01", "2025-11-30")`, last day inclusive, as the CLI's
   --from/--to);
   the bulletin on a month (`Period.month`); the real-time AQI on the hours whose end label
-  lies in (start, end]. Imports take no period.
+  lies in (start, end]. Imports take no period: `(store, options)`.
 - `options` is a frozen dataclass below whose fields are typed with the Enums here and
   checked in its `__post_init__`, the one place that raises `OptionError(option, reason)`
   with the CLI's option name ("--method"), so the CLI and the web app say the same.
@@ -37,7 +37,8 @@ from envmon.period import Period
 
 __all__ = [
     "AirError", "Method", "StandardChoice", "InputFormat", "excluded_days",
-    "import_stations", "StationsImported", "ImportOptions", "import_data", "DataImported",
+    "StationsImportOptions", "import_stations", "StationsImported", "ImportOptions",
+    "import_data", "DataImported",
     "AqiOptions", "station_aqi", "StationAqi", "SummaryOptions", "city_summary", "CitySummary",
     "RankOptions", "city_ranking", "CityRanking", "BulletinOptions", "monthly_bulletin",
     "AirBulletin",
@@ -107,14 +108,24 @@ class StationsImported:
         return f"{self.rows} stations imported, {len(self.rejected)} rows rejected"
 
 
-def import_stations(store, file: Path) -> StationsImported:
+@dataclass(frozen=True)
+class StationsImportOptions:
+    """The stations CSV (code,name,city,type,lat,lon) to import."""
+
+    file: Path
+
+    def __post_init__(self) -> None:
+        _set(self, "file", Path(self.file))
+        if not self.file.exists():
+            raise OptionError("FILE", f"no such file: {self.file}")
+
+
+def import_stations(store, options: StationsImportOptions) -> StationsImported:
     """Import or update air-quality stations (CSV code,name,city,type,lat,lon)."""
     from envmon.air import storage
 
-    if not Path(file).exists():
-        raise OptionError("FILE", f"no such file: {file}")
     try:
-        report = storage.import_stations(store, file)
+        report = storage.import_stations(store, options.file)
     except ValueError as error:
         raise AirError(str(error)) from None
     return StationsImported(report.rows, [str(e) for e in report.errors])

@@ -52,8 +52,10 @@ def stations_import(
     """Import or update air-quality stations. City values use `city` stations (城市点) only."""
     from envmon.air import api
 
+    with user_errors():
+        options = api.StationsImportOptions(file)
     with open_cli_store(db, config) as store, user_errors():
-        result = api.import_stations(store, file)
+        result = api.import_stations(store, options)
     _echo_rejected(result.rejected)
     emit(result, fmt, output)
 

@@ -125,13 +125,13 @@ def serve_command(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """HTTP JSON intake: POST /roads/readings with the CSV's fields (until Ctrl-C)."""
-    from envmon.roads.api import Datum, choice
+    from envmon.roads.api import IntakeOptions
     from envmon.roads.http import make_server
 
     with user_errors():
-        crs = choice(Datum, crs, "--crs").value
+        options = IntakeOptions(crs)
     with open_cli_store(db, config) as store:
-        server = make_server(store, host, port, crs)
+        server = make_server(store, host, port, options.default_crs.value)
         typer.echo(f"listening on http://{host}:{server.server_address[1]}/roads/readings",
                    err=True)
         try:
@@ -259,7 +259,7 @@ def coverage_command(
 
     period = _period(month, start, end)
     with open_cli_store(db, config, read_only=True) as store, user_errors():
-        result = api.coverage(store, period)
+        result = api.coverage(store, period, api.CoverageOptions())
     emit(result, fmt, output)
 
 

@@ -6,7 +6,8 @@ Shape (the same in every domain's `api.py`):
     def use_case(store, period, options) -> SomeResult
 
 - `period` is an `envmon.period.Period` (commands build it from `--month` or `--from/--to`);
-  use cases that work on no period (network, import, calibrate) omit it.
+  use cases that work on no period (network, import, calibrate) omit it: `(store, options)`;
+  the HTTP intake takes the request body in its place: `(store, payload, options)`.
 - `options` is a frozen dataclass below; its fields are typed with the Enums here and checked
   in its `__post_init__`, the one place that raises `OptionError(option, reason)` with the
   CLI's option name ("--pollutant"), so the CLI and the web app give the same choices and words.
@@ -39,6 +40,7 @@ from envmon.roads.network import NamingConfig
 from envmon.roads.sensors import SensorConfig
 from envmon.roads.settings import RoadSettings
 from envmon.roads.stats import Eligibility, PassConfig
+from envmon.timeutil import BEIJING_FIXED
 
 Progress = Callable[[int, int], None]
 UNASSIGNED = "未划区"
@@ -86,6 +88,14 @@ class Names(enum.StrEnum):
 
     JUNCTION = "junction"
     HOTSPOT = "hotspot"
+
+
+def _check_eligibility(eligibility: Eligibility) -> None:
+    for option, value in (("--min-days", eligibility.min_days),
+                          ("--min-passes", eligibility.min_passes),
+                          ("--min-taxis", eligibility.min_taxis)):
+        if value < 0:
+            raise OptionError(option, f"must not be negative, not {value}")
 
 
 def _note(provisional: bool) -> str:
@@ -191,43 +201,66 @@ def import_readings(store, options: ImportOptions) -> ReadingsImported:
                                           options.device, options.sensors))
 
 
-def intake_readings(store, payload: Any, default_crs: str = "wgs84") -> ReadingsImported:
-    """The HTTP intake: a decoded JSON body, a list of readings (the CSV's fields) or
-    `{"crs": …, "readings": [...]}`; PayloadError for any other shape or an unknown crs."""
+@dataclass(frozen=True)
+class IntakeOptions:
+    """The HTTP intake's settings: the datum of bodies that name none (`roads serve --crs`)."""
+
+    default_crs: Datum = Datum.WGS84
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "default_crs", choice(Datum, self.default_crs, "--crs"))
+
+
+def intake_readings(store, payload: Any, options: IntakeOptions = IntakeOptions()
+                    ) -> ReadingsImported:
+    """The HTTP intake: a decoded JSON body (the request, in the place of a period), a list of
+    readings (the CSV's fields) or `{"crs": …, "readings": [...]}`; PayloadError for any
+    other shape or an unknown crs."""
     from envmon.roads.sensors import import_rows
 
-    crs = default_crs
+    crs: Any = options.default_crs
     if isinstance(payload, dict):
-        crs = payload.get("crs", default_crs)
+        crs = payload.get("crs", crs)
         payload = payload.get("readings")
     if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
         raise PayloadError("body must be a JSON array of readings or "
                            '{"crs": …, "readings": [...]}')
-    if crs not in [d.value for d in Datum]:
-        raise PayloadError(f"crs must be one of {', '.join(Datum)}")
-    return ReadingsImported.of(import_rows(store, payload, crs, source="http"))
+    try:
+        datum = choice(Datum, crs, "crs")
+    except OptionError as error:
+        raise PayloadError(f"crs {error.reason}") from None
+    return ReadingsImported.of(import_rows(store, payload, datum.value, source="http"))
 
 
 # ------------------------------------------------------------------------------- calibration
 @dataclass(frozen=True)
 class CalibrateOptions:
-    """A device's linear calibration PM_cal = slope · PM_raw + intercept from `valid_from`."""
+    """A device's linear calibration PM_cal = slope · PM_raw + intercept from `valid_from`
+    (an aware datetime; ISO 8601 text is parsed once here, Beijing time without an offset,
+    and kept as given in `valid_from_text` for the command's JSON)."""
 
     device: str
-    valid_from: str
+    valid_from: datetime
     pm25: tuple[float, float] = (1.0, 0.0)
     pm10: tuple[float, float] = (1.0, 0.0)
     model: str | None = None
     datum: Datum | None = None
+    valid_from_text: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        parse_time(self.valid_from, "--from")
+        given: Any = self.valid_from
+        if isinstance(given, str):
+            when = parse_time(given, "--from")
+        elif isinstance(given, datetime):
+            when = given if given.tzinfo else given.replace(tzinfo=BEIJING_FIXED)
+        else:
+            raise OptionError("--from", f"{given!r} is not an ISO 8601 time")
+        object.__setattr__(self, "valid_from", when)
+        if not self.valid_from_text:
+            text = given if isinstance(given, str) else when.isoformat()
+            object.__setattr__(self, "valid_from_text", text)
         if self.datum is not None:
             object.__setattr__(self, "datum", choice(Datum, self.datum, "--datum"))
-
-    @property
-    def valid_from_time(self) -> datetime:
-        return parse_time(self.valid_from, "--from")
 
 
 @dataclass(frozen=True)
@@ -245,10 +278,10 @@ class CalibrationSet:
 def calibrate(store, options: CalibrateOptions) -> CalibrationSet:
     from envmon.roads.sensors import set_calibration
 
-    set_calibration(store, options.device, options.valid_from_time, options.pm25,
+    set_calibration(store, options.device, options.valid_from, options.pm25,
                     options.pm10, options.model,
                     None if options.datum is None else options.datum.value)
-    return CalibrationSet(options.device, options.valid_from, options.pm25, options.pm10)
+    return CalibrationSet(options.device, options.valid_from_text, options.pm25, options.pm10)
 
 
 # ------------------------------------------------------------------------------- matching
@@ -294,6 +327,16 @@ def match(store, period: Period, options: MatchOptions = MatchOptions(), *,
 
 # ------------------------------------------------------------------------------- coverage
 @dataclass(frozen=True)
+class CoverageOptions:
+    """The thresholds a segment must meet to count as eligible (as for the ranking)."""
+
+    eligibility: Eligibility = field(default_factory=Eligibility)
+
+    def __post_init__(self) -> None:
+        _check_eligibility(self.eligibility)
+
+
+@dataclass(frozen=True)
 class CoverageResult:
     """`provisional`: the period has not ended, so the figures will still grow."""
 
@@ -315,13 +358,15 @@ class CoverageResult:
                      [tuple(d[k] for k, _ in keys) for d in f["daily"]])
 
 
-def coverage(store, period: Period) -> CoverageResult:
+def coverage(store, period: Period, options: CoverageOptions = CoverageOptions()
+             ) -> CoverageResult:
     """Segments and km with passes per day, eligible over the period; match coverage per
     taxi per day (roads.md §4.8)."""
     from envmon.roads.rank import coverage as coverage_of
 
     with _data_errors():
-        return CoverageResult(coverage_of(store, period.start, period.end),
+        return CoverageResult(coverage_of(store, period.start, period.end,
+                                          eligibility=options.eligibility),
                               period.in_progress())
 
 
@@ -343,11 +388,7 @@ class RankOptions:
         object.__setattr__(self, "names", choice(Names, self.names, "--names"))
         if not isinstance(self.top, int) or self.top < 1:
             raise OptionError("--top", f"must be a whole number ≥ 1, not {self.top!r}")
-        for option, value in (("--min-days", self.eligibility.min_days),
-                              ("--min-passes", self.eligibility.min_passes),
-                              ("--min-taxis", self.eligibility.min_taxis)):
-            if value < 0:
-                raise OptionError(option, f"must not be negative, not {value}")
+        _check_eligibility(self.eligibility)
 
     @staticmethod
     def eligibility_from(base: Eligibility, min_days: int | None = None,
@@ -629,7 +670,8 @@ def simulate_taxis(store, period: Period, options: SimulateOptions = SimulateOpt
 
 __all__: Sequence[str] = (
     "Datum", "Pollutant", "Normalise", "Names", "RoadsError", "RoadsDataError", "PayloadError",
-    "NetworkOptions", "build_network", "ImportOptions", "import_readings", "intake_readings",
-    "CalibrateOptions", "calibrate", "MatchOptions", "match", "coverage", "RankOptions",
+    "NetworkOptions", "build_network", "ImportOptions", "import_readings", "IntakeOptions",
+    "intake_readings", "CalibrateOptions", "calibrate", "MatchOptions", "match",
+    "CoverageOptions", "coverage", "RankOptions",
     "RankResult", "RankWritten", "rank", "SimulateOptions", "simulate_taxis",
 )

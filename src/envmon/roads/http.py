@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from envmon.render import jsonout
-from envmon.roads.api import PayloadError, intake_readings
+from envmon.roads.api import IntakeOptions, PayloadError, intake_readings
 
 MAX_BODY = 64 * 1024 * 1024
 
@@ -29,7 +29,7 @@ __all__ = ["MAX_BODY", "PayloadError", "handle_payload", "make_server"]
 def handle_payload(store, payload: Any, default_crs: str = "wgs84") -> dict[str, Any]:
     """Import a decoded JSON payload (the intake use case, `roads.api.intake_readings`);
     returns the counts."""
-    return intake_readings(store, payload, default_crs).as_json()
+    return intake_readings(store, payload, IntakeOptions(default_crs)).as_json()
 
 
 def make_server(store, host: str = "127.0.0.1", port: int = 8712,
