@@ -264,7 +264,8 @@ def coverage_command(
 
 
 def simulate_taxis(
-    out: Path = typer.Option(Path("taxis.csv"), "--out", help="CSV of simulated readings."),
+    out: Path = typer.Option(Path("taxis.csv"), "--out", help="The readings CSV the simulation "
+                             "writes. Not the summary: that is --output."),
     truth: Path | None = typer.Option(None, "--truth", help="JSON of the true per-segment "
                                       "(pm25, pm10) concentrations."),
     pbf: Path | None = typer.Option(None, "--pbf", help="Drive over this OSM extract "
@@ -278,7 +279,9 @@ def simulate_taxis(
     do_import: bool = typer.Option(False, "--import/--no-import",
                                    help="Also import the readings into the store."),
     fmt: str = format_option("json", JSON_ONLY),
-    output: Path | None = output_option(),
+    output: Path | None = output_option(help="File for the JSON summary of the simulation "
+                                        "(default stdout). Not the readings: those go to "
+                                        "--out (unlike roads rank, where --out is --output)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:

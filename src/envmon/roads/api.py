@@ -597,9 +597,10 @@ _register_renderers()
 # ------------------------------------------------------------------------------- simulation
 @dataclass(frozen=True)
 class SimulateOptions:
-    """A simulated fleet through a known pollution field; the readings go to `out` (CSV) and,
-    with `truth`, the true per-segment concentrations to a JSON file: the simulation's
-    product, which `do_import` then imports like any CSV."""
+    """A simulated fleet through a known pollution field; the readings go to `out` (CSV: the
+    CLI's `--out`, which here is not the summary's `--output`) and, with `truth`, the true
+    per-segment concentrations to a JSON file: the simulation's product, which `do_import`
+    then imports like any CSV."""
 
     out: Path = Path("taxis.csv")
     truth: Path | None = None
