@@ -196,6 +196,11 @@ def test_daily_import_feeds_the_summary(tmp_path):
     result = run("air", "import", str(tmp_path / "daily.csv"), "--format", "daily",
                  "--db", str(db))
     assert "14 rows imported" in result.stdout and "not YYYY-MM-DD" in result.stderr
+    summary = tmp_path / "import.txt"
+    again = run("air", "import", str(tmp_path / "daily.csv"), "--format", "daily",
+                "--output", str(summary), "--db", str(db))
+    assert again.exit_code == 0 and "rows imported" not in again.stdout
+    assert summary.read_text(encoding="utf-8").startswith("14 rows imported from 1 file(s)")
     got = json.loads(run("air", "summary", "--city", "大同市", "--from", "2025-03-01", "--to",
                          "2025-03-07", "--db", str(db)).stdout)
     # day 7 has no PM2.5 → no valid daily AQI (all pollutants required) → 6 valid days

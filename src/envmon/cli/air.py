@@ -67,6 +67,8 @@ def import_command(
                             "archived), hourly (station_code,time,so2,no2,co,o3,pm10,pm25; time "
                             "= end of the hour, Beijing time) or daily (station_code,date,so2,"
                             "no2,co,pm10,pm25,o3_1h_max,o3_8h_max)."),
+    output: Path | None = output_option(help="File for the one-line import summary (default "
+                                        "stdout); here --format names the input format."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -83,7 +85,7 @@ def import_command(
     with open_cli_store(db, config) as store, user_errors():
         result = api.import_data(store, options)
     _echo_rejected(result.rejected, 200)
-    typer.echo(result.summary())  # --format names the input format here
+    emit(result, "text", output)  # --format names the input format here
 
 
 @air_app.command("aqi")
