@@ -10,6 +10,10 @@
 Values in table rows are plain Python values or `Cell(value, fill=…, bold=…)` for a coloured
 or emphasised cell. `None` prints as "—". A new kind of block goes here, with its rendering in
 each of `xlsx`, `html` (and so `pdf`).
+
+Words every bulletin uses for its period: `month_label(period)` ("2025年11月" when the
+`envmon.period.Period` is exactly a calendar month) and `PROVISIONAL_NOTE`, said after the
+period of one that has not ended (`Period.in_progress()`).
 """
 
 from __future__ import annotations
