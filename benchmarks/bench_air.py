@@ -141,7 +141,8 @@ def naive(hourly, cities: range, n_stations: int, n_days: int) -> list[float]:
 def store_run(hourly, n_cities: int, n_stations: int, first: date, days: int) -> tuple:
     import pyarrow as pa
 
-    from envmon.air import service, storage
+    from envmon.air import service
+    from envmon.period import Period
     from envmon.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,7 +154,7 @@ def store_run(hourly, n_cities: int, n_stations: int, first: date, days: int) ->
                           "now() FROM (SELECT UNNEST(?) AS code, UNNEST(?) AS city)",
                           [codes, [f"城市{c:03d}" for c in range(n_cities)
                                    for _ in range(n_stations)]])
-            origin = storage.day_start(first)
+            origin = Period.day(first).start
             n_hours = days * 24
             ends = pa.array(np.tile(np.arange(1, n_hours + 1, dtype="int64") * 3_600_000_000
                                     + int(origin.timestamp() * 1e6), len(codes)),

@@ -120,6 +120,9 @@ def test_unknown_city_and_bad_options(air_db):
     bad = run("air", "summary", "--city", "太原市", "--from", "2025-13-01", "--to",
               "2025-11-30", "--db", str(air_db))
     assert bad.exit_code == 2 and "not a date" in bad.output
+    for start, end in (("2025-11-01junk", "2025-11-30"), ("2025-11-01", "2025-11-30T08:00")):
+        bad = run("air", "rank", "--from", start, "--to", end, "--db", str(air_db))
+        assert bad.exit_code == 2 and "not a date" in bad.output, (start, end)
     bad = run("air", "rank", "--from", "2025-11-01", "--to", "2025-11-30", "--method", "x",
               "--db", str(air_db))
     assert bad.exit_code == 2
@@ -193,6 +196,11 @@ def test_daily_import_feeds_the_summary(tmp_path):
     result = run("air", "import", str(tmp_path / "daily.csv"), "--format", "daily",
                  "--db", str(db))
     assert "14 rows imported" in result.stdout and "not YYYY-MM-DD" in result.stderr
+    summary = tmp_path / "import.txt"
+    again = run("air", "import", str(tmp_path / "daily.csv"), "--format", "daily",
+                "--output", str(summary), "--db", str(db))
+    assert again.exit_code == 0 and "rows imported" not in again.stdout
+    assert summary.read_text(encoding="utf-8").startswith("14 rows imported from 1 file(s)")
     got = json.loads(run("air", "summary", "--city", "大同市", "--from", "2025-03-01", "--to",
                          "2025-03-07", "--db", str(db)).stdout)
     # day 7 has no PM2.5 → no valid daily AQI (all pollutants required) → 6 valid days

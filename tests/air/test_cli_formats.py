@@ -50,3 +50,15 @@ def test_report_air_single_format_to_a_file(air_db, tmp_path):
     assert "综合指数" in target.read_text(encoding="utf-8")
     bad = runner.invoke(app, ["report", "air", "--month", "2025-1", "--db", str(air_db)])
     assert bad.exit_code == 2 and "--month" in bad.output
+
+
+def test_report_air_checks_every_format_before_writing(air_db, tmp_path):
+    out = tmp_path / "out"
+    bad = runner.invoke(app, ["report", "air", "--month", "2025-11", "--formats", "xlsx,bogus",
+                              "--out", str(out), "--db", str(air_db)])
+    assert bad.exit_code == 2 and "--formats" in bad.output and "bogus" in bad.output
+    assert not out.exists() or not any(out.iterdir())
+    good = runner.invoke(app, ["report", "air", "--month", "2025-11", "--formats", "xlsx,html",
+                               "--out", str(out), "--db", str(air_db)])
+    assert good.exit_code == 0, good.output
+    assert good.stdout.split() == [str(out / "air-2025-11.xlsx"), str(out / "air-2025-11.html")]

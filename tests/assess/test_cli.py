@@ -106,3 +106,16 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     assert "<svg" in page
     wb = load_workbook(tmp_path / "transmission-2026-11.xlsx")
     assert {"各市", "未达标单位"} <= set(wb.sheetnames)
+
+
+def test_report_transmission_checks_every_format_before_writing(tmp_path):
+    db = make_db(tmp_path)
+    out = tmp_path / "out"
+    bad = runner.invoke(app, ["report", "transmission", "--db", str(db), "--month", "2026-11",
+                              "--out", str(out), "--formats", "xlsx,bogus"])
+    assert bad.exit_code == 2
+    assert "--formats: 'bogus' is not available here" in bad.stderr
+    assert not out.exists()
+    written = invoke("report", "transmission", "--db", db, "--month", "2026-11", "--out", out,
+                     "--formats", "html", "--as-of", "2026-12-31").splitlines()
+    assert written == [str(out / "transmission-2026-11.html")]

@@ -15,7 +15,6 @@ from envmon.emissions.api import (
     UnitEmissionsOptions,
     emission_totals,
     monthly_tax,
-    totals_period,
     unit_emissions,
 )
 from envmon.errors import OptionError, PeriodError
@@ -68,14 +67,15 @@ def test_invalid_options_name_the_option():
 
 
 def test_totals_period_is_a_month_or_a_year():
-    assert totals_period("2026-11", None) == NOV
-    year = totals_period(None, 2025)
+    # emissions-totals reads --month/--year through Period.month_or_year
+    assert Period.month_or_year("2026-11", None) == NOV
+    year = Period.month_or_year(None, 2025)
     assert (year.start, year.end) == (datetime(2025, 1, 1, tzinfo=BEIJING_FIXED),
                                       datetime(2026, 1, 1, tzinfo=BEIJING_FIXED))
     with pytest.raises(OptionError, match="either --month YYYY-MM or --year YYYY"):
-        totals_period("2026-11", 2026)
+        Period.month_or_year("2026-11", 2026)
     with pytest.raises(PeriodError) as err:
-        totals_period("2026-1", None)
+        Period.month_or_year("2026-1", None)
     assert err.value.option == "--month" and "YYYY-MM" in err.value.reason
 
 

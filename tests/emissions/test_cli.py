@@ -158,6 +158,10 @@ def test_emission_totals(db):
     (year_so2,) = [r for r in json.loads(monthly.output)["rows"] if r["factor"] == "a21026"]
     assert year_so2["kg"] == pytest.approx(sum(r["kg"] for r in so2))
     assert year_so2["t"] == pytest.approx(year_so2["kg"] / 1000)
+    for future in (["--year", "2099"], ["--month", "2099-01"]):
+        refused = runner.invoke(app, ["emissions-totals", "--db", str(path), *future])
+        assert refused.exit_code == 2
+        assert f"{future[0]}: " in refused.stderr and "has not begun yet" in refused.stderr
 
 
 def test_exemption_periods_are_stopped_hours(db, tmp_path):

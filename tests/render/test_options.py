@@ -103,3 +103,67 @@ def test_a_bulletin_that_cannot_render_is_one_line_and_exit_2(tmp_path, monkeypa
     assert result.stderr.strip() == (
         "error: PDF output needs WeasyPrint; print the HTML to PDF")
     assert not (tmp_path / "b.pdf").exists()
+
+
+# ---------------------------------------------------------------------------- emit_many
+def _bulletin_result():
+    from envmon.reports.model import Bulletin, Paragraph
+
+    @dataclass
+    class Monthly:
+        default_stem = "monthly-2026-11"
+
+        def as_json(self):
+            return {"month": "2026-11"}
+
+        def bulletin(self):
+            return Bulletin("通报", date(2026, 12, 1), [Paragraph("正文")])
+
+    return Monthly()
+
+
+many_app = typer.Typer()
+
+
+@many_app.command()
+def bulletin(out: Path | None = output_option("--out"),
+             formats: str = typer.Option("xlsx,html", "--formats")) -> None:
+    from envmon.cli.options import emit_many
+
+    emit_many(_bulletin_result(), formats, out)
+
+
+def test_emit_many_writes_each_format_into_the_folder_and_prints_each_path(tmp_path):
+    out = tmp_path / "new" / "folder"
+    result = CliRunner().invoke(many_app, ["--out", str(out), "--formats", "xlsx, html,xlsx"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [str(out / "monthly-2026-11.xlsx"),
+                                          str(out / "monthly-2026-11.html")]
+    assert sorted(p.name for p in out.iterdir()) == ["monthly-2026-11.html",
+                                                     "monthly-2026-11.xlsx"]
+
+
+def test_emit_many_checks_every_format_before_writing_any(tmp_path):
+    result = CliRunner().invoke(many_app, ["--out", str(tmp_path), "--formats", "xlsx,bogus"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("error: --formats: 'bogus' is not available here; "
+                                     "choose one of xlsx, html, pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_emit_many_skips_pdf_with_a_note_when_weasyprint_cannot_load(tmp_path, monkeypatch):
+    from envmon.reports import pdf
+
+    monkeypatch.setattr(pdf, "pdf_available", lambda: False)
+    result = CliRunner().invoke(many_app, ["--out", str(tmp_path), "--formats", "pdf,html"])
+    assert result.exit_code == 0, result.output
+    assert "PDF skipped: WeasyPrint is not available" in result.stderr
+    assert result.stdout.splitlines() == [str(tmp_path / "monthly-2026-11.html")]
+    assert [p.name for p in tmp_path.iterdir()] == ["monthly-2026-11.html"]
+
+
+def test_emit_many_writes_one_format_to_the_file_named(tmp_path):
+    target = tmp_path / "b.html"
+    result = CliRunner().invoke(many_app, ["--out", str(target), "--formats", "html"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(target) and target.exists()

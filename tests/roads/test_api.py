@@ -79,11 +79,11 @@ def test_invalid_options_name_the_option():
 
 def test_periods_are_strict_months():
     with pytest.raises(PeriodError) as error:
-        api.month_or_range("2026-1", None, None)
+        Period.from_options("2026-1", None, None)
     assert error.value.option == "--month"
     with pytest.raises(PeriodError):
-        api.month_or_range("2026-10", "2026-10-01T00:00", None)
-    p = api.month_or_range(None, "2026-10-01T08:00", "2026-10-02T08:00")
+        Period.from_options("2026-10", "2026-10-01T00:00", None)
+    p = Period.from_options(None, "2026-10-01T08:00", "2026-10-02T08:00")
     assert (p.start, p.end) == (datetime(2026, 10, 1, 8, tzinfo=BEIJING_FIXED),
                                 datetime(2026, 10, 2, 8, tzinfo=BEIJING_FIXED))
 
@@ -105,3 +105,64 @@ def test_intake_refuses_other_bodies(tmp_path):
                                            "pm10": 40}])
         assert got.as_json() == {"received": 1, "accepted": 1, "rejected": {},
                                  "rejected_total": 0}
+
+
+def test_bulletin_labels_come_from_the_period():
+    from envmon.reports.roads import period_label
+
+    assert period_label(Period.month("2026-10")) == "2026年10月"
+    assert period_label(Period.parse("2026-10-01T00:00", "2026-11-01T00:00")) == "2026年10月"
+    assert period_label(Period.parse("2026-10-01T08:00", "2026-10-09T08:00")) == \
+        "2026年10月01日至2026年10月09日"
+
+
+def test_a_period_in_progress_is_provisional(fleet):
+    from datetime import timedelta
+
+    from envmon.timeutil import now_beijing
+
+    db, _ = fleet
+    now = now_beijing()
+    current = Period.parse(now - timedelta(days=1), now + timedelta(days=1))
+    past = Period.month("2026-10")
+    with open_store(db) as store:
+        ranked = api.rank(store, current, api.RankOptions(top=5, eligibility=ANY, detail=True))
+        assert ranked.as_json()["provisional"] is True
+        assert ranked.as_table().title.endswith("（初步统计，统计期未结束）")
+        assert ranked.geojson()["provisional"] is True
+        assert ranked.bulletin().title.endswith("（初步统计，统计期未结束）")
+        final = api.rank(store, past, api.RankOptions(top=5, eligibility=ANY, detail=True))
+        assert final.as_json()["provisional"] is False
+        assert "初步统计" not in final.as_table().title + final.bulletin().title
+        assert api.coverage(store, current).as_json()["provisional"] is True
+        assert "初步统计" in api.coverage(store, current).as_table().title
+        assert api.coverage(store, past).as_json()["provisional"] is False
+
+
+def test_options_are_parsed_once_in_their_dataclass():
+    calibration = api.CalibrateOptions("T1", "2026-10-01")
+    assert calibration.valid_from == datetime(2026, 10, 1, tzinfo=BEIJING_FIXED)
+    assert calibration.valid_from_text == "2026-10-01"  # the JSON says it as given
+    assert api.CalibrateOptions("T1", datetime(2026, 10, 1, 8)).valid_from == \
+        datetime(2026, 10, 1, 8, tzinfo=BEIJING_FIXED)
+    with pytest.raises(OptionError) as error:
+        api.CalibrateOptions("T1", "2026-10-01junk")
+    assert error.value.option == "--from"
+    with pytest.raises(OptionError) as error:
+        api.IntakeOptions("bd09")
+    assert error.value.option == "--crs" and "wgs84, gcj02" in error.value.reason
+    assert api.IntakeOptions("gcj02").default_crs is api.Datum.GCJ02
+    with pytest.raises(OptionError) as error:
+        api.CoverageOptions(Eligibility(1, -1, 1))
+    assert error.value.option == "--min-passes"
+
+
+def test_intake_takes_the_default_datum_from_its_options(tmp_path):
+    reading = {"device_id": "A", "time": "2026-10-02T08:00:00", "lat": 37.85, "lon": 112.55,
+               "pm25": 20, "pm10": 40}
+    with open_store(tmp_path / "d.duckdb") as store:
+        api.intake_readings(store, [reading], api.IntakeOptions("gcj02"))
+        api.intake_readings(store, {"crs": "wgs84", "readings": [{**reading, "device_id": "B"}]},
+                            api.IntakeOptions("gcj02"))
+        rows = store.query("SELECT device_id, datum FROM road_readings ORDER BY device_id")
+    assert rows == [("A", "gcj02"), ("B", "wgs84")]

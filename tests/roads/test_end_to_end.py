@@ -87,6 +87,9 @@ def test_xlsx_html_and_map(ranked):
                                 "--format", fmt, "--out", str(out), "--map", str(png)])
         assert r.exit_code == 0, r.output
         assert out.stat().st_size > 5000
+        said = json.loads(r.stdout)
+        assert said == {"written": str(out), "dirty": 20, "clean": 20,
+                        "insufficient": said["insufficient"], "provisional": False}
     assert png.read_bytes()[:4] == b"\x89PNG"
     gj = tmp / "layer.geojson"
     r = runner.invoke(app, ["roads", "rank", "--db", str(db), "--month", "2026-10",

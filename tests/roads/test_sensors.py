@@ -116,6 +116,8 @@ def test_calibrate_cli_then_import(tmp_path):
     r = runner.invoke(app, ["roads", "calibrate", "T9", "--from", "2026-10-01", "--pm25", "2",
                             "1", "--pm10", "1", "0", "--model", "PMS5003", "--db", db])
     assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {"device_id": "T9", "valid_from": "2026-10-01",
+                                    "pm25": [2.0, 1.0], "pm10": [1.0, 0.0]}
     f = tmp_path / "r.csv"
     f.write_text("device_id,time,lat,lon,pm25,pm10,rh\n"
                  "T9,2026-10-02T08:00:00,37.85,112.55,10,80,0.4\n", encoding="utf-8")

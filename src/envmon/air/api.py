@@ -6,9 +6,10 @@ Shape (the same in every domain's `api.py`):
     def use_case(store, period, options) -> SomeResult
 
 - `period` is an `envmon.period.Period`. Summaries and rankings work on whole Beijing days
-  (`days_period("2025-11-01", "2025-11-30")`, last day inclusive, as the CLI's --from/--to);
+  (`Period.days_between("2025-11-01", "2025-11-30")`, last day inclusive, as the CLI's
+  --from/--to);
   the bulletin on a month (`Period.month`); the real-time AQI on the hours whose end label
-  lies in (start, end]. Imports take no period.
+  lies in (start, end]. Imports take no period: `(store, options)`.
 - `options` is a frozen dataclass below whose fields are typed with the Enums here and
   checked in its `__post_init__`, the one place that raises `OptionError(option, reason)`
   with the CLI's option name ("--method"), so the CLI and the web app say the same.
@@ -26,7 +27,6 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,9 @@ from envmon.errors import OptionError
 from envmon.period import Period
 
 __all__ = [
-    "AirError", "Method", "StandardChoice", "InputFormat", "days_period", "excluded_days",
-    "import_stations", "StationsImported", "ImportOptions", "import_data", "DataImported",
+    "AirError", "Method", "StandardChoice", "InputFormat", "excluded_days",
+    "StationsImportOptions", "import_stations", "StationsImported", "ImportOptions",
+    "import_data", "DataImported",
     "AqiOptions", "station_aqi", "StationAqi", "SummaryOptions", "city_summary", "CitySummary",
     "RankOptions", "city_ranking", "CityRanking", "BulletinOptions", "monthly_bulletin",
     "AirBulletin",
@@ -72,33 +73,13 @@ def _set(obj: Any, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)
 
 
+def _note(provisional: bool) -> str:
+    from envmon.reports.model import PROVISIONAL_NOTE
+
+    return PROVISIONAL_NOTE if provisional else ""
+
+
 # ------------------------------------------------------------------------------- inputs
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text.strip()[:10])
-    except (ValueError, AttributeError):
-        raise OptionError(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def days_period(first: str | date, last: str | date, *,
-                options: tuple[str, str] = ("--from", "--to"),
-                now=None) -> Period:
-    """Whole Beijing days first … last (both inclusive) as a Period; a period that has not
-    begun is refused."""
-    a = first if isinstance(first, date) else _day(first, options[0])
-    b = last if isinstance(last, date) else _day(last, options[1])
-    if b < a:
-        raise OptionError(options[0], f"the period ends ({b}) before it starts ({a})")
-    period = Period(Period.day(a).start, Period.day(b).end)
-    period.refuse_future(options[0], now)
-    return period
-
-
-def _first_last(period: Period) -> tuple[date, date]:
-    days = period.days()
-    return days[0], days[-1]
-
-
 def excluded_days(path: str | os.PathLike[str] | None, option: str = "--exclude"
                   ) -> Excluded | None:
     """Days taken out of the statistics (扣沙, 例外事件) from a CSV city,date[,reason]."""
@@ -127,14 +108,24 @@ class StationsImported:
         return f"{self.rows} stations imported, {len(self.rejected)} rows rejected"
 
 
-def import_stations(store, file: Path) -> StationsImported:
+@dataclass(frozen=True)
+class StationsImportOptions:
+    """The stations CSV (code,name,city,type,lat,lon) to import."""
+
+    file: Path
+
+    def __post_init__(self) -> None:
+        _set(self, "file", Path(self.file))
+        if not self.file.exists():
+            raise OptionError("FILE", f"no such file: {self.file}")
+
+
+def import_stations(store, options: StationsImportOptions) -> StationsImported:
     """Import or update air-quality stations (CSV code,name,city,type,lat,lon)."""
     from envmon.air import storage
 
-    if not Path(file).exists():
-        raise OptionError("FILE", f"no such file: {file}")
     try:
-        report = storage.import_stations(store, file)
+        report = storage.import_stations(store, options.file)
     except ValueError as error:
         raise AirError(str(error)) from None
     return StationsImported(report.rows, [str(e) for e in report.errors])
@@ -247,18 +238,21 @@ _DAILY_KEYS = ("so2", "no2", "co", "pm10", "pm25", "o3_1h", "o3_8h")
 
 @dataclass(frozen=True)
 class CitySummary:
-    """Good days, composite index, concentrations, compliance, daily AQI and YoY of a city."""
+    """Good days, composite index, concentrations, compliance, daily AQI and YoY of a city;
+    `provisional`: the period has not ended (said in the JSON, the title and the sentence)."""
 
     summary: dict
+    period: Period | None = None
+    provisional: bool = False
 
     def as_json(self) -> dict:
-        return self.summary
+        return {**self.summary, "provisional": self.provisional}
 
     def sentence(self) -> str:
         """The bulletin's opening sentence (环境空气质量综合指数为…，同比…)."""
         from envmon.reports.air import summary_sentence
 
-        return summary_sentence(self.summary)
+        return summary_sentence(self.summary, self.period, provisional=self.provisional)
 
     def as_table(self):
         from envmon.render import Column, Table
@@ -269,18 +263,19 @@ class CitySummary:
         rows = [(d["date"], d["aqi"], d["level"], ",".join(d["primary"]),
                  *(d["concentrations"][k] for k in _DAILY_KEYS)) for d in self.summary["daily"]]
         return Table(f"{self.summary['city']} {self.summary['from']}至{self.summary['to']}"
-                     "每日空气质量", columns, rows)
+                     f"每日空气质量{_note(self.provisional)}", columns, rows)
 
 
 def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
     """The city's summary over the period's days, with the same period a year earlier."""
     from envmon.air import service
 
-    first, last = _first_last(period)
+    first, last = period.first_last_days()
     return CitySummary(service.city_summary(
         store, options.city, first, last, standard=options.standard.value,
         method=options.method.value, yoy_rounded=options.yoy_rounded,
-        check_validity=options.validity, excluded=options.excluded))
+        check_validity=options.validity, excluded=options.excluded),
+        period, period.in_progress())
 
 
 # ------------------------------------------------------------------------------- ranking
@@ -299,12 +294,13 @@ class RankOptions:
 @dataclass(frozen=True)
 class CityRanking:
     """Every city by composite index (ascending, ties equal at 2 decimals) and by its
-    year-on-year change (the largest fall ranks 1)."""
+    year-on-year change (the largest fall ranks 1); `provisional`: the period has not ended."""
 
     ranking: dict
+    provisional: bool = False
 
     def as_json(self) -> dict:
-        return self.ranking
+        return {**self.ranking, "provisional": self.provisional}
 
     def as_table(self):
         from envmon.render import Column, Table
@@ -313,7 +309,8 @@ class CityRanking:
                 ("yoy", "同比(%)"), ("yoy_rank", "同比排名"), ("worsening_rank", "恶化排名"),
                 ("good_rate", "优良天数比例(%)"), ("valid_days", "有效天数"),
                 ("primary", "首要污染物")]
-        return Table(f"城市环境空气质量排名 {self.ranking['from']}至{self.ranking['to']}",
+        return Table(f"城市环境空气质量排名 {self.ranking['from']}至{self.ranking['to']}"
+                     f"{_note(self.provisional)}",
                      [Column(k, label) for k, label in keys],
                      [tuple(row[k] for k, _ in keys) for row in self.ranking["cities"]])
 
@@ -321,11 +318,12 @@ class CityRanking:
 def city_ranking(store, period: Period, options: RankOptions = RankOptions()) -> CityRanking:
     from envmon.air import service
 
-    first, last = _first_last(period)
+    first, last = period.first_last_days()
     return CityRanking(service.ranking(store, first, last, standard=options.standard.value,
                                        method=options.method.value,
                                        check_validity=options.validity,
-                                       excluded=options.excluded))
+                                       excluded=options.excluded),
+                       period.in_progress())
 
 
 # ------------------------------------------------------------------------------- bulletin
@@ -342,10 +340,12 @@ class BulletinOptions:
 @dataclass(frozen=True)
 class AirBulletin:
     """The monthly bulletin (环境空气质量月报) model: summary sentence, pollutants with YoY,
-    AQI calendar, daily table, city ranking."""
+    AQI calendar, daily table, city ranking. `provisional`: the month has not ended (said in
+    the title and the summary sentence)."""
 
     period: Period
     model: Any = field(repr=False)
+    provisional: bool = False
 
     def bulletin(self):
         return self.model
@@ -354,11 +354,12 @@ class AirBulletin:
     def default_stem(self) -> str:
         if self.period.label:
             return f"air-{self.period.label}"
-        first, last = _first_last(self.period)
+        first, last = self.period.first_last_days()
         return f"air-{first:%Y%m%d}-{last:%Y%m%d}"
 
     def as_json(self) -> dict:
-        return {"title": self.model.title, "period": self.period.as_json()}
+        return {"title": self.model.title, "period": self.period.as_json(),
+                "provisional": self.provisional}
 
 
 def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinOptions()
@@ -366,13 +367,14 @@ def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinO
     from envmon.reports.air import build_air_bulletin
     from envmon.reports.model import ReportError
 
-    first, last = _first_last(period)
+    provisional = period.in_progress()
     try:
-        model = build_air_bulletin(store, first, last, city=options.city,
-                                   standard=options.standard.value, excluded=options.excluded)
+        model = build_air_bulletin(store, period, city=options.city,
+                                   standard=options.standard.value, excluded=options.excluded,
+                                   provisional=provisional)
     except ReportError as error:
         raise AirError(str(error)) from None
-    return AirBulletin(period, model)
+    return AirBulletin(period, model, provisional)
 
 
 

@@ -25,6 +25,7 @@ from envmon.air.standards import CNEMC_NAMES, DECIMALS, Standard, standard_for
 from envmon.errors import EnvmonError
 from envmon.period import Period
 from envmon.store import Store
+from envmon.timeutil import BEIJING_FIXED
 
 DAILY_KEYS = ("so2", "no2", "co", "pm10", "pm25", "o3_1h", "o3_8h")
 CONC_KEYS = ("so2", "no2", "pm10", "pm25", "co", "o3")
@@ -385,8 +386,8 @@ def station_realtime(
     if not known:
         raise AirError(f"unknown station {code!r}: import it (envmon air stations import) "
                        "or its data (envmon air import --format cnemc)")
-    first = (start.astimezone(storage.BEIJING_FIXED) - timedelta(hours=1)).date() - timedelta(1)
-    last = (end.astimezone(storage.BEIJING_FIXED) - timedelta(hours=1)).date()
+    first = (start.astimezone(BEIJING_FIXED) - timedelta(hours=1)).date() - timedelta(1)
+    last = (end.astimezone(BEIJING_FIXED) - timedelta(hours=1)).date()
     hourly = storage.load_hourly(store, [code], first, last)
     flat = {p: v.reshape(-1) for p, v in hourly.items()}
     rounded = {p: aqi_mod.round_concentration(p, v) for p, v in flat.items()}
@@ -395,7 +396,7 @@ def station_realtime(
     std = standard_for(first, standard)
     result = aqi_mod.realtime_aqi(rounded, std, so2_24h=so2_24h, o3_8h=o3_roll,
                                   round_inputs=False)
-    origin = storage.day_start(first)
+    origin = Period.day(first).start
     rows = []
     for i in range(len(result.aqi)):
         label = origin + timedelta(hours=i + 1)

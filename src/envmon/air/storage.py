@@ -19,8 +19,9 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pyarrow as pa
 
+from envmon.period import Period
 from envmon.store import Store
-from envmon.timeutil import BEIJING_FIXED, now_beijing, parse_iso
+from envmon.timeutil import now_beijing, parse_iso
 
 STATION_TYPES = ("city", "control", "background", "regional", "roadside", "source")
 STATION_COLUMNS = ("code", "name", "city", "type", "lat", "lon")
@@ -393,16 +394,11 @@ def read_excluded_days(path: str | os.PathLike[str]) -> dict[str, set[date]]:
 
 
 # ---------------------------------------------------------------------------------- loading
-def day_start(day: date) -> datetime:
-    """00:00 Beijing time of `day`: the start of the hour labelled 1:00."""
-    return datetime(day.year, day.month, day.day, tzinfo=BEIJING_FIXED)
-
-
 def has_data(store: Store, first: date, last: date) -> tuple[bool, bool]:
     """Whether any hourly, and any daily, rows exist for the days first…last."""
     hourly = store.query(
         "SELECT 1 FROM air_hourly WHERE end_time > ? AND end_time <= ? LIMIT 1",
-        [day_start(first), day_start(last) + timedelta(days=1)],
+        [Period.day(first).start, Period.day(last).end],
     )
     daily = store.query("SELECT 1 FROM air_daily WHERE day >= ? AND day <= ? LIMIT 1",
                         [first, last])
@@ -420,7 +416,7 @@ def load_hourly(
     out = {p: np.full(shape, np.nan) for p in POLLUTANT_COLUMNS}
     if not codes:
         return out
-    origin = day_start(first)
+    origin = Period.day(first).start  # the hour labelled 1:00 of `first` ends 1 h after
     index = pa.table({"station_code": pa.array(list(codes), pa.string()),
                       "s": pa.array(np.arange(len(codes), dtype=np.int64))})
     with store.staged("air_station_index", index):
@@ -429,7 +425,7 @@ def load_hourly(
             " - 1 AS slot, h.so2, h.no2, h.co, h.o3, h.pm10, h.pm25 "
             "FROM air_hourly h JOIN air_station_index i ON i.station_code = h.station_code "
             "WHERE h.end_time > ? AND h.end_time <= ?",
-            [origin.timestamp(), origin, day_start(last) + timedelta(days=1)],
+            [origin.timestamp(), origin, Period.day(last).end],
         )
     if table.num_rows == 0:
         return out

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
-from envmon.cli.options import check_choice, emit, format_option, output_option
+from envmon.cli.options import emit, emit_many, format_option, output_option, split_formats
 
 air_app = typer.Typer(
     name="air",
@@ -31,7 +31,6 @@ EXCLUDE_HELP = ("CSV city,date[,reason] of days taken out of the statistics (扣
 # `text` is the output these commands always had (the summary's sentence, else the terminal
 # table); csv and table are the tabular formats of every result
 LIST_FORMATS = ("json", "text", "csv", "table", "xlsx", "html")
-BULLETIN_FORMATS = ("xlsx", "html", "pdf")
 
 
 def _echo_rejected(rejected: list[str], limit: int | None = None) -> None:
@@ -53,8 +52,10 @@ def stations_import(
     """Import or update air-quality stations. City values use `city` stations (城市点) only."""
     from envmon.air import api
 
+    with user_errors():
+        options = api.StationsImportOptions(file)
     with open_cli_store(db, config) as store, user_errors():
-        result = api.import_stations(store, file)
+        result = api.import_stations(store, options)
     _echo_rejected(result.rejected)
     emit(result, fmt, output)
 
@@ -66,6 +67,8 @@ def import_command(
                             "archived), hourly (station_code,time,so2,no2,co,o3,pm10,pm25; time "
                             "= end of the hour, Beijing time) or daily (station_code,date,so2,"
                             "no2,co,pm10,pm25,o3_1h_max,o3_8h_max)."),
+    output: Path | None = output_option(help="File for the one-line import summary (default "
+                                        "stdout); here --format names the input format."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -82,7 +85,7 @@ def import_command(
     with open_cli_store(db, config) as store, user_errors():
         result = api.import_data(store, options)
     _echo_rejected(result.rejected, 200)
-    typer.echo(result.summary())  # --format names the input format here
+    emit(result, "text", output)  # --format names the input format here
 
 
 @air_app.command("aqi")
@@ -137,9 +140,10 @@ def summary_command(
     published, the daily AQI, and year-on-year change (yoy) when the same period a year
     earlier has data."""
     from envmon.air import api
+    from envmon.period import Period
 
     with user_errors():
-        period = api.days_period(start, end)
+        period = Period.days_between(start, end)
         options = api.SummaryOptions(city, method, standard, yoy_rounded, not no_validity,
                                      api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
@@ -166,9 +170,10 @@ def rank_command(
     Composite index ascending (equal 2-decimal values rank equal); year-on-year change
     ascending (the largest fall ranks 1)."""
     from envmon.air import api
+    from envmon.period import Period
 
     with user_errors():
-        period = api.days_period(start, end)
+        period = Period.days_between(start, end)
         options = api.RankOptions(method, standard, not no_validity,
                                   api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
@@ -198,26 +203,16 @@ def report_air(
     standard colours, daily table and city ranking."""
     from envmon.air import api
     from envmon.period import Period
-    from envmon.reports.pdf import pdf_available
 
-    wanted = [fmt] if fmt is not None else [f.strip() for f in formats.split(",") if f.strip()]
-    for f in wanted:
-        check_choice(f, BULLETIN_FORMATS, "--format" if fmt is not None else "--formats")
+    # every format is checked before the bulletin is computed and before anything is written
+    option = "--format" if fmt is not None else "--formats"
+    wanted = split_formats([fmt] if fmt is not None else formats, option)
     with user_errors():
         period = Period.month(month)
         options = api.BulletinOptions(city, standard, api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.monthly_bulletin(store, period, options)
-    if "pdf" in wanted and not pdf_available():
-        wanted.remove("pdf")
-        typer.echo("PDF skipped: WeasyPrint is not available; open the HTML in a browser and "
-                   "print it to PDF (A4 is set).", err=True)
-    out = out if out is not None else Path(".")
-    one_file = len(wanted) == 1 and out.suffix == f".{wanted[0]}"
-    if not one_file:
-        out.mkdir(parents=True, exist_ok=True)  # a folder: <out>/air-<month>.<format>
-    for f in wanted:
-        emit(result, f, out)
+    emit_many(result, wanted, out, option=option)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,7 +18,15 @@ from envmon.cli.common import (
     time_option,
     user_errors,
 )
-from envmon.cli.options import check_choice, emit, format_option, output_option
+from envmon.cli.options import (
+    BULLETIN_FORMATS,
+    check_choice,
+    emit,
+    emit_many,
+    format_option,
+    output_option,
+    split_formats,
+)
 
 LIST_FORMATS = ("json", "csv", "table", "xlsx", "html")
 ACTION_FORMATS = ("text", "json")
@@ -302,7 +310,9 @@ def report_transmission(
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
     as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
     formats: str = typer.Option("xlsx,html", "--formats",
-                                help="Comma-separated: xlsx, html, pdf (WeasyPrint)."),
+                                help="Comma-separated: xlsx, html, pdf (PDF through WeasyPrint; "
+                                "skipped with a message if unavailable — print the HTML to PDF "
+                                "from a browser)."),
     fmt: str | None = typer.Option(None, "--format", help="One format instead of --formats: "
                                    "json, xlsx, html or pdf."),
 ) -> None:
@@ -314,6 +324,10 @@ def report_transmission(
     )
     from envmon.period import Period
 
+    # every format is checked before the assessment runs and before anything is written
+    if fmt is not None:
+        check_choice(fmt, ("json", *BULLETIN_FORMATS))
+    wanted = split_formats(formats) if fmt is None else []
     with user_errors():
         period = Period.month(month)
         options = TransmissionReportOptions(AssessSettings(
@@ -322,12 +336,9 @@ def report_transmission(
         with open_cli_store(db, config, read_only=True) as store:
             report = transmission_report(store, period, options)
     if fmt is not None:
-        emit(report, check_choice(fmt, ("json", "xlsx", "html", "pdf")), output)
-        return
-    folder = output or Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    for wanted in (f.strip() for f in formats.split(",") if f.strip()):
-        emit(report, check_choice(wanted, ("xlsx", "html", "pdf"), "--formats"), folder)
+        emit(report, fmt, output)
+    else:
+        emit_many(report, wanted, output)
 
 
 def register(app: typer.Typer) -> None:

@@ -48,11 +48,12 @@ def totals_command(
 ) -> None:
     """Emission totals (kg and t, substituted hours included) per point, unit, county or city
     and per day, month or year (day = Σ hours, month = Σ days, year = Σ months), as JSON."""
-    from envmon.emissions.api import TotalsOptions, emission_totals, totals_period
+    from envmon.emissions.api import TotalsOptions, emission_totals
+    from envmon.period import Period
 
     with user_errors():
         options = TotalsOptions(level, period, unit)
-        span = totals_period(month, year)
+        span = Period.month_or_year(month, year)
         with open_cli_store(db, config, read_only=True) as store:
             result = emission_totals(store, span, options)
     emit(result, fmt, output)

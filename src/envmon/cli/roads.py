@@ -4,7 +4,6 @@ No SQL and no orchestration here."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,10 +59,10 @@ def _progress(label: str, shown: bool = True) -> Iterator[Any]:
 
 
 def _period(month: str | None, start: str | None, end: str | None):
-    from envmon.roads.api import month_or_range
+    from envmon.period import Period
 
     with user_errors():
-        return month_or_range(month, start, end)
+        return Period.from_options(month, start, end)
 
 
 JSON_ONLY = ("json",)
@@ -126,13 +125,13 @@ def serve_command(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """HTTP JSON intake: POST /roads/readings with the CSV's fields (until Ctrl-C)."""
-    from envmon.roads.api import Datum, choice
+    from envmon.roads.api import IntakeOptions
     from envmon.roads.http import make_server
 
     with user_errors():
-        crs = choice(Datum, crs, "--crs").value
+        options = IntakeOptions(crs)
     with open_cli_store(db, config) as store:
-        server = make_server(store, host, port, crs)
+        server = make_server(store, host, port, options.default_crs.value)
         typer.echo(f"listening on http://{host}:{server.server_address[1]}/roads/readings",
                    err=True)
         try:
@@ -220,7 +219,7 @@ def rank_command(
 ) -> None:
     """The most polluted and the cleanest eligible segments (median of drive-pass means);
     segments below the thresholds are counted as 数据不足."""
-    from envmon.render import FILE_FORMATS, jsonout
+    from envmon.render import FILE_FORMATS
     from envmon.roads import api
 
     rs = _settings(settings, config)
@@ -236,15 +235,12 @@ def rank_command(
           _progress("map matching", shown=match) as step):
         result = api.rank(store, period, options, progress=step)
     if geojson is not None:
-        geojson.write_text(jsonout.dumps(result.geojson(), "compact"), encoding="utf-8")
+        emit(result, "geojson", geojson)
     if map_png is not None:
-        map_png.write_bytes(result.map_png())
+        emit(result, "png", map_png)
     target = emit(result, fmt, out, announce=False)
     if fmt in FILE_FORMATS:
-        ranking = result.as_json()
-        jsonout.write({"written": str(target), "dirty": len(ranking["dirty"]),
-                       "clean": len(ranking["clean"]), "insufficient": ranking["insufficient"]},
-                      sys.stdout)
+        emit(result.written(target), "json")
 
 
 @roads_app.command("coverage")
@@ -263,12 +259,13 @@ def coverage_command(
 
     period = _period(month, start, end)
     with open_cli_store(db, config, read_only=True) as store, user_errors():
-        result = api.coverage(store, period)
+        result = api.coverage(store, period, api.CoverageOptions())
     emit(result, fmt, output)
 
 
 def simulate_taxis(
-    out: Path = typer.Option(Path("taxis.csv"), "--out", help="CSV of simulated readings."),
+    out: Path = typer.Option(Path("taxis.csv"), "--out", help="The readings CSV the simulation "
+                             "writes. Not the summary: that is --output."),
     truth: Path | None = typer.Option(None, "--truth", help="JSON of the true per-segment "
                                       "(pm25, pm10) concentrations."),
     pbf: Path | None = typer.Option(None, "--pbf", help="Drive over this OSM extract "
@@ -282,7 +279,9 @@ def simulate_taxis(
     do_import: bool = typer.Option(False, "--import/--no-import",
                                    help="Also import the readings into the store."),
     fmt: str = format_option("json", JSON_ONLY),
-    output: Path | None = output_option(),
+    output: Path | None = output_option(help="File for the JSON summary of the simulation "
+                                        "(default stdout). Not the readings: those go to "
+                                        "--out (unlike roads rank, where --out is --output)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:

@@ -1,7 +1,8 @@
 """Use cases of emissions and the environmental-protection tax.
 
 Where a new use case goes: here, as `(store, period, options) -> Result`: the period is an
-`envmon.period.Period` (a month for the accounting and the tax), the options a frozen
+`envmon.period.Period` (a month for the accounting and the tax; `Period.month_or_year` for
+the totals' `--month`/`--year`, neither in the future), the options a frozen
 dataclass validated in `__post_init__` (typed with the enums below, raising
 `envmon.errors.OptionError` with the CLI's option name), the result a dataclass with
 `as_json()` (the JSON contract of the command), `bulletin()` for XLSX/HTML and `default_stem`.
@@ -46,17 +47,6 @@ class NoReductionScope(StrEnum):
 
     POLLUTANT = "pollutant"
     TAXPAYER = "taxpayer"
-
-
-def totals_period(month: str | None, year: int | None) -> Period:
-    """`--month YYYY-MM` or `--year YYYY` of `envmon emissions-totals`, exactly one."""
-    if (month is None) == (year is None):
-        raise OptionError("--month", "give either --month YYYY-MM or --year YYYY")
-    if month is not None:
-        return Period.month(month)
-    if not 1900 <= year <= 9998:
-        raise OptionError("--year", f"{year} is not a year (YYYY)")
-    return Period.year(year)
 
 
 # ---------------------------------------------------------------------------------- one unit

@@ -29,11 +29,12 @@ _CN = re.compile(r"[0-9]{4}")
 
 def records_period(start: str | datetime | None, end: str | datetime | None, *,
                    now: datetime | None = None) -> Period:
-    """`--from`/`--to` of `envmon data`: --to defaults to now, --from to --to minus one day."""
-    until = parse_time(end, "--to") if isinstance(end, str) else end
-    until = until or now or now_beijing()
-    since = parse_time(start, "--from") if isinstance(start, str) else start
-    return Period.parse(since or until - DEFAULT_SPAN, until, now=now)
+    """`--from`/`--to` of `envmon data` through `Period.parse`, with this command's defaults:
+    --to is now, --from is --to minus `DEFAULT_SPAN` (a glance at the latest records)."""
+    end = end if end is not None else (now or now_beijing())
+    if start is None:
+        start = (parse_time(end, "--to") if isinstance(end, str) else end) - DEFAULT_SPAN
+    return Period.parse(start, end, now=now)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -121,12 +121,15 @@ def formats_for(result_type: type) -> tuple[str, ...]:
     return tuple(ordered)
 
 
-def check_format(result_type: type, fmt: str) -> None:
-    """OptionError("--format", …) unless `result_type` renders to `fmt`."""
-    if _find(result_type, fmt) is None:
-        choices = formats_for(result_type)
-        raise OptionError("--format", f"{fmt!r} is not available here; choose one of "
+def check_format(offered: type | Sequence[str], fmt: str, option: str = "--format") -> str:
+    """`fmt`, or OptionError(option, …) unless it is among `offered`: the formats a result
+    type renders to (`formats_for`), or a command's own list. The one format check: the CLI's
+    `--format`/`--formats` callbacks and `render` all come here."""
+    choices = formats_for(offered) if isinstance(offered, type) else tuple(offered)
+    if fmt not in choices:
+        raise OptionError(option, f"{fmt!r} is not available here; choose one of "
                           f"{', '.join(choices) if choices else '(none)'}")
+    return fmt
 
 
 def _check_suffix(path: Path, fmt: str) -> None:

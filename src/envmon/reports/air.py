@@ -8,13 +8,14 @@ AQI chart, the daily table and the city ranking. Figures come from `envmon.air.s
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 from envmon.air import service
 from envmon.air.aqi import LEVEL_OBJECTS, level_of
+from envmon.period import Period
 from envmon.reports.charts import bar_chart
 from envmon.reports.model import (
+    PROVISIONAL_NOTE,
     Bulletin,
     Calendar,
     CalendarDay,
@@ -22,6 +23,7 @@ from envmon.reports.model import (
     Column,
     Paragraph,
     Table,
+    month_label,
 )
 from envmon.store import Store
 
@@ -45,17 +47,22 @@ def _change_words(value: float | None, unit: str = "%") -> str:
     return f"同比{word}{abs(value):.1f}{unit}"
 
 
-def _period_label(first: str, last: str) -> str:
-    a, b = date.fromisoformat(first), date.fromisoformat(last)
-    month_end = calendar.monthrange(a.year, a.month)[1]
-    if a.day == 1 and (b.year, b.month, b.day) == (a.year, a.month, month_end):
-        return f"{a.year}年{a.month}月"
-    return f"{a.isoformat()}至{b.isoformat()}"
+def period_label(period: Period) -> str:
+    """"2025年11月" for a whole month, else "2025-11-01至2025-11-15" (first and last day)."""
+    label = month_label(period)
+    if label is None:
+        first, last = period.first_last_days()
+        label = f"{first.isoformat()}至{last.isoformat()}"
+    return label
 
 
-def summary_sentence(summary: dict) -> str:
-    """The bulletin's summary sentence from an `envmon air summary` result."""
-    label = _period_label(summary["from"], summary["to"])
+def summary_sentence(summary: dict, period: Period | None = None, *,
+                     provisional: bool = False) -> str:
+    """The bulletin's summary sentence from an `envmon air summary` result over `period`
+    (default: its "from" … "to" days); a `provisional` period says so after its label."""
+    if period is None:
+        period = Period.days_between(summary["from"], summary["to"], allow_future=True)
+    label = period_label(period) + (PROVISIONAL_NOTE if provisional else "")
     city = summary["city"]
     yoy = summary.get("yoy")
     parts = []
@@ -176,16 +183,20 @@ def _ranking_table(ranking: dict) -> Table:
 
 def build_air_bulletin(
     store: Store,
-    first: date,
-    last: date,
+    period: Period,
     *,
     city: str | None = None,
     standard: str = "auto",
     issuer: str | None = None,
     excluded: service.Excluded | None = None,
+    provisional: bool | None = None,
 ) -> Bulletin:
-    """The bulletin for `city` (default: the only city, else the best-ranked) over first…last,
-    with the ranking of every city."""
+    """The bulletin for `city` (default: the only city, else the best-ranked) over the days of
+    `period`, with the ranking of every city; `provisional` (default: whether the period is
+    still in progress) is said in the title and the summary sentence."""
+    if provisional is None:
+        provisional = period.in_progress()
+    first, last = period.first_last_days()
     ranking = service.ranking(store, first, last, standard=standard, excluded=excluded)
     cities = [row["city"] for row in ranking["cities"]]
     if city is None:
@@ -196,7 +207,7 @@ def build_air_bulletin(
     limits = std.composite_divisors()
     blocks: list = [
         Paragraph("一、总体情况", heading=True),
-        Paragraph(summary_sentence(summary)),
+        Paragraph(summary_sentence(summary, period, provisional=provisional)),
         Paragraph("二、主要污染物", heading=True),
         _pollutant_table(summary, limits),
         Paragraph("三、每日空气质量", heading=True),
@@ -224,9 +235,9 @@ def build_air_bulletin(
     footnotes += [f"说明：{note}" for note in std.unverified]
     if summary.get("excluded_days"):
         footnotes.append("已扣除沙尘/例外事件日：" + "、".join(summary["excluded_days"]))
-    label = _period_label(summary["from"], summary["to"])
+    label = period_label(period)
     return Bulletin(
-        title=f"{city}{label}环境空气质量状况",
+        title=f"{city}{label}环境空气质量状况{PROVISIONAL_NOTE if provisional else ''}",
         subtitle="环境空气质量月报",
         issued=date.today(),
         issuer=issuer,

@@ -10,6 +10,10 @@
 Values in table rows are plain Python values or `Cell(value, fill=…, bold=…)` for a coloured
 or emphasised cell. `None` prints as "—". A new kind of block goes here, with its rendering in
 each of `xlsx`, `html` (and so `pdf`).
+
+Words every bulletin uses for its period: `month_label(period)` ("2025年11月" when the
+`envmon.period.Period` is exactly a calendar month) and `PROVISIONAL_NOTE`, said after the
+period of one that has not ended (`Period.in_progress()`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,20 @@ from envmon.errors import EnvmonError
 from envmon.timeutil import BEIJING_FIXED
 
 MISSING_TEXT = "—"
+# said after the period in the titles and bulletins of a period that has not ended
+PROVISIONAL_NOTE = "（初步统计，统计期未结束）"
+
+
+def month_label(period) -> str | None:
+    """"2025年11月" when `period` (an `envmon.period.Period`) is exactly one calendar month in
+    Beijing time, however it was given (`--month`, or its first to last day); else None."""
+    from envmon.period import Period
+
+    first = period.first_last_days()[0]
+    month = Period.month(f"{first:%Y-%m}", allow_future=True)
+    if (month.start, month.end) != (period.start, period.end):
+        return None
+    return f"{first.year}年{first.month}月"
 
 
 class ReportError(EnvmonError):

@@ -4,13 +4,23 @@ note (roads.md §1, §3 coarse-dust caveat, §4). Built on `envmon.reports.model
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
 
+from envmon.period import Period
 from envmon.reports.charts import figure, finish
-from envmon.reports.model import Bulletin, Chart, Column, Paragraph, Table
+from envmon.reports.model import (
+    PROVISIONAL_NOTE,
+    Bulletin,
+    Chart,
+    Column,
+    Paragraph,
+    Table,
+    month_label,
+)
+from envmon.timeutil import BEIJING_FIXED
 
 METHOD_NOTE = (
     "方法说明：出租车搭载颗粒物传感器，1 秒一条数据；"
@@ -63,30 +73,31 @@ def _columns(unit: str, normalised: bool = False) -> list[Column]:
                    Column("车辆数", "n_taxis", 7, "0")]
 
 
-def period_label(start: datetime, end: datetime) -> str:
-    if start.day == 1 and start.hour == 0 and (end - start).days in (28, 29, 30, 31) \
-            and end.day == 1:
-        return f"{start.year}年{start.month}月"
-    return f"{start:%Y年%m月%d日}至{end:%Y年%m月%d日}"
+def period_label(period: Period) -> str:
+    """"2026年10月" for a whole month, else "2026年10月01日至2026年10月08日" (the bounds)."""
+    start, end = (t.astimezone(BEIJING_FIXED) for t in (period.start, period.end))
+    return month_label(period) or f"{start:%Y年%m月%d日}至{end:%Y年%m月%d日}"
 
 
-def build_roads_bulletin(result: dict, extra: dict[str, dict[str, Any]],
+def build_roads_bulletin(result: dict, period: Period, extra: dict[str, dict[str, Any]],
                          chart: Chart | None, issued: date | None = None,
-                         coverage: dict | None = None, normalised: bool = False) -> Bulletin:
-    """`result`: the ranking JSON (`envmon.roads.rank.ranking`); `extra`: per segment id
-    `iqr` and `ci` text for the tables."""
-    start = datetime.fromisoformat(result["from"])
-    end = datetime.fromisoformat(result["to"])
+                         coverage: dict | None = None, normalised: bool = False,
+                         provisional: bool = False) -> Bulletin:
+    """`result`: the ranking JSON (`envmon.roads.rank.ranking`) over `period`; `extra`: per
+    segment id `iqr` and `ci` text for the tables; `provisional`: the period has not ended
+    (said after the period in the title and the opening sentence)."""
+    start, end = (t.astimezone(BEIJING_FIXED) for t in (period.start, period.end))
     label = {"pm10": "PM10", "pm25": "PM2.5"}[result["pollutant"]]
     unit = "微克/立方米"
-    period = period_label(start, end)
+    note = PROVISIONAL_NOTE if provisional else ""
+    words = period_label(period)
     n = len(result["dirty"])
 
     def rows(items: list[dict]) -> list[dict]:
         return [{**it, **extra.get(it["segment_id"], {})} for it in items]
 
     blocks: list = [
-        Paragraph(f"{period}全路网颗粒物（{label}）监测结果显示，污染较重的{n}条路段为："),
+        Paragraph(f"{words}{note}全路网颗粒物（{label}）监测结果显示，污染较重的{n}条路段为："),
         Table(f"{label}污染较重的{n}条路段", _columns(unit, normalised), rows(result["dirty"]),
               sheet="污染较重路段"),
         Paragraph(result["sentence"]["dirty"]),
@@ -114,6 +125,6 @@ def build_roads_bulletin(result: dict, extra: dict[str, dict[str, Any]],
     if chart is not None:
         blocks.append(chart)
     blocks.append(Paragraph(METHOD_NOTE))
-    return Bulletin(title=f"{period}全路网颗粒物（{label}）监测路段排名通报",
+    return Bulletin(title=f"{words}全路网颗粒物（{label}）监测路段排名通报{note}",
                     issued=issued or date.today(), blocks=blocks,
                     subtitle=f"统计时段：{start:%Y-%m-%d %H:%M}至{end:%Y-%m-%d %H:%M}（北京时间）")

@@ -6,14 +6,16 @@ Shape (the same in every domain's `api.py`):
     def use_case(store, period, options) -> SomeResult
 
 - `period` is an `envmon.period.Period` (commands build it from `--month` or `--from/--to`);
-  use cases that work on no period (network, import, calibrate) omit it.
+  use cases that work on no period (network, import, calibrate) omit it: `(store, options)`;
+  the HTTP intake takes the request body in its place: `(store, payload, options)`.
 - `options` is a frozen dataclass below; its fields are typed with the Enums here and checked
   in its `__post_init__`, the one place that raises `OptionError(option, reason)` with the
   CLI's option name ("--pollutant"), so the CLI and the web app give the same choices and words.
 - The result is a dataclass with `as_json()` (exactly the JSON the command prints; tests pin
   it), and where it is a list `as_table()`; the ranking adds `bulletin()`, `map_png()` and
-  `geojson()` for the 通报 and the map layer. No printing, no Typer, no rendering to files
-  here (the CSV and truth files of `simulate_taxis` are what that action produces).
+  `geojson()` for the 通报 and the map layer, and registers its "geojson" and "png" file
+  renderers here, next to it. No printing, no Typer, no output paths chosen here (the CSV
+  and truth files of `simulate_taxis` are what that action produces).
 - Missing data a user can fix (no road network yet) is `RoadsDataError`, shown as one line.
 
 A new use case goes here as one more function with its options and result classes; the domain
@@ -38,6 +40,7 @@ from envmon.roads.network import NamingConfig
 from envmon.roads.sensors import SensorConfig
 from envmon.roads.settings import RoadSettings
 from envmon.roads.stats import Eligibility, PassConfig
+from envmon.timeutil import BEIJING_FIXED
 
 Progress = Callable[[int, int], None]
 UNASSIGNED = "未划区"
@@ -85,6 +88,20 @@ class Names(enum.StrEnum):
 
     JUNCTION = "junction"
     HOTSPOT = "hotspot"
+
+
+def _check_eligibility(eligibility: Eligibility) -> None:
+    for option, value in (("--min-days", eligibility.min_days),
+                          ("--min-passes", eligibility.min_passes),
+                          ("--min-taxis", eligibility.min_taxis)):
+        if value < 0:
+            raise OptionError(option, f"must not be negative, not {value}")
+
+
+def _note(provisional: bool) -> str:
+    from envmon.reports.model import PROVISIONAL_NOTE
+
+    return PROVISIONAL_NOTE if provisional else ""
 
 
 def _existing(path: Path | None, option: str) -> None:
@@ -184,43 +201,66 @@ def import_readings(store, options: ImportOptions) -> ReadingsImported:
                                           options.device, options.sensors))
 
 
-def intake_readings(store, payload: Any, default_crs: str = "wgs84") -> ReadingsImported:
-    """The HTTP intake: a decoded JSON body, a list of readings (the CSV's fields) or
-    `{"crs": …, "readings": [...]}`; PayloadError for any other shape or an unknown crs."""
+@dataclass(frozen=True)
+class IntakeOptions:
+    """The HTTP intake's settings: the datum of bodies that name none (`roads serve --crs`)."""
+
+    default_crs: Datum = Datum.WGS84
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "default_crs", choice(Datum, self.default_crs, "--crs"))
+
+
+def intake_readings(store, payload: Any, options: IntakeOptions = IntakeOptions()
+                    ) -> ReadingsImported:
+    """The HTTP intake: a decoded JSON body (the request, in the place of a period), a list of
+    readings (the CSV's fields) or `{"crs": …, "readings": [...]}`; PayloadError for any
+    other shape or an unknown crs."""
     from envmon.roads.sensors import import_rows
 
-    crs = default_crs
+    crs: Any = options.default_crs
     if isinstance(payload, dict):
-        crs = payload.get("crs", default_crs)
+        crs = payload.get("crs", crs)
         payload = payload.get("readings")
     if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
         raise PayloadError("body must be a JSON array of readings or "
                            '{"crs": …, "readings": [...]}')
-    if crs not in [d.value for d in Datum]:
-        raise PayloadError(f"crs must be one of {', '.join(Datum)}")
-    return ReadingsImported.of(import_rows(store, payload, crs, source="http"))
+    try:
+        datum = choice(Datum, crs, "crs")
+    except OptionError as error:
+        raise PayloadError(f"crs {error.reason}") from None
+    return ReadingsImported.of(import_rows(store, payload, datum.value, source="http"))
 
 
 # ------------------------------------------------------------------------------- calibration
 @dataclass(frozen=True)
 class CalibrateOptions:
-    """A device's linear calibration PM_cal = slope · PM_raw + intercept from `valid_from`."""
+    """A device's linear calibration PM_cal = slope · PM_raw + intercept from `valid_from`
+    (an aware datetime; ISO 8601 text is parsed once here, Beijing time without an offset,
+    and kept as given in `valid_from_text` for the command's JSON)."""
 
     device: str
-    valid_from: str
+    valid_from: datetime
     pm25: tuple[float, float] = (1.0, 0.0)
     pm10: tuple[float, float] = (1.0, 0.0)
     model: str | None = None
     datum: Datum | None = None
+    valid_from_text: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        parse_time(self.valid_from, "--from")
+        given: Any = self.valid_from
+        if isinstance(given, str):
+            when = parse_time(given, "--from")
+        elif isinstance(given, datetime):
+            when = given if given.tzinfo else given.replace(tzinfo=BEIJING_FIXED)
+        else:
+            raise OptionError("--from", f"{given!r} is not an ISO 8601 time")
+        object.__setattr__(self, "valid_from", when)
+        if not self.valid_from_text:
+            text = given if isinstance(given, str) else when.isoformat()
+            object.__setattr__(self, "valid_from_text", text)
         if self.datum is not None:
             object.__setattr__(self, "datum", choice(Datum, self.datum, "--datum"))
-
-    @property
-    def valid_from_time(self) -> datetime:
-        return parse_time(self.valid_from, "--from")
 
 
 @dataclass(frozen=True)
@@ -238,10 +278,10 @@ class CalibrationSet:
 def calibrate(store, options: CalibrateOptions) -> CalibrationSet:
     from envmon.roads.sensors import set_calibration
 
-    set_calibration(store, options.device, options.valid_from_time, options.pm25,
+    set_calibration(store, options.device, options.valid_from, options.pm25,
                     options.pm10, options.model,
                     None if options.datum is None else options.datum.value)
-    return CalibrationSet(options.device, options.valid_from, options.pm25, options.pm10)
+    return CalibrationSet(options.device, options.valid_from_text, options.pm25, options.pm10)
 
 
 # ------------------------------------------------------------------------------- matching
@@ -287,11 +327,24 @@ def match(store, period: Period, options: MatchOptions = MatchOptions(), *,
 
 # ------------------------------------------------------------------------------- coverage
 @dataclass(frozen=True)
+class CoverageOptions:
+    """The thresholds a segment must meet to count as eligible (as for the ranking)."""
+
+    eligibility: Eligibility = field(default_factory=Eligibility)
+
+    def __post_init__(self) -> None:
+        _check_eligibility(self.eligibility)
+
+
+@dataclass(frozen=True)
 class CoverageResult:
+    """`provisional`: the period has not ended, so the figures will still grow."""
+
     figures: dict
+    provisional: bool = False
 
     def as_json(self) -> dict:
-        return self.figures
+        return {**self.figures, "provisional": self.provisional}
 
     def as_table(self):
         from envmon.render import Column, Table
@@ -300,17 +353,21 @@ class CoverageResult:
                 ("km", "覆盖里程（公里）")]
         f = self.figures
         return Table(f"路网监测覆盖（共{f['segments']}条路段，{f['km']}公里，"
-                     f"符合排名条件{f['eligible']}条）", [Column(k, label) for k, label in keys],
+                     f"符合排名条件{f['eligible']}条）{_note(self.provisional)}",
+                     [Column(k, label) for k, label in keys],
                      [tuple(d[k] for k, _ in keys) for d in f["daily"]])
 
 
-def coverage(store, period: Period) -> CoverageResult:
+def coverage(store, period: Period, options: CoverageOptions = CoverageOptions()
+             ) -> CoverageResult:
     """Segments and km with passes per day, eligible over the period; match coverage per
     taxi per day (roads.md §4.8)."""
     from envmon.roads.rank import coverage as coverage_of
 
     with _data_errors():
-        return CoverageResult(coverage_of(store, period.start, period.end))
+        return CoverageResult(coverage_of(store, period.start, period.end,
+                                          eligibility=options.eligibility),
+                              period.in_progress())
 
 
 # ------------------------------------------------------------------------------- ranking
@@ -331,11 +388,7 @@ class RankOptions:
         object.__setattr__(self, "names", choice(Names, self.names, "--names"))
         if not isinstance(self.top, int) or self.top < 1:
             raise OptionError("--top", f"must be a whole number ≥ 1, not {self.top!r}")
-        for option, value in (("--min-days", self.eligibility.min_days),
-                              ("--min-passes", self.eligibility.min_passes),
-                              ("--min-taxis", self.eligibility.min_taxis)):
-            if value < 0:
-                raise OptionError(option, f"must not be negative, not {value}")
+        _check_eligibility(self.eligibility)
 
     @staticmethod
     def eligibility_from(base: Eligibility, min_days: int | None = None,
@@ -350,12 +403,14 @@ class RankOptions:
 @dataclass
 class RankResult:
     """The dirty/clean lists (`ranking`: the bulletin's JSON) with the segment values behind
-    them; with `detail`, the bootstrap CIs, raw values, geometry and coverage as well."""
+    them; with `detail`, the bootstrap CIs, raw values, geometry and coverage as well.
+    `provisional`: the period has not ended (said in the JSON, the titles and the 通报)."""
 
     period: Period
     options: RankOptions
     ranking: dict
     values: list = field(repr=False)
+    provisional: bool = False
     segments: dict | None = field(default=None, repr=False)
     ci: dict[str, tuple[float, float]] | None = None
     raw: dict[str, float] | None = None
@@ -363,13 +418,17 @@ class RankResult:
     _chart: Any = field(default=None, repr=False)
 
     def as_json(self) -> dict:
-        return self.ranking
+        return {**self.ranking, "provisional": self.provisional}
 
     @property
     def default_stem(self) -> str:
         p = self.period
         stem = p.label if p.is_month else f"{p.start:%Y%m%d}-{p.end:%Y%m%d}"
         return f"roads-{stem}-{self.options.pollutant.value}"
+
+    def written(self, path: Path) -> RankWritten:
+        """What the command says after writing the 通报 to `path` (xlsx, html, pdf)."""
+        return RankWritten(path, self)
 
     @property
     def listed(self) -> set[str]:
@@ -386,7 +445,8 @@ class RankResult:
         rows = [(side, i["rank"], i["segment_id"], i["name"], i["district"], i["value"],
                  i["n_passes"], i["n_days"], i["n_taxis"])
                 for side in ("dirty", "clean") for i in self.ranking[side]]
-        return Table(f"{self.period.describe()} {label} 路段排名", columns, rows)
+        return Table(f"{self.period.describe()} {label} 路段排名{_note(self.provisional)}",
+                     columns, rows)
 
     def _need_detail(self) -> None:
         if self.segments is None:
@@ -418,8 +478,10 @@ class RankResult:
                        "ci": f"{self.ci[sid][0]:.1f}–{self.ci[sid][1]:.1f}",
                        **({"raw": self.raw.get(sid)} if self.raw is not None else {})}
                  for sid in self.listed}
-        return build_roads_bulletin(self.ranking, extra, self.chart(), coverage=self.coverage,
-                                    normalised=self.options.normalise is not Normalise.NONE)
+        return build_roads_bulletin(self.ranking, self.period, extra, self.chart(),
+                                    coverage=self.coverage,
+                                    normalised=self.options.normalise is not Normalise.NONE,
+                                    provisional=self.provisional)
 
     def geojson(self) -> dict:
         """Segments as LineStrings (WGS-84) with value, counts, eligibility and list ranks."""
@@ -447,7 +509,22 @@ class RankResult:
                 },
             })
         return {"type": "FeatureCollection", "pollutant": self.ranking["pollutant"],
-                "from": self.ranking["from"], "to": self.ranking["to"], "features": features}
+                "from": self.ranking["from"], "to": self.ranking["to"],
+                "provisional": self.provisional, "features": features}
+
+
+@dataclass(frozen=True)
+class RankWritten:
+    """The 通报 of a ranking written to a file: the path and the sizes of the lists."""
+
+    path: Path
+    result: RankResult
+
+    def as_json(self) -> dict:
+        ranking = self.result.as_json()
+        return {"written": str(self.path), "dirty": len(ranking["dirty"]),
+                "clean": len(ranking["clean"]), "insufficient": ranking["insufficient"],
+                "provisional": ranking["provisional"]}
 
 
 def rank(store, period: Period, options: RankOptions = RankOptions(), *,
@@ -470,7 +547,7 @@ def rank(store, period: Period, options: RankOptions = RankOptions(), *,
     store_stats(store, version, values, a, b, pollutant, normalise)
     if options.names is Names.HOTSPOT:
         _hotspot_names(store, version, result)
-    out = RankResult(period, options, result, values)
+    out = RankResult(period, options, result, values, period.in_progress())
     if options.detail:
         from envmon.roads.rank import coverage as coverage_of
         from envmon.roads.rank import with_ci
@@ -498,12 +575,32 @@ def _hotspot_names(store, version: str, result: dict) -> None:
         item["name"] = found.get(item["segment_id"], item["name"])
 
 
+# The ranking's map layers, besides the formats every result has: `geojson` (the segments
+# with their values, one compact JSON line) and `png` (the map of the 通报), both to a file.
+def _register_renderers() -> None:
+    from envmon.render import jsonout, renderer
+
+    @renderer(RankResult, "geojson", to_file=True)
+    def _geojson(result: RankResult, path: Path) -> Path:
+        path.write_text(jsonout.dumps(result.geojson(), "compact"), encoding="utf-8")
+        return path
+
+    @renderer(RankResult, "png", to_file=True)
+    def _png(result: RankResult, path: Path) -> Path:
+        path.write_bytes(result.map_png())
+        return path
+
+
+_register_renderers()
+
+
 # ------------------------------------------------------------------------------- simulation
 @dataclass(frozen=True)
 class SimulateOptions:
-    """A simulated fleet through a known pollution field; the readings go to `out` (CSV) and,
-    with `truth`, the true per-segment concentrations to a JSON file: the simulation's
-    product, which `do_import` then imports like any CSV."""
+    """A simulated fleet through a known pollution field; the readings go to `out` (CSV: the
+    CLI's `--out`, which here is not the summary's `--output`) and, with `truth`, the true
+    per-segment concentrations to a JSON file: the simulation's product, which `do_import`
+    then imports like any CSV."""
 
     out: Path = Path("taxis.csv")
     truth: Path | None = None
@@ -537,8 +634,7 @@ def simulate_taxis(store, period: Period, options: SimulateOptions = SimulateOpt
                    ) -> SimulationResult:
     """Drive a fleet over the store's network (or `pbf`, or a synthetic grid) from the first
     day of `period`; the network and the devices' calibrations are written to the store."""
-    import json
-
+    from envmon.render import jsonout
     from envmon.roads.network import network_from_pbf
     from envmon.roads.sensors import import_csv, set_calibration
     from envmon.roads.storage import latest_version, load_network, save_network
@@ -566,21 +662,17 @@ def simulate_taxis(store, period: Period, options: SimulateOptions = SimulateOpt
     if options.do_import:
         summary["import"] = ReadingsImported.of(import_csv(store, options.out, datum)).as_json()
     if options.truth is not None:
-        options.truth.write_text(json.dumps({k: {"pm25": v[0], "pm10": v[1]}
-                                             for k, v in sim.truth.items()},
-                                            ensure_ascii=False), encoding="utf-8")
+        options.truth.write_text(jsonout.dumps({k: {"pm25": v[0], "pm10": v[1]}
+                                                for k, v in sim.truth.items()}, "compact"),
+                                 encoding="utf-8")
         summary["truth"] = str(options.truth)
     return SimulationResult(summary)
 
 
-def month_or_range(month: str | None, start: str | None, end: str | None) -> Period:
-    """The period of a roads command: `--month YYYY-MM` or `--from/--to` (Beijing time)."""
-    return Period.from_options(month, start, end)
-
-
 __all__: Sequence[str] = (
     "Datum", "Pollutant", "Normalise", "Names", "RoadsError", "RoadsDataError", "PayloadError",
-    "NetworkOptions", "build_network", "ImportOptions", "import_readings", "intake_readings",
-    "CalibrateOptions", "calibrate", "MatchOptions", "match", "coverage", "RankOptions",
-    "RankResult", "rank", "SimulateOptions", "simulate_taxis", "month_or_range",
+    "NetworkOptions", "build_network", "ImportOptions", "import_readings", "IntakeOptions",
+    "intake_readings", "CalibrateOptions", "calibrate", "MatchOptions", "match",
+    "CoverageOptions", "coverage", "RankOptions",
+    "RankResult", "RankWritten", "rank", "SimulateOptions", "simulate_taxis",
 )

@@ -20,7 +20,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from envmon.roads.api import PayloadError, intake_readings
+from envmon.render import jsonout
+from envmon.roads.api import IntakeOptions, PayloadError, intake_readings
 
 MAX_BODY = 64 * 1024 * 1024
 
@@ -30,7 +31,7 @@ __all__ = ["MAX_BODY", "PayloadError", "handle_payload", "make_server"]
 def handle_payload(store, payload: Any, default_crs: str = "wgs84") -> dict[str, Any]:
     """Import a decoded JSON payload (the intake use case, `roads.api.intake_readings`);
     returns the counts."""
-    return intake_readings(store, payload, default_crs).as_json()
+    return intake_readings(store, payload, IntakeOptions(default_crs)).as_json()
 
 
 def make_server(store, host: str = "127.0.0.1", port: int = 8712,
@@ -39,7 +40,7 @@ def make_server(store, host: str = "127.0.0.1", port: int = 8712,
 
     class Handler(BaseHTTPRequestHandler):
         def _send(self, code: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
+            data = jsonout.dumps(body, "compact").encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))

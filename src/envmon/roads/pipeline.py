@@ -50,10 +50,6 @@ def run(net: RoadNetwork, matcher: Matcher, device: np.ndarray, t: np.ndarray,
     return PipelineResult(len(t), matched, seg >= 0, idle, seg, p)
 
 
-def _arrow(store, sql: str, params: list) -> pa.Table:
-    return store.arrow(sql, params)
-
-
 def _ts(seconds: np.ndarray) -> pa.Array:
     return pa.array((np.asarray(seconds) * 1e6).astype(np.int64)).cast(
         pa.timestamp("us", tz="UTC"))
@@ -90,11 +86,10 @@ def process(store, start: datetime, end: datetime, version: str | None = None,
 
 def _process_chunk(store, net: RoadNetwork, matcher: Matcher, start: datetime, end: datetime,
                    config: PassConfig) -> dict:
-    table = _arrow(store,
-                   "SELECT device_id, EXTRACT(EPOCH FROM time) AS t_s, lon, lat, pm25, pm10, "
-                   "speed_kmh "
-                   "FROM road_readings WHERE time >= ? AND time < ? ORDER BY device_id, time",
-                   [start, end])
+    table = store.arrow(
+        "SELECT device_id, EXTRACT(EPOCH FROM time) AS t_s, lon, lat, pm25, pm10, speed_kmh "
+        "FROM road_readings WHERE time >= ? AND time < ? ORDER BY device_id, time",
+        [start, end])
     n = table.num_rows
     if n == 0:
         return {"points": 0, "matched": 0, "on_segments": 0, "idle_dropped": 0, "passes": 0,
