@@ -123,27 +123,40 @@ class AssessmentResult:
     assessment: Any  # envmon.assess.compute.Assessment
     level: Level
     period: Period
+    provisional_as_of: datetime | None = None
+    """When the period was still in progress at the assessment's as-of time: that time."""
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_as_of is not None
 
     def as_json(self) -> dict[str, Any]:
-        """{"from", "to", "instant_hours", "complete_days", "rows": [...]}: rates in percent
-        with two decimals (GB/T 8170), null when nothing was due."""
-        return self.assessment.as_json(self.level.value)
+        """{"from", "to", "instant_hours", "complete_days", "rows": [...], "provisional"}:
+        rates in percent with two decimals (GB/T 8170), null when nothing was due;
+        provisional while the period has not ended."""
+        return {**self.assessment.as_json(self.level.value), "provisional": self.provisional}
 
-    def bulletin(self):
+    def _table_bulletin(self):
         from envmon.reports.transmission import assessment_bulletin
 
         return assessment_bulletin(self.assessment, self.level.value)
 
+    def bulletin(self):
+        from envmon.reports.provisional import marked
+
+        return marked(self._table_bulletin(), self.provisional_as_of)
+
     def as_table(self):
         """The bulletin's table (rank, code, name, counts, 即时/补全 rates) for csv and the
-        terminal."""
+        terminal; its title ends with "（初步）" while the period has not ended."""
         from envmon.render import Column, Table
+        from envmon.reports.provisional import titled
 
-        block = self.bulletin().blocks[0]
+        block = self._table_bulletin().blocks[0]
         columns = [Column(c.key, c.header, c.width, c.number_format) for c in block.columns]
         rows = [tuple(getattr(row.get(c.key), "value", row.get(c.key)) for c in block.columns)
                 for row in block.rows]
-        return Table(block.title, columns, rows)
+        return Table(titled(block.title, self.provisional_as_of), columns, rows)
 
     @property
     def default_stem(self) -> str:
@@ -154,13 +167,15 @@ class AssessmentResult:
 
 def assess_period(store, period: Period, options: AssessOptions | None = None
                   ) -> AssessmentResult:
-    """Assess the period (its elapsed hours when in progress) at one level."""
+    """Assess the period (its elapsed hours when in progress: provisional) at one level."""
     from envmon.assess.compute import assess
+    from envmon.reports.provisional import provisional_as_of
 
     options = options or AssessOptions()
     result = assess(store, period.start, period.end, options.settings.config,
                     as_of=options.as_of)
-    return AssessmentResult(result, options.level, period)
+    return AssessmentResult(result, options.level, period,
+                            provisional_as_of(period, result.as_of))
 
 
 # ---------------------------------------------------------------------------------- marks
@@ -341,14 +356,19 @@ class TransmissionBulletin:
 
     period: Period
     assessment: Any  # envmon.assess.compute.Assessment
-    model: Any  # envmon.reports bulletin model
+    model: Any  # envmon.reports bulletin model (marked provisional by the use case)
+    provisional_as_of: datetime | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_as_of is not None
 
     def bulletin(self):
         return self.model
 
     def as_json(self) -> dict[str, Any]:
-        """The assessment behind the 通报, by city."""
-        return self.assessment.as_json("city")
+        """The assessment behind the 通报, by city, and whether the month has ended."""
+        return {**self.assessment.as_json("city"), "provisional": self.provisional}
 
     @property
     def default_stem(self) -> str:
@@ -358,8 +378,9 @@ class TransmissionBulletin:
 def transmission_report(store, period: Period,
                         options: TransmissionReportOptions | None = None
                         ) -> TransmissionBulletin:
-    """Assess a calendar month and build its 通报."""
+    """Assess a calendar month and build its 通报 (provisional while the month is on)."""
     from envmon.assess.compute import assess
+    from envmon.reports.provisional import marked, provisional_as_of
     from envmon.reports.transmission import build_bulletin
 
     if not period.is_month:
@@ -367,4 +388,7 @@ def transmission_report(store, period: Period,
     options = options or TransmissionReportOptions()
     result = assess(store, period.start, period.end, options.settings.config,
                     as_of=options.as_of)
-    return TransmissionBulletin(period, result, build_bulletin(store, result, period))
+    provisional = provisional_as_of(period, result.as_of)
+    return TransmissionBulletin(period, result,
+                                marked(build_bulletin(store, result, period), provisional),
+                                provisional)

@@ -113,8 +113,9 @@ def assess_command(
 ) -> None:
     """Assess a period and print (or write) one level's rows, best first, ranked.
 
-    JSON: {"from", "to", "instant_hours", "complete_days", "rows": [...]}; rates are percent
-    with two decimals (GB/T 8170), null when nothing was due.
+    JSON: {"from", "to", "instant_hours", "complete_days", "rows": [...], "provisional"};
+    rates are percent with two decimals (GB/T 8170), null when nothing was due; provisional
+    is true while the period has not ended (the table and bulletin say "初步" too).
     """
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"db": db, "config": config}
