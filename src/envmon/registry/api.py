@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from envmon.choices import choice
 from envmon.errors import EnvmonError, OptionError
 
 REGISTRY_SUFFIXES = (".csv", ".xlsx")
@@ -124,13 +125,7 @@ class CrcOptions:
             raise OptionError("MN", "give the MN of a monitoring point")
         if not self.modes:
             raise OptionError("--mode", "give at least one CRC mode")
-        modes = []
-        for mode in self.modes:
-            try:
-                modes.append(CrcMode(mode))
-            except ValueError:
-                raise OptionError("--mode", f"unknown CRC mode {mode}; choose from "
-                                            f"{', '.join(m.value for m in CrcMode)}") from None
+        modes = (choice(CrcMode, mode, "--mode", noun="CRC mode") for mode in self.modes)
         object.__setattr__(self, "modes", tuple(dict.fromkeys(modes)))
 
 
