@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from envmon.choices import choice
-from envmon.errors import EnvmonError, OptionError
+from envmon.errors import OptionError
+from envmon.registry.importer import RegistryFileError
 
 REGISTRY_SUFFIXES = (".csv", ".xlsx")
 
@@ -26,10 +27,6 @@ class CrcMode(StrEnum):
     HJ212 = "hj212"
     MODBUS = "modbus"
     MODBUS_SWAPPED = "modbus_swapped"
-
-
-class RegistryFileError(EnvmonError):
-    """The registry file as a whole cannot be used (format, encoding, missing columns)."""
 
 
 def _registry_file(path: Path, option: str = "FILE") -> Path:
@@ -73,13 +70,11 @@ class ImportResult:
 
 
 def import_registry(store, options: ImportOptions) -> ImportResult:
-    """Import monitoring points from CSV or XLSX: bad rows are listed, good rows kept."""
+    """Import monitoring points from CSV or XLSX: bad rows are listed, good rows kept; a file
+    that cannot be used at all raises `RegistryFileError`."""
     from envmon.registry import importer
 
-    try:
-        report = importer.import_file(store, options.file, strict_unit_id=options.strict_unit_id)
-    except importer.RegistryFileError as error:
-        raise RegistryFileError(str(error)) from None
+    report = importer.import_file(store, options.file, strict_unit_id=options.strict_unit_id)
     return ImportResult(report, Path(options.file), store.target)
 
 
