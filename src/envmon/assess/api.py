@@ -21,7 +21,7 @@ from typing import Any
 
 from envmon.assess.compute import LEVELS
 from envmon.assess.config import AGGREGATES, NETWORKED_RULES, RANK_BY, AssessConfig
-from envmon.assess.marks import CORRECTION_ACTIONS, EXEMPTION_KIND_ALIASES, EXEMPTION_KINDS
+from envmon.assess.marks import CORRECTION_ACTIONS, EXEMPTION_KIND_ALIASES
 from envmon.choices import choice, optional_choice
 from envmon.errors import OptionError
 from envmon.period import Period
@@ -34,6 +34,20 @@ RankBy = StrEnum("RankBy", {v.upper(): v for v in RANK_BY})
 MarkKind = StrEnum("MarkKind", {"EXEMPTION": "exemptions", "CORRECTION": "corrections"})
 """The two kinds of marks, by their table."""
 CorrectionAction = StrEnum("CorrectionAction", {v.upper(): v for v in CORRECTION_ACTIONS})
+
+
+class ExemptionKind(StrEnum):
+    """What stopped (`marks.EXEMPTION_KINDS`); the English aliases of `--kind` read too."""
+
+    PRODUCTION = "停产"
+    FACILITY = "停运"
+    DISCHARGE = "停排"
+
+    @classmethod
+    def _missing_(cls, value: object) -> ExemptionKind | None:
+        alias = EXEMPTION_KIND_ALIASES.get(value) if isinstance(value, str) else None
+        return cls(alias) if alias is not None else None
+
 
 # AssessConfig field → the command-line option that sets it (for OptionError)
 _OPTION_OF = {"instant_hours": "--instant-hours", "complete_days": "--complete-days",
@@ -202,7 +216,7 @@ def _by_reason(by: str, reason: str) -> None:
 
 @dataclass(frozen=True)
 class ExemptionOptions:
-    kind: str
+    kind: ExemptionKind
     by: str
     reason: str
     unit: str | None = None
@@ -210,11 +224,7 @@ class ExemptionOptions:
     proof: str | None = None
 
     def __post_init__(self) -> None:
-        kind = EXEMPTION_KIND_ALIASES.get(self.kind, self.kind)
-        if kind not in EXEMPTION_KINDS:
-            raise OptionError("--kind", f"must be one of {', '.join(EXEMPTION_KINDS)}, "
-                                        f"not {self.kind!r}")
-        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "kind", choice(ExemptionKind, self.kind, "--kind"))
         _by_reason(self.by, self.reason)
         if self.unit is None and self.mn is None:
             raise OptionError("--unit", "name a unit (--unit) or a point (--mn)")
@@ -224,7 +234,8 @@ def add_exemption(store, period: Period, options: ExemptionOptions) -> MarkAdded
     """Register an exemption period (停产/停运/停排); its hours leave the should-count."""
     from envmon.assess import marks
 
-    new_id = marks.add_exemption(store, kind=options.kind, start=period.start, end=period.end,
+    new_id = marks.add_exemption(store, kind=options.kind.value, start=period.start,
+                                 end=period.end,
                                  by=options.by, reason=options.reason, unit_id=options.unit,
                                  mn=options.mn, proof=options.proof)
     note = None if options.proof else (
@@ -313,11 +324,19 @@ class Rows:
         return Table(self.default_stem, [Column(c, c) for c in self.columns], list(self.rows))
 
 
-def list_marks(store, kind: MarkKind) -> Rows:
+@dataclass(frozen=True)
+class MarkListOptions:
+    kind: MarkKind
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", choice(MarkKind, self.kind, "kind"))
+
+
+def list_marks(store, options: MarkListOptions) -> Rows:
     """Every exemption or correction, revoked ones included, by id."""
     from envmon.assess import marks
 
-    kind = choice(MarkKind, kind, "kind")
+    kind = options.kind
     columns = {MarkKind.EXEMPTION: marks.EXEMPTION_COLUMNS,
                MarkKind.CORRECTION: marks.CORRECTION_COLUMNS}[kind]
     listed = marks.list_marks(store, kind.value)

@@ -188,10 +188,10 @@ def exemption_list(
     output: Path | None = output_option(),
 ) -> None:
     """Every exemption, revoked ones included (JSON lines)."""
-    from envmon.assess.api import MarkKind, list_marks
+    from envmon.assess.api import MarkKind, MarkListOptions, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        result = list_marks(store, MarkKind.EXEMPTION)
+        result = list_marks(store, MarkListOptions(MarkKind.EXEMPTION))
     emit(result, fmt, output)
 
 
@@ -261,10 +261,10 @@ def correction_list(
     output: Path | None = output_option(),
 ) -> None:
     """Every correction, revoked ones included (JSON lines)."""
-    from envmon.assess.api import MarkKind, list_marks
+    from envmon.assess.api import MarkKind, MarkListOptions, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        result = list_marks(store, MarkKind.CORRECTION)
+        result = list_marks(store, MarkListOptions(MarkKind.CORRECTION))
     emit(result, fmt, output)
 
 
