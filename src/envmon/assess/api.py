@@ -411,3 +411,21 @@ def transmission_report(store, period: Period,
     return TransmissionBulletin(period, result,
                                 marked(build_bulletin(store, result, period), provisional),
                                 provisional)
+
+
+# ------------------------------------------------------------------------------- text output
+# `--format text` of the marks' actions: "exemption 3 added", "correction 2 revoked", what
+# these commands always printed. Registered when this module is imported (the CLI imports it
+# only when a command runs, so `envmon --help` stays fast).
+def _say(result: MarkAdded | MarkRevoked, stream) -> None:
+    stream.write(f"{result}\n")
+
+
+def _register_text_renderers() -> None:
+    from envmon.render import renderer
+
+    renderer(MarkAdded, "text")(_say)
+    renderer(MarkRevoked, "text")(_say)
+
+
+_register_text_renderers()

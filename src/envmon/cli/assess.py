@@ -5,7 +5,6 @@ The use cases are in `envmon.assess.api`; this module parses, calls and prints."
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import typer
@@ -29,22 +28,7 @@ from envmon.cli.options import (
 )
 
 LIST_FORMATS = ("json", "csv", "table", "xlsx", "html")
-ACTION_FORMATS = ("text", "json")
-
-
-def _say(result, stream) -> None:
-    """"exemption 3 added", "correction 2 revoked": what these commands always printed."""
-    stream.write(f"{result}\n")
-
-
-@functools.cache
-def _text_renderers() -> None:
-    """Register the "text" layout of the marks' actions on first use (not at start-up)."""
-    from envmon.assess.api import MarkAdded, MarkRevoked
-    from envmon.render import renderer
-
-    renderer(MarkAdded, "text")(_say)
-    renderer(MarkRevoked, "text")(_say)
+ACTION_FORMATS = ("text", "json")  # "text": the layout registered in envmon.assess.api
 
 assess_app = typer.Typer(
     name="assess",
@@ -60,9 +44,6 @@ assess_app.add_typer(exemption_app, name="exemption")
 assess_app.add_typer(correction_app, name="correction")
 
 
-_time = time_option
-
-
 def base_config(config_file: Path | None = None):
     """The [assess] section of the configuration file (defaults without one)."""
     from envmon.config import ConfigError, load_config
@@ -74,7 +55,7 @@ def base_config(config_file: Path | None = None):
 
 
 def _as_of(as_of: str | None):
-    return _time(as_of, "--as-of") if as_of else None
+    return time_option(as_of, "--as-of") if as_of else None
 
 
 @assess_app.callback()
@@ -145,7 +126,6 @@ def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
 
 
 def _print_added(added, fmt: str, output: Path | None) -> None:
-    _text_renderers()
     emit(added, fmt, output)
     if added.note:
         typer.echo(f"note: {added.note}", err=True)
@@ -203,7 +183,6 @@ def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config,
         options = RevokeOptions(table, mark_id, by, reason)
         with _store(ctx, db, config) as store:
             revoked = revoke_mark(store, options)
-    _text_renderers()
     emit(revoked, fmt, output)
 
 

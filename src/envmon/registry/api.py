@@ -166,6 +166,69 @@ def demo_registry(options: DemoOptions) -> FileWritten:
     return FileWritten(options.file, n, options.points)
 
 
+# ------------------------------------------------------------------------------- text output
+# `--format text`, what the registry commands always printed; registered when this module is
+# imported (the CLI imports it only when a command runs, so `envmon --help` stays fast).
+MAX_LISTED = 200
+
+
+def _import_text(result, stream) -> None:
+    """Notices, the new/updated counts, a summary line, then the rejected rows and warnings
+    (at most MAX_LISTED of each)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from envmon.render.terminal import console_for
+
+    console = console_for(stream)
+    report = result.report
+    for notice in report.notices:
+        console.print(f"[yellow]note:[/yellow] {escape(notice)}")
+    c = report.counts
+    table = Table(title=f"registry import: {escape(str(result.file))} → {escape(result.target)}")
+    table.add_column("")
+    table.add_column("new", justify="right")
+    table.add_column("updated", justify="right")
+    table.add_row("units", str(c.units_new), str(c.units_updated))
+    table.add_row("outlets", str(c.outlets_new), str(c.outlets_updated))
+    table.add_row("points", str(c.points_new), str(c.points_updated))
+    console.print(table)
+    console.print(
+        f"rows read {report.rows_read}, imported {report.rows_imported}, "
+        f"rejected {len(report.rejected_lines)}, warnings {len(report.warnings)}"
+    )
+    for title, problems, style in (
+        ("rejected", report.rejected, "red"),
+        ("warnings", report.warnings, "yellow"),
+    ):
+        if not problems:
+            continue
+        console.print(f"[{style}]{title}:[/{style}]")
+        for problem in problems[:MAX_LISTED]:
+            console.print(f"  {escape(str(problem))}")
+        if len(problems) > MAX_LISTED:
+            console.print(f"  … and {len(problems) - MAX_LISTED} more")
+
+
+def _written_text(result, stream) -> None:
+    points = f" ({result.points} points)" if result.points is not None else ""
+    stream.write(f"{result.rows} rows{points} written to {result.path}\n")
+
+
+def _crc_text(result, stream) -> None:
+    stream.write(f"{result.mn}: CRC modes {', '.join(result.crc_modes)}\n")
+
+
+def _register_text_renderers() -> None:
+    from envmon.render import renderer
+
+    renderer(ImportResult, "text")(_import_text)
+    renderer(FileWritten, "text")(_written_text)
+    renderer(CrcPolicy, "text")(_crc_text)
+
+
+_register_text_renderers()
+
 __all__ = ["CrcMode", "CrcOptions", "CrcPolicy", "DemoOptions", "ExportOptions", "FileWritten",
            "ImportOptions", "ImportResult", "RegistryFileError", "demo_registry",
            "export_registry", "import_registry", "set_crc"]
