@@ -16,11 +16,11 @@ from enum import StrEnum
 from typing import Any
 
 from envmon.alarms.config import RULE_NAMES_ZH, RULES
-from envmon.alarms.store import AlarmError
+from envmon.alarms.store import STATUSES, AlarmError
 from envmon.choices import optional_choice
 from envmon.errors import OptionError
 
-AlarmStatus = StrEnum("AlarmStatus", {s.upper(): s for s in ("open", "acknowledged", "closed")})
+AlarmStatus = StrEnum("AlarmStatus", {s.upper(): s for s in STATUSES})
 """The lifecycle states (`alarms.store.STATUSES`): open → acknowledged → closed."""
 AlarmRule = StrEnum("AlarmRule", {r.upper(): r for r in RULES})
 """The alarm rules (`alarms.config.RULES`)."""
