@@ -89,20 +89,20 @@ def test_a_period_in_progress_is_provisional_in_json_table_and_bulletin(store):
     early = assess_period(store, MONTH, AssessOptions("city", as_of=mid))
     final = assess_period(store, MONTH, AssessOptions("city", as_of=AS_OF))
     assert early.as_json()["provisional"] is True and final.as_json()["provisional"] is False
-    assert early.as_table().title == final.as_table().title + "（初步）"
-    assert not final.as_table().title.endswith("（初步）")
+    assert early.as_table().title == final.as_table().title + "（初步统计，统计期未结束）"
+    assert not final.as_table().title.endswith("（初步统计，统计期未结束）")
     note = early.bulletin().blocks[0].text
     assert note == "数据截至 2026-11-21 00:00（北京时间），为初步统计（统计期未结束）。"
-    assert early.bulletin().title.endswith("（初步）")
+    assert early.bulletin().title.endswith("（初步统计，统计期未结束）")
     assert final.bulletin().blocks[0] == final._table_bulletin().blocks[0]
 
     report = transmission_report(store, MONTH, TransmissionReportOptions(as_of=mid))
     assert report.as_json()["provisional"] is True
-    assert report.bulletin().title.endswith("（初步）")
+    assert report.bulletin().title.endswith("（初步统计，统计期未结束）")
     assert "为初步统计（统计期未结束）" in report.bulletin().blocks[0].text
     final_report = transmission_report(store, MONTH, TransmissionReportOptions(as_of=AS_OF))
     assert final_report.as_json()["provisional"] is False
-    assert not final_report.bulletin().title.endswith("（初步）")
+    assert not final_report.bulletin().title.endswith("（初步统计，统计期未结束）")
 
 
 def test_settings_override_the_base_and_name_the_bad_option():

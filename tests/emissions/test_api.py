@@ -69,12 +69,12 @@ def test_a_month_in_progress_is_provisional(db):  # noqa: F811
     for result in results["current"]:
         assert result.as_json()["provisional"] is True
     unit, totals, tax = results["current"]
-    assert totals.as_table().title.endswith("（初步）")
-    assert not results["past"][1].as_table().title.endswith("（初步）")
+    assert totals.as_table().title.endswith("（初步统计，统计期未结束）")
+    assert not results["past"][1].as_table().title.endswith("（初步统计，统计期未结束）")
     for bulletin in (unit.bulletin(), tax.bulletin()):
-        assert bulletin.title.endswith("（初步）")
+        assert bulletin.title.endswith("（初步统计，统计期未结束）")
         assert bulletin.blocks[0].text.endswith("为初步统计（统计期未结束）。")
-    assert not results["past"][2].bulletin().title.endswith("（初步）")
+    assert not results["past"][2].bulletin().title.endswith("（初步统计，统计期未结束）")
 
 
 def test_invalid_options_name_the_option():

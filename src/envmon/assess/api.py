@@ -162,7 +162,7 @@ class AssessmentResult:
 
     def as_table(self):
         """The bulletin's table (rank, code, name, counts, 即时/补全 rates) for csv and the
-        terminal; its title ends with "（初步）" while the period has not ended."""
+        terminal; its title says 初步统计 while the period has not ended."""
         from envmon.render import Column, Table
         from envmon.reports.provisional import titled
 

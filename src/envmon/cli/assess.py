@@ -96,7 +96,7 @@ def assess_command(
 
     JSON: {"from", "to", "instant_hours", "complete_days", "rows": [...], "provisional"};
     rates are percent with two decimals (GB/T 8170), null when nothing was due; provisional
-    is true while the period has not ended (the table and bulletin say "初步" too).
+    is true while the period has not ended (the table and bulletin say 初步统计 too).
     """
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"db": db, "config": config}

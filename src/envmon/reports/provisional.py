@@ -3,8 +3,8 @@
 A period-based use case stores `provisional_as_of(period, as_of)` on its result: the time its
 figures were taken when the period is in progress (`Period.in_progress`), else None. The
 result's JSON object then adds `"provisional": true|false` (never renaming a key), its table
-title ends with `SUFFIX` (`titled`), and its bulletin says "（初步）" in the title and opens with
-the note "数据截至 …，为初步统计（统计期未结束）" (`marked`).
+title ends with `SUFFIX` (`titled`), and its bulletin's title too, its first block being the
+note "数据截至 …，为初步统计（统计期未结束）" (`marked`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from envmon.period import Period
 from envmon.reports.model import Bulletin, Paragraph
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 
-SUFFIX = "（初步）"
+# the words the roads and air results say too (reports.model.PROVISIONAL_NOTE on main)
+SUFFIX = "（初步统计，统计期未结束）"
 
 
 def provisional_as_of(period: Period, as_of: datetime | None = None) -> datetime | None:
@@ -31,13 +32,13 @@ def note(as_of: datetime) -> str:
 
 
 def titled(title: str, as_of: datetime | None) -> str:
-    """A table title, with "（初步）" when the figures are provisional."""
+    """A table title, followed by `SUFFIX` when the figures are provisional."""
     return title if as_of is None else f"{title}{SUFFIX}"
 
 
 def marked(bulletin: Bulletin, as_of: datetime | None) -> Bulletin:
     """The bulletin as it is for a period that has ended; else a copy whose title ends with
-    "（初步）" and whose first block is the provisional note."""
+    `SUFFIX` and whose first block is the provisional note."""
     if as_of is None:
         return bulletin
     return dataclasses.replace(bulletin, title=titled(bulletin.title, as_of),
