@@ -6,8 +6,8 @@ import pytest
 
 from envmon.alarms import store as alarm_store
 from envmon.alarms.api import (
-    AlarmActionError,
     AlarmActionOptions,
+    AlarmError,
     AlarmListOptions,
     AlarmRule,
     AlarmStatus,
@@ -40,9 +40,9 @@ def test_list_filter_and_lifecycle(store):
     changed = acknowledge_alarm(store, AlarmActionOptions(1, "王工", "已通知"))
     assert changed.as_json()["status"] == "acknowledged"
     assert close_alarm(store, AlarmActionOptions(1, "王工")).as_json()["status"] == "closed"
-    with pytest.raises(AlarmActionError, match="already closed"):
+    with pytest.raises(AlarmError, match="already closed"):
         close_alarm(store, AlarmActionOptions(1, "王工"))
-    with pytest.raises(AlarmActionError, match="no alarm with id 9"):
+    with pytest.raises(AlarmError, match="no alarm with id 9"):
         acknowledge_alarm(store, AlarmActionOptions(9, "王工"))
     still_open = list_alarms(store, AlarmListOptions(status=AlarmStatus.OPEN))
     assert [a["mn"] for a in still_open.as_json()] == ["MN2"]
@@ -59,3 +59,9 @@ def test_invalid_options_name_the_option():
     with pytest.raises(OptionError) as err:
         AlarmActionOptions(1, " ")
     assert err.value.option == "--by"
+
+
+def test_the_alarm_error_is_the_store_module_s_and_a_user_error():
+    from envmon.errors import EnvmonError
+
+    assert AlarmError is alarm_store.AlarmError and issubclass(AlarmError, EnvmonError)

@@ -12,9 +12,11 @@ from envmon.assess.api import (
     AssessSettings,
     BackfillLogOptions,
     CorrectionOptions,
+    ExemptionKind,
     ExemptionOptions,
     Level,
     MarkKind,
+    MarkListOptions,
     RevokeOptions,
     TransmissionReportOptions,
     add_correction,
@@ -26,7 +28,7 @@ from envmon.assess.api import (
     transmission_report,
 )
 from envmon.assess.config import AssessConfig
-from envmon.assess.marks import MarkError
+from envmon.assess.marks import EXEMPTION_KINDS, MarkError
 from envmon.errors import EnvmonError, OptionError
 from envmon.period import Period
 from envmon.store import open_store
@@ -58,7 +60,7 @@ def test_assess_marks_and_bulletin(store):
                                                    f"exemption {added.id} added")
     after = {r["code"]: r for r in assess_period(store, MONTH, options).as_json()["rows"]}
     assert after[gas_unit["code"]]["should"] == 720 * 3 + 600 * 3
-    (listed,) = list_marks(store, MarkKind.EXEMPTION).as_json()
+    (listed,) = list_marks(store, MarkListOptions(MarkKind.EXEMPTION)).as_json()
     assert listed["created_by"] == "李四" and listed["start_time"].endswith("+08:00")
 
     fixed = add_correction(store, Period(NOV, NOV + HOUR),
@@ -80,6 +82,27 @@ def test_assess_marks_and_bulletin(store):
     with pytest.raises(OptionError) as err:
         transmission_report(store, Period(NOV, NOV + HOUR))
     assert err.value.option == "--month"
+
+
+def test_a_period_in_progress_is_provisional_in_json_table_and_bulletin(store):
+    mid = NOV + timedelta(days=20)  # as known on 2026-11-21: November has not ended
+    early = assess_period(store, MONTH, AssessOptions("city", as_of=mid))
+    final = assess_period(store, MONTH, AssessOptions("city", as_of=AS_OF))
+    assert early.as_json()["provisional"] is True and final.as_json()["provisional"] is False
+    assert early.as_table().title == final.as_table().title + "（初步统计，统计期未结束）"
+    assert not final.as_table().title.endswith("（初步统计，统计期未结束）")
+    note = early.bulletin().blocks[0].text
+    assert note == "数据截至 2026-11-21 00:00（北京时间），为初步统计（统计期未结束）。"
+    assert early.bulletin().title.endswith("（初步统计，统计期未结束）")
+    assert final.bulletin().blocks[0] == final._table_bulletin().blocks[0]
+
+    report = transmission_report(store, MONTH, TransmissionReportOptions(as_of=mid))
+    assert report.as_json()["provisional"] is True
+    assert report.bulletin().title.endswith("（初步统计，统计期未结束）")
+    assert "为初步统计（统计期未结束）" in report.bulletin().blocks[0].text
+    final_report = transmission_report(store, MONTH, TransmissionReportOptions(as_of=AS_OF))
+    assert final_report.as_json()["provisional"] is False
+    assert not final_report.bulletin().title.endswith("（初步统计，统计期未结束）")
 
 
 def test_settings_override_the_base_and_name_the_bad_option():
@@ -104,6 +127,13 @@ def test_settings_override_the_base_and_name_the_bad_option():
     with pytest.raises(OptionError) as err:
         ExemptionOptions("放假", "x", "y", unit="u")
     assert err.value.option == "--kind"
+    assert err.value.reason == "must be one of 停产, 停运, 停排, not '放假'"
+    assert ExemptionOptions("shutdown", "x", "y", unit="u").kind is ExemptionKind.PRODUCTION
+    assert ExemptionOptions("停排", "x", "y", unit="u").kind is ExemptionKind.DISCHARGE
+    assert tuple(ExemptionKind) == EXEMPTION_KINDS  # the marks keep the one list of kinds
+    with pytest.raises(OptionError) as err:
+        MarkListOptions("notes")
+    assert err.value.option == "kind"
     with pytest.raises(OptionError) as err:
         CorrectionOptions(GAS, "delete", "x", "y")
     assert err.value.option == "--action"

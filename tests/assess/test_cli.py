@@ -42,6 +42,7 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     out = json.loads(invoke("assess", "--db", db, "--month", "2026-11", "--level", "city",
                             "--as-of", "2026-12-31"))
     assert out["from"] == "2026-11-01T00:00:00+08:00" and out["instant_hours"] == 2
+    assert out["provisional"] is False  # November has ended
     assert [r["code"] for r in out["rows"]] == ["140200", "140100"]
     datong, taiyuan = out["rows"]
     assert datong["complete"]["effective_rate"] == 100.0 and datong["rank"] == 1

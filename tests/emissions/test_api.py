@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -49,6 +49,32 @@ def test_unit_emissions_tax_and_totals_agree(db):  # noqa: F811
     assert tax.default_stem == "tax-2026-11"
     assert TaxOptions(no_reduction_scope="taxpayer").effective_config.no_reduction_scope == \
         "taxpayer"
+
+
+def test_a_month_in_progress_is_provisional(db):  # noqa: F811
+    from envmon.timeutil import now_beijing
+
+    path, _ = db
+    now = now_beijing()
+    current = Period(now - timedelta(hours=1), now + timedelta(hours=1))
+    with open_store(path, read_only=True) as store:
+        results = {"past": (unit_emissions(store, NOV, UnitEmissionsOptions(UNIT)),
+                            emission_totals(store, NOV, TotalsOptions()),
+                            monthly_tax(store, NOV)),
+                   "current": (unit_emissions(store, current, UnitEmissionsOptions(UNIT)),
+                               emission_totals(store, current, TotalsOptions()),
+                               monthly_tax(store, current))}
+    for result in results["past"]:
+        assert result.as_json()["provisional"] is False
+    for result in results["current"]:
+        assert result.as_json()["provisional"] is True
+    unit, totals, tax = results["current"]
+    assert totals.as_table().title.endswith("（初步统计，统计期未结束）")
+    assert not results["past"][1].as_table().title.endswith("（初步统计，统计期未结束）")
+    for bulletin in (unit.bulletin(), tax.bulletin()):
+        assert bulletin.title.endswith("（初步统计，统计期未结束）")
+        assert bulletin.blocks[0].text.endswith("为初步统计（统计期未结束）。")
+    assert not results["past"][2].bulletin().title.endswith("（初步统计，统计期未结束）")
 
 
 def test_invalid_options_name_the_option():

@@ -61,3 +61,11 @@ def test_invalid_options_name_the_option(tmp_path):
     with pytest.raises(OptionError) as err:
         DemoOptions(tmp_path / "d.csv", points=-1)
     assert err.value.option == "--points"
+
+
+def test_one_registry_file_error_a_user_error_and_a_value_error():
+    from envmon.errors import EnvmonError
+    from envmon.registry import importer
+
+    assert RegistryFileError is importer.RegistryFileError
+    assert issubclass(RegistryFileError, EnvmonError) and issubclass(RegistryFileError, ValueError)

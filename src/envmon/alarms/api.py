@@ -16,10 +16,11 @@ from enum import StrEnum
 from typing import Any
 
 from envmon.alarms.config import RULE_NAMES_ZH, RULES
+from envmon.alarms.store import STATUSES, AlarmError
 from envmon.choices import optional_choice
-from envmon.errors import EnvmonError, OptionError
+from envmon.errors import OptionError
 
-AlarmStatus = StrEnum("AlarmStatus", {s.upper(): s for s in ("open", "acknowledged", "closed")})
+AlarmStatus = StrEnum("AlarmStatus", {s.upper(): s for s in STATUSES})
 """The lifecycle states (`alarms.store.STATUSES`): open → acknowledged → closed."""
 AlarmRule = StrEnum("AlarmRule", {r.upper(): r for r in RULES})
 """The alarm rules (`alarms.config.RULES`)."""
@@ -28,10 +29,6 @@ TABLE_COLUMNS = (("id", "ID"), ("mn", "MN"), ("unit_id", "单位"), ("factor", "
                  ("rule", "规则"), ("status", "状态"), ("opened_at", "报警时间"),
                  ("closed_at", "关闭时间"), ("value", "值"), ("limit", "限值"),
                  ("detail", "说明"))
-
-
-class AlarmActionError(EnvmonError):
-    """An alarm that does not exist, or a transition its state does not allow."""
 
 
 @dataclass(frozen=True)
@@ -103,17 +100,19 @@ def _transition(store, action: str, options: AlarmActionOptions) -> AlarmChanged
     from envmon.alarms import store as alarm_store
 
     fn = alarm_store.acknowledge if action == "ack" else alarm_store.close
-    try:
-        return AlarmChanged(fn(store, options.alarm_id, options.by, options.note))
-    except alarm_store.AlarmError as error:
-        raise AlarmActionError(str(error)) from None
+    return AlarmChanged(fn(store, options.alarm_id, options.by, options.note))
 
 
 def acknowledge_alarm(store, options: AlarmActionOptions) -> AlarmChanged:
-    """open → acknowledged (who, note; written to the audit events)."""
+    """open → acknowledged (who, note; written to the audit events); `AlarmError` for an
+    unknown alarm or a transition its state does not allow."""
     return _transition(store, "ack", options)
 
 
 def close_alarm(store, options: AlarmActionOptions) -> AlarmChanged:
     """open or acknowledged → closed, by a person."""
     return _transition(store, "close", options)
+
+
+__all__ = ["AlarmActionOptions", "AlarmChanged", "AlarmError", "AlarmList", "AlarmListOptions",
+           "AlarmRule", "AlarmStatus", "acknowledge_alarm", "close_alarm", "list_alarms"]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from envmon.store import Store, StoreError
+from envmon.errors import EnvmonError
+from envmon.store import Store
 from envmon.timeutil import now_beijing
 
 STATUSES = ("open", "acknowledged", "closed")
@@ -23,8 +24,9 @@ _COLUMNS = ("id", "mn", "unit_id", "factor", "rule", "status", "opened_at", "clo
             "ack_note", "closed_by", "close_note")
 
 
-class AlarmError(StoreError):
-    """An alarm does not exist or the transition is not allowed (the message says which)."""
+class AlarmError(EnvmonError):
+    """An alarm does not exist or the transition is not allowed (the message says which):
+    a user's error, shown as one line by the doors (exit code 2)."""
 
 
 @dataclass(frozen=True)

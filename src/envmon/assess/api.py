@@ -21,7 +21,7 @@ from typing import Any
 
 from envmon.assess.compute import LEVELS
 from envmon.assess.config import AGGREGATES, NETWORKED_RULES, RANK_BY, AssessConfig
-from envmon.assess.marks import CORRECTION_ACTIONS, EXEMPTION_KIND_ALIASES, EXEMPTION_KINDS
+from envmon.assess.marks import CORRECTION_ACTIONS, EXEMPTION_KIND_ALIASES
 from envmon.choices import choice, optional_choice
 from envmon.errors import OptionError
 from envmon.period import Period
@@ -34,6 +34,20 @@ RankBy = StrEnum("RankBy", {v.upper(): v for v in RANK_BY})
 MarkKind = StrEnum("MarkKind", {"EXEMPTION": "exemptions", "CORRECTION": "corrections"})
 """The two kinds of marks, by their table."""
 CorrectionAction = StrEnum("CorrectionAction", {v.upper(): v for v in CORRECTION_ACTIONS})
+
+
+class ExemptionKind(StrEnum):
+    """What stopped (`marks.EXEMPTION_KINDS`); the English aliases of `--kind` read too."""
+
+    PRODUCTION = "停产"
+    FACILITY = "停运"
+    DISCHARGE = "停排"
+
+    @classmethod
+    def _missing_(cls, value: object) -> ExemptionKind | None:
+        alias = EXEMPTION_KIND_ALIASES.get(value) if isinstance(value, str) else None
+        return cls(alias) if alias is not None else None
+
 
 # AssessConfig field → the command-line option that sets it (for OptionError)
 _OPTION_OF = {"instant_hours": "--instant-hours", "complete_days": "--complete-days",
@@ -123,27 +137,40 @@ class AssessmentResult:
     assessment: Any  # envmon.assess.compute.Assessment
     level: Level
     period: Period
+    provisional_as_of: datetime | None = None
+    """When the period was still in progress at the assessment's as-of time: that time."""
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_as_of is not None
 
     def as_json(self) -> dict[str, Any]:
-        """{"from", "to", "instant_hours", "complete_days", "rows": [...]}: rates in percent
-        with two decimals (GB/T 8170), null when nothing was due."""
-        return self.assessment.as_json(self.level.value)
+        """{"from", "to", "instant_hours", "complete_days", "rows": [...], "provisional"}:
+        rates in percent with two decimals (GB/T 8170), null when nothing was due;
+        provisional while the period has not ended."""
+        return {**self.assessment.as_json(self.level.value), "provisional": self.provisional}
 
-    def bulletin(self):
+    def _table_bulletin(self):
         from envmon.reports.transmission import assessment_bulletin
 
         return assessment_bulletin(self.assessment, self.level.value)
 
+    def bulletin(self):
+        from envmon.reports.provisional import marked
+
+        return marked(self._table_bulletin(), self.provisional_as_of)
+
     def as_table(self):
         """The bulletin's table (rank, code, name, counts, 即时/补全 rates) for csv and the
-        terminal."""
+        terminal; its title says 初步统计 while the period has not ended."""
         from envmon.render import Column, Table
+        from envmon.reports.provisional import titled
 
-        block = self.bulletin().blocks[0]
+        block = self._table_bulletin().blocks[0]
         columns = [Column(c.key, c.header, c.width, c.number_format) for c in block.columns]
         rows = [tuple(getattr(row.get(c.key), "value", row.get(c.key)) for c in block.columns)
                 for row in block.rows]
-        return Table(block.title, columns, rows)
+        return Table(titled(block.title, self.provisional_as_of), columns, rows)
 
     @property
     def default_stem(self) -> str:
@@ -154,13 +181,15 @@ class AssessmentResult:
 
 def assess_period(store, period: Period, options: AssessOptions | None = None
                   ) -> AssessmentResult:
-    """Assess the period (its elapsed hours when in progress) at one level."""
+    """Assess the period (its elapsed hours when in progress: provisional) at one level."""
     from envmon.assess.compute import assess
+    from envmon.reports.provisional import provisional_as_of
 
     options = options or AssessOptions()
     result = assess(store, period.start, period.end, options.settings.config,
                     as_of=options.as_of)
-    return AssessmentResult(result, options.level, period)
+    return AssessmentResult(result, options.level, period,
+                            provisional_as_of(period, result.as_of))
 
 
 # ---------------------------------------------------------------------------------- marks
@@ -187,7 +216,7 @@ def _by_reason(by: str, reason: str) -> None:
 
 @dataclass(frozen=True)
 class ExemptionOptions:
-    kind: str
+    kind: ExemptionKind
     by: str
     reason: str
     unit: str | None = None
@@ -195,11 +224,7 @@ class ExemptionOptions:
     proof: str | None = None
 
     def __post_init__(self) -> None:
-        kind = EXEMPTION_KIND_ALIASES.get(self.kind, self.kind)
-        if kind not in EXEMPTION_KINDS:
-            raise OptionError("--kind", f"must be one of {', '.join(EXEMPTION_KINDS)}, "
-                                        f"not {self.kind!r}")
-        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "kind", choice(ExemptionKind, self.kind, "--kind"))
         _by_reason(self.by, self.reason)
         if self.unit is None and self.mn is None:
             raise OptionError("--unit", "name a unit (--unit) or a point (--mn)")
@@ -209,7 +234,8 @@ def add_exemption(store, period: Period, options: ExemptionOptions) -> MarkAdded
     """Register an exemption period (停产/停运/停排); its hours leave the should-count."""
     from envmon.assess import marks
 
-    new_id = marks.add_exemption(store, kind=options.kind, start=period.start, end=period.end,
+    new_id = marks.add_exemption(store, kind=options.kind.value, start=period.start,
+                                 end=period.end,
                                  by=options.by, reason=options.reason, unit_id=options.unit,
                                  mn=options.mn, proof=options.proof)
     note = None if options.proof else (
@@ -298,11 +324,19 @@ class Rows:
         return Table(self.default_stem, [Column(c, c) for c in self.columns], list(self.rows))
 
 
-def list_marks(store, kind: MarkKind) -> Rows:
+@dataclass(frozen=True)
+class MarkListOptions:
+    kind: MarkKind
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", choice(MarkKind, self.kind, "kind"))
+
+
+def list_marks(store, options: MarkListOptions) -> Rows:
     """Every exemption or correction, revoked ones included, by id."""
     from envmon.assess import marks
 
-    kind = choice(MarkKind, kind, "kind")
+    kind = options.kind
     columns = {MarkKind.EXEMPTION: marks.EXEMPTION_COLUMNS,
                MarkKind.CORRECTION: marks.CORRECTION_COLUMNS}[kind]
     listed = marks.list_marks(store, kind.value)
@@ -341,14 +375,19 @@ class TransmissionBulletin:
 
     period: Period
     assessment: Any  # envmon.assess.compute.Assessment
-    model: Any  # envmon.reports bulletin model
+    model: Any  # envmon.reports bulletin model (marked provisional by the use case)
+    provisional_as_of: datetime | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_as_of is not None
 
     def bulletin(self):
         return self.model
 
     def as_json(self) -> dict[str, Any]:
-        """The assessment behind the 通报, by city."""
-        return self.assessment.as_json("city")
+        """The assessment behind the 通报, by city, and whether the month has ended."""
+        return {**self.assessment.as_json("city"), "provisional": self.provisional}
 
     @property
     def default_stem(self) -> str:
@@ -358,8 +397,9 @@ class TransmissionBulletin:
 def transmission_report(store, period: Period,
                         options: TransmissionReportOptions | None = None
                         ) -> TransmissionBulletin:
-    """Assess a calendar month and build its 通报."""
+    """Assess a calendar month and build its 通报 (provisional while the month is on)."""
     from envmon.assess.compute import assess
+    from envmon.reports.provisional import marked, provisional_as_of
     from envmon.reports.transmission import build_bulletin
 
     if not period.is_month:
@@ -367,4 +407,25 @@ def transmission_report(store, period: Period,
     options = options or TransmissionReportOptions()
     result = assess(store, period.start, period.end, options.settings.config,
                     as_of=options.as_of)
-    return TransmissionBulletin(period, result, build_bulletin(store, result, period))
+    provisional = provisional_as_of(period, result.as_of)
+    return TransmissionBulletin(period, result,
+                                marked(build_bulletin(store, result, period), provisional),
+                                provisional)
+
+
+# ------------------------------------------------------------------------------- text output
+# `--format text` of the marks' actions: "exemption 3 added", "correction 2 revoked", what
+# these commands always printed. Registered when this module is imported (the CLI imports it
+# only when a command runs, so `envmon --help` stays fast).
+def _say(result: MarkAdded | MarkRevoked, stream) -> None:
+    stream.write(f"{result}\n")
+
+
+def _register_text_renderers() -> None:
+    from envmon.render import renderer
+
+    renderer(MarkAdded, "text")(_say)
+    renderer(MarkRevoked, "text")(_say)
+
+
+_register_text_renderers()

@@ -5,7 +5,6 @@ The use cases are in `envmon.assess.api`; this module parses, calls and prints."
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import typer
@@ -29,22 +28,7 @@ from envmon.cli.options import (
 )
 
 LIST_FORMATS = ("json", "csv", "table", "xlsx", "html")
-ACTION_FORMATS = ("text", "json")
-
-
-def _say(result, stream) -> None:
-    """"exemption 3 added", "correction 2 revoked": what these commands always printed."""
-    stream.write(f"{result}\n")
-
-
-@functools.cache
-def _text_renderers() -> None:
-    """Register the "text" layout of the marks' actions on first use (not at start-up)."""
-    from envmon.assess.api import MarkAdded, MarkRevoked
-    from envmon.render import renderer
-
-    renderer(MarkAdded, "text")(_say)
-    renderer(MarkRevoked, "text")(_say)
+ACTION_FORMATS = ("text", "json")  # "text": the layout registered in envmon.assess.api
 
 assess_app = typer.Typer(
     name="assess",
@@ -60,9 +44,6 @@ assess_app.add_typer(exemption_app, name="exemption")
 assess_app.add_typer(correction_app, name="correction")
 
 
-_time = time_option
-
-
 def base_config(config_file: Path | None = None):
     """The [assess] section of the configuration file (defaults without one)."""
     from envmon.config import ConfigError, load_config
@@ -74,7 +55,7 @@ def base_config(config_file: Path | None = None):
 
 
 def _as_of(as_of: str | None):
-    return _time(as_of, "--as-of") if as_of else None
+    return time_option(as_of, "--as-of") if as_of else None
 
 
 @assess_app.callback()
@@ -113,8 +94,9 @@ def assess_command(
 ) -> None:
     """Assess a period and print (or write) one level's rows, best first, ranked.
 
-    JSON: {"from", "to", "instant_hours", "complete_days", "rows": [...]}; rates are percent
-    with two decimals (GB/T 8170), null when nothing was due.
+    JSON: {"from", "to", "instant_hours", "complete_days", "rows": [...], "provisional"};
+    rates are percent with two decimals (GB/T 8170), null when nothing was due; provisional
+    is true while the period has not ended (the table and bulletin say 初步统计 too).
     """
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"db": db, "config": config}
@@ -144,7 +126,6 @@ def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
 
 
 def _print_added(added, fmt: str, output: Path | None) -> None:
-    _text_renderers()
     emit(added, fmt, output)
     if added.note:
         typer.echo(f"note: {added.note}", err=True)
@@ -187,10 +168,10 @@ def exemption_list(
     output: Path | None = output_option(),
 ) -> None:
     """Every exemption, revoked ones included (JSON lines)."""
-    from envmon.assess.api import MarkKind, list_marks
+    from envmon.assess.api import MarkKind, MarkListOptions, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        result = list_marks(store, MarkKind.EXEMPTION)
+        result = list_marks(store, MarkListOptions(MarkKind.EXEMPTION))
     emit(result, fmt, output)
 
 
@@ -202,7 +183,6 @@ def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config,
         options = RevokeOptions(table, mark_id, by, reason)
         with _store(ctx, db, config) as store:
             revoked = revoke_mark(store, options)
-    _text_renderers()
     emit(revoked, fmt, output)
 
 
@@ -260,10 +240,10 @@ def correction_list(
     output: Path | None = output_option(),
 ) -> None:
     """Every correction, revoked ones included (JSON lines)."""
-    from envmon.assess.api import MarkKind, list_marks
+    from envmon.assess.api import MarkKind, MarkListOptions, list_marks
 
     with _store(ctx, db, config, read_only=True) as store:
-        result = list_marks(store, MarkKind.CORRECTION)
+        result = list_marks(store, MarkListOptions(MarkKind.CORRECTION))
     emit(result, fmt, output)
 
 

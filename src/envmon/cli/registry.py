@@ -1,88 +1,19 @@
-"""CLI commands: `envmon registry import | export | set-crc | demo`."""
+"""CLI commands: `envmon registry import | export | set-crc | demo`.
+
+The use cases, and the "text" layout of their results, are in `envmon.registry.api`; this
+module parses, calls and prints."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from envmon.cli.common import (  # noqa: F401  (re-exported for the other command modules)
-    CONFIG_HELP,
-    DB_HELP,
-    _console,
-    fail,
-    open_cli_store,
-    resolve_db,
-    time_option,
-    user_errors,
-)
+from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
-from envmon.render.terminal import console_for
 
-MAX_LISTED = 200
-TEXT_FORMATS = ("text", "json")
+TEXT_FORMATS = ("text", "json")  # "text": the layouts registered in envmon.registry.api
 
-
-def _import_text(result, stream) -> None:
-    """Notices, the new/updated counts, a summary line, then the rejected rows and warnings
-    (at most MAX_LISTED of each)."""
-    console = console_for(stream)
-    report = result.report
-    for notice in report.notices:
-        console.print(f"[yellow]note:[/yellow] {escape(notice)}")
-    c = report.counts
-    table = Table(title=f"registry import: {escape(str(result.file))} → {escape(result.target)}")
-    table.add_column("")
-    table.add_column("new", justify="right")
-    table.add_column("updated", justify="right")
-    table.add_row("units", str(c.units_new), str(c.units_updated))
-    table.add_row("outlets", str(c.outlets_new), str(c.outlets_updated))
-    table.add_row("points", str(c.points_new), str(c.points_updated))
-    console.print(table)
-    console.print(
-        f"rows read {report.rows_read}, imported {report.rows_imported}, "
-        f"rejected {len(report.rejected_lines)}, warnings {len(report.warnings)}"
-    )
-    for title, problems, style in (
-        ("rejected", report.rejected, "red"),
-        ("warnings", report.warnings, "yellow"),
-    ):
-        if not problems:
-            continue
-        console.print(f"[{style}]{title}:[/{style}]")
-        for problem in problems[:MAX_LISTED]:
-            console.print(f"  {escape(str(problem))}")
-        if len(problems) > MAX_LISTED:
-            console.print(f"  … and {len(problems) - MAX_LISTED} more")
-
-
-def _written_text(result, stream) -> None:
-    points = f" ({result.points} points)" if result.points is not None else ""
-    stream.write(f"{result.rows} rows{points} written to {result.path}\n")
-
-
-def _crc_text(result, stream) -> None:
-    stream.write(f"{result.mn}: CRC modes {', '.join(result.crc_modes)}\n")
-
-
-@functools.cache
-def _text_renderers() -> None:
-    """Register the "text" layouts of the registry results (on first use: importing the
-    registry package at start-up would slow every command's --help)."""
-    from envmon.registry.api import CrcPolicy, FileWritten, ImportResult
-    from envmon.render import renderer
-
-    renderer(ImportResult, "text")(_import_text)
-    renderer(FileWritten, "text")(_written_text)
-    renderer(CrcPolicy, "text")(_crc_text)
-
-
-def _emit(result, fmt: str, output: Path | None) -> None:
-    _text_renderers()
-    emit(result, fmt, output)
 
 registry_app = typer.Typer(
     name="registry",
@@ -115,7 +46,7 @@ def import_command(
 
     with user_errors(), open_cli_store(db, config) as store:
         result = import_registry(store, ImportOptions(file, strict_unit_id))
-    _emit(result, fmt, output)
+    emit(result, fmt, output)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -138,7 +69,7 @@ def export_command(
         options = ExportOptions(file)
         with open_cli_store(db, config, read_only=True) as store:
             written = export_registry(store, options)
-    _emit(written, fmt, output)
+    emit(written, fmt, output)
 
 
 @registry_app.command("set-crc")
@@ -161,7 +92,7 @@ def set_crc_command(
         options = CrcOptions(mn, tuple(mode))
         with open_cli_store(db, config) as store:
             policy = set_crc(store, options)
-    _emit(policy, fmt, output)
+    emit(policy, fmt, output)
 
 
 @registry_app.command("demo")
@@ -177,7 +108,7 @@ def demo_command(
 
     with user_errors():
         written = demo_registry(DemoOptions(file, points, seed))
-    _emit(written, fmt, output)
+    emit(written, fmt, output)
 
 
 def register(app: typer.Typer) -> None:

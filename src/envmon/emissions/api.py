@@ -5,7 +5,8 @@ Where a new use case goes: here, as `(store, period, options) -> Result`: the pe
 the totals' `--month`/`--year`, neither in the future), the options a frozen
 dataclass validated in `__post_init__` (typed with the enums below, raising
 `envmon.errors.OptionError` with the CLI's option name), the result a dataclass with
-`as_json()` (the JSON contract of the command), `bulletin()` for XLSX/HTML and `default_stem`.
+`as_json()` (the JSON contract of the command, with `"provisional"` while the period has not
+ended: `envmon.reports.provisional`), `bulletin()` for XLSX/HTML and `default_stem`.
 The computation stays in `accounting.py` (per hour → day → month), `formulas.py` and `tax.py`;
 the doors (`envmon.cli.emissions`, the web app) only parse, call and render.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,12 @@ class UnitEmissions:
     unit: str
     period: Period
     results: list  # of envmon.emissions.accounting.PollutantResult
+    provisional_as_of: datetime | None = None
+    """When the period had not ended as the figures were taken: that time."""
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_as_of is not None
 
     @property
     def month(self) -> str:
@@ -74,12 +82,15 @@ class UnitEmissions:
     def as_json(self) -> dict[str, Any]:
         from envmon.reports.emissions import emissions_json
 
-        return emissions_json(self.results, self.unit, self.month)
+        return {**emissions_json(self.results, self.unit, self.month),
+                "provisional": self.provisional}
 
     def bulletin(self):
         from envmon.reports.emissions import emissions_bulletin
+        from envmon.reports.provisional import marked
 
-        return emissions_bulletin(self.results, self.unit, self.month)
+        return marked(emissions_bulletin(self.results, self.unit, self.month),
+                      self.provisional_as_of)
 
     @property
     def default_stem(self) -> str:
@@ -89,11 +100,13 @@ class UnitEmissions:
 def unit_emissions(store, period: Period, options: UnitEmissionsOptions) -> UnitEmissions:
     """A unit's emissions over the period (HJ 75-2017 substitution for missing hours)."""
     from envmon.emissions.accounting import emissions
+    from envmon.reports.provisional import provisional_as_of
 
     if not store.query("SELECT 1 FROM units WHERE unit_id = ?", [options.unit]):
         raise OptionError("--unit", f"no unit {options.unit!r} in the registry")
     return UnitEmissions(options.unit, period,
-                         emissions(store, period.start, period.end, unit_id=options.unit))
+                         emissions(store, period.start, period.end, unit_id=options.unit),
+                         provisional_as_of(period))
 
 
 # ---------------------------------------------------------------------------------- totals
@@ -114,19 +127,27 @@ class EmissionTotals:
     level: TotalsLevel
     cut: TotalsPeriod
     rows: list[dict[str, Any]]
+    provisional_as_of: datetime | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_as_of is not None
 
     def as_json(self) -> dict[str, Any]:
         return {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
-                "level": self.level.value, "period": self.cut.value, "rows": self.rows}
+                "level": self.level.value, "period": self.cut.value, "rows": self.rows,
+                "provisional": self.provisional}
 
     def as_table(self):
         from envmon.render import Column, Table
+        from envmon.reports.provisional import titled
 
         level = self.level.value
         columns = [Column(level, TOTALS_LEVEL_ZH[level], 22), Column("factor", "因子"),
                    Column("period", "时段"), Column("kg", "排放量(kg)", 14, "0.000"),
                    Column("t", "排放量(t)", 12, "0.000000")]
-        return Table(f"排放量合计（{self.period.describe()}）", columns,
+        return Table(titled(f"排放量合计（{self.period.describe()}）", self.provisional_as_of),
+                     columns,
                      [tuple(r[c.key] for c in columns) for r in self.rows])
 
     @property
@@ -137,10 +158,12 @@ class EmissionTotals:
 def emission_totals(store, period: Period, options: TotalsOptions) -> EmissionTotals:
     """Totals (kg and t, substituted hours included) per level and per day/month/year."""
     from envmon.emissions.accounting import emissions, totals
+    from envmon.reports.provisional import provisional_as_of
 
     results = emissions(store, period.start, period.end, unit_id=options.unit)
     return EmissionTotals(period, options.level, options.period,
-                          totals(results, options.level.value, options.period.value))
+                          totals(results, options.level.value, options.period.value),
+                          provisional_as_of(period))
 
 
 # ---------------------------------------------------------------------------------- tax
@@ -192,6 +215,11 @@ class TaxReport:
 
     period: Period
     lines: list = field(default_factory=list)  # of envmon.emissions.tax.TaxLine
+    provisional_as_of: datetime | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_as_of is not None
 
     @property
     def month(self) -> str:
@@ -200,12 +228,13 @@ class TaxReport:
     def as_json(self) -> dict[str, Any]:
         from envmon.reports.emissions import tax_json
 
-        return tax_json(self.lines, self.month)
+        return {**tax_json(self.lines, self.month), "provisional": self.provisional}
 
     def bulletin(self):
         from envmon.reports.emissions import tax_bulletin
+        from envmon.reports.provisional import marked
 
-        return tax_bulletin(self.lines, self.month)
+        return marked(tax_bulletin(self.lines, self.month), self.provisional_as_of)
 
     @property
     def default_stem(self) -> str:
@@ -215,7 +244,9 @@ class TaxReport:
 def monthly_tax(store, period: Period, options: TaxOptions | None = None) -> TaxReport:
     """Environmental-protection tax for a month, per unit (emissions.md §9.3)."""
     from envmon.emissions import accounting
+    from envmon.reports.provisional import provisional_as_of
 
     options = options or TaxOptions()
     return TaxReport(period, accounting.monthly_tax(store, period.start, period.end,
-                                                    tax_config=options.effective_config))
+                                                    tax_config=options.effective_config),
+                     provisional_as_of(period))

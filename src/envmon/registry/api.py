@@ -14,7 +14,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from envmon.errors import EnvmonError, OptionError
+from envmon.choices import choice
+from envmon.errors import OptionError
+from envmon.registry.importer import RegistryFileError
 
 REGISTRY_SUFFIXES = (".csv", ".xlsx")
 
@@ -25,10 +27,6 @@ class CrcMode(StrEnum):
     HJ212 = "hj212"
     MODBUS = "modbus"
     MODBUS_SWAPPED = "modbus_swapped"
-
-
-class RegistryFileError(EnvmonError):
-    """The registry file as a whole cannot be used (format, encoding, missing columns)."""
 
 
 def _registry_file(path: Path, option: str = "FILE") -> Path:
@@ -72,13 +70,11 @@ class ImportResult:
 
 
 def import_registry(store, options: ImportOptions) -> ImportResult:
-    """Import monitoring points from CSV or XLSX: bad rows are listed, good rows kept."""
+    """Import monitoring points from CSV or XLSX: bad rows are listed, good rows kept; a file
+    that cannot be used at all raises `RegistryFileError`."""
     from envmon.registry import importer
 
-    try:
-        report = importer.import_file(store, options.file, strict_unit_id=options.strict_unit_id)
-    except importer.RegistryFileError as error:
-        raise RegistryFileError(str(error)) from None
+    report = importer.import_file(store, options.file, strict_unit_id=options.strict_unit_id)
     return ImportResult(report, Path(options.file), store.target)
 
 
@@ -124,13 +120,7 @@ class CrcOptions:
             raise OptionError("MN", "give the MN of a monitoring point")
         if not self.modes:
             raise OptionError("--mode", "give at least one CRC mode")
-        modes = []
-        for mode in self.modes:
-            try:
-                modes.append(CrcMode(mode))
-            except ValueError:
-                raise OptionError("--mode", f"unknown CRC mode {mode}; choose from "
-                                            f"{', '.join(m.value for m in CrcMode)}") from None
+        modes = (choice(CrcMode, mode, "--mode", noun="CRC mode") for mode in self.modes)
         object.__setattr__(self, "modes", tuple(dict.fromkeys(modes)))
 
 
@@ -175,6 +165,69 @@ def demo_registry(options: DemoOptions) -> FileWritten:
     n = write_demo_registry_csv(options.file, seed=options.seed, points=options.points)
     return FileWritten(options.file, n, options.points)
 
+
+# ------------------------------------------------------------------------------- text output
+# `--format text`, what the registry commands always printed; registered when this module is
+# imported (the CLI imports it only when a command runs, so `envmon --help` stays fast).
+MAX_LISTED = 200
+
+
+def _import_text(result, stream) -> None:
+    """Notices, the new/updated counts, a summary line, then the rejected rows and warnings
+    (at most MAX_LISTED of each)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from envmon.render.terminal import console_for
+
+    console = console_for(stream)
+    report = result.report
+    for notice in report.notices:
+        console.print(f"[yellow]note:[/yellow] {escape(notice)}")
+    c = report.counts
+    table = Table(title=f"registry import: {escape(str(result.file))} → {escape(result.target)}")
+    table.add_column("")
+    table.add_column("new", justify="right")
+    table.add_column("updated", justify="right")
+    table.add_row("units", str(c.units_new), str(c.units_updated))
+    table.add_row("outlets", str(c.outlets_new), str(c.outlets_updated))
+    table.add_row("points", str(c.points_new), str(c.points_updated))
+    console.print(table)
+    console.print(
+        f"rows read {report.rows_read}, imported {report.rows_imported}, "
+        f"rejected {len(report.rejected_lines)}, warnings {len(report.warnings)}"
+    )
+    for title, problems, style in (
+        ("rejected", report.rejected, "red"),
+        ("warnings", report.warnings, "yellow"),
+    ):
+        if not problems:
+            continue
+        console.print(f"[{style}]{title}:[/{style}]")
+        for problem in problems[:MAX_LISTED]:
+            console.print(f"  {escape(str(problem))}")
+        if len(problems) > MAX_LISTED:
+            console.print(f"  … and {len(problems) - MAX_LISTED} more")
+
+
+def _written_text(result, stream) -> None:
+    points = f" ({result.points} points)" if result.points is not None else ""
+    stream.write(f"{result.rows} rows{points} written to {result.path}\n")
+
+
+def _crc_text(result, stream) -> None:
+    stream.write(f"{result.mn}: CRC modes {', '.join(result.crc_modes)}\n")
+
+
+def _register_text_renderers() -> None:
+    from envmon.render import renderer
+
+    renderer(ImportResult, "text")(_import_text)
+    renderer(FileWritten, "text")(_written_text)
+    renderer(CrcPolicy, "text")(_crc_text)
+
+
+_register_text_renderers()
 
 __all__ = ["CrcMode", "CrcOptions", "CrcPolicy", "DemoOptions", "ExportOptions", "FileWritten",
            "ImportOptions", "ImportResult", "RegistryFileError", "demo_registry",

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from envmon.errors import EnvmonError
 from envmon.registry.codes import (
     factor_code_2017,
     factor_kind,
@@ -108,8 +109,9 @@ for _canonical, _aliases in COLUMN_ALIASES.items():
         _HEADER_MAP.setdefault(_norm_header(_alias), _canonical)
 
 
-class RegistryFileError(ValueError):
-    """The file as a whole cannot be read (format, encoding, missing columns)."""
+class RegistryFileError(EnvmonError, ValueError):
+    """The file as a whole cannot be read (format, encoding, missing columns): a user's error,
+    shown as one line by the doors (exit code 2); still a ValueError for older callers."""
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from envmon.emissions.accounting import PollutantResult
 from envmon.emissions.tax import TaxLine
 from envmon.reports.model import Bulletin, Cell, Column, Paragraph, Table
-from envmon.reports.xlsx import write_xlsx
 
 FACTOR_NAMES_ZH = {
     "a21026": "二氧化硫", "a21002": "氮氧化物", "a34013": "颗粒物（烟尘）", "a21005": "一氧化碳",
@@ -163,11 +161,3 @@ def tax_bulletin(lines: list[TaxLine], month: str) -> Bulletin:
                   sheet="合计"),
         ],
         footnotes=[f"合计：{data['total_yuan']:.2f} 元"])
-
-
-def write_emissions_xlsx(results, unit_id: str, month: str, path: Path) -> Path:
-    return write_xlsx(emissions_bulletin(results, unit_id, month), path)
-
-
-def write_tax_xlsx(lines, month: str, path: Path) -> Path:
-    return write_xlsx(tax_bulletin(lines, month), path)

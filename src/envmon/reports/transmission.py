@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from envmon.assess import Assessment, Row, display, problem_hours
@@ -89,15 +88,6 @@ def assessment_bulletin(result: Assessment, level: str) -> Bulletin:
         blocks=[Table(f"按{LEVEL_NAMES[level]}统计", columns, table_rows, sheet="考核结果",
                       note=_method_note(result))],
     )
-
-
-def write_assessment(result: Assessment, level: str, path: Path, fmt: str) -> Path:
-    """One level of an assessment as a table (xlsx, html or pdf), through `envmon.render`."""
-    from envmon.render import render
-
-    written = render(assessment_bulletin(result, level), fmt, path)
-    assert written is not None
-    return written
 
 
 def _method_note(result: Assessment) -> str:
@@ -292,12 +282,3 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
             f"数据截至 {result.as_of.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}（北京时间）。",
         ],
     )
-
-
-def write_bulletin(bulletin: Bulletin, out_dir: Path, stem: str | None = None,
-                   formats: tuple[str, ...] = ("xlsx", "html")) -> list[Path]:
-    """XLSX and HTML by default; "pdf" through WeasyPrint (the HTML also prints to PDF from
-    a browser: A4 CSS)."""
-    from envmon.render.bulletins import write_all
-
-    return write_all(bulletin, out_dir, stem or "transmission", formats)
