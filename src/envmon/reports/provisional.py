@@ -13,11 +13,10 @@ import dataclasses
 from datetime import datetime
 
 from envmon.period import Period
-from envmon.reports.model import Bulletin, Paragraph
+from envmon.reports.model import PROVISIONAL_NOTE, Bulletin, Paragraph
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 
-# the words the roads and air results say too (reports.model.PROVISIONAL_NOTE on main)
-SUFFIX = "（初步统计，统计期未结束）"
+SUFFIX = PROVISIONAL_NOTE  # the words the roads and air results say too
 
 
 def provisional_as_of(period: Period, as_of: datetime | None = None) -> datetime | None:
