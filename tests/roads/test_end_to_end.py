@@ -134,3 +134,24 @@ def test_rank_and_coverage_as_csv_and_table(ranked):
     bad = runner.invoke(app, ["roads", "coverage", "--db", str(db), "--month", "2026-10",
                               "--format", "pdf"])
     assert bad.exit_code == 2
+
+
+def test_rank_figures_are_rounded_and_lists_read_in_chinese(ranked):
+    from openpyxl import load_workbook
+
+    tmp, db, _, _ = ranked
+    runner = CliRunner()
+    out = tmp / "rounded.xlsx"
+    r = runner.invoke(app, ["roads", "rank", "--db", str(db), "--month", "2026-10",
+                            "--format", "xlsx", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    sheet = load_workbook(out)["污染较重路段"]
+    header = next(row for row in sheet.iter_rows(values_only=True) if "四分位距" in row)
+    column = header.index("四分位距")
+    iqrs = [row[column] for row in sheet.iter_rows(values_only=True)
+            if isinstance(row[column], float)]
+    assert iqrs and all(v == round(v, 1) for v in iqrs)
+    table = runner.invoke(app, ["roads", "rank", "--db", str(db), "--month", "2026-10",
+                                "--format", "table"])
+    assert "污染较重" in table.stdout and "空气质量较好" in table.stdout
+    assert "dirty" not in table.stdout and "clean" not in table.stdout

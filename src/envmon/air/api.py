@@ -34,6 +34,7 @@ from envmon.air.service import AirError, Excluded
 from envmon.choices import choice
 from envmon.errors import OptionError
 from envmon.period import Period
+from envmon.timeutil import BEIJING_FIXED
 
 __all__ = [
     "AirError", "Method", "StandardChoice", "InputFormat", "excluded_days",
@@ -41,7 +42,7 @@ __all__ = [
     "import_data", "DataImported",
     "AqiOptions", "station_aqi", "StationAqi", "SummaryOptions", "city_summary", "CitySummary",
     "RankOptions", "city_ranking", "CityRanking", "BulletinOptions", "monthly_bulletin",
-    "AirBulletin",
+    "AirBulletin", "UnknownCityError", "known_city",
 ]
 
 
@@ -118,6 +119,12 @@ class StationsImportOptions:
         _set(self, "file", Path(self.file))
         if not self.file.exists():
             raise OptionError("FILE", f"no such file: {self.file}")
+        from envmon.air import storage
+
+        try:  # before any store is opened (or created) for it
+            storage.check_stations_file(self.file)
+        except (ValueError, OSError) as error:
+            raise OptionError("FILE", str(error)) from None
 
 
 def import_stations(store, options: StationsImportOptions) -> StationsImported:
@@ -192,6 +199,16 @@ class StationAqi:
     """One row per hour: time (end of the hour), station, aqi, level, primary."""
 
     rows: list[dict]
+    station: str = ""
+    period: Period | None = None
+
+    @property
+    def default_stem(self) -> str:
+        """air-aqi-<station>-<from>-<to>: the file name of xlsx/html without -o."""
+        parts = ["air-aqi", _stem_part(self.station) or "station"]
+        if self.period is not None:
+            parts.append(_days_stem(self.period))
+        return "-".join(parts)
 
     def as_json(self) -> list[dict]:
         return self.rows
@@ -213,7 +230,43 @@ def station_aqi(store, period: Period, options: AqiOptions) -> StationAqi:
 
     return StationAqi(station_realtime(store, options.station, period.start, period.end,
                                        standard=options.standard.value,
-                                       o3_8h=options.o3_8h))
+                                       o3_8h=options.o3_8h), options.station, period)
+
+
+# ------------------------------------------------------------------------------- cities
+class UnknownCityError(OptionError, AirError):
+    """A city without city stations (城市点): names the option, and is an AirError too."""
+
+
+def known_city(store, city: str, option: str = "--city") -> str:
+    """`city` if city stations are registered for it, else an UnknownCityError naming
+    `option` with the first few known cities."""
+    from envmon.air import storage
+
+    cities = storage.cities(store)
+    if city in cities:
+        return city
+    if not cities:
+        raise UnknownCityError(option, f"unknown city {city!r}: no city stations (城市点) are "
+                               "registered; import stations first (envmon air stations import)")
+    shown = "、".join(cities[:5]) + (f" … ({len(cities)} in all)" if len(cities) > 5 else "")
+    raise UnknownCityError(option, f"unknown city {city!r}: no city stations (城市点) "
+                           f"registered for it (known: {shown})")
+
+
+def _stem_part(text: str) -> str:
+    """A city or station name as a piece of a file name (no separators)."""
+    return "".join("_" if ch in '/\\:*?"<>| ' else ch for ch in text.strip())
+
+
+def _days_stem(period: Period) -> str:
+    first, last = period.first_last_days()
+    if period.label:
+        return period.label
+    if period == Period.days_between(first, last, allow_future=True):
+        return f"{first:%Y%m%d}-{last:%Y%m%d}"
+    a, b = (t.astimezone(BEIJING_FIXED) for t in (period.start, period.end))
+    return f"{a:%Y%m%d%H%M}-{b:%Y%m%d%H%M}"
 
 
 # ------------------------------------------------------------------------------- summary
@@ -245,6 +298,13 @@ class CitySummary:
     period: Period | None = None
     provisional: bool = False
 
+    @property
+    def default_stem(self) -> str:
+        """air-summary-<city>-<period>: the file name of xlsx/html without -o."""
+        days = (_days_stem(self.period) if self.period is not None
+                else f"{self.summary['from']}-{self.summary['to']}".replace("-", ""))
+        return f"air-summary-{_stem_part(self.summary['city'])}-{days}"
+
     def as_json(self) -> dict:
         return {**self.summary, "provisional": self.provisional}
 
@@ -270,6 +330,7 @@ def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
     """The city's summary over the period's days, with the same period a year earlier."""
     from envmon.air import service
 
+    known_city(store, options.city)
     first, last = period.first_last_days()
     return CitySummary(service.city_summary(
         store, options.city, first, last, standard=options.standard.value,
@@ -298,6 +359,14 @@ class CityRanking:
 
     ranking: dict
     provisional: bool = False
+    period: Period | None = None
+
+    @property
+    def default_stem(self) -> str:
+        """air-rank-<period>: the file name of xlsx/html without -o."""
+        days = (_days_stem(self.period) if self.period is not None
+                else f"{self.ranking['from']}-{self.ranking['to']}".replace("-", ""))
+        return f"air-rank-{days}"
 
     def as_json(self) -> dict:
         return {**self.ranking, "provisional": self.provisional}
@@ -323,7 +392,7 @@ def city_ranking(store, period: Period, options: RankOptions = RankOptions()) ->
                                        method=options.method.value,
                                        check_validity=options.validity,
                                        excluded=options.excluded),
-                       period.in_progress())
+                       period.in_progress(), period)
 
 
 # ------------------------------------------------------------------------------- bulletin
@@ -346,6 +415,9 @@ class AirBulletin:
     period: Period
     model: Any = field(repr=False)
     provisional: bool = False
+    city: str | None = None
+    city_note: str | None = None  # how the city was chosen when --city was not given
+    data_until: Any = None  # datetime: end of the last hour with data, None without data
 
     def bulletin(self):
         return self.model
@@ -359,22 +431,47 @@ class AirBulletin:
 
     def as_json(self) -> dict:
         return {"title": self.model.title, "period": self.period.as_json(),
-                "provisional": self.provisional}
+                "provisional": self.provisional, "city": self.city,
+                "data_until": None if self.data_until is None else self.data_until.isoformat()}
+
+
+def bulletin_city(store, city: str | None) -> tuple[str, str | None]:
+    """The bulletin's city and, when it was not named, the sentence saying which one was
+    taken and why: the only city of the station registry, else the first in registry order
+    (by station code: stable, whatever data came in). Never the best-ranked city, which would
+    change from one day to the next."""
+    from envmon.air import storage
+
+    if city is not None:
+        return known_city(store, city), None
+    cities = storage.cities(store)
+    if not cities:
+        raise AirError("no city stations registered: import stations first "
+                       "(envmon air stations import)")
+    if len(cities) == 1:
+        return cities[0], None
+    shown = "、".join(cities[:5]) + (" …" if len(cities) > 5 else "")
+    return cities[0], (f"--city not given: the bulletin is for {cities[0]}, the first of the "
+                       f"{len(cities)} cities of the station registry ({shown}; ordered by "
+                       "station code); name another with --city")
 
 
 def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinOptions()
                      ) -> AirBulletin:
+    from envmon.air import storage
     from envmon.reports.air import build_air_bulletin
     from envmon.reports.model import ReportError
 
     provisional = period.in_progress()
+    city, note = bulletin_city(store, options.city)
+    until = storage.data_until(store, city, period.start, period.end)
     try:
-        model = build_air_bulletin(store, period, city=options.city,
+        model = build_air_bulletin(store, period, city=city,
                                    standard=options.standard.value, excluded=options.excluded,
-                                   provisional=provisional)
+                                   provisional=provisional, data_until=until)
     except ReportError as error:
         raise AirError(str(error)) from None
-    return AirBulletin(period, model, provisional)
+    return AirBulletin(period, model, provisional, city, note, until)
 
 
 

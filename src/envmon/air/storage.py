@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from envmon.period import Period
 from envmon.store import Store
-from envmon.timeutil import now_beijing, parse_iso
+from envmon.timeutil import BEIJING_FIXED, now_beijing, parse_iso
 
 STATION_TYPES = ("city", "control", "background", "regional", "roadside", "source")
 STATION_COLUMNS = ("code", "name", "city", "type", "lat", "lon")
@@ -95,6 +95,18 @@ def _check_header(header: list[str] | None, expected: Sequence[str], name: str,
 
 
 # ---------------------------------------------------------------------------------- stations
+def check_stations_file(path: str | os.PathLike[str]) -> None:
+    """A ValueError saying why `path` is not a stations CSV (no header code,…,type, not
+    UTF-8 text), checked before a store is opened or created for it."""
+    try:
+        with _open(path) as handle:
+            _check_header(next(csv.reader(handle), None), STATION_COLUMNS, os.fspath(path),
+                          ("code", "city", "type"))
+    except UnicodeDecodeError:
+        raise ValueError(f"{os.fspath(path)}: not a UTF-8 text CSV (expected a header "
+                         f"{','.join(STATION_COLUMNS)})") from None
+
+
 def import_stations(store: Store, path: str | os.PathLike[str]) -> ImportReport:
     """Import or update stations from a CSV `code,name,city,type,lat,lon` (type: one of
     STATION_TYPES). Rows with errors are reported and skipped."""
@@ -164,6 +176,32 @@ class Station:
 def stations(store: Store) -> list[Station]:
     return [Station(*r) for r in store.query(
         "SELECT code, name, city, type FROM air_stations ORDER BY city, code")]
+
+
+def cities(store: Store) -> list[str]:
+    """Cities with city stations (城市点) in registry order: by their first station code, so
+    the order does not change as data come in."""
+    return [r[0] for r in store.query(
+        "SELECT city FROM air_stations WHERE type = 'city' GROUP BY city ORDER BY min(code)")]
+
+
+def data_until(store: Store, city: str, start: datetime, end: datetime) -> datetime | None:
+    """The end of the last hour (or imported day) with data of `city`'s city stations in
+    [start, end), None when there is none: how far a bulletin's figures reach."""
+    rows = store.query(
+        "SELECT max(h.end_time) FROM air_hourly h JOIN air_stations s ON s.code = "
+        "h.station_code WHERE s.city = ? AND s.type = 'city' AND h.end_time > ? "
+        "AND h.end_time <= ?", [city, start, end])
+    hourly = rows[0][0] if rows else None
+    first = start.astimezone(BEIJING_FIXED).date()
+    last = (end.astimezone(BEIJING_FIXED) - timedelta(microseconds=1)).date()
+    rows = store.query(
+        "SELECT max(d.day) FROM air_daily d JOIN air_stations s ON s.code = d.station_code "
+        "WHERE s.city = ? AND s.type = 'city' AND d.day >= ? AND d.day <= ?",
+        [city, first, last])
+    daily = Period.day(rows[0][0]).end if rows and rows[0][0] is not None else None
+    found = [t.astimezone(BEIJING_FIXED) for t in (hourly, daily) if t is not None]
+    return max(found) if found else None
 
 
 # ---------------------------------------------------------------------------------- data

@@ -184,7 +184,9 @@ def rank_command(
 def report_air(
     month: str = typer.Option(..., "--month", help="Month, YYYY-MM."),
     city: str | None = typer.Option(None, "--city", help="City of the bulletin (default: the "
-                                    "only city, or all cities' ranking with the first city)."),
+                                    "only city of the station registry; with several, the "
+                                    "first by station code, said on stderr — name it to be "
+                                    "sure). The ranking covers every city."),
     out: Path = output_option("--out", help="Output directory (default: the working folder), "
                               "or the file when one format is written."),
     formats: str = typer.Option("xlsx,html,pdf", "--formats", help="Comma-separated: xlsx, "
@@ -200,7 +202,8 @@ def report_air(
     """Monthly air-quality bulletin (环境空气质量月报) as XLSX, HTML and PDF.
 
     Summary sentence, pollutants with year-on-year change, calendar of daily AQI in the
-    standard colours, daily table and city ranking."""
+    standard colours, daily table and city ranking. The footnotes say up to which hour data
+    are included (数据截至 …); a month in progress is marked 初步统计."""
     from envmon.air import api
     from envmon.period import Period
 
@@ -212,6 +215,8 @@ def report_air(
         options = api.BulletinOptions(city, standard, api.excluded_days(exclude))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.monthly_bulletin(store, period, options)
+    if result.city_note:
+        typer.echo(result.city_note, err=True)
     emit_many(result, wanted, out, option=option)
 
 

@@ -58,6 +58,19 @@ def _progress(label: str, shown: bool = True) -> Iterator[Any]:
         yield step
 
 
+def _existing_store(db: Path | None, config: Path | None):
+    """The store of a command that reads data already there: a mistyped --db is refused
+    ("no database at …") instead of creating an empty store. (Kept here until the shared
+    `open_cli_store` offers the same check.)"""
+    from envmon.cli.common import resolve_db
+
+    path = resolve_db(db, config)
+    if path != ":memory:" and not Path(path).exists():
+        raise fail(f"no database at {path}: build the road network (`envmon roads network`) "
+                   "and import readings (`envmon roads import`) first, or check --db")
+    return open_cli_store(db, config)
+
+
 def _period(month: str | None, start: str | None, end: str | None):
     from envmon.period import Period
 
@@ -106,13 +119,21 @@ def import_command(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
-    """Import taxi PM readings: datum conversion, calibration, RH correction, rejections."""
+    """Import taxi PM readings: datum conversion, calibration, RH correction, rejections.
+
+    Rejected rows are counted by reason in the JSON; when most rows are rejected, stderr says
+    so with the first few and why. A file with rows none of which is usable (or without the
+    expected columns) is refused (exit 2) and writes nothing."""
     from envmon.roads import api
 
     with user_errors():
         options = api.ImportOptions(file, crs, device, _settings(settings, config).sensors)
     with open_cli_store(db, config) as store, user_errors():
         result = api.import_readings(store, options)
+    # the JSON counts every rejection by reason; stderr speaks up when the file looks wrong:
+    # no data rows, or most rows rejected (then with the first rows and why)
+    if not result.received or result.accepted * 2 < result.received:
+        typer.echo(("warning: " if result.received else "") + result.report(), err=True)
     emit(result, fmt, output)
 
 
@@ -145,9 +166,14 @@ def serve_command(
 @roads_app.command("calibrate")
 def calibrate_command(
     device: str = typer.Argument(..., help="Device id."),
-    valid_from: str = typer.Option(..., "--from", help="ISO time the calibration applies from."),
-    pm25: tuple[float, float] = typer.Option((1.0, 0.0), "--pm25", help="slope intercept"),
-    pm10: tuple[float, float] = typer.Option((1.0, 0.0), "--pm10", help="slope intercept"),
+    valid_from: str = typer.Option(..., "--from", help="ISO time the calibration applies "
+                                   "from (Beijing time without an offset). May lie ahead, for "
+                                   "a sensor swap entered in advance (said on stderr), but "
+                                   "not more than a year."),
+    pm25: tuple[float, float] = typer.Option((1.0, 0.0), "--pm25", help="slope intercept "
+                                             "(slope > 0)"),
+    pm10: tuple[float, float] = typer.Option((1.0, 0.0), "--pm10", help="slope intercept "
+                                             "(slope > 0)"),
     model: str | None = typer.Option(None, "--model", help="Sensor model (e.g. PMS5003)."),
     datum: str | None = typer.Option(None, "--datum", help="wgs84 or gcj02 (device output)."),
     fmt: str = format_option("json", JSON_ONLY),
@@ -155,13 +181,26 @@ def calibrate_command(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
-    """Set a device's linear calibration PM_cal = slope · PM_raw + intercept."""
+    """Set a device's linear calibration PM_cal = slope · PM_raw + intercept.
+
+    Calibrations may be entered before the device's first import, so a new store is created
+    if needed (said on stderr: check --db). A device the store has never seen (no readings,
+    no calibration) is set anyway, with a warning on stderr: there is no taxi registry to
+    check it against."""
+    from envmon.cli.common import resolve_db
     from envmon.roads import api
 
     with user_errors():
         options = api.CalibrateOptions(device, valid_from, pm25, pm10, model, datum)
+    path = resolve_db(db, config)
+    new = path != ":memory:" and not Path(path).exists()
     with open_cli_store(db, config) as store, user_errors():
         result = api.calibrate(store, options)
+    if new:
+        typer.echo(f"note: created a new database at {path} (check --db if you meant an "
+                   "existing one)", err=True)
+    for warning in result.warnings:
+        typer.echo(warning, err=True)
     emit(result, fmt, output)
 
 
@@ -182,7 +221,7 @@ def match_command(
 
     period = _period(month, start, end)
     options = api.MatchOptions.of(_settings(settings, config))
-    with open_cli_store(db, config) as store, user_errors(), _progress("map matching") as step:
+    with _existing_store(db, config) as store, user_errors(), _progress("map matching") as step:
         result = api.match(store, period, options, progress=step)
     emit(result, fmt, output)
 
@@ -231,7 +270,7 @@ def rank_command(
             match_first=match, matching=api.MatchOptions.of(rs),
             detail=fmt in FILE_FORMATS or map_png is not None or geojson is not None)
     period = _period(month, start, end)
-    with (open_cli_store(db, config) as store, user_errors(),
+    with (_existing_store(db, config) as store, user_errors(),
           _progress("map matching", shown=match) as step):
         result = api.rank(store, period, options, progress=step)
     if geojson is not None:
@@ -272,7 +311,9 @@ def simulate_taxis(
                                     "(default: the store's network, else a synthetic grid)."),
     taxis: int = typer.Option(6, "--taxis", min=1),
     days: int = typer.Option(9, "--days", min=1),
-    month: str = typer.Option("2026-10", "--month", help="First day of the month is day 1."),
+    month: str = typer.Option("2026-10", "--month", help="First day of the month is day 1 "
+                              "(a month still to come is allowed: the JSON says future: "
+                              "true and stderr notes it)."),
     minutes: float = typer.Option(40.0, "--minutes", help="Driving minutes per taxi per day."),
     datum: str = typer.Option("wgs84", "--datum", help="wgs84 or gcj02 output."),
     seed: int = typer.Option(7, "--seed"),
@@ -299,6 +340,9 @@ def simulate_taxis(
         period = Period.month(month, allow_future=True)
     with open_cli_store(db, config) as store, user_errors():
         result = api.simulate_taxis(store, period, options)
+    if result.summary.get("future"):
+        typer.echo(f"note: --month {month} has not begun: the simulated readings lie in the "
+                   "future", err=True)
     emit(result, fmt, output)
 
 

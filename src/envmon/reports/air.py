@@ -8,9 +8,9 @@ AQI chart, the daily table and the city ranking. Figures come from `envmon.air.s
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from envmon.air import service
+from envmon.air import service, storage
 from envmon.air.aqi import LEVEL_OBJECTS, level_of
 from envmon.period import Period
 from envmon.reports.charts import bar_chart
@@ -26,6 +26,7 @@ from envmon.reports.model import (
     month_label,
 )
 from envmon.store import Store
+from envmon.timeutil import BEIJING_FIXED
 
 POLLUTANT_ROWS = (
     ("pm25", "细颗粒物(PM2.5)", "平均浓度", "微克/立方米"),
@@ -190,17 +191,24 @@ def build_air_bulletin(
     issuer: str | None = None,
     excluded: service.Excluded | None = None,
     provisional: bool | None = None,
+    data_until: datetime | None | bool = True,
 ) -> Bulletin:
-    """The bulletin for `city` (default: the only city, else the best-ranked) over the days of
-    `period`, with the ranking of every city; `provisional` (default: whether the period is
-    still in progress) is said in the title and the summary sentence."""
+    """The bulletin for `city` (default: the first city of the station registry, see
+    `envmon.air.api.bulletin_city`) over the days of `period`, with the ranking of every city;
+    `provisional` (default: whether the period is still in progress) is said in the title and
+    the summary sentence. `data_until` (default: read from the store) is the end of the last
+    hour with data, said as 数据截至 … like the transmission bulletin."""
     if provisional is None:
         provisional = period.in_progress()
     first, last = period.first_last_days()
     ranking = service.ranking(store, first, last, standard=standard, excluded=excluded)
     cities = [row["city"] for row in ranking["cities"]]
     if city is None:
-        city = cities[0]
+        city = storage.cities(store)[0]
+    if data_until is True:
+        data_until = storage.data_until(store, city, period.start, period.end)
+    as_of = (f"数据截至 {data_until.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}（北京时间）。"
+             if data_until else "统计期内尚无监测数据。")
     summary = service.city_summary(store, city, first, last, standard=standard,
                                    excluded=excluded)
     std = service.standard_for(first, standard)
@@ -208,6 +216,7 @@ def build_air_bulletin(
     blocks: list = [
         Paragraph("一、总体情况", heading=True),
         Paragraph(summary_sentence(summary, period, provisional=provisional)),
+        *([Paragraph(as_of)] if provisional else []),
         Paragraph("二、主要污染物", heading=True),
         _pollutant_table(summary, limits),
         Paragraph("三、每日空气质量", heading=True),
@@ -232,6 +241,7 @@ def build_air_bulletin(
         "评价依据：GB 3095-2012《环境空气质量标准》及修改单、HJ 633-2012、HJ 663-2013、"
         "《城市环境空气质量排名技术规定》；数据为实时监测数据，未经审核，与正式发布数据可能存在差异。",
     ]
+    footnotes.append(as_of)
     footnotes += [f"说明：{note}" for note in std.unverified]
     if summary.get("excluded_days"):
         footnotes.append("已扣除沙尘/例外事件日：" + "、".join(summary["excluded_days"]))

@@ -25,6 +25,7 @@ work it calls stays in its module (`network`, `sensors`, `pipeline`, `rank`, `st
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from envmon.roads.network import NamingConfig
 from envmon.roads.sensors import SensorConfig
 from envmon.roads.settings import RoadSettings
 from envmon.roads.stats import Eligibility, PassConfig
-from envmon.timeutil import BEIJING_FIXED
+from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 Progress = Callable[[int, int], None]
 UNASSIGNED = "未划区"
@@ -130,6 +131,42 @@ class NetworkOptions:
     def __post_init__(self) -> None:
         _existing(self.pbf, "--pbf")
         _existing(self.districts, "--districts")
+        _check_pbf(Path(self.pbf))
+        if self.districts is not None:
+            _check_geojson(Path(self.districts), "--districts")
+
+
+def _check_pbf(path: Path) -> None:
+    """An OSM PBF starts with the length of its first BlobHeader, whose type is OSMHeader:
+    checked here so another file gets one line naming --pbf, not the reader's own words."""
+    try:
+        with path.open("rb") as f:
+            size = int.from_bytes(f.read(4), "big")
+            head = f.read(size) if 0 < size <= 64 * 1024 else b""
+    except OSError as error:
+        raise OptionError("--pbf", f"{path}: {error.strerror or error}") from None
+    if b"OSMHeader" not in head:
+        raise OptionError("--pbf", f"{path} is not an OSM PBF file (no OSMHeader block at "
+                          "its start; download a .osm.pbf extract, e.g. from Geofabrik)")
+
+
+def _check_geojson(path: Path, option: str) -> None:
+    """A GeoJSON FeatureCollection or Feature (UTF-8, a byte-order mark allowed)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise OptionError(option, f"{path} is not GeoJSON (not UTF-8 text)") from None
+    except json.JSONDecodeError as error:
+        raise OptionError(option, f"{path} is not GeoJSON (not JSON: {error.msg} at line "
+                          f"{error.lineno})") from None
+    except OSError as error:
+        raise OptionError(option, f"{path}: {error.strerror or error}") from None
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind not in ("FeatureCollection", "Feature"):
+        raise OptionError(option, f"{path} is not GeoJSON (expected a FeatureCollection of "
+                          "district polygons with a name property)")
 
 
 @dataclass(frozen=True)
@@ -170,10 +207,25 @@ class ReadingsImported:
     received: int
     accepted: int
     rejected: dict[str, int]
+    examples: tuple[str, ...] = ()  # the first rejected rows and why (said on stderr)
+    source: str = ""
 
     @classmethod
-    def of(cls, result) -> ReadingsImported:
-        return cls(result.received, result.accepted, dict(sorted(result.rejected.items())))
+    def of(cls, result, examples: Sequence[str] = (), source: str = "") -> ReadingsImported:
+        return cls(result.received, result.accepted, dict(sorted(result.rejected.items())),
+                   tuple(examples), source)
+
+    def report(self) -> str:
+        """One line for the person who ran the import: read, accepted, rejected and why."""
+        total = sum(self.rejected.values())
+        where = f" from {self.source}" if self.source else ""
+        if not self.received:
+            return f"no data rows{where} (only a header, or an empty file)"
+        line = f"read {self.received} rows{where}: {self.accepted} accepted, {total} rejected"
+        if total:
+            why = ", ".join(f"{k} {v}" for k, v in self.rejected.items())
+            line += f" ({why}; first: {'; '.join(self.examples[:3])})"
+        return line
 
     def as_json(self) -> dict:
         return {"received": self.received, "accepted": self.accepted,
@@ -190,15 +242,61 @@ class ImportOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "crs", choice(Datum, self.crs, "--crs"))
         _existing(self.file, "file")
+        _check_readings_header(Path(self.file), self.device)
+
+
+READINGS_COLUMNS = "device_id,time,lat,lon,pm25,pm10[,rh,speed]"
+
+
+def _check_readings_header(path: Path, device: str | None) -> None:
+    """The CSV's header names the columns the import reads (or is the mmaqshiny layout);
+    checked before a store is opened, so an unrelated file writes nothing."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f), None)
+    except UnicodeDecodeError:
+        raise OptionError("FILE", f"{path}: not a UTF-8 text CSV (expected the columns "
+                          f"{READINGS_COLUMNS})") from None
+    except OSError as error:
+        raise OptionError("FILE", f"{path}: {error.strerror or error}") from None
+    if header is None:
+        return  # an empty file: nothing to import, said by the command
+    names = {h.strip() for h in header}
+    if "date(LT)" in names:  # the mmaqshiny joined file (see sensors.read_csv_rows)
+        return
+    needed = ["time", "lat", "lon"] + ([] if device else ["device_id"])
+    missing = [c for c in needed if c not in names]
+    if not names & {"pm25", "pm10"}:
+        missing.append("pm25 or pm10")
+    if missing:
+        raise OptionError("FILE", f"{path} is not a taxi readings CSV: missing column(s) "
+                          f"{', '.join(missing)}; expected {READINGS_COLUMNS} (or the "
+                          "mmaqshiny joined layout)")
 
 
 def import_readings(store, options: ImportOptions) -> ReadingsImported:
     """Import a CSV of taxi PM readings: datum conversion, calibration, RH correction,
-    plausibility rejections (kept with their reason)."""
-    from envmon.roads.sensors import import_csv
+    plausibility rejections (kept with their reason). A non-empty file none of whose rows
+    is usable is a RoadsError naming the file, the reasons and the expected columns, and
+    writes nothing."""
+    from envmon.roads.sensors import (
+        load_calibrations,
+        process_rows,
+        read_csv_rows,
+        store_readings,
+    )
 
-    return ReadingsImported.of(import_csv(store, options.file, options.crs.value,
-                                          options.device, options.sensors))
+    rows, tz = read_csv_rows(options.file, options.device)
+    accepted, rejected, result = process_rows(rows, options.crs.value,
+                                              load_calibrations(store), options.sensors, tz)
+    examples = [f"row {r['line']}: {r['reason']}" for r in rejected[:5]]
+    if result.received and not result.accepted:
+        raise RoadsError(f"{options.file}: none of its {result.received} rows is usable ("
+                         + "; ".join(examples) + f"); expected {READINGS_COLUMNS}")
+    store_readings(store, accepted, rejected, str(options.file))
+    return ReadingsImported.of(result, examples, str(options.file))
 
 
 @dataclass(frozen=True)
@@ -261,6 +359,24 @@ class CalibrateOptions:
             object.__setattr__(self, "valid_from_text", text)
         if self.datum is not None:
             object.__setattr__(self, "datum", choice(Datum, self.datum, "--datum"))
+        for option, (slope, intercept) in (("--pm25", self.pm25), ("--pm10", self.pm10)):
+            if not (math.isfinite(slope) and math.isfinite(intercept)):
+                raise OptionError(option, f"slope and intercept must be numbers, not "
+                                  f"{slope} {intercept}")
+            if slope <= 0:  # PM_cal = slope · PM_raw + intercept: ≤ 0 flattens or inverts
+                raise OptionError(option, f"the slope must be > 0, not {slope:g} (PM_cal = "
+                                  "slope · PM_raw + intercept)")
+        if not str(self.device).strip():
+            raise OptionError("DEVICE", "is empty")
+        ahead = self.valid_from - now_beijing()
+        if ahead > CALIBRATION_HORIZON:
+            raise OptionError("--from", f"{self.valid_from_text} is more than "
+                              f"{CALIBRATION_HORIZON.days} days ahead; a calibration may be "
+                              "entered ahead of a sensor swap, but not that far (a typo?)")
+
+
+# a calibration entered ahead of a sensor swap is legitimate: up to this far ahead
+CALIBRATION_HORIZON = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -269,6 +385,7 @@ class CalibrationSet:
     valid_from: str
     pm25: tuple[float, float]
     pm10: tuple[float, float]
+    warnings: tuple[str, ...] = ()  # said on stderr, not in the JSON
 
     def as_json(self) -> dict:
         return {"device_id": self.device_id, "valid_from": self.valid_from,
@@ -276,12 +393,20 @@ class CalibrationSet:
 
 
 def calibrate(store, options: CalibrateOptions) -> CalibrationSet:
-    from envmon.roads.sensors import set_calibration
+    from envmon.roads.sensors import device_seen, set_calibration
 
+    warnings = []
+    if not device_seen(store, options.device):
+        warnings.append(f"warning: device {options.device!r} has no readings and no earlier "
+                        "calibration in this store; check the id (set anyway)")
+    if options.valid_from > now_beijing() + timedelta(minutes=5):
+        warnings.append(f"note: --from {options.valid_from_text} is in the future; the "
+                        "calibration applies to readings from then on")
     set_calibration(store, options.device, options.valid_from, options.pm25,
                     options.pm10, options.model,
                     None if options.datum is None else options.datum.value)
-    return CalibrationSet(options.device, options.valid_from_text, options.pm25, options.pm10)
+    return CalibrationSet(options.device, options.valid_from_text, options.pm25, options.pm10,
+                          tuple(warnings))
 
 
 # ------------------------------------------------------------------------------- matching
@@ -400,6 +525,14 @@ class RankOptions:
                            base.min_taxis if min_taxis is None else min_taxis)
 
 
+# the 通报's words for the two lists (reports.roads: 污染较重的N条路段, 空气质量较好的N条路段)
+LIST_WORDS = {"dirty": "污染较重", "clean": "空气质量较好"}
+
+
+def _one_decimal(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
 @dataclass
 class RankResult:
     """The dirty/clean lists (`ranking`: the bulletin's JSON) with the segment values behind
@@ -434,16 +567,20 @@ class RankResult:
     def listed(self) -> set[str]:
         return {i["segment_id"] for i in self.ranking["dirty"] + self.ranking["clean"]}
 
-    def as_table(self):
+    def as_table(self, *, list_keys: bool = False):
+        """The two lists as one table; the 榜单 column reads 污染较重/空气质量较好 (the
+        通报's words), or the JSON's keys dirty/clean with `list_keys` (the CSV: a contract)."""
         from envmon.render import Column, Table
 
         label = self.options.pollutant.label
         columns = [Column("list", "榜单"), Column("rank", "排名"), Column("segment_id", "路段编号"),
                    Column("name", "路段"), Column("district", "区"),
-                   Column("value", f"{label}（微克/立方米）"), Column("n_passes", "通过次数"),
-                   Column("n_days", "天数"), Column("n_taxis", "车辆数")]
-        rows = [(side, i["rank"], i["segment_id"], i["name"], i["district"], i["value"],
-                 i["n_passes"], i["n_days"], i["n_taxis"])
+                   Column("value", f"{label}（微克/立方米）", number_format="0.0"),
+                   Column("n_passes", "通过次数"), Column("n_days", "天数"),
+                   Column("n_taxis", "车辆数")]
+        rows = [(side if list_keys else LIST_WORDS[side], i["rank"], i["segment_id"],
+                 i["name"], i["district"], i["value"], i["n_passes"], i["n_days"],
+                 i["n_taxis"])
                 for side in ("dirty", "clean") for i in self.ranking[side]]
         return Table(f"{self.period.describe()} {label} 路段排名{_note(self.provisional)}",
                      columns, rows)
@@ -474,9 +611,12 @@ class RankResult:
 
         self._need_detail()
         by_id = {v.segment_id: v for v in self.values}
-        extra = {sid: {"iqr": by_id[sid].q3 - by_id[sid].q1,
+        # the bulletin's figures to the 0.1 µg/m³ of the published values (the JSON keeps
+        # its own precision: a contract)
+        extra = {sid: {"iqr": _one_decimal(by_id[sid].q3 - by_id[sid].q1),
                        "ci": f"{self.ci[sid][0]:.1f}–{self.ci[sid][1]:.1f}",
-                       **({"raw": self.raw.get(sid)} if self.raw is not None else {})}
+                       **({"raw": _one_decimal(self.raw.get(sid))}
+                          if self.raw is not None else {})}
                  for sid in self.listed}
         return build_roads_bulletin(self.ranking, self.period, extra, self.chart(),
                                     coverage=self.coverage,
@@ -585,6 +725,12 @@ def _register_renderers() -> None:
         path.write_text(jsonout.dumps(result.geojson(), "compact"), encoding="utf-8")
         return path
 
+    @renderer(RankResult, "csv")
+    def _csv(result: RankResult, stream) -> None:
+        from envmon.render.csvout import write_csv
+
+        write_csv(result.as_table(list_keys=True), stream)
+
     @renderer(RankResult, "png", to_file=True)
     def _png(result: RankResult, path: Path) -> Path:
         path.write_bytes(result.map_png())
@@ -658,7 +804,9 @@ def simulate_taxis(store, period: Period, options: SimulateOptions = SimulateOpt
                         "simulated", datum)
     sim.write_csv(options.out)
     summary: dict[str, Any] = {"readings": len(sim.t), "out": str(options.out),
-                               "network_version": net.version, "segments": len(net.segments)}
+                               "network_version": net.version, "segments": len(net.segments),
+                               # a simulator may drive through days still to come: say so
+                               "future": first > now_beijing()}
     if options.do_import:
         summary["import"] = ReadingsImported.of(import_csv(store, options.out, datum)).as_json()
     if options.truth is not None:

@@ -496,7 +496,8 @@ def load_districts(path: str | Path | dict, crs: str) -> list[tuple[str, Any]]:
     import shapely
     from shapely.geometry import shape
 
-    data = path if isinstance(path, dict) else json.loads(Path(path).read_text(encoding="utf-8"))
+    data = path if isinstance(path, dict) else json.loads(Path(path).read_text(
+        encoding="utf-8-sig"))  # a byte-order mark is common in files saved on Windows
     features = data["features"] if data.get("type") == "FeatureCollection" else [data]
     to_metric = transformer("EPSG:4326", crs)
     zones, plain = [], []

@@ -274,6 +274,15 @@ def load_calibrations(store) -> dict[str, list[tuple]]:
     return out
 
 
+def device_seen(store, device_id: str) -> bool:
+    """Whether the store knows the device: readings, rejections or a calibration of it."""
+    return bool(store.query(
+        "SELECT 1 FROM road_devices WHERE device_id = ? UNION ALL "
+        "SELECT 1 FROM road_readings WHERE device_id = ? UNION ALL "
+        "SELECT 1 FROM road_rejections WHERE device_id = ? LIMIT 1",
+        [device_id, device_id, device_id]))
+
+
 def set_calibration(store, device_id: str, valid_from: datetime, pm25: tuple[float, float],
                     pm10: tuple[float, float], sensor_model: str | None = None,
                     datum: str | None = None) -> None:
