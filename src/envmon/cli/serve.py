@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from rich.logging import RichHandler
 
 from envmon.cli.common import fail, open_cli_store, resolve_db, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.ingest.loop import run_loop
 from envmon.timeutil import now_beijing
 
 console = Console(stderr=True, soft_wrap=True)
@@ -25,15 +25,6 @@ def _logging(level: str) -> None:
         level=level.upper(), format="%(message)s", datefmt="[%X]",
         handlers=[RichHandler(console=console, show_path=False)],
     )
-
-
-def _run(coro) -> object:
-    """Run on uvloop where available: it roughly halves the receiver's per-packet cost."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)
-    return uvloop.run(coro)
 
 
 def _settings(config: Path | None):
@@ -123,7 +114,7 @@ def serve(
             await platform.stop()
 
     try:
-        _run(main())
+        run_loop(main())
     finally:
         platform.close()
 
@@ -171,7 +162,7 @@ def simulate(
     until = start + timedelta(seconds=duration * speed) if duration else None
     console.print(f"simulating {len(sim_points)} units against {host}:{port} (seed {seed})")
     try:
-        summary = _run(fleet.run(until))
+        summary = run_loop(fleet.run(until))
     except KeyboardInterrupt:
         summary = fleet.summary()
     emit(summary, fmt, output)
@@ -211,7 +202,7 @@ def demo(
 
     _logging("warning")
     try:
-        code = _run(run_demo(db, hj212_port, points, seed, duration, console))
+        code = run_loop(run_demo(db, hj212_port, points, seed, duration, console))
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)

@@ -11,12 +11,12 @@ its options validated in the options dataclass (`OptionError` names the option).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from envmon.errors import OptionError
+from envmon.ingest.loop import run_loop
 from envmon.ingest.replay import ReplayResult, replay_into, replay_tcp
 from envmon.period import Period, parse_time
 from envmon.store import Store, StoreError, open_store
@@ -70,15 +70,6 @@ def replay(source: Store, period: Period, options: ReplayOptions) -> ReplayResul
             counts = replay_into(source, target, start, end)
     else:
         assert options.host is not None
-        counts = _run(replay_tcp(source.iter_raw_packets(start, end), options.host,
+        counts = run_loop(replay_tcp(source.iter_raw_packets(start, end), options.host,
                                  options.port))
     return ReplayResult(dict(counts))
-
-
-def _run(coro):
-    """On uvloop where available, as `envmon serve` runs."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)
-    return uvloop.run(coro)
