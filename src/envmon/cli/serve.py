@@ -4,25 +4,42 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
+from envmon.choices import choice
 from envmon.cli.common import fail, open_cli_store, resolve_db, user_errors
 from envmon.cli.options import emit, format_option, output_option
 from envmon.ingest.loop import run_loop
 from envmon.timeutil import now_beijing
 
-console = Console(stderr=True, soft_wrap=True)
+# No emoji codes: "0.0.0.0:-1: …" would print a thumbs-down; markup in messages is escaped.
+console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 DB_HELP = "DuckDB file of the embedded store."
 
 
-def _logging(level: str) -> None:
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+def _log_level(level: str) -> LogLevel:
+    """--log-level as a LogLevel (one line naming the option, exit code 2, if unknown)."""
+    with user_errors():
+        return choice(LogLevel, level.lower(), "--log-level")
+
+
+def _logging(level: LogLevel | str) -> None:
     logging.basicConfig(
-        level=level.upper(), format="%(message)s", datefmt="[%X]",
+        level=str(level).upper(), format="%(message)s", datefmt="[%X]",
         handlers=[RichHandler(console=console, show_path=False)],
     )
 
@@ -70,7 +87,7 @@ def serve(
     from envmon.app import Platform, PlatformOptions
     from envmon.ingest.server import ReceiverLimits, stop_signal
 
-    _logging(log_level)
+    level = _log_level(log_level)
     settings = _settings(config)
     ingest = settings.ingest
     db = Path(resolve_db(db, config))  # --db, else [store] path
@@ -79,15 +96,17 @@ def serve(
     idle_timeout = idle_timeout if idle_timeout is not None else ingest.idle_timeout_s
     if commit_interval_ms is None:
         commit_interval_ms = ingest.commit_interval_ms
-    options = PlatformOptions(
-        host=host, hj212_port=hj212_port, workers=workers,
-        limits=ReceiverLimits(
-            idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
-            max_segment=ingest.max_segment, max_batch=ingest.max_batch),
-        backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
-        backfill_settings=settings.backfill, alarm_settings=settings.alarms,
-        roads_port=roads_port,
-    )
+    with user_errors():  # a bad port, URL or interval: one line naming the option, exit 2
+        options = PlatformOptions(
+            host=host, hj212_port=hj212_port, workers=workers,
+            limits=ReceiverLimits(
+                idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
+                max_segment=ingest.max_segment, max_batch=ingest.max_batch),
+            backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
+            backfill_settings=settings.backfill, alarm_settings=settings.alarms,
+            roads_port=roads_port,
+        )
+    _logging(level)
     platform = Platform(open_cli_store(db, None), options)
 
     async def main() -> None:
@@ -100,13 +119,14 @@ def serve(
             except OSError as exc:
                 where = (f"roads port {roads_port}" if platform.listening
                          else f"{host}:{hj212_port}")
-                console.print(f"[red]error:[/red] cannot listen on {where}: {exc}")
+                console.print(f"[red]error:[/red] cannot listen on {escape(where)}: "
+                              f"{escape(str(exc))}")
                 raise typer.Exit(2) from exc
             receiver = platform.receiver
             console.print(
-                f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
-                f"store {db} ({len(receiver.points)} registered points"
-                + "".join(f"; {note}" for note in platform.notes) + "). Ctrl-C to stop."
+                f"envmon receiving HJ 212 on [bold]{escape(host)}:{receiver.port}[/bold], "
+                f"store {escape(str(db))} ({len(receiver.points)} registered points"
+                + "".join(f"; {escape(note)}" for note in platform.notes) + "). Ctrl-C to stop."
             )
             await stop.wait()
             console.print("stopping: answering and committing what has arrived …")
