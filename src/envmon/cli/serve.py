@@ -155,36 +155,40 @@ def simulate(
     ack_timeout: float = typer.Option(10.0, help="Seconds to wait for 9014 (HJ 212 Table 1)."),
     realtime: bool = typer.Option(True, help="Send real-time data (2011)."),
     minute: bool = typer.Option(True, help="Send minute data (2051)."),
-    log_level: str = typer.Option("info"),
+    log_level: str = typer.Option("info", help="debug, info, warning or error."),
     fmt: str = format_option("json", ("json", "table")),
     output: Path | None = output_option(),
 ) -> None:
     """Run simulated data acquisition units from the registry against a receiver."""
-    from datetime import timedelta
+    from envmon.sim.api import SimulateOptions, fleet_for, registry_points
+    from envmon.sim.fleet import sim_points_from_store
 
-    from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_file, sim_points_from_store
-
-    _logging(log_level)
-    if registry is not None:
-        sim_points = sim_points_from_file(registry)
-    else:
+    level = _log_level(log_level)
+    with user_errors():  # one line naming the option, exit code 2
+        options = SimulateOptions(
+            host=host, port=port, seed=seed, points=points, speed=speed,
+            history_hours=history_hours, duration=duration, faults=faults,
+            ack_timeout=ack_timeout, realtime=realtime, minute=minute)
+        if registry is not None:
+            sim_points = registry_points(registry)
+    if registry is None:
         with open_cli_store(db, None, read_only=True) as store:
             sim_points = sim_points_from_store(store)
-    if points:
-        sim_points = sim_points[:points]
     if not sim_points:
         raise fail("the registry has no monitoring points to simulate")
-    rates = FaultRates.demo() if faults == "demo" else FaultRates()
+    _logging(level)
     start = now_beijing()
-    fleet = Fleet(sim_points, host, port, seed=seed, speed=speed, start=start, rates=rates,
-                  history_hours=history_hours, ack_timeout_s=ack_timeout,
-                  realtime=realtime, minute_data=minute)
-    until = start + timedelta(seconds=duration * speed) if duration else None
-    console.print(f"simulating {len(sim_points)} units against {host}:{port} (seed {seed})")
+    fleet = fleet_for(sim_points, options, start)
+    console.print(f"simulating {len(fleet.units)} units against {escape(host)}:{port} "
+                  f"(seed {seed})")
     try:
-        summary = run_loop(fleet.run(until))
+        summary = run_loop(fleet.run(options.until(start)))
     except KeyboardInterrupt:
         summary = fleet.summary()
+    if summary.unconnected:
+        console.print(f"[yellow]warning:[/yellow] {summary.unconnected} of {summary.units} "
+                      f"units never reached the receiver at {escape(host)}:{port} "
+                      "(no connection)")
     emit(summary, fmt, output)
 
 
