@@ -217,16 +217,19 @@ def replay(
 def demo(
     db: Path = typer.Option(Path("demo.duckdb"), "--db", help=DB_HELP),
     hj212_port: int = typer.Option(6000, "--hj212-port"),
-    points: int = typer.Option(300, help="Monitoring points in the demo province."),
+    points: int = typer.Option(300, help="Monitoring points in the demo province (1-2000)."),
     seed: int = typer.Option(1),
     duration: float = typer.Option(0.0, help="Stop after this many seconds (0 = Ctrl-C)."),
 ) -> None:
     """Start the platform on the embedded store with a demo province and live simulated units."""
-    from envmon.demo import run_demo
+    from envmon.demo import DemoOptions, run_demo
 
+    with user_errors():  # one line naming the option, exit code 2
+        options = DemoOptions(db=db, hj212_port=hj212_port, points=points, seed=seed,
+                              duration=duration)
     _logging("warning")
     try:
-        code = run_loop(run_demo(db, hj212_port, points, seed, duration, console))
+        code = run_loop(run_demo(options, console))
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)
