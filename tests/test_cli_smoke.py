@@ -26,8 +26,11 @@ def test_console_script_turns_os_errors_into_one_line(tmp_path):
     import subprocess
     import sys
 
+    # A command that lets an OSError escape (hj212 decode now names its FILE itself).
+    script = ("from pathlib import Path\nfrom envmon.cli import app, main\n"
+              "app.command('read-file')(lambda path: Path(path).read_bytes())\nmain()")
     result = subprocess.run(
-        [sys.executable, "-c", "from envmon.cli import main; main()", "hj212", "decode",
-         str(tmp_path / "nosuch.txt")], capture_output=True, text=True, timeout=120)
+        [sys.executable, "-c", script, "read-file", str(tmp_path / "nosuch.txt")],
+        capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {tmp_path / 'nosuch.txt'}: No such file or directory"

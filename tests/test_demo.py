@@ -27,3 +27,31 @@ def test_demo_runs_the_province_live(tmp_path):
         units_with_hours = store.query(
             "SELECT count(DISTINCT mn) FROM records WHERE cn = '2061'")[0][0]
         assert units_with_hours >= 36  # all but a unit or two with an injected wrong password
+
+
+def test_demo_refuses_options_that_make_no_sense(tmp_path):
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+
+    db = tmp_path / "demo.duckdb"
+    for args, option in ((["--points", "0"], "--points"), (["--points", "-5"], "--points"),
+                         (["--points", "2001"], "--points"),
+                         (["--hj212-port", "70000"], "--hj212-port"),
+                         (["--hj212-port", "-1"], "--hj212-port"),
+                         (["--duration", "-1"], "--duration")):
+        result = CliRunner().invoke(app, ["demo", "--db", str(db), *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"error: {option}: "), line
+    assert not db.exists()  # refused before the store is created
+
+
+def test_demo_options_accept_the_bounds():
+    from envmon.demo import MAX_POINTS, DemoOptions
+    from envmon.registry.demo import demo_registry
+
+    assert DemoOptions(points=1, hj212_port=0).points == 1
+    assert DemoOptions(points=MAX_POINTS, hj212_port=65535).hj212_port == 65535
+    assert len([row for row in demo_registry(points=MAX_POINTS) if row.get("mn")]) == MAX_POINTS

@@ -48,6 +48,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from envmon.errors import OptionError
+from envmon.ingest.addresses import check_http_url, check_port
 from envmon.ingest.server import Receiver, ReceiverLimits
 from envmon.store import Store
 
@@ -86,6 +88,23 @@ class PlatformOptions:
     roads_port: int | None = None  # None = no roads intake
     roads_host: str | None = None  # None = `host`
     roads_crs: str = "wgs84"
+
+    def __post_init__(self) -> None:
+        """Every option checked here, once: `OptionError` names the serve option."""
+        check_port(self.hj212_port, "--hj212-port", any_free=True)
+        if self.roads_port is not None:
+            check_port(self.roads_port, "--roads-port", any_free=True)
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) \
+                or self.workers < 1:
+            raise OptionError("--workers", f"must be at least 1, not {self.workers!r}")
+        for url in self.webhooks:
+            check_http_url(url, "--webhook")
+        if not self.limits.idle_timeout_s > 0:
+            raise OptionError("--idle-timeout", "must be more than 0 seconds, not "
+                                                f"{self.limits.idle_timeout_s!r}")
+        interval_ms = self.limits.commit_interval_s * 1000
+        if not interval_ms >= 0:
+            raise OptionError("--commit-interval-ms", f"must be 0 or more, not {interval_ms:g}")
 
 
 class Platform:

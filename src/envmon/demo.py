@@ -1,11 +1,14 @@
 """`envmon demo`: the platform (`envmon.app`) on the embedded store, a demo province, live
-simulated units, and a live table of what the platform did."""
+simulated units, and a live table of what the platform did. `DemoOptions` checks the options
+(`OptionError` names the option); a new demo option is a field there."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import math
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,9 +17,34 @@ from rich.live import Live
 from rich.table import Table
 
 from envmon.app import Platform, PlatformOptions
+from envmon.errors import OptionError
+from envmon.ingest.addresses import check_port
 from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_store
 from envmon.store import open_store
 from envmon.timeutil import now_beijing
+
+# A demo province is a few hundred points; its generator runs out of distinct unit names
+# somewhere above 2000, and every point is a simulated unit in this one process.
+MAX_POINTS = 2000
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """The options of `envmon demo`, each with its CLI default."""
+
+    db: Path = Path("demo.duckdb")
+    hj212_port: int = 6000  # 0 = any free port (a taken port falls back to one, too)
+    points: int = 300
+    seed: int = 1
+    duration: float = 0.0  # seconds; 0 = until Ctrl-C
+
+    def __post_init__(self) -> None:
+        check_port(self.hj212_port, "--hj212-port", any_free=True)
+        if not 1 <= self.points <= MAX_POINTS:
+            raise OptionError("--points", f"must be from 1 to {MAX_POINTS}, not {self.points}")
+        if not (self.duration >= 0 and math.isfinite(self.duration)):
+            raise OptionError("--duration", f"must be 0 (until Ctrl-C) or more seconds, "
+                                            f"not {self.duration!r}")
 
 
 def _status(platform: Platform, fleet: Fleet, db: Path, port: int) -> Table:
@@ -41,14 +69,15 @@ def _status(platform: Platform, fleet: Fleet, db: Path, port: int) -> Table:
     return table
 
 
-async def run_demo(db: Path, port: int, points: int, seed: int, duration: float,
-                   console: Console) -> int:
+async def run_demo(options: DemoOptions, console: Console) -> int:
     from envmon.registry.demo import demo_registry
     from envmon.registry.importer import import_rows
 
     # The live table counts rejections and alarms; one log line each would drown it.
     for name in ("envmon.ingest", "envmon.alarms"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    db, port, points, seed, duration = (options.db, options.hj212_port, options.points,
+                                        options.seed, options.duration)
     store = open_store(db)
     if not store.list_points():
         report = import_rows(store, demo_registry(seed=seed, points=points))

@@ -104,3 +104,15 @@ def test_encode_errors_name_the_line():
     assert "line 1: mn" in result.stderr and "line 2:" in result.stderr
     assert "line 3: unknown keys: colour" in result.stderr
     assert len(result.stdout.splitlines()) == 1  # the valid line still encoded
+
+
+def test_decode_and_encode_name_a_file_that_cannot_be_read(tmp_path):
+    missing = tmp_path / "nosuch.txt"
+    for args in (["decode", str(missing)], ["decode", str(tmp_path)], ["encode", str(missing)]):
+        result = runner.invoke(app, ["hj212", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert not isinstance(result.exception, OSError)
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("error: FILE: cannot read ")
+        assert args[1] in line
+        assert ("No such file" in line) if args[1] == str(missing) else ("directory" in line)

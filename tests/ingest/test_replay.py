@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 from typer.testing import CliRunner
 
@@ -105,3 +106,25 @@ def test_replay_cli_names_the_missing_target(tmp_path):
     result = CliRunner().invoke(app, ["replay", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2
     assert "--into" in result.stderr and "--host" in result.stderr
+
+
+def test_replay_cli_names_host_and_port_when_nothing_listens(tmp_path):
+    db = tmp_path / "log.duckdb"
+    open_store(db).close()
+    with socket.socket() as closed:  # bound, not listening: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        result = CliRunner().invoke(app, ["replay", "--db", str(db), "--host", "127.0.0.1",
+                                          "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: --host/--port: cannot replay to 127.0.0.1:{port}: ")
+
+
+def test_replay_cli_refuses_a_port_out_of_range(tmp_path):
+    for port in ("70000", "0", "-1"):
+        result = CliRunner().invoke(app, ["replay", "--db", str(tmp_path / "x.duckdb"),
+                                          "--host", "127.0.0.1", "--port", port])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: --port: must be a port from 1 to 65535")

@@ -18,6 +18,7 @@ import typer
 
 from envmon.choices import choice
 from envmon.cli.common import user_errors
+from envmon.errors import OptionError
 from envmon.hj212.codec import decode
 from envmon.hj212.crc import CRC_MODES, CrcMode
 from envmon.hj212.jsonform import packet_from_json, packet_json
@@ -40,11 +41,18 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _open_binary(path: str) -> Iterator[IO[bytes]]:
+    """The FILE argument opened for reading; a path that cannot be read is one line naming
+    FILE and exit code 2 (missing, a directory, no permission), not a traceback."""
     if path == "-":
         yield typer.get_binary_stream("stdin")
-    else:
-        with Path(path).open("rb") as handle:
-            yield handle
+        return
+    with user_errors():
+        try:
+            handle = Path(path).open("rb")  # noqa: SIM115 (closed below, after errors)
+        except OSError as error:
+            raise OptionError("FILE", f"cannot read {path}: {error.strerror or error}") from None
+    with handle:
+        yield handle
 
 
 @hj212_app.command("decode")

@@ -2,38 +2,46 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
+from envmon.choices import choice
 from envmon.cli.common import fail, open_cli_store, resolve_db, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.ingest.loop import run_loop
 from envmon.timeutil import now_beijing
 
-console = Console(stderr=True, soft_wrap=True)
+# No emoji codes: "0.0.0.0:-1: …" would print a thumbs-down; markup in messages is escaped.
+console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 DB_HELP = "DuckDB file of the embedded store."
 
 
-def _logging(level: str) -> None:
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+def _log_level(level: str) -> LogLevel:
+    """--log-level as a LogLevel (one line naming the option, exit code 2, if unknown)."""
+    with user_errors():
+        return choice(LogLevel, level.lower(), "--log-level")
+
+
+def _logging(level: LogLevel | str) -> None:
     logging.basicConfig(
-        level=level.upper(), format="%(message)s", datefmt="[%X]",
+        level=str(level).upper(), format="%(message)s", datefmt="[%X]",
         handlers=[RichHandler(console=console, show_path=False)],
     )
-
-
-def _run(coro) -> object:
-    """Run on uvloop where available: it roughly halves the receiver's per-packet cost."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)
-    return uvloop.run(coro)
 
 
 def _settings(config: Path | None):
@@ -79,7 +87,7 @@ def serve(
     from envmon.app import Platform, PlatformOptions
     from envmon.ingest.server import ReceiverLimits, stop_signal
 
-    _logging(log_level)
+    level = _log_level(log_level)
     settings = _settings(config)
     ingest = settings.ingest
     db = Path(resolve_db(db, config))  # --db, else [store] path
@@ -88,15 +96,17 @@ def serve(
     idle_timeout = idle_timeout if idle_timeout is not None else ingest.idle_timeout_s
     if commit_interval_ms is None:
         commit_interval_ms = ingest.commit_interval_ms
-    options = PlatformOptions(
-        host=host, hj212_port=hj212_port, workers=workers,
-        limits=ReceiverLimits(
-            idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
-            max_segment=ingest.max_segment, max_batch=ingest.max_batch),
-        backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
-        backfill_settings=settings.backfill, alarm_settings=settings.alarms,
-        roads_port=roads_port,
-    )
+    with user_errors():  # a bad port, URL or interval: one line naming the option, exit 2
+        options = PlatformOptions(
+            host=host, hj212_port=hj212_port, workers=workers,
+            limits=ReceiverLimits(
+                idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
+                max_segment=ingest.max_segment, max_batch=ingest.max_batch),
+            backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
+            backfill_settings=settings.backfill, alarm_settings=settings.alarms,
+            roads_port=roads_port,
+        )
+    _logging(level)
     platform = Platform(open_cli_store(db, None), options)
 
     async def main() -> None:
@@ -109,13 +119,14 @@ def serve(
             except OSError as exc:
                 where = (f"roads port {roads_port}" if platform.listening
                          else f"{host}:{hj212_port}")
-                console.print(f"[red]error:[/red] cannot listen on {where}: {exc}")
+                console.print(f"[red]error:[/red] cannot listen on {escape(where)}: "
+                              f"{escape(str(exc))}")
                 raise typer.Exit(2) from exc
             receiver = platform.receiver
             console.print(
-                f"envmon receiving HJ 212 on [bold]{host}:{receiver.port}[/bold], "
-                f"store {db} ({len(receiver.points)} registered points"
-                + "".join(f"; {note}" for note in platform.notes) + "). Ctrl-C to stop."
+                f"envmon receiving HJ 212 on [bold]{escape(host)}:{receiver.port}[/bold], "
+                f"store {escape(str(db))} ({len(receiver.points)} registered points"
+                + "".join(f"; {escape(note)}" for note in platform.notes) + "). Ctrl-C to stop."
             )
             await stop.wait()
             console.print("stopping: answering and committing what has arrived …")
@@ -123,7 +134,7 @@ def serve(
             await platform.stop()
 
     try:
-        _run(main())
+        run_loop(main())
     finally:
         platform.close()
 
@@ -144,36 +155,40 @@ def simulate(
     ack_timeout: float = typer.Option(10.0, help="Seconds to wait for 9014 (HJ 212 Table 1)."),
     realtime: bool = typer.Option(True, help="Send real-time data (2011)."),
     minute: bool = typer.Option(True, help="Send minute data (2051)."),
-    log_level: str = typer.Option("info"),
+    log_level: str = typer.Option("info", help="debug, info, warning or error."),
     fmt: str = format_option("json", ("json", "table")),
     output: Path | None = output_option(),
 ) -> None:
     """Run simulated data acquisition units from the registry against a receiver."""
-    from datetime import timedelta
+    from envmon.sim.api import SimulateOptions, fleet_for, registry_points
+    from envmon.sim.fleet import sim_points_from_store
 
-    from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_file, sim_points_from_store
-
-    _logging(log_level)
-    if registry is not None:
-        sim_points = sim_points_from_file(registry)
-    else:
+    level = _log_level(log_level)
+    with user_errors():  # one line naming the option, exit code 2
+        options = SimulateOptions(
+            host=host, port=port, seed=seed, points=points, speed=speed,
+            history_hours=history_hours, duration=duration, faults=faults,
+            ack_timeout=ack_timeout, realtime=realtime, minute=minute)
+        if registry is not None:
+            sim_points = registry_points(registry)
+    if registry is None:
         with open_cli_store(db, None, read_only=True) as store:
             sim_points = sim_points_from_store(store)
-    if points:
-        sim_points = sim_points[:points]
     if not sim_points:
         raise fail("the registry has no monitoring points to simulate")
-    rates = FaultRates.demo() if faults == "demo" else FaultRates()
+    _logging(level)
     start = now_beijing()
-    fleet = Fleet(sim_points, host, port, seed=seed, speed=speed, start=start, rates=rates,
-                  history_hours=history_hours, ack_timeout_s=ack_timeout,
-                  realtime=realtime, minute_data=minute)
-    until = start + timedelta(seconds=duration * speed) if duration else None
-    console.print(f"simulating {len(sim_points)} units against {host}:{port} (seed {seed})")
+    fleet = fleet_for(sim_points, options, start)
+    console.print(f"simulating {len(fleet.units)} units against {escape(host)}:{port} "
+                  f"(seed {seed})")
     try:
-        summary = _run(fleet.run(until))
+        summary = run_loop(fleet.run(options.until(start)))
     except KeyboardInterrupt:
         summary = fleet.summary()
+    if summary.unconnected:
+        console.print(f"[yellow]warning:[/yellow] {summary.unconnected} of {summary.units} "
+                      f"units never reached the receiver at {escape(host)}:{port} "
+                      "(no connection)")
     emit(summary, fmt, output)
 
 
@@ -202,16 +217,19 @@ def replay(
 def demo(
     db: Path = typer.Option(Path("demo.duckdb"), "--db", help=DB_HELP),
     hj212_port: int = typer.Option(6000, "--hj212-port"),
-    points: int = typer.Option(300, help="Monitoring points in the demo province."),
+    points: int = typer.Option(300, help="Monitoring points in the demo province (1-2000)."),
     seed: int = typer.Option(1),
     duration: float = typer.Option(0.0, help="Stop after this many seconds (0 = Ctrl-C)."),
 ) -> None:
     """Start the platform on the embedded store with a demo province and live simulated units."""
-    from envmon.demo import run_demo
+    from envmon.demo import DemoOptions, run_demo
 
+    with user_errors():  # one line naming the option, exit code 2
+        options = DemoOptions(db=db, hj212_port=hj212_port, points=points, seed=seed,
+                              duration=duration)
     _logging("warning")
     try:
-        code = _run(run_demo(db, hj212_port, points, seed, duration, console))
+        code = run_loop(run_demo(options, console))
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)

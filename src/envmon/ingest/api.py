@@ -11,12 +11,13 @@ its options validated in the options dataclass (`OptionError` names the option).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from envmon.errors import OptionError
+from envmon.ingest.addresses import check_port
+from envmon.ingest.loop import run_loop
 from envmon.ingest.replay import ReplayResult, replay_into, replay_tcp
 from envmon.period import Period, parse_time
 from envmon.store import Store, StoreError, open_store
@@ -40,6 +41,7 @@ class ReplayOptions:
     def __post_init__(self) -> None:
         if (self.into is None) == (self.host is None):
             raise OptionError("--into", "give exactly one of --into PATH or --host HOST")
+        check_port(self.port, "--port")
 
 
 def replay_period(start: str | datetime | None, end: str | datetime | None) -> Period:
@@ -70,15 +72,10 @@ def replay(source: Store, period: Period, options: ReplayOptions) -> ReplayResul
             counts = replay_into(source, target, start, end)
     else:
         assert options.host is not None
-        counts = _run(replay_tcp(source.iter_raw_packets(start, end), options.host,
-                                 options.port))
+        try:
+            counts = run_loop(replay_tcp(source.iter_raw_packets(start, end), options.host,
+                                         options.port))
+        except OSError as error:  # refused, unknown host, reset while sending
+            raise OptionError("--host/--port", f"cannot replay to {options.host}:"
+                              f"{options.port}: {error.strerror or error}") from None
     return ReplayResult(dict(counts))
-
-
-def _run(coro):
-    """On uvloop where available, as `envmon serve` runs."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)
-    return uvloop.run(coro)

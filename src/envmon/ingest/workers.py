@@ -165,12 +165,9 @@ def worker_main(channel_sock: socket.socket, host: str, port: int, limits: Recei
     """Entry point of a worker process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent coordinates shutdown
     logging.basicConfig(level=log_level, format="%(asctime)s worker %(process)d %(message)s")
-    try:
-        import uvloop
+    from envmon.ingest.loop import run_loop
 
-        uvloop.run(_worker(channel_sock, host, port, limits))
-    except ImportError:
-        asyncio.run(_worker(channel_sock, host, port, limits))
+    run_loop(_worker(channel_sock, host, port, limits))
 
 
 # -- parent side ----------------------------------------------------------------------------

@@ -10,6 +10,8 @@ send is a pure function of the seed, so a test can recompute what the platform m
 * ``fleet`` — many units with a seeded fault plan (`FaultRates`, `plan_faults`), their points
   taken from a store's registry or a registry file (`sim_points_from_store`,
   `sim_points_from_file`), and `FleetSummary`, the result `envmon simulate` renders;
+* ``api`` — the `envmon simulate` use case: `SimulateOptions` (every option checked in one
+  place, `OptionError` naming it), `registry_points` (a ``--registry`` file) and `fleet_for`;
 * ``clock`` — `SimClock`, Beijing time that may run faster than the wall clock;
 * ``taxis`` — taxi PM sensors driving a road network through a known pollution field (the
   roads domain's ground truth; `envmon simulate-taxis`).

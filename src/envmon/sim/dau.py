@@ -26,6 +26,7 @@ MINUTE = timedelta(minutes=1)
 PERIOD_SECONDS = {"2051": 60, "2061": 3600, "2031": 86400}
 PERIOD_STEP = {"2051": MINUTE, "2061": HOUR, "2031": timedelta(days=1)}
 ST_BY_KIND = {"gas": "31", "water": "32"}
+REFUSED_WARNING_EVERY_S = 60.0  # real seconds between a unit's "receiver refuses" warnings
 
 
 @dataclass
@@ -72,21 +73,42 @@ class DataAcquisitionUnit:
         self._writer: asyncio.StreamWriter | None = None
         self._acks: dict[str, asyncio.Future] = {}
         self._last_qn = ""
+        self.connected = False  # has reached the receiver at least once
+        self.connect_failures = 0
         self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
 
     # -- connection --------------------------------------------------------------------
-    async def connect(self) -> None:
+    async def connect(self, until: datetime | None = None) -> bool:
+        """Connect to the receiver, retrying with back-off until `until` (simulated time;
+        None = for ever). False if the time was up first. While the receiver refuses, a
+        warning is logged at once and then at most every `REFUSED_WARNING_EVERY_S`."""
+        loop = asyncio.get_running_loop()
         delay = 0.2
+        next_warning = loop.time()
         while True:
             try:
                 reader, writer = await asyncio.open_connection(self.host, self.port)
                 break
-            except OSError:
+            except OSError as error:
+                self.connect_failures += 1
+                if loop.time() >= next_warning:
+                    next_warning = loop.time() + REFUSED_WARNING_EVERY_S
+                    log.warning("%s: the receiver at %s:%s refuses connections (%s); retrying",
+                                self.point.mn, self.host, self.port,
+                                error.strerror or error)
+            if until is not None:
+                left = (until - self.clock.now()).total_seconds() / self.clock.speed
+                if left <= 0:
+                    return False
+                await asyncio.sleep(min(delay, left))
+            else:
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+            delay = min(delay * 2, 5.0)
         self._writer = writer
+        self.connected = True
         self._spawn(self._read_loop(reader))
+        return True
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -170,8 +192,10 @@ class DataAcquisitionUnit:
         await self.send_upload("2061", hour, self.period_data("2061", hour))
 
     async def run(self, *, history_hours: int = 0, until: datetime | None = None) -> None:
-        """Connect, upload the last `history_hours` hours, then run live until `until`."""
-        await self.connect()
+        """Connect, upload the last `history_hours` hours, then run live until `until`
+        (returns at `until` without sending anything if the receiver never answered)."""
+        if not await self.connect(until):
+            return
         now = self.clock.now()
         this_hour = now.replace(minute=0, second=0, microsecond=0)
         for k in range(history_hours, 0, -1):

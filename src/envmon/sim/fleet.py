@@ -65,6 +65,7 @@ class FleetSummary:
     acked: int
     unacked: int
     requests_answered: int
+    unconnected: int = 0  # units that never reached the receiver (not in the JSON contract)
     json_layout: ClassVar[str] = "compact"  # one line, as simulate always printed
 
     def as_json(self) -> dict:
@@ -115,7 +116,8 @@ class Fleet:
         acked = sum(s.acked for u in self.units for s in u.sent)
         total = sum(len(u.sent) for u in self.units)
         return FleetSummary(len(self.units), uploads, acked, total - acked,
-                            sum(u.requests_answered for u in self.units))
+                            sum(u.requests_answered for u in self.units),
+                            unconnected=sum(not u.connected for u in self.units))
 
 
 def sim_points_from_store(store) -> list[SimPoint]:
