@@ -97,7 +97,7 @@ def serve(
         backfill_settings=settings.backfill, alarm_settings=settings.alarms,
         roads_port=roads_port,
     )
-    platform = Platform(open_cli_store(db, None), options)
+    platform = Platform(open_cli_store(db, None, must_exist=False), options)
 
     async def main() -> None:
         stop = stop_signal()
