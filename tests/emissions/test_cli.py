@@ -144,8 +144,14 @@ def test_alarm_config_from_toml_table():
         alarm_config_from_dict({"offline": 1})
 
 
-def test_emission_totals(db):
+def test_emission_totals(db, monkeypatch):
     path, _ = db
+    # 2026 as it reads once it has ended: while it is in progress, the hours of December that
+    # have already ended (no data in this store) are missing hours, substituted (HJ 75-2017)
+    import envmon.emissions.api
+
+    monkeypatch.setattr(envmon.emissions.api, "now_beijing",
+                        lambda: datetime(2027, 1, 1, tzinfo=BEIJING_FIXED))
     result = runner.invoke(app, ["emissions-totals", "--db", str(path), "--month", "2026-11",
                                  "--level", "city", "--period", "day"])
     assert result.exit_code == 0, result.output
