@@ -64,3 +64,16 @@ def test_alarms_list_as_csv_and_transitions_as_compact_json(tmp_path):
     assert ack.output.count("\n") == 1 and json.loads(ack.output)["status"] == "acknowledged"
     bad = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "yaml"])
     assert bad.exit_code == 2 and "--format" in bad.output
+
+
+def test_alarms_list_of_an_unknown_mn_is_refused(tmp_path):
+    db = tmp_path / "a.duckdb"
+    with open_store(db) as store:
+        alarm_store.open_alarm(store, mn="MN1", unit_id="U1", factor="a21026",
+                               rule="exceedance", data_time=None, value=50.0, limit=35.0,
+                               detail="超标")
+    typo = runner.invoke(app, ["alarms", "list", "--db", str(db), "--mn", "NOSUCH"])
+    assert typo.exit_code == 2 and "--mn: unknown MN 'NOSUCH'" in typo.output
+    none_open = runner.invoke(app, ["alarms", "list", "--db", str(db), "--mn", "MN1",
+                                    "--status", "closed", "--format", "json"])
+    assert none_open.exit_code == 0 and json.loads(none_open.output) == []

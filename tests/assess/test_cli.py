@@ -77,6 +77,9 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     assert (mark["action"], mark["created_by"], mark["revoked_by"]) == ("invalidate", "王五",
                                                                         "王五")
     assert invoke("assess", "backfill-log", "--db", db).strip() == ""
+    assert invoke("assess", "backfill-log", "--db", db, "--mn", GAS).strip() == ""
+    typo = runner.invoke(app, ["assess", "backfill-log", "--db", str(db), "--mn", "NOSUCH"])
+    assert typo.exit_code == 2 and "--mn: unknown MN 'NOSUCH'" in typo.output
     bad = runner.invoke(app, ["assess", "exemption", "add", "--db", str(db), "--unit", "nope",
                               "--kind", "停产", "--from", "2026-11-01", "--to", "2026-11-02",
                               "--by", "x", "--reason", "y"])

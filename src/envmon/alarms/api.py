@@ -70,8 +70,13 @@ def list_alarms(store, options: AlarmListOptions | None = None) -> AlarmList:
     options = options or AlarmListOptions()
     status = options.status.value if options.status else None
     rule = options.rule.value if options.rule else None
-    return AlarmList(tuple(alarm_store.list_alarms(store, status=status, mn=options.mn,
-                                                   rule=rule)))
+    alarms = tuple(alarm_store.list_alarms(store, status=status, mn=options.mn, rule=rule))
+    if options.mn and not alarms and not store.query(  # none, or a mistyped MN?
+            "SELECT 1 FROM alarms WHERE mn = ? LIMIT 1", [options.mn]):
+        from envmon.registry.api import require_known_mn
+
+        require_known_mn(store, options.mn)
+    return AlarmList(alarms)
 
 
 @dataclass(frozen=True)

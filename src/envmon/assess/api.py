@@ -359,6 +359,10 @@ def backfill_log(store, options: BackfillLogOptions | None = None) -> Rows:
     where, params = ("WHERE mn = ?", [options.mn]) if options.mn else ("", [])
     rows = store.query(f"SELECT {', '.join(BACKFILL_COLUMNS)} FROM backfill_requests {where} "
                        "ORDER BY id", params)
+    if options.mn and not rows:  # none, or a mistyped MN?
+        from envmon.registry.api import require_known_mn
+
+        require_known_mn(store, options.mn)
     return Rows(BACKFILL_COLUMNS, tuple(tuple(r) for r in rows), "backfill-log")
 
 

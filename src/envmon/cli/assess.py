@@ -274,7 +274,7 @@ def backfill_log(
     """The back-fill (补遗) requests sent to units and how each ended (JSON lines)."""
     from envmon.assess.api import BackfillLogOptions, backfill_log
 
-    with _store(ctx, db, config, read_only=True) as store:
+    with _store(ctx, db, config, read_only=True) as store, user_errors():
         result = backfill_log(store, BackfillLogOptions(mn))
     emit(result, fmt, output)
 
