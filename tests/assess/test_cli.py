@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -34,7 +35,7 @@ def make_db(tmp_path):
 def invoke(*args):
     result = runner.invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # a note on stderr (e.g. a clamped --as-of) is not the answer
 
 
 def test_assess_json_marks_and_bulletin(tmp_path):
@@ -123,3 +124,46 @@ def test_report_transmission_checks_every_format_before_writing(tmp_path):
     written = invoke("report", "transmission", "--db", db, "--month", "2026-11", "--out", out,
                      "--formats", "html", "--as-of", "2026-12-31").splitlines()
     assert written == [str(out / "transmission-2026-11.html")]
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["--pass-mark", "150"], "--pass-mark: pass_mark is a percentage, 0–100, not 150"),
+    (["--pass-mark", "-5"], "--pass-mark: pass_mark is a percentage, 0–100, not -5"),
+    (["--valid-flags", "N,X"], "--valid-flags: 'X' is not an HJ 212 data flag"),
+    (["--mark-deadline-day", "40"],
+     "--mark-deadline-day: give a day 1–28 of the next month, or 0 for no deadline, not 40"),
+])
+def test_assess_refuses_nonsense_settings_naming_the_option(tmp_path, args, line):
+    db = make_db(tmp_path)
+    result = runner.invoke(app, ["assess", "--db", str(db), "--month", "2026-11", *args])
+    assert result.exit_code == 2 and line in result.output and "Traceback" not in result.output
+
+
+def test_a_future_as_of_is_assessed_as_of_now_with_a_note(tmp_path):
+    db = make_db(tmp_path)
+    result = runner.invoke(app, ["assess", "--db", str(db), "--month", "2026-11",
+                                 "--as-of", "2099-01-01T00:00"])
+    assert result.exit_code == 0 and "note: --as-of 2099-01-01 00:00 is after now" in \
+        result.stderr
+    json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["exemption", "add", "--unit", "X", "--kind", "停产"], "--unit: unknown unit 'X'"),
+    (["exemption", "add", "--mn", "X", "--kind", "停产"], "--mn: unknown MN 'X'"),
+    (["exemption", "add", "--mn", GAS, "--kind", "停产", "--from", "2026-11-01T00:30"],
+     "--from: 2026-11-01T00:30:00+08:00 is not on the hour"),
+    (["correction", "add", "--mn", GAS, "--action", "repair"],
+     "--value: a repair supplies the hourly value"),
+    (["correction", "add", "--mn", GAS, "--action", "invalidate", "--factor", "w01018"],
+     "--factor: 'w01018' is not an assessed factor"),
+    (["correction", "add", "--mn", "X", "--action", "invalidate"], "--mn: unknown MN 'X'"),
+])
+def test_mark_errors_name_the_option(tmp_path, args, line):
+    db = make_db(tmp_path)
+    base = ["--from", "2026-11-01T00:00", "--to", "2026-11-02T00:00", "--by", "x",
+            "--reason", "y"]
+    if "--from" in args:
+        base = base[2:]
+    result = runner.invoke(app, ["assess", *args[:2], "--db", str(db), *args[2:], *base])
+    assert result.exit_code == 2 and line in result.output, result.output

@@ -55,7 +55,13 @@ def base_config(config_file: Path | None = None):
 
 
 def _as_of(as_of: str | None):
-    return time_option(as_of, "--as-of") if as_of else None
+    """--as-of, clamped to now with a note on stderr (see assess.api.clamped_as_of)."""
+    from envmon.assess.api import clamped_as_of
+
+    when, note = clamped_as_of(time_option(as_of, "--as-of") if as_of else None)
+    if note:
+        typer.echo(f"note: {note}", err=True)
+    return when
 
 
 @assess_app.callback()
