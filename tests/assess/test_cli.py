@@ -167,3 +167,21 @@ def test_mark_errors_name_the_option(tmp_path, args, line):
         base = base[2:]
     result = runner.invoke(app, ["assess", *args[:2], "--db", str(db), *args[2:], *base])
     assert result.exit_code == 2 and line in result.output, result.output
+
+
+def test_report_transmission_json_has_the_bulletin_and_one_format_option(tmp_path):
+    db = make_db(tmp_path)
+    out = json.loads(invoke("report", "transmission", "--db", db, "--month", "2026-11",
+                            "--format", "json"))
+    assert out["rows"] and out["provisional"] is False  # the city rows as before
+    bulletin = out["bulletin"]
+    assert "2026年11月" in bulletin["title"] and bulletin["sentences"]
+    assert bulletin["tables"] and all(t["columns"] and "rows" in t for t in bulletin["tables"])
+    assert any("联网" in c["header"] for t in bulletin["tables"] for c in t["columns"])
+    both = runner.invoke(app, ["report", "transmission", "--db", str(db), "--month", "2026-11",
+                               "--format", "xlsx", "--formats", "html", "--out", str(tmp_path)])
+    assert both.exit_code == 2 and "--formats: give --format (one) or --formats" in both.output
+    assert not list(tmp_path.glob("transmission-*"))
+    empty = runner.invoke(app, ["report", "transmission", "--db", str(db), "--month", "2026-11",
+                                "--formats", "", "--out", str(tmp_path)])
+    assert empty.exit_code == 2 and "--formats: give at least one" in empty.output

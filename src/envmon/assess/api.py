@@ -424,8 +424,12 @@ class TransmissionBulletin:
         return self.model
 
     def as_json(self) -> dict[str, Any]:
-        """The assessment behind the 通报, by city, and whether the month has ended."""
-        return {**self.assessment.as_json("city"), "provisional": self.provisional}
+        """The assessment behind the 通报, by city, and whether the month has ended; under
+        "bulletin" the 通报 itself (title, sentences, tables: `reports.transmission`)."""
+        from envmon.reports.transmission import bulletin_json
+
+        return {**self.assessment.as_json("city"), "provisional": self.provisional,
+                "bulletin": bulletin_json(self.model)}
 
     @property
     def default_stem(self) -> str:

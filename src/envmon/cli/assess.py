@@ -54,6 +54,9 @@ def base_config(config_file: Path | None = None):
         raise fail(str(error)) from None
 
 
+DEFAULT_FORMATS = "xlsx,html"
+
+
 def _as_of(as_of: str | None):
     """--as-of, clamped to now with a note on stderr (see assess.api.clamped_as_of)."""
     from envmon.assess.api import clamped_as_of
@@ -295,10 +298,10 @@ def report_transmission(
     complete_days: float | None = typer.Option(None, "--complete-days"),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
     as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
-    formats: str = typer.Option("xlsx,html", "--formats",
-                                help="Comma-separated: xlsx, html, pdf (PDF through WeasyPrint; "
-                                "skipped with a message if unavailable — print the HTML to PDF "
-                                "from a browser)."),
+    formats: str | None = typer.Option(
+        None, "--formats", help="Comma-separated: xlsx, html, pdf (default xlsx,html; PDF "
+        "through WeasyPrint, skipped with a message if unavailable — print the HTML to PDF "
+        "from a browser)."),
     fmt: str | None = typer.Option(None, "--format", help="One format instead of --formats: "
                                    "json, xlsx, html or pdf."),
 ) -> None:
@@ -311,9 +314,11 @@ def report_transmission(
     from envmon.period import Period
 
     # every format is checked before the assessment runs and before anything is written
+    if fmt is not None and formats is not None:
+        raise fail("--formats: give --format (one) or --formats (several), not both")
     if fmt is not None:
         check_choice(fmt, ("json", *BULLETIN_FORMATS))
-    wanted = split_formats(formats) if fmt is None else []
+    wanted = split_formats(DEFAULT_FORMATS if formats is None else formats) if fmt is None else []
     with user_errors():
         period = Period.month(month)
         options = TransmissionReportOptions(AssessSettings(
