@@ -52,6 +52,12 @@ class NoReductionScope(StrEnum):
     TAXPAYER = "taxpayer"
 
 
+def _rounded(value: Any, decimals: int | None) -> Any:
+    if decimals is None or not isinstance(value, float):
+        return value
+    return round(value, decimals)
+
+
 # ---------------------------------------------------------------------------------- one unit
 @dataclass(frozen=True)
 class UnitEmissionsOptions:
@@ -85,6 +91,15 @@ class UnitEmissions:
 
         return {**emissions_json(self.results, self.unit, self.month),
                 "provisional": self.provisional}
+
+    def as_table(self):
+        """Per point and pollutant (csv, table): the JSON's rows without the daily and the
+        substituted detail (those are in the XLSX/HTML), kg to 3 decimals."""
+        from envmon.reports.emissions import emissions_table
+        from envmon.reports.provisional import titled
+
+        table = emissions_table(self.results, self.unit, self.month)
+        return dataclasses.replace(table, title=titled(table.title, self.provisional_as_of))
 
     def bulletin(self):
         from envmon.reports.emissions import emissions_bulletin
@@ -165,9 +180,13 @@ class EmissionTotals:
         columns = [Column(level, TOTALS_LEVEL_ZH[level], 22), Column("factor", "因子"),
                    Column("period", "时段"), Column("kg", "排放量(kg)", 14, "0.000"),
                    Column("t", "排放量(t)", 12, "0.000000")]
+        # the display rounds (kg to 3 decimals, t to 6, as the XLSX shows them); the JSON
+        # keeps the values as computed (contract)
+        decimals = {"kg": 3, "t": 6}
         return Table(titled(f"排放量合计（{self.period.describe()}）", self.provisional_as_of),
                      columns,
-                     [tuple(r[c.key] for c in columns) for r in self.rows])
+                     [tuple(_rounded(r[c.key], decimals.get(c.key)) for c in columns)
+                      for r in self.rows])
 
     @property
     def default_stem(self) -> str:
@@ -252,6 +271,14 @@ class TaxReport:
         from envmon.reports.emissions import tax_json
 
         return {**tax_json(self.lines, self.month), "provisional": self.provisional}
+
+    def as_table(self):
+        """One row per unit, outlet and pollutant (csv, table); yuan to 2 decimals."""
+        from envmon.reports.emissions import tax_table
+        from envmon.reports.provisional import titled
+
+        table = tax_table(self.lines, self.month)
+        return dataclasses.replace(table, title=titled(table.title, self.provisional_as_of))
 
     def bulletin(self):
         from envmon.reports.emissions import tax_bulletin
