@@ -185,3 +185,17 @@ def test_report_transmission_json_has_the_bulletin_and_one_format_option(tmp_pat
     empty = runner.invoke(app, ["report", "transmission", "--db", str(db), "--month", "2026-11",
                                 "--formats", "", "--out", str(tmp_path)])
     assert empty.exit_code == 2 and "--formats: give at least one" in empty.output
+
+
+def test_mark_and_backfill_tables_have_chinese_headers_and_english_csv_keys(tmp_path):
+    db = make_db(tmp_path)
+    invoke("assess", "exemption", "add", "--db", db, "--mn", GAS, "--kind", "停产",
+           "--from", "2026-11-01T00:00", "--to", "2026-11-02T00:00", "--by", "李四",
+           "--reason", "检修", "--proof", "p-1")
+    table = invoke("assess", "exemption", "list", "--db", db, "--format", "table")
+    assert "开始时间" in table and "录入人" in table and "start_time" not in table
+    header = invoke("assess", "exemption", "list", "--db", db, "--format", "csv").splitlines()[0]
+    assert header.split(",")[:4] == ["id", "unit_id", "mn", "kind"]
+    for command in (("correction", "list"), ("backfill-log",)):
+        shown = invoke("assess", *command, "--db", db, "--format", "table")
+        assert "编号" in shown and "id" not in shown.split()

@@ -339,6 +339,21 @@ def revoke_mark(store, options: RevokeOptions) -> MarkRevoked:
     return MarkRevoked(options.kind, options.mark_id)
 
 
+# What the tables (terminal, XLSX, HTML) call the columns of the mark lists and the back-fill
+# log; the CSV and JSON keep the English keys (contract).
+COLUMN_LABELS_ZH = {
+    "id": "编号", "unit_id": "单位代码", "mn": "MN", "kind": "类型", "start_time": "开始时间",
+    "end_time": "结束时间", "reason": "原因", "proof": "证明材料", "created_by": "录入人",
+    "created_at": "录入时间", "revoked_by": "撤销人", "revoked_at": "撤销时间",
+    "revoke_reason": "撤销原因", "factor": "因子", "action": "修约方式", "value": "修约值",
+    "cn": "命令编码", "qn": "请求编号", "begin_time": "补遗开始", "hours": "小时数",
+    "trigger": "触发方式", "requested_at": "请求时间", "qn_rtn": "请求应答", "exe_rtn": "执行结果",
+    "finished_at": "完成时间", "outcome": "结果",
+}
+ROWS_TITLES_ZH = {"exemptions": "停产/停运/停排标记", "corrections": "人工修约",
+                  "backfill-log": "补遗请求记录"}
+
+
 @dataclass(frozen=True)
 class Rows:
     """A list of records (marks, back-fill requests): JSON objects with ISO times."""
@@ -355,7 +370,9 @@ class Rows:
     def as_table(self):
         from envmon.render import Column, Table
 
-        return Table(self.default_stem, [Column(c, c) for c in self.columns], list(self.rows))
+        return Table(ROWS_TITLES_ZH.get(self.default_stem, self.default_stem),
+                     [Column(c, COLUMN_LABELS_ZH.get(c, c)) for c in self.columns],
+                     list(self.rows))
 
 
 @dataclass(frozen=True)
