@@ -64,3 +64,57 @@ def test_alarms_list_as_csv_and_transitions_as_compact_json(tmp_path):
     assert ack.output.count("\n") == 1 and json.loads(ack.output)["status"] == "acknowledged"
     bad = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "yaml"])
     assert bad.exit_code == 2 and "--format" in bad.output
+
+
+def test_alarms_list_of_an_unknown_mn_is_refused(tmp_path):
+    db = tmp_path / "a.duckdb"
+    with open_store(db) as store:
+        alarm_store.open_alarm(store, mn="MN1", unit_id="U1", factor="a21026",
+                               rule="exceedance", data_time=None, value=50.0, limit=35.0,
+                               detail="超标")
+    typo = runner.invoke(app, ["alarms", "list", "--db", str(db), "--mn", "NOSUCH"])
+    assert typo.exit_code == 2 and "--mn: unknown MN 'NOSUCH'" in typo.output
+    none_open = runner.invoke(app, ["alarms", "list", "--db", str(db), "--mn", "MN1",
+                                    "--status", "closed", "--format", "json"])
+    assert none_open.exit_code == 0 and json.loads(none_open.output) == []
+
+
+def test_alarms_table_in_chinese_with_unit_names_and_whole_mns(tmp_path, monkeypatch):
+    import io
+
+    from envmon.alarms.api import _alarm_terminal_table, list_alarms
+    from envmon.registry.importer import import_rows
+
+    mn = "0221234567890123456789AB"
+    db = tmp_path / "a.duckdb"
+    with open_store(db) as store:
+        import_rows(store, [{
+            "city_code": "140100", "county_code": "140105", "unit_id": "91140105MA0ALRM001",
+            "unit_name": "小店报警热电有限公司", "outlet_id": "DA001", "kind": "gas", "mn": mn,
+            "pw": "123456", "factors": "a21026:35"}])
+        alarm_store.open_alarm(store, mn=mn, unit_id="91140105MA0ALRM001", factor="a21026",
+                               rule="exceedance", data_time=None, value=50.0, limit=35.0,
+                               detail="折算浓度 50 > 限值 35，持续 3 小时")
+        result = list_alarms(store)
+    csv_out = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "csv"])
+    header, row = csv_out.stdout.strip().splitlines()
+    assert header.split(",") == FIELDS and row.split(",")[5] == "未确认"
+    table = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "table"])
+    assert "小店报警热电有限公司" in table.stdout and "91140105MA0ALRM001" in table.stdout
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    screen = Terminal()
+    _alarm_terminal_table(result, screen)  # the `--format table` renderer, on an 80-column tty
+    text = screen.getvalue()
+    assert mn in text and "未确认" in text and "小店报警" in text
+    import re
+
+    from rich.cells import cell_len
+
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()
+    assert max(cell_len(line) for line in shown) <= 80  # on screen: no row wraps
+    assert any(mn in line for line in shown)  # the MN whole, on one line

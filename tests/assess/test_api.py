@@ -64,7 +64,7 @@ def test_assess_marks_and_bulletin(store):
     assert listed["created_by"] == "李四" and listed["start_time"].endswith("+08:00")
 
     fixed = add_correction(store, Period(NOV, NOV + HOUR),
-                           CorrectionOptions(GAS, "repair", "王五", "补录"))
+                           CorrectionOptions(GAS, "repair", "王五", "补录", value=12.0))
     assert "does not count" in fixed.note
     assert str(revoke_mark(store, RevokeOptions("corrections", fixed.id, "王五", "误标"))) \
         == f"correction {fixed.id} revoked"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -34,7 +35,7 @@ def make_db(tmp_path):
 def invoke(*args):
     result = runner.invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout  # a note on stderr (e.g. a clamped --as-of) is not the answer
 
 
 def test_assess_json_marks_and_bulletin(tmp_path):
@@ -77,6 +78,9 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     assert (mark["action"], mark["created_by"], mark["revoked_by"]) == ("invalidate", "王五",
                                                                         "王五")
     assert invoke("assess", "backfill-log", "--db", db).strip() == ""
+    assert invoke("assess", "backfill-log", "--db", db, "--mn", GAS).strip() == ""
+    typo = runner.invoke(app, ["assess", "backfill-log", "--db", str(db), "--mn", "NOSUCH"])
+    assert typo.exit_code == 2 and "--mn: unknown MN 'NOSUCH'" in typo.output
     bad = runner.invoke(app, ["assess", "exemption", "add", "--db", str(db), "--unit", "nope",
                               "--kind", "停产", "--from", "2026-11-01", "--to", "2026-11-02",
                               "--by", "x", "--reason", "y"])
@@ -120,3 +124,78 @@ def test_report_transmission_checks_every_format_before_writing(tmp_path):
     written = invoke("report", "transmission", "--db", db, "--month", "2026-11", "--out", out,
                      "--formats", "html", "--as-of", "2026-12-31").splitlines()
     assert written == [str(out / "transmission-2026-11.html")]
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["--pass-mark", "150"], "--pass-mark: pass_mark is a percentage, 0–100, not 150"),
+    (["--pass-mark", "-5"], "--pass-mark: pass_mark is a percentage, 0–100, not -5"),
+    (["--valid-flags", "N,X"], "--valid-flags: 'X' is not an HJ 212 data flag"),
+    (["--mark-deadline-day", "40"],
+     "--mark-deadline-day: give a day 1–28 of the next month, or 0 for no deadline, not 40"),
+])
+def test_assess_refuses_nonsense_settings_naming_the_option(tmp_path, args, line):
+    db = make_db(tmp_path)
+    result = runner.invoke(app, ["assess", "--db", str(db), "--month", "2026-11", *args])
+    assert result.exit_code == 2 and line in result.output and "Traceback" not in result.output
+
+
+def test_a_future_as_of_is_assessed_as_of_now_with_a_note(tmp_path):
+    db = make_db(tmp_path)
+    result = runner.invoke(app, ["assess", "--db", str(db), "--month", "2026-11",
+                                 "--as-of", "2099-01-01T00:00"])
+    assert result.exit_code == 0 and "note: --as-of 2099-01-01 00:00 is after now" in \
+        result.stderr
+    json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["exemption", "add", "--unit", "X", "--kind", "停产"], "--unit: unknown unit 'X'"),
+    (["exemption", "add", "--mn", "X", "--kind", "停产"], "--mn: unknown MN 'X'"),
+    (["exemption", "add", "--mn", GAS, "--kind", "停产", "--from", "2026-11-01T00:30"],
+     "--from: 2026-11-01T00:30:00+08:00 is not on the hour"),
+    (["correction", "add", "--mn", GAS, "--action", "repair"],
+     "--value: a repair supplies the hourly value"),
+    (["correction", "add", "--mn", GAS, "--action", "invalidate", "--factor", "w01018"],
+     "--factor: 'w01018' is not an assessed factor"),
+    (["correction", "add", "--mn", "X", "--action", "invalidate"], "--mn: unknown MN 'X'"),
+])
+def test_mark_errors_name_the_option(tmp_path, args, line):
+    db = make_db(tmp_path)
+    base = ["--from", "2026-11-01T00:00", "--to", "2026-11-02T00:00", "--by", "x",
+            "--reason", "y"]
+    if "--from" in args:
+        base = base[2:]
+    result = runner.invoke(app, ["assess", *args[:2], "--db", str(db), *args[2:], *base])
+    assert result.exit_code == 2 and line in result.output, result.output
+
+
+def test_report_transmission_json_has_the_bulletin_and_one_format_option(tmp_path):
+    db = make_db(tmp_path)
+    out = json.loads(invoke("report", "transmission", "--db", db, "--month", "2026-11",
+                            "--format", "json"))
+    assert out["rows"] and out["provisional"] is False  # the city rows as before
+    bulletin = out["bulletin"]
+    assert "2026年11月" in bulletin["title"] and bulletin["sentences"]
+    assert bulletin["tables"] and all(t["columns"] and "rows" in t for t in bulletin["tables"])
+    assert any("联网" in c["header"] for t in bulletin["tables"] for c in t["columns"])
+    both = runner.invoke(app, ["report", "transmission", "--db", str(db), "--month", "2026-11",
+                               "--format", "xlsx", "--formats", "html", "--out", str(tmp_path)])
+    assert both.exit_code == 2 and "--formats: give --format (one) or --formats" in both.output
+    assert not list(tmp_path.glob("transmission-*"))
+    empty = runner.invoke(app, ["report", "transmission", "--db", str(db), "--month", "2026-11",
+                                "--formats", "", "--out", str(tmp_path)])
+    assert empty.exit_code == 2 and "--formats: give at least one" in empty.output
+
+
+def test_mark_and_backfill_tables_have_chinese_headers_and_english_csv_keys(tmp_path):
+    db = make_db(tmp_path)
+    invoke("assess", "exemption", "add", "--db", db, "--mn", GAS, "--kind", "停产",
+           "--from", "2026-11-01T00:00", "--to", "2026-11-02T00:00", "--by", "李四",
+           "--reason", "检修", "--proof", "p-1")
+    table = invoke("assess", "exemption", "list", "--db", db, "--format", "table")
+    assert "开始时间" in table and "录入人" in table and "start_time" not in table
+    header = invoke("assess", "exemption", "list", "--db", db, "--format", "csv").splitlines()[0]
+    assert header.split(",")[:4] == ["id", "unit_id", "mn", "kind"]
+    for command in (("correction", "list"), ("backfill-log",)):
+        shown = invoke("assess", *command, "--db", db, "--format", "table")
+        assert "编号" in shown and "id" not in shown.split()

@@ -134,3 +134,38 @@ def test_totals_as_csv_through_the_cli(db, tmp_path):  # noqa: F811
     header, *rows = out.read_text(encoding="utf-8").strip().splitlines()
     assert header == "unit,factor,period,kg,t"
     assert {r.split(",")[2] for r in rows} == {"2026-11"} and len(rows) == 3
+
+
+def test_a_month_in_progress_counts_only_the_hours_that_have_ended(db):  # noqa: F811
+    """As of 2026-11-03 10:30 the month has had 58 hours (the data of later hours, written
+    ahead by the fixture, must not count either): none missing, α as of those hours, no
+    figures for days to come."""
+    path, _ = db
+    as_of = datetime(2026, 11, 3, 10, 30, tzinfo=BEIJING_FIXED)
+    with open_store(path, read_only=True) as store:
+        unit = unit_emissions(store, NOV, UnitEmissionsOptions(UNIT), as_of=as_of)
+        totals = emission_totals(store, NOV, TotalsOptions("unit", "day"), as_of=as_of)
+        tax = monthly_tax(store, NOV, as_of=as_of)
+        whole = monthly_tax(store, NOV, as_of=datetime(2026, 12, 5, tzinfo=BEIJING_FIXED))
+    so2 = next(r for r in unit.as_json()["rows"] if r["factor"] == "a21026")
+    assert unit.as_json()["provisional"] is True
+    assert so2["missing_hours"] == 0
+    assert so2["valid_hours"] + so2["invalid_hours"] == 58
+    assert so2["capture_rate_pct"] == round(57 / 58 * 100, 2)
+    assert sorted(so2["daily_kg"]) == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    assert {r["period"] for r in totals.as_json()["rows"]} == {
+        "2026-11-01", "2026-11-02", "2026-11-03"}
+    assert totals.as_json()["provisional"] is True
+    so2_tax = next(line for line in tax.as_json()["units"][0]["lines"]
+                   if line["factor"] == "a21026")
+    so2_whole = next(line for line in whole.as_json()["units"][0]["lines"]
+                     if line["factor"] == "a21026")
+    assert so2_tax["kg"] == pytest.approx(so2["kg"]) and so2_tax["kg"] < so2_whole["kg"] / 5
+    assert whole.as_json()["provisional"] is False
+
+
+def test_emission_totals_of_an_unknown_unit_is_refused(db):  # noqa: F811
+    path, _ = db
+    with open_store(path, read_only=True) as store, pytest.raises(OptionError) as err:
+        emission_totals(store, NOV, TotalsOptions(unit="NOSUCH"))
+    assert err.value.option == "--unit" and "NOSUCH" in err.value.reason

@@ -144,8 +144,14 @@ def test_alarm_config_from_toml_table():
         alarm_config_from_dict({"offline": 1})
 
 
-def test_emission_totals(db):
+def test_emission_totals(db, monkeypatch):
     path, _ = db
+    # 2026 as it reads once it has ended: while it is in progress, the hours of December that
+    # have already ended (no data in this store) are missing hours, substituted (HJ 75-2017)
+    import envmon.emissions.api
+
+    monkeypatch.setattr(envmon.emissions.api, "now_beijing",
+                        lambda: datetime(2027, 1, 1, tzinfo=BEIJING_FIXED))
     result = runner.invoke(app, ["emissions-totals", "--db", str(path), "--month", "2026-11",
                                  "--level", "city", "--period", "day"])
     assert result.exit_code == 0, result.output
@@ -185,3 +191,39 @@ def test_exemption_periods_are_stopped_hours(db, tmp_path):
     assert so2_before.substituted_hours == 1 and so2_after.substituted_hours == 0
     assert so2_after.count("stopped") == 1 and so2_after.alpha_pct == 100.0
     assert so2_after.kg == pytest.approx(so2_before.kg - so2_before.substituted_kg)
+
+
+def test_emissions_and_tax_as_csv_and_table(db):
+    import csv
+    import io
+
+    path, _ = db
+    common = ["--db", str(path), "--month", "2026-11"]
+    emissions_csv = runner.invoke(app, ["emissions", *common, "--unit", UNIT, "--format", "csv"])
+    assert emissions_csv.exit_code == 0, emissions_csv.output
+    rows = list(csv.DictReader(io.StringIO(emissions_csv.stdout)))
+    so2 = next(r for r in rows if r["factor"] == "a21026")
+    assert so2["mn"] == MN and so2["invalid_hours"] == "1" and so2["substituted_hours"] == "1"
+    assert len(so2["kg"].split(".")[1]) <= 3
+    tax_csv = runner.invoke(app, ["tax", *common, "--format", "csv"])
+    assert tax_csv.exit_code == 0, tax_csv.output
+    lines = list(csv.DictReader(io.StringIO(tax_csv.stdout)))
+    assert {line["unit_id"] for line in lines} == {UNIT} and lines[0]["tax"]
+    for command in (["emissions", *common, "--unit", UNIT], ["tax", *common]):
+        table = runner.invoke(app, [*command, "--format", "table"])
+        assert table.exit_code == 0 and "排放量(kg)" in table.stdout, table.output
+
+
+def test_emission_totals_csv_shows_rounded_kg(db):
+    path, _ = db
+    result = runner.invoke(app, ["emissions-totals", "--db", str(path), "--month", "2026-11",
+                                 "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.splitlines()
+    kg_at, t_at = header.split(",").index("kg"), header.split(",").index("t")
+    for row in rows:
+        kg, t = row.split(",")[kg_at], row.split(",")[t_at]
+        assert len(kg.partition(".")[2]) <= 3 and len(t.partition(".")[2]) <= 6, row
+    raw = json.loads(runner.invoke(app, ["emissions-totals", "--db", str(path), "--month",
+                                         "2026-11"]).stdout)
+    assert any(len(str(r["kg"]).partition(".")[2]) > 3 for r in raw["rows"])  # JSON as computed

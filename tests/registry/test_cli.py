@@ -106,3 +106,25 @@ def test_import_summary_as_json(tmp_path, db):
     data = json.loads(result.output)
     assert (data["rows_imported"], data["points"], data["rejected"]) == (
         2, {"new": 2, "updated": 0}, [])
+
+
+@pytest.mark.parametrize("command", [
+    ("registry", "set-crc", MN_1, "--mode", "hj212"),
+    ("registry", "export", "out.csv"),
+    ("alarms", "ack", "1", "--by", "x"),
+    ("alarms", "list"),
+    ("assess", "exemption", "add", "--unit", "U1", "--kind", "停产",
+     "--from", "2026-10-01T00:00", "--to", "2026-10-02T00:00", "--by", "x",
+     "--reason", "r"),
+    ("assess", "correction", "list"),
+    ("assess", "backfill-log"),
+    ("emissions-totals", "--month", "2026-10"),
+    ("data", "--mn", MN_1),
+])
+def test_a_mistyped_db_is_refused_and_not_created(tmp_path, command):
+    missing = tmp_path / "typo.duckdb"
+    result = invoke(*command, "--db", missing)
+    assert result.exit_code == 2, result.output
+    assert f"no database at {missing}" in result.output
+    assert "Traceback" not in result.output
+    assert not missing.exists()

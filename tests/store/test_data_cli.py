@@ -113,3 +113,11 @@ def test_same_output_options_as_every_command(db, tmp_path):
     assert len(list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))) == 6
     table = data(db, "--from", "2026-11-01", "--to", "2026-11-01T01:00", "--format", "table")
     assert table.exit_code == 0 and "接收时间" in table.stdout and "a21026" in table.stdout
+
+
+def test_a_cn_the_point_never_sends_says_which_it_sends(db):
+    result = data(db, "--cn", "9999", "--from", "2026-11-01", "--to", "2026-11-02")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    assert f"no records of CN 9999 for MN {MN}; it sends 2061" in result.stderr
+    quiet = data(db, "--cn", "2061", "--from", "2026-11-05", "--to", "2026-11-06")
+    assert quiet.exit_code == 0 and json.loads(quiet.stdout) == [] and not quiet.stderr

@@ -11,7 +11,7 @@ name); results are dataclasses with `as_json()` (the JSON contract of `envmon al
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -42,11 +42,44 @@ class AlarmListOptions:
         object.__setattr__(self, "rule", optional_choice(AlarmRule, self.rule, "--rule"))
 
 
+STATUS_ZH = {"open": "未确认", "acknowledged": "已确认", "closed": "已关闭"}
+"""The lifecycle states (`alarms.store.STATUSES`) as a table shows them."""
+assert set(STATUS_ZH) == set(STATUSES)
+
+# The terminal table: what a reader scans first comes first; on a terminal too narrow for all
+# of them the last columns are left out (the CSV/XLSX have every one). ID, MN, status, rule and
+# factor are never cut or wrapped.
+TERMINAL_COLUMNS = (("id", "ID"), ("mn", "MN"), ("status", "状态"), ("rule", "规则"),
+                    ("factor", "因子"), ("unit_name", "单位"), ("opened_at", "报警时间"),
+                    ("detail", "说明"), ("value", "值"), ("limit", "限值"),
+                    ("closed_at", "关闭时间"), ("unit_id", "单位代码"))
+WHOLE_COLUMNS = frozenset({"id", "mn", "status", "rule", "factor"})
+FOLDED_MIN_WIDTH = 10  # narrower, a name or a time would be folded into shreds
+
+
 @dataclass(frozen=True)
 class AlarmList:
     """Alarms, oldest first."""
 
     alarms: tuple  # of envmon.alarms.store.Alarm
+    unit_names: dict = field(default_factory=dict)
+    """unit_id → the unit's name, for the tables."""
+
+    def _values(self, alarm) -> dict[str, Any]:
+        return {"id": alarm.id, "mn": alarm.mn, "unit_id": alarm.unit_id or "",
+                "unit_name": self.unit_names.get(alarm.unit_id) or alarm.unit_id or "",
+                "factor": alarm.factor or "-", "rule": RULE_NAMES_ZH.get(alarm.rule, alarm.rule),
+                "status": STATUS_ZH.get(alarm.status, alarm.status),
+                "opened_at": alarm.opened_at, "closed_at": alarm.closed_at,
+                "value": alarm.value, "limit": alarm.limit, "detail": alarm.detail or ""}
+
+    def terminal_table(self):
+        """The `--format table` layout: MN first and whole, the unit's name, id columns last."""
+        from envmon.render import Column, Table
+
+        return Table("报警", [Column(k, label) for k, label in TERMINAL_COLUMNS],
+                     [tuple(self._values(a)[k] for k, _ in TERMINAL_COLUMNS)
+                      for a in self.alarms])
 
     def as_json(self) -> list[dict[str, Any]]:
         """id, mn, unit_id, factor, rule, status, opened_at, closed_at, value, limit, detail."""
@@ -56,10 +89,9 @@ class AlarmList:
         """The terminal/CSV/XLSX table: rule in Chinese, factor "-" for point-wide alarms."""
         from envmon.render import Column, Table
 
-        rows = [(a.id, a.mn, a.unit_id or "", a.factor or "-", RULE_NAMES_ZH.get(a.rule, a.rule),
-                 a.status, a.opened_at, a.closed_at, a.value, a.limit, a.detail or "")
-                for a in self.alarms]
-        return Table("报警", [Column(k, label) for k, label in TABLE_COLUMNS], rows)
+        return Table("报警", [Column(k, label) for k, label in TABLE_COLUMNS],
+                     [tuple(self._values(a)[k] for k, _ in TABLE_COLUMNS)
+                      for a in self.alarms])
 
     default_stem = "alarms"
 
@@ -70,8 +102,17 @@ def list_alarms(store, options: AlarmListOptions | None = None) -> AlarmList:
     options = options or AlarmListOptions()
     status = options.status.value if options.status else None
     rule = options.rule.value if options.rule else None
-    return AlarmList(tuple(alarm_store.list_alarms(store, status=status, mn=options.mn,
-                                                   rule=rule)))
+    alarms = tuple(alarm_store.list_alarms(store, status=status, mn=options.mn, rule=rule))
+    ids = sorted({a.unit_id for a in alarms if a.unit_id})
+    names = dict(store.query(
+        f"SELECT unit_id, name FROM units WHERE unit_id IN ({', '.join('?' * len(ids))})",
+        ids)) if ids else {}
+    if options.mn and not alarms and not store.query(  # none, or a mistyped MN?
+            "SELECT 1 FROM alarms WHERE mn = ? LIMIT 1", [options.mn]):
+        from envmon.registry.api import require_known_mn
+
+        require_known_mn(store, options.mn)
+    return AlarmList(alarms, names)
 
 
 @dataclass(frozen=True)
@@ -116,3 +157,52 @@ def close_alarm(store, options: AlarmActionOptions) -> AlarmChanged:
 
 __all__ = ["AlarmActionOptions", "AlarmChanged", "AlarmError", "AlarmList", "AlarmListOptions",
            "AlarmRule", "AlarmStatus", "acknowledge_alarm", "close_alarm", "list_alarms"]
+
+
+def _alarm_terminal_table(result: AlarmList, stream) -> None:
+    """rich table of `terminal_table()`: the whole columns never cut; on a narrow terminal the
+    trailing columns that do not fit are left out (a note says so)."""
+    from rich.cells import cell_len
+    from rich.markup import escape
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from envmon.render.table import cell_text
+    from envmon.render.terminal import console_for
+
+    table = result.terminal_table()
+    console = console_for(stream)
+
+    def build(n: int) -> RichTable:
+        rich_table = RichTable(title=escape(table.title))
+        for column in table.columns[:n]:
+            whole = column.key in WHOLE_COLUMNS
+            rich_table.add_column(Text(column.label), no_wrap=whole, overflow="fold",
+                                  min_width=None if whole else FOLDED_MIN_WIDTH)
+        for row in table.rows:
+            rich_table.add_row(*(Text(cell_text(v)) for v in row[:n]))
+        return rich_table
+
+    def narrowest(n: int) -> int:  # whole columns as wide as their text, the others folded
+        widths = [max([cell_len(column.label), *(cell_len(cell_text(r[i])) for r in table.rows)])
+                  if column.key in WHOLE_COLUMNS else FOLDED_MIN_WIDTH
+                  for i, column in enumerate(table.columns[:n])]
+        return sum(widths) + 3 * n + 1  # padding and borders
+
+    n = len(table.columns)
+    while n > len(WHOLE_COLUMNS) and narrowest(n) > console.width:
+        n -= 1
+    fitted = build(n)
+    console.print(fitted)
+    if n < len(table.columns):
+        console.print(f"（终端宽度不足，另有 {len(table.columns) - n} 列未显示；"
+                      "--format csv 显示全部）")
+
+
+def _register_renderers() -> None:
+    from envmon.render import renderer
+
+    renderer(AlarmList, "table")(_alarm_terminal_table)
+
+
+_register_renderers()

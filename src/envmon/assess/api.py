@@ -94,6 +94,10 @@ class AssessSettings:
                 set_(self, "pass_mark", Decimal(str(self.pass_mark)))
             except InvalidOperation:
                 raise OptionError("--pass-mark", f"{self.pass_mark!r} is not a number") from None
+        day = self.mark_deadline_day
+        if day is not None and not 0 <= day <= 28:
+            raise OptionError("--mark-deadline-day", f"give a day 1–28 of the next month, or 0 "
+                                                     f"for no deadline, not {day}")
         changes = self.changes()
         for name, value in changes.items():  # one at a time: the error names its option
             try:
@@ -119,6 +123,21 @@ class AssessSettings:
 
 
 # ---------------------------------------------------------------------------------- assess
+def clamped_as_of(as_of: datetime | None, now: datetime | None = None
+                  ) -> tuple[datetime | None, str | None]:
+    """`--as-of` no later than now, and the note to show when it was later: an as-of after now
+    would count as missing the hours not yet due and the receipts not yet possible."""
+    from envmon.timeutil import BEIJING_FIXED, now_beijing
+
+    if as_of is None:
+        return None, None
+    now = now or now_beijing()
+    if as_of <= now:
+        return as_of, None
+    return now, (f"--as-of {as_of.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M} is after now: "
+                 f"assessed as known now ({now.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M})")
+
+
 @dataclass(frozen=True)
 class AssessOptions:
     level: Level = Level.CITY
@@ -207,6 +226,15 @@ class MarkAdded:
         return f"{self.kind.value[:-1]} {self.id} added"
 
 
+def _on_the_hour(period: Period) -> None:
+    """A mark covers whole hours (the hourly figures are cut on them): --from and --to on the
+    hour, or the mark would silently cover a part it cannot."""
+    for option, bound in (("--from", period.start), ("--to", period.end)):
+        if bound.minute or bound.second or bound.microsecond:
+            raise OptionError(option, f"{bound.isoformat()} is not on the hour "
+                                      "(marks cover whole hours)")
+
+
 def _by_reason(by: str, reason: str) -> None:
     if not by.strip():
         raise OptionError("--by", "say who enters the mark")
@@ -234,6 +262,7 @@ def add_exemption(store, period: Period, options: ExemptionOptions) -> MarkAdded
     """Register an exemption period (停产/停运/停排); its hours leave the should-count."""
     from envmon.assess import marks
 
+    _on_the_hour(period)
     new_id = marks.add_exemption(store, kind=options.kind.value, start=period.start,
                                  end=period.end,
                                  by=options.by, reason=options.reason, unit_id=options.unit,
@@ -257,12 +286,17 @@ class CorrectionOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "action", choice(CorrectionAction, self.action, "--action"))
         _by_reason(self.by, self.reason)
+        if self.action is CorrectionAction.REPAIR and self.value is None:
+            raise OptionError("--value", "a repair supplies the hourly value: give --value")
+        if self.action is CorrectionAction.INVALIDATE and self.value is not None:
+            raise OptionError("--value", "an invalidation takes no value (only a repair does)")
 
 
 def add_correction(store, period: Period, options: CorrectionOptions) -> MarkAdded:
     """Register a manual correction (修约); the stored records are never changed."""
     from envmon.assess import marks
 
+    _on_the_hour(period)
     new_id = marks.add_correction(store, mn=options.mn, action=options.action.value,
                                   start=period.start, end=period.end, by=options.by,
                                   reason=options.reason, factor=options.factor,
@@ -305,6 +339,21 @@ def revoke_mark(store, options: RevokeOptions) -> MarkRevoked:
     return MarkRevoked(options.kind, options.mark_id)
 
 
+# What the tables (terminal, XLSX, HTML) call the columns of the mark lists and the back-fill
+# log; the CSV and JSON keep the English keys (contract).
+COLUMN_LABELS_ZH = {
+    "id": "编号", "unit_id": "单位代码", "mn": "MN", "kind": "类型", "start_time": "开始时间",
+    "end_time": "结束时间", "reason": "原因", "proof": "证明材料", "created_by": "录入人",
+    "created_at": "录入时间", "revoked_by": "撤销人", "revoked_at": "撤销时间",
+    "revoke_reason": "撤销原因", "factor": "因子", "action": "修约方式", "value": "修约值",
+    "cn": "命令编码", "qn": "请求编号", "begin_time": "补遗开始", "hours": "小时数",
+    "trigger": "触发方式", "requested_at": "请求时间", "qn_rtn": "请求应答", "exe_rtn": "执行结果",
+    "finished_at": "完成时间", "outcome": "结果",
+}
+ROWS_TITLES_ZH = {"exemptions": "停产/停运/停排标记", "corrections": "人工修约",
+                  "backfill-log": "补遗请求记录"}
+
+
 @dataclass(frozen=True)
 class Rows:
     """A list of records (marks, back-fill requests): JSON objects with ISO times."""
@@ -321,7 +370,9 @@ class Rows:
     def as_table(self):
         from envmon.render import Column, Table
 
-        return Table(self.default_stem, [Column(c, c) for c in self.columns], list(self.rows))
+        return Table(ROWS_TITLES_ZH.get(self.default_stem, self.default_stem),
+                     [Column(c, COLUMN_LABELS_ZH.get(c, c)) for c in self.columns],
+                     list(self.rows))
 
 
 @dataclass(frozen=True)
@@ -359,6 +410,10 @@ def backfill_log(store, options: BackfillLogOptions | None = None) -> Rows:
     where, params = ("WHERE mn = ?", [options.mn]) if options.mn else ("", [])
     rows = store.query(f"SELECT {', '.join(BACKFILL_COLUMNS)} FROM backfill_requests {where} "
                        "ORDER BY id", params)
+    if options.mn and not rows:  # none, or a mistyped MN?
+        from envmon.registry.api import require_known_mn
+
+        require_known_mn(store, options.mn)
     return Rows(BACKFILL_COLUMNS, tuple(tuple(r) for r in rows), "backfill-log")
 
 
@@ -386,8 +441,12 @@ class TransmissionBulletin:
         return self.model
 
     def as_json(self) -> dict[str, Any]:
-        """The assessment behind the 通报, by city, and whether the month has ended."""
-        return {**self.assessment.as_json("city"), "provisional": self.provisional}
+        """The assessment behind the 通报, by city, and whether the month has ended; under
+        "bulletin" the 通报 itself (title, sentences, tables: `reports.transmission`)."""
+        from envmon.reports.transmission import bulletin_json
+
+        return {**self.assessment.as_json("city"), "provisional": self.provisional,
+                "bulletin": bulletin_json(self.model)}
 
     @property
     def default_stem(self) -> str:

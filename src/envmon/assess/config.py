@@ -8,10 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from envmon.hj212.codes import DATA_FLAGS, DATA_FLAGS_2005
+
 WATER_STANDARD_SAMPLE_FACTORS = ("w01018", "w21003", "w21011", "w21001")  # COD, NH3-N, TP, TN
 AGGREGATES = ("sum", "mean_of_units")
 NETWORKED_RULES = ("all_points", "any_point")
 RANK_BY = ("complete", "instant")
+KNOWN_FLAGS = tuple(dict.fromkeys([*DATA_FLAGS, *DATA_FLAGS_2005]))  # HJ 212-2017 Table 8, 2005
 
 
 @dataclass(frozen=True)
@@ -69,15 +72,22 @@ class AssessConfig:
         if self.rank_by not in RANK_BY:
             raise ValueError(f"rank_by must be one of {RANK_BY}, got {self.rank_by!r}")
         if self.mark_deadline_day is not None and not 1 <= self.mark_deadline_day <= 28:
-            raise ValueError(f"mark_deadline_day must be 1–28 or None, got "
-                             f"{self.mark_deadline_day}")
+            raise ValueError(f"mark_deadline_day must be a day 1–28 of the next month (or no "
+                             f"deadline), not {self.mark_deadline_day}")
         if not self.valid_flags:
             raise ValueError("valid_flags must name at least one flag")
         for name in ("valid_flags", "standard_sample_flags", "standard_sample_factors"):
             for item in getattr(self, name):
                 if not item.replace("_", "").isalnum():
                     raise ValueError(f"{name}: {item!r} is not a flag or factor code")
+        for name in ("valid_flags", "standard_sample_flags"):
+            unknown = [flag for flag in getattr(self, name) if flag not in KNOWN_FLAGS]
+            if unknown:
+                raise ValueError(f"{', '.join(map(repr, unknown))} is not an HJ 212 data flag "
+                                 f"({', '.join(KNOWN_FLAGS)})")
         object.__setattr__(self, "pass_mark", Decimal(str(self.pass_mark)))
+        if not Decimal(0) <= self.pass_mark <= Decimal(100):
+            raise ValueError(f"pass_mark is a percentage, 0–100, not {self.pass_mark}")
 
     @property
     def instant_seconds(self) -> int:

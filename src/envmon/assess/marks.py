@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from envmon.errors import EnvmonError
+from envmon.errors import OptionError
 from envmon.timeutil import now_beijing
 
 EXEMPTION_KINDS = ("停产", "停运", "停排")
@@ -17,8 +17,9 @@ EXEMPTION_KIND_ALIASES = {"production": "停产", "shutdown": "停产", "facilit
 CORRECTION_ACTIONS = ("invalidate", "repair")
 
 
-class MarkError(EnvmonError, ValueError):
-    """A mark that cannot be entered (unknown unit or point, empty period, no author …)."""
+class MarkError(OptionError):
+    """A mark that cannot be entered (unknown unit or point, empty period, no author …),
+    naming the command-line option at fault."""
 
 
 @dataclass(frozen=True)
@@ -29,15 +30,15 @@ class Mark:
 
 
 def _check_common(start: datetime, end: datetime, by: str, reason: str) -> None:
-    for what, value in (("start", start), ("end", end)):
+    for option, value in (("--from", start), ("--to", end)):
         if value.tzinfo is None:
-            raise MarkError(f"{what} must be timezone-aware (Beijing time)")
+            raise MarkError(option, "must be timezone-aware (Beijing time)")
     if end <= start:
-        raise MarkError(f"the period is empty: {start.isoformat()} .. {end.isoformat()}")
+        raise MarkError("--to", f"the period is empty: {start.isoformat()} .. {end.isoformat()}")
     if not by.strip():
-        raise MarkError("who enters the mark (--by) is required")
+        raise MarkError("--by", "say who enters the mark")
     if not reason.strip():
-        raise MarkError("why (--reason) is required")
+        raise MarkError("--reason", "say why")
 
 
 def add_exemption(
@@ -50,19 +51,19 @@ def add_exemption(
     Hours whose start lies in [start, end) leave the should-count of the covered points."""
     kind = EXEMPTION_KIND_ALIASES.get(kind, kind)
     if kind not in EXEMPTION_KINDS:
-        raise MarkError(f"kind must be one of {', '.join(EXEMPTION_KINDS)}, got {kind!r}")
+        raise MarkError("--kind", f"choose one of {', '.join(EXEMPTION_KINDS)}, not {kind!r}")
     _check_common(start, end, by, reason)
     if mn is not None:
         rows = store.query("SELECT unit_id FROM points WHERE mn = ?", [mn])
         if not rows:
-            raise MarkError(f"unknown MN {mn!r}")
+            raise MarkError("--mn", f"unknown MN {mn!r}")
         if unit_id is not None and unit_id != rows[0][0]:
-            raise MarkError(f"point {mn} belongs to unit {rows[0][0]}, not {unit_id}")
+            raise MarkError("--mn", f"point {mn} belongs to unit {rows[0][0]}, not {unit_id}")
         unit_id = rows[0][0]
     elif unit_id is None:
-        raise MarkError("name a unit (--unit) or a point (--mn)")
+        raise MarkError("--unit", "name a unit (--unit) or a point (--mn)")
     elif not store.query("SELECT 1 FROM units WHERE unit_id = ?", [unit_id]):
-        raise MarkError(f"unknown unit {unit_id!r}")
+        raise MarkError("--unit", f"unknown unit {unit_id!r}")
     new_id = store.query("SELECT nextval('exemptions_id_seq')")[0][0]
     store.execute(
         "INSERT INTO exemptions (id, unit_id, mn, kind, start_time, end_time, reason, proof, "
@@ -80,14 +81,15 @@ def add_correction(
     """Register a manual correction (修约) of the hours of one point (one factor or all);
     `invalidate` marks them invalid, `repair` supplies them (with proof) for 补全."""
     if action not in CORRECTION_ACTIONS:
-        raise MarkError(f"action must be one of {', '.join(CORRECTION_ACTIONS)}, got {action!r}")
+        raise MarkError("--action",
+                        f"choose one of {', '.join(CORRECTION_ACTIONS)}, not {action!r}")
     _check_common(start, end, by, reason)
     if not store.query("SELECT 1 FROM points WHERE mn = ?", [mn]):
-        raise MarkError(f"unknown MN {mn!r}")
+        raise MarkError("--mn", f"unknown MN {mn!r}")
     if factor is not None and not store.query(
         "SELECT 1 FROM point_factors WHERE mn = ? AND factor = ?", [mn, factor]
     ):
-        raise MarkError(f"factor {factor!r} is not an assessed factor of {mn}")
+        raise MarkError("--factor", f"{factor!r} is not an assessed factor of {mn}")
     new_id = store.query("SELECT nextval('corrections_id_seq')")[0][0]
     store.execute(
         "INSERT INTO corrections (id, mn, factor, start_time, end_time, action, value, reason, "
@@ -102,14 +104,15 @@ def revoke(store, table: str, mark_id: int, *, by: str, reason: str,
            at: datetime | None = None) -> None:
     """Revoke an exemption or correction: stamps who/when/why; the row stays."""
     if table not in ("exemptions", "corrections"):
-        raise MarkError(f"unknown mark table {table!r}")
+        raise MarkError("kind", f"unknown mark table {table!r}")
     if not by.strip() or not reason.strip():
-        raise MarkError("--by and --reason are required to revoke")
+        raise MarkError("--by" if not by.strip() else "--reason",
+                        "--by and --reason are required to revoke")
     rows = store.query(f"SELECT revoked_at FROM {table} WHERE id = ?", [mark_id])
     if not rows:
-        raise MarkError(f"no {table[:-1]} with id {mark_id}")
+        raise MarkError("ID", f"no {table[:-1]} with id {mark_id}")
     if rows[0][0] is not None:
-        raise MarkError(f"{table[:-1]} {mark_id} was already revoked at {rows[0][0]}")
+        raise MarkError("ID", f"{table[:-1]} {mark_id} was already revoked at {rows[0][0]}")
     store.execute(
         f"UPDATE {table} SET revoked_by = ?, revoked_at = ?, revoke_reason = ? WHERE id = ?",
         [by, at or now_beijing(), reason, mark_id],

@@ -54,7 +54,7 @@ def stations_import(
 
     with user_errors():
         options = api.StationsImportOptions(file)
-    with open_cli_store(db, config) as store, user_errors():
+    with open_cli_store(db, config, must_exist=False) as store, user_errors():
         result = api.import_stations(store, options)
     _echo_rejected(result.rejected)
     emit(result, fmt, output)
@@ -82,7 +82,7 @@ def import_command(
 
     with user_errors():
         options = api.ImportOptions(tuple(files), fmt)
-    with open_cli_store(db, config) as store, user_errors():
+    with open_cli_store(db, config, must_exist=False) as store, user_errors():
         result = api.import_data(store, options)
     _echo_rejected(result.rejected, 200)
     emit(result, "text", output)  # --format names the input format here

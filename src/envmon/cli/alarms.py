@@ -29,7 +29,7 @@ def list_command(
 
     with user_errors():
         options = AlarmListOptions(status=status, mn=mn, rule=rule)
-    with open_cli_store(db, config, read_only=True) as store:
+    with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = list_alarms(store, options)
     emit(result, fmt, output)
 

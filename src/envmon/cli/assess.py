@@ -54,8 +54,17 @@ def base_config(config_file: Path | None = None):
         raise fail(str(error)) from None
 
 
+DEFAULT_FORMATS = "xlsx,html"
+
+
 def _as_of(as_of: str | None):
-    return time_option(as_of, "--as-of") if as_of else None
+    """--as-of, clamped to now with a note on stderr (see assess.api.clamped_as_of)."""
+    from envmon.assess.api import clamped_as_of
+
+    when, note = clamped_as_of(time_option(as_of, "--as-of") if as_of else None)
+    if note:
+        typer.echo(f"note: {note}", err=True)
+    return when
 
 
 @assess_app.callback()
@@ -274,7 +283,7 @@ def backfill_log(
     """The back-fill (补遗) requests sent to units and how each ended (JSON lines)."""
     from envmon.assess.api import BackfillLogOptions, backfill_log
 
-    with _store(ctx, db, config, read_only=True) as store:
+    with _store(ctx, db, config, read_only=True) as store, user_errors():
         result = backfill_log(store, BackfillLogOptions(mn))
     emit(result, fmt, output)
 
@@ -289,10 +298,10 @@ def report_transmission(
     complete_days: float | None = typer.Option(None, "--complete-days"),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
     as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
-    formats: str = typer.Option("xlsx,html", "--formats",
-                                help="Comma-separated: xlsx, html, pdf (PDF through WeasyPrint; "
-                                "skipped with a message if unavailable — print the HTML to PDF "
-                                "from a browser)."),
+    formats: str | None = typer.Option(
+        None, "--formats", help="Comma-separated: xlsx, html, pdf (default xlsx,html; PDF "
+        "through WeasyPrint, skipped with a message if unavailable — print the HTML to PDF "
+        "from a browser)."),
     fmt: str | None = typer.Option(None, "--format", help="One format instead of --formats: "
                                    "json, xlsx, html or pdf."),
 ) -> None:
@@ -305,9 +314,11 @@ def report_transmission(
     from envmon.period import Period
 
     # every format is checked before the assessment runs and before anything is written
+    if fmt is not None and formats is not None:
+        raise fail("--formats: give --format (one) or --formats (several), not both")
     if fmt is not None:
         check_choice(fmt, ("json", *BULLETIN_FORMATS))
-    wanted = split_formats(formats) if fmt is None else []
+    wanted = split_formats(DEFAULT_FORMATS if formats is None else formats) if fmt is None else []
     with user_errors():
         period = Period.month(month)
         options = TransmissionReportOptions(AssessSettings(

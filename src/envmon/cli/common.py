@@ -51,14 +51,35 @@ def resolve_db(db: Path | None, config: Path | None) -> str:
         raise fail(str(error)) from None
 
 
-def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = False):
-    """Open the store for a command, turning store errors into a message and exit code 2."""
+def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = False,
+                   must_exist: bool = True, first: str | None = None):
+    """Open the store for a command, turning store errors into a message and exit code 2.
+
+    A DuckDB file that is not there is refused (`must_exist=True`, the default for every read or
+    update command): a mistyped --db would otherwise create an empty store and fail further on.
+    Only the commands that make a store (registry import, serve, the roads and air imports)
+    pass `must_exist=False`. `first` names what to run first, where a registry is not it.
+    """
     from envmon.store import StoreError, open_store
 
+    path = resolve_db(db, config)
+    if must_exist and _is_missing_file(path):
+        raise fail(missing_store_message(path, first))
     try:
-        return open_store(resolve_db(db, config), read_only=read_only)
+        return open_store(path, read_only=read_only)
     except StoreError as error:
         raise fail(str(error)) from None
+
+
+def missing_store_message(path: str, first: str | None = None) -> str:
+    """The store's own words for a DuckDB file that is not there."""
+    first = first or "import a registry (`envmon registry import`) or run the receiver first"
+    return f"no database at {path}: {first}, or check --db"
+
+
+def _is_missing_file(path: str) -> bool:
+    """A DuckDB file path (not :memory:, not a server URL) with no file behind it."""
+    return path != ":memory:" and "://" not in path and not Path(path).exists()
 
 
 @contextmanager

@@ -39,6 +39,8 @@ def data(
         with open_cli_store(db, config, read_only=True) as store:
             result = point_records(store, period, options)
     emit(result, fmt, output)
+    if result.note:
+        typer.echo(f"note: {result.note}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,7 @@
 """CLI: `envmon emissions` (a unit's monthly emission accounting), `envmon emissions-totals`
-and `envmon tax` (the month's environmental-protection tax per unit), JSON or XLSX in
-Chinese. The use cases are in `envmon.emissions.api`; this module parses and writes."""
+and `envmon tax` (the month's environmental-protection tax per unit), JSON, XLSX, HTML, PDF in
+Chinese, or as a table (csv, table). The use cases are in `envmon.emissions.api`; this module
+parses and writes."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ import typer
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
 
-BULLETIN_FORMATS = ("json", "xlsx", "html", "pdf")
+RESULT_FORMATS = ("json", "csv", "table", "xlsx", "html", "pdf")
 
 
 def emissions_command(
     unit: str = typer.Option(..., "--unit", help="Unit (统一社会信用代码)."),
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
-    fmt: str = format_option("json", BULLETIN_FORMATS),
-    output: Path | None = output_option(help="Output file (json: default stdout; xlsx, html, "
+    fmt: str = format_option("json", RESULT_FORMATS),
+    output: Path | None = output_option(help="Output file (json, csv, table: default stdout; xlsx, "
+                                        "html, "
                                         "pdf: emissions-<unit>-<month>.<format>)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
@@ -61,8 +63,9 @@ def totals_command(
 
 def tax_command(
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
-    fmt: str = format_option("json", BULLETIN_FORMATS),
-    output: Path | None = output_option(help="Output file (json: default stdout; xlsx, html, "
+    fmt: str = format_option("json", RESULT_FORMATS),
+    output: Path | None = output_option(help="Output file (json, csv, table: default stdout; xlsx, "
+                                        "html, "
                                         "pdf: tax-<month>.<format>)."),
     scope: str | None = typer.Option(None, "--no-reduction-scope",
                                      help="pollutant (default) or taxpayer: what an "

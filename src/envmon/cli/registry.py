@@ -44,7 +44,7 @@ def import_command(
     """
     from envmon.registry.api import ImportOptions, import_registry
 
-    with user_errors(), open_cli_store(db, config) as store:
+    with user_errors(), open_cli_store(db, config, must_exist=False) as store:
         result = import_registry(store, ImportOptions(file, strict_unit_id))
     emit(result, fmt, output)
     if not result.ok:

@@ -58,17 +58,9 @@ def _progress(label: str, shown: bool = True) -> Iterator[Any]:
         yield step
 
 
-def _existing_store(db: Path | None, config: Path | None):
-    """The store of a command that reads data already there: a mistyped --db is refused
-    ("no database at …") instead of creating an empty store. (Kept here until the shared
-    `open_cli_store` offers the same check.)"""
-    from envmon.cli.common import resolve_db
-
-    path = resolve_db(db, config)
-    if path != ":memory:" and not Path(path).exists():
-        raise fail(f"no database at {path}: build the road network (`envmon roads network`) "
-                   "and import readings (`envmon roads import`) first, or check --db")
-    return open_cli_store(db, config)
+# What a roads command that reads data needs first, when --db names no database.
+ROADS_FIRST = ("build the road network (`envmon roads network`) and import readings "
+               "(`envmon roads import`) first")
 
 
 def _period(month: str | None, start: str | None, end: str | None):
@@ -100,7 +92,7 @@ def network_command(
 
     with user_errors():
         options = api.NetworkOptions(pbf, districts, _settings(settings, config).naming)
-    with open_cli_store(db, config) as store, user_errors():
+    with open_cli_store(db, config, must_exist=False) as store, user_errors():
         result = api.build_network(store, options)
     emit(result, fmt, output)
 
@@ -128,7 +120,7 @@ def import_command(
 
     with user_errors():
         options = api.ImportOptions(file, crs, device, _settings(settings, config).sensors)
-    with open_cli_store(db, config) as store, user_errors():
+    with open_cli_store(db, config, must_exist=False) as store, user_errors():
         result = api.import_readings(store, options)
     # the JSON counts every rejection by reason; stderr speaks up when the file looks wrong:
     # no data rows, or most rows rejected (then with the first rows and why)
@@ -151,7 +143,7 @@ def serve_command(
 
     with user_errors():
         options = IntakeOptions(crs)
-    with open_cli_store(db, config) as store:
+    with open_cli_store(db, config, must_exist=False) as store:
         server = make_server(store, host, port, options.default_crs.value)
         typer.echo(f"listening on http://{host}:{server.server_address[1]}/roads/readings",
                    err=True)
@@ -194,7 +186,7 @@ def calibrate_command(
         options = api.CalibrateOptions(device, valid_from, pm25, pm10, model, datum)
     path = resolve_db(db, config)
     new = path != ":memory:" and not Path(path).exists()
-    with open_cli_store(db, config) as store, user_errors():
+    with open_cli_store(db, config, must_exist=False) as store, user_errors():
         result = api.calibrate(store, options)
     if new:
         typer.echo(f"note: created a new database at {path} (check --db if you meant an "
@@ -221,7 +213,8 @@ def match_command(
 
     period = _period(month, start, end)
     options = api.MatchOptions.of(_settings(settings, config))
-    with _existing_store(db, config) as store, user_errors(), _progress("map matching") as step:
+    with (open_cli_store(db, config, first=ROADS_FIRST) as store, user_errors(),
+          _progress("map matching") as step):
         result = api.match(store, period, options, progress=step)
     emit(result, fmt, output)
 
@@ -270,7 +263,7 @@ def rank_command(
             match_first=match, matching=api.MatchOptions.of(rs),
             detail=fmt in FILE_FORMATS or map_png is not None or geojson is not None)
     period = _period(month, start, end)
-    with (_existing_store(db, config) as store, user_errors(),
+    with (open_cli_store(db, config, first=ROADS_FIRST) as store, user_errors(),
           _progress("map matching", shown=match) as step):
         result = api.rank(store, period, options, progress=step)
     if geojson is not None:
@@ -338,7 +331,7 @@ def simulate_taxis(
                                       do_import=do_import)
         # a simulation may drive through a month still to come
         period = Period.month(month, allow_future=True)
-    with open_cli_store(db, config) as store, user_errors():
+    with open_cli_store(db, config, must_exist=False) as store, user_errors():
         result = api.simulate_taxis(store, period, options)
     if result.summary.get("future"):
         typer.echo(f"note: --month {month} has not begun: the simulated readings lie in the "

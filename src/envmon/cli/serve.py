@@ -107,7 +107,7 @@ def serve(
             roads_port=roads_port,
         )
     _logging(level)
-    platform = Platform(open_cli_store(db, None), options)
+    platform = Platform(open_cli_store(db, None, must_exist=False), options)
 
     async def main() -> None:
         stop = stop_signal()

@@ -23,6 +23,7 @@ from typing import Any
 from envmon.choices import choice, optional_choice
 from envmon.errors import OptionError
 from envmon.period import Period
+from envmon.timeutil import now_beijing
 
 
 class TotalsLevel(StrEnum):
@@ -49,6 +50,12 @@ class NoReductionScope(StrEnum):
 
     POLLUTANT = "pollutant"
     TAXPAYER = "taxpayer"
+
+
+def _rounded(value: Any, decimals: int | None) -> Any:
+    if decimals is None or not isinstance(value, float):
+        return value
+    return round(value, decimals)
 
 
 # ---------------------------------------------------------------------------------- one unit
@@ -85,6 +92,15 @@ class UnitEmissions:
         return {**emissions_json(self.results, self.unit, self.month),
                 "provisional": self.provisional}
 
+    def as_table(self):
+        """Per point and pollutant (csv, table): the JSON's rows without the daily and the
+        substituted detail (those are in the XLSX/HTML), kg to 3 decimals."""
+        from envmon.reports.emissions import emissions_table
+        from envmon.reports.provisional import titled
+
+        table = emissions_table(self.results, self.unit, self.month)
+        return dataclasses.replace(table, title=titled(table.title, self.provisional_as_of))
+
     def bulletin(self):
         from envmon.reports.emissions import emissions_bulletin
         from envmon.reports.provisional import marked
@@ -97,16 +113,34 @@ class UnitEmissions:
         return f"emissions-{self.unit}-{self.month}"
 
 
-def unit_emissions(store, period: Period, options: UnitEmissionsOptions) -> UnitEmissions:
-    """A unit's emissions over the period (HJ 75-2017 substitution for missing hours)."""
+def ended_hours_end(period: Period, as_of: datetime | None = None) -> datetime:
+    """Where the figures of `period` stop as of `as_of` (default now): its end once it is over;
+    while it is in progress, the start of the hour running at `as_of`. An hour not yet due is
+    not missing: counting it would sink the capture rate and show 0 kg for days to come."""
+    end = period.elapsed_end(as_of or now_beijing())
+    if end < period.end:
+        end = max(period.start, end.replace(minute=0, second=0, microsecond=0))
+    return end
+
+
+def _require_unit(store, unit: str | None) -> None:
+    if unit is not None and not store.query("SELECT 1 FROM units WHERE unit_id = ?", [unit]):
+        raise OptionError("--unit", f"no unit {unit!r} in the registry")
+
+
+def unit_emissions(store, period: Period, options: UnitEmissionsOptions, *,
+                   as_of: datetime | None = None) -> UnitEmissions:
+    """A unit's emissions over the period (HJ 75-2017 substitution for missing hours); of a
+    period in progress, the hours that have ended by `as_of` (default now)."""
     from envmon.emissions.accounting import emissions
     from envmon.reports.provisional import provisional_as_of
 
-    if not store.query("SELECT 1 FROM units WHERE unit_id = ?", [options.unit]):
-        raise OptionError("--unit", f"no unit {options.unit!r} in the registry")
+    _require_unit(store, options.unit)
+    as_of = as_of or now_beijing()
+    end = ended_hours_end(period, as_of)
     return UnitEmissions(options.unit, period,
-                         emissions(store, period.start, period.end, unit_id=options.unit),
-                         provisional_as_of(period))
+                         emissions(store, period.start, end, unit_id=options.unit),
+                         provisional_as_of(period, as_of))
 
 
 # ---------------------------------------------------------------------------------- totals
@@ -146,24 +180,32 @@ class EmissionTotals:
         columns = [Column(level, TOTALS_LEVEL_ZH[level], 22), Column("factor", "因子"),
                    Column("period", "时段"), Column("kg", "排放量(kg)", 14, "0.000"),
                    Column("t", "排放量(t)", 12, "0.000000")]
+        # the display rounds (kg to 3 decimals, t to 6, as the XLSX shows them); the JSON
+        # keeps the values as computed (contract)
+        decimals = {"kg": 3, "t": 6}
         return Table(titled(f"排放量合计（{self.period.describe()}）", self.provisional_as_of),
                      columns,
-                     [tuple(r[c.key] for c in columns) for r in self.rows])
+                     [tuple(_rounded(r[c.key], decimals.get(c.key)) for c in columns)
+                      for r in self.rows])
 
     @property
     def default_stem(self) -> str:
         return f"emissions-totals-{self.period.label or 'period'}-{self.level.value}"
 
 
-def emission_totals(store, period: Period, options: TotalsOptions) -> EmissionTotals:
-    """Totals (kg and t, substituted hours included) per level and per day/month/year."""
+def emission_totals(store, period: Period, options: TotalsOptions, *,
+                    as_of: datetime | None = None) -> EmissionTotals:
+    """Totals (kg and t, substituted hours included) per level and per day/month/year; of a
+    period in progress, the hours that have ended by `as_of` (default now)."""
     from envmon.emissions.accounting import emissions, totals
     from envmon.reports.provisional import provisional_as_of
 
-    results = emissions(store, period.start, period.end, unit_id=options.unit)
+    _require_unit(store, options.unit)
+    as_of = as_of or now_beijing()
+    results = emissions(store, period.start, ended_hours_end(period, as_of), unit_id=options.unit)
     return EmissionTotals(period, options.level, options.period,
                           totals(results, options.level.value, options.period.value),
-                          provisional_as_of(period))
+                          provisional_as_of(period, as_of))
 
 
 # ---------------------------------------------------------------------------------- tax
@@ -230,6 +272,14 @@ class TaxReport:
 
         return {**tax_json(self.lines, self.month), "provisional": self.provisional}
 
+    def as_table(self):
+        """One row per unit, outlet and pollutant (csv, table); yuan to 2 decimals."""
+        from envmon.reports.emissions import tax_table
+        from envmon.reports.provisional import titled
+
+        table = tax_table(self.lines, self.month)
+        return dataclasses.replace(table, title=titled(table.title, self.provisional_as_of))
+
     def bulletin(self):
         from envmon.reports.emissions import tax_bulletin
         from envmon.reports.provisional import marked
@@ -241,12 +291,16 @@ class TaxReport:
         return f"tax-{self.month}"
 
 
-def monthly_tax(store, period: Period, options: TaxOptions | None = None) -> TaxReport:
-    """Environmental-protection tax for a month, per unit (emissions.md §9.3)."""
+def monthly_tax(store, period: Period, options: TaxOptions | None = None, *,
+                as_of: datetime | None = None) -> TaxReport:
+    """Environmental-protection tax for a month, per unit (emissions.md §9.3); of a month in
+    progress, the hours that have ended by `as_of` (default now)."""
     from envmon.emissions import accounting
     from envmon.reports.provisional import provisional_as_of
 
     options = options or TaxOptions()
-    return TaxReport(period, accounting.monthly_tax(store, period.start, period.end,
+    as_of = as_of or now_beijing()
+    end = ended_hours_end(period, as_of)
+    return TaxReport(period, accounting.monthly_tax(store, period.start, end,
                                                     tax_config=options.effective_config),
-                     provisional_as_of(period))
+                     provisional_as_of(period, as_of))

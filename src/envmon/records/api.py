@@ -70,6 +70,8 @@ class PointRecords:
     cn: str
     period: Period
     records: tuple[dict[str, Any], ...]
+    note: str | None = None
+    """Said on stderr beside an empty answer: the point never sent this CN."""
 
     json_layout = "array_lines"  # one record per line, as `envmon data` always printed
 
@@ -96,11 +98,17 @@ def point_records(store, period: Period, options: RecordsOptions) -> PointRecord
     """The stored records of one point: one per factor per data time, first received wins.
 
     An MN neither registered nor present in the records is an error (a typo, not an empty
-    answer)."""
-    if store.point_auth(options.mn) is None and not store.query(
-        "SELECT 1 FROM records WHERE mn = ? LIMIT 1", [options.mn]
-    ):
-        raise OptionError("--mn", f"unknown MN {options.mn!r}: no such monitoring point in "
-                                  f"{store.target}")
+    answer). A CN the point has never sent gives the empty answer (a script reading it goes on)
+    with a `note` naming the CNs it does send."""
+    from envmon.registry.api import require_known_mn
+
+    require_known_mn(store, options.mn)
     rows = store.query_records(options.mn, options.cn, period.start, period.end)
-    return PointRecords(options.mn, options.cn, period, tuple(_plain(r) for r in rows))
+    note = None
+    if not rows:
+        sent = [cn for (cn,) in store.query(
+            "SELECT DISTINCT cn FROM records WHERE mn = ? ORDER BY cn", [options.mn])]
+        if options.cn not in sent:
+            note = (f"no records of CN {options.cn} for MN {options.mn}; "
+                    + (f"it sends {', '.join(sent)}" if sent else "it has sent no records yet"))
+    return PointRecords(options.mn, options.cn, period, tuple(_plain(r) for r in rows), note)

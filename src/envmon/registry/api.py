@@ -146,6 +146,16 @@ def set_crc(store, options: CrcOptions) -> CrcPolicy:
 
 
 # ---------------------------------------------------------------------------------- demo file
+def require_known_mn(store, mn: str, option: str = "--mn") -> None:
+    """OptionError naming `option` for an MN neither registered nor present in the records: a
+    typo, not an empty answer. Every use case filtering by MN asks this before answering."""
+    if store.point_auth(mn) is None and not store.query(
+        "SELECT 1 FROM records WHERE mn = ? LIMIT 1", [mn]
+    ):
+        raise OptionError(option, f"unknown MN {mn!r}: no such monitoring point in "
+                                  f"{store.target}")
+
+
 @dataclass(frozen=True)
 class DemoOptions:
     file: Path

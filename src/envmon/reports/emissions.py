@@ -99,6 +99,56 @@ def emissions_bulletin(results: list[PollutantResult], unit_id: str, month: str)
         ])
 
 
+def _round(value: float | None, decimals: int) -> float | None:
+    return None if value is None else round(value, decimals)
+
+
+def emissions_table(results: list[PollutantResult], unit_id: str, month: str):
+    """`envmon emissions --format csv|table`: one row per point and pollutant."""
+    from envmon.render import Column, Table
+
+    unit_name = results[0].unit_name if results else ""
+    columns = [Column("outlet_id", "排放口"), Column("mn", "MN", 26),
+               Column("factor_name", "污染物"), Column("kg", "排放量(kg)", 14, "0.000"),
+               Column("substituted_kg", "替代量(kg)", 14, "0.000"),
+               Column("valid_hours", "有效小时"), Column("invalid_hours", "无效小时"),
+               Column("missing_hours", "缺失小时"), Column("stopped_hours", "停运小时"),
+               Column("substituted_hours", "替代小时"),
+               Column("capture_rate_pct", "捕集率(%)", 10, "0.00"),
+               Column("mean_concentration", "均值浓度", 12, "0.000"),
+               Column("limit", "限值"), Column("exceeded", "超标"),
+               Column("factor", "因子编码")]
+    rows = []
+    for r in results:
+        values = {"outlet_id": r.outlet_id, "mn": r.mn, "factor_name": factor_zh(r.factor),
+                  "kg": _round(r.kg, 3), "substituted_kg": _round(r.substituted_kg, 3),
+                  "valid_hours": r.count("valid"), "invalid_hours": r.count("invalid"),
+                  "missing_hours": r.count("missing"), "stopped_hours": r.count("stopped"),
+                  "substituted_hours": r.substituted_hours,
+                  "capture_rate_pct": round(r.alpha_pct, 2),
+                  "mean_concentration": _round(r.mean_concentration, 3), "limit": r.limit,
+                  "exceeded": "是" if r.exceeded else "否", "factor": r.factor}
+        rows.append(tuple(values[c.key] for c in columns))
+    title = f"{unit_name or unit_id} 污染物排放量（{month}）"
+    return Table(title, columns, rows)
+
+
+def tax_table(lines: list[TaxLine], month: str):
+    """`envmon tax --format csv|table`: one row per unit, outlet and pollutant."""
+    from envmon.render import Column, Table
+
+    columns = [Column("unit_name", "单位", 20), Column("outlet_id", "排放口"),
+               Column("pollutant", "应税污染物", 14), Column("kg", "排放量(kg)", 14, "0.000"),
+               Column("equivalents", "污染当量数", 14, "0.000"),
+               Column("rate", "税额标准(元)", 12, "0.00"), Column("reduction", "减征"),
+               Column("tax", "应纳税额(元)", 14, "0.00"), Column("unit_id", "统一社会信用代码", 20),
+               Column("factor", "因子编码")]
+    rows = [(t.extra.get("unit_name", ""), t.outlet_id, t.item, _round(t.emission_kg, 3),
+             _round(t.equivalents, 3), t.rate_yuan, t.reduction, _round(t.tax_yuan, 2),
+             t.unit_id, t.factor) for t in lines]
+    return Table(f"环境保护税（{month}）", columns, rows)
+
+
 def tax_json(lines: list[TaxLine], month: str) -> dict[str, Any]:
     """`envmon tax --format json`: per unit its lines (outlet, pollutant, kg, equivalents,
     rate, reduction, tax) and the unit total."""

@@ -282,3 +282,32 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
             f"数据截至 {result.as_of.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}（北京时间）。",
         ],
     )
+
+
+def bulletin_json(bulletin) -> dict:
+    """A 通报 as JSON (`report transmission --format json`): title, issue date, its sentences
+    and its tables (column keys with their Chinese headers, rows as values). Charts and
+    calendars are pictures and stay in the HTML/XLSX/PDF."""
+    from envmon.reports.model import Cell, Paragraph, Table
+
+    def plain(value):
+        value = value.value if isinstance(value, Cell) else value
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return float(value)
+        return value
+
+    sentences, tables = [], []
+    for block in bulletin.blocks:
+        if isinstance(block, Paragraph):
+            sentences.append(block.text)
+        elif isinstance(block, Table):
+            tables.append({
+                "title": block.title, "note": block.note,
+                "columns": [{"key": c.key, "header": c.header} for c in block.columns],
+                "rows": [{c.key: plain(row.get(c.key)) for c in block.columns}
+                         for row in block.rows]})
+    return {"title": bulletin.title, "subtitle": bulletin.subtitle,
+            "issued": bulletin.issued.isoformat(), "issuer": bulletin.issuer,
+            "sentences": sentences, "tables": tables, "footnotes": list(bulletin.footnotes)}
