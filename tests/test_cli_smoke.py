@@ -34,3 +34,12 @@ def test_console_script_turns_os_errors_into_one_line(tmp_path):
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {tmp_path / 'nosuch.txt'}: No such file or directory"
+
+
+def test_errors_print_user_text_as_written():
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+
+    result = CliRunner().invoke(app, ["data", "--db", "x:smile:-1:.duckdb", "--mn", "M"])
+    assert result.exit_code == 2 and "x:smile:-1:.duckdb" in result.output

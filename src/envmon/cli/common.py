@@ -22,7 +22,7 @@ CONFIG_HELP = "Configuration file (default: $ENVMON_CONFIG, else ./envmon.toml i
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, soft_wrap=True, highlight=False)
+    return Console(stderr=stderr, soft_wrap=True, highlight=False, emoji=False)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
