@@ -25,6 +25,7 @@ from envmon.assess.marks import CORRECTION_ACTIONS, EXEMPTION_KIND_ALIASES
 from envmon.choices import choice, optional_choice
 from envmon.errors import OptionError
 from envmon.period import Period
+from envmon.reports.provisional import ProvisionalFigures, marked, provisional_as_of, titled
 
 Level = StrEnum("Level", {v.upper(): v for v in LEVELS})
 """point → unit → county → city → province."""
@@ -150,7 +151,7 @@ class AssessOptions:
 
 
 @dataclass(frozen=True)
-class AssessmentResult:
+class AssessmentResult(ProvisionalFigures):
     """One level of an assessment, best first, ranked."""
 
     assessment: Any  # envmon.assess.compute.Assessment
@@ -158,10 +159,6 @@ class AssessmentResult:
     period: Period
     provisional_as_of: datetime | None = None
     """When the period was still in progress at the assessment's as-of time: that time."""
-
-    @property
-    def provisional(self) -> bool:
-        return self.provisional_as_of is not None
 
     def as_json(self) -> dict[str, Any]:
         """{"from", "to", "instant_hours", "complete_days", "rows": [...], "provisional"}:
@@ -175,16 +172,12 @@ class AssessmentResult:
         return assessment_bulletin(self.assessment, self.level.value)
 
     def bulletin(self):
-        from envmon.reports.provisional import marked
-
         return marked(self._table_bulletin(), self.provisional_as_of)
 
     def as_table(self):
         """The bulletin's table (rank, code, name, counts, 即时/补全 rates) for csv and the
         terminal; its title says 初步统计 while the period has not ended."""
         from envmon.render import Column, Table
-        from envmon.reports.provisional import titled
-
         block = self._table_bulletin().blocks[0]
         columns = [Column(c.key, c.header, c.width, c.number_format) for c in block.columns]
         rows = [tuple(getattr(row.get(c.key), "value", row.get(c.key)) for c in block.columns)
@@ -202,8 +195,6 @@ def assess_period(store, period: Period, options: AssessOptions | None = None
                   ) -> AssessmentResult:
     """Assess the period (its elapsed hours when in progress: provisional) at one level."""
     from envmon.assess.compute import assess
-    from envmon.reports.provisional import provisional_as_of
-
     options = options or AssessOptions()
     result = assess(store, period.start, period.end, options.settings.config,
                     as_of=options.as_of)
@@ -425,17 +416,13 @@ class TransmissionReportOptions:
 
 
 @dataclass(frozen=True)
-class TransmissionBulletin:
+class TransmissionBulletin(ProvisionalFigures):
     """The monthly 通报 of 联网率 and 即时/补全有效传输率 (XLSX, HTML, PDF; Chinese)."""
 
     period: Period
     assessment: Any  # envmon.assess.compute.Assessment
     model: Any  # envmon.reports bulletin model (marked provisional by the use case)
     provisional_as_of: datetime | None = None
-
-    @property
-    def provisional(self) -> bool:
-        return self.provisional_as_of is not None
 
     def bulletin(self):
         return self.model
@@ -458,7 +445,6 @@ def transmission_report(store, period: Period,
                         ) -> TransmissionBulletin:
     """Assess a calendar month and build its 通报 (provisional while the month is on)."""
     from envmon.assess.compute import assess
-    from envmon.reports.provisional import marked, provisional_as_of
     from envmon.reports.transmission import build_bulletin
 
     if not period.is_month:

@@ -23,6 +23,7 @@ from typing import Any
 from envmon.choices import choice, optional_choice
 from envmon.errors import OptionError
 from envmon.period import Period
+from envmon.reports.provisional import ProvisionalFigures, marked, provisional_as_of, titled
 from envmon.timeutil import now_beijing
 
 
@@ -69,7 +70,7 @@ class UnitEmissionsOptions:
 
 
 @dataclass(frozen=True)
-class UnitEmissions:
+class UnitEmissions(ProvisionalFigures):
     """A unit's month: per point and pollutant kg and t, daily totals, substituted hours."""
 
     unit: str
@@ -77,10 +78,6 @@ class UnitEmissions:
     results: list  # of envmon.emissions.accounting.PollutantResult
     provisional_as_of: datetime | None = None
     """When the period had not ended as the figures were taken: that time."""
-
-    @property
-    def provisional(self) -> bool:
-        return self.provisional_as_of is not None
 
     @property
     def month(self) -> str:
@@ -96,15 +93,11 @@ class UnitEmissions:
         """Per point and pollutant (csv, table): the JSON's rows without the daily and the
         substituted detail (those are in the XLSX/HTML), kg to 3 decimals."""
         from envmon.reports.emissions import emissions_table
-        from envmon.reports.provisional import titled
-
         table = emissions_table(self.results, self.unit, self.month)
         return dataclasses.replace(table, title=titled(table.title, self.provisional_as_of))
 
     def bulletin(self):
         from envmon.reports.emissions import emissions_bulletin
-        from envmon.reports.provisional import marked
-
         return marked(emissions_bulletin(self.results, self.unit, self.month),
                       self.provisional_as_of)
 
@@ -133,8 +126,6 @@ def unit_emissions(store, period: Period, options: UnitEmissionsOptions, *,
     """A unit's emissions over the period (HJ 75-2017 substitution for missing hours); of a
     period in progress, the hours that have ended by `as_of` (default now)."""
     from envmon.emissions.accounting import emissions
-    from envmon.reports.provisional import provisional_as_of
-
     _require_unit(store, options.unit)
     as_of = as_of or now_beijing()
     end = ended_hours_end(period, as_of)
@@ -156,16 +147,12 @@ class TotalsOptions:
 
 
 @dataclass(frozen=True)
-class EmissionTotals:
+class EmissionTotals(ProvisionalFigures):
     period: Period
     level: TotalsLevel
     cut: TotalsPeriod
     rows: list[dict[str, Any]]
     provisional_as_of: datetime | None = None
-
-    @property
-    def provisional(self) -> bool:
-        return self.provisional_as_of is not None
 
     def as_json(self) -> dict[str, Any]:
         return {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
@@ -174,8 +161,6 @@ class EmissionTotals:
 
     def as_table(self):
         from envmon.render import Column, Table
-        from envmon.reports.provisional import titled
-
         level = self.level.value
         columns = [Column(level, TOTALS_LEVEL_ZH[level], 22), Column("factor", "因子"),
                    Column("period", "时段"), Column("kg", "排放量(kg)", 14, "0.000"),
@@ -198,8 +183,6 @@ def emission_totals(store, period: Period, options: TotalsOptions, *,
     """Totals (kg and t, substituted hours included) per level and per day/month/year; of a
     period in progress, the hours that have ended by `as_of` (default now)."""
     from envmon.emissions.accounting import emissions, totals
-    from envmon.reports.provisional import provisional_as_of
-
     _require_unit(store, options.unit)
     as_of = as_of or now_beijing()
     results = emissions(store, period.start, ended_hours_end(period, as_of), unit_id=options.unit)
@@ -252,16 +235,12 @@ class TaxOptions:
 
 
 @dataclass(frozen=True)
-class TaxReport:
+class TaxReport(ProvisionalFigures):
     """The period's tax per unit: outlet, pollutant, kg, equivalents, rate, reduction, tax."""
 
     period: Period
     lines: list = field(default_factory=list)  # of envmon.emissions.tax.TaxLine
     provisional_as_of: datetime | None = None
-
-    @property
-    def provisional(self) -> bool:
-        return self.provisional_as_of is not None
 
     @property
     def month(self) -> str:
@@ -275,15 +254,11 @@ class TaxReport:
     def as_table(self):
         """One row per unit, outlet and pollutant (csv, table); yuan to 2 decimals."""
         from envmon.reports.emissions import tax_table
-        from envmon.reports.provisional import titled
-
         table = tax_table(self.lines, self.month)
         return dataclasses.replace(table, title=titled(table.title, self.provisional_as_of))
 
     def bulletin(self):
         from envmon.reports.emissions import tax_bulletin
-        from envmon.reports.provisional import marked
-
         return marked(tax_bulletin(self.lines, self.month), self.provisional_as_of)
 
     @property
@@ -296,8 +271,6 @@ def monthly_tax(store, period: Period, options: TaxOptions | None = None, *,
     """Environmental-protection tax for a month, per unit (emissions.md §9.3); of a month in
     progress, the hours that have ended by `as_of` (default now)."""
     from envmon.emissions import accounting
-    from envmon.reports.provisional import provisional_as_of
-
     options = options or TaxOptions()
     as_of = as_of or now_beijing()
     end = ended_hours_end(period, as_of)

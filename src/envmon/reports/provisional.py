@@ -25,6 +25,17 @@ def provisional_as_of(period: Period, as_of: datetime | None = None) -> datetime
     return now if period.in_progress(now) else None
 
 
+class ProvisionalFigures:
+    """Base of a result dataclass that declares `provisional_as_of: datetime | None = None`
+    (from `provisional_as_of()`): gives it `provisional`, what its JSON says."""
+
+    provisional_as_of: datetime | None
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_as_of is not None
+
+
 def note(as_of: datetime) -> str:
     return (f"数据截至 {as_of.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}（北京时间），"
             "为初步统计（统计期未结束）。")
