@@ -72,15 +72,16 @@ def lacks_data_time(packet: Packet) -> bool:
     return packet.data_time is None and packet.cn in DATA_UPLOAD_CNS and packet.cn != "2081"
 
 
-def time_calibration(request: Packet, now: datetime) -> tuple[bytes, bytes]:
+def time_calibration(request: Packet, now: datetime) -> tuple[bytes, bytes, str]:
     """The answers to a unit's time-calibration request (CN 1013, HJ 212-2017 §6.7, C.3):
     9013 to the notice, then a 1012 request (new QN, Flag=5) setting the unit's clock to
-    ``now``, the platform's time."""
+    ``now``, the platform's time; and that request's QN."""
+    qn = make_qn(now)
     set_time = build_packet(
-        qn=make_qn(now), st=request.st or "91", cn="1012", pw=request.pw or "",
+        qn=qn, st=request.st or "91", cn="1012", pw=request.pw or "",
         mn=request.mn or "", flag=5, cp=f"SystemTime={format_time(now)}",
     )
-    return notice_9013(request.qn, request.pw or "", request.mn or ""), set_time
+    return notice_9013(request.qn, request.pw or "", request.mn or ""), set_time, qn
 
 
 class _SplitGroup:
@@ -164,8 +165,8 @@ class Session:
         (:func:`ack`).  The caller judges acceptance first (a rejected packet gets nothing).
         """
         if packet.cn == "1013" and packet.ok:
-            notice, set_time = time_calibration(packet, now)
-            self._remember_request(make_qn(now), packet.mn or "")
+            notice, set_time, qn = time_calibration(packet, now)
+            self._remember_request(qn, packet.mn or "")
             return notice + set_time
         return ack(packet)
 

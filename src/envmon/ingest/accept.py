@@ -70,3 +70,10 @@ def accept(packet: Packet, points: dict[str, PointAuth]) -> Accepted | Rejected:
     if lacks_data_time(packet):
         return Rejected("DataTime", Reason.NO_DATA_TIME, "DataTime: missing in a data upload")
     return Accepted(point)
+
+
+def crc_modes_for(points: dict[str, PointAuth], mn: str | None) -> tuple[str, ...]:
+    """The CRC algorithms accepted from `mn`: its registered policy, strict HJ 212 for an
+    unknown MN (whose packet is rejected anyway, with its CRC verdict recorded)."""
+    point = points.get(mn) if mn else None
+    return point.crc_modes if point else ("hj212",)

@@ -19,7 +19,7 @@ from envmon.errors import OptionError
 from envmon.ingest.addresses import check_port
 from envmon.ingest.loop import run_loop
 from envmon.ingest.replay import ReplayResult, replay_into, replay_tcp
-from envmon.period import Period, parse_time
+from envmon.period import Period
 from envmon.store import Store, StoreError, open_store
 from envmon.timeutil import BEIJING_FIXED
 
@@ -48,8 +48,6 @@ def replay_period(start: str | datetime | None, end: str | datetime | None) -> P
     """`--from` (inclusive) and `--to` (exclusive), each optional: an open side reaches the
     first or last packet of the log. ISO times, Beijing time without an offset; the future
     is allowed (a replay of "from now on" simply finds nothing yet)."""
-    start = parse_time(start, "--from") if isinstance(start, str) else start
-    end = parse_time(end, "--to") if isinstance(end, str) else end
     return Period.parse(start or LOG_START, end or LOG_END, allow_future=True)
 
 

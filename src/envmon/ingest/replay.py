@@ -18,7 +18,7 @@ from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import PacketReceived
 from envmon.hj212.framing import Discard, FrameBuffer
 from envmon.hj212.session import Session
-from envmon.ingest.accept import Rejected, accept
+from envmon.ingest.accept import Rejected, accept, crc_modes_for
 from envmon.ingest.records import records_from_packet
 from envmon.store import RawPacketRow, Store
 
@@ -29,8 +29,7 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
     the same session (CRC modes per MN) and the same accept path against the target's
     registry, keeping the original received time."""
     points = target.load_point_auth()
-    session = Session(crc_modes_for=lambda mn: points[mn].crc_modes if mn in points
-                      else ("hj212",))
+    session = Session(crc_modes_for=lambda mn: crc_modes_for(points, mn))
     counts: Counter = Counter()
     raws: list[RawPacketRow] = []
     records = []

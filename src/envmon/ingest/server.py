@@ -22,7 +22,7 @@ from envmon.hj212 import codec
 from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import Discarded, PacketReceived
 from envmon.hj212.session import Session
-from envmon.ingest.accept import Accepted, Rejected, accept
+from envmon.ingest.accept import Accepted, Rejected, accept, crc_modes_for
 from envmon.ingest.records import records_from_packet
 from envmon.ingest.writer import GroupCommitWriter
 from envmon.store import PointAuth, RawPacketRow, Store
@@ -249,8 +249,7 @@ class Receiver:
 
     # -- registry ----------------------------------------------------------------------
     def crc_modes_for(self, mn: str | None) -> tuple[str, ...]:
-        point = self.points.get(mn) if mn else None
-        return point.crc_modes if point else ("hj212",)
+        return crc_modes_for(self.points, mn)
 
     def accept(self, packet: codec.Packet) -> Accepted | Rejected:
         """The one accept path (`ingest.accept`) against this receiver's registry cache."""
