@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
 
 from envmon.reports.fonts import cjk_font
 from envmon.reports.model import Chart
@@ -73,26 +72,4 @@ def bar_chart(
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
-    return finish(fig, title)
-
-
-def line_chart(
-    x: Sequence[Any],
-    series: dict[str, Sequence[float | None]],
-    title: str,
-    *,
-    ylabel: str = "",
-    colors: dict[str, str] | None = None,
-) -> Chart:
-    """One line per series (None = gap)."""
-    fig, ax = figure(7.0, 3.0)
-    for name, values in series.items():
-        ys = [float("nan") if v is None else v for v in values]
-        ax.plot(list(x), ys, marker="o", markersize=3, label=name,
-                color=(colors or {}).get(name))
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.autofmt_xdate()
     return finish(fig, title)

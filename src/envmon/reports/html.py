@@ -4,7 +4,6 @@ The same HTML is what `pdf` prints."""
 
 from __future__ import annotations
 
-import base64
 import html
 import os
 from pathlib import Path
@@ -145,11 +144,6 @@ def render_html(bulletin: Bulletin) -> str:
         out.append("</div>")
     out.append("</body></html>")
     return "\n".join(out)
-
-
-def png_data_uri(png: bytes) -> str:
-    """A PNG as a data: URI, for pages that prefer <img> to inline SVG."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def write_html(bulletin: Bulletin, path: str | os.PathLike[str]) -> Path:

@@ -166,10 +166,6 @@ def hex_digits(color: str) -> str:
     return color.lstrip("#").upper()
 
 
-def rgb_hex(rgb: tuple[int, int, int]) -> str:
-    return "#{:02X}{:02X}{:02X}".format(*rgb)
-
-
 def text_color_for(fill: str) -> str:
     """Black or white, whichever reads better on `fill` (ITU-R BT.601 luma)."""
     r, g, b = (int(hex_digits(fill)[i : i + 2], 16) for i in (0, 2, 4))
