@@ -9,13 +9,14 @@ it in the `notifications` table through the store's writer thread.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+from envmon.render import jsonout
 
 log = logging.getLogger("envmon.alarms")
 
@@ -30,7 +31,7 @@ class Attempt:
 
 def post_json(url: str, payload: dict, timeout_s: float) -> tuple[int | None, str | None]:
     """One POST; (HTTP status, error text or None). A 2xx status is success."""
-    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    body = jsonout.dumps(payload, "compact").encode("utf-8")  # the one JSON printer
     request = urllib.request.Request(
         url, data=body, method="POST",
         headers={"Content-Type": "application/json; charset=utf-8",
