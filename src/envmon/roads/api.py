@@ -36,6 +36,7 @@ from typing import Any
 from envmon.choices import choice
 from envmon.errors import EnvmonError, OptionError
 from envmon.period import Period, parse_time
+from envmon.reports.provisional import ProvisionalFigures, provisional_as_of, titled
 from envmon.roads.matching import MatchConfig
 from envmon.roads.network import NamingConfig
 from envmon.roads.sensors import SensorConfig
@@ -97,12 +98,6 @@ def _check_eligibility(eligibility: Eligibility) -> None:
                           ("--min-taxis", eligibility.min_taxis)):
         if value < 0:
             raise OptionError(option, f"must not be negative, not {value}")
-
-
-def _note(provisional: bool) -> str:
-    from envmon.reports.model import PROVISIONAL_NOTE
-
-    return PROVISIONAL_NOTE if provisional else ""
 
 
 def _existing(path: Path | None, option: str) -> None:
@@ -462,11 +457,11 @@ class CoverageOptions:
 
 
 @dataclass(frozen=True)
-class CoverageResult:
+class CoverageResult(ProvisionalFigures):
     """`provisional`: the period has not ended, so the figures will still grow."""
 
     figures: dict
-    provisional: bool = False
+    provisional_as_of: datetime | None = None
 
     def as_json(self) -> dict:
         return {**self.figures, "provisional": self.provisional}
@@ -477,8 +472,8 @@ class CoverageResult:
         keys = [("day", "日期"), ("segments", "有数据路段数"), ("share", "路段覆盖率"),
                 ("km", "覆盖里程（公里）")]
         f = self.figures
-        return Table(f"路网监测覆盖（共{f['segments']}条路段，{f['km']}公里，"
-                     f"符合排名条件{f['eligible']}条）{_note(self.provisional)}",
+        return Table(titled(f"路网监测覆盖（共{f['segments']}条路段，{f['km']}公里，"
+                            f"符合排名条件{f['eligible']}条）", self.provisional_as_of),
                      [Column(k, label) for k, label in keys],
                      [tuple(d[k] for k, _ in keys) for d in f["daily"]])
 
@@ -492,7 +487,7 @@ def coverage(store, period: Period, options: CoverageOptions = CoverageOptions()
     with _data_errors():
         return CoverageResult(coverage_of(store, period.start, period.end,
                                           eligibility=options.eligibility),
-                              period.in_progress())
+                              provisional_as_of(period))
 
 
 # ------------------------------------------------------------------------------- ranking
@@ -534,7 +529,7 @@ def _one_decimal(value: float | None) -> float | None:
 
 
 @dataclass
-class RankResult:
+class RankResult(ProvisionalFigures):
     """The dirty/clean lists (`ranking`: the bulletin's JSON) with the segment values behind
     them; with `detail`, the bootstrap CIs, raw values, geometry and coverage as well.
     `provisional`: the period has not ended (said in the JSON, the titles and the 通报)."""
@@ -543,7 +538,7 @@ class RankResult:
     options: RankOptions
     ranking: dict
     values: list = field(repr=False)
-    provisional: bool = False
+    provisional_as_of: datetime | None = None
     segments: dict | None = field(default=None, repr=False)
     ci: dict[str, tuple[float, float]] | None = None
     raw: dict[str, float] | None = None
@@ -582,8 +577,8 @@ class RankResult:
                  i["name"], i["district"], i["value"], i["n_passes"], i["n_days"],
                  i["n_taxis"])
                 for side in ("dirty", "clean") for i in self.ranking[side]]
-        return Table(f"{self.period.describe()} {label} 路段排名{_note(self.provisional)}",
-                     columns, rows)
+        return Table(titled(f"{self.period.describe()} {label} 路段排名",
+                            self.provisional_as_of), columns, rows)
 
     def _need_detail(self) -> None:
         if self.segments is None:
@@ -687,7 +682,7 @@ def rank(store, period: Period, options: RankOptions = RankOptions(), *,
     store_stats(store, version, values, a, b, pollutant, normalise)
     if options.names is Names.HOTSPOT:
         _hotspot_names(store, version, result)
-    out = RankResult(period, options, result, values, period.in_progress())
+    out = RankResult(period, options, result, values, provisional_as_of(period))
     if options.detail:
         from envmon.roads.rank import coverage as coverage_of
         from envmon.roads.rank import with_ci
