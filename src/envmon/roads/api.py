@@ -122,13 +122,16 @@ class NetworkOptions:
     pbf: Path
     districts: Path | None = None
     naming: NamingConfig = field(default_factory=NamingConfig)
+    # the districts file as parsed by the check, so the build does not read it a second time
+    districts_geojson: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _existing(self.pbf, "--pbf")
         _existing(self.districts, "--districts")
         _check_pbf(Path(self.pbf))
         if self.districts is not None:
-            _check_geojson(Path(self.districts), "--districts")
+            object.__setattr__(self, "districts_geojson",
+                               _check_geojson(Path(self.districts), "--districts"))
 
 
 def _check_pbf(path: Path) -> None:
@@ -145,8 +148,9 @@ def _check_pbf(path: Path) -> None:
                           "its start; download a .osm.pbf extract, e.g. from Geofabrik)")
 
 
-def _check_geojson(path: Path, option: str) -> None:
-    """A GeoJSON FeatureCollection or Feature (UTF-8, a byte-order mark allowed)."""
+def _check_geojson(path: Path, option: str) -> dict:
+    """A GeoJSON FeatureCollection or Feature (UTF-8, a byte-order mark allowed), returned
+    parsed so that the file is read once."""
     import json
 
     try:
@@ -162,6 +166,7 @@ def _check_geojson(path: Path, option: str) -> None:
     if kind not in ("FeatureCollection", "Feature"):
         raise OptionError(option, f"{path} is not GeoJSON (expected a FeatureCollection of "
                           "district polygons with a name property)")
+    return data
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,7 @@ def build_network(store, options: NetworkOptions) -> NetworkBuilt:
     from envmon.roads.storage import save_network
 
     try:
-        net = network_from_pbf(options.pbf, options.districts, options.naming)
+        net = network_from_pbf(options.pbf, options.districts_geojson, options.naming)
     except ValueError as error:
         raise RoadsError(str(error)) from None
     save_network(store, net)
