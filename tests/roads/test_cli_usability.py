@@ -128,3 +128,14 @@ def test_a_simulated_future_month_says_so(tmp_path):
     assert got.exit_code == 0, got.output
     assert json.loads(got.stdout)["future"] is True
     assert "lie in the future" in got.stderr
+
+
+def test_network_options_parse_the_districts_once_for_the_build(tmp_path):
+    import pyrosm
+
+    districts = tmp_path / "d.geojson"
+    content = {"type": "FeatureCollection", "features": []}
+    districts.write_text("\ufeff" + json.dumps(content), encoding="utf-8")
+    options = api.NetworkOptions(pyrosm.get_data("test_pbf"), districts)
+    assert options.districts_geojson == content  # what build_network hands to the network
+    assert api.NetworkOptions(pyrosm.get_data("test_pbf")).districts_geojson is None

@@ -206,6 +206,29 @@ def test_append_joins_the_callers_transaction(store):
     assert store.query("SELECT COUNT(*) FROM alarms") == [(0,)]
 
 
+def test_replace_deletes_rows_with_the_same_key_then_appends(store):
+    store.append("alarms", _alarm_rows(3))  # MN0, MN1, MN2
+    replacing = _alarm_rows(2, start=1).set_column(  # MN1, MN2 again, now acknowledged
+        3, "status", pa.array(["acknowledged"] * 2, pa.string()))
+    with store.transaction():
+        ids = store.replace("alarms", replacing, key=["mn", "factor"])
+    assert ids.type == pa.int64() and len(set(ids.to_pylist())) == 2
+    assert store.query("SELECT mn, status FROM alarms ORDER BY mn") == [
+        ("MN0", "open"), ("MN1", "acknowledged"), ("MN2", "acknowledged")]
+    assert sorted(r[0] for r in store.query("SELECT id FROM alarms WHERE mn <> 'MN0'")) == (
+        sorted(ids.to_pylist()))
+
+
+def test_replace_joins_the_callers_transaction(store):
+    store.append("alarms", _alarm_rows(2))
+    with pytest.raises(RuntimeError), store.transaction():
+        store.replace("alarms", _alarm_rows(2), key=["mn"])
+        raise RuntimeError("roll back")
+    assert store.query("SELECT COUNT(*) FROM alarms") == [(2,)]
+    assert store.replace("alarms", _alarm_rows(0), key=["mn"]).to_pylist() == []
+    assert store.query("SELECT COUNT(*) FROM alarms") == [(2,)]
+
+
 # ------------------------------------------------------------------ schema
 def test_schema_version_and_migrations_are_idempotent(engine):
     expected = [(v,) for v in range(1, schema.SCHEMA_VERSION + 1)]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from envmon.air.service import AirError, Excluded
 from envmon.choices import choice
 from envmon.errors import OptionError
 from envmon.period import Period
+from envmon.reports.provisional import ProvisionalFigures, provisional_as_of, titled
 from envmon.timeutil import BEIJING_FIXED
 
 __all__ = [
@@ -72,12 +74,6 @@ class InputFormat(enum.StrEnum):
 
 def _set(obj: Any, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)
-
-
-def _note(provisional: bool) -> str:
-    from envmon.reports.model import PROVISIONAL_NOTE
-
-    return PROVISIONAL_NOTE if provisional else ""
 
 
 # ------------------------------------------------------------------------------- inputs
@@ -290,13 +286,13 @@ _DAILY_KEYS = ("so2", "no2", "co", "pm10", "pm25", "o3_1h", "o3_8h")
 
 
 @dataclass(frozen=True)
-class CitySummary:
+class CitySummary(ProvisionalFigures):
     """Good days, composite index, concentrations, compliance, daily AQI and YoY of a city;
     `provisional`: the period has not ended (said in the JSON, the title and the sentence)."""
 
     summary: dict
     period: Period | None = None
-    provisional: bool = False
+    provisional_as_of: datetime | None = None
 
     @property
     def default_stem(self) -> str:
@@ -322,8 +318,9 @@ class CitySummary:
         columns += [Column(k, k.upper().replace("PM25", "PM2.5")) for k in _DAILY_KEYS]
         rows = [(d["date"], d["aqi"], d["level"], ",".join(d["primary"]),
                  *(d["concentrations"][k] for k in _DAILY_KEYS)) for d in self.summary["daily"]]
-        return Table(f"{self.summary['city']} {self.summary['from']}至{self.summary['to']}"
-                     f"每日空气质量{_note(self.provisional)}", columns, rows)
+        return Table(titled(f"{self.summary['city']} {self.summary['from']}至"
+                            f"{self.summary['to']}每日空气质量", self.provisional_as_of),
+                     columns, rows)
 
 
 def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
@@ -336,7 +333,7 @@ def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
         store, options.city, first, last, standard=options.standard.value,
         method=options.method.value, yoy_rounded=options.yoy_rounded,
         check_validity=options.validity, excluded=options.excluded),
-        period, period.in_progress())
+        period, provisional_as_of(period))
 
 
 # ------------------------------------------------------------------------------- ranking
@@ -353,12 +350,12 @@ class RankOptions:
 
 
 @dataclass(frozen=True)
-class CityRanking:
+class CityRanking(ProvisionalFigures):
     """Every city by composite index (ascending, ties equal at 2 decimals) and by its
     year-on-year change (the largest fall ranks 1); `provisional`: the period has not ended."""
 
     ranking: dict
-    provisional: bool = False
+    provisional_as_of: datetime | None = None
     period: Period | None = None
 
     @property
@@ -378,8 +375,8 @@ class CityRanking:
                 ("yoy", "同比(%)"), ("yoy_rank", "同比排名"), ("worsening_rank", "恶化排名"),
                 ("good_rate", "优良天数比例(%)"), ("valid_days", "有效天数"),
                 ("primary", "首要污染物")]
-        return Table(f"城市环境空气质量排名 {self.ranking['from']}至{self.ranking['to']}"
-                     f"{_note(self.provisional)}",
+        return Table(titled(f"城市环境空气质量排名 {self.ranking['from']}至{self.ranking['to']}",
+                            self.provisional_as_of),
                      [Column(k, label) for k, label in keys],
                      [tuple(row[k] for k, _ in keys) for row in self.ranking["cities"]])
 
@@ -392,7 +389,7 @@ def city_ranking(store, period: Period, options: RankOptions = RankOptions()) ->
                                        method=options.method.value,
                                        check_validity=options.validity,
                                        excluded=options.excluded),
-                       period.in_progress(), period)
+                       provisional_as_of(period), period)
 
 
 # ------------------------------------------------------------------------------- bulletin
@@ -407,14 +404,14 @@ class BulletinOptions:
 
 
 @dataclass(frozen=True)
-class AirBulletin:
+class AirBulletin(ProvisionalFigures):
     """The monthly bulletin (环境空气质量月报) model: summary sentence, pollutants with YoY,
     AQI calendar, daily table, city ranking. `provisional`: the month has not ended (said in
     the title and the summary sentence)."""
 
     period: Period
     model: Any = field(repr=False)
-    provisional: bool = False
+    provisional_as_of: datetime | None = None
     city: str | None = None
     city_note: str | None = None  # how the city was chosen when --city was not given
     data_until: Any = None  # datetime: end of the last hour with data, None without data
@@ -462,16 +459,16 @@ def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinO
     from envmon.reports.air import build_air_bulletin
     from envmon.reports.model import ReportError
 
-    provisional = period.in_progress()
+    as_of = provisional_as_of(period)
     city, note = bulletin_city(store, options.city)
     until = storage.data_until(store, city, period.start, period.end)
     try:
         model = build_air_bulletin(store, period, city=city,
                                    standard=options.standard.value, excluded=options.excluded,
-                                   provisional=provisional, data_until=until)
+                                   provisional=as_of is not None, data_until=until)
     except ReportError as error:
         raise AirError(str(error)) from None
-    return AirBulletin(period, model, provisional, city, note, until)
+    return AirBulletin(period, model, as_of, city, note, until)
 
 
 

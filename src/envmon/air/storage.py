@@ -149,11 +149,7 @@ def _upsert_stations(store: Store, rows: list[tuple]) -> None:
         "city": pa.array(columns[2], pa.string()), "type": pa.array(columns[3], pa.string()),
         "lat": pa.array(columns[4], pa.float64()), "lon": pa.array(columns[5], pa.float64()),
     })  # fmt: skip
-    with store.transaction():
-        with store.staged("air_stations_in", table):
-            store.execute(
-                "DELETE FROM air_stations WHERE code IN (SELECT code FROM air_stations_in)")
-        store.append("air_stations", _with_constants(table, updated_at=now_beijing()))
+    store.replace("air_stations", _with_constants(table, updated_at=now_beijing()), ["code"])
 
 
 def _with_constants(table: pa.Table, **values: object) -> pa.Table:
@@ -324,13 +320,8 @@ def _import_hourly(store: Store, path, fmt: str, report: ImportReport) -> None:
             added = [row for code, row in new_stations.items() if code not in known]
             _upsert_stations(store, added)
             report.stations_added += len(added)
-        with store.staged("air_hourly_in", table):
-            store.execute(
-                "DELETE FROM air_hourly WHERE EXISTS (SELECT 1 FROM air_hourly_in i "
-                "WHERE i.station_code = air_hourly.station_code "
-                "AND i.end_time = air_hourly.end_time)"
-            )
-        store.append("air_hourly", _with_constants(table, source=fmt, imported_at=now))
+        store.replace("air_hourly", _with_constants(table, source=fmt, imported_at=now),
+                      ["station_code", "end_time"])
         if cnemc:
             ptable = pa.table(
                 {"station_code": pa.array(codes, pa.string()), "end_time": end_array,
@@ -338,13 +329,8 @@ def _import_hourly(store: Store, path, fmt: str, report: ImportReport) -> None:
                  "published_primary": pa.array(pub["published_primary"], pa.string())}
                 | {k: pa.array(pub[k], pa.float64()) for k in published}
             )
-            with store.staged("air_published_in", ptable):
-                store.execute(
-                    "DELETE FROM air_published WHERE EXISTS (SELECT 1 FROM air_published_in i "
-                    "WHERE i.station_code = air_published.station_code "
-                    "AND i.end_time = air_published.end_time)"
-                )
-            store.append("air_published", _with_constants(ptable, imported_at=now))
+            store.replace("air_published", _with_constants(ptable, imported_at=now),
+                          ["station_code", "end_time"])
     report.rows += len(codes)
 
 
@@ -396,14 +382,8 @@ def _import_daily(store: Store, path, report: ImportReport) -> None:
         {"station_code": pa.array(codes, pa.string()), "day": pa.array(days, pa.date32())}
         | {k: pa.array(v, pa.float64()) for k, v in values.items()}
     )
-    with store.transaction():
-        with store.staged("air_daily_in", table):
-            store.execute(
-                "DELETE FROM air_daily WHERE EXISTS (SELECT 1 FROM air_daily_in i "
-                "WHERE i.station_code = air_daily.station_code AND i.day = air_daily.day)"
-            )
-        store.append("air_daily", _with_constants(table, source="daily",
-                                                  imported_at=now_beijing()))
+    store.replace("air_daily", _with_constants(table, source="daily", imported_at=now_beijing()),
+                  ["station_code", "day"])
     report.rows += len(codes)
 
 

@@ -36,6 +36,7 @@ from typing import Any
 from envmon.choices import choice
 from envmon.errors import EnvmonError, OptionError
 from envmon.period import Period, parse_time
+from envmon.reports.provisional import ProvisionalFigures, provisional_as_of, titled
 from envmon.roads.matching import MatchConfig
 from envmon.roads.network import NamingConfig
 from envmon.roads.sensors import SensorConfig
@@ -99,12 +100,6 @@ def _check_eligibility(eligibility: Eligibility) -> None:
             raise OptionError(option, f"must not be negative, not {value}")
 
 
-def _note(provisional: bool) -> str:
-    from envmon.reports.model import PROVISIONAL_NOTE
-
-    return PROVISIONAL_NOTE if provisional else ""
-
-
 def _existing(path: Path | None, option: str) -> None:
     if path is not None and not Path(path).exists():
         raise OptionError(option, f"{path}: no such file")
@@ -127,13 +122,16 @@ class NetworkOptions:
     pbf: Path
     districts: Path | None = None
     naming: NamingConfig = field(default_factory=NamingConfig)
+    # the districts file as parsed by the check, so the build does not read it a second time
+    districts_geojson: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _existing(self.pbf, "--pbf")
         _existing(self.districts, "--districts")
         _check_pbf(Path(self.pbf))
         if self.districts is not None:
-            _check_geojson(Path(self.districts), "--districts")
+            object.__setattr__(self, "districts_geojson",
+                               _check_geojson(Path(self.districts), "--districts"))
 
 
 def _check_pbf(path: Path) -> None:
@@ -150,8 +148,9 @@ def _check_pbf(path: Path) -> None:
                           "its start; download a .osm.pbf extract, e.g. from Geofabrik)")
 
 
-def _check_geojson(path: Path, option: str) -> None:
-    """A GeoJSON FeatureCollection or Feature (UTF-8, a byte-order mark allowed)."""
+def _check_geojson(path: Path, option: str) -> dict:
+    """A GeoJSON FeatureCollection or Feature (UTF-8, a byte-order mark allowed), returned
+    parsed so that the file is read once."""
     import json
 
     try:
@@ -167,6 +166,7 @@ def _check_geojson(path: Path, option: str) -> None:
     if kind not in ("FeatureCollection", "Feature"):
         raise OptionError(option, f"{path} is not GeoJSON (expected a FeatureCollection of "
                           "district polygons with a name property)")
+    return data
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def build_network(store, options: NetworkOptions) -> NetworkBuilt:
     from envmon.roads.storage import save_network
 
     try:
-        net = network_from_pbf(options.pbf, options.districts, options.naming)
+        net = network_from_pbf(options.pbf, options.districts_geojson, options.naming)
     except ValueError as error:
         raise RoadsError(str(error)) from None
     save_network(store, net)
@@ -462,11 +462,11 @@ class CoverageOptions:
 
 
 @dataclass(frozen=True)
-class CoverageResult:
+class CoverageResult(ProvisionalFigures):
     """`provisional`: the period has not ended, so the figures will still grow."""
 
     figures: dict
-    provisional: bool = False
+    provisional_as_of: datetime | None = None
 
     def as_json(self) -> dict:
         return {**self.figures, "provisional": self.provisional}
@@ -477,8 +477,8 @@ class CoverageResult:
         keys = [("day", "日期"), ("segments", "有数据路段数"), ("share", "路段覆盖率"),
                 ("km", "覆盖里程（公里）")]
         f = self.figures
-        return Table(f"路网监测覆盖（共{f['segments']}条路段，{f['km']}公里，"
-                     f"符合排名条件{f['eligible']}条）{_note(self.provisional)}",
+        return Table(titled(f"路网监测覆盖（共{f['segments']}条路段，{f['km']}公里，"
+                            f"符合排名条件{f['eligible']}条）", self.provisional_as_of),
                      [Column(k, label) for k, label in keys],
                      [tuple(d[k] for k, _ in keys) for d in f["daily"]])
 
@@ -492,7 +492,7 @@ def coverage(store, period: Period, options: CoverageOptions = CoverageOptions()
     with _data_errors():
         return CoverageResult(coverage_of(store, period.start, period.end,
                                           eligibility=options.eligibility),
-                              period.in_progress())
+                              provisional_as_of(period))
 
 
 # ------------------------------------------------------------------------------- ranking
@@ -534,7 +534,7 @@ def _one_decimal(value: float | None) -> float | None:
 
 
 @dataclass
-class RankResult:
+class RankResult(ProvisionalFigures):
     """The dirty/clean lists (`ranking`: the bulletin's JSON) with the segment values behind
     them; with `detail`, the bootstrap CIs, raw values, geometry and coverage as well.
     `provisional`: the period has not ended (said in the JSON, the titles and the 通报)."""
@@ -543,7 +543,7 @@ class RankResult:
     options: RankOptions
     ranking: dict
     values: list = field(repr=False)
-    provisional: bool = False
+    provisional_as_of: datetime | None = None
     segments: dict | None = field(default=None, repr=False)
     ci: dict[str, tuple[float, float]] | None = None
     raw: dict[str, float] | None = None
@@ -582,8 +582,8 @@ class RankResult:
                  i["name"], i["district"], i["value"], i["n_passes"], i["n_days"],
                  i["n_taxis"])
                 for side in ("dirty", "clean") for i in self.ranking[side]]
-        return Table(f"{self.period.describe()} {label} 路段排名{_note(self.provisional)}",
-                     columns, rows)
+        return Table(titled(f"{self.period.describe()} {label} 路段排名",
+                            self.provisional_as_of), columns, rows)
 
     def _need_detail(self) -> None:
         if self.segments is None:
@@ -687,7 +687,7 @@ def rank(store, period: Period, options: RankOptions = RankOptions(), *,
     store_stats(store, version, values, a, b, pollutant, normalise)
     if options.names is Names.HOTSPOT:
         _hotspot_names(store, version, result)
-    out = RankResult(period, options, result, values, period.in_progress())
+    out = RankResult(period, options, result, values, provisional_as_of(period))
     if options.detail:
         from envmon.roads.rank import coverage as coverage_of
         from envmon.roads.rank import with_ci

@@ -589,8 +589,10 @@ def pieces_from_pbf(path: str | Path) -> tuple[list[Piece], list[Poi], str]:
 
 
 def network_from_pbf(
-    pbf: str | Path, districts: str | Path | None = None, naming: NamingConfig = NamingConfig()
+    pbf: str | Path, districts: str | Path | dict | None = None,
+    naming: NamingConfig = NamingConfig(),
 ) -> RoadNetwork:
+    """The network of an OSM extract; `districts`: a GeoJSON file or its parsed content."""
     pieces, pois, crs = pieces_from_pbf(pbf)
     polys = load_districts(districts, crs) if districts else []
     return build_network(pieces, crs, pois, polys, naming, source=str(pbf))

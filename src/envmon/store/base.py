@@ -12,7 +12,7 @@
   `upgrade_in_place` (bring an older store up to date before a read-only open uses it).
 - The public, portable interface, used by the domains and run by the contract tests
   (`tests/store/test_contract.py`) on every engine:
-  ad-hoc SQL `execute`, `query`, `arrow`, `transaction`, `staged`, `append`;
+  ad-hoc SQL `execute`, `query`, `arrow`, `transaction`, `staged`, `append`, `replace`;
   schema `schema_version`, `upgrade_schema`;
   packet log `write_batch`, `query_records`, `iter_raw_packets`, `raw_counts`;
   registry repository `upsert_registry`, `load_point_auth`, `point_auth`, `set_crc_modes`,
@@ -324,6 +324,24 @@ class Store(RegistryRepository, ABC):
         with self._staged(staged, rows):
             self._run(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged}")
         return ids
+
+    def replace(self, table: str, rows: pa.Table, key: Sequence[str]) -> pa.Array | None:
+        """Delete the rows of `table` whose `key` columns equal those of a row of `rows`, then
+        `append(table, rows)`: a re-imported station hour (day, …) replaces the earlier one.
+
+        Both run in one transaction (the caller's, if any); returns what `append` returns.
+        """
+        self._writable()
+        if not key:
+            raise ValueError("replace needs at least one key column")
+        staged = f"_envmon_replace_{table}"
+        match = " AND ".join(f"s.{k} = {table}.{k}" for k in key)
+        with self._transaction():
+            if rows.num_rows:
+                with self._staged(staged, rows.select(list(key))):
+                    self._run(f"DELETE FROM {table} WHERE EXISTS "
+                              f"(SELECT 1 FROM {staged} s WHERE {match})")
+            return self.append(table, rows)
 
     # ------------------------------------------------------------------ packet log
     def write_batch(self, raw: list[RawPacketRow], records: list[RecordRow]) -> None:
