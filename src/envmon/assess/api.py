@@ -203,6 +203,11 @@ def assess_period(store, period: Period, options: AssessOptions | None = None
 
 
 # ---------------------------------------------------------------------------------- marks
+# A mark covers whole hours (the hourly figures are cut on them): --from and --to on the hour,
+# or the mark would silently cover a part it cannot.
+MARKS_COVER_WHOLE_HOURS = " (marks cover whole hours)"
+
+
 @dataclass(frozen=True)
 class MarkAdded:
     kind: MarkKind
@@ -215,15 +220,6 @@ class MarkAdded:
 
     def __str__(self) -> str:
         return f"{self.kind.value[:-1]} {self.id} added"
-
-
-def _on_the_hour(period: Period) -> None:
-    """A mark covers whole hours (the hourly figures are cut on them): --from and --to on the
-    hour, or the mark would silently cover a part it cannot."""
-    for option, bound in (("--from", period.start), ("--to", period.end)):
-        if bound.minute or bound.second or bound.microsecond:
-            raise OptionError(option, f"{bound.isoformat()} is not on the hour "
-                                      "(marks cover whole hours)")
 
 
 def _by_reason(by: str, reason: str) -> None:
@@ -253,7 +249,7 @@ def add_exemption(store, period: Period, options: ExemptionOptions) -> MarkAdded
     """Register an exemption period (停产/停运/停排); its hours leave the should-count."""
     from envmon.assess import marks
 
-    _on_the_hour(period)
+    period.require_on_the_hour(why=MARKS_COVER_WHOLE_HOURS)
     new_id = marks.add_exemption(store, kind=options.kind.value, start=period.start,
                                  end=period.end,
                                  by=options.by, reason=options.reason, unit_id=options.unit,
@@ -287,7 +283,7 @@ def add_correction(store, period: Period, options: CorrectionOptions) -> MarkAdd
     """Register a manual correction (修约); the stored records are never changed."""
     from envmon.assess import marks
 
-    _on_the_hour(period)
+    period.require_on_the_hour(why=MARKS_COVER_WHOLE_HOURS)
     new_id = marks.add_correction(store, mn=options.mn, action=options.action.value,
                                   start=period.start, end=period.end, by=options.by,
                                   reason=options.reason, factor=options.factor,
