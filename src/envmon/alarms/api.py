@@ -103,10 +103,7 @@ def list_alarms(store, options: AlarmListOptions | None = None) -> AlarmList:
     status = options.status.value if options.status else None
     rule = options.rule.value if options.rule else None
     alarms = tuple(alarm_store.list_alarms(store, status=status, mn=options.mn, rule=rule))
-    ids = sorted({a.unit_id for a in alarms if a.unit_id})
-    names = dict(store.query(
-        f"SELECT unit_id, name FROM units WHERE unit_id IN ({', '.join('?' * len(ids))})",
-        ids)) if ids else {}
+    names = store.unit_names([a.unit_id for a in alarms if a.unit_id])
     if options.mn and not alarms and not store.query(  # none, or a mistyped MN?
             "SELECT 1 FROM alarms WHERE mn = ? LIMIT 1", [options.mn]):
         from envmon.registry.api import require_known_mn

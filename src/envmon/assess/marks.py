@@ -62,7 +62,7 @@ def add_exemption(
         unit_id = rows[0][0]
     elif unit_id is None:
         raise MarkError("--unit", "name a unit (--unit) or a point (--mn)")
-    elif not store.query("SELECT 1 FROM units WHERE unit_id = ?", [unit_id]):
+    elif not store.unit_exists(unit_id):
         raise MarkError("--unit", f"unknown unit {unit_id!r}")
     new_id = store.query("SELECT nextval('exemptions_id_seq')")[0][0]
     store.execute(

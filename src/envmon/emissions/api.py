@@ -107,8 +107,10 @@ class UnitEmissions(ProvisionalFigures):
 
 
 def _require_unit(store, unit: str | None) -> None:
-    if unit is not None and not store.query("SELECT 1 FROM units WHERE unit_id = ?", [unit]):
-        raise OptionError("--unit", f"no unit {unit!r} in the registry")
+    from envmon.registry.api import require_known_unit
+
+    if unit is not None:
+        require_known_unit(store, unit)
 
 
 def unit_emissions(store, period: Period, options: UnitEmissionsOptions, *,
