@@ -21,7 +21,14 @@ from typing import Any
 
 from envmon.assess.compute import LEVELS
 from envmon.assess.config import AGGREGATES, NETWORKED_RULES, RANK_BY, AssessConfig
-from envmon.assess.marks import CORRECTION_ACTIONS, EXEMPTION_KIND_ALIASES
+from envmon.assess.marks import (
+    CorrectionAction,
+    ExemptionKind,
+    check_author,
+    check_unit_or_point,
+    correction_action,
+    exemption_kind,
+)
 from envmon.choices import choice, optional_choice
 from envmon.errors import OptionError
 from envmon.period import Period
@@ -34,21 +41,8 @@ NetworkedRule = StrEnum("NetworkedRule", {v.upper(): v for v in NETWORKED_RULES}
 RankBy = StrEnum("RankBy", {v.upper(): v for v in RANK_BY})
 MarkKind = StrEnum("MarkKind", {"EXEMPTION": "exemptions", "CORRECTION": "corrections"})
 """The two kinds of marks, by their table."""
-CorrectionAction = StrEnum("CorrectionAction", {v.upper(): v for v in CORRECTION_ACTIONS})
-
-
-class ExemptionKind(StrEnum):
-    """What stopped (`marks.EXEMPTION_KINDS`); the English aliases of `--kind` read too."""
-
-    PRODUCTION = "停产"
-    FACILITY = "停运"
-    DISCHARGE = "停排"
-
-    @classmethod
-    def _missing_(cls, value: object) -> ExemptionKind | None:
-        alias = EXEMPTION_KIND_ALIASES.get(value) if isinstance(value, str) else None
-        return cls(alias) if alias is not None else None
-
+# ExemptionKind (--kind) and CorrectionAction (--action) live with the marks (`marks.py`), whose
+# checks the options below call, so a direct caller of `marks` is checked the same way.
 
 # AssessConfig field → the command-line option that sets it (for OptionError)
 _OPTION_OF = {"instant_hours": "--instant-hours", "complete_days": "--complete-days",
@@ -222,13 +216,6 @@ class MarkAdded:
         return f"{self.kind.value[:-1]} {self.id} added"
 
 
-def _by_reason(by: str, reason: str) -> None:
-    if not by.strip():
-        raise OptionError("--by", "say who enters the mark")
-    if not reason.strip():
-        raise OptionError("--reason", "say why")
-
-
 @dataclass(frozen=True)
 class ExemptionOptions:
     kind: ExemptionKind
@@ -239,10 +226,9 @@ class ExemptionOptions:
     proof: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", choice(ExemptionKind, self.kind, "--kind"))
-        _by_reason(self.by, self.reason)
-        if self.unit is None and self.mn is None:
-            raise OptionError("--unit", "name a unit (--unit) or a point (--mn)")
+        object.__setattr__(self, "kind", exemption_kind(self.kind))
+        check_author(self.by, self.reason)
+        check_unit_or_point(self.unit, self.mn)
 
 
 def add_exemption(store, period: Period, options: ExemptionOptions) -> MarkAdded:
@@ -271,8 +257,8 @@ class CorrectionOptions:
     proof: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "action", choice(CorrectionAction, self.action, "--action"))
-        _by_reason(self.by, self.reason)
+        object.__setattr__(self, "action", correction_action(self.action))
+        check_author(self.by, self.reason)
         if self.action is CorrectionAction.REPAIR and self.value is None:
             raise OptionError("--value", "a repair supplies the hourly value: give --value")
         if self.action is CorrectionAction.INVALIDATE and self.value is not None:
@@ -302,7 +288,7 @@ class RevokeOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", choice(MarkKind, self.kind, "kind"))
-        _by_reason(self.by, self.reason)
+        check_author(self.by, self.reason)
 
 
 @dataclass(frozen=True)
