@@ -115,3 +115,21 @@ def test_days_between_years_and_month_or_year():
         Period.month_or_year("2026-10", 2026, now=NOW)
     assert Period.month("2026-12", now=NOW).as_json(NOW)["provisional"] is True
     assert Period.month("2026-11", now=NOW).as_json(NOW)["provisional"] is False
+
+
+def test_require_on_the_hour_names_the_bound_and_says_why():
+    Period.parse("2026-10-01T08:00", "2026-10-01T10:00", now=NOW).require_on_the_hour()
+    period = Period.parse("2026-10-01T08:00", "2026-10-01T10:30", now=NOW)
+    with pytest.raises(PeriodError) as err:
+        period.require_on_the_hour(("--from", "--to"), why=" (whole hours)")
+    assert err.value.option == "--to"
+    assert err.value.reason == "2026-10-01T10:30:00+08:00 is not on the hour (whole hours)"
+
+
+def test_ended_hours_end_is_the_start_of_the_running_hour():
+    month = Period.month("2026-11", now=NOW)
+    running = datetime(2026, 11, 12, 9, 41, tzinfo=BEIJING_FIXED)
+    assert month.ended_hours_end(running) == datetime(2026, 11, 12, 9, tzinfo=BEIJING_FIXED)
+    assert month.ended_hours_end(month.end + timedelta(minutes=5)) == month.end
+    assert month.ended_hours_end(month.start - timedelta(hours=3)) == month.start
+    assert month.ended_hours_end(month.start + timedelta(minutes=20)) == month.start

@@ -5,7 +5,7 @@
 Beijing time, HJ 212 convention); `Period.from_options(month, start, end)` is what a command
 with `--month` or `--from/--to` calls. Days, hours and chunks are cut at Beijing midnights
 whatever zone the bounds were given in. A period that has not ended is *in progress*: its
-figures are provisional (`provisional(now)`); one that has not begun is refused.
+figures are provisional (`in_progress(now)`); one that has not begun is refused.
 
 Errors are `envmon.errors.PeriodError(option, reason)`, so the CLI and the web app say the same.
 """
@@ -45,6 +45,13 @@ def parse_date(text: str, option: str = "date") -> date:
         except ValueError:
             pass
     raise PeriodError(option, f"{text!r} is not a date (YYYY-MM-DD, e.g. 2026-10-01)")
+
+
+def require_on_the_hour(value: datetime, option: str, why: str = "") -> None:
+    """PeriodError naming `option` when `value` is not on the hour; `why` (e.g. " (marks cover
+    whole hours)") is added to the reason."""
+    if value.minute or value.second or value.microsecond:
+        raise PeriodError(option, f"{value.isoformat()} is not on the hour{why}")
 
 
 def beijing_midnight(t: datetime) -> datetime:
@@ -147,8 +154,8 @@ class Period:
             value = parse_time(value, option) if isinstance(value, str) else value
             if value.tzinfo is None:
                 value = value.replace(tzinfo=BEIJING_FIXED)
-            if on_the_hour and (value.minute or value.second or value.microsecond):
-                raise PeriodError(option, f"{value.isoformat()} is not on the hour")
+            if on_the_hour:
+                require_on_the_hour(value, option)
             bounds.append(value)
         if bounds[0] >= bounds[1]:
             raise PeriodError(options[0], f"{bounds[0].isoformat()} is not before "
@@ -173,6 +180,13 @@ class Period:
                          allow_future=allow_future)
 
     # ------------------------------------------------------------------ checks
+    def require_on_the_hour(self, options: tuple[str, str] = ("--from", "--to"),
+                            why: str = "") -> None:
+        """PeriodError naming the option of the first bound not on the hour (the hourly
+        figures are cut on whole hours); `why` is added to the reason."""
+        for option, bound in zip(options, (self.start, self.end), strict=True):
+            require_on_the_hour(bound, option, why)
+
     def refuse_future(self, option: str = "--month", now: datetime | None = None) -> None:
         """PeriodError when the period has not begun: it has no data and no figures yet."""
         now = now or now_beijing()
@@ -188,9 +202,20 @@ class Period:
     provisional = in_progress
 
     def elapsed_end(self, now: datetime | None = None) -> datetime:
-        """The end, or `now` for a period in progress (the hours that have happened)."""
+        """The end, or `now` for a period in progress (the time that has passed, not rounded;
+        the figures use `ended_hours_end`)."""
         now = now or now_beijing()
         return min(self.end, max(self.start, now))
+
+    def ended_hours_end(self, as_of: datetime | None = None) -> datetime:
+        """Where hourly figures of the period stop as of `as_of` (default now): the end once
+        it is over; while it is in progress, the start of the hour running at `as_of` (never
+        before the start). An hour not yet due is not missing: counting it would sink the
+        rates and show 0 kg for hours to come."""
+        as_of = as_of or now_beijing()
+        if as_of >= self.end:
+            return self.end
+        return max(self.start, as_of.replace(minute=0, second=0, microsecond=0))
 
     # ------------------------------------------------------------------ cuts (Beijing time)
     def chunks(self, days: int | None = 1) -> list[Period]:

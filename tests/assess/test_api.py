@@ -140,3 +140,29 @@ def test_settings_override_the_base_and_name_the_bad_option():
     with pytest.raises(OptionError) as err:
         ExemptionOptions("停产", " ", "y", unit="u")
     assert err.value.option == "--by"
+
+
+def test_the_marks_check_direct_callers_as_the_options_do():
+    from envmon.assess import marks
+
+    start, end = NOV, NOV + 24 * HOUR
+    for call, expected in (
+        (lambda: marks.add_exemption(None, kind="放假", start=start, end=end, by="x",
+                                     reason="y", unit_id="u"),
+         lambda: ExemptionOptions("放假", "x", "y", unit="u")),
+        (lambda: marks.add_exemption(None, kind="停产", start=start, end=end, by="x",
+                                     reason="y"),
+         lambda: ExemptionOptions("停产", "x", "y")),
+        (lambda: marks.add_correction(None, mn=GAS, action="repair", start=start, end=end,
+                                      by=" ", reason="y"),
+         lambda: CorrectionOptions(GAS, "repair", " ", "y", value=1.0)),
+        (lambda: marks.add_correction(None, mn=GAS, action="delete", start=start, end=end,
+                                      by="x", reason="y"),
+         lambda: CorrectionOptions(GAS, "delete", "x", "y")),
+    ):
+        with pytest.raises(OptionError) as direct:
+            call()
+        with pytest.raises(OptionError) as options:
+            expected()
+        assert (direct.value.option, direct.value.reason) == \
+            (options.value.option, options.value.reason)

@@ -69,3 +69,20 @@ def test_one_registry_file_error_a_user_error_and_a_value_error():
 
     assert RegistryFileError is importer.RegistryFileError
     assert issubclass(RegistryFileError, EnvmonError) and issubclass(RegistryFileError, ValueError)
+
+
+def test_known_units_from_the_repository(tmp_path, store):
+    from envmon.registry.api import require_known_unit
+
+    from .conftest import UNIT_A, UNIT_B
+
+    path = tmp_path / "r.csv"
+    path.write_text(csv_text(line()), encoding="utf-8")
+    import_registry(store, ImportOptions(path))
+    assert store.unit_exists(UNIT_A) and not store.unit_exists(UNIT_B)
+    assert store.unit_names([UNIT_A, UNIT_B, UNIT_A]) == {UNIT_A: "小店恒泰热电有限公司"}
+    assert store.unit_names([]) == {}
+    require_known_unit(store, UNIT_A)
+    with pytest.raises(OptionError) as err:
+        require_known_unit(store, UNIT_B, "unit")
+    assert err.value.option == "unit" and err.value.reason == f"no unit {UNIT_B!r} in the registry"

@@ -116,6 +116,28 @@ def test_terminal_table_wraps_to_a_real_terminal(monkeypatch):
     assert LONG_NAME not in "".join(lines)  # wrapped over several lines
 
 
+def test_whole_columns_stay_whole_and_trailing_columns_make_room(monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    code = "0221234567890123456789AB"
+    columns = [Column("mn", "MN", whole=True),
+               *(Column(f"c{k}", f"C{k}") for k in range(8))]
+    table = Table("t", columns, [(code, *(f"value {k}" for k in range(8)))])
+    monkeypatch.setenv("COLUMNS", "60")
+    stream = Tty()
+    write_table(table, stream)
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in stream.getvalue().splitlines()]
+    assert max(cell_len(line) for line in lines) <= 60
+    assert any(code in line for line in lines)  # whole, on one line
+    assert "C1" in "".join(lines) and "C2" not in "".join(lines)
+    assert lines[-1] == "（终端宽度不足，另有 6 列未显示；--format csv 显示全部）"
+    piped = io.StringIO()  # off a terminal every column is there, at natural width
+    write_table(table, piped)
+    assert "C7" in piped.getvalue() and "终端宽度不足" not in piped.getvalue()
+
+
 def test_xlsx_from_a_table_opens_with_labels_and_formats(tmp_path):
     path = render(Listing(["甲", "乙"]), "xlsx", tmp_path / "l.xlsx")
     wb = load_workbook(path)

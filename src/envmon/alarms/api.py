@@ -54,7 +54,6 @@ TERMINAL_COLUMNS = (("id", "ID"), ("mn", "MN"), ("status", "状态"), ("rule", "
                     ("detail", "说明"), ("value", "值"), ("limit", "限值"),
                     ("closed_at", "关闭时间"), ("unit_id", "单位代码"))
 WHOLE_COLUMNS = frozenset({"id", "mn", "status", "rule", "factor"})
-FOLDED_MIN_WIDTH = 10  # narrower, a name or a time would be folded into shreds
 
 
 @dataclass(frozen=True)
@@ -73,13 +72,20 @@ class AlarmList:
                 "opened_at": alarm.opened_at, "closed_at": alarm.closed_at,
                 "value": alarm.value, "limit": alarm.limit, "detail": alarm.detail or ""}
 
+    def _rows(self, columns: tuple[tuple[str, str], ...]) -> list[tuple]:
+        rows = []
+        for alarm in self.alarms:
+            values = self._values(alarm)  # once per alarm, not once per cell
+            rows.append(tuple(values[k] for k, _ in columns))
+        return rows
+
     def terminal_table(self):
         """The `--format table` layout: MN first and whole, the unit's name, id columns last."""
         from envmon.render import Column, Table
 
-        return Table("报警", [Column(k, label) for k, label in TERMINAL_COLUMNS],
-                     [tuple(self._values(a)[k] for k, _ in TERMINAL_COLUMNS)
-                      for a in self.alarms])
+        return Table("报警", [Column(k, label, whole=k in WHOLE_COLUMNS)
+                             for k, label in TERMINAL_COLUMNS],
+                     self._rows(TERMINAL_COLUMNS))
 
     def as_json(self) -> list[dict[str, Any]]:
         """id, mn, unit_id, factor, rule, status, opened_at, closed_at, value, limit, detail."""
@@ -90,8 +96,7 @@ class AlarmList:
         from envmon.render import Column, Table
 
         return Table("报警", [Column(k, label) for k, label in TABLE_COLUMNS],
-                     [tuple(self._values(a)[k] for k, _ in TABLE_COLUMNS)
-                      for a in self.alarms])
+                     self._rows(TABLE_COLUMNS))
 
     default_stem = "alarms"
 
@@ -103,10 +108,7 @@ def list_alarms(store, options: AlarmListOptions | None = None) -> AlarmList:
     status = options.status.value if options.status else None
     rule = options.rule.value if options.rule else None
     alarms = tuple(alarm_store.list_alarms(store, status=status, mn=options.mn, rule=rule))
-    ids = sorted({a.unit_id for a in alarms if a.unit_id})
-    names = dict(store.query(
-        f"SELECT unit_id, name FROM units WHERE unit_id IN ({', '.join('?' * len(ids))})",
-        ids)) if ids else {}
+    names = store.unit_names([a.unit_id for a in alarms if a.unit_id])
     if options.mn and not alarms and not store.query(  # none, or a mistyped MN?
             "SELECT 1 FROM alarms WHERE mn = ? LIMIT 1", [options.mn]):
         from envmon.registry.api import require_known_mn
@@ -160,43 +162,11 @@ __all__ = ["AlarmActionOptions", "AlarmChanged", "AlarmError", "AlarmList", "Ala
 
 
 def _alarm_terminal_table(result: AlarmList, stream) -> None:
-    """rich table of `terminal_table()`: the whole columns never cut; on a narrow terminal the
-    trailing columns that do not fit are left out (a note says so)."""
-    from rich.cells import cell_len
-    from rich.markup import escape
-    from rich.table import Table as RichTable
-    from rich.text import Text
+    """`terminal_table()` by the shared writer: the whole columns never cut; on a narrow
+    terminal the trailing columns that do not fit are left out (a note says so)."""
+    from envmon.render.terminal import write_table
 
-    from envmon.render.table import cell_text
-    from envmon.render.terminal import console_for
-
-    table = result.terminal_table()
-    console = console_for(stream)
-
-    def build(n: int) -> RichTable:
-        rich_table = RichTable(title=escape(table.title))
-        for column in table.columns[:n]:
-            whole = column.key in WHOLE_COLUMNS
-            rich_table.add_column(Text(column.label), no_wrap=whole, overflow="fold",
-                                  min_width=None if whole else FOLDED_MIN_WIDTH)
-        for row in table.rows:
-            rich_table.add_row(*(Text(cell_text(v)) for v in row[:n]))
-        return rich_table
-
-    def narrowest(n: int) -> int:  # whole columns as wide as their text, the others folded
-        widths = [max([cell_len(column.label), *(cell_len(cell_text(r[i])) for r in table.rows)])
-                  if column.key in WHOLE_COLUMNS else FOLDED_MIN_WIDTH
-                  for i, column in enumerate(table.columns[:n])]
-        return sum(widths) + 3 * n + 1  # padding and borders
-
-    n = len(table.columns)
-    while n > len(WHOLE_COLUMNS) and narrowest(n) > console.width:
-        n -= 1
-    fitted = build(n)
-    console.print(fitted)
-    if n < len(table.columns):
-        console.print(f"（终端宽度不足，另有 {len(table.columns) - n} 列未显示；"
-                      "--format csv 显示全部）")
+    write_table(result.terminal_table(), stream)
 
 
 def _register_renderers() -> None:

@@ -21,7 +21,14 @@ from typing import Any
 
 from envmon.assess.compute import LEVELS
 from envmon.assess.config import AGGREGATES, NETWORKED_RULES, RANK_BY, AssessConfig
-from envmon.assess.marks import CORRECTION_ACTIONS, EXEMPTION_KIND_ALIASES
+from envmon.assess.marks import (
+    CorrectionAction,
+    ExemptionKind,
+    check_author,
+    check_unit_or_point,
+    correction_action,
+    exemption_kind,
+)
 from envmon.choices import choice, optional_choice
 from envmon.errors import OptionError
 from envmon.period import Period
@@ -34,21 +41,8 @@ NetworkedRule = StrEnum("NetworkedRule", {v.upper(): v for v in NETWORKED_RULES}
 RankBy = StrEnum("RankBy", {v.upper(): v for v in RANK_BY})
 MarkKind = StrEnum("MarkKind", {"EXEMPTION": "exemptions", "CORRECTION": "corrections"})
 """The two kinds of marks, by their table."""
-CorrectionAction = StrEnum("CorrectionAction", {v.upper(): v for v in CORRECTION_ACTIONS})
-
-
-class ExemptionKind(StrEnum):
-    """What stopped (`marks.EXEMPTION_KINDS`); the English aliases of `--kind` read too."""
-
-    PRODUCTION = "停产"
-    FACILITY = "停运"
-    DISCHARGE = "停排"
-
-    @classmethod
-    def _missing_(cls, value: object) -> ExemptionKind | None:
-        alias = EXEMPTION_KIND_ALIASES.get(value) if isinstance(value, str) else None
-        return cls(alias) if alias is not None else None
-
+# ExemptionKind (--kind) and CorrectionAction (--action) live with the marks (`marks.py`), whose
+# checks the options below call, so a direct caller of `marks` is checked the same way.
 
 # AssessConfig field → the command-line option that sets it (for OptionError)
 _OPTION_OF = {"instant_hours": "--instant-hours", "complete_days": "--complete-days",
@@ -203,6 +197,11 @@ def assess_period(store, period: Period, options: AssessOptions | None = None
 
 
 # ---------------------------------------------------------------------------------- marks
+# A mark covers whole hours (the hourly figures are cut on them): --from and --to on the hour,
+# or the mark would silently cover a part it cannot.
+MARKS_COVER_WHOLE_HOURS = " (marks cover whole hours)"
+
+
 @dataclass(frozen=True)
 class MarkAdded:
     kind: MarkKind
@@ -217,22 +216,6 @@ class MarkAdded:
         return f"{self.kind.value[:-1]} {self.id} added"
 
 
-def _on_the_hour(period: Period) -> None:
-    """A mark covers whole hours (the hourly figures are cut on them): --from and --to on the
-    hour, or the mark would silently cover a part it cannot."""
-    for option, bound in (("--from", period.start), ("--to", period.end)):
-        if bound.minute or bound.second or bound.microsecond:
-            raise OptionError(option, f"{bound.isoformat()} is not on the hour "
-                                      "(marks cover whole hours)")
-
-
-def _by_reason(by: str, reason: str) -> None:
-    if not by.strip():
-        raise OptionError("--by", "say who enters the mark")
-    if not reason.strip():
-        raise OptionError("--reason", "say why")
-
-
 @dataclass(frozen=True)
 class ExemptionOptions:
     kind: ExemptionKind
@@ -243,17 +226,16 @@ class ExemptionOptions:
     proof: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", choice(ExemptionKind, self.kind, "--kind"))
-        _by_reason(self.by, self.reason)
-        if self.unit is None and self.mn is None:
-            raise OptionError("--unit", "name a unit (--unit) or a point (--mn)")
+        object.__setattr__(self, "kind", exemption_kind(self.kind))
+        check_author(self.by, self.reason)
+        check_unit_or_point(self.unit, self.mn)
 
 
 def add_exemption(store, period: Period, options: ExemptionOptions) -> MarkAdded:
     """Register an exemption period (停产/停运/停排); its hours leave the should-count."""
     from envmon.assess import marks
 
-    _on_the_hour(period)
+    period.require_on_the_hour(why=MARKS_COVER_WHOLE_HOURS)
     new_id = marks.add_exemption(store, kind=options.kind.value, start=period.start,
                                  end=period.end,
                                  by=options.by, reason=options.reason, unit_id=options.unit,
@@ -275,8 +257,8 @@ class CorrectionOptions:
     proof: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "action", choice(CorrectionAction, self.action, "--action"))
-        _by_reason(self.by, self.reason)
+        object.__setattr__(self, "action", correction_action(self.action))
+        check_author(self.by, self.reason)
         if self.action is CorrectionAction.REPAIR and self.value is None:
             raise OptionError("--value", "a repair supplies the hourly value: give --value")
         if self.action is CorrectionAction.INVALIDATE and self.value is not None:
@@ -287,7 +269,7 @@ def add_correction(store, period: Period, options: CorrectionOptions) -> MarkAdd
     """Register a manual correction (修约); the stored records are never changed."""
     from envmon.assess import marks
 
-    _on_the_hour(period)
+    period.require_on_the_hour(why=MARKS_COVER_WHOLE_HOURS)
     new_id = marks.add_correction(store, mn=options.mn, action=options.action.value,
                                   start=period.start, end=period.end, by=options.by,
                                   reason=options.reason, factor=options.factor,
@@ -306,7 +288,7 @@ class RevokeOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", choice(MarkKind, self.kind, "kind"))
-        _by_reason(self.by, self.reason)
+        check_author(self.by, self.reason)
 
 
 @dataclass(frozen=True)

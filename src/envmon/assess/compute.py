@@ -241,7 +241,7 @@ def assess(
     as_of = as_of or now_beijing()
     # Hours that have not ended by `as_of` are not yet due: a month in progress is assessed
     # on its elapsed hours only (otherwise its rates would fall as if the future were lost).
-    elapsed_end = max(start, min(end, as_of.replace(minute=0, second=0, microsecond=0)))
+    elapsed_end = Period(start, end).ended_hours_end(as_of) if start < end else start
     point_counts = (_point_counts(store, config, start, elapsed_end, as_of, chunk_days)
                     if elapsed_end > start else [])
     registry = {

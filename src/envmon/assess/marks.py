@@ -6,15 +6,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
+from envmon.choices import choice
 from envmon.errors import OptionError
 from envmon.timeutil import now_beijing
 
-EXEMPTION_KINDS = ("停产", "停运", "停排")
 EXEMPTION_KIND_ALIASES = {"production": "停产", "shutdown": "停产", "facility": "停运",
                           "stopped": "停运", "discharge": "停排", "no_discharge": "停排"}
+
+
+class ExemptionKind(StrEnum):
+    """What stopped; the English aliases of `--kind` (`EXEMPTION_KIND_ALIASES`) read too."""
+
+    PRODUCTION = "停产"
+    FACILITY = "停运"
+    DISCHARGE = "停排"
+
+    @classmethod
+    def _missing_(cls, value: object) -> ExemptionKind | None:
+        alias = EXEMPTION_KIND_ALIASES.get(value) if isinstance(value, str) else None
+        return cls(alias) if alias is not None else None
+
+
+EXEMPTION_KINDS = tuple(k.value for k in ExemptionKind)
 CORRECTION_ACTIONS = ("invalidate", "repair")
+CorrectionAction = StrEnum("CorrectionAction", {v.upper(): v for v in CORRECTION_ACTIONS})
 
 
 class MarkError(OptionError):
@@ -29,16 +47,38 @@ class Mark:
     fields: dict[str, Any]
 
 
-def _check_common(start: datetime, end: datetime, by: str, reason: str) -> None:
+# The checks of a mark, in one place: the options of `envmon.assess.api` call them when they
+# are built, and the functions below call them again for direct callers.
+def check_author(by: str, reason: str) -> None:
+    """Who enters (or revokes) the mark and why: both required."""
+    if not by.strip():
+        raise MarkError("--by", "say who enters the mark")
+    if not reason.strip():
+        raise MarkError("--reason", "say why")
+
+
+def check_unit_or_point(unit_id: str | None, mn: str | None) -> None:
+    """An exemption covers a whole unit or one point: one of them must be named."""
+    if unit_id is None and mn is None:
+        raise MarkError("--unit", "name a unit (--unit) or a point (--mn)")
+
+
+def exemption_kind(kind: str | ExemptionKind) -> ExemptionKind:
+    """`--kind` (停产/停运/停排 or an English alias) as an `ExemptionKind`."""
+    return choice(ExemptionKind, kind, "--kind")
+
+
+def correction_action(action: str | CorrectionAction) -> CorrectionAction:
+    """`--action` (invalidate/repair) as a `CorrectionAction`."""
+    return choice(CorrectionAction, action, "--action")
+
+
+def _check_period(start: datetime, end: datetime) -> None:
     for option, value in (("--from", start), ("--to", end)):
         if value.tzinfo is None:
             raise MarkError(option, "must be timezone-aware (Beijing time)")
     if end <= start:
         raise MarkError("--to", f"the period is empty: {start.isoformat()} .. {end.isoformat()}")
-    if not by.strip():
-        raise MarkError("--by", "say who enters the mark")
-    if not reason.strip():
-        raise MarkError("--reason", "say why")
 
 
 def add_exemption(
@@ -49,10 +89,10 @@ def add_exemption(
     """Register an exemption period for a whole unit or one point; returns its id.
 
     Hours whose start lies in [start, end) leave the should-count of the covered points."""
-    kind = EXEMPTION_KIND_ALIASES.get(kind, kind)
-    if kind not in EXEMPTION_KINDS:
-        raise MarkError("--kind", f"choose one of {', '.join(EXEMPTION_KINDS)}, not {kind!r}")
-    _check_common(start, end, by, reason)
+    kind = exemption_kind(kind).value
+    _check_period(start, end)
+    check_author(by, reason)
+    check_unit_or_point(unit_id, mn)
     if mn is not None:
         rows = store.query("SELECT unit_id FROM points WHERE mn = ?", [mn])
         if not rows:
@@ -60,9 +100,7 @@ def add_exemption(
         if unit_id is not None and unit_id != rows[0][0]:
             raise MarkError("--mn", f"point {mn} belongs to unit {rows[0][0]}, not {unit_id}")
         unit_id = rows[0][0]
-    elif unit_id is None:
-        raise MarkError("--unit", "name a unit (--unit) or a point (--mn)")
-    elif not store.query("SELECT 1 FROM units WHERE unit_id = ?", [unit_id]):
+    elif not store.unit_exists(unit_id):
         raise MarkError("--unit", f"unknown unit {unit_id!r}")
     new_id = store.query("SELECT nextval('exemptions_id_seq')")[0][0]
     store.execute(
@@ -80,10 +118,9 @@ def add_correction(
 ) -> int:
     """Register a manual correction (修约) of the hours of one point (one factor or all);
     `invalidate` marks them invalid, `repair` supplies them (with proof) for 补全."""
-    if action not in CORRECTION_ACTIONS:
-        raise MarkError("--action",
-                        f"choose one of {', '.join(CORRECTION_ACTIONS)}, not {action!r}")
-    _check_common(start, end, by, reason)
+    action = correction_action(action).value
+    _check_period(start, end)
+    check_author(by, reason)
     if not store.query("SELECT 1 FROM points WHERE mn = ?", [mn]):
         raise MarkError("--mn", f"unknown MN {mn!r}")
     if factor is not None and not store.query(

@@ -106,19 +106,11 @@ class UnitEmissions(ProvisionalFigures):
         return f"emissions-{self.unit}-{self.month}"
 
 
-def ended_hours_end(period: Period, as_of: datetime | None = None) -> datetime:
-    """Where the figures of `period` stop as of `as_of` (default now): its end once it is over;
-    while it is in progress, the start of the hour running at `as_of`. An hour not yet due is
-    not missing: counting it would sink the capture rate and show 0 kg for days to come."""
-    end = period.elapsed_end(as_of or now_beijing())
-    if end < period.end:
-        end = max(period.start, end.replace(minute=0, second=0, microsecond=0))
-    return end
-
-
 def _require_unit(store, unit: str | None) -> None:
-    if unit is not None and not store.query("SELECT 1 FROM units WHERE unit_id = ?", [unit]):
-        raise OptionError("--unit", f"no unit {unit!r} in the registry")
+    from envmon.registry.api import require_known_unit
+
+    if unit is not None:
+        require_known_unit(store, unit)
 
 
 def unit_emissions(store, period: Period, options: UnitEmissionsOptions, *,
@@ -128,7 +120,7 @@ def unit_emissions(store, period: Period, options: UnitEmissionsOptions, *,
     from envmon.emissions.accounting import emissions
     _require_unit(store, options.unit)
     as_of = as_of or now_beijing()
-    end = ended_hours_end(period, as_of)
+    end = period.ended_hours_end(as_of)
     return UnitEmissions(options.unit, period,
                          emissions(store, period.start, end, unit_id=options.unit),
                          provisional_as_of(period, as_of))
@@ -185,7 +177,7 @@ def emission_totals(store, period: Period, options: TotalsOptions, *,
     from envmon.emissions.accounting import emissions, totals
     _require_unit(store, options.unit)
     as_of = as_of or now_beijing()
-    results = emissions(store, period.start, ended_hours_end(period, as_of), unit_id=options.unit)
+    results = emissions(store, period.start, period.ended_hours_end(as_of), unit_id=options.unit)
     return EmissionTotals(period, options.level, options.period,
                           totals(results, options.level.value, options.period.value),
                           provisional_as_of(period, as_of))
@@ -273,7 +265,7 @@ def monthly_tax(store, period: Period, options: TaxOptions | None = None, *,
     from envmon.emissions import accounting
     options = options or TaxOptions()
     as_of = as_of or now_beijing()
-    end = ended_hours_end(period, as_of)
+    end = period.ended_hours_end(as_of)
     return TaxReport(period, accounting.monthly_tax(store, period.start, end,
                                                     tax_config=options.effective_config),
                      provisional_as_of(period, as_of))

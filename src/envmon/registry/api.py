@@ -156,6 +156,13 @@ def require_known_mn(store, mn: str, option: str = "--mn") -> None:
                                   f"{store.target}")
 
 
+def require_known_unit(store, unit: str, option: str = "--unit") -> None:
+    """OptionError naming `option` for a unit the registry does not hold (the twin of
+    `require_known_mn`): every use case filtering by unit asks this before answering."""
+    if not store.unit_exists(unit):
+        raise OptionError(option, f"no unit {unit!r} in the registry")
+
+
 @dataclass(frozen=True)
 class DemoOptions:
     file: Path

@@ -2,7 +2,9 @@
 
 `Column.key` is the English field name (the CSV header), `Column.label` the zh-CN header a
 person reads (terminal, xlsx, html). `width` (characters) and `number_format` (an Excel
-format such as "0.00") only shape the xlsx and html output.
+format such as "0.00") only shape the xlsx and html output; `whole` only the terminal: such a
+column is never cut or wrapped there (an MN, an id), and a table with whole columns leaves out
+its trailing columns that a narrow terminal cannot hold (`envmon.render.terminal`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class Column:
     label: str
     width: float = 12
     number_format: str | None = None
+    whole: bool = False
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The registry repository: regions, units, outlets, points and their factors, in the store.
 
 Portable methods of `Store` (mixed in), written on the engine primitives only: the receiver's
-point cache (`load_point_auth`, `point_auth`), the CRC policy (`set_crc_modes`), the point list
+point cache (`load_point_auth`, `point_auth`), the units known (`unit_exists`, `unit_names`:
+what a use case asks before filtering by a unit), the CRC policy (`set_crc_modes`), the point list
 (`list_points`), import (`upsert_registry`) and export (`registry_rows`). The tables are
 declared in `envmon.registry.tables`.
 """
@@ -237,6 +238,19 @@ class RegistryRepository:
             return None
         mn_, pw, unit_id, kind, crc = rows[0]
         return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc))
+
+    def unit_exists(self, unit_id: str) -> bool:
+        """Whether the registry holds the unit (统一社会信用代码)."""
+        return bool(self._rows("SELECT 1 FROM units WHERE unit_id = ?", [unit_id]))
+
+    def unit_names(self, unit_ids: Sequence[str]) -> dict[str, str]:
+        """unit_id → the unit's name, for the ids of `unit_ids` the registry holds."""
+        ids = sorted(set(unit_ids))
+        if not ids:
+            return {}
+        return dict(self._rows(
+            f"SELECT unit_id, name FROM units WHERE unit_id IN ({', '.join('?' * len(ids))})",
+            ids))
 
     def set_crc_modes(self, mn: str, modes: tuple[str, ...]) -> None:
         """Set which CRC variants this MN may use (hj212.md §4). Allowed: `CRC_MODES`."""
