@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -37,8 +37,8 @@ def test_future_refused_in_progress_provisional():
     with pytest.raises(PeriodError, match="has not begun"):
         Period.month("2027-01", now=NOW)
     current = Period.month("2026-12", now=NOW)
-    assert current.in_progress(NOW) and current.provisional(NOW)
-    assert current.elapsed_end(NOW) == NOW
+    assert current.in_progress(NOW)
+    assert current.ended_hours_end(NOW) == NOW.replace(minute=0)  # the hours that have ended
     assert not Period.month("2026-11", now=NOW).in_progress(NOW)
 
 
@@ -133,3 +133,10 @@ def test_ended_hours_end_is_the_start_of_the_running_hour():
     assert month.ended_hours_end(month.end + timedelta(minutes=5)) == month.end
     assert month.ended_hours_end(month.start - timedelta(hours=3)) == month.start
     assert month.ended_hours_end(month.start + timedelta(minutes=20)) == month.start
+
+
+def test_ended_hours_are_cut_on_beijing_hours_whatever_the_zone():
+    india = timezone(timedelta(hours=5, minutes=30))
+    as_of = datetime(2026, 12, 1, 4, 10, tzinfo=india)  # 06:40 in Beijing
+    assert Period.month("2026-12", now=NOW).ended_hours_end(as_of) == bj(2026, 12, 1, 6)
+    assert Period.month("2026-11", now=NOW).ended_hours_end(as_of) == bj(2026, 12, 1)

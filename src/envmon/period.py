@@ -199,13 +199,6 @@ class Period:
         now = now or now_beijing()
         return self.start <= now < self.end
 
-    provisional = in_progress
-
-    def elapsed_end(self, now: datetime | None = None) -> datetime:
-        """The end, or `now` for a period in progress (the time that has passed, not rounded;
-        the figures use `ended_hours_end`)."""
-        now = now or now_beijing()
-        return min(self.end, max(self.start, now))
 
     def ended_hours_end(self, as_of: datetime | None = None) -> datetime:
         """Where hourly figures of the period stop as of `as_of` (default now): the end once
@@ -215,7 +208,8 @@ class Period:
         as_of = as_of or now_beijing()
         if as_of >= self.end:
             return self.end
-        return max(self.start, as_of.replace(minute=0, second=0, microsecond=0))
+        hour = as_of.astimezone(BEIJING_FIXED).replace(minute=0, second=0, microsecond=0)
+        return max(self.start, hour)
 
     # ------------------------------------------------------------------ cuts (Beijing time)
     def chunks(self, days: int | None = 1) -> list[Period]:

@@ -16,7 +16,7 @@
   schema `schema_version`, `upgrade_schema`;
   packet log `write_batch`, `query_records`, `iter_raw_packets`, `raw_counts`;
   registry repository `upsert_registry`, `load_point_auth`, `point_auth`, `set_crc_modes`,
-  `list_points`, `registry_rows` (mixed in from `registry_repo`).
+  `list_points`, `registry_rows`, `unit_exists`, `unit_names` (mixed in from `registry_repo`).
 
 Code outside `envmon.store` calls only the public methods.
 """
