@@ -158,7 +158,8 @@ def test_a_version_5_store_opened_read_only_is_upgraded_then_read(tmp_path, capl
         with pytest.raises(StoreError, match="read-only"):
             store.write_batch([raw_row()], [])
     upgraded = [r.getMessage() for r in caplog.records if r.name == "envmon.store"]
-    assert upgraded == [f"{old}: schema version upgraded from 5 to {schema.SCHEMA_VERSION}"]
+    assert upgraded == [f"{old}: schema version upgraded from 5 to {schema.SCHEMA_VERSION} "
+                        f"(the version-5 store is kept as {old}.schema-v5.bak)"]
     assert all(r.levelno == logging.INFO for r in caplog.records if r.name == "envmon.store")
     assert version_on_disk(old) == schema.SCHEMA_VERSION
     caplog.clear()
@@ -301,3 +302,27 @@ def test_the_server_engine_indexes_are_valid_sql(tmp_path, monkeypatch):
     with open_store(tmp_path / "indexed.duckdb") as store:
         names = {r[0] for r in store.query("SELECT index_name FROM duckdb_indexes()")}
         assert indexes <= names
+
+
+def test_an_upgrade_keeps_the_old_store_as_a_backup_and_a_new_store_gets_none(tmp_path, caplog):
+    old = tmp_path / "old.duckdb"
+    build_v5_store(old)
+    before = duckdb.connect(str(old), read_only=True)
+    packets = before.execute("SELECT COUNT(*) FROM raw_packets").fetchone()[0]
+    before.close()
+    with caplog.at_level(logging.INFO, logger="envmon.store"):
+        open_store(old).close()
+    backup = tmp_path / "old.duckdb.schema-v5.bak"
+    assert version_on_disk(old) == schema.SCHEMA_VERSION and version_on_disk(backup) == 5
+    copy = duckdb.connect(str(backup), read_only=True)
+    assert copy.execute("SELECT COUNT(*) FROM raw_packets").fetchone()[0] == packets == 3
+    copy.close()
+    assert f"kept as {backup}" in caplog.text
+    # a second store upgraded at the same place does not overwrite the first copy
+    other = tmp_path / "again.duckdb"
+    build_v5_store(other)
+    other.rename(old)
+    open_store(old).close()
+    assert backup.exists() and (tmp_path / "old.duckdb.schema-v5.bak.2").exists()
+    open_store(tmp_path / "fresh.duckdb").close()
+    assert not list(tmp_path.glob("fresh.duckdb*.bak*"))

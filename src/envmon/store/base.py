@@ -193,6 +193,11 @@ class Store(RegistryRepository, ABC):
         """Engine settings for a long-running receiver (see the engines); default: none."""
         return None
 
+    def backup_before_migration(self, version: int) -> str | None:
+        """Keep a copy of the store as it is at schema `version` before migrations change it;
+        returns where (None: the engine keeps none, e.g. a server's own backups)."""
+        return None
+
     @classmethod
     def upgrade_in_place(cls, target: str) -> None:
         """Apply the migrations the store at `target` lacks, for a reader that found it behind.
@@ -251,6 +256,7 @@ class Store(RegistryRepository, ABC):
                 version=current,
                 known=schema.SCHEMA_VERSION,
             )
+        backup = self.backup_before_migration(current) if current else None
         with self._transaction():
             self._run(schema.SCHEMA_VERSION_TABLE)
             for migration in schema.migrations()[current:]:
@@ -263,10 +269,11 @@ class Store(RegistryRepository, ABC):
                 )
         if current:
             log.info(
-                "%s: schema version upgraded from %d to %d",
+                "%s: schema version upgraded from %d to %d%s",
                 self.target,
                 current,
                 schema.SCHEMA_VERSION,
+                f" (the version-{current} store is kept as {backup})" if backup else "",
             )
 
     def _writable(self) -> None:

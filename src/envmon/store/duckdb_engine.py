@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -82,6 +83,21 @@ class DuckDBStore(Store):
     @staticmethod
     def _set_session(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"SET TimeZone = '{TIMEZONE}'")
+
+    def backup_before_migration(self, version: int) -> str | None:
+        """Copy the file to `<path>.schema-v<version>.bak` (checkpointed first, so the copy is
+        whole) before a migration: an older envmon can go on reading the copy, and a failed
+        upgrade loses nothing. An existing copy is kept; the new one gets a numbered name."""
+        if self.target == ":memory:":
+            return None
+        self._run("CHECKPOINT")
+        base = f"{self.target}.schema-v{version}.bak"
+        backup, n = base, 1
+        while os.path.exists(backup):
+            n += 1
+            backup = f"{base}.{n}"
+        shutil.copyfile(self.target, backup)
+        return backup
 
     def tune_for_ingest(self) -> None:
         """A long-running receiver: checkpoint the WAL into the file less often.
