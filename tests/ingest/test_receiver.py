@@ -273,3 +273,26 @@ def codec_packet_without_data_time() -> bytes:
 
     return codec.build_packet(qn="20261101090000124", st="31", cn="2011", pw=PW, mn=GAS_MN,
                               flag=5, cp="RtdInterval=30")
+
+
+def test_a_unit_that_half_closes_still_gets_its_answers(store):
+    """A unit that shuts its sending side after its uploads (shutdown(SHUT_WR)) is answered
+    for each of them, then the platform closes: unanswered, it would re-send and duplicate."""
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        qns = [f"2026110109000012{k}" for k in range(3)]
+        for k, qn in enumerate(qns):
+            writer.write(hourly_packet(hour(k + 1), qn=qn))
+        await writer.drain()
+        writer.write_eof()
+        answers = await read_answers(reader, 3)
+        closed = await asyncio.wait_for(reader.read(), 5.0)  # EOF: the platform closed
+        writer.close()
+        await receiver.stop()
+        return answers, closed
+
+    answers, closed = run(scenario())
+    assert sorted(a.qn for a in answers) == [f"2026110109000012{k}" for k in range(3)]
+    assert {a.cn for a in answers} == {"9014"} and closed == b""
+    assert len(store.query_records(GAS_MN, "2061", hour(0), hour(23))) == 9

@@ -94,6 +94,7 @@ class Hj212Protocol(asyncio.Protocol):
         self.last_activity = time.monotonic()
         self.inflight = 0
         self.paused = False
+        self.eof = False  # the unit half-closed: answer what it sent, then close
         self.garbage = 0
         self.rejections_logged = 0
         self.mn: str | None = None  # the point this connection speaks for, once accepted
@@ -110,6 +111,13 @@ class Hj212Protocol(asyncio.Protocol):
         self._handle(self.session.close())
         self.receiver.unregister(self)
         self.transport = None
+
+    def eof_received(self) -> bool:
+        """The unit has finished sending (a half-close): keep the connection open for the
+        answers still owed (they leave after their commit), then close it. Closing at once
+        would store its packets unanswered, and a unit re-sends what was not answered."""
+        self.eof = True
+        return self.inflight > 0
 
     def data_received(self, data: bytes) -> None:
         self.last_activity = time.monotonic()
@@ -174,6 +182,10 @@ class Hj212Protocol(asyncio.Protocol):
         if answer is not None:
             transport.write(answer)
             self.receiver.stats.answers += 1
+        if self.eof:
+            if self.inflight == 0:
+                transport.close()  # after the answers written above have been flushed
+            return
         if self.paused and self.inflight <= self.receiver.limits.max_inflight // 2:
             self.paused = False
             transport.resume_reading()
