@@ -296,3 +296,29 @@ def test_a_unit_that_half_closes_still_gets_its_answers(store):
     assert sorted(a.qn for a in answers) == [f"2026110109000012{k}" for k in range(3)]
     assert {a.cn for a in answers} == {"9014"} and closed == b""
     assert len(store.query_records(GAS_MN, "2061", hour(0), hour(23))) == 9
+
+
+def test_a_unit_that_does_not_read_its_answers_is_not_read_either(store):
+    """Write backpressure: when the answers to a unit pile up unread (asyncio calls
+    pause_writing past the send buffer's high-water mark), the platform stops reading that
+    unit, so its sends block in TCP instead of filling memory; resume_writing reads on."""
+    async def scenario():
+        receiver = await started(store)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        writer.write(hourly_packet(hour(1), qn="20261101010000001"))
+        await read_answers(reader, 1)
+        [connection] = receiver.connections
+        connection.pause_writing()
+        held = not connection.transport.is_reading()
+        writer.write(hourly_packet(hour(2), qn="20261101020000002"))
+        await writer.drain()
+        connection.resume_writing()
+        reading = connection.transport.is_reading()
+        [answer] = await read_answers(reader, 1)  # read and answered once resumed
+        writer.close()
+        await receiver.stop()
+        return held, reading, answer
+
+    held, reading, answer = run(scenario())
+    assert held and reading
+    assert (answer.cn, answer.qn) == ("9014", "20261101020000002")

@@ -93,7 +93,9 @@ class Hj212Protocol(asyncio.Protocol):
         self.peer = "?"
         self.last_activity = time.monotonic()
         self.inflight = 0
-        self.paused = False
+        self.paused = False  # too many packets waiting for their commit
+        self.write_blocked = False  # the unit does not read its answers (pause_writing)
+        self.reading_paused = False
         self.eof = False  # the unit half-closed: answer what it sent, then close
         self.garbage = 0
         self.rejections_logged = 0
@@ -111,6 +113,28 @@ class Hj212Protocol(asyncio.Protocol):
         self._handle(self.session.close())
         self.receiver.unregister(self)
         self.transport = None
+
+    def pause_writing(self) -> None:
+        """The answers pile up unread in the transport's buffer: stop reading this unit
+        until it reads them (its sends then block in TCP), so its buffer stays bounded."""
+        self.write_blocked = True
+        self._reading()
+
+    def resume_writing(self) -> None:
+        self.write_blocked = False
+        self._reading()
+
+    def _reading(self) -> None:
+        """Read while neither the commits nor the unit's own reading hold us back."""
+        transport = self.transport
+        hold = self.paused or self.write_blocked
+        if transport is None or transport.is_closing() or hold == self.reading_paused:
+            return
+        self.reading_paused = hold
+        if hold:
+            transport.pause_reading()
+        else:
+            transport.resume_reading()
 
     def eof_received(self) -> bool:
         """The unit has finished sending (a half-close): keep the connection open for the
@@ -168,7 +192,7 @@ class Hj212Protocol(asyncio.Protocol):
         self.inflight += 1
         if self.inflight >= receiver.limits.max_inflight and not self.paused:
             self.paused = True
-            self.transport.pause_reading()
+            self._reading()
         receiver.writer.submit(raw, records, lambda: self._committed(answer, packet, records))
 
     def _committed(self, answer: bytes | None, packet: codec.Packet, records) -> None:
@@ -188,7 +212,7 @@ class Hj212Protocol(asyncio.Protocol):
             return
         if self.paused and self.inflight <= self.receiver.limits.max_inflight // 2:
             self.paused = False
-            transport.resume_reading()
+            self._reading()
 
     def _discarded(self, event: Discarded) -> None:
         stats = self.receiver.stats

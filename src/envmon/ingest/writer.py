@@ -131,6 +131,8 @@ class GroupCommitWriter:
                         log.exception("answer callback failed")
             if not self._raw:
                 self._idle.set()
+                if self._closing:  # what came in while closing is committed: done
+                    return
 
     async def _commit(self, loop, raw: list[RawPacketRow], records: list[RecordRow]) -> bool:
         for attempt in range(3):
