@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -167,3 +168,15 @@ def test_emit_many_writes_one_format_to_the_file_named(tmp_path):
     result = CliRunner().invoke(many_app, ["--out", str(target), "--formats", "html"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(target) and target.exists()
+
+
+def test_emit_many_into_a_folder_that_cannot_be_made_is_one_line(tmp_path):
+    from envmon.cli.options import emit_many
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(typer.Exit) as exit_:
+        emit_many(Result(), "xlsx,html", blocker / "out")
+    assert exit_.value.exit_code == 2 and blocker.read_text() == "x"
+    written = emit_many(Result(), "xlsx,html", tmp_path / "out")
+    assert [p.name for p in written] == ["result.xlsx", "result.html"]

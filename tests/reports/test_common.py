@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from envmon.render.bulletins import write_all
 from envmon.reports import charts, fonts, html, model, pdf, xlsx
 from envmon.reports.model import (
     Bulletin,
@@ -94,13 +93,6 @@ def test_pdf_or_clear_error(tmp_path):
         return
     path = pdf.write_pdf(_bulletin(), tmp_path / "b.pdf")
     assert path.read_bytes().startswith(b"%PDF")
-
-
-def test_write_all_and_unknown_format(tmp_path):
-    paths = write_all(_bulletin(), tmp_path, "x", formats=("xlsx", "html"))
-    assert [p.name for p in paths] == ["x.xlsx", "x.html"]
-    with pytest.raises(model.ReportError, match="unknown bulletin format"):
-        write_all(_bulletin(), tmp_path, "x", formats=("doc",))
 
 
 def test_a_report_error_is_a_user_error():

@@ -105,7 +105,11 @@ def emit_many(result: Any, formats: str | Sequence[str], out: Path | None, *,
     out = out if out is not None else Path(".")
     one_file = len(wanted) == 1 and out.suffix == f".{wanted[0]}"
     if wanted and not one_file:
-        out.mkdir(parents=True, exist_ok=True)  # a folder: <out>/<default_stem>.<format>
+        try:  # a folder: <out>/<default_stem>.<format>
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise fail(f"--out: cannot make the folder {out}: {error.strerror or error}"
+                       ) from None
     written = []
     for name in wanted:
         path = emit(result, name, out)

@@ -2,13 +2,11 @@
 (`reports.xlsx`, `reports.html`, `reports.pdf`): a result's own bulletin, or its `Table`
 turned into a one-table bulletin, so every workbook and page has the same look (bold bordered
 headers, frozen header row, A4 print CSS). A `Bulletin` is itself renderable:
-`render(bulletin, "pdf", path)`; `write_all` writes one in several formats into a folder.
+`render(bulletin, "pdf", path)`; `cli.options.emit_many` writes several formats into a folder.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -57,25 +55,3 @@ def write_bulletin(bulletin: Bulletin, fmt: str, path: Path) -> Path:
 
         return write_pdf(bulletin, path)
     raise ReportError(f"unknown bulletin format {fmt!r}; allowed: {', '.join(FORMATS)}")
-
-
-def write_all(
-    bulletin: Bulletin,
-    out_dir: str | os.PathLike[str],
-    stem: str,
-    formats: Iterable[str] = FORMATS,
-) -> list[Path]:
-    """Write the bulletin as `out_dir/stem.{xlsx,html,pdf}` through the renderer registry;
-    returns the paths written."""
-    from envmon.render.registry import render
-
-    wanted = list(formats)
-    for fmt in wanted:
-        if fmt not in FORMATS:
-            raise ReportError(f"unknown bulletin format {fmt!r}; allowed: {', '.join(FORMATS)}")
-    paths = []
-    for fmt in wanted:
-        path = render(bulletin, fmt, Path(out_dir) / f"{stem}.{fmt}")
-        assert path is not None
-        paths.append(path)
-    return paths

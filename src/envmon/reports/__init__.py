@@ -10,7 +10,7 @@ One module per job:
 
 A new bulletin is a builder module here; a use-case result offers it with `bulletin()` and
 `envmon.render` writes it (`render(result, "pdf")`; a `Bulletin` itself renders too, and
-`envmon.render.bulletins.write_all` writes several formats into a folder). A new block kind
+`envmon.cli.options.emit_many` writes several formats into a folder). A new block kind
 goes in `model` with its rendering in `xlsx` and `html`. `common` only re-exports the names
 that lived there before the split.
 """
