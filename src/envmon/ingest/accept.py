@@ -8,6 +8,9 @@ the same way live and replayed.  A packet is rejected when
 2. its MN is not registered, or 3. its PW is not that MN's password;
 4. it is a data upload without DataTime (the protocol rule of :mod:`envmon.hj212.session`).
 
+The receiver's guard (`ingest.guard`) adds the rules about who may speak for an MN (allow-list
+and lockouts before the password, one live connection after it), with their own reasons here.
+
 A new rule goes here as a new :class:`Reason`, in the order it is checked; its ``message``
 names the field first ("PW: …"), as the raw log and the operators' queries expect, and the
 receiver counts rejections by ``field``.
@@ -32,6 +35,11 @@ class Reason(Enum):
     UNREGISTERED_MN = "unregistered MN"
     WRONG_PASSWORD = "wrong password"
     NO_DATA_TIME = "data upload without DataTime"
+    # Decided by the receiver's guard (`ingest.guard`), around this accept path:
+    NOT_ALLOWED = "address outside the MN's allowed networks"
+    LOCKED_OUT = "locked out after repeated wrong passwords"
+    ALREADY_CONNECTED = "MN already connected from another address"
+    TOO_MANY_MNS = "connection speaks for too many MNs"
 
 
 @dataclass(frozen=True, slots=True)

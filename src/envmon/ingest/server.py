@@ -3,7 +3,9 @@
 The server is thin on purpose: bytes go into the session, events come out, packets are
 judged by the one accept path (`ingest.accept`) against the registry cache and handed to the
 group-commit writer; the replies the session builds (9014, 9013 + 1012) leave only after the
-commit that holds the packet has returned.
+commit that holds the packet has returned. Whom to believe for an MN (wrong-password back-off
+and lockouts, allow-lists, one live connection per MN) is the guard's (`ingest.guard`): the
+protocol asks it around the accept path and pauses reading while it says so.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from envmon.hj212 import codec
 from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import Discarded, PacketReceived
 from envmon.hj212.session import Session
-from envmon.ingest.accept import Accepted, Rejected, accept, crc_modes_for
+from envmon.ingest.accept import Accepted, Reason, Rejected, accept, crc_modes_for
+from envmon.ingest.guard import Guard, GuardSettings
 from envmon.ingest.records import records_from_packet
 from envmon.ingest.writer import GroupCommitWriter
 from envmon.store import PointAuth, RawPacketRow, Store
@@ -47,6 +50,7 @@ class ReceiverLimits:
     max_batch: int = 20_000
     directory_refresh_s: float = 60.0
     stats_interval_s: float = 60.0
+    guard: GuardSettings = field(default_factory=GuardSettings)  # the [guard] section
 
 
 @dataclass
@@ -99,17 +103,25 @@ class Hj212Protocol(asyncio.Protocol):
         self.eof = False  # the unit half-closed: answer what it sent, then close
         self.garbage = 0
         self.rejections_logged = 0
-        self.mn: str | None = None  # the point this connection speaks for, once accepted
+        self.mn: str | None = None  # the point this connection last spoke for
+        self.mns: set[str] = set()  # every MN it speaks for (the guard bounds how many)
+        self.ip = "?"
+        self.held: list | None = None  # events waiting out a wrong-password back-off
+        self._back_off_timer: asyncio.TimerHandle | None = None
 
     # -- asyncio callbacks -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         peername = transport.get_extra_info("peername")
         self.peer = f"{peername[0]}:{peername[1]}" if peername else "?"
+        self.ip = peername[0] if peername else "?"
         if not self.receiver.register(self):
             transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._back_off_timer is not None:
+            self._back_off_timer.cancel()
+        self.held = None  # a guesser's queued packets go with its connection
         self._handle(self.session.close())
         self.receiver.unregister(self)
         self.transport = None
@@ -127,7 +139,7 @@ class Hj212Protocol(asyncio.Protocol):
     def _reading(self) -> None:
         """Read while neither the commits nor the unit's own reading hold us back."""
         transport = self.transport
-        hold = self.paused or self.write_blocked
+        hold = self.paused or self.write_blocked or self.held is not None
         if transport is None or transport.is_closing() or hold == self.reading_paused:
             return
         self.reading_paused = hold
@@ -151,13 +163,31 @@ class Hj212Protocol(asyncio.Protocol):
 
     # -- events ------------------------------------------------------------------------
     def _handle(self, events: list) -> None:
-        for event in events:
+        if self.held is not None:  # backing off: what arrived waits its turn
+            self.held.extend(events)
+            return
+        for k, event in enumerate(events):
             if type(event) is PacketReceived:
                 self._packet(event.packet)
             elif type(event) is Discarded:
                 self._discarded(event)
             else:  # request answers (9011/9012), split-packet completion
                 _run_hooks(self.receiver.on_session_event, self, event)
+            if self.held is not None:  # a wrong password: the rest waits for the back-off
+                self.held.extend(events[k + 1:])
+                return
+
+    def _back_off(self, delay: float) -> None:
+        """Judge nothing more from this connection for `delay` s (guesses one at a time)."""
+        self.held = []
+        self._reading()
+        self._back_off_timer = asyncio.get_running_loop().call_later(delay, self._backed_off)
+
+    def _backed_off(self) -> None:
+        self._back_off_timer = None
+        events, self.held = self.held or [], None
+        self._handle(events)
+        self._reading()
 
     def send(self, frame: bytes) -> bool:
         """Send a platform packet (e.g. a 补遗 request) to this unit; False if closed."""
@@ -169,7 +199,10 @@ class Hj212Protocol(asyncio.Protocol):
     def _packet(self, packet: codec.Packet) -> None:
         receiver = self.receiver
         received_at = receiver.clock()
-        verdict = receiver.accept(packet)
+        point = receiver.points.get(packet.mn) if packet.mn else None
+        verdict = (receiver.guard.check(self.ip, packet.mn, point) or receiver.accept(packet))
+        if type(verdict) is Accepted and packet.mn not in self.mns:
+            verdict = receiver.claim(self, packet.mn, point) or verdict
         if type(verdict) is Rejected:
             receiver.stats.rejected[verdict.field] += 1
             self._log_rejection(verdict.message, packet)
@@ -177,6 +210,8 @@ class Hj212Protocol(asyncio.Protocol):
                 received_at, self.peer, "rejected", verdict.message, packet.mn, packet.cn,
                 packet.qn, packet.raw,
             ))
+            if verdict.reason is Reason.WRONG_PASSWORD:
+                self._wrong_password(packet.mn, point)
             return
         records = (records_from_packet(packet, received_at)
                    if packet.cn in DATA_UPLOAD_CNS else None)
@@ -185,15 +220,23 @@ class Hj212Protocol(asyncio.Protocol):
             packet.raw,
         )
         receiver.stats.accepted += 1
-        if self.mn != packet.mn:
-            self.mn = packet.mn
-            receiver.point_online(packet.mn, self)
+        self.mn = packet.mn
         answer = self.session.reply(packet, received_at)
         self.inflight += 1
         if self.inflight >= receiver.limits.max_inflight and not self.paused:
             self.paused = True
             self._reading()
         receiver.writer.submit(raw, records, lambda: self._committed(answer, packet, records))
+
+    def _wrong_password(self, mn: str, point: PointAuth | None) -> None:
+        delay, lockout = self.receiver.guard.wrong_password(self.ip, mn, point)
+        self.receiver.save_guard()
+        if lockout is None:
+            self._back_off(delay)
+        elif self.transport is not None:
+            self.receiver.stats.closed_abuse += 1
+            self.held = []  # nothing more of it is judged
+            self.transport.close()
 
     def _committed(self, answer: bytes | None, packet: codec.Packet, records) -> None:
         """Runs after the commit that holds the packet: now it may be answered."""
@@ -274,7 +317,10 @@ class Receiver:
         )
         self.points: dict[str, PointAuth] = {}
         self.connections: set[Hj212Protocol] = set()
-        self.online: dict[str, Hj212Protocol] = {}  # MN -> its latest live connection
+        self.online: dict[str, Hj212Protocol] = {}  # MN -> its live connection (guard.claim)
+        self.guard = Guard(self.limits.guard)
+        self._guard_saving: asyncio.Task | None = None
+        self._guard_seen: datetime | None = None
         # Extension points for other domains (back-fill, alarms); each runs on the loop.
         self.on_point_online: list[Callable[[str, Hj212Protocol], None]] = []
         self.on_session_event: list[Callable[[Hj212Protocol, object], None]] = []
@@ -294,11 +340,14 @@ class Receiver:
     async def refresh_points(self) -> None:
         if self.store is not None:
             self.points = await self.writer.run_in_writer(self.store.load_point_auth)
+            await self._load_guard()
 
     # -- connections -------------------------------------------------------------------
     def register(self, protocol: Hj212Protocol) -> bool:
         if len(self.connections) >= self.limits.max_connections:
             log.warning("refusing %s: %d connections open", protocol.peer, len(self.connections))
+            return False
+        if self.guard.refuse_connection(protocol.ip) is not None:
             return False
         self.connections.add(protocol)
         self.stats.connections = len(self.connections)
@@ -308,8 +357,64 @@ class Receiver:
     def unregister(self, protocol: Hj212Protocol) -> None:
         self.connections.discard(protocol)
         self.stats.connections = len(self.connections)
-        if protocol.mn is not None and self.online.get(protocol.mn) is protocol:
-            del self.online[protocol.mn]
+        for mn in protocol.mns:
+            if self.online.get(mn) is protocol:
+                del self.online[mn]
+
+    def claim(self, protocol: Hj212Protocol, mn: str, point: PointAuth | None
+              ) -> Rejected | None:
+        """An accepted packet of `mn` on a connection not yet speaking for it: may it (the
+        guard's takeover policy and MNs-per-connection bound)? If so it becomes the MN's
+        live connection (`point_online`) and its address one of the MN's usual ones."""
+        current = self.online.get(mn)
+        if current is not None and (current.transport is None or current.transport.is_closing()):
+            current = None
+        silent = time.monotonic() - current.last_activity if current is not None else None
+        verdict = self.guard.claim(mn, protocol.ip, point, protocol.mns,
+                                   current.peer if current is not None else None, silent)
+        if type(verdict) is Rejected:
+            return verdict
+        if current is not None and not self.guard.is_usual(mn, protocol.ip, point):
+            current.mns.discard(mn)  # taken over from a silent one: it must claim it again
+        protocol.mns.add(mn)
+        self.guard.authenticated(mn, protocol.ip)
+        self.save_guard()
+        self.point_online(mn, protocol)
+        return None
+
+    def save_guard(self) -> None:
+        """Persist the guard's new usual addresses and lockouts on the writer thread."""
+        if self.store is None or not self.guard.pending or self._guard_saving is not None:
+            return
+        self._guard_saving = asyncio.get_running_loop().create_task(self._save_guard())
+
+    async def _save_guard(self) -> None:
+        from envmon.ingest.guard_store import save_guard
+
+        try:
+            while self.guard.pending:
+                pending = self.guard.take_pending()
+                try:
+                    await self.writer.run_in_writer(save_guard, self.store, pending)
+                except Exception:
+                    log.exception("saving %d guard events failed", len(pending))
+        finally:
+            self._guard_saving = None
+
+    async def _load_guard(self) -> None:
+        """Usual addresses and lockouts as persisted; lockouts lifted since the last look."""
+        from envmon.ingest import guard_store
+
+        if self.store is None:
+            return
+        # A lift committed while we looked is seen next time (lifting twice does nothing).
+        since, self._guard_seen = self._guard_seen, now_beijing() - timedelta(minutes=5)
+        if since is None:
+            self.guard.load(*await self.writer.run_in_writer(guard_store.load_guard,
+                                                             self.store))
+        else:
+            self.guard.lift(await self.writer.run_in_writer(guard_store.lifted_since,
+                                                            self.store, since))
 
     def point_online(self, mn: str, protocol: Hj212Protocol) -> None:
         """First accepted packet of an MN on a connection: the point is (re)connected."""
@@ -377,6 +482,9 @@ class Receiver:
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            self.save_guard()
+            if self._guard_saving is not None:
+                await self._guard_saving
         finally:
             await self.writer.close()
             self._server = None

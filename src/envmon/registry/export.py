@@ -50,6 +50,8 @@ def registry_row_to_dict(row: RegistryRow) -> dict[str, str]:
         "o2_ref": _number(row.o2_ref),
         "standard": row.standard or "",
         "crc_modes": ";".join(row.crc_modes or ()),
+        "allow_networks": ";".join(row.allow_networks or ()),
+        "unit_allow_networks": ";".join(row.unit_allow_networks or ()),
     }
 
 

@@ -12,6 +12,9 @@ Columns (English names or Chinese aliases, see `COLUMN_ALIASES`):
 - `must_network` / `assessed`: 1/0 (also 是/否, Y/N, true/false); empty means 1.
 - `crc_modes` (optional, written by export): the CRC variants a point may use,
   `hj212;modbus` (see `envmon registry set-crc`); empty keeps the point's policy.
+- `allow_networks` / `unit_allow_networks` (optional): the networks the point (or every point
+  of the unit without a list of its own) may connect from, `10.1.0.0/16;192.0.2.7`; empty
+  keeps the list, `*` clears it (any address). The receiver rejects a packet from elsewhere.
 
 Rules. A bad row is rejected with its line number and a reason naming the column; good rows
 are kept. Re-importing updates in place (keys: unit_id, unit_id + outlet_id, mn); a point's
@@ -32,6 +35,7 @@ import codecs
 import csv
 import dataclasses
 import io
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -53,7 +57,7 @@ from envmon.store.base import checked_crc_modes
 COLUMNS = (
     "province", "city", "city_code", "county", "county_code", "unit_id", "unit_name",
     "must_network", "assessed", "outlet_id", "outlet_name", "kind", "mn", "pw", "factors",
-    "o2_ref", "standard", "crc_modes",
+    "o2_ref", "standard", "crc_modes", "allow_networks", "unit_allow_networks",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("city_code", "county_code", "unit_id", "unit_name")
 
@@ -85,6 +89,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "o2_ref": ("基准氧含量", "基准氧", "基准含氧量", "基准氧浓度", "o2"),
     "standard": ("执行标准", "排放标准", "标准"),
     "crc_modes": ("crc", "crc模式", "校验方式", "crc校验方式"),
+    "allow_networks": ("允许网段", "允许地址", "白名单", "监测点白名单"),
+    "unit_allow_networks": ("单位允许网段", "单位允许地址", "单位白名单"),
 }  # fmt: skip
 
 _TRUE = {"1", "是", "y", "yes", "true", "t", "√", "✓", "应", "已纳入"}
@@ -471,6 +477,8 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
             crc_modes = checked_crc_modes([m for m in _FACTOR_SPLIT.split(crc_text) if m])
         except ValueError as error:
             row.error("crc_modes", str(error))
+    allow_networks = _allow_networks(row, "allow_networks") if mn is not None else None
+    unit_allow_networks = _allow_networks(row, "unit_allow_networks")
     if row.errors:
         return None
     return RegistryRow(
@@ -493,7 +501,25 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
         o2_ref=o2_ref if mn else None,
         standard=(row.text("standard") or None) if mn else None,
         crc_modes=crc_modes,
+        allow_networks=allow_networks,
+        unit_allow_networks=unit_allow_networks,
     )
+
+
+def _allow_networks(row, column: str) -> tuple[str, ...] | None:
+    """A ';'-separated CIDR list: None (empty cell: keep), () for `*` (any address)."""
+    text = row.text(column, fold=True)
+    if not text:
+        return None
+    if text.strip() in ("*", "any"):
+        return ()
+    networks = []
+    for item in (i for i in _FACTOR_SPLIT.split(text) if i):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            row.error(column, f"{item!r} is not a network (CIDR such as 10.1.0.0/16, or an IP)")
+    return tuple(dict.fromkeys(networks))
 
 
 class _Consistency:

@@ -1,8 +1,10 @@
-"""Store tables of envmon.registry (schema version 1).
+"""Store tables of envmon.registry (schema versions 1 and 7).
 
 - `regions` (GB/T 2260 codes), `units` (统一社会信用代码), `outlets` (keyed by unit and outlet
   number: 排放口编号 such as DA001 are only unique inside a unit), `points` (MN, password, CRC
   policy), `point_factors` (assessed factors and their limits).
+- version 7: `allow_networks` on points and units (CIDR list, ';'-separated, NULL or empty =
+  any address; a point's list, else its unit's: `envmon.ingest.guard`).
 - views for analytics: `point_registry` (a point with its unit, outlet and region names) and
   `unit_registry` (a unit with its regions and number of points).
 
@@ -103,5 +105,9 @@ MIGRATIONS = [
         POINT_REGISTRY_VIEW,
         UNIT_REGISTRY_VIEW,
         Index("points_unit", "points", ("unit_id", "outlet_id")),
+    ]),
+    Migration(7, "registry allow-lists", [
+        "ALTER TABLE points ADD COLUMN allow_networks TEXT",
+        "ALTER TABLE units ADD COLUMN allow_networks TEXT",
     ]),
 ]  # fmt: skip

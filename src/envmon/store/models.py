@@ -30,6 +30,8 @@ class PointAuth:
     unit_id: str
     kind: str
     crc_modes: tuple[str, ...]
+    allow_networks: tuple[str, ...] = ()
+    """Networks (CIDR) it may connect from: the point's list, else its unit's; () = any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,10 @@ class RegistryRow:
     standard: str | None = None
     crc_modes: tuple[str, ...] | None = None
     """CRC variants the point may use; None keeps the point's policy (new points: hj212)."""
+    allow_networks: tuple[str, ...] | None = None
+    """Networks (CIDR) the point may connect from; None keeps the point's list, () = any."""
+    unit_allow_networks: tuple[str, ...] | None = None
+    """The same for every point of the unit without a list of its own."""
 
 
 @dataclass(frozen=True, slots=True)

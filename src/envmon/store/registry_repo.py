@@ -46,6 +46,20 @@ def _crc_tuple(text: str | None) -> tuple[str, ...]:
     return modes or DEFAULT_CRC_MODES
 
 
+_AUTH_SELECT = (
+    "SELECT p.mn, p.pw, p.unit_id, p.kind, p.crc_modes, p.allow_networks, u.allow_networks "
+    "FROM points p LEFT JOIN units u ON u.unit_id = p.unit_id")
+
+
+def _networks(text: str | None) -> tuple[str, ...]:
+    """The stored ';'-separated allow-list as a tuple (empty: any address)."""
+    return tuple(n for n in (text or "").split(";") if n)
+
+
+def _networks_text(networks: Sequence[str] | None) -> str | None:
+    return None if networks is None else ";".join(networks)
+
+
 class RegistryRepository:
     """The registry side of `Store` (see the module docstring); uses `Store`'s `_run`,
     `_rows`, `_transaction`, `_staged` and `_writable`."""
@@ -93,6 +107,8 @@ class RegistryRepository:
                 "county_code": pa.array([r.county_code for r in units.values()], _STR),
                 "must_network": pa.array([r.must_network for r in units.values()], pa.bool_()),
                 "assessed": pa.array([r.assessed for r in units.values()], pa.bool_()),
+                "allow_networks": pa.array(
+                    [_networks_text(r.unit_allow_networks) for r in units.values()], _STR),
             }
         )
         outlet_table = pa.table(
@@ -119,6 +135,8 @@ class RegistryRepository:
                     ],
                     _STR,
                 ),
+                "allow_networks": pa.array(
+                    [_networks_text(r.allow_networks) for r in points.values()], _STR),
             }
         )
         factor_rows = [(mn, f, lim) for mn, r in points.items() for f, lim in r.factors.items()]
@@ -207,6 +225,12 @@ class RegistryRepository:
                 WHERE points.mn = s.mn AND s.crc_modes IS NOT NULL
                 """
             )
+            for table, key in (("points", "mn"), ("units", "unit_id")):  # None keeps the list
+                self._run(
+                    f"UPDATE {table} SET allow_networks = s.allow_networks "
+                    f"FROM _envmon_{table} s "
+                    f"WHERE {table}.{key} = s.{key} AND s.allow_networks IS NOT NULL"
+                )
             self._run("DELETE FROM point_factors WHERE mn IN (SELECT mn FROM _envmon_points)")
             self._run(
                 "INSERT INTO point_factors (mn, factor, limit_value) "
@@ -225,19 +249,17 @@ class RegistryRepository:
     def load_point_auth(self) -> dict[str, PointAuth]:
         """Every point's MN, password, unit, kind and CRC policy (the receiver's cache)."""
         return {
-            mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc))
-            for mn, pw, unit_id, kind, crc in self._rows(
-                "SELECT mn, pw, unit_id, kind, crc_modes FROM points"
-            )
+            mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc), _networks(own or unit))
+            for mn, pw, unit_id, kind, crc, own, unit in self._rows(_AUTH_SELECT)
         }
 
     def point_auth(self, mn: str) -> PointAuth | None:
         """One point's auth (as in `load_point_auth`), or None for an unknown MN."""
-        rows = self._rows("SELECT mn, pw, unit_id, kind, crc_modes FROM points WHERE mn = ?", [mn])
+        rows = self._rows(_AUTH_SELECT + " WHERE p.mn = ?", [mn])
         if not rows:
             return None
-        mn_, pw, unit_id, kind, crc = rows[0]
-        return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc))
+        mn_, pw, unit_id, kind, crc, own, unit = rows[0]
+        return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc), _networks(own or unit))
 
     def unit_exists(self, unit_id: str) -> bool:
         """Whether the registry holds the unit (统一社会信用代码)."""
@@ -324,7 +346,8 @@ class RegistryRepository:
         rows = self._rows(
             """
             SELECT u.unit_id, u.name, u.county_code, u.must_network, u.assessed,
-                   o.outlet_id, o.name, o.kind, p.mn, p.pw, p.o2_ref, p.standard, p.crc_modes
+                   o.outlet_id, o.name, o.kind, p.mn, p.pw, p.o2_ref, p.standard, p.crc_modes,
+                   p.allow_networks, u.allow_networks
             FROM units u
             LEFT JOIN outlets o ON o.unit_id = u.unit_id
             LEFT JOIN points p ON p.unit_id = o.unit_id AND p.outlet_id = o.outlet_id
@@ -346,6 +369,8 @@ class RegistryRepository:
             o2_ref,
             standard,
             crc_modes,
+            allow_networks,
+            unit_allow_networks,
         ) in rows:
             city_code = parents.get(county_code) or county_code[:4] + "00"
             province_code = county_code[:2] + "0000"
@@ -370,6 +395,8 @@ class RegistryRepository:
                     o2_ref=o2_ref,
                     standard=standard,
                     crc_modes=_crc_tuple(crc_modes) if mn else None,
+                    allow_networks=_networks(allow_networks) if mn else None,
+                    unit_allow_networks=_networks(unit_allow_networks),
                 )
             )
         return result

@@ -1,0 +1,40 @@
+"""Store tables of envmon.ingest's guard (schema version 7): who speaks for an MN.
+
+- `guard_usual_addresses`: the IPs each MN authenticated from (its usual addresses, which a
+  lockout of other addresses never touches), kept across restarts;
+- `guard_lockouts`: every lockout the receiver imposed (an address, `mn` ''; or an MN for new
+  addresses, `address` '*'), and when and by whom it was lifted (`envmon receiver lockouts
+  --unlock`); a running receiver picks lifts up on its registry refresh.
+
+Read and written by `envmon.ingest.guard_store`.
+"""
+
+from __future__ import annotations
+
+from envmon.store.ddl import Migration
+
+MIGRATIONS = [
+    Migration(7, "receiver guard", [
+        """
+        CREATE TABLE guard_usual_addresses (
+            mn          TEXT NOT NULL,
+            address     TEXT NOT NULL,       -- IP (no port)
+            first_seen  TIMESTAMPTZ NOT NULL,
+            last_seen   TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (mn, address)
+        )
+        """,
+        """
+        CREATE TABLE guard_lockouts (
+            address       TEXT NOT NULL,     -- IP, or '*' (an MN locked for new addresses)
+            mn            TEXT NOT NULL,     -- '' for an address lockout
+            locked_at     TIMESTAMPTZ NOT NULL,
+            locked_until  TIMESTAMPTZ NOT NULL,
+            failures      INTEGER NOT NULL,
+            lifted_at     TIMESTAMPTZ,
+            lifted_by     TEXT,
+            PRIMARY KEY (address, mn, locked_at)
+        )
+        """,
+    ]),
+]  # fmt: skip
