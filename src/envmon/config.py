@@ -15,6 +15,11 @@ defaults apply, so no command needs a configuration file.
     commit_interval_ms = 5
     max_batch = 20000
 
+    [guard]                     # envmon.ingest.guard.GuardSettings: who speaks for an MN
+    lockout_failures = 10       # wrong passwords from one address within window_s
+    takeover = "usual-address"  # or "newest", "keep"
+    max_mns_per_connection = 16
+
     [sim]
     host = "127.0.0.1"
     port = 6000
@@ -92,6 +97,12 @@ def _backfill_settings():
     return BackfillSettings
 
 
+def _guard_settings():
+    from envmon.ingest.guard import GuardSettings
+
+    return GuardSettings
+
+
 def _alarm_check():
     from envmon.alarms.config import alarm_config_from_dict
 
@@ -120,7 +131,8 @@ def _tax_check():
 _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_check}
 
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
-_DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings}
+_DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
+                    "guard": _guard_settings}
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,9 @@ class Config:
     """[assess]: envmon.assess.config.AssessConfig (the transmission assessment's rules)."""
     backfill: Any = None
     """[backfill]: envmon.ingest.backfill.BackfillSettings (补遗 request bounds)."""
+    guard: Any = None
+    """[guard]: envmon.ingest.guard.GuardSettings (wrong-password back-off and lockout,
+    takeover of an MN's connection, MNs per connection)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

@@ -11,7 +11,19 @@ from __future__ import annotations
 
 import typer
 
-from envmon.cli import air, alarms, assess, data, emissions, hj212, registry, report, roads, serve
+from envmon.cli import (
+    air,
+    alarms,
+    assess,
+    data,
+    emissions,
+    hj212,
+    receiver,
+    registry,
+    report,
+    roads,
+    serve,
+)
 
 app = typer.Typer(
     name="envmon",
@@ -30,7 +42,8 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions):
+for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
+               receiver):
     module.register(app)
 
 

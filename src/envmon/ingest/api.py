@@ -1,5 +1,8 @@
 """Use cases of the ingest domain (the CLI's `envmon replay`; the web app calls the same).
 
+`guard_report(store, options) -> GuardReport`: the receiver's lockouts and the MNs' usual
+addresses (`envmon receiver lockouts`), lifting a lockout when asked.
+
 `replay(source, period, options) -> ReplayResult`: the raw packet log of a period, re-judged
 into another store or re-sent to a receiver over TCP. The door parses its options into a
 `Period` (`replay_period`: `--from`/`--to`, each optional) and a `ReplayOptions`, calls, and
@@ -23,7 +26,8 @@ from envmon.period import Period
 from envmon.store import Store, StoreError, open_store
 from envmon.timeutil import BEIJING_FIXED
 
-__all__ = ["LOG_END", "LOG_START", "ReplayOptions", "ReplayResult", "replay", "replay_period"]
+__all__ = ["LOG_END", "LOG_START", "GuardReport", "LockoutOptions", "ReplayOptions",
+           "ReplayResult", "guard_report", "replay", "replay_period"]
 
 # The side of a replay period that was not given reaches past anything a raw log holds.
 LOG_START = datetime(1970, 1, 1, tzinfo=BEIJING_FIXED)
@@ -77,3 +81,86 @@ def replay(source: Store, period: Period, options: ReplayOptions) -> ReplayResul
             raise OptionError("--host/--port", f"cannot replay to {options.host}:"
                               f"{options.port}: {error.strerror or error}") from None
     return ReplayResult(dict(counts))
+
+
+@dataclass(frozen=True)
+class LockoutOptions:
+    """`envmon receiver lockouts`: which MN's usual addresses to list, what to lift."""
+
+    mn: str | None = None
+    unlock: str | None = None  # an address
+    unlock_mn: str | None = None  # an MN locked for new addresses
+    by: str = "cli"
+
+    def __post_init__(self) -> None:
+        if self.unlock is not None:
+            import ipaddress
+
+            try:
+                ipaddress.ip_address(self.unlock)
+            except ValueError:
+                raise OptionError("--unlock", f"{self.unlock!r} is not an IP address") from None
+        if not str(self.by).strip():
+            raise OptionError("--by", "say who lifts the lockout")
+
+    @property
+    def lifts(self) -> bool:
+        return self.unlock is not None or self.unlock_mn is not None
+
+
+@dataclass(frozen=True)
+class GuardReport:
+    """Lockouts in force, the usual addresses of the MNs, and the lockouts just lifted."""
+
+    lockouts: tuple
+    usual_addresses: tuple
+    lifted: tuple = ()
+
+    default_stem = "lockouts"
+
+    @staticmethod
+    def _lock(lock) -> dict:
+        return {"address": lock.address, "mn": lock.mn or None, "locked_at": lock.locked_at,
+                "until": lock.until, "failures": lock.failures}
+
+    def as_json(self) -> dict:
+        """lockouts and lifted: address ("*" = every new address of the MN), mn, locked_at,
+        until, failures; usual_addresses: mn, address, first_seen, last_seen."""
+        return {
+            "lockouts": [self._lock(lock) for lock in self.lockouts],
+            "usual_addresses": [{"mn": mn, "address": address, "first_seen": first,
+                                 "last_seen": last}
+                                for mn, address, first, last in self.usual_addresses],
+            "lifted": [self._lock(lock) for lock in self.lifted],
+        }
+
+    def as_table(self):
+        """One row per lockout (in force or just lifted) and per usual address."""
+        from envmon.render import Column, Table
+
+        rows = [("锁定", lock.address, lock.mn or "-", lock.locked_at, lock.until,
+                 lock.failures) for lock in self.lockouts]
+        rows += [("已解除", lock.address, lock.mn or "-", lock.locked_at, lock.until,
+                  lock.failures) for lock in self.lifted]
+        rows += [("常用地址", address, mn, first, last, None)
+                 for mn, address, first, last in self.usual_addresses]
+        return Table("接收锁定", [Column("kind", "类型", whole=True),
+                                  Column("address", "地址", whole=True),
+                                  Column("mn", "MN", whole=True), Column("since", "自"),
+                                  Column("until", "至"), Column("failures", "密码错误次数")],
+                     rows)
+
+
+def guard_report(store: Store, options: LockoutOptions | None = None) -> GuardReport:
+    """Lift what `options` asks (a running receiver picks it up on its registry refresh),
+    then list the lockouts in force and the usual addresses."""
+    from envmon.ingest import guard_store
+
+    options = options or LockoutOptions()
+    lifted: list = []
+    if options.unlock is not None:
+        lifted += guard_store.lift_lockouts(store, address=options.unlock, by=options.by)
+    if options.unlock_mn is not None:
+        lifted += guard_store.lift_lockouts(store, mn=options.unlock_mn, by=options.by)
+    return GuardReport(tuple(guard_store.active_lockouts(store)),
+                       tuple(guard_store.usual_addresses(store, options.mn)), tuple(lifted))
