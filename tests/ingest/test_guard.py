@@ -1,0 +1,227 @@
+"""Who speaks for an MN (ingest.guard), over real loopback TCP against a Receiver.
+
+The unit connects from 127.0.0.1, the attacker from 127.0.0.2 (Linux answers the whole
+127.0.0.0/8 on loopback), so "another address" is real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from typer.testing import CliRunner
+
+from envmon.ingest.guard import GuardSettings
+from envmon.ingest.server import Receiver, ReceiverLimits
+from envmon.registry.importer import import_rows
+from envmon.store import open_store
+from tests.ingest.conftest import GAS_MN, hour, hourly_packet, read_answers, registry_rows
+
+UNIT, ATTACKER = "127.0.0.1", "127.0.0.2"
+
+
+async def started(store, **guard) -> Receiver:
+    receiver = Receiver(store, "127.0.0.1", 0, ReceiverLimits(guard=GuardSettings(**guard)))
+    await receiver.start()
+    return receiver
+
+
+async def connect(receiver: Receiver, source: str):
+    return await asyncio.open_connection("127.0.0.1", receiver.port, local_addr=(source, 0))
+
+
+async def upload(receiver: Receiver, source: str, h: int = 8, *, rejected: bool = False,
+                 **packet) -> list:
+    """One upload from `source` on a new connection: its answers (none when refused). With
+    `rejected`, wait for the receiver to count the rejection instead of for a timeout."""
+    before = sum(receiver.stats.rejected.values())
+    reader, writer = await connect(receiver, source)
+    try:
+        writer.write(hourly_packet(hour(h), **packet))
+        if rejected:
+            deadline = time.monotonic() + 5
+            while sum(receiver.stats.rejected.values()) == before:
+                assert time.monotonic() < deadline, "the packet was never judged"
+                await asyncio.sleep(0.005)
+        try:
+            return await read_answers(reader, 1, timeout=0.2 if rejected else 5)
+        except (TimeoutError, ConnectionError):
+            return []
+    finally:
+        writer.close()
+
+
+async def closed_by_receiver(reader: asyncio.StreamReader, timeout: float = 5) -> bool:
+    """Read until the receiver closes; False if it answered something instead."""
+    try:
+        data = await asyncio.wait_for(reader.read(65536), timeout)
+    except ConnectionError:
+        return True
+    return data == b""
+
+
+def pw_rejections(store, address: str) -> int:
+    return store.query("SELECT count(*) FROM raw_packets WHERE verdict = 'rejected' AND "
+                       "reason LIKE 'PW:%' AND peer LIKE ?", [address + ":%"])[0][0]
+
+
+def test_brute_force_is_locked_out_but_the_unit_keeps_its_usual_address(store):
+    async def scenario():
+        receiver = await started(store, backoff_base_s=0.01, backoff_max_s=0.02,
+                                 lockout_failures=5)
+        assert [a.cn for a in await upload(receiver, UNIT, 1)] == ["9014"]  # usual address
+        reader, writer = await connect(receiver, ATTACKER)
+        guesses = [hourly_packet(hour(2), pw=f"{k:06d}") for k in range(30)]
+        writer.write(b"".join(guesses) + hourly_packet(hour(2)))  # the right one comes last
+        assert await closed_by_receiver(reader)  # locked after 5: nothing answered
+        writer.close()
+        right_from_attacker = await upload(receiver, ATTACKER, 3)
+        right_from_unit = await upload(receiver, UNIT, 4)
+        await receiver.stop()
+        return right_from_attacker, right_from_unit
+
+    right_from_attacker, right_from_unit = asyncio.run(scenario())
+    assert pw_rejections(store, ATTACKER) == 5  # the 25 guesses after the lockout never judged
+    assert right_from_attacker == []  # the right password from a locked address is refused
+    assert [a.cn for a in right_from_unit] == ["9014"]  # the unit's own address still works
+
+
+def test_guesses_on_one_connection_are_answered_one_by_one(store):
+    """Ten wrong guesses then the right one, pipelined: the right one's 9014 comes only after
+    the ten back-offs (old receiver: all judged at once, 9014 within milliseconds)."""
+    base = 0.05
+
+    async def scenario():
+        receiver = await started(store, backoff_base_s=base, backoff_max_s=base,
+                                 lockout_failures=100, mn_lockout_failures=100)
+        reader, writer = await connect(receiver, ATTACKER)
+        t0 = time.monotonic()
+        writer.write(b"".join(hourly_packet(hour(2), pw=f"{k:06d}") for k in range(10))
+                     + hourly_packet(hour(2)))
+        answers = await read_answers(reader, 1, timeout=10)
+        elapsed = time.monotonic() - t0
+        writer.close()
+        await receiver.stop()
+        return answers, elapsed
+
+    answers, elapsed = asyncio.run(scenario())
+    assert [a.cn for a in answers] == ["9014"]
+    assert elapsed >= 10 * base * 0.9  # at most one guess judged per back-off
+    assert pw_rejections(store, ATTACKER) / elapsed <= 1 / (base * 0.9)
+
+
+def test_a_spoofer_cannot_take_the_mn_from_its_live_connection(store):
+    async def scenario():
+        receiver = await started(store)
+        onlines: list[tuple[str, str]] = []
+        receiver.on_point_online.append(lambda mn, protocol: onlines.append((mn, protocol.ip)))
+        reader, writer = await connect(receiver, UNIT)
+        writer.write(hourly_packet(hour(1)))
+        assert [a.cn for a in await read_answers(reader, 1)] == ["9014"]
+        # The right password, from another address:
+        spoofed = await upload(receiver, ATTACKER, 2, rejected=True)
+        live = receiver.online[GAS_MN]
+        writer.write(hourly_packet(hour(3)))  # the unit goes on being answered
+        later = await read_answers(reader, 1)
+        writer.close()
+        await receiver.stop()
+        return spoofed, live.ip, later, onlines
+
+    spoofed, live_ip, later, onlines = asyncio.run(scenario())
+    assert spoofed == []
+    assert live_ip == UNIT  # back-fill requests (receiver.online) still go to the unit
+    assert onlines == [(GAS_MN, UNIT)]  # no "back online" for the spoofer
+    assert [a.cn for a in later] == ["9014"]
+    [(reason,)] = store.query("SELECT reason FROM raw_packets WHERE verdict = 'rejected'")
+    assert reason.startswith(f"MN: {GAS_MN} is already connected from {UNIT}:")
+
+
+def test_one_connection_speaks_for_at_most_max_mns(store):
+    from tests.ingest.conftest import WATER_MN
+
+    async def scenario():
+        receiver = await started(store, max_mns_per_connection=1)
+        reader, writer = await connect(receiver, UNIT)
+        writer.write(hourly_packet(hour(1)) + hourly_packet(hour(1), mn=WATER_MN)
+                     + hourly_packet(hour(2)))
+        answers = await read_answers(reader, 2)
+        writer.close()
+        await receiver.stop()
+        return answers
+
+    assert [a.mn for a in asyncio.run(scenario())] == [GAS_MN, GAS_MN]
+    [(reason,)] = store.query("SELECT reason FROM raw_packets WHERE verdict = 'rejected'")
+    assert reason.startswith("MN: this connection already speaks for 1 MNs")
+
+
+def test_an_address_outside_the_allow_list_is_rejected(store):
+    rows = registry_rows()
+    rows[0] = {**rows[0], "allow_networks": "127.0.0.1/32;10.0.0.0/8"}
+    import_rows(store, rows)
+    assert store.point_auth(GAS_MN).allow_networks == ("127.0.0.1/32", "10.0.0.0/8")
+
+    async def scenario():
+        receiver = await started(store)
+        outside = await upload(receiver, ATTACKER, 1, rejected=True)
+        inside = await upload(receiver, UNIT, 2)
+        await receiver.stop()
+        return outside, inside
+
+    outside, inside = asyncio.run(scenario())
+    assert outside == [] and [a.cn for a in inside] == ["9014"]
+    [(reason,)] = store.query("SELECT reason FROM raw_packets WHERE verdict = 'rejected'")
+    assert reason == f"peer: {ATTACKER} is outside the networks allowed for MN {GAS_MN}"
+
+
+def test_lockouts_survive_a_restart_are_listed_and_can_be_lifted(tmp_path):
+    path = tmp_path / "envmon.duckdb"
+    settings = {"backoff_base_s": 0.01, "backoff_max_s": 0.02, "lockout_failures": 3}
+
+    async def lock_out(store):
+        receiver = await started(store, **settings)
+        assert [a.cn for a in await upload(receiver, UNIT, 1)] == ["9014"]
+        reader, writer = await connect(receiver, ATTACKER)
+        writer.write(b"".join(hourly_packet(hour(2), pw=f"{k:06d}") for k in range(5)))
+        assert await closed_by_receiver(reader)
+        writer.close()
+        await receiver.stop()
+
+    async def after_restart(store):
+        receiver = await started(store, **settings)
+        refused = await upload(receiver, ATTACKER, 3)
+        return receiver, refused
+
+    with open_store(path) as store:
+        import_rows(store, registry_rows())
+        asyncio.run(lock_out(store))
+
+    runner = CliRunner()
+    from envmon.cli import app
+
+    listed = runner.invoke(app, ["receiver", "lockouts", "--db", str(path), "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    report = json.loads(listed.output)
+    assert [(lock["address"], lock["failures"]) for lock in report["lockouts"]] == [(ATTACKER, 3)]
+    assert [(u["mn"], u["address"]) for u in report["usual_addresses"]] == [(GAS_MN, UNIT)]
+
+    async def lifted_while_running(store):
+        receiver, refused = await after_restart(store)
+        from envmon.ingest.api import LockoutOptions, guard_report
+
+        # What `--unlock` does from another process (PostgreSQL) or before the start (DuckDB):
+        result = await receiver.writer.run_in_writer(
+            guard_report, store, LockoutOptions(unlock=ATTACKER))
+        await receiver.refresh_points()  # the registry refresh picks the lift up
+        accepted = await upload(receiver, ATTACKER, 4)
+        await receiver.stop()
+        return refused, result, accepted
+
+    with open_store(path) as store:
+        refused, result, accepted = asyncio.run(lifted_while_running(store))
+    assert refused == []  # still locked after the restart
+    assert [lock.address for lock in result.lifted] == [ATTACKER] and not result.lockouts
+    assert [a.cn for a in accepted] == ["9014"]
+
+    listed = runner.invoke(app, ["receiver", "lockouts", "--db", str(path), "--format", "json"])
+    assert json.loads(listed.output)["lockouts"] == []
