@@ -124,7 +124,7 @@ def import_command(
         result = api.import_readings(store, options)
     # the JSON counts every rejection by reason; stderr speaks up when the file looks wrong:
     # no data rows, or most rows rejected (then with the first rows and why)
-    if not result.received or result.accepted * 2 < result.received:
+    if not result.received or (result.accepted + result.duplicates) * 2 < result.received:
         typer.echo(("warning: " if result.received else "") + result.report(), err=True)
     emit(result, fmt, output)
 
