@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["IntakeToken", "NewToken", "TokenBook", "add_token", "digest", "list_tokens",
-           "revoke_token"]
+__all__ = ["IntakeToken", "NewToken", "TokenBook", "TokenList", "add_token", "digest",
+           "list_tokens", "revoke_token"]
 
 TOKEN_BYTES = 32  # 256 bits: unguessable, so a plain SHA-256 digest is a safe thing to store
 
@@ -112,3 +112,28 @@ class TokenBook:
             if hmac.compare_digest(stored, wanted):
                 found = token
         return found
+
+
+TOKEN_COLUMNS = (("token_id", "编号"), ("label", "用途"), ("device_prefix", "设备前缀"),
+                 ("created_at", "创建时间"), ("revoked_at", "吊销时间"), ("token", "令牌"))
+
+
+@dataclass(frozen=True)
+class TokenList:
+    """Tokens for `envmon roads tokens …` (a new token's secret only in the answer to add)."""
+
+    tokens: tuple[dict[str, Any], ...]
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return list(self.tokens)
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        columns = [(k, label) for k, label in TOKEN_COLUMNS
+                   if k != "token" or any("token" in t for t in self.tokens)]
+        return Table("路网采集令牌", [Column(k, label) for k, label in columns],
+                     [tuple(t.get(k) or ("-" if k == "device_prefix" else "") for k, _ in columns)
+                      for t in self.tokens])
+
+    default_stem = "road-intake-tokens"
