@@ -25,11 +25,12 @@ change the same rows. Hence the rule:
   queue behind the receiver's commits on its one writer thread (the alarms, the back-fill
   and the periodic jobs do);
 * a service that writes only tables of its own may write from its own thread. The roads
-  intake does: a request's readings go to ``road_readings`` / ``road_rejections``, which
-  nothing else in the process writes, in one short transaction on the HTTP thread's cursor,
-  one request at a time (the intake's lock). Parsing and calibrating a large upload there,
-  not on the writer thread, keeps HJ 212 answers from waiting behind it; ``stop()`` stops
-  the intake (waiting for requests in progress) before the receiver and before the store
+  intake does: it is served by uvicorn on this event loop, and a request's readings go to
+  ``road_readings`` / ``road_rejections``, which nothing else in the process writes, in one
+  short transaction on the intake's import thread (its own cursor), one request at a time
+  (one import slot). Parsing and calibrating a large upload there, neither on the loop nor
+  on the writer thread, keeps HJ 212 answers from waiting behind it; ``stop()`` stops the
+  intake (waiting for requests in progress) before the receiver and before the store
   closes.
 
 **Where a new service goes**: a class with ``name``, ``note`` (one line for the start-up
@@ -43,7 +44,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -88,6 +88,7 @@ class PlatformOptions:
     roads_port: int | None = None  # None = no roads intake
     roads_host: str | None = None  # None = `host`
     roads_crs: str = "wgs84"
+    roads_limits: Any = None  # roads.intake_limits.IntakeLimits ([roads.intake]), None = defaults
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
@@ -127,7 +128,8 @@ class Platform:
         self.services: list[Service] = list(services or [])
         if options.roads_port is not None:
             self.services.append(RoadsIntake(options.roads_host or options.host,
-                                             options.roads_port, options.roads_crs))
+                                             options.roads_port, options.roads_crs,
+                                             options.roads_limits))
         self.notes: list[str] = []  # one line per running part, for the start-up message
         self._listening = False
         self._started: list[Service] = []
@@ -222,21 +224,27 @@ class Platform:
 
 
 class RoadsIntake:
-    """The HTTP intake of taxi PM readings (`roads.http`), served from a thread of this
-    process. It writes only the road reading tables, from the request's thread (its own
-    store cursor), one request at a time: see "Who writes where" above for why that is safe
-    next to the receiver's writer."""
+    """The HTTP intake of taxi PM readings (`roads.intake_http`), served by uvicorn on the
+    platform's event loop (`roads.intake_server`: no signal handlers of its own). Tokens are
+    read from the store when it starts; without any, it serves a loopback address only. It
+    writes only the road reading tables, from its import thread, one request at a time: see
+    "Who writes where" above for why that is safe next to the receiver's writer."""
 
     name = "roads intake"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8712, crs: str = "wgs84") -> None:
-        self.host, self.requested_port, self.crs = host, port, crs
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+    def __init__(self, host: str = "127.0.0.1", port: int = 8712, crs: str = "wgs84",
+                 limits: Any = None) -> None:
+        self.host, self.requested_port, self.crs, self.limits = host, port, crs, limits
+        self._server: Any = None  # roads.intake_server.IntakeServer once started
 
     @property
     def port(self) -> int:
-        return self._server.server_address[1] if self._server else self.requested_port
+        return self._server.port if self._server else self.requested_port
+
+    @property
+    def intake(self) -> Any:
+        """The running `roads.intake_http.Intake` (its counts), or None."""
+        return self._server.intake if self._server else None
 
     @property
     def note(self) -> str | None:
@@ -245,19 +253,19 @@ class RoadsIntake:
         return f"roads intake on http://{self.host}:{self.port}/roads/readings"
 
     async def start(self, platform: Platform) -> None:
-        from envmon.roads.http import make_server
+        from envmon.roads.intake_http import Intake
+        from envmon.roads.intake_server import IntakeServer
+        from envmon.roads.tokens import TokenBook
 
-        self._server = make_server(platform.store, self.host, self.requested_port, self.crs)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        name="roads-intake", daemon=True)
-        self._thread.start()
+        intake = Intake(platform.store, TokenBook.load(platform.store), self.limits, self.crs)
+        server = IntakeServer(intake, self.host, self.requested_port)
+        await server.start()
+        self._server = server
 
     async def stop(self) -> None:
         if self._server is None:
             return
-        await asyncio.to_thread(self._server.shutdown)  # waits for requests in progress
-        self._server.server_close()
-        self._server = None
+        await self._server.stop()  # waits for requests in progress
 
 
 @dataclass

@@ -104,7 +104,7 @@ def test_intake_refuses_other_bodies(tmp_path):
                                            "lat": 37.85, "lon": 112.55, "pm25": 20,
                                            "pm10": 40}])
         assert got.as_json() == {"received": 1, "accepted": 1, "rejected": {},
-                                 "rejected_total": 0}
+                                 "rejected_total": 0, "duplicates": 0}
 
 
 def test_bulletin_labels_come_from_the_period():

@@ -1,7 +1,8 @@
-"""HTTP JSON intake of readings (same fields as the CSV)."""
+"""HTTP JSON intake of readings (same fields as the CSV), served on loopback without tokens."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import urllib.error
@@ -9,13 +10,14 @@ import urllib.request
 
 import pytest
 
-from envmon.roads.http import make_server
+from envmon.roads.intake_http import Intake
+from envmon.roads.intake_server import IntakeServer
 from envmon.store import open_store
 
 
-def post(url: str, body: bytes) -> tuple[int, dict]:
+def post(url: str, body: bytes, headers: dict | None = None) -> tuple[int, dict]:
     req = urllib.request.Request(url, data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, json.loads(resp.read())
@@ -23,15 +25,36 @@ def post(url: str, body: bytes) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
+class ServedIntake:
+    """An intake served by its own event loop on a thread, for blocking test clients."""
+
+    def __init__(self, intake: Intake, host: str = "127.0.0.1") -> None:
+        self.intake = intake
+        self.server = IntakeServer(intake, host, 0)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> ServedIntake:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(60)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+
 @pytest.fixture()
 def server(tmp_path):
     store = open_store(tmp_path / "h.duckdb")
-    srv = make_server(store, "127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}", store
-    srv.shutdown()
-    srv.server_close()
+    with ServedIntake(Intake(store)) as served:
+        yield served.url, store
     store.close()
 
 

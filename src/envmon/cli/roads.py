@@ -124,7 +124,7 @@ def import_command(
         result = api.import_readings(store, options)
     # the JSON counts every rejection by reason; stderr speaks up when the file looks wrong:
     # no data rows, or most rows rejected (then with the first rows and why)
-    if not result.received or result.accepted * 2 < result.received:
+    if not result.received or (result.accepted + result.duplicates) * 2 < result.received:
         typer.echo(("warning: " if result.received else "") + result.report(), err=True)
     emit(result, fmt, output)
 
@@ -136,23 +136,101 @@ def serve_command(
     crs: str = typer.Option("wgs84", "--crs", help="Datum when a payload names none."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP
+                                         + " [intake] sets the HTTP limits."),
 ) -> None:
-    """HTTP JSON intake: POST /roads/readings with the CSV's fields (until Ctrl-C)."""
+    """HTTP JSON intake: POST /roads/readings with the CSV's fields (until Ctrl-C).
+
+    Requests need `Authorization: Bearer <token>` (`envmon roads tokens add`); a store with no
+    token at all is served on a loopback --host only."""
+    from envmon.ingest.loop import run_loop
+    from envmon.ingest.server import stop_signal
     from envmon.roads.api import IntakeOptions
-    from envmon.roads.http import make_server
+    from envmon.roads.intake_http import Intake
+    from envmon.roads.intake_server import IntakeServer
+    from envmon.roads.tokens import TokenBook
 
     with user_errors():
         options = IntakeOptions(crs)
+    limits = _settings(settings, config).intake
     with open_cli_store(db, config, must_exist=False) as store:
-        server = make_server(store, host, port, options.default_crs.value)
-        typer.echo(f"listening on http://{host}:{server.server_address[1]}/roads/readings",
-                   err=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+        intake = Intake(store, TokenBook.load(store), limits, options.default_crs.value)
+        server = IntakeServer(intake, host, port)
+
+        async def main() -> None:
+            stop = stop_signal()
+            try:
+                await server.start()
+            except OSError as error:
+                raise fail(f"cannot serve on {host}:{port}: {error}") from None
+            typer.echo(f"listening on http://{host}:{server.port}/roads/readings", err=True)
+            try:
+                await stop.wait()
+            finally:
+                await server.stop()
+
+        run_loop(main())
+
+
+tokens_app = typer.Typer(
+    name="tokens", no_args_is_help=True,
+    help="Bearer tokens of the HTTP intake (roads serve, serve --roads-port). Only a SHA-256 "
+    "digest is stored; change them while the store is not being served (it reads them when "
+    "it starts).")
+roads_app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("add")
+def tokens_add_command(
+    label: str = typer.Argument(..., help="Who the token is for (a fleet, a vendor)."),
+    devices: str | None = typer.Option(None, "--devices", help="Device-id prefix the token "
+                                       "may post for (e.g. 晋A-T); any device if not given."),
+    fmt: str = format_option("json", ("json", "table")),
+    output: Path | None = output_option(),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Make a token: printed once (`token`), never shown again."""
+    from envmon.roads.tokens import TokenList, add_token
+
+    if not label.strip():
+        raise fail("LABEL must not be empty")
+    with open_cli_store(db, config, must_exist=False) as store:
+        made = add_token(store, label.strip(), devices or None)
+    emit(TokenList((made.as_json(),)), fmt, output)
+
+
+@tokens_app.command("list")
+def tokens_list_command(
+    fmt: str = format_option("table", ("json", "table", "csv")),
+    output: Path | None = output_option(),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """The tokens (ids, labels, device prefixes, revocation), never the secrets."""
+    from envmon.roads.tokens import TokenList, list_tokens
+
+    with open_cli_store(db, config, read_only=True) as store:
+        tokens = list_tokens(store)
+    emit(TokenList(tuple(t.as_json() for t in tokens)), fmt, output)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke_command(
+    token_id: str = typer.Argument(..., help="The token's id (`roads tokens list`)."),
+    fmt: str = format_option("json", ("json", "table")),
+    output: Path | None = output_option(),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Revoke a token (takes effect when the intake next starts)."""
+    from envmon.roads.tokens import TokenList, revoke_token
+
+    with open_cli_store(db, config) as store:
+        token = revoke_token(store, token_id)
+    if token is None:
+        raise fail(f"no intake token with id {token_id!r} (see `envmon roads tokens list`)")
+    emit(TokenList((token.as_json(),)), fmt, output)
 
 
 @roads_app.command("calibrate")

@@ -54,6 +54,16 @@ def _settings(config: Path | None):
         raise fail(str(error)) from None
 
 
+def _roads_limits(settings):
+    """[roads.intake] of the configuration (the roads intake's bounds)."""
+    from envmon.roads.settings import settings_from_dict
+
+    try:
+        return settings_from_dict(settings.roads, "[roads]").intake
+    except ValueError as error:
+        raise fail(str(error)) from None
+
+
 def serve(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP + " [config: store.path]"),
     hj212_port: int | None = typer.Option(
@@ -105,7 +115,7 @@ def serve(
                 guard=settings.guard),
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
-            roads_port=roads_port,
+            roads_port=roads_port, roads_limits=_roads_limits(settings),
         )
     _logging(level)
     platform = Platform(open_cli_store(db, None, must_exist=False), options)

@@ -5,7 +5,7 @@ Flow (each step a module):
 
     envmon roads network --pbf city.osm.pbf --districts districts.geojson   # network.py
     envmon roads calibrate 晋A-T001 --from 2026-10-01 --pm25 1.1 -2 --pm10 1.2 0   # sensors.py
-    envmon roads import taxis.csv [--crs gcj02]      (or POST /roads/readings: http.py)
+    envmon roads import taxis.csv [--crs gcj02]      (or POST /roads/readings: intake_http.py)
     envmon roads match --month 2026-10               # matching.py (fastmm) → stats.py passes
     envmon roads rank --month 2026-10 --pollutant pm10 --format json|xlsx|html|pdf
                       [--map map.png] [--geojson layer.geojson] [--names hotspot]

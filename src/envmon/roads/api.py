@@ -57,7 +57,12 @@ class RoadsDataError(RoadsError, LookupError):
 
 
 class PayloadError(RoadsError, ValueError):
-    """An HTTP intake body that is not a list of readings (answered with 400)."""
+    """An HTTP intake body that is not a list of readings (answered with 400); `field` names
+    the part of the body that is wrong."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # ------------------------------------------------------------------------------- choices
@@ -202,18 +207,20 @@ def build_network(store, options: NetworkOptions) -> NetworkBuilt:
 # ------------------------------------------------------------------------------- readings
 @dataclass(frozen=True)
 class ReadingsImported:
-    """Counts of an import: received, accepted, rejections per reason."""
+    """Counts of an import: received = accepted + duplicates + rejections (per reason)."""
 
     received: int
     accepted: int
     rejected: dict[str, int]
     examples: tuple[str, ...] = ()  # the first rejected rows and why (said on stderr)
     source: str = ""
+    duplicates: int = 0  # stored already with the same values (a re-sent batch): not again
+    problems: tuple[dict, ...] = ()  # the first fields of a wrong type or value, named
 
     @classmethod
     def of(cls, result, examples: Sequence[str] = (), source: str = "") -> ReadingsImported:
         return cls(result.received, result.accepted, dict(sorted(result.rejected.items())),
-                   tuple(examples), source)
+                   tuple(examples), source, result.duplicates, tuple(result.problems))
 
     def report(self) -> str:
         """One line for the person who ran the import: read, accepted, rejected and why."""
@@ -222,14 +229,20 @@ class ReadingsImported:
         if not self.received:
             return f"no data rows{where} (only a header, or an empty file)"
         line = f"read {self.received} rows{where}: {self.accepted} accepted, {total} rejected"
+        if self.duplicates:
+            line += f", {self.duplicates} stored already"
         if total:
             why = ", ".join(f"{k} {v}" for k, v in self.rejected.items())
             line += f" ({why}; first: {'; '.join(self.examples[:3])})"
         return line
 
     def as_json(self) -> dict:
-        return {"received": self.received, "accepted": self.accepted,
-                "rejected": self.rejected, "rejected_total": sum(self.rejected.values())}
+        out = {"received": self.received, "accepted": self.accepted,
+               "rejected": self.rejected, "rejected_total": sum(self.rejected.values()),
+               "duplicates": self.duplicates}
+        if self.problems:
+            out["problems"] = list(self.problems)
+        return out
 
 
 @dataclass(frozen=True)
@@ -295,15 +308,17 @@ def import_readings(store, options: ImportOptions) -> ReadingsImported:
     if result.received and not result.accepted:
         raise RoadsError(f"{options.file}: none of its {result.received} rows is usable ("
                          + "; ".join(examples) + f"); expected {READINGS_COLUMNS}")
-    store_readings(store, accepted, rejected, str(options.file))
+    store_readings(store, accepted, rejected, str(options.file), result, rows)
     return ReadingsImported.of(result, examples, str(options.file))
 
 
 @dataclass(frozen=True)
 class IntakeOptions:
-    """The HTTP intake's settings: the datum of bodies that name none (`roads serve --crs`)."""
+    """One intake request's settings: the datum of bodies that name none (`roads serve
+    --crs`), and the device-id prefix the request's token is bound to (None: any device)."""
 
     default_crs: Datum = Datum.WGS84
+    device_prefix: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "default_crs", choice(Datum, self.default_crs, "--crs"))
@@ -317,17 +332,34 @@ def intake_readings(store, payload: Any, options: IntakeOptions = IntakeOptions(
     from envmon.roads.sensors import import_rows
 
     crs: Any = options.default_crs
+    where = ""
     if isinstance(payload, dict):
         crs = payload.get("crs", crs)
         payload = payload.get("readings")
-    if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
-        raise PayloadError("body must be a JSON array of readings or "
-                           '{"crs": …, "readings": [...]}')
+        where = "readings"
+    shape = 'body must be a JSON array of readings or {"crs": …, "readings": [...]}'
+    if not isinstance(payload, list):
+        raise PayloadError(shape + (f"; readings is {_json_kind(payload)}" if where else ""),
+                           where or "body")
+    for index, reading in enumerate(payload):
+        if not isinstance(reading, dict):
+            field = f"{where or 'body'}[{index}]"
+            raise PayloadError(f"{shape}; {field} is {_json_kind(reading)}, not an object",
+                               field)
+    if not isinstance(crs, str):
+        raise PayloadError(f"crs must be text (wgs84 or gcj02), not {_json_kind(crs)}", "crs")
     try:
         datum = choice(Datum, crs, "crs")
     except OptionError as error:
-        raise PayloadError(f"crs {error.reason}") from None
-    return ReadingsImported.of(import_rows(store, payload, datum.value, source="http"))
+        raise PayloadError(f"crs {error.reason}", "crs") from None
+    return ReadingsImported.of(import_rows(store, payload, datum.value, source="http",
+                                           device_prefix=options.device_prefix))
+
+
+def _json_kind(value: Any) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", str: "text",
+             list: "a list", dict: "an object", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 # ------------------------------------------------------------------------------- calibration

@@ -12,7 +12,15 @@ Pipeline per batch (roads.md §3, §4 steps 1–2, §6), vectorised with numpy:
 6. humidity: `CF = 1 + 0.25 · RH² / (1 − RH)` when RH > 0.60 (RH as a fraction), else 1;
    `PM_corr = PM_cal / CF` (Chakrabarti et al. 2004, as in mmaqshiny).
 
-Every rejected row is kept in `road_rejections` with its reason and counted.
+Every rejected row is kept in `road_rejections` with its reason and counted; a field of the
+wrong type (`lat: true`, a list for a number, a non-finite number) is rejected with the field
+named (`ImportResult.problems`), never coerced.
+
+Readings are idempotent on (device_id, time): a reading already stored with the same values is
+counted in `duplicates` and not stored again (a re-posted batch, a re-imported file); one with
+other values is rejected as `conflict` (kept in `road_rejections`), never replacing the stored
+one. The key is checked inside the import's transaction; imports run one at a time (the CLI's
+own process, or the intake's one import slot), so two imports cannot both miss each other.
 """
 
 from __future__ import annotations
@@ -45,16 +53,24 @@ class SensorConfig:
     rh_threshold: float = 0.60
 
 
+MAX_PROBLEMS = 20  # field problems listed per import: enough to fix a client, bounded output
+
+
 @dataclass
 class ImportResult:
+    """Counts of an import: received = accepted + duplicates + sum(rejected)."""
+
     received: int = 0
     accepted: int = 0
     rejected: Counter = field(default_factory=Counter)
+    duplicates: int = 0  # already stored with the same values: not stored again
+    problems: list[dict[str, Any]] = field(default_factory=list)  # first field problems
 
     def as_dict(self) -> dict[str, Any]:
         return {"received": self.received, "accepted": self.accepted,
                 "rejected": dict(sorted(self.rejected.items())),
-                "rejected_total": sum(self.rejected.values())}
+                "rejected_total": sum(self.rejected.values()),
+                "duplicates": self.duplicates}
 
 
 def rh_correction_factor(rh_fraction, threshold: float = 0.60) -> np.ndarray:
@@ -74,15 +90,42 @@ def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------- parsing
-def _float(text: Any) -> float | None:
-    if text is None:
+def _kind(value: Any) -> str:
+    """A value as the JSON it came from, for a message (`true`, `a list`, `'abc'`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _number(row: dict[str, Any], key: str, reason: str) -> float | None:
+    """A finite number, or None when absent or empty; `_Reject(reason)` naming `key` for
+    anything else. Text is parsed (CSV cells); a JSON true/false is not a number."""
+    value = row.get(key)
+    if value is None:
         return None
-    if isinstance(text, int | float):
-        return float(text)
-    text = str(text).strip()
-    if text == "" or text.upper() in ("NA", "NAN", "NULL"):
-        return None
-    return float(text)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _Reject(reason, key, f"must be a number, not {_kind(value)}")
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "" or text.upper() in ("NA", "NAN", "NULL"):
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise _Reject(reason, key, f"must be a number, not {_kind(value)}") from None
+    else:
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range
+            raise _Reject(reason, key, "must be a finite number") from None
+    if not np.isfinite(number):
+        raise _Reject(reason, key, "must be a finite number")
+    return number
 
 
 def _time(text: Any, default_tz: timezone) -> datetime:
@@ -127,11 +170,13 @@ def process_rows(
     calibrations: dict[str, list[tuple]] | None = None,
     config: SensorConfig = SensorConfig(),
     default_tz: timezone = BEIJING_FIXED,
+    device_prefix: str | None = None,
 ) -> tuple[dict[str, np.ndarray], list[dict[str, Any]], ImportResult]:
     """Accepted readings (columns), rejected rows (with `reason`) and counts.
 
     `calibrations`: device → [(valid_from, pm25_slope, pm25_intercept, pm10_slope,
-    pm10_intercept, datum)] sorted by valid_from.
+    pm10_intercept, datum)] sorted by valid_from. `device_prefix`: readings of devices whose
+    id does not start with it are rejected (`device_not_allowed`: an intake token's binding).
     """
     if datum not in DATUMS:
         raise ValueError(f"datum must be one of {', '.join(DATUMS)}, got {datum!r}")
@@ -141,29 +186,41 @@ def process_rows(
     dev, tim, lat, lon, pm25, pm10, rh, spd, lines = [], [], [], [], [], [], [], [], []
     for n, r in enumerate(rows, start=1):
         try:
-            device = str(r.get("device_id") or "").strip()
+            raw_device = r.get("device_id")
+            if raw_device is not None and not isinstance(raw_device, str):
+                raise _Reject("missing_device", "device_id",
+                              f"must be text, not {_kind(raw_device)}")
+            device = (raw_device or "").strip()
             if not device:
-                raise _Reject("missing_device")
+                raise _Reject("missing_device", "device_id", "missing or empty")
+            if device_prefix and not device.startswith(device_prefix):
+                raise _Reject("device_not_allowed", "device_id",
+                              f"not a device of this token (ids start with {device_prefix!r})")
+            raw_time = r.get("time")
+            if not isinstance(raw_time, str | datetime):
+                raise _Reject("bad_time", "time", f"must be ISO 8601 text, not "
+                              f"{_kind(raw_time) if raw_time is not None else 'missing'}")
             try:
-                t = _time(r.get("time"), default_tz)
+                t = _time(raw_time, default_tz)
             except (TypeError, ValueError):
-                raise _Reject("bad_time") from None
-            try:
-                la, lo = _float(r.get("lat")), _float(r.get("lon"))
-            except ValueError:
-                raise _Reject("bad_position") from None
+                raise _Reject("bad_time", "time", f"not an ISO 8601 time: {_kind(raw_time)}"
+                              ) from None
+            la, lo = _number(r, "lat", "bad_position"), _number(r, "lon", "bad_position")
             if la is None or lo is None or not (-90 <= la <= 90 and -180 <= lo <= 180) or (
                     la == 0 and lo == 0):
-                raise _Reject("bad_position")
-            try:
-                a, b = _float(r.get("pm25")), _float(r.get("pm10"))
-                h, s = _float(r.get("rh")), _float(r.get("speed"))
-            except ValueError:
-                raise _Reject("bad_number") from None
+                raise _Reject("bad_position", "lat" if la is None or not -90 <= la <= 90
+                              else "lon", "missing, out of range, or 0,0")
+            a, b = _number(r, "pm25", "bad_number"), _number(r, "pm10", "bad_number")
+            h, s = _number(r, "rh", "bad_number"), _number(r, "speed", "bad_number")
         except _Reject as why:
             result.rejected[why.reason] += 1
+            if why.field and len(result.problems) < MAX_PROBLEMS:
+                result.problems.append({"line": n, "field": why.field, "reason": why.reason,
+                                        "detail": why.detail})
+            device_text = r.get("device_id")
             rejected.append({"line": n, "reason": why.reason, "row": r,
-                             "device_id": r.get("device_id"), "time": None})
+                             "device_id": device_text if isinstance(device_text, str) else None,
+                             "time": None})
             continue
         dev.append(device)
         tim.append(t)
@@ -258,9 +315,9 @@ def process_rows(
 
 
 class _Reject(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, field: str | None = None, detail: str = "") -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.field, self.detail = reason, field, detail
 
 
 # ------------------------------------------------------------------------------- store I/O
@@ -299,8 +356,76 @@ def _row_text(row: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in row.items() if v not in (None, ""))
 
 
+COMPARED = ("lat", "lon", "pm25_raw", "pm10_raw", "rh", "speed_kmh")  # what a re-send repeats
+
+
+def _micros(seconds: np.ndarray) -> np.ndarray:
+    return (seconds * 1e6).astype(np.int64)
+
+
+def _same(a: Any, b: Any) -> bool:
+    missing_a = a is None or (isinstance(a, float) and np.isnan(a))
+    missing_b = b is None or (isinstance(b, float) and np.isnan(b))
+    return missing_a == missing_b and (missing_a or float(a) == float(b))
+
+
+def _stored_already(store, accepted: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Masks over `accepted`: stored already with the same values (duplicate), stored with
+    other values (conflict). One query per device, over the batch's time range (zonemaps skip
+    the rest of the table)."""
+    n = len(accepted["device_id"])
+    duplicate, conflict = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    micros = _micros(accepted["time"])
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    for device in np.unique(accepted["device_id"].astype(str)) if n else ():
+        sel = np.nonzero(accepted["device_id"] == device)[0]
+        lo, hi = int(micros[sel].min()), int(micros[sel].max())
+        rows = store.query(
+            f"SELECT time, {', '.join(COMPARED)} FROM road_readings "
+            "WHERE device_id = ? AND time BETWEEN ? AND ?",
+            [device, epoch + timedelta(microseconds=lo), epoch + timedelta(microseconds=hi)])
+        if not rows:
+            continue
+        stored = {(row[0] - epoch) // timedelta(microseconds=1): row[1:] for row in rows}
+        for i in sel:
+            values = stored.get(int(micros[i]))
+            if values is None:
+                continue
+            if all(_same(accepted[c][i], v) for c, v in zip(COMPARED, values, strict=True)):
+                duplicate[i] = True
+            else:
+                conflict[i] = True
+    return duplicate, conflict
+
+
 def store_readings(store, accepted: dict[str, np.ndarray], rejected: list[dict[str, Any]],
-                   source: str) -> None:
+                   source: str, result: ImportResult | None = None,
+                   rows: Sequence[dict[str, Any]] = ()) -> None:
+    """Append the accepted readings and the rejected rows in one transaction, leaving out
+    readings stored already (`result.duplicates`) and rejecting other values for a stored
+    (device_id, time) as `conflict`."""
+    with store.transaction():
+        duplicate, conflict = _stored_already(store, accepted)
+        if duplicate.any() or conflict.any():
+            rejected = list(rejected)
+            for i in np.nonzero(conflict)[0]:
+                n = int(accepted["line"][i])
+                rejected.append({"line": n, "reason": "conflict",
+                                 "row": rows[n - 1] if rows else {},
+                                 "device_id": accepted["device_id"][i],
+                                 "time": datetime.fromtimestamp(accepted["time"][i], UTC)})
+            keep = ~(duplicate | conflict)
+            accepted = {k: v[keep] for k, v in accepted.items()}
+            if result is not None:
+                result.duplicates += int(duplicate.sum())
+                if conflict.any():
+                    result.rejected["conflict"] += int(conflict.sum())
+                result.accepted = len(accepted["device_id"])
+        _append(store, accepted, rejected, source)
+
+
+def _append(store, accepted: dict[str, np.ndarray], rejected: list[dict[str, Any]],
+            source: str) -> None:
     now = datetime.now(UTC)
     n = len(accepted["device_id"])
 
@@ -329,18 +454,19 @@ def store_readings(store, accepted: dict[str, np.ndarray], rejected: list[dict[s
         "source": pa.array([source] * len(rejected), pa.string()),
         "imported_at": pa.array([now] * len(rejected), pa.timestamp("us", tz="UTC")),
     })
-    with store.transaction():
-        store.append("road_readings", readings)
-        store.append("road_rejections", rej)
+    store.append("road_readings", readings)
+    store.append("road_rejections", rej)
 
 
 def import_rows(store, rows: Iterable[dict[str, Any]], datum: str = "wgs84",
                 source: str = "api", config: SensorConfig = SensorConfig(),
-                default_tz: timezone = BEIJING_FIXED) -> ImportResult:
+                default_tz: timezone = BEIJING_FIXED,
+                device_prefix: str | None = None) -> ImportResult:
     """Import readings (CSV rows or the HTTP JSON payload's list of objects: same fields)."""
-    accepted, rejected, result = process_rows(list(rows), datum, load_calibrations(store),
-                                              config, default_tz)
-    store_readings(store, accepted, rejected, source)
+    rows = list(rows)
+    accepted, rejected, result = process_rows(rows, datum, load_calibrations(store),
+                                              config, default_tz, device_prefix)
+    store_readings(store, accepted, rejected, source, result, rows)
     return result
 
 

@@ -8,6 +8,7 @@ defaults, unknown sections or keys are errors that name them:
     [passes]         # PassConfig: idle_speed_kmh, idle_max_s, gap_s, min_readings, …
     [eligibility]    # Eligibility: min_days, min_passes, min_taxis
     [naming]         # NamingConfig: poi_search_m, poi_front_m, ramp_search_m
+    [intake]         # IntakeLimits: max_body_bytes, body_timeout_s, header_timeout_s, …
 
 The same tables may stand in envmon.toml under [roads] ([roads.passes], …); a --settings
 file, when given, is used instead.
@@ -20,6 +21,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from envmon.roads.intake_limits import IntakeLimits
 from envmon.roads.matching import MatchConfig
 from envmon.roads.network import NamingConfig
 from envmon.roads.sensors import SensorConfig
@@ -33,6 +35,7 @@ class RoadSettings:
     passes: PassConfig = field(default_factory=PassConfig)
     eligibility: Eligibility = field(default_factory=Eligibility)
     naming: NamingConfig = field(default_factory=NamingConfig)
+    intake: IntakeLimits = field(default_factory=IntakeLimits)
 
 
 def load_settings(path: str | Path | None) -> RoadSettings:

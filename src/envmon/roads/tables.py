@@ -1,4 +1,4 @@
-"""Store tables of envmon.roads (schema versions 5 and 6), collected by `envmon.store.schema`.
+"""Store tables of envmon.roads (schema versions 5, 6 and 7), collected by `envmon.store.schema`.
 
 - `road_networks`: one row per built network version (segment ids are stable across builds of
   the same OSM data; a new extract makes a new version).
@@ -12,6 +12,8 @@
 - `road_coverage`: match coverage per taxi per day (points matched / points received).
 - `road_pois`: named POIs and gates of a network version (naming fallbacks, 2021 hotspot form).
 - `road_segment_stats`: per-segment statistics of each ranked period (value, IQR, CI, counts).
+- `road_intake_tokens` (version 7): bearer tokens of the HTTP intake, as SHA-256 digests only,
+  each optionally bound to a device-id prefix (`envmon roads tokens`, `roads.tokens`).
 
 `road_pois` and `road_segment_stats` were added to version 5 after it was first released, so
 stores exist at version 5 without them; version 6 creates them where they are missing (this
@@ -167,6 +169,18 @@ MIGRATIONS = [
             n_taxis     INTEGER NOT NULL,
             eligible    BOOLEAN NOT NULL,       -- false: 数据不足
             computed_at TIMESTAMPTZ NOT NULL
+        )
+        """,
+    ]),
+    Migration(7, "roads intake tokens", [
+        """
+        CREATE TABLE road_intake_tokens (
+            token_id      TEXT PRIMARY KEY,     -- short public id (list, revoke)
+            token_sha256  TEXT NOT NULL UNIQUE, -- hex digest; the token itself is never stored
+            label         TEXT NOT NULL,
+            device_prefix TEXT,                 -- NULL: any device; else device_id must start so
+            created_at    TIMESTAMPTZ NOT NULL,
+            revoked_at    TIMESTAMPTZ           -- NULL: in force
         )
         """,
     ]),

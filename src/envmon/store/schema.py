@@ -14,6 +14,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
     5        envmon.roads.tables          road network, devices, readings, passes, coverage
     6        envmon.roads.tables          road_pois, road_segment_stats (IF NOT EXISTS)
     7        envmon.registry.tables       points.allow_networks, units.allow_networks
+             envmon.roads.tables          road_intake_tokens
              envmon.ingest.tables         guard_usual_addresses, guard_lockouts
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
