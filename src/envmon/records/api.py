@@ -1,7 +1,9 @@
 """Use cases of the stored monitoring records (`envmon data`): what a point sent, as stored.
 
 Where a new use case goes: here, as `(store, period, options) -> Result`, when it reads the
-`records` table as received (first received wins per MN, CN, DataTime and factor). Assessments,
+`records` table as received (one copy per MN, CN, DataTime and factor, picked by the copy
+policy of `envmon.store.core_tables`; `point_conflicts` lists the records whose copies
+differ). Assessments,
 alarms and emissions built on the records belong to their own domain's `api.py`. Options are a
 frozen dataclass validated in `__post_init__` (raising `envmon.errors.OptionError` with the
 CLI's option name); results are dataclasses with `as_json()` and `as_table()`.
@@ -95,7 +97,8 @@ class PointRecords:
 
 
 def point_records(store, period: Period, options: RecordsOptions) -> PointRecords:
-    """The stored records of one point: one per factor per data time, first received wins.
+    """The stored records of one point: one per factor per data time, the copy the copy
+    policy picks (the unit's own trusted copy, then the first received).
 
     An MN neither registered nor present in the records is an error (a typo, not an empty
     answer). A CN the point has never sent gives the empty answer (a script reading it goes on)

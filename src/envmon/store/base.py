@@ -39,7 +39,7 @@ from envmon.store.core_tables import RECORDS_FIRST_POLICY
 from envmon.store.ddl import IdSequence, Index, Step
 from envmon.store.errors import SchemaBehindError, SchemaError, StoreError
 from envmon.store.models import VERDICTS, RawPacketRow, RecordRow, WriteResult
-from envmon.store.recordkeys import Key, RecordKeys, keys_table
+from envmon.store.recordkeys import Period, RecordKeys, periods_table
 from envmon.store.registry_repo import RegistryRepository
 from envmon.store.registry_repo import checked_crc_modes as checked_crc_modes  # re-export
 
@@ -418,22 +418,21 @@ class Store(RegistryRepository, ABC):
         keys.committed(judged)
         return WriteResult(len(judged.stored), judged.duplicates, tuple(judged.conflicts))
 
-    def _stored_copies(self, keys: list[Key], first: datetime, last: datetime
-                       ) -> dict[Key, tuple[RecordRow, ...]]:
-        """The stored copies of `keys` (data times in [first, last]), oldest first."""
+    def _stored_copies(self, periods: list[Period], first: datetime, last: datetime
+                       ) -> dict[Period, list[RecordRow]]:
+        """Every stored record of `periods` (data times in [first, last]), oldest first."""
         names = ", ".join(f"r.{name}" for name in RECORD_COLUMNS)
-        staged = "_envmon_record_keys"
-        with self._staged(staged, keys_table(keys)):
+        staged = "_envmon_record_periods"
+        with self._staged(staged, periods_table(periods)):
             rows = self._rows(
                 f"SELECT {names} FROM records r JOIN {staged} k ON r.mn = k.mn AND "
-                "r.cn = k.cn AND r.data_time = k.data_time AND r.factor = k.factor "
+                "r.cn = k.cn AND r.data_time = k.data_time "
                 "WHERE r.data_time >= ? AND r.data_time <= ? ORDER BY r.received_at, r.id",
                 [first, last])
-        out: dict[Key, tuple[RecordRow, ...]] = {}
+        out: dict[Period, list[RecordRow]] = {}
         for row in rows:
             copy = RecordRow(*row)
-            key = (copy.mn, copy.cn, copy.data_time, copy.factor)
-            out[key] = (*out.get(key, ()), copy)
+            out.setdefault((copy.mn, copy.cn, copy.data_time), []).append(copy)
         return out
 
     def query_records(
