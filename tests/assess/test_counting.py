@@ -285,3 +285,18 @@ def test_a_month_in_progress_counts_only_the_hours_that_have_ended(store):
     (province,) = assess(store, NOV, DEC, as_of=NOV).level("province")
     assert province.counts.should == 0  # nothing due yet: rates "—", not 0
     assert province.as_json()["complete"]["effective_rate"] is None
+
+
+def test_a_copy_from_elsewhere_does_not_count_for_the_unit(store):
+    """The copy policy (envmon.store.core_tables): a forged copy received in time, with a
+    valid flag, neither makes the hour 即时 nor valid when the unit's own copy came late with
+    an invalid flag; the unit's copy counts, as `records_first` shows it."""
+    h = NOV + 10 * HOUR
+    forged = rec(GAS, "a21026", h, delay=HOUR)._replace(peer="10.9.9.9:1", trusted=False)
+    own = rec(GAS, "a21026", h, flag="D", delay=3 * DAY)
+    write(store, [forged, own])
+    (row,) = [r for r in assess(store, NOV, DEC, as_of=AS_OF).level("point") if r.code == GAS]
+    assert (row.counts.instant_received, row.counts.instant_valid) == (0, 0)
+    assert (row.counts.complete_received, row.counts.complete_valid) == (1, 0)
+    assert store.query("SELECT flag, trusted FROM records_first WHERE mn = ?", [GAS]) == [
+        ("D", True)]

@@ -76,6 +76,8 @@ class AlarmEngine:
     def attach(self, receiver) -> None:
         self.receiver = receiver
         receiver.after_commit.append(self.on_commit)
+        if hasattr(receiver.writer, "after_write"):  # the writer that owns the store
+            receiver.writer.after_write.append(self.on_write)
 
     async def _in_writer(self, fn, *args):
         if self.receiver is not None:
@@ -119,6 +121,7 @@ class AlarmEngine:
         processes feed it), judging each committed group in the process with the store."""
         self.receiver = owner
         owner.writer.after_commit.append(self.on_group)
+        owner.writer.after_write.append(self.on_write)
 
     # ------------------------------------------------------------------ data path
     def on_commit(self, packet, records) -> None:
@@ -134,6 +137,11 @@ class AlarmEngine:
             self._seen(mn)
         if records:
             self._enqueue(self.evaluator.evaluate(records))
+
+    def on_write(self, result) -> None:
+        """Writer hook: what the store did with a group (envmon.store.WriteResult)."""
+        if result.conflicts:
+            self._enqueue(self.evaluator.conflicts(result.conflicts))
 
     def _seen(self, mn: str) -> None:
         self.last_seen[mn] = time.monotonic()
@@ -207,6 +215,10 @@ class AlarmEngine:
     def process(self, records) -> list[alarm_store.Alarm]:
         """Batch mode: evaluate and apply at once (no receiver, no notifications)."""
         return self.apply(self.evaluator.evaluate(records))
+
+    def process_write(self, result) -> list[alarm_store.Alarm]:
+        """Batch mode of `on_write`: alarms for the conflicts of a `write_batch` result."""
+        return self.apply(self.evaluator.conflicts(result.conflicts))
 
     # ------------------------------------------------------------------ notifications
     def _announce(self, alarm: alarm_store.Alarm) -> None:

@@ -12,6 +12,9 @@ Rules (emissions.md §6, §8; parameters in `AlarmConfig`):
 - constant, zero, negative, out_of_range, o2_high on valid values; fault_flag and maintenance
   on flags. Run lengths are consecutive periods of the same command code.
 - offline is the engine's (no records for it).
+- conflict: a copy of a stored record arrived with other values (`conflicts`, from what the
+  store did with a group: `envmon.store.WriteResult`); it stays open until someone closes it
+  (which copy is right is a person's call), one open alarm per point and factor.
 
 Records older than the latest seen for the same (MN, CN) (late uploads, 补遗 answers) may still
 raise an exceedance but never clear anything, and no alarm is raised from data older than the
@@ -310,6 +313,40 @@ class RuleEvaluator:
             else:
                 self._runs[key] = 0
                 self._clear(out, mn, factor, rule, t, f"标记恢复为 {flag}", live=True)
+
+
+    def conflicts(self, conflicts: Iterable) -> list[Raise | Clear]:
+        """`conflict` for each conflicting copy (envmon.store.Conflict) of a known point."""
+        out: list[Raise | Clear] = []
+        for conflict in conflicts:
+            new, old = conflict.record, conflict.earlier
+            if new.mn not in self.points:
+                continue
+            self._raise(out, new.mn, new.factor, "conflict", new.data_time,
+                        _value(new), None, conflict_detail(new, old))
+        return out
+
+
+def _value(r) -> float | None:
+    return r.avg if r.avg is not None else r.rtd
+
+
+def _copy_zh(r) -> str:
+    from envmon.store.recordkeys import values_of
+
+    shown = [f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+             for name, value in zip(("Rtd", "Avg", "Min", "Max", "Cou", "ZsRtd", "ZsAvg", "Flag",
+                                     "EFlag", "extra"), values_of(r), strict=True)
+             if value is not None]
+    trust = "" if r.trusted is None or r.trusted else "，非常用地址"
+    at = r.received_at.astimezone(BEIJING_FIXED).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{' '.join(shown) or '无数值'}（{r.peer or '地址未知'}{trust}，{at} 收到）"
+
+
+def conflict_detail(new, old) -> str:
+    """Both copies with their values, addresses and receipt times."""
+    t = new.data_time.astimezone(BEIJING_FIXED).strftime("%Y-%m-%d %H:%M")
+    return f"{new.cn} {t} 数据冲突：已存 {_copy_zh(old)}；新到 {_copy_zh(new)}"
 
 
 def _period_zh(cn: str) -> str:

@@ -14,12 +14,14 @@ Rules, each a parameter of `AssessConfig`:
 - exempt hours (停产/停运/停排, table `exemptions`): the hour's start lies in [start, end) of
   a mark that existed at `as_of` and was not revoked by then, has a proof reference and was
   entered by the 10th of the next month (both switchable); out of should, received, valid.
-- first received copy of an hour wins (as `records_first`); it counts for 即时 when
+- the copy the copy policy picks wins (as `records_first`, envmon.store.core_tables: the
+  unit's own trusted copy first, then the first received); it counts for 即时 when
   received_at <= hour + instant_hours, for 补全 when received_at <= hour + complete_days.
   (Computed as one GROUP BY: the first received_at, and the flag when all copies agree; only
-  hours whose copies disagree on the flag go through a window, which is ~6× faster on DuckDB
-  than a window over every record.) A 2061 record whose DataTime is not on the hour is not
-  an hourly value (HJ 212-2017 Table 4: DataTime is the period start) and is not counted.
+  hours whose copies disagree on the flag or on trust go through a window, which is ~6×
+  faster on DuckDB than a window over every record.) A 2061 record whose DataTime is not on
+  the hour is not an hourly value (HJ 212-2017 Table 4: DataTime is the period start) and is
+  not counted.
 - valid: the first copy's flag is in `valid_flags` and no manual correction (修约) marks the
   hour invalid. A manual repair with proof made within the 补全 window counts as received and
   valid for 补全 (never for 即时: it is not real-time data).
@@ -124,7 +126,8 @@ ex_pid AS (
     SELECT pf.pid, ex.h FROM ex JOIN pf ON pf.mn = ex.mn
 ),
 rr AS (
-    SELECT pf.pid, r.data_time AS h, COALESCE(r.flag, '') AS flag, r.received_at, r.id
+    SELECT pf.pid, r.data_time AS h, COALESCE(r.flag, '') AS flag, r.received_at, r.id,
+           CASE WHEN COALESCE(r.trusted, TRUE) THEN 0 ELSE 1 END AS distrust
     FROM records r
     JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
     WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ? AND r.received_at <= ?
@@ -133,25 +136,27 @@ rr AS (
 ),
 agg AS (
     SELECT pid, h, MIN(received_at) AS received_at,
-           MIN(flag) AS flag_lo, MAX(flag) AS flag_hi
+           MIN(flag) AS flag_lo, MAX(flag) AS flag_hi,
+           MIN(distrust) AS distrust_lo, MAX(distrust) AS distrust_hi
     FROM rr
     GROUP BY pid, h
 ),
 mixed AS (
-    SELECT pid, h FROM agg WHERE flag_lo <> flag_hi
+    SELECT pid, h FROM agg WHERE flag_lo <> flag_hi OR distrust_lo <> distrust_hi
 ),
 resolved AS (
-    SELECT pid, h, flag FROM (
-        SELECT rr.pid, rr.h, rr.flag,
+    SELECT pid, h, flag, received_at FROM (
+        SELECT rr.pid, rr.h, rr.flag, rr.received_at,
                ROW_NUMBER() OVER (PARTITION BY rr.pid, rr.h
-                                  ORDER BY rr.received_at, rr.id) AS rn
+                                  ORDER BY rr.distrust, rr.received_at, rr.id) AS rn
         FROM rr
         JOIN mixed ON mixed.pid = rr.pid AND mixed.h = rr.h
     ) ranked
     WHERE rn = 1
 ),
 fr AS (
-    SELECT a.pid, a.h, COALESCE(x.flag, a.flag_lo) AS flag, a.received_at
+    SELECT a.pid, a.h, COALESCE(x.flag, a.flag_lo) AS flag,
+           COALESCE(x.received_at, a.received_at) AS received_at
     FROM agg a
     LEFT JOIN resolved x ON x.pid = a.pid AND x.h = a.h
 ),

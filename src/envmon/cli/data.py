@@ -26,18 +26,29 @@ def data(
     output: Path | None = output_option(),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    conflicts: bool = typer.Option(
+        False, "--conflicts",
+        help="List the records that have a stored copy with other values instead: both "
+             "copies with their values, receipt times and addresses, and which one is used."),
 ) -> None:
-    """Print the records of one point: one per factor per data time, first received wins.
+    """Print the records of one point: one per factor per data time; when copies differ, the
+    unit's own (trusted) copy wins, then the first received.
 
     Times are printed as ISO 8601 with +08:00; data_time is the start of the period.
     """
-    from envmon.records.api import RecordsOptions, point_records, records_period
+    from envmon.records.api import (
+        RecordsOptions,
+        point_conflicts,
+        point_records,
+        records_period,
+    )
 
     with user_errors():
         period = records_period(start, end)
         options = RecordsOptions(mn, cn)
         with open_cli_store(db, config, read_only=True) as store:
-            result = point_records(store, period, options)
+            use_case = point_conflicts if conflicts else point_records
+            result = use_case(store, period, options)
     emit(result, fmt, output)
     if result.note:
         typer.echo(f"note: {result.note}", err=True)

@@ -2,8 +2,9 @@
 substitution with every substituted hour marked, day/month/year totals per point, unit and
 region, and the monthly environmental-protection tax inputs (emissions.md §1, §3, §4, §9.3).
 
-Hourly data: the unit's 2061 upload (first received copy); an hour without one, or a factor
-its upload lacks, is formed from the 2051 minutes by the 45-valid-minute rule
+Hourly data: the unit's 2061 upload (the copy picked by the copy policy of
+`envmon.store.core_tables`: the unit's own, then the first received); an hour without one, or
+a factor its upload lacks, is formed from the 2051 minutes by the 45-valid-minute rule
 (`hourly.hourly_from_minutes`). Per hour:
 
 - gas: flow volume Q [m³, standard dry] = a00000 `-Cou` if sent, else `-Avg` [m³/s] × 3600
@@ -40,6 +41,7 @@ from envmon.emissions.substitution import (
 from envmon.emissions.tax import PollutantMonth, TaxConfig, TaxLine, compute_tax, tax_item
 from envmon.period import month_start, next_month
 from envmon.store import PointInfo, Store
+from envmon.store.core_tables import RECORDS_FIRST_POLICY
 
 HOUR = timedelta(hours=1)
 GAS_FLOW, WATER_FLOW, O2 = "a00000", "w00000", "a19001"
@@ -179,7 +181,7 @@ def _first_records_many(store: Store, mns: list[str], cn: str, start: datetime,
         f"""
         SELECT mn, {names} FROM (
             SELECT mn, {names}, ROW_NUMBER() OVER (
-                PARTITION BY mn, data_time, factor ORDER BY received_at, id) AS rn
+                PARTITION BY mn, data_time, factor ORDER BY {RECORDS_FIRST_POLICY}) AS rn
             FROM records
             WHERE mn IN ({marks}) AND cn = ? AND data_time >= ? AND data_time < ?
               AND factor IN ({factor_marks})

@@ -26,7 +26,8 @@ _NUMERIC_COLUMNS = {"Rtd": 0, "Avg": 1, "Min": 2, "Max": 3, "Cou": 4, "ZsRtd": 5
 _COLUMNS = frozenset((*_NUMERIC_COLUMNS, "Flag", "EFlag"))
 
 
-def _record_with_extra(mn, cn, data_time, code, fields, received_at, qn) -> RecordRow:
+def _record_with_extra(mn, cn, data_time, code, fields, received_at, qn, peer,
+                       trusted) -> RecordRow:
     """A record whose suffixes do not all fit the columns: the rest goes to `extra`."""
     numbers: list[float | None] = [None] * 7
     flag = eflag = None
@@ -43,17 +44,20 @@ def _record_with_extra(mn, cn, data_time, code, fields, received_at, qn) -> Reco
             extra[suffix] = value
     return RecordRow(
         mn, cn, data_time, canonical_code(code), code, *numbers, flag, eflag,
-        json.dumps(extra, ensure_ascii=False) if extra else None, received_at, qn,
+        json.dumps(extra, ensure_ascii=False) if extra else None, received_at, qn, peer,
+        trusted,
     )
 
 
-def records_from_packet(packet: Packet, received_at: datetime) -> list[RecordRow]:
+def records_from_packet(packet: Packet, received_at: datetime, peer: str | None = None,
+                        trusted: bool = True) -> list[RecordRow]:
     """One RecordRow per factor of an upload (CN 2011/2051/2061/2031/2041/2081/3020).
 
     Numeric suffixes get columns; Flag and EFlag are kept raw (hj212.md §9: store the raw
     flag); every other suffix (SampleTime, ZsMin, RS, RT, Info …) is kept in `extra` as JSON.
     Uploads without factors (2081 boot time) keep their plain items as one row each, so
-    nothing a unit sends is lost.
+    nothing a unit sends is lost. `peer` and `trusted` are the provenance every row keeps
+    (the sender's address; whether it is the unit's own live session: see RecordRow).
     """
     data_time = packet.data_time or received_at
     mn, cn, qn = packet.mn or "", packet.cn or "", packet.qn
@@ -69,10 +73,11 @@ def records_from_packet(packet: Packet, received_at: datetime) -> list[RecordRow
             rows.append(RecordRow(
                 mn, cn, data_time, canonical_code(code), code, get("Rtd"), get("Avg"),
                 get("Min"), get("Max"), get("Cou"), get("ZsRtd"), get("ZsAvg"), get("Flag"),
-                get("EFlag"), None, received_at, qn,
+                get("EFlag"), None, received_at, qn, peer, trusted,
             ))
         else:
-            rows.append(_record_with_extra(mn, cn, data_time, code, fields, received_at, qn))
+            rows.append(_record_with_extra(mn, cn, data_time, code, fields, received_at, qn,
+                                           peer, trusted))
     if not rows:
         for name, value in packet.items.items():
             rows.append(
@@ -81,7 +86,7 @@ def records_from_packet(packet: Packet, received_at: datetime) -> list[RecordRow
                     rtd=None, avg=None, min=None, max=None, cou=None, zs_rtd=None,
                     zs_avg=None, flag=None, eflag=None,
                     extra=json.dumps({"value": value}, ensure_ascii=False),
-                    received_at=received_at, qn=qn,
+                    received_at=received_at, qn=qn, peer=peer, trusted=trusted,
                 )
             )
     return rows

@@ -27,7 +27,10 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
                 end: datetime | None = None, batch: int = 5000) -> Counter:
     """Re-decode raw packets of [start, end) and write them to `target` as the receiver would:
     the same session (CRC modes per MN) and the same accept path against the target's
-    registry, keeping the original received time."""
+    registry, keeping the original received time. A record the target already holds with the
+    same values is not stored twice (`Store.write_batch`), so a period replayed again adds
+    only its raw packets; `duplicates` and `conflicts` count the records it did not add and
+    the conflicting copies it kept."""
     points = target.load_point_auth()
     session = Session(crc_modes_for=lambda mn: crc_modes_for(points, mn))
     counts: Counter = Counter()
@@ -44,7 +47,9 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
             verdict = accept(packet, points)
             reason = verdict.message if type(verdict) is Rejected else None
             if reason is None and packet.cn in DATA_UPLOAD_CNS:
-                records.extend(records_from_packet(packet, row.received_at))
+                # The original sender stays the record's provenance; the raw log does not
+                # keep the receiver's trust judgement, so a replayed copy counts as trusted.
+                records.extend(records_from_packet(packet, row.received_at, row.peer))
             counts["accepted" if reason is None else "rejected"] += 1
             raws.append(RawPacketRow(
                 received_at=row.received_at, peer=f"replay:{row.peer}",
@@ -52,11 +57,19 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
                 mn=packet.mn, cn=packet.cn, qn=packet.qn, raw=row.raw,
             ))
         if len(raws) >= batch:
-            target.write_batch(raws, records)
+            _write(target, raws, records, counts)
             raws, records = [], []
     if raws:
-        target.write_batch(raws, records)
+        _write(target, raws, records, counts)
     return counts
+
+
+def _write(target: Store, raws: list[RawPacketRow], records: list, counts: Counter) -> None:
+    result = target.write_batch(raws, records)
+    if result.duplicates:
+        counts["duplicates"] += result.duplicates
+    if result.conflicts:
+        counts["conflicts"] += len(result.conflicts)
 
 
 async def replay_tcp(rows: Iterable[RawPacketRow], host: str, port: int,

@@ -213,7 +213,8 @@ class Hj212Protocol(asyncio.Protocol):
             if verdict.reason is Reason.WRONG_PASSWORD:
                 self._wrong_password(packet.mn, point)
             return
-        records = (records_from_packet(packet, received_at)
+        records = (records_from_packet(packet, received_at, self.peer,
+                                       receiver.trusted(self, packet))
                    if packet.cn in DATA_UPLOAD_CNS else None)
         raw = RawPacketRow(
             received_at, self.peer, "accepted", None, packet.mn, packet.cn, packet.qn,
@@ -325,6 +326,11 @@ class Receiver:
         self.on_point_online: list[Callable[[str, Hj212Protocol], None]] = []
         self.on_session_event: list[Callable[[Hj212Protocol, object], None]] = []
         self.after_commit: list[Callable[[codec.Packet, list | None], None]] = []
+        # Provenance: is an accepted upload the unit's own (its live session at its usual
+        # address)? Its records say so (`trusted`), and a trusted copy beats an untrusted one
+        # whatever the order (envmon.store.core_tables). Default: every authenticated
+        # session; the address guard replaces it.
+        self.trusted: Callable[[Hj212Protocol, codec.Packet], bool] = _trust_every_session
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopped = asyncio.Event()
@@ -515,6 +521,10 @@ class Receiver:
             log.info("receiver: %s", self.stats.as_dict())
 
 
+
+
+def _trust_every_session(protocol: Hj212Protocol, packet: codec.Packet) -> bool:
+    return True
 
 
 def stop_signal() -> asyncio.Event:

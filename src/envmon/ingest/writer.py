@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from envmon.store import RawPacketRow, RecordRow, Store
+from envmon.store import RawPacketRow, RecordRow, Store, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,14 @@ class GroupCommitWriter:
         # Run on the loop after each successful commit with (raw rows, records): in the
         # process that owns the store, also when receiver workers feed it (--workers N).
         self.after_commit: list[Callable[[list[RawPacketRow], list[RecordRow]], None]] = []
+        # Run on the loop after each successful commit with what the store did with the
+        # records (duplicates not stored, conflicting copies kept): the `conflict` alarm.
+        self.after_write: list[Callable[[WriteResult], None]] = []
         self.commits = 0
         self.committed_packets = 0
-        self.committed_records = 0
+        self.committed_records = 0  # records handed in, re-sent copies included
+        self.duplicate_records = 0  # identical re-sent copies, answered but not stored again
+        self.conflicting_records = 0  # copies with other values, stored as conflicts
         self.failures = 0
 
     @property
@@ -118,7 +123,10 @@ class GroupCommitWriter:
             self._flush_now.clear()
             raw, records, callbacks = self._raw, self._records, self._callbacks
             self._raw, self._records, self._callbacks = [], [], []
-            if await self._commit(loop, raw, records):
+            result = await self._commit(loop, raw, records)
+            if result is not None:
+                if result.duplicates or result.conflicts:
+                    self._written(result)
                 for hook in self.after_commit:
                     try:
                         hook(raw, records)
@@ -134,10 +142,29 @@ class GroupCommitWriter:
                 if self._closing:  # what came in while closing is committed: done
                     return
 
-    async def _commit(self, loop, raw: list[RawPacketRow], records: list[RecordRow]) -> bool:
+    def _written(self, result: WriteResult) -> None:
+        self.duplicate_records += result.duplicates
+        for conflict in result.conflicts:
+            self.conflicting_records += 1
+            n = self.conflicting_records
+            if n <= 10 or n % 1000 == 0:  # an attacker may send many: throttled
+                new, old = conflict.record, conflict.earlier
+                log.warning("conflicting copy of %s %s %s %s from %s (stored copy from %s)%s",
+                            new.mn, new.cn, new.data_time.isoformat(), new.factor, new.peer,
+                            old.peer, f" [{n} conflicts]" if n > 10 else "")
+        for hook in self.after_write:
+            try:
+                hook(result)
+            except Exception:
+                log.exception("after-write hook %r failed", hook)
+
+    async def _commit(self, loop, raw: list[RawPacketRow], records: list[RecordRow]
+                      ) -> WriteResult | None:
+        """Commit one group (three attempts); its WriteResult, None when it failed."""
         for attempt in range(3):
             try:
-                await loop.run_in_executor(self._executor, self.store.write_batch, raw, records)
+                result = await loop.run_in_executor(self._executor, self.store.write_batch,
+                                                    raw, records)
             except Exception:
                 self.failures += 1
                 log.exception("commit of %d packets failed (attempt %d)", len(raw), attempt + 1)
@@ -146,7 +173,7 @@ class GroupCommitWriter:
             self.commits += 1
             self.committed_packets += len(raw)
             self.committed_records += len(records)
-            return True
+            return result if isinstance(result, WriteResult) else WriteResult(len(records))
         # Nothing of this group was answered, so the units will send it again.
         log.error("dropping %d unanswered packets after repeated commit failures", len(raw))
-        return False
+        return None

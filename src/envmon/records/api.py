@@ -1,7 +1,9 @@
 """Use cases of the stored monitoring records (`envmon data`): what a point sent, as stored.
 
 Where a new use case goes: here, as `(store, period, options) -> Result`, when it reads the
-`records` table as received (first received wins per MN, CN, DataTime and factor). Assessments,
+`records` table as received (one copy per MN, CN, DataTime and factor, picked by the copy
+policy of `envmon.store.core_tables`; `point_conflicts` lists the records whose copies
+differ). Assessments,
 alarms and emissions built on the records belong to their own domain's `api.py`. Options are a
 frozen dataclass validated in `__post_init__` (raising `envmon.errors.OptionError` with the
 CLI's option name); results are dataclasses with `as_json()` and `as_table()`.
@@ -95,7 +97,8 @@ class PointRecords:
 
 
 def point_records(store, period: Period, options: RecordsOptions) -> PointRecords:
-    """The stored records of one point: one per factor per data time, first received wins.
+    """The stored records of one point: one per factor per data time, the copy the copy
+    policy picks (the unit's own trusted copy, then the first received).
 
     An MN neither registered nor present in the records is an error (a typo, not an empty
     answer). A CN the point has never sent gives the empty answer (a script reading it goes on)
@@ -112,3 +115,124 @@ def point_records(store, period: Period, options: RecordsOptions) -> PointRecord
             note = (f"no records of CN {options.cn} for MN {options.mn}; "
                     + (f"it sends {', '.join(sent)}" if sent else "it has sent no records yet"))
     return PointRecords(options.mn, options.cn, period, tuple(_plain(r) for r in rows), note)
+
+
+# ------------------------------------------------------------------ conflicting copies
+COPY_FIELDS = ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg", "flag", "eflag", "extra",
+               "received_at", "peer", "trusted")
+"""What each copy of a conflicting record shows: its values, when and from where it came."""
+_CONFLICT_COLUMNS = (
+    ("data_time", "数据时间"), ("factor", "因子"), ("used", "采用"), ("received_at", "接收时间"),
+    ("peer", "来源地址"), ("trusted", "常用地址"), ("rtd", "实时值"), ("avg", "均值"),
+    ("min", "最小值"), ("max", "最大值"), ("cou", "累计值"), ("zs_rtd", "折算实时值"),
+    ("zs_avg", "折算均值"), ("flag", "标记"), ("eflag", "设备标记"), ("extra", "其他"),
+    ("differs", "差异字段"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RecordConflicts:
+    """The records of one point in a period that have stored copies with other values: per
+    record the copy the figures use (`used`, by the copy policy of `envmon.store.core_tables`)
+    and every other stored copy, each with its values, receipt time and sender's address;
+    `differs` names the fields in which the other copies differ from the used one."""
+
+    mn: str
+    cn: str
+    period: Period
+    conflicts: tuple[dict[str, Any], ...]
+    note: str | None = None
+
+    json_layout = "array_lines"  # one record per line, as `envmon data`
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [dict(c) for c in self.conflicts]
+
+    def rows(self) -> list[tuple]:
+        out = []
+        for c in self.conflicts:
+            for copy, used in ((c["used"], True), *((o, False) for o in c["others"])):
+                differs = "" if used else ",".join(copy["differs"])
+                values = {**copy, "data_time": c["data_time"], "factor": c["factor"],
+                          "used": "是" if used else "否", "differs": differs,
+                          "trusted": "否" if copy["trusted"] is False else "是"}
+                out.append(tuple(values[key] for key, _ in _CONFLICT_COLUMNS))
+        return out
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        return Table(f"{self.mn} {self.cn} {self.period.describe()} 数据冲突",
+                     [Column(k, label) for k, label in _CONFLICT_COLUMNS], self.rows())
+
+    @property
+    def default_stem(self) -> str:
+        a, b = (t.astimezone(BEIJING_FIXED) for t in (self.period.start, self.period.end))
+        return f"conflicts-{self.mn}-{self.cn}-{a:%Y%m%d%H}-{b:%Y%m%d%H}"
+
+
+def _copy(row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name in COPY_FIELDS:
+        value = row[name]
+        if isinstance(value, datetime):
+            value = value.astimezone(BEIJING_FIXED).isoformat()
+        out[name] = value
+    if out["trusted"] is None:
+        out["trusted"] = True  # stored before provenance was kept (schema version 7)
+    return out
+
+
+def point_conflicts(store, period: Period, options: RecordsOptions) -> RecordConflicts:
+    """Every record of one point in a period with a stored copy of other values (numbers,
+    flags or extra): both copies, their receipt times and addresses (`envmon data
+    --conflicts`). Identical copies stored before version 7 are not conflicts."""
+    from envmon.registry.api import require_known_mn
+    from envmon.store.core_tables import RECORDS_FIRST_POLICY
+
+    require_known_mn(store, options.mn)
+    names = ("data_time", "factor", *COPY_FIELDS)
+    rows = store.query(
+        f"""
+        SELECT {', '.join(names)} FROM (
+            SELECT {', '.join(names)}, id,
+                   ROW_NUMBER() OVER (PARTITION BY data_time, factor
+                                      ORDER BY {RECORDS_FIRST_POLICY}) AS rn,
+                   COUNT(*) OVER (PARTITION BY data_time, factor) AS n
+            FROM records
+            WHERE mn = ? AND cn = ? AND data_time >= ? AND data_time < ?
+        ) copies
+        WHERE n > 1
+        ORDER BY data_time, factor, rn
+        """,
+        [options.mn, options.cn, period.start, period.end],
+    )
+    conflicts: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    values = COPY_FIELDS[:10]
+    for row in rows:
+        record = dict(zip(names, row, strict=True))
+        copy = _copy(record)
+        data_time = record["data_time"].astimezone(BEIJING_FIXED).isoformat()
+        if current is None or (current["data_time"], current["factor"]) != (
+                data_time, record["factor"]):
+            current = {"mn": options.mn, "cn": options.cn, "data_time": data_time,
+                       "factor": record["factor"], "used": copy, "others": []}
+            conflicts.append(current)
+            continue
+        used = current["used"]
+        copy["differs"] = [name for name in values if not _same(copy[name], used[name])]
+        if copy["differs"]:
+            current["others"].append(copy)
+    conflicts = [c for c in conflicts if c["others"]]
+    for c in conflicts:
+        c["copies"] = 1 + len(c["others"])
+        c["differs"] = sorted({name for o in c["others"] for name in o["differs"]},
+                              key=values.index)
+    note = None if conflicts else (f"no conflicting copies for MN {options.mn} CN {options.cn} "
+                                   f"in {period.describe()}")
+    return RecordConflicts(options.mn, options.cn, period, tuple(conflicts), note)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)

@@ -57,16 +57,19 @@ from envmon.store.models import (
     CRC_MODES,
     DEFAULT_CRC_MODES,
     VERDICTS,
+    Conflict,
     ImportCounts,
     PointAuth,
     PointInfo,
     RawPacketRow,
     RecordRow,
     RegistryRow,
+    WriteResult,
 )
 
 __all__ = [
     "CRC_MODES",
+    "Conflict",
     "DEFAULT_CRC_MODES",
     "VERDICTS",
     "ImportCounts",
@@ -75,6 +78,7 @@ __all__ = [
     "RawPacketRow",
     "RecordRow",
     "RegistryRow",
+    "WriteResult",
     "SchemaBehindError",
     "SchemaError",
     "Store",

@@ -25,18 +25,21 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from envmon.store import schema
+from envmon.store.core_tables import RECORDS_FIRST_POLICY
 from envmon.store.ddl import IdSequence, Index, Step
 from envmon.store.errors import SchemaBehindError, SchemaError, StoreError
-from envmon.store.models import VERDICTS, RawPacketRow, RecordRow
+from envmon.store.models import VERDICTS, RawPacketRow, RecordRow, WriteResult
+from envmon.store.recordkeys import Period, RecordKeys, periods_table
 from envmon.store.registry_repo import RegistryRepository
 from envmon.store.registry_repo import checked_crc_modes as checked_crc_modes  # re-export
 
@@ -75,11 +78,14 @@ RECORD_COLUMNS = (
     "extra",
     "received_at",
     "qn",
+    "peer",
+    "trusted",
 )
 RECORD_SCHEMA = pa.schema(
     [("mn", _STR), ("cn", _STR), ("data_time", _TS), ("factor", _STR), ("factor_raw", _STR)]
     + [(name, _F64) for name in ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg")]
     + [("flag", _STR), ("eflag", _STR), ("extra", _STR), ("received_at", _TS), ("qn", _STR)]
+    + [("peer", _STR), ("trusted", pa.bool_())]
 )
 QUERY_RECORD_COLUMNS = (
     "mn",
@@ -95,6 +101,8 @@ QUERY_RECORD_COLUMNS = (
     "received_at",
 )
 _RAW_PAGE = 5000
+_WRITES_RECORDS = re.compile(
+    r"^\s*(INSERT|DELETE|UPDATE|TRUNCATE|ALTER|DROP|COPY)\b.*\brecords\b", re.I | re.S)
 
 log = logging.getLogger("envmon.store")
 
@@ -140,6 +148,7 @@ class Store(RegistryRepository, ABC):
     def __init__(self, target: str, *, read_only: bool = False) -> None:
         self.target = target
         self.read_only = read_only
+        self.record_keys = RecordKeys()  # the key of `records`, kept by `write_batch`
 
     # ------------------------------------------------------------------ engine primitives
     @abstractmethod
@@ -283,6 +292,8 @@ class Store(RegistryRepository, ABC):
     # ------------------------------------------------------------------ ad-hoc SQL
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run one statement (portable SQL, `?` placeholders)."""
+        if _WRITES_RECORDS.match(sql):
+            self.record_keys.forget()  # written around `write_batch`: re-read what is stored
         self._run(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
@@ -303,7 +314,17 @@ class Store(RegistryRepository, ABC):
         a read-only store.
         """
         self._writable()
-        return self._transaction()
+        return self._forgetting_on_rollback()
+
+    @contextmanager
+    def _forgetting_on_rollback(self) -> Iterator[None]:
+        try:
+            with self._transaction():
+                yield
+        except BaseException:
+            # `write_batch` calls inside it remembered keys that are not stored after all.
+            self.record_keys.forget()
+            raise
 
     def staged(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
         """Make the pyarrow `table` readable by SQL as the relation `name` inside the block
@@ -318,6 +339,11 @@ class Store(RegistryRepository, ABC):
         otherwise None is returned. Runs in the caller's transaction, if any.
         """
         self._writable()
+        if table == "records":
+            self.record_keys.forget()  # written around `write_batch`: re-read what is stored
+        return self._append(table, rows)
+
+    def _append(self, table: str, rows: pa.Table) -> pa.Array | None:
         sequence = schema.id_sequences().get(table)
         ids = None
         if sequence is not None and "id" not in rows.column_names:
@@ -351,16 +377,19 @@ class Store(RegistryRepository, ABC):
             return self.append(table, rows)
 
     # ------------------------------------------------------------------ packet log
-    def write_batch(self, raw: list[RawPacketRow], records: list[RecordRow]) -> None:
+    def write_batch(self, raw: list[RawPacketRow], records: list[RecordRow]) -> WriteResult:
         """Append raw packets and records in ONE transaction, committed when this returns.
 
-        Columns are built as pyarrow arrays and appended (`append`); the store assigns `id`s
-        (monotonic) to both tables.
+        Every raw packet is appended. Records keep one row per (mn, cn, data_time, factor):
+        a copy identical to a stored one is not stored again (counted in `duplicates`), a copy
+        with other values is stored marked as a conflict (`conflicts`); see
+        `envmon.store.core_tables` for the policy and `envmon.store.recordkeys` for how.
+        Columns are built as pyarrow arrays and appended; the store assigns `id`s (monotonic).
         """
         self._writable()
         if not raw and not records:
-            return
-        raw_table = records_table = None
+            return WriteResult()
+        raw_table = None
         if raw:
             for row in raw:
                 if row.verdict not in VERDICTS:
@@ -369,13 +398,42 @@ class Store(RegistryRepository, ABC):
                         f"got {row.verdict!r}"
                     )
             raw_table = _columns(raw, RAW_SCHEMA, "RawPacketRow")
-        if records:
-            records_table = _columns(records, RECORD_SCHEMA, "RecordRow")
+        keys = self.record_keys
+        judged = None
         with self._transaction():
             if raw_table is not None:
-                self.append("raw_packets", raw_table)
-            if records_table is not None:
-                self.append("records", records_table)
+                self._append("raw_packets", raw_table)
+            if records:
+                if keys.high is None:
+                    keys.load_high(self._rows(
+                        "SELECT mn, cn, MAX(data_time) FROM records GROUP BY mn, cn"))
+                judged = keys.judge(records, self._stored_copies)
+                if judged.stored:
+                    table = _columns(judged.stored, RECORD_SCHEMA, "RecordRow")
+                    table = table.append_column("conflict", pa.array(judged.conflict,
+                                                                      pa.bool_()))
+                    self._append("records", table)
+        if judged is None:
+            return WriteResult()
+        keys.committed(judged)
+        return WriteResult(len(judged.stored), judged.duplicates, tuple(judged.conflicts))
+
+    def _stored_copies(self, periods: list[Period], first: datetime, last: datetime
+                       ) -> dict[Period, list[RecordRow]]:
+        """Every stored record of `periods` (data times in [first, last]), oldest first."""
+        names = ", ".join(f"r.{name}" for name in RECORD_COLUMNS)
+        staged = "_envmon_record_periods"
+        with self._staged(staged, periods_table(periods)):
+            rows = self._rows(
+                f"SELECT {names} FROM records r JOIN {staged} k ON r.mn = k.mn AND "
+                "r.cn = k.cn AND r.data_time = k.data_time "
+                "WHERE r.data_time >= ? AND r.data_time <= ? ORDER BY r.received_at, r.id",
+                [first, last])
+        out: dict[Period, list[RecordRow]] = {}
+        for row in rows:
+            copy = RecordRow(*row)
+            out.setdefault((copy.mn, copy.cn, copy.data_time), []).append(copy)
+        return out
 
     def query_records(
         self, mn: str, cn: str, start: datetime, end: datetime,
@@ -384,7 +442,8 @@ class Store(RegistryRepository, ABC):
         """Records of one point and command code with `start <= data_time < end`.
 
         One dict per factor per data time (keys: `QUERY_RECORD_COLUMNS`); when the same
-        (mn, cn, data_time, factor) arrived more than once, the first received is returned.
+        (mn, cn, data_time, factor) has several copies, the one the copy policy picks
+        (`envmon.store.core_tables`: trusted first, then first received).
         Ordered by data_time, factor.
         """
         _require_aware(start, "start")
@@ -397,7 +456,7 @@ class Store(RegistryRepository, ABC):
             f"""
             SELECT {names} FROM (
                 SELECT {names}, ROW_NUMBER() OVER (
-                    PARTITION BY data_time, factor ORDER BY received_at, id) AS rn
+                    PARTITION BY data_time, factor ORDER BY {RECORDS_FIRST_POLICY}) AS rn
                 FROM records
                 WHERE mn = ? AND cn = ? AND data_time >= ? AND data_time < ?
             ) ranked

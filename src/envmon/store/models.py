@@ -80,7 +80,12 @@ class RecordRow(NamedTuple):
     """One factor of one upload (long format). `factor` is the HJ 212-2017 code, `factor_raw`
     the code as sent; `extra` is JSON text of any other suffixes (SampleTime, RS, …).
 
-    A named tuple for the same reason as RawPacketRow: several are made per packet."""
+    A named tuple for the same reason as RawPacketRow: several are made per packet.
+
+    Provenance (schema version 7): `peer` is the sender's address as the raw log has it;
+    `trusted` is the receiver's word that the copy came from the unit's own live session
+    (its usual address). It decides which copy the figures use when copies disagree (policy
+    in `envmon.store.core_tables`); the receiver sets it, True by default."""
 
     mn: str
     cn: str
@@ -99,6 +104,28 @@ class RecordRow(NamedTuple):
     extra: str | None
     received_at: datetime
     qn: str | None
+    peer: str | None = None
+    trusted: bool = True
+
+
+class Conflict(NamedTuple):
+    """A copy of a stored record with other values (numbers, flags or extra): stored beside
+    it as a conflicting copy. `earlier` is the stored copy the figures used before it came
+    (the best by the copy policy)."""
+
+    record: RecordRow
+    earlier: RecordRow
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What `Store.write_batch` did with the records it was given: `stored` new rows (first
+    copies and conflicting copies), `duplicates` identical re-sent copies not stored again,
+    and the `conflicts` among the stored ones."""
+
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: tuple[Conflict, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
     4        envmon.alarms.tables         alarms, alarm_events, notifications
     5        envmon.roads.tables          road network, devices, readings, passes, coverage
     6        envmon.roads.tables          road_pois, road_segment_stats (IF NOT EXISTS)
-    7        envmon.registry.tables       points.allow_networks, units.allow_networks
+    7        envmon.store.core_tables     records.peer/trusted/conflict, records_first policy
+             envmon.registry.tables       points.allow_networks, units.allow_networks
              envmon.roads.tables          road_intake_tokens
              envmon.ingest.tables         guard_usual_addresses, guard_lockouts
 
