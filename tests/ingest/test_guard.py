@@ -225,3 +225,27 @@ def test_lockouts_survive_a_restart_are_listed_and_can_be_lifted(tmp_path):
 
     listed = runner.invoke(app, ["receiver", "lockouts", "--db", str(path), "--format", "json"])
     assert json.loads(listed.output)["lockouts"] == []
+
+
+def test_a_forger_at_a_new_address_does_not_beat_the_unit_from_its_usual_one(store):
+    """The guard decides provenance: the forger holds the cleartext password and uploads hour
+    8 first, while the unit is offline; the unit's own copy, from the address it used
+    before, is the one the figures use, and the forged one is kept as a conflict."""
+
+    async def scenario():
+        receiver = await started(store)
+        assert [a.cn for a in await upload(receiver, UNIT, 1)] == ["9014"]  # learned as usual
+        forged = await upload(receiver, ATTACKER, 8, so2=0.1, qn="20261101090000003")
+        real = await upload(receiver, UNIT, 8, so2=500.0, qn="20261101090000004")
+        await receiver.stop()
+        return forged, real
+
+    forged, real = asyncio.run(scenario())
+    assert [a.cn for a in forged] == [a.cn for a in real] == ["9014"]  # both stored
+    (so2,) = [r for r in store.query_records(GAS_MN, "2061", hour(0), hour(23))
+              if r["factor"] == "a21026" and r["data_time"] == hour(8)]
+    assert so2["avg"] == 500.0
+    copies = store.query("SELECT avg, trusted, peer FROM records WHERE factor = 'a21026' "
+                         "AND data_time = ? ORDER BY received_at", [hour(8)])
+    assert [(avg, trusted, peer.split(":")[0]) for avg, trusted, peer in copies] == [
+        (0.1, False, ATTACKER), (500.0, True, UNIT)]

@@ -105,6 +105,9 @@ class Hj212Protocol(asyncio.Protocol):
         self.rejections_logged = 0
         self.mn: str | None = None  # the point this connection last spoke for
         self.mns: set[str] = set()  # every MN it speaks for (the guard bounds how many)
+        # MN -> whether this connection came from an address the MN used before (or from
+        # its allow-list, or the MN's very first one): its copies are the unit's own.
+        self.trusted_for: dict[str, bool] = {}
         self.ip = "?"
         self.held: list | None = None  # events waiting out a wrong-password back-off
         self._back_off_timer: asyncio.TimerHandle | None = None
@@ -328,9 +331,9 @@ class Receiver:
         self.after_commit: list[Callable[[codec.Packet, list | None], None]] = []
         # Provenance: is an accepted upload the unit's own (its live session at its usual
         # address)? Its records say so (`trusted`), and a trusted copy beats an untrusted one
-        # whatever the order (envmon.store.core_tables). Default: every authenticated
-        # session; the address guard replaces it.
-        self.trusted: Callable[[Hj212Protocol, codec.Packet], bool] = _trust_every_session
+        # whatever the order (envmon.store.core_tables). Decided when the connection claims
+        # the MN (`claim`): from a usual address of the MN, or its first address ever.
+        self.trusted: Callable[[Hj212Protocol, codec.Packet], bool] = _trust_usual_address
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopped = asyncio.Event()
@@ -383,6 +386,11 @@ class Receiver:
         if current is not None and not self.guard.is_usual(mn, protocol.ip, point):
             current.mns.discard(mn)  # taken over from a silent one: it must claim it again
         protocol.mns.add(mn)
+        # Judged before the address is learned: a new address (a spoofer holding the
+        # cleartext password, or the unit's new mobile IP) sends untrusted copies, which
+        # fill hours but never beat the copies from where the unit has spoken before.
+        protocol.trusted_for[mn] = (self.guard.is_usual(mn, protocol.ip, point)
+                                    or not self.guard.usual.get(mn))
         self.guard.authenticated(mn, protocol.ip)
         self.save_guard()
         self.point_online(mn, protocol)
@@ -523,8 +531,8 @@ class Receiver:
 
 
 
-def _trust_every_session(protocol: Hj212Protocol, packet: codec.Packet) -> bool:
-    return True
+def _trust_usual_address(protocol: Hj212Protocol, packet: codec.Packet) -> bool:
+    return protocol.trusted_for.get(packet.mn, True)
 
 
 def stop_signal() -> asyncio.Event:
