@@ -50,6 +50,7 @@ from envmon.store.errors import (
     SchemaBehindError,
     SchemaError,
     StoreError,
+    StoreFormatError,
     StoreLockedError,
     UnknownPointError,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "SchemaError",
     "Store",
     "StoreError",
+    "StoreFormatError",
     "StoreLockedError",
     "UnknownPointError",
     "open_store",
