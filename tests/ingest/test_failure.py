@@ -70,8 +70,9 @@ def test_a_failed_commit_answers_nothing_and_releases_the_connections(store):
     async def scenario():
         receiver = Receiver(store, "127.0.0.1", 0,
                             ReceiverLimits(max_inflight=8, max_failed_commits=1000))
-        receiver.writer.retry_delay_s = 0.01  # quick back-off; the rule is the same
-        receiver.writer.max_retry_delay_s = 0.05
+        # A short back-off (the rule is the same), long enough to see the pause it holds.
+        receiver.writer.retry_delay_s = 0.1
+        receiver.writer.max_retry_delay_s = 0.2
         await receiver.start()
         reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
         before = await answered_within(reader, writer, qn(0), hourly_packet(hour(0), qn=qn(0)))
