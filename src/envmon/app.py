@@ -12,6 +12,12 @@ on one event loop, around one open store:
   intake of `envmon roads serve`, on only when a port is given) and periodic jobs
   (precomputation: a function of the store run every N seconds on the writer thread).
 
+**When the store fails.** The receiver's writer retries a failed commit with back-off and
+answers nothing of a group it cannot commit; after `ReceiverLimits.max_failed_commits` such
+groups in a row it gives up (a full disk): the receiver stops accepting, `serve_until` returns
+the one-line reason and `envmon serve` stops and exits with `EXIT_STORE_FAILED`, so that a
+supervisor restarts it once the disk has room. What was committed stays committed.
+
 Start order is receiver (prepared) → hook jobs → receiver listens → services; `stop()` goes
 back the other way: services stop, hook jobs stop (nothing new is asked for or raised), and
 the receiver stops accepting, commits everything received and answers it.
@@ -55,8 +61,11 @@ from envmon.store import Store
 
 log = logging.getLogger("envmon.app")
 
-__all__ = ["PeriodicJob", "PeriodicJobs", "Platform", "PlatformOptions", "RoadsIntake",
-           "Service"]
+# EX_TEMPFAIL (sysexits.h): a temporary failure; a supervisor should start the process again.
+EXIT_STORE_FAILED = 75
+
+__all__ = ["EXIT_STORE_FAILED", "PeriodicJob", "PeriodicJobs", "Platform", "PlatformOptions",
+           "RoadsIntake", "Service"]
 
 
 class Service(Protocol):
@@ -158,6 +167,22 @@ class Platform:
             self._started.append(service)
             if service.note:
                 self.notes.append(service.note)
+
+    @property
+    def failure(self) -> str | None:
+        """Why the store stopped taking writes (one line), or None while it takes them."""
+        return getattr(self.receiver.writer, "failure", None)
+
+    async def serve_until(self, stop: asyncio.Event) -> str | None:
+        """Run until `stop` is set or the store fails for good; returns `failure`."""
+        waits = [asyncio.ensure_future(stop.wait()),
+                 asyncio.ensure_future(self.receiver.writer.failed.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        return self.failure
 
     async def stop(self) -> None:
         """Services, then hook jobs, then the receiver: drain, commit, answer, close.

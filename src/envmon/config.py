@@ -14,6 +14,7 @@ defaults apply, so no command needs a configuration file.
     idle_timeout_s = 600
     commit_interval_ms = 5
     max_batch = 20000
+    max_failed_commits = 10     # failed group commits in a row before serve exits (code 75)
 
     [guard]                     # envmon.ingest.guard.GuardSettings: who speaks for an MN
     lockout_failures = 10       # wrong passwords from one address within window_s
@@ -73,6 +74,11 @@ class IngestConfig:
     """Group commit: how long a batch may gather before it is committed."""
     max_batch: int = 20000
     """Group commit: commit at once when this many packets are waiting."""
+    max_failed_commits: int = 10
+    """Groups that could not be committed (each tried 3 times, with back-off) in a row before
+    `envmon serve` stops accepting and exits with code 75 for a supervisor to restart it (a full
+    disk); 10 is about half a minute of failing under load (the back-off reaches 1 s), long enough
+    to ride out a brief stall."""
 
 
 @dataclass(frozen=True)

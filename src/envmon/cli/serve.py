@@ -94,7 +94,7 @@ def serve(
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
     """Receive HJ 212-2017 data from data acquisition units and store it."""
-    from envmon.app import Platform, PlatformOptions
+    from envmon.app import EXIT_STORE_FAILED, Platform, PlatformOptions
     from envmon.ingest.server import ReceiverLimits, stop_signal
 
     level = _log_level(log_level)
@@ -112,7 +112,7 @@ def serve(
             limits=ReceiverLimits(
                 idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
                 max_segment=ingest.max_segment, max_batch=ingest.max_batch,
-                guard=settings.guard),
+                guard=settings.guard, max_failed_commits=ingest.max_failed_commits),
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
             roads_port=roads_port, roads_limits=_roads_limits(settings),
@@ -139,7 +139,10 @@ def serve(
                 f"store {escape(str(db))} ({len(receiver.points)} registered points"
                 + "".join(f"; {escape(note)}" for note in platform.notes) + "). Ctrl-C to stop."
             )
-            await stop.wait()
+            failure = await platform.serve_until(stop)
+            if failure is not None:  # a full disk: stop, and let a supervisor restart us
+                console.print(f"[red]error:[/red] {escape(failure)}")
+                raise typer.Exit(EXIT_STORE_FAILED)
             console.print("stopping: answering and committing what has arrived …")
         finally:
             await platform.stop()

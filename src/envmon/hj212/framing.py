@@ -49,6 +49,13 @@ class FrameBuffer:
         """Bytes buffered and not yet returned (so the I/O layer can bound its buffers)."""
         return len(self._buf)
 
+    @property
+    def max_pending(self) -> int:
+        """The most that can stay buffered after :meth:`feed`: one frame still arriving, its
+        length possibly counted in characters (see the module doc). An I/O layer that holds
+        more than this for one peer is being fed something no frame can become."""
+        return 6 + _MAX_UTF8 * self.max_segment + _TAIL
+
     def feed(self, data: bytes) -> list[bytes | Discard]:
         """Add received bytes; return the frames and discards now complete, in order."""
         buf = self._buf

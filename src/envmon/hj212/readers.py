@@ -98,7 +98,12 @@ def read_header(head: str, errors: Errors, devs: list[str]) -> dict[str, str]:
             errors.append(("header", f"field {piece!r} has no '='"))
             continue
         if key in fields:
-            errors.append((key, "repeated"))
+            # The error names a field of Table 3, or "header": never a name the peer made up
+            # (an empty one, or one per packet that would grow the rejection counters).
+            if key in HEADER_ORDER:
+                errors.append((key, "repeated"))
+            else:
+                errors.append(("header", f"field {key!r} repeated"))
             continue
         fields[key] = value
         rank = HEADER_ORDER.get(key)

@@ -151,6 +151,11 @@ class Session:
         return self._frames.pending
 
     @property
+    def max_pending(self) -> int:
+        """Upper bound of `pending` after any `receive` (`FrameBuffer.max_pending`)."""
+        return self._frames.max_pending
+
+    @property
     def outstanding(self) -> tuple[str, ...]:
         """QNs of requests sent and not yet finished (no 9012, no refusing 9011)."""
         return tuple(self._requests)

@@ -48,6 +48,11 @@ class ReceiverLimits:
     max_connections: int = 20_000
     commit_interval_s: float = 0.005
     max_batch: int = 20_000
+    # A full disk: each group is tried 3 times (back-off doubling from 0.1 s up to 1 s), and
+    # after 10 dropped groups in a row (about half a minute of failing under load) the
+    # receiver stops so that a supervisor restarts it.
+    commit_attempts: int = 3
+    max_failed_commits: int = 10
     directory_refresh_s: float = 60.0
     stats_interval_s: float = 60.0
     guard: GuardSettings = field(default_factory=GuardSettings)  # the [guard] section
@@ -142,7 +147,8 @@ class Hj212Protocol(asyncio.Protocol):
     def _reading(self) -> None:
         """Read while neither the commits nor the unit's own reading hold us back."""
         transport = self.transport
-        hold = self.paused or self.write_blocked or self.held is not None
+        hold = (self.paused or self.write_blocked or self.held is not None
+                or self.receiver.refusing)
         if transport is None or transport.is_closing() or hold == self.reading_paused:
             return
         self.reading_paused = hold
@@ -230,7 +236,8 @@ class Hj212Protocol(asyncio.Protocol):
         if self.inflight >= receiver.limits.max_inflight and not self.paused:
             self.paused = True
             self._reading()
-        receiver.writer.submit(raw, records, lambda: self._committed(answer, packet, records))
+        receiver.writer.submit(
+            raw, records, lambda ok: self._committed(ok, answer, packet, records))
 
     def _wrong_password(self, mn: str, point: PointAuth | None) -> None:
         delay, lockout = self.receiver.guard.wrong_password(self.ip, mn, point)
@@ -242,10 +249,15 @@ class Hj212Protocol(asyncio.Protocol):
             self.held = []  # nothing more of it is judged
             self.transport.close()
 
-    def _committed(self, answer: bytes | None, packet: codec.Packet, records) -> None:
-        """Runs after the commit that holds the packet: now it may be answered."""
+    def _committed(self, ok: bool, answer: bytes | None, packet: codec.Packet,
+                   records) -> None:
+        """Runs after the commit that holds the packet: now it may be answered. When the
+        commit failed (`ok` False) nothing is answered (the unit re-sends it) and only its
+        in-flight slot is given back."""
         self.inflight -= 1
-        if self.receiver.after_commit:
+        if not ok:
+            answer = None
+        elif self.receiver.after_commit:
             _run_hooks(self.receiver.after_commit, packet, records)
         transport = self.transport
         if transport is None or transport.is_closing():
@@ -317,7 +329,9 @@ class Receiver:
         self.limits = limits or ReceiverLimits()
         self.stats = ReceiverStats()
         self.writer = writer or GroupCommitWriter(
-            store, interval_s=self.limits.commit_interval_s, max_batch=self.limits.max_batch
+            store, interval_s=self.limits.commit_interval_s, max_batch=self.limits.max_batch,
+            commit_attempts=self.limits.commit_attempts,
+            max_failed_commits=self.limits.max_failed_commits,
         )
         self.points: dict[str, PointAuth] = {}
         self.connections: set[Hj212Protocol] = set()
@@ -337,6 +351,7 @@ class Receiver:
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopped = asyncio.Event()
+        self.refusing = False  # stopping or the store failed: read no packet more
 
     # -- registry ----------------------------------------------------------------------
     def crc_modes_for(self, mn: str | None) -> tuple[str, ...]:
@@ -469,6 +484,9 @@ class Receiver:
             loop.create_task(self._refresh_loop(), name="registry-refresh"),
             loop.create_task(self._stats_loop(), name="stats"),
         ]
+        if hasattr(self.writer, "failed"):  # a worker's forwarding writer never fails here
+            self._tasks.append(loop.create_task(self._refuse_when_store_fails(),
+                                                name="store-failure"))
         log.info(
             "HJ 212 receiver listening on %s:%d (%d registered points)",
             self.host, self.port, len(self.points),
@@ -483,6 +501,7 @@ class Receiver:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        self.refusing = True
         try:
             if self._server is not None:
                 self._server.close()
@@ -503,6 +522,16 @@ class Receiver:
             await self.writer.close()
             self._server = None
         log.info("receiver stopped: %s", self.stats.as_dict())
+
+    async def _refuse_when_store_fails(self) -> None:
+        """The writer gave up (a full disk): accept no connection and read no packet more;
+        the owner (`envmon serve`) then stops and exits non-zero."""
+        await self.writer.failed.wait()
+        self.refusing = True
+        if self._server is not None:
+            self._server.close()
+        for protocol in list(self.connections):
+            protocol._reading()
 
     async def _sweep_idle(self) -> None:
         timeout = self.limits.idle_timeout_s

@@ -102,15 +102,17 @@ class ForwardingWriter:
         await _send(self.channel, ("group", group_id, raw, records))
 
     def committed(self, group_id: int, ok: bool, n_raw: int, n_records: int) -> None:
+        """The parent's verdict on a group: answer it (`ok`), or release what waits on it
+        unanswered (the commit failed; the units re-send)."""
         callbacks = self._waiting.pop(group_id, [])
         if ok:
             self.committed_packets += n_raw
             self.committed_records += n_records
-            for callback in callbacks:
-                try:
-                    callback()
-                except Exception:
-                    log.exception("answer callback failed")
+        for callback in callbacks:
+            try:
+                callback(ok)
+            except Exception:
+                log.exception("answer callback failed")
         if not self._waiting and not self._raw:
             self._all_committed.set()
 
@@ -181,8 +183,10 @@ class ReceiverPool:
         self.limits = limits or ReceiverLimits()
         self.n_workers = workers
         self.port = port or _free_port(host)
-        self.writer = GroupCommitWriter(store, interval_s=self.limits.commit_interval_s,
-                                        max_batch=self.limits.max_batch)
+        self.writer = GroupCommitWriter(
+            store, interval_s=self.limits.commit_interval_s, max_batch=self.limits.max_batch,
+            commit_attempts=self.limits.commit_attempts,
+            max_failed_commits=self.limits.max_failed_commits)
         self.points: dict = {}
         self._processes: list = []
         self._channels: list[asyncio.StreamWriter] = []
@@ -293,10 +297,11 @@ class ReceiverPool:
 
 
 def _reply(channel: asyncio.StreamWriter, group_id: int, raw: list, records: list):
-    """The parent's commit callback for one worker group: tell the worker to answer."""
+    """The parent's commit callback for one worker group: tell the worker to answer it
+    (`ok`), or that the commit failed and it must release the group unanswered."""
 
-    def committed() -> None:
-        payload = pickle.dumps(("committed", group_id, True, len(raw), len(records)))
+    def committed(ok: bool) -> None:
+        payload = pickle.dumps(("committed", group_id, ok, len(raw), len(records)))
         if not channel.is_closing():
             channel.write(_HEADER.pack(len(payload)) + payload)
 

@@ -5,6 +5,14 @@ writer thread commits whatever has accumulated (one transaction for the whole gr
 only after that commit returns are the callbacks run, which is when the receiver sends 9014.
 While one group commits, the next one fills, so throughput grows with load instead of
 latency.
+
+A commit that fails is retried a few times with back-off; a group that still cannot be
+committed is dropped and its callbacks run with ``ok=False``: nothing of it is answered (the
+units re-send what was not answered), and the connections waiting on it get their in-flight
+slots back instead of waiting forever. After `max_failed_commits` groups in a row failed the
+writer is *fatal* (`failed` is set, `failure` says why): the store cannot take writes (a full
+disk), and the process should stop so that a supervisor restarts it. What was committed stays
+committed.
 """
 
 from __future__ import annotations
@@ -19,12 +27,23 @@ from envmon.store import RawPacketRow, RecordRow, Store, WriteResult
 
 log = logging.getLogger(__name__)
 
-OnCommitted = Callable[[], None]
+OnCommitted = Callable[[bool], None]
+"""Runs once the group holding the packet is done: True committed (answer now), False dropped
+after repeated commit failures (answer nothing, release what waits on it)."""
 
 
 class GroupCommitWriter:
-    def __init__(self, store: Store, *, interval_s: float = 0.005, max_batch: int = 20_000):
+    def __init__(self, store: Store, *, interval_s: float = 0.005, max_batch: int = 20_000,
+                 commit_attempts: int = 3, max_failed_commits: int = 10,
+                 retry_delay_s: float = 0.1, max_retry_delay_s: float = 1.0):
+        """A group is tried `commit_attempts` times; between failed attempts the writer waits
+        `retry_delay_s`, doubling per failure in a row up to `max_retry_delay_s`; after
+        `max_failed_commits` dropped groups in a row it is fatal (see the module docstring)."""
         self.store = store
+        self.commit_attempts = max(1, commit_attempts)
+        self.max_failed_commits = max(1, max_failed_commits)
+        self.retry_delay_s = retry_delay_s
+        self.max_retry_delay_s = max_retry_delay_s
         self.interval_s = interval_s
         self.max_batch = max_batch
         self._raw: list[RawPacketRow] = []
@@ -48,7 +67,14 @@ class GroupCommitWriter:
         self.committed_records = 0  # records handed in, re-sent copies included
         self.duplicate_records = 0  # identical re-sent copies, answered but not stored again
         self.conflicting_records = 0  # copies with other values, stored as conflicts
-        self.failures = 0
+        self.failures = 0  # failed commit attempts
+        self.failed_groups = 0  # groups dropped unanswered
+        self.dropped_packets = 0  # packets in those groups (their units re-send them)
+        self.failed_in_a_row = 0  # groups dropped since the last commit that succeeded
+        self.failed = asyncio.Event()  # fatal: the store takes no writes; stop the process
+        self.failure: str | None = None  # why, in one line, once fatal
+        self._failed_attempts_in_a_row = 0
+        self._last_error: Exception | None = None
 
     @property
     def pending(self) -> int:
@@ -124,7 +150,8 @@ class GroupCommitWriter:
             raw, records, callbacks = self._raw, self._records, self._callbacks
             self._raw, self._records, self._callbacks = [], [], []
             result = await self._commit(loop, raw, records)
-            if result is not None:
+            ok = result is not None
+            if ok:
                 if result.duplicates or result.conflicts:
                     self._written(result)
                 for hook in self.after_commit:
@@ -132,11 +159,13 @@ class GroupCommitWriter:
                         hook(raw, records)
                     except Exception:
                         log.exception("after-commit hook %r failed", hook)
-                for callback in callbacks:
-                    try:
-                        callback()
-                    except Exception:  # a closed peer must not stop the others' answers
-                        log.exception("answer callback failed")
+            for callback in callbacks:
+                try:
+                    callback(ok)
+                except Exception:  # a closed peer must not stop the others' answers
+                    log.exception("answer callback failed")
+            if not ok:  # released first, then the next group waits its turn
+                await asyncio.sleep(self.retry_delay())
             if not self._raw:
                 self._idle.set()
                 if self._closing:  # what came in while closing is committed: done
@@ -160,20 +189,46 @@ class GroupCommitWriter:
 
     async def _commit(self, loop, raw: list[RawPacketRow], records: list[RecordRow]
                       ) -> WriteResult | None:
-        """Commit one group (three attempts); its WriteResult, None when it failed."""
-        for attempt in range(3):
+        """Commit one group; its WriteResult, None when every attempt failed."""
+        # Once fatal, one attempt per group and no waiting: the process is stopping, and
+        # what it still holds must be released quickly (unanswered) rather than retried.
+        attempts = 1 if self.failure else self.commit_attempts
+        for attempt in range(attempts):
             try:
                 result = await loop.run_in_executor(self._executor, self.store.write_batch,
                                                     raw, records)
-            except Exception:
+            except Exception as error:
                 self.failures += 1
-                log.exception("commit of %d packets failed (attempt %d)", len(raw), attempt + 1)
-                await asyncio.sleep(0.1 * 2**attempt)
+                self._failed_attempts_in_a_row += 1
+                log.error("commit of %d packets failed (attempt %d of %d): %s",
+                          len(raw), attempt + 1, attempts, error)
+                self._last_error = error
+                if attempt + 1 < attempts:
+                    await asyncio.sleep(self.retry_delay())
                 continue
             self.commits += 1
             self.committed_packets += len(raw)
             self.committed_records += len(records)
+            self.failed_in_a_row = self._failed_attempts_in_a_row = 0
             return result if isinstance(result, WriteResult) else WriteResult(len(records))
         # Nothing of this group was answered, so the units will send it again.
-        log.error("dropping %d unanswered packets after repeated commit failures", len(raw))
+        self.failed_groups += 1
+        self.dropped_packets += len(raw)
+        self.failed_in_a_row += 1
+        log.error("dropping %d unanswered packets after %d failed commit attempts",
+                  len(raw), attempts)
+        if self.failed_in_a_row >= self.max_failed_commits and self.failure is None:
+            self.failure = (f"store write failed {self._failed_attempts_in_a_row} times: "
+                            f"{self._last_error}; stopping so a supervisor can restart")
+            log.critical("%s", self.failure)
+            self.failed.set()
         return None
+
+    def retry_delay(self) -> float:
+        """Back-off before the next attempt: doubles with each failed attempt in a row (of
+        this group and the dropped groups before it) up to `max_retry_delay_s`, so a full
+        disk is not hammered and a recovered one is written to again within that bound."""
+        if self.failure is not None:
+            return 0.0
+        doublings = min(max(self._failed_attempts_in_a_row - 1, 0), 16)
+        return min(self.retry_delay_s * 2**doublings, self.max_retry_delay_s)

@@ -50,6 +50,7 @@ from envmon.store.errors import (
     SchemaBehindError,
     SchemaError,
     StoreError,
+    StoreFormatError,
     StoreLockedError,
     UnknownPointError,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "SchemaError",
     "Store",
     "StoreError",
+    "StoreFormatError",
     "StoreLockedError",
     "UnknownPointError",
     "open_store",

@@ -252,7 +252,8 @@ class Store(RegistryRepository, ABC):
         if current > schema.SCHEMA_VERSION:
             raise SchemaError(
                 f"{self.target}: schema version {current} was written by a newer envmon "
-                f"(this one knows version {schema.SCHEMA_VERSION}); upgrade envmon"
+                f"(this one knows version {schema.SCHEMA_VERSION}); upgrade envmon, or open "
+                "the file with the envmon that wrote it (this one leaves it unchanged)"
             )
         if current == schema.SCHEMA_VERSION:
             return

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from envmon.store.base import Store
+from envmon.store.duckdb_compat import check_file, open_error
 from envmon.store.errors import StoreError, StoreLockedError
 
 TIMEZONE = "Asia/Shanghai"
@@ -54,20 +55,23 @@ class DuckDBStore(Store):
             if not read_only:
                 parent = os.path.dirname(os.path.abspath(path))
                 os.makedirs(parent, exist_ok=True)
+            foreign = check_file(path)
+            if foreign is not None:
+                raise foreign
         try:
             self._con = duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 who = _lock_holder(error)
                 raise StoreLockedError(_locked_message(path, who), holder=who) from None
-            raise StoreError(f"cannot open {path}: {error}") from None
+            raise open_error(path, error) or StoreError(f"cannot open {path}: {error}") from None
         except duckdb.ConnectionException as error:
             raise StoreError(
                 f"cannot open {path}: this process already has it open "
                 f"{'read-write' if read_only else 'read-only'}; reuse that store ({error})"
             ) from None
-        except duckdb.Error as error:
-            raise StoreError(f"cannot open {path}: {error}") from None
+        except duckdb.Error as error:  # e.g. a checksum that does not match: damaged
+            raise open_error(path, error) or StoreError(f"cannot open {path}: {error}") from None
         self._closed = False
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []

@@ -19,6 +19,11 @@ class StoreLockedError(StoreError):
         self.holder = holder
 
 
+class StoreFormatError(StoreError):
+    """The file is not one this engine can read: not a DuckDB file, written by a newer DuckDB
+    storage format, or damaged (`store.duckdb_compat` words the message)."""
+
+
 class SchemaError(StoreError):
     """The database schema is missing, too old for a read-only open, or from a newer envmon."""
 
