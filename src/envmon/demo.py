@@ -14,9 +14,10 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
-from envmon.app import Platform, PlatformOptions
+from envmon.app import EXIT_STORE_FAILED, Platform, PlatformOptions
 from envmon.errors import OptionError
 from envmon.ingest.addresses import check_port
 from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_store
@@ -109,7 +110,7 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
         status = _status(platform, fleet, db, port)
         with Live(status, console=console, refresh_per_second=1) as live:
             elapsed = 0.0
-            while not duration or elapsed < duration:
+            while (not duration or elapsed < duration) and platform.failure is None:
                 await asyncio.sleep(1.0)
                 elapsed += 1.0
                 live.update(_status(platform, fleet, db, port))
@@ -121,5 +122,8 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
             await fleet_task
         await platform.stop()
         platform.close()
+    if platform.failure is not None:  # a full disk: say why, exit as `envmon serve` does
+        console.print(f"[red]error:[/red] {escape(platform.failure)}")
+        return EXIT_STORE_FAILED
     console.print(f"\nstopped; the data is in {db}")
     return 0
