@@ -30,6 +30,8 @@ class PointAuth:
     unit_id: str
     kind: str
     crc_modes: tuple[str, ...]
+    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    """factor → instrument range (lower, upper): a value outside it is stored as invalid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,8 @@ class RegistryRow:
     standard: str | None = None
     crc_modes: tuple[str, ...] | None = None
     """CRC variants the point may use; None keeps the point's policy (new points: hj212)."""
+    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    """factor → (lower, upper) end of its analyser's range; None: that end is not bounded."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,12 +121,15 @@ class RegistryRepository:
                 ),
             }
         )
-        factor_rows = [(mn, f, lim) for mn, r in points.items() for f, lim in r.factors.items()]
+        factor_rows = [(mn, f, lim, *r.ranges.get(f, (None, None)))
+                       for mn, r in points.items() for f, lim in r.factors.items()]
         factor_table = pa.table(
             {
                 "mn": pa.array([f[0] for f in factor_rows], _STR),
                 "factor": pa.array([f[1] for f in factor_rows], _STR),
                 "limit_value": pa.array([f[2] for f in factor_rows], _F64),
+                "range_min": pa.array([f[3] for f in factor_rows], _F64),
+                "range_max": pa.array([f[4] for f in factor_rows], _F64),
             }
         )
 
@@ -209,8 +212,8 @@ class RegistryRepository:
             )
             self._run("DELETE FROM point_factors WHERE mn IN (SELECT mn FROM _envmon_points)")
             self._run(
-                "INSERT INTO point_factors (mn, factor, limit_value) "
-                "SELECT mn, factor, limit_value FROM _envmon_point_factors"
+                "INSERT INTO point_factors (mn, factor, limit_value, range_min, range_max) "
+                "SELECT mn, factor, limit_value, range_min, range_max FROM _envmon_point_factors"
             )
         return ImportCounts(
             units_new=units_new,
@@ -223,13 +226,29 @@ class RegistryRepository:
         )
 
     def load_point_auth(self) -> dict[str, PointAuth]:
-        """Every point's MN, password, unit, kind and CRC policy (the receiver's cache)."""
+        """Every point's MN, password, unit, kind, CRC policy and instrument ranges (the
+        receiver's cache)."""
+        ranges = self._ranges_by_mn()
         return {
-            mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc))
+            mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc), ranges.get(mn, {}))
             for mn, pw, unit_id, kind, crc in self._rows(
                 "SELECT mn, pw, unit_id, kind, crc_modes FROM points"
             )
         }
+
+    def _ranges_by_mn(self, mn: str | None = None
+                      ) -> dict[str, dict[str, tuple[float | None, float | None]]]:
+        """mn → factor → (range_min, range_max), for the factors with a registered range."""
+        sql = ("SELECT mn, factor, range_min, range_max FROM point_factors "
+               "WHERE (range_min IS NOT NULL OR range_max IS NOT NULL)")
+        params: list = []
+        if mn is not None:
+            sql += " AND mn = ?"
+            params.append(mn)
+        ranges: dict[str, dict[str, tuple[float | None, float | None]]] = {}
+        for mn_, factor, low, high in self._rows(sql, params):
+            ranges.setdefault(mn_, {})[factor] = (low, high)
+        return ranges
 
     def point_auth(self, mn: str) -> PointAuth | None:
         """One point's auth (as in `load_point_auth`), or None for an unknown MN."""
@@ -237,7 +256,8 @@ class RegistryRepository:
         if not rows:
             return None
         mn_, pw, unit_id, kind, crc = rows[0]
-        return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc))
+        return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc),
+                         self._ranges_by_mn(mn_).get(mn_, {}))
 
     def unit_exists(self, unit_id: str) -> bool:
         """Whether the registry holds the unit (统一社会信用代码)."""
@@ -321,6 +341,7 @@ class RegistryRepository:
             code: parent for code, parent in self._rows("SELECT code, parent_code FROM regions")
         }
         factors = self._factors_by_mn()
+        ranges = self._ranges_by_mn()
         rows = self._rows(
             """
             SELECT u.unit_id, u.name, u.county_code, u.must_network, u.assessed,
@@ -370,6 +391,7 @@ class RegistryRepository:
                     o2_ref=o2_ref,
                     standard=standard,
                     crc_modes=_crc_tuple(crc_modes) if mn else None,
+                    ranges=ranges.get(mn, {}) if mn else {},
                 )
             )
         return result

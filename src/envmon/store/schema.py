@@ -13,6 +13,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
     4        envmon.alarms.tables         alarms, alarm_events, notifications
     5        envmon.roads.tables          road network, devices, readings, passes, coverage
     6        envmon.roads.tables          road_pois, road_segment_stats (IF NOT EXISTS)
+    7        envmon.registry.tables       point_factors.range_min/range_max (instrument range)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -40,7 +41,7 @@ from functools import cache
 
 from envmon.store.ddl import IdSequence, Migration
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 OWNERS = (
     "envmon.store.core_tables",
