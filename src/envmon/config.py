@@ -14,6 +14,8 @@ defaults apply, so no command needs a configuration file.
     idle_timeout_s = 600
     commit_interval_ms = 5
     max_batch = 20000
+    data_time_past_days = 40    # DataTime accepted from 40 days before receipt …
+    data_time_future_minutes = 10   # … to 10 minutes after (else rejected, with the reason)
 
     [sim]
     host = "127.0.0.1"
@@ -68,6 +70,12 @@ class IngestConfig:
     """Group commit: how long a batch may gather before it is committed."""
     max_batch: int = 20000
     """Group commit: commit at once when this many packets are waiting."""
+    data_time_past_days: float = 40
+    """Reject a packet whose DataTime is more than this before its receipt (back-fill answers
+    reach back to the 补全 deadline, the 10th of the next month: ~40 days)."""
+    data_time_future_minutes: float = 10
+    """Reject a packet whose DataTime is more than this after its receipt (DataTime is the
+    period start, HJ 212-2017 Table 4; the margin is for a unit's clock running ahead)."""
 
 
 @dataclass(frozen=True)

@@ -18,16 +18,24 @@ from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import PacketReceived
 from envmon.hj212.framing import Discard, FrameBuffer
 from envmon.hj212.session import Session
-from envmon.ingest.accept import Rejected, accept, crc_modes_for
+from envmon.ingest.accept import (
+    DEFAULT_DATA_TIME_WINDOW,
+    DataTimeWindow,
+    Rejected,
+    accept,
+    crc_modes_for,
+)
 from envmon.ingest.records import records_from_packet
 from envmon.store import RawPacketRow, Store
 
 
 def replay_into(source: Store, target: Store, start: datetime | None = None,
-                end: datetime | None = None, batch: int = 5000) -> Counter:
+                end: datetime | None = None, batch: int = 5000, *,
+                window: DataTimeWindow | None = DEFAULT_DATA_TIME_WINDOW) -> Counter:
     """Re-decode raw packets of [start, end) and write them to `target` as the receiver would:
     the same session (CRC modes per MN) and the same accept path against the target's
-    registry, keeping the original received time."""
+    registry, keeping the original received time (by which the DataTime `window` and the
+    target's instrument ranges judge each packet)."""
     points = target.load_point_auth()
     session = Session(crc_modes_for=lambda mn: crc_modes_for(points, mn))
     counts: Counter = Counter()
@@ -41,10 +49,12 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
             if type(event) is not PacketReceived:
                 continue  # split completion, answers to requests: nothing to store
             packet = event.packet
-            verdict = accept(packet, points)
+            # judged by its original receipt: the DataTime window and the instrument ranges
+            verdict = accept(packet, points, received_at=row.received_at, window=window)
             reason = verdict.message if type(verdict) is Rejected else None
             if reason is None and packet.cn in DATA_UPLOAD_CNS:
-                records.extend(records_from_packet(packet, row.received_at))
+                records.extend(records_from_packet(packet, row.received_at,
+                                                   verdict.point.ranges))
             counts["accepted" if reason is None else "rejected"] += 1
             raws.append(RawPacketRow(
                 received_at=row.received_at, peer=f"replay:{row.peer}",

@@ -22,7 +22,13 @@ from envmon.hj212 import codec
 from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import Discarded, PacketReceived
 from envmon.hj212.session import Session
-from envmon.ingest.accept import Accepted, Rejected, accept, crc_modes_for
+from envmon.ingest.accept import (
+    Accepted,
+    DataTimeWindow,
+    Rejected,
+    accept,
+    crc_modes_for,
+)
 from envmon.ingest.records import records_from_packet
 from envmon.ingest.writer import GroupCommitWriter
 from envmon.store import PointAuth, RawPacketRow, Store
@@ -47,6 +53,10 @@ class ReceiverLimits:
     max_batch: int = 20_000
     directory_refresh_s: float = 60.0
     stats_interval_s: float = 60.0
+    # DataTime accepted only within this window around receipt (ingest.accept). `envmon serve`
+    # sets it from [ingest] (default 40 days before / 10 minutes after); None here, so that a
+    # receiver built in code with its wall clock still takes data of fixed dates (tests, sims).
+    data_time_window: DataTimeWindow | None = None
 
 
 @dataclass
@@ -169,7 +179,7 @@ class Hj212Protocol(asyncio.Protocol):
     def _packet(self, packet: codec.Packet) -> None:
         receiver = self.receiver
         received_at = receiver.clock()
-        verdict = receiver.accept(packet)
+        verdict = receiver.accept(packet, received_at)
         if type(verdict) is Rejected:
             receiver.stats.rejected[verdict.field] += 1
             self._log_rejection(verdict.message, packet)
@@ -178,7 +188,7 @@ class Hj212Protocol(asyncio.Protocol):
                 packet.qn, packet.raw,
             ))
             return
-        records = (records_from_packet(packet, received_at)
+        records = (records_from_packet(packet, received_at, verdict.point.ranges)
                    if packet.cn in DATA_UPLOAD_CNS else None)
         raw = RawPacketRow(
             received_at, self.peer, "accepted", None, packet.mn, packet.cn, packet.qn,
@@ -287,9 +297,12 @@ class Receiver:
     def crc_modes_for(self, mn: str | None) -> tuple[str, ...]:
         return crc_modes_for(self.points, mn)
 
-    def accept(self, packet: codec.Packet) -> Accepted | Rejected:
-        """The one accept path (`ingest.accept`) against this receiver's registry cache."""
-        return accept(packet, self.points)
+    def accept(self, packet: codec.Packet,
+               received_at: datetime | None = None) -> Accepted | Rejected:
+        """The one accept path (`ingest.accept`) against this receiver's registry cache; with
+        `received_at`, DataTime is judged against `limits.data_time_window` too."""
+        return accept(packet, self.points, received_at=received_at,
+                      window=self.limits.data_time_window)
 
     async def refresh_points(self) -> None:
         if self.store is not None:
