@@ -11,6 +11,10 @@ Rules (emissions.md §6, §8; parameters in `AlarmConfig`):
   above the limit (water). Data with a flag other than a valid one is never evidence.
 - constant, zero, negative, out_of_range, o2_high on valid values; fault_flag and maintenance
   on flags. Run lengths are consecutive periods of the same command code.
+- implausible: the receiver stored the item with flag X (empty, not a number, not finite, of
+  implausible magnitude, repeated with different values: `envmon.ingest.records`); raised at
+  once, with the reason the record keeps, cleared by the next valid value. A value outside the
+  point's registered instrument range is stored with flag T and raises out_of_range.
 - offline is the engine's (no records for it).
 
 Records older than the latest seen for the same (MN, CN) (late uploads, 补遗 answers) may still
@@ -20,6 +24,7 @@ data that cleared it.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +32,7 @@ from datetime import datetime
 
 from envmon.alarms.config import FLOW_FACTORS, O2_FACTOR, AlarmConfig
 from envmon.emissions.formulas import o2_corrected_mg_m3
+from envmon.hj212.codes import IMPLAUSIBLE_FLAG
 from envmon.period import beijing_midnight
 from envmon.timeutil import BEIJING_FIXED
 
@@ -155,9 +161,14 @@ class RuleEvaluator:
                 continue
             flag = r.flag or "N"
             value = value_of(r)
-            valid = flag in valid_flags and value is not None and not math.isnan(value)
+            valid = flag in valid_flags and value is not None and math.isfinite(value)
             if live:
                 self._flag_runs(out, mn, cn, t, factor, flag)
+                if flag == IMPLAUSIBLE_FLAG:
+                    self._raise(out, mn, factor, "implausible", t, None, None,
+                                f"数值不可信：{_invalid_reason(r)}")
+                elif valid:
+                    self._clear(out, mn, factor, "implausible", t, "恢复", live=True)
             # out of range: flag T, or above the analyser range
             upper = c.instrument_range.get(factor)
             if flag in c.range_flags or (valid and upper is not None and value > upper):
@@ -310,6 +321,18 @@ class RuleEvaluator:
             else:
                 self._runs[key] = 0
                 self._clear(out, mn, factor, rule, t, f"标记恢复为 {flag}", live=True)
+
+
+def _invalid_reason(record) -> str:
+    """The reason the receiver kept in the record's `extra` ("invalid"), else the flag."""
+    extra = getattr(record, "extra", None)
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra)
+        except ValueError:
+            extra = None
+    reason = extra.get("invalid") if isinstance(extra, dict) else None
+    return str(reason) if reason else f"标记 {IMPLAUSIBLE_FLAG}"
 
 
 def _period_zh(cn: str) -> str:
