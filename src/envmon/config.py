@@ -20,6 +20,8 @@ defaults apply, so no command needs a configuration file.
     lockout_failures = 10       # wrong passwords from one address within window_s
     takeover = "usual-address"  # or "newest", "keep"
     max_mns_per_connection = 16
+    data_time_past_days = 40    # DataTime accepted from 40 days before receipt …
+    data_time_future_minutes = 10   # … to 10 minutes after (else rejected, with the reason)
 
     [sim]
     host = "127.0.0.1"
@@ -79,6 +81,12 @@ class IngestConfig:
     `envmon serve` stops accepting and exits with code 75 for a supervisor to restart it (a full
     disk); 10 is about half a minute of failing under load (the back-off reaches 1 s), long enough
     to ride out a brief stall."""
+    data_time_past_days: float = 40
+    """Reject a packet whose DataTime is more than this before its receipt (back-fill answers
+    reach back to the 补全 deadline, the 10th of the next month: ~40 days)."""
+    data_time_future_minutes: float = 10
+    """Reject a packet whose DataTime is more than this after its receipt (DataTime is the
+    period start, HJ 212-2017 Table 4; the margin is for a unit's clock running ahead)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from tests.ingest.conftest import GAS_MN, hour, hourly_packet, read_answers, reg
 
 def test_replay_into_rebuilds_records(store, tmp_path):
     async def receive():
-        receiver = Receiver(store, "127.0.0.1", 0)
+        # received "at" the data's day: replay judges DataTime against the original receipt
+        receiver = Receiver(store, "127.0.0.1", 0, clock=lambda: hour(23))
         await receiver.start()
         reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
         for h in range(5):

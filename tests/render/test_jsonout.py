@@ -101,3 +101,18 @@ def test_per_line_layouts_refuse_a_single_object():
         jsonout.dumps({"a": 1}, "lines")
     with pytest.raises(ValueError, match="layout"):
         jsonout.dumps([1], "pretty")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_a_non_finite_number_is_refused_naming_where_it_is(bad):
+    # NaN and Infinity are not JSON (RFC 8259 §6): a strict reader rejects the whole output.
+    @dataclass
+    class Line:
+        tax_yuan: float
+
+    for layout in jsonout.LAYOUTS:
+        value = [{"units": [{"lines": [Line(1.0), Line(bad)]}]}]
+        with pytest.raises(jsonout.NonFiniteNumberError) as refused:
+            jsonout.dumps(value, layout)
+        assert "units[0].lines[1].tax_yuan is" in str(refused.value)
+        assert isinstance(refused.value, jsonout.EnvmonError)  # one line at the CLI, exit 2

@@ -11,6 +11,10 @@ Rules (emissions.md §6, §8; parameters in `AlarmConfig`):
   above the limit (water). Data with a flag other than a valid one is never evidence.
 - constant, zero, negative, out_of_range, o2_high on valid values; fault_flag and maintenance
   on flags. Run lengths are consecutive periods of the same command code.
+- implausible: the receiver stored the item with flag X (empty, not a number, not finite, of
+  implausible magnitude, repeated with different values: `envmon.ingest.records`); raised at
+  once, with the reason the record keeps, cleared by the next valid value. A value outside the
+  point's registered instrument range is stored with flag T and raises out_of_range.
 - offline is the engine's (no records for it).
 - conflict: a copy of a stored record arrived with other values (`conflicts`, from what the
   store did with a group: `envmon.store.WriteResult`); it stays open until someone closes it
@@ -23,6 +27,7 @@ data that cleared it.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +35,7 @@ from datetime import datetime
 
 from envmon.alarms.config import FLOW_FACTORS, O2_FACTOR, AlarmConfig
 from envmon.emissions.formulas import o2_corrected_mg_m3
+from envmon.hj212.codes import IMPLAUSIBLE_FLAG
 from envmon.period import beijing_midnight
 from envmon.timeutil import BEIJING_FIXED
 
@@ -158,9 +164,14 @@ class RuleEvaluator:
                 continue
             flag = r.flag or "N"
             value = value_of(r)
-            valid = flag in valid_flags and value is not None and not math.isnan(value)
+            valid = flag in valid_flags and value is not None and math.isfinite(value)
             if live:
                 self._flag_runs(out, mn, cn, t, factor, flag)
+                if flag == IMPLAUSIBLE_FLAG:
+                    self._raise(out, mn, factor, "implausible", t, None, None,
+                                f"数值不可信：{_invalid_reason(r)}")
+                elif valid:
+                    self._clear(out, mn, factor, "implausible", t, "恢复", live=True)
             # out of range: flag T, or above the analyser range
             upper = c.instrument_range.get(factor)
             if flag in c.range_flags or (valid and upper is not None and value > upper):
@@ -347,6 +358,16 @@ def conflict_detail(new, old) -> str:
     """Both copies with their values, addresses and receipt times."""
     t = new.data_time.astimezone(BEIJING_FIXED).strftime("%Y-%m-%d %H:%M")
     return f"{new.cn} {t} 数据冲突：已存 {_copy_zh(old)}；新到 {_copy_zh(new)}"
+def _invalid_reason(record) -> str:
+    """The reason the receiver kept in the record's `extra` ("invalid"), else the flag."""
+    extra = getattr(record, "extra", None)
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra)
+        except ValueError:
+            extra = None
+    reason = extra.get("invalid") if isinstance(extra, dict) else None
+    return str(reason) if reason else f"标记 {IMPLAUSIBLE_FLAG}"
 
 
 def _period_zh(cn: str) -> str:

@@ -23,8 +23,11 @@ Rules, each a parameter of `AssessConfig`:
   the hour is not an hourly value (HJ 212-2017 Table 4: DataTime is the period start) and is
   not counted.
 - valid: the first copy's flag is in `valid_flags` and no manual correction (修约) marks the
-  hour invalid. A manual repair with proof made within the 补全 window counts as received and
-  valid for 补全 (never for 即时: it is not real-time data).
+  hour invalid. The receiver stores an implausible item (empty, not a number, not finite,
+  repeated with another value) with flag X and a value outside the point's instrument range
+  with flag T (`envmon.ingest.records`), so this one flag rule also keeps them out of valid.
+  A manual repair with proof made within the 补全 window counts as received and valid for 补全
+  (never for 即时: it is not real-time data).
 - water COD/NH3-N/TP/TN: the first hour of each Beijing day whose flag is a standard-sample
   flag leaves should (and received/valid).
 - 联网: at least one accepted packet (raw packet log) received in [start, end).

@@ -95,6 +95,7 @@ def serve(
 ) -> None:
     """Receive HJ 212-2017 data from data acquisition units and store it."""
     from envmon.app import EXIT_STORE_FAILED, Platform, PlatformOptions
+    from envmon.ingest.accept import DataTimeWindow
     from envmon.ingest.server import ReceiverLimits, stop_signal
 
     level = _log_level(log_level)
@@ -112,7 +113,9 @@ def serve(
             limits=ReceiverLimits(
                 idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
                 max_segment=ingest.max_segment, max_batch=ingest.max_batch,
-                guard=settings.guard, max_failed_commits=ingest.max_failed_commits),
+                guard=settings.guard, max_failed_commits=ingest.max_failed_commits,
+                data_time_window=DataTimeWindow(ingest.data_time_past_days,
+                                                ingest.data_time_future_minutes)),
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
             roads_port=roads_port, roads_limits=_roads_limits(settings),

@@ -39,6 +39,8 @@ from envmon.emissions.substitution import (
     substitute,
 )
 from envmon.emissions.tax import PollutantMonth, TaxConfig, TaxLine, compute_tax, tax_item
+from envmon.errors import EnvmonError
+from envmon.hj212.codes import MAX_PLAUSIBLE_MAGNITUDE
 from envmon.period import month_start, next_month
 from envmon.store import PointInfo, Store
 from envmon.store.core_tables import RECORDS_FIRST_POLICY
@@ -220,15 +222,22 @@ def _hours_from_minutes(store: Store, mn: str, start: datetime, end: datetime,
     return out
 
 
+def _plausible(value: float | None) -> bool:
+    """A number no validity rule refuses: finite, ≥ 0 and below the magnitude no instrument
+    sends (hj212.codes.MAX_PLAUSIBLE_MAGNITUDE, the receiver's rule too: a record stored
+    before that rule, with flag N and 1e308, is still never valid here)."""
+    return value is not None and 0 <= value < MAX_PLAUSIBLE_MAGNITUDE  # False for NaN
+
+
 def _valid(r: dict | None, config: AccountingConfig) -> bool:
     return (r is not None and (r.get("flag") or "N") in config.valid_flags
-            and r.get("avg") is not None and not math.isnan(r["avg"]) and r["avg"] >= 0)
+            and _plausible(r.get("avg")))
 
 
 def _volume(kind: str, r: dict | None, config: AccountingConfig) -> float | None:
     if not _valid(r, config):
         return None
-    if r.get("cou") is not None and r["cou"] >= 0:
+    if _plausible(r.get("cou")):
         return r["cou"]
     return r["avg"] * (3600.0 if kind == "gas" else 3.6)
 
@@ -337,6 +346,8 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
             if conc is not None:
                 if kind == "gas":
                     corrected = r.get("zs_avg")
+                    if corrected is not None and not _plausible(corrected):
+                        corrected = None  # the unit's Zs value is no number to judge by
                     if corrected is None and point.o2_ref is not None:
                         o2 = rec.get(O2)
                         if _valid(o2, config):
@@ -367,7 +378,32 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
             point.mn, point.unit_id, point.unit_name, point.outlet_id, point.outlet_name,
             point.county_code, point.city_code, kind, factor, limit,
             [h for h in series if start <= h.hour < end], alpha))
+    for result in results:
+        check_finite(result)
     return results
+
+
+class NonFiniteFigureError(EnvmonError, ArithmeticError):
+    """A mass or money figure came out NaN or infinite: the command names where, and prints
+    no figure rather than a wrong one."""
+
+
+def check_finite(result: PollutantResult) -> None:
+    """Every hourly mass of `result` and their sum is finite, or NonFiniteFigureError naming
+    the point, factor and hour (with the input rules above it cannot happen; this is the
+    guard that keeps an overflow from ever becoming a tax figure)."""
+    for h in result.hours:
+        for what, value in (("kg", h.kg), ("measured kg", h.measured_kg),
+                            ("concentration", h.conc), ("corrected", h.corrected),
+                            ("volume m³", h.volume_m3)):
+            if value is not None and not math.isfinite(value):
+                raise NonFiniteFigureError(
+                    f"emissions: {what} of {result.mn} {result.factor} at "
+                    f"{h.hour.isoformat()} is {value!r} (not a finite number; status "
+                    f"{h.status}): no total or tax is computed from it")
+    if not math.isfinite(result.kg):
+        raise NonFiniteFigureError(
+            f"emissions: the total of {result.mn} {result.factor} overflows ({result.kg!r})")
 
 
 def emissions(store: Store, start: datetime, end: datetime, *, unit_id: str | None = None,
@@ -422,6 +458,13 @@ def monthly_tax(store: Store, start: datetime, end: datetime, *,
             r.unit_id, r.outlet_id, r.kind, r.factor, r.kg, r.mean_concentration, r.limit,
             r.exceeded, general_dust, r.county_code[:2] + "0000"))
     lines = compute_tax(inputs, start.date(), tax_config)
+    for line in lines:
+        for what in ("emission_kg", "equivalents", "tax_yuan"):
+            value = getattr(line, what)
+            if not math.isfinite(value):
+                raise NonFiniteFigureError(
+                    f"tax: {what} of unit {line.unit_id} outlet {line.outlet_id} "
+                    f"{line.factor} is {value!r} (not a finite number): no tax is printed")
     usable = {(r.unit_id, r.outlet_id, r.factor): r.usable_for_tax for r in results}
     for line in lines:
         line.extra["usable_for_tax"] = usable.get((line.unit_id, line.outlet_id, line.factor),

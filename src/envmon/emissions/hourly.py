@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from envmon.hj212.codes import MAX_PLAUSIBLE_MAGNITUDE
+
 MIN_VALID_MINUTES = 45
 VALID_FLAGS: tuple[str, ...] = ("N",)
 STOPPED_FLAG = "F"
@@ -44,7 +46,8 @@ def hourly_from_minutes(
     """(minute start, value, flag) → {hour start: HourlyAverage} (HJ 75-2017 ≥ 45 valid min).
 
     A minute is valid when its flag is in `valid_flags` and its value is a number ≥ 0
-    (negative values are never valid, emissions.md §8). An hour with fewer than `min_valid`
+    (negative values are never valid, emissions.md §8) and below the implausible magnitude
+    (`hj212.codes.MAX_PLAUSIBLE_MAGNITUDE`, issue 10). An hour with fewer than `min_valid`
     valid minutes is `stopped` when more than half of its 60 minutes are `F`, else `invalid`.
     """
     acc: dict[datetime, list] = {}
@@ -53,7 +56,7 @@ def hourly_from_minutes(
         slot[2] += 1
         if flag == STOPPED_FLAG:
             slot[3] += 1
-        elif flag in valid_flags and value is not None and value >= 0:
+        elif flag in valid_flags and value is not None and 0 <= value < MAX_PLAUSIBLE_MAGNITUDE:
             slot[0] += value
             slot[1] += 1
     out: dict[datetime, HourlyAverage] = {}

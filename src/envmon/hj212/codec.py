@@ -91,6 +91,9 @@ class Packet:
     factors: dict[str, dict[str, float | str]] = field(default_factory=dict)
     deviations: tuple[str, ...] = ()
     error_field: str | None = None  # the field the first error names ("CRC", "MN", "DataTime" …)
+    # factor code as sent -> why its item is not valid data (empty, not a number, not finite,
+    # implausible magnitude, repeated with different values; readers.read_area)
+    invalid: dict[str, str] = field(default_factory=dict)
 
     @property
     def need_ack(self) -> bool:
@@ -258,8 +261,9 @@ def _parse_segment(
     :mod:`envmon.hj212.readers`, in the order of the segment."""
     head, area = split_segment(seg, errors)
     qn, st, cn, pw, mn, flag, pnum, pno = read_head(head, errors, devs)
+    invalid: dict[str, str] = {}
     if area:
-        items, factors, data_time = read_area(area, cn, errors, devs)
+        items, factors, data_time = read_area(area, cn, errors, devs, invalid)
     else:
         items, factors, data_time = {}, {}, None
 
@@ -283,6 +287,7 @@ def _parse_segment(
         factors,
         tuple(dict.fromkeys(devs)) if devs else (),  # one entry per distinct deviation
         errors[0][0] if errors else None,
+        invalid,
     )
 
 

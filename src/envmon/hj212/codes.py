@@ -163,6 +163,23 @@ SUFFIXES: dict[str, str] = {
 # Suffixes whose values are text even when they look numeric.
 TEXT_SUFFIXES = frozenset({"Flag", "EFlag", "SampleTime", "Info", "SN"})
 
+# Plausibility (issue 10): what no analyser, flow meter or data logger can send as a value.
+# Magnitudes at or above this are implausible: the largest real figure HJ 212 carries is a
+# day's flow volume of a large stack (~1e8 m³, 2031 a00000-Cou); beyond 1e15 a double no
+# longer holds every integer, and a concentration that large times a flow overflows the
+# mass and tax figures to infinity.  A project rule, not a figure of the standard.
+MAX_PLAUSIBLE_MAGNITUDE = 1e15
+# The flags the receiver stores in place of the one sent when an item is not valid data
+# (the sent flag is kept in the record's `extra` as "sent_flag", the reason as "invalid"):
+# - T, above the measuring range (HJ 212-2017 Table 8), also for a value below the range's
+#   lower end: outside the point's registered instrument range;
+# - X, a project marker outside Table 8 and the 2005 set: an implausible item (empty, not a
+#   number, not finite, of implausible magnitude, or a factor repeated with different values).
+# Neither is ever a valid flag, so every validity rule (assessment, emissions, alarms) that
+# keys on the flag treats the hour as invalid (hj212.md §9: only N is valid data).
+OUT_OF_RANGE_FLAG = "T"
+IMPLAUSIBLE_FLAG = "X"
+
 
 class Factor(NamedTuple):
     zh: str

@@ -23,7 +23,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from envmon.hj212.codes import CN_TABLE, DATA_UPLOAD_CNS, ST_TABLE, TEXT_SUFFIXES
+from envmon.hj212.codes import (
+    CN_TABLE,
+    DATA_UPLOAD_CNS,
+    MAX_PLAUSIBLE_MAGNITUDE,
+    ST_TABLE,
+    TEXT_SUFFIXES,
+)
 from envmon.timeutil import BEIJING_FIXED
 
 __all__ = [
@@ -48,6 +54,7 @@ __all__ = [
 Errors = list[tuple[str, str]]  # (field, what is wrong), in the order found
 
 _NUMBER_CHARS = "0123456789.+-eE"
+_MAX_MAGNITUDE = MAX_PLAUSIBLE_MAGNITUDE
 # Header fields in the order of HJ 212-2017 Table 3.
 HEADER_ORDER = {"QN": 0, "ST": 1, "CN": 2, "PW": 3, "MN": 4, "Flag": 5, "PNUM": 6, "PNO": 7}
 _ORDER_NAMES = {rank: name for name, rank in HEADER_ORDER.items()}
@@ -276,13 +283,20 @@ def read_fields(fields: dict[str, str], errors: Errors, devs: list[str]) -> Head
 
 
 def read_area(
-    area: str, cn: str | None, errors: Errors, devs: list[str]
+    area: str, cn: str | None, errors: Errors, devs: list[str],
+    invalid: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], dict[str, dict[str, float | str]], datetime | None]:
     """The CP data area (§6.3.3): ';' between items, ',' between the fields of one item.
 
     ``code-Suffix=value`` fields go to the factors (numbers as floats; text suffixes and
     anything non-numeric stay str); plain ``name=value`` items go to the items, except
     DataTime, which is parsed.  Returns (items, factors, data_time).
+
+    Plausibility (issue 10; HJ 212-2017 Table 4: the value suffixes carry numbers): a value
+    field (any suffix but the text ones) that is empty, not a decimal number, not finite or
+    of implausible magnitude (:data:`~envmon.hj212.codes.MAX_PLAUSIBLE_MAGNITUDE`), and a
+    field repeated with a different value, are deviations, and the factor's item is
+    invalid: ``invalid`` (when given) gets ``code -> reason`` for the first such finding.
     """
     items: dict[str, str] = {}
     factors: dict[str, dict[str, float | str]] = {}
@@ -313,17 +327,35 @@ def read_area(
                     values = factors.get(code)
                     if values is None:
                         values = factors[code] = {}
-                if suffix in values:
-                    devs.append(f"{key} repeated; last value kept")
-                if suffix in TEXT_SUFFIXES or not value or value.strip(_NUMBER_CHARS):
-                    values[suffix] = value
+                if suffix in TEXT_SUFFIXES:
+                    parsed: float | str = value
+                elif not value or value.strip(_NUMBER_CHARS):
+                    parsed = value
+                    _implausible(invalid, devs, code, key, "empty" if not value
+                                 else f"{value!r} is not a number")
                 else:
                     try:
                         number = float(value)
                     except ValueError:
-                        values[suffix] = value
+                        parsed = value
+                        _implausible(invalid, devs, code, key, f"{value!r} is not a number")
                     else:
-                        values[suffix] = number if number - number == 0.0 else value
+                        if -_MAX_MAGNITUDE < number < _MAX_MAGNITUDE:  # False for NaN too
+                            parsed = number
+                        elif number - number == 0.0:
+                            parsed = number
+                            _implausible(invalid, devs, code, key,
+                                         f"{value} is of implausible magnitude "
+                                         f"(not below {_MAX_MAGNITUDE:g})")
+                        else:
+                            parsed = value
+                            _implausible(invalid, devs, code, key, f"{value!r} is not finite")
+                if suffix in values:
+                    devs.append(f"{key} repeated; last value kept")
+                    if values[suffix] != parsed:
+                        _implausible(invalid, devs, code, key,
+                                     "repeated with different values")
+                values[suffix] = parsed
                 continue
             if not key:
                 errors.append(("CP", f"item {pair!r} has no name"))
@@ -345,6 +377,15 @@ def read_area(
     if not dt_seen and factors and cn in DATA_UPLOAD_CNS:
         errors.append(("DataTime", "missing"))
     return items, factors, data_time
+
+
+def _implausible(invalid: dict[str, str] | None, devs: list[str], code: str, key: str,
+                 what: str) -> None:
+    """Record an implausible value field: a deviation, and its item invalid."""
+    reason = f"{key}: {what}"
+    devs.append(f"{reason}; the item is invalid")
+    if invalid is not None and code not in invalid:
+        invalid[code] = reason
 
 
 def read_item(items: dict[str, str], key: str, value: str, devs: list[str]) -> None:

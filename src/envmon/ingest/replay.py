@@ -18,16 +18,24 @@ from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import PacketReceived
 from envmon.hj212.framing import Discard, FrameBuffer
 from envmon.hj212.session import Session
-from envmon.ingest.accept import Rejected, accept, crc_modes_for
+from envmon.ingest.accept import (
+    DEFAULT_DATA_TIME_WINDOW,
+    DataTimeWindow,
+    Rejected,
+    accept,
+    crc_modes_for,
+)
 from envmon.ingest.records import records_from_packet
 from envmon.store import RawPacketRow, Store
 
 
 def replay_into(source: Store, target: Store, start: datetime | None = None,
-                end: datetime | None = None, batch: int = 5000) -> Counter:
+                end: datetime | None = None, batch: int = 5000, *,
+                window: DataTimeWindow | None = DEFAULT_DATA_TIME_WINDOW) -> Counter:
     """Re-decode raw packets of [start, end) and write them to `target` as the receiver would:
     the same session (CRC modes per MN) and the same accept path against the target's
-    registry, keeping the original received time. A record the target already holds with the
+    registry, keeping the original received time (by which the DataTime `window` and the
+    target's instrument ranges judge each packet). A record the target already holds with the
     same values is not stored twice (`Store.write_batch`), so a period replayed again adds
     only its raw packets; `duplicates` and `conflicts` count the records it did not add and
     the conflicting copies it kept."""
@@ -44,12 +52,14 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
             if type(event) is not PacketReceived:
                 continue  # split completion, answers to requests: nothing to store
             packet = event.packet
-            verdict = accept(packet, points)
+            # judged by its original receipt: the DataTime window and the instrument ranges
+            verdict = accept(packet, points, received_at=row.received_at, window=window)
             reason = verdict.message if type(verdict) is Rejected else None
             if reason is None and packet.cn in DATA_UPLOAD_CNS:
                 # The original sender stays the record's provenance; the raw log does not
                 # keep the receiver's trust judgement, so a replayed copy counts as trusted.
-                records.extend(records_from_packet(packet, row.received_at, row.peer))
+                records.extend(records_from_packet(packet, row.received_at, row.peer,
+                                                   ranges=verdict.point.ranges))
             counts["accepted" if reason is None else "rejected"] += 1
             raws.append(RawPacketRow(
                 received_at=row.received_at, peer=f"replay:{row.peer}",

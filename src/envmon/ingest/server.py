@@ -24,7 +24,14 @@ from envmon.hj212 import codec
 from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import Discarded, PacketReceived
 from envmon.hj212.session import Session
-from envmon.ingest.accept import Accepted, Reason, Rejected, accept, crc_modes_for
+from envmon.ingest.accept import (
+    Accepted,
+    DataTimeWindow,
+    Reason,
+    Rejected,
+    accept,
+    crc_modes_for,
+)
 from envmon.ingest.guard import Guard, GuardSettings
 from envmon.ingest.records import records_from_packet
 from envmon.ingest.writer import GroupCommitWriter
@@ -56,6 +63,10 @@ class ReceiverLimits:
     directory_refresh_s: float = 60.0
     stats_interval_s: float = 60.0
     guard: GuardSettings = field(default_factory=GuardSettings)  # the [guard] section
+    # DataTime accepted only within this window around receipt (ingest.accept). `envmon serve`
+    # sets it from [ingest] (default 40 days before / 10 minutes after); None here, so that a
+    # receiver built in code with its wall clock still takes data of fixed dates (tests, sims).
+    data_time_window: DataTimeWindow | None = None
 
 
 @dataclass
@@ -209,7 +220,8 @@ class Hj212Protocol(asyncio.Protocol):
         receiver = self.receiver
         received_at = receiver.clock()
         point = receiver.points.get(packet.mn) if packet.mn else None
-        verdict = (receiver.guard.check(self.ip, packet.mn, point) or receiver.accept(packet))
+        verdict = (receiver.guard.check(self.ip, packet.mn, point)
+                   or receiver.accept(packet, received_at))
         if type(verdict) is Accepted and packet.mn not in self.mns:
             verdict = receiver.claim(self, packet.mn, point) or verdict
         if type(verdict) is Rejected:
@@ -223,7 +235,7 @@ class Hj212Protocol(asyncio.Protocol):
                 self._wrong_password(packet.mn, point)
             return
         records = (records_from_packet(packet, received_at, self.peer,
-                                       receiver.trusted(self, packet))
+                                       receiver.trusted(self, packet), verdict.point.ranges)
                    if packet.cn in DATA_UPLOAD_CNS else None)
         raw = RawPacketRow(
             received_at, self.peer, "accepted", None, packet.mn, packet.cn, packet.qn,
@@ -357,9 +369,12 @@ class Receiver:
     def crc_modes_for(self, mn: str | None) -> tuple[str, ...]:
         return crc_modes_for(self.points, mn)
 
-    def accept(self, packet: codec.Packet) -> Accepted | Rejected:
-        """The one accept path (`ingest.accept`) against this receiver's registry cache."""
-        return accept(packet, self.points)
+    def accept(self, packet: codec.Packet,
+               received_at: datetime | None = None) -> Accepted | Rejected:
+        """The one accept path (`ingest.accept`) against this receiver's registry cache; with
+        `received_at`, DataTime is judged against `limits.data_time_window` too."""
+        return accept(packet, self.points, received_at=received_at,
+                      window=self.limits.data_time_window)
 
     async def refresh_points(self) -> None:
         if self.store is not None:

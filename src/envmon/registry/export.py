@@ -29,6 +29,12 @@ def format_factors(factors: Mapping[str, float | None]) -> str:
     )
 
 
+def format_ranges(ranges: Mapping[str, tuple[float | None, float | None]]) -> str:
+    """`a21026:0~2000;a00000:~150` (code:low~high, an open end left out)."""
+    return ";".join(f"{code}:{_number(low)}~{_number(high)}"
+                    for code, (low, high) in ranges.items())
+
+
 def registry_row_to_dict(row: RegistryRow) -> dict[str, str]:
     """One registry row as the file columns (all text)."""
     return {
@@ -52,6 +58,7 @@ def registry_row_to_dict(row: RegistryRow) -> dict[str, str]:
         "crc_modes": ";".join(row.crc_modes or ()),
         "allow_networks": ";".join(row.allow_networks or ()),
         "unit_allow_networks": ";".join(row.unit_allow_networks or ()),
+        "ranges": format_ranges(row.ranges),
     }
 
 

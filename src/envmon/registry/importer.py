@@ -15,6 +15,9 @@ Columns (English names or Chinese aliases, see `COLUMN_ALIASES`):
 - `allow_networks` / `unit_allow_networks` (optional): the networks the point (or every point
   of the unit without a list of its own) may connect from, `10.1.0.0/16;192.0.2.7`; empty
   keeps the list, `*` clears it (any address). The receiver rejects a packet from elsewhere.
+- `ranges` (optional, 量程): the analyser range of listed factors, `a21026:0~2000;a00000:~150`
+  (lower~upper, either end may be left out; units of the factor's values). A value outside
+  it is stored with flag T and is never valid (emissions.md §8: range per analyser).
 
 Rules. A bad row is rejected with its line number and a reason naming the column; good rows
 are kept. Re-importing updates in place (keys: unit_id, unit_id + outlet_id, mn); a point's
@@ -36,6 +39,7 @@ import csv
 import dataclasses
 import io
 import ipaddress
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -57,7 +61,7 @@ from envmon.store.base import checked_crc_modes
 COLUMNS = (
     "province", "city", "city_code", "county", "county_code", "unit_id", "unit_name",
     "must_network", "assessed", "outlet_id", "outlet_name", "kind", "mn", "pw", "factors",
-    "o2_ref", "standard", "crc_modes", "allow_networks", "unit_allow_networks",
+    "o2_ref", "standard", "crc_modes", "allow_networks", "unit_allow_networks", "ranges",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("city_code", "county_code", "unit_id", "unit_name")
 
@@ -91,6 +95,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "crc_modes": ("crc", "crc模式", "校验方式", "crc校验方式"),
     "allow_networks": ("允许网段", "允许地址", "白名单", "监测点白名单"),
     "unit_allow_networks": ("单位允许网段", "单位允许地址", "单位白名单"),
+    "ranges": ("量程", "仪器量程", "测量量程", "量程范围"),
 }  # fmt: skip
 
 _TRUE = {"1", "是", "y", "yes", "true", "t", "√", "✓", "应", "已纳入"}
@@ -387,6 +392,45 @@ def _factors(row: _Row, kind: str | None) -> dict[str, float | None]:
     return factors
 
 
+def _ranges(row: _Row, factors: dict[str, float | None]
+            ) -> dict[str, tuple[float | None, float | None]]:
+    """`code:low~high` pairs of the `ranges` column, for factors the row lists."""
+    ranges: dict[str, tuple[float | None, float | None]] = {}
+    for token in _FACTOR_SPLIT.split(row.text("ranges", fold=True)):
+        if not token:
+            continue
+        raw_code, sep, span = token.partition(":")
+        if not sep:
+            raw_code, sep, span = token.partition("=")
+        code = factor_code_2017(raw_code.strip())
+        if not sep or code is None or "~" not in span:
+            row.error("ranges", f"{token!r} is not code:low~high (e.g. a21026:0~2000)")
+            continue
+        if code not in factors:
+            row.error("ranges", f"{code} has a range but is not among the point's factors")
+            continue
+        ends: list[float | None] = []
+        for end in span.split("~", 1):
+            end = end.strip()
+            try:
+                value = float(end) if end else None
+            except ValueError:
+                value = float("nan")
+            if value is not None and not math.isfinite(value):
+                row.error("ranges", f"{code}: {end!r} is not a finite number")
+                break
+            ends.append(value)
+        else:
+            low, high = ends
+            if low is None and high is None:
+                row.error("ranges", f"{code}: neither end of the range is given")
+            elif low is not None and high is not None and low >= high:
+                row.error("ranges", f"{code}: lower end {low:g} is not below upper end {high:g}")
+            else:
+                ranges[code] = (low, high)
+    return ranges
+
+
 def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
     city_code = row.text("city_code", fold=True)
     county_code = row.text("county_code", fold=True)
@@ -460,6 +504,7 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
         row.warn("outlet_id", "empty: the outlet name of this row is ignored")
 
     factors = _factors(row, kind) if mn is not None else {}
+    ranges = _ranges(row, factors) if mn is not None else {}
     if mn is not None and not factors and not any(p.column == "factors" for p in row.errors):
         row.warn("factors", "empty: nothing of this point will be assessed")
     o2_ref = row.number("o2_ref")
@@ -503,6 +548,7 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
         crc_modes=crc_modes,
         allow_networks=allow_networks,
         unit_allow_networks=unit_allow_networks,
+        ranges=ranges,
     )
 
 

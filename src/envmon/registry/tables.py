@@ -2,7 +2,8 @@
 
 - `regions` (GB/T 2260 codes), `units` (统一社会信用代码), `outlets` (keyed by unit and outlet
   number: 排放口编号 such as DA001 are only unique inside a unit), `points` (MN, password, CRC
-  policy), `point_factors` (assessed factors and their limits).
+  policy), `point_factors` (assessed factors, their limits and, from version 7, the
+  instrument range `range_min`/`range_max` of each factor's analyser).
 - version 7: `allow_networks` on points and units (CIDR list, ';'-separated, NULL or empty =
   any address; a point's list, else its unit's: `envmon.ingest.guard`).
 - views for analytics: `point_registry` (a point with its unit, outlet and region names) and
@@ -109,5 +110,12 @@ MIGRATIONS = [
     Migration(7, "registry allow-lists", [
         "ALTER TABLE points ADD COLUMN allow_networks TEXT",
         "ALTER TABLE units ADD COLUMN allow_networks TEXT",
+    ]),
+    # Instrument range per point factor (emissions.md §8: "out of range: flag T, or value >
+    # instrument range upper limit; range per analyser (registry)"). A value outside it is
+    # stored with flag T and is never a valid hour (envmon.ingest.records).
+    Migration(7, "registry: instrument ranges", [
+        "ALTER TABLE point_factors ADD COLUMN range_min DOUBLE PRECISION",
+        "ALTER TABLE point_factors ADD COLUMN range_max DOUBLE PRECISION",
     ]),
 ]  # fmt: skip

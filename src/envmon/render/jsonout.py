@@ -7,6 +7,12 @@ with `as_json()` through it, dataclasses as dicts. Layouts (the shapes commands 
 - "compact": the value on one line (alarm transitions, serve summaries);
 - "lines": each element of a list on its own line, no brackets (hj212 decode, marks);
 - "array_lines": a JSON array, one element per line (`envmon data`).
+
+Never invalid JSON: NaN and ±Infinity have no JSON form (RFC 8259 §6), and a reader that
+takes `Infinity` for a number takes an overflowed tax figure for a bill. A non-finite float
+is refused with :class:`NonFiniteNumberError` naming where it is (the CLI prints it as one
+line, exit code 2); the figures' own code says why a figure is missing (null with a reason),
+never this printer.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from decimal import Decimal
 from enum import Enum
 from pathlib import PurePath
 from typing import Any, Literal, TextIO
+
+from envmon.errors import EnvmonError
 
 Layout = Literal["indent", "compact", "lines", "array_lines"]
 LAYOUTS: tuple[str, ...] = ("indent", "compact", "lines", "array_lines")
@@ -48,8 +56,46 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+class NonFiniteNumberError(EnvmonError, ValueError):
+    """A value to print holds NaN or ±Infinity, which JSON cannot carry."""
+
+
 def _one(value: Any, indent: int | None = None) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=indent, default=to_jsonable)
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=indent, default=to_jsonable,
+                          allow_nan=False)
+    except ValueError as error:
+        where = _non_finite_path(value)
+        if where is None:
+            raise
+        path, number = where
+        raise NonFiniteNumberError(
+            f"JSON output: {path or 'the value'} is {number!r}, which JSON cannot carry "
+            "(a figure overflowed or is not a number); nothing valid can be printed for it"
+        ) from error
+
+
+def _non_finite_path(value: Any, path: str = "", depth: int = 0) -> tuple[str, float] | None:
+    """Where the first NaN/Infinity in `value` is (`lines[3].tax_yuan`), with it."""
+    if isinstance(value, float):
+        return None if value - value == 0.0 else (path, value)
+    if depth > 50 or isinstance(value, str | bytes | int | bool) or value is None:
+        return None
+    if isinstance(value, dict):
+        items: Iterable[tuple[str, Any]] = ((f"{path}.{k}" if path else str(k), v)
+                                            for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    else:
+        try:
+            return _non_finite_path(to_jsonable(value), path, depth + 1)
+        except TypeError:
+            return None
+    for where, item in items:
+        found = _non_finite_path(item, where, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def dumps(value: Any, layout: Layout = "indent") -> str:

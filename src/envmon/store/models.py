@@ -32,6 +32,8 @@ class PointAuth:
     crc_modes: tuple[str, ...]
     allow_networks: tuple[str, ...] = ()
     """Networks (CIDR) it may connect from: the point's list, else its unit's; () = any."""
+    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    """factor → instrument range (lower, upper): a value outside it is stored as invalid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,8 @@ class RegistryRow:
     """Networks (CIDR) the point may connect from; None keeps the point's list, () = any."""
     unit_allow_networks: tuple[str, ...] | None = None
     """The same for every point of the unit without a list of its own."""
+    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    """factor → (lower, upper) end of its analyser's range; None: that end is not bounded."""
 
 
 @dataclass(frozen=True, slots=True)

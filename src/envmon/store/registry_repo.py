@@ -139,12 +139,15 @@ class RegistryRepository:
                     [_networks_text(r.allow_networks) for r in points.values()], _STR),
             }
         )
-        factor_rows = [(mn, f, lim) for mn, r in points.items() for f, lim in r.factors.items()]
+        factor_rows = [(mn, f, lim, *r.ranges.get(f, (None, None)))
+                       for mn, r in points.items() for f, lim in r.factors.items()]
         factor_table = pa.table(
             {
                 "mn": pa.array([f[0] for f in factor_rows], _STR),
                 "factor": pa.array([f[1] for f in factor_rows], _STR),
                 "limit_value": pa.array([f[2] for f in factor_rows], _F64),
+                "range_min": pa.array([f[3] for f in factor_rows], _F64),
+                "range_max": pa.array([f[4] for f in factor_rows], _F64),
             }
         )
 
@@ -233,8 +236,8 @@ class RegistryRepository:
                 )
             self._run("DELETE FROM point_factors WHERE mn IN (SELECT mn FROM _envmon_points)")
             self._run(
-                "INSERT INTO point_factors (mn, factor, limit_value) "
-                "SELECT mn, factor, limit_value FROM _envmon_point_factors"
+                "INSERT INTO point_factors (mn, factor, limit_value, range_min, range_max) "
+                "SELECT mn, factor, limit_value, range_min, range_max FROM _envmon_point_factors"
             )
         return ImportCounts(
             units_new=units_new,
@@ -247,11 +250,28 @@ class RegistryRepository:
         )
 
     def load_point_auth(self) -> dict[str, PointAuth]:
-        """Every point's MN, password, unit, kind and CRC policy (the receiver's cache)."""
+        """Every point's MN, password, unit, kind, CRC policy and instrument ranges (the
+        receiver's cache)."""
+        ranges = self._ranges_by_mn()
         return {
-            mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc), _networks(own or unit))
+            mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc), _networks(own or unit),
+                          ranges.get(mn, {}))
             for mn, pw, unit_id, kind, crc, own, unit in self._rows(_AUTH_SELECT)
         }
+
+    def _ranges_by_mn(self, mn: str | None = None
+                      ) -> dict[str, dict[str, tuple[float | None, float | None]]]:
+        """mn → factor → (range_min, range_max), for the factors with a registered range."""
+        sql = ("SELECT mn, factor, range_min, range_max FROM point_factors "
+               "WHERE (range_min IS NOT NULL OR range_max IS NOT NULL)")
+        params: list = []
+        if mn is not None:
+            sql += " AND mn = ?"
+            params.append(mn)
+        ranges: dict[str, dict[str, tuple[float | None, float | None]]] = {}
+        for mn_, factor, low, high in self._rows(sql, params):
+            ranges.setdefault(mn_, {})[factor] = (low, high)
+        return ranges
 
     def point_auth(self, mn: str) -> PointAuth | None:
         """One point's auth (as in `load_point_auth`), or None for an unknown MN."""
@@ -259,7 +279,8 @@ class RegistryRepository:
         if not rows:
             return None
         mn_, pw, unit_id, kind, crc, own, unit = rows[0]
-        return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc), _networks(own or unit))
+        return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc), _networks(own or unit),
+                         self._ranges_by_mn(mn_).get(mn_, {}))
 
     def unit_exists(self, unit_id: str) -> bool:
         """Whether the registry holds the unit (统一社会信用代码)."""
@@ -343,6 +364,7 @@ class RegistryRepository:
             code: parent for code, parent in self._rows("SELECT code, parent_code FROM regions")
         }
         factors = self._factors_by_mn()
+        ranges = self._ranges_by_mn()
         rows = self._rows(
             """
             SELECT u.unit_id, u.name, u.county_code, u.must_network, u.assessed,
@@ -397,6 +419,7 @@ class RegistryRepository:
                     crc_modes=_crc_tuple(crc_modes) if mn else None,
                     allow_networks=_networks(allow_networks) if mn else None,
                     unit_allow_networks=_networks(unit_allow_networks),
+                    ranges=ranges.get(mn, {}) if mn else {},
                 )
             )
         return result

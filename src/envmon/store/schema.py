@@ -17,6 +17,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
              envmon.registry.tables       points.allow_networks, units.allow_networks
              envmon.roads.tables          road_intake_tokens
              envmon.ingest.tables         guard_usual_addresses, guard_lockouts
+             envmon.registry.tables       point_factors.range_min/range_max (instrument range)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
