@@ -23,7 +23,7 @@ def stored(k: int, so2: str, ranges=None) -> list:
         qn=codec.make_qn(t), st="31", cn="2061", pw="123456", mn=MN, flag=5,
         cp=f"DataTime={codec.format_time(t)};a21026-Avg={so2},a21026-Flag=N;"
            "a19001-Avg=8,a19001-Flag=N;a00000-Avg=100,a00000-Flag=N")
-    return records_from_packet(codec.decode(frame), t + timedelta(minutes=5), ranges)
+    return records_from_packet(codec.decode(frame), t + timedelta(minutes=5), ranges=ranges)
 
 
 def test_an_implausible_value_raises_implausible_with_its_reason_and_a_valid_one_clears():

@@ -358,6 +358,8 @@ def conflict_detail(new, old) -> str:
     """Both copies with their values, addresses and receipt times."""
     t = new.data_time.astimezone(BEIJING_FIXED).strftime("%Y-%m-%d %H:%M")
     return f"{new.cn} {t} 数据冲突：已存 {_copy_zh(old)}；新到 {_copy_zh(new)}"
+
+
 def _invalid_reason(record) -> str:
     """The reason the receiver kept in the record's `extra` ("invalid"), else the flag."""
     extra = getattr(record, "extra", None)
