@@ -5,6 +5,12 @@ writer thread commits whatever has accumulated (one transaction for the whole gr
 only after that commit returns are the callbacks run, which is when the receiver sends 9014.
 While one group commits, the next one fills, so throughput grows with load instead of
 latency.
+
+Samples of rejected and discarded input (`submit_quarantined`) ride along in a bounded lane:
+at most `quarantine_lane` rows per group and only while the group is below `max_batch`;
+beyond that they are dropped and counted (`quarantine_dropped`), so they never displace,
+hold back or delay accepted packets, which are never dropped here (the receiver holds them
+back by not reading).
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ OnCommitted = Callable[[], None]
 
 
 class GroupCommitWriter:
-    def __init__(self, store: Store, *, interval_s: float = 0.005, max_batch: int = 20_000):
+    def __init__(self, store: Store, *, interval_s: float = 0.005, max_batch: int = 20_000,
+                 quarantine_lane: int = 256):
         self.store = store
+        self.lane = QuarantineLane(quarantine_lane)
         self.interval_s = interval_s
         self.max_batch = max_batch
         self._raw: list[RawPacketRow] = []
@@ -77,6 +85,20 @@ class GroupCommitWriter:
         if records:
             self._records.extend(records)
         self._queued(on_committed)
+
+    def submit_quarantined(self, raw: RawPacketRow) -> bool:
+        """Queue a sample of rejected or discarded input if the group being formed has
+        room for it; False (dropped, counted) otherwise. It never cuts the group window."""
+        if self._closing or not self.lane.admit(self._raw, self.max_batch):
+            return False
+        self._raw.append(raw)
+        self._idle.clear()
+        self._wakeup.set()
+        return True
+
+    @property
+    def quarantine_dropped(self) -> int:
+        return self.lane.dropped
 
     def _queued(self, on_committed: OnCommitted | None) -> None:
         if on_committed is not None:
@@ -150,3 +172,25 @@ class GroupCommitWriter:
         # Nothing of this group was answered, so the units will send it again.
         log.error("dropping %d unanswered packets after repeated commit failures", len(raw))
         return False
+
+
+class QuarantineLane:
+    """How many quarantined rows the group being formed holds. A group is the writer's
+    pending list: a new list object means the previous group was taken for commit."""
+
+    __slots__ = ("_group", "capacity", "dropped", "rows")
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._group: list | None = None
+        self.rows = 0
+        self.dropped = 0
+
+    def admit(self, group: list, max_batch: int) -> bool:
+        if group is not self._group:
+            self._group, self.rows = group, 0
+        if self.rows >= self.capacity or len(group) >= max_batch:
+            self.dropped += 1
+            return False
+        self.rows += 1
+        return True
