@@ -291,6 +291,14 @@ class Admission:
             self.stats.throttled["packets"] += 1
         return wait
 
+    def unauthenticated_debt(self, state: AddressState) -> float:
+        """Seconds until the address's unauthenticated budget is out of debt, or 0: a
+        connection that has not authenticated is not read before, so reconnecting does
+        not buy an attacker a fresh budget."""
+        if state.exempt:
+            return 0.0
+        return state.unauthenticated.charge(0, time.monotonic())
+
     # -- quarantine ----------------------------------------------------------------------
     def quarantine(self, state: AddressState, address: str, verdict: str, reason: str,
                    n_bytes: int) -> tuple[bool, float]:

@@ -188,11 +188,14 @@ class Hj212Protocol(asyncio.Protocol):
         self.last_activity = time.monotonic()
         wait = 0.0
         if self.admitted is not None:
-            wait = self.receiver.admission.charge_bytes(self.admitted, len(data))
+            admission = self.receiver.admission
+            wait = admission.charge_bytes(self.admitted, len(data))
+            if self.mn is None:  # not yet authenticated: a reconnect starts in the debt
+                wait = max(wait, admission.unauthenticated_debt(self.admitted))  # it left
         self.backlog.extend(self.session.receive(data))
-        self._work()
         if wait:
             self._throttle(wait)
+        self._work()
         if self.session.pending > self.receiver.limits.max_buffer_bytes:
             self._abuse(f"more than {self.receiver.limits.max_buffer_bytes} bytes unframed")
 
