@@ -15,6 +15,11 @@ defaults apply, so no command needs a configuration file.
     commit_interval_ms = 5
     max_batch = 20000
 
+    [admission]                 # per-address limits of the receiver (ingest.admission)
+    max_connections_per_address = 500
+    packets_per_s = 1000
+    exempt_networks = ["127.0.0.1/32", "::1/128"]
+
     [sim]
     host = "127.0.0.1"
     port = 6000
@@ -92,6 +97,12 @@ def _backfill_settings():
     return BackfillSettings
 
 
+def _admission_settings():
+    from envmon.ingest.admission import AdmissionSettings
+
+    return AdmissionSettings
+
+
 def _alarm_check():
     from envmon.alarms.config import alarm_config_from_dict
 
@@ -120,7 +131,8 @@ def _tax_check():
 _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_check}
 
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
-_DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings}
+_DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
+                    "admission": _admission_settings}
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,9 @@ class Config:
     """[assess]: envmon.assess.config.AssessConfig (the transmission assessment's rules)."""
     backfill: Any = None
     """[backfill]: envmon.ingest.backfill.BackfillSettings (补遗 request bounds)."""
+    admission: Any = None
+    """[admission]: envmon.ingest.admission.AdmissionSettings (per-address connection
+    caps and rates of the HJ 212 receiver, quarantine sampling)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

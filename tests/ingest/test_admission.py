@@ -374,3 +374,23 @@ def test_the_writer_lane_never_displaces_accepted_packets(store):
     assert lane == [True] * 10 + [False] * 20 and late is False and dropped == 21
     counts = store.raw_counts()
     assert counts["accepted"] == 60 and counts["discarded"] == 10
+
+
+def test_admission_settings_come_from_the_config_file_and_bad_ones_are_named(tmp_path):
+    from envmon.config import ConfigError, load_config
+
+    good = tmp_path / "good.toml"
+    good.write_text('[admission]\nmax_connections_per_address = 64\n'
+                    'exempt_networks = ["10.1.0.0/16"]\n', encoding="utf-8")
+    settings = load_config(good).admission
+    assert settings.max_connections_per_address == 64
+    assert settings.exempt_networks == ("10.1.0.0/16",)
+    assert load_config(None).admission == AdmissionSettings()
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[admission]\npackets_per_s = -1\n", encoding="utf-8")
+    try:
+        load_config(bad)
+    except ConfigError as error:
+        assert "packets_per_s: must be more than 0" in str(error)
+    else:
+        raise AssertionError("a negative rate was accepted")

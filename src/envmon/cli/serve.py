@@ -101,7 +101,8 @@ def serve(
             host=host, hj212_port=hj212_port, workers=workers,
             limits=ReceiverLimits(
                 idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
-                max_segment=ingest.max_segment, max_batch=ingest.max_batch),
+                max_segment=ingest.max_segment, max_batch=ingest.max_batch,
+                admission=settings.admission),
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
             roads_port=roads_port,

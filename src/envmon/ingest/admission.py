@@ -69,6 +69,18 @@ class AdmissionSettings:
     exempt_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     log_interval_s: float = 60.0  # at most one line per kind of refusal in this time
 
+    def __post_init__(self) -> None:
+        """A bad setting is a ValueError naming it (the config file reports it)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "exempt_networks" and not value > 0:
+                raise ValueError(f"{f.name}: must be more than 0, not {value!r}")
+        for network in self.exempt_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as error:
+                raise ValueError(f"exempt_networks: {error}") from None
+
 
 @dataclass
 class AdmissionStats:
