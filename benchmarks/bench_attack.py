@@ -149,7 +149,7 @@ async def _garbage(port: int, k: int, stop_at: float, sent: list[int]) -> None:
                 await asyncio.wait_for(writer.drain(), max(0.01, stop_at - time.monotonic()))
                 sent[0] += len(chunk)
             writer.transport.abort()
-        except (OSError, TimeoutError):
+        except (OSError, RuntimeError, TimeoutError):  # refused, reset, closed under us
             await asyncio.sleep(0.01)
 
 
@@ -174,7 +174,7 @@ async def _brute_force(port: int, k: int, stop_at: float, sent: list[int]) -> No
                 await asyncio.wait_for(writer.drain(), max(0.01, stop_at - time.monotonic()))
                 sent[0] += len(batch)
             writer.transport.abort()
-        except (OSError, TimeoutError):
+        except (OSError, RuntimeError, TimeoutError):  # refused, reset, closed under us
             await asyncio.sleep(0.01)
 
 
@@ -194,7 +194,7 @@ async def _slow_reader(port: int, k: int, stop_at: float, sent: list[int],
                 sent[0] += 50
             await asyncio.sleep(max(0.0, stop_at - time.monotonic()))  # never reads
             writer.transport.abort()
-        except (OSError, TimeoutError):
+        except (OSError, RuntimeError, TimeoutError):  # refused, reset, closed under us
             await asyncio.sleep(0.01)
 
 

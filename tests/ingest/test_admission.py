@@ -197,6 +197,7 @@ def test_reconnecting_attacker_stays_within_the_per_address_caps(store):
     open_now, elapsed, stats, answers = run(scenario())
     assert open_now == 3
     assert stats["refused_by_reason"]["address limit"] >= 7  # and some reconnects
+    assert stats["refused_top_peers"] == {ATTACKER: stats["refused_connections"]}
     # Burst + rate × time, plus one read per connection that the debt did not yet stop.
     bound = 65_536 + 16_384 * elapsed + 3 * len(chunk)
     assert stats["quarantined_bytes"] <= bound < 20 * len(chunk)

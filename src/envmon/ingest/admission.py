@@ -85,6 +85,7 @@ class AdmissionSettings:
 @dataclass
 class AdmissionStats:
     refused: Counter = field(default_factory=Counter)  # reason -> connections refused
+    refused_by_peer: Counter = field(default_factory=Counter)  # address -> refused
     accept_errors: int = 0  # accept() failed: out of file descriptors
     throttled: Counter = field(default_factory=Counter)  # budget -> times reading paused
     quarantined: Counter = field(default_factory=Counter)  # "verdict: reason" -> count
@@ -98,6 +99,7 @@ class AdmissionStats:
         return {
             "refused_connections": sum(self.refused.values()),
             "refused_by_reason": dict(self.refused),
+            "refused_top_peers": dict(self.refused_by_peer.most_common(5)),
             "accept_errors": self.accept_errors,
             "throttled": dict(self.throttled),
             "quarantined": sum(self.quarantined.values()),
@@ -247,9 +249,10 @@ class Admission:
         for k, (address, state) in enumerate(self.addresses.items()):
             if state.connections == 0:
                 del self.addresses[address]
-                seen = self.stats.by_peer.pop(address, 0)
-                if seen:
-                    self.stats.by_peer["other"] += seen
+                for counter in (self.stats.by_peer, self.stats.refused_by_peer):
+                    seen = counter.pop(address, 0)
+                    if seen:
+                        counter["other"] += seen
                 return
             if k >= 64:
                 return
@@ -258,20 +261,21 @@ class Admission:
     def admit(self, address: str, peer: str, open_connections: int) -> AddressState | None:
         """A new connection from `address`: its state, or None (refused, counted, logged)."""
         if open_connections >= self.max_connections:
-            return self._refuse("connection limit", peer,
+            return self._refuse("connection limit", address, peer,
                                 f"{open_connections} connections open (the limit, derived "
                                 "from the open-file limit)")
         state = self.state(address)
         cap = self.settings.max_connections_per_address
         if not state.exempt and state.connections >= cap:
-            return self._refuse("address limit", peer,
+            return self._refuse("address limit", address, peer,
                                 f"{state.connections} connections open from {address} "
                                 f"(max_connections_per_address = {cap})")
         state.connections += 1
         return state
 
-    def _refuse(self, reason: str, peer: str, why: str) -> None:
+    def _refuse(self, reason: str, address: str, peer: str, why: str) -> None:
         self.stats.refused[reason] += 1
+        self.stats.refused_by_peer[address if address in self.addresses else "other"] += 1
         self.log.warning(f"refuse:{reason}", "refusing connection from %s: %s", peer, why)
         return None
 

@@ -4,6 +4,11 @@ The server is thin on purpose: bytes go into the session, events come out, packe
 judged by the one accept path (`ingest.accept`) against the registry cache and handed to the
 group-commit writer; the replies the session builds (9014, 9013 + 1012) leave only after the
 commit that holds the packet has returned.
+
+Who may connect and how much each address may send is decided by `ingest.admission`
+(connection caps, rate budgets, the quarantine of garbage and rejected packets); a
+connection holds its decoded events in `backlog` while a bound (in-flight commits, unread
+answers, a rate budget) says it may take no more, so every bound holds per packet.
 """
 
 from __future__ import annotations
@@ -37,7 +42,6 @@ from envmon.store import PointAuth, RawPacketRow, Store
 from envmon.timeutil import now_beijing
 
 log = logging.getLogger("envmon.ingest")
-
 
 
 @dataclass
@@ -168,7 +172,8 @@ class Hj212Protocol(asyncio.Protocol):
 
     def _throttle(self, wait_s: float) -> None:
         """Over the address's budget: hold this connection until tokens come back."""
-        if self.throttled is None and self.transport is not None:
+        transport = self.transport
+        if self.throttled is None and transport is not None and not transport.is_closing():
             self.throttled = asyncio.get_running_loop().call_later(wait_s, self._unthrottle)
             self._reading()
 

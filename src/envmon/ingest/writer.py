@@ -176,19 +176,21 @@ class GroupCommitWriter:
 
 class QuarantineLane:
     """How many quarantined rows the group being formed holds. A group is the writer's
-    pending list: a new list object means the previous group was taken for commit."""
+    pending list: a new list object means the previous group was taken for commit. (Its id
+    only, so a committed group is not kept alive; a reused id can only make the lane drop
+    more, never admit more.)"""
 
     __slots__ = ("_group", "capacity", "dropped", "rows")
 
     def __init__(self, capacity: int):
         self.capacity = capacity
-        self._group: list | None = None
+        self._group = 0
         self.rows = 0
         self.dropped = 0
 
     def admit(self, group: list, max_batch: int) -> bool:
-        if group is not self._group:
-            self._group, self.rows = group, 0
+        if id(group) != self._group:
+            self._group, self.rows = id(group), 0
         if self.rows >= self.capacity or len(group) >= max_batch:
             self.dropped += 1
             return False
