@@ -395,3 +395,21 @@ def test_admission_settings_come_from_the_config_file_and_bad_ones_are_named(tmp
         assert "packets_per_s: must be more than 0" in str(error)
     else:
         raise AssertionError("a negative rate was accepted")
+
+
+def test_many_attacking_addresses_do_not_grow_the_tracked_state():
+    """Counters and buckets are kept for at most `max_tracked_addresses` addresses; the
+    least recently seen without a live connection are folded into "other"."""
+    from envmon.ingest.admission import Admission
+
+    admission = Admission(AdmissionSettings(max_tracked_addresses=10, exempt_networks=()))
+    live = admission.admit("10.0.0.1", "10.0.0.1:1", 0)  # a unit that stays connected
+    for k in range(1000):
+        address = f"10.1.{k // 250}.{k % 250}"
+        state = admission.admit(address, f"{address}:1", 1)
+        admission.quarantine(state, address, "discarded", "no '##' header", 100)
+        admission.release(state)
+    assert len(admission.addresses) <= 11 and "10.0.0.1" in admission.addresses
+    assert live.connections == 1
+    by_peer = admission.stats.by_peer
+    assert len(by_peer) <= 11 and sum(by_peer.values()) == 1000 and by_peer["other"] >= 989
