@@ -23,6 +23,11 @@ defaults apply, so no command needs a configuration file.
     data_time_past_days = 40    # DataTime accepted from 40 days before receipt …
     data_time_future_minutes = 10   # … to 10 minutes after (else rejected, with the reason)
 
+    [admission]                 # per-address limits of the receiver (ingest.admission)
+    max_connections_per_address = 500
+    packets_per_s = 1000
+    exempt_networks = ["127.0.0.1/32", "::1/128"]
+
     [sim]
     host = "127.0.0.1"
     port = 6000
@@ -117,6 +122,12 @@ def _guard_settings():
     return GuardSettings
 
 
+def _admission_settings():
+    from envmon.ingest.admission import AdmissionSettings
+
+    return AdmissionSettings
+
+
 def _alarm_check():
     from envmon.alarms.config import alarm_config_from_dict
 
@@ -146,7 +157,7 @@ _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_chec
 
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
-                    "guard": _guard_settings}
+                    "guard": _guard_settings, "admission": _admission_settings}
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,9 @@ class Config:
     guard: Any = None
     """[guard]: envmon.ingest.guard.GuardSettings (wrong-password back-off and lockout,
     takeover of an MN's connection, MNs per connection)."""
+    admission: Any = None
+    """[admission]: envmon.ingest.admission.AdmissionSettings (per-address connection
+    caps and rates of the HJ 212 receiver, quarantine sampling)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

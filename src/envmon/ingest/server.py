@@ -3,9 +3,16 @@
 The server is thin on purpose: bytes go into the session, events come out, packets are
 judged by the one accept path (`ingest.accept`) against the registry cache and handed to the
 group-commit writer; the replies the session builds (9014, 9013 + 1012) leave only after the
-commit that holds the packet has returned. Whom to believe for an MN (wrong-password back-off
-and lockouts, allow-lists, one live connection per MN) is the guard's (`ingest.guard`): the
-protocol asks it around the accept path and pauses reading while it says so.
+commit that holds the packet has returned.
+
+Whom to believe for an MN (wrong-password back-off and lockouts, allow-lists, one live
+connection per MN) is the guard's (`ingest.guard`): the protocol asks it around the accept
+path and holds the connection while it backs off.
+
+Who may connect and how much each address may send is decided by `ingest.admission`
+(connection caps, rate budgets, the quarantine of garbage and rejected packets); a
+connection holds its decoded events in `backlog` while a bound (in-flight commits, unread
+answers, a rate budget) says it may take no more, so every bound holds per packet.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import gc
 import logging
 import signal
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +39,14 @@ from envmon.ingest.accept import (
     accept,
     crc_modes_for,
 )
+from envmon.ingest.admission import (
+    FD_ERRNOS,
+    AddressState,
+    Admission,
+    AdmissionSettings,
+    AdmissionStats,
+    reason_key,
+)
 from envmon.ingest.guard import Guard, GuardSettings
 from envmon.ingest.records import records_from_packet
 from envmon.ingest.writer import GroupCommitWriter
@@ -39,8 +54,6 @@ from envmon.store import PointAuth, RawPacketRow, Store
 from envmon.timeutil import now_beijing
 
 log = logging.getLogger("envmon.ingest")
-
-MAX_DISCARD_LOGGED = 65_536  # bytes of garbage kept per raw-log row
 
 
 @dataclass
@@ -52,7 +65,7 @@ class ReceiverLimits:
     max_buffer_bytes: int = 64 * 1024  # unframed bytes held per connection
     max_inflight: int = 256  # packets per connection waiting for their commit
     max_garbage_bytes: int = 1 << 20  # discarded bytes before the connection is closed
-    max_connections: int = 20_000
+    max_connections: int = 20_000  # lowered at start-up to what the open-file limit allows
     commit_interval_s: float = 0.005
     max_batch: int = 20_000
     # A full disk: each group is tried 3 times (back-off doubling from 0.1 s up to 1 s), and
@@ -67,6 +80,7 @@ class ReceiverLimits:
     # sets it from [ingest] (default 40 days before / 10 minutes after); None here, so that a
     # receiver built in code with its wall clock still takes data of fixed dates (tests, sims).
     data_time_window: DataTimeWindow | None = None
+    admission: AdmissionSettings = field(default_factory=AdmissionSettings)
 
 
 @dataclass
@@ -79,6 +93,7 @@ class ReceiverStats:
     answers: int = 0
     closed_idle: int = 0
     closed_abuse: int = 0
+    admission: AdmissionStats = field(default_factory=AdmissionStats)
 
     def as_dict(self) -> dict:
         return {
@@ -91,6 +106,7 @@ class ReceiverStats:
             "answers": self.answers,
             "closed_idle": self.closed_idle,
             "closed_abuse": self.closed_abuse,
+            **self.admission.as_dict(),
         }
 
 
@@ -111,10 +127,13 @@ class Hj212Protocol(asyncio.Protocol):
         )
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
+        self.address = "?"  # the peer's host: admission limits and the guard are per address
+        self.admitted: AddressState | None = None
         self.last_activity = time.monotonic()
         self.inflight = 0
         self.paused = False  # too many packets waiting for their commit
         self.write_blocked = False  # the unit does not read its answers (pause_writing)
+        self.throttled: asyncio.TimerHandle | None = None  # over its address's rate budget
         self.reading_paused = False
         self.eof = False  # the unit half-closed: answer what it sent, then close
         self.garbage = 0
@@ -124,24 +143,32 @@ class Hj212Protocol(asyncio.Protocol):
         # MN -> whether this connection came from an address the MN used before (or from
         # its allow-list, or the MN's very first one): its copies are the unit's own.
         self.trusted_for: dict[str, bool] = {}
-        self.ip = "?"
-        self.held: list | None = None  # events waiting out a wrong-password back-off
-        self._back_off_timer: asyncio.TimerHandle | None = None
+        self.backing_off: asyncio.TimerHandle | None = None  # after a wrong password
+        # Events decoded but not yet handled: held while the connection may not take more
+        # (in-flight bound, unread answers, rate budget), so each bound holds per packet.
+        self.backlog: deque = deque()
 
     # -- asyncio callbacks -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         peername = transport.get_extra_info("peername")
         self.peer = f"{peername[0]}:{peername[1]}" if peername else "?"
-        self.ip = peername[0] if peername else "?"
+        self.address = str(peername[0]) if peername else "?"
         if not self.receiver.register(self):
             transport.close()
 
+    @property
+    def ip(self) -> str:
+        return self.address
+
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._back_off_timer is not None:
-            self._back_off_timer.cancel()
-        self.held = None  # a guesser's queued packets go with its connection
-        self._handle(self.session.close())
+        for timer in (self.throttled, self.backing_off):
+            if timer is not None:
+                timer.cancel()
+        self.throttled = self.backing_off = None
+        self.backlog.clear()  # never answered, so the unit sends them again
+        for event in self.session.close():
+            self._dispatch(event)
         self.receiver.unregister(self)
         self.transport = None
 
@@ -154,13 +181,21 @@ class Hj212Protocol(asyncio.Protocol):
     def resume_writing(self) -> None:
         self.write_blocked = False
         self._reading()
+        self._work()
+
+    @property
+    def held(self) -> bool:
+        """The connection may not take another packet now."""
+        return (self.paused or self.write_blocked or self.throttled is not None
+                or self.backing_off is not None or self.receiver.refusing)
 
     def _reading(self) -> None:
-        """Read while neither the commits nor the unit's own reading hold us back."""
+        """Read while neither the commits, the unit's own reading nor its rate budget
+        hold us back."""
         transport = self.transport
-        hold = (self.paused or self.write_blocked or self.held is not None
-                or self.receiver.refusing)
-        if transport is None or transport.is_closing() or hold == self.reading_paused:
+        hold = self.held
+        if (transport is None or transport.is_closing() or self.eof
+                or hold == self.reading_paused):
             return
         self.reading_paused = hold
         if hold:
@@ -168,46 +203,70 @@ class Hj212Protocol(asyncio.Protocol):
         else:
             transport.resume_reading()
 
+    def _throttle(self, wait_s: float) -> None:
+        """Over the address's budget: hold this connection until tokens come back."""
+        transport = self.transport
+        if self.throttled is None and transport is not None and not transport.is_closing():
+            self.throttled = asyncio.get_running_loop().call_later(wait_s, self._unthrottle)
+            self._reading()
+
+    def _unthrottle(self) -> None:
+        self.throttled = None
+        self._reading()
+        self._work()
+
+    def _back_off(self, delay: float) -> None:
+        """A wrong password: judge nothing more from this connection for `delay` s, so
+        guesses on one connection are judged one at a time."""
+        if self.backing_off is None:
+            self.backing_off = asyncio.get_running_loop().call_later(delay, self._backed_off)
+            self._reading()
+
+    def _backed_off(self) -> None:
+        self.backing_off = None
+        self._reading()
+        self._work()
+
     def eof_received(self) -> bool:
         """The unit has finished sending (a half-close): keep the connection open for the
         answers still owed (they leave after their commit), then close it. Closing at once
         would store its packets unanswered, and a unit re-sends what was not answered."""
         self.eof = True
-        return self.inflight > 0
+        return self.inflight > 0 or bool(self.backlog)
 
     def data_received(self, data: bytes) -> None:
         self.last_activity = time.monotonic()
-        self._handle(self.session.receive(data))
+        wait = 0.0
+        if self.admitted is not None:
+            admission = self.receiver.admission
+            wait = admission.charge_bytes(self.admitted, len(data))
+            if self.mn is None:  # not yet authenticated: a reconnect starts in the debt
+                wait = max(wait, admission.unauthenticated_debt(self.admitted))  # it left
+        self.backlog.extend(self.session.receive(data))
+        if wait:
+            self._throttle(wait)
+        self._work()
         if self.session.pending > self.receiver.limits.max_buffer_bytes:
             self._abuse(f"more than {self.receiver.limits.max_buffer_bytes} bytes unframed")
 
     # -- events ------------------------------------------------------------------------
-    def _handle(self, events: list) -> None:
-        if self.held is not None:  # backing off: what arrived waits its turn
-            self.held.extend(events)
-            return
-        for k, event in enumerate(events):
-            if type(event) is PacketReceived:
-                self._packet(event.packet)
-            elif type(event) is Discarded:
-                self._discarded(event)
-            else:  # request answers (9011/9012), split-packet completion
-                _run_hooks(self.receiver.on_session_event, self, event)
-            if self.held is not None:  # a wrong password: the rest waits for the back-off
-                self.held.extend(events[k + 1:])
-                return
+    def _work(self) -> None:
+        """Handle held events while the connection may take them; close after a
+        half-close once everything is answered."""
+        backlog = self.backlog
+        while backlog and not self.held:
+            self._dispatch(backlog.popleft())
+        if (self.eof and not backlog and self.inflight == 0 and self.transport is not None
+                and not self.transport.is_closing()):
+            self.transport.close()
 
-    def _back_off(self, delay: float) -> None:
-        """Judge nothing more from this connection for `delay` s (guesses one at a time)."""
-        self.held = []
-        self._reading()
-        self._back_off_timer = asyncio.get_running_loop().call_later(delay, self._backed_off)
-
-    def _backed_off(self) -> None:
-        self._back_off_timer = None
-        events, self.held = self.held or [], None
-        self._handle(events)
-        self._reading()
+    def _dispatch(self, event) -> None:
+        if type(event) is PacketReceived:
+            self._packet(event.packet)
+        elif type(event) is Discarded:
+            self._discarded(event)
+        else:  # request answers (9011/9012), split-packet completion
+            _run_hooks(self.receiver.on_session_event, self, event)
 
     def send(self, frame: bytes) -> bool:
         """Send a platform packet (e.g. a 补遗 request) to this unit; False if closed."""
@@ -218,31 +277,38 @@ class Hj212Protocol(asyncio.Protocol):
 
     def _packet(self, packet: codec.Packet) -> None:
         receiver = self.receiver
+        wait = (receiver.admission.charge_packet(self.admitted)
+                if self.admitted is not None else 0.0)
         received_at = receiver.clock()
         point = receiver.points.get(packet.mn) if packet.mn else None
-        verdict = (receiver.guard.check(self.ip, packet.mn, point)
+        verdict = (receiver.guard.check(self.address, packet.mn, point)
                    or receiver.accept(packet, received_at))
         if type(verdict) is Accepted and packet.mn not in self.mns:
             verdict = receiver.claim(self, packet.mn, point) or verdict
         if type(verdict) is Rejected:
             receiver.stats.rejected[verdict.field] += 1
             self._log_rejection(verdict.message, packet)
-            receiver.writer.submit(RawPacketRow(
-                received_at, self.peer, "rejected", verdict.message, packet.mn, packet.cn,
-                packet.qn, packet.raw,
-            ))
+            self._quarantine("rejected", verdict.field, verdict.message, packet.raw,
+                             received_at, packet)
             if verdict.reason is Reason.WRONG_PASSWORD:
                 self._wrong_password(packet.mn, point)
-            return
+        else:
+            self._accepted(packet, received_at, verdict.point)
+        if wait:
+            self._throttle(wait)
+
+    def _accepted(self, packet: codec.Packet, received_at: datetime,
+                  point: PointAuth) -> None:
+        receiver = self.receiver
         records = (records_from_packet(packet, received_at, self.peer,
-                                       receiver.trusted(self, packet), verdict.point.ranges)
+                                       receiver.trusted(self, packet), point.ranges)
                    if packet.cn in DATA_UPLOAD_CNS else None)
         raw = RawPacketRow(
             received_at, self.peer, "accepted", None, packet.mn, packet.cn, packet.qn,
             packet.raw,
         )
         receiver.stats.accepted += 1
-        self.mn = packet.mn
+        self.mn = packet.mn  # `claim` made it the MN's live connection (point_online)
         answer = self.session.reply(packet, received_at)
         self.inflight += 1
         if self.inflight >= receiver.limits.max_inflight and not self.paused:
@@ -252,13 +318,13 @@ class Hj212Protocol(asyncio.Protocol):
             raw, records, lambda ok: self._committed(ok, answer, packet, records))
 
     def _wrong_password(self, mn: str, point: PointAuth | None) -> None:
-        delay, lockout = self.receiver.guard.wrong_password(self.ip, mn, point)
+        delay, lockout = self.receiver.guard.wrong_password(self.address, mn, point)
         self.receiver.save_guard()
         if lockout is None:
             self._back_off(delay)
         elif self.transport is not None:
             self.receiver.stats.closed_abuse += 1
-            self.held = []  # nothing more of it is judged
+            self.backlog.clear()  # nothing more of it is judged
             self.transport.close()
 
     def _committed(self, ok: bool, answer: bytes | None, packet: codec.Packet,
@@ -277,35 +343,43 @@ class Hj212Protocol(asyncio.Protocol):
         if answer is not None:
             transport.write(answer)
             self.receiver.stats.answers += 1
-        if self.eof:
-            if self.inflight == 0:
-                transport.close()  # after the answers written above have been flushed
-            return
         if self.paused and self.inflight <= self.receiver.limits.max_inflight // 2:
             self.paused = False
             self._reading()
+        self._work()  # held packets; after a half-close, close once all are answered
 
     def _discarded(self, event: Discarded) -> None:
-        stats = self.receiver.stats
-        stats.discarded_bytes += len(event.data)
+        self.receiver.stats.discarded_bytes += len(event.data)
         self.garbage += len(event.data)
-        self.receiver.writer.submit(
-            RawPacketRow(
-                received_at=self.receiver.clock(),
-                peer=self.peer,
-                verdict="discarded",
-                reason=event.reason,
-                mn=None,
-                cn=None,
-                qn=None,
-                raw=event.data[:MAX_DISCARD_LOGGED],
-            )
-        )
+        self._quarantine("discarded", reason_key(event.reason), event.reason, event.data,
+                         None, None)
         if self.garbage > self.receiver.limits.max_garbage_bytes:
             self._abuse(f"more than {self.receiver.limits.max_garbage_bytes} bytes of garbage")
 
+    def _quarantine(self, verdict: str, key: str, reason: str, data: bytes,
+                    received_at: datetime | None, packet: codec.Packet | None) -> None:
+        """Rejected or discarded input: counted (by `key`, a bounded reason); a sample, cut
+        short, to the raw log while the address has samples left this minute and the
+        writer's lane has room."""
+        receiver = self.receiver
+        state = self.admitted
+        if state is None:  # input from a connection that was refused
+            return
+        admission = receiver.admission
+        sample, wait = admission.quarantine(state, self.address, verdict, key, len(data))
+        if sample:
+            row = RawPacketRow(
+                received_at or receiver.clock(), self.peer, verdict, reason,
+                packet.mn if packet else None, packet.cn if packet else None,
+                packet.qn if packet else None, data[:admission.settings.sample_bytes],
+            )
+            if not receiver.writer.submit_quarantined(row):
+                admission.stats.lane_dropped += 1
+        if wait:
+            self._throttle(wait)
+
     def _log_rejection(self, reason: str, packet: codec.Packet) -> None:
-        # Every rejection is in the raw log; the text log is throttled per connection.
+        # The text log is throttled per connection; the raw log keeps samples.
         self.rejections_logged += 1
         n = self.rejections_logged
         if n <= 10 or n % 1000 == 0:
@@ -340,6 +414,8 @@ class Receiver:
         self.reuse_port = reuse_port
         self.limits = limits or ReceiverLimits()
         self.stats = ReceiverStats()
+        self.admission = Admission(self.limits.admission, self.limits.max_connections,
+                                   self.stats.admission)
         self.writer = writer or GroupCommitWriter(
             store, interval_s=self.limits.commit_interval_s, max_batch=self.limits.max_batch,
             commit_attempts=self.limits.commit_attempts,
@@ -383,10 +459,11 @@ class Receiver:
 
     # -- connections -------------------------------------------------------------------
     def register(self, protocol: Hj212Protocol) -> bool:
-        if len(self.connections) >= self.limits.max_connections:
-            log.warning("refusing %s: %d connections open", protocol.peer, len(self.connections))
+        if self.guard.refuse_connection(protocol.address) is not None:
             return False
-        if self.guard.refuse_connection(protocol.ip) is not None:
+        protocol.admitted = self.admission.admit(protocol.address, protocol.peer,
+                                                 len(self.connections))
+        if protocol.admitted is None:
             return False
         self.connections.add(protocol)
         self.stats.connections = len(self.connections)
@@ -394,6 +471,9 @@ class Receiver:
         return True
 
     def unregister(self, protocol: Hj212Protocol) -> None:
+        if protocol.admitted is not None:
+            self.admission.release(protocol.admitted)
+            protocol.admitted = None
         self.connections.discard(protocol)
         self.stats.connections = len(self.connections)
         for mn in protocol.mns:
@@ -483,6 +563,7 @@ class Receiver:
         # default GC thresholds would run a collection every few packets under load.
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
+        self.admission.size_for_open_files()
         self.writer.start()
         if self.store is not None:
             await self.writer.run_in_writer(self.store.tune_for_ingest)
@@ -490,6 +571,7 @@ class Receiver:
 
     async def listen(self) -> None:
         loop = asyncio.get_running_loop()
+        self._count_accept_errors(loop)
         self._server = await loop.create_server(
             lambda: Hj212Protocol(self), self.host, self.requested_port,
             backlog=4096, reuse_address=True, reuse_port=self.reuse_port or None,
@@ -547,6 +629,23 @@ class Receiver:
             self._server.close()
         for protocol in list(self.connections):
             protocol._reading()
+
+    def _count_accept_errors(self, loop: asyncio.AbstractEventLoop) -> None:
+        """accept() out of file descriptors is reported to the loop's exception handler
+        (the loop retries later): count and log it (throttled), pass the rest on."""
+        previous = loop.get_exception_handler()
+        admission = self.admission
+
+        def handler(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+            exc = context.get("exception")
+            if isinstance(exc, OSError) and exc.errno in FD_ERRNOS:
+                admission.accept_failed(exc)
+            elif previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(handler)
 
     async def _sweep_idle(self) -> None:
         timeout = self.limits.idle_timeout_s

@@ -26,7 +26,7 @@ import struct
 from collections import Counter
 
 from envmon.ingest.server import Receiver, ReceiverLimits, ReceiverStats
-from envmon.ingest.writer import GroupCommitWriter, OnCommitted
+from envmon.ingest.writer import GroupCommitWriter, OnCommitted, QuarantineLane
 from envmon.store import RawPacketRow, RecordRow, Store
 
 log = logging.getLogger("envmon.ingest")
@@ -52,9 +52,12 @@ async def _receive(reader: asyncio.StreamReader) -> tuple | None:
 class ForwardingWriter:
     """The worker's stand-in for GroupCommitWriter: groups go to the parent, which commits."""
 
-    def __init__(self, channel: asyncio.StreamWriter, interval_s: float = 0.002):
+    def __init__(self, channel: asyncio.StreamWriter, interval_s: float = 0.002,
+                 quarantine_lane: int = 256, max_batch: int = 20_000):
         self.channel = channel
         self.interval_s = interval_s
+        self.lane = QuarantineLane(quarantine_lane)
+        self.max_batch = max_batch
         self._raw: list[RawPacketRow] = []
         self._records: list[RecordRow] = []
         self._callbacks: list[OnCommitted] = []
@@ -75,6 +78,13 @@ class ForwardingWriter:
 
     async def run_in_writer(self, fn, *args):
         raise RuntimeError("a receiver worker has no store")
+
+    def submit_quarantined(self, raw: RawPacketRow) -> bool:
+        """A sample of rejected or discarded input, if the group being formed has room."""
+        if not self.lane.admit(self._raw, self.max_batch):
+            return False
+        self.submit(raw)
+        return True
 
     def submit(self, raw: RawPacketRow, records: list[RecordRow] | None = None,
                on_committed: OnCommitted | None = None) -> None:
@@ -206,6 +216,7 @@ class ReceiverPool:
                          "answers", "closed_idle", "closed_abuse"):
                 setattr(total, name, getattr(total, name) + getattr(s, name))
             total.rejected.update(s.rejected)
+            total.admission.merge(s.admission)
         return total
 
     async def start(self) -> None:

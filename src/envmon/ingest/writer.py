@@ -13,6 +13,12 @@ slots back instead of waiting forever. After `max_failed_commits` groups in a ro
 writer is *fatal* (`failed` is set, `failure` says why): the store cannot take writes (a full
 disk), and the process should stop so that a supervisor restarts it. What was committed stays
 committed.
+
+Samples of rejected and discarded input (`submit_quarantined`) ride along in a bounded lane:
+at most `quarantine_lane` rows per group and only while the group is below `max_batch`;
+beyond that they are dropped and counted (`quarantine_dropped`), so they never displace,
+hold back or delay accepted packets, which are never dropped here (the receiver holds them
+back by not reading).
 """
 
 from __future__ import annotations
@@ -35,11 +41,13 @@ after repeated commit failures (answer nothing, release what waits on it)."""
 class GroupCommitWriter:
     def __init__(self, store: Store, *, interval_s: float = 0.005, max_batch: int = 20_000,
                  commit_attempts: int = 3, max_failed_commits: int = 10,
-                 retry_delay_s: float = 0.1, max_retry_delay_s: float = 1.0):
+                 retry_delay_s: float = 0.1, max_retry_delay_s: float = 1.0,
+                 quarantine_lane: int = 256):
         """A group is tried `commit_attempts` times; between failed attempts the writer waits
         `retry_delay_s`, doubling per failure in a row up to `max_retry_delay_s`; after
         `max_failed_commits` dropped groups in a row it is fatal (see the module docstring)."""
         self.store = store
+        self.lane = QuarantineLane(quarantine_lane)
         self.commit_attempts = max(1, commit_attempts)
         self.max_failed_commits = max(1, max_failed_commits)
         self.retry_delay_s = retry_delay_s
@@ -108,6 +116,20 @@ class GroupCommitWriter:
         if records:
             self._records.extend(records)
         self._queued(on_committed)
+
+    def submit_quarantined(self, raw: RawPacketRow) -> bool:
+        """Queue a sample of rejected or discarded input if the group being formed has
+        room for it; False (dropped, counted) otherwise. It never cuts the group window."""
+        if self._closing or not self.lane.admit(self._raw, self.max_batch):
+            return False
+        self._raw.append(raw)
+        self._idle.clear()
+        self._wakeup.set()
+        return True
+
+    @property
+    def quarantine_dropped(self) -> int:
+        return self.lane.dropped
 
     def _queued(self, on_committed: OnCommitted | None) -> None:
         if on_committed is not None:
@@ -232,3 +254,27 @@ class GroupCommitWriter:
             return 0.0
         doublings = min(max(self._failed_attempts_in_a_row - 1, 0), 16)
         return min(self.retry_delay_s * 2**doublings, self.max_retry_delay_s)
+
+
+class QuarantineLane:
+    """How many quarantined rows the group being formed holds. A group is the writer's
+    pending list: a new list object means the previous group was taken for commit. (Its id
+    only, so a committed group is not kept alive; a reused id can only make the lane drop
+    more, never admit more.)"""
+
+    __slots__ = ("_group", "capacity", "dropped", "rows")
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._group = 0
+        self.rows = 0
+        self.dropped = 0
+
+    def admit(self, group: list, max_batch: int) -> bool:
+        if id(group) != self._group:
+            self._group, self.rows = id(group), 0
+        if self.rows >= self.capacity or len(group) >= max_batch:
+            self.dropped += 1
+            return False
+        self.rows += 1
+        return True
