@@ -39,6 +39,7 @@ try:
     from benchmarks.bench_receiver import (
         PW,
         _cpu_seconds,
+        bench_config,
         free_port,
         mns,
         packets_for,
@@ -49,6 +50,7 @@ except ImportError:  # run as a script: python benchmarks/bench_attack.py
     from bench_receiver import (
         PW,
         _cpu_seconds,
+        bench_config,
         free_port,
         mns,
         packets_for,
@@ -220,7 +222,7 @@ def attack_main(name: str, port: int, connections: int, seconds: float, units: i
 def run_scenario(name: str, db: Path, args) -> dict:
     port = free_port()
     argv = ["envmon", "serve", "--host", "127.0.0.1", "--log-level", "error",
-            "--no-alarms", "--no-backfill"]
+            "--config", str(bench_config(db.parent)), "--no-alarms", "--no-backfill"]
     stats_log = db.with_suffix(".log")  # the receiver's closing line: its own counters
     proc = subprocess.Popen(
         [sys.executable, "-c",

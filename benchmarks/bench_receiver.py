@@ -52,6 +52,15 @@ def registry_rows(n: int) -> list[dict]:
     return rows
 
 
+def bench_config(folder: Path) -> Path:
+    """The serve configuration of the benchmarks: the units send weeks of hourly data in
+    seconds (from 2026-01-01), far older than the DataTime window of a live unit (40 days
+    before its receipt) allows, so the window is widened to ten years."""
+    path = folder / "bench-envmon.toml"
+    path.write_text("[ingest]\ndata_time_past_days = 3650\n", encoding="utf-8")
+    return path
+
+
 def packets_for(mn: str, k: int, count: int) -> list[tuple[str, bytes]]:
     """Typical ~300-byte hourly packets (3 pollutants + flow + O2, as the issue's decode
     figure assumes), distinct QNs."""
@@ -246,7 +255,8 @@ def main() -> None:
             case_db = Path(tmp) / f"bench{k}.duckdb"
             shutil.copy(db, case_db)
             argv = ["envmon", "serve", "--host", "127.0.0.1", "--log-level", "error",
-                    "--workers", str(workers), *extra]
+                    "--config", str(bench_config(Path(tmp))), "--workers", str(workers),
+                    *extra]
             results.append(run_case(
                 name,
                 [sys.executable, "-c",
