@@ -47,6 +47,8 @@ __all__ = ["TAKEOVER_POLICIES", "Guard", "GuardSettings", "Lockout"]
 TAKEOVER_POLICIES = ("usual-address", "newest", "keep")
 
 
+USUAL_ADDRESS_REFRESH_S = 3600.0  # how often a usual address's last_seen is written
+
 @dataclass
 class GuardSettings:
     """The `[guard]` section: password back-off, lockouts, takeover of an MN's connection."""
@@ -119,6 +121,7 @@ class Guard:
         self._networks: dict[tuple[str, ...], tuple] = {}
         self._logged: dict[str, tuple[float, int]] = {}
         self.pending: list[tuple[str, tuple]] = []  # ("usual"|"lock", row) to persist
+        self._persisted: dict[tuple[str, str], float] = {}  # (MN, IP) -> when last queued
         self.counts = {"wrong_password": 0, "lockouts": 0, "refused": 0, "takeovers": 0}
 
     # -- what the receiver asks --------------------------------------------------------
@@ -225,14 +228,21 @@ class Guard:
         ips = self.usual.setdefault(mn, set())
         if address not in ips:
             ips.add(address)
-        self.pending.append(("usual", (mn, address, self.wall())))
+        # Persisted when new and then at most hourly (its last_seen): every reconnect of
+        # thousands of units would otherwise queue a write beside the data's group commits.
+        now = self.clock()
+        last = self._persisted.get((mn, address))
+        if last is None or now - last >= USUAL_ADDRESS_REFRESH_S:
+            self._persisted[(mn, address)] = now
+            self.pending.append(("usual", (mn, address, self.wall())))
 
     # -- persistence and lifting ---------------------------------------------------------
     def load(self, usual: list[tuple[str, str]], locks: list[Lockout]) -> None:
         """Usual addresses and active lockouts as persisted (at start)."""
+        wall, mono = self.wall(), self.clock()
         for mn, address in usual:
             self.usual.setdefault(mn, set()).add(address)
-        wall, mono = self.wall(), self.clock()
+            self._persisted[(mn, address)] = mono  # stored already: no write on reconnect
         for lock in locks:
             lock.until_mono = mono + (lock.until - wall).total_seconds()
             if lock.until_mono > mono:

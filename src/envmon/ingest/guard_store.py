@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pyarrow as pa
+
 from envmon.ingest.guard import Lockout
 from envmon.store import Store
 
@@ -18,21 +20,33 @@ __all__ = ["active_lockouts", "lift_lockouts", "lifted_since", "load_guard", "sa
 
 
 def save_guard(store: Store, pending: list[tuple[str, tuple]]) -> None:
-    """Persist what `Guard.take_pending()` returned, in one transaction."""
+    """Persist what `Guard.take_pending()` returned, in one transaction. Usual addresses go
+    in one statement: thousands of units connecting at once must not queue thousands of
+    statements on the writer thread in front of their own data's commits."""
+    seen: dict[tuple[str, str], datetime] = {}
+    locks: list[Lockout] = []
+    for kind, item in pending:
+        if kind == "usual":
+            mn, address, at = item
+            seen[(mn, address)] = max(at, seen.get((mn, address), at))
+        else:
+            locks.append(item)
     with store.transaction():
-        for kind, item in pending:
-            if kind == "usual":
-                mn, address, seen = item
+        if seen:
+            rows = pa.table({
+                "mn": [mn for mn, _ in seen], "address": [address for _, address in seen],
+                "seen": pa.array(list(seen.values()), pa.timestamp("us", tz="UTC")),
+            })
+            with store.staged("_envmon_usual", rows):
                 store.execute(
                     "INSERT INTO guard_usual_addresses (mn, address, first_seen, last_seen) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (mn, address) DO UPDATE SET "
-                    "last_seen = EXCLUDED.last_seen", [mn, address, seen, seen])
-            else:
-                lock: Lockout = item
-                store.execute(
-                    "INSERT INTO guard_lockouts (address, mn, locked_at, locked_until, failures)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address, mn, locked_at) DO NOTHING",
-                    [lock.address, lock.mn, lock.locked_at, lock.until, lock.failures])
+                    "SELECT mn, address, seen, seen FROM _envmon_usual "
+                    "ON CONFLICT (mn, address) DO UPDATE SET last_seen = EXCLUDED.last_seen")
+        for lock in locks:
+            store.execute(
+                "INSERT INTO guard_lockouts (address, mn, locked_at, locked_until, failures)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address, mn, locked_at) DO NOTHING",
+                [lock.address, lock.mn, lock.locked_at, lock.until, lock.failures])
 
 
 def load_guard(store: Store) -> tuple[list[tuple[str, str]], list[Lockout]]:
