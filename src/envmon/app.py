@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from envmon.errors import OptionError
+from envmon.ingest.accept import DEFAULT_DATA_TIME_WINDOW
 from envmon.ingest.addresses import check_http_url, check_port
 from envmon.ingest.server import Receiver, ReceiverLimits
 from envmon.store import Store
@@ -87,7 +88,10 @@ class PlatformOptions:
 
     host: str = "0.0.0.0"
     hj212_port: int = 6000
-    limits: ReceiverLimits = field(default_factory=ReceiverLimits)
+    # The platform judges DataTime by the window around receipt (ingest.accept), as
+    # `envmon serve` does; a Receiver built bare in code does not (fixed-date tests, sims).
+    limits: ReceiverLimits = field(
+        default_factory=lambda: ReceiverLimits(data_time_window=DEFAULT_DATA_TIME_WINDOW))
     workers: int = 1
     backfill: bool = True
     alarms: bool = True

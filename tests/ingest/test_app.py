@@ -152,3 +152,11 @@ def test_roads_intake_writes_next_to_the_receiver_writer(store):
     assert answered == [6] * 8
     assert store.query("SELECT count(*) FROM road_readings")[0][0] == 160
     assert store.raw_counts()["accepted"] == 48
+
+
+def test_the_platform_judges_data_time_by_the_window_around_receipt():
+    """`envmon demo` runs the Platform with its default options: a DataTime of year 9999 must
+    be rejected there as under `envmon serve` (issue 10, finding 6)."""
+    from envmon.ingest.accept import DEFAULT_DATA_TIME_WINDOW
+
+    assert PlatformOptions().limits.data_time_window == DEFAULT_DATA_TIME_WINDOW
