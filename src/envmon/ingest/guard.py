@@ -12,8 +12,10 @@ guards against that and against a second speaker for an MN:
   the address for ``lockout_s`` (connection closed, new connections refused);
   ``mn_lockout_failures`` wrong passwords for one MN from addresses it never used lock that MN
   for new addresses. A lockout never applies to an MN's **usual addresses**: the IPs it
-  authenticated from before (learned live, persisted in ``guard_usual_addresses``) and its
-  registry allow-list, so an attacker cannot lock a unit out of its own address;
+  authenticated from before (learned live, persisted in ``guard_usual_addresses``: the MN's
+  first address at once, a new one after holding the MN's live connection for
+  ``learn_after_s``) and its registry allow-list, so an attacker cannot lock a unit out of its
+  own address;
 * **allow-lists**: a point's (else its unit's) ``allow_networks`` (CIDR list, empty = any): a
   packet from outside is rejected before its password is looked at;
 * **one live connection per MN** (``takeover``): "usual-address" lets a newcomer take an MN
@@ -74,6 +76,12 @@ class GuardSettings:
     takeover_silence_s: float = 120.0
     """A live connection silent this long may be taken over from any address (real units send
     real-time data every 30-60 s; a dead TCP connection is not noticed before the idle close)."""
+    learn_after_s: float = 3600.0
+    """A new address becomes one of an MN's usual addresses (trusted copies, never locked
+    out, takes the MN over) only after holding the MN's live connection this long; the MN's
+    first address and its allow-list at once. Learned on one accepted packet, a forger holding
+    the cleartext password would be trusted on its next connection. An hour: a unit whose
+    address changed keeps one long connection, and its copies fill hours untrusted meanwhile."""
     max_mns_per_connection: int = 16
     """MNs one connection may speak for: a data collector serving a few outlets sends for each
     (commonly 2-8); more is not a real installation."""
