@@ -306,3 +306,35 @@ def test_a_new_address_is_learned_after_holding_the_mn_for_learn_after_s(store):
                                [hour(3)])
     assert trusted is True
 
+
+
+def test_a_unit_taking_its_mn_back_from_its_usual_address_leaves_the_spoofer_nothing(store):
+    """The spoofer spoke for the MN while the unit was offline; once the unit is back from its
+    usual address, the spoofer's old connection no longer speaks for the MN (old receiver:
+    it kept it and went on being answered)."""
+
+    async def scenario():
+        receiver = await started(store)
+        assert [a.cn for a in await upload(receiver, UNIT, 1)] == ["9014"]
+        s_reader, s_writer = await connect(receiver, ATTACKER)
+        s_writer.write(hourly_packet(hour(2)))
+        assert [a.cn for a in await read_answers(s_reader, 1)] == ["9014"]
+        u_reader, u_writer = await connect(receiver, UNIT)
+        u_writer.write(hourly_packet(hour(3)))
+        assert [a.cn for a in await read_answers(u_reader, 1)] == ["9014"]
+        before = sum(receiver.stats.rejected.values())
+        s_writer.write(hourly_packet(hour(4)))
+        deadline = time.monotonic() + 5
+        while sum(receiver.stats.rejected.values()) == before:
+            assert time.monotonic() < deadline, "the spoofer's packet was answered"
+            await asyncio.sleep(0.005)
+        live = receiver.online[GAS_MN].ip
+        for w in (s_writer, u_writer):
+            w.close()
+        await receiver.stop()
+        return live
+
+    assert asyncio.run(scenario()) == UNIT
+    [(reason,)] = store.query("SELECT reason FROM raw_packets WHERE verdict = 'rejected'")
+    assert reason.startswith(f"MN: {GAS_MN} is already connected from {UNIT}:")
+    assert store.query("SELECT count(*) FROM records WHERE data_time = ?", [hour(4)]) == [(0,)]

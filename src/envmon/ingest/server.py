@@ -499,7 +499,9 @@ class Receiver:
         if type(verdict) is Rejected:
             return verdict
         usual = self.guard.is_usual(mn, protocol.ip, point)
-        if current is not None and not usual:  # taken over: it must claim the MN again
+        # Taken over: the old connection must claim the MN again, unless both are at usual
+        # addresses (the unit's own reconnect; they would take it from each other in turn).
+        if current is not None and not (usual and self.guard.is_usual(mn, current.ip, point)):
             current.mns.discard(mn)
             current.claimed_at.pop(mn, None)
         protocol.mns.add(mn)
