@@ -338,3 +338,18 @@ def test_a_unit_taking_its_mn_back_from_its_usual_address_leaves_the_spoofer_not
     [(reason,)] = store.query("SELECT reason FROM raw_packets WHERE verdict = 'rejected'")
     assert reason.startswith(f"MN: {GAS_MN} is already connected from {UNIT}:")
     assert store.query("SELECT count(*) FROM records WHERE data_time = ?", [hour(4)]) == [(0,)]
+
+
+def test_guessing_from_many_addresses_keeps_the_tracked_failures_bounded(monkeypatch):
+    """Wrong passwords from more addresses than MAX_TRACKED within the window (an IPv6
+    prefix): the least recently failed are forgotten (old guard: it kept every address still
+    in the window and scanned them all on each guess)."""
+    from envmon.ingest import guard as guard_module
+
+    monkeypatch.setattr(guard_module, "MAX_TRACKED", 100)
+    guard = guard_module.Guard(GuardSettings(lockout_failures=3))
+    for k in range(1000):
+        guard.wrong_password(f"2001:db8::{k:x}", GAS_MN, None)
+    assert len(guard._address_failures) <= 100
+    guard.wrong_password("2001:db8::3e7", GAS_MN, None)  # a recent one is still counted
+    assert len(guard._address_failures["2001:db8::3e7"]) == 2

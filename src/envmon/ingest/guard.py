@@ -33,7 +33,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -124,8 +124,8 @@ class Guard:
         self.wall = wall
         self.usual: dict[str, set[str]] = {}  # MN -> IPs it authenticated from
         self.locks: dict[tuple[str, str], Lockout] = {}
-        self._address_failures: dict[str, deque[float]] = {}
-        self._mn_failures: dict[str, deque[float]] = {}
+        self._address_failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._mn_failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._networks: dict[tuple[str, ...], tuple] = {}
         self._logged: dict[str, tuple[float, int]] = {}
         self.pending: list[tuple[str, tuple]] = []  # ("usual"|"lock", row) to persist
@@ -330,14 +330,20 @@ class Guard:
 MAX_TRACKED = 100_000  # addresses or MNs with recent wrong passwords held in memory
 
 
-def _count(failures: dict[str, deque[float]], key: str, now: float, window_s: float) -> int:
-    if len(failures) > MAX_TRACKED:  # many guessing addresses: forget the stale ones
-        for stale in [k for k, t in failures.items() if t[-1] <= now - window_s]:
-            del failures[stale]
-    times = failures.setdefault(key, deque())
+def _count(failures: OrderedDict[str, deque[float]], key: str, now: float,
+           window_s: float) -> int:
+    """Wrong passwords of `key` within the window, this one included. At most MAX_TRACKED
+    keys, the least recently failed forgotten first: an attacker with many addresses (an
+    IPv6 prefix) grows neither the memory nor the work per guess."""
+    times = failures.pop(key, None)
+    if times is None:
+        times = deque()
+    failures[key] = times  # most recently failed last
     times.append(now)
     while times and times[0] <= now - window_s:
         times.popleft()
+    while len(failures) > MAX_TRACKED:
+        failures.popitem(last=False)
     return len(times)
 
 
