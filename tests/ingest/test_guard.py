@@ -249,3 +249,107 @@ def test_a_forger_at_a_new_address_does_not_beat_the_unit_from_its_usual_one(sto
                          "AND data_time = ? ORDER BY received_at", [hour(8)])
     assert [(avg, trusted, peer.split(":")[0]) for avg, trusted, peer in copies] == [
         (0.1, False, ATTACKER), (500.0, True, UNIT)]
+
+
+def test_a_forger_cannot_make_its_address_usual_with_one_accepted_packet(store):
+    """The forger holds the cleartext password: one accepted upload while the unit is
+    offline must not make its address one of the MN's usual ones, or its next connection's
+    forged copy (sent before the real upload) would be trusted and win (old receiver: it did,
+    the figures used 0.1)."""
+
+    async def scenario():
+        receiver = await started(store)
+        assert [a.cn for a in await upload(receiver, UNIT, 1)] == ["9014"]  # learned as usual
+        assert [a.cn for a in await upload(receiver, ATTACKER, 7)] == ["9014"]
+        forged = await upload(receiver, ATTACKER, 8, so2=0.1, qn="20261101090000003")
+        real = await upload(receiver, UNIT, 8, so2=500.0, qn="20261101090000004")
+        usual = set(receiver.guard.usual[GAS_MN])
+        await receiver.stop()
+        return forged, real, usual
+
+    forged, real, usual = asyncio.run(scenario())
+    assert [a.cn for a in forged] == [a.cn for a in real] == ["9014"]
+    assert usual == {UNIT}
+    (so2,) = [r for r in store.query_records(GAS_MN, "2061", hour(0), hour(23))
+              if r["factor"] == "a21026" and r["data_time"] == hour(8)]
+    assert so2["avg"] == 500.0
+
+
+def test_a_new_address_is_learned_after_holding_the_mn_for_learn_after_s(store):
+    """A unit whose address changed (a mobile APN) is learned once it has been the MN's live
+    connection for `learn_after_s`; from then on its copies are trusted."""
+
+    async def scenario():
+        receiver = await started(store, learn_after_s=0.05)
+        assert [a.cn for a in await upload(receiver, UNIT, 1)] == ["9014"]
+        reader, writer = await connect(receiver, ATTACKER)  # the unit's new address
+        writer.write(hourly_packet(hour(2)))
+        assert [a.cn for a in await read_answers(reader, 1)] == ["9014"]
+        protocol = receiver.online[GAS_MN]
+        before = protocol.trusted_for[GAS_MN]
+        deadline = time.monotonic() + 5
+        while time.monotonic() - protocol.claimed_at[GAS_MN] < 0.05:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        writer.write(hourly_packet(hour(3)))
+        assert [a.cn for a in await read_answers(reader, 1)] == ["9014"]
+        after = protocol.trusted_for[GAS_MN]
+        usual = set(receiver.guard.usual[GAS_MN])
+        writer.close()
+        await receiver.stop()
+        return before, after, usual
+
+    before, after, usual = asyncio.run(scenario())
+    assert (before, after) == (False, True)
+    assert usual == {UNIT, ATTACKER}
+    [(trusted,)] = store.query("SELECT DISTINCT trusted FROM records WHERE data_time = ?",
+                               [hour(3)])
+    assert trusted is True
+
+
+
+def test_a_unit_taking_its_mn_back_from_its_usual_address_leaves_the_spoofer_nothing(store):
+    """The spoofer spoke for the MN while the unit was offline; once the unit is back from its
+    usual address, the spoofer's old connection no longer speaks for the MN (old receiver:
+    it kept it and went on being answered)."""
+
+    async def scenario():
+        receiver = await started(store)
+        assert [a.cn for a in await upload(receiver, UNIT, 1)] == ["9014"]
+        s_reader, s_writer = await connect(receiver, ATTACKER)
+        s_writer.write(hourly_packet(hour(2)))
+        assert [a.cn for a in await read_answers(s_reader, 1)] == ["9014"]
+        u_reader, u_writer = await connect(receiver, UNIT)
+        u_writer.write(hourly_packet(hour(3)))
+        assert [a.cn for a in await read_answers(u_reader, 1)] == ["9014"]
+        before = sum(receiver.stats.rejected.values())
+        s_writer.write(hourly_packet(hour(4)))
+        deadline = time.monotonic() + 5
+        while sum(receiver.stats.rejected.values()) == before:
+            assert time.monotonic() < deadline, "the spoofer's packet was answered"
+            await asyncio.sleep(0.005)
+        live = receiver.online[GAS_MN].ip
+        for w in (s_writer, u_writer):
+            w.close()
+        await receiver.stop()
+        return live
+
+    assert asyncio.run(scenario()) == UNIT
+    [(reason,)] = store.query("SELECT reason FROM raw_packets WHERE verdict = 'rejected'")
+    assert reason.startswith(f"MN: {GAS_MN} is already connected from {UNIT}:")
+    assert store.query("SELECT count(*) FROM records WHERE data_time = ?", [hour(4)]) == [(0,)]
+
+
+def test_guessing_from_many_addresses_keeps_the_tracked_failures_bounded(monkeypatch):
+    """Wrong passwords from more addresses than MAX_TRACKED within the window (an IPv6
+    prefix): the least recently failed are forgotten (old guard: it kept every address still
+    in the window and scanned them all on each guess)."""
+    from envmon.ingest import guard as guard_module
+
+    monkeypatch.setattr(guard_module, "MAX_TRACKED", 100)
+    guard = guard_module.Guard(GuardSettings(lockout_failures=3))
+    for k in range(1000):
+        guard.wrong_password(f"2001:db8::{k:x}", GAS_MN, None)
+    assert len(guard._address_failures) <= 100
+    guard.wrong_password("2001:db8::3e7", GAS_MN, None)  # a recent one is still counted
+    assert len(guard._address_failures["2001:db8::3e7"]) == 2

@@ -12,8 +12,10 @@ guards against that and against a second speaker for an MN:
   the address for ``lockout_s`` (connection closed, new connections refused);
   ``mn_lockout_failures`` wrong passwords for one MN from addresses it never used lock that MN
   for new addresses. A lockout never applies to an MN's **usual addresses**: the IPs it
-  authenticated from before (learned live, persisted in ``guard_usual_addresses``) and its
-  registry allow-list, so an attacker cannot lock a unit out of its own address;
+  authenticated from before (learned live, persisted in ``guard_usual_addresses``: the MN's
+  first address at once, a new one after holding the MN's live connection for
+  ``learn_after_s``) and its registry allow-list, so an attacker cannot lock a unit out of its
+  own address;
 * **allow-lists**: a point's (else its unit's) ``allow_networks`` (CIDR list, empty = any): a
   packet from outside is rejected before its password is looked at;
 * **one live connection per MN** (``takeover``): "usual-address" lets a newcomer take an MN
@@ -31,7 +33,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -74,6 +76,12 @@ class GuardSettings:
     takeover_silence_s: float = 120.0
     """A live connection silent this long may be taken over from any address (real units send
     real-time data every 30-60 s; a dead TCP connection is not noticed before the idle close)."""
+    learn_after_s: float = 3600.0
+    """A new address becomes one of an MN's usual addresses (trusted copies, never locked
+    out, takes the MN over) only after holding the MN's live connection this long; the MN's
+    first address and its allow-list at once. Learned on one accepted packet, a forger holding
+    the cleartext password would be trusted on its next connection. An hour: a unit whose
+    address changed keeps one long connection, and its copies fill hours untrusted meanwhile."""
     max_mns_per_connection: int = 16
     """MNs one connection may speak for: a data collector serving a few outlets sends for each
     (commonly 2-8); more is not a real installation."""
@@ -116,8 +124,8 @@ class Guard:
         self.wall = wall
         self.usual: dict[str, set[str]] = {}  # MN -> IPs it authenticated from
         self.locks: dict[tuple[str, str], Lockout] = {}
-        self._address_failures: dict[str, deque[float]] = {}
-        self._mn_failures: dict[str, deque[float]] = {}
+        self._address_failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._mn_failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._networks: dict[tuple[str, ...], tuple] = {}
         self._logged: dict[str, tuple[float, int]] = {}
         self.pending: list[tuple[str, tuple]] = []  # ("usual"|"lock", row) to persist
@@ -322,14 +330,20 @@ class Guard:
 MAX_TRACKED = 100_000  # addresses or MNs with recent wrong passwords held in memory
 
 
-def _count(failures: dict[str, deque[float]], key: str, now: float, window_s: float) -> int:
-    if len(failures) > MAX_TRACKED:  # many guessing addresses: forget the stale ones
-        for stale in [k for k, t in failures.items() if t[-1] <= now - window_s]:
-            del failures[stale]
-    times = failures.setdefault(key, deque())
+def _count(failures: OrderedDict[str, deque[float]], key: str, now: float,
+           window_s: float) -> int:
+    """Wrong passwords of `key` within the window, this one included. At most MAX_TRACKED
+    keys, the least recently failed forgotten first: an attacker with many addresses (an
+    IPv6 prefix) grows neither the memory nor the work per guess."""
+    times = failures.pop(key, None)
+    if times is None:
+        times = deque()
+    failures[key] = times  # most recently failed last
     times.append(now)
     while times and times[0] <= now - window_s:
         times.popleft()
+    while len(failures) > MAX_TRACKED:
+        failures.popitem(last=False)
     return len(times)
 
 

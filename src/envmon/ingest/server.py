@@ -143,6 +143,9 @@ class Hj212Protocol(asyncio.Protocol):
         # MN -> whether this connection came from an address the MN used before (or from
         # its allow-list, or the MN's very first one): its copies are the unit's own.
         self.trusted_for: dict[str, bool] = {}
+        # MN -> when this connection claimed it from an address not yet usual for it: the
+        # address is learned once it has held the MN that long (GuardSettings.learn_after_s).
+        self.claimed_at: dict[str, float] = {}
         self.backing_off: asyncio.TimerHandle | None = None  # after a wrong password
         # Events decoded but not yet handled: held while the connection may not take more
         # (in-flight bound, unread answers, rate budget), so each bound holds per packet.
@@ -300,6 +303,8 @@ class Hj212Protocol(asyncio.Protocol):
     def _accepted(self, packet: codec.Packet, received_at: datetime,
                   point: PointAuth) -> None:
         receiver = self.receiver
+        if self.claimed_at and packet.mn in self.claimed_at:
+            receiver.learn(self, packet.mn)
         records = (records_from_packet(packet, received_at, self.peer,
                                        receiver.trusted(self, packet), point.ranges)
                    if packet.cn in DATA_UPLOAD_CNS else None)
@@ -493,18 +498,42 @@ class Receiver:
                                    current.peer if current is not None else None, silent)
         if type(verdict) is Rejected:
             return verdict
-        if current is not None and not self.guard.is_usual(mn, protocol.ip, point):
-            current.mns.discard(mn)  # taken over from a silent one: it must claim it again
+        usual = self.guard.is_usual(mn, protocol.ip, point)
+        # Taken over: the old connection must claim the MN again, unless both are at usual
+        # addresses (the unit's own reconnect; they would take it from each other in turn).
+        if current is not None and not (usual and self.guard.is_usual(mn, current.ip, point)):
+            current.mns.discard(mn)
+            current.claimed_at.pop(mn, None)
         protocol.mns.add(mn)
-        # Judged before the address is learned: a new address (a spoofer holding the
-        # cleartext password, or the unit's new mobile IP) sends untrusted copies, which
-        # fill hours but never beat the copies from where the unit has spoken before.
-        protocol.trusted_for[mn] = (self.guard.is_usual(mn, protocol.ip, point)
-                                    or not self.guard.usual.get(mn))
-        self.guard.authenticated(mn, protocol.ip)
-        self.save_guard()
+        # A new address (a spoofer holding the cleartext password, or the unit's new mobile
+        # IP) sends untrusted copies, which fill hours but never beat the copies from where
+        # the unit has spoken before; it is learned only after holding the MN (`learn`).
+        first = not self.guard.usual.get(mn)
+        protocol.trusted_for[mn] = usual or first
+        if usual or first:
+            self.guard.authenticated(mn, protocol.ip)
+            self.save_guard()
+        else:
+            protocol.claimed_at[mn] = time.monotonic()
         self.point_online(mn, protocol)
         return None
+
+    def learn(self, protocol: Hj212Protocol, mn: str) -> None:
+        """An accepted packet of `mn` on a connection that claimed it from a new address:
+        once it has been the MN's live connection for `learn_after_s`, the address is usual
+        and its copies trusted."""
+        since = protocol.claimed_at[mn]
+        if self.online.get(mn) is not protocol:
+            del protocol.claimed_at[mn]  # taken over meanwhile: it starts again if it claims
+            return
+        if time.monotonic() - since < self.guard.settings.learn_after_s:
+            return
+        del protocol.claimed_at[mn]
+        protocol.trusted_for[mn] = True
+        self.guard.authenticated(mn, protocol.ip)
+        self.save_guard()
+        log.info("MN %s: %s learned as a usual address after holding the MN for %.0f s",
+                 mn, protocol.ip, time.monotonic() - since)
 
     def save_guard(self) -> None:
         """Persist the guard's new usual addresses and lockouts on the writer thread."""

@@ -1,7 +1,8 @@
 """Store tables of envmon.ingest's guard (schema version 7): who speaks for an MN.
 
-- `guard_usual_addresses`: the IPs each MN authenticated from (its usual addresses, which a
-  lockout of other addresses never touches), kept across restarts;
+- `guard_usual_addresses`: each MN's usual addresses (its first one, and any that held its
+  live connection for `GuardSettings.learn_after_s`), which a lockout of other addresses
+  never touches, kept across restarts;
 - `guard_lockouts`: every lockout the receiver imposed (an address, `mn` ''; or an MN for new
   addresses, `address` '*'), and when and by whom it was lifted (`envmon receiver lockouts
   --unlock`); a running receiver picks lifts up on its registry refresh.
