@@ -383,6 +383,28 @@ def test_the_writer_lane_never_displaces_accepted_packets(store):
     assert counts["accepted"] == 60 and counts["discarded"] == 10
 
 
+def test_each_group_has_its_own_lane(store):
+    """The lane counts per group: once a group is taken for commit, the next one takes
+    `quarantine_lane` samples again."""
+    from envmon.ingest.writer import GroupCommitWriter
+    from envmon.store import RawPacketRow
+
+    async def scenario():
+        writer = GroupCommitWriter(store, interval_s=0.0, max_batch=50, quarantine_lane=3)
+        writer.start()
+        admitted = []
+        for group in range(5):
+            admitted.append(sum(writer.submit_quarantined(RawPacketRow(
+                hour(1), "127.0.0.9:1", "discarded", "x", None, None, f"{group}-{k}", b"##"))
+                for k in range(5)))
+            await writer.drain()  # the group is taken and committed
+        await writer.close()
+        return admitted
+
+    assert run(scenario()) == [3] * 5
+    assert store.raw_counts()["discarded"] == 15
+
+
 def test_admission_settings_come_from_the_config_file_and_bad_ones_are_named(tmp_path):
     from envmon.config import ConfigError, load_config
 

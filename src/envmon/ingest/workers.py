@@ -108,6 +108,7 @@ class ForwardingWriter:
         group_id, self._next_id = self._next_id, self._next_id + 1
         raw, records, callbacks = self._raw, self._records, self._callbacks
         self._raw, self._records, self._callbacks = [], [], []
+        self.lane.new_group()
         self._waiting[group_id] = callbacks
         await _send(self.channel, ("group", group_id, raw, records))
 

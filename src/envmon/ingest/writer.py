@@ -171,6 +171,7 @@ class GroupCommitWriter:
             self._flush_now.clear()
             raw, records, callbacks = self._raw, self._records, self._callbacks
             self._raw, self._records, self._callbacks = [], [], []
+            self.lane.new_group()
             result = await self._commit(loop, raw, records)
             ok = result is not None
             if ok:
@@ -257,22 +258,20 @@ class GroupCommitWriter:
 
 
 class QuarantineLane:
-    """How many quarantined rows the group being formed holds. A group is the writer's
-    pending list: a new list object means the previous group was taken for commit. (Its id
-    only, so a committed group is not kept alive; a reused id can only make the lane drop
-    more, never admit more.)"""
+    """How many quarantined rows the group being formed holds; the writer calls
+    `new_group()` each time it takes the pending rows for a commit."""
 
-    __slots__ = ("_group", "capacity", "dropped", "rows")
+    __slots__ = ("capacity", "dropped", "rows")
 
     def __init__(self, capacity: int):
         self.capacity = capacity
-        self._group = 0
         self.rows = 0
         self.dropped = 0
 
+    def new_group(self) -> None:
+        self.rows = 0
+
     def admit(self, group: list, max_batch: int) -> bool:
-        if id(group) != self._group:
-            self._group, self.rows = id(group), 0
         if self.rows >= self.capacity or len(group) >= max_batch:
             self.dropped += 1
             return False
