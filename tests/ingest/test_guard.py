@@ -353,3 +353,28 @@ def test_guessing_from_many_addresses_keeps_the_tracked_failures_bounded(monkeyp
     assert len(guard._address_failures) <= 100
     guard.wrong_password("2001:db8::3e7", GAS_MN, None)  # a recent one is still counted
     assert len(guard._address_failures["2001:db8::3e7"]) == 2
+
+
+def test_a_replica_judges_trust_as_the_receiver_did(store, tmp_path):
+    """`envmon replay --into` re-judges each copy's provenance from the source's usual
+    addresses at receipt: the forger's copy stays untrusted in the replica and the unit's
+    own value is the one its figures use."""
+    from envmon.ingest.replay import replay_into
+
+    async def scenario():
+        receiver = await started(store)
+        await upload(receiver, UNIT, 1)
+        await upload(receiver, ATTACKER, 8, so2=0.1, qn="20261101090000003")
+        await upload(receiver, UNIT, 8, so2=500.0, qn="20261101090000004")
+        await receiver.stop()
+
+    asyncio.run(scenario())
+    with open_store(tmp_path / "replica.duckdb") as replica:
+        import_rows(replica, registry_rows())
+        replay_into(store, replica, window=None)
+        copies = replica.query("SELECT avg, trusted FROM records WHERE factor = 'a21026' "
+                               "AND data_time = ? ORDER BY received_at", [hour(8)])
+        (so2,) = [r for r in replica.query_records(GAS_MN, "2061", hour(0), hour(23))
+                  if r["factor"] == "a21026" and r["data_time"] == hour(8)]
+    assert copies == [(0.1, False), (500.0, True)]
+    assert so2["avg"] == 500.0

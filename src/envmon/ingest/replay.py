@@ -40,6 +40,7 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
     only its raw packets; `duplicates` and `conflicts` count the records it did not add and
     the conflicting copies it kept."""
     points = target.load_point_auth()
+    trusted = _trust_as_received(source)
     session = Session(crc_modes_for=lambda mn: crc_modes_for(points, mn))
     counts: Counter = Counter()
     raws: list[RawPacketRow] = []
@@ -56,10 +57,11 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
             verdict = accept(packet, points, received_at=row.received_at, window=window)
             reason = verdict.message if type(verdict) is Rejected else None
             if reason is None and packet.cn in DATA_UPLOAD_CNS:
-                # The original sender stays the record's provenance; the raw log does not
-                # keep the receiver's trust judgement, so a replayed copy counts as trusted.
-                records.extend(records_from_packet(packet, row.received_at, row.peer,
-                                                   ranges=verdict.point.ranges))
+                # The original sender stays the record's provenance, and its trust is
+                # judged again from the source's usual addresses at the time of receipt.
+                records.extend(records_from_packet(
+                    packet, row.received_at, row.peer,
+                    trusted(packet.mn, row.peer, row.received_at), verdict.point.ranges))
             counts["accepted" if reason is None else "rejected"] += 1
             raws.append(RawPacketRow(
                 received_at=row.received_at, peer=f"replay:{row.peer}",
@@ -143,3 +145,22 @@ class ReplayResult:
         return Table("重放结果", [Column("outcome", "结果"), Column("packets", "报文数")],
                      sorted(self.counts.items()))
 
+
+def _trust_as_received(source: Store):
+    """Whether a copy received from `peer` at `at` came from one of the MN's usual addresses
+    then (the source's `guard_usual_addresses`, learned by its receiver; an MN with none yet
+    at that time: its first address, trusted), as the live receiver judged it
+    (`Receiver.claim`). Without this a forged packet in the log would win in the replica."""
+    from envmon.ingest.guard_store import usual_addresses
+
+    usual: dict[str, list[tuple[str, datetime]]] = {}
+    for mn, address, first_seen, _ in usual_addresses(source):
+        usual.setdefault(mn, []).append((address, first_seen))
+
+    def trusted(mn: str | None, peer: str | None, at: datetime) -> bool:
+        known = [address for address, first in usual.get(mn or "", ()) if first <= at]
+        if not known:
+            return True
+        return (peer or "").rsplit(":", 1)[0] in known
+
+    return trusted
