@@ -186,10 +186,16 @@ def test_reconnecting_attacker_stays_within_the_per_address_caps(store):
             writer.transport.abort()
         await until(lambda: receiver.stats.connections == 0)
         t0 = time.monotonic()
+        admission = receiver.stats.admission
         for _ in range(20):  # 1 MB of garbage over 20 connections
+            before = admission.quarantined_bytes
             _, writer = await connect(receiver.port, ATTACKER)
             writer.write(chunk)
-            await asyncio.sleep(0.02)
+            # Until the receiver has judged this connection's bytes: all read and counted
+            # (up to a frame it may still hold), or the connection held back by the debt.
+            await until(lambda before=before: admission.quarantined_bytes
+                        >= before + len(chunk) - 10_000
+                        or any(p.throttled is not None for p in receiver.connections))
             writer.transport.abort()
         elapsed = time.monotonic() - t0
         # an honest unit from another address is served at once
