@@ -447,3 +447,20 @@ def test_many_attacking_addresses_do_not_grow_the_tracked_state():
     assert live.connections == 1
     by_peer = admission.stats.by_peer
     assert len(by_peer) <= 11 and sum(by_peer.values()) == 1000 and by_peer["other"] >= 989
+
+
+def test_an_ipv6_prefix_shares_one_budget():
+    """Every address of one IPv6 /64 (one subscriber's prefix) draws on one connection cap
+    and budget: cycling through its addresses buys an attacker nothing."""
+    from envmon.ingest.admission import Admission, AdmissionStats, budget_key
+
+    assert budget_key("2001:db8:1:2::7") == budget_key("2001:db8:1:2:ffff::1") == (
+        "2001:db8:1:2::/64")
+    assert budget_key("2001:db8:1:3::7") != budget_key("2001:db8:1:2::7")
+    assert budget_key("192.0.2.7") == "192.0.2.7"
+    admission = Admission(AdmissionSettings(exempt_networks=(), max_connections_per_address=2),
+                          100, AdmissionStats())
+    admitted = [admission.admit(f"2001:db8:1:2::{k:x}", f"[2001:db8:1:2::{k:x}]:1", 0)
+                for k in range(1, 6)]
+    assert [state is not None for state in admitted] == [True, True, False, False, False]
+    assert admission.admit("2001:db8:1:3::1", "x", 0) is not None  # another subscriber

@@ -146,10 +146,11 @@ class TokenBucket:
 class AddressState:
     """What is known of one source address, across its connections."""
 
-    __slots__ = ("connections", "exempt", "packets", "bytes", "unauthenticated",
+    __slots__ = ("connections", "exempt", "key", "packets", "bytes", "unauthenticated",
                  "window_start", "window_samples")
 
-    def __init__(self, settings: AdmissionSettings, exempt: bool, now: float):
+    def __init__(self, settings: AdmissionSettings, exempt: bool, now: float, key: str = ""):
+        self.key = key  # the address, or its /64 for IPv6 (budget_key)
         self.connections = 0
         self.exempt = exempt
         self.packets = TokenBucket(settings.packets_per_s, settings.packet_burst, now)
@@ -158,6 +159,19 @@ class AddressState:
                                            settings.unauthenticated_burst, now)
         self.window_start = now
         self.window_samples = 0
+
+
+def budget_key(address: str) -> str:
+    """Whose budget a connection from `address` draws on: the IPv4 address itself, or the
+    /64 network of an IPv6 address (one subscriber's prefix: an attacker holding a /64 must
+    not get a fresh connection cap and budget from each of its 2^64 addresses)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
 
 
 class ThrottledLog:
@@ -225,12 +239,13 @@ class Admission:
 
     # -- addresses -----------------------------------------------------------------------
     def state(self, address: str) -> AddressState:
-        state = self.addresses.get(address)
+        key = budget_key(address)
+        state = self.addresses.get(key)
         if state is not None:
-            self.addresses.move_to_end(address)
+            self.addresses.move_to_end(key)
             return state
-        state = AddressState(self.settings, self._is_exempt(address), time.monotonic())
-        self.addresses[address] = state
+        state = AddressState(self.settings, self._is_exempt(address), time.monotonic(), key)
+        self.addresses[key] = state
         if len(self.addresses) > self.settings.max_tracked_addresses:
             self._forget_one()
         return state
@@ -267,8 +282,8 @@ class Admission:
         state = self.state(address)
         cap = self.settings.max_connections_per_address
         if not state.exempt and state.connections >= cap:
-            return self._refuse("address limit", address, peer,
-                                f"{state.connections} connections open from {address} "
+            return self._refuse("address limit", state.key, peer,
+                                f"{state.connections} connections open from {state.key} "
                                 f"(max_connections_per_address = {cap})")
         state.connections += 1
         return state
@@ -324,7 +339,7 @@ class Admission:
         stats = self.stats
         stats.quarantined[f"{verdict}: {reason}"] += 1
         stats.quarantined_bytes += n_bytes
-        stats.by_peer[address if address in self.addresses else "other"] += 1
+        stats.by_peer[state.key if state.key in self.addresses else "other"] += 1
         if now - state.window_start >= 60.0:
             state.window_start, state.window_samples = now, 0
         sample = state.window_samples < self.settings.samples_per_minute
