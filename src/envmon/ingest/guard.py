@@ -24,8 +24,11 @@ guards against that and against a second speaker for an MN:
   speak for at most ``max_mns_per_connection`` MNs (a data collector serving several outlets).
 
 Lockouts are persisted (``guard_lockouts``, `envmon receiver lockouts`) and lifted there; the
-receiver picks lifts up on its registry refresh. A new rule: a check in `Guard.check` (before
-the password) or `Guard.claim` (after it), with its own `accept.Reason`.
+receiver picks lifts up on its registry refresh. With ``--workers N`` each worker process has
+its own `Guard`: the parent (which owns the store) loads the persisted state into every
+worker, persists what each learns and relays it to the others (`apply`), and passes lifts
+on (`ingest.workers`). A new rule: a check in `Guard.check` (before the password) or
+`Guard.claim` (after it), with its own `accept.Reason`.
 """
 
 from __future__ import annotations
@@ -274,6 +277,12 @@ class Guard:
     def take_pending(self) -> list[tuple[str, tuple]]:
         pending, self.pending = self.pending, []
         return pending
+
+    def apply(self, pending: list[tuple[str, tuple]]) -> None:
+        """What another receiver process learned (its `take_pending()`, relayed by the
+        process owning the store): its usual addresses and lockouts hold here too."""
+        usual = [item[:2] for kind, item in pending if kind == "usual"]  # (MN, address)
+        self.load(usual, [item for kind, item in pending if kind == "lock"])
 
     # -- internals -----------------------------------------------------------------------
     def _lock(self, address: str, mn: str, failures: int) -> Lockout:

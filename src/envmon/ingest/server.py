@@ -536,8 +536,14 @@ class Receiver:
                  mn, protocol.ip, time.monotonic() - since)
 
     def save_guard(self) -> None:
-        """Persist the guard's new usual addresses and lockouts on the writer thread."""
-        if self.store is None or not self.guard.pending or self._guard_saving is not None:
+        """Persist the guard's new usual addresses and lockouts on the writer thread; in a
+        worker process, hand them to the process owning the store (`ingest.workers`)."""
+        if self.store is None:
+            forward = getattr(self.writer, "forward_guard", None)
+            if forward is not None and self.guard.pending:
+                forward(self.guard.take_pending())
+            return
+        if not self.guard.pending or self._guard_saving is not None:
             return
         self._guard_saving = asyncio.get_running_loop().create_task(self._save_guard())
 

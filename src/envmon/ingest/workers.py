@@ -11,6 +11,14 @@ parent dies, no further answers are sent.
 
 Parent and worker talk over a socketpair with length-prefixed pickles, via asyncio streams
 on both sides (non-blocking both ways, so neither can deadlock the other).
+
+The guard (`ingest.guard`: usual addresses, lockouts) is coordinated by the parent, since it
+owns the store: at start each worker gets the persisted state right after the registry
+(``("guard", usual, locks)``); what a worker's guard learns it forwards
+(``("guard_events", pending)``), and the parent persists it and relays it to the other
+workers, so an address locked out through one worker is refused by all, and after a restart
+no worker takes a spoofer for an MN's first address; lifts in the store reach the workers on
+each registry refresh (``("lifted", rows)``). Wrong-password counts stay per worker.
 """
 
 from __future__ import annotations
@@ -24,10 +32,13 @@ import signal
 import socket
 import struct
 from collections import Counter
+from datetime import timedelta
 
+from envmon.ingest import guard_store
 from envmon.ingest.server import Receiver, ReceiverLimits, ReceiverStats
 from envmon.ingest.writer import GroupCommitWriter, OnCommitted, QuarantineLane
 from envmon.store import RawPacketRow, RecordRow, Store
+from envmon.timeutil import now_beijing
 
 log = logging.getLogger("envmon.ingest")
 
@@ -46,6 +57,13 @@ async def _receive(reader: asyncio.StreamReader) -> tuple | None:
         return pickle.loads(await reader.readexactly(_HEADER.unpack(header)[0]))
     except (asyncio.IncompleteReadError, ConnectionError):
         return None
+
+
+def _post(writer: asyncio.StreamWriter, message: tuple) -> None:
+    """`_send` from a callback that cannot await: the message is buffered whole (one write)."""
+    if not writer.is_closing():
+        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        writer.write(_HEADER.pack(len(payload)) + payload)
 
 
 # -- worker side ----------------------------------------------------------------------------
@@ -78,6 +96,11 @@ class ForwardingWriter:
 
     async def run_in_writer(self, fn, *args):
         raise RuntimeError("a receiver worker has no store")
+
+    def forward_guard(self, pending: list[tuple[str, tuple]]) -> None:
+        """The guard's new usual addresses and lockouts (`Receiver.save_guard`): the parent
+        persists them and relays them to the other workers."""
+        _post(self.channel, ("guard_events", pending))
 
     def submit_quarantined(self, raw: RawPacketRow) -> bool:
         """A sample of rejected or discarded input, if the group being formed has room."""
@@ -144,6 +167,10 @@ async def _worker(channel_sock: socket.socket, host: str, port: int,
     if first is None or first[0] != "points":
         return
     receiver.points = first[1]
+    guard = await _receive(reader)  # the persisted guard state, before any connection
+    if guard is None or guard[0] != "guard":
+        return
+    receiver.guard.load(*guard[1:])
     await receiver.start()
     await _send(writer, ("listening",))
 
@@ -160,6 +187,10 @@ async def _worker(channel_sock: socket.socket, host: str, port: int,
                 forwarding.committed(*message[1:])
             elif kind == "points":
                 receiver.points = message[1]
+            elif kind == "guard_events":  # learned by another worker
+                receiver.guard.apply(message[1])
+            elif kind == "lifted":
+                receiver.guard.lift(message[1])
             elif kind == "stop":
                 # Answers still need "committed" messages: keep reading while draining.
                 asyncio.get_running_loop().create_task(_stop(receiver, writer))
@@ -199,6 +230,9 @@ class ReceiverPool:
             commit_attempts=self.limits.commit_attempts,
             max_failed_commits=self.limits.max_failed_commits)
         self.points: dict = {}
+        self._guard: tuple = ([], [])  # persisted (usual, lockouts), for the workers' start
+        self._guard_seen = now_beijing()
+        self._guard_saves: set[asyncio.Task] = set()
         self._processes: list = []
         self._channels: list[asyncio.StreamWriter] = []
         self._tasks: list[asyncio.Task] = []
@@ -229,6 +263,9 @@ class ReceiverPool:
         self.writer.start()
         await self.writer.run_in_writer(self.store.tune_for_ingest)
         self.points = await self.writer.run_in_writer(self.store.load_point_auth)
+        # As `Receiver._load_guard`: a lift committed while we look is seen next time.
+        self._guard_seen = now_beijing() - timedelta(minutes=5)
+        self._guard = await self.writer.run_in_writer(guard_store.load_guard, self.store)
 
     async def listen(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -247,6 +284,7 @@ class ReceiverPool:
             self._channels.append(writer)
             self._alive += 1
             await _send(writer, ("points", self.points))
+            await _send(writer, ("guard", *self._guard))
             self._tasks.append(loop.create_task(self._serve_worker(k, reader, writer)))
         await asyncio.wait_for(self._ready.wait(), 60)
         self._tasks.append(loop.create_task(self._refresh_loop()))
@@ -260,6 +298,8 @@ class ReceiverPool:
                 if kind == "group":
                     _, group_id, raw, records = message
                     self.writer.submit_many(raw, records, _reply(writer, group_id, raw, records))
+                elif kind == "guard_events":
+                    self._guard_events(writer, message[1])
                 elif kind == "stats":
                     self._worker_stats[k] = message[1]
                 elif kind == "listening":
@@ -274,13 +314,34 @@ class ReceiverPool:
             if self._alive == 0:
                 self._gone.set()
 
+    def _guard_events(self, origin: asyncio.StreamWriter, pending: list) -> None:
+        """A worker's guard learned usual addresses or imposed lockouts: the others know at
+        once (relayed before the write, so no worker lags the store); then persisted."""
+        for channel in self._channels:
+            if channel is not origin:
+                _post(channel, ("guard_events", pending))
+        task = asyncio.get_running_loop().create_task(self._save_guard(pending))
+        self._guard_saves.add(task)
+        task.add_done_callback(self._guard_saves.discard)
+
+    async def _save_guard(self, pending: list) -> None:
+        try:
+            await self.writer.run_in_writer(guard_store.save_guard, self.store, pending)
+        except Exception:
+            log.exception("saving %d guard events failed", len(pending))
+
     async def _refresh_loop(self) -> None:
         while True:
             await asyncio.sleep(self.limits.directory_refresh_s)
             try:
                 self.points = await self.writer.run_in_writer(self.store.load_point_auth)
+                since, self._guard_seen = self._guard_seen, now_beijing() - timedelta(minutes=5)
+                lifted = await self.writer.run_in_writer(guard_store.lifted_since, self.store,
+                                                         since)
                 for channel in self._channels:
                     await _send(channel, ("points", self.points))
+                    if lifted:
+                        await _send(channel, ("lifted", lifted))
             except Exception:
                 log.exception("registry refresh failed; keeping the previous one")
 
@@ -299,6 +360,7 @@ class ReceiverPool:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._guard_saves, return_exceptions=True)
         await self.writer.close()
         for process in self._processes:
             process.join(10)
