@@ -197,3 +197,17 @@ def test_a_field_of_the_wrong_type_is_rejected_by_name(store):
     assert [(p["field"], p["detail"]) for p in answer["problems"]] == [
         ("lat", "must be a number, not true"), ("pm25", "must be a number, not a list")]
     assert store.query("SELECT count(*) FROM road_readings")[0][0] == 0
+
+
+def test_a_time_outside_the_era_of_road_sensors_is_rejected_by_name(store):
+    # Year 1 in Beijing time is year 0 in UTC: it answered 500 (OverflowError) and 9999 or
+    # 1900 were stored as readings.
+    with served(store) as intake:
+        bad = [{**READING, "time": "0001-01-01T00:00:00"},
+               {**READING, "time": "9999-12-31T23:59:59"},
+               {**READING, "time": "1900-01-01T00:00:00+00:00"}]
+        code, answer = post(intake.url + "/roads/readings", json.dumps(bad).encode())
+    assert code == 200 and answer["accepted"] == 0
+    assert answer["rejected"] == {"bad_time": 3}
+    assert {p["field"] for p in answer["problems"]} == {"time"}
+    assert store.query("SELECT count(*) FROM road_readings")[0][0] == 0

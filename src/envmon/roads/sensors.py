@@ -128,10 +128,23 @@ def _number(row: dict[str, Any], key: str, reason: str) -> float | None:
     return number
 
 
+# Readings outside these years are typos or forgeries: no taxi carried a PM sensor before
+# 2000, and year 1 in Beijing time is not representable in UTC (it answered 500).
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def _time(text: Any, default_tz: timezone) -> datetime:
     value = text if isinstance(text, datetime) else datetime.fromisoformat(str(text).strip())
     if value.tzinfo is None:
         value = value.replace(tzinfo=default_tz)
+    try:
+        in_range = EARLIEST_TIME <= value < LATEST_TIME
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise _Reject("bad_time", "time", f"{value.isoformat()} is outside "
+                      f"{EARLIEST_TIME:%Y-%m-%d} to {LATEST_TIME:%Y-%m-%d}")
     return value
 
 
