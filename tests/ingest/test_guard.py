@@ -378,3 +378,26 @@ def test_a_replica_judges_trust_as_the_receiver_did(store, tmp_path):
                   if r["factor"] == "a21026" and r["data_time"] == hour(8)]
     assert copies == [(0.1, False), (500.0, True)]
     assert so2["avg"] == 500.0
+
+
+def test_a_rejected_packets_fields_are_cut_short_in_the_log(store, caplog):
+    """An MN and a QN of 4 000 characters each made a receiver log line of 8 KB."""
+    from envmon.hj212 import codec
+
+    async def scenario():
+        receiver = await started(store)
+        packet = codec.build_packet(qn="9" * 4000, st="31", cn="2061", pw="123456",
+                                    mn="M" * 4000, flag=5, cp="DataTime=20261101080000")
+        reader, writer = await connect(receiver, ATTACKER)
+        writer.write(packet)
+        deadline = time.monotonic() + 5
+        while not receiver.stats.rejected:
+            assert time.monotonic() < deadline, "the packet was never judged"
+            await asyncio.sleep(0.005)
+        writer.close()
+        await receiver.stop()
+
+    with caplog.at_level("WARNING", logger="envmon.ingest"):
+        asyncio.run(scenario())
+    lines = [r.getMessage() for r in caplog.records if "rejected packet" in r.getMessage()]
+    assert lines and max(len(line) for line in lines) < 600

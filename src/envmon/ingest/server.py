@@ -390,7 +390,7 @@ class Hj212Protocol(asyncio.Protocol):
         if n <= 10 or n % 1000 == 0:
             log.warning(
                 "rejected packet from %s (MN=%s CN=%s): %s%s",
-                self.peer, packet.mn, packet.cn, reason,
+                self.peer, _cut(packet.mn, 40), _cut(packet.cn, 8), _cut(reason, 300),
                 f" [{n} from this connection]" if n > 10 else "",
             )
 
@@ -707,6 +707,13 @@ class Receiver:
             log.info("receiver: %s", self.stats.as_dict())
 
 
+
+
+def _cut(text: str | None, most: int) -> str | None:
+    """A peer's field in the log, cut short: a 5 000-character MN or QN made a 5 KB line."""
+    if text is None or len(text) <= most:
+        return text
+    return f"{text[:most]}… ({len(text)} characters)"
 
 
 def _trust_usual_address(protocol: Hj212Protocol, packet: codec.Packet) -> bool:
