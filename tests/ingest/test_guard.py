@@ -401,3 +401,25 @@ def test_a_rejected_packets_fields_are_cut_short_in_the_log(store, caplog):
         asyncio.run(scenario())
     lines = [r.getMessage() for r in caplog.records if "rejected packet" in r.getMessage()]
     assert lines and max(len(line) for line in lines) < 600
+
+
+def test_a_shared_local_address_is_never_locked_out_as_a_whole(store):
+    """Units behind a local TLS terminator (or the demo's simulated units) share 127.0.0.1:
+    one unit's wrong passwords back it off but never refuse the others' MNs there."""
+    from tests.ingest.conftest import WATER_MN
+
+    async def scenario():
+        receiver = await started(store, backoff_base_s=0.001, backoff_max_s=0.002,
+                                 lockout_failures=3)
+        for k in range(6):
+            await upload(receiver, UNIT, 1, pw=f"{k:06d}", rejected=True)
+        other = await upload(receiver, UNIT, 2, mn=WATER_MN)  # never seen before
+        guesses = [await upload(receiver, ATTACKER, 3, mn=WATER_MN, pw=f"{k:06d}",
+                                rejected=True) for k in range(3)]
+        locked = await upload(receiver, ATTACKER, 4, mn=WATER_MN)
+        await receiver.stop()
+        return other, guesses, locked
+
+    other, guesses, locked = asyncio.run(scenario())
+    assert [a.cn for a in other] == ["9014"]
+    assert guesses == [[], [], []] and locked == []  # 127.0.0.2 is not exempt: locked

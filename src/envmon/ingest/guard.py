@@ -66,6 +66,10 @@ class GuardSettings:
     a unit's own NAT address, which is never locked, is held to one guess a minute)."""
     window_s: float = 600.0
     """Wrong passwords older than this are forgotten."""
+    never_locked: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    """Networks never locked out as a whole address: every unit behind a local TLS
+    terminator (or the demo's simulated units) shares its one address, and one unit's wrong
+    password must not refuse them all. Back-off and the MN lockout still apply there."""
     lockout_failures: int = 10
     """Wrong passwords from one address within `window_s` that lock it (a unit whose password
     was changed retries every 10-30 s: 10 is a clear sign within 10 minutes)."""
@@ -95,6 +99,12 @@ class GuardSettings:
         if self.takeover not in TAKEOVER_POLICIES:
             raise ValueError(f"takeover must be one of {', '.join(TAKEOVER_POLICIES)}, "
                              f"not {self.takeover!r}")
+        for network in self.never_locked:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"never_locked: {network!r} is not a network (CIDR such as "
+                                 "127.0.0.1/32)") from None
         for name in ("lockout_failures", "mn_lockout_failures", "max_mns_per_connection"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)!r}")
@@ -123,6 +133,8 @@ class Guard:
                  clock: Callable[[], float] = time.monotonic,
                  wall: Callable[[], datetime] = now_beijing) -> None:
         self.settings = settings or GuardSettings()
+        self._never = tuple(ipaddress.ip_network(n, strict=False)
+                            for n in self.settings.never_locked)
         self.clock = clock
         self.wall = wall
         self.usual: dict[str, set[str]] = {}  # MN -> IPs it authenticated from
@@ -181,7 +193,8 @@ class Guard:
         m = 0 if usual else _count(self._mn_failures, mn, now, settings.window_s)
         delay = min(settings.backoff_max_s, settings.backoff_base_s * 2 ** (max(n, m) - 1))
         lock = None
-        if n >= settings.lockout_failures and self._active(address, "") is None:
+        if (n >= settings.lockout_failures and self._active(address, "") is None
+                and not self._never_locked(address)):
             lock = self._lock(address, "", n)
             self._address_failures.pop(address, None)
         if m >= settings.mn_lockout_failures and self._active("*", mn) is None:
@@ -192,6 +205,9 @@ class Guard:
                       "not reading it for %.1f s", address, mn, max(n, m), settings.window_s,
                       delay)
         return delay, lock
+
+    def _never_locked(self, address: str) -> bool:
+        return bool(self._never) and _in_networks(address, self._never)
 
     def is_usual(self, mn: str, address: str, point: PointAuth | None = None) -> bool:
         """`address` is one the MN authenticated from before, or in its allow-list."""
