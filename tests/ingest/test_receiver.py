@@ -159,6 +159,39 @@ def test_idle_connection_is_closed(store):
     assert data == b"" and closed == 1
 
 
+def test_a_client_trickling_bytes_is_idle_closed(store):
+    """A slowloris: one byte every 50 ms, never a complete packet. Only an accepted packet
+    counts as activity, so it is closed like a silent client (issue 10)."""
+    packet = hourly_packet(hour(1))
+
+    async def scenario():
+        receiver = await started(store, idle_timeout_s=0.4)
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+
+        async def until_closed() -> bytes:  # b"" (or a reset) when the server closes
+            try:
+                return await reader.read(100)
+            except ConnectionError:
+                return b""
+
+        closed = asyncio.ensure_future(until_closed())
+        sent = 0
+        while not closed.done() and sent < len(packet) - 1 and sent < 200:
+            writer.write(packet[sent:sent + 1])
+            sent += 1
+            await asyncio.wait([closed], timeout=0.05)
+        data = await asyncio.wait_for(closed, 5)
+        writer.close()
+        await receiver.stop()
+        return data, sent, receiver.stats.closed_idle
+
+    data, sent, closed = run(scenario())
+    assert data == b"" and closed == 1
+    # Cut off while still trickling (0.4 s idle is about 8 bytes), long before the 200 it
+    # would send if the bytes counted as activity.
+    assert sent < 100 < len(packet)
+
+
 def test_flooding_peer_is_cut_off_and_others_are_served(store):
     async def scenario():
         receiver = await started(store, max_garbage_bytes=200_000)

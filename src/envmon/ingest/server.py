@@ -238,7 +238,6 @@ class Hj212Protocol(asyncio.Protocol):
         return self.inflight > 0 or bool(self.backlog)
 
     def data_received(self, data: bytes) -> None:
-        self.last_activity = time.monotonic()
         wait = 0.0
         if self.admitted is not None:
             admission = self.receiver.admission
@@ -303,6 +302,9 @@ class Hj212Protocol(asyncio.Protocol):
     def _accepted(self, packet: codec.Packet, received_at: datetime,
                   point: PointAuth) -> None:
         receiver = self.receiver
+        # Only an accepted packet counts as activity: a client trickling a byte a second
+        # (or garbage, or rejected packets) is idle-closed like a silent one.
+        self.last_activity = time.monotonic()
         if self.claimed_at and packet.mn in self.claimed_at:
             receiver.learn(self, packet.mn)
         records = (records_from_packet(packet, received_at, self.peer,
