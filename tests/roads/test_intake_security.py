@@ -211,3 +211,34 @@ def test_a_time_outside_the_era_of_road_sensors_is_rejected_by_name(store):
     assert answer["rejected"] == {"bad_time": 3}
     assert {p["field"] for p in answer["problems"]} == {"time"}
     assert store.query("SELECT count(*) FROM road_readings")[0][0] == 0
+
+
+def test_one_address_cannot_hold_every_upload_slot(store):
+    """Half-sent posts from one address beyond `uploads_per_address` are answered 429 at
+    once; a post from another address is served meanwhile."""
+    with served(store, uploads_per_address=2, body_timeout_s=30) as intake:
+        port = intake.server.port
+        half_sent = []
+        for _ in range(2):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"POST /roads/readings HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Length: 1000\r\n\r\n[{")
+            half_sent.append(sock)
+        wait_for(lambda: sum(intake.intake.uploading.values()) == 2)
+        body = json.dumps([READING]).encode()
+        request = (b"POST /roads/readings HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: "
+                   + str(len(body)).encode() + b"\r\n\r\n" + body)
+        code, answer = status_and_body(raw_request(port, request))
+        assert code == 429 and answer["field"] == "client"
+        with socket.create_connection(("127.0.0.1", port), timeout=10,
+                                      source_address=("127.0.0.2", 0)) as other:
+            other.sendall(request)
+            reply = b""
+            while chunk := other.recv(65536):
+                reply += chunk
+        code, answer = status_and_body(reply)
+        assert code == 200 and answer["accepted"] == 1
+        for sock in half_sent:
+            sock.close()
+        assert intake.intake.refused["busy_address"] == 1

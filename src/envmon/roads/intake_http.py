@@ -131,6 +131,7 @@ class Intake:
         self.open_without_tokens = open_without_tokens  # loopback, no token made yet
         self.budget = BodyBudget(self.limits.body_budget_bytes)
         self.refused: Counter = Counter()
+        self.uploading: Counter = Counter()  # client address -> posts in progress
         self.imports = 0
         self._logged: dict[str, float] = {}
         self._executor: ThreadPoolExecutor | None = None
@@ -206,7 +207,13 @@ class Intake:
     async def post_readings(self, request: Request) -> Response:
         peer = request.client.host if request.client else ""
         body = b""
+        self.uploading[peer] += 1
         try:
+            if self.uploading[peer] > self.limits.uploads_per_address:
+                raise Refused(429, "busy_address", f"{self.uploading[peer] - 1} posts from "
+                              f"{peer or 'this address'} are still in progress (at most "
+                              f"{self.limits.uploads_per_address}); try again shortly",
+                              "client", {"Retry-After": "5"})
             options = self.authorise(request)
             body = await self.read_body(request)
             loop = asyncio.get_running_loop()
@@ -226,6 +233,9 @@ class Intake:
             return answer(400, {"error": "client disconnected", "field": "body"})
         finally:
             self.budget.give_back(len(body))
+            self.uploading[peer] -= 1
+            if not self.uploading[peer]:
+                del self.uploading[peer]
         self.imports += 1
         return answer(200, counts)
 

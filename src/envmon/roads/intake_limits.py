@@ -25,6 +25,9 @@ class IntakeLimits:
     """An idle kept-alive connection is closed after this long (uvicorn's default)."""
     max_connections: int = 256
     """Open connections; requests beyond it are answered 503 (uvicorn limit_concurrency)."""
+    uploads_per_address: int = 16
+    """Posts in progress from one client address (a fleet gateway posts a few at a time);
+    beyond it 429 at once, so one address with half-sent bodies cannot hold every slot."""
     backlog: int = 128
     """Listen backlog: a burst of taxis connecting at once is queued, not refused."""
     max_json_depth: int = 16
@@ -33,8 +36,8 @@ class IntakeLimits:
     """Threads parsing and importing; 1 = imports of the road tables one at a time."""
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "body_budget_bytes", "max_connections", "backlog",
-                     "max_json_depth", "import_slots"):
+        for name in ("max_body_bytes", "body_budget_bytes", "max_connections",
+                     "uploads_per_address", "backlog", "max_json_depth", "import_slots"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"[roads.intake] {name} must be a whole number of at least 1, "
