@@ -242,3 +242,23 @@ def test_one_address_cannot_hold_every_upload_slot(store):
         for sock in half_sent:
             sock.close()
         assert intake.intake.refused["busy_address"] == 1
+
+
+def test_an_overlong_device_id_is_rejected_by_name(store):
+    """100 000 characters of device_id were stored as a device."""
+    with served(store) as intake:
+        bad = [{**READING, "device_id": "晋" * 100_000}]
+        code, answer = post(intake.url + "/roads/readings", json.dumps(bad).encode())
+    assert code == 200 and answer["accepted"] == 0
+    assert [(p["field"], p["detail"]) for p in answer["problems"]] == [
+        ("device_id", "100000 characters, at most 64")]
+    assert store.query("SELECT count(*) FROM road_readings")[0][0] == 0
+
+
+def test_a_token_is_listed_with_the_time_it_was_added_in_beijing_time(store):
+    from envmon.roads.tokens import list_tokens
+
+    made = add_token(store, "fleet A", None).info
+    assert made.created_at.utcoffset().total_seconds() == 8 * 3600
+    assert [t.created_at.isoformat() for t in list_tokens(store)] == [
+        made.created_at.isoformat()]

@@ -152,6 +152,9 @@ MMAQSHINY_COLUMNS = {"date(LT)": "time", "Latitude": "lat", "Longitude": "lon",
                      "DT8530_PM2.5 (ug/m3)": "pm25", "RH(%)": "rh"}
 
 
+MAX_DEVICE_ID = 64  # a plate (晋A-T001) or a sensor serial; longer is not an id
+
+
 def read_csv_rows(path: str | Path, device_id: str | None = None) -> tuple[list[dict], timezone]:
     """Rows as dicts with the standard keys, and the time zone of times without an offset.
 
@@ -206,6 +209,9 @@ def process_rows(
             device = (raw_device or "").strip()
             if not device:
                 raise _Reject("missing_device", "device_id", "missing or empty")
+            if len(device) > MAX_DEVICE_ID:
+                raise _Reject("missing_device", "device_id",
+                              f"{len(device)} characters, at most {MAX_DEVICE_ID}")
             if device_prefix and not device.startswith(device_prefix):
                 raise _Reject("device_not_allowed", "device_id",
                               f"not a device of this token (ids start with {device_prefix!r})")

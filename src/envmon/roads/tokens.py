@@ -18,8 +18,10 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from envmon.timeutil import now_beijing
 
 __all__ = ["IntakeToken", "NewToken", "TokenBook", "TokenList", "add_token", "digest",
            "list_tokens", "revoke_token"]
@@ -60,7 +62,7 @@ class NewToken:
 def add_token(store, label: str, device_prefix: str | None = None) -> NewToken:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     token_id = secrets.token_hex(4)
-    now = datetime.now(UTC)
+    now = now_beijing()  # as `tokens list` reads it back (the store's zone is Beijing)
     with store.transaction():
         store.execute("INSERT INTO road_intake_tokens VALUES (?, ?, ?, ?, ?, NULL)",
                       [token_id, digest(token), label, device_prefix or None, now])
@@ -78,7 +80,7 @@ def revoke_token(store, token_id: str) -> IntakeToken | None:
     first revocation time)."""
     with store.transaction():
         store.execute("UPDATE road_intake_tokens SET revoked_at = ? "
-                      "WHERE token_id = ? AND revoked_at IS NULL", [datetime.now(UTC), token_id])
+                      "WHERE token_id = ? AND revoked_at IS NULL", [now_beijing(), token_id])
     return next((t for t in list_tokens(store) if t.token_id == token_id), None)
 
 
