@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 # --------------------------------------------------------------- Annex 2 equivalent values (kg)
 AIR_EQUIVALENT_KG: dict[str, float] = {
@@ -85,6 +86,13 @@ def equivalent_value_kg(kind: str, item: str) -> float:
     if item in WATER_CLASS1_EQUIVALENT_KG:
         return WATER_CLASS1_EQUIVALENT_KG[item]
     return WATER_OTHER_EQUIVALENT_KG[item]
+
+
+def to_fen(yuan: float) -> float:
+    """Money rounded to the fen (0.01 ¥), half up, as the tax form does: 环境保护税纳税申报表
+    (国家税务总局公告2018年第7号) has "金额单位：元至角分", each row's 应纳税额 filled to the
+    fen and the 合计 the sum of the rows. Decimal of the shortest repr, so 2.675 → 2.68."""
+    return float(Decimal(repr(yuan)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def pollution_equivalents(emission_kg: float, equivalent_kg: float) -> float:
@@ -179,11 +187,22 @@ class TaxLine:
     rate_yuan: float
     reduction: float
     tax_yuan: float
+    """equivalents × rate × reduction, unrounded (the figure to check against); the money
+    printed is `payable_yuan`."""
     taxed: bool
     reason: str = ""
     mean_conc: float | None = None
     limit: float | None = None
     extra: dict = field(default_factory=dict)
+    gross_yuan: float = 0.0
+    """Before the reduction, to the fen: the form's 本期应纳税额 (equivalents × rate)."""
+    payable_yuan: float = 0.0
+    """After the reduction, to the fen: 本期应纳税额 − 本期减免税额 (what is printed)."""
+
+    @property
+    def relief_yuan(self) -> float:
+        """The form's 本期减免税额: gross − payable, both to the fen."""
+        return to_fen(self.gross_yuan - self.payable_yuan)
 
 
 def _selected(lines: list[TaxLine], config: TaxConfig) -> None:
@@ -248,7 +267,13 @@ def compute_tax(pollutants: Sequence[PollutantMonth], on: date,
         else:
             blocked = (t.unit_id, t.item) in exceeded_by_unit_item
         t.reduction = reduction_factor(t.mean_conc, t.limit, exceeded=blocked)
+        # each line to the fen as the form's rows are; totals are sums of these rows
         t.tax_yuan = t.equivalents * t.rate_yuan * t.reduction if t.taxed else 0.0
+        # each line to the fen as the form's rows are; totals are sums of these rows. The
+        # form's 减免税额 is the gross × the relief share (25 % or 50 %), to the fen; the
+        # payable is the difference, so gross = payable + relief holds to the fen
+        t.gross_yuan = to_fen(t.equivalents * t.rate_yuan) if t.taxed else 0.0
+        t.payable_yuan = to_fen(t.gross_yuan - to_fen(t.gross_yuan * (1.0 - t.reduction)))
     return lines
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from envmon.emissions.accounting import PollutantResult
-from envmon.emissions.tax import TaxLine
+from envmon.emissions.tax import TaxLine, to_fen
 from envmon.reports.model import Bulletin, Cell, Column, Paragraph, Table
 
 FACTOR_NAMES_ZH = {
@@ -142,35 +142,49 @@ def tax_table(lines: list[TaxLine], month: str):
                Column("equivalents", "污染当量数", 14, "0.000"),
                Column("rate", "税额标准(元)", 12, "0.00"), Column("reduction", "减征"),
                Column("tax", "应纳税额(元)", 14, "0.00"), Column("unit_id", "统一社会信用代码", 20),
-               Column("factor", "因子编码")]
+               Column("factor", "因子编码"), Column("usable_for_tax", "可作计税依据")]
     rows = [(t.extra.get("unit_name", ""), t.outlet_id, t.item, _round(t.emission_kg, 3),
-             _round(t.equivalents, 3), t.rate_yuan, t.reduction, _round(t.tax_yuan, 2),
-             t.unit_id, t.factor) for t in lines]
+             _round(t.equivalents, 3), t.rate_yuan, t.reduction, t.payable_yuan,
+             t.unit_id, t.factor, _usable(t)) for t in lines]
     return Table(f"环境保护税（{month}）", columns, rows)
+
+
+def _usable(t: TaxLine) -> bool:
+    return bool(t.extra.get("usable_for_tax", True))
 
 
 def tax_json(lines: list[TaxLine], month: str) -> dict[str, Any]:
     """`envmon tax --format json`: per unit its lines (outlet, pollutant, kg, equivalents,
-    rate, reduction, tax) and the unit total."""
+    rate, reduction, tax) and the unit total.
+
+    Money is to the fen (`tax.to_fen`, as the tax form). `tax_yuan` and `total_yuan` are the
+    payable sums of the lines whose data may be the tax basis; a line with
+    `usable_for_tax: false` (capture rate < 75 %: emission factors or material balance apply,
+    财税〔2018〕117号) keeps its figure but is summed apart in `unusable_tax_yuan` /
+    `unusable_total_yuan`. `gross`/`relief` per line are the form's 应纳税额 and 减免税额."""
     units: dict[str, dict] = {}
     for t in lines:
         unit = units.setdefault(t.unit_id, {"unit_id": t.unit_id,
                                             "unit_name": t.extra.get("unit_name", ""),
-                                            "tax_yuan": 0.0, "lines": []})
-        unit["tax_yuan"] += t.tax_yuan
+                                            "tax_yuan": 0.0, "unusable_tax_yuan": 0.0,
+                                            "lines": []})
+        unit["tax_yuan" if _usable(t) else "unusable_tax_yuan"] += t.payable_yuan
         unit["lines"].append({
             "outlet_id": t.outlet_id, "outlet_name": t.extra.get("outlet_name", ""),
             "kind": t.kind, "factor": t.factor, "pollutant": t.item, "kg": t.emission_kg,
             "equivalent_kg": t.equivalent_kg, "equivalents": t.equivalents,
             "rate": t.rate_yuan, "reduction": t.reduction, "taxed": t.taxed,
-            "tax": t.tax_yuan, "mean_concentration": t.mean_conc, "limit": t.limit,
+            "tax": t.payable_yuan, "gross": t.gross_yuan, "relief": t.relief_yuan,
+            "mean_concentration": t.mean_conc, "limit": t.limit,
             "exceeded": t.extra.get("exceeded", False),
-            "usable_for_tax": t.extra.get("usable_for_tax", True), "note": t.reason,
+            "usable_for_tax": _usable(t), "note": t.reason,
         })
-    for unit in units.values():
-        unit["tax_yuan"] = round(unit["tax_yuan"], 2)
+    for unit in units.values():  # sums of lines already to the fen: to_fen drops float dust
+        unit["tax_yuan"] = to_fen(unit["tax_yuan"])
+        unit["unusable_tax_yuan"] = to_fen(unit["unusable_tax_yuan"])
     return {"month": month, "units": list(units.values()),
-            "total_yuan": round(sum(u["tax_yuan"] for u in units.values()), 2)}
+            "total_yuan": to_fen(sum(u["tax_yuan"] for u in units.values())),
+            "unusable_total_yuan": to_fen(sum(u["unusable_tax_yuan"] for u in units.values()))}
 
 
 def tax_bulletin(lines: list[TaxLine], month: str) -> Bulletin:
@@ -184,10 +198,12 @@ def tax_bulletin(lines: list[TaxLine], month: str) -> Bulletin:
                 "eq_kg": line["equivalent_kg"], "eq": line["equivalents"],
                 "rate": line["rate"], "reduction": line["reduction"],
                 "taxed": "是" if line["taxed"] else "否", "tax": line["tax"],
+                "usable": "是" if line["usable_for_tax"] else "否（另行核定）",
                 "note": line["note"] or ("存在超标" if line["exceeded"] else ""),
             })
     totals = [{"unit": u["unit_name"] or u["unit_id"], "unit_id": u["unit_id"],
-               "tax": u["tax_yuan"]} for u in data["units"]]
+               "tax": u["tax_yuan"], "unusable": u["unusable_tax_yuan"]}
+              for u in data["units"]]
     return Bulletin(
         title=f"{month}环境保护税（自动监测数据）计算表", issued=date.today(),
         blocks=[
@@ -203,11 +219,16 @@ def tax_bulletin(lines: list[TaxLine], month: str) -> Bulletin:
                 Column("污染当量值(kg)", "eq_kg", 12, "0.######"),
                 Column("污染当量数", "eq", 14, "0.00"), Column("税额标准(元)", "rate", 10, "0.00"),
                 Column("减征后比例", "reduction", 10, "0%"), Column("计税", "taxed", 6),
-                Column("应纳税额(元)", "tax", 14, "0.00"), Column("说明", "note", 30),
+                Column("应纳税额(元)", "tax", 14, "0.00"),
+                Column("可作计税依据", "usable", 12), Column("说明", "note", 30),
             ], rows, sheet="明细"),
             Table("各单位合计", [Column("单位", "unit", 20),
                                 Column("统一社会信用代码", "unit_id", 20),
-                                Column("应纳税额(元)", "tax", 14, "0.00")], totals,
-                  sheet="合计"),
+                                Column("应纳税额(元)", "tax", 14, "0.00"),
+                                Column("数据不可作计税依据(元)", "unusable", 16, "0.00")],
+                  totals, sheet="合计"),
         ],
-        footnotes=[f"合计：{data['total_yuan']:.2f} 元"])
+        footnotes=[f"合计：{data['total_yuan']:.2f} 元（金额单位：元至角分）",
+                   *([f"另有 {data['unusable_total_yuan']:.2f} 元的自动监测数据有效捕集率低于75%，"
+                      "不计入合计，应按排污系数或物料衡算另行核定（财税〔2018〕117号）"]
+                     if data["unusable_total_yuan"] else [])])
