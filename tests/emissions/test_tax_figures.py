@@ -59,3 +59,90 @@ def test_bulletin_footnote_names_the_unusable_sum():
 @pytest.mark.parametrize("value", [0.005, 1.005, 1234.565, 0.0])
 def test_to_fen_never_leaves_float_dust(value):
     assert to_fen(value) == round(to_fen(value), 2)
+
+
+# ---------------------------------------------------------------- item 14: province rates
+SHANXI_UNIT, BEIJING_UNIT = "91140100MA0GTAX001", "91110000MA0GTAX002"
+
+
+@pytest.fixture(scope="module")
+def two_provinces(tmp_path_factory):
+    """A Shanxi unit and a Beijing unit, each with a gas point and a day of hourly data."""
+    from datetime import datetime, timedelta
+
+    from envmon.registry.importer import import_rows
+    from envmon.sim.values import SimPoint, period_values
+    from envmon.store import RawPacketRow, RecordRow, open_store
+    from envmon.timeutil import BEIJING_FIXED
+
+    month = datetime(2026, 11, 1, tzinfo=BEIJING_FIXED)
+    path = tmp_path_factory.mktemp("taxprov") / "t.duckdb"
+    store = open_store(path)
+    places = {SHANXI_UNIT: ("山西省", "太原市", "140100", "小店区", "140105",
+                            "TAXSX0000000000000000001"),
+              BEIJING_UNIT: ("北京市", "市辖区", "110100", "朝阳区", "110105",
+                             "TAXBJ0000000000000000002")}
+    rows, records, raws = [], [], []
+    for unit, (province, city, city_code, county, county_code, mn) in places.items():
+        rows.append({"province": province, "city": city, "city_code": city_code,
+                     "county": county, "county_code": county_code, "unit_id": unit,
+                     "unit_name": f"{province}热电厂", "must_network": "1", "assessed": "1",
+                     "outlet_id": "DA001", "outlet_name": "1号烟囱", "kind": "gas", "mn": mn,
+                     "pw": "123456", "factors": "a21026:35", "o2_ref": "6",
+                     "standard": "GB 13223-2011"})
+        point = SimPoint(mn, "123456", "gas", {"a21026": 35.0}, 6.0, unit)
+        raws.append(RawPacketRow(month, "test", "accepted", None, mn, "2061", None, b""))
+        for k in range(24):
+            hour = month + timedelta(hours=k)
+            for code, f in period_values(point, hour, 3600, 5).items():
+                records.append(RecordRow(
+                    mn, "2061", hour, code, code, None, f.get("Avg"), f.get("Min"),
+                    f.get("Max"), f.get("Cou"), None, f.get("ZsAvg"), f.get("Flag"), None,
+                    None, hour + timedelta(hours=1), None))
+    import_rows(store, rows)
+    store.write_batch(raws, records)
+    store.close()
+    return path
+
+
+def _tax(path, *extra):
+    import json
+
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+
+    result = CliRunner().invoke(app, ["tax", "--db", str(path), "--month", "2026-11", *extra])
+    return result, (json.loads(result.stdout) if result.exit_code == 0 else None)
+
+
+def test_a_unit_of_a_province_without_rates_is_refused_naming_the_province(two_provinces):
+    result, _ = _tax(two_provinces)
+    assert result.exit_code == 1, result.output
+    assert "北京市 (110000)" in result.output and BEIJING_UNIT in result.output
+    assert "Traceback" not in result.output
+    only_beijing, _ = _tax(two_provinces, "--unit", BEIJING_UNIT)
+    assert only_beijing.exit_code == 1 and "北京市" in only_beijing.output
+
+
+def test_a_unit_of_a_configured_province_is_computed_when_selected(two_provinces, tmp_path):
+    result, data = _tax(two_provinces, "--unit", SHANXI_UNIT)
+    assert result.exit_code == 0, result.output
+    assert [u["unit_id"] for u in data["units"]] == [SHANXI_UNIT]
+    assert data["units"][0]["lines"][0]["rate"] == 1.8 and data["units"][0]["lines"][0]["tax"] > 0
+    # with Beijing's rates configured, both units are computed, each at its own rate
+    conf = tmp_path / "tax.toml"
+    conf.write_text('[[rates]]\nprovince_code = "110000"\nprovince = "北京市"\nair = 12.0\n'
+                    'water = 14.0\nvalid_from = 2018-01-01\n', encoding="utf-8")
+    result, data = _tax(two_provinces, "--tax-config", str(conf))
+    assert result.exit_code == 0, result.output
+    rates = {u["unit_id"]: u["lines"][0]["rate"] for u in data["units"]}
+    assert rates == {SHANXI_UNIT: 1.8, BEIJING_UNIT: 12.0}
+
+
+def test_compute_tax_refuses_an_unconfigured_province():
+    from envmon.emissions.tax import UnconfiguredProvinceError
+
+    with pytest.raises(UnconfiguredProvinceError, match="110000"):
+        compute_tax([PollutantMonth("B", "DA001", "gas", "a21026", 95.0,
+                                    province_code="110000")], NOV)

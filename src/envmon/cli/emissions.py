@@ -74,19 +74,27 @@ def tax_command(
         None, "--tax-config", help="TOML with per-province rates ([[rates]] province_code, "
         "air, water, valid_from) and tax options; its [tax] table if it has one. Default: "
         "Shanxi 1.8 ¥ air, 2.1 ¥ water per equivalent."),
+    unit: str | None = typer.Option(None, "--unit", help="Only this unit (统一社会信用代码)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Environmental-protection tax for a month, per unit: outlet, pollutant, kg,
-    equivalents, rate, reduction, tax (Shanxi rates by default)."""
+    equivalents, rate, reduction, tax (Shanxi rates by default). A unit of a province without
+    configured rates is refused with the province named (exit 1)."""
+    from envmon.cli.common import fail
     from envmon.emissions.api import TaxOptions, monthly_tax
+    from envmon.emissions.tax import UnconfiguredProvinceError
     from envmon.period import Period
 
     with user_errors():
-        options = TaxOptions.from_files(tax_file, config, scope)
+        options = TaxOptions.from_files(tax_file, config, scope, unit)
         period = Period.month(month)
         with open_cli_store(db, config, read_only=True) as store:
-            result = monthly_tax(store, period, options)
+            try:
+                result = monthly_tax(store, period, options)
+            except UnconfiguredProvinceError as error:
+                # not a bad option: the configuration lacks the province's rates (exit 1)
+                raise fail(str(error), 1) from None
     emit(result, fmt, output)
 
 

@@ -38,7 +38,15 @@ from envmon.emissions.substitution import (
     capture_rate_pct,
     substitute,
 )
-from envmon.emissions.tax import PollutantMonth, TaxConfig, TaxLine, compute_tax, tax_item
+from envmon.emissions.tax import (
+    PollutantMonth,
+    TaxConfig,
+    TaxLine,
+    UnconfiguredProvinceError,
+    compute_tax,
+    tax_item,
+    unconfigured_provinces,
+)
 from envmon.errors import EnvmonError
 from envmon.hj212.codes import MAX_PLAUSIBLE_MAGNITUDE
 from envmon.period import month_start, next_month
@@ -444,11 +452,15 @@ def totals(results: list[PollutantResult], level: str = "unit",
 def monthly_tax(store: Store, start: datetime, end: datetime, *,
                 config: AccountingConfig | None = None,
                 tax_config: TaxConfig | None = None,
-                results: list[PollutantResult] | None = None) -> list[TaxLine]:
-    """The month's tax lines for every unit (emissions.md §9.3)."""
+                results: list[PollutantResult] | None = None,
+                unit_id: str | None = None) -> list[TaxLine]:
+    """The month's tax lines for every unit, or for `unit_id` (emissions.md §9.3).
+
+    Refuses (`UnconfiguredProvinceError`, naming the provinces and their units) when a unit's
+    province has no rate in force: selecting a unit of a configured province still works."""
     tax_config = tax_config or TaxConfig()
     if results is None:
-        results = emissions(store, start, end, config=config)
+        results = emissions(store, start, end, config=config, unit_id=unit_id)
     inputs = []
     for r in results:
         general_dust = r.mn in tax_config.general_dust_points
@@ -457,6 +469,12 @@ def monthly_tax(store: Store, start: datetime, end: datetime, *,
         inputs.append(PollutantMonth(
             r.unit_id, r.outlet_id, r.kind, r.factor, r.kg, r.mean_concentration, r.limit,
             r.exceeded, general_dust, r.county_code[:2] + "0000"))
+    missing = unconfigured_provinces(inputs, start.date(), tax_config)
+    if missing:
+        names = _region_names(store, list(missing))
+        raise UnconfiguredProvinceError(
+            {code: (names.get(code, ""), units) for code, units in missing.items()},
+            start.date())
     lines = compute_tax(inputs, start.date(), tax_config)
     for line in lines:
         for what in ("emission_kg", "equivalents", "tax_yuan"):
@@ -478,6 +496,12 @@ def monthly_tax(store: Store, start: datetime, end: datetime, *,
         line.extra["unit_name"] = next(
             (r.unit_name for r in results if r.unit_id == line.unit_id), "")
     return lines
+
+
+def _region_names(store: Store, codes: list[str]) -> dict[str, str]:
+    marks = ", ".join("?" for _ in codes)
+    rows = store.query(f"SELECT code, name FROM regions WHERE code IN ({marks})", codes)
+    return {code: name for code, name in rows if name}
 
 
 @dataclass

@@ -189,10 +189,14 @@ class TaxOptions:
     tax_config: Any = None  # envmon.emissions.tax.TaxConfig; None: Shanxi defaults
     no_reduction_scope: NoReductionScope | None = None
     """Overrides the configuration's scope when given."""
+    unit: str | None = None
+    """Only this unit (统一社会信用代码): units of other provinces are then not needed."""
 
     def __post_init__(self) -> None:
         from envmon.emissions.tax import TaxConfig
 
+        if self.unit is not None and not self.unit.strip():
+            raise OptionError("--unit", "give a unit (统一社会信用代码)")
         scope = optional_choice(NoReductionScope, self.no_reduction_scope,
                                 "--no-reduction-scope")
         object.__setattr__(self, "no_reduction_scope", scope)
@@ -201,7 +205,8 @@ class TaxOptions:
 
     @classmethod
     def from_files(cls, tax_file: Path | None, config_file: Path | None,
-                   no_reduction_scope: str | None = None) -> TaxOptions:
+                   no_reduction_scope: str | None = None,
+                   unit: str | None = None) -> TaxOptions:
         """Rates and options from `--tax-config` (its [tax] table if it has one), else the
         [tax] table of envmon.toml, else the defaults (Shanxi 1.8 ¥ air, 2.1 ¥ water)."""
         from envmon.config import ConfigError, load_config
@@ -216,7 +221,7 @@ class TaxOptions:
                 tax_config = tax_config_from_dict(table, "[tax]") if table else TaxConfig()
         except (OSError, ValueError, ConfigError) as error:
             raise OptionError("--tax-config" if tax_file else "--config", str(error)) from None
-        return cls(tax_config, scope)
+        return cls(tax_config, scope, unit)
 
     @property
     def effective_config(self):
@@ -261,11 +266,15 @@ class TaxReport(ProvisionalFigures):
 def monthly_tax(store, period: Period, options: TaxOptions | None = None, *,
                 as_of: datetime | None = None) -> TaxReport:
     """Environmental-protection tax for a month, per unit (emissions.md §9.3); of a month in
-    progress, the hours that have ended by `as_of` (default now)."""
+    progress, the hours that have ended by `as_of` (default now). A unit whose province has
+    no configured rate is refused (`tax.UnconfiguredProvinceError`), never charged at another
+    province's rate."""
     from envmon.emissions import accounting
     options = options or TaxOptions()
+    _require_unit(store, options.unit)
     as_of = as_of or now_beijing()
     end = period.ended_hours_end(as_of)
     return TaxReport(period, accounting.monthly_tax(store, period.start, end,
-                                                    tax_config=options.effective_config),
+                                                    tax_config=options.effective_config,
+                                                    unit_id=options.unit),
                      provisional_as_of(period, as_of))

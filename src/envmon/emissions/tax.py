@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from envmon.errors import EnvmonError
+
 # --------------------------------------------------------------- Annex 2 equivalent values (kg)
 AIR_EQUIVALENT_KG: dict[str, float] = {
     "二氧化硫": 0.95, "氮氧化物": 0.95, "一氧化碳": 16.7, "氯气": 0.34, "氯化氢": 10.75,
@@ -119,11 +121,48 @@ DEFAULT_RATES: tuple[ProvinceRate, ...] = (SHANXI_RATE,)
 STATUTORY_BAND = {"gas": (1.2, 12.0), "water": (1.4, 14.0)}
 
 
+def configured_rate(rates: Iterable[ProvinceRate], province_code: str | None,
+                    on: date) -> ProvinceRate | None:
+    """The rate in force on `on` for a province (latest `valid_from` ≤ on), or None."""
+    candidates = [r for r in rates if r.province_code == province_code and r.valid_from <= on]
+    return max(candidates, key=lambda r: r.valid_from) if candidates else None
+
+
 def rate_for(rates: Iterable[ProvinceRate], province_code: str | None, on: date,
              default: ProvinceRate = SHANXI_RATE) -> ProvinceRate:
-    """The rate in force on `on` for a province (latest `valid_from` ≤ on); else `default`."""
-    candidates = [r for r in rates if r.province_code == province_code and r.valid_from <= on]
-    return max(candidates, key=lambda r: r.valid_from) if candidates else default
+    """The rate in force on `on` for a province (latest `valid_from` ≤ on); else `default`.
+    The tax itself never falls back for a known province (`UnconfiguredProvinceError`)."""
+    return configured_rate(rates, province_code, on) or default
+
+
+class UnconfiguredProvinceError(EnvmonError):
+    """Units whose province has no rate in force: each province sets its own rate within the
+    statutory band (环境保护税法 Art. 6), so charging another province's rate would print a
+    wrong figure. `provinces` maps the province code to (name, unit ids)."""
+
+    def __init__(self, provinces: dict[str, tuple[str, list[str]]], on: date) -> None:
+        self.provinces = provinces
+        named = "; ".join(
+            f"{name or '?'} ({code}): {', '.join(units)}"
+            for code, (name, units) in sorted(provinces.items()))
+        super().__init__(
+            f"tax: no rates configured for {named} on {on.isoformat()}: add a [[tax.rates]] "
+            "entry for the province (province_code, air, water, valid_from) or select a unit "
+            "of a configured province with --unit")
+
+
+def unconfigured_provinces(pollutants: Iterable[PollutantMonth], on: date,
+                           config: TaxConfig) -> dict[str, list[str]]:
+    """{province code: unit ids} of the inputs whose province has no rate in force on `on`
+    (inputs without a province use `config.default_rate`)."""
+    out: dict[str, list[str]] = {}
+    for p in pollutants:
+        if p.province_code is not None and \
+                configured_rate(config.rates, p.province_code, on) is None:
+            units = out.setdefault(p.province_code, [])
+            if p.unit_id not in units:
+                units.append(p.unit_id)
+    return out
 
 
 # --------------------------------------------------------------- selection and reductions
@@ -131,6 +170,8 @@ def rate_for(rates: Iterable[ProvinceRate], province_code: str | None, on: date,
 class TaxConfig:
     rates: tuple[ProvinceRate, ...] = DEFAULT_RATES
     default_rate: ProvinceRate = SHANXI_RATE
+    """Only for inputs that name no province (a bare computation); a unit of the registry
+    always has one, and its province must have a rate (`UnconfiguredProvinceError`)."""
     air_top: int = 3
     water_class1_top: int = 5
     water_other_top: int = 3
@@ -238,6 +279,10 @@ def compute_tax(pollutants: Sequence[PollutantMonth], on: date,
                 config: TaxConfig | None = None) -> list[TaxLine]:
     """Monthly tax lines for every outlet's pollutants (emissions.md §9.3)."""
     config = config or TaxConfig()
+    missing = unconfigured_provinces(pollutants, on, config)
+    if missing:
+        raise UnconfiguredProvinceError({code: ("", units) for code, units in missing.items()},
+                                        on)
     exceeded_by_unit_item: set[tuple[str, str]] = set()
     exceeded_units: set[str] = set()
     lines: list[TaxLine] = []
@@ -291,7 +336,8 @@ def tax_config_from_dict(data: dict, source: str = "<config>") -> TaxConfig:
         valid_from = 2018-01-01
 
     Rates outside the statutory band (air 1.2–12, water 1.4–14 ¥) are errors. The Shanxi
-    rate stays the default for provinces without an entry.
+    rate is always configured; a unit of a province without an entry is refused
+    (`UnconfiguredProvinceError`), never charged at Shanxi rates.
     """
     known = {"no_reduction_scope", "general_dust_points", "rates", "air_top",
              "water_class1_top", "water_other_top", "one_oxygen_demand"}
