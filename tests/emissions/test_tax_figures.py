@@ -146,3 +146,21 @@ def test_compute_tax_refuses_an_unconfigured_province():
     with pytest.raises(UnconfiguredProvinceError, match="110000"):
         compute_tax([PollutantMonth("B", "DA001", "gas", "a21026", 95.0,
                                     province_code="110000")], NOV)
+
+
+# ---------------------------------------------------------------- item 19: stopped minutes
+def test_the_stopped_minutes_rule_is_a_setting():
+    from datetime import datetime, timedelta
+
+    from envmon.emissions.accounting import AccountingConfig
+    from envmon.emissions.hourly import hourly_from_minutes
+
+    t0 = datetime(2026, 11, 1, 8)
+    # 20 valid, 25 stopped, 15 fault minutes: invalid by default (25 ≤ 30 F minutes)
+    minutes = [(t0 + timedelta(minutes=k), 10.0,
+                "N" if k < 20 else "F" if k < 45 else "D") for k in range(60)]
+    assert hourly_from_minutes(minutes)[t0].status == "invalid"
+    assert hourly_from_minutes(minutes, stopped_over=20)[t0].status == "stopped"
+    assert AccountingConfig().stopped_over_minutes == 30
+    with pytest.raises(ValueError, match="stopped_over"):
+        hourly_from_minutes(minutes, stopped_over=61)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from envmon.emissions import formulas
-from envmon.emissions.hourly import VALID_FLAGS, hourly_from_minutes
+from envmon.emissions.hourly import STOPPED_OVER_MINUTES, VALID_FLAGS, hourly_from_minutes
 from envmon.emissions.substitution import (
     HourInput,
     SubstitutionConfig,
@@ -62,6 +62,10 @@ NOX, NO, NO2 = "a21002", "a21003", "a21004"
 class AccountingConfig:
     valid_flags: tuple[str, ...] = VALID_FLAGS
     min_valid_minutes: int = 45
+    stopped_over_minutes: int = STOPPED_OVER_MINUTES
+    """An hour formed from minutes without 45 valid ones is stopped (0 kg, not substituted)
+    when more than this many minutes are `F`; else invalid (substituted). 30 = "mostly
+    stopped", a convention, not a figure of HJ 75-2017 (hourly.STOPPED_OVER_MINUTES)."""
     o2_cutoff_pct: float = formulas.O2_CUTOFF_PCT
     substitution: SubstitutionConfig = field(default_factory=SubstitutionConfig)
     lookback_hours: int = 2160
@@ -223,7 +227,8 @@ def _hours_from_minutes(store: Store, mn: str, start: datetime, end: datetime,
     out: dict[datetime, dict[str, dict]] = defaultdict(dict)
     for factor, minutes in by_factor.items():
         for hour, h in hourly_from_minutes(minutes, min_valid=config.min_valid_minutes,
-                                           valid_flags=config.valid_flags).items():
+                                           valid_flags=config.valid_flags,
+                                           stopped_over=config.stopped_over_minutes).items():
             flag = {"valid": config.valid_flags[0], "stopped": "F"}.get(h.status, "D")
             out[hour][factor] = {"avg": h.avg, "cou": None, "zs_avg": None, "flag": flag,
                                  "cn": "2051"}

@@ -19,6 +19,10 @@ from envmon.hj212.codes import MAX_PLAUSIBLE_MAGNITUDE
 MIN_VALID_MINUTES = 45
 VALID_FLAGS: tuple[str, ...] = ("N",)
 STOPPED_FLAG = "F"
+STOPPED_OVER_MINUTES = 30
+"""An invalid hour is `stopped` when more than this many of its minutes are `F`: "mostly
+stopped", half of the 60 minutes. A platform convention, not a figure of HJ 75-2017
+(emissions.md §1.1, §5 give none): a setting (`AccountingConfig.stopped_over_minutes`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +46,18 @@ def hour_of(t: datetime) -> datetime:
 def hourly_from_minutes(
     minutes: Iterable[tuple[datetime, float | None, str | None]], *,
     min_valid: int = MIN_VALID_MINUTES, valid_flags: tuple[str, ...] = VALID_FLAGS,
+    stopped_over: int = STOPPED_OVER_MINUTES,
 ) -> dict[datetime, HourlyAverage]:
     """(minute start, value, flag) → {hour start: HourlyAverage} (HJ 75-2017 ≥ 45 valid min).
 
     A minute is valid when its flag is in `valid_flags` and its value is a number ≥ 0
     (negative values are never valid, emissions.md §8) and below the implausible magnitude
     (`hj212.codes.MAX_PLAUSIBLE_MAGNITUDE`, issue 10). An hour with fewer than `min_valid`
-    valid minutes is `stopped` when more than half of its 60 minutes are `F`, else `invalid`.
+    valid minutes is `stopped` when more than `stopped_over` of its minutes are `F` (default
+    30: more than half of 60), else `invalid`.
     """
+    if not 0 <= stopped_over <= 60:
+        raise ValueError(f"stopped_over: {stopped_over} is not a number of minutes 0–60")
     acc: dict[datetime, list] = {}
     for start, value, flag in minutes:
         slot = acc.setdefault(hour_of(start), [0.0, 0, 0, 0])
@@ -64,6 +72,6 @@ def hourly_from_minutes(
         if n_valid >= min_valid:
             out[hour] = HourlyAverage(hour, total / n_valid, n_valid, n, n_stopped, "valid")
         else:
-            status = "stopped" if n_stopped > 30 else "invalid"
+            status = "stopped" if n_stopped > stopped_over else "invalid"
             out[hour] = HourlyAverage(hour, None, n_valid, n, n_stopped, status)
     return out
