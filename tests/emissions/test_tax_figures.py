@@ -128,7 +128,7 @@ def test_a_unit_of_a_province_without_rates_is_refused_naming_the_province(two_p
 def test_a_unit_of_a_configured_province_is_computed_when_selected(two_provinces, tmp_path):
     result, data = _tax(two_provinces, "--unit", SHANXI_UNIT)
     assert result.exit_code == 0, result.output
-    assert [u["unit_id"] for u in data["units"]] == [SHANXI_UNIT]
+    assert [u["unit_id"] for u in data["units"]] == [SHANXI_UNIT] and data["not_taxed"] == []
     assert data["units"][0]["lines"][0]["rate"] == 1.8 and data["units"][0]["lines"][0]["tax"] > 0
     # with Beijing's rates configured, both units are computed, each at its own rate
     conf = tmp_path / "tax.toml"
@@ -164,3 +164,49 @@ def test_the_stopped_minutes_rule_is_a_setting():
     assert AccountingConfig().stopped_over_minutes == 30
     with pytest.raises(ValueError, match="stopped_over"):
         hourly_from_minutes(minutes, stopped_over=61)
+
+
+# ---------------------------------------------------------------- item 18: the water table
+def test_the_water_items_of_the_tax_law_with_an_hj212_code_are_all_taxed():
+    from envmon.emissions.tax import (
+        WATER_CLASS1_EQUIVALENT_KG,
+        WATER_ITEM_BY_FACTOR,
+        equivalent_value_kg,
+        tax_item,
+    )
+
+    # 环境保护税法 Annex 2 (emissions.md §9.2) × HJ 212-2017 Table B.1 codes
+    assert tax_item("water", "w20126") == "总银" and tax_item("water", "w20127") == "总铍"
+    assert tax_item("water", "w25043") == "苯并(a)芘"
+    assert tax_item("water", "w21019") == "硫化物"
+    assert tax_item("water", "w19002") == "阴离子表面活性剂"
+    assert tax_item("water", "w20124") == "总锰" and tax_item("water", "w20128") == "总硒"
+    assert set(WATER_CLASS1_EQUIVALENT_KG) <= set(WATER_ITEM_BY_FACTOR.values())
+    for item in WATER_ITEM_BY_FACTOR.values():
+        assert equivalent_value_kg("water", item) > 0
+
+
+def test_a_sulphide_outlet_gets_sulphide_into_the_top_three():
+    water = [PollutantMonth("U", "DW001", "water", code, kg, province_code="140000")
+             for code, kg in (("w01018", 100.0), ("w21003", 8.0), ("w21011", 1.0),
+                              ("w21019", 5.0))]  # eq 100, 10, 4, 40
+    lines = {t.factor: t for t in compute_tax(water, NOV)}
+    assert lines["w21019"].taxed and lines["w21019"].equivalents == pytest.approx(40.0)
+    assert not lines["w21011"].taxed  # 4 eq is now fourth
+
+
+def test_factors_without_a_tax_line_are_reported_not_dropped():
+    from envmon.emissions.accounting import PollutantResult, not_taxed
+
+    def result(kind, factor):
+        return PollutantResult("MN1", "U", "单位", "DW001", "总排口", "140105", "140100",
+                               kind, factor, None, [], 100.0)
+
+    rows = not_taxed([result("water", f) for f in
+                      ("w01018", "w01001", "w01002", "w21001", "w99001", "w00000")])
+    reasons = {r["factor"]: r["reason"] for r in rows}
+    assert set(reasons) == {"w01001", "w01002", "w21001", "w99001"}  # COD taxed, flow a parameter
+    assert "pH" in reasons["w01001"] and "吨" in reasons["w01001"]
+    assert "总氮" in reasons["w21001"] and "w99001" in reasons["w99001"]
+    assert not not_taxed([result("gas", f) for f in ("a21026", "a00000", "a19001", "a21003")])
+    assert not_taxed([result("gas", "a24088")])[0]["factor"] == "a24088"  # NMHC: no item

@@ -46,6 +46,7 @@ from envmon.emissions.tax import (
     compute_tax,
     tax_item,
     unconfigured_provinces,
+    untaxed_reason,
 )
 from envmon.errors import EnvmonError
 from envmon.hj212.codes import MAX_PLAUSIBLE_MAGNITUDE
@@ -501,6 +502,20 @@ def monthly_tax(store: Store, start: datetime, end: datetime, *,
         line.extra["unit_name"] = next(
             (r.unit_name for r in results if r.unit_id == line.unit_id), "")
     return lines
+
+
+def not_taxed(results: list[PollutantResult]) -> list[dict]:
+    """The monitored factors that give no tax line, each with why (环境保护税法 Annex 2): not
+    an item (总氮), a per-tonne item (pH, 色度, 粪大肠菌群), or a factor the table lacks. A
+    factor is never dropped without a word: that would change which items make the top N."""
+    out = []
+    for r in results:
+        reason = untaxed_reason(r.kind, r.factor)
+        if reason is not None:
+            out.append({"unit_id": r.unit_id, "unit_name": r.unit_name,
+                        "outlet_id": r.outlet_id, "mn": r.mn, "kind": r.kind,
+                        "factor": r.factor, "kg": r.kg, "reason": reason})
+    return out
 
 
 def _region_names(store: Store, codes: list[str]) -> dict[str, str]:

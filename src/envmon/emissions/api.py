@@ -238,6 +238,8 @@ class TaxReport(ProvisionalFigures):
     period: Period
     lines: list = field(default_factory=list)  # of envmon.emissions.tax.TaxLine
     provisional_as_of: datetime | None = None
+    not_taxed: list = field(default_factory=list)
+    """Monitored factors without a tax line, with the reason (accounting.not_taxed)."""
 
     @property
     def month(self) -> str:
@@ -246,7 +248,8 @@ class TaxReport(ProvisionalFigures):
     def as_json(self) -> dict[str, Any]:
         from envmon.reports.emissions import tax_json
 
-        return {**tax_json(self.lines, self.month), "provisional": self.provisional}
+        return {**tax_json(self.lines, self.month), "not_taxed": self.not_taxed,
+                "provisional": self.provisional}
 
     def as_table(self):
         """One row per unit, outlet and pollutant (csv, table); yuan to 2 decimals."""
@@ -256,7 +259,8 @@ class TaxReport(ProvisionalFigures):
 
     def bulletin(self):
         from envmon.reports.emissions import tax_bulletin
-        return marked(tax_bulletin(self.lines, self.month), self.provisional_as_of)
+        return marked(tax_bulletin(self.lines, self.month, self.not_taxed),
+                      self.provisional_as_of)
 
     @property
     def default_stem(self) -> str:
@@ -274,7 +278,8 @@ def monthly_tax(store, period: Period, options: TaxOptions | None = None, *,
     _require_unit(store, options.unit)
     as_of = as_of or now_beijing()
     end = period.ended_hours_end(as_of)
-    return TaxReport(period, accounting.monthly_tax(store, period.start, end,
-                                                    tax_config=options.effective_config,
-                                                    unit_id=options.unit),
-                     provisional_as_of(period, as_of))
+    results = accounting.emissions(store, period.start, end, unit_id=options.unit)
+    lines = accounting.monthly_tax(store, period.start, end,
+                                   tax_config=options.effective_config, results=results)
+    return TaxReport(period, lines, provisional_as_of(period, as_of),
+                     accounting.not_taxed(results))

@@ -61,12 +61,47 @@ AIR_ITEM_BY_FACTOR: dict[str, str] = {
     "a21028": "硫化氢", "a21024": "氯化氢", "a21001": "氨", "a25003": "甲苯", "a25005": "二甲苯",
 }
 WATER_ITEM_BY_FACTOR: dict[str, str] = {
-    "w01018": "化学需氧量", "w01017": "生化需氧量", "w01012": "悬浮物", "w01020": "总有机碳",
-    "w21003": "氨氮", "w21011": "总磷", "w21016": "总氰化物", "w21017": "氟化物",
-    "w22001": "石油类", "w23002": "挥发酚", "w20111": "总汞", "w20115": "总镉", "w20116": "总铬",
-    "w20117": "六价铬", "w20119": "总砷", "w20120": "总铅", "w20121": "总镍", "w20122": "总铜",
-    "w20123": "总锌",
+    # class 1 (top 5): every Annex 2 item with an HJ 212-2017 Table B.1 code
+    "w20111": "总汞", "w20115": "总镉", "w20116": "总铬", "w20117": "六价铬", "w20119": "总砷",
+    "w20120": "总铅", "w20121": "总镍", "w25043": "苯并(a)芘", "w20127": "总铍",
+    "w20126": "总银",
+    # other classes (top 3)
+    "w01012": "悬浮物", "w01017": "生化需氧量", "w01018": "化学需氧量", "w01020": "总有机碳",
+    "w22001": "石油类", "w23002": "挥发酚", "w21016": "总氰化物", "w21019": "硫化物",
+    "w21003": "氨氮", "w21017": "氟化物", "w19002": "阴离子表面活性剂", "w20122": "总铜",
+    "w20123": "总锌", "w20124": "总锰", "w21011": "总磷", "w20128": "总硒",
 }
+"""Table B.1 codes from the Appendix B transcription in srdgame/lua-HJ212 `hj212.csv`. Annex 2
+items without a Table B.1 code (动植物油, 甲醛, 苯胺类, the organics …) cannot arrive by HJ 212
+and are not listed; a factor of a water point that is not here is reported (`not_taxed`)."""
+WATER_PER_TONNE_BY_FACTOR: dict[str, str] = {
+    "w01001": "pH值", "w01002": "色度", "w02003": "粪大肠菌群数（超标）",
+}
+"""Annex 2 items counted per tonne of wastewater (pH by band, 色度 as tonnes × multiple of the
+standard, coliform when above the standard), not per kg of a concentration × volume: the
+monthly accounting does not compute them yet, so they are reported, never silently dropped."""
+NOT_TAXABLE_FACTORS: dict[str, str] = {
+    "w21001": "总氮不是应税污染物（环境保护税法附表二无此项）",
+}
+PARAMETER_FACTORS = frozenset({"a00000", "w00000", "a19001", "a01011", "a01012", "a01013",
+                               "a01014", "a01015", "a01016", "a01017", "a01901", "a01902",
+                               "w01010", "w01014", "a21003", "a21004"})
+"""Flow, O2, temperature, pressure, moisture, velocity, conductivity, and NO/NO2 (taxed as
+氮氧化物 through a21002): parameters of the calculation, so neither taxed nor reported."""
+
+
+def untaxed_reason(kind: str, factor: str) -> str | None:
+    """Why a monitored factor gives no tax line (None: it is taxed, or a parameter)."""
+    if factor in PARAMETER_FACTORS or tax_item(kind, factor) is not None:
+        return None
+    if factor in NOT_TAXABLE_FACTORS:
+        return NOT_TAXABLE_FACTORS[factor]
+    if kind != "gas" and factor in WATER_PER_TONNE_BY_FACTOR:
+        return (f"{WATER_PER_TONNE_BY_FACTOR[factor]}按污水吨数计算污染当量（附表二），"
+                "本平台尚未按吨核算：请另行计算")
+    return f"因子 {factor} 未对应环境保护税法附表二的应税污染物：未计税，请核对登记的因子"
+
+
 PARTICULATE_FACTOR = "a34013"
 """Combustion particulate is 烟尘 (2.18); other dust 一般性粉尘 (4) (财税〔2018〕117号);
 per point via `TaxConfig.general_dust_points`."""

@@ -187,7 +187,8 @@ def tax_json(lines: list[TaxLine], month: str) -> dict[str, Any]:
             "unusable_total_yuan": to_fen(sum(u["unusable_tax_yuan"] for u in units.values()))}
 
 
-def tax_bulletin(lines: list[TaxLine], month: str) -> Bulletin:
+def tax_bulletin(lines: list[TaxLine], month: str,
+                 not_taxed: list[dict] | None = None) -> Bulletin:
     data = tax_json(lines, month)
     rows = []
     for unit in data["units"]:
@@ -229,6 +230,8 @@ def tax_bulletin(lines: list[TaxLine], month: str) -> Bulletin:
                   totals, sheet="合计"),
         ],
         footnotes=[f"合计：{data['total_yuan']:.2f} 元（金额单位：元至角分）",
+                   *(f"未计税：{x['unit_name'] or x['unit_id']} {x['outlet_id']} {x['factor']}："
+                     f"{x['reason']}" for x in not_taxed or ()),
                    *([f"另有 {data['unusable_total_yuan']:.2f} 元的自动监测数据有效捕集率低于75%，"
                       "不计入合计，应按排污系数或物料衡算另行核定（财税〔2018〕117号）"]
                      if data["unusable_total_yuan"] else [])])
