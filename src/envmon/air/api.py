@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from envmon.air.service import AirError, Excluded
+from envmon.air.settings import AirSettings
 from envmon.choices import choice
 from envmon.errors import OptionError
 from envmon.period import Period
@@ -297,6 +298,8 @@ class SummaryOptions:
     yoy_rounded: bool = False
     validity: bool = True
     excluded: Excluded | None = field(default=None, hash=False)
+    settings: AirSettings | None = field(default=None, hash=False)
+    """`[air]` settings (None: the defaults of AirSettings)."""
 
     def __post_init__(self) -> None:
         _set(self, "method", choice(Method, self.method, "--method"))
@@ -355,7 +358,8 @@ def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
     return CitySummary(service.city_summary(
         store, options.city, first, last, standard=options.standard.value,
         method=options.method.value, yoy_rounded=options.yoy_rounded,
-        check_validity=options.validity, excluded=options.excluded),
+        check_validity=options.validity, excluded=options.excluded,
+        settings=options.settings),
         period, provisional_as_of(period))
 
 
@@ -366,6 +370,8 @@ class RankOptions:
     standard: StandardChoice = StandardChoice.AUTO
     validity: bool = True
     excluded: Excluded | None = field(default=None, hash=False)
+    settings: AirSettings | None = field(default=None, hash=False)
+    """`[air]` settings (None: the defaults of AirSettings)."""
 
     def __post_init__(self) -> None:
         _set(self, "method", choice(Method, self.method, "--method"))
@@ -411,7 +417,8 @@ def city_ranking(store, period: Period, options: RankOptions = RankOptions()) ->
     return CityRanking(service.ranking(store, first, last, standard=options.standard.value,
                                        method=options.method.value,
                                        check_validity=options.validity,
-                                       excluded=options.excluded),
+                                       excluded=options.excluded,
+                                       settings=options.settings),
                        provisional_as_of(period), period)
 
 
@@ -421,6 +428,8 @@ class BulletinOptions:
     city: str | None = None
     standard: StandardChoice = StandardChoice.AUTO
     excluded: Excluded | None = field(default=None, hash=False)
+    settings: AirSettings | None = field(default=None, hash=False)
+    """`[air]` settings (None: the defaults of AirSettings)."""
 
     def __post_init__(self) -> None:
         _set(self, "standard", choice(StandardChoice, self.standard, "--standard"))
@@ -488,7 +497,8 @@ def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinO
     try:
         model = build_air_bulletin(store, period, city=city,
                                    standard=options.standard.value, excluded=options.excluded,
-                                   provisional=as_of is not None, data_until=until)
+                                   provisional=as_of is not None, data_until=until,
+                                   settings=options.settings)
     except ReportError as error:
         raise AirError(str(error)) from None
     return AirBulletin(period, model, as_of, city, note, until)

@@ -621,3 +621,41 @@ def load_daily(
     for k, c in keys.items():
         out[k][s, d] = np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=float)
     return out
+
+
+# CNEMC's own natural-day values, read at the T00 row (24:00 of the day, airquality.md §7.1):
+# `_24h` columns are then the day's means, o3 the day's max 1-h, o3_8h the day's MDA8.
+PUBLISHED_DAILY_COLUMNS = {
+    "so2": "so2_24h", "no2": "no2_24h", "co": "co_24h", "pm10": "pm10_24h",
+    "pm25": "pm25_24h", "o3_1h": "o3_1h_max_24h", "o3_8h": "o3_8h_max",
+}  # fmt: skip
+
+
+def load_published_daily(
+    store: Store, codes: Sequence[str], first: date, last: date
+) -> dict[str, np.ndarray]:
+    """CNEMC's published station daily values (the T00 rows of `air_published`) as arrays
+    (stations, days), keyed like `stats.station_daily`; NaN where nothing was published."""
+    n_days = (last - first).days + 1
+    out = {k: np.full((len(codes), n_days), np.nan) for k in PUBLISHED_DAILY_COLUMNS}
+    if not codes:
+        return out
+    origin = Period.day(first).end  # T00 of the day after `first`: the row of `first`
+    index = pa.table({"station_code": pa.array(list(codes), pa.string()),
+                      "s": pa.array(np.arange(len(codes), dtype=np.int64))})
+    with store.staged("air_station_index", index):
+        table = store.arrow(
+            "SELECT i.s AS s, CAST(ROUND((EXTRACT(EPOCH FROM p.end_time) - ?) / 86400) AS "
+            "BIGINT) AS d, " + ", ".join(f"p.{c}" for c in PUBLISHED_DAILY_COLUMNS.values())
+            + " FROM air_published p JOIN air_station_index i ON i.station_code = "
+            "p.station_code WHERE p.end_time >= ? AND p.end_time <= ? "
+            "AND EXTRACT(HOUR FROM p.end_time) = 0",
+            [origin.timestamp(), origin, Period.day(last).end],
+        )
+    if table.num_rows == 0:
+        return out
+    s = table.column("s").to_numpy()
+    d = table.column("d").to_numpy()
+    for k, c in PUBLISHED_DAILY_COLUMNS.items():
+        out[k][s, d] = np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=float)
+    return out

@@ -40,6 +40,17 @@ def _echo_rejected(rejected: list[str], limit: int | None = None) -> None:
         typer.echo(f"… and {len(rejected) - limit} more rejected rows", err=True)
 
 
+def _air_settings(config: Path | None):
+    """The [air] section of the configuration file (defaults without one)."""
+    from envmon.cli.common import fail
+    from envmon.config import ConfigError, load_config
+
+    try:
+        return load_config(config).air
+    except ConfigError as error:
+        raise fail(str(error)) from None
+
+
 def _echo_warnings(warnings: list[str], limit: int | None = None) -> None:
     for warning in warnings[:limit]:
         typer.echo(f"warning: {warning}", err=True)
@@ -166,9 +177,10 @@ def summary_command(
     with user_errors():
         period = Period.days_between(start, end)
         options = api.SummaryOptions(city, method, standard, yoy_rounded, not no_validity,
-                                     api.excluded_days(exclude))
+                                     api.excluded_days(exclude), _air_settings(config))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.city_summary(store, period, options)
+    _echo_warnings(result.summary.get("warnings", []))
     emit(result, fmt, output)
 
 
@@ -196,9 +208,10 @@ def rank_command(
     with user_errors():
         period = Period.days_between(start, end)
         options = api.RankOptions(method, standard, not no_validity,
-                                  api.excluded_days(exclude))
+                                  api.excluded_days(exclude), _air_settings(config))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.city_ranking(store, period, options)
+    _echo_warnings(result.ranking.get("warnings", []))
     emit(result, fmt, output)
 
 
@@ -233,7 +246,8 @@ def report_air(
     wanted = split_formats([fmt] if fmt is not None else formats, option)
     with user_errors():
         period = Period.month(month)
-        options = api.BulletinOptions(city, standard, api.excluded_days(exclude))
+        options = api.BulletinOptions(city, standard, api.excluded_days(exclude),
+                                      _air_settings(config))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.monthly_bulletin(store, period, options)
     if result.city_note:
