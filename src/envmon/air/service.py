@@ -4,7 +4,11 @@ Pipeline (airquality.md §3.2): station hourly (rounded per GB/T 8170) → stati
 with GB 3095 validity and MDA8 → city daily values (city stations only, ≥ 75 % / 50 % valid) →
 daily AQI on the rounded city daily values → period statistics over valid days (means, CO P95,
 O3 P90 of MDA8) → composite index from unrounded statistics → rounding as published.
-Station days with no hourly data take the imported daily values (`--format daily`).
+Published station daily values (an imported daily file, else CNEMC's T00 row) win over the
+recomputation by default (`[air] published_daily_wins`), and every station day where the two
+differ is listed (`published_daily.differences`). Untyped stations are out of city values and
+named (`untyped_stations`, `warnings`); a station counts among its city's stations only on the
+days of its active dates. The open choices are `envmon.air.settings.AirSettings`.
 
 The standard set is chosen by the period's first day (`standard="auto"`); the same-period
 comparison a year earlier uses the same set (like with like).

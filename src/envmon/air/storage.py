@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from envmon.period import Period
 from envmon.store import Store
@@ -445,10 +446,13 @@ def _note_replaced(store: Store, name: str, target: str, table: pa.Table, lines:
     on = " AND ".join(f"o.{k} = n.{k}" for k in key)
     differs = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in value_columns)
     select = ", ".join(f"o.{c}, n.{c}" for c in value_columns)
+    times = table.column(key[1])
+    bounds = [pa.compute.min(times).as_py(), pa.compute.max(times).as_py()]
     with store.staged("air_import_rows", staged):
-        rows = store.query(
+        rows = store.query(  # the time bounds let the store skip most of a long table
             f"SELECT n.line, n.{key[0]}, n.{key[1]}, {select} FROM air_import_rows n "
-            f"JOIN {target} o ON {on} WHERE {differs} ORDER BY n.line")
+            f"JOIN {target} o ON {on} WHERE o.{key[1]} >= ? AND o.{key[1]} <= ? "
+            f"AND ({differs}) ORDER BY n.line", bounds)
     report.replaced += len(rows)
     for line, code, when, *pairs in rows:
         changes = [f"{c} {_show(pairs[2 * i])} → {_show(pairs[2 * i + 1])}"

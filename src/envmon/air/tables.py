@@ -1,4 +1,4 @@
-"""Store tables of envmon.air (schema version 2), collected by `envmon.store.schema`.
+"""Store tables of envmon.air (schema versions 2 and 8), collected by `envmon.store.schema`.
 
 A new table or column of this domain goes here, as a new numbered `Migration` (never an edit of
 a released one); see `envmon.store`.
