@@ -150,8 +150,9 @@ def store_run(hourly, n_cities: int, n_stations: int, first: date, days: int) ->
         codes = [f"{c:03d}{s}A" for c in range(n_cities) for s in range(n_stations)]
         t0 = time.perf_counter()
         with open_store(db) as store:
-            store.execute("INSERT INTO air_stations SELECT code, code, city, 'city', NULL, NULL, "
-                          "now() FROM (SELECT UNNEST(?) AS code, UNNEST(?) AS city)",
+            store.execute("INSERT INTO air_stations (code, name, city, type, lat, lon, "
+                          "updated_at) SELECT code, code, city, 'city', NULL, NULL, now() "
+                          "FROM (SELECT UNNEST(?) AS code, UNNEST(?) AS city)",
                           [codes, [f"城市{c:03d}" for c in range(n_cities)
                                    for _ in range(n_stations)]])
             origin = Period.day(first).start

@@ -28,6 +28,9 @@ defaults apply, so no command needs a configuration file.
     packets_per_s = 1000
     exempt_networks = ["127.0.0.1/32", "::1/128"]
 
+    [air]                       # envmon.air.settings.AirSettings (cited defaults there)
+    published_daily_wins = true
+
     [sim]
     host = "127.0.0.1"
     port = 6000
@@ -128,6 +131,12 @@ def _admission_settings():
     return AdmissionSettings
 
 
+def _air_settings():
+    from envmon.air.settings import AirSettings
+
+    return AirSettings
+
+
 def _alarm_check():
     from envmon.alarms.config import alarm_config_from_dict
 
@@ -157,7 +166,8 @@ _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_chec
 
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
-                    "guard": _guard_settings, "admission": _admission_settings}
+                    "guard": _guard_settings, "admission": _admission_settings,
+                    "air": _air_settings}
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,8 @@ class Config:
     admission: Any = None
     """[admission]: envmon.ingest.admission.AdmissionSettings (per-address connection
     caps and rates of the HJ 212 receiver, quarantine sampling)."""
+    air: Any = None
+    """[air]: envmon.air.settings.AirSettings (published daily values, AQI and O3 rules)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

@@ -133,7 +133,8 @@ def test_stations_import_reports_bad_rows(tmp_path):
     path = write_stations(tmp_path / "st.csv", extra=["3001A,某站,阳泉市,street,1,2",
                                                       ",无编码,阳泉市,city,,"])
     result = run("air", "stations", "import", str(path), "--db", str(db))
-    assert result.exit_code == 0, result.output
+    # issue 11 item 23: rejected rows exit 1, as `registry import` does (was 0)
+    assert result.exit_code == 1, result.output
     assert "6 stations imported, 2 rows rejected" in result.stdout
     assert "st.csv:8: type 'street' is not one of" in result.stderr
     assert "st.csv:9: code is empty" in result.stderr
@@ -159,14 +160,16 @@ def test_cnemc_import_adds_stations_keeps_published_and_reads_swapped_o3(tmp_pat
         encoding="utf-8",
     )
     result = run("air", "import", str(path), "--format", "cnemc", "--db", str(db))
-    assert result.exit_code == 0, result.output
+    # issue 11 item 23: rejected rows exit 1 (was 0)
+    assert result.exit_code == 1, result.output
     assert "2 rows imported from 1 file(s), 2 new stations, 2 rows rejected" in result.stdout
     assert ":4: timepoint" in result.stderr and ":5: aqi: 'abc' is not a number" in result.stderr
     from envmon.store import open_store
 
     with open_store(db, read_only=True) as store:
+        # issue 11 item 20: stations CNEMC lists are added untyped (were typed "city")
         assert store.query("SELECT code, city, type FROM air_stations ORDER BY code") == [
-            ("1001A", "太原市", "city"), ("1099A", "太原市", "city")]
+            ("1001A", "太原市", None), ("1099A", "太原市", None)]
         assert store.query(
             "SELECT o3, pm25, CAST(start_time AS VARCHAR), CAST(end_time AS VARCHAR) "
             "FROM air_hourly WHERE station_code = '1001A'") == [
@@ -199,7 +202,8 @@ def test_daily_import_feeds_the_summary(tmp_path):
     summary = tmp_path / "import.txt"
     again = run("air", "import", str(tmp_path / "daily.csv"), "--format", "daily",
                 "--output", str(summary), "--db", str(db))
-    assert again.exit_code == 0 and "rows imported" not in again.stdout
+    # the file still holds the bad date: exit 1 (issue 11 item 23; was 0)
+    assert again.exit_code == 1 and "rows imported" not in again.stdout
     assert summary.read_text(encoding="utf-8").startswith("14 rows imported from 1 file(s)")
     got = json.loads(run("air", "summary", "--city", "大同市", "--from", "2025-03-01", "--to",
                          "2025-03-07", "--db", str(db)).stdout)

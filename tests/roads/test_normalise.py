@@ -21,7 +21,8 @@ def store(tmp_path):
         st.execute("INSERT INTO road_segments VALUES ('N1', 'S1', '甲路乙路口至丙路口', '甲路', "
                    "'乙路口', '丙路口', '小店区', 'primary', 400, '1', 1, 2, "
                    "'LINESTRING (112.5 37.8, 112.51 37.8)')")
-        st.execute("INSERT INTO air_stations VALUES ('1001A', '站1', '太原市', 'city', 37.8, "
+        st.execute("INSERT INTO air_stations (code, name, city, type, lat, lon, updated_at) "
+                   "VALUES ('1001A', '站1', '太原市', 'city', 37.8, "
                    "112.5, now()), ('1002A', '站2', '太原市', 'city', 37.8, 112.5, now())")
         # two passes: 100 at 08:xx when the city background is 50, 60 at 14:xx when it is 30
         for hour, value, bg in ((8, 100.0, 50.0), (14, 60.0, 30.0)):

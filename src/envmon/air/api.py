@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from envmon.air.service import AirError, Excluded
+from envmon.air.settings import AirSettings
 from envmon.choices import choice
 from envmon.errors import OptionError
 from envmon.period import Period
@@ -97,12 +98,20 @@ def excluded_days(path: str | os.PathLike[str] | None, option: str = "--exclude"
 class StationsImported:
     rows: int
     rejected: list[str]
+    warnings: list[str] = field(default_factory=list)
+    """Stations a re-import changed (city, type, active dates), one line each."""
+
+    @property
+    def ok(self) -> bool:
+        """Every row imported: the command exits 1 otherwise (as `registry import`)."""
+        return not self.rejected
 
     def as_json(self) -> dict:
-        return {"rows": self.rows, "rejected": self.rejected}
+        return {"rows": self.rows, "rejected": self.rejected, "warnings": self.warnings}
 
     def summary(self) -> str:
-        return f"{self.rows} stations imported, {len(self.rejected)} rows rejected"
+        changed = f", {len(self.warnings)} changed" if self.warnings else ""
+        return f"{self.rows} stations imported, {len(self.rejected)} rows rejected{changed}"
 
 
 @dataclass(frozen=True)
@@ -131,7 +140,7 @@ def import_stations(store, options: StationsImportOptions) -> StationsImported:
         report = storage.import_stations(store, options.file)
     except ValueError as error:
         raise AirError(str(error)) from None
-    return StationsImported(report.rows, [str(e) for e in report.errors])
+    return StationsImported(report.rows, [str(e) for e in report.errors], report.warnings)
 
 
 @dataclass(frozen=True)
@@ -153,20 +162,34 @@ class DataImported:
     files: int
     stations_added: int
     rejected: list[str]
+    warnings: list[str] = field(default_factory=list)
+    """Untyped or unregistered stations, stored rows a re-import changed."""
+    replaced: int = 0
+    unregistered: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every row imported: the command exits 1 otherwise (as `registry import`)."""
+        return not self.rejected
 
     def as_json(self) -> dict:
         return {"rows": self.rows, "files": self.files, "stations_added": self.stations_added,
-                "rejected": self.rejected}
+                "rejected": self.rejected, "warnings": self.warnings,
+                "replaced": self.replaced, "unregistered": self.unregistered}
 
     def summary(self) -> str:
         added = f", {self.stations_added} new stations" if self.stations_added else ""
+        replaced = f", {self.replaced} stored rows replaced" if self.replaced else ""
+        unknown = (f", {len(self.unregistered)} stations untyped (out of city values)"
+                   if self.unregistered else "")
         return (f"{self.rows} rows imported from {self.files} file(s){added}, "
-                f"{len(self.rejected)} rows rejected")
+                f"{len(self.rejected)} rows rejected{replaced}{unknown}")
 
 
 def import_data(store, options: ImportOptions) -> DataImported:
-    """Import station data; bad rows are reported with file, line and reason and skipped, a
-    re-imported station hour (or day) replaces the earlier one."""
+    """Import station data; bad rows are reported with file, line, field and reason and
+    skipped; a re-imported station hour (or day) replaces the earlier one and is named in
+    `warnings` when its values change; stations without a type are named."""
     from envmon.air import storage
 
     try:
@@ -174,7 +197,8 @@ def import_data(store, options: ImportOptions) -> DataImported:
     except ValueError as error:
         raise AirError(str(error)) from None
     return DataImported(report.rows, report.files, report.stations_added,
-                        [str(e) for e in report.errors])
+                        [str(e) for e in report.errors], report.warnings, report.replaced,
+                        report.unregistered)
 
 
 # ------------------------------------------------------------------------------- real time
@@ -274,6 +298,8 @@ class SummaryOptions:
     yoy_rounded: bool = False
     validity: bool = True
     excluded: Excluded | None = field(default=None, hash=False)
+    settings: AirSettings | None = field(default=None, hash=False)
+    """`[air]` settings (None: the defaults of AirSettings)."""
 
     def __post_init__(self) -> None:
         _set(self, "method", choice(Method, self.method, "--method"))
@@ -332,7 +358,8 @@ def city_summary(store, period: Period, options: SummaryOptions) -> CitySummary:
     return CitySummary(service.city_summary(
         store, options.city, first, last, standard=options.standard.value,
         method=options.method.value, yoy_rounded=options.yoy_rounded,
-        check_validity=options.validity, excluded=options.excluded),
+        check_validity=options.validity, excluded=options.excluded,
+        settings=options.settings),
         period, provisional_as_of(period))
 
 
@@ -343,6 +370,8 @@ class RankOptions:
     standard: StandardChoice = StandardChoice.AUTO
     validity: bool = True
     excluded: Excluded | None = field(default=None, hash=False)
+    settings: AirSettings | None = field(default=None, hash=False)
+    """`[air]` settings (None: the defaults of AirSettings)."""
 
     def __post_init__(self) -> None:
         _set(self, "method", choice(Method, self.method, "--method"))
@@ -388,7 +417,8 @@ def city_ranking(store, period: Period, options: RankOptions = RankOptions()) ->
     return CityRanking(service.ranking(store, first, last, standard=options.standard.value,
                                        method=options.method.value,
                                        check_validity=options.validity,
-                                       excluded=options.excluded),
+                                       excluded=options.excluded,
+                                       settings=options.settings),
                        provisional_as_of(period), period)
 
 
@@ -398,6 +428,8 @@ class BulletinOptions:
     city: str | None = None
     standard: StandardChoice = StandardChoice.AUTO
     excluded: Excluded | None = field(default=None, hash=False)
+    settings: AirSettings | None = field(default=None, hash=False)
+    """`[air]` settings (None: the defaults of AirSettings)."""
 
     def __post_init__(self) -> None:
         _set(self, "standard", choice(StandardChoice, self.standard, "--standard"))
@@ -465,7 +497,8 @@ def monthly_bulletin(store, period: Period, options: BulletinOptions = BulletinO
     try:
         model = build_air_bulletin(store, period, city=city,
                                    standard=options.standard.value, excluded=options.excluded,
-                                   provisional=as_of is not None, data_until=until)
+                                   provisional=as_of is not None, data_until=until,
+                                   settings=options.settings)
     except ReportError as error:
         raise AirError(str(error)) from None
     return AirBulletin(period, model, as_of, city, note, until)

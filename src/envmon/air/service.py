@@ -4,7 +4,11 @@ Pipeline (airquality.md §3.2): station hourly (rounded per GB/T 8170) → stati
 with GB 3095 validity and MDA8 → city daily values (city stations only, ≥ 75 % / 50 % valid) →
 daily AQI on the rounded city daily values → period statistics over valid days (means, CO P95,
 O3 P90 of MDA8) → composite index from unrounded statistics → rounding as published.
-Station days with no hourly data take the imported daily values (`--format daily`).
+Published station daily values (an imported daily file, else CNEMC's T00 row) win over the
+recomputation by default (`[air] published_daily_wins`), and every station day where the two
+differ is listed (`published_daily.differences`). Untyped stations are out of city values and
+named (`untyped_stations`, `warnings`); a station counts among its city's stations only on the
+days of its active dates. The open choices are `envmon.air.settings.AirSettings`.
 
 The standard set is chosen by the period's first day (`standard="auto"`); the same-period
 comparison a year earlier uses the same set (like with like).
@@ -13,7 +17,7 @@ comparison a year earlier uses the same set (like with like).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -21,6 +25,7 @@ import numpy as np
 from envmon.air import aqi as aqi_mod
 from envmon.air import stats, storage
 from envmon.air.rounding import round_gbt8170
+from envmon.air.settings import AirSettings
 from envmon.air.standards import CNEMC_NAMES, DECIMALS, Standard, standard_for
 from envmon.errors import EnvmonError
 from envmon.period import Period
@@ -45,6 +50,11 @@ class CityDays:
     values: dict[str, np.ndarray]
     aqi: aqi_mod.AqiResult
     standard: Standard
+    differences: list[dict] = field(default_factory=list)
+    """Station days where a published daily value and our recomputation differ (as
+    published, GB/T 8170): station, city, date, pollutant, computed, published, used."""
+    untyped: list[str] = field(default_factory=list)
+    """Stations of these cities without a type: out of the city values until typed."""
 
 
 def year_before(first: date, last: date) -> tuple[date, date]:
@@ -61,14 +71,20 @@ def city_days(
     cities: list[str] | None = None,
     standard: Standard | None = None,
     excluded: Excluded | None = None,
+    settings: AirSettings | None = None,
 ) -> CityDays:
     """City daily values and daily AQI for `cities` (default: every city with city stations).
 
     `excluded` maps a city to days taken out of every statistic (扣沙: sand-dust days;
     HJ 663—2026 例外事件: exceptional events) — applied only when given (standards note §1.5).
+    Station daily values: published ones (an imported daily file, else CNEMC's T00 row) win
+    over our recomputation when `settings.published_daily_wins` (the default), else they only
+    fill days we cannot compute; every station day where the two differ is listed. A station
+    counts among its city's stations only on the days of its active dates (HJ 663 §6.1 75 %).
     """
     if last < first:
         raise AirError(f"the period ends ({last}) before it starts ({first})")
+    settings = settings or AirSettings()
     standard = standard or standard_for(first)
     registry = storage.stations(store)
     all_cities = sorted({s.city for s in registry if s.type == "city"})
@@ -86,24 +102,43 @@ def city_days(
     members = [s for s in registry if s.type == "city" and s.city in city_index]
     codes = [s.code for s in members]
     city_of = np.array([city_index[s.city] for s in members], dtype=int)
-    n_city = np.bincount(city_of, minlength=len(cities)) if len(members) else np.zeros(
-        len(cities), int)
     n_days = (last - first).days + 1
+    days = [first + timedelta(i) for i in range(n_days)]
+    active = np.array([[s.active_on(d) for d in days] for s in members], dtype=bool
+                      ).reshape(len(members), n_days)
+    n_city = np.zeros((len(cities), n_days), dtype=int)
+    if len(members):
+        np.add.at(n_city, city_of, active.astype(int))
     any_hourly, any_daily = storage.has_data(store, first, last)
     empty = np.full((len(codes), n_days), np.nan)
     station = (
-        stats.station_daily(storage.load_hourly(store, codes, first, last), standard)
+        stats.station_daily(storage.load_hourly(store, codes, first, last), standard,
+                            o3_1h_max_min_hours=settings.o3_1h_max_min_hours)
         if any_hourly else dict.fromkeys(DAILY_KEYS, empty)
     )
-    imported = (storage.load_daily(store, codes, first, last) if any_daily
-                else dict.fromkeys(DAILY_KEYS, empty))
+    published = storage.load_published_daily(store, codes, first, last) if any_hourly else {}
+    if any_daily:
+        imported = storage.load_daily(store, codes, first, last)
+        published = {k: np.where(np.isnan(imported[k]), published[k], imported[k])
+                     if k in published else imported[k] for k in DAILY_KEYS}
+    differences: list[dict] = []
     values: dict[str, np.ndarray] = {}
     for key in DAILY_KEYS:
         merged = station[key]
-        if any_daily:
-            merged = np.where(np.isnan(merged), imported[key], merged)
+        if key in published:
+            differences += _differences(key, merged, published[key], members, days,
+                                        settings.published_daily_wins)
+            merged = (np.where(np.isnan(published[key]), merged, published[key])
+                      if settings.published_daily_wins
+                      else np.where(np.isnan(merged), published[key], merged))
+        merged = np.where(active, merged, np.nan)  # outside its active dates: not counted
         values[key] = stats.city_mean(merged, city_of, n_city)
-    days = [first + timedelta(i) for i in range(n_days)]
+    if settings.city_o3_1h == "city_hourly" and any_hourly and len(members):
+        hourly_o3 = aqi_mod.round_concentration(
+            "o3", storage.load_hourly(store, codes, first, last)["o3"])
+        hourly_o3 = np.where(active[:, :, None], hourly_o3, np.nan)
+        values["o3_1h"] = stats.daily_max(stats.city_mean(hourly_o3, city_of, n_city),
+                                          settings.o3_1h_max_min_hours)
     if excluded:
         mask = np.zeros((len(cities), n_days), dtype=bool)
         for c, name in enumerate(cities):
@@ -111,8 +146,26 @@ def city_days(
                 if first <= day <= last:
                     mask[c, (day - first).days] = True
         values = {k: np.where(mask, np.nan, v) for k, v in values.items()}
-    result = aqi_mod.daily_aqi(values, standard)
-    return CityDays(list(cities), days, values, result, standard)
+    result = aqi_mod.daily_aqi(values, standard, require_all=settings.daily_aqi_requires_all)
+    untyped = [s.code for s in registry if s.type is None and s.city in city_index]
+    return CityDays(list(cities), days, values, result, standard, differences, untyped)
+
+
+def _differences(key: str, computed: np.ndarray, published: np.ndarray, members: list,
+                 days: list[date], published_wins: bool) -> list[dict]:
+    """Station days where both values exist and differ as published (GB/T 8170)."""
+    decimals = DECIMALS["o3" if key.startswith("o3") else key]
+    both = ~np.isnan(computed) & ~np.isnan(published)
+    out = []
+    for s, d in zip(*np.nonzero(both), strict=True):
+        ours = round_gbt8170(float(computed[s, d]), decimals)
+        theirs = round_gbt8170(float(published[s, d]), decimals)
+        if ours != theirs:
+            out.append({"station": members[s].code, "city": members[s].city,
+                        "date": days[d].isoformat(), "pollutant": key, "computed": ours,
+                        "published": theirs,
+                        "used": "published" if published_wins else "computed"})
+    return out
 
 
 def _num(value: float | None) -> float | None:
@@ -143,9 +196,14 @@ class PeriodResult:
 
 
 def period_results(
-    data: CityDays, *, method: str = "mee", check_validity: bool = True
+    data: CityDays, *, method: str = "mee", check_validity: bool = True,
+    settings: AirSettings | None = None,
 ) -> list[PeriodResult]:
-    period = stats.period_stats(data.values, data.days, check_validity=check_validity)
+    daily = data.values
+    if settings is not None and settings.period_from_rounded_daily:
+        daily = {k: aqi_mod.round_concentration("o3" if k.startswith("o3") else k, v)
+                 for k, v in daily.items()}
+    period = stats.period_stats(daily, data.days, check_validity=check_validity)
     out = []
     for i, city in enumerate(data.cities):
         conc = {k: _num(period.conc[k][i]) for k in CONC_KEYS}
@@ -249,21 +307,38 @@ def city_summary(
     yoy_rounded: bool = False,
     check_validity: bool = True,
     excluded: Excluded | None = None,
+    settings: AirSettings | None = None,
 ) -> dict:
     """The JSON summary of `envmon air summary` for one city and period (see the issue)."""
+    settings = settings or AirSettings()
     std = standard_for(first, standard)
-    data = city_days(store, first, last, cities=[city], standard=std, excluded=excluded)
-    this = period_results(data, method=method, check_validity=check_validity)[0]
+    data = city_days(store, first, last, cities=[city], standard=std, excluded=excluded,
+                     settings=settings)
+    this = period_results(data, method=method, check_validity=check_validity,
+                          settings=settings)[0]
     previous = None
     if yoy:
         before = city_days(store, *year_before(first, last), cities=[city], standard=std,
-                           excluded=excluded)
-        previous = period_results(before, method=method, check_validity=check_validity)[0]
+                           excluded=excluded, settings=settings)
+        previous = period_results(before, method=method, check_validity=check_validity,
+                                  settings=settings)[0]
     out = summary_dict(this, previous, standard=std, yoy_rounded=yoy_rounded)
+    out["published_daily"] = {"wins": settings.published_daily_wins,
+                              "differences": data.differences}
+    out["untyped_stations"] = data.untyped
+    out["warnings"] = untyped_warnings(data)
     if excluded is not None:
         out["excluded_days"] = sorted(d.isoformat() for d in excluded.get(city, ())
                                       if first <= d <= last)
     return out
+
+
+def untyped_warnings(data: CityDays) -> list[str]:
+    """One line naming the stations left out of the city values for having no type."""
+    if not data.untyped:
+        return []
+    return [f"station(s) {', '.join(data.untyped)} have no type and are out of the city "
+            "values until typed (envmon air stations import, column type: city, control, …)"]
 
 
 def meets_grade_ii(conc: dict[str, float | None], standard: Standard,
@@ -313,18 +388,22 @@ def ranking(
     method: str = "mee",
     check_validity: bool = True,
     excluded: Excluded | None = None,
+    settings: AirSettings | None = None,
 ) -> dict:
     """Every city ranked by composite index (ascending, ties equal at 2 decimals) and by its
     year-on-year change (ascending: the largest fall is 1). Cities whose six pollutants all meet
     Grade II do not enter the worsening ranking (standards note §4.2)."""
+    settings = settings or AirSettings()
     std = standard_for(first, standard)
-    data = city_days(store, first, last, standard=std, excluded=excluded)
+    data = city_days(store, first, last, standard=std, excluded=excluded, settings=settings)
     if not data.cities:
         raise AirError("no city stations registered: import stations first")
-    this = period_results(data, method=method, check_validity=check_validity)
+    this = period_results(data, method=method, check_validity=check_validity,
+                          settings=settings)
     before = period_results(
-        city_days(store, *year_before(first, last), standard=std, excluded=excluded),
-        method=method, check_validity=check_validity,
+        city_days(store, *year_before(first, last), standard=std, excluded=excluded,
+                  settings=settings),
+        method=method, check_validity=check_validity, settings=settings,
     )
     by_city_last = {r.city: r for r in before}
     index_ranks = stats.competition_rank([r.composite.published for r in this])
@@ -358,7 +437,10 @@ def ranking(
         })
     rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, row["city"]))
     return {"from": first.isoformat(), "to": last.isoformat(), "standard": std.name,
-            "method": method, "cities": rows}
+            "method": method, "cities": rows,
+            "published_daily": {"wins": settings.published_daily_wins,
+                                "differences": data.differences},
+            "untyped_stations": data.untyped, "warnings": untyped_warnings(data)}
 
 
 def _primary_of_period(result: PeriodResult) -> str | None:

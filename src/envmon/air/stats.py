@@ -105,10 +105,12 @@ def station_daily(
     standard: Standard = STANDARD_2012,
     *,
     round_hourly: bool = True,
+    o3_1h_max_min_hours: int = MIN_HOURS_PER_DAY,
 ) -> dict[str, np.ndarray]:
     """Station daily values from hourly arrays (stations, days, 24): the 24-h means of SO2,
-    NO2, CO, PM10, PM2.5, the O3 daily max 1-h ("o3_1h") and MDA8 ("o3_8h"), each with its
-    validity rule. Hourly base data are first rounded per GB/T 8170 (HJ 663-2013 §6.3)."""
+    NO2, CO, PM10, PM2.5, the O3 daily max 1-h ("o3_1h", valid with `o3_1h_max_min_hours`
+    hourly values: `[air]` setting) and MDA8 ("o3_8h"), each with its validity rule. Hourly
+    base data are first rounded per GB/T 8170 (HJ 663-2013 §6.3)."""
     out: dict[str, np.ndarray] = {}
     for name in HOURLY_POLLUTANTS:
         if name not in hourly:
@@ -117,7 +119,7 @@ def station_daily(
         if round_hourly:
             values = round_concentration(name, values)
         if name == "o3":
-            out["o3_1h"] = daily_max(values)
+            out["o3_1h"] = daily_max(values, o3_1h_max_min_hours)
             out["o3_8h"] = mda8(values, limit=standard.limit("8h", "o3"))
         else:
             out[name] = daily_mean(values)
@@ -140,7 +142,8 @@ def city_mean(
 
     `city_of_station[s]` is the city index of station s, −1 for stations that are not city
     stations (control, background, regional, roadside, source: excluded). `n_city_stations`
-    counts each city's registered city stations, with or without data.
+    counts each city's registered city stations, with or without data: (cities,), or
+    (cities, days) when stations open or close within the period (active dates).
     """
     n_cities = len(n_city_stations)
     values = np.asarray(station_values, dtype=float)
@@ -156,7 +159,8 @@ def city_mean(
         valid = ~np.isnan(chosen)
         sums[cities[starts]] = np.add.reduceat(np.where(valid, chosen, 0.0), starts, axis=0)
         counts[cities[starts]] = np.add.reduceat(valid.astype(np.int32), starts, axis=0)
-    need = city_required_stations(n_city_stations).reshape((-1,) + (1,) * (values.ndim - 1))
+    n = np.asarray(n_city_stations)
+    need = city_required_stations(n).reshape(n.shape + (1,) * (values.ndim - n.ndim))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where((counts >= need) & (counts > 0), sums / counts, np.nan)
 

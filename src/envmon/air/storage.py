@@ -1,8 +1,18 @@
 """Air-quality stations and data in the store: CSV import and array loading.
 
 Imports (`import_stations`, `import_data`) parse CSV with row-level errors (file, line,
-reason), build pyarrow tables and write them in one transaction (delete the rows they replace,
-then INSERT … SELECT). Loading (`load_hourly`) returns numpy arrays in the layout of
+field, reason), build pyarrow tables and write them in one transaction (delete the rows they
+replace, then INSERT … SELECT).
+
+One rule for every importer (issue 11): a bad row is rejected and reported by file, line and
+field (a negative concentration is bad: nothing measures below zero), and the command exits 1
+when any row was rejected; nothing is replaced silently: a (station, hour) repeated in one file
+with other values is rejected, a stored row that a re-import changes is counted and named
+(`replaced`, warnings), and data of a station the registry does not know are kept but named
+(warnings), out of city values until the station is typed. A new check of a value goes in
+`_number`/`_concentration`; a new check of a row in the format's `_import_*`.
+
+Loading (`load_hourly`) returns numpy arrays in the layout of
 `envmon.air.stats`: (stations, days, 24), slot j = the hour labelled j+1 o'clock.
 """
 
@@ -18,13 +28,14 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from envmon.period import Period
 from envmon.store import Store
 from envmon.timeutil import BEIJING_FIXED, now_beijing, parse_iso
 
 STATION_TYPES = ("city", "control", "background", "regional", "roadside", "source")
-STATION_COLUMNS = ("code", "name", "city", "type", "lat", "lon")
+STATION_COLUMNS = ("code", "name", "city", "type", "lat", "lon", "active_from", "active_to")
 CNEMC_COLUMNS = (
     "timepoint", "stationcode", "longitude", "latitude", "area", "positionname",
     "primarypollutant", "aqi", "pm10", "pm10_24h", "pm2_5", "pm2_5_24h", "o3", "o3_24h", "o3_8h",
@@ -58,6 +69,11 @@ class ImportReport:
     stations_added: int = 0
     errors: list[RowError] = field(default_factory=list)
     files: int = 0
+    warnings: list[str] = field(default_factory=list)
+    replaced: int = 0
+    """Stored rows a re-import changed (each also named in `warnings`)."""
+    unregistered: list[str] = field(default_factory=list)
+    """Station codes with data but no type in the registry: out of city values."""
 
 
 class _BadRow(ValueError):
@@ -74,6 +90,15 @@ def _number(text: str, column: str) -> float | None:
         raise _BadRow(f"{column}: {text!r} is not a number") from None
     if math.isnan(value) or math.isinf(value):
         return None
+    return value
+
+
+def _concentration(text: str, column: str) -> float | None:
+    """A concentration (or AQI): a number ≥ 0; a negative one rejects its row, because no
+    instrument reading below zero is a concentration (it would lower every mean it enters)."""
+    value = _number(text, column)
+    if value is not None and value < 0:
+        raise _BadRow(f"{column}: {text.strip()} is negative (a concentration is ≥ 0)")
     return value
 
 
@@ -130,14 +155,47 @@ def import_stations(store: Store, path: str | os.PathLike[str]) -> ImportReport:
                 kind = get.get("type", "").lower()
                 if kind not in STATION_TYPES:
                     raise _BadRow(f"type {kind!r} is not one of {', '.join(STATION_TYPES)}")
+                active_from = _day(get.get("active_from", ""), "active_from")
+                active_to = _day(get.get("active_to", ""), "active_to")
+                if active_from and active_to and active_to < active_from:
+                    raise _BadRow(f"active_to: {active_to} is before active_from {active_from}")
                 rows[code] = (code, get.get("name") or None, get["city"], kind,
                               _number(get.get("lat", ""), "lat"),
-                              _number(get.get("lon", ""), "lon"))
+                              _number(get.get("lon", ""), "lon"), active_from, active_to)
             except _BadRow as error:
                 report.errors.append(RowError(name, line, str(error)))
+    report.warnings.extend(_station_changes(store, rows))
     _upsert_stations(store, list(rows.values()))
     report.rows = len(rows)
     return report
+
+
+def _day(text: str, column: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _BadRow(f"{column}: {text!r} is not YYYY-MM-DD") from None
+
+
+def _station_changes(store: Store, rows: dict[str, tuple]) -> list[str]:
+    """What a stations import changes of stations already stored, one line per station:
+    a re-import does not retype or move a station silently."""
+    stored = {r[0]: r[1:] for r in store.query(
+        "SELECT code, city, type, active_from, active_to FROM air_stations")}
+    out = []
+    for code, row in rows.items():
+        if code not in stored:
+            continue
+        new = (row[2], row[3], row[6], row[7])
+        changes = [f"{label} {old or '-'} → {value or '-'}" for label, old, value in
+                   zip(("city", "type", "active_from", "active_to"), stored[code], new,
+                       strict=True) if old != value]
+        if changes:
+            out.append(f"station {code}: " + ", ".join(changes))
+    return out
 
 
 def _upsert_stations(store: Store, rows: list[tuple]) -> None:
@@ -148,6 +206,8 @@ def _upsert_stations(store: Store, rows: list[tuple]) -> None:
         "code": pa.array(columns[0], pa.string()), "name": pa.array(columns[1], pa.string()),
         "city": pa.array(columns[2], pa.string()), "type": pa.array(columns[3], pa.string()),
         "lat": pa.array(columns[4], pa.float64()), "lon": pa.array(columns[5], pa.float64()),
+        "active_from": pa.array(columns[6], pa.date32()),
+        "active_to": pa.array(columns[7], pa.date32()),
     })  # fmt: skip
     store.replace("air_stations", _with_constants(table, updated_at=now_beijing()), ["code"])
 
@@ -166,12 +226,25 @@ class Station:
     code: str
     name: str | None
     city: str
-    type: str
+    type: str | None  # None: untyped (added from a CNEMC file), out of city values
+    active_from: date | None = None
+    active_to: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        """Whether the station counts among its city's stations on `day` (75 % rule)."""
+        return ((self.active_from is None or self.active_from <= day)
+                and (self.active_to is None or day <= self.active_to))
 
 
 def stations(store: Store) -> list[Station]:
     return [Station(*r) for r in store.query(
-        "SELECT code, name, city, type FROM air_stations ORDER BY city, code")]
+        "SELECT code, name, city, type, active_from, active_to FROM air_stations "
+        "ORDER BY city, code")]
+
+
+def untyped_stations(store: Store, city: str | None = None) -> list[Station]:
+    """Stations with no type (added from CNEMC files): out of city values until typed."""
+    return [s for s in stations(store) if s.type is None and (city is None or s.city == city)]
 
 
 def cities(store: Store) -> list[str]:
@@ -259,6 +332,7 @@ def _import_hourly(store: Store, path, fmt: str, report: ImportReport) -> None:
     keys: dict[tuple[str, datetime], int] = {}
     codes: list[str] = []
     ends: list[datetime] = []
+    lines: list[int] = []
     values: dict[str, list] = {k: [] for k in sources}
     pub: dict[str, list] = {k: [] for k in (*published, "published_aqi", "published_primary")}
     new_stations: dict[str, tuple] = {}
@@ -274,29 +348,32 @@ def _import_hourly(store: Store, path, fmt: str, report: ImportReport) -> None:
                 if not code:
                     raise _BadRow(f"{code_col} is empty")
                 end = _hour_label(get[time_col], time_col)
-                numbers = {k: _number(get.get(src, ""), src) for k, src in sources.items()}
+                numbers = {k: _concentration(get.get(src, ""), src) for k, src in sources.items()}
                 extra = (
-                    {k: _number(get.get(src, ""), src) for k, src in published.items()}
+                    {k: _concentration(get.get(src, ""), src) for k, src in published.items()}
                     if cnemc else {}
                 )  # fmt: skip
-                aqi = _number(get.get("aqi", ""), "aqi") if cnemc else None
+                aqi = _concentration(get.get("aqi", ""), "aqi") if cnemc else None
+                at = keys.get((code, end))
+                if at is not None and any(values[k][at] != numbers[k] for k in sources):
+                    raise _BadRow(f"{time_col}: {code} {end.isoformat()} repeats line "
+                                  f"{lines[at]} with other values (neither is kept over the "
+                                  "other silently: correct the file)")
             except _BadRow as error:
                 report.errors.append(RowError(name, line, str(error)))
                 continue
+            if at is not None:  # the same values again: nothing to replace
+                continue
             if cnemc and get.get("area"):
                 new_stations.setdefault(code, (
-                    code, get.get("positionname") or None, get["area"], "city",
+                    code, get.get("positionname") or None, get["area"], None,
                     _safe_number(get.get("latitude", "")), _safe_number(get.get("longitude", "")),
+                    None, None,
                 ))
-            key = (code, end)
-            if key in keys:  # a repeated hour in one file: the last row wins
-                at = keys[key]
-                for k in sources:
-                    values[k][at] = numbers[k]
-                continue
-            keys[key] = len(codes)
+            keys[(code, end)] = len(codes)
             codes.append(code)
             ends.append(end)
+            lines.append(line)
             for k in sources:
                 values[k].append(numbers[k])
             if cnemc:
@@ -320,6 +397,14 @@ def _import_hourly(store: Store, path, fmt: str, report: ImportReport) -> None:
             added = [row for code, row in new_stations.items() if code not in known]
             _upsert_stations(store, added)
             report.stations_added += len(added)
+            if added:
+                report.warnings.append(
+                    f"{name}: {len(added)} station(s) not in the registry added untyped, out of "
+                    "city values until typed (envmon air stations import): "
+                    + ", ".join(f"{r[0]} {r[1] or ''} ({r[2]})" for r in added))
+        _note_unregistered(store, name, codes, report, just_added=set(new_stations))
+        _note_replaced(store, name, "air_hourly", table, lines, ("station_code", "end_time"),
+                       tuple(sources), report)
         store.replace("air_hourly", _with_constants(table, source=fmt, imported_at=now),
                       ["station_code", "end_time"])
         if cnemc:
@@ -334,6 +419,53 @@ def _import_hourly(store: Store, path, fmt: str, report: ImportReport) -> None:
     report.rows += len(codes)
 
 
+def _note_unregistered(store: Store, name: str, codes: Sequence[str], report: ImportReport,
+                       just_added: set[str] | frozenset[str] = frozenset()) -> None:
+    """Name the stations of `codes` the registry does not know or has not typed: their data
+    are kept but enter no city value (HJ 663-2013 Annex A needs each station's type)."""
+    typed = {r[0] for r in store.query("SELECT code FROM air_stations WHERE type IS NOT NULL")}
+    missing = sorted({c for c in codes if c not in typed})
+    for code in missing:
+        if code not in report.unregistered:
+            report.unregistered.append(code)
+    missing = [c for c in missing if c not in just_added]  # already named as added
+    if not missing:
+        return
+    report.warnings.append(
+        f"{name}: data of {len(missing)} station(s) without a type in the registry kept, out of "
+        f"city values until typed (envmon air stations import): {', '.join(missing)}")
+
+
+def _note_replaced(store: Store, name: str, target: str, table: pa.Table, lines: list[int],
+                   key: tuple[str, str], value_columns: tuple[str, ...],
+                   report: ImportReport) -> None:
+    """Count and name the stored rows of `target` this import changes (same key, other
+    values): a re-import may correct data, but never without saying so."""
+    staged = table.select([*key, *value_columns]).append_column(
+        "line", pa.array(lines, pa.int64()))
+    on = " AND ".join(f"o.{k} = n.{k}" for k in key)
+    differs = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in value_columns)
+    select = ", ".join(f"o.{c}, n.{c}" for c in value_columns)
+    times = table.column(key[1])
+    bounds = [pa.compute.min(times).as_py(), pa.compute.max(times).as_py()]
+    with store.staged("air_import_rows", staged):
+        rows = store.query(  # the time bounds let the store skip most of a long table
+            f"SELECT n.line, n.{key[0]}, n.{key[1]}, {select} FROM air_import_rows n "
+            f"JOIN {target} o ON {on} WHERE o.{key[1]} >= ? AND o.{key[1]} <= ? "
+            f"AND ({differs}) ORDER BY n.line", bounds)
+    report.replaced += len(rows)
+    for line, code, when, *pairs in rows:
+        changes = [f"{c} {_show(pairs[2 * i])} → {_show(pairs[2 * i + 1])}"
+                   for i, c in enumerate(value_columns) if pairs[2 * i] != pairs[2 * i + 1]]
+        label = when.isoformat() if hasattr(when, "isoformat") else str(when)
+        report.warnings.append(f"{name}:{line}: replaces the stored {code} {label}: "
+                               + ", ".join(changes))
+
+
+def _show(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
 def _safe_number(text: str) -> float | None:
     try:
         return _number(text, "")
@@ -346,6 +478,7 @@ def _import_daily(store: Store, path, report: ImportReport) -> None:
     keys: dict[tuple[str, date], int] = {}
     codes: list[str] = []
     days: list[date] = []
+    lines: list[int] = []
     values: dict[str, list] = {k: [] for k in DAILY_VALUE_COLUMNS}
     with _open(path) as handle:
         reader = csv.reader(handle)
@@ -362,18 +495,22 @@ def _import_daily(store: Store, path, report: ImportReport) -> None:
                     day = date.fromisoformat(get["date"])
                 except ValueError:
                     raise _BadRow(f"date: {get['date']!r} is not YYYY-MM-DD") from None
-                numbers = {k: _number(get.get(k, ""), k) for k in DAILY_VALUE_COLUMNS}
+                numbers = {k: _concentration(get.get(k, ""), k) for k in DAILY_VALUE_COLUMNS}
+                at = keys.get((code, day))
+                if at is not None and any(values[k][at] != numbers[k]
+                                          for k in DAILY_VALUE_COLUMNS):
+                    raise _BadRow(f"date: {code} {day} repeats line {lines[at]} with other "
+                                  "values (neither is kept over the other silently: correct "
+                                  "the file)")
             except _BadRow as error:
                 report.errors.append(RowError(name, line, str(error)))
                 continue
-            key = (code, day)
-            if key in keys:
-                for k in DAILY_VALUE_COLUMNS:
-                    values[k][keys[key]] = numbers[k]
+            if at is not None:
                 continue
-            keys[key] = len(codes)
+            keys[(code, day)] = len(codes)
             codes.append(code)
             days.append(day)
+            lines.append(line)
             for k in DAILY_VALUE_COLUMNS:
                 values[k].append(numbers[k])
     if not codes:
@@ -382,8 +519,13 @@ def _import_daily(store: Store, path, report: ImportReport) -> None:
         {"station_code": pa.array(codes, pa.string()), "day": pa.array(days, pa.date32())}
         | {k: pa.array(v, pa.float64()) for k, v in values.items()}
     )
-    store.replace("air_daily", _with_constants(table, source="daily", imported_at=now_beijing()),
-                  ["station_code", "day"])
+    with store.transaction():
+        _note_unregistered(store, name, codes, report)
+        _note_replaced(store, name, "air_daily", table, lines, ("station_code", "day"),
+                       DAILY_VALUE_COLUMNS, report)
+        store.replace("air_daily",
+                      _with_constants(table, source="daily", imported_at=now_beijing()),
+                      ["station_code", "day"])
     report.rows += len(codes)
 
 
@@ -481,5 +623,43 @@ def load_daily(
     s = table.column("s").to_numpy()
     d = table.column("d").to_numpy()
     for k, c in keys.items():
+        out[k][s, d] = np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=float)
+    return out
+
+
+# CNEMC's own natural-day values, read at the T00 row (24:00 of the day, airquality.md §7.1):
+# `_24h` columns are then the day's means, o3 the day's max 1-h, o3_8h the day's MDA8.
+PUBLISHED_DAILY_COLUMNS = {
+    "so2": "so2_24h", "no2": "no2_24h", "co": "co_24h", "pm10": "pm10_24h",
+    "pm25": "pm25_24h", "o3_1h": "o3_1h_max_24h", "o3_8h": "o3_8h_max",
+}  # fmt: skip
+
+
+def load_published_daily(
+    store: Store, codes: Sequence[str], first: date, last: date
+) -> dict[str, np.ndarray]:
+    """CNEMC's published station daily values (the T00 rows of `air_published`) as arrays
+    (stations, days), keyed like `stats.station_daily`; NaN where nothing was published."""
+    n_days = (last - first).days + 1
+    out = {k: np.full((len(codes), n_days), np.nan) for k in PUBLISHED_DAILY_COLUMNS}
+    if not codes:
+        return out
+    origin = Period.day(first).end  # T00 of the day after `first`: the row of `first`
+    index = pa.table({"station_code": pa.array(list(codes), pa.string()),
+                      "s": pa.array(np.arange(len(codes), dtype=np.int64))})
+    with store.staged("air_station_index", index):
+        table = store.arrow(
+            "SELECT i.s AS s, CAST(ROUND((EXTRACT(EPOCH FROM p.end_time) - ?) / 86400) AS "
+            "BIGINT) AS d, " + ", ".join(f"p.{c}" for c in PUBLISHED_DAILY_COLUMNS.values())
+            + " FROM air_published p JOIN air_station_index i ON i.station_code = "
+            "p.station_code WHERE p.end_time >= ? AND p.end_time <= ? "
+            "AND EXTRACT(HOUR FROM p.end_time) = 0",
+            [origin.timestamp(), origin, Period.day(last).end],
+        )
+    if table.num_rows == 0:
+        return out
+    s = table.column("s").to_numpy()
+    d = table.column("d").to_numpy()
+    for k, c in PUBLISHED_DAILY_COLUMNS.items():
         out[k][s, d] = np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=float)
     return out

@@ -1,4 +1,4 @@
-"""Store tables of envmon.air (schema version 2), collected by `envmon.store.schema`.
+"""Store tables of envmon.air (schema versions 2 and 8), collected by `envmon.store.schema`.
 
 A new table or column of this domain goes here, as a new numbered `Migration` (never an edit of
 a released one); see `envmon.store`.
@@ -79,3 +79,16 @@ MIGRATIONS = [
         Index("air_published_station_time", "air_published", ("station_code", "end_time")),
     ]),
 ]  # fmt: skip
+
+# Version 8 (issue 11): a station CNEMC lists but the registry does not know is kept untyped
+# (type NULL) and out of city values until `air stations import` types it, because a control
+# station typed "city" by default changes city figures (HJ 663-2013 Annex A: city stations
+# only). active_from / active_to bound the days a station counts in the city's number of
+# stations for the 75 % / 50 % valid-stations rule (HJ 663-2013 §6.1); NULL is unbounded.
+MIGRATIONS.append(
+    Migration(8, "air station types may be unknown; station active dates", [
+        "ALTER TABLE air_stations ALTER COLUMN type DROP NOT NULL",
+        "ALTER TABLE air_stations ADD COLUMN active_from DATE",
+        "ALTER TABLE air_stations ADD COLUMN active_to DATE",
+    ])
+)

@@ -40,6 +40,24 @@ def _echo_rejected(rejected: list[str], limit: int | None = None) -> None:
         typer.echo(f"… and {len(rejected) - limit} more rejected rows", err=True)
 
 
+def _air_settings(config: Path | None):
+    """The [air] section of the configuration file (defaults without one)."""
+    from envmon.cli.common import fail
+    from envmon.config import ConfigError, load_config
+
+    try:
+        return load_config(config).air
+    except ConfigError as error:
+        raise fail(str(error)) from None
+
+
+def _echo_warnings(warnings: list[str], limit: int | None = None) -> None:
+    for warning in warnings[:limit]:
+        typer.echo(f"warning: {warning}", err=True)
+    if limit is not None and len(warnings) > limit:
+        typer.echo(f"… and {len(warnings) - limit} more warnings", err=True)
+
+
 @stations_app.command("import")
 def stations_import(
     file: Path = typer.Argument(..., help="CSV with columns code,name,city,type,lat,lon "
@@ -49,7 +67,12 @@ def stations_import(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
-    """Import or update air-quality stations. City values use `city` stations (城市点) only."""
+    """Import or update air-quality stations. City values use `city` stations (城市点) only.
+
+    Optional columns active_from, active_to (YYYY-MM-DD) bound the days a station counts
+    among its city's stations (the 75 % rule of HJ 663-2013 §6.1). Changes to stored stations
+    are listed. Exit code 0 when every row was imported, 1 when some were rejected, 2 when the
+    file or the store could not be used at all."""
     from envmon.air import api
 
     with user_errors():
@@ -57,7 +80,10 @@ def stations_import(
     with open_cli_store(db, config, must_exist=False) as store, user_errors():
         result = api.import_stations(store, options)
     _echo_rejected(result.rejected)
+    _echo_warnings(result.warnings)
     emit(result, fmt, output)
+    if not result.ok:  # one rule for every importer: exit 1 when a row was rejected
+        raise typer.Exit(1)
 
 
 @air_app.command("import")
@@ -74,10 +100,13 @@ def import_command(
 ) -> None:
     """Import station data (cnemc, hourly or daily CSV).
 
-    Empty cells are missing values; bad rows are reported with file, line and reason and
-    skipped. A re-imported station hour (or day) replaces the earlier one.
-    For cnemc, stations unknown to the registry are added as city stations of `area`; the
-    published aqi and primarypollutant are kept apart, for comparison only."""
+    Empty cells are missing values; bad rows (a value that is not a number or is negative, a
+    bad time, an hour repeated with other values) are reported with file, line and field and
+    skipped. A re-imported station hour (or day) replaces the earlier one; changed values are
+    listed. For cnemc, stations unknown to the registry are added untyped (no type: out of city
+    values until `air stations import` types them) and named; the published aqi and
+    primarypollutant are kept apart, for comparison only. Exit code 0 when every row was
+    imported, 1 when some were rejected, 2 when a file or the store could not be used."""
     from envmon.air import api
 
     with user_errors():
@@ -85,7 +114,10 @@ def import_command(
     with open_cli_store(db, config, must_exist=False) as store, user_errors():
         result = api.import_data(store, options)
     _echo_rejected(result.rejected, 200)
+    _echo_warnings(result.warnings, 200)
     emit(result, "text", output)  # --format names the input format here
+    if not result.ok:  # one rule for every importer: exit 1 when a row was rejected
+        raise typer.Exit(1)
 
 
 @air_app.command("aqi")
@@ -145,9 +177,10 @@ def summary_command(
     with user_errors():
         period = Period.days_between(start, end)
         options = api.SummaryOptions(city, method, standard, yoy_rounded, not no_validity,
-                                     api.excluded_days(exclude))
+                                     api.excluded_days(exclude), _air_settings(config))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.city_summary(store, period, options)
+    _echo_warnings(result.summary.get("warnings", []))
     emit(result, fmt, output)
 
 
@@ -175,9 +208,10 @@ def rank_command(
     with user_errors():
         period = Period.days_between(start, end)
         options = api.RankOptions(method, standard, not no_validity,
-                                  api.excluded_days(exclude))
+                                  api.excluded_days(exclude), _air_settings(config))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.city_ranking(store, period, options)
+    _echo_warnings(result.ranking.get("warnings", []))
     emit(result, fmt, output)
 
 
@@ -212,7 +246,8 @@ def report_air(
     wanted = split_formats([fmt] if fmt is not None else formats, option)
     with user_errors():
         period = Period.month(month)
-        options = api.BulletinOptions(city, standard, api.excluded_days(exclude))
+        options = api.BulletinOptions(city, standard, api.excluded_days(exclude),
+                                      _air_settings(config))
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = api.monthly_bulletin(store, period, options)
     if result.city_note:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from envmon.air import service, storage
 from envmon.air.aqi import LEVEL_OBJECTS, level_of
+from envmon.air.settings import AirSettings
 from envmon.period import Period
 from envmon.reports.charts import bar_chart
 from envmon.reports.model import (
@@ -192,6 +193,7 @@ def build_air_bulletin(
     excluded: service.Excluded | None = None,
     provisional: bool | None = None,
     data_until: datetime | None | bool = True,
+    settings: AirSettings | None = None,
 ) -> Bulletin:
     """The bulletin for `city` (default: the first city of the station registry, see
     `envmon.air.api.bulletin_city`) over the days of `period`, with the ranking of every city;
@@ -201,7 +203,8 @@ def build_air_bulletin(
     if provisional is None:
         provisional = period.in_progress()
     first, last = period.first_last_days()
-    ranking = service.ranking(store, first, last, standard=standard, excluded=excluded)
+    ranking = service.ranking(store, first, last, standard=standard, excluded=excluded,
+                              settings=settings)
     cities = [row["city"] for row in ranking["cities"]]
     if city is None:
         city = storage.cities(store)[0]
@@ -210,7 +213,7 @@ def build_air_bulletin(
     as_of = (f"数据截至 {data_until.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}（北京时间）。"
              if data_until else "统计期内尚无监测数据。")
     summary = service.city_summary(store, city, first, last, standard=standard,
-                                   excluded=excluded)
+                                   excluded=excluded, settings=settings)
     std = service.standard_for(first, standard)
     limits = std.composite_divisors()
     blocks: list = [
