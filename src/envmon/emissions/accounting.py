@@ -527,9 +527,11 @@ def hours_from_minutes(store: Store, point: PointInfo, start: datetime, end: dat
     for r in minutes:
         if (r["flag"] or "N") in config.valid_flags and r["avg"] is not None and r["avg"] >= 0:
             counts[(r["data_time"].replace(minute=0, second=0, microsecond=0), r["factor"])] += 1
+    history = store.registry_history([point.mn]).get(point.mn) or PointHistory(point.mn)
     out = []
     for hour in sorted(derived):
         rec = derived[hour]
+        o2_ref = history.o2_ref_at(hour, point.o2_ref)  # the value in force at the hour
         flow = rec.get(flow_code)
         flow_m3_h = None
         if _valid(flow, config):
@@ -543,10 +545,10 @@ def hours_from_minutes(store: Store, point: PointInfo, start: datetime, end: dat
                       else "stopped" if r.get("flag") == "F" else "invalid")
             avg = r["avg"] if status == "valid" else None
             corrected = avg
-            if avg is not None and point.kind == "gas" and point.o2_ref is not None:
+            if avg is not None and point.kind == "gas" and o2_ref is not None:
                 corrected = None
                 if _valid(o2, config):
-                    value = formulas.o2_corrected_mg_m3(avg, o2["avg"], point.o2_ref,
+                    value = formulas.o2_corrected_mg_m3(avg, o2["avg"], o2_ref,
                                                         config.o2_cutoff_pct)
                     corrected = None if math.isnan(value) else value
             kg = None

@@ -137,6 +137,6 @@ MIGRATIONS = [
             recorded_at    TIMESTAMPTZ NOT NULL
         )
         """,
-        Index("registry_history_point", "registry_history", ("mn", "field", "factor")),
+        # no index: a few rows per point (one per value taken on), read per point or whole
     ]),
 ]  # fmt: skip
