@@ -139,3 +139,16 @@ def test_cli_reports_the_changes_and_checks_the_date(tmp_path):
         result = runner.invoke(app, ["registry", "import", str(first), "--db", str(db),
                                      "--effective", bad])
         assert result.exit_code == 2 and "--effective" in result.output, result.output
+
+
+def test_factors_added_and_removed_are_reported(registered):
+    store = registered
+    removed = import_rows(store, [point_row(factors="a21002:50")], effective=date(2026, 12, 1))
+    assert {(c.field, c.factor, c.old, c.new) for c in removed.changes} == {
+        ("factor", "a21026", "a21026", None), ("factor", "a21002", None, "a21002")}
+    back = import_rows(store, [point_row(factors="a21002:50;a21026:80")],
+                       effective=date(2026, 12, 2))
+    assert [(c.field, c.new) for c in back.changes] == [("factor", "a21026")]
+    history = store.registry_history([MN_1])[MN_1]
+    assert history.limit_at("a21026", datetime(2026, 11, 5, tzinfo=BEIJING_FIXED), 80.0) == 35.0
+    assert history.limit_at("a21026", datetime(2026, 12, 5, tzinfo=BEIJING_FIXED), 80.0) == 80.0

@@ -318,8 +318,14 @@ class RegistryRepository:
             old = current.get(mn)
             for (field, factor), value in new.items():
                 if old is None or (field, factor) not in old:  # a new point or a new factor
-                    if (mn, field, factor) not in recorded:
-                        out.append((mn, factor, field, _text(value), None))
+                    # in force since registration, unless the factor had values before
+                    # (removed and now added again): then from the effective date
+                    again = (mn, field, factor) in recorded
+                    out.append((mn, factor, field, _text(value),
+                                effective_from if again else None))
+                    if old is not None:
+                        changes.append(RegistryChange(mn, factor, "factor", None, factor,
+                                                      effective_from))
                     continue
                 before = old[(field, factor)]
                 if before == value:
