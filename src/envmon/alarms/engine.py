@@ -49,8 +49,9 @@ def exemptions_by_mn(store: Store) -> dict[str, list[tuple]]:
 
 def point_rules(store: Store) -> tuple[dict[str, PointRules], dict[str, str]]:
     points, units = {}, {}
+    history = store.registry_history()
     for p in store.list_points():
-        points[p.mn] = PointRules(p.kind, dict(p.factors), p.o2_ref)
+        points[p.mn] = PointRules(p.kind, dict(p.factors), p.o2_ref, history.get(p.mn))
         units[p.mn] = p.unit_id
     return points, units
 

@@ -37,6 +37,7 @@ from envmon.alarms.config import FLOW_FACTORS, O2_FACTOR, AlarmConfig
 from envmon.emissions.formulas import o2_corrected_mg_m3
 from envmon.hj212.codes import IMPLAUSIBLE_FLAG
 from envmon.period import beijing_midnight
+from envmon.store.models import PointHistory
 from envmon.timeutil import BEIJING_FIXED
 
 Key = tuple[str, str, str]  # mn, factor, rule
@@ -77,6 +78,16 @@ class PointRules:
     kind: str  # gas | water
     limits: dict[str, float | None]
     o2_ref: float | None = None
+    history: PointHistory | None = None
+    """The point's versioned limits and reference O2: an hour is judged by the values in
+    force at its data time (a re-sent old hour by the old limit)."""
+
+    def limit_at(self, factor: str, t) -> float | None:
+        current = self.limits.get(factor)
+        return current if self.history is None else self.history.limit_at(factor, t, current)
+
+    def o2_ref_at(self, t) -> float | None:
+        return self.o2_ref if self.history is None else self.history.o2_ref_at(t, self.o2_ref)
 
 
 class RuleEvaluator:
@@ -230,7 +241,7 @@ class RuleEvaluator:
             self._exceedance(out, point, mn, cn, t, r, value, o2, live=True)
 
     def _exceedance(self, out, point, mn, cn, t, r, value, o2, *, live: bool) -> None:
-        limit = point.limits.get(r.factor)
+        limit = point.limit_at(r.factor, t)
         if limit is None:
             return
         c = self.config
@@ -238,9 +249,10 @@ class RuleEvaluator:
             if cn not in c.gas_exceedance_cns:
                 return
             corrected = r.zs_avg
-            if corrected is None and point.o2_ref is not None and o2 is not None:
-                corrected = o2_corrected_mg_m3(value, o2, point.o2_ref, c.o2_cutoff_pct)
-            if corrected is None and point.o2_ref is None:
+            o2_ref = point.o2_ref_at(t)
+            if corrected is None and o2_ref is not None and o2 is not None:
+                corrected = o2_corrected_mg_m3(value, o2, o2_ref, c.o2_cutoff_pct)
+            if corrected is None and o2_ref is None:
                 corrected = value  # no reference O2 registered: the measured value
             if corrected is None or math.isnan(corrected):
                 return

@@ -34,18 +34,27 @@ def import_command(
         "--strict-unit-id",
         help="Reject rows whose 统一社会信用代码 fails the GB 32100-2015 check (default: warn).",
     ),
+    effective: str | None = typer.Option(
+        None, "--effective", metavar="YYYY-MM-DD",
+        help="Day changed limits, o2_ref, standards and passwords take effect; earlier "
+             "periods keep the old values. Default: today (Beijing time).",
+    ),
     fmt: str = format_option("text", TEXT_FORMATS),
     output: Path | None = output_option(help="Where the summary goes (default stdout)."),
 ) -> None:
     """Import monitoring points from CSV or XLSX; bad rows are listed, good rows kept.
+
+    Changes to existing points are listed (old → new) and take effect on --effective.
 
     Exit code 0 when every row was imported, 1 when some were rejected, 2 when the file or
     the store could not be used at all.
     """
     from envmon.registry.api import ImportOptions, import_registry
 
-    with user_errors(), open_cli_store(db, config, must_exist=False) as store:
-        result = import_registry(store, ImportOptions(file, strict_unit_id))
+    with user_errors():
+        options = ImportOptions(file, strict_unit_id, effective)
+        with open_cli_store(db, config, must_exist=False) as store:
+            result = import_registry(store, options)
     emit(result, fmt, output)
     if not result.ok:
         raise typer.Exit(1)

@@ -12,6 +12,8 @@ a factor its upload lacks, is formed from the 2051 minutes by the 45-valid-minut
   G_h = C_measured × Q × 10⁻⁶ — the MEASURED concentration (`-Avg`), never `-ZsAvg` (§3);
   the O2-corrected value (ZsAvg, else computed with the point's reference O2) is used only
   for the limit and the tax reduction;
+- the reference O2 and the limit are those in force at the hour (`Store.registry_history`): a
+  registry re-import after a month never changes that month's figures;
 - water: Q [m³] = w00000 `-Cou`, else `-Avg` [L/s] × 3.6; G = C [mg/L] × Q × 10⁻³;
 - status: `valid` (pollutant and flow valid), `stopped` (flag F: 0, not substituted),
   `invalid` (any other flag, or a negative value), `missing` (no data).
@@ -51,7 +53,7 @@ from envmon.emissions.tax import (
 from envmon.errors import EnvmonError
 from envmon.hj212.codes import MAX_PLAUSIBLE_MAGNITUDE
 from envmon.period import month_start, next_month
-from envmon.store import PointInfo, Store
+from envmon.store import PointHistory, PointInfo, Store
 from envmon.store.core_tables import RECORDS_FIRST_POLICY
 
 HOUR = timedelta(hours=1)
@@ -88,6 +90,7 @@ class HourEmission:
     status: str
     rule: str | None  # substitution rule id, None when measured
     source: str  # 2061 | 2051 | none
+    limit: float | None = None  # the limit in force at the hour (registry history)
 
 
 def _substituted(h: HourEmission) -> bool:
@@ -165,7 +168,8 @@ class PollutantResult:
             return False
         if self.kind == "gas":
             return any(h.status == "valid" and h.corrected is not None and
-                       h.corrected > self.limit for h in self.hours)
+                       h.corrected > (self.limit if h.limit is None else h.limit)
+                       for h in self.hours)
         return any(v > self.limit for v in self.daily_means().values())
 
 
@@ -330,11 +334,15 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
     exempt = _exemptions(store, point, since, end) if config.use_exemptions else []
     first = start if not hourly else max(since, min(hourly))
     first = min(first, start)
+    history = store.registry_history([point.mn]).get(point.mn) or PointHistory(point.mn)
     results = []
-    for factor, limit in sorted(point.factors.items()):
+    for factor, current_limit in sorted(point.factors.items()):
         series: list[HourEmission] = []
+        # the values in force in the period (a later re-import does not rewrite it)
+        limit = history.limit_at(factor, max(start, end - HOUR), current_limit)
         hour = first
         while hour < end:
+            o2_ref = history.o2_ref_at(hour, point.o2_ref)
             rec = hourly.get(hour)
             if rec is None:
                 status = ("stopped" if exempt and any(a <= hour < b for a, b in exempt)
@@ -362,11 +370,11 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
                     corrected = r.get("zs_avg")
                     if corrected is not None and not _plausible(corrected):
                         corrected = None  # the unit's Zs value is no number to judge by
-                    if corrected is None and point.o2_ref is not None:
+                    if corrected is None and o2_ref is not None:
                         o2 = rec.get(O2)
                         if _valid(o2, config):
                             corrected = formulas.o2_corrected_mg_m3(
-                                conc, o2["avg"], point.o2_ref, config.o2_cutoff_pct)
+                                conc, o2["avg"], o2_ref, config.o2_cutoff_pct)
                             if math.isnan(corrected):
                                 corrected = None
                     elif corrected is None:
@@ -379,7 +387,8 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
             else:
                 kg = None
             series.append(HourEmission(hour, conc, corrected, volume, kg, kg or 0.0, status,
-                                       None, source))
+                                       None, source,
+                                       history.limit_at(factor, hour, current_limit)))
             hour += HOUR
         alpha_of = _QuarterToDate(series, min(hourly) if hourly else None)
         alpha = alpha_of(max(start, end - HOUR))
@@ -562,9 +571,11 @@ def hours_from_minutes(store: Store, point: PointInfo, start: datetime, end: dat
     for r in minutes:
         if (r["flag"] or "N") in config.valid_flags and r["avg"] is not None and r["avg"] >= 0:
             counts[(r["data_time"].replace(minute=0, second=0, microsecond=0), r["factor"])] += 1
+    history = store.registry_history([point.mn]).get(point.mn) or PointHistory(point.mn)
     out = []
     for hour in sorted(derived):
         rec = derived[hour]
+        o2_ref = history.o2_ref_at(hour, point.o2_ref)  # the value in force at the hour
         flow = rec.get(flow_code)
         flow_m3_h = None
         if _valid(flow, config):
@@ -578,10 +589,10 @@ def hours_from_minutes(store: Store, point: PointInfo, start: datetime, end: dat
                       else "stopped" if r.get("flag") == "F" else "invalid")
             avg = r["avg"] if status == "valid" else None
             corrected = avg
-            if avg is not None and point.kind == "gas" and point.o2_ref is not None:
+            if avg is not None and point.kind == "gas" and o2_ref is not None:
                 corrected = None
                 if _valid(o2, config):
-                    value = formulas.o2_corrected_mg_m3(avg, o2["avg"], point.o2_ref,
+                    value = formulas.o2_corrected_mg_m3(avg, o2["avg"], o2_ref,
                                                         config.o2_cutoff_pct)
                     corrected = None if math.isnan(value) else value
             kg = None

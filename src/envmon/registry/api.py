@@ -10,6 +10,7 @@ and the web app only parse, call and render: no SQL, no file format logic at the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,26 @@ class ImportOptions:
     file: Path
     strict_unit_id: bool = False
     """Reject rows whose 统一社会信用代码 fails the GB 32100-2015 check (default: warn)."""
+    effective: date | str | None = None
+    """The day changed limits, o2_ref, standards and passwords take effect (`--effective`,
+    YYYY-MM-DD; default today in Beijing time). Not in the future: the registry's current
+    values are what the receiver and alarms use now."""
+
+    def __post_init__(self) -> None:
+        if self.effective is None or isinstance(self.effective, date):
+            day = self.effective
+        else:
+            try:
+                day = date.fromisoformat(str(self.effective).strip())
+            except ValueError:
+                raise OptionError("--effective", f"{self.effective!r} is not a date "
+                                  "YYYY-MM-DD") from None
+        from envmon.timeutil import now_beijing
+
+        if day is not None and day > now_beijing().date():
+            raise OptionError("--effective", f"{day} is in the future (Beijing time): import "
+                              "the change on the day it takes effect")
+        object.__setattr__(self, "effective", day)
 
 
 @dataclass(frozen=True)
@@ -66,6 +87,8 @@ class ImportResult:
             "points": {"new": c.points_new, "updated": c.points_updated},
             "rejected": [str(p) for p in r.rejected], "warnings": [str(p) for p in r.warnings],
             "notices": list(r.notices),
+            "effective_from": (f"{r.effective_from:%Y-%m-%d}" if r.effective_from else None),
+            "changes": [change.as_json() for change in r.changes],
         }
 
 
@@ -74,7 +97,8 @@ def import_registry(store, options: ImportOptions) -> ImportResult:
     that cannot be used at all raises `RegistryFileError`."""
     from envmon.registry import importer
 
-    report = importer.import_file(store, options.file, strict_unit_id=options.strict_unit_id)
+    report = importer.import_file(store, options.file, strict_unit_id=options.strict_unit_id,
+                                  effective=options.effective)
     return ImportResult(report, Path(options.file), store.target)
 
 
@@ -214,6 +238,17 @@ def _import_text(result, stream) -> None:
         f"rows read {report.rows_read}, imported {report.rows_imported}, "
         f"rejected {len(report.rejected_lines)}, warnings {len(report.warnings)}"
     )
+    if report.changes:
+        changes = Table(title=f"values changed from {report.effective_from:%Y-%m-%d} "
+                              "(earlier periods keep the old value)")
+        for column in ("MN", "factor", "field", "old", "new"):
+            changes.add_column(column)
+        for change in report.changes[:MAX_LISTED]:
+            changes.add_row(change.mn, change.factor, change.field, change.old or "—",
+                            change.new or "—")
+        console.print(changes)
+        if len(report.changes) > MAX_LISTED:
+            console.print(f"  … and {len(report.changes) - MAX_LISTED} more")
     for title, problems, style in (
         ("rejected", report.rejected, "red"),
         ("warnings", report.warnings, "yellow"),

@@ -21,7 +21,10 @@ Columns (English names or Chinese aliases, see `COLUMN_ALIASES`):
 
 Rules. A bad row is rejected with its line number and a reason naming the column; good rows
 are kept. Re-importing updates in place (keys: unit_id, unit_id + outlet_id, mn); a point's
-factor set is replaced. A repeated MN is an error on the later row; a unit or outlet repeated
+factor set is replaced. A changed limit, o2_ref, standard or password takes effect on the
+import's effective date (`effective`, `--effective`, default today in Beijing time): figures
+for earlier periods keep the value in force then, and the report lists each change (old →
+new). A repeated MN is an error on the later row; a unit or outlet repeated
 with different details is an error on the later row.
 
 统一社会信用代码 (GB 32100-2015). A code that is not 18 characters long is an error. A code of
@@ -44,6 +47,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +59,9 @@ from envmon.registry.codes import (
     region_code_problem,
     uscc_problem,
 )
-from envmon.store import ImportCounts, RegistryRow, Store
+from envmon.store import ImportCounts, RegistryChange, RegistryRow, Store
 from envmon.store.base import checked_crc_modes
+from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 COLUMNS = (
     "province", "city", "city_code", "county", "county_code", "unit_id", "unit_name",
@@ -151,6 +156,13 @@ class ImportReport:
     rejected: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+
+    effective_from: datetime | None = None
+
+    @property
+    def changes(self) -> tuple[RegistryChange, ...]:
+        """Values of existing points changed by this import (old → new, from the date)."""
+        return self.counts.changes
 
     @property
     def rejected_lines(self) -> list[int]:
@@ -667,23 +679,35 @@ def _canonical(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def effective_start(effective: date | None) -> datetime:
+    """The instant a registry change takes effect: the Beijing midnight starting `effective`
+    (None: today in Beijing time, the day the bureau imports the file)."""
+    day = effective or now_beijing().date()
+    return datetime(day.year, day.month, day.day, tzinfo=BEIJING_FIXED)
+
+
 def import_rows(
     store: Store,
     rows: Iterable[Mapping[str, Any]],
     *,
     strict_unit_id: bool = False,
     source: str | None = None,
+    effective: date | None = None,
 ) -> ImportReport:
     """Validate registry rows (dicts keyed by column name or Chinese alias) and upsert the
-    good ones. Lines are numbered as in a file with a header: the first row is line 2."""
+    good ones. Lines are numbered as in a file with a header: the first row is line 2.
+    Changed values take effect on `effective` (default: today, Beijing time)."""
     numbered = [(n, _canonical(values)) for n, values in enumerate(rows, start=2)]
-    return _import(store, numbered, [], strict_unit_id=strict_unit_id, source=source)
+    return _import(store, numbered, [], strict_unit_id=strict_unit_id, source=source,
+                   effective=effective)
 
 
-def import_file(store: Store, path: str | Path, *, strict_unit_id: bool = False) -> ImportReport:
+def import_file(store: Store, path: str | Path, *, strict_unit_id: bool = False,
+                effective: date | None = None) -> ImportReport:
     """Import a CSV or XLSX registry file (see the module docstring)."""
     rows, notices = read_registry_file(path)
-    return _import(store, rows, notices, strict_unit_id=strict_unit_id, source=str(path))
+    return _import(store, rows, notices, strict_unit_id=strict_unit_id, source=str(path),
+                   effective=effective)
 
 
 def _import(
@@ -693,10 +717,13 @@ def _import(
     *,
     strict_unit_id: bool,
     source: str | None,
+    effective: date | None = None,
 ) -> ImportReport:
     good, errors, warnings = validate_rows(rows, strict_unit_id=strict_unit_id)
-    counts = store.upsert_registry(good) if good else ImportCounts()
+    since = effective_start(effective)
+    counts = store.upsert_registry(good, since) if good else ImportCounts()
     return ImportReport(
+        effective_from=since,
         source=source,
         rows_read=len(rows),
         rows_imported=len(good),

@@ -1,4 +1,4 @@
-"""Store tables of envmon.registry (schema versions 1 and 7).
+"""Store tables of envmon.registry (schema versions 1, 7 and 8).
 
 - `regions` (GB/T 2260 codes), `units` (统一社会信用代码), `outlets` (keyed by unit and outlet
   number: 排放口编号 such as DA001 are only unique inside a unit), `points` (MN, password, CRC
@@ -6,6 +6,11 @@
   instrument range `range_min`/`range_max` of each factor's analyser).
 - version 7: `allow_networks` on points and units (CIDR list, ';'-separated, NULL or empty =
   any address; a point's list, else its unit's: `envmon.ingest.guard`).
+- version 8: `registry_history`, the values that figures depend on (limit per factor, o2_ref,
+  standard, pw) with the date from which each was in force (`effective_from`, NULL: since the
+  point was registered) and when it was recorded. `points` / `point_factors` keep the current
+  values; a figure for a past period reads the value in force then
+  (`Store.registry_history`), so a re-import never rewrites the past.
 - views for analytics: `point_registry` (a point with its unit, outlet and region names) and
   `unit_registry` (a unit with its regions and number of points).
 
@@ -117,5 +122,21 @@ MIGRATIONS = [
     Migration(7, "registry: instrument ranges", [
         "ALTER TABLE point_factors ADD COLUMN range_min DOUBLE PRECISION",
         "ALTER TABLE point_factors ADD COLUMN range_max DOUBLE PRECISION",
+    ]),
+    # Versioned registry values (issue 11 item 17): one row per value taken on. `field` is
+    # limit (per factor) | o2_ref | standard | pw (factor ''); `value` is text (numbers in
+    # repr form, NULL for "none registered") so one column holds every field portably.
+    Migration(8, "registry: value history", [
+        """
+        CREATE TABLE registry_history (
+            mn             TEXT NOT NULL,
+            factor         TEXT NOT NULL,       -- '' for point-level fields
+            field          TEXT NOT NULL,       -- limit | o2_ref | standard | pw
+            value          TEXT,
+            effective_from TIMESTAMPTZ,         -- NULL: in force since registration
+            recorded_at    TIMESTAMPTZ NOT NULL
+        )
+        """,
+        # no index: a few rows per point (one per value taken on), read per point or whole
     ]),
 ]  # fmt: skip

@@ -177,6 +177,8 @@ class ImportCounts:
     points_new: int = 0
     points_updated: int = 0
     regions_new: int = 0
+    changes: tuple[RegistryChange, ...] = ()
+    """Values of existing points that the import changed (limits, o2_ref, standard, pw)."""
 
     @property
     def units(self) -> int:
@@ -189,3 +191,69 @@ class ImportCounts:
     @property
     def points(self) -> int:
         return self.points_new + self.points_updated
+
+
+VERSIONED_FIELDS = ("limit", "o2_ref", "standard", "pw")
+"""Registry values kept with the date they took effect (table `registry_history`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryChange:
+    """One value of an existing point changed by an import: `old` → `new` from
+    `effective_from` (a Beijing midnight). `factor` is '' for point-level fields; passwords
+    are shown masked."""
+
+    mn: str
+    factor: str
+    field: str
+    old: str | None
+    new: str | None
+    effective_from: datetime | None
+
+    def __str__(self) -> str:
+        what = f"{self.mn} {self.factor + ' ' if self.factor else ''}{self.field}"
+        since = f" from {self.effective_from:%Y-%m-%d}" if self.effective_from else ""
+        return f"{what}: {self.old if self.old is not None else '—'} → " \
+               f"{self.new if self.new is not None else '—'}{since}"
+
+    def as_json(self) -> dict:
+        return {"mn": self.mn, "factor": self.factor or None, "field": self.field,
+                "old": self.old, "new": self.new,
+                "effective_from": (f"{self.effective_from:%Y-%m-%d}"
+                                   if self.effective_from else None)}
+
+
+@dataclass(frozen=True, slots=True)
+class PointHistory:
+    """A point's versioned values (`Store.registry_history`): entries (field, factor,
+    effective_from, value) in the order they took effect (None = since registration first;
+    for one date the later recorded wins). A value with no entry is the current one."""
+
+    mn: str
+    entries: tuple[tuple[str, str, datetime | None, str | None], ...] = ()
+
+    def value_at(self, field: str, factor: str, at: datetime, current):
+        """The text of `field` (of `factor`) in force at `at`, or `current` when the history
+        holds none for that instant."""
+        found, seen = current, False
+        for f, fac, since, value in self.entries:
+            if f == field and fac == factor and (since is None or since <= at):
+                found, seen = value, True
+        if not seen:
+            return current
+        return found
+
+    def number_at(self, field: str, factor: str, at: datetime,
+                  current: float | None) -> float | None:
+        value = self.value_at(field, factor, at, current)
+        return float(value) if isinstance(value, str) else value
+
+    def o2_ref_at(self, at: datetime, current: float | None) -> float | None:
+        return self.number_at("o2_ref", "", at, current)
+
+    def limit_at(self, factor: str, at: datetime, current: float | None) -> float | None:
+        return self.number_at("limit", factor, at, current)
+
+    def changes_in(self, start: datetime, end: datetime) -> bool:
+        """Whether any value took effect inside (start, end)."""
+        return any(since is not None and start < since < end for _, _, since, _ in self.entries)

@@ -3,13 +3,20 @@
 Portable methods of `Store` (mixed in), written on the engine primitives only: the receiver's
 point cache (`load_point_auth`, `point_auth`), the units known (`unit_exists`, `unit_names`:
 what a use case asks before filtering by a unit), the CRC policy (`set_crc_modes`), the point list
-(`list_points`), import (`upsert_registry`) and export (`registry_rows`). The tables are
-declared in `envmon.registry.tables`.
+(`list_points`), import (`upsert_registry`) and export (`registry_rows`), and the values in
+force at a past time (`registry_history`). The tables are declared in `envmon.registry.tables`.
+
+Versioned values. `points` / `point_factors` hold the current values. An import that changes a
+limit, o2_ref, standard or password of an existing point appends the new value to
+`registry_history` with its effective date (and, the first time a value changes, the value it
+replaces as in force since registration), so figures for earlier periods keep the value that
+was in force then. A new point's values are in force since registration.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import pyarrow as pa
 
@@ -19,12 +26,39 @@ from envmon.store.models import (
     DEFAULT_CRC_MODES,
     ImportCounts,
     PointAuth,
+    PointHistory,
     PointInfo,
+    RegistryChange,
     RegistryRow,
 )
 
 _F64 = pa.float64()
 _STR = pa.string()
+_TS = pa.timestamp("us", tz="UTC")
+_MASK = "******"  # passwords are versioned but never printed in an import report
+
+
+def _text(value) -> str | None:
+    """A versioned value as stored in `registry_history.value` (numbers in repr form)."""
+    if value is None:
+        return None
+    return repr(float(value)) if isinstance(value, int | float) else str(value)
+
+
+def _shown(field: str, value) -> str | None:
+    if value is None:
+        return None
+    if field == "pw":
+        return _MASK
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _versioned(row: RegistryRow) -> dict[tuple[str, str], object]:
+    """(field, factor) → value of the versioned fields of an import row's point."""
+    values: dict[tuple[str, str], object] = {
+        ("pw", ""): row.pw, ("o2_ref", ""): row.o2_ref, ("standard", ""): row.standard}
+    values.update({("limit", f): lim for f, lim in row.factors.items()})
+    return values
 
 
 def _crc_text(modes: Sequence[str]) -> str:
@@ -65,13 +99,16 @@ class RegistryRepository:
     `_rows`, `_transaction`, `_staged` and `_writable`."""
 
 
-    def upsert_registry(self, rows: list[RegistryRow]) -> ImportCounts:
+    def upsert_registry(self, rows: list[RegistryRow],
+                        effective_from: datetime | None = None) -> ImportCounts:
         """Insert or update regions, units, outlets and points from validated registry rows.
 
         Upsert keys: unit_id, (unit_id, outlet_id), mn. A point's factor set is replaced by
         the row's; its CRC policy is kept unless the row gives one. One transaction. Rows
         should be consistent (`envmon.registry` checks that); for repeated keys the last row
-        wins.
+        wins. A changed limit, o2_ref, standard or password of an existing point takes effect
+        at `effective_from` (None: since registration, i.e. the past is rewritten) and is
+        listed in `ImportCounts.changes`; the value it replaces stays in force before.
         """
         self._writable()
         regions: dict[str, tuple[str | None, str, str | None]] = {}
@@ -170,6 +207,7 @@ class RegistryRepository:
             units_new = new_count("units", ["unit_id"])
             outlets_new = new_count("outlets", ["unit_id", "outlet_id"])
             points_new = new_count("points", ["mn"])
+            history, changes = self._history_rows(points, effective_from)
             self._run(
                 """
                 INSERT INTO regions (code, name, level, parent_code)
@@ -239,6 +277,13 @@ class RegistryRepository:
                 "INSERT INTO point_factors (mn, factor, limit_value, range_min, range_max) "
                 "SELECT mn, factor, limit_value, range_min, range_max FROM _envmon_point_factors"
             )
+            if history.num_rows:
+                with self._staged("_envmon_history", history):
+                    self._run(
+                        "INSERT INTO registry_history "
+                        "(mn, factor, field, value, effective_from, recorded_at) "
+                        "SELECT mn, factor, field, value, effective_from, now() "
+                        "FROM _envmon_history")
         return ImportCounts(
             units_new=units_new,
             units_updated=len(units) - units_new,
@@ -247,7 +292,79 @@ class RegistryRepository:
             points_new=points_new,
             points_updated=len(points) - points_new,
             regions_new=regions_new,
+            changes=tuple(changes),
         )
+
+    def _history_rows(self, points: dict[str, RegistryRow], effective_from: datetime | None
+                      ) -> tuple[pa.Table, list[RegistryChange]]:
+        """The `registry_history` rows an import adds (called with `_envmon_points` staged,
+        before the update) and the changes it makes to existing points."""
+        current: dict[str, dict[tuple[str, str], object]] = {}
+        for mn, pw, o2_ref, standard in self._rows(
+                "SELECT p.mn, p.pw, p.o2_ref, p.standard FROM points p "
+                "JOIN _envmon_points s ON s.mn = p.mn"):
+            current[mn] = {("pw", ""): pw, ("o2_ref", ""): o2_ref, ("standard", ""): standard}
+        for mn, factor, limit in self._rows(
+                "SELECT f.mn, f.factor, f.limit_value FROM point_factors f "
+                "JOIN _envmon_points s ON s.mn = f.mn"):
+            current[mn][("limit", factor)] = limit
+        recorded = {(mn, field, factor) for mn, field, factor in self._rows(
+            "SELECT DISTINCT h.mn, h.field, h.factor FROM registry_history h "
+            "JOIN _envmon_points s ON s.mn = h.mn")}
+        out: list[tuple[str, str, str, str | None, datetime | None]] = []
+        changes: list[RegistryChange] = []
+        for mn, row in points.items():
+            new = _versioned(row)
+            old = current.get(mn)
+            for (field, factor), value in new.items():
+                if old is None or (field, factor) not in old:  # a new point or a new factor
+                    # in force since registration, unless the factor had values before
+                    # (removed and now added again): then from the effective date
+                    again = (mn, field, factor) in recorded
+                    out.append((mn, factor, field, _text(value),
+                                effective_from if again else None))
+                    if old is not None:
+                        changes.append(RegistryChange(mn, factor, "factor", None, factor,
+                                                      effective_from))
+                    continue
+                before = old[(field, factor)]
+                if before == value:
+                    continue
+                if (mn, field, factor) not in recorded:  # the value replaced stays in force
+                    out.append((mn, factor, field, _text(before), None))
+                out.append((mn, factor, field, _text(value), effective_from))
+                changes.append(RegistryChange(mn, factor, field, _shown(field, before),
+                                              _shown(field, value), effective_from))
+            for _field, factor in sorted(set(old or ()) - set(new)):
+                changes.append(RegistryChange(mn, factor, "factor", factor, None,
+                                              effective_from))  # a factor no longer measured
+        table = pa.table({
+            "mn": pa.array([r[0] for r in out], _STR),
+            "factor": pa.array([r[1] for r in out], _STR),
+            "field": pa.array([r[2] for r in out], _STR),
+            "value": pa.array([r[3] for r in out], _STR),
+            "effective_from": pa.array([r[4] for r in out], _TS),
+        })
+        return table, changes
+
+    def registry_history(self, mns: Sequence[str] | None = None) -> dict[str, PointHistory]:
+        """mn → the point's versioned values (limits, o2_ref, standard, pw) by effective date,
+        for the points of `mns` (None: every point) that have any. A figure for a past
+        period reads its limits and reference O2 through `PointHistory.limit_at` /
+        `o2_ref_at`; a point or value without history uses its current value."""
+        sql = ("SELECT mn, field, factor, effective_from, value FROM registry_history")
+        params: list = []
+        if mns is not None:
+            ids = sorted(set(mns))
+            if not ids:
+                return {}
+            sql += f" WHERE mn IN ({', '.join('?' * len(ids))})"
+            params = ids
+        sql += " ORDER BY mn, effective_from NULLS FIRST, recorded_at"
+        entries: dict[str, list] = {}
+        for mn, field, factor, since, value in self._rows(sql, params):
+            entries.setdefault(mn, []).append((field, factor, since, value))
+        return {mn: PointHistory(mn, tuple(e)) for mn, e in entries.items()}
 
     def load_point_auth(self) -> dict[str, PointAuth]:
         """Every point's MN, password, unit, kind, CRC policy and instrument ranges (the
