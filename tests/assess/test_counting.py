@@ -300,3 +300,47 @@ def test_a_copy_from_elsewhere_does_not_count_for_the_unit(store):
     assert (row.counts.complete_received, row.counts.complete_valid) == (1, 0)
     assert store.query("SELECT flag, trusted FROM records_first WHERE mn = ?", [GAS]) == [
         ("D", True)]
+
+
+
+def test_pass_mark_compares_the_full_value_not_the_rounded_rate():
+    """GB/T 8170-2008 §4.3.1 全数值比较法 (issue 11 item 10): 89.9955 % is published as 90.00 %
+    but fails a 90 % pass mark; "rounded" (§4.3.2 修约值比较法) is the switch that passes it."""
+    from envmon.assess.compute import Counts, Row
+
+    cfg = AssessConfig()
+    exact = Fraction(899955, 10000)
+    assert round_gbt8170(exact) == Decimal("90.00")
+    assert cfg.passes(exact) is False
+    assert AssessConfig(pass_compare="rounded").passes(exact) is True
+    assert cfg.passes(Fraction(90)) is True
+    assert AssessConfig(pass_inclusive=False, pass_compare="rounded").passes(exact) is False
+    with pytest.raises(ValueError, match="pass_compare"):
+        AssessConfig(pass_compare="approx")
+    row = Row("point", GAS, "x", counts=Counts(25_000, 0, 0, 25_000, 22_499))  # 89.996 %
+    row.rates = {"complete": {"effective_rate": percent(22_499, 25_000)}}
+    assert row.rate("complete") == Decimal("90.00")
+    assert row.passes(cfg) is False
+    assert row.passes(AssessConfig(pass_compare="rounded")) is True
+
+
+def test_the_bulletin_judges_the_pass_mark_on_the_full_value(store):
+    """715 valid hours of 720 are 99.3055… %, published 99.31 %: below a 99.31 % pass mark in
+    the 通报 (unit 丁钢铁 listed), above it when comparing rounded values."""
+    from envmon.period import Period
+    from envmon.reports.transmission import build_bulletin
+
+    hours = [NOV + k * HOUR for k in range(720)]
+    write(store, [rec(OTHER, "a21026", h) for h in hours[5:]], online=[(OTHER, NOV + DAY)])
+
+    def judged(compare):
+        cfg = AssessConfig(pass_mark=Decimal("99.31"), pass_compare=compare)
+        result = assess(store, NOV, DEC, cfg, as_of=AS_OF)
+        (row,) = [r for r in result.level("unit") if r.code == "91140200MA0GAS0003"]
+        assert row.rate("complete") == Decimal("99.31")
+        tables = [b for b in build_bulletin(store, result, Period(NOV, DEC)).blocks
+                  if getattr(b, "sheet", None) == "未达标单位"]
+        return row.passes(cfg), any(r["unit"] == "丁钢铁" for r in tables[0].rows)
+
+    assert judged("full") == (False, True)
+    assert judged("rounded") == (True, False)

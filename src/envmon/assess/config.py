@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 
 from envmon.hj212.codes import DATA_FLAGS, DATA_FLAGS_2005
 
 WATER_STANDARD_SAMPLE_FACTORS = ("w01018", "w21003", "w21011", "w21001")  # COD, NH3-N, TP, TN
 AGGREGATES = ("sum", "mean_of_units")
 NETWORKED_RULES = ("all_points", "any_point")
+PASS_COMPARE = ("full", "rounded")
 RANK_BY = ("complete", "instant")
 KNOWN_FLAGS = tuple(dict.fromkeys([*DATA_FLAGS, *DATA_FLAGS_2005]))  # HJ 212-2017 Table 8, 2005
 
@@ -31,6 +33,11 @@ class AssessConfig:
     """有效传输率 pass mark in percent (90 % current, 75 % in 2014)."""
     pass_inclusive: bool = True
     """True: rate >= pass mark passes (晋城 "不低于"); False: strictly above (">90%")."""
+    pass_compare: str = "full"
+    """How a rate is compared with the pass mark: "full" compares the exact value (GB/T
+    8170-2008 §4.3.1 全数值比较法, the default §4.3 gives when a standard names no method, so
+    89.9955 % fails 90 %); "rounded" compares the two-decimal published value (§4.3.2
+    修约值比较法, 89.9955 % → 90.00 % passes)."""
     standard_sample_exemption: bool = True
     """Water COD/NH3-N/TP/TN: the first 自动标样核查 hour of each day leaves the should-count
     (quoted from the MEE algorithm note)."""
@@ -69,6 +76,10 @@ class AssessConfig:
             raise ValueError(
                 f"networked_rule must be one of {NETWORKED_RULES}, got {self.networked_rule!r}"
             )
+        if self.pass_compare not in PASS_COMPARE:
+            raise ValueError(
+                f"pass_compare must be one of {PASS_COMPARE}, got {self.pass_compare!r}"
+            )
         if self.rank_by not in RANK_BY:
             raise ValueError(f"rank_by must be one of {RANK_BY}, got {self.rank_by!r}")
         if self.mark_deadline_day is not None and not 1 <= self.mark_deadline_day <= 28:
@@ -97,10 +108,21 @@ class AssessConfig:
     def complete_seconds(self) -> int:
         return int(round(self.complete_days * 86400))
 
-    def passes(self, rate: Decimal | None) -> bool | None:
+    def passes(self, rate: Fraction | Decimal | None) -> bool | None:
+        """Whether a rate in percent reaches the pass mark (None: undefined rate). Give the
+        exact rate (a Fraction, `Row.exact_rate`): with pass_compare "rounded" it is rounded
+        to two decimals by GB/T 8170 first; a Decimal is compared as given."""
         if rate is None:
             return None
-        return rate >= self.pass_mark if self.pass_inclusive else rate > self.pass_mark
+        if isinstance(rate, Fraction):
+            if self.pass_compare == "rounded":
+                from envmon.assess.rates import round_gbt8170
+
+                rate = Fraction(round_gbt8170(rate))
+            mark = Fraction(self.pass_mark)
+        else:
+            mark = self.pass_mark
+        return rate >= mark if self.pass_inclusive else rate > mark
 
     def with_(self, **changes) -> AssessConfig:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -52,7 +52,7 @@ def _rate_columns() -> list[Column]:
     ]
 
 
-def _rate_values(row: Row, pass_fill) -> dict[str, Any]:
+def _rate_values(row: Row, config) -> dict[str, Any]:
     out = {
         "network_rate": _num(row.network_rate),
         "should": row.counts.should,
@@ -65,8 +65,8 @@ def _rate_values(row: Row, pass_fill) -> dict[str, Any]:
         out[f"{prefix}_tr"] = _num(rates["transmission_rate"])
         out[f"{prefix}_vr"] = _num(rates["valid_rate"])
         er = rates["effective_rate"]
-        out[f"{prefix}_er"] = Cell(_num(er), fill=FAIL_FILL) if pass_fill(er) is False \
-            else _num(er)
+        out[f"{prefix}_er"] = Cell(_num(er), fill=FAIL_FILL) \
+            if row.passes(config, variant) is False else _num(er)
     return out
 
 
@@ -80,7 +80,7 @@ def assessment_bulletin(result: Assessment, level: str) -> Bulletin:
                Column("已联网", "networked", 8, "0"), Column("点位数", "points", 8, "0"),
                *_rate_columns()]
     table_rows = [{"rank": r.rank, "code": r.code, "name": r.name,
-                   **_rate_values(r, result.config.passes)} for r in rows]
+                   **_rate_values(r, result.config)} for r in rows]
     return Bulletin(
         title=f"自动监控数据有效传输率（{LEVEL_NAMES[level]}）",
         issued=date.today(),
@@ -95,7 +95,9 @@ def _method_note(result: Assessment) -> str:
     return (
         f"即时：数据时间后{cfg.instant_hours:g}小时内收到；补全：数据时间后{cfg.complete_days:g}日内"
         f"收到（含补遗、补传和人工修约）。有效标记：{'、'.join(cfg.valid_flags)}。"
-        "有效传输率＝有效数/应传数；应传数为0时记“—”。数值按GB/T 8170修约至两位小数。"
+        "有效传输率＝有效数/应传数；应传数为0时记“—”。数值按GB/T 8170修约至两位小数；"
+        + ("达标判定按全数值比较法（GB/T 8170-2008 4.3.1）。" if cfg.pass_compare == "full"
+           else "达标判定按修约值比较法（GB/T 8170-2008 4.3.2）。")
         + ("停产、停运、停排标记及人工修约须附证明材料" if cfg.marks_require_proof else "")
         + (f"，停产等标记须于次月{cfg.mark_deadline_day}日（含）前录入。" if cfg.mark_deadline_day
            else ("。" if cfg.marks_require_proof else ""))
@@ -186,7 +188,7 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
         f"补全有效传输率排名前三的市为{top_complete}。"
     )
     mark = f"{float(cfg.pass_mark):g}%"
-    failing = [u for u in units if cfg.passes(u.rate("complete")) is False]
+    failing = [u for u in units if u.passes(cfg) is False]
     blocks.append(Paragraph("一、总体情况", heading=True))
     blocks.append(Paragraph(summary))
     blocks.append(Paragraph(
@@ -200,11 +202,11 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
     complete_rank = {r.code: r.rank for r in rank_rows(list(cities), "complete")}
     city_rows = []
     for r in rank_rows(list(cities), "complete"):
-        values = _rate_values(r, cfg.passes)
+        values = _rate_values(r, cfg)
         values.update(name=r.name, i_rank=instant_rank[r.code], c_rank=complete_rank[r.code])
         city_rows.append(values)
     if len(provinces) == 1:
-        total = _rate_values(provinces[0], cfg.passes)
+        total = _rate_values(provinces[0], cfg)
         total.update(name="全省")
         city_rows.append(total)
     blocks.append(Paragraph("二、各市情况", heading=True))
@@ -223,7 +225,7 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
         blocks.append(bar_chart(labels, values, "各市补全有效传输率", ylabel="%",
                                 reference=float(cfg.pass_mark),
                                 reference_label=f"达标线 {mark}",
-                                colors=["#C00000" if cfg.passes(r.rate("complete")) is False
+                                colors=["#C00000" if r.passes(cfg) is False
                                         else "#4472C4"
                                         for r in rank_rows(list(cities), "complete")]))
     except ReportError as error:  # no CJK font: the bulletin still has every figure
@@ -235,7 +237,7 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
     for unit in failing:
         points = [p for p in unit.members if p.rate("complete") is not None]
         points.sort(key=lambda p: (p.rate("complete"), p.code))
-        below = [p for p in points if cfg.passes(p.rate("complete")) is False]
+        below = [p for p in points if p.passes(cfg) is False]
         worst.extend((below or points)[:WORST_POINTS])
     problems = problem_hours(store, cfg, [p.code for p in worst], result.start, result.end,
                              result.as_of)
