@@ -344,3 +344,58 @@ def test_the_bulletin_judges_the_pass_mark_on_the_full_value(store):
 
     assert judged("full") == (False, True)
     assert judged("rounded") == (True, False)
+
+
+def test_a_point_is_assessed_only_between_its_assessed_dates(store):
+    """Issue 11 item 7: a point registered on 16 November and perfect afterwards is at 100 %,
+    not 51.72 %; a re-import with other dates keeps the history, one without the columns
+    changes nothing, an empty cell is unbounded."""
+    from envmon.registry.assessed import current_dates
+    from envmon.registry.importer import import_rows
+
+    from .conftest import registry_rows
+
+    rows = registry_rows()
+    (other,) = [r for r in rows if r.get("mn") == OTHER]
+    other["考核开始日期"] = "2026-11-16"
+    assert import_rows(store, rows).ok
+    start = NOV + 15 * DAY
+    write(store, [rec(OTHER, "a21026", start + k * HOUR) for k in range(15 * 24)],
+          online=[(OTHER, start + DAY)])
+
+    def point():
+        (row,) = [r for r in assess(store, NOV, DEC, as_of=AS_OF).points if r.code == OTHER]
+        return row
+
+    assert point().counts.should == 15 * 24
+    assert point().rate("complete") == Decimal("100.00")
+    assert import_rows(store, registry_rows()).ok  # no date columns: the dates stay
+    assert point().counts.should == 15 * 24
+    other["考核结束日期"] = "2026-11-20"
+    assert import_rows(store, rows).ok
+    assert point().counts.should == 5 * 24
+    other["考核开始日期"], other["考核结束日期"] = "", ""  # empty: unbounded
+    assert import_rows(store, rows).ok
+    assert point().counts.should == 720
+    history = store.query("SELECT assessed_from, assessed_to FROM point_assessed_periods "
+                          "WHERE mn = ? ORDER BY id", [OTHER])
+    assert [tuple(str(v) if v else None for v in r) for r in history] == [
+        ("2026-11-16", None), ("2026-11-16", "2026-11-20"), (None, None)]
+    assert current_dates(store)[OTHER] == (None, None)
+
+
+def test_assessed_dates_are_checked_naming_the_column(store):
+    from envmon.registry.importer import import_rows
+
+    from .conftest import registry_rows
+
+    rows = registry_rows()
+    (other,) = [r for r in rows if r.get("mn") == OTHER]
+    other.update(assessed_from="2026-11-31", assessed_to="2026-11-01")
+    report = import_rows(store, rows)
+    assert not report.ok
+    assert [(p.column, "not a date" in p.message) for p in report.rejected] == [
+        ("assessed_from", True)]
+    other.update(assessed_from="2026-11-10", assessed_to="2026-11-01")
+    (problem,) = import_rows(store, rows).rejected
+    assert problem.column == "assessed_to" and "before" in problem.message

@@ -14,6 +14,9 @@ Rules, each a parameter of `AssessConfig`:
 - exempt hours (停产/停运/停排, table `exemptions`): the hour's start lies in [start, end) of
   a mark that existed at `as_of` and was not revoked by then, has a proof reference and was
   entered by the 10th of the next month (both switchable); out of should, received, valid.
+- hours outside a point's assessed dates (registry `assessed_from`/`assessed_to`, Beijing
+  days, both included; `envmon.registry.assessed`) leave should, received and valid like
+  exempt hours: a point registered mid-month is assessed on its own hours only.
 - the copy the copy policy picks wins (as `records_first`, envmon.store.core_tables: the
   unit's own trusted copy first, then the first received); it counts for 即时 when
   received_at <= hour + instant_hours, for 补全 when received_at <= hour + complete_days.
@@ -39,6 +42,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from envmon.assess.config import AssessConfig
+from envmon.registry.assessed import CURRENT_SQL as ASSESSED_DATES_SQL
 
 HOUR = timedelta(hours=1)
 
@@ -115,12 +119,18 @@ hours AS (
     SELECT g.h FROM generate_series(CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ),
                                     INTERVAL '1 hour') AS g(h)
 ),
+assessed_dates AS ({ASSESSED_DATES_SQL}),
 ex AS (
     SELECT DISTINCT p.mn, hours.h
     FROM exemptions e
     JOIN points p ON p.unit_id = e.unit_id AND (e.mn IS NULL OR e.mn = p.mn)
     JOIN hours ON hours.h >= e.start_time AND hours.h < e.end_time
     WHERE e.created_at <= ? AND (e.revoked_at IS NULL OR e.revoked_at > ?){ex_rules}
+    UNION
+    SELECT d.mn, hours.h
+    FROM assessed_dates d
+    JOIN hours ON hours.h < CAST(d.assessed_from AS TIMESTAMPTZ)
+               OR hours.h >= CAST(d.assessed_to AS TIMESTAMPTZ) + INTERVAL '1 day'
 ),
 ex_n AS (
     SELECT mn, COUNT(*) AS n FROM ex GROUP BY mn

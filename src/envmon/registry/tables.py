@@ -1,4 +1,4 @@
-"""Store tables of envmon.registry (schema versions 1 and 7).
+"""Store tables of envmon.registry (schema versions 1, 7 and 8).
 
 - `regions` (GB/T 2260 codes), `units` (统一社会信用代码), `outlets` (keyed by unit and outlet
   number: 排放口编号 such as DA001 are only unique inside a unit), `points` (MN, password, CRC
@@ -6,6 +6,7 @@
   instrument range `range_min`/`range_max` of each factor's analyser).
 - version 7: `allow_networks` on points and units (CIDR list, ';'-separated, NULL or empty =
   any address; a point's list, else its unit's: `envmon.ingest.guard`).
+- version 8: `point_assessed_periods` (assessed-from/to dates, append-only history).
 - views for analytics: `point_registry` (a point with its unit, outlet and region names) and
   `unit_registry` (a unit with its regions and number of points).
 
@@ -117,5 +118,19 @@ MIGRATIONS = [
     Migration(7, "registry: instrument ranges", [
         "ALTER TABLE point_factors ADD COLUMN range_min DOUBLE PRECISION",
         "ALTER TABLE point_factors ADD COLUMN range_max DOUBLE PRECISION",
+    ]),
+    # Assessed-from/to dates per point (考核开始日期 / 考核结束日期, envmon.registry.assessed):
+    # append-only, so a re-import never rewrites which hours of the past were due.
+    Migration(8, "registry: assessed periods", [
+        """
+        CREATE TABLE point_assessed_periods (
+            id            BIGINT NOT NULL,     -- order of the changes (max + 1)
+            mn            TEXT NOT NULL,
+            assessed_from DATE,                -- first Beijing day assessed; NULL: unbounded
+            assessed_to   DATE,                -- last Beijing day assessed (included)
+            recorded_at   TIMESTAMPTZ NOT NULL,
+            source        TEXT                 -- the registry file that set them
+        )
+        """,
     ]),
 ]  # fmt: skip

@@ -18,6 +18,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
              envmon.roads.tables          road_intake_tokens
              envmon.ingest.tables         guard_usual_addresses, guard_lockouts
              envmon.registry.tables       point_factors.range_min/range_max (instrument range)
+    8        envmon.registry.tables       point_assessed_periods (assessed-from/to dates)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -45,7 +46,7 @@ from functools import cache
 
 from envmon.store.ddl import IdSequence, Migration
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 OWNERS = (
     "envmon.store.core_tables",
