@@ -399,3 +399,22 @@ def test_assessed_dates_are_checked_naming_the_column(store):
     other.update(assessed_from="2026-11-10", assessed_to="2026-11-01")
     (problem,) = import_rows(store, rows).rejected
     assert problem.column == "assessed_to" and "before" in problem.message
+
+
+def test_parameters_registered_as_factors_are_not_assessed(store):
+    """Issue 11 item 11: flow, O2, temperature, pressure and moisture registered with a gas
+    point (needed to convert) do not inflate should; the set is a setting."""
+    store.execute("INSERT INTO point_factors (mn, factor) VALUES (?, 'a00000'), (?, 'a19001'), "
+                  "(?, 'a01012'), (?, 'a01013'), (?, 'a01014')", [OTHER] * 5)
+    hours = [NOV + k * HOUR for k in range(720)]
+    write(store, [rec(OTHER, "a21026", h) for h in hours], online=[(OTHER, NOV + DAY)])
+
+    def point(cfg):
+        (row,) = [r for r in assess(store, NOV, DEC, cfg, as_of=AS_OF).points if r.code == OTHER]
+        return row
+
+    assert point(AssessConfig()).counts.should == 720
+    assert point(AssessConfig()).rate("complete") == Decimal("100.00")
+    assert point(AssessConfig(non_assessed_factors=())).counts.should == 720 * 6
+    with pytest.raises(ValueError, match="non_assessed_factors"):
+        AssessConfig(non_assessed_factors=("a00000'; --",))

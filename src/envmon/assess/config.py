@@ -16,6 +16,13 @@ AGGREGATES = ("sum", "mean_of_units")
 NETWORKED_RULES = ("all_points", "any_point")
 PASS_COMPARE = ("full", "rounded")
 RANK_BY = ("complete", "instant")
+# Parameters a point may register (to convert, to compute emissions) that are not assessed:
+# transmission.md §2 "not counted separately": flow, O2, temperature, moisture, pressure
+# (flue gas); flow and pH (wastewater); the other stack parameters of HJ 212-2017 Table C.
+NON_ASSESSED_FACTORS = (
+    "a00000", "a19001", "a01011", "a01012", "a01013", "a01014", "a01015", "a01016", "a01017",
+    "a01901", "a01902", "w00000", "w01001",
+)
 KNOWN_FLAGS = tuple(dict.fromkeys([*DATA_FLAGS, *DATA_FLAGS_2005]))  # HJ 212-2017 Table 8, 2005
 
 
@@ -62,6 +69,9 @@ class AssessConfig:
     """Count transmission only for units marked 纳入考核 (units.assessed)."""
     factors: tuple[str, ...] | None = None
     """Restrict the assessed factors (default: each point's registered factors)."""
+    non_assessed_factors: tuple[str, ...] = NON_ASSESSED_FACTORS
+    """Registered factors that are never assessed: parameters, not pollutants (transmission.md
+    §2 and §7 "flow and O2 counted: no", ASSUMPTION). Empty: every registered factor."""
     rank_by: str = "complete"
     """Which effective rate orders and ranks the rows (补全 is the monthly figure)."""
 
@@ -87,7 +97,8 @@ class AssessConfig:
                              f"deadline), not {self.mark_deadline_day}")
         if not self.valid_flags:
             raise ValueError("valid_flags must name at least one flag")
-        for name in ("valid_flags", "standard_sample_flags", "standard_sample_factors"):
+        for name in ("valid_flags", "standard_sample_flags", "standard_sample_factors",
+                     "non_assessed_factors"):
             for item in getattr(self, name):
                 if not item.replace("_", "").isalnum():
                     raise ValueError(f"{name}: {item!r} is not a flag or factor code")

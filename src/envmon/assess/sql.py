@@ -14,6 +14,9 @@ Rules, each a parameter of `AssessConfig`:
 - exempt hours (停产/停运/停排, table `exemptions`): the hour's start lies in [start, end) of
   a mark that existed at `as_of` and was not revoked by then, has a proof reference and was
   entered by the 10th of the next month (both switchable); out of should, received, valid.
+- assessed factors: the point's registered factors but the parameters of
+  `non_assessed_factors` (flow, O2, temperature, pressure, moisture, pH: transmission.md §2),
+  optionally restricted to `factors`.
 - hours outside a point's assessed dates (registry `assessed_from`/`assessed_to`, Beijing
   days, both included; `envmon.registry.assessed`) leave should, received and valid like
   exempt hours: a point registered mid-month is assessed on its own hours only.
@@ -84,6 +87,8 @@ def _classified(
         filters.append("u.assessed")
     if config.factors is not None:
         filters.append(f"f.factor IN ({_literals(config.factors) or 'NULL'})")
+    if config.non_assessed_factors:
+        filters.append(f"f.factor NOT IN ({_literals(config.non_assessed_factors)})")
     if mns is not None:
         filters.append(f"p.mn IN ({', '.join('?' for _ in mns) or 'NULL'})")
     where = f"WHERE {' AND '.join(filters)}" if filters else ""
