@@ -418,3 +418,36 @@ def test_parameters_registered_as_factors_are_not_assessed(store):
     assert point(AssessConfig(non_assessed_factors=())).counts.should == 720 * 6
     with pytest.raises(ValueError, match="non_assessed_factors"):
         AssessConfig(non_assessed_factors=("a00000'; --",))
+
+
+def test_networked_is_judged_on_data_time_not_receipt_time(store):
+    """Issue 11 item 8: a unit whose November data all arrived late (on 3 December) was
+    networked in November; `networked_by = "received_at"` keeps the receipt-time rule."""
+    hours = [NOV + k * HOUR for k in range(0, 720, 24)]
+    late = DEC + 2 * DAY - NOV
+    write(store, [rec(OTHER, "a21026", h, delay=late - (h - NOV)) for h in hours],
+          online=[(OTHER, DEC + 2 * DAY)])
+
+    def networked(cfg, as_of=AS_OF):
+        units = {u.code: u for u in assess(store, NOV, DEC, cfg, as_of=as_of).units}
+        return units["91140200MA0GAS0003"].networked
+
+    assert networked(AssessConfig()) == 1
+    assert networked(AssessConfig(), as_of=DEC + DAY) == 0  # not yet arrived at that time
+    assert networked(AssessConfig(networked_by="received_at")) == 0
+    with pytest.raises(ValueError, match="networked_by"):
+        AssessConfig(networked_by="packets")
+
+
+def test_networked_by_and_pass_compare_are_options_naming_themselves():
+    from envmon.assess.api import AssessSettings
+    from envmon.errors import OptionError
+
+    settings = AssessSettings(networked_by="received_at", pass_compare="rounded")
+    assert (settings.config.networked_by, settings.config.pass_compare) == (
+        "received_at", "rounded")
+    assert AssessSettings().config.networked_by == "data_time"
+    with pytest.raises(OptionError, match="--networked-by"):
+        AssessSettings(networked_by="packets")
+    with pytest.raises(OptionError, match="--pass-compare"):
+        AssessSettings(pass_compare="approx")

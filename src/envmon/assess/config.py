@@ -15,6 +15,7 @@ WATER_STANDARD_SAMPLE_FACTORS = ("w01018", "w21003", "w21011", "w21001")  # COD,
 AGGREGATES = ("sum", "mean_of_units")
 NETWORKED_RULES = ("all_points", "any_point")
 PASS_COMPARE = ("full", "rounded")
+NETWORKED_BY = ("data_time", "received_at")
 RANK_BY = ("complete", "instant")
 # Parameters a point may register (to convert, to compute emissions) that are not assessed:
 # transmission.md §2 "not counted separately": flow, O2, temperature, moisture, pressure
@@ -58,6 +59,13 @@ class AssessConfig:
     """A unit is networked when "all_points" (issue 3 default) or "any_point" of its
     registered points sent at least one accepted packet in the period. A unit without any
     registered point is not networked. ASSUMPTION."""
+    networked_by: str = "data_time"
+    """Which packets show that a point is networked: "received_at": an accepted packet
+    received inside the period (the only rule before issue 11); "data_time" (default): that,
+    or data whose DataTime lies in the period and that reached the platform by `as_of`,
+    however late (a unit whose data all arrived late, by 补传 or 补遗, was networked in the
+    period). ASSUMPTION (transmission.md §2 "联网率": "sent at least one valid packet in the
+    period" names no clock)."""
     marks_require_proof: bool = True
     """Exemption periods and manual repairs count only with a proof reference
     (transmission.md §2: 工况标记 "backed by proof", 修约 "with proof"). Invalid marks need none."""
@@ -89,6 +97,10 @@ class AssessConfig:
         if self.pass_compare not in PASS_COMPARE:
             raise ValueError(
                 f"pass_compare must be one of {PASS_COMPARE}, got {self.pass_compare!r}"
+            )
+        if self.networked_by not in NETWORKED_BY:
+            raise ValueError(
+                f"networked_by must be one of {NETWORKED_BY}, got {self.networked_by!r}"
             )
         if self.rank_by not in RANK_BY:
             raise ValueError(f"rank_by must be one of {RANK_BY}, got {self.rank_by!r}")

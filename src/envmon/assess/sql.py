@@ -36,7 +36,9 @@ Rules, each a parameter of `AssessConfig`:
   (never for 即时: it is not real-time data).
 - water COD/NH3-N/TP/TN: the first hour of each Beijing day whose flag is a standard-sample
   flag leaves should (and received/valid).
-- 联网: at least one accepted packet (raw packet log) received in [start, end).
+- 联网 (`networked_by`): "received_at": at least one accepted packet (raw packet log)
+  received in [start, end); "data_time" (default) also counts a record of the point (the
+  unit's own copy) whose DataTime lies in [start, end), received by `as_of` however late.
 """
 
 from __future__ import annotations
@@ -241,6 +243,13 @@ def point_counts_sql(
     `as_of` (records received, marks made and revoked after it are ignored)."""
     hours = period_hours(start, end)
     with_clause, params = _classified(config, start, end, as_of)
+    online = ("SELECT mn FROM raw_packets WHERE verdict = 'accepted' "
+              "AND received_at >= ? AND received_at < ? AND received_at <= ?")
+    online_params: list[Any] = [start, end, as_of]
+    if config.networked_by == "data_time":
+        online += (" UNION SELECT mn FROM records WHERE data_time >= ? AND data_time < ? "
+                   "AND received_at <= ? AND COALESCE(trusted, TRUE)")
+        online_params += [start, end, as_of]
     sql = with_clause + f""",
 per_factor AS (
     SELECT pid,
@@ -265,10 +274,7 @@ per_point AS (
     LEFT JOIN ex_n ON ex_n.mn = pf.mn
     GROUP BY pf.mn
 ),
-online AS (
-    SELECT DISTINCT mn FROM raw_packets
-    WHERE verdict = 'accepted' AND received_at >= ? AND received_at < ? AND received_at <= ?
-)
+online AS ({online})
 SELECT r.mn, r.unit_id, COALESCE(r.outlet_name, r.outlet_id) AS outlet,
        COALESCE(pp.factors, 0), COALESCE(pp.should, 0),
        COALESCE(pp.i_rec, 0), COALESCE(pp.i_val, 0), COALESCE(pp.c_rec, 0), COALESCE(pp.c_val, 0),
@@ -278,7 +284,7 @@ LEFT JOIN per_point pp ON pp.mn = r.mn
 LEFT JOIN online ON online.mn = r.mn
 ORDER BY r.mn
 """
-    params += [start, end, as_of]  # online
+    params += online_params
     return sql, params
 
 

@@ -104,6 +104,16 @@ def _method_note(result: Assessment) -> str:
     )
 
 
+def _network_note(cfg) -> str:
+    """How 联网 was judged (`AssessConfig.networked_rule`, `networked_by`)."""
+    which = "各监控点位均" if cfg.networked_rule == "all_points" else "任一监控点位"
+    if cfg.networked_by == "data_time":
+        data = "有数据时间在统计时段内、且于数据截至时间前被平台接收的数据（含补传、补遗）"
+    else:
+        data = "在统计时段内有数据被平台接收"
+    return f"联网率＝已联网单位数/应联网单位数；单位{which}{data}视为已联网。"
+
+
 def _names(rows: list[Row], variant: str) -> list[str]:
     """Names of the rows ranked 1–3 (ties included) by one variant's effective rate."""
     ranked = rank_rows(list(rows), variant)
@@ -279,7 +289,7 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
         subtitle=f"统计时段：{start:%Y年%m月%d日}至{last:%Y年%m月%d日}",
         blocks=blocks,
         footnotes=[
-            "联网率＝已联网单位数/应联网单位数；单位各监控点位在统计时段内均有数据被平台接收视为已联网。",
+            _network_note(cfg),
             _method_note(result),
             f"数据截至 {result.as_of.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}（北京时间）。",
         ],
