@@ -451,3 +451,46 @@ def test_networked_by_and_pass_compare_are_options_naming_themselves():
         AssessSettings(networked_by="packets")
     with pytest.raises(OptionError, match="--pass-compare"):
         AssessSettings(pass_compare="approx")
+
+
+def test_exemptions_need_both_deadlines_when_configured(store):
+    """Issue 11 item 9: transmission.md §1 gives two deadlines for 停产 information: within 10
+    days of the data (mark_within_days) and proof by the 10th of the next month. A mark for
+    1 November entered on 9 December meets the second only."""
+    add_exemption(store, mn=OTHER, kind="停产", start=NOV, end=NOV + DAY, by="x", reason="y",
+                  proof="p", at=DEC + 8 * DAY)
+    add_exemption(store, mn=GAS, kind="停产", start=NOV + 20 * DAY, end=NOV + 21 * DAY, by="x",
+                  reason="y", proof="p", at=NOV + 25 * DAY)
+
+    def should(cfg):
+        rows = {r.code: r.counts.should for r in assess(store, NOV, DEC, cfg, as_of=AS_OF).points}
+        return rows[OTHER], rows[GAS]
+
+    assert should(AssessConfig()) == (720 - 24, (720 - 24) * 3)
+    assert should(AssessConfig(mark_within_days=10)) == (720, (720 - 24) * 3)
+    with pytest.raises(ValueError, match="mark_within_days"):
+        AssessConfig(mark_within_days=0)
+
+
+def test_the_exemption_rules_say_the_same_in_sql_and_in_python(store):
+    """envmon.assess.exemption_rules renders each rule twice (the assessment's SQL, the
+    emissions' Python): on a grid of marks and settings they take out the same hours."""
+    from envmon.assess.exemption_rules import ExemptionMark, counts, sql_conditions
+
+    hours = [NOV + k * 7 * HOUR for k in range(103)]  # in November, the marks' span
+    marks = [ExemptionMark(NOV, DEC, at, proof)
+             for at in (NOV, NOV + 9 * DAY, DEC + 9 * DAY + 23 * HOUR, DEC + 10 * DAY)
+             for proof in (None, "", "p")]
+    configs = [AssessConfig(), AssessConfig(mark_within_days=10),
+               AssessConfig(marks_require_proof=False, mark_deadline_day=None),
+               AssessConfig(mark_deadline_day=3, mark_within_days=2.5)]
+    for cfg in configs:
+        for mark in marks:
+            got = {r[0] for r in store.query(
+                "SELECT hours.h FROM (SELECT CAST(? AS TIMESTAMPTZ) AS start_time, "
+                "CAST(? AS TIMESTAMPTZ) AS created_at, CAST(? AS TEXT) AS proof) e "
+                "CROSS JOIN (SELECT UNNEST(?::TIMESTAMPTZ[]) AS h) hours WHERE TRUE"
+                + sql_conditions(cfg, "e", "hours.h"),
+                [mark.start, mark.created_at, mark.proof, hours])}
+            want = {h for h in hours if counts(cfg, mark, h, AS_OF)}
+            assert {h.timestamp() for h in got} == {h.timestamp() for h in want}, (cfg, mark)

@@ -73,6 +73,12 @@ class AssessConfig:
     """An exemption counts only when entered by the end of this day of the month after the
     exempt hour (transmission.md §1: proofs "before the 10th of the next month", 国发软件 era;
     ASSUMPTION: the 10th included). None: no deadline."""
+    mark_within_days: float | None = None
+    """An exemption counts for an hour only when entered within this many days of the hour's
+    start (transmission.md §1: 停产(排) information reported "在自动监控数据生成10日内", the
+    国发软件 rule; 10 applies it). Default None (off): the 10th-of-next-month deadline above is
+    the rule in use today and the one the earlier figures were computed with; set 10 where the
+    bureau applies both deadlines."""
     assessed_only: bool = True
     """Count transmission only for units marked 纳入考核 (units.assessed)."""
     factors: tuple[str, ...] | None = None
@@ -107,6 +113,9 @@ class AssessConfig:
         if self.mark_deadline_day is not None and not 1 <= self.mark_deadline_day <= 28:
             raise ValueError(f"mark_deadline_day must be a day 1–28 of the next month (or no "
                              f"deadline), not {self.mark_deadline_day}")
+        if self.mark_within_days is not None and not 0 < self.mark_within_days <= 366:
+            raise ValueError(f"mark_within_days must be in (0, 366] (or no limit), not "
+                             f"{self.mark_within_days}")
         if not self.valid_flags:
             raise ValueError("valid_flags must name at least one flag")
         for name in ("valid_flags", "standard_sample_flags", "standard_sample_factors",

@@ -13,7 +13,9 @@ every hour of every point.
 Rules, each a parameter of `AssessConfig`:
 - exempt hours (停产/停运/停排, table `exemptions`): the hour's start lies in [start, end) of
   a mark that existed at `as_of` and was not revoked by then, has a proof reference and was
-  entered by the 10th of the next month (both switchable); out of should, received, valid.
+  entered by the 10th of the next month (and, with `mark_within_days`, within N days of the
+  hour): `envmon.assess.exemption_rules`, shared with emission accounting; out of should,
+  received, valid.
 - assessed factors: the point's registered factors but the parameters of
   `non_assessed_factors` (flow, O2, temperature, pressure, moisture, pH: transmission.md §2),
   optionally restricted to `factors`.
@@ -46,6 +48,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from envmon.assess import exemption_rules
 from envmon.assess.config import AssessConfig
 from envmon.registry.assessed import CURRENT_SQL as ASSESSED_DATES_SQL
 
@@ -101,16 +104,10 @@ def _classified(
         )
     else:
         std_rule = "1 = 0"
-    ex_rules = ""
     co_rules = ""
+    ex_rules = exemption_rules.sql_conditions(config, "e", "hours.h")
     if config.marks_require_proof:
-        ex_rules += " AND e.proof IS NOT NULL AND e.proof <> ''"
         co_rules += " AND (c.action <> 'repair' OR (c.proof IS NOT NULL AND c.proof <> ''))"
-    if config.mark_deadline_day is not None:
-        ex_rules += (
-            " AND e.created_at < date_trunc('month', hours.h) + INTERVAL '1 month'"
-            f" + INTERVAL '{int(config.mark_deadline_day)} days'"
-        )
     not_invalidated = "(o.action IS NULL OR o.action <> 'invalidate')"
     repaired = f"(o.action = 'repair' AND o.corrected_at <= o.h + {complete})"
     sql = f"""
