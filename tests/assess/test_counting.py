@@ -494,3 +494,46 @@ def test_the_exemption_rules_say_the_same_in_sql_and_in_python(store):
                 [mark.start, mark.created_at, mark.proof, hours])}
             want = {h for h in hours if counts(cfg, mark, h, AS_OF)}
             assert {h.timestamp() for h in got} == {h.timestamp() for h in want}, (cfg, mark)
+
+
+def _unit_reasons(store, as_of, unit="丁钢铁"):
+    from envmon.period import Period
+    from envmon.reports.transmission import build_bulletin
+
+    result = assess(store, NOV, DEC, as_of=as_of)
+    bulletin = build_bulletin(store, result, Period(NOV, DEC))
+    (table,) = [b for b in bulletin.blocks if getattr(b, "sheet", None) == "未达标单位"]
+    (row,) = [r for r in table.rows if r["unit"] == unit]
+    return row["reasons"], bulletin, table
+
+
+def test_the_bulletin_says_late_apart_from_missing_and_labels_factor_hours(store):
+    """Issue 11 item 13: 480 hours that arrived after the 补全 window are 迟报, not 无数据; the
+    should column holds factor-hours and says so."""
+    from envmon.reports.transmission import _rate_columns
+
+    hours = [NOV + k * HOUR for k in range(720)]
+    write(store, [rec(OTHER, "a21026", h, delay=DEC + 15 * DAY - h) for h in hours[:480]]
+          + [rec(OTHER, "a21026", h) for h in hours[480:700]], online=[(OTHER, NOV + DAY)])
+    reasons, _, table = _unit_reasons(store, DEC + 20 * DAY)
+    assert reasons.startswith("迟报480小时（11-01 00:00–11-21 00:00）；无数据20小时")
+    assert "迟报" in table.note and "按因子计" in table.note
+    assert [c.header for c in _rate_columns() if c.key == "should"] == ["应传因子小时数"]
+
+
+def test_a_month_in_progress_gives_reasons_for_the_hours_that_have_ended(store):
+    """On 1 November 12:00 only 12 hours are due: "无数据12小时", never "无数据720小时"; the
+    subtitle ends at the last hour that has ended."""
+    reasons, bulletin, _ = _unit_reasons(store, NOV + 12 * HOUR)
+    assert reasons == "无数据12小时（11-01 00:00–12:00）"
+    assert bulletin.subtitle == "统计时段：2026年11月01日至2026年11月01日"
+
+
+def test_a_month_not_begun_as_of_is_refused(store):
+    from envmon.assess.api import TransmissionReportOptions, transmission_report
+    from envmon.errors import OptionError
+    from envmon.period import Period
+
+    with pytest.raises(OptionError, match="--month.*has not begun"):
+        transmission_report(store, Period(DEC, DEC + 31 * DAY, label="2026-12"),
+                            TransmissionReportOptions(as_of=NOV + DAY))

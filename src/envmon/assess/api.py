@@ -448,6 +448,8 @@ def transmission_report(store, period: Period,
     if not period.is_month:
         raise OptionError("--month", "the 通报 is of a calendar month (YYYY-MM)")
     options = options or TransmissionReportOptions()
+    # A month that has not begun (as of --as-of) has no figures: refused, never "0 个点位".
+    period.refuse_future("--month", options.as_of)
     result = assess(store, period.start, period.end, options.settings.config,
                     as_of=options.as_of)
     provisional = provisional_as_of(period, result.as_of)

@@ -354,3 +354,22 @@ def problem_hours(
         return []
     sql, params = hour_details_sql(config, mns, start, end, as_of or now_beijing())
     return [tuple(r) for r in store.query(sql, params)]
+
+
+def late_hours(
+    store, config: AssessConfig, mns: list[str], start: datetime, end: datetime,
+    as_of: datetime | None = None,
+) -> set[tuple[str, str, datetime]]:
+    """(mn, factor, hour) of hourly records that reached the platform by `as_of` but after the
+    补全 window (DataTime + complete_days): not counted, yet not missing either — the 通报 says
+    "late" for them, not "no data"."""
+    if not mns:
+        return set()
+    marks = ", ".join("?" for _ in mns)
+    rows = store.query(
+        f"SELECT DISTINCT mn, factor, data_time FROM records WHERE cn = '2061' "
+        f"AND mn IN ({marks}) AND data_time >= ? AND data_time < ? AND received_at <= ? "
+        f"AND received_at > data_time + INTERVAL '{config.complete_seconds} seconds' "
+        f"AND COALESCE(trusted, TRUE)",
+        [*mns, start, end, as_of or now_beijing()])
+    return {(mn, factor, hour.astimezone(BEIJING_FIXED)) for mn, factor, hour in rows}

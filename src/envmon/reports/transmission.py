@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from envmon.assess import Assessment, Row, display, problem_hours
-from envmon.assess.compute import rank_rows
+from envmon.assess.compute import late_hours, rank_rows
 from envmon.period import Period
 from envmon.reports.charts import bar_chart
 from envmon.reports.model import (
@@ -42,7 +42,7 @@ def _num(value: Decimal | None) -> float | None:
 def _rate_columns() -> list[Column]:
     return [
         Column("联网率(%)", "network_rate", 10, "0.00"),
-        Column("应传小时数", "should", 11, "0"),
+        Column("应传因子小时数", "should", 13, "0"),  # hours × assessed factors
         Column("即时传输率(%)", "i_tr", 11, "0.00"),
         Column("即时有效率(%)", "i_vr", 11, "0.00"),
         Column("即时有效传输率(%)", "i_er", 13, "0.00"),
@@ -151,18 +151,21 @@ def _hour_ranges(hours: list[datetime]) -> str:
     return "、".join(parts)
 
 
-def _reasons(problems: list[tuple]) -> str:
-    """'无数据 30 小时（11-03 02:00–05:00…）；故障(D) 4 小时（…）' for one point."""
+def _reasons(problems: list[tuple], late: set[tuple] = frozenset()) -> str:
+    """'无数据 30 小时（11-03 02:00–05:00…）；故障(D) 4 小时（…）' for one point; hours whose
+    data came after the 补全 window (`late`: (mn, factor, hour)) are 迟报, not 无数据."""
     by_reason: dict[str, set] = defaultdict(set)
-    for _mn, _factor, hour, flag, action in problems:
+    for mn, factor, hour, flag, action in problems:
         if action == "invalidate":
             reason = "人工标记无效"
+        elif flag is None and (mn, factor, hour.astimezone(BEIJING_FIXED)) in late:
+            reason = "迟报"
         elif flag is None:
             reason = "无数据"
         else:
             reason = f"{FLAG_NAMES.get(flag, '非标准标记')}({flag or '空'})"
         by_reason[reason].add(hour)
-    order = sorted(by_reason, key=lambda r: (r != "无数据", -len(by_reason[r]), r))
+    order = sorted(by_reason, key=lambda r: (r not in ("无数据", "迟报"), -len(by_reason[r]), r))
     parts = [f"{r}{len(by_reason[r])}小时（{_hour_ranges(sorted(by_reason[r]))}）"
              for r in order]
     return "；".join(parts) or "—"
@@ -249,8 +252,12 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
         points.sort(key=lambda p: (p.rate("complete"), p.code))
         below = [p for p in points if p.passes(cfg) is False]
         worst.extend((below or points)[:WORST_POINTS])
-    problems = problem_hours(store, cfg, [p.code for p in worst], result.start, result.end,
-                             result.as_of)
+    # Only the hours that have ended are due: on the 1st of the month, a day, not the month.
+    due_end = period.ended_hours_end(result.as_of)
+    worst_mns = [p.code for p in worst]
+    problems = (problem_hours(store, cfg, worst_mns, result.start, due_end, result.as_of)
+                if due_end > result.start else [])
+    late = late_hours(store, cfg, worst_mns, result.start, due_end, result.as_of)
     by_point: dict[str, list] = defaultdict(list)
     for item in problems:
         by_point[item[0]].append(item)
@@ -266,7 +273,8 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
                 "u_er": _num(unit.rate("complete")) if first else None,
                 "point": f"{point.parent.get('outlet', '')}（{point.code}）" if point else "—",
                 "p_er": _num(point.rate("complete")) if point else None,
-                "reasons": _reasons(by_point.get(point.code, [])) if point else "无监控点位",
+                "reasons": (_reasons(by_point.get(point.code, []), late) if point
+                            else "无监控点位"),
             })
             first = False
     blocks.append(Table(
@@ -276,13 +284,16 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
             Column("最差点位", "point", 30), Column("点位补全有效传输率(%)", "p_er", 15, "0.00"),
             Column("原因", "reasons", 60),
         ], unit_rows, sheet="未达标单位",
-        note="原因：无数据＝补全期限内未收到小时数据；其余为数据标记（HJ 212-2017 表8）。"))
+        note=f"原因：无数据＝截至数据截至时间未收到小时数据；迟报＝数据时间后"
+             f"{cfg.complete_days:g}日（补全期限）后才收到，不计入补全；"
+             "其余为数据标记（HJ 212-2017 表8）。小时数按因子计（点位×因子×小时）。"))
     no_points = [u for u in units if u.points == 0 and u.must_network]
     if no_points:
         blocks.append(Paragraph(
             "应联网但未登记监控点位的单位：" + "、".join(u.name for u in no_points) + "。"))
     start = result.start.astimezone(BEIJING_FIXED)
-    last = (result.end - timedelta(hours=1)).astimezone(BEIJING_FIXED)
+    last = (max(due_end, result.start + timedelta(hours=1)) - timedelta(hours=1)
+            ).astimezone(BEIJING_FIXED)
     return Bulletin(
         title=f"{province_name}{year}年{mon}月重点排污单位自动监控数据联网及有效传输情况通报",
         issued=date.today(),
