@@ -537,3 +537,46 @@ def test_a_month_not_begun_as_of_is_refused(store):
     with pytest.raises(OptionError, match="--month.*has not begun"):
         transmission_report(store, Period(DEC, DEC + 31 * DAY, label="2026-12"),
                             TransmissionReportOptions(as_of=NOV + DAY))
+
+
+def test_an_hour_needs_45_valid_minutes_where_minute_data_exist(store):
+    """Issue 11 item 12 (transmission.md §4): an hour flagged N whose minute data hold 40 valid
+    minutes is not valid; 50 valid minutes or no minute data at all: valid. A setting."""
+    from envmon.assess import problem_hours
+
+    def minutes(hour, valid):
+        return [rec(OTHER, "a21026", hour + timedelta(minutes=m), flag="N" if m < valid else "D",
+                    delay=timedelta(minutes=2))._replace(cn="2051") for m in range(60)]
+
+    h10, h11, h12 = (NOV + k * HOUR for k in (10, 11, 12))
+    write(store, [rec(OTHER, "a21026", h) for h in (h10, h11, h12)]
+          + minutes(h10, 40) + minutes(h11, 50), online=[(OTHER, h10)])
+
+    def counts(cfg):
+        (row,) = [r for r in assess(store, NOV, DEC, cfg, as_of=AS_OF).points if r.code == OTHER]
+        return row.counts.complete_received, row.counts.complete_valid, row.counts.instant_valid
+
+    assert counts(AssessConfig()) == (3, 2, 2)
+    assert counts(AssessConfig(min_valid_minutes=None)) == (3, 3, 3)
+    assert counts(AssessConfig(min_valid_minutes=55)) == (3, 1, 1)
+    got = problem_hours(store, AssessConfig(), [OTHER], NOV + 10 * HOUR, NOV + 13 * HOUR,
+                        as_of=AS_OF)
+    assert [(h.hour, flag, action) for _, _, h, flag, action in got] == [
+        (10, "N", "short_minutes")]
+    with pytest.raises(ValueError, match="min_valid_minutes"):
+        AssessConfig(min_valid_minutes=61)
+
+
+def test_backfill_windows_follow_the_assess_windows():
+    """Issue 11 item 12: [backfill] lookback_hours / settle_hours default to the [assess]
+    补全 and 即时 windows; set explicitly, they stay."""
+    from envmon.config import Config, parse_config
+
+    linked = parse_config({"assess": {"complete_days": 7, "instant_hours": 3}})
+    assert (linked.backfill.lookback_hours, linked.backfill.settle_hours) == (168, 3.0)
+    own = parse_config({"assess": {"complete_days": 7},
+                        "backfill": {"lookback_hours": 100, "settle_hours": 1}})
+    assert (own.backfill.lookback_hours, own.backfill.settle_hours) == (100, 1.0)
+    defaults = Config()
+    assert defaults.backfill.lookback_hours == defaults.assess.complete_days * 24
+    assert defaults.backfill.settle_hours == defaults.assess.instant_hours

@@ -37,6 +37,11 @@ class AssessConfig:
     (published for the 国发软件 era; current MEE window unverified)."""
     valid_flags: tuple[str, ...] = ("N",)
     """Hourly flags that make a received hour valid (hj212.md §9; S/T/F invalid: ASSUMPTION)."""
+    min_valid_minutes: int | None = 45
+    """An hour whose minute data (CN 2051) were received has fewer than this many valid
+    minutes: not valid, whatever its hourly flag (transmission.md §4, HJ 75/76-2017 App. B:
+    ≥ 45 valid minutes). Minutes count when their flag is in `valid_flags` and they arrived
+    within the 补全 window; hours without minute data keep their hourly flag. None: off."""
     pass_mark: Decimal = Decimal("90")
     """有效传输率 pass mark in percent (90 % current, 75 % in 2014)."""
     pass_inclusive: bool = True
@@ -116,6 +121,9 @@ class AssessConfig:
         if self.mark_within_days is not None and not 0 < self.mark_within_days <= 366:
             raise ValueError(f"mark_within_days must be in (0, 366] (or no limit), not "
                              f"{self.mark_within_days}")
+        if self.min_valid_minutes is not None and not 1 <= self.min_valid_minutes <= 60:
+            raise ValueError(f"min_valid_minutes must be 1–60 (or off), not "
+                             f"{self.min_valid_minutes}")
         if not self.valid_flags:
             raise ValueError("valid_flags must name at least one flag")
         for name in ("valid_flags", "standard_sample_flags", "standard_sample_factors",

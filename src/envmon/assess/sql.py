@@ -36,6 +36,10 @@ Rules, each a parameter of `AssessConfig`:
   with flag T (`envmon.ingest.records`), so this one flag rule also keeps them out of valid.
   A manual repair with proof made within the 补全 window counts as received and valid for 补全
   (never for 即时: it is not real-time data).
+- minutes (`min_valid_minutes`, transmission.md §4): an hour whose minute records (CN 2051,
+  received within the 补全 window) hold fewer than 45 distinct valid minutes is not valid
+  for either variant (its reason: action 'short_minutes'); hours without minute data keep
+  their hourly flag.
 - water COD/NH3-N/TP/TN: the first hour of each Beijing day whose flag is a standard-sample
   flag leaves should (and received/valid).
 - 联网 (`networked_by`): "received_at": at least one accepted packet (raw packet log)
@@ -109,6 +113,8 @@ def _classified(
     if config.marks_require_proof:
         co_rules += " AND (c.action <> 'repair' OR (c.proof IS NOT NULL AND c.proof <> ''))"
     not_invalidated = "(o.action IS NULL OR o.action <> 'invalidate')"
+    minutes_on = "1 = 1" if config.min_valid_minutes is not None else "1 = 0"
+    min_minutes = int(config.min_valid_minutes or 0)
     repaired = f"(o.action = 'repair' AND o.corrected_at <= o.h + {complete})"
     sql = f"""
 WITH
@@ -150,6 +156,16 @@ rr AS (
     WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ? AND r.received_at <= ?
       AND r.received_at <= r.data_time + {complete}
       AND CAST(EXTRACT(EPOCH FROM r.data_time) AS BIGINT) % 3600 = 0
+),
+short AS (
+    SELECT pf.pid, date_trunc('hour', r.data_time) AS h
+    FROM records r
+    JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
+    WHERE {minutes_on} AND r.cn = '2051' AND r.data_time >= ? AND r.data_time < ?
+      AND r.received_at <= ? AND r.received_at <= r.data_time + {complete}
+    GROUP BY pf.pid, date_trunc('hour', r.data_time)
+    HAVING COUNT(DISTINCT CASE WHEN COALESCE(r.flag, '') IN ({valid}) AND COALESCE(r.trusted, TRUE)
+                               THEN r.data_time END) < {min_minutes}
 ),
 agg AS (
     SELECT pid, h, MIN(received_at) AS received_at,
@@ -211,16 +227,19 @@ std AS (
     WHERE rn = 1
 ),
 cls AS (
-    SELECT o.pid, o.h, o.flag, o.action,
+    SELECT o.pid, o.h, o.flag,
+           CASE WHEN o.action IS NULL AND short.pid IS NOT NULL AND o.flag IN ({valid})
+                THEN 'short_minutes' ELSE o.action END AS action,
            CASE WHEN std.pid IS NULL THEN 0 ELSE 1 END AS std,
            CASE WHEN o.received_at <= o.h + {instant} THEN 1 ELSE 0 END AS i_rec,
            CASE WHEN o.received_at <= o.h + {instant} AND o.flag IN ({valid})
-                     AND {not_invalidated} THEN 1 ELSE 0 END AS i_val,
+                     AND {not_invalidated} AND short.pid IS NULL THEN 1 ELSE 0 END AS i_val,
            CASE WHEN o.received_at IS NOT NULL OR {repaired} THEN 1 ELSE 0 END AS c_rec,
            CASE WHEN {repaired} OR (o.received_at IS NOT NULL AND o.flag IN ({valid})
-                     AND {not_invalidated}) THEN 1 ELSE 0 END AS c_val
+                     AND {not_invalidated} AND short.pid IS NULL) THEN 1 ELSE 0 END AS c_val
     FROM kept o
     LEFT JOIN std ON std.pid = o.pid AND std.h = o.h
+    LEFT JOIN short ON short.pid = o.pid AND short.h = o.h
 )
 """
     params: list[Any] = [
@@ -228,6 +247,7 @@ cls AS (
         start, end - HOUR,  # hours
         as_of, as_of,  # ex
         start, end, as_of,  # rr
+        start, end, as_of,  # short
         as_of, as_of,  # co
     ]
     return sql, params

@@ -158,6 +158,8 @@ def _reasons(problems: list[tuple], late: set[tuple] = frozenset()) -> str:
     for mn, factor, hour, flag, action in problems:
         if action == "invalidate":
             reason = "人工标记无效"
+        elif action == "short_minutes":
+            reason = "有效分钟数不足"
         elif flag is None and (mn, factor, hour.astimezone(BEIJING_FIXED)) in late:
             reason = "迟报"
         elif flag is None:
