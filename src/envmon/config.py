@@ -43,6 +43,7 @@ Unknown sections or keys, and values of the wrong type, are errors that name the
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 import tomllib
@@ -258,6 +259,22 @@ def _section(source: str, name: str, values: Any, cls: type) -> Any:
         raise ConfigError(f"{source}: [{name}]: {error}") from None
 
 
+def _backfill_follows_assess(data: dict[str, Any]) -> dict[str, Any]:
+    """[backfill] lookback_hours and settle_hours not set: the [assess] windows (补全
+    complete_days × 24 h, 即时 instant_hours), so that 补遗 never asks for hours that no longer
+    count nor before the 即时 window has closed (issue 11 item 12). The defaults agree."""
+    assess, backfill = data.get("assess"), data.get("backfill", {})
+    if not isinstance(assess, dict) or not isinstance(backfill, dict):
+        return data
+    linked = dict(backfill)
+    days, hours = assess.get("complete_days"), assess.get("instant_hours")
+    if isinstance(days, int | float) and not isinstance(days, bool):
+        linked.setdefault("lookback_hours", math.ceil(days * 24))
+    if isinstance(hours, int | float) and not isinstance(hours, bool):
+        linked.setdefault("settle_hours", float(hours))
+    return {**data, "backfill": linked} if linked != backfill else data
+
+
 def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
     """Build a Config from parsed TOML (a dict of sections)."""
     unknown = sorted(set(data) - set(_SECTIONS))
@@ -267,6 +284,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
             f"{', '.join(f'[{u}]' for u in unknown)} (known: "
             f"{', '.join(f'[{s}]' for s in _SECTIONS)})"
         )
+    data = _backfill_follows_assess(data)
     hints = typing.get_type_hints(Config)
     sections = {
         name: _section(source, name, data[name],

@@ -300,3 +300,283 @@ def test_a_copy_from_elsewhere_does_not_count_for_the_unit(store):
     assert (row.counts.complete_received, row.counts.complete_valid) == (1, 0)
     assert store.query("SELECT flag, trusted FROM records_first WHERE mn = ?", [GAS]) == [
         ("D", True)]
+
+
+
+def test_pass_mark_compares_the_full_value_not_the_rounded_rate():
+    """GB/T 8170-2008 §4.3.1 全数值比较法 (issue 11 item 10): 89.9955 % is published as 90.00 %
+    but fails a 90 % pass mark; "rounded" (§4.3.2 修约值比较法) is the switch that passes it."""
+    from envmon.assess.compute import Counts, Row
+
+    cfg = AssessConfig()
+    exact = Fraction(899955, 10000)
+    assert round_gbt8170(exact) == Decimal("90.00")
+    assert cfg.passes(exact) is False
+    assert AssessConfig(pass_compare="rounded").passes(exact) is True
+    assert cfg.passes(Fraction(90)) is True
+    assert AssessConfig(pass_inclusive=False, pass_compare="rounded").passes(exact) is False
+    with pytest.raises(ValueError, match="pass_compare"):
+        AssessConfig(pass_compare="approx")
+    row = Row("point", GAS, "x", counts=Counts(25_000, 0, 0, 25_000, 22_499))  # 89.996 %
+    row.rates = {"complete": {"effective_rate": percent(22_499, 25_000)}}
+    assert row.rate("complete") == Decimal("90.00")
+    assert row.passes(cfg) is False
+    assert row.passes(AssessConfig(pass_compare="rounded")) is True
+
+
+def test_the_bulletin_judges_the_pass_mark_on_the_full_value(store):
+    """715 valid hours of 720 are 99.3055… %, published 99.31 %: below a 99.31 % pass mark in
+    the 通报 (unit 丁钢铁 listed), above it when comparing rounded values."""
+    from envmon.period import Period
+    from envmon.reports.transmission import build_bulletin
+
+    hours = [NOV + k * HOUR for k in range(720)]
+    write(store, [rec(OTHER, "a21026", h) for h in hours[5:]], online=[(OTHER, NOV + DAY)])
+
+    def judged(compare):
+        cfg = AssessConfig(pass_mark=Decimal("99.31"), pass_compare=compare)
+        result = assess(store, NOV, DEC, cfg, as_of=AS_OF)
+        (row,) = [r for r in result.level("unit") if r.code == "91140200MA0GAS0003"]
+        assert row.rate("complete") == Decimal("99.31")
+        tables = [b for b in build_bulletin(store, result, Period(NOV, DEC)).blocks
+                  if getattr(b, "sheet", None) == "未达标单位"]
+        return row.passes(cfg), any(r["unit"] == "丁钢铁" for r in tables[0].rows)
+
+    assert judged("full") == (False, True)
+    assert judged("rounded") == (True, False)
+
+
+def test_a_point_is_assessed_only_between_its_assessed_dates(store):
+    """Issue 11 item 7: a point registered on 16 November and perfect afterwards is at 100 %,
+    not 51.72 %; a re-import with other dates keeps the history, one without the columns
+    changes nothing, an empty cell is unbounded."""
+    from envmon.registry.assessed import current_dates
+    from envmon.registry.importer import import_rows
+
+    from .conftest import registry_rows
+
+    rows = registry_rows()
+    (other,) = [r for r in rows if r.get("mn") == OTHER]
+    other["考核开始日期"] = "2026-11-16"
+    assert import_rows(store, rows).ok
+    start = NOV + 15 * DAY
+    write(store, [rec(OTHER, "a21026", start + k * HOUR) for k in range(15 * 24)],
+          online=[(OTHER, start + DAY)])
+
+    def point():
+        (row,) = [r for r in assess(store, NOV, DEC, as_of=AS_OF).points if r.code == OTHER]
+        return row
+
+    assert point().counts.should == 15 * 24
+    assert point().rate("complete") == Decimal("100.00")
+    assert import_rows(store, registry_rows()).ok  # no date columns: the dates stay
+    assert point().counts.should == 15 * 24
+    other["考核结束日期"] = "2026-11-20"
+    assert import_rows(store, rows).ok
+    assert point().counts.should == 5 * 24
+    other["考核开始日期"], other["考核结束日期"] = "", ""  # empty: unbounded
+    assert import_rows(store, rows).ok
+    assert point().counts.should == 720
+    history = store.query("SELECT assessed_from, assessed_to FROM point_assessed_periods "
+                          "WHERE mn = ? ORDER BY id", [OTHER])
+    assert [tuple(str(v) if v else None for v in r) for r in history] == [
+        ("2026-11-16", None), ("2026-11-16", "2026-11-20"), (None, None)]
+    assert current_dates(store)[OTHER] == (None, None)
+
+
+def test_assessed_dates_are_checked_naming_the_column(store):
+    from envmon.registry.importer import import_rows
+
+    from .conftest import registry_rows
+
+    rows = registry_rows()
+    (other,) = [r for r in rows if r.get("mn") == OTHER]
+    other.update(assessed_from="2026-11-31", assessed_to="2026-11-01")
+    report = import_rows(store, rows)
+    assert not report.ok
+    assert [(p.column, "not a date" in p.message) for p in report.rejected] == [
+        ("assessed_from", True)]
+    other.update(assessed_from="2026-11-10", assessed_to="2026-11-01")
+    (problem,) = import_rows(store, rows).rejected
+    assert problem.column == "assessed_to" and "before" in problem.message
+
+
+def test_parameters_registered_as_factors_are_not_assessed(store):
+    """Issue 11 item 11: flow, O2, temperature, pressure and moisture registered with a gas
+    point (needed to convert) do not inflate should; the set is a setting."""
+    store.execute("INSERT INTO point_factors (mn, factor) VALUES (?, 'a00000'), (?, 'a19001'), "
+                  "(?, 'a01012'), (?, 'a01013'), (?, 'a01014')", [OTHER] * 5)
+    hours = [NOV + k * HOUR for k in range(720)]
+    write(store, [rec(OTHER, "a21026", h) for h in hours], online=[(OTHER, NOV + DAY)])
+
+    def point(cfg):
+        (row,) = [r for r in assess(store, NOV, DEC, cfg, as_of=AS_OF).points if r.code == OTHER]
+        return row
+
+    assert point(AssessConfig()).counts.should == 720
+    assert point(AssessConfig()).rate("complete") == Decimal("100.00")
+    assert point(AssessConfig(non_assessed_factors=())).counts.should == 720 * 6
+    with pytest.raises(ValueError, match="non_assessed_factors"):
+        AssessConfig(non_assessed_factors=("a00000'; --",))
+
+
+def test_networked_is_judged_on_data_time_not_receipt_time(store):
+    """Issue 11 item 8: a unit whose November data all arrived late (on 3 December) was
+    networked in November; `networked_by = "received_at"` keeps the receipt-time rule."""
+    hours = [NOV + k * HOUR for k in range(0, 720, 24)]
+    late = DEC + 2 * DAY - NOV
+    write(store, [rec(OTHER, "a21026", h, delay=late - (h - NOV)) for h in hours],
+          online=[(OTHER, DEC + 2 * DAY)])
+
+    def networked(cfg, as_of=AS_OF):
+        units = {u.code: u for u in assess(store, NOV, DEC, cfg, as_of=as_of).units}
+        return units["91140200MA0GAS0003"].networked
+
+    assert networked(AssessConfig()) == 1
+    assert networked(AssessConfig(), as_of=DEC + DAY) == 0  # not yet arrived at that time
+    assert networked(AssessConfig(networked_by="received_at")) == 0
+    with pytest.raises(ValueError, match="networked_by"):
+        AssessConfig(networked_by="packets")
+
+
+def test_networked_by_and_pass_compare_are_options_naming_themselves():
+    from envmon.assess.api import AssessSettings
+    from envmon.errors import OptionError
+
+    settings = AssessSettings(networked_by="received_at", pass_compare="rounded")
+    assert (settings.config.networked_by, settings.config.pass_compare) == (
+        "received_at", "rounded")
+    assert AssessSettings().config.networked_by == "data_time"
+    with pytest.raises(OptionError, match="--networked-by"):
+        AssessSettings(networked_by="packets")
+    with pytest.raises(OptionError, match="--pass-compare"):
+        AssessSettings(pass_compare="approx")
+
+
+def test_exemptions_need_both_deadlines_when_configured(store):
+    """Issue 11 item 9: transmission.md §1 gives two deadlines for 停产 information: within 10
+    days of the data (mark_within_days) and proof by the 10th of the next month. A mark for
+    1 November entered on 9 December meets the second only."""
+    add_exemption(store, mn=OTHER, kind="停产", start=NOV, end=NOV + DAY, by="x", reason="y",
+                  proof="p", at=DEC + 8 * DAY)
+    add_exemption(store, mn=GAS, kind="停产", start=NOV + 20 * DAY, end=NOV + 21 * DAY, by="x",
+                  reason="y", proof="p", at=NOV + 25 * DAY)
+
+    def should(cfg):
+        rows = {r.code: r.counts.should for r in assess(store, NOV, DEC, cfg, as_of=AS_OF).points}
+        return rows[OTHER], rows[GAS]
+
+    assert should(AssessConfig()) == (720 - 24, (720 - 24) * 3)
+    assert should(AssessConfig(mark_within_days=10)) == (720, (720 - 24) * 3)
+    with pytest.raises(ValueError, match="mark_within_days"):
+        AssessConfig(mark_within_days=0)
+
+
+def test_the_exemption_rules_say_the_same_in_sql_and_in_python(store):
+    """envmon.assess.exemption_rules renders each rule twice (the assessment's SQL, the
+    emissions' Python): on a grid of marks and settings they take out the same hours."""
+    from envmon.assess.exemption_rules import ExemptionMark, counts, sql_conditions
+
+    hours = [NOV + k * 7 * HOUR for k in range(103)]  # in November, the marks' span
+    marks = [ExemptionMark(NOV, DEC, at, proof)
+             for at in (NOV, NOV + 9 * DAY, DEC + 9 * DAY + 23 * HOUR, DEC + 10 * DAY)
+             for proof in (None, "", "p")]
+    configs = [AssessConfig(), AssessConfig(mark_within_days=10),
+               AssessConfig(marks_require_proof=False, mark_deadline_day=None),
+               AssessConfig(mark_deadline_day=3, mark_within_days=2.5)]
+    for cfg in configs:
+        for mark in marks:
+            got = {r[0] for r in store.query(
+                "SELECT hours.h FROM (SELECT CAST(? AS TIMESTAMPTZ) AS start_time, "
+                "CAST(? AS TIMESTAMPTZ) AS created_at, CAST(? AS TEXT) AS proof) e "
+                "CROSS JOIN (SELECT UNNEST(?::TIMESTAMPTZ[]) AS h) hours WHERE TRUE"
+                + sql_conditions(cfg, "e", "hours.h"),
+                [mark.start, mark.created_at, mark.proof, hours])}
+            want = {h for h in hours if counts(cfg, mark, h, AS_OF)}
+            assert {h.timestamp() for h in got} == {h.timestamp() for h in want}, (cfg, mark)
+
+
+def _unit_reasons(store, as_of, unit="丁钢铁"):
+    from envmon.period import Period
+    from envmon.reports.transmission import build_bulletin
+
+    result = assess(store, NOV, DEC, as_of=as_of)
+    bulletin = build_bulletin(store, result, Period(NOV, DEC))
+    (table,) = [b for b in bulletin.blocks if getattr(b, "sheet", None) == "未达标单位"]
+    (row,) = [r for r in table.rows if r["unit"] == unit]
+    return row["reasons"], bulletin, table
+
+
+def test_the_bulletin_says_late_apart_from_missing_and_labels_factor_hours(store):
+    """Issue 11 item 13: 480 hours that arrived after the 补全 window are 迟报, not 无数据; the
+    should column holds factor-hours and says so."""
+    from envmon.reports.transmission import _rate_columns
+
+    hours = [NOV + k * HOUR for k in range(720)]
+    write(store, [rec(OTHER, "a21026", h, delay=DEC + 15 * DAY - h) for h in hours[:480]]
+          + [rec(OTHER, "a21026", h) for h in hours[480:700]], online=[(OTHER, NOV + DAY)])
+    reasons, _, table = _unit_reasons(store, DEC + 20 * DAY)
+    assert reasons.startswith("迟报480小时（11-01 00:00–11-21 00:00）；无数据20小时")
+    assert "迟报" in table.note and "按因子计" in table.note
+    assert [c.header for c in _rate_columns() if c.key == "should"] == ["应传因子小时数"]
+
+
+def test_a_month_in_progress_gives_reasons_for_the_hours_that_have_ended(store):
+    """On 1 November 12:00 only 12 hours are due: "无数据12小时", never "无数据720小时"; the
+    subtitle ends at the last hour that has ended."""
+    reasons, bulletin, _ = _unit_reasons(store, NOV + 12 * HOUR)
+    assert reasons == "无数据12小时（11-01 00:00–12:00）"
+    assert bulletin.subtitle == "统计时段：2026年11月01日至2026年11月01日"
+
+
+def test_a_month_not_begun_as_of_is_refused(store):
+    from envmon.assess.api import TransmissionReportOptions, transmission_report
+    from envmon.errors import OptionError
+    from envmon.period import Period
+
+    with pytest.raises(OptionError, match="--month.*has not begun"):
+        transmission_report(store, Period(DEC, DEC + 31 * DAY, label="2026-12"),
+                            TransmissionReportOptions(as_of=NOV + DAY))
+
+
+def test_an_hour_needs_45_valid_minutes_where_minute_data_exist(store):
+    """Issue 11 item 12 (transmission.md §4): an hour flagged N whose minute data hold 40 valid
+    minutes is not valid; 50 valid minutes or no minute data at all: valid. A setting."""
+    from envmon.assess import problem_hours
+
+    def minutes(hour, valid):
+        return [rec(OTHER, "a21026", hour + timedelta(minutes=m), flag="N" if m < valid else "D",
+                    delay=timedelta(minutes=2))._replace(cn="2051") for m in range(60)]
+
+    h10, h11, h12 = (NOV + k * HOUR for k in (10, 11, 12))
+    write(store, [rec(OTHER, "a21026", h) for h in (h10, h11, h12)]
+          + minutes(h10, 40) + minutes(h11, 50), online=[(OTHER, h10)])
+
+    def counts(cfg):
+        (row,) = [r for r in assess(store, NOV, DEC, cfg, as_of=AS_OF).points if r.code == OTHER]
+        return row.counts.complete_received, row.counts.complete_valid, row.counts.instant_valid
+
+    assert counts(AssessConfig()) == (3, 2, 2)
+    assert counts(AssessConfig(min_valid_minutes=None)) == (3, 3, 3)
+    assert counts(AssessConfig(min_valid_minutes=55)) == (3, 1, 1)
+    got = problem_hours(store, AssessConfig(), [OTHER], NOV + 10 * HOUR, NOV + 13 * HOUR,
+                        as_of=AS_OF)
+    assert [(h.hour, flag, action) for _, _, h, flag, action in got] == [
+        (10, "N", "short_minutes")]
+    with pytest.raises(ValueError, match="min_valid_minutes"):
+        AssessConfig(min_valid_minutes=61)
+
+
+def test_backfill_windows_follow_the_assess_windows():
+    """Issue 11 item 12: [backfill] lookback_hours / settle_hours default to the [assess]
+    补全 and 即时 windows; set explicitly, they stay."""
+    from envmon.config import Config, parse_config
+
+    linked = parse_config({"assess": {"complete_days": 7, "instant_hours": 3}})
+    assert (linked.backfill.lookback_hours, linked.backfill.settle_hours) == (168, 3.0)
+    own = parse_config({"assess": {"complete_days": 7},
+                        "backfill": {"lookback_hours": 100, "settle_hours": 1}})
+    assert (own.backfill.lookback_hours, own.backfill.settle_hours) == (100, 1.0)
+    defaults = Config()
+    assert defaults.backfill.lookback_hours == defaults.assess.complete_days * 24
+    assert defaults.backfill.settle_hours == defaults.assess.instant_hours

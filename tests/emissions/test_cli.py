@@ -185,12 +185,43 @@ def test_exemption_periods_are_stopped_hours(db, tmp_path):
         before = {r.factor: r for r in emissions(store, MONTH, MONTH + timedelta(days=30))}
         add_exemption(store, kind="停运", start=MONTH + timedelta(hours=30),
                       end=MONTH + timedelta(hours=31), by="测试", reason="检修停炉",
-                      unit_id=UNIT, at=datetime(2026, 11, 1, tzinfo=BEIJING_FIXED))
+                      unit_id=UNIT, proof="停运报告-001",  # a mark counts with its proof
+                      at=datetime(2026, 11, 1, tzinfo=BEIJING_FIXED))
         after = {r.factor: r for r in emissions(store, MONTH, MONTH + timedelta(days=30))}
     so2_before, so2_after = before["a21026"], after["a21026"]
     assert so2_before.substituted_hours == 1 and so2_after.substituted_hours == 0
     assert so2_after.count("stopped") == 1 and so2_after.alpha_pct == 100.0
     assert so2_after.kg == pytest.approx(so2_before.kg - so2_before.substituted_kg)
+
+
+def test_emissions_take_exemptions_by_the_assessment_rules(db, tmp_path):
+    """Issue 11 item 15: a 停产 mark without proof, or entered after the 10th of the next
+    month, does not make hours stopped in the emissions either; the same rules as the
+    assessment (envmon.assess.exemption_rules), with the same settings."""
+    import shutil
+
+    from envmon.assess import AssessConfig
+    from envmon.assess.marks import add_exemption
+    from envmon.emissions.accounting import AccountingConfig, emissions
+
+    src = tmp_path / "copy.duckdb"
+    shutil.copy(db[0], src)
+    month_end = MONTH + timedelta(days=30)
+    hours = (MONTH + timedelta(hours=30), MONTH + timedelta(hours=31))
+    with open_store(src) as store:
+        before = {r.factor: r for r in emissions(store, MONTH, month_end)}
+        add_exemption(store, kind="停产", start=hours[0], end=hours[1], by="测试",
+                      reason="无证明", unit_id=UNIT, at=MONTH + timedelta(days=1))
+        add_exemption(store, kind="停产", start=hours[0], end=hours[1], by="测试",
+                      reason="迟交", unit_id=UNIT, proof="p",
+                      at=MONTH + timedelta(days=42))  # 12 December: after the 10th
+        late = {r.factor: r for r in emissions(store, MONTH, month_end)}
+        lenient = AccountingConfig(exemption_rules=AssessConfig(
+            marks_require_proof=False, mark_deadline_day=None))
+        counted = {r.factor: r for r in emissions(store, MONTH, month_end, config=lenient)}
+    assert late["a21026"].count("stopped") == 0
+    assert late["a21026"].kg == pytest.approx(before["a21026"].kg)
+    assert counted["a21026"].count("stopped") == 1
 
 
 def test_emissions_and_tax_as_csv_and_table(db):

@@ -20,7 +20,14 @@ from enum import StrEnum
 from typing import Any
 
 from envmon.assess.compute import LEVELS
-from envmon.assess.config import AGGREGATES, NETWORKED_RULES, RANK_BY, AssessConfig
+from envmon.assess.config import (
+    AGGREGATES,
+    NETWORKED_BY,
+    NETWORKED_RULES,
+    PASS_COMPARE,
+    RANK_BY,
+    AssessConfig,
+)
 from envmon.assess.marks import (
     CorrectionAction,
     ExemptionKind,
@@ -38,6 +45,8 @@ Level = StrEnum("Level", {v.upper(): v for v in LEVELS})
 """point → unit → county → city → province."""
 Aggregate = StrEnum("Aggregate", {v.upper(): v for v in AGGREGATES})
 NetworkedRule = StrEnum("NetworkedRule", {v.upper(): v for v in NETWORKED_RULES})
+NetworkedBy = StrEnum("NetworkedBy", {v.upper(): v for v in NETWORKED_BY})
+PassCompare = StrEnum("PassCompare", {v.upper(): v for v in PASS_COMPARE})
 RankBy = StrEnum("RankBy", {v.upper(): v for v in RANK_BY})
 MarkKind = StrEnum("MarkKind", {"EXEMPTION": "exemptions", "CORRECTION": "corrections"})
 """The two kinds of marks, by their table."""
@@ -49,7 +58,8 @@ _OPTION_OF = {"instant_hours": "--instant-hours", "complete_days": "--complete-d
               "valid_flags": "--valid-flags", "aggregate": "--aggregate",
               "networked_rule": "--networked-rule", "pass_mark": "--pass-mark",
               "rank_by": "--rank-by", "marks_require_proof": "--marks-without-proof",
-              "mark_deadline_day": "--mark-deadline-day"}
+              "mark_deadline_day": "--mark-deadline-day", "networked_by": "--networked-by",
+              "pass_compare": "--pass-compare"}
 
 
 def _plain(value: Any) -> Any:
@@ -74,6 +84,8 @@ class AssessSettings:
     marks_require_proof: bool | None = None
     mark_deadline_day: int | None = None
     """0 means no deadline."""
+    networked_by: NetworkedBy | None = None
+    pass_compare: PassCompare | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -81,6 +93,10 @@ class AssessSettings:
         set_(self, "networked_rule",
              optional_choice(NetworkedRule, self.networked_rule, "--networked-rule"))
         set_(self, "rank_by", optional_choice(RankBy, self.rank_by, "--rank-by"))
+        set_(self, "networked_by",
+             optional_choice(NetworkedBy, self.networked_by, "--networked-by"))
+        set_(self, "pass_compare",
+             optional_choice(PassCompare, self.pass_compare, "--pass-compare"))
         if isinstance(self.valid_flags, str):
             set_(self, "valid_flags",
                  tuple(f.strip() for f in self.valid_flags.split(",") if f.strip()))
@@ -432,6 +448,8 @@ def transmission_report(store, period: Period,
     if not period.is_month:
         raise OptionError("--month", "the 通报 is of a calendar month (YYYY-MM)")
     options = options or TransmissionReportOptions()
+    # A month that has not begun (as of --as-of) has no figures: refused, never "0 个点位".
+    period.refuse_future("--month", options.as_of)
     result = assess(store, period.start, period.end, options.settings.config,
                     as_of=options.as_of)
     provisional = provisional_as_of(period, result.as_of)

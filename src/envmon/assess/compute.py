@@ -75,6 +75,19 @@ class Row:
     rank: int | None = None
     parent: dict[str, str] = field(default_factory=dict)  # unit_id, county_code, city_code …
     members: list[Row] = field(default_factory=list)  # the units below a region, points of a unit
+    mean_exact: dict[str, Fraction | None] | None = None
+    """With aggregate "mean_of_units": the exact mean of the units' effective rates."""
+
+    def exact_rate(self, variant: str) -> Fraction | None:
+        """The effective rate in percent, exact (unrounded): what the pass mark judges."""
+        if self.mean_exact is not None:
+            return self.mean_exact[variant]
+        return self.counts.exact(variant)["effective_rate"]
+
+    def passes(self, config: AssessConfig, variant: str = "complete") -> bool | None:
+        """Whether the effective rate reaches the pass mark, judged on the full value unless
+        `config.pass_compare` is "rounded" (GB/T 8170-2008 §4.3); None when undefined."""
+        return config.passes(self.exact_rate(variant))
 
     @property
     def network_rate(self) -> Decimal | None:
@@ -189,6 +202,11 @@ def _mean_rates(units: list[Row]) -> dict[str, dict[str, Decimal | None]]:
     }
 
 
+def _mean_fraction(values: list[Fraction | None]) -> Fraction | None:
+    defined = [v for v in values if v is not None]
+    return sum(defined, Fraction(0)) / len(defined) if defined else None
+
+
 def _regions(units: list[Row], level: str, config: AssessConfig) -> list[Row]:
     key = {"county": "county_code", "city": "city_code", "province": "province_code"}[level]
     name_key = {"county": "county", "city": "city", "province": "province"}[level]
@@ -209,6 +227,10 @@ def _regions(units: list[Row], level: str, config: AssessConfig) -> list[Row]:
             row.rates = _sum_rates(row.counts)
         else:
             row.rates = _mean_rates(members)
+            row.mean_exact = {
+                variant: _mean_fraction([u.exact_rate(variant) for u in members])
+                for variant in VARIANTS
+            }
         rows.append(row)
     return rows
 
@@ -332,3 +354,22 @@ def problem_hours(
         return []
     sql, params = hour_details_sql(config, mns, start, end, as_of or now_beijing())
     return [tuple(r) for r in store.query(sql, params)]
+
+
+def late_hours(
+    store, config: AssessConfig, mns: list[str], start: datetime, end: datetime,
+    as_of: datetime | None = None,
+) -> set[tuple[str, str, datetime]]:
+    """(mn, factor, hour) of hourly records that reached the platform by `as_of` but after the
+    补全 window (DataTime + complete_days): not counted, yet not missing either — the 通报 says
+    "late" for them, not "no data"."""
+    if not mns:
+        return set()
+    marks = ", ".join("?" for _ in mns)
+    rows = store.query(
+        f"SELECT DISTINCT mn, factor, data_time FROM records WHERE cn = '2061' "
+        f"AND mn IN ({marks}) AND data_time >= ? AND data_time < ? AND received_at <= ? "
+        f"AND received_at > data_time + INTERVAL '{config.complete_seconds} seconds' "
+        f"AND COALESCE(trusted, TRUE)",
+        [*mns, start, end, as_of or now_beijing()])
+    return {(mn, factor, hour.astimezone(BEIJING_FIXED)) for mn, factor, hour in rows}

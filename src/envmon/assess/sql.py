@@ -13,7 +13,15 @@ every hour of every point.
 Rules, each a parameter of `AssessConfig`:
 - exempt hours (停产/停运/停排, table `exemptions`): the hour's start lies in [start, end) of
   a mark that existed at `as_of` and was not revoked by then, has a proof reference and was
-  entered by the 10th of the next month (both switchable); out of should, received, valid.
+  entered by the 10th of the next month (and, with `mark_within_days`, within N days of the
+  hour): `envmon.assess.exemption_rules`, shared with emission accounting; out of should,
+  received, valid.
+- assessed factors: the point's registered factors but the parameters of
+  `non_assessed_factors` (flow, O2, temperature, pressure, moisture, pH: transmission.md §2),
+  optionally restricted to `factors`.
+- hours outside a point's assessed dates (registry `assessed_from`/`assessed_to`, Beijing
+  days, both included; `envmon.registry.assessed`) leave should, received and valid like
+  exempt hours: a point registered mid-month is assessed on its own hours only.
 - the copy the copy policy picks wins (as `records_first`, envmon.store.core_tables: the
   unit's own trusted copy first, then the first received); it counts for 即时 when
   received_at <= hour + instant_hours, for 补全 when received_at <= hour + complete_days.
@@ -28,9 +36,15 @@ Rules, each a parameter of `AssessConfig`:
   with flag T (`envmon.ingest.records`), so this one flag rule also keeps them out of valid.
   A manual repair with proof made within the 补全 window counts as received and valid for 补全
   (never for 即时: it is not real-time data).
+- minutes (`min_valid_minutes`, transmission.md §4): an hour whose minute records (CN 2051,
+  received within the 补全 window) hold fewer than 45 distinct valid minutes is not valid
+  for either variant (its reason: action 'short_minutes'); hours without minute data keep
+  their hourly flag.
 - water COD/NH3-N/TP/TN: the first hour of each Beijing day whose flag is a standard-sample
   flag leaves should (and received/valid).
-- 联网: at least one accepted packet (raw packet log) received in [start, end).
+- 联网 (`networked_by`): "received_at": at least one accepted packet (raw packet log)
+  received in [start, end); "data_time" (default) also counts a record of the point (the
+  unit's own copy) whose DataTime lies in [start, end), received by `as_of` however late.
 """
 
 from __future__ import annotations
@@ -38,7 +52,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from envmon.assess import exemption_rules
 from envmon.assess.config import AssessConfig
+from envmon.registry.assessed import CURRENT_SQL as ASSESSED_DATES_SQL
 
 HOUR = timedelta(hours=1)
 
@@ -80,6 +96,8 @@ def _classified(
         filters.append("u.assessed")
     if config.factors is not None:
         filters.append(f"f.factor IN ({_literals(config.factors) or 'NULL'})")
+    if config.non_assessed_factors:
+        filters.append(f"f.factor NOT IN ({_literals(config.non_assessed_factors)})")
     if mns is not None:
         filters.append(f"p.mn IN ({', '.join('?' for _ in mns) or 'NULL'})")
     where = f"WHERE {' AND '.join(filters)}" if filters else ""
@@ -90,17 +108,13 @@ def _classified(
         )
     else:
         std_rule = "1 = 0"
-    ex_rules = ""
     co_rules = ""
+    ex_rules = exemption_rules.sql_conditions(config, "e", "hours.h")
     if config.marks_require_proof:
-        ex_rules += " AND e.proof IS NOT NULL AND e.proof <> ''"
         co_rules += " AND (c.action <> 'repair' OR (c.proof IS NOT NULL AND c.proof <> ''))"
-    if config.mark_deadline_day is not None:
-        ex_rules += (
-            " AND e.created_at < date_trunc('month', hours.h) + INTERVAL '1 month'"
-            f" + INTERVAL '{int(config.mark_deadline_day)} days'"
-        )
     not_invalidated = "(o.action IS NULL OR o.action <> 'invalidate')"
+    minutes_on = "1 = 1" if config.min_valid_minutes is not None else "1 = 0"
+    min_minutes = int(config.min_valid_minutes or 0)
     repaired = f"(o.action = 'repair' AND o.corrected_at <= o.h + {complete})"
     sql = f"""
 WITH
@@ -115,12 +129,18 @@ hours AS (
     SELECT g.h FROM generate_series(CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ),
                                     INTERVAL '1 hour') AS g(h)
 ),
+assessed_dates AS ({ASSESSED_DATES_SQL}),
 ex AS (
     SELECT DISTINCT p.mn, hours.h
     FROM exemptions e
     JOIN points p ON p.unit_id = e.unit_id AND (e.mn IS NULL OR e.mn = p.mn)
     JOIN hours ON hours.h >= e.start_time AND hours.h < e.end_time
     WHERE e.created_at <= ? AND (e.revoked_at IS NULL OR e.revoked_at > ?){ex_rules}
+    UNION
+    SELECT d.mn, hours.h
+    FROM assessed_dates d
+    JOIN hours ON hours.h < CAST(d.assessed_from AS TIMESTAMPTZ)
+               OR hours.h >= CAST(d.assessed_to AS TIMESTAMPTZ) + INTERVAL '1 day'
 ),
 ex_n AS (
     SELECT mn, COUNT(*) AS n FROM ex GROUP BY mn
@@ -136,6 +156,16 @@ rr AS (
     WHERE r.cn = '2061' AND r.data_time >= ? AND r.data_time < ? AND r.received_at <= ?
       AND r.received_at <= r.data_time + {complete}
       AND CAST(EXTRACT(EPOCH FROM r.data_time) AS BIGINT) % 3600 = 0
+),
+short AS (
+    SELECT pf.pid, date_trunc('hour', r.data_time) AS h
+    FROM records r
+    JOIN pf ON pf.mn = r.mn AND pf.factor = r.factor
+    WHERE {minutes_on} AND r.cn = '2051' AND r.data_time >= ? AND r.data_time < ?
+      AND r.received_at <= ? AND r.received_at <= r.data_time + {complete}
+    GROUP BY pf.pid, date_trunc('hour', r.data_time)
+    HAVING COUNT(DISTINCT CASE WHEN COALESCE(r.flag, '') IN ({valid}) AND COALESCE(r.trusted, TRUE)
+                               THEN r.data_time END) < {min_minutes}
 ),
 agg AS (
     SELECT pid, h, MIN(received_at) AS received_at,
@@ -197,16 +227,19 @@ std AS (
     WHERE rn = 1
 ),
 cls AS (
-    SELECT o.pid, o.h, o.flag, o.action,
+    SELECT o.pid, o.h, o.flag,
+           CASE WHEN o.action IS NULL AND short.pid IS NOT NULL AND o.flag IN ({valid})
+                THEN 'short_minutes' ELSE o.action END AS action,
            CASE WHEN std.pid IS NULL THEN 0 ELSE 1 END AS std,
            CASE WHEN o.received_at <= o.h + {instant} THEN 1 ELSE 0 END AS i_rec,
            CASE WHEN o.received_at <= o.h + {instant} AND o.flag IN ({valid})
-                     AND {not_invalidated} THEN 1 ELSE 0 END AS i_val,
+                     AND {not_invalidated} AND short.pid IS NULL THEN 1 ELSE 0 END AS i_val,
            CASE WHEN o.received_at IS NOT NULL OR {repaired} THEN 1 ELSE 0 END AS c_rec,
            CASE WHEN {repaired} OR (o.received_at IS NOT NULL AND o.flag IN ({valid})
-                     AND {not_invalidated}) THEN 1 ELSE 0 END AS c_val
+                     AND {not_invalidated} AND short.pid IS NULL) THEN 1 ELSE 0 END AS c_val
     FROM kept o
     LEFT JOIN std ON std.pid = o.pid AND std.h = o.h
+    LEFT JOIN short ON short.pid = o.pid AND short.h = o.h
 )
 """
     params: list[Any] = [
@@ -214,6 +247,7 @@ cls AS (
         start, end - HOUR,  # hours
         as_of, as_of,  # ex
         start, end, as_of,  # rr
+        start, end, as_of,  # short
         as_of, as_of,  # co
     ]
     return sql, params
@@ -226,6 +260,13 @@ def point_counts_sql(
     `as_of` (records received, marks made and revoked after it are ignored)."""
     hours = period_hours(start, end)
     with_clause, params = _classified(config, start, end, as_of)
+    online = ("SELECT mn FROM raw_packets WHERE verdict = 'accepted' "
+              "AND received_at >= ? AND received_at < ? AND received_at <= ?")
+    online_params: list[Any] = [start, end, as_of]
+    if config.networked_by == "data_time":
+        online += (" UNION SELECT mn FROM records WHERE data_time >= ? AND data_time < ? "
+                   "AND received_at <= ? AND COALESCE(trusted, TRUE)")
+        online_params += [start, end, as_of]
     sql = with_clause + f""",
 per_factor AS (
     SELECT pid,
@@ -250,10 +291,7 @@ per_point AS (
     LEFT JOIN ex_n ON ex_n.mn = pf.mn
     GROUP BY pf.mn
 ),
-online AS (
-    SELECT DISTINCT mn FROM raw_packets
-    WHERE verdict = 'accepted' AND received_at >= ? AND received_at < ? AND received_at <= ?
-)
+online AS ({online})
 SELECT r.mn, r.unit_id, COALESCE(r.outlet_name, r.outlet_id) AS outlet,
        COALESCE(pp.factors, 0), COALESCE(pp.should, 0),
        COALESCE(pp.i_rec, 0), COALESCE(pp.i_val, 0), COALESCE(pp.c_rec, 0), COALESCE(pp.c_val, 0),
@@ -263,7 +301,7 @@ LEFT JOIN per_point pp ON pp.mn = r.mn
 LEFT JOIN online ON online.mn = r.mn
 ORDER BY r.mn
 """
-    params += [start, end, as_of]  # online
+    params += online_params
     return sql, params
 
 

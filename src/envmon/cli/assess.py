@@ -87,6 +87,12 @@ def assess_command(
     networked_rule: str | None = typer.Option(
         None, "--networked-rule", help="all_points (default) or any_point."),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
+    networked_by: str | None = typer.Option(
+        None, "--networked-by", help="data_time (default: data of the period received by "
+        "--as-of, however late) or received_at (packets received in the period)."),
+    pass_compare: str | None = typer.Option(
+        None, "--pass-compare", help="full (default: the exact rate, GB/T 8170-2008 4.3.1) "
+        "or rounded (the two-decimal rate, 4.3.2)."),
     rank_by: str | None = typer.Option(
         None, "--rank-by", help="complete (default: 补全) or instant (即时) effective rate."),
     marks_without_proof: bool = typer.Option(
@@ -117,7 +123,8 @@ def assess_command(
         options = AssessOptions(level, AssessSettings(
             base_config(config), instant_hours=instant_hours, complete_days=complete_days,
             valid_flags=valid_flags, aggregate=aggregate, networked_rule=networked_rule,
-            pass_mark=pass_mark, rank_by=rank_by,
+            pass_mark=pass_mark, rank_by=rank_by, networked_by=networked_by,
+            pass_compare=pass_compare,
             marks_require_proof=False if marks_without_proof else None,
             mark_deadline_day=mark_deadline_day), _as_of(as_of))
     with user_errors():
@@ -297,6 +304,12 @@ def report_transmission(
     instant_hours: float | None = typer.Option(None, "--instant-hours"),
     complete_days: float | None = typer.Option(None, "--complete-days"),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
+    networked_by: str | None = typer.Option(
+        None, "--networked-by", help="data_time (default: data of the period received by "
+        "--as-of, however late) or received_at (packets received in the period)."),
+    pass_compare: str | None = typer.Option(
+        None, "--pass-compare", help="full (default: the exact rate, GB/T 8170-2008 4.3.1) "
+        "or rounded (the two-decimal rate, 4.3.2)."),
     as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
     formats: str | None = typer.Option(
         None, "--formats", help="Comma-separated: xlsx, html, pdf (default xlsx,html; PDF "
@@ -323,7 +336,8 @@ def report_transmission(
         period = Period.month(month)
         options = TransmissionReportOptions(AssessSettings(
             base_config(config), instant_hours=instant_hours, complete_days=complete_days,
-            pass_mark=pass_mark), _as_of(as_of))
+            pass_mark=pass_mark, networked_by=networked_by, pass_compare=pass_compare),
+            _as_of(as_of))
         with open_cli_store(db, config, read_only=True) as store:
             report = transmission_report(store, period, options)
     if fmt is not None:

@@ -31,6 +31,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from envmon.emissions import formulas
 from envmon.emissions.hourly import STOPPED_OVER_MINUTES, VALID_FLAGS, hourly_from_minutes
@@ -76,7 +77,18 @@ class AccountingConfig:
     use_exemptions: bool = True
     """Missing or invalid hours inside a registered, not revoked exemption (停产/停运/停排,
     table `exemptions` of envmon.assess) are stopped hours: 0 kg, not substituted, outside
-    α's denominator (emissions.md §5: stopped periods backed by a mark)."""
+    α's denominator (emissions.md §5: stopped periods backed by a mark), when the mark counts
+    by `exemption_rules`."""
+    exemption_rules: Any = None
+    """The rules a mark must meet (proof, deadlines): an `envmon.assess.AssessConfig`, the
+    [assess] settings; None: its defaults. One set of rules for the assessment and the
+    emissions (issue 11 item 15: a proof-less mark entered 40 days late cut SO2)."""
+
+    def __post_init__(self) -> None:
+        if self.exemption_rules is None:
+            from envmon.assess.config import AssessConfig
+
+            object.__setattr__(self, "exemption_rules", AssessConfig())
 
 
 @dataclass
@@ -260,13 +272,29 @@ def _volume(kind: str, r: dict | None, config: AccountingConfig) -> float | None
     return r["avg"] * (3600.0 if kind == "gas" else 3.6)
 
 
-def _exemptions(store: Store, point: PointInfo, start: datetime,
-                end: datetime) -> list[tuple[datetime, datetime]]:
-    """Not revoked exemption periods (停产/停运/停排) covering the point in [start, end)."""
-    return [tuple(r) for r in store.query(
-        "SELECT start_time, end_time FROM exemptions WHERE unit_id = ? "
-        "AND (mn IS NULL OR mn = ?) AND revoked_at IS NULL AND end_time > ? "
-        "AND start_time < ? ORDER BY start_time", [point.unit_id, point.mn, start, end])]
+class _Exempt:
+    """Whether an hour is exempt (停产/停运/停排) for the point: the marks covering it that
+    count by the transmission assessment's rules (proof, deadlines: envmon.assess.
+    exemption_rules), as known now."""
+
+    def __init__(self, store: Store, point: PointInfo, start: datetime, end: datetime,
+                 rules) -> None:
+        from envmon.assess.exemption_rules import ExemptionMark
+        from envmon.timeutil import now_beijing
+
+        self.rules, self.as_of = rules, now_beijing()
+        self.marks = [ExemptionMark(*r) for r in store.query(
+            "SELECT start_time, end_time, created_at, proof, revoked_at FROM exemptions "
+            "WHERE unit_id = ? AND (mn IS NULL OR mn = ?) AND end_time > ? "
+            "AND start_time < ? ORDER BY start_time", [point.unit_id, point.mn, start, end])]
+
+    def __bool__(self) -> bool:
+        return bool(self.marks)
+
+    def __call__(self, hour: datetime) -> bool:
+        from envmon.assess.exemption_rules import counts
+
+        return any(counts(self.rules, m, hour, self.as_of) for m in self.marks)
 
 
 def _nox_from_parts(rec: dict[str, dict], config: AccountingConfig) -> None:
@@ -331,7 +359,8 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
     if NOX in point.factors:
         for rec in hourly.values():
             _nox_from_parts(rec, config)
-    exempt = _exemptions(store, point, since, end) if config.use_exemptions else []
+    exempt = (_Exempt(store, point, since, end, config.exemption_rules)
+              if config.use_exemptions else None)
     first = start if not hourly else max(since, min(hourly))
     first = min(first, start)
     history = store.registry_history([point.mn]).get(point.mn) or PointHistory(point.mn)
@@ -345,8 +374,7 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
             o2_ref = history.o2_ref_at(hour, point.o2_ref)
             rec = hourly.get(hour)
             if rec is None:
-                status = ("stopped" if exempt and any(a <= hour < b for a, b in exempt)
-                          else "missing")
+                status = "stopped" if exempt and exempt(hour) else "missing"
                 series.append(HourEmission(hour, None, None, None, None, 0.0, status, None,
                                            "none"))
                 hour += HOUR
@@ -356,7 +384,7 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
             flags = {(x.get("flag") or "N") for x in (r, flow) if x is not None}
             volume = _volume(kind, flow, config)
             measured = _valid(r, config) and volume is not None
-            exempted = bool(exempt) and any(a <= hour < b for a, b in exempt)
+            exempted = bool(exempt) and exempt(hour)
             if "F" in flags or (exempted and not measured):
                 status = "stopped"  # real data inside an exemption still count
             elif measured:

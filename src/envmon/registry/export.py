@@ -97,4 +97,13 @@ def write_rows(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> int:
 
 def export_file(store: Store, path: str | Path) -> int:
     """Write the store's registry to `path` (.csv or .xlsx); returns the number of rows."""
-    return write_rows(path, (registry_row_to_dict(r) for r in store.registry_rows()))
+    from envmon.registry.assessed import current_dates
+
+    dates = current_dates(store)
+
+    def with_dates(row: RegistryRow) -> dict[str, str]:
+        lo, hi = dates.get(row.mn or "", (None, None))
+        return {**registry_row_to_dict(row), "assessed_from": lo.isoformat() if lo else "",
+                "assessed_to": hi.isoformat() if hi else ""}
+
+    return write_rows(path, (with_dates(r) for r in store.registry_rows()))

@@ -18,6 +18,10 @@ Columns (English names or Chinese aliases, see `COLUMN_ALIASES`):
 - `ranges` (optional, 量程): the analyser range of listed factors, `a21026:0~2000;a00000:~150`
   (lower~upper, either end may be left out; units of the factor's values). A value outside
   it is stored with flag T and is never valid (emissions.md §8: range per analyser).
+- `assessed_from` / `assessed_to` (optional, 考核开始日期 / 考核结束日期): ISO dates, Beijing
+  days, both included; only the point's hours between them are assessed. An empty cell is
+  unbounded; a file without the columns keeps the dates; every change is kept with when and
+  from which file (`envmon.registry.assessed`), so a re-import keeps the history.
 
 Rules. A bad row is rejected with its line number and a reason naming the column; good rows
 are kept. Re-importing updates in place (keys: unit_id, unit_id + outlet_id, mn); a point's
@@ -52,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from envmon.errors import EnvmonError
+from envmon.registry.assessed import DATE_COLUMNS, parse_date, record_dates
 from envmon.registry.codes import (
     factor_code_2017,
     factor_kind,
@@ -67,6 +72,7 @@ COLUMNS = (
     "province", "city", "city_code", "county", "county_code", "unit_id", "unit_name",
     "must_network", "assessed", "outlet_id", "outlet_name", "kind", "mn", "pw", "factors",
     "o2_ref", "standard", "crc_modes", "allow_networks", "unit_allow_networks", "ranges",
+    "assessed_from", "assessed_to",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("city_code", "county_code", "unit_id", "unit_name")
 
@@ -101,6 +107,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "allow_networks": ("允许网段", "允许地址", "白名单", "监测点白名单"),
     "unit_allow_networks": ("单位允许网段", "单位允许地址", "单位白名单"),
     "ranges": ("量程", "仪器量程", "测量量程", "量程范围"),
+    "assessed_from": ("考核开始日期", "考核起始日期", "纳入考核日期"),
+    "assessed_to": ("考核结束日期", "考核截止日期"),
 }  # fmt: skip
 
 _TRUE = {"1", "是", "y", "yes", "true", "t", "√", "✓", "应", "已纳入"}
@@ -648,16 +656,36 @@ class _Consistency:
         return dataclasses.replace(reg, **kept) if kept else reg
 
 
+def _assessed_dates(row: _Row) -> tuple[date | None, date | None] | None:
+    """The row's (assessed_from, assessed_to), or None when the file has neither column."""
+    if not any(column in row.values for column in DATE_COLUMNS):
+        return None
+    dates = []
+    for column in DATE_COLUMNS:
+        try:
+            dates.append(parse_date(row.values.get(column)))
+        except ValueError as error:
+            row.error(column, str(error))
+            dates.append(None)
+    lo, hi = dates
+    if lo is not None and hi is not None and hi < lo:
+        row.error("assessed_to", f"{hi} is before assessed_from {lo}")
+    return lo, hi
+
+
 def validate_rows(
-    rows: Iterable[tuple[int, Mapping[str, Any]]], *, strict_unit_id: bool = False
+    rows: Iterable[tuple[int, Mapping[str, Any]]], *, strict_unit_id: bool = False,
+    assessed_dates: dict[str, tuple[date | None, date | None]] | None = None,
 ) -> tuple[list[RegistryRow], list[RowProblem], list[RowProblem]]:
-    """Validate (line, values) rows: the good RegistryRows, the errors, the warnings."""
+    """Validate (line, values) rows: the good RegistryRows, the errors, the warnings. With
+    `assessed_dates`, the assessed-from/to dates of the good points are put into it."""
     good: list[RegistryRow] = []
     errors: list[RowProblem] = []
     warnings: list[RowProblem] = []
     consistency = _Consistency()
     for line, values in rows:
         row = _Row(line, values)
+        dates = _assessed_dates(row)
         registry_row = _validate(row, strict_unit_id)
         consistency.check_mn(row)
         if registry_row is not None and not row.errors:
@@ -666,6 +694,8 @@ def validate_rows(
             errors.extend(row.errors)
         else:
             good.append(registry_row)
+            if dates is not None and registry_row.mn is not None and assessed_dates is not None:
+                assessed_dates[registry_row.mn] = dates
         warnings.extend(row.warnings)
     return good, errors, warnings
 
@@ -719,9 +749,13 @@ def _import(
     source: str | None,
     effective: date | None = None,
 ) -> ImportReport:
-    good, errors, warnings = validate_rows(rows, strict_unit_id=strict_unit_id)
+    dates: dict[str, tuple[date | None, date | None]] = {}
+    good, errors, warnings = validate_rows(rows, strict_unit_id=strict_unit_id,
+                                           assessed_dates=dates)
     since = effective_start(effective)
     counts = store.upsert_registry(good, since) if good else ImportCounts()
+    if dates:
+        record_dates(store, dates, source=source)
     return ImportReport(
         effective_from=since,
         source=source,

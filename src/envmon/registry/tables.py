@@ -11,6 +11,7 @@
   point was registered) and when it was recorded. `points` / `point_factors` keep the current
   values; a figure for a past period reads the value in force then
   (`Store.registry_history`), so a re-import never rewrites the past.
+- version 8: `point_assessed_periods` (assessed-from/to dates, append-only history).
 - views for analytics: `point_registry` (a point with its unit, outlet and region names) and
   `unit_registry` (a unit with its regions and number of points).
 
@@ -138,5 +139,19 @@ MIGRATIONS = [
         )
         """,
         # no index: a few rows per point (one per value taken on), read per point or whole
+    ]),
+    # Assessed-from/to dates per point (考核开始日期 / 考核结束日期, envmon.registry.assessed):
+    # append-only, so a re-import never rewrites which hours of the past were due.
+    Migration(8, "registry: assessed periods", [
+        """
+        CREATE TABLE point_assessed_periods (
+            id            BIGINT NOT NULL,     -- order of the changes (max + 1)
+            mn            TEXT NOT NULL,
+            assessed_from DATE,                -- first Beijing day assessed; NULL: unbounded
+            assessed_to   DATE,                -- last Beijing day assessed (included)
+            recorded_at   TIMESTAMPTZ NOT NULL,
+            source        TEXT                 -- the registry file that set them
+        )
+        """,
     ]),
 ]  # fmt: skip

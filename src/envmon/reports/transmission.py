@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from envmon.assess import Assessment, Row, display, problem_hours
-from envmon.assess.compute import rank_rows
+from envmon.assess.compute import late_hours, rank_rows
 from envmon.period import Period
 from envmon.reports.charts import bar_chart
 from envmon.reports.model import (
@@ -42,7 +42,7 @@ def _num(value: Decimal | None) -> float | None:
 def _rate_columns() -> list[Column]:
     return [
         Column("联网率(%)", "network_rate", 10, "0.00"),
-        Column("应传小时数", "should", 11, "0"),
+        Column("应传因子小时数", "should", 13, "0"),  # hours × assessed factors
         Column("即时传输率(%)", "i_tr", 11, "0.00"),
         Column("即时有效率(%)", "i_vr", 11, "0.00"),
         Column("即时有效传输率(%)", "i_er", 13, "0.00"),
@@ -52,7 +52,7 @@ def _rate_columns() -> list[Column]:
     ]
 
 
-def _rate_values(row: Row, pass_fill) -> dict[str, Any]:
+def _rate_values(row: Row, config) -> dict[str, Any]:
     out = {
         "network_rate": _num(row.network_rate),
         "should": row.counts.should,
@@ -65,8 +65,8 @@ def _rate_values(row: Row, pass_fill) -> dict[str, Any]:
         out[f"{prefix}_tr"] = _num(rates["transmission_rate"])
         out[f"{prefix}_vr"] = _num(rates["valid_rate"])
         er = rates["effective_rate"]
-        out[f"{prefix}_er"] = Cell(_num(er), fill=FAIL_FILL) if pass_fill(er) is False \
-            else _num(er)
+        out[f"{prefix}_er"] = Cell(_num(er), fill=FAIL_FILL) \
+            if row.passes(config, variant) is False else _num(er)
     return out
 
 
@@ -80,7 +80,7 @@ def assessment_bulletin(result: Assessment, level: str) -> Bulletin:
                Column("已联网", "networked", 8, "0"), Column("点位数", "points", 8, "0"),
                *_rate_columns()]
     table_rows = [{"rank": r.rank, "code": r.code, "name": r.name,
-                   **_rate_values(r, result.config.passes)} for r in rows]
+                   **_rate_values(r, result.config)} for r in rows]
     return Bulletin(
         title=f"自动监控数据有效传输率（{LEVEL_NAMES[level]}）",
         issued=date.today(),
@@ -95,11 +95,23 @@ def _method_note(result: Assessment) -> str:
     return (
         f"即时：数据时间后{cfg.instant_hours:g}小时内收到；补全：数据时间后{cfg.complete_days:g}日内"
         f"收到（含补遗、补传和人工修约）。有效标记：{'、'.join(cfg.valid_flags)}。"
-        "有效传输率＝有效数/应传数；应传数为0时记“—”。数值按GB/T 8170修约至两位小数。"
+        "有效传输率＝有效数/应传数；应传数为0时记“—”。数值按GB/T 8170修约至两位小数；"
+        + ("达标判定按全数值比较法（GB/T 8170-2008 4.3.1）。" if cfg.pass_compare == "full"
+           else "达标判定按修约值比较法（GB/T 8170-2008 4.3.2）。")
         + ("停产、停运、停排标记及人工修约须附证明材料" if cfg.marks_require_proof else "")
         + (f"，停产等标记须于次月{cfg.mark_deadline_day}日（含）前录入。" if cfg.mark_deadline_day
            else ("。" if cfg.marks_require_proof else ""))
     )
+
+
+def _network_note(cfg) -> str:
+    """How 联网 was judged (`AssessConfig.networked_rule`, `networked_by`)."""
+    which = "各监控点位均" if cfg.networked_rule == "all_points" else "任一监控点位"
+    if cfg.networked_by == "data_time":
+        data = "有数据时间在统计时段内、且于数据截至时间前被平台接收的数据（含补传、补遗）"
+    else:
+        data = "在统计时段内有数据被平台接收"
+    return f"联网率＝已联网单位数/应联网单位数；单位{which}{data}视为已联网。"
 
 
 def _names(rows: list[Row], variant: str) -> list[str]:
@@ -139,18 +151,23 @@ def _hour_ranges(hours: list[datetime]) -> str:
     return "、".join(parts)
 
 
-def _reasons(problems: list[tuple]) -> str:
-    """'无数据 30 小时（11-03 02:00–05:00…）；故障(D) 4 小时（…）' for one point."""
+def _reasons(problems: list[tuple], late: set[tuple] = frozenset()) -> str:
+    """'无数据 30 小时（11-03 02:00–05:00…）；故障(D) 4 小时（…）' for one point; hours whose
+    data came after the 补全 window (`late`: (mn, factor, hour)) are 迟报, not 无数据."""
     by_reason: dict[str, set] = defaultdict(set)
-    for _mn, _factor, hour, flag, action in problems:
+    for mn, factor, hour, flag, action in problems:
         if action == "invalidate":
             reason = "人工标记无效"
+        elif action == "short_minutes":
+            reason = "有效分钟数不足"
+        elif flag is None and (mn, factor, hour.astimezone(BEIJING_FIXED)) in late:
+            reason = "迟报"
         elif flag is None:
             reason = "无数据"
         else:
             reason = f"{FLAG_NAMES.get(flag, '非标准标记')}({flag or '空'})"
         by_reason[reason].add(hour)
-    order = sorted(by_reason, key=lambda r: (r != "无数据", -len(by_reason[r]), r))
+    order = sorted(by_reason, key=lambda r: (r not in ("无数据", "迟报"), -len(by_reason[r]), r))
     parts = [f"{r}{len(by_reason[r])}小时（{_hour_ranges(sorted(by_reason[r]))}）"
              for r in order]
     return "；".join(parts) or "—"
@@ -186,7 +203,7 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
         f"补全有效传输率排名前三的市为{top_complete}。"
     )
     mark = f"{float(cfg.pass_mark):g}%"
-    failing = [u for u in units if cfg.passes(u.rate("complete")) is False]
+    failing = [u for u in units if u.passes(cfg) is False]
     blocks.append(Paragraph("一、总体情况", heading=True))
     blocks.append(Paragraph(summary))
     blocks.append(Paragraph(
@@ -200,11 +217,11 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
     complete_rank = {r.code: r.rank for r in rank_rows(list(cities), "complete")}
     city_rows = []
     for r in rank_rows(list(cities), "complete"):
-        values = _rate_values(r, cfg.passes)
+        values = _rate_values(r, cfg)
         values.update(name=r.name, i_rank=instant_rank[r.code], c_rank=complete_rank[r.code])
         city_rows.append(values)
     if len(provinces) == 1:
-        total = _rate_values(provinces[0], cfg.passes)
+        total = _rate_values(provinces[0], cfg)
         total.update(name="全省")
         city_rows.append(total)
     blocks.append(Paragraph("二、各市情况", heading=True))
@@ -223,7 +240,7 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
         blocks.append(bar_chart(labels, values, "各市补全有效传输率", ylabel="%",
                                 reference=float(cfg.pass_mark),
                                 reference_label=f"达标线 {mark}",
-                                colors=["#C00000" if cfg.passes(r.rate("complete")) is False
+                                colors=["#C00000" if r.passes(cfg) is False
                                         else "#4472C4"
                                         for r in rank_rows(list(cities), "complete")]))
     except ReportError as error:  # no CJK font: the bulletin still has every figure
@@ -235,10 +252,14 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
     for unit in failing:
         points = [p for p in unit.members if p.rate("complete") is not None]
         points.sort(key=lambda p: (p.rate("complete"), p.code))
-        below = [p for p in points if cfg.passes(p.rate("complete")) is False]
+        below = [p for p in points if p.passes(cfg) is False]
         worst.extend((below or points)[:WORST_POINTS])
-    problems = problem_hours(store, cfg, [p.code for p in worst], result.start, result.end,
-                             result.as_of)
+    # Only the hours that have ended are due: on the 1st of the month, a day, not the month.
+    due_end = period.ended_hours_end(result.as_of)
+    worst_mns = [p.code for p in worst]
+    problems = (problem_hours(store, cfg, worst_mns, result.start, due_end, result.as_of)
+                if due_end > result.start else [])
+    late = late_hours(store, cfg, worst_mns, result.start, due_end, result.as_of)
     by_point: dict[str, list] = defaultdict(list)
     for item in problems:
         by_point[item[0]].append(item)
@@ -254,7 +275,8 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
                 "u_er": _num(unit.rate("complete")) if first else None,
                 "point": f"{point.parent.get('outlet', '')}（{point.code}）" if point else "—",
                 "p_er": _num(point.rate("complete")) if point else None,
-                "reasons": _reasons(by_point.get(point.code, [])) if point else "无监控点位",
+                "reasons": (_reasons(by_point.get(point.code, []), late) if point
+                            else "无监控点位"),
             })
             first = False
     blocks.append(Table(
@@ -264,20 +286,23 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
             Column("最差点位", "point", 30), Column("点位补全有效传输率(%)", "p_er", 15, "0.00"),
             Column("原因", "reasons", 60),
         ], unit_rows, sheet="未达标单位",
-        note="原因：无数据＝补全期限内未收到小时数据；其余为数据标记（HJ 212-2017 表8）。"))
+        note=f"原因：无数据＝截至数据截至时间未收到小时数据；迟报＝数据时间后"
+             f"{cfg.complete_days:g}日（补全期限）后才收到，不计入补全；"
+             "其余为数据标记（HJ 212-2017 表8）。小时数按因子计（点位×因子×小时）。"))
     no_points = [u for u in units if u.points == 0 and u.must_network]
     if no_points:
         blocks.append(Paragraph(
             "应联网但未登记监控点位的单位：" + "、".join(u.name for u in no_points) + "。"))
     start = result.start.astimezone(BEIJING_FIXED)
-    last = (result.end - timedelta(hours=1)).astimezone(BEIJING_FIXED)
+    last = (max(due_end, result.start + timedelta(hours=1)) - timedelta(hours=1)
+            ).astimezone(BEIJING_FIXED)
     return Bulletin(
         title=f"{province_name}{year}年{mon}月重点排污单位自动监控数据联网及有效传输情况通报",
         issued=date.today(),
         subtitle=f"统计时段：{start:%Y年%m月%d日}至{last:%Y年%m月%d日}",
         blocks=blocks,
         footnotes=[
-            "联网率＝已联网单位数/应联网单位数；单位各监控点位在统计时段内均有数据被平台接收视为已联网。",
+            _network_note(cfg),
             _method_note(result),
             f"数据截至 {result.as_of.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}（北京时间）。",
         ],
