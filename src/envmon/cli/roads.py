@@ -23,7 +23,8 @@ roads_app = typer.Typer(
 
 
 SETTINGS_HELP = ("Road settings TOML ([sensors], [match], [passes], [eligibility], [naming]; "
-                 "see envmon.roads.settings).")
+                 "see envmon.roads.settings; default: the [roads] tables of the "
+                 "configuration, else built-in defaults).")
 
 
 def _settings(path: Path | None, config: Path | None = None):
