@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 $(BIN)/envmon: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	@echo "Installing envmon and its dependencies into $(VENV) (a few minutes the first time)..."
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
 	touch $@
 
 install: $(BIN)/envmon
