@@ -52,11 +52,6 @@ def test_alarms_unknown_rule(store):
     _one_line_error(["alarms", "list", "--db", str(store), "--rule", "nosuch"], "--rule")
 
 
-def test_data_unknown_command_code(store):
-    line = _one_line_error(["data", "--db", str(store), "--mn", "M1", "--cn", "9999"], "--cn")
-    assert "9999" in line and "2061" in line
-
-
 @pytest.mark.parametrize("args", [
     ["registry", "import", "REGISTRY", "--db", "DB"],
     ["roads", "tokens", "add", "dev1", "--db", "DB"],

@@ -8,25 +8,13 @@ from pathlib import Path
 
 import typer
 
-from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
-
-
-def _check_cn(cn: str) -> str:
-    """--cn is a data upload command code: any other (9999, 9014, …) has no records, and an
-    empty list would read as "no data" instead of a typo."""
-    from envmon.hj212.codes import DATA_UPLOAD_CNS
-
-    if cn not in DATA_UPLOAD_CNS:
-        known = ", ".join(sorted(DATA_UPLOAD_CNS))
-        raise fail(f"--cn: {cn!r} is not a data command code (one of {known})")
-    return cn
 
 
 def data(
     mn: str = typer.Option(..., "--mn", help="MN of the monitoring point."),
-    cn: str = typer.Option("2061", "--cn", callback=lambda value: _check_cn(value),
-                           help="Command code: 2011, 2051, 2061 (hour), 2031 …"),
+    cn: str = typer.Option("2061", "--cn", help="Command code: 2011, 2051, 2061 (hour), 2031 …"),
     start: str | None = typer.Option(
         None, "--from", help="ISO time, Beijing time if no offset (default: --to minus 1 day)."
     ),
