@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-smoke clean
 
 $(BIN)/envmon: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	@echo "Installing envmon and its dependencies into $(VENV) (a few minutes the first time)..."
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
 	touch $@
 
 install: $(BIN)/envmon
@@ -22,6 +23,10 @@ test: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# Every benchmark once at a tiny size (not timed): benchmarks rot when nothing runs them.
+bench-smoke: install
+	$(BIN)/python -m benchmarks --smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

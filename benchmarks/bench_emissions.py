@@ -176,14 +176,22 @@ def bench_storm(n: int = 10_000, baseline_n: int = 400) -> None:
     store.close()
 
 
+# `python -m benchmarks --smoke` (and .ci/run): the tiny size that proves the benchmark still
+# runs and its cross-checks still hold, in seconds; no figure of it means anything.
+SMOKE_ARGS = ["--points", "2", "--baseline-points", "1", "--rule-packets", "500",
+              "--storm", "200"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=40)
     parser.add_argument("--baseline-points", type=int, default=2)
+    parser.add_argument("--rule-packets", type=int, default=20_000)
+    parser.add_argument("--storm", type=int, default=10_000, help="alarms raised at once")
     args = parser.parse_args()
     bench_accounting(args.points, min(args.baseline_points, args.points))
-    bench_rules()
-    bench_storm()
+    bench_rules(args.rule_packets)
+    bench_storm(args.storm, min(400, args.storm))
 
 
 if __name__ == "__main__":

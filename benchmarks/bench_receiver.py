@@ -227,6 +227,11 @@ asyncio.run(main())
 '''
 
 
+# `python -m benchmarks --smoke` (and .ci/run): the tiny size that proves the benchmark still
+# runs and its cross-checks still hold, in seconds; no figure of it means anything.
+SMOKE_ARGS = ["--connections", "10", "--seconds", "1"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=2000)

@@ -91,6 +91,11 @@ def _leuven(net: RoadNetwork, d: dict[str, np.ndarray]) -> tuple[float, np.ndarr
     return time.perf_counter() - t0, seg
 
 
+# `python -m benchmarks --smoke` (and .ci/run): the tiny size that proves the benchmark still
+# runs and its cross-checks still hold, in seconds; no figure of it means anything.
+SMOKE_ARGS = ["--taxis", "2", "--days", "1", "--minutes", "5", "--baseline-points", "100"]
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--taxis", type=int, default=12)

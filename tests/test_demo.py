@@ -55,3 +55,43 @@ def test_demo_options_accept_the_bounds():
     assert DemoOptions(points=1, hj212_port=0).points == 1
     assert DemoOptions(points=MAX_POINTS, hj212_port=65535).hj212_port == 65535
     assert len([row for row in demo_registry(points=MAX_POINTS) if row.get("mn")]) == MAX_POINTS
+
+
+def test_demo_stops_on_sigterm_like_ctrl_c_and_prints_plain_lines(tmp_path):
+    """Issue 11 item 28: SIGTERM drains and closes the store (exit 0, the data kept), and with
+    output to a pipe (not a terminal) the progress is plain lines, not an invisible table."""
+    import os
+    import selectors
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "envmon", "demo", "--db", "demo.duckdb", "--points", "10",
+         "--hj212-port", "0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    seen = b""
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            deadline = time.monotonic() + 90
+            while b"envmon demo running" not in seen and time.monotonic() < deadline:
+                if sel.select(timeout=1.0):
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        break
+                    seen += chunk
+        assert b"envmon demo running" in seen, seen.decode(errors="replace")[-2000:]
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    output = (seen + rest).decode(errors="replace")
+    assert proc.returncode == 0, output[-2000:]
+    assert "stopped; the data is in demo.duckdb" in output
+    assert "demo: " in output and "packets accepted" in output  # a plain progress line
+    assert "━" not in output and "┃" not in output  # no table drawn into the pipe
+    with open_store(tmp_path / "demo.duckdb") as store:
+        assert len(store.list_points()) == 10

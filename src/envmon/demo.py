@@ -1,6 +1,11 @@
 """`envmon demo`: the platform (`envmon.app`) on the embedded store, a demo province, live
 simulated units, and a live table of what the platform did. `DemoOptions` checks the options
-(`OptionError` names the option); a new demo option is a field there."""
+(`OptionError` names the option); a new demo option is a field there.
+
+SIGTERM stops the demo as Ctrl-C does (the receiver drains, the store is closed), so a demo
+under a service manager or `timeout` keeps what it committed. When stdout is not a terminal
+(a pipe, a log file) the live table would print nothing readable: plain progress lines are
+printed instead, one every `PLAIN_PROGRESS_EVERY_S` and one at the stop."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from rich.table import Table
 from envmon.app import EXIT_STORE_FAILED, Platform, PlatformOptions
 from envmon.errors import OptionError
 from envmon.ingest.addresses import check_port
+from envmon.ingest.server import stop_signal
 from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_store
 from envmon.store import open_store
 from envmon.timeutil import now_beijing
@@ -27,6 +33,8 @@ from envmon.timeutil import now_beijing
 # A demo province is a few hundred points; its generator runs out of distinct unit names
 # somewhere above 2000, and every point is a simulated unit in this one process.
 MAX_POINTS = 2000
+# A line every 10 s: a log that can be followed without growing a line a second.
+PLAIN_PROGRESS_EVERY_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,53 @@ def _status(platform: Platform, fleet: Fleet, db: Path, port: int) -> Table:
     return table
 
 
+def _progress_line(platform: Platform, fleet: Fleet) -> str:
+    """The live table's figures as one plain line (stdout not a terminal)."""
+    receiver = platform.receiver
+    stats = receiver.stats
+    parts = [fleet.clock.now().strftime("%Y-%m-%d %H:%M:%S"),
+             f"units {len(fleet.units)}", f"connections {stats.connections}",
+             f"packets accepted {stats.accepted}", f"answers {stats.answers}",
+             f"records committed {receiver.writer.committed_records}",
+             f"rejected {sum(stats.rejected.values())}"]
+    if platform.alarms is not None:
+        alarms = platform.alarms.stats
+        parts.append(f"alarms raised/closed {alarms['raised']}/{alarms['closed']}")
+    return "demo: " + ", ".join(parts)
+
+
+async def _watch(platform: Platform, fleet: Fleet, db: Path, port: int, console: Console,
+                 duration: float, stop: asyncio.Event) -> None:
+    """Show progress until `duration` has passed, a stop signal came or the store failed:
+    the live table on a terminal, plain lines otherwise."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    live = None
+    if console.is_terminal:
+        live = Live(_status(platform, fleet, db, port), console=console, refresh_per_second=1)
+        live.start()
+    last_line = started
+    try:
+        while platform.failure is None and not stop.is_set():
+            elapsed = loop.time() - started
+            if duration and elapsed >= duration:
+                break
+            wait = 1.0 if not duration else max(0.0, min(1.0, duration - elapsed))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+            if live is not None:
+                live.update(_status(platform, fleet, db, port))
+            elif loop.time() - last_line >= PLAIN_PROGRESS_EVERY_S:
+                last_line = loop.time()
+                console.print(_progress_line(platform, fleet), markup=False)
+                console.file.flush()
+    finally:
+        if live is not None:
+            live.stop()
+        else:
+            console.print(_progress_line(platform, fleet), markup=False)
+
+
 async def run_demo(options: DemoOptions, console: Console) -> int:
     from envmon.registry.demo import demo_registry
     from envmon.registry.importer import import_rows
@@ -79,6 +134,7 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
         logging.getLogger(name).setLevel(logging.ERROR)
     db, port, points, seed, duration = (options.db, options.hj212_port, options.points,
                                         options.seed, options.duration)
+    stop = stop_signal()  # before anything: SIGTERM during start-up drains too
     store = open_store(db)
     if not store.list_points():
         report = import_rows(store, demo_registry(seed=seed, points=points))
@@ -100,20 +156,14 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
         f"[bold]envmon demo running[/bold]: {len(sim_points)} simulated units send HJ 212-2017 "
         f"to 127.0.0.1:{port}; data goes to {db}.\n"
         f"A real data acquisition unit registered in {db} can send to that port too. "
-        f"Press Ctrl-C to stop, then look at the data, e.g.:\n"
+        f"Press Ctrl-C (or send SIGTERM) to stop, then look at the data, e.g.:\n"
         f"  envmon data --db {db} --mn {example} --cn 2061 --from {since} --format csv\n"
         f"  envmon alarms list --db {db} --status open --format table\n"
         f"  envmon hj212 decode   # paste packets to see how envmon reads them\n"
     )
     fleet_task = asyncio.create_task(fleet.run())
     try:
-        status = _status(platform, fleet, db, port)
-        with Live(status, console=console, refresh_per_second=1) as live:
-            elapsed = 0.0
-            while (not duration or elapsed < duration) and platform.failure is None:
-                await asyncio.sleep(1.0)
-                elapsed += 1.0
-                live.update(_status(platform, fleet, db, port))
+        await _watch(platform, fleet, db, port, console, duration, stop)
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     finally:

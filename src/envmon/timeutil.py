@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -13,6 +13,12 @@ BEIJING_FIXED = timezone(timedelta(hours=8), "CST")
 
 def now_beijing() -> datetime:
     return datetime.now(BEIJING_FIXED)
+
+
+def today_beijing() -> date:
+    """Today's Beijing date: a bulletin's issue date, whatever zone the machine is set to
+    (`date.today()` is the machine's date, a day off for part of every day elsewhere)."""
+    return now_beijing().date()
 
 
 def parse_iso(text: str) -> datetime:

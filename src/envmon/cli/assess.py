@@ -301,8 +301,10 @@ def report_transmission(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     output: Path | None = output_option("--out", help="Folder (or, with --format, file) for "
                                         "the bulletin (default: the working folder)."),
-    instant_hours: float | None = typer.Option(None, "--instant-hours"),
-    complete_days: float | None = typer.Option(None, "--complete-days"),
+    instant_hours: float | None = typer.Option(
+        None, "--instant-hours", help="即时: received by DataTime + H hours (default 2)."),
+    complete_days: float | None = typer.Option(
+        None, "--complete-days", help="补全: received by DataTime + D days (default 10)."),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
     networked_by: str | None = typer.Option(
         None, "--networked-by", help="data_time (default: data of the period received by "

@@ -65,6 +65,8 @@ def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = Fa
     path = resolve_db(db, config)
     if must_exist and _is_missing_file(path):
         raise fail(missing_store_message(path, first))
+    if not read_only and _is_missing_file(path):
+        _check_parent_folder(path, "--db" if db is not None else "[store] path")
     try:
         return open_store(path, read_only=read_only)
     except StoreError as error:
@@ -75,6 +77,15 @@ def missing_store_message(path: str, first: str | None = None) -> str:
     """The store's own words for a DuckDB file that is not there."""
     first = first or "import a registry (`envmon registry import`) or run the receiver first"
     return f"no database at {path}: {first}, or check --db"
+
+
+def _check_parent_folder(path: str, option: str) -> None:
+    """A new store goes into a folder that is already there: a mistyped --db
+    (/nonexistent/dir/x.duckdb) would otherwise make directories silently."""
+    parent = Path(path).absolute().parent
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise fail(f"{option}: the folder {parent} {what} (make it first, or check {option})")
 
 
 def _is_missing_file(path: str) -> bool:

@@ -23,7 +23,8 @@ roads_app = typer.Typer(
 
 
 SETTINGS_HELP = ("Road settings TOML ([sensors], [match], [passes], [eligibility], [naming]; "
-                 "see envmon.roads.settings).")
+                 "see envmon.roads.settings; default: the [roads] tables of the "
+                 "configuration, else built-in defaults).")
 
 
 def _settings(path: Path | None, config: Path | None = None):
@@ -319,7 +320,10 @@ def rank_command(
                                           help="Eligibility: drive passes (default 15)."),
     min_taxis: int | None = typer.Option(None, "--min-taxis",
                                          help="Eligibility: different taxis (default 2)."),
-    match: bool = typer.Option(False, "--match/--no-match", help="Match the period first."),
+    match: bool | None = typer.Option(
+        None, "--match/--no-match",
+        help="--match: match the whole period first. Default: the days with readings not "
+             "matched yet are matched first; --no-match refuses to rank them instead."),
     names: str = typer.Option("junction", "--names", help="junction (路名+A路口至B路口, "
                               "2024 form) or hotspot (路名+区名+POI+方位+N米路段, 2021 form; "
                               "segments without a POI nearby keep the junction form)."),
@@ -338,12 +342,19 @@ def rank_command(
             top=top, pollutant=pollutant, normalise=normalise, names=names,
             eligibility=api.RankOptions.eligibility_from(rs.eligibility, min_days,
                                                          min_passes, min_taxis),
-            match_first=match, matching=api.MatchOptions.of(rs),
+            match_first=bool(match), match_unmatched=match is not False,
+            matching=api.MatchOptions.of(rs),
             detail=fmt in FILE_FORMATS or map_png is not None or geojson is not None)
     period = _period(month, start, end)
     with (open_cli_store(db, config, first=ROADS_FIRST) as store, user_errors(),
-          _progress("map matching", shown=match) as step):
+          _progress("map matching", shown=match is not False) as step):
         result = api.rank(store, period, options, progress=step)
+    if result.matched_days:
+        typer.echo(f"matched first: {len(result.matched_days)} day(s) with readings not "
+                   f"matched yet ({result.matched_days[0]} … {result.matched_days[-1]})",
+                   err=True)
+    if result.note:
+        typer.echo(f"note: {result.note}", err=True)
     if geojson is not None:
         emit(result, "geojson", geojson)
     if map_png is not None:

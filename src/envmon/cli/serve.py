@@ -15,6 +15,7 @@ from rich.markup import escape
 from envmon.choices import choice
 from envmon.cli.common import fail, open_cli_store, resolve_db, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.config import IngestConfig
 from envmon.ingest.loop import run_loop
 from envmon.timeutil import now_beijing
 
@@ -73,11 +74,12 @@ def serve(
         None, "--host", help="Address to listen on [config: ingest.host, 0.0.0.0]."
     ),
     idle_timeout: float | None = typer.Option(
-        None, help="Close a connection silent this long, s [config: ingest.idle_timeout_s]."
+        None, help="Close a connection silent this long, s [config: ingest.idle_timeout_s, "
+        f"{IngestConfig.idle_timeout_s:g}]."
     ),
     commit_interval_ms: float | None = typer.Option(
         None, help="Group-commit window: packets arriving within it share one transaction "
-        "[config: ingest.commit_interval_ms]."
+        f"[config: ingest.commit_interval_ms, {IngestConfig.commit_interval_ms:g}]."
     ),
     workers: int = typer.Option(
         1, min=1, help="Receiver processes sharing the port (one core each); 1 = in-process."

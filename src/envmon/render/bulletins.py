@@ -15,7 +15,7 @@ from envmon.render.table import Table, plain
 from envmon.reports.model import Bulletin, ReportError
 from envmon.reports.model import Column as BulletinColumn
 from envmon.reports.model import Table as BulletinTable
-from envmon.timeutil import BEIJING
+from envmon.timeutil import BEIJING, today_beijing
 
 FORMATS = ("xlsx", "html", "pdf")
 
@@ -36,7 +36,7 @@ def table_bulletin(table: Table, issued: date | None = None) -> Bulletin:
     rows = [{c.key: _sheet_value(v) for c, v in zip(table.columns, row, strict=True)}
             for row in table.rows]
     sheet = table.title if len(table.title) <= 31 else "数据"
-    return Bulletin(title=table.title, issued=issued or date.today(), cover=False,
+    return Bulletin(title=table.title, issued=issued or today_beijing(), cover=False,
                     blocks=[BulletinTable(table.title, columns, rows, sheet=sheet, missing=None)])
 
 

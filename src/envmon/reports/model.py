@@ -1,7 +1,7 @@
 """The bulletin model: a `Bulletin` is a title, a date and an ordered list of blocks
 (`Paragraph`, `Table`, `Chart`, `Calendar`), plus the value formatting every renderer shares.
 
-    bulletin = Bulletin(title="…月环境空气质量通报", issued=date.today(), blocks=[
+    bulletin = Bulletin(title="…月环境空气质量通报", issued=today_beijing(), blocks=[
         Paragraph("本月优良天数 25 天……"),
         Table("各城市排名", [Column("城市", "city", 12), Column("综合指数", "index", 10, "0.00")],
               rows=[{"city": "太原市", "index": 4.52}]),

@@ -20,7 +20,7 @@ from envmon.reports.model import (
     Table,
     month_label,
 )
-from envmon.timeutil import BEIJING_FIXED
+from envmon.timeutil import BEIJING_FIXED, today_beijing
 
 METHOD_NOTE = (
     "方法说明：出租车搭载颗粒物传感器，1 秒一条数据；"
@@ -126,5 +126,5 @@ def build_roads_bulletin(result: dict, period: Period, extra: dict[str, dict[str
         blocks.append(chart)
     blocks.append(Paragraph(METHOD_NOTE))
     return Bulletin(title=f"{words}全路网颗粒物（{label}）监测路段排名通报{note}",
-                    issued=issued or date.today(), blocks=blocks,
+                    issued=issued or today_beijing(), blocks=blocks,
                     subtitle=f"统计时段：{start:%Y-%m-%d %H:%M}至{end:%Y-%m-%d %H:%M}（北京时间）")

@@ -538,6 +538,9 @@ class RankOptions:
     match_first: bool = False
     matching: MatchOptions = field(default_factory=MatchOptions)
     detail: bool = False  # also gather what the bulletin, the map and the layer need
+    match_unmatched: bool = True
+    """Days with readings not yet matched are matched first (False: refuse, naming them);
+    `match_first` matches the whole period whatever was matched before."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pollutant", choice(Pollutant, self.pollutant, "--pollutant"))
@@ -582,8 +585,19 @@ class RankResult(ProvisionalFigures):
     coverage: dict | None = None
     _chart: Any = field(default=None, repr=False)
 
+    eligible: int = 0
+    """Segments meeting the thresholds; each list has `list_length` of them (fewer than
+    `top` when fewer than 2 × top are eligible, so the lists never overlap)."""
+    list_length: int = 0
+    matched_days: list[str] = field(default_factory=list)
+    """Beijing days the ranking matched first because their readings were not matched yet."""
+    note: str | None = None
+    """Why the lists are empty or shorter than --top (None when they are full)."""
+
     def as_json(self) -> dict:
-        return {**self.ranking, "provisional": self.provisional}
+        return {**self.ranking, "provisional": self.provisional, "eligible": self.eligible,
+                "list_length": self.list_length, "matched_days": self.matched_days,
+                "note": self.note}
 
     @property
     def default_stem(self) -> str:
@@ -703,23 +717,34 @@ def rank(store, period: Period, options: RankOptions = RankOptions(), *,
          progress: Progress | None = None) -> RankResult:
     """The most polluted and the cleanest eligible segments of the period (median of the
     drive-pass means); the segment statistics are kept in `road_segment_stats`, replacing an
-    earlier computation of the same period. With `match_first` the period is matched first."""
-    from envmon.roads.rank import ranking, segment_values, store_stats
+    earlier computation of the same period. With `match_first` the period is matched first;
+    otherwise the days whose readings are not all matched yet are matched first (or, with
+    `match_unmatched=False`, refused naming them): a ranking of unmatched readings would be
+    empty. The two lists never share a segment; `note` says why they are short or empty."""
+    from envmon.roads.rank import list_length, ranking, segment_values, store_stats
     from envmon.roads.storage import latest_version, segment_rows
 
     a, b = period.start, period.end
     pollutant, normalise = options.pollutant.value, options.normalise.value
+    matched_days: list[str] = []
     with _data_errors():
         if options.match_first:
             match(store, period, options.matching, progress=progress)
+        else:
+            matched_days = _match_pending(store, period, options, progress)
         values = segment_values(store, a, b, pollutant, eligibility=options.eligibility,
                                 normalise=normalise)
-    result = ranking(values, a, b, pollutant, options.top)
+    eligible = sum(1 for v in values if v.eligible)
+    per_list = list_length(eligible, options.top)
+    result = ranking(values, a, b, pollutant, per_list)
     version = latest_version(store)
     store_stats(store, version, values, a, b, pollutant, normalise)
     if options.names is Names.HOTSPOT:
         _hotspot_names(store, version, result)
-    out = RankResult(period, options, result, values, provisional_as_of(period))
+    note = _rank_note(store, period, options, values, eligible, per_list)
+    out = RankResult(period, options, result, values, provisional_as_of(period),
+                     eligible=eligible, list_length=per_list, matched_days=matched_days,
+                     note=note)
     if options.detail:
         from envmon.roads.rank import coverage as coverage_of
         from envmon.roads.rank import with_ci
@@ -732,6 +757,52 @@ def rank(store, period: Period, options: RankOptions = RankOptions(), *,
         out.segments = segment_rows(store, version)
         out.coverage = coverage_of(store, a, b, version, options.eligibility)
     return out
+
+
+def _match_pending(store, period: Period, options: RankOptions,
+                   progress: Progress | None) -> list[str]:
+    """Match the days of the period with readings not matched yet (one step per day);
+    refuse naming them when `match_unmatched` is off. Returns the days matched."""
+    from envmon.roads.pipeline import process, unmatched_days
+    from envmon.timeutil import BEIJING_FIXED
+
+    pending = unmatched_days(store, period.start, period.end)
+    days = [f"{day_start.astimezone(BEIJING_FIXED):%Y-%m-%d}" for day_start, _ in pending]
+    if pending and not options.match_unmatched:
+        shown = ", ".join(days[:3]) + (" …" if len(days) > 3 else "")
+        raise RoadsDataError(
+            f"{len(days)} day(s) of the period have readings not map-matched yet ({shown}): "
+            "run `envmon roads match` for the period, or rank with --match")
+    for done, (day_start, day_end) in enumerate(pending, start=1):
+        process(store, day_start, day_end, match_config=options.matching.match,
+                config=options.matching.passes)
+        if progress is not None:
+            progress(done, len(pending))
+    return days
+
+
+def _rank_note(store, period: Period, options: RankOptions, values: list, eligible: int,
+               per_list: int) -> str | None:
+    """Why the lists are empty or shorter than --top: no readings, no drive passes, no
+    segment meeting the thresholds, or too few for two lists that do not overlap."""
+    if per_list >= options.top:
+        return None
+    e = options.eligibility
+    thresholds = (f"at least {e.min_days} days, {e.min_passes} drive passes and "
+                  f"{e.min_taxis} taxis (--min-days, --min-passes, --min-taxis)")
+    if not values:
+        readings = store.query("SELECT COUNT(*) FROM road_readings WHERE time >= ? AND time < ?",
+                               [period.start, period.end])[0][0]
+        if readings == 0:
+            return (f"no readings in {period.describe()}: import them first "
+                    "(`envmon roads import`)")
+        return (f"{readings} readings in {period.describe()} but no drive pass on a segment "
+                "of the road network (readings off the network, or too few per pass)")
+    if eligible == 0:
+        return (f"none of the {len(values)} segments with data meets {thresholds}: all "
+                "counted as 数据不足")
+    return (f"only {eligible} segments meet {thresholds}, fewer than 2 × --top {options.top}: "
+            f"each list has {per_list} so that no segment is on both")
 
 
 def _hotspot_names(store, version: str, result: dict) -> None:

@@ -155,3 +155,29 @@ def _beijing():
     from envmon.timeutil import BEIJING_FIXED
 
     return BEIJING_FIXED
+
+
+def unmatched_days(store, start: datetime, end: datetime, version: str | None = None
+                   ) -> list[tuple[datetime, datetime]]:
+    """The Beijing days of [start, end) whose readings are not all map-matched yet: matching
+    writes one coverage row per taxi and day with the readings it took (`n_points`), so a
+    day whose readings outnumber its coverage has readings imported since (or never) matched.
+    Without a network there is nothing to compare (the ranking says so itself)."""
+    from envmon.roads.storage import latest_version
+
+    version = version or latest_version(store)
+    if version is None or start >= end:
+        return []
+    bounds = list(Period(start, end).day_bounds())
+    covered = dict(store.query(
+        "SELECT day, SUM(n_points) FROM road_coverage WHERE network_version = ? "
+        "AND day >= ? AND day <= ? GROUP BY day",
+        [version, bounds[0][0].astimezone(_beijing()).date(),
+         bounds[-1][0].astimezone(_beijing()).date()]))
+    pending = []
+    for a, b in bounds:
+        readings = store.query("SELECT COUNT(*) FROM road_readings WHERE time >= ? AND time < ?",
+                               [a, b])[0][0]
+        if readings > (covered.get(a.astimezone(_beijing()).date()) or 0):
+            pending.append((a, b))
+    return pending

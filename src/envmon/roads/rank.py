@@ -124,6 +124,12 @@ def _item(rank: int, s: SegmentValue) -> dict:
             "n_passes": s.n_passes, "n_days": s.n_days, "n_taxis": s.n_taxis}
 
 
+def list_length(eligible: int, top: int) -> int:
+    """How many segments each list gets: `top`, or half the eligible segments when there are
+    fewer than 2 × top, so the dirty and the clean list never name the same segment."""
+    return min(top, eligible // 2)
+
+
 def ranking(values: list[SegmentValue], start: datetime, end: datetime, pollutant: str,
             top: int = 20) -> dict:
     """The bulletin's JSON: dirty and clean top-N, district tallies, sentences, 数据不足."""
