@@ -9,7 +9,7 @@ alarm tables as numbered migrations.
 from envmon.alarms.config import RULES, AlarmConfig
 from envmon.alarms.engine import AlarmEngine
 from envmon.alarms.notify import WebhookNotifier
-from envmon.alarms.rules import Clear, PointRules, Raise, RuleEvaluator
+from envmon.alarms.rules import Clear, Extend, PointRules, Raise, RuleEvaluator
 
-__all__ = ["RULES", "AlarmConfig", "AlarmEngine", "Clear", "PointRules", "Raise",
+__all__ = ["RULES", "AlarmConfig", "AlarmEngine", "Clear", "Extend", "PointRules", "Raise",
            "RuleEvaluator", "WebhookNotifier"]

@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from envmon.alarms import store as alarm_store
 from envmon.alarms.config import AlarmConfig
 from envmon.alarms.notify import Attempt, WebhookNotifier, log_line
-from envmon.alarms.rules import PointRules, Raise, RuleEvaluator
+from envmon.alarms.rules import Extend, PointRules, Raise, RuleEvaluator
 from envmon.store import Store
-from envmon.timeutil import now_beijing
+from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 log = logging.getLogger("envmon.alarms")
 APPLY_CHUNK = 200  # transitions per writer-thread call (one transaction)
@@ -70,7 +70,8 @@ class AlarmEngine:
         self._queue: asyncio.Queue | None = None
         self._tasks: list[asyncio.Task] = []
         self._notify_tasks: set[asyncio.Task] = set()
-        self.stats = {"raised": 0, "closed": 0, "notified": 0, "notify_failed": 0}
+        self.stats = {"raised": 0, "closed": 0, "notified": 0, "notify_failed": 0,
+                      "already_raised": 0}
 
     # ------------------------------------------------------------------ wiring
     def attach(self, receiver) -> None:
@@ -89,6 +90,7 @@ class AlarmEngine:
         points, units = point_rules(self.store)
         self.evaluator.points, self.units = points, units
         self.evaluator.active = alarm_store.not_closed_keys(self.store)
+        self.evaluator.spans = alarm_store.not_closed_spans(self.store)
         self.exemptions = exemptions_by_mn(self.store)
 
     async def start(self) -> None:
@@ -129,14 +131,17 @@ class AlarmEngine:
         if packet.mn:
             self._seen(packet.mn)
         if records:
-            self._enqueue(self.evaluator.evaluate(records))
+            self._enqueue(self._judge(records))
 
     def on_group(self, raw_rows, records) -> None:
         """Writer hook: a committed group of raw packets and their records."""
         for mn in {r.mn for r in raw_rows if r.verdict == "accepted" and r.mn}:
             self._seen(mn)
         if records:
-            self._enqueue(self.evaluator.evaluate(records))
+            self._enqueue(self._judge(records))
+
+    def _judge(self, records) -> list:
+        return self.evaluator.evaluate(records) + self.evaluator.take_extends()
 
     def on_write(self, result) -> None:
         """Writer hook: what the store did with a group (envmon.store.WriteResult)."""
@@ -198,15 +203,26 @@ class AlarmEngine:
         for t in [*transitions, None]:
             if run and (t is None or type(t) is not type(run[0]) or t.key in keys):
                 if isinstance(run[0], Raise):
-                    opened += alarm_store.open_many(self.store, [
-                        {"mn": r.mn, "unit_id": self.units.get(r.mn), "factor": r.factor,
-                         "rule": r.rule, "data_time": r.data_time, "value": r.value,
-                         "limit": r.limit, "detail": r.detail} for r in run], now)
-                    self.stats["raised"] += len(run)
+                    items = [{"mn": r.mn, "unit_id": self.units.get(r.mn), "factor": r.factor,
+                              "rule": r.rule, "data_time": r.data_time, "value": r.value,
+                              "limit": r.limit, "detail": r.detail, "data_from": r.data_from}
+                             for r in run]
+                    known = alarm_store.already_raised(self.store, items)
+                    for k in known:  # the store holds this evidence: no second alarm
+                        self.evaluator.forget(run[k].key)
+                    items = [i for k, i in enumerate(items) if k not in known]
+                    opened += alarm_store.open_many(self.store, items, now)
+                    self.stats["raised"] += len(items)
+                    self.stats["already_raised"] += len(known)
+                elif isinstance(run[0], Extend):
+                    alarm_store.extend_many(self.store, [
+                        {"mn": e.mn, "factor": e.factor, "rule": e.rule,
+                         "data_from": e.data_from, "data_to": e.data_to, "detail": e.detail}
+                        for e in run])
                 else:
                     self.stats["closed"] += alarm_store.auto_close_many(self.store, [
-                        {"mn": c.mn, "factor": c.factor, "rule": c.rule, "note": c.detail}
-                        for c in run], now)
+                        {"mn": c.mn, "factor": c.factor, "rule": c.rule,
+                         "note": _on_data_time(c.detail, c.data_time)} for c in run], now)
                 run, keys = [], set()
             if t is not None:
                 run.append(t)
@@ -214,7 +230,7 @@ class AlarmEngine:
 
     def process(self, records) -> list[alarm_store.Alarm]:
         """Batch mode: evaluate and apply at once (no receiver, no notifications)."""
-        return self.apply(self.evaluator.evaluate(records))
+        return self.apply(self._judge(records))
 
     def process_write(self, result) -> list[alarm_store.Alarm]:
         """Batch mode of `on_write`: alarms for the conflicts of a `write_batch` result."""
@@ -295,6 +311,14 @@ class AlarmEngine:
                     self._queue.put_nowait("refresh")
             except Exception:
                 log.exception("alarm registry refresh failed")
+
+
+def _on_data_time(note: str, data_time) -> str:
+    """The close note with the data time of the evidence that cleared the condition (the
+    platform time is closed_at): an alarm is closed on data time, not on receipt."""
+    if data_time is None:
+        return note
+    return f"{note}（数据时间 {data_time.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}）"
 
 
 def engine_from_settings(store: Store, settings: dict | None = None) -> AlarmEngine:

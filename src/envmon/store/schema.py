@@ -14,6 +14,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
     5        envmon.roads.tables          road network, devices, readings, passes, coverage
     6        envmon.roads.tables          road_pois, road_segment_stats (IF NOT EXISTS)
     7        envmon.store.core_tables     records.peer/trusted/conflict, records_first policy
+    8        envmon.alarms.tables         alarms.data_from/data_to, alarm_point_state
              envmon.registry.tables       points.allow_networks, units.allow_networks
              envmon.roads.tables          road_intake_tokens
              envmon.ingest.tables         guard_usual_addresses, guard_lockouts
@@ -45,7 +46,7 @@ from functools import cache
 
 from envmon.store.ddl import IdSequence, Migration
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 OWNERS = (
     "envmon.store.core_tables",
