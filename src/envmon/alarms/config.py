@@ -69,6 +69,11 @@ class AlarmConfig:
     """A maintenance or calibration run at least this long is an alarm (2 h by default)."""
     offline_after_s: float = 1800.0
     """Offline: no packet from a point for longer than this (HJ 212-2017 has no heartbeat)."""
+    offline_cadence_periods: float = 2.0
+    """A point whose data come slower than `offline_after_s` (hourly or daily data only) is
+    offline after this many of its own periods of silence: the upload of a period comes after
+    the period ends, so one period late is normal and a second missed one is not (platform
+    convention; HJ 212-2017 has no heartbeat)."""
     offline_check_s: float = 30.0
     refresh_s: float = 60.0
     """How often the engine re-reads the registry and the not-closed alarms."""

@@ -188,6 +188,19 @@ def log_notification(store: Store, alarm_id: int, channel: str, target: str | No
     )
 
 
+def point_cadences(store: Store) -> dict[str, float]:
+    """MN → the expected seconds between its packets, as learned (offline rule)."""
+    return {mn: seconds for mn, seconds in store.query(
+        "SELECT mn, cadence_s FROM alarm_point_state WHERE cadence_s IS NOT NULL")}
+
+
+def save_cadences(store: Store, cadences: dict[str, float]) -> None:
+    for mn, seconds in cadences.items():
+        store.execute(
+            "INSERT INTO alarm_point_state (mn, cadence_s) VALUES (?, ?) "
+            "ON CONFLICT (mn) DO UPDATE SET cadence_s = EXCLUDED.cadence_s", [mn, seconds])
+
+
 def last_received(store: Store) -> dict[str, datetime]:
     """MN → time of the latest accepted packet (raw log), for the offline rule at start."""
     return dict(store.query(
