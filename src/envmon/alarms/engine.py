@@ -157,7 +157,7 @@ class AlarmEngine:
     def on_commit(self, packet, records) -> None:
         """Receiver hook (event loop): cheap, never blocks."""
         if packet.mn:
-            self._seen(packet.mn, packet.cn)
+            self._seen(packet.mn, getattr(packet, "cn", None))
         if records:
             self._enqueue(self._judge(records))
 
