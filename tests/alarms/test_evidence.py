@@ -87,3 +87,19 @@ def test_an_open_alarm_after_a_restart_grows_and_re_sent_hours_leave_it_alone(tm
         assert again.process(exceedance_day()[3]) == []  # 11: the same alarm, longer
         (alarm,) = alarm_store.list_alarms(store)
         assert alarm.data_to == T0 + timedelta(hours=11) and alarm.detail.endswith("持续 3 小时")
+
+
+def test_an_hour_with_invalid_o2_and_no_zsavg_is_said_not_judged():
+    from tests.alarms.test_rules import evaluator, kinds, rec
+
+    ev = evaluator()
+    invalid_o2 = [rec("a21026", 80.0, t=T0), rec("a19001", 8.0, t=T0, flag="M")]
+    out = ev.evaluate(invalid_o2)
+    assert kinds(out) == [("Raise", "a21026", "not_judged")]
+    assert "氧含量无效（标记 M）" in out[0].detail and "未判定超标" in out[0].detail
+    no_o2 = [rec("a21026", 80.0, t=T0 + timedelta(hours=1))]
+    assert ev.evaluate(no_o2) == []  # the same condition goes on: one alarm, a longer span
+    (extend,) = ev.take_extends()
+    assert extend.data_to == T0 + timedelta(hours=1) and "持续 2 小时" in extend.detail
+    judged = hour(2, 20.0, o2=8.0)
+    assert kinds(ev.evaluate(judged)) == [("Clear", "a21026", "not_judged")]

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 
 RULES = ("exceedance", "offline", "constant", "zero", "negative", "out_of_range", "o2_high",
          "fault_flag", "maintenance", "flow_anomaly", "conflict",
-         "implausible")
+         "implausible", "not_judged")
 RULE_NAMES_ZH = {
     "exceedance": "超标", "offline": "离线", "constant": "恒值", "zero": "零值",
     "negative": "负值", "out_of_range": "超量程", "o2_high": "氧含量过高",
     "fault_flag": "故障标记", "maintenance": "长时间维护/校准", "flow_anomaly": "流量异常",
     "conflict": "数据冲突",
     "implausible": "数值不可信",
+    "not_judged": "未判定",
 }
 FLOW_FACTORS = ("a00000", "w00000")
 O2_FACTOR = "a19001"

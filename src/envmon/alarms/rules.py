@@ -15,6 +15,9 @@ Rules (emissions.md §6, §8; parameters in `AlarmConfig`):
   implausible magnitude, repeated with different values: `envmon.ingest.records`); raised at
   once, with the reason the record keeps, cleared by the next valid value. A value outside the
   point's registered instrument range is stored with flag T and raises out_of_range.
+- not_judged: a valid hourly gas concentration that cannot be corrected (O2 invalid or
+  missing and no ZsAvg, with a reference O2 registered) is not judged for exceedance: said
+  as an alarm of its own, cleared by the next hour that is judged.
 - offline is the engine's (no records for it).
 - conflict: a copy of a stored record arrived with other values (`conflicts`, from what the
   store did with a group: `envmon.store.WriteResult`); it stays open until someone closes it
@@ -120,10 +123,10 @@ class RuleEvaluator:
         self._last_time: dict[tuple[str, str], datetime] = {}
         self._cleared_at: dict[Key, datetime] = {}
         self._water_days: dict[tuple[str, str], list] = {}  # (mn, factor) -> day, Σ, n, t
+        self._o2_note = ""  # why the O2 of the group being judged is not usable
         self._since: dict[tuple, datetime] = {}  # run key -> first data time of the run
         self.spans: dict[Key, list] = {}
         self._extends: dict[Key, Extend] = {}  # not-closed alarm -> [data_from, data_to]
-        self.not_judged: list = []  # (mn, cn, data_time, factor, reason) since last drained
 
     # ------------------------------------------------------------------ transitions
     def _raise(self, out: list, mn, factor, rule, t, value, limit, detail, *,
@@ -221,11 +224,14 @@ class RuleEvaluator:
             return r.avg if r.avg is not None else r.rtd
 
         flow = o2 = None
+        self._o2_note = "无氧含量数据"
         for r in group:
             if r.factor in FLOW_FACTORS and (r.flag or "N") in valid_flags:
                 flow = value_of(r)
             elif r.factor == O2_FACTOR and (r.flag or "N") in valid_flags:
                 o2 = value_of(r)
+            elif r.factor == O2_FACTOR:
+                self._o2_note = f"氧含量无效（标记 {r.flag}）"
         monitored = set(point.limits) | set(FLOW_FACTORS) | {O2_FACTOR}
         if live and flow is not None and flow >= 0:
             self._flow_anomaly(out, point, mn, cn, t, group, flow)
@@ -317,7 +323,19 @@ class RuleEvaluator:
                 corrected = o2_corrected_mg_m3(value, o2, point.o2_ref, c.o2_cutoff_pct)
             if corrected is None and point.o2_ref is None:
                 corrected = value  # no reference O2 registered: the measured value
-            if corrected is None or math.isnan(corrected):
+            if corrected is None:
+                # A valid concentration that cannot be corrected to the reference O2 is not
+                # judged: said, as an alarm of its own, never silently skipped.
+                note = self._o2_note
+
+                def detail(first, last):
+                    return (f"{note}且无折算值 ZsAvg，未判定超标，"
+                            f"持续 {_periods(first, last, 3600)} 小时")
+
+                self._raise(out, mn, r.factor, "not_judged", t, value, limit, detail)
+                return
+            self._clear(out, mn, r.factor, "not_judged", t, "恢复判定", live=live)
+            if math.isnan(corrected):
                 return
             what = "折算浓度"
         else:
