@@ -103,3 +103,22 @@ def test_an_hour_with_invalid_o2_and_no_zsavg_is_said_not_judged():
     assert extend.data_to == T0 + timedelta(hours=1) and "持续 2 小时" in extend.detail
     judged = hour(2, 20.0, o2=8.0)
     assert kinds(ev.evaluate(judged)) == [("Clear", "a21026", "not_judged")]
+
+
+def test_a_water_day_is_judged_only_with_enough_valid_hours():
+    from tests.alarms.test_rules import WATER, evaluator, rec
+
+    def day(start_hour: int, hours: int) -> list:
+        ev_out = []
+        for k in range(start_hour, start_hour + hours):
+            ev_out += [t for t in ev.evaluate([rec("w01018", 90.0 + k / 10,
+                                                   t=T0 + timedelta(hours=k), mn=WATER)])
+                       if t.rule == "exceedance"]
+        return ev_out
+
+    ev = evaluator()
+    assert ev.config.water_min_hours == 20
+    assert day(23, 1) == []  # one valid hour above the limit is not a day above it
+    assert day(24 + 5, 19) == []  # 05:00–23:00: 19 valid hours, judged at 23:00: not valid
+    (raised,) = day(48 + 4, 20)  # 04:00–23:00: 20 valid hours make a valid daily mean
+    assert raised.rule == "exceedance" and "20 个有效小时" in raised.detail
