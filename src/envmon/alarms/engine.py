@@ -213,8 +213,11 @@ class AlarmEngine:
                     self.evaluator.active &= keys
                 for alarm in opened:
                     self._announce(alarm)
-            except Exception:
-                log.exception("applying %d alarm transitions failed", len(batch))
+            except Exception as error:
+                # One line, as the writer reports a failed commit (a full disk fails both):
+                # the traceback only at debug level.
+                log.error("applying %d alarm transitions failed: %s", len(batch), error)
+                log.debug("alarm transitions failed", exc_info=True)
             finally:
                 for _ in batch:
                     self._queue.task_done()
