@@ -22,7 +22,7 @@ from envmon.timeutil import BEIJING_FIXED
 
 START = datetime(2026, 11, 2, 0, 0, 30, tzinfo=BEIJING_FIXED)
 H0 = START.replace(second=0)
-OFFLINE_AFTER_S = 5400.0  # 1.5 simulated hours of silence (minutes arrive every 60 s)
+OFFLINE_AFTER_S = 1800.0  # half an hour of silence (minutes arrive every 60 s)
 KINDS = ("exceed", "constant", "fault", "outage")
 
 
@@ -82,9 +82,9 @@ class FaultyUnit(DataAcquisitionUnit):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.hours = {"exceed": {H0 + timedelta(hours=2)},
-                      "constant": {H0 + timedelta(hours=k) for k in range(1, 5)},
+                      "constant": {H0 + timedelta(hours=k) for k in range(1, 3)},
                       "fault": {H0 + timedelta(hours=3)}}.get(kind, set())
-        self.outage = (H0 + timedelta(hours=2), H0 + timedelta(hours=5))
+        self.outage = (H0 + timedelta(hours=2), H0 + timedelta(hours=3))
 
     def period_data(self, cn: str, start: datetime) -> dict:
         key = (cn, start)
@@ -129,7 +129,7 @@ def test_alarms_end_to_end(tmp_path):
         units = [FaultyUnit(points[f"ALM{k:021d}"], "127.0.0.1", receiver.port, clock=clock,
                             seed=3, kind=kind, ack_timeout_s=60.0, realtime=False)
                  for k, kind in enumerate(KINDS)]
-        until = H0 + timedelta(hours=6, minutes=5)
+        until = H0 + timedelta(hours=4, minutes=5)
 
         async def run(unit):
             try:
@@ -173,7 +173,7 @@ def test_alarms_end_to_end(tmp_path):
             assert alarm.value == 84.0 and alarm.limit == 35.0
             assert alarm.data_time == alarm.data_to == H0 + timedelta(hours=2)
         else:  # a run of minutes: it went on to the end of the injected hours
-            last = H0 + timedelta(hours=5 if kind == "constant" else 4, minutes=-1)
+            last = H0 + timedelta(hours=3 if kind == "constant" else 4, minutes=-1)
             assert alarm.data_to == last, (kind, alarm)
     assert engine.stats["raised"] == len(KINDS) and engine.stats["closed"] == len(KINDS)
     store.close()
