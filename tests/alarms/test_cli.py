@@ -12,7 +12,7 @@ from envmon.store import open_store
 
 runner = CliRunner()
 FIELDS = ["id", "mn", "unit_id", "factor", "rule", "status", "opened_at", "closed_at",
-          "value", "limit", "detail"]
+          "value", "limit", "detail", "data_from", "data_to"]
 
 
 def test_alarms_cli(tmp_path):

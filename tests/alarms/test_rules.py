@@ -69,7 +69,7 @@ def test_water_exceedance_is_daily():
 
 
 def test_water_daily_mean_from_hourly_data():
-    ev = evaluator()
+    ev = evaluator(water_min_hours=16)  # the second day has 16 valid hours
 
     def feed(k: int, value: float) -> list:
         out = ev.evaluate([rec("w01018", value, t=T0 + timedelta(hours=k), mn=WATER)])

@@ -28,7 +28,7 @@ AlarmRule = StrEnum("AlarmRule", {r.upper(): r for r in RULES})
 TABLE_COLUMNS = (("id", "ID"), ("mn", "MN"), ("unit_id", "单位"), ("factor", "因子"),
                  ("rule", "规则"), ("status", "状态"), ("opened_at", "报警时间"),
                  ("closed_at", "关闭时间"), ("value", "值"), ("limit", "限值"),
-                 ("detail", "说明"))
+                 ("detail", "说明"), ("data_from", "数据起"), ("data_to", "数据止"))
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ assert set(STATUS_ZH) == set(STATUSES)
 # of them the last columns are left out (the CSV/XLSX have every one). ID, MN, status, rule and
 # factor are never cut or wrapped.
 TERMINAL_COLUMNS = (("id", "ID"), ("mn", "MN"), ("status", "状态"), ("rule", "规则"),
-                    ("factor", "因子"), ("unit_name", "单位"), ("opened_at", "报警时间"),
+                    ("factor", "因子"), ("unit_name", "单位"), ("data_from", "数据起"),
+                    ("data_to", "数据止"), ("opened_at", "报警时间"),
                     ("detail", "说明"), ("value", "值"), ("limit", "限值"),
                     ("closed_at", "关闭时间"), ("unit_id", "单位代码"))
 WHOLE_COLUMNS = frozenset({"id", "mn", "status", "rule", "factor"})
@@ -70,7 +71,8 @@ class AlarmList:
                 "factor": alarm.factor or "-", "rule": RULE_NAMES_ZH.get(alarm.rule, alarm.rule),
                 "status": STATUS_ZH.get(alarm.status, alarm.status),
                 "opened_at": alarm.opened_at, "closed_at": alarm.closed_at,
-                "value": alarm.value, "limit": alarm.limit, "detail": alarm.detail or ""}
+                "value": alarm.value, "limit": alarm.limit, "detail": alarm.detail or "",
+                "data_from": alarm.data_from, "data_to": alarm.data_to}
 
     def _rows(self, columns: tuple[tuple[str, str], ...]) -> list[tuple]:
         rows = []
@@ -88,7 +90,8 @@ class AlarmList:
                      self._rows(TERMINAL_COLUMNS))
 
     def as_json(self) -> list[dict[str, Any]]:
-        """id, mn, unit_id, factor, rule, status, opened_at, closed_at, value, limit, detail."""
+        """id, mn, unit_id, factor, rule, status, opened_at, closed_at, value, limit, detail,
+        data_from, data_to (the evidence's data-time span; issue 11)."""
         return [a.as_json() for a in self.alarms]
 
     def as_table(self):

@@ -11,7 +11,11 @@ commit that holds a packet, evaluates the rules in memory (`RuleEvaluator`, no I
 the transitions. A background task writes them through `receiver.writer.run_in_writer` (the
 thread that owns the DuckDB connection), then logs and notifies each new alarm in tasks of
 their own: nothing here blocks or slows the receiver's answers. The offline rule is a periodic
-check of the time since each registered point's last accepted packet.
+check of the time since each registered point's last accepted packet, against the point's own
+expected cadence: the shortest period of the data it sends (2051 a minute, 2061 an hour, 2031
+a day), learned from its packets and kept in `alarm_point_state` so that it survives a
+restart (a unit that sends only hourly data is not offline every hour). The time of the last
+packet comes back from the raw log at start.
 
 Without a receiver (`AlarmEngine(store)` and `process(records)`), the same rules run in batch.
 """
@@ -21,17 +25,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from envmon.alarms import store as alarm_store
 from envmon.alarms.config import AlarmConfig
 from envmon.alarms.notify import Attempt, WebhookNotifier, log_line
-from envmon.alarms.rules import PointRules, Raise, RuleEvaluator
+from envmon.alarms.rules import Extend, PointRules, Raise, RuleEvaluator
 from envmon.store import Store
-from envmon.timeutil import now_beijing
+from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 log = logging.getLogger("envmon.alarms")
 APPLY_CHUNK = 200  # transitions per writer-thread call (one transaction)
+CADENCE_S = {"2051": 60.0, "2061": 3600.0, "2031": 86400.0}
+"""Expected seconds between uploads of a data command code (HJ 212-2017: minute, hourly and
+daily data); real-time 2011 and the other codes keep a point alive but set no cadence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """A point's expected cadence was learned (written to alarm_point_state)."""
+
+    mn: str
+    seconds: float
 
 
 def exemptions_by_mn(store: Store) -> dict[str, list[tuple]]:
@@ -58,8 +74,10 @@ def point_rules(store: Store) -> tuple[dict[str, PointRules], dict[str, str]]:
 
 class AlarmEngine:
     def __init__(self, store: Store, config: AlarmConfig | None = None, *,
-                 notifiers: Iterable[WebhookNotifier] = ()):
+                 notifiers: Iterable[WebhookNotifier] = (),
+                 monotonic: Callable[[], float] = time.monotonic):
         self.store = store
+        self.monotonic = monotonic  # seconds; a test may run the engine on simulated time
         self.config = config or AlarmConfig()
         self.notifiers = list(notifiers)
         self.evaluator = RuleEvaluator(self.config)
@@ -67,11 +85,13 @@ class AlarmEngine:
         self.receiver = None
         self.last_seen: dict[str, float] = {}  # MN -> monotonic time of last packet
         self.exemptions: dict[str, list[tuple]] = {}  # MN -> exemption periods
+        self.cadence: dict[str, float] = {}  # MN -> expected seconds between its packets
         self.opened: list[alarm_store.Alarm] = []  # newest alarms (for tests and stats)
         self._queue: asyncio.Queue | None = None
         self._tasks: list[asyncio.Task] = []
         self._notify_tasks: set[asyncio.Task] = set()
-        self.stats = {"raised": 0, "closed": 0, "notified": 0, "notify_failed": 0}
+        self.stats = {"raised": 0, "closed": 0, "notified": 0, "notify_failed": 0,
+                      "already_raised": 0}
 
     # ------------------------------------------------------------------ wiring
     def attach(self, receiver) -> None:
@@ -90,12 +110,22 @@ class AlarmEngine:
         points, units = point_rules(self.store)
         self.evaluator.points, self.units = points, units
         self.evaluator.active = alarm_store.not_closed_keys(self.store)
+        self.evaluator.spans = alarm_store.not_closed_spans(self.store)
         self.exemptions = exemptions_by_mn(self.store)
+        self.cadence.update(alarm_store.point_cadences(self.store))
+
+    def offline_after(self, mn: str) -> float:
+        """Seconds of silence after which `mn` is offline: the global threshold, or more for
+        a point whose cadence is slower (`offline_cadence_periods` of its periods)."""
+        cadence = self.cadence.get(mn)
+        if cadence is None:
+            return self.config.offline_after_s
+        return max(self.config.offline_after_s, self.config.offline_cadence_periods * cadence)
 
     async def start(self) -> None:
         await self._in_writer(self.load)
         last = await self._in_writer(alarm_store.last_received, self.store)
-        now_wall, now_mono = now_beijing(), time.monotonic()
+        now_wall, now_mono = now_beijing(), self.monotonic()
         for mn in self.evaluator.points:
             seen = last.get(mn)
             age = (now_wall - seen).total_seconds() if seen is not None else 0.0
@@ -128,24 +158,31 @@ class AlarmEngine:
     def on_commit(self, packet, records) -> None:
         """Receiver hook (event loop): cheap, never blocks."""
         if packet.mn:
-            self._seen(packet.mn)
+            self._seen(packet.mn, getattr(packet, "cn", None))
         if records:
-            self._enqueue(self.evaluator.evaluate(records))
+            self._enqueue(self._judge(records))
 
     def on_group(self, raw_rows, records) -> None:
         """Writer hook: a committed group of raw packets and their records."""
-        for mn in {r.mn for r in raw_rows if r.verdict == "accepted" and r.mn}:
-            self._seen(mn)
+        for mn, cn in {(r.mn, r.cn) for r in raw_rows if r.verdict == "accepted" and r.mn}:
+            self._seen(mn, cn)
         if records:
-            self._enqueue(self.evaluator.evaluate(records))
+            self._enqueue(self._judge(records))
+
+    def _judge(self, records) -> list:
+        return self.evaluator.evaluate(records) + self.evaluator.take_extends()
 
     def on_write(self, result) -> None:
         """Writer hook: what the store did with a group (envmon.store.WriteResult)."""
         if result.conflicts:
             self._enqueue(self.evaluator.conflicts(result.conflicts))
 
-    def _seen(self, mn: str) -> None:
-        self.last_seen[mn] = time.monotonic()
+    def _seen(self, mn: str, cn: str | None = None) -> None:
+        self.last_seen[mn] = self.monotonic()
+        period = CADENCE_S.get(cn or "")
+        if period is not None and period < self.cadence.get(mn, float("inf")):
+            self.cadence[mn] = period
+            self._enqueue([Cadence(mn, period)])
         if (mn, "", "offline") in self.evaluator.active:
             self._enqueue(self.evaluator.clear_point_rule(mn, "", "offline", None,
                                                           "收到数据，恢复在线"))
@@ -177,8 +214,11 @@ class AlarmEngine:
                     self.evaluator.active &= keys
                 for alarm in opened:
                     self._announce(alarm)
-            except Exception:
-                log.exception("applying %d alarm transitions failed", len(batch))
+            except Exception as error:
+                # One line, as the writer reports a failed commit (a full disk fails both):
+                # the traceback only at debug level.
+                log.error("applying %d alarm transitions failed: %s", len(batch), error)
+                log.debug("alarm transitions failed", exc_info=True)
             finally:
                 for _ in batch:
                     self._queue.task_done()
@@ -197,25 +237,39 @@ class AlarmEngine:
         run: list = []
         keys: set = set()
         for t in [*transitions, None]:
-            if run and (t is None or type(t) is not type(run[0]) or t.key in keys):
+            if run and (t is None or type(t) is not type(run[0])
+                        or (t.mn if isinstance(t, Cadence) else t.key) in keys):
                 if isinstance(run[0], Raise):
-                    opened += alarm_store.open_many(self.store, [
-                        {"mn": r.mn, "unit_id": self.units.get(r.mn), "factor": r.factor,
-                         "rule": r.rule, "data_time": r.data_time, "value": r.value,
-                         "limit": r.limit, "detail": r.detail} for r in run], now)
-                    self.stats["raised"] += len(run)
+                    items = [{"mn": r.mn, "unit_id": self.units.get(r.mn), "factor": r.factor,
+                              "rule": r.rule, "data_time": r.data_time, "value": r.value,
+                              "limit": r.limit, "detail": r.detail, "data_from": r.data_from}
+                             for r in run]
+                    known = alarm_store.already_raised(self.store, items)
+                    for k in known:  # the store holds this evidence: no second alarm
+                        self.evaluator.forget(run[k].key)
+                    items = [i for k, i in enumerate(items) if k not in known]
+                    opened += alarm_store.open_many(self.store, items, now)
+                    self.stats["raised"] += len(items)
+                    self.stats["already_raised"] += len(known)
+                elif isinstance(run[0], Cadence):
+                    alarm_store.save_cadences(self.store, {c.mn: c.seconds for c in run})
+                elif isinstance(run[0], Extend):
+                    alarm_store.extend_many(self.store, [
+                        {"mn": e.mn, "factor": e.factor, "rule": e.rule,
+                         "data_from": e.data_from, "data_to": e.data_to, "detail": e.detail}
+                        for e in run])
                 else:
                     self.stats["closed"] += alarm_store.auto_close_many(self.store, [
-                        {"mn": c.mn, "factor": c.factor, "rule": c.rule, "note": c.detail}
-                        for c in run], now)
+                        {"mn": c.mn, "factor": c.factor, "rule": c.rule,
+                         "note": _on_data_time(c.detail, c.data_time)} for c in run], now)
                 run, keys = [], set()
             if t is not None:
                 run.append(t)
-                keys.add(t.key)
+                keys.add(t.mn if isinstance(t, Cadence) else t.key)
 
     def process(self, records) -> list[alarm_store.Alarm]:
         """Batch mode: evaluate and apply at once (no receiver, no notifications)."""
-        return self.apply(self.evaluator.evaluate(records))
+        return self.apply(self._judge(records))
 
     def process_write(self, result) -> list[alarm_store.Alarm]:
         """Batch mode of `on_write`: alarms for the conflicts of a `write_batch` result."""
@@ -259,8 +313,9 @@ class AlarmEngine:
 
     # ------------------------------------------------------------------ periodic checks
     def check_offline(self, now_mono: float | None = None) -> list:
-        """Raise `offline` for every registered point silent for longer than the threshold."""
-        now_mono = time.monotonic() if now_mono is None else now_mono
+        """Raise `offline` for every registered point silent for longer than its threshold
+        (`offline_after`)."""
+        now_mono = self.monotonic() if now_mono is None else now_mono
         now_wall = now_beijing()
         out = []
         for mn in self.evaluator.points:
@@ -271,10 +326,11 @@ class AlarmEngine:
             if any(a <= now_wall < b for a, b in self.exemptions.get(mn, ())):
                 continue  # 停产/停运: silence is expected
             silent = now_mono - seen
-            if silent > self.config.offline_after_s:
+            after = self.offline_after(mn)
+            if silent > after:
                 out += self.evaluator.raise_point_rule(
-                    mn, "", "offline", None, round(silent, 1), self.config.offline_after_s,
-                    f"{silent:.0f} 秒未收到数据（阈值 {self.config.offline_after_s:g} 秒）")
+                    mn, "", "offline", None, round(silent, 1), after,
+                    f"{silent:.0f} 秒未收到数据（阈值 {after:g} 秒）")
         return out
 
     async def _offline_loop(self) -> None:
@@ -296,6 +352,14 @@ class AlarmEngine:
                     self._queue.put_nowait("refresh")
             except Exception:
                 log.exception("alarm registry refresh failed")
+
+
+def _on_data_time(note: str, data_time) -> str:
+    """The close note with the data time of the evidence that cleared the condition (the
+    platform time is closed_at): an alarm is closed on data time, not on receipt."""
+    if data_time is None:
+        return note
+    return f"{note}（数据时间 {data_time.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}）"
 
 
 def engine_from_settings(store: Store, settings: dict | None = None) -> AlarmEngine:

@@ -15,10 +15,20 @@ Rules (emissions.md §6, §8; parameters in `AlarmConfig`):
   implausible magnitude, repeated with different values: `envmon.ingest.records`); raised at
   once, with the reason the record keeps, cleared by the next valid value. A value outside the
   point's registered instrument range is stored with flag T and raises out_of_range.
+- not_judged: a valid hourly gas concentration that cannot be corrected (O2 invalid or
+  missing and no ZsAvg, with a reference O2 registered) is not judged for exceedance: said
+  as an alarm of its own, cleared by the next hour that is judged.
 - offline is the engine's (no records for it).
 - conflict: a copy of a stored record arrived with other values (`conflicts`, from what the
   store did with a group: `envmon.store.WriteResult`); it stays open until someone closes it
   (which copy is right is a person's call), one open alarm per point and factor.
+
+Alarms are on the evidence's data time: a `Raise` carries the first and last data time of its
+evidence (`data_from`, `data_time`); while the condition lasts, an `Extend` (collected apart,
+`take_extends`) widens the span of the not-closed alarm and makes its text current ("持续 N
+小时"); a period inside the span again (a re-sent hour) changes nothing. The engine also asks
+the store whether a closed alarm already holds the evidence (`store.already_raised`), so a
+restart or a second run of the same data opens no second alarm.
 
 Records older than the latest seen for the same (MN, CN) (late uploads, 补遗 answers) may still
 raise an exceedance but never clear anything, and no alarm is raised from data older than the
@@ -51,6 +61,29 @@ class Raise:
     data_time: datetime | None
     value: float | None
     limit: float | None
+    detail: str
+    data_from: datetime | None = None
+    """First data time of the evidence (a run's first period); None: `data_time`."""
+
+    @property
+    def key(self) -> Key:
+        return (self.mn, self.factor, self.rule)
+
+    @property
+    def span(self) -> tuple[datetime | None, datetime | None]:
+        return (self.data_from or self.data_time, self.data_time)
+
+
+@dataclass(frozen=True, slots=True)
+class Extend:
+    """The condition of a not-closed alarm goes on (or late evidence widens it): its data span
+    becomes [data_from, data_to] and its detail text the current one."""
+
+    mn: str
+    factor: str
+    rule: str
+    data_from: datetime
+    data_to: datetime
     detail: str
 
     @property
@@ -101,17 +134,56 @@ class RuleEvaluator:
         self._last_time: dict[tuple[str, str], datetime] = {}
         self._cleared_at: dict[Key, datetime] = {}
         self._water_days: dict[tuple[str, str], list] = {}  # (mn, factor) -> day, Σ, n, t
+        self._o2_note = ""  # why the O2 of the group being judged is not usable
+        self._since: dict[tuple, datetime] = {}  # run key -> first data time of the run
+        self.spans: dict[Key, list] = {}
+        self._extends: dict[Key, Extend] = {}  # not-closed alarm -> [data_from, data_to]
 
     # ------------------------------------------------------------------ transitions
-    def _raise(self, out: list, mn, factor, rule, t, value, limit, detail) -> None:
+    def _raise(self, out: list, mn, factor, rule, t, value, limit, detail, *,
+               since: datetime | None = None) -> None:
+        """`detail` is the text, or a function of the evidence span (first, last data time)
+        for a text that grows as the condition lasts ("持续 N 小时"). `since`: the first
+        data time of the evidence when it is a run."""
         key = (mn, factor, rule)
+        first = since or t
         if key in self.active:
+            span = self.spans.get(key)
+            if span is None or t is None or span[0] is None:
+                return
+            if span[0] <= first and t <= span[1]:
+                return  # the same evidence again (a re-sent period): nothing new
+            span[0], span[1] = min(span[0], first), max(span[1], t)
+            text = detail(span[0], span[1]) if callable(detail) else detail
+            # Kept aside, the latest per alarm (`take_extends`): `evaluate` answers only
+            # what opens or closes, and one write per alarm and batch is enough.
+            self._extends[key] = Extend(mn, factor, rule, span[0], span[1], text)
             return
         cleared = self._cleared_at.get(key)
         if cleared is not None and t is not None and t < cleared:
             return
         self.active.add(key)
-        out.append(Raise(mn, factor, rule, t, value, limit, detail))
+        if t is not None:
+            self.spans[key] = [first, t]
+        text = detail(first, t) if callable(detail) else detail
+        out.append(Raise(mn, factor, rule, t, value, limit, text, since))
+
+    def _run_since(self, run_key: tuple, t: datetime) -> datetime:
+        """The first data time of the run `run_key` is in (its count is 1 at its start)."""
+        if self._runs.get(run_key, 0) <= 1 or run_key not in self._since:
+            self._since[run_key] = t
+        return self._since[run_key]
+
+    def take_extends(self) -> list[Extend]:
+        """The alarms whose condition went on since the last call (their span and text)."""
+        out, self._extends = list(self._extends.values()), {}
+        return out
+
+    def forget(self, key: Key) -> None:
+        """The store already holds this evidence (`Raise` not written): not open here."""
+        self.active.discard(key)
+        self.spans.pop(key, None)
+        self._extends.pop(key, None)
 
     def _clear(self, out: list, mn, factor, rule, t, detail, *, live: bool) -> None:
         key = (mn, factor, rule)
@@ -121,6 +193,8 @@ class RuleEvaluator:
             self._cleared_at[key] = t
         if key in self.active:
             self.active.discard(key)
+            self.spans.pop(key, None)
+            self._extends.pop(key, None)
             out.append(Clear(mn, factor, rule, t, detail))
 
     def clear_point_rule(self, mn: str, factor: str, rule: str, t, detail: str) -> list:
@@ -161,11 +235,14 @@ class RuleEvaluator:
             return r.avg if r.avg is not None else r.rtd
 
         flow = o2 = None
+        self._o2_note = "无氧含量数据"
         for r in group:
             if r.factor in FLOW_FACTORS and (r.flag or "N") in valid_flags:
                 flow = value_of(r)
             elif r.factor == O2_FACTOR and (r.flag or "N") in valid_flags:
                 o2 = value_of(r)
+            elif r.factor == O2_FACTOR:
+                self._o2_note = f"氧含量无效（标记 {r.flag}）"
         monitored = set(point.limits) | set(FLOW_FACTORS) | {O2_FACTOR}
         if live and flow is not None and flow >= 0:
             self._flow_anomaly(out, point, mn, cn, t, group, flow)
@@ -211,9 +288,11 @@ class RuleEvaluator:
                 o2_normal = o2 is None or o2 < c.o2_high_pct
                 if value == 0 and (flow is None or flow > c.flow_floor) and o2_normal:
                     self._runs[zkey] = self._runs.get(zkey, 0) + 1
+                    since = self._run_since(zkey, t)
                     if self._runs[zkey] >= c.zero_min_periods.get(cn, 1):
                         self._raise(out, mn, factor, "zero", t, value, None,
-                                    f"零值 {self._runs[zkey]} 个连续{_period_zh(cn)}")
+                                    f"零值 {self._runs[zkey]} 个连续{_period_zh(cn)}",
+                                    since=since)
                 elif value != 0:
                     self._runs[zkey] = 0
                     self._clear(out, mn, factor, "zero", t, "恢复", live=True)
@@ -227,10 +306,12 @@ class RuleEvaluator:
                     self._runs[ckey] = 1
                     self._last_value[ckey] = rounded
                     self._clear(out, mn, factor, "constant", t, "数值变化", live=True)
+                since = self._run_since(ckey, t)
                 need = c.constant_min_periods.get(cn)
                 if need and self._runs[ckey] >= need:
                     self._raise(out, mn, factor, "constant", t, value, None,
-                                f"恒值 {rounded:g} 持续 {self._runs[ckey]} 个{_period_zh(cn)}")
+                                f"恒值 {rounded:g} 持续 {self._runs[ckey]} 个{_period_zh(cn)}",
+                                since=since)
             # O2 too high with flow
             if factor == O2_FACTOR and point.kind == "gas":
                 if value >= c.o2_high_pct and (flow is None or flow > c.flow_floor):
@@ -254,7 +335,19 @@ class RuleEvaluator:
                 corrected = o2_corrected_mg_m3(value, o2, o2_ref, c.o2_cutoff_pct)
             if corrected is None and o2_ref is None:
                 corrected = value  # no reference O2 registered: the measured value
-            if corrected is None or math.isnan(corrected):
+            if corrected is None:
+                # A valid concentration that cannot be corrected to the reference O2 is not
+                # judged: said, as an alarm of its own, never silently skipped.
+                note = self._o2_note
+
+                def detail(first, last):
+                    return (f"{note}且无折算值 ZsAvg，未判定超标，"
+                            f"持续 {_periods(first, last, 3600)} 小时")
+
+                self._raise(out, mn, r.factor, "not_judged", t, value, limit, detail)
+                return
+            self._clear(out, mn, r.factor, "not_judged", t, "恢复判定", live=live)
+            if math.isnan(corrected):
                 return
             what = "折算浓度"
         else:
@@ -266,8 +359,14 @@ class RuleEvaluator:
                 return
             corrected, what = value, "日均值"
         if corrected > limit:
-            self._raise(out, mn, r.factor, "exceedance", t, corrected, limit,
-                        f"{what} {corrected:.3f} > 限值 {limit:g}")
+            period = 3600 if point.kind == "gas" else 86400
+            unit = "小时" if point.kind == "gas" else "日"
+
+            def detail(first, last):
+                return (f"{what} {corrected:.3f} > 限值 {limit:g}，"
+                        f"持续 {_periods(first, last, period)} {unit}")
+
+            self._raise(out, mn, r.factor, "exceedance", t, corrected, limit, detail)
         else:
             self._clear(out, mn, r.factor, "exceedance", t, f"{what} {corrected:.3f} ≤ 限值",
                         live=live)
@@ -282,9 +381,11 @@ class RuleEvaluator:
                        and (r.flag or "N") in c.valid_flags and (r.avg or r.rtd or 0) > 0]
             if nonzero:
                 self._runs[key] = self._runs.get(key, 0) + 1
+                since = self._run_since(key, t)
                 if self._runs[key] >= c.flow_anomaly_min_periods.get(cn, 1):
                     self._raise(out, mn, code, "flow_anomaly", t, flow, c.flow_floor,
-                                f"流量 {flow:g} 而浓度不为零（{', '.join(nonzero)}）")
+                                f"流量 {flow:g} 而浓度不为零（{', '.join(nonzero)}）",
+                                since=since)
             return
         self._runs[key] = 0
         self._clear(out, mn, code, "flow_anomaly", t, "流量恢复", live=True)
@@ -316,8 +417,11 @@ class RuleEvaluator:
             return
         mean = total / n
         if mean > limit:
-            self._raise(out, mn, factor, "exceedance", day_start, mean, limit,
-                        f"{day} 日均值 {mean:.3f} > 限值 {limit:g}（{n} 个有效小时）")
+            def detail(first, last):
+                return (f"{day} 日均值 {mean:.3f} > 限值 {limit:g}（{n} 个有效小时），"
+                        f"持续 {_periods(first, last, 86400)} 日")
+
+            self._raise(out, mn, factor, "exceedance", day_start, mean, limit, detail)
         else:
             self._clear(out, mn, factor, "exceedance", day_start,
                         f"{day} 日均值 {mean:.3f} ≤ 限值", live=True)
@@ -330,9 +434,11 @@ class RuleEvaluator:
             key = (mn, cn, factor, rule)
             if flag in flags:
                 self._runs[key] = self._runs.get(key, 0) + 1
+                since = self._run_since(key, t)
                 if self._runs[key] >= need.get(cn, 1):
                     self._raise(out, mn, factor, rule, t, None, None,
-                                f"标记 {flag} 持续 {self._runs[key]} 个{_period_zh(cn)}")
+                                f"标记 {flag} 持续 {self._runs[key]} 个{_period_zh(cn)}",
+                                since=since)
             else:
                 self._runs[key] = 0
                 self._clear(out, mn, factor, rule, t, f"标记恢复为 {flag}", live=True)
@@ -382,6 +488,11 @@ def _invalid_reason(record) -> str:
             extra = None
     reason = extra.get("invalid") if isinstance(extra, dict) else None
     return str(reason) if reason else f"标记 {IMPLAUSIBLE_FLAG}"
+
+
+def _periods(first: datetime, last: datetime, seconds: int) -> int:
+    """Periods of `seconds` from `first` to `last`, both counted."""
+    return int((last - first).total_seconds() // seconds) + 1
 
 
 def _period_zh(cn: str) -> str:

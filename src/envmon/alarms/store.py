@@ -18,10 +18,12 @@ from envmon.timeutil import now_beijing
 
 STATUSES = ("open", "acknowledged", "closed")
 LIST_FIELDS = ("id", "mn", "unit_id", "factor", "rule", "status", "opened_at", "closed_at",
-               "value", "limit", "detail")
+               "value", "limit", "detail", "data_from", "data_to")
+"""The `alarms list` JSON fields (issue 11 added data_from, data_to: the evidence's data-time
+span beside the platform times)."""
 _COLUMNS = ("id", "mn", "unit_id", "factor", "rule", "status", "opened_at", "closed_at",
             "value", "limit_value", "detail", "data_time", "acknowledged_at", "acknowledged_by",
-            "ack_note", "closed_by", "close_note")
+            "ack_note", "closed_by", "close_note", "data_from", "data_to")
 
 
 class AlarmError(EnvmonError):
@@ -48,11 +50,15 @@ class Alarm:
     ack_note: str | None = None
     closed_by: str | None = None
     close_note: str | None = None
+    data_from: datetime | None = None
+    """Data time of the first period of the evidence (platform times: opened_at, closed_at)."""
+    data_to: datetime | None = None
+    """Data time of the last period of the evidence; it moves on while the condition lasts."""
 
     def as_json(self) -> dict[str, Any]:
         """The `envmon alarms list --format json` object."""
         out = {name: getattr(self, name) for name in LIST_FIELDS}
-        for name in ("opened_at", "closed_at"):
+        for name in ("opened_at", "closed_at", "data_from", "data_to"):
             if out[name] is not None:
                 out[name] = out[name].isoformat()
         return out
@@ -75,12 +81,14 @@ def open_alarm(store: Store, *, mn: str, unit_id: str | None, factor: str, rule:
     alarm_id = store.query("SELECT nextval('alarms_id_seq')")[0][0]
     store.execute(
         "INSERT INTO alarms (id, mn, unit_id, factor, rule, status, opened_at, data_time, value,"
-        " limit_value, detail) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
-        [alarm_id, mn, unit_id, factor, rule, at, data_time, value, limit, detail],
+        " limit_value, detail, data_from, data_to) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?,"
+        " ?, ?)",
+        [alarm_id, mn, unit_id, factor, rule, at, data_time, value, limit, detail, data_time,
+         data_time],
     )
     _event(store, alarm_id, at, "open", "engine", detail)
     return Alarm(alarm_id, mn, unit_id, factor, rule, "open", at, None, value, limit, detail,
-                 data_time)
+                 data_time, data_from=data_time, data_to=data_time)
 
 
 def auto_close(store: Store, *, mn: str, factor: str, rule: str, note: str,
@@ -158,6 +166,13 @@ def not_closed_keys(store: Store) -> set[tuple[str, str, str]]:
         "SELECT mn, factor, rule FROM alarms WHERE status <> 'closed'")}
 
 
+def not_closed_spans(store: Store) -> dict[tuple[str, str, str], list]:
+    """(mn, factor, rule) → [data_from, data_to] of the not-closed alarms with a data span."""
+    return {(mn, factor, rule): [first, last] for mn, factor, rule, first, last in store.query(
+        "SELECT mn, factor, rule, data_from, data_to FROM alarms WHERE status <> 'closed' "
+        "AND data_from IS NOT NULL AND data_to IS NOT NULL")}
+
+
 def events(store: Store, alarm_id: int) -> list[tuple]:
     return store.query("SELECT event_at, action, actor, note FROM alarm_events "
                        "WHERE alarm_id = ? ORDER BY id", [alarm_id])
@@ -171,6 +186,19 @@ def log_notification(store: Store, alarm_id: int, channel: str, target: str | No
         "http_status, error) VALUES (nextval('notifications_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)",
         [alarm_id, channel, target, attempt, at, ok, http_status, error],
     )
+
+
+def point_cadences(store: Store) -> dict[str, float]:
+    """MN → the expected seconds between its packets, as learned (offline rule)."""
+    return {mn: seconds for mn, seconds in store.query(
+        "SELECT mn, cadence_s FROM alarm_point_state WHERE cadence_s IS NOT NULL")}
+
+
+def save_cadences(store: Store, cadences: dict[str, float]) -> None:
+    for mn, seconds in cadences.items():
+        store.execute(
+            "INSERT INTO alarm_point_state (mn, cadence_s) VALUES (?, ?) "
+            "ON CONFLICT (mn) DO UPDATE SET cadence_s = EXCLUDED.cadence_s", [mn, seconds])
 
 
 def last_received(store: Store) -> dict[str, datetime]:
@@ -201,6 +229,8 @@ def open_many(store: Store, items: list[dict], at: datetime) -> list[Alarm]:
         "value": pa.array([i["value"] for i in items], pa.float64()),
         "limit_value": pa.array([i["limit"] for i in items], pa.float64()),
         "detail": details,
+        "data_from": pa.array([i.get("data_from") or i["data_time"] for i in items], ts),
+        "data_to": pa.array([i["data_time"] for i in items], ts),
     })
     ids = store.append("alarms", alarms)
     store.append("alarm_events", pa.table({
@@ -210,8 +240,59 @@ def open_many(store: Store, items: list[dict], at: datetime) -> list[Alarm]:
     }))
     ids = ids.to_pylist()
     return [Alarm(alarm_id, i["mn"], i["unit_id"], i["factor"], i["rule"], "open", at, None,
-                  i["value"], i["limit"], i["detail"], i["data_time"])
+                  i["value"], i["limit"], i["detail"], i["data_time"],
+                  data_from=i.get("data_from") or i["data_time"], data_to=i["data_time"])
             for alarm_id, i in zip(ids, items, strict=True)]
+
+
+def already_raised(store: Store, items: list[dict]) -> set[int]:
+    """Indexes of `items` (mn, factor, rule, data_from, data_time) whose evidence overlaps the
+    data span of an alarm of the same point, factor and rule, whatever its status: re-sent
+    periods (a lost 9014, a 补遗, a second run of the same data) are the same evidence, not a
+    new alarm. Items without a data time are never de-duplicated here."""
+    import pyarrow as pa
+
+    dated = [(k, i) for k, i in enumerate(items) if i["data_time"] is not None]
+    if not dated:
+        return set()
+    ts = pa.timestamp("us", tz="UTC")
+    table = pa.table({
+        "k": pa.array([k for k, _ in dated], pa.int64()),
+        "mn": [i["mn"] for _, i in dated], "factor": [i["factor"] for _, i in dated],
+        "rule": [i["rule"] for _, i in dated],
+        "first": pa.array([i.get("data_from") or i["data_time"] for _, i in dated], ts),
+        "last": pa.array([i["data_time"] for _, i in dated], ts)})
+    with store.staged("_envmon_evidence", table):
+        rows = store.query(
+            "SELECT DISTINCT e.k FROM _envmon_evidence e JOIN alarms a ON a.mn = e.mn "
+            "AND a.factor = e.factor AND a.rule = e.rule WHERE a.data_from IS NOT NULL "
+            "AND a.data_from <= e.last AND COALESCE(a.data_to, a.data_from) >= e.first")
+    return {r[0] for r in rows}
+
+
+def extend_many(store: Store, items: list[dict]) -> int:
+    """Widen the data span of the not-closed alarms of many keys and set their detail text to
+    the current one (the condition goes on); how many alarms changed."""
+    import pyarrow as pa
+
+    if not items:
+        return 0
+    ts = pa.timestamp("us", tz="UTC")
+    table = pa.table({"mn": [i["mn"] for i in items], "factor": [i["factor"] for i in items],
+                      "rule": [i["rule"] for i in items],
+                      "first": pa.array([i["data_from"] for i in items], ts),
+                      "last": pa.array([i["data_to"] for i in items], ts),
+                      "detail": pa.array([i["detail"] for i in items], pa.string())})
+    with store.staged("_envmon_extend", table):
+        n = store.query(
+            "SELECT COUNT(*) FROM alarms a JOIN _envmon_extend e ON a.mn = e.mn "
+            "AND a.factor = e.factor AND a.rule = e.rule WHERE a.status <> 'closed'")[0][0]
+        store.execute(
+            "UPDATE alarms SET data_from = LEAST(COALESCE(alarms.data_from, e.first), e.first), "
+            "data_to = GREATEST(COALESCE(alarms.data_to, e.last), e.last), detail = e.detail "
+            "FROM _envmon_extend e WHERE alarms.mn = e.mn AND alarms.factor = e.factor "
+            "AND alarms.rule = e.rule AND alarms.status <> 'closed'")
+    return n
 
 
 def auto_close_many(store: Store, items: list[dict], at: datetime) -> int:

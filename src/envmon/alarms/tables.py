@@ -1,4 +1,4 @@
-"""Store tables of envmon.alarms (schema version 4), collected by `envmon.store.schema`.
+"""Store tables of envmon.alarms (schema versions 4 and 8), collected by `envmon.store.schema`.
 
 A new table or column of this domain goes here, as a new numbered `Migration` (never an edit of
 a released one); see `envmon.store`.
@@ -63,5 +63,21 @@ MIGRATIONS = [
         """,
         Index("alarms_mn_status", "alarms", ("mn", "status")),
         Index("alarm_events_alarm", "alarm_events", ("alarm_id",)),
+    ]),
+    # Version 8 (issue 11): the data-time span of the evidence beside the platform times, so
+    # that alarms are judged, shown and de-duplicated on data time: a re-sent hour inside the
+    # span of an alarm of the same point, factor and rule is the same evidence, not a new
+    # alarm. Offline keeps its state per point (last data time and the cadence learned).
+    Migration(8, "alarms: evidence data span, offline state", [
+        "ALTER TABLE alarms ADD COLUMN data_from TIMESTAMPTZ",
+        "ALTER TABLE alarms ADD COLUMN data_to TIMESTAMPTZ",
+        "UPDATE alarms SET data_from = data_time, data_to = data_time",
+        """
+        CREATE TABLE alarm_point_state (
+            mn           TEXT PRIMARY KEY,
+            cadence_s    DOUBLE PRECISION,          -- expected seconds between packets
+            last_seen_at TIMESTAMPTZ                -- platform time of the last packet
+        )
+        """,
     ]),
 ]  # fmt: skip

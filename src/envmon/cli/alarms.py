@@ -24,7 +24,8 @@ def list_command(
     output: Path | None = output_option(),
 ) -> None:
     """List alarms, oldest first. JSON: a list of objects with id, mn, unit_id, factor, rule,
-    status, opened_at, closed_at, value, limit, detail."""
+    status, opened_at, closed_at, value, limit, detail, data_from, data_to (the data-time
+    span of the evidence; opened_at and closed_at are platform times)."""
     from envmon.alarms.api import AlarmListOptions, list_alarms
 
     with user_errors():

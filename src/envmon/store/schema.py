@@ -21,6 +21,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
     8        envmon.air.tables            air_stations.type nullable (untyped), active_from/to
              envmon.registry.tables       registry_history (limits, o2_ref, standard, pw by date)
              envmon.registry.tables       point_assessed_periods (assessed-from/to dates)
+             envmon.alarms.tables         alarms.data_from/data_to, alarm_point_state
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
