@@ -123,3 +123,14 @@ def test_stations_import_options(tmp_path):
     with pytest.raises(OptionError) as error:
         api.StationsImportOptions(tmp_path / "none.csv")
     assert error.value.option == "FILE" and "no such file" in error.value.reason
+
+
+def test_a_bulletin_under_the_2026_standard_notes_in_chinese(air_db):
+    """zh-CN bulletins carry no English notes: the notes on the 2026 standard's unverified
+    parts are in Chinese (issue 11, item 27)."""
+    with open_store(air_db, read_only=True) as store:
+        bulletin = api.monthly_bulletin(store, Period.month("2026-04"),
+                                        api.BulletinOptions(city="太原市")).bulletin()
+    notes = [n for n in bulletin.footnotes if "未核实" in n]
+    assert len(notes) == 2
+    assert not any("breakpoints" in n or "used" in n for n in bulletin.footnotes)

@@ -125,6 +125,11 @@ UNVERIFIED_2026 = (
     "HJ 633—2026 PM2.5/PM10 AQI breakpoints (2012 breakpoints used)",
     "GB 3095—2026 limits other than PM2.5 (2012 limits used)",
 )
+# The same notes in the bulletins' language (zh-CN pages must not carry English notes).
+UNVERIFIED_2026_ZH = {
+    UNVERIFIED_2026[0]: "HJ 633—2026 的 PM2.5/PM10 空气质量分指数分段尚未核实，沿用 2012 年分段",
+    UNVERIFIED_2026[1]: "GB 3095—2026 中 PM2.5 以外的浓度限值尚未核实，沿用 2012 年限值",
+}
 STANDARD_2026_START = date(2026, 3, 1)
 
 

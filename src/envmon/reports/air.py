@@ -13,6 +13,7 @@ from datetime import date, datetime
 from envmon.air import service, storage
 from envmon.air.aqi import LEVEL_OBJECTS, level_of
 from envmon.air.settings import AirSettings
+from envmon.air.standards import UNVERIFIED_2026_ZH
 from envmon.period import Period
 from envmon.reports.charts import bar_chart
 from envmon.reports.model import (
@@ -27,7 +28,7 @@ from envmon.reports.model import (
     month_label,
 )
 from envmon.store import Store
-from envmon.timeutil import BEIJING_FIXED
+from envmon.timeutil import BEIJING_FIXED, today_beijing
 
 POLLUTANT_ROWS = (
     ("pm25", "细颗粒物(PM2.5)", "平均浓度", "微克/立方米"),
@@ -245,14 +246,14 @@ def build_air_bulletin(
         "《城市环境空气质量排名技术规定》；数据为实时监测数据，未经审核，与正式发布数据可能存在差异。",
     ]
     footnotes.append(as_of)
-    footnotes += [f"说明：{note}" for note in std.unverified]
+    footnotes += [f"说明：{UNVERIFIED_2026_ZH.get(note, note)}" for note in std.unverified]
     if summary.get("excluded_days"):
         footnotes.append("已扣除沙尘/例外事件日：" + "、".join(summary["excluded_days"]))
     label = period_label(period)
     return Bulletin(
         title=f"{city}{label}环境空气质量状况{PROVISIONAL_NOTE if provisional else ''}",
         subtitle="环境空气质量月报",
-        issued=date.today(),
+        issued=today_beijing(),
         issuer=issuer,
         blocks=blocks,
         footnotes=footnotes,

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from envmon.emissions.accounting import PollutantResult
 from envmon.emissions.tax import TaxLine, to_fen
 from envmon.reports.model import Bulletin, Cell, Column, Paragraph, Table
+from envmon.timeutil import today_beijing
 
 FACTOR_NAMES_ZH = {
     "a21026": "二氧化硫", "a21002": "氮氧化物", "a34013": "颗粒物（烟尘）", "a21005": "一氧化碳",
@@ -72,7 +72,7 @@ def emissions_bulletin(results: list[PollutantResult], unit_id: str, month: str)
                    for r in results for h in r.hours
                             if h.rule is not None and not h.rule.startswith("none")]
     return Bulletin(
-        title=f"{unit_name}{month}污染物排放量核算表", issued=date.today(),
+        title=f"{unit_name}{month}污染物排放量核算表", issued=today_beijing(),
         subtitle=f"单位：{unit_id}",
         blocks=[
             Paragraph("排放量 = 实测干基标态浓度 × 标干流量 × 10⁻⁶（HJ 75-2017）；"
@@ -206,7 +206,7 @@ def tax_bulletin(lines: list[TaxLine], month: str,
                "tax": u["tax_yuan"], "unusable": u["unusable_tax_yuan"]}
               for u in data["units"]]
     return Bulletin(
-        title=f"{month}环境保护税（自动监测数据）计算表", issued=date.today(),
+        title=f"{month}环境保护税（自动监测数据）计算表", issued=today_beijing(),
         blocks=[
             Paragraph("污染当量数 = 排放量(kg) ÷ 污染当量值(kg)（环境保护税法附表二）；"
                       "大气污染物每一排放口征收前三项，水污染物第一类前五项、其他类前三项。"

@@ -25,7 +25,7 @@ from envmon.reports.model import (
     ReportError,
     Table,
 )
-from envmon.timeutil import BEIJING_FIXED
+from envmon.timeutil import BEIJING_FIXED, today_beijing
 
 FAIL_FILL = "#F8CBAD"
 LEVEL_NAMES = {"point": "监控点位", "unit": "单位", "county": "县（区）", "city": "市",
@@ -83,7 +83,7 @@ def assessment_bulletin(result: Assessment, level: str) -> Bulletin:
                    **_rate_values(r, result.config)} for r in rows]
     return Bulletin(
         title=f"自动监控数据有效传输率（{LEVEL_NAMES[level]}）",
-        issued=date.today(),
+        issued=today_beijing(),
         subtitle=f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}（北京时间）",
         blocks=[Table(f"按{LEVEL_NAMES[level]}统计", columns, table_rows, sheet="考核结果",
                       note=_method_note(result))],
@@ -298,7 +298,7 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
             ).astimezone(BEIJING_FIXED)
     return Bulletin(
         title=f"{province_name}{year}年{mon}月重点排污单位自动监控数据联网及有效传输情况通报",
-        issued=date.today(),
+        issued=today_beijing(),
         subtitle=f"统计时段：{start:%Y年%m月%d日}至{last:%Y年%m月%d日}",
         blocks=blocks,
         footnotes=[
