@@ -269,8 +269,12 @@ def test_marks_need_proof_and_the_deadline(store):
         rows = {r.code: r.counts for r in assess(store, NOV, DEC, cfg, as_of=late).points}
         return [rows[m].should for m in (GAS, GAS2, OTHER)], rows[WATER].complete_received
 
-    assert should(AssessConfig()) == ([720 * 3, 720 * 3, 720 - 24], 0)
-    assert should(AssessConfig(marks_require_proof=False, mark_deadline_day=None)) == (
+    # Both deadlines apply by default: OTHER's mark came by the 10th of December but 39 days
+    # after its data, past the 10 days of the data (issue 11, item 9).
+    assert should(AssessConfig()) == ([720 * 3, 720 * 3, 720], 0)
+    assert should(AssessConfig(mark_within_days=None)) == ([720 * 3, 720 * 3, 720 - 24], 0)
+    assert should(AssessConfig(marks_require_proof=False, mark_deadline_day=None,
+                               mark_within_days=None)) == (
         [(720 - 24) * 3, (720 - 24) * 3, 720 - 24], 2)
 
 
@@ -453,7 +457,7 @@ def test_networked_by_and_pass_compare_are_options_naming_themselves():
         AssessSettings(pass_compare="approx")
 
 
-def test_exemptions_need_both_deadlines_when_configured(store):
+def test_exemptions_need_both_deadlines(store):
     """Issue 11 item 9: transmission.md §1 gives two deadlines for 停产 information: within 10
     days of the data (mark_within_days) and proof by the 10th of the next month. A mark for
     1 November entered on 9 December meets the second only."""
@@ -466,8 +470,9 @@ def test_exemptions_need_both_deadlines_when_configured(store):
         rows = {r.code: r.counts.should for r in assess(store, NOV, DEC, cfg, as_of=AS_OF).points}
         return rows[OTHER], rows[GAS]
 
-    assert should(AssessConfig()) == (720 - 24, (720 - 24) * 3)
+    assert should(AssessConfig()) == (720, (720 - 24) * 3)  # both apply by default
     assert should(AssessConfig(mark_within_days=10)) == (720, (720 - 24) * 3)
+    assert should(AssessConfig(mark_within_days=None)) == (720 - 24, (720 - 24) * 3)
     with pytest.raises(ValueError, match="mark_within_days"):
         AssessConfig(mark_within_days=0)
 

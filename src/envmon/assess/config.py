@@ -78,12 +78,11 @@ class AssessConfig:
     """An exemption counts only when entered by the end of this day of the month after the
     exempt hour (transmission.md §1: proofs "before the 10th of the next month", 国发软件 era;
     ASSUMPTION: the 10th included). None: no deadline."""
-    mark_within_days: float | None = None
+    mark_within_days: float | None = 10
     """An exemption counts for an hour only when entered within this many days of the hour's
     start (transmission.md §1: 停产(排) information reported "在自动监控数据生成10日内", the
-    国发软件 rule; 10 applies it). Default None (off): the 10th-of-next-month deadline above is
-    the rule in use today and the one the earlier figures were computed with; set 10 where the
-    bureau applies both deadlines."""
+    国发软件 rule), beside the 10th-of-next-month deadline above: both apply (issue 11, item
+    9). None: only the deadline above (the figures of earlier envmon versions)."""
     assessed_only: bool = True
     """Count transmission only for units marked 纳入考核 (units.assessed)."""
     factors: tuple[str, ...] | None = None
