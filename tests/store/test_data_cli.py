@@ -116,8 +116,12 @@ def test_same_output_options_as_every_command(db, tmp_path):
 
 
 def test_a_cn_the_point_never_sends_says_which_it_sends(db):
-    result = data(db, "--cn", "9999", "--from", "2026-11-01", "--to", "2026-11-02")
+    result = data(db, "--cn", "2031", "--from", "2026-11-01", "--to", "2026-11-02")
     assert result.exit_code == 0 and json.loads(result.stdout) == []
-    assert f"no records of CN 9999 for MN {MN}; it sends 2061" in result.stderr
+    assert f"no records of CN 2031 for MN {MN}; it sends 2061" in result.stderr
+    # A CN that is no data upload at all is a bad option (issue 11, item 26).
+    bad = data(db, "--cn", "9999", "--from", "2026-11-01", "--to", "2026-11-02")
+    assert bad.exit_code == 2 and "--cn" in bad.stderr and "not a data upload" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
     quiet = data(db, "--cn", "2061", "--from", "2026-11-05", "--to", "2026-11-06")
     assert quiet.exit_code == 0 and json.loads(quiet.stdout) == [] and not quiet.stderr

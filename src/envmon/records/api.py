@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from envmon.errors import OptionError
+from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.period import Period, parse_time
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 
@@ -51,6 +52,9 @@ class RecordsOptions:
         if not _CN.fullmatch(self.cn):
             raise OptionError("--cn", f"{self.cn!r} is not a four-digit command code "
                                       "(2011, 2051, 2061, 2031 …)")
+        if self.cn not in DATA_UPLOAD_CNS:  # a command or an answer: it carries no records
+            raise OptionError("--cn", f"{self.cn} is not a data upload; records are kept for "
+                                      f"{', '.join(sorted(DATA_UPLOAD_CNS))}")
 
 
 def _plain(record: dict[str, Any]) -> dict[str, Any]:
