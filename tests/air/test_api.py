@@ -134,3 +134,13 @@ def test_a_bulletin_under_the_2026_standard_notes_in_chinese(air_db):
     notes = [n for n in bulletin.footnotes if "未核实" in n]
     assert len(notes) == 2
     assert not any("breakpoints" in n or "used" in n for n in bulletin.footnotes)
+    # It cites the standard whose PM2.5 limit it used, not GB 3095-2012 alone.
+    assert "评价依据：GB 3095—2026" in bulletin.footnotes[0]
+
+
+def test_a_bulletin_under_the_2012_standard_cites_it(air_db):
+    with open_store(air_db, read_only=True) as store:
+        bulletin = api.monthly_bulletin(store, Period.month("2025-11"),
+                                        api.BulletinOptions(city="太原市")).bulletin()
+    assert bulletin.footnotes[0].startswith("评价依据：GB 3095-2012《环境空气质量标准》")
+    assert "2026" not in bulletin.footnotes[0]

@@ -241,9 +241,14 @@ def build_air_bulletin(
             blocks.append(bar_chart([r["city"] for r in ranked],
                                            [r["composite_index"] for r in ranked],
                                            "各城市环境空气质量综合指数"))
+    # Cite the standard whose limits the figures used (std: the set in force for the period).
+    basis = ("GB 3095-2012《环境空气质量标准》及修改单、HJ 633-2012、HJ 663-2013"
+             if std.name == "2012" else
+             "GB 3095—2026《环境空气质量标准》（PM2.5 浓度限值；其余限值沿用 GB 3095-2012）、"
+             "HJ 633（分段沿用 2012 年版）、HJ 663")
     footnotes = [
-        "评价依据：GB 3095-2012《环境空气质量标准》及修改单、HJ 633-2012、HJ 663-2013、"
-        "《城市环境空气质量排名技术规定》；数据为实时监测数据，未经审核，与正式发布数据可能存在差异。",
+        f"评价依据：{basis}、《城市环境空气质量排名技术规定》；数据为实时监测数据，未经审核，"
+        "与正式发布数据可能存在差异。",
     ]
     footnotes.append(as_of)
     footnotes += [f"说明：{UNVERIFIED_2026_ZH.get(note, note)}" for note in std.unverified]
