@@ -59,7 +59,7 @@ def test_alarms_list_as_csv_and_transitions_as_compact_json(tmp_path):
     result = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "csv"])
     assert result.exit_code == 0, result.output
     header, row = result.output.strip().splitlines()
-    assert header.split(",") == FIELDS and row.split(",")[4] == "超标"
+    assert header.split(",") == [*FIELDS, "unit_name"] and row.split(",")[4] == "超标"
     ack = runner.invoke(app, ["alarms", "ack", "1", "--db", str(db), "--by", "王工"])
     assert ack.output.count("\n") == 1 and json.loads(ack.output)["status"] == "acknowledged"
     bad = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "yaml"])
@@ -98,7 +98,8 @@ def test_alarms_table_in_chinese_with_unit_names_and_whole_mns(tmp_path, monkeyp
         result = list_alarms(store)
     csv_out = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "csv"])
     header, row = csv_out.stdout.strip().splitlines()
-    assert header.split(",") == FIELDS and row.split(",")[5] == "未确认"
+    assert header.split(",") == [*FIELDS, "unit_name"] and row.split(",")[5] == "未确认"
+    assert row.split(",")[-1] == "小店报警热电有限公司"  # the unit's name, not only its code
     table = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "table"])
     assert "小店报警热电有限公司" in table.stdout and "91140105MA0ALRM001" in table.stdout
 

@@ -28,7 +28,8 @@ AlarmRule = StrEnum("AlarmRule", {r.upper(): r for r in RULES})
 TABLE_COLUMNS = (("id", "ID"), ("mn", "MN"), ("unit_id", "单位"), ("factor", "因子"),
                  ("rule", "规则"), ("status", "状态"), ("opened_at", "报警时间"),
                  ("closed_at", "关闭时间"), ("value", "值"), ("limit", "限值"),
-                 ("detail", "说明"), ("data_from", "数据起"), ("data_to", "数据止"))
+                 ("detail", "说明"), ("data_from", "数据起"), ("data_to", "数据止"),
+                 ("unit_name", "单位名称"))  # added last: the columns before it are a contract
 
 
 @dataclass(frozen=True)
