@@ -258,3 +258,33 @@ def test_emission_totals_csv_shows_rounded_kg(db):
     raw = json.loads(runner.invoke(app, ["emissions-totals", "--db", str(path), "--month",
                                          "2026-11"]).stdout)
     assert any(len(str(r["kg"]).partition(".")[2]) > 3 for r in raw["rows"])  # JSON as computed
+
+
+def test_the_emission_commands_take_the_exemption_rules_of_the_config_file(db, tmp_path):
+    """Issue 11 item 15: `envmon emissions` and `emissions-totals` read `[assess]` of the
+    configuration, as `envmon assess` does: a proof-less 停产 mark counts only where the
+    configuration says marks need no proof."""
+    import shutil
+
+    from envmon.assess.marks import add_exemption
+
+    src = tmp_path / "copy.duckdb"
+    shutil.copy(db[0], src)
+    with open_store(src) as store:
+        add_exemption(store, kind="停产", start=MONTH + timedelta(hours=30),
+                      end=MONTH + timedelta(hours=31), by="测试", reason="无证明",
+                      unit_id=UNIT, at=MONTH + timedelta(days=1))
+    lenient = tmp_path / "lenient.toml"
+    lenient.write_text("[assess]\nmarks_require_proof = false\n", encoding="utf-8")
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[assess]\nmarks_require_proof = true\n", encoding="utf-8")
+
+    def stopped(config) -> int:
+        result = runner.invoke(app, ["emissions", "--db", str(src), "--unit", UNIT, "--month",
+                                     "2026-11", "--format", "json", "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        so2 = [r for r in json.loads(result.stdout)["rows"] if r["factor"] == "a21026"]
+        return so2[0]["stopped_hours"]
+
+    assert stopped(strict) == 0
+    assert stopped(lenient) == 1

@@ -27,13 +27,14 @@ def emissions_command(
 ) -> None:
     """A unit's emissions for a month: per point and pollutant, kg and t, daily totals,
     substituted hours (HJ 75-2017) marked."""
-    from envmon.emissions.api import UnitEmissionsOptions, unit_emissions
+    from envmon.emissions.api import UnitEmissionsOptions, accounting_config, unit_emissions
     from envmon.period import Period
 
     with user_errors():
         period, options = Period.month(month), UnitEmissionsOptions(unit)
+        accounting = accounting_config(config)
         with open_cli_store(db, config, read_only=True) as store:
-            result = unit_emissions(store, period, options)
+            result = unit_emissions(store, period, options, accounting=accounting)
     emit(result, fmt, output)
 
 
@@ -50,14 +51,15 @@ def totals_command(
 ) -> None:
     """Emission totals (kg and t, substituted hours included) per point, unit, county or city
     and per day, month or year (day = Σ hours, month = Σ days, year = Σ months), as JSON."""
-    from envmon.emissions.api import TotalsOptions, emission_totals
+    from envmon.emissions.api import TotalsOptions, accounting_config, emission_totals
     from envmon.period import Period
 
     with user_errors():
         options = TotalsOptions(level, period, unit)
         span = Period.month_or_year(month, year)
+        accounting = accounting_config(config)
         with open_cli_store(db, config, read_only=True) as store:
-            result = emission_totals(store, span, options)
+            result = emission_totals(store, span, options, accounting=accounting)
     emit(result, fmt, output)
 
 
@@ -82,16 +84,17 @@ def tax_command(
     equivalents, rate, reduction, tax (Shanxi rates by default). A unit of a province without
     configured rates is refused with the province named (exit 1)."""
     from envmon.cli.common import fail
-    from envmon.emissions.api import TaxOptions, monthly_tax
+    from envmon.emissions.api import TaxOptions, accounting_config, monthly_tax
     from envmon.emissions.tax import UnconfiguredProvinceError
     from envmon.period import Period
 
     with user_errors():
         options = TaxOptions.from_files(tax_file, config, scope, unit)
         period = Period.month(month)
+        accounting = accounting_config(config)
         with open_cli_store(db, config, read_only=True) as store:
             try:
-                result = monthly_tax(store, period, options)
+                result = monthly_tax(store, period, options, accounting=accounting)
             except UnconfiguredProvinceError as error:
                 # not a bad option: the configuration lacks the province's rates (exit 1)
                 raise fail(str(error), 1) from None

@@ -106,6 +106,20 @@ class UnitEmissions(ProvisionalFigures):
         return f"emissions-{self.unit}-{self.month}"
 
 
+def accounting_config(config_file: Path | None):
+    """The accounting settings of the configuration: its `[assess]` exemption rules (proof,
+    deadlines), so the emissions exempt the same hours as the assessment (issue 11, item
+    15). No file (and no envmon.toml): the defaults."""
+    from envmon.config import ConfigError, load_config
+    from envmon.emissions.accounting import AccountingConfig
+
+    try:
+        rules = load_config(config_file).assess
+    except ConfigError as error:
+        raise OptionError("--config", str(error)) from None
+    return AccountingConfig(exemption_rules=rules)
+
+
 def _require_unit(store, unit: str | None) -> None:
     from envmon.registry.api import require_known_unit
 
@@ -114,7 +128,7 @@ def _require_unit(store, unit: str | None) -> None:
 
 
 def unit_emissions(store, period: Period, options: UnitEmissionsOptions, *,
-                   as_of: datetime | None = None) -> UnitEmissions:
+                   as_of: datetime | None = None, accounting=None) -> UnitEmissions:
     """A unit's emissions over the period (HJ 75-2017 substitution for missing hours); of a
     period in progress, the hours that have ended by `as_of` (default now)."""
     from envmon.emissions.accounting import emissions
@@ -122,7 +136,8 @@ def unit_emissions(store, period: Period, options: UnitEmissionsOptions, *,
     as_of = as_of or now_beijing()
     end = period.ended_hours_end(as_of)
     return UnitEmissions(options.unit, period,
-                         emissions(store, period.start, end, unit_id=options.unit),
+                         emissions(store, period.start, end, unit_id=options.unit,
+                                   config=accounting),
                          provisional_as_of(period, as_of))
 
 
@@ -171,13 +186,14 @@ class EmissionTotals(ProvisionalFigures):
 
 
 def emission_totals(store, period: Period, options: TotalsOptions, *,
-                    as_of: datetime | None = None) -> EmissionTotals:
+                    as_of: datetime | None = None, accounting=None) -> EmissionTotals:
     """Totals (kg and t, substituted hours included) per level and per day/month/year; of a
     period in progress, the hours that have ended by `as_of` (default now)."""
     from envmon.emissions.accounting import emissions, totals
     _require_unit(store, options.unit)
     as_of = as_of or now_beijing()
-    results = emissions(store, period.start, period.ended_hours_end(as_of), unit_id=options.unit)
+    results = emissions(store, period.start, period.ended_hours_end(as_of), unit_id=options.unit,
+                        config=accounting)
     return EmissionTotals(period, options.level, options.period,
                           totals(results, options.level.value, options.period.value),
                           provisional_as_of(period, as_of))
@@ -268,18 +284,19 @@ class TaxReport(ProvisionalFigures):
 
 
 def monthly_tax(store, period: Period, options: TaxOptions | None = None, *,
-                as_of: datetime | None = None) -> TaxReport:
+                as_of: datetime | None = None, accounting=None) -> TaxReport:
     """Environmental-protection tax for a month, per unit (emissions.md §9.3); of a month in
     progress, the hours that have ended by `as_of` (default now). A unit whose province has
     no configured rate is refused (`tax.UnconfiguredProvinceError`), never charged at another
     province's rate."""
-    from envmon.emissions import accounting
+    from envmon.emissions import accounting as accounting_module
     options = options or TaxOptions()
     _require_unit(store, options.unit)
     as_of = as_of or now_beijing()
     end = period.ended_hours_end(as_of)
-    results = accounting.emissions(store, period.start, end, unit_id=options.unit)
-    lines = accounting.monthly_tax(store, period.start, end,
-                                   tax_config=options.effective_config, results=results)
+    results = accounting_module.emissions(store, period.start, end, unit_id=options.unit,
+                                          config=accounting)
+    lines = accounting_module.monthly_tax(store, period.start, end, config=accounting,
+                                          tax_config=options.effective_config, results=results)
     return TaxReport(period, lines, provisional_as_of(period, as_of),
-                     accounting.not_taxed(results))
+                     accounting_module.not_taxed(results))
