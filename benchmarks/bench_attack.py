@@ -38,6 +38,7 @@ import uvloop
 try:
     from benchmarks.bench_receiver import (
         PW,
+        LoadClient,
         _cpu_seconds,
         bench_config,
         free_port,
@@ -49,6 +50,7 @@ try:
 except ImportError:  # run as a script: python benchmarks/bench_attack.py
     from bench_receiver import (
         PW,
+        LoadClient,
         _cpu_seconds,
         bench_config,
         free_port,
@@ -58,7 +60,6 @@ except ImportError:  # run as a script: python benchmarks/bench_attack.py
         wait_port,
     )
 from envmon.hj212 import codec
-from envmon.hj212.framing import FrameBuffer
 from envmon.store import open_store
 
 SLOW_READERS = 20  # registered points the slow-reader attack speaks for
@@ -73,45 +74,6 @@ def attacker_address(k: int) -> str:
 
 
 # -- honest load ----------------------------------------------------------------------------
-class HonestUnit(asyncio.Protocol):
-    """Closed loop: one upload out, wait for its 9014, the next."""
-
-    def __init__(self, packets, stop_at: float, done: asyncio.Future, latencies: list):
-        self.packets = packets
-        self.stop_at = stop_at
-        self.done = done
-        self.latencies = latencies
-        self.frames = FrameBuffer()
-        self.i = 0
-        self.sent_at = 0.0
-
-    def connection_made(self, transport):
-        self.transport = transport
-        self._send()
-
-    def _send(self):
-        if time.monotonic() >= self.stop_at or self.i >= len(self.packets):
-            self._finish()
-            self.transport.close()
-            return
-        self.sent_at = time.monotonic()
-        self.transport.write(self.packets[self.i][1])
-
-    def data_received(self, data):
-        for frame in self.frames.feed(data):
-            if isinstance(frame, bytes) and b"CN=9014" in frame:
-                self.latencies.append(time.monotonic() - self.sent_at)
-                self.i += 1
-                self._send()
-
-    def connection_lost(self, exc):
-        self._finish()
-
-    def _finish(self):
-        if not self.done.done():
-            self.done.set_result(self.i)
-
-
 async def honest_load(port: int, units: int, seconds: float) -> dict:
     loop = asyncio.get_running_loop()
     latencies: list[float] = []
@@ -123,7 +85,7 @@ async def honest_load(port: int, units: int, seconds: float) -> dict:
         done = loop.create_future()
         futures.append(done)
         await loop.create_connection(
-            lambda p=packets, d=done: HonestUnit(p, stop_at, d, latencies),
+            lambda p=packets, d=done: LoadClient(p, stop_at, d, latencies),  # closed loop
             "127.0.0.1", port, local_addr=(honest_address(k), 0))
     try:
         answered = await asyncio.wait_for(asyncio.gather(*futures), seconds + 60)
