@@ -57,6 +57,20 @@ def base_config(config_file: Path | None = None):
 DEFAULT_FORMATS = "xlsx,html"
 
 
+def _networked_by_option():
+    """--networked-by, the same for `assess` and `report transmission`."""
+    return typer.Option(
+        None, "--networked-by", help="data_time (default: data of the period received by "
+        "--as-of, however late) or received_at (packets received in the period).")
+
+
+def _pass_compare_option():
+    """--pass-compare, the same for `assess` and `report transmission`."""
+    return typer.Option(
+        None, "--pass-compare", help="full (default: the exact rate, GB/T 8170-2008 4.3.1) "
+        "or rounded (the two-decimal rate, 4.3.2).")
+
+
 def _as_of(as_of: str | None):
     """--as-of, clamped to now with a note on stderr (see assess.api.clamped_as_of)."""
     from envmon.assess.api import clamped_as_of
@@ -87,12 +101,8 @@ def assess_command(
     networked_rule: str | None = typer.Option(
         None, "--networked-rule", help="all_points (default) or any_point."),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
-    networked_by: str | None = typer.Option(
-        None, "--networked-by", help="data_time (default: data of the period received by "
-        "--as-of, however late) or received_at (packets received in the period)."),
-    pass_compare: str | None = typer.Option(
-        None, "--pass-compare", help="full (default: the exact rate, GB/T 8170-2008 4.3.1) "
-        "or rounded (the two-decimal rate, 4.3.2)."),
+    networked_by: str | None = _networked_by_option(),
+    pass_compare: str | None = _pass_compare_option(),
     rank_by: str | None = typer.Option(
         None, "--rank-by", help="complete (default: 补全) or instant (即时) effective rate."),
     marks_without_proof: bool = typer.Option(
@@ -306,12 +316,8 @@ def report_transmission(
     complete_days: float | None = typer.Option(
         None, "--complete-days", help="补全: received by DataTime + D days (default 10)."),
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
-    networked_by: str | None = typer.Option(
-        None, "--networked-by", help="data_time (default: data of the period received by "
-        "--as-of, however late) or received_at (packets received in the period)."),
-    pass_compare: str | None = typer.Option(
-        None, "--pass-compare", help="full (default: the exact rate, GB/T 8170-2008 4.3.1) "
-        "or rounded (the two-decimal rate, 4.3.2)."),
+    networked_by: str | None = _networked_by_option(),
+    pass_compare: str | None = _pass_compare_option(),
     as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
     formats: str | None = typer.Option(
         None, "--formats", help="Comma-separated: xlsx, html, pdf (default xlsx,html; PDF "

@@ -57,9 +57,10 @@ class RecordsOptions:
                                       f"{', '.join(sorted(DATA_UPLOAD_CNS))}")
 
 
-def _plain(record: dict[str, Any]) -> dict[str, Any]:
+def _plain(record: dict[str, Any], fields=FIELDS) -> dict[str, Any]:
+    """`fields` of a stored record, times as Beijing ISO text."""
     out = {}
-    for name in FIELDS:
+    for name in fields:
         value = record[name]
         if isinstance(value, datetime):
             value = value.astimezone(BEIJING_FIXED).isoformat()
@@ -176,12 +177,7 @@ class RecordConflicts:
 
 
 def _copy(row: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for name in COPY_FIELDS:
-        value = row[name]
-        if isinstance(value, datetime):
-            value = value.astimezone(BEIJING_FIXED).isoformat()
-        out[name] = value
+    out = _plain(row, COPY_FIELDS)
     if out["trusted"] is None:
         out["trusted"] = True  # stored before provenance was kept (schema version 7)
     return out
