@@ -565,6 +565,15 @@ def has_data(store: Store, first: date, last: date) -> tuple[bool, bool]:
     return bool(hourly), bool(daily)
 
 
+def _by_station(store: Store, codes: Sequence[str], sql: str, params: list) -> pa.Table:
+    """Run `sql`, which joins `air_station_index` (station_code, s: the station's position in
+    `codes`), with that index staged: rows come back by array position."""
+    index = pa.table({"station_code": pa.array(list(codes), pa.string()),
+                      "s": pa.array(np.arange(len(codes), dtype=np.int64))})
+    with store.staged("air_station_index", index):
+        return store.arrow(sql, params)
+
+
 def load_hourly(
     store: Store, codes: Sequence[str], first: date, last: date
 ) -> dict[str, np.ndarray]:
@@ -577,16 +586,14 @@ def load_hourly(
     if not codes:
         return out
     origin = Period.day(first).start  # the hour labelled 1:00 of `first` ends 1 h after
-    index = pa.table({"station_code": pa.array(list(codes), pa.string()),
-                      "s": pa.array(np.arange(len(codes), dtype=np.int64))})
-    with store.staged("air_station_index", index):
-        table = store.arrow(
-            "SELECT i.s AS s, CAST(ROUND((EXTRACT(EPOCH FROM h.end_time) - ?) / 3600) AS BIGINT)"
-            " - 1 AS slot, h.so2, h.no2, h.co, h.o3, h.pm10, h.pm25 "
-            "FROM air_hourly h JOIN air_station_index i ON i.station_code = h.station_code "
-            "WHERE h.end_time > ? AND h.end_time <= ?",
-            [origin.timestamp(), origin, Period.day(last).end],
-        )
+    table = _by_station(
+        store, codes,
+        "SELECT i.s AS s, CAST(ROUND((EXTRACT(EPOCH FROM h.end_time) - ?) / 3600) AS BIGINT)"
+        " - 1 AS slot, h.so2, h.no2, h.co, h.o3, h.pm10, h.pm25 "
+        "FROM air_hourly h JOIN air_station_index i ON i.station_code = h.station_code "
+        "WHERE h.end_time > ? AND h.end_time <= ?",
+        [origin.timestamp(), origin, Period.day(last).end],
+    )
     if table.num_rows == 0:
         return out
     s = table.column("s").to_numpy()
@@ -608,16 +615,14 @@ def load_daily(
     out = {k: np.full((len(codes), n_days), np.nan) for k in keys}
     if not codes:
         return out
-    index = pa.table({"station_code": pa.array(list(codes), pa.string()),
-                      "s": pa.array(np.arange(len(codes), dtype=np.int64))})
-    with store.staged("air_station_index", index):
-        table = store.arrow(
-            "SELECT i.s AS s, d.day - CAST(? AS DATE) AS d, "
-            + ", ".join(f"d.{c}" for c in keys.values())
-            + " FROM air_daily d JOIN air_station_index i ON i.station_code = d.station_code "
-            "WHERE d.day >= ? AND d.day <= ?",
-            [first, first, last],
-        )
+    table = _by_station(
+        store, codes,
+        "SELECT i.s AS s, d.day - CAST(? AS DATE) AS d, "
+        + ", ".join(f"d.{c}" for c in keys.values())
+        + " FROM air_daily d JOIN air_station_index i ON i.station_code = d.station_code "
+        "WHERE d.day >= ? AND d.day <= ?",
+        [first, first, last],
+    )
     if table.num_rows == 0:
         return out
     s = table.column("s").to_numpy()
@@ -645,17 +650,15 @@ def load_published_daily(
     if not codes:
         return out
     origin = Period.day(first).end  # T00 of the day after `first`: the row of `first`
-    index = pa.table({"station_code": pa.array(list(codes), pa.string()),
-                      "s": pa.array(np.arange(len(codes), dtype=np.int64))})
-    with store.staged("air_station_index", index):
-        table = store.arrow(
-            "SELECT i.s AS s, CAST(ROUND((EXTRACT(EPOCH FROM p.end_time) - ?) / 86400) AS "
-            "BIGINT) AS d, " + ", ".join(f"p.{c}" for c in PUBLISHED_DAILY_COLUMNS.values())
-            + " FROM air_published p JOIN air_station_index i ON i.station_code = "
-            "p.station_code WHERE p.end_time >= ? AND p.end_time <= ? "
-            "AND EXTRACT(HOUR FROM p.end_time) = 0",
-            [origin.timestamp(), origin, Period.day(last).end],
-        )
+    table = _by_station(
+        store, codes,
+        "SELECT i.s AS s, CAST(ROUND((EXTRACT(EPOCH FROM p.end_time) - ?) / 86400) AS "
+        "BIGINT) AS d, " + ", ".join(f"p.{c}" for c in PUBLISHED_DAILY_COLUMNS.values())
+        + " FROM air_published p JOIN air_station_index i ON i.station_code = "
+        "p.station_code WHERE p.end_time >= ? AND p.end_time <= ? "
+        "AND EXTRACT(HOUR FROM p.end_time) = 0",
+        [origin.timestamp(), origin, Period.day(last).end],
+    )
     if table.num_rows == 0:
         return out
     s = table.column("s").to_numpy()
