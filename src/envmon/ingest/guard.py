@@ -138,6 +138,7 @@ class Guard:
         self.clock = clock
         self.wall = wall
         self.usual: dict[str, set[str]] = {}  # MN -> IPs it authenticated from
+        self._usual_for_some_mn: set[str] = set()  # every IP in `usual` (never shrinks)
         self.locks: dict[tuple[str, str], Lockout] = {}
         self._address_failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._mn_failures: OrderedDict[str, deque[float]] = OrderedDict()
@@ -151,7 +152,7 @@ class Guard:
     def refuse_connection(self, address: str) -> str | None:
         """Why a new connection from `address` is refused (locked, and usual for no MN)."""
         lock = self._active(address, "")
-        if lock is None or any(address in ips for ips in self.usual.values()):
+        if lock is None or address in self._usual_for_some_mn:
             return None
         self.counts["refused"] += 1
         self._log(f"refuse {address}", "refusing %s: locked out until %s after %d wrong "
@@ -252,9 +253,8 @@ class Guard:
     def authenticated(self, mn: str, address: str) -> None:
         """An accepted packet of `mn` from `address` on a connection that now speaks for it:
         the address becomes (or stays) one of its usual addresses."""
-        ips = self.usual.setdefault(mn, set())
-        if address not in ips:
-            ips.add(address)
+        self.usual.setdefault(mn, set()).add(address)
+        self._usual_for_some_mn.add(address)
         # Persisted when new and then at most hourly (its last_seen): every reconnect of
         # thousands of units would otherwise queue a write beside the data's group commits.
         now = self.clock()
@@ -269,6 +269,7 @@ class Guard:
         wall, mono = self.wall(), self.clock()
         for mn, address in usual:
             self.usual.setdefault(mn, set()).add(address)
+            self._usual_for_some_mn.add(address)
             self._persisted[(mn, address)] = mono  # stored already: no write on reconnect
         for lock in locks:
             lock.until_mono = mono + (lock.until - wall).total_seconds()
