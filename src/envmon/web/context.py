@@ -1,0 +1,37 @@
+"""`WebContext`: what the web app's routes may use, built once by whoever serves the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from envmon.store import Store
+from envmon.timeutil import now_beijing
+from envmon.web.events import EventHub
+
+
+@dataclass
+class WebContext:
+    """The store the app reads (and, through `run_in_writer`, writes), and what serves it.
+
+    ``platform`` is the running `envmon.app.Platform` when the app is served by `envmon serve`
+    or `envmon demo` (live connections, the receiver's counters, its writer thread); None when
+    the app is served over a store alone (a test of pages, a read-only viewer). Routes that
+    need it say so with a 503, never a traceback.
+    """
+
+    store: Store
+    platform: Any = None  # envmon.app.Platform, or None
+    events: EventHub = field(default_factory=EventHub)
+    default_lang: str = "zh"  # pages speak zh-CN unless the user switches (?lang=en, a cookie)
+    now: Callable[[], datetime] = now_beijing  # one clock for every route (tests set it)
+    settings: dict[str, Any] = field(default_factory=dict)  # the [web] table of the config
+
+    async def run_in_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Writes to tables the receiver also writes go through its writer thread
+        (`envmon.app`, "Who writes where"); without a platform, on this thread."""
+        if self.platform is not None:
+            return await self.platform.run_in_writer(fn, *args)
+        return fn(*args)

@@ -1,0 +1,115 @@
+"""`EventHub`: what happens in the platform, fanned out to the live pages.
+
+Publishers (the receiver's hooks, the alarm engine, the point-state tracker) call
+``publish(kind, data)`` on the event loop; every subscriber (one per open
+`GET /api/v1/events` stream) has its own bounded queue. A subscriber that does not keep up
+loses its oldest events (counted in ``dropped``; the stream tells the page to reload its
+figures) and never slows a publisher or the other subscribers: a slow browser must not hold
+back the receiver. The number of subscribers is bounded too (`max_subscribers`).
+
+Event kinds and their data (JSON objects; times ISO 8601 with +08:00):
+
+* ``packet`` — a data upload stored: ``{"mn", "cn", "data_time", "received_at"}``;
+* ``point_state`` — a point changed state: ``{"mn", "state", "since"}`` with state one of
+  ``online``, ``offline``, ``alarm``, ``stopped``;
+* ``alarm`` — an alarm opened, changed or closed: the object of `envmon alarms list
+  --format json`;
+* ``reset`` — sent to one subscriber that lost events: reload what you show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Event", "EventHub", "HubFull", "Subscription"]
+
+EVENT_KINDS = ("packet", "point_state", "alarm", "reset")
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    kind: str
+    data: dict[str, Any]
+
+
+class HubFull(Exception):
+    """No room for another subscriber (`max_subscribers`)."""
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One subscriber's bounded queue; `get()` waits for the next event."""
+
+    hub: EventHub
+    limit: int
+    kinds: frozenset[str] | None = None  # None = every kind
+    dropped: int = 0
+    _lost: bool = False  # events were dropped since the last `get()`
+    _queue: deque[Event] = field(default_factory=deque)
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, event: Event) -> None:
+        if self.kinds is not None and event.kind not in self.kinds:
+            return
+        if len(self._queue) >= self.limit:
+            self._queue.popleft()
+            self.dropped += 1
+            self._lost = True
+        self._queue.append(event)
+        self._ready.set()
+
+    async def get(self) -> Event:
+        """The next event; a ``reset`` first if events were lost since the last call."""
+        while not self._queue:
+            self._ready.clear()
+            await self._ready.wait()
+        if self._lost:
+            self._lost = False
+            return Event(self._queue[0].id, "reset", {"dropped": self.dropped})
+        return self._queue.popleft()
+
+    def close(self) -> None:
+        self.hub._subscribers.discard(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EventHub:
+    """Publish once, deliver to every subscriber's bounded queue."""
+
+    def __init__(self, max_subscribers: int = 200, queue_limit: int = 1000) -> None:
+        self.max_subscribers = max_subscribers
+        self.queue_limit = queue_limit
+        self._subscribers: set[Subscription] = set()
+        self._ids = itertools.count(1)
+        self.published = 0
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    def subscribe(self, kinds: frozenset[str] | None = None) -> Subscription:
+        if len(self._subscribers) >= self.max_subscribers:
+            raise HubFull(f"{self.max_subscribers} live streams are open already")
+        subscription = Subscription(self, self.queue_limit, kinds)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def publish(self, kind: str, data: dict[str, Any]) -> Event:
+        """Deliver to every subscriber now (call on the event loop); never blocks."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r}")
+        event = Event(next(self._ids), kind, data)
+        self.published += 1
+        for subscription in list(self._subscribers):
+            subscription.offer(event)
+        return event
