@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from envmon.assess.marks import add_exemption
 from envmon.cli import app
 from envmon.store import open_store
+from envmon.timeutil import BEIJING_FIXED
 
 from .conftest import GAS, GAS2, HOUR, NOV, OTHER, WATER, rec, registry_rows, write
 
 runner = CliRunner()
+DAY = timedelta(days=1)
 
 
 def make_db(tmp_path):
@@ -35,13 +39,21 @@ def make_db(tmp_path):
 def invoke(*args):
     result = runner.invoke(app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
-    return result.stdout  # a note on stderr (e.g. a clamped --as-of) is not the answer
+    return result.stdout  # a note on stderr is not the answer
+
+
+# The figures below are as known at a fixed time after November (and before this machine's
+# clock), so they do not change with the day the tests run: November's data all arrived by
+# 1 Dec 01:05, and the exemption is entered at ENTERED (within 10 days of its hours, before
+# the 10th of December), before AS_OF.
+AS_OF = "2026-12-01T06:00"
+ENTERED = datetime(2026, 12, 1, 3, 0, tzinfo=BEIJING_FIXED)
 
 
 def test_assess_json_marks_and_bulletin(tmp_path):
     db = make_db(tmp_path)
     out = json.loads(invoke("assess", "--db", db, "--month", "2026-11", "--level", "city",
-                            "--as-of", "2026-12-31"))
+                            "--as-of", AS_OF))
     assert out["from"] == "2026-11-01T00:00:00+08:00" and out["instant_hours"] == 2
     assert out["provisional"] is False  # November has ended
     assert [r["code"] for r in out["rows"]] == ["140200", "140100"]
@@ -53,21 +65,21 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     assert taiyuan["should"] == should
     assert taiyuan["complete"]["valid"] == valid
 
-    invoke("assess", "exemption", "add", "--db", db, "--mn", GAS2, "--kind", "停运",
-           "--from", "2026-11-26", "--to", "2026-12-01", "--by", "李四", "--reason", "停炉检修",
-           "--proof", "晋环函〔2026〕1号")
+    with open_store(db) as store:  # entered at a known time (the CLI enters marks at now)
+        add_exemption(store, mn=GAS2, kind="停运", start=NOV + 25 * DAY, end=NOV + 30 * DAY,
+                      by="李四", reason="停炉检修", proof="晋环函〔2026〕1号", at=ENTERED)
     lines = invoke("assess", "exemption", "list", "--db", db).strip().splitlines()
     assert json.loads(lines[0])["created_by"] == "李四"
     out = json.loads(invoke("assess", "--db", db, "--from", "2026-11-01T00:00",
                             "--to", "2026-12-01T00:00", "--level", "unit",
-                            "--as-of", "2026-12-31"))
+                            "--as-of", AS_OF))
     unit = [r for r in out["rows"] if r["code"] == "91140100MA0GAS0001"][0]
     assert unit["should"] == 720 * 3 + 600 * 3
     nopt = [r for r in out["rows"] if r["code"] == "91140100MA0NOPT001"][0]
     assert nopt["complete"]["effective_rate"] is None and nopt["rank"] is None
     assert out["rows"][-1]["rank"] is None  # unranked rows last
     loose = json.loads(invoke("assess", "--db", db, "--month", "2026-11", "--level", "unit",
-                              "--as-of", "2026-12-31", "--marks-without-proof",
+                              "--as-of", AS_OF, "--marks-without-proof",
                               "--mark-deadline-day", "0"))
     assert [r["should"] for r in loose["rows"]] == [r["should"] for r in out["rows"]]
     invoke("assess", "correction", "add", "--db", db, "--mn", GAS, "--action", "invalidate",
@@ -98,7 +110,7 @@ def test_assess_json_marks_and_bulletin(tmp_path):
     assert bad.exit_code == 2
 
     invoke("report", "transmission", "--db", db, "--month", "2026-11", "--out", tmp_path,
-           "--as-of", "2026-12-31", "--pass-mark", "95")
+           "--as-of", AS_OF, "--pass-mark", "95")
     page = (tmp_path / "transmission-2026-11.html").read_text(encoding="utf-8")
     assert "全省应联网重点单位4家，其中已联网3家，联网率75.00%；" in page
     assert "监控点位4个，即时有效传输率93.46%，补全有效传输率93.46%；" in page
@@ -122,7 +134,7 @@ def test_report_transmission_checks_every_format_before_writing(tmp_path):
     assert "--formats: 'bogus' is not available here" in bad.stderr
     assert not out.exists()
     written = invoke("report", "transmission", "--db", db, "--month", "2026-11", "--out", out,
-                     "--formats", "html", "--as-of", "2026-12-31").splitlines()
+                     "--formats", "html", "--as-of", AS_OF).splitlines()
     assert written == [str(out / "transmission-2026-11.html")]
 
 
@@ -139,13 +151,24 @@ def test_assess_refuses_nonsense_settings_naming_the_option(tmp_path, args, line
     assert result.exit_code == 2 and line in result.output and "Traceback" not in result.output
 
 
-def test_a_future_as_of_is_assessed_as_of_now_with_a_note(tmp_path):
+@pytest.mark.parametrize("command", [["assess"], ["report", "transmission", "--out", "."]])
+def test_a_future_as_of_is_refused_naming_the_option(tmp_path, monkeypatch, command):
     db = make_db(tmp_path)
-    result = runner.invoke(app, ["assess", "--db", str(db), "--month", "2026-11",
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*command, "--db", str(db), "--month", "2026-11",
                                  "--as-of", "2099-01-01T00:00"])
-    assert result.exit_code == 0 and "note: --as-of 2099-01-01 00:00 is after now" in \
-        result.stderr
-    json.loads(result.stdout)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: --as-of: 2099-01-01 00:00 is in the future (now is ")
+    assert result.stdout == "" and not list(tmp_path.glob("transmission-*"))
+
+
+def test_an_as_of_a_few_seconds_ahead_is_now_not_the_future(tmp_path):
+    from envmon.assess.api import checked_as_of
+
+    now = datetime(2026, 12, 1, 6, 0, tzinfo=BEIJING_FIXED)
+    ahead = now + timedelta(seconds=30)  # another machine's clock, a little fast
+    assert checked_as_of(ahead, now) == ahead and checked_as_of(None, now) is None
 
 
 @pytest.mark.parametrize(("args", "line"), [

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -134,19 +134,27 @@ class AssessSettings:
 
 
 # ---------------------------------------------------------------------------------- assess
-def clamped_as_of(as_of: datetime | None, now: datetime | None = None
-                  ) -> tuple[datetime | None, str | None]:
-    """`--as-of` no later than now, and the note to show when it was later: an as-of after now
-    would count as missing the hours not yet due and the receipts not yet possible."""
+AS_OF_CLOCK_SKEW = timedelta(minutes=1)
+"""How far past this machine's clock an as-of may lie and still count as now: another
+machine's clock (the one that printed the time a user pasted) may run a little ahead."""
+
+
+def checked_as_of(as_of: datetime | None, now: datetime | None = None,
+                  option: str = "--as-of") -> datetime | None:
+    """`--as-of` as given, refused (OptionError naming `option`) when it lies in the future:
+    an assessment "as known" at a time that has not come would count the hours not yet due and
+    the receipts not yet possible as missing, and a figure dated ahead could be published as
+    final (issue 11, item 26)."""
     from envmon.timeutil import BEIJING_FIXED, now_beijing
 
     if as_of is None:
-        return None, None
+        return None
     now = now or now_beijing()
-    if as_of <= now:
-        return as_of, None
-    return now, (f"--as-of {as_of.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M} is after now: "
-                 f"assessed as known now ({now.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M})")
+    if as_of > now + AS_OF_CLOCK_SKEW:
+        raise OptionError(option, f"{as_of.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M} is in the "
+                                  f"future (now is {now.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}"
+                                  f" Beijing time)")
+    return as_of
 
 
 @dataclass(frozen=True)

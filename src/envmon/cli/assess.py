@@ -72,13 +72,11 @@ def _pass_compare_option():
 
 
 def _as_of(as_of: str | None):
-    """--as-of, clamped to now with a note on stderr (see assess.api.clamped_as_of)."""
-    from envmon.assess.api import clamped_as_of
+    """--as-of, refused when in the future (see assess.api.checked_as_of)."""
+    from envmon.assess.api import checked_as_of
 
-    when, note = clamped_as_of(time_option(as_of, "--as-of") if as_of else None)
-    if note:
-        typer.echo(f"note: {note}", err=True)
-    return when
+    with user_errors():
+        return checked_as_of(time_option(as_of, "--as-of") if as_of else None)
 
 
 @assess_app.callback()
@@ -111,7 +109,8 @@ def assess_command(
         None, "--mark-deadline-day", help="Exemptions entered by this day of the next month "
         "count (default 10; 0: no deadline)."),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Assess as known at this time (default now)."),
+        None, "--as-of", help="Assess as known at this time, not in the future "
+        "(default now)."),
     fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html", "pdf")),
     output: Path | None = output_option(
         help="Output file (json, csv, table: default stdout; xlsx/html/pdf: default "
@@ -318,7 +317,8 @@ def report_transmission(
     pass_mark: float | None = typer.Option(None, "--pass-mark", help="Percent (default 90)."),
     networked_by: str | None = _networked_by_option(),
     pass_compare: str | None = _pass_compare_option(),
-    as_of: str | None = typer.Option(None, "--as-of", help="As known at (default now)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="As known at this time, not in the future (default now)."),
     formats: str | None = typer.Option(
         None, "--formats", help="Comma-separated: xlsx, html, pdf (default xlsx,html; PDF "
         "through WeasyPrint, skipped with a message if unavailable — print the HTML to PDF "
