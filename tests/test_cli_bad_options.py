@@ -66,3 +66,29 @@ def test_db_in_a_folder_that_is_not_there_is_refused_not_made(tmp_path, args):
     assert "does not exist" in line
     assert not (tmp_path / "nonexistent").exists()
 
+
+
+def test_data_command_code_that_is_not_an_upload(store):
+    from envmon.registry.importer import import_rows
+    from envmon.store import open_store
+
+    from .assess.conftest import GAS, registry_rows
+
+    with open_store(str(store)) as opened:
+        import_rows(opened, registry_rows())
+    _one_line_error(["data", "--db", str(store), "--mn", GAS, "--cn", "9999"], "--cn")
+
+
+@pytest.mark.parametrize("command", [["assess"], ["report", "transmission"]])
+def test_a_future_as_of(store, command):
+    line = _one_line_error([*command, "--db", str(store), "--month", "2026-11",
+                            "--as-of", "2099-01-01T00:00"], "--as-of")
+    assert "is in the future" in line
+
+
+@pytest.mark.parametrize("command", [["assess", "--month", "2026-11"], ["alarms", "list"],
+                                     ["data", "--mn", "X"]])
+def test_db_that_is_not_there_for_a_reading_command(tmp_path, command):
+    db = tmp_path / "nonexistent" / "dir" / "x.duckdb"
+    _one_line_error([*command, "--db", str(db)], "--db")
+    assert not (tmp_path / "nonexistent").exists()
