@@ -23,6 +23,20 @@ from envmon.reports.model import (
     text_color_for,
 )
 
+KEEP_TOGETHER_CSS = """
+h1, h2, h3, h4, p.heading, .subtitle, .issued {
+    break-after: avoid; page-break-after: avoid; break-inside: avoid; page-break-inside: avoid; }
+thead, tr { break-inside: avoid; page-break-inside: avoid; }
+thead { display: table-header-group; }
+figure { break-inside: avoid; page-break-inside: avoid; }
+"""
+"""The page-break rules of print (PDF, a browser's print): a heading (h1–h4, a section heading
+paragraph "一、总体情况", a table's title) stays with what follows it, never the last line of a
+page; a table row and the header rows are never cut, and the header repeats on every page the
+table runs onto (issue 11, item 27). Both spellings: `break-*` (CSS Fragmentation 3) for
+WeasyPrint and current browsers, `page-break-*` for older ones. tests/reports/test_page_breaks.py
+lays a long bulletin out and checks every page's end."""
+
 CSS = """
 @page { size: A4; margin: 18mm 16mm; }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
@@ -35,20 +49,18 @@ p { text-indent: 2em; margin: 0.4em 0; }
 p.heading { text-indent: 0; font-weight: bold; }
 table { border-collapse: collapse; width: 100%; margin: 0.5em 0; font-size: 9.5pt;
         page-break-inside: auto; }
-tr { page-break-inside: avoid; }
 th, td { border: 1px solid #999; padding: 2px 4px; text-align: center; }
 th { background: #D9E1F2; }
-thead { display: table-header-group; }
 table.calendar td { width: 14.28%; height: 3.2em; vertical-align: top; }
 table.calendar .d { font-size: 8pt; display: block; text-align: left; }
 table.calendar .v { font-size: 11pt; font-weight: bold; }
 .legend span { display: inline-block; padding: 0 6px; margin: 2px; border: 1px solid #999;
                font-size: 9pt; }
-figure { margin: 0.6em 0; text-align: center; page-break-inside: avoid; }
+figure { margin: 0.6em 0; text-align: center; }
 figure svg { max-width: 100%; height: auto; }
 .note, .footnotes { font-size: 9pt; color: #555; text-indent: 0; }
-@media print { body { max-width: none; } h2 { page-break-after: avoid; } }
-"""
+@media print { body { max-width: none; } }
+""" + KEEP_TOGETHER_CSS
 
 
 def _esc(value: Any) -> str:
