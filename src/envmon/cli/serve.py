@@ -92,9 +92,9 @@ def serve(
     roads_port: int | None = typer.Option(
         None, "--roads-port", help="Also serve the roads HTTP intake (POST /roads/readings) "
         "on this port, as `envmon roads serve` does; off when not given."),
-    web_port: int = typer.Option(
-        8000, "--web-port", help="Port of the web app (REST API /api/v1, pages); 0 = any "
-        "free port."),
+    web_port: int | None = typer.Option(
+        None, "--web-port", help="Port of the web app (REST API /api/v1, pages); 0 = any "
+        "free port [default 8000, or any free port when 8000 is taken]."),
     web_host: str = typer.Option(
         "127.0.0.1", "--web-host", help="Address of the web app: loopback by default, as "
         "no users exist yet."),
@@ -130,7 +130,7 @@ def serve(
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
             roads_port=roads_port, roads_limits=_roads_limits(settings),
-            web_port=web_port if web else None, web_host=web_host, config=settings,
+            web_port=(8000 if web_port is None else web_port) if web else None, web_host=web_host, config=settings,
         )
     _logging(level)
     platform = Platform(open_cli_store(db, None, must_exist=False), options)
@@ -141,7 +141,16 @@ def serve(
             # Hook jobs first, so that alarms see every packet from the very first one.
             await platform.prepare()
             try:
-                await platform.listen()
+                try:
+                    await platform.listen()
+                except OSError:
+                    if not (platform.listening and web and web_port is None
+                            and (roads_port is None or any(
+                                s.name == "roads intake" for s in platform._started))):
+                        raise
+                    from envmon.demo import _start_services_on_free_ports
+
+                    await _start_services_on_free_ports(platform)  # 8000 taken: any port
             except OSError as exc:
                 where = f"{host}:{hj212_port}"
                 if platform.listening:  # a service's port: the one that did not start
