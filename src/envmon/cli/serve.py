@@ -130,7 +130,8 @@ def serve(
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
             roads_port=roads_port, roads_limits=_roads_limits(settings),
-            web_port=(8000 if web_port is None else web_port) if web else None, web_host=web_host, config=settings,
+            web_port=(8000 if web_port is None else web_port) if web else None,
+            web_host=web_host, config=settings,
         )
     _logging(level)
     platform = Platform(open_cli_store(db, None, must_exist=False), options)
