@@ -42,7 +42,8 @@ change the same rows. Hence the rule:
 **Where a new service goes**: a class with ``name``, ``note`` (one line for the start-up
 message, or None), ``async start(platform)`` and ``async stop()`` (see `Service`), appended to
 ``Platform.services`` before ``start()``. The web app (next issue) is one such service; it
-reads through ``platform.store`` and follows the rule above for its writes. A job on every
+reads through ``platform.store`` and follows the rule above for its writes
+(`web.service.WebApp`, on when ``web_port`` is given). A job on every
 packet attaches to the receiver's hooks in ``_start_hook_jobs``, like the alarms.
 """
 
@@ -66,7 +67,7 @@ log = logging.getLogger("envmon.app")
 EXIT_STORE_FAILED = 75
 
 __all__ = ["EXIT_STORE_FAILED", "PeriodicJob", "PeriodicJobs", "Platform", "PlatformOptions",
-           "RoadsIntake", "Service"]
+           "RoadsIntake", "Service", "web_app"]
 
 
 class Service(Protocol):
@@ -102,12 +103,20 @@ class PlatformOptions:
     roads_host: str | None = None  # None = `host`
     roads_crs: str = "wgs84"
     roads_limits: Any = None  # roads.intake_limits.IntakeLimits ([roads.intake]), None = defaults
+    web_port: int | None = None  # None = no web app (`--no-web`); serve's default is 8000
+    web_host: str = "127.0.0.1"  # loopback until users exist (issue 13)
+    web_settings: Any = None  # web.service.WebSettings ([web]), None = defaults
+    config: Any = None  # envmon.config.Config the web app reads its [assess] rules from
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
         check_port(self.hj212_port, "--hj212-port", any_free=True)
         if self.roads_port is not None:
             check_port(self.roads_port, "--roads-port", any_free=True)
+        if self.web_port is not None:
+            check_port(self.web_port, "--web-port", any_free=True)
+        if not str(self.web_host).strip():
+            raise OptionError("--web-host", "give an address to listen on, e.g. 127.0.0.1")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) \
                 or self.workers < 1:
             raise OptionError("--workers", f"must be at least 1, not {self.workers!r}")
@@ -143,6 +152,11 @@ class Platform:
             self.services.append(RoadsIntake(options.roads_host or options.host,
                                              options.roads_port, options.roads_crs,
                                              options.roads_limits))
+        if options.web_port is not None:
+            from envmon.web.service import WebApp
+
+            self.services.append(WebApp(options.web_host, options.web_port,
+                                        options.web_settings, options.config))
         self.notes: list[str] = []  # one line per running part, for the start-up message
         self._listening = False
         self._started: list[Service] = []
@@ -295,6 +309,11 @@ class RoadsIntake:
         if self._server is None:
             return
         await self._server.stop()  # waits for requests in progress
+
+
+def web_app(platform: Platform) -> Any:
+    """The platform's running `web.service.WebApp`, or None (`--no-web`)."""
+    return next((s for s in platform.services if s.name == "web app"), None)
 
 
 @dataclass

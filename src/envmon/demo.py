@@ -22,7 +22,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from envmon.app import EXIT_STORE_FAILED, Platform, PlatformOptions
+from envmon.app import EXIT_STORE_FAILED, Platform, PlatformOptions, web_app
 from envmon.errors import OptionError
 from envmon.ingest.addresses import check_port
 from envmon.ingest.server import stop_signal
@@ -46,9 +46,13 @@ class DemoOptions:
     points: int = 300
     seed: int = 1
     duration: float = 0.0  # seconds; 0 = until Ctrl-C
+    web_port: int | None = 8000  # None = no web app; a taken port falls back to any free one
+    web_host: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
         check_port(self.hj212_port, "--hj212-port", any_free=True)
+        if self.web_port is not None:
+            check_port(self.web_port, "--web-port", any_free=True)
         if not 1 <= self.points <= MAX_POINTS:
             raise OptionError("--points", f"must be from 1 to {MAX_POINTS}, not {self.points}")
         if not (self.duration >= 0 and math.isfinite(self.duration)):
@@ -125,6 +129,19 @@ async def _watch(platform: Platform, fleet: Fleet, db: Path, port: int, console:
             console.print(_progress_line(platform, fleet), markup=False)
 
 
+async def _start_services_on_free_ports(platform: Platform) -> None:
+    """Start the services that did not start, the web app on any free port."""
+    for service in platform.services:
+        if service in platform._started:
+            continue
+        if hasattr(service, "requested_port"):
+            service.requested_port = 0
+        await service.start(platform)
+        platform._started.append(service)
+        if service.note:
+            platform.notes.append(service.note)
+
+
 async def run_demo(options: DemoOptions, console: Console) -> int:
     from envmon.registry.demo import demo_registry
     from envmon.registry.importer import import_rows
@@ -140,18 +157,27 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
         report = import_rows(store, demo_registry(seed=seed, points=points))
         console.print(f"demo province 山西省 imported into {db}: {report}")
     sim_points = sim_points_from_store(store)
-    platform = Platform(store, PlatformOptions(host="127.0.0.1", hj212_port=port))
+    platform = Platform(store, PlatformOptions(host="127.0.0.1", hj212_port=port,
+                                               web_port=options.web_port,
+                                               web_host=options.web_host))
     await platform.prepare()  # hook jobs before listening: alarms see every packet
     try:
         await platform.listen()
-    except OSError:  # the port is taken (another receiver?): any free port will do
-        platform.receiver.requested_port = 0
-        await platform.listen()
+    except OSError:  # a port is taken (another receiver?): any free port will do
+        if not platform.listening:
+            platform.receiver.requested_port = 0
+            await platform.listen()
+        else:  # the web port: the services start again on a free one
+            await _start_services_on_free_ports(platform)
     port = platform.receiver.port
+    web = web_app(platform)
     fleet = Fleet(sim_points, "127.0.0.1", port, seed=seed, start=now_beijing(),
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
     example = sim_points[0].mn
     since = (now_beijing() - timedelta(hours=24)).strftime("%Y-%m-%dT%H:00")
+    if web is not None:
+        console.print(f"[bold]打开 {web.url} 查看总览[/bold] (open {web.url} in a browser "
+                      "to see the province live; this machine only)")
     console.print(
         f"[bold]envmon demo running[/bold]: {len(sim_points)} simulated units send HJ 212-2017 "
         f"to 127.0.0.1:{port}; data goes to {db}.\n"

@@ -87,6 +87,11 @@ class AlarmEngine:
         self.exemptions: dict[str, list[tuple]] = {}  # MN -> exemption periods
         self.cadence: dict[str, float] = {}  # MN -> expected seconds between its packets
         self.opened: list[alarm_store.Alarm] = []  # newest alarms (for tests and stats)
+        # Listeners of every alarm opened, extended or closed by the engine (the web's live
+        # streams), called on the loop with the alarms as stored; `changes_wanted` says
+        # whether anyone listens now, so that nobody listening costs no read.
+        self.on_change: list[Callable[[list[alarm_store.Alarm]], None]] = []
+        self.changes_wanted: Callable[[], bool] = lambda: bool(self.on_change)
         self._queue: asyncio.Queue | None = None
         self._tasks: list[asyncio.Task] = []
         self._notify_tasks: set[asyncio.Task] = set()
@@ -214,6 +219,8 @@ class AlarmEngine:
                     self.evaluator.active &= keys
                 for alarm in opened:
                     self._announce(alarm)
+                if self.on_change and self.changes_wanted():
+                    await self._tell_changes(transitions)
             except Exception as error:
                 # One line, as the writer reports a failed commit (a full disk fails both):
                 # the traceback only at debug level.
@@ -222,6 +229,17 @@ class AlarmEngine:
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    async def _tell_changes(self, transitions: list) -> None:
+        keys = {t.key for t in transitions if not isinstance(t, Cadence)}
+        if not keys:
+            return
+        alarms = await self._in_writer(alarm_store.latest_for_keys, self.store, keys)
+        for listener in self.on_change:
+            try:
+                listener(alarms)
+            except Exception:
+                log.exception("an alarm listener failed")
 
     def apply(self, transitions: list) -> list[alarm_store.Alarm]:
         """Write transitions to the store (writer thread); the alarms opened."""

@@ -161,6 +161,20 @@ def list_alarms(store: Store, *, status: str | None = None, mn: str | None = Non
     return [Alarm(*row[:11], *row[11:]) for row in store.query(sql, params)]
 
 
+def latest_for_keys(store: Store, keys) -> list[Alarm]:
+    """The newest alarm of each (mn, factor, rule) key, in id order (what the engine just
+    opened, extended or closed)."""
+    keys = list(keys)
+    if not keys:
+        return []
+    where = " OR ".join(["(mn = ? AND factor = ? AND rule = ?)"] * len(keys))
+    rows = store.query(
+        f"SELECT {', '.join(_COLUMNS)} FROM alarms WHERE id IN (SELECT MAX(id) FROM alarms "
+        f"WHERE {where} GROUP BY mn, factor, rule) ORDER BY id",
+        [part for key in keys for part in key])
+    return [Alarm(*row[:11], *row[11:]) for row in rows]
+
+
 def not_closed_keys(store: Store) -> set[tuple[str, str, str]]:
     return {tuple(r) for r in store.query(
         "SELECT mn, factor, rule FROM alarms WHERE status <> 'closed'")}

@@ -92,10 +92,18 @@ def serve(
     roads_port: int | None = typer.Option(
         None, "--roads-port", help="Also serve the roads HTTP intake (POST /roads/readings) "
         "on this port, as `envmon roads serve` does; off when not given."),
+    web_port: int | None = typer.Option(
+        None, "--web-port", help="Port of the web app (REST API /api/v1, pages); 0 = any "
+        "free port [default 8000, or any free port when 8000 is taken]."),
+    web_host: str = typer.Option(
+        "127.0.0.1", "--web-host", help="Address of the web app: loopback by default, as "
+        "no users exist yet."),
+    web: bool = typer.Option(True, "--web/--no-web", help="Serve the web app (--no-web: "
+                             "the receiver alone)."),
     config: Path | None = typer.Option(None, "--config", help="envmon.toml to read."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
-    """Receive HJ 212-2017 data from data acquisition units and store it."""
+    """Receive HJ 212-2017 data from data acquisition units and store it; serve the web app."""
     from envmon.app import EXIT_STORE_FAILED, Platform, PlatformOptions
     from envmon.ingest.accept import DataTimeWindow
     from envmon.ingest.server import ReceiverLimits, stop_signal
@@ -122,6 +130,8 @@ def serve(
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
             roads_port=roads_port, roads_limits=_roads_limits(settings),
+            web_port=(8000 if web_port is None else web_port) if web else None,
+            web_host=web_host, config=settings,
         )
     _logging(level)
     platform = Platform(open_cli_store(db, None, must_exist=False), options)
@@ -132,10 +142,23 @@ def serve(
             # Hook jobs first, so that alarms see every packet from the very first one.
             await platform.prepare()
             try:
-                await platform.listen()
+                try:
+                    await platform.listen()
+                except OSError:
+                    if not (platform.listening and web and web_port is None
+                            and (roads_port is None or any(
+                                s.name == "roads intake" for s in platform._started))):
+                        raise
+                    from envmon.demo import _start_services_on_free_ports
+
+                    await _start_services_on_free_ports(platform)  # 8000 taken: any port
             except OSError as exc:
-                where = (f"roads port {roads_port}" if platform.listening
-                         else f"{host}:{hj212_port}")
+                where = f"{host}:{hj212_port}"
+                if platform.listening:  # a service's port: the one that did not start
+                    started = {s.name for s in platform._started}
+                    where = (f"roads port {roads_port}" if roads_port is not None
+                             and "roads intake" not in started else
+                             f"--web-port {web_host}:{web_port}")
                 console.print(f"[red]error:[/red] cannot listen on {escape(where)}: "
                               f"{escape(str(exc))}")
                 raise typer.Exit(2) from exc
@@ -240,13 +263,18 @@ def demo(
     points: int = typer.Option(300, help="Monitoring points in the demo province (1-2000)."),
     seed: int = typer.Option(1),
     duration: float = typer.Option(0.0, help="Stop after this many seconds (0 = Ctrl-C)."),
+    web_port: int = typer.Option(8000, "--web-port", help="Port of the web app; a taken "
+                                 "port falls back to any free one."),
+    web_host: str = typer.Option("127.0.0.1", "--web-host", help="Address of the web app."),
+    web: bool = typer.Option(True, "--web/--no-web", help="Serve the web app."),
 ) -> None:
     """Start the platform on the embedded store with a demo province and live simulated units."""
     from envmon.demo import DemoOptions, run_demo
 
     with user_errors():  # one line naming the option, exit code 2
         options = DemoOptions(db=db, hj212_port=hj212_port, points=points, seed=seed,
-                              duration=duration)
+                              duration=duration, web_port=web_port if web else None,
+                              web_host=web_host)
     _logging("warning")
     try:
         code = run_loop(run_demo(options, console))

@@ -175,3 +175,22 @@ def render(result: Any, fmt: str, output: Path | str | None = None) -> Path | No
     except OSError as error:
         raise OptionError("--output", f"cannot write {path}: "
                           f"{error.strerror or error}") from None
+
+
+def render_bytes(result: Any, fmt: str, folder: Path) -> tuple[bytes, str]:
+    """`result` as `fmt`, as the bytes `render` would print or write, and the file name it
+    would use (`<default_stem>.<suffix>`, "result.<suffix>" without a stem). File formats are
+    written into `folder` (a scratch folder of the caller) and read back. The web API's
+    answers go through here, so `GET …?format=F` is exactly `envmon … --format F`."""
+    import io
+
+    check_format(type(result), fmt)
+    entry = _find(type(result), fmt)
+    assert entry is not None
+    name = f"{getattr(result, 'default_stem', None) or 'result'}.{SUFFIXES.get(fmt, fmt)}"
+    if not entry.to_file:
+        stream = io.StringIO(newline="")
+        entry.write(result, stream)
+        return stream.getvalue().encode("utf-8"), name
+    written = entry.write(result, folder / name)
+    return Path(written if written is not None else folder / name).read_bytes(), name

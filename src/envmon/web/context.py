@@ -28,6 +28,7 @@ class WebContext:
     default_lang: str = "zh"  # pages speak zh-CN unless the user switches (?lang=en, a cookie)
     now: Callable[[], datetime] = now_beijing  # one clock for every route (tests set it)
     settings: dict[str, Any] = field(default_factory=dict)  # the [web] table of the config
+    config: Any = None  # envmon.config.Config (its [assess] rules); None = the default file
 
     async def run_in_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Writes to tables the receiver also writes go through its writer thread

@@ -25,7 +25,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Event", "EventHub", "HubFull", "Subscription"]
+__all__ = ["Event", "EventHub", "HubClosed", "HubFull", "Subscription"]
 
 EVENT_KINDS = ("packet", "point_state", "alarm", "reset")
 
@@ -39,6 +39,10 @@ class Event:
 
 class HubFull(Exception):
     """No room for another subscriber (`max_subscribers`)."""
+
+
+class HubClosed(Exception):
+    """The hub was closed (the server stops): streams end."""
 
 
 @dataclass(eq=False)
@@ -64,10 +68,15 @@ class Subscription:
         self._ready.set()
 
     async def get(self) -> Event:
-        """The next event; a ``reset`` first if events were lost since the last call."""
+        """The next event; a ``reset`` first if events were lost since the last call.
+        `HubClosed` once the hub is closed (what was queued is not delivered: we stop)."""
         while not self._queue:
+            if self.hub.closed:
+                raise HubClosed("the server is stopping")
             self._ready.clear()
             await self._ready.wait()
+        if self.hub.closed:
+            raise HubClosed("the server is stopping")
         if self._lost:
             self._lost = False
             return Event(self._queue[0].id, "reset", {"dropped": self.dropped})
@@ -92,12 +101,15 @@ class EventHub:
         self._subscribers: set[Subscription] = set()
         self._ids = itertools.count(1)
         self.published = 0
+        self.closed = False
 
     @property
     def subscribers(self) -> int:
         return len(self._subscribers)
 
     def subscribe(self, kinds: frozenset[str] | None = None) -> Subscription:
+        if self.closed:
+            raise HubClosed("the server is stopping")
         if len(self._subscribers) >= self.max_subscribers:
             raise HubFull(f"{self.max_subscribers} live streams are open already")
         subscription = Subscription(self, self.queue_limit, kinds)
@@ -113,3 +125,9 @@ class EventHub:
         for subscription in list(self._subscribers):
             subscription.offer(event)
         return event
+
+    def close(self) -> None:
+        """Wake every subscriber with `HubClosed` (the streams end, so the server can stop)."""
+        self.closed = True
+        for subscription in list(self._subscribers):
+            subscription._ready.set()

@@ -1,0 +1,9 @@
+"""The REST API under `/api/v1`: one router module per domain, one endpoint per use case of
+`envmon.<domain>.api`, made by the one mechanism of `usecase` (query → options → use case in a
+thread → `envmon.render` → ETag). A new domain: a module here with ``router`` and its builders,
+listed in `ROUTERS`."""
+
+from __future__ import annotations
+
+ROUTERS = ("alarms", "assess", "data", "events", "overview")
+"""The modules of this package whose ``router`` `envmon.web.app.create_app` includes."""

@@ -1,0 +1,82 @@
+"""Alarms: `GET /api/v1/alarms` (as `envmon alarms list --format json`) and
+`POST /api/v1/alarms/{id}/acknowledge|close` with ``{"by", "note"}`` (as `envmon alarms
+ack|close`). The transitions are written through the receiver's writer thread
+(`WebContext.run_in_writer`: the alarm engine writes the same table) and published to the
+live streams as an ``alarm`` event."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from envmon.alarms.store import AlarmError
+from envmon.errors import EnvmonError
+from envmon.web.api.usecase import error_response, use_case_endpoint, user_error_response
+
+log = logging.getLogger("envmon.web")
+
+router = APIRouter(prefix="/api/v1", tags=["alarms"])
+
+# Until users exist (issue 13), who acted is what the request says, else this.
+DEFAULT_ACTOR = "web"
+
+
+@use_case_endpoint(router, "/alarms", formats=("json", "csv", "table", "xlsx", "html"),
+                   items="alarms", summary="Alarms, oldest first (envmon alarms list)")
+def alarms(status: str | None = Query(None, description="open, acknowledged or closed."),
+           mn: str | None = Query(None, description="Only this monitoring point."),
+           rule: str | None = Query(None, description="Only this rule.")):
+    """Alarms, oldest first: id, mn, unit_id, factor, rule, status, opened_at, closed_at,
+    value, limit, detail, data_from, data_to (`envmon alarms list`)."""
+    from envmon.alarms.api import AlarmListOptions, list_alarms
+
+    options = AlarmListOptions(status=status, mn=mn, rule=rule)
+    return lambda context: list_alarms(context.store, options)
+
+
+class AlarmAction(BaseModel):
+    """Who acts and why (both optional until users exist)."""
+
+    by: str = Field(DEFAULT_ACTOR, max_length=200)
+    note: str | None = Field(None, max_length=2000)
+
+
+async def _transition(request: Request, action: str, alarm_id: int,
+                      body: AlarmAction | None) -> Response:
+    from envmon.alarms.api import AlarmActionOptions, acknowledge_alarm, close_alarm
+    from envmon.render import jsonout
+
+    context = request.app.state.context
+    body = body or AlarmAction()
+    use_case = acknowledge_alarm if action == "ack" else close_alarm
+    try:
+        options = AlarmActionOptions(alarm_id, body.by, body.note)
+        changed = await context.run_in_writer(use_case, context.store, options)
+    except AlarmError as error:  # unknown (404) or a transition its state forbids (409)
+        response = user_error_response(error)
+        return response if response.status_code == 404 else error_response(409, None,
+                                                                            str(error))
+    except EnvmonError as error:
+        return user_error_response(error)
+    payload = changed.as_json()
+    context.events.publish("alarm", payload)
+    return Response(jsonout.dumps(payload, "compact").encode(),
+                    media_type="application/json; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+@router.post("/alarms/{alarm_id}/acknowledge", summary="open → acknowledged")
+async def acknowledge(request: Request, alarm_id: int = Path(ge=1),
+                      body: AlarmAction | None = Body(None)) -> Response:
+    """open → acknowledged, with who and a note (`envmon alarms ack`)."""
+    return await _transition(request, "ack", alarm_id, body)
+
+
+@router.post("/alarms/{alarm_id}/close", summary="open or acknowledged → closed")
+async def close(request: Request, alarm_id: int = Path(ge=1),
+                body: AlarmAction | None = Body(None)) -> Response:
+    """open or acknowledged → closed, with who and a note (`envmon alarms close`)."""
+    return await _transition(request, "close", alarm_id, body)

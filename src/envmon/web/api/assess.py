@@ -1,0 +1,51 @@
+"""`GET /api/v1/assess`: one level of the transmission assessment
+(`envmon.assess.api.assess_period`), the same JSON as `envmon assess --format json`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from envmon.web.api.usecase import use_case_endpoint
+
+router = APIRouter(prefix="/api/v1", tags=["assess"])
+
+
+@use_case_endpoint(router, "/assess", formats=("json", "csv", "table", "xlsx", "html", "pdf"),
+                   summary="Transmission assessment at one level (envmon assess)")
+def assess(level: str = Query("city", description="point, unit, county, city or province."),
+           month: str | None = Query(None, description="YYYY-MM (Beijing time)."),
+           start: str | None = Query(None, alias="from",
+                                     description="ISO time on the hour, inclusive."),
+           end: str | None = Query(None, alias="to",
+                                   description="ISO time on the hour, exclusive."),
+           instant_hours: float | None = Query(None, description="即时: received by DataTime "
+                                               "+ H hours (default 2)."),
+           complete_days: float | None = Query(None, description="补全: received by "
+                                               "DataTime + D days (default 10)."),
+           valid_flags: str | None = Query(None, description="Comma-separated flags counted "
+                                           "valid (default N)."),
+           aggregate: str | None = Query(None, description="sum or mean_of_units."),
+           networked_rule: str | None = Query(None, description="all_points or any_point."),
+           pass_mark: float | None = Query(None, description="Percent (default 90)."),
+           networked_by: str | None = Query(None, description="data_time or received_at."),
+           pass_compare: str | None = Query(None, description="full or rounded."),
+           rank_by: str | None = Query(None, description="complete or instant."),
+           as_of: str | None = Query(None, description="Assess as known at this time "
+                                     "(default now; later than now is now).")):
+    """One level's rows, best first, ranked (`envmon assess`); rates in percent."""
+    from envmon.assess.api import AssessOptions, AssessSettings, assess_period, clamped_as_of
+    from envmon.period import Period, parse_time
+
+    AssessOptions(level)  # the level is checked first, as `envmon assess` does
+    when, _note = clamped_as_of(parse_time(as_of, "--as-of") if as_of else None)
+    period = Period.from_options(month, start, end, on_the_hour=True)
+
+    def run(context):
+        settings = AssessSettings(
+            context.config.assess, instant_hours=instant_hours, complete_days=complete_days,
+            valid_flags=valid_flags, aggregate=aggregate, networked_rule=networked_rule,
+            pass_mark=pass_mark, rank_by=rank_by, networked_by=networked_by,
+            pass_compare=pass_compare)
+        return assess_period(context.store, period, AssessOptions(level, settings, when))
+
+    return run

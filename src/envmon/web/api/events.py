@@ -1,0 +1,76 @@
+"""`GET /api/v1/events`: the event hub (`envmon.web.events`) as server-sent events.
+
+Each event is ``id: N`` / ``event: kind`` / ``data: {json}`` and a blank line; a comment line
+(``: keep-alive``) every `HEARTBEAT_S` when nothing happens, so proxies and browsers keep the
+stream open and a gone client is noticed. ``?kinds=alarm,point_state`` keeps only those
+kinds. When the hub has no room (`EventHub.max_subscribers`) the answer is a 503 with the
+reason; when the server stops the hub is closed and every stream ends at once, so `envmon
+serve` stops promptly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from envmon.render import jsonout
+from envmon.web.api.usecase import error_response
+from envmon.web.events import EVENT_KINDS, Event, HubClosed, HubFull, Subscription
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+# 15 s: under the 30-60 s idle timeouts of common proxies, and cheap (one line a stream).
+HEARTBEAT_S = 15.0
+
+
+def sse_frame(event: Event) -> bytes:
+    data = jsonout.dumps(event.data, "compact").rstrip("\n")
+    return f"id: {event.id}\nevent: {event.kind}\ndata: {data}\n\n".encode()
+
+
+async def _stream(subscription: Subscription, heartbeat_s: float) -> AsyncIterator[bytes]:
+    with subscription:
+        yield b": connected\n\n"
+        while True:
+            try:
+                event = await asyncio.wait_for(subscription.get(), heartbeat_s)
+            except TimeoutError:
+                yield b": keep-alive\n\n"
+                continue
+            except HubClosed:
+                return
+            yield sse_frame(event)
+
+
+@router.get("/events", summary="Live events (server-sent events)",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}},
+                       503: {"description": "Too many live streams are open"}})
+async def events(request: Request,
+                 kinds: str | None = Query(None, description="Comma-separated kinds to keep: "
+                                           + ", ".join(k for k in EVENT_KINDS
+                                                       if k != "reset"))) -> Response:
+    """packet, point_state and alarm events as they happen (reset: reload your figures)."""
+    wanted = None
+    if kinds is not None:
+        names = {k.strip() for k in kinds.split(",") if k.strip()}
+        unknown = sorted(names - set(EVENT_KINDS))
+        if unknown or not names:
+            return error_response(400, "kinds", f"unknown kind {', '.join(unknown)}; choose "
+                                  f"from {', '.join(EVENT_KINDS)}" if unknown
+                                  else "give at least one kind")
+        wanted = frozenset(names | {"reset"})
+    context = request.app.state.context
+    try:
+        subscription = context.events.subscribe(wanted)
+    except HubFull as error:
+        return error_response(503, None, f"too many live streams: {error}")
+    except HubClosed as error:
+        return error_response(503, None, str(error))
+    heartbeat_s = float(context.settings.get("heartbeat_s", HEARTBEAT_S))
+    return StreamingResponse(_stream(subscription, heartbeat_s),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,196 @@
+"""The one mechanism that turns a use case of `envmon.<domain>.api` into a GET endpoint.
+
+    @use_case_endpoint(router, "/data", formats=("json", "csv", "xlsx", "html"),
+                       items="records")
+    def data(mn: str | None = None, cn: str = "2061", start: str | None = Query(None, alias="from"),
+             ...) -> Callable[[Store], Result]:
+        period = records_period(start, end)          # OptionError names "--from"
+        options = RecordsOptions(mn, cn)
+        return lambda context: point_records(context.store, period, options)
+
+The decorated function declares the endpoint's query parameters (FastAPI documents them in
+`/openapi.json`) and builds the use case's options from them; the mechanism adds ``format``
+(and ``limit``/``offset`` where the result is a list), runs the builder and the use case and
+the rendering in a worker thread (never on the loop that also runs the receiver), renders
+through `envmon.render` (`render_bytes`: the very bytes `envmon … --format F` prints, so a
+CLI `--url` client can print the answer as it is), and answers with the right content type,
+a download name for files, an ETag (hash of the bytes; `If-None-Match` → 304) and
+``Cache-Control: no-cache`` (always revalidate: live data changes).
+
+Errors: an `OptionError("--from", …)` of the use case is a 400
+``{"error": {"field": "from", "reason": …}}`` (`query_name` maps the CLI's option names to
+the query's); other errors meant for users (`EnvmonError`) are 400 without a field (404 for
+"no … with id"); anything else is a 500 without a traceback (logged). FastAPI's own
+validation errors become the same 400 shape (`app.py`).
+
+A new endpoint: a module in `envmon/web/api/` with a router and one decorated builder per use
+case; include its router in `app.create_app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import hashlib
+import inspect
+import logging
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from envmon.errors import EnvmonError, OptionError
+
+log = logging.getLogger("envmon.web")
+
+__all__ = ["CONTENT_TYPES", "MAX_LIMIT", "error_response", "query_name", "run_blocking",
+           "use_case_endpoint"]
+
+# The largest page a list endpoint returns at once: 10 000 rows is a day of minute data of
+# seven points, a few MB of JSON; more is asked for page by page (`offset`).
+MAX_LIMIT = 10_000
+
+CONTENT_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "table": "text/plain; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+}
+DOWNLOADS = frozenset({"csv", "xlsx", "pdf"})  # answered as attachments with a file name
+
+# CLI option → query parameter, where the simple rule (drop "--", "-" → "_") does not fit.
+_QUERY_NAMES = {"--format": "format", "--output": "format"}
+
+
+def query_name(option: str | None) -> str | None:
+    """The query parameter of a CLI option named by an `OptionError` ("--from" → "from")."""
+    if option is None:
+        return None
+    if option in _QUERY_NAMES:
+        return _QUERY_NAMES[option]
+    return option.removeprefix("--").replace("-", "_") if option.startswith("--") else option
+
+
+def error_response(status: int, field: str | None, reason: str) -> JSONResponse:
+    """The one error shape of the API: ``{"error": {"field", "reason"}}``."""
+    return JSONResponse({"error": {"field": field, "reason": reason}}, status_code=status,
+                        headers={"Cache-Control": "no-store"})
+
+
+def user_error_response(error: EnvmonError) -> JSONResponse:
+    """An application error as the API's 4xx."""
+    if isinstance(error, OptionError):
+        return error_response(400, query_name(error.option), error.reason)
+    reason = str(error)
+    status = 404 if reason.startswith("no ") and " with id " in reason else 400
+    return error_response(status, None, reason)
+
+
+async def run_blocking(request: Request, fn: Callable[..., Any], *args: Any) -> Any:
+    """`fn(*args)` in a worker thread, at most `query_slots` at once (`app.state.query_slots`):
+    heavy queries wait for a slot instead of piling threads onto two cores."""
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "query_slots", None)
+    if slots is None:
+        return await asyncio.to_thread(fn, *args)
+    async with slots:
+        return await asyncio.to_thread(fn, *args)
+
+
+def _page(result: Any, items: str, offset: int, limit: int | None) -> tuple[Any, int]:
+    rows = getattr(result, items)
+    total = len(rows)
+    if offset or limit is not None:
+        end = None if limit is None else offset + limit
+        result = dataclasses.replace(result, **{items: rows[offset:end]})
+    return result, total
+
+
+def _render(result: Any, fmt: str) -> tuple[bytes, str]:
+    from envmon.render.registry import render_bytes
+
+    with tempfile.TemporaryDirectory(prefix="envmon-web-") as folder:
+        return render_bytes(result, fmt, Path(folder))
+
+
+def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = ("json",),
+                      items: str | None = None, summary: str | None = None) -> Callable:
+    """Register `builder(**query) -> (context -> result)` as ``GET path`` (see the module
+    docstring). `items`: the result's tuple field of rows, for ``limit``/``offset`` and the
+    ``X-Total-Count`` header; None when the result is not a list."""
+    allowed = tuple(formats)
+
+    def register(builder: Callable[..., Callable[[Any], Any]]) -> Callable:
+        builder_params = list(inspect.signature(builder).parameters.values())
+
+        async def endpoint(request: Request, **query: Any) -> Response:
+            fmt = query.pop("format")
+            offset = query.pop("offset", 0) or 0
+            limit = query.pop("limit", None)
+            if fmt not in allowed:
+                return error_response(400, "format", f"{fmt!r} is not available here; "
+                                      f"choose one of {', '.join(allowed)}")
+            context = request.app.state.context
+
+            def work() -> tuple[bytes, str, int | None]:
+                result = builder(**query)(context)
+                total = None
+                if items is not None:
+                    result, total = _page(result, items, offset, limit)
+                body, name = _render(result, fmt)
+                return body, name, total
+
+            try:
+                body, name, total = await run_blocking(request, work)
+            except EnvmonError as error:
+                return user_error_response(error)
+            etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+            headers = {"ETag": etag, "Cache-Control": "no-cache"}
+            if total is not None:
+                headers["X-Total-Count"] = str(total)
+            if etag in _etags(request.headers.get("if-none-match")):
+                return Response(status_code=304, headers=headers)
+            if fmt in DOWNLOADS:
+                headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            return Response(body, media_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
+                            headers=headers)
+
+        extra = [inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, annotation=str,
+                                   default=Query("json", description="Output format: "
+                                                 + ", ".join(allowed)))]
+        if items is not None:
+            extra += [
+                inspect.Parameter("limit", inspect.Parameter.KEYWORD_ONLY,
+                                  annotation=int | None,
+                                  default=Query(None, ge=0, le=MAX_LIMIT,
+                                                description=f"At most this many rows "
+                                                f"(≤ {MAX_LIMIT}); the total is in "
+                                                "X-Total-Count.")),
+                inspect.Parameter("offset", inspect.Parameter.KEYWORD_ONLY, annotation=int,
+                                  default=Query(0, ge=0, description="Rows to skip.")),
+            ]
+        params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                    annotation=Request)]
+        params += [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in builder_params]
+        endpoint.__signature__ = inspect.Signature(params + extra)  # type: ignore[attr-defined]
+        endpoint.__name__ = builder.__name__
+        endpoint.__doc__ = builder.__doc__
+        router.add_api_route(path, endpoint, methods=["GET"], summary=summary,
+                             response_class=Response,
+                             responses={400: {"description": "A bad query parameter: "
+                                              '{"error": {"field", "reason"}}'}})
+        return functools.wraps(builder)(builder)
+
+    return register
+
+
+def _etags(header: str | None) -> set[str]:
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
