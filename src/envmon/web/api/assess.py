@@ -31,13 +31,13 @@ def assess(level: str = Query("city", description="point, unit, county, city or 
            pass_compare: str | None = Query(None, description="full or rounded."),
            rank_by: str | None = Query(None, description="complete or instant."),
            as_of: str | None = Query(None, description="Assess as known at this time "
-                                     "(default now; later than now is now).")):
+                                     "(default now; not in the future).")):
     """One level's rows, best first, ranked (`envmon assess`); rates in percent."""
-    from envmon.assess.api import AssessOptions, AssessSettings, assess_period, clamped_as_of
+    from envmon.assess.api import AssessOptions, AssessSettings, assess_period, checked_as_of
     from envmon.period import Period, parse_time
 
     AssessOptions(level)  # the level is checked first, as `envmon assess` does
-    when, _note = clamped_as_of(parse_time(as_of, "--as-of") if as_of else None)
+    when = checked_as_of(parse_time(as_of, "--as-of") if as_of else None)
     period = Period.from_options(month, start, end, on_the_hour=True)
 
     def run(context):
