@@ -188,6 +188,7 @@ def test_a_future_change_is_scheduled_and_used_only_from_its_day(registered):
     report = import_rows(store, [point_row(factors="a21026:100", o2_ref="9", pw="654321",
                                            effective_from=day.isoformat())])
     assert report.ok and {c.field for c in report.changes} == {"limit", "o2_ref", "pw"}
+    assert all(c.as_json()["scheduled"] for c in report.changes)
     # the current values stay those in force now: the receiver and the alarms use them
     (point,) = store.list_points()
     assert point.factors == {"a21026": 35.0} and point.o2_ref == 6.0
@@ -260,3 +261,22 @@ def test_history_command_lists_every_versioned_change(tmp_path):
                           "imported_at"]
     unknown = runner.invoke(app, ["registry", "history", "--db", str(db), "--mn", "NOSUCH"])
     assert unknown.exit_code == 2 and "--mn" in unknown.output
+
+
+def test_cli_schedules_a_change_for_a_later_day(tmp_path):
+    from envmon.timeutil import now_beijing
+
+    db, first, second = tmp_path / "s.duckdb", tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(csv_text(line()), encoding="utf-8")
+    second.write_text(csv_text(line(o2_ref="9")), encoding="utf-8")
+    assert runner.invoke(app, ["registry", "import", str(first), "--db", str(db)]).exit_code == 0
+    day = (now_beijing().date() + timedelta(days=31)).isoformat()
+    result = runner.invoke(app, ["registry", "import", str(second), "--db", str(db),
+                                 "--effective", day, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (change,) = json.loads(result.output)["changes"]
+    assert (change["field"], change["effective_from"], change["scheduled"]) == (
+        "o2_ref", day, True)
+    listed = runner.invoke(app, ["registry", "history", "--db", str(db), "--format", "json"])
+    assert {(r["field"], r["status"]) for r in json.loads(listed.output)
+            if r["effective_from"] == day} == {("o2_ref", "scheduled")}

@@ -291,11 +291,13 @@ def _import_text(result, stream) -> None:
     if report.changes:
         changes = Table(title=f"values changed from {report.effective_from:%Y-%m-%d} "
                               "(earlier periods keep the old value)")
-        for column in ("MN", "factor", "field", "old", "new"):
+        for column in ("MN", "factor", "field", "old", "new", "from"):
             changes.add_column(column)
         for change in report.changes[:MAX_LISTED]:
+            since = f"{change.effective_from:%Y-%m-%d}" if change.effective_from else ""
             changes.add_row(change.mn, change.factor, change.field, change.old or "—",
-                            change.new or "—")
+                            change.new or "—",
+                            f"{since} (scheduled)" if change.scheduled else since)
         console.print(changes)
         if len(report.changes) > MAX_LISTED:
             console.print(f"  … and {len(report.changes) - MAX_LISTED} more")

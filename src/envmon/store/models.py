@@ -262,7 +262,15 @@ class RegistryChange:
         return {"mn": self.mn, "factor": self.factor or None, "field": self.field,
                 "old": self.old, "new": self.new,
                 "effective_from": (f"{self.effective_from:%Y-%m-%d}"
-                                   if self.effective_from else None)}
+                                   if self.effective_from else None),
+                "scheduled": self.scheduled}
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the change takes effect after now (stored, not yet in force)."""
+        from envmon.timeutil import now_beijing
+
+        return self.effective_from is not None and self.effective_from > now_beijing()
 
 
 @dataclass(frozen=True, slots=True)
