@@ -76,3 +76,27 @@ def test_write_demo_registry_csv(tmp_path, store):
     assert write_demo_registry_csv(path, points=20, seed=2) == len(demo_registry(2, 20))
     report = import_file(store, path)
     assert report.ok and report.counts.points_new == 20
+
+
+def test_every_demo_unit_has_a_location_near_its_city_and_its_points_share_it(tmp_path):
+    from envmon.registry.demo import CITY_CENTRES
+    from envmon.store import open_store
+
+    rows = demo_registry(seed=2, points=80)
+    assert CITY_CENTRES["140100"] == (112.55, 37.87) and len(CITY_CENTRES) == 11
+    by_unit: dict[str, set] = {}
+    for r in rows:
+        lon, lat = float(r["longitude"]), float(r["latitude"])
+        c_lon, c_lat = CITY_CENTRES[r["city_code"]]
+        assert (lon - c_lon) ** 2 + (lat - c_lat) ** 2 <= 0.3 ** 2 + 1e-9
+        by_unit.setdefault(r["unit_id"], set()).add((lon, lat))
+    assert all(len(locations) == 1 for locations in by_unit.values())
+    assert len({loc for locs in by_unit.values() for loc in locs}) == len(by_unit)
+    assert demo_registry(seed=2, points=80) == rows  # seeded
+    path = tmp_path / "demo.csv"
+    write_demo_registry_csv(path, seed=2, points=80)
+    with open_store(tmp_path / "d.duckdb") as store:
+        assert import_file(store, path).ok
+        located = {(p.unit_id, p.longitude, p.latitude) for p in store.list_points()}
+        assert all(lon is not None and lat is not None for _, lon, lat in located)
+        assert len({u for u, _, _ in located}) == len(located)  # one location per unit

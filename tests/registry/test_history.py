@@ -152,3 +152,131 @@ def test_factors_added_and_removed_are_reported(registered):
     history = store.registry_history([MN_1])[MN_1]
     assert history.limit_at("a21026", datetime(2026, 11, 5, tzinfo=BEIJING_FIXED), 80.0) == 35.0
     assert history.limit_at("a21026", datetime(2026, 12, 5, tzinfo=BEIJING_FIXED), 80.0) == 80.0
+
+
+# ---- issue 11 item 17 leftovers: per-row dates, scheduled changes, removed factors, history
+def test_a_row_effective_date_overrides_the_import_date(registered):
+    store = registered
+    report = import_rows(store, [point_row(factors="a21026:22", effective_from="2026-11-16")],
+                         effective=date(2026, 11, 1))
+    assert report.ok, report.rejected
+    (change,) = report.changes
+    assert change.effective_from == datetime(2026, 11, 16, tzinfo=BEIJING_FIXED)
+    history = store.registry_history([MN_1])[MN_1]
+    assert history.limit_at("a21026", datetime(2026, 11, 15, tzinfo=BEIJING_FIXED), 22) == 35.0
+    assert history.limit_at("a21026", datetime(2026, 11, 16, tzinfo=BEIJING_FIXED), 22) == 22.0
+    bad = import_rows(store, [point_row(effective_from="2026-02-30")])
+    assert [(p.column, p.line) for p in bad.rejected] == [("effective_from", 2)]
+
+
+def test_a_future_change_is_scheduled_and_used_only_from_its_day(registered):
+    from types import SimpleNamespace
+
+    from envmon.alarms import AlarmConfig, RuleEvaluator
+    from envmon.alarms.engine import point_rules
+    from envmon.timeutil import now_beijing
+
+    def upload(t, so2, o2):
+        return [SimpleNamespace(mn=MN_1, cn="2061", data_time=t, factor=f, rtd=None, avg=v,
+                                zs_avg=None, flag="N")
+                for f, v in (("a21026", so2), ("a19001", o2), ("a00000", 100.0))]
+
+    store = registered
+    today = now_beijing().date()
+    day = today + timedelta(days=40)
+    starts = datetime(day.year, day.month, day.day, tzinfo=BEIJING_FIXED)
+    report = import_rows(store, [point_row(factors="a21026:100", o2_ref="9", pw="654321",
+                                           effective_from=day.isoformat())])
+    assert report.ok and {c.field for c in report.changes} == {"limit", "o2_ref", "pw"}
+    assert all(c.as_json()["scheduled"] for c in report.changes)
+    # the current values stay those in force now: the receiver and the alarms use them
+    (point,) = store.list_points()
+    assert point.factors == {"a21026": 35.0} and point.o2_ref == 6.0
+    assert store.point_auth(MN_1).pw == "123456"
+    history = store.registry_history([MN_1])[MN_1]
+    assert history.limit_at("a21026", starts - HOUR, 35.0) == 35.0
+    assert history.limit_at("a21026", starts, 35.0) == 100.0
+    listed = store.registry_changes(MN_1)
+    assert {(e.field, e.scheduled) for e in listed if e.effective_from == starts} == {
+        ("limit", True), ("o2_ref", True), ("pw", True)}
+    # an hour before the day is judged by the limit in force then, an hour after by the new
+    rules, _ = point_rules(store)
+    evaluator = RuleEvaluator(AlarmConfig(), rules)
+    so2 = 30.0  # at O2 9 %: 37.5 at o2_ref 6 (> 35), 30 at o2_ref 9 (< 100)
+    before = [x for x in evaluator.evaluate(upload(starts - 2 * HOUR, so2, 9.0))
+              if x.rule == "exceedance"]
+    assert [(x.limit, x.value) for x in before] == [(35.0, 37.5)]
+    after = RuleEvaluator(AlarmConfig(), point_rules(store)[0])
+    assert [x for x in after.evaluate(upload(starts + 2 * HOUR, so2, 9.0))
+            if x.rule == "exceedance"] == []
+    # the same file imported again changes nothing
+    again = import_rows(store, [point_row(factors="a21026:100", o2_ref="9", pw="654321",
+                                          effective_from=day.isoformat())])
+    assert again.changes == ()
+
+
+def test_a_factor_dropped_by_a_re_import_keeps_earlier_months_tax(registered):
+    store = registered
+    so2, tax = november_figures(store)
+    before = (so2.factor, so2.kg, tax.tax_yuan)
+    report = import_rows(store, [point_row(factors="a21002:50")], effective=date(2026, 12, 1))
+    assert ("factor", "a21026", "a21026", None) in {
+        (c.field, c.factor, c.old, c.new) for c in report.changes}
+    results = emissions(store, NOVEMBER, DECEMBER)
+    (so2,) = [r for r in results if r.factor == "a21026"]
+    (tax_so2,) = [t for t in monthly_tax(store, NOVEMBER, DECEMBER, results=[so2])]
+    assert (so2.factor, so2.kg, tax_so2.tax_yuan) == before
+    assert so2.limit == 35.0
+    # December (after the removal) no longer counts it
+    assert [r.factor for r in emissions(store, DECEMBER, DECEMBER + 24 * HOUR)] == ["a21002"]
+
+
+def test_history_command_lists_every_versioned_change(tmp_path):
+    import csv
+    import io
+
+    db = tmp_path / "hist.duckdb"
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(csv_text(line()), encoding="utf-8")
+    second.write_text(csv_text(line(factors="a21026:50;a21002:50", o2_ref="9")),
+                      encoding="utf-8")
+    for path, day in ((first, None), (second, "2026-11-01")):
+        args = ["registry", "import", str(path), "--db", str(db)]
+        result = runner.invoke(app, args + (["--effective", day] if day else []))
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["registry", "history", "--db", str(db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    changes = {(r["mn"], r["factor"], r["field"], r["old"], r["new"], r["effective_from"])
+               for r in rows}
+    assert (MN_1, "a21026", "limit", "35", "50", "2026-11-01") in changes
+    assert (MN_1, None, "o2_ref", "6", "9", "2026-11-01") in changes
+    assert (MN_1, "a34013", "factor", "a34013", None, "2026-11-01") in changes
+    assert all(r["imported_at"] and r["status"] == "in_force" for r in rows)
+    text = runner.invoke(app, ["registry", "history", "--db", str(db), "--mn", MN_1])
+    assert text.exit_code == 0 and "o2_ref" in text.output, text.output
+    as_csv = runner.invoke(app, ["registry", "history", "--db", str(db), "--format", "csv"])
+    header = next(csv.reader(io.StringIO(as_csv.output)))
+    assert header[:7] == ["mn", "factor", "field", "old", "new", "effective_from",
+                          "imported_at"]
+    unknown = runner.invoke(app, ["registry", "history", "--db", str(db), "--mn", "NOSUCH"])
+    assert unknown.exit_code == 2 and "--mn" in unknown.output
+
+
+def test_cli_schedules_a_change_for_a_later_day(tmp_path):
+    from envmon.timeutil import now_beijing
+
+    db, first, second = tmp_path / "s.duckdb", tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(csv_text(line()), encoding="utf-8")
+    second.write_text(csv_text(line(o2_ref="9")), encoding="utf-8")
+    assert runner.invoke(app, ["registry", "import", str(first), "--db", str(db)]).exit_code == 0
+    day = (now_beijing().date() + timedelta(days=31)).isoformat()
+    result = runner.invoke(app, ["registry", "import", str(second), "--db", str(db),
+                                 "--effective", day, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (change,) = json.loads(result.output)["changes"]
+    assert (change["field"], change["effective_from"], change["scheduled"]) == (
+        "o2_ref", day, True)
+    listed = runner.invoke(app, ["registry", "history", "--db", str(db), "--format", "json"])
+    assert {(r["field"], r["status"]) for r in json.loads(listed.output)
+            if r["effective_from"] == day} == {("o2_ref", "scheduled")}

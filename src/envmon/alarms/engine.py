@@ -14,8 +14,9 @@ their own: nothing here blocks or slows the receiver's answers. The offline rule
 check of the time since each registered point's last accepted packet, against the point's own
 expected cadence: the shortest period of the data it sends (2051 a minute, 2061 an hour, 2031
 a day), learned from its packets and kept in `alarm_point_state` so that it survives a
-restart (a unit that sends only hourly data is not offline every hour). The time of the last
-packet comes back from the raw log at start.
+restart (a unit that sends only hourly data is not offline every hour), unless the registry
+gives the point's upload interval (`expected_interval_s`, 数据上传间隔), which then wins.
+The time of the last packet comes back from the raw log at start.
 
 Without a receiver (`AlarmEngine(store)` and `process(records)`), the same rules run in batch.
 """
@@ -67,7 +68,8 @@ def point_rules(store: Store) -> tuple[dict[str, PointRules], dict[str, str]]:
     points, units = {}, {}
     history = store.registry_history()
     for p in store.list_points():
-        points[p.mn] = PointRules(p.kind, dict(p.factors), p.o2_ref, history.get(p.mn))
+        points[p.mn] = PointRules(p.kind, dict(p.factors), p.o2_ref, history.get(p.mn),
+                                  p.expected_interval_s)
         units[p.mn] = p.unit_id
     return points, units
 
@@ -121,8 +123,11 @@ class AlarmEngine:
 
     def offline_after(self, mn: str) -> float:
         """Seconds of silence after which `mn` is offline: the global threshold, or more for
-        a point whose cadence is slower (`offline_cadence_periods` of its periods)."""
-        cadence = self.cadence.get(mn)
+        a point whose cadence is slower (`offline_cadence_periods` of its periods). The
+        cadence is the registered upload interval when the registry has one, else learned."""
+        rules = self.evaluator.points.get(mn)
+        registered = rules.expected_interval_s if rules is not None else None
+        cadence = registered or self.cadence.get(mn)
         if cadence is None:
             return self.config.offline_after_s
         return max(self.config.offline_after_s, self.config.offline_cadence_periods * cadence)

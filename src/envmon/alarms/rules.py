@@ -114,6 +114,9 @@ class PointRules:
     history: PointHistory | None = None
     """The point's versioned limits and reference O2: an hour is judged by the values in
     force at its data time (a re-sent old hour by the old limit)."""
+    expected_interval_s: float | None = None
+    """Seconds between the point's uploads as registered (数据上传间隔): the offline rule's
+    cadence instead of the learned one; None: learned from its packets."""
 
     def limit_at(self, factor: str, t) -> float | None:
         current = self.limits.get(factor)

@@ -1,4 +1,4 @@
-"""CLI commands: `envmon registry import | export | set-crc | demo`.
+"""CLI commands: `envmon registry import | export | history | set-crc | demo`.
 
 The use cases, and the "text" layout of their results, are in `envmon.registry.api`; this
 module parses, calls and prints."""
@@ -79,6 +79,24 @@ def export_command(
         with open_cli_store(db, config, read_only=True) as store:
             written = export_registry(store, options)
     emit(written, fmt, output)
+
+
+@registry_app.command("history")
+def history_command(
+    mn: str | None = typer.Option(None, "--mn", help="Only this point's changes."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("table", ("table", "json", "csv")),
+    output: Path | None = output_option(),
+) -> None:
+    """List every versioned registry change: limits, o2_ref, standards, passwords (masked)
+    and factors added or removed, old → new, with the day each takes effect, when it was
+    imported, and whether it is in force or scheduled."""
+    from envmon.registry.api import HistoryOptions, registry_history
+
+    with user_errors(), open_cli_store(db, config, read_only=True) as store:
+        result = registry_history(store, HistoryOptions(mn))
+    emit(result, fmt, output)
 
 
 @registry_app.command("set-crc")

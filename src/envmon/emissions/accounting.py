@@ -13,7 +13,8 @@ a factor its upload lacks, is formed from the 2051 minutes by the 45-valid-minut
   the O2-corrected value (ZsAvg, else computed with the point's reference O2) is used only
   for the limit and the tax reduction;
 - the reference O2 and the limit are those in force at the hour (`Store.registry_history`): a
-  registry re-import after a month never changes that month's figures;
+  registry re-import after a month never changes that month's figures; a factor the
+  re-import dropped is still counted up to the day it was removed;
 - water: Q [m³] = w00000 `-Cou`, else `-Avg` [L/s] × 3.6; G = C [mg/L] × Q × 10⁻³;
 - status: `valid` (pollutant and flow valid), `stopped` (flag F: 0, not substituted),
   `invalid` (any other flag, or a negative value), `missing` (no data).
@@ -364,13 +365,15 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
     first = start if not hourly else max(since, min(hourly))
     first = min(first, start)
     history = store.registry_history([point.mn]).get(point.mn) or PointHistory(point.mn)
+    removed = history.removed_factors(start, point.factors)  # still measured in the period
     results = []
-    for factor, current_limit in sorted(point.factors.items()):
+    for factor, current_limit in sorted({**dict.fromkeys(removed), **point.factors}.items()):
+        factor_end = min(end, removed.get(factor, end))
         series: list[HourEmission] = []
         # the values in force in the period (a later re-import does not rewrite it)
         limit = history.limit_at(factor, max(start, end - HOUR), current_limit)
         hour = first
-        while hour < end:
+        while hour < factor_end:
             o2_ref = history.o2_ref_at(hour, point.o2_ref)
             rec = hourly.get(hour)
             if rec is None:
@@ -463,10 +466,14 @@ def emissions(store: Store, start: datetime, end: datetime, *, unit_id: str | No
     config = config or AccountingConfig()
     points = [p for p in store.list_points() if unit_id is None or p.unit_id == unit_id]
     since, _ = _lookback_start(start, config)
+    histories = store.registry_history([p.mn for p in points])
     out = []
     for k in range(0, len(points), POINTS_PER_QUERY):
         chunk = points[k:k + POINTS_PER_QUERY]
         needed = {GAS_FLOW, WATER_FLOW, O2, NO, NO2} | {f for p in chunk for f in p.factors}
+        for p in chunk:  # factors removed by a later re-import still count before it
+            if p.mn in histories:
+                needed |= set(histories[p.mn].removed_factors(start, p.factors))
         fetched = _first_records_many(store, [p.mn for p in chunk], "2061", since, end, needed)
         for point in chunk:
             out += point_emissions(store, point, start, end, config, hourly=fetched[point.mn])

@@ -1,4 +1,5 @@
-"""Use cases of the registry: import, export, CRC policy, demo file.
+"""Use cases of the registry: import, export, history of versioned values, CRC policy, demo
+file.
 
 Where a new use case goes: here, as a plain function `(store, options) -> Result` (no period:
 the registry is the current state). Its options are a frozen dataclass validated in
@@ -45,8 +46,8 @@ class ImportOptions:
     """Reject rows whose 统一社会信用代码 fails the GB 32100-2015 check (default: warn)."""
     effective: date | str | None = None
     """The day changed limits, o2_ref, standards and passwords take effect (`--effective`,
-    YYYY-MM-DD; default today in Beijing time). Not in the future: the registry's current
-    values are what the receiver and alarms use now."""
+    YYYY-MM-DD; default today in Beijing time). A day after today schedules the changes (the
+    current values stay in force until then), at most `MAX_SCHEDULE_DAYS` ahead."""
 
     def __post_init__(self) -> None:
         if self.effective is None or isinstance(self.effective, date):
@@ -57,11 +58,12 @@ class ImportOptions:
             except ValueError:
                 raise OptionError("--effective", f"{self.effective!r} is not a date "
                                   "YYYY-MM-DD") from None
+        from envmon.registry.importer import MAX_SCHEDULE_DAYS
         from envmon.timeutil import now_beijing
 
-        if day is not None and day > now_beijing().date():
-            raise OptionError("--effective", f"{day} is in the future (Beijing time): import "
-                              "the change on the day it takes effect")
+        if day is not None and (day - now_beijing().date()).days > MAX_SCHEDULE_DAYS:
+            raise OptionError("--effective", f"{day} is more than {MAX_SCHEDULE_DAYS} days "
+                              "ahead (Beijing time); a change is scheduled at most that far")
         object.__setattr__(self, "effective", day)
 
 
@@ -100,6 +102,54 @@ def import_registry(store, options: ImportOptions) -> ImportResult:
     report = importer.import_file(store, options.file, strict_unit_id=options.strict_unit_id,
                                   effective=options.effective)
     return ImportResult(report, Path(options.file), store.target)
+
+
+# --------------------------------------------------------------------------------- history
+@dataclass(frozen=True)
+class HistoryOptions:
+    mn: str | None = None
+    """Only this point's changes (`--mn`); None: every point's."""
+
+
+HISTORY_COLUMNS = (
+    ("mn", "MN"), ("factor", "因子"), ("field", "项目"), ("old", "原值"), ("new", "新值"),
+    ("effective_from", "生效日期"), ("imported_at", "导入时间"), ("status", "状态"),
+)
+_STATUS_ZH = {"scheduled": "待生效", "in_force": "已生效"}
+
+
+@dataclass(frozen=True)
+class RegistryHistory:
+    """`registry history`: every versioned change (store.RegistryHistoryEntry), in the order
+    they take effect per point."""
+
+    entries: tuple
+
+    def as_json(self) -> list[dict[str, Any]]:
+        """mn, factor, field, old, new, effective_from (YYYY-MM-DD, null: since
+        registration), imported_at, status (in_force | scheduled)."""
+        return [e.as_json() for e in self.entries]
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        rows = []
+        for e in self.as_json():
+            rows.append(tuple(
+                _STATUS_ZH.get(e[k], e[k]) if k == "status" else e[k]
+                for k, _ in HISTORY_COLUMNS))
+        return Table("登记信息变更记录", [Column(k, label, whole=k == "mn")
+                                         for k, label in HISTORY_COLUMNS], rows)
+
+    default_stem = "registry_history"
+
+
+def registry_history(store, options: HistoryOptions | None = None) -> RegistryHistory:
+    """The registry's versioned changes (limits, o2_ref, standard, pw, factors), old → new."""
+    options = options or HistoryOptions()
+    if options.mn is not None:
+        require_known_mn(store, options.mn)
+    return RegistryHistory(tuple(store.registry_changes(options.mn)))
 
 
 # ---------------------------------------------------------------------------------- export
@@ -241,11 +291,13 @@ def _import_text(result, stream) -> None:
     if report.changes:
         changes = Table(title=f"values changed from {report.effective_from:%Y-%m-%d} "
                               "(earlier periods keep the old value)")
-        for column in ("MN", "factor", "field", "old", "new"):
+        for column in ("MN", "factor", "field", "old", "new", "from"):
             changes.add_column(column)
         for change in report.changes[:MAX_LISTED]:
+            since = f"{change.effective_from:%Y-%m-%d}" if change.effective_from else ""
             changes.add_row(change.mn, change.factor, change.field, change.old or "—",
-                            change.new or "—")
+                            change.new or "—",
+                            f"{since} (scheduled)" if change.scheduled else since)
         console.print(changes)
         if len(report.changes) > MAX_LISTED:
             console.print(f"  … and {len(report.changes) - MAX_LISTED} more")
@@ -282,5 +334,6 @@ def _register_text_renderers() -> None:
 _register_text_renderers()
 
 __all__ = ["CrcMode", "CrcOptions", "CrcPolicy", "DemoOptions", "ExportOptions", "FileWritten",
-           "ImportOptions", "ImportResult", "RegistryFileError", "demo_registry",
-           "export_registry", "import_registry", "set_crc"]
+           "HistoryOptions", "ImportOptions", "ImportResult", "RegistryFileError",
+           "RegistryHistory", "demo_registry", "export_registry", "import_registry",
+           "registry_history", "set_crc"]

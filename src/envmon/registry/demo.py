@@ -4,11 +4,14 @@ Region codes and names are GB/T 2260 (as in force after the 2018–2019 changes 
 朔州 and 晋中). Unit names, 统一社会信用代码 (valid GB 32100-2015 check characters, but
 invented), MNs and passwords are made up. Gas points carry SO2/NOx/particulate with the
 ultra-low emission limits of coal-fired power (35/50/10 mg/m³ at 6 % O2); water points COD and
-NH3-N with GB 18918-2002 class 1A (50 and 5 mg/L). Deterministic for a seed.
+NH3-N with GB 18918-2002 class 1A (50 and 5 mg/L). Every unit has a location (经度/纬度,
+WGS 84) within about 0.3° of its city's centre, for the web map; the points of a unit share
+it. Deterministic for a seed.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -77,6 +80,16 @@ SHANXI: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     )),
 )  # fmt: skip
 
+# Approximate centre (longitude, latitude; WGS 84) of each city's seat.
+CITY_CENTRES: dict[str, tuple[float, float]] = {
+    "140100": (112.55, 37.87), "140200": (113.30, 40.08), "140300": (113.58, 37.86),
+    "140400": (113.12, 36.20), "140500": (112.85, 35.49), "140600": (112.43, 39.33),
+    "140700": (112.75, 37.69), "140800": (111.00, 35.03), "140900": (112.73, 38.42),
+    "141000": (111.52, 36.09), "141100": (111.14, 37.52),
+}  # fmt: skip
+LOCATION_SPREAD_DEG = 0.3
+"""A demo unit lies at most this far (degrees) from its city's centre: inside the city."""
+
 GAS_FACTORS = "a21026:35;a21002:50;a34013:10"  # SO2, NOx, 烟尘: ultra-low limits, mg/m³
 WATER_FACTORS = "w01018:50;w21003:5"  # COD, NH3-N: GB 18918-2002 class 1A, mg/L
 GAS_STANDARD = "GB 13223-2011 超低排放"
@@ -104,6 +117,13 @@ def _stem(name: str) -> str:
     return name[:-1] if len(name) > 2 else name
 
 
+def _near(rng: random.Random, centre: tuple[float, float]) -> tuple[float, float]:
+    """A point uniformly spread over the disc of LOCATION_SPREAD_DEG around `centre`."""
+    radius = LOCATION_SPREAD_DEG * math.sqrt(rng.random())
+    angle = rng.uniform(0.0, 2.0 * math.pi)
+    return centre[0] + radius * math.cos(angle), centre[1] + radius * math.sin(angle)
+
+
 def demo_registry(seed: int = 1, points: int = 300) -> list[dict[str, str]]:
     """Registry rows (column → text, as in a CSV) for a demo 山西省 with `points` points.
 
@@ -114,6 +134,8 @@ def demo_registry(seed: int = 1, points: int = 300) -> list[dict[str, str]]:
     if points < 0:
         raise ValueError("points must be >= 0")
     rng = random.Random(seed)
+    # a stream of its own, so adding locations did not change the units, MNs and passwords
+    geo = random.Random(f"envmon-demo-location-{seed}")
     rows: list[dict[str, str]] = []
     used_ids: set[str] = set()
     used_names: set[str] = set()
@@ -136,11 +158,13 @@ def demo_registry(seed: int = 1, points: int = 300) -> list[dict[str, str]]:
             if unit_id not in used_ids:
                 used_ids.add(unit_id)
                 break
+        longitude, latitude = _near(geo, CITY_CENTRES[city_code])
         return {
             "province": PROVINCE[1], "city": city, "city_code": city_code, "county": county,
             "county_code": county_code, "unit_id": unit_id, "unit_name": name,
             "must_network": "1", "assessed": "1", "outlet_id": "", "outlet_name": "",
             "kind": "", "mn": "", "pw": "", "factors": "", "o2_ref": "", "standard": "",
+            "longitude": f"{longitude:.5f}", "latitude": f"{latitude:.5f}",
         }  # fmt: skip
 
     def mn() -> str:

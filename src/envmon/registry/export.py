@@ -59,6 +59,11 @@ def registry_row_to_dict(row: RegistryRow) -> dict[str, str]:
         "allow_networks": ";".join(row.allow_networks or ()),
         "unit_allow_networks": ";".join(row.unit_allow_networks or ()),
         "ranges": format_ranges(row.ranges),
+        "effective_from": row.effective_from.isoformat() if row.effective_from else "",
+        "expected_interval_s": "" if row.expected_interval_s is None
+        else str(row.expected_interval_s),
+        "longitude": _number(row.longitude),
+        "latitude": _number(row.latitude),
     }
 
 

@@ -22,6 +22,16 @@ Columns (English names or Chinese aliases, see `COLUMN_ALIASES`):
   days, both included; only the point's hours between them are assessed. An empty cell is
   unbounded; a file without the columns keeps the dates; every change is kept with when and
   from which file (`envmon.registry.assessed`), so a re-import keeps the history.
+- `effective_from` (optional, 生效日期): the day this row's limits, o2_ref, standard and
+  password take effect, instead of the import's `--effective`; a day after today is a
+  scheduled change (stored now, used for hours from that day; the receiver keeps the password
+  in force until then). At most `MAX_SCHEDULE_DAYS` ahead.
+- `expected_interval_s` (optional, 数据上传间隔(秒)): seconds between the point's uploads
+  (60 minute data, 3600 hourly); the offline rule uses it instead of the learned cadence.
+  Empty keeps the registered value.
+- `longitude` / `latitude` (optional, 经度 / 纬度): the unit's location, WGS 84 decimal
+  degrees, inside China (longitude 73-136, latitude 3-54), both or neither. A unit-level
+  value: every point of the unit shares it (rows of one unit must agree). Empty keeps it.
 
 Rules. A bad row is rejected with its line number and a reason naming the column; good rows
 are kept. Re-importing updates in place (keys: unit_id, unit_id + outlet_id, mn); a point's
@@ -72,7 +82,8 @@ COLUMNS = (
     "province", "city", "city_code", "county", "county_code", "unit_id", "unit_name",
     "must_network", "assessed", "outlet_id", "outlet_name", "kind", "mn", "pw", "factors",
     "o2_ref", "standard", "crc_modes", "allow_networks", "unit_allow_networks", "ranges",
-    "assessed_from", "assessed_to",
+    "assessed_from", "assessed_to", "effective_from", "expected_interval_s", "longitude",
+    "latitude",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("city_code", "county_code", "unit_id", "unit_name")
 
@@ -109,6 +120,10 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "ranges": ("量程", "仪器量程", "测量量程", "量程范围"),
     "assessed_from": ("考核开始日期", "考核起始日期", "纳入考核日期"),
     "assessed_to": ("考核结束日期", "考核截止日期"),
+    "effective_from": ("生效日期", "启用日期", "生效时间"),
+    "expected_interval_s": ("数据上传间隔", "上传间隔", "数据上传间隔秒", "上传间隔秒"),
+    "longitude": ("经度", "lon", "lng"),
+    "latitude": ("纬度", "lat"),
 }  # fmt: skip
 
 _TRUE = {"1", "是", "y", "yes", "true", "t", "√", "✓", "应", "已纳入"}
@@ -119,6 +134,14 @@ _FACTOR_SPLIT = re.compile(r"[;；,，、|\s]+")
 _FACTOR_PAIR = re.compile(r"(?P<code>[^:：=]+)(?:[:：=](?P<limit>.*))?")
 _MN = re.compile(r"[0-9A-Za-z]{1,24}")
 _HEX24 = re.compile(r"[0-9A-Fa-f]{24}")
+CHINA_LONGITUDE = (73.0, 136.0)
+CHINA_LATITUDE = (3.0, 54.0)
+"""WGS 84 bounds of China's territory, rounded out (73°29'E-135°05'E, 3°51'N-53°33'N): a
+coordinate outside is a typo or swapped columns."""
+MAX_SCHEDULE_DAYS = 3 * 366
+"""How far ahead a change may be scheduled: emission standards set new limits for existing
+sources one to three years after publication (GB 13223-2011: published 2011-07-29, existing
+units from 2014-07-01); a date further ahead is a typo."""
 
 
 def _norm_header(text: Any) -> str:
@@ -544,6 +567,9 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
             row.error("crc_modes", str(error))
     allow_networks = _allow_networks(row, "allow_networks") if mn is not None else None
     unit_allow_networks = _allow_networks(row, "unit_allow_networks")
+    effective_from = _effective_from(row)
+    interval = _interval(row) if mn is not None else None
+    longitude, latitude = _location(row)
     if row.errors:
         return None
     return RegistryRow(
@@ -569,7 +595,54 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
         allow_networks=allow_networks,
         unit_allow_networks=unit_allow_networks,
         ranges=ranges,
+        effective_from=effective_from,
+        expected_interval_s=interval,
+        longitude=longitude,
+        latitude=latitude,
     )
+
+
+def _effective_from(row: _Row) -> date | None:
+    """The row's 生效日期: a date at most MAX_SCHEDULE_DAYS after today (Beijing)."""
+    try:
+        day = parse_date(row.values.get("effective_from"))
+    except ValueError as error:
+        row.error("effective_from", str(error))
+        return None
+    if day is not None and (day - now_beijing().date()).days > MAX_SCHEDULE_DAYS:
+        row.error("effective_from", f"{day} is more than {MAX_SCHEDULE_DAYS} days ahead")
+        return None
+    return day
+
+
+def _interval(row: _Row) -> int | None:
+    """The point's upload interval in whole seconds (1 s to one day), or None (empty)."""
+    value = row.number("expected_interval_s")
+    if value is None:
+        return None
+    if not value.is_integer() or not 1 <= value <= 86400:
+        row.error("expected_interval_s",
+                  f"{value:g} is not a whole number of seconds from 1 to 86400 (one day)")
+        return None
+    return int(value)
+
+
+def _location(row: _Row) -> tuple[float | None, float | None]:
+    """(longitude, latitude) inside China, both or neither; (None, None) for empty cells."""
+    values = {}
+    for column, (low, high) in (("longitude", CHINA_LONGITUDE),
+                                ("latitude", CHINA_LATITUDE)):
+        value = row.number(column)
+        if value is not None and not low <= value <= high:
+            row.error(column, f"{value:g} is outside China ({low:g} to {high:g} degrees, "
+                              "WGS 84 decimal degrees)")
+            value = None
+        values[column] = value
+    given = [c for c, v in values.items() if v is not None]
+    if len(given) == 1 and not row.errors:
+        missing = "latitude" if given[0] == "longitude" else "longitude"
+        row.error(missing, f"empty, but {given[0]} is given: a location needs both")
+    return values["longitude"], values["latitude"]
 
 
 def _allow_networks(row, column: str) -> tuple[str, ...] | None:
@@ -626,8 +699,10 @@ class _Consistency:
         facts = [
             (
                 ("unit", reg.unit_id),
-                ("unit_name", "county_code", "must_network", "assessed"),
-                (reg.unit_name, reg.county_code, reg.must_network, reg.assessed),
+                ("unit_name", "county_code", "must_network", "assessed", "longitude",
+                 "latitude"),
+                (reg.unit_name, reg.county_code, reg.must_network, reg.assessed,
+                 reg.longitude, reg.latitude),
             ),
         ]
         if reg.outlet_id:

@@ -1,4 +1,4 @@
-"""Store tables of envmon.registry (schema versions 1, 7 and 8).
+"""Store tables of envmon.registry (schema versions 1, 7, 8 and 9).
 
 - `regions` (GB/T 2260 codes), `units` (统一社会信用代码), `outlets` (keyed by unit and outlet
   number: 排放口编号 such as DA001 are only unique inside a unit), `points` (MN, password, CRC
@@ -12,6 +12,10 @@
   values; a figure for a past period reads the value in force then
   (`Store.registry_history`), so a re-import never rewrites the past.
 - version 8: `point_assessed_periods` (assessed-from/to dates, append-only history).
+- version 9: `units.longitude` / `units.latitude` (the unit's location, WGS 84 decimal
+  degrees, for the web map) and `points.expected_interval_s` (the registered upload interval,
+  the offline rule's cadence); `registry_history.field` may also be `factor` (a factor's
+  code while measured, NULL from the day it was removed).
 - views for analytics: `point_registry` (a point with its unit, outlet and region names) and
   `unit_registry` (a unit with its regions and number of points).
 
@@ -153,5 +157,12 @@ MIGRATIONS = [
             source        TEXT                 -- the registry file that set them
         )
         """,
+    ]),
+    # The unit's location for the map (issue 12) and the point's registered upload interval
+    # (issue 11 item 3: the offline rule's cadence when set). NULL: not registered.
+    Migration(9, "registry: location, upload interval", [
+        "ALTER TABLE units ADD COLUMN longitude DOUBLE PRECISION",
+        "ALTER TABLE units ADD COLUMN latitude DOUBLE PRECISION",
+        "ALTER TABLE points ADD COLUMN expected_interval_s INTEGER",
     ]),
 ]  # fmt: skip

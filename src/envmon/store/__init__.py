@@ -66,6 +66,7 @@ from envmon.store.models import (
     RawPacketRow,
     RecordRow,
     RegistryChange,
+    RegistryHistoryEntry,
     RegistryRow,
     WriteResult,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "RawPacketRow",
     "RecordRow",
     "RegistryChange",
+    "RegistryHistoryEntry",
     "RegistryRow",
     "WriteResult",
     "SchemaBehindError",

@@ -6,8 +6,9 @@ keeps instants (TIMESTAMPTZ) and cuts days and months in Asia/Shanghai.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 VERDICTS = ("accepted", "rejected", "discarded")
@@ -56,6 +57,11 @@ class PointInfo:
     factors: dict[str, float | None]
     o2_ref: float | None
     standard: str | None
+    expected_interval_s: int | None = None
+    """Seconds between the point's uploads as registered (数据上传间隔); None: learned."""
+    longitude: float | None = None
+    """The unit's location, WGS 84 decimal degrees (经度 / 纬度); None: not registered."""
+    latitude: float | None = None
 
 
 class RawPacketRow(NamedTuple):
@@ -164,6 +170,16 @@ class RegistryRow:
     """The same for every point of the unit without a list of its own."""
     ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     """factor → (lower, upper) end of its analyser's range; None: that end is not bounded."""
+    effective_from: date | None = None
+    """The day the row's limits, o2_ref, standard and password take effect (生效日期); None:
+    the import's date (`--effective`). A day after today is a scheduled change."""
+    expected_interval_s: int | None = None
+    """Seconds between the point's uploads (数据上传间隔(秒)): the offline rule's cadence
+    instead of the learned one; None keeps the registered value."""
+    longitude: float | None = None
+    """The unit's location (经度 / 纬度, WGS 84 decimal degrees; a unit-level value, every
+    point of the unit shares it); None keeps the registered value."""
+    latitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +209,34 @@ class ImportCounts:
         return self.points_new + self.points_updated
 
 
-VERSIONED_FIELDS = ("limit", "o2_ref", "standard", "pw")
-"""Registry values kept with the date they took effect (table `registry_history`)."""
+VERSIONED_FIELDS = ("limit", "o2_ref", "standard", "pw", "factor")
+"""Registry values kept with the date they took effect (table `registry_history`); `factor`
+is whether a factor is measured (its code, or NULL from the day it was removed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryHistoryEntry:
+    """One versioned change as `envmon registry history` lists it: `field` of `factor` of
+    point `mn` went from `old` to `new` on `effective_from` (None: the value in force since
+    registration), recorded at `imported_at`; `scheduled` when it takes effect after now.
+    Passwords are masked."""
+
+    mn: str
+    factor: str
+    field: str
+    old: str | None
+    new: str | None
+    effective_from: datetime | None
+    imported_at: datetime
+    scheduled: bool = False
+
+    def as_json(self) -> dict:
+        return {"mn": self.mn, "factor": self.factor or None, "field": self.field,
+                "old": self.old, "new": self.new,
+                "effective_from": (f"{self.effective_from:%Y-%m-%d}"
+                                   if self.effective_from else None),
+                "imported_at": self.imported_at.isoformat(timespec="seconds"),
+                "status": "scheduled" if self.scheduled else "in_force"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +262,15 @@ class RegistryChange:
         return {"mn": self.mn, "factor": self.factor or None, "field": self.field,
                 "old": self.old, "new": self.new,
                 "effective_from": (f"{self.effective_from:%Y-%m-%d}"
-                                   if self.effective_from else None)}
+                                   if self.effective_from else None),
+                "scheduled": self.scheduled}
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the change takes effect after now (stored, not yet in force)."""
+        from envmon.timeutil import now_beijing
+
+        return self.effective_from is not None and self.effective_from > now_beijing()
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +303,19 @@ class PointHistory:
 
     def limit_at(self, factor: str, at: datetime, current: float | None) -> float | None:
         return self.number_at("limit", factor, at, current)
+
+    def removed_factors(self, start: datetime, current: Mapping[str, object]
+                        ) -> dict[str, datetime]:
+        """factor → the instant it was removed, for the factors not in `current` that were
+        measured after `start` (removed later than `start`, not added again since): a figure
+        for a period before the removal still counts them."""
+        state: dict[str, tuple[datetime | None, str | None]] = {}
+        for f, fac, since, value in self.entries:
+            if f == "factor":
+                state[fac] = (since, value)
+        return {fac: since for fac, (since, value) in state.items()
+                if value is None and since is not None and since > start
+                and fac not in current}
 
     def changes_in(self, start: datetime, end: datetime) -> bool:
         """Whether any value took effect inside (start, end)."""

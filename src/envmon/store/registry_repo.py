@@ -10,13 +10,20 @@ Versioned values. `points` / `point_factors` hold the current values. An import 
 limit, o2_ref, standard or password of an existing point appends the new value to
 `registry_history` with its effective date (and, the first time a value changes, the value it
 replaces as in force since registration), so figures for earlier periods keep the value that
-was in force then. A new point's values are in force since registration.
+was in force then. A new point's values are in force since registration. Each point row may
+carry its own effective day (`RegistryRow.effective_from`). A change effective after now is
+scheduled: it is stored in `registry_history` only, and `points` / `point_factors` keep the
+value in force now (the receiver reads the password in force at each load through the
+history, so a scheduled password takes over on its day). A factor dropped by an import is
+versioned too (field `factor`, NULL from that day, with its limit kept), so figures for the
+months before still count it (`PointHistory.removed_factors`). `registry_changes` lists the
+history as old → new changes (`envmon registry history`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import pyarrow as pa
 
@@ -29,8 +36,10 @@ from envmon.store.models import (
     PointHistory,
     PointInfo,
     RegistryChange,
+    RegistryHistoryEntry,
     RegistryRow,
 )
+from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 _F64 = pa.float64()
 _STR = pa.string()
@@ -61,6 +70,21 @@ def _versioned(row: RegistryRow) -> dict[tuple[str, str], object]:
     return values
 
 
+_NUMERIC = ("limit", "o2_ref")
+
+
+def _typed(field: str, value):
+    """A history text as the current tables hold it (numbers as floats)."""
+    if field in _NUMERIC and isinstance(value, str):
+        return float(value)
+    return value
+
+
+def _day_start(day: date) -> datetime:
+    """The Beijing midnight starting `day` (when a registry change takes effect)."""
+    return datetime(day.year, day.month, day.day, tzinfo=BEIJING_FIXED)
+
+
 def _crc_text(modes: Sequence[str]) -> str:
     return ",".join(modes)
 
@@ -80,8 +104,12 @@ def _crc_tuple(text: str | None) -> tuple[str, ...]:
     return modes or DEFAULT_CRC_MODES
 
 
-_AUTH_SELECT = (
-    "SELECT p.mn, p.pw, p.unit_id, p.kind, p.crc_modes, p.allow_networks, u.allow_networks "
+_AUTH_SELECT = (  # the password in force now: a scheduled one takes over on its day
+    "SELECT p.mn, COALESCE((SELECT h.value FROM registry_history h WHERE h.mn = p.mn "
+    "AND h.field = 'pw' AND h.factor = '' AND h.value IS NOT NULL "
+    "AND (h.effective_from IS NULL OR h.effective_from <= now()) "
+    "ORDER BY h.effective_from DESC NULLS LAST, h.recorded_at DESC LIMIT 1), p.pw), "
+    "p.unit_id, p.kind, p.crc_modes, p.allow_networks, u.allow_networks "
     "FROM points p LEFT JOIN units u ON u.unit_id = p.unit_id")
 
 
@@ -115,7 +143,10 @@ class RegistryRepository:
         units: dict[str, RegistryRow] = {}
         outlets: dict[tuple[str, str], RegistryRow] = {}
         points: dict[str, RegistryRow] = {}
+        located: dict[str, tuple[float | None, float | None]] = {}  # first given per unit
         for row in rows:
+            if row.longitude is not None and row.unit_id not in located:
+                located[row.unit_id] = (row.longitude, row.latitude)
             for code, name, level, parent in (
                 (row.province_code, row.province, "province", None),
                 (row.city_code, row.city, "city", row.province_code),
@@ -146,6 +177,8 @@ class RegistryRepository:
                 "assessed": pa.array([r.assessed for r in units.values()], pa.bool_()),
                 "allow_networks": pa.array(
                     [_networks_text(r.unit_allow_networks) for r in units.values()], _STR),
+                "longitude": pa.array([located.get(u, (None, None))[0] for u in units], _F64),
+                "latitude": pa.array([located.get(u, (None, None))[1] for u in units], _F64),
             }
         )
         outlet_table = pa.table(
@@ -174,6 +207,8 @@ class RegistryRepository:
                 ),
                 "allow_networks": pa.array(
                     [_networks_text(r.allow_networks) for r in points.values()], _STR),
+                "expected_interval_s": pa.array(
+                    [r.expected_interval_s for r in points.values()], pa.int64()),
             }
         )
         factor_rows = [(mn, f, lim, *r.ranges.get(f, (None, None)))
@@ -207,7 +242,8 @@ class RegistryRepository:
             units_new = new_count("units", ["unit_id"])
             outlets_new = new_count("outlets", ["unit_id", "outlet_id"])
             points_new = new_count("points", ["mn"])
-            history, changes = self._history_rows(points, effective_from)
+            now = now_beijing()
+            history, changes, in_force_now = self._history_rows(points, effective_from, now)
             self._run(
                 """
                 INSERT INTO regions (code, name, level, parent_code)
@@ -272,6 +308,14 @@ class RegistryRepository:
                     f"FROM _envmon_{table} s "
                     f"WHERE {table}.{key} = s.{key} AND s.allow_networks IS NOT NULL"
                 )
+            self._run(  # None keeps the registered interval and location
+                "UPDATE points SET expected_interval_s = s.expected_interval_s "
+                "FROM _envmon_points s "
+                "WHERE points.mn = s.mn AND s.expected_interval_s IS NOT NULL")
+            self._run(
+                "UPDATE units SET longitude = s.longitude, latitude = s.latitude "
+                "FROM _envmon_units s "
+                "WHERE units.unit_id = s.unit_id AND s.longitude IS NOT NULL")
             self._run("DELETE FROM point_factors WHERE mn IN (SELECT mn FROM _envmon_points)")
             self._run(
                 "INSERT INTO point_factors (mn, factor, limit_value, range_min, range_max) "
@@ -284,6 +328,12 @@ class RegistryRepository:
                         "(mn, factor, field, value, effective_from, recorded_at) "
                         "SELECT mn, factor, field, value, effective_from, now() "
                         "FROM _envmon_history")
+            for mn, field, factor, value in in_force_now:  # scheduled: not in force yet
+                if field == "limit":
+                    self._run("UPDATE point_factors SET limit_value = ? "
+                              "WHERE mn = ? AND factor = ?", [value, mn, factor])
+                else:
+                    self._run(f"UPDATE points SET {field} = ? WHERE mn = ?", [value, mn])
         return ImportCounts(
             units_new=units_new,
             units_updated=len(units) - units_new,
@@ -295,10 +345,12 @@ class RegistryRepository:
             changes=tuple(changes),
         )
 
-    def _history_rows(self, points: dict[str, RegistryRow], effective_from: datetime | None
-                      ) -> tuple[pa.Table, list[RegistryChange]]:
+    def _history_rows(self, points: dict[str, RegistryRow], default_since: datetime | None,
+                      now: datetime
+                      ) -> tuple[pa.Table, list[RegistryChange], list[tuple]]:
         """The `registry_history` rows an import adds (called with `_envmon_points` staged,
-        before the update) and the changes it makes to existing points."""
+        before the update), the changes it makes to existing points, and for scheduled
+        changes the (mn, field, factor, value) in force now that the current tables keep."""
         current: dict[str, dict[tuple[str, str], object]] = {}
         for mn, pw, o2_ref, standard in self._rows(
                 "SELECT p.mn, p.pw, p.o2_ref, p.standard FROM points p "
@@ -308,12 +360,21 @@ class RegistryRepository:
                 "SELECT f.mn, f.factor, f.limit_value FROM point_factors f "
                 "JOIN _envmon_points s ON s.mn = f.mn"):
             current[mn][("limit", factor)] = limit
-        recorded = {(mn, field, factor) for mn, field, factor in self._rows(
-            "SELECT DISTINCT h.mn, h.field, h.factor FROM registry_history h "
-            "JOIN _envmon_points s ON s.mn = h.mn")}
+        entries: dict[str, list] = {}
+        for mn, field, factor, since, value in self._rows(
+                "SELECT h.mn, h.field, h.factor, h.effective_from, h.value "
+                "FROM registry_history h JOIN _envmon_points s ON s.mn = h.mn "
+                "ORDER BY h.mn, h.effective_from NULLS FIRST, h.recorded_at"):
+            entries.setdefault(mn, []).append((field, factor, since, value))
+        recorded = {(mn, e[0], e[1]) for mn, es in entries.items() for e in es}
         out: list[tuple[str, str, str, str | None, datetime | None]] = []
         changes: list[RegistryChange] = []
+        in_force_now: list[tuple] = []
         for mn, row in points.items():
+            since = (_day_start(row.effective_from) if row.effective_from is not None
+                     else default_since)
+            scheduled = since is not None and since > now
+            history = PointHistory(mn, tuple(entries.get(mn, ())))
             new = _versioned(row)
             old = current.get(mn)
             for (field, factor), value in new.items():
@@ -321,23 +382,32 @@ class RegistryRepository:
                     # in force since registration, unless the factor had values before
                     # (removed and now added again): then from the effective date
                     again = (mn, field, factor) in recorded
-                    out.append((mn, factor, field, _text(value),
-                                effective_from if again else None))
-                    if old is not None:
+                    out.append((mn, factor, field, _text(value), since if again else None))
+                    if old is not None and field == "limit":
+                        if (mn, "factor", factor) in recorded:
+                            out.append((mn, factor, "factor", factor, since))
                         changes.append(RegistryChange(mn, factor, "factor", None, factor,
-                                                      effective_from))
+                                                      since))
                     continue
-                before = old[(field, factor)]
+                now_value = old[(field, factor)]
+                before = (_typed(field, history.value_at(field, factor, since, now_value))
+                          if since is not None else now_value)
                 if before == value:
                     continue
                 if (mn, field, factor) not in recorded:  # the value replaced stays in force
-                    out.append((mn, factor, field, _text(before), None))
-                out.append((mn, factor, field, _text(value), effective_from))
+                    out.append((mn, factor, field, _text(now_value), None))
+                out.append((mn, factor, field, _text(value), since))
                 changes.append(RegistryChange(mn, factor, field, _shown(field, before),
-                                              _shown(field, value), effective_from))
+                                              _shown(field, value), since))
+                if scheduled:  # the current tables keep the value in force now
+                    in_force_now.append((mn, field, factor, _typed(
+                        field, history.value_at(field, factor, now, now_value))))
             for _field, factor in sorted(set(old or ()) - set(new)):
-                changes.append(RegistryChange(mn, factor, "factor", factor, None,
-                                              effective_from))  # a factor no longer measured
+                # a factor no longer measured: versioned, so earlier periods still count it
+                if (mn, "limit", factor) not in recorded:
+                    out.append((mn, factor, "limit", _text(old[(_field, factor)]), None))
+                out.append((mn, factor, "factor", None, since))
+                changes.append(RegistryChange(mn, factor, "factor", factor, None, since))
         table = pa.table({
             "mn": pa.array([r[0] for r in out], _STR),
             "factor": pa.array([r[1] for r in out], _STR),
@@ -345,7 +415,34 @@ class RegistryRepository:
             "value": pa.array([r[3] for r in out], _STR),
             "effective_from": pa.array([r[4] for r in out], _TS),
         })
-        return table, changes
+        return table, changes, in_force_now
+
+    def registry_changes(self, mn: str | None = None) -> list[RegistryHistoryEntry]:
+        """Every versioned change (`registry_history`) as old → new, by point, field and
+        factor in the order they take effect; a value in force since registration has no
+        old value; `scheduled` for a change that takes effect after now. Passwords masked."""
+        sql = ("SELECT mn, field, factor, effective_from, value, recorded_at "
+               "FROM registry_history")
+        params: list = []
+        if mn is not None:
+            sql += " WHERE mn = ?"
+            params.append(mn)
+        sql += " ORDER BY mn, effective_from NULLS FIRST, recorded_at"
+        now = now_beijing()
+        previous: dict[tuple[str, str, str], str | None] = {}
+        out: list[RegistryHistoryEntry] = []
+        for mn_, field, factor, since, value, recorded_at in self._rows(sql, params):
+            key = (mn_, field, factor)
+            shown = _shown(field, _typed(field, value))
+            old = previous.get(key)
+            if field == "factor" and key not in previous and value is None:
+                old = factor  # removed: it was measured until then
+            previous[key] = shown
+            out.append(RegistryHistoryEntry(mn_, factor, field, old, shown, since, recorded_at,
+                                            since is not None and since > now))
+        out.sort(key=lambda e: (e.mn, e.effective_from is not None,
+                                e.effective_from or e.imported_at, e.factor, e.field))
+        return out
 
     def registry_history(self, mns: Sequence[str] | None = None) -> dict[str, PointHistory]:
         """mn → the point's versioned values (limits, o2_ref, standard, pw) by effective date,
@@ -438,8 +535,10 @@ class RegistryRepository:
         rows = self._rows(
             """
             SELECT r.mn, p.pw, r.kind, r.unit_id, r.unit_name, r.outlet_id, r.outlet_name,
-                   r.county_code, r.city_code, r.o2_ref, r.standard
+                   r.county_code, r.city_code, r.o2_ref, r.standard, p.expected_interval_s,
+                   u.longitude, u.latitude
             FROM point_registry r JOIN points p ON p.mn = r.mn
+            JOIN units u ON u.unit_id = p.unit_id
             ORDER BY r.county_code, r.unit_id, r.outlet_id, r.mn
             """
         )
@@ -457,6 +556,9 @@ class RegistryRepository:
                 factors=factors.get(mn, {}),
                 o2_ref=o2_ref,
                 standard=standard,
+                expected_interval_s=interval,
+                longitude=longitude,
+                latitude=latitude,
             )
             for (
                 mn,
@@ -470,6 +572,9 @@ class RegistryRepository:
                 city_code,
                 o2_ref,
                 standard,
+                interval,
+                longitude,
+                latitude,
             ) in rows
         ]
 
@@ -486,7 +591,8 @@ class RegistryRepository:
             """
             SELECT u.unit_id, u.name, u.county_code, u.must_network, u.assessed,
                    o.outlet_id, o.name, o.kind, p.mn, p.pw, p.o2_ref, p.standard, p.crc_modes,
-                   p.allow_networks, u.allow_networks
+                   p.allow_networks, u.allow_networks, p.expected_interval_s, u.longitude,
+                   u.latitude
             FROM units u
             LEFT JOIN outlets o ON o.unit_id = u.unit_id
             LEFT JOIN points p ON p.unit_id = o.unit_id AND p.outlet_id = o.outlet_id
@@ -510,6 +616,9 @@ class RegistryRepository:
             crc_modes,
             allow_networks,
             unit_allow_networks,
+            interval,
+            longitude,
+            latitude,
         ) in rows:
             city_code = parents.get(county_code) or county_code[:4] + "00"
             province_code = county_code[:2] + "0000"
@@ -537,6 +646,9 @@ class RegistryRepository:
                     allow_networks=_networks(allow_networks) if mn else None,
                     unit_allow_networks=_networks(unit_allow_networks),
                     ranges=ranges.get(mn, {}) if mn else {},
+                    expected_interval_s=interval if mn else None,
+                    longitude=longitude,
+                    latitude=latitude,
                 )
             )
         return result

@@ -22,6 +22,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
              envmon.registry.tables       registry_history (limits, o2_ref, standard, pw by date)
              envmon.registry.tables       point_assessed_periods (assessed-from/to dates)
              envmon.alarms.tables         alarms.data_from/data_to, alarm_point_state
+    9        envmon.registry.tables       units.longitude/latitude, points.expected_interval_s
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -49,7 +50,7 @@ from functools import cache
 
 from envmon.store.ddl import IdSequence, Migration
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 OWNERS = (
     "envmon.store.core_tables",
