@@ -14,7 +14,11 @@ a factor its upload lacks, is formed from the 2051 minutes by the 45-valid-minut
   for the limit and the tax reduction;
 - the reference O2 and the limit are those in force at the hour (`Store.registry_history`): a
   registry re-import after a month never changes that month's figures;
-- water: Q [m³] = w00000 `-Cou`, else `-Avg` [L/s] × 3.6; G = C [mg/L] × Q × 10⁻³;
+- water: Q [m³] = w00000 `-Cou`, else `-Avg` [L/s] × 3.6; G = C [mg/L] × Q × 10⁻³, C in
+  mg/L whatever unit the factor arrives in (HJ 212-2017 Table B.1 sends 总汞, 总镉, 六价铬,
+  总砷, 总铅, 总铍, 总硒, 苯并(a)芘 in µg/L: `water_mg_per_l_scale`, `water_units`), so the
+  kg and the comparison with a standard's mg/L limit hold; the tax's per-tonne items (pH,
+  色度, 大肠菌群数) are counted from the hours' tonnes of water (per_tonne.py);
 - status: `valid` (pollutant and flow valid), `stopped` (flag F: 0, not substituted),
   `invalid` (any other flag, or a negative value), `missing` (no data).
 
