@@ -106,6 +106,10 @@ def test_an_hour_with_invalid_o2_and_no_zsavg_is_said_not_judged():
 
 
 def test_a_water_day_is_judged_only_with_enough_valid_hours():
+    """Item 4. The default of 20 valid hours is the public quote of HJ 76-2017 App. B ("day ≥
+    20 h", a gas-CEMS standard); HJ 356-2019, the water standard, has a §7 "有效均值的计算"
+    whose text was not found in public sources, so its daily-mean rule is unconfirmed and 20
+    stays the setting's default (alarms.config.AlarmConfig.water_min_hours says so)."""
     from tests.alarms.test_rules import WATER, evaluator, rec
 
     def day(start_hour: int, hours: int) -> list:

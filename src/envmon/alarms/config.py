@@ -36,11 +36,19 @@ class AlarmConfig:
     """Water points that send hourly data (2061): the daily mean of the day's valid hours is
     judged when the day's last hour (23:00) arrives, or when the next day's first arrives."""
     water_min_hours: int = 20
-    """Valid hours a day needs before its mean is a valid daily mean and is judged: 20, the
-    daily-validity figure quoted for the online-monitoring data standards ("day ≥ 20 h,
-    month ≥ 25 d", standards/emissions.md §1, "day" row; unverified against the text of
-    HJ 356-2019: set it here if the text says otherwise). One valid hour is not a day: a
-    single hour above the limit raised a daily exceedance with the old default of 1."""
+    """Valid hours a day needs before its mean is a valid daily mean and is judged. One valid
+    hour is not a day: a single hour above the limit raised a daily exceedance with the old
+    default of 1.
+
+    Source of 20, and its limits: the figure is the public quote of HJ 76-2017 App. B ("day ≥
+    20 h, month ≥ 25 d", standards/transmission.md §4), a gas-CEMS standard; the water
+    standard's own rule is not confirmed. HJ 356-2019 (水污染源在线监测系统(CODCr、NH3-N等)
+    数据有效性判别技术规范, in force 2020-03-24) has a §7 "有效均值的计算" (calculation of
+    effective mean values; its table of contents as published at
+    chinesestandard.net/PDF.aspx/HJ356-2019), but no public text of §7 was found: neither
+    whether a daily mean needs a minimum count of valid hourly values nor what that count is.
+    20 is kept as the conservative reading (a daily mean from most of the day) until the
+    text of HJ 356-2019 §7 is checked; a bureau that has it sets this here."""
     o2_cutoff_pct: float = 20.5
     """No O2 correction at or above this measured O2 (emissions.md §2 guard)."""
     constant_min_periods: dict[str, int] = field(

@@ -15,7 +15,11 @@ a factor its upload lacks, is formed from the 2051 minutes by the 45-valid-minut
 - the reference O2 and the limit are those in force at the hour (`Store.registry_history`): a
   registry re-import after a month never changes that month's figures; a factor the
   re-import dropped is still counted up to the day it was removed;
-- water: Q [m³] = w00000 `-Cou`, else `-Avg` [L/s] × 3.6; G = C [mg/L] × Q × 10⁻³;
+- water: Q [m³] = w00000 `-Cou`, else `-Avg` [L/s] × 3.6; G = C [mg/L] × Q × 10⁻³, C in
+  mg/L whatever unit the factor arrives in (HJ 212-2017 Table B.1 sends 总汞, 总镉, 六价铬,
+  总砷, 总铅, 总铍, 总硒, 苯并(a)芘 in µg/L: `water_mg_per_l_scale`, `water_units`), so the
+  kg and the comparison with a standard's mg/L limit hold; the tax's per-tonne items (pH,
+  色度, 大肠菌群数) are counted from the hours' tonnes of water (per_tonne.py);
 - status: `valid` (pollutant and flow valid), `stopped` (flag F: 0, not substituted),
   `invalid` (any other flag, or a negative value), `missing` (no data).
 
@@ -34,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from envmon.emissions import formulas
+from envmon.emissions import formulas, per_tonne
 from envmon.emissions.hourly import STOPPED_OVER_MINUTES, VALID_FLAGS, hourly_from_minutes
 from envmon.emissions.substitution import (
     HourInput,
@@ -52,8 +56,9 @@ from envmon.emissions.tax import (
     unconfigured_provinces,
     untaxed_reason,
 )
+from envmon.emissions.tax import per_tonne as is_per_tonne
 from envmon.errors import EnvmonError
-from envmon.hj212.codes import MAX_PLAUSIBLE_MAGNITUDE
+from envmon.hj212.codes import FACTORS, MAX_PLAUSIBLE_MAGNITUDE
 from envmon.period import month_start, next_month
 from envmon.store import PointHistory, PointInfo, Store
 from envmon.store.core_tables import RECORDS_FIRST_POLICY
@@ -61,6 +66,22 @@ from envmon.store.core_tables import RECORDS_FIRST_POLICY
 HOUR = timedelta(hours=1)
 GAS_FLOW, WATER_FLOW, O2 = "a00000", "w00000", "a19001"
 NOX, NO, NO2 = "a21002", "a21003", "a21004"
+
+
+MG_PER_L_SCALE: dict[str, float] = {"mg/L": 1.0, "µg/L": 1e-3, "ug/L": 1e-3, "ng/L": 1e-6,
+                                    "g/L": 1e3}
+"""Factor from a mass concentration unit to mg/L (the unit of G = C × Q × 10⁻³ kg)."""
+
+
+def water_mg_per_l_scale(factor: str, config: AccountingConfig | None = None) -> float:
+    """What a water value of `factor` is multiplied by to be in mg/L: by the unit of HJ 212-2017
+    Table B.1 (hj212.codes), or the `water_units` override; 1 for a factor without a mass
+    unit (pH, 色度, coliform counts, or a code the table lacks)."""
+    unit = dict(config.water_units).get(factor) if config is not None else None
+    if unit is None:
+        known = FACTORS.get(factor)
+        unit = known.unit if known is not None else "mg/L"
+    return MG_PER_L_SCALE.get(unit, 1.0)
 
 
 @dataclass(frozen=True)
@@ -85,7 +106,23 @@ class AccountingConfig:
     [assess] settings; None: its defaults. One set of rules for the assessment and the
     emissions (issue 11 item 15: a proof-less mark entered 40 days late cut SO2)."""
 
+    colour_multiple: str = "excess"
+    """色度超标倍数 for the tax's 色度 item: "excess" (value − limit) ÷ limit, the usual
+    definition of 超标倍数; "ratio" value ÷ limit (per_tonne.colour_multiple)."""
+    water_units: tuple[tuple[str, str], ...] = ()
+    """(factor, unit) pairs overriding the unit a water factor's values arrive in, e.g.
+    (("w20111", "mg/L"),) for units whose mercury is sent in mg/L. Default: the unit of HJ
+    212-2017 Table B.1 (hj212.codes.FACTORS; 总汞, 总镉, 六价铬, 总砷, 总铅, 总铍, 总硒 and
+    苯并(a)芘 in µg/L). Values are converted to mg/L (`water_mg_per_l_scale`)."""
+
     def __post_init__(self) -> None:
+        if self.colour_multiple not in per_tonne.COLOUR_MULTIPLES:
+            raise ValueError(f"colour_multiple must be one of "
+                             f"{', '.join(per_tonne.COLOUR_MULTIPLES)}")
+        for factor, unit in self.water_units:
+            if unit not in MG_PER_L_SCALE:
+                raise ValueError(f"water_units {factor}: unknown unit {unit!r} (known: "
+                                 f"{', '.join(MG_PER_L_SCALE)})")
         if self.exemption_rules is None:
             from envmon.assess.config import AssessConfig
 
@@ -372,6 +409,7 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
         series: list[HourEmission] = []
         # the values in force in the period (a later re-import does not rewrite it)
         limit = history.limit_at(factor, max(start, end - HOUR), current_limit)
+        scale = water_mg_per_l_scale(factor, config)
         hour = first
         while hour < factor_end:
             o2_ref = history.o2_ref_at(hour, point.o2_ref)
@@ -395,6 +433,10 @@ def point_emissions(store: Store, point: PointInfo, start: datetime, end: dateti
             else:
                 status = "invalid" if r is not None or flow is not None else "missing"
             conc = r["avg"] if status == "valid" else None
+            if conc is not None and kind != "gas":
+                # in mg/L whatever unit the factor arrives in (µg/L for 总汞 …, HJ 212-2017
+                # Table B.1): the kg and the comparison with the standard's mg/L limit need it
+                conc = conc * scale
             corrected = None
             if conc is not None:
                 if kind == "gas":
@@ -511,14 +553,24 @@ def monthly_tax(store: Store, start: datetime, end: datetime, *,
     tax_config = tax_config or TaxConfig()
     if results is None:
         results = emissions(store, start, end, config=config, unit_id=unit_id)
+    config = config or AccountingConfig()
     inputs = []
     for r in results:
         general_dust = r.mn in tax_config.general_dust_points
         if tax_item(r.kind, r.factor, general_dust=general_dust) is None:
             continue
+        province = r.county_code[:2] + "0000"
+        if is_per_tonne(r.kind, r.factor):
+            counted = per_tonne.count(r.factor, r.hours, r.limit, config.colour_multiple)
+            if counted.equivalents is None:
+                continue  # not_taxed reports it with counted.reason
+            inputs.append(PollutantMonth(
+                r.unit_id, r.outlet_id, r.kind, r.factor, 0.0, None, None, r.exceeded,
+                general_dust, province, counted.equivalents, counted.basis))
+            continue
         inputs.append(PollutantMonth(
             r.unit_id, r.outlet_id, r.kind, r.factor, r.kg, r.mean_concentration, r.limit,
-            r.exceeded, general_dust, r.county_code[:2] + "0000"))
+            r.exceeded, general_dust, province))
     missing = unconfigured_provinces(inputs, start.date(), tax_config)
     if missing:
         names = _region_names(store, list(missing))
@@ -548,13 +600,19 @@ def monthly_tax(store: Store, start: datetime, end: datetime, *,
     return lines
 
 
-def not_taxed(results: list[PollutantResult]) -> list[dict]:
+def not_taxed(results: list[PollutantResult],
+              config: AccountingConfig | None = None) -> list[dict]:
     """The monitored factors that give no tax line, each with why (环境保护税法 Annex 2): not
-    an item (总氮), a per-tonne item (pH, 色度, 粪大肠菌群), or a factor the table lacks. A
-    factor is never dropped without a word: that would change which items make the top N."""
+    an item (总氮), a per-tonne item that cannot be counted (pH without a valid hour, 色度 or
+    大肠菌群数 without a limit: per_tonne.count), or a factor the table lacks. A factor is
+    never dropped without a word: that would change which items make the top N."""
+    config = config or AccountingConfig()
     out = []
     for r in results:
         reason = untaxed_reason(r.kind, r.factor)
+        if reason is None and is_per_tonne(r.kind, r.factor):
+            reason = per_tonne.count(r.factor, r.hours, r.limit,
+                                     config.colour_multiple).reason or None
         if reason is not None:
             out.append({"unit_id": r.unit_id, "unit_name": r.unit_name,
                         "outlet_id": r.outlet_id, "mn": r.mn, "kind": r.kind,

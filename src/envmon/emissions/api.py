@@ -299,4 +299,4 @@ def monthly_tax(store, period: Period, options: TaxOptions | None = None, *,
     lines = accounting_module.monthly_tax(store, period.start, end, config=accounting,
                                           tax_config=options.effective_config, results=results)
     return TaxReport(period, lines, provisional_as_of(period, as_of),
-                     accounting_module.not_taxed(results))
+                     accounting_module.not_taxed(results, accounting))

@@ -1,6 +1,8 @@
 """Environmental-protection tax (环境保护税法, in force 2018-01-01; 实施条例), emissions.md §9.
 
 - pollution equivalents = emission (kg) / equivalent value (kg) (Arts. 8, 9, 11; Annex 2);
+  the per-tonne water items of Annex 2 part 三 (pH by band, 色度, 大肠菌群数, 余氯量) count
+  tonnes of wastewater instead (per_tonne.py) and compete with the other classes' items;
 - air: per outlet the top 3 pollutants by equivalents; water: class-1 top 5 and other classes
   top 3 (Art. 9);
 - reductions (Art. 13): monthly mean concentration strictly BELOW 70 % of the limit → pay
@@ -75,11 +77,48 @@ WATER_ITEM_BY_FACTOR: dict[str, str] = {
 items without a Table B.1 code (动植物油, 甲醛, 苯胺类, the organics …) cannot arrive by HJ 212
 and are not listed; a factor of a water point that is not here is reported (`not_taxed`)."""
 WATER_PER_TONNE_BY_FACTOR: dict[str, str] = {
-    "w01001": "pH值", "w01002": "色度", "w02003": "粪大肠菌群数（超标）",
+    "w01001": "pH值", "w01002": "色度", "w02003": "大肠菌群数（超标）",
 }
-"""Annex 2 items counted per tonne of wastewater (pH by band, 色度 as tonnes × multiple of the
-standard, coliform when above the standard), not per kg of a concentration × volume: the
-monthly accounting does not compute them yet, so they are reported, never silently dropped."""
+"""Annex 2 part 三 items, counted per tonne of wastewater, not per kg (per_tonne.py computes
+their equivalents from the hours). w02003 is HJ 212's 粪大肠菌群 (faecal coliform), the
+monitored form of the Annex's 大肠菌群数. 余氯量 (hospital wastewater disinfected with
+chlorine) has no HJ 212-2017 Table B.1 code, so it cannot arrive by HJ 212: its value is in
+`PER_TONNE_EQUIVALENT_T` for a coded factor a registry may map to it later."""
+PER_TONNE_EQUIVALENT_T: dict[str, float] = {
+    "色度": 5.0, "大肠菌群数（超标）": 3.3, "余氯量（用氯消毒的医院废水）": 3.3,
+}
+"""Annex 2 part 三 (环境保护税法附表二 三、pH值、色度、大肠菌群数、余氯量水污染物污染当量值),
+as emissions.md §9.2 and the published annex (e.g. the law's text at
+https://puyuecs.com/bumenfagui/2016/09-08/13916-3.html) give them: 色度 5 吨水·倍,
+大肠菌群数（超标）3.3 吨污水, 余氯量（用氯消毒的医院废水）3.3 吨污水. pH: `PH_BANDS`."""
+PH_BANDS: tuple[tuple[float, float, float], ...] = (
+    (0.0, 1.0, 0.06), (1.0, 2.0, 0.125), (2.0, 3.0, 0.25), (3.0, 4.0, 0.5), (4.0, 5.0, 1.0),
+    (5.0, 6.0, 5.0),
+    (9.0, 10.0, 1.0), (10.0, 11.0, 0.5), (11.0, 12.0, 0.25), (12.0, 13.0, 0.125),
+    (13.0, 14.0, 0.06),
+)
+"""pH bands (low, high, tonnes of wastewater per equivalent), Annex 2 part 三 item 1: 0–1 and
+13–14: 0.06 t; 1–2 and 12–13: 0.125 t; 2–3 and 11–12: 0.25 t; 3–4 and 10–11: 0.5 t; 4–5 and
+9–10: 1 t; 5–6: 5 t; 6–9 is not taxed. The annex's note 2 fixes the edges: "pH5-6指大于等于5，
+小于6；pH9-10指大于9，小于等于10，其余类推" (acid bands [low, high), alkaline (low, high])."""
+ONE_OF_ITEMS: tuple[tuple[str, ...], ...] = (
+    ("化学需氧量", "生化需氧量", "总有机碳"),
+    ("大肠菌群数（超标）", "余氯量（用氯消毒的医院废水）"),
+)
+"""Items of which only one is taxed per outlet (Annex 2 part 二 note 2: COD, BOD5, TOC "只征收
+一项"; part 三 note 1: 大肠菌群数和余氯量只征收一项): the one with the most equivalents."""
+
+
+def ph_tonnes_per_equivalent(ph: float) -> float | None:
+    """Tonnes of wastewater per pollution equivalent at `ph` (`PH_BANDS`); None for 6–9 (not
+    taxed). Values outside 0–14 (no pH) fall into the outermost bands."""
+    if 6.0 <= ph <= 9.0:
+        return None
+    if ph < 6.0:
+        return next((t for low, high, t in PH_BANDS if high <= 6.0 and ph < high), 0.06)
+    return next((t for low, high, t in PH_BANDS if low >= 9.0 and ph <= high), 0.06)
+
+
 NOT_TAXABLE_FACTORS: dict[str, str] = {
     "w21001": "总氮不是应税污染物（环境保护税法附表二无此项）",
 }
@@ -96,9 +135,6 @@ def untaxed_reason(kind: str, factor: str) -> str | None:
         return None
     if factor in NOT_TAXABLE_FACTORS:
         return NOT_TAXABLE_FACTORS[factor]
-    if kind != "gas" and factor in WATER_PER_TONNE_BY_FACTOR:
-        return (f"{WATER_PER_TONNE_BY_FACTOR[factor]}按污水吨数计算污染当量（附表二），"
-                "本平台尚未按吨核算：请另行计算")
     return f"因子 {factor} 未对应环境保护税法附表二的应税污染物：未计税，请核对登记的因子"
 
 
@@ -113,7 +149,12 @@ def tax_item(kind: str, factor: str, *, general_dust: bool = False) -> str | Non
         if factor == PARTICULATE_FACTOR and general_dust:
             return "一般性粉尘"
         return AIR_ITEM_BY_FACTOR.get(factor)
-    return WATER_ITEM_BY_FACTOR.get(factor)
+    return WATER_ITEM_BY_FACTOR.get(factor) or WATER_PER_TONNE_BY_FACTOR.get(factor)
+
+
+def per_tonne(kind: str, factor: str) -> bool:
+    """Whether the factor is an Annex 2 part 三 item (equivalents from tonnes of water)."""
+    return kind != "gas" and factor in WATER_PER_TONNE_BY_FACTOR
 
 
 def equivalent_value_kg(kind: str, item: str) -> float:
@@ -122,7 +163,10 @@ def equivalent_value_kg(kind: str, item: str) -> float:
         return AIR_EQUIVALENT_KG[item]
     if item in WATER_CLASS1_EQUIVALENT_KG:
         return WATER_CLASS1_EQUIVALENT_KG[item]
-    return WATER_OTHER_EQUIVALENT_KG[item]
+    if item in WATER_OTHER_EQUIVALENT_KG:
+        return WATER_OTHER_EQUIVALENT_KG[item]
+    raise KeyError(f"{item} is counted per tonne of wastewater, not per kg (PER_TONNE_"
+                   "EQUIVALENT_T, PH_BANDS)")
 
 
 def to_fen(yuan: float) -> float:
@@ -248,6 +292,11 @@ class PollutantMonth:
     exceeded: bool = False  # any valid hour (air) / day (water) above the limit
     general_dust: bool = False
     province_code: str | None = None
+    equivalents: float | None = None
+    """Per-tonne items (pH, 色度, 大肠菌群数): the equivalents counted from the tonnes of water
+    (per_tonne.py); `emission_kg` is then 0. None: emission_kg / the Annex 2 value."""
+    basis: str = ""
+    """How the per-tonne equivalents were counted (shown in the line's note)."""
 
 
 @dataclass
@@ -258,7 +307,8 @@ class TaxLine:
     factor: str
     item: str
     emission_kg: float
-    equivalent_kg: float
+    equivalent_kg: float | None
+    """Annex 2 value in kg; None for the per-tonne items (value in tonnes: `extra["basis"]`)."""
     equivalents: float
     rate_yuan: float
     reduction: float
@@ -287,17 +337,21 @@ def _selected(lines: list[TaxLine], config: TaxConfig) -> None:
         return
     kind = lines[0].kind
     candidates = list(lines)
-    if kind == "water" and config.one_oxygen_demand:
-        demand = [t for t in candidates if t.item in OXYGEN_DEMAND_ITEMS]
-        if len(demand) > 1:
-            keep = max(demand, key=lambda t: t.equivalents)
-            for t in demand:
+    for items in ONE_OF_ITEMS if kind == "water" else ():
+        if items == OXYGEN_DEMAND_ITEMS and not config.one_oxygen_demand:
+            continue
+        same = [t for t in candidates if t.item in items]
+        if len(same) > 1:
+            keep = max(same, key=lambda t: t.equivalents)
+            for t in same:
                 if t is not keep:
-                    t.reason = f"化学需氧量/生化需氧量/总有机碳只征一项（已征{keep.item}）"
-            candidates = [t for t in candidates if t not in demand or t is keep]
+                    t.reason = f"{'/'.join(items)}只征一项（已征{keep.item}）"
+            candidates = [t for t in candidates if t not in same or t is keep]
     if kind == "gas":
         groups = [(candidates, config.air_top, "大气污染物前三项")]
     else:
+        # Art. 9: 区分第一类水污染物和其他类水污染物 — every item outside class 1, the per-tonne
+        # items of Annex 2 part 三 included, competes for the other classes' top three
         class1 = [t for t in candidates if t.item in WATER_CLASS1_EQUIVALENT_KG]
         other = [t for t in candidates if t.item not in WATER_CLASS1_EQUIVALENT_KG]
         groups = [(class1, config.water_class1_top, "第一类水污染物前五项"),
@@ -328,19 +382,31 @@ def compute_tax(pollutants: Sequence[PollutantMonth], on: date,
         if p.exceeded:
             exceeded_by_unit_item.add((p.unit_id, item))
             exceeded_units.add(p.unit_id)
-        value = equivalent_value_kg(p.kind, item)
         rate = rate_for(config.rates, p.province_code, on, config.default_rate)
+        if per_tonne(p.kind, p.factor):
+            if p.equivalents is None:
+                continue  # not counted (no data, no limit): accounting.not_taxed says why
+            # no kg value: the Annex's value is in tonnes of water (PER_TONNE_EQUIVALENT_T)
+            value, equivalents = None, p.equivalents
+        else:
+            value = equivalent_value_kg(p.kind, item)
+            equivalents = pollution_equivalents(p.emission_kg, value)
         lines.append(TaxLine(
             p.unit_id, p.outlet_id, p.kind, p.factor, item, p.emission_kg, value,
-            pollution_equivalents(p.emission_kg, value),
+            equivalents,
             rate.air_yuan if p.kind == "gas" else rate.water_yuan, 1.0, 0.0, False,
             mean_conc=p.mean_conc, limit=p.limit, extra={"exceeded": p.exceeded},
         ))
+        if p.basis:
+            lines[-1].extra["basis"] = p.basis
     by_outlet: dict[tuple[str, str, str], list[TaxLine]] = {}
     for t in lines:
         by_outlet.setdefault((t.unit_id, t.outlet_id, t.kind), []).append(t)
     for group in by_outlet.values():
         _selected(group, config)
+    for t in lines:
+        if t.extra.get("basis"):
+            t.reason = "；".join(x for x in (t.extra["basis"], t.reason) if x)
     for t in lines:
         if config.no_reduction_scope == "taxpayer":
             blocked = t.unit_id in exceeded_units
