@@ -156,6 +156,12 @@ def _roads_check():
     return settings_from_dict
 
 
+def _emissions_check():
+    from envmon.emissions.settings import accounting_settings
+
+    return accounting_settings
+
+
 def _tax_check():
     from envmon.emissions.tax import tax_config_from_dict
 
@@ -163,7 +169,8 @@ def _tax_check():
 
 
 # Tables kept raw (nested tables, per-CN maps) and checked by their domain when read.
-_RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_check}
+_RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_check,
+                 "emissions": _emissions_check}
 
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
@@ -194,6 +201,9 @@ class Config:
     roads: dict = field(default_factory=dict)
     """[roads]: tables [roads.sensors], [roads.match], [roads.passes], [roads.eligibility],
     [roads.naming] for envmon.roads.settings.settings_from_dict."""
+    emissions: dict = field(default_factory=dict)
+    """[emissions]: the raw table for envmon.emissions.settings.accounting_settings (the
+    accounting's hour rules, substitution, water units, 色度超标倍数), checked when read."""
     tax: dict = field(default_factory=dict)
     """[tax]: the raw table for envmon.emissions.tax.tax_config_from_dict ([[tax.rates]]
     per province, options), checked when the file is read."""

@@ -288,3 +288,29 @@ def test_the_emission_commands_take_the_exemption_rules_of_the_config_file(db, t
 
     assert stopped(strict) == 0
     assert stopped(lenient) == 1
+
+
+def test_the_emission_settings_are_read_from_the_emissions_section(db, tmp_path):
+    """`[emissions]` sets the accounting's settings (issue 11 items 18/19 made them settings:
+    `stopped_over_minutes`, `water_units`, `colour_multiple` …); a bad key or value is one
+    line naming `[emissions] key` and exit 2, never a traceback."""
+    from envmon.emissions.api import accounting_config
+
+    config = tmp_path / "envmon.toml"
+    config.write_text('[emissions]\nstopped_over_minutes = 20\ncolour_multiple = "ratio"\n'
+                      '[emissions.water_units]\nw20111 = "mg/L"\n'
+                      '[emissions.substitution]\nshort_gap_hours = 12\n', encoding="utf-8")
+    accounting = accounting_config(config)
+    assert accounting.stopped_over_minutes == 20 and accounting.colour_multiple == "ratio"
+    assert accounting.water_units == (("w20111", "mg/L"),)
+    assert accounting.substitution.short_gap_hours == 12
+    for text, named in (("[emissions]\nstopped_over_minute = 20\n", "stopped_over_minute"),
+                        ('[emissions]\ncolour_multiple = "double"\n', "colour_multiple"),
+                        ('[emissions.water_units]\nw20111 = "ppm"\n', "water_units w20111"),
+                        ('[emissions]\nmin_valid_minutes = "many"\n', "min_valid_minutes")):
+        config.write_text(text, encoding="utf-8")
+        result = runner.invoke(app, ["tax", "--db", str(db[0]), "--month", "2026-11",
+                                     "--config", str(config)])
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.strip().splitlines()
+        assert "[emissions]" in line and named in line, line

@@ -107,17 +107,19 @@ class UnitEmissions(ProvisionalFigures):
 
 
 def accounting_config(config_file: Path | None):
-    """The accounting settings of the configuration: its `[assess]` exemption rules (proof,
-    deadlines), so the emissions exempt the same hours as the assessment (issue 11, item
-    15). No file (and no envmon.toml): the defaults."""
+    """The accounting settings of the configuration: `[emissions]`, with the `[assess]`
+    exemption rules (proof, deadlines), so the emissions exempt the same hours as the
+    assessment (issue 11, item 15). No file (and no envmon.toml): the defaults."""
     from envmon.config import ConfigError, load_config
     from envmon.emissions.accounting import AccountingConfig
+    from envmon.emissions.settings import accounting_settings
 
     try:
-        rules = load_config(config_file).assess
+        config = load_config(config_file)
     except ConfigError as error:
         raise OptionError("--config", str(error)) from None
-    return AccountingConfig(exemption_rules=rules)
+    return AccountingConfig(exemption_rules=config.assess,
+                            **accounting_settings(config.emissions))
 
 
 def _require_unit(store, unit: str | None) -> None:
