@@ -51,9 +51,12 @@
     points.forEach(function (p) { states[p.mn] = p.state; });
     if (!map) { return; }
     if (pointLayer) { pointLayer.remove(); }
+    // The view first: Leaflet draws a layer only once its map has one.
+    var bounds = points.map(function (p) { return [p.latitude, p.longitude]; });
+    if (bounds.length) { map.fitBounds(bounds, {padding: [20, 20]}); }
+    else { map.setView([37.6, 112.3], 7); }
     pointLayer = L.layerGroup().addTo(map);
     markers = {};
-    var bounds = [];
     points.forEach(function (p) {
       var m = L.circleMarker([p.latitude, p.longitude], markerStyle(p.state));
       m.bindPopup(function () {
@@ -69,10 +72,7 @@
       m.addTo(pointLayer);
       markers[p.mn] = m;
       tagMarker(p.mn, p.state);
-      bounds.push([p.latitude, p.longitude]);
     });
-    if (bounds.length) { map.fitBounds(bounds, {padding: [20, 20]}); }
-    else { map.setView([37.6, 112.3], 7); }
     document.getElementById("map").dataset.points = String(points.length);
   }
 
