@@ -3,7 +3,7 @@
 A point is
 * ``offline`` (离线) when it has a not-closed offline alarm, or nothing arrived from it within
   `offline_after_s` (the alarm engine's threshold, `alarms.config`), or never;
-* ``stopped`` (停产) when its latest record of the day carries flag F (停运, HJ 212-2017 表 B.1);
+* ``stopped`` (停产) when its latest recent record carries flag F (停运, HJ 212-2017 表 B.1);
 * ``alarm`` (报警) when it has any other not-closed alarm;
 * ``online`` (在线) otherwise.
 
@@ -76,18 +76,18 @@ def point_states(store, now: datetime, offline_after_s: float) -> list[PointStat
         f"r.county_code, r.county{coords} "
         "FROM point_registry r JOIN points p ON p.mn = r.mn ORDER BY r.mn")
     seen = dict(store.query("SELECT mn, last_seen_at FROM alarm_point_state"))
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    today = {mn: (last, last_stopped, received) for mn, last, last_stopped, received in store.query(
+    fresh_after = now - timedelta(seconds=offline_after_s)
+    # What arrived within the threshold (a backlog of old hours counts: the unit is there).
+    recent = {row[0]: row[1:] for row in store.query(
         "SELECT mn, MAX(data_time), MAX(CASE WHEN flag = 'F' THEN data_time END), "
-        "MAX(received_at) FROM records WHERE data_time >= ? GROUP BY mn", [day_start])}
+        "MAX(received_at) FROM records WHERE received_at >= ? GROUP BY mn", [fresh_after])}
     alarms: dict[str, set[str]] = {}
     for mn, rule in store.query("SELECT mn, rule FROM alarms WHERE status <> 'closed'"):
         alarms.setdefault(mn, set()).add(rule)
-    fresh_after = now - timedelta(seconds=offline_after_s)
     out = []
     for (mn, unit_id, unit_name, outlet, kind, city_code, city, county_code, county, lon,
          lat) in registry:
-        last, last_stopped, received = today.get(mn, (None, None, None))
+        last, last_stopped, received = recent.get(mn, (None, None, None))
         seen_at = max((t for t in (seen.get(mn), received) if t is not None), default=None)
         rules = alarms.get(mn, set())
         if "offline" in rules or seen_at is None or seen_at < fresh_after:

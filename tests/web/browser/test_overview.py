@@ -11,7 +11,8 @@ import urllib.request
 from playwright.sync_api import expect
 
 from envmon.alarms import store as alarm_store
-from tests.web.browser.conftest import DEMO_POINTS, SCREENSHOTS
+from tests.web.browser.conftest import SCREENSHOTS
+from tests.web.conftest import DEMO_POINTS
 
 RENDER_BUDGET_S = 1.0  # issue 12: the 300-point demo's overview renders in under a second
 
@@ -40,11 +41,13 @@ def test_overview_shows_every_point_and_the_counts(web, page, shot):
         expect(page.locator(f"path.point-marker.state-{state}")).to_have_count(n)
     timing = page.evaluate("""() => {
         const t = performance.getEntriesByType('navigation')[0];
-        return {response_ms: t.responseEnd - t.requestStart, load_ms: t.loadEventEnd}; }""")
+        return {response_ms: t.responseEnd - t.requestStart, load_ms: t.loadEventEnd,
+                markers_drawn_ms: window.envmonDrawnMs}; }""")
     shot(page, "overview")
     (SCREENSHOTS / "overview-timing.json").write_text(json.dumps(
-        {**timing, "markers_drawn_s": round(rendered_s, 3)}))
-    assert rendered_s < RENDER_BUDGET_S, f"overview took {rendered_s:.2f} s to draw"
+        {**timing, "seen_by_the_test_s": round(rendered_s, 3)}))
+    # In the page's own clock (navigation start to the last marker), not the test's polling.
+    assert timing["markers_drawn_ms"] < RENDER_BUDGET_S * 1000, timing
 
 
 def test_live_events_change_a_marker_and_add_an_alarm_without_reload(web, page, shot):

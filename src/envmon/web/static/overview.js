@@ -74,6 +74,8 @@
       tagMarker(p.mn, p.state);
     });
     document.getElementById("map").dataset.points = String(points.length);
+    // Milliseconds from the start of the navigation to every marker drawn (the render budget).
+    if (!window.envmonDrawnMs) { window.envmonDrawnMs = performance.now(); }
   }
 
   function recount() {
