@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from envmon.alarms.api import PointStatesOptions, point_states
 from envmon.assess.api import BackfillLogOptions, MarkListOptions, backfill_log, list_marks
 from envmon.errors import OptionError
+from envmon.hj212.codes import FACTORS
 from envmon.period import Period
 from envmon.records.api import (
     RawPacketsOptions,
@@ -24,6 +25,17 @@ from envmon.web.pages.render import Pages
 
 DEFAULT_DAYS = 3  # a glance: the last three days of hourly data
 MAX_DAYS = 31
+
+
+def factor_names(factors, lang: str) -> dict[str, str]:
+    """HJ 212-2017 code → the factor's name (and unit) in the page's language."""
+    names = {}
+    for code in factors:
+        factor = FACTORS.get(code)
+        if factor is not None:
+            name = factor.en if lang == "en" else factor.zh
+            names[code] = f"{name} {factor.unit}".strip()
+    return names
 
 
 def add_routes(router: APIRouter, pages: Pages) -> None:
@@ -61,6 +73,7 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
         return pages.render(
             request, "point.html", "/points", point=found[0].as_json(), days=days,
             series=series.as_json(), flags=sorted(flags.items()),
+            names=factor_names(series.series, pages.translator(request).lang),
             converted=found[0].kind == "gas",
             raw=raw_packets(store, RawPacketsOptions(mn=mn, limit=50)).as_json(),
             backfill=backfill_log(store, BackfillLogOptions(mn=mn)).as_json()[-50:],

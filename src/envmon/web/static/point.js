@@ -23,10 +23,15 @@
     }
     var chart = echarts.init(el, null, {renderer: "svg"});
     chart.setOption({
-      title: {text: factor, left: 0, textStyle: {fontSize: 13}},
+      title: {text: (payload.names[factor] || factor) + " (" + factor + ")", left: 0,
+              textStyle: {fontSize: 13}},
       tooltip: {trigger: "axis"}, legend: {right: 0},
       grid: {left: 50, right: 20, top: 35, bottom: 30},
-      xAxis: {type: "time"}, yAxis: {type: "value", scale: true},
+      xAxis: {type: "time"},
+      // The limit stays in sight even when every value is far below it.
+      yAxis: {type: "value", scale: true, max: function (v) {
+        return limit === null || limit === undefined ? null : Math.max(v.max, limit * 1.1);
+      }},
       series: lines
     });
     el.dataset.drawn = "true";
