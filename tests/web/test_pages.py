@@ -24,13 +24,27 @@ def get(web, path: str, headers: dict | None = None) -> tuple[int, str, dict]:
 @pytest.mark.parametrize("path, text", [
     ("/", "即时有效传输率"), ("/points", "全部点位"), ("/alarms", "报警"),
     ("/assess", "传输有效率"), ("/assess?level=county&parent=140100", 'data-level="county"'),
-    ("/emissions", "排放量与环保税"), ("/roads", "道路颗粒物"), ("/air", "空气质量"),
+    ("/roads", "道路颗粒物"), ("/air", "空气质量"),
 ])
 def test_every_page_answers_in_chinese(web, path, text):
     status, body, headers = get(web, path)
     assert status == 200 and text in body
     assert headers["content-type"].startswith("text/html")
     assert 'lang="zh-CN"' in body
+
+
+def test_the_emissions_page_shows_the_tax_of_each_unit(web):
+    import re
+
+    (first,) = web.context.store.query("SELECT MIN(data_time) FROM records")[0]
+    status, body, _ = get(web, f"/emissions?month={first:%Y-%m}")
+    assert status == 200 and "排放量与环保税" in body
+    units = re.findall(r'<tr class="unit" data-unit="([^"]+)"><th colspan="7">.*?</th>'
+                       r'<th>([0-9.]+)</th>', body)
+    registered = {u for (u,) in web.context.store.query("SELECT unit_id FROM units")}
+    assert units and {u for u, _ in units} <= registered
+    total = float(re.search(r'id="tax-total">([0-9.]+)<', body).group(1))
+    assert abs(total - sum(float(tax) for _, tax in units)) < 0.01 * len(units)
 
 
 def test_the_drill_down_keeps_the_rows_of_the_parent(web):
@@ -51,6 +65,7 @@ def test_the_drill_down_keeps_the_rows_of_the_parent(web):
 @pytest.mark.parametrize("path, status, names", [
     ("/assess?month=2026-13", 400, "month"),
     ("/assess?level=galaxy", 400, "level"),
+    ("/emissions?month=26-1", 400, "month"),
     ("/alarms?status=lost", 400, "status"),
     ("/points/NO-SUCH-MN", 404, "NO-SUCH-MN"),
     ("/points/{mn}?days=0", 400, "days"),

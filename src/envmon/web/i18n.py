@@ -97,6 +97,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "level.county": ("区县", "County"),
     "level.unit": ("单位", "Unit"),
     "level.point": ("点位", "Point"),
+    "emissions.total": ("环保税合计", "Tax in total"),
+    "emissions.yuan": ("元", "yuan"),
+    "emissions.pollutant": ("污染物", "Pollutant"),
+    "emissions.kg": ("排放量(kg)", "Emitted (kg)"),
+    "emissions.mean": ("平均浓度", "Mean concentration"),
+    "emissions.reduction": ("减征", "Reduction"),
+    "emissions.tax": ("应纳税额(元)", "Tax (yuan)"),
     "todo.page": ("此页面正在建设中。", "This page is being built."),
     "error.not_found": ("未找到", "Not found"),
 }

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from envmon.web.pages import STATIC_DIR
+
 CHROMIUM = os.environ.get("ENVMON_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -25,6 +27,11 @@ if not Path(CHROMIUM).exists():  # .ci/run installs it (CI fails without); a dev
     if os.environ.get("CI"):
         raise RuntimeError(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's chromium")
     pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium", allow_module_level=True)
+if not (STATIC_DIR / "vendor" / "leaflet.js").is_file():  # `make install` copies them
+    if os.environ.get("CI"):
+        raise RuntimeError("the pages' JS/CSS are not installed: make install (npm ci)")
+    pytest.skip("the pages' JS/CSS are not installed: run make install (npm ci)",
+                allow_module_level=True)
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from envmon.web.pages.render import Pages
 
-PENDING = {"/emissions": "nav.emissions", "/roads": "nav.roads", "/air": "nav.air"}
+PENDING = {"/roads": "nav.roads", "/air": "nav.air"}
 
 
 def add_routes(router: APIRouter, pages: Pages) -> None:
