@@ -66,6 +66,7 @@ def test_the_drill_down_keeps_the_rows_of_the_parent(web):
     ("/assess?month=2026-13", 400, "month"),
     ("/assess?level=galaxy", 400, "level"),
     ("/emissions?month=26-1", 400, "month"),
+    ("/air?month=2025-13", 400, "month"),
     ("/alarms?status=lost", 400, "status"),
     ("/points/NO-SUCH-MN", 404, "NO-SUCH-MN"),
     ("/points/{mn}?days=0", 400, "days"),

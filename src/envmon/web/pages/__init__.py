@@ -26,11 +26,19 @@ __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "install"]
 
 def install(app: FastAPI, context: WebContext) -> None:
     """Mount the static files at /static and add the page routes to `app`."""
-    from envmon.web.pages import alarms, assess, emissions, overview, placeholders, points
+    from envmon.web.pages import (
+        air,
+        alarms,
+        assess,
+        emissions,
+        overview,
+        placeholders,
+        points,
+    )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages = Pages(context, TEMPLATES_DIR, STATIC_DIR)
     router = APIRouter(include_in_schema=False)
-    for module in (overview, points, alarms, assess, emissions, placeholders):
+    for module in (overview, points, alarms, assess, emissions, air, placeholders):
         module.add_routes(router, pages)
     app.include_router(router)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from envmon.web.pages.render import Pages
 
-PENDING = {"/roads": "nav.roads", "/air": "nav.air"}
+PENDING = {"/roads": "nav.roads"}
 
 
 def add_routes(router: APIRouter, pages: Pages) -> None:
