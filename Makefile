@@ -12,7 +12,20 @@ $(BIN)/envmon: pyproject.toml
 	$(BIN)/pip install --progress-bar on -e '.[dev]'
 	touch $@
 
-install: $(BIN)/envmon
+VENDOR := src/envmon/web/static/vendor
+
+install: $(BIN)/envmon $(VENDOR)/.installed
+
+# The pages' JS/CSS (ECharts, Leaflet, htmx, the province's boundaries) from npm's lock file into
+# src/envmon/web/static/vendor/ (never committed, never loaded from the internet at run time).
+$(VENDOR)/.installed: package-lock.json scripts/vendor_assets.py
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: installing Debian's nodejs and npm (apt-get)..."; \
+	  apt-get update -qq && apt-get install -y -qq nodejs npm; } || { \
+	  echo "could not install npm: run 'sudo apt-get install nodejs npm', then 'make install'"; exit 1; }
+	@echo "Installing the pages' JS/CSS libraries from package-lock.json (npm ci)..."
+	@npm ci --silent --no-audit --no-fund --ignore-scripts
+	@$(PYTHON) scripts/vendor_assets.py
+	touch $@
 
 demo: install
 	$(BIN)/envmon demo
@@ -29,4 +42,4 @@ bench-smoke: install
 	$(BIN)/python -m benchmarks --smoke
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info node_modules src/envmon/web/static/vendor

@@ -12,6 +12,7 @@ name); results are dataclasses with `as_json()` (the JSON contract of `envmon al
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -37,6 +38,7 @@ class AlarmListOptions:
     status: AlarmStatus | None = None
     mn: str | None = None
     rule: AlarmRule | None = None
+    opened_since: datetime | None = None  # only alarms opened at or after this time
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", optional_choice(AlarmStatus, self.status, "--status"))
@@ -111,7 +113,8 @@ def list_alarms(store, options: AlarmListOptions | None = None) -> AlarmList:
     options = options or AlarmListOptions()
     status = options.status.value if options.status else None
     rule = options.rule.value if options.rule else None
-    alarms = tuple(alarm_store.list_alarms(store, status=status, mn=options.mn, rule=rule))
+    alarms = tuple(alarm_store.list_alarms(store, status=status, mn=options.mn, rule=rule,
+                                           opened_since=options.opened_since))
     names = store.unit_names([a.unit_id for a in alarms if a.unit_id])
     if options.mn and not alarms and not store.query(  # none, or a mistyped MN?
             "SELECT 1 FROM alarms WHERE mn = ? LIMIT 1", [options.mn]):
@@ -161,8 +164,47 @@ def close_alarm(store, options: AlarmActionOptions) -> AlarmChanged:
     return _transition(store, "close", options)
 
 
+@dataclass(frozen=True)
+class PointStatesOptions:
+    now: datetime
+    offline_after_s: float = 1800.0  # the alarm engine's default (`AlarmConfig.offline_after_s`)
+
+    def __post_init__(self) -> None:
+        if not self.offline_after_s > 0:
+            raise OptionError("offline_after_s", "must be a positive number of seconds")
+
+
+@dataclass(frozen=True)
+class PointStates:
+    """Every registered point with its state now (`alarms.states`), and the counts by state."""
+
+    points: tuple  # of envmon.alarms.states.PointState
+    as_of: datetime
+
+    def counts(self) -> dict[str, int]:
+        from envmon.alarms.states import STATES
+
+        counts = dict.fromkeys(STATES, 0)
+        for point in self.points:
+            counts[point.state] += 1
+        return counts
+
+    def as_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "counts": self.counts(),
+                "points": [p.as_json() for p in self.points]}
+
+
+def point_states(store, options: PointStatesOptions) -> PointStates:
+    """在线 / 离线 / 报警 / 停产 of every registered point at `options.now`."""
+    from envmon.alarms import states
+
+    return PointStates(tuple(states.point_states(store, options.now, options.offline_after_s)),
+                       options.now)
+
+
 __all__ = ["AlarmActionOptions", "AlarmChanged", "AlarmError", "AlarmList", "AlarmListOptions",
-           "AlarmRule", "AlarmStatus", "acknowledge_alarm", "close_alarm", "list_alarms"]
+           "AlarmRule", "AlarmStatus", "PointStates", "PointStatesOptions", "acknowledge_alarm",
+           "close_alarm", "list_alarms", "point_states"]
 
 
 def _alarm_terminal_table(result: AlarmList, stream) -> None:

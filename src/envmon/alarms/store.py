@@ -146,12 +146,16 @@ def close(store: Store, alarm_id: int, by: str, note: str | None = None,
 
 
 def list_alarms(store: Store, *, status: str | None = None, mn: str | None = None,
-                rule: str | None = None, limit: int | None = None) -> list[Alarm]:
+                rule: str | None = None, limit: int | None = None,
+                opened_since: datetime | None = None) -> list[Alarm]:
     where, params = [], []
     for column, value in (("status", status), ("mn", mn), ("rule", rule)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
+    if opened_since is not None:
+        where.append("opened_at >= ?")
+        params.append(opened_since)
     sql = f"SELECT {', '.join(_COLUMNS)} FROM alarms"
     if where:
         sql += " WHERE " + " AND ".join(where)

@@ -236,3 +236,80 @@ def point_conflicts(store, period: Period, options: RecordsOptions) -> RecordCon
 
 def _same(a: Any, b: Any) -> bool:
     return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
+
+
+# ------------------------------------------------------------------ a point's page
+SERIES_COLUMNS = ("data_time", "factor", "avg", "rtd", "zs_avg", "zs_rtd", "flag")
+
+
+@dataclass(frozen=True)
+class PointSeries:
+    """One point's records per factor, for a chart against the limit: the value as measured
+    and, for gas points with a reference O2, 折算 (converted to reference O2: HJ 75-2017), the
+    value the limit applies to. Times ISO 8601 with +08:00."""
+
+    mn: str
+    cn: str
+    period: Period
+    limits: dict[str, float | None]
+    series: dict[str, list[dict[str, Any]]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"mn": self.mn, "cn": self.cn, "from": self.period.start.isoformat(),
+                "to": self.period.end.isoformat(), "limits": self.limits,
+                "series": self.series}
+
+
+def point_series(store, period: Period, options: RecordsOptions) -> PointSeries:
+    """The records of `point_records` grouped by factor, 折算 beside each value."""
+    from envmon.registry.api import require_known_mn
+
+    require_known_mn(store, options.mn)
+    limits = dict(store.query("SELECT factor, limit_value FROM point_factors WHERE mn = ? "
+                              "ORDER BY factor", [options.mn]))
+    series: dict[str, list[dict[str, Any]]] = {f: [] for f in limits}
+    for row in store.query_records(options.mn, options.cn, period.start, period.end,
+                                   columns=SERIES_COLUMNS):
+        value = row["avg"] if row["avg"] is not None else row["rtd"]
+        converted = row["zs_avg"] if row["zs_avg"] is not None else row["zs_rtd"]
+        series.setdefault(row["factor"], []).append({
+            "t": row["data_time"].astimezone(BEIJING_FIXED).isoformat(), "value": value,
+            "zs": converted, "flag": row["flag"]})
+    return PointSeries(options.mn, options.cn, period, limits, series)
+
+
+RAW_COLUMNS = ("id", "received_at", "peer", "verdict", "reason", "cn", "qn")
+
+
+@dataclass(frozen=True)
+class RawPacketsOptions:
+    mn: str
+    limit: int = 50
+
+    def __post_init__(self) -> None:
+        if not self.mn.strip():
+            raise OptionError("mn", "give the MN of a monitoring point")
+        if not 1 <= self.limit <= 1000:
+            raise OptionError("limit", f"must be from 1 to 1000, not {self.limit}")
+
+
+@dataclass(frozen=True)
+class RawPackets:
+    """A point's latest raw packets with the receiver's verdict (accepted / rejected and
+    why), newest first; the packet text itself stays in the store."""
+
+    mn: str
+    packets: tuple[dict[str, Any], ...]
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [dict(p) for p in self.packets]
+
+
+def raw_packets(store, options: RawPacketsOptions) -> RawPackets:
+    from envmon.registry.api import require_known_mn
+
+    require_known_mn(store, options.mn, "mn")
+    rows = store.query(f"SELECT {', '.join(RAW_COLUMNS)} FROM raw_packets WHERE mn = ? "
+                       f"ORDER BY id DESC LIMIT {int(options.limit)}", [options.mn])
+    return RawPackets(options.mn, tuple(_plain(dict(zip(RAW_COLUMNS, r, strict=True)),
+                                               RAW_COLUMNS) for r in rows))

@@ -1,0 +1,147 @@
+"""The pages' words: one catalogue, zh-CN first, English by `?lang=en` (kept in a cookie).
+
+Every string a page shows comes from `MESSAGES` through `Translator` (`t("key")` in the
+templates, `t.catalogue()` for the scripts). A new string: add its key with both languages
+here; a test checks that every key has both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LANGS = ("zh", "en")
+COOKIE = "envmon_lang"
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "title": ("生态环境在线监控平台", "Environmental monitoring platform"),
+    "nav.overview": ("总览", "Overview"),
+    "nav.points": ("点位", "Points"),
+    "nav.assess": ("传输有效率", "Transmission"),
+    "nav.alarms": ("报警", "Alarms"),
+    "nav.emissions": ("排放量与环保税", "Emissions & tax"),
+    "nav.roads": ("道路颗粒物", "Road particulates"),
+    "nav.air": ("空气质量", "Air quality"),
+    "lang.switch": ("English", "中文"),
+    "vendor.missing": ("地图和图表的前端资源未安装：请在项目目录运行 make install（npm ci 并复制到"
+                       " static/vendor）。",
+                       "The map and chart libraries are not installed: run make install in the"
+                       " project folder (npm ci, copied into static/vendor)."),
+    "live.connected": ("实时更新已连接", "Live updates connected"),
+    "live.lost": ("实时更新中断，正在重连…", "Live updates lost, reconnecting…"),
+    "count.networked": ("联网", "Networked"),
+    "count.online": ("在线", "Online"),
+    "count.alarms_today": ("今日报警", "Alarms today"),
+    "count.instant_rate": ("即时有效传输率", "Instant valid transmission rate"),
+    "state.online": ("在线", "Online"),
+    "state.offline": ("离线", "Offline"),
+    "state.alarm": ("报警", "Alarm"),
+    "state.stopped": ("停产", "Stopped"),
+    "overview.map": ("点位分布", "Monitoring points"),
+    "overview.open_alarms": ("未关闭报警", "Open alarms"),
+    "overview.city_rates": ("各市传输有效率（本月）", "Cities' transmission rates (this month)"),
+    "overview.no_boundaries": ("未找到行政区划边界，仅显示点位。",
+                               "No district boundaries found: points only."),
+    "col.id": ("ID", "ID"),
+    "col.mn": ("MN", "MN"),
+    "col.unit": ("单位", "Unit"),
+    "col.factor": ("因子", "Factor"),
+    "col.rule": ("规则", "Rule"),
+    "col.status": ("状态", "Status"),
+    "col.opened_at": ("报警时间", "Opened"),
+    "col.value": ("值", "Value"),
+    "col.limit": ("限值", "Limit"),
+    "col.detail": ("说明", "Detail"),
+    "col.city": ("市", "City"),
+    "col.county": ("区县", "County"),
+    "col.rank": ("排名", "Rank"),
+    "col.name": ("名称", "Name"),
+    "col.code": ("代码", "Code"),
+    "col.instant": ("即时有效传输率", "Instant rate"),
+    "col.complete": ("补全有效传输率", "Completed rate"),
+    "col.points": ("点位数", "Points"),
+    "col.time": ("时间", "Time"),
+    "col.verdict": ("结果", "Verdict"),
+    "col.reason": ("原因", "Reason"),
+    "col.peer": ("来源地址", "From"),
+    "col.actions": ("操作", "Actions"),
+    "col.outlet": ("排放口", "Outlet"),
+    "col.state": ("状态", "State"),
+    "none": ("无", "None"),
+    "point.title": ("点位", "Point"),
+    "point.series": ("监测数据（小时均值）", "Data (hourly averages)"),
+    "point.limit": ("限值", "Limit"),
+    "point.measured": ("实测", "Measured"),
+    "point.converted": ("折算", "Converted"),
+    "point.flags": ("数据标记", "Data flags"),
+    "point.raw": ("原始报文", "Raw packets"),
+    "point.backfill": ("补遗请求", "Back-fill requests"),
+    "point.marks": ("停产/停运标记", "Exemption marks"),
+    "point.days": ("天数", "Days"),
+    "point.list": ("全部点位", "All points"),
+    "alarms.title": ("报警", "Alarms"),
+    "alarms.filter": ("筛选", "Filter"),
+    "alarms.any": ("全部", "Any"),
+    "alarms.ack": ("确认", "Acknowledge"),
+    "alarms.close": ("关闭", "Close"),
+    "alarms.note": ("备注", "Note"),
+    "alarms.by": ("处理人", "By"),
+    "alarms.failed": ("操作失败", "Action failed"),
+    "assess.title": ("传输有效率", "Transmission validity"),
+    "assess.month": ("月份", "Month"),
+    "assess.level": ("层级", "Level"),
+    "assess.bulletin": ("下载通报", "Download bulletin"),
+    "assess.provisional": ("初步统计（本月尚未结束）", "Provisional (the month has not ended)"),
+    "level.province": ("省", "Province"),
+    "level.city": ("市", "City"),
+    "level.county": ("区县", "County"),
+    "level.unit": ("单位", "Unit"),
+    "level.point": ("点位", "Point"),
+    "emissions.total": ("环保税合计", "Tax in total"),
+    "emissions.yuan": ("元", "yuan"),
+    "emissions.pollutant": ("污染物", "Pollutant"),
+    "emissions.kg": ("排放量(kg)", "Emitted (kg)"),
+    "emissions.mean": ("平均浓度", "Mean concentration"),
+    "emissions.reduction": ("减征", "Reduction"),
+    "emissions.tax": ("应纳税额(元)", "Tax (yuan)"),
+    "air.calendar": ("AQI 日历", "AQI calendar"),
+    "air.ranking": ("城市排名", "Cities' ranking"),
+    "air.composite": ("综合指数", "Composite index"),
+    "air.yoy": ("同比", "Year on year"),
+    "air.good_days": ("优良天数", "Good days"),
+    "air.good_rate": ("优良天数比例", "Good days' share"),
+    "air.last_year": ("去年同期", "a year earlier"),
+    "air.level": ("级别", "Level"),
+    "air.primary": ("首要污染物", "Primary pollutant"),
+    "todo.page": ("此页面正在建设中。", "This page is being built."),
+    "error.not_found": ("未找到", "Not found"),
+}
+
+
+def resolve_lang(query: str | None, cookie: str | None, default: str) -> str:
+    """`?lang=` first (the switch), then the cookie it set, then the app's default."""
+    for lang in (query, cookie):
+        if lang in LANGS:
+            return lang
+    return default if default in LANGS else LANGS[0]
+
+
+@dataclass(frozen=True)
+class Translator:
+    lang: str
+
+    def __call__(self, key: str) -> str:
+        zh, en = MESSAGES[key]
+        return en if self.lang == "en" else zh
+
+    @property
+    def html_lang(self) -> str:
+        return HTML_LANG[self.lang]
+
+    @property
+    def other(self) -> str:
+        return "zh" if self.lang == "en" else "en"
+
+    def catalogue(self, prefix: str = "") -> dict[str, str]:
+        """The keys starting with `prefix`, for a page's script."""
+        return {k: self(k) for k in MESSAGES if k.startswith(prefix)}

@@ -1,0 +1,30 @@
+"""空气质量 `/air?month=&city=`: the cities' ranking (composite index, year-on-year, good
+days) and a city's AQI calendar with its composite index and good days against the same
+month a year earlier (`envmon.air.api`: city_ranking, city_summary)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from envmon.air.api import RankOptions, SummaryOptions, city_ranking, city_summary
+from envmon.errors import OptionError
+from envmon.period import Period
+from envmon.web.pages.render import Pages
+
+
+def add_routes(router: APIRouter, pages: Pages) -> None:
+    @router.get("/air")
+    def air(request: Request, month: str = "", city: str = ""):
+        now = pages.context.now()
+        month = month or now.strftime("%Y-%m")
+        try:
+            period = Period.month(month, option="month", now=now)
+            ranking = city_ranking(pages.store, period, RankOptions()).as_json()
+            city = city or (ranking["cities"][0]["city"] if ranking["cities"] else "")
+            summary = (city_summary(pages.store, period, SummaryOptions(city)).as_json()
+                       if city else None)
+        except OptionError as err:
+            return pages.render(request, "not_found.html", "/air", status_code=400,
+                                what=f"{err.option.lstrip('-')}: {err.reason}")
+        return pages.render(request, "air.html", "/air", month=month, city=city,
+                            ranking=ranking, summary=summary)

@@ -1,0 +1,104 @@
+"""The pages over HTTP (no browser): every page answers, bad input is a 4xx naming the field,
+the language switch is remembered, and the pages still answer without the npm assets."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import pytest
+
+from envmon.web import i18n
+from envmon.web.pages import render
+
+
+def get(web, path: str, headers: dict | None = None) -> tuple[int, str, dict]:
+    request = urllib.request.Request(web.url(path), headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode(), dict(answer.headers)
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(), dict(err.headers)
+
+
+@pytest.mark.parametrize("path, text", [
+    ("/", "即时有效传输率"), ("/points", "全部点位"), ("/alarms", "报警"),
+    ("/assess", "传输有效率"), ("/assess?level=county&parent=140100", 'data-level="county"'),
+    ("/roads", "道路颗粒物"), ("/air", "空气质量"),
+])
+def test_every_page_answers_in_chinese(web, path, text):
+    status, body, headers = get(web, path)
+    assert status == 200 and text in body
+    assert headers["content-type"].startswith("text/html")
+    assert 'lang="zh-CN"' in body
+
+
+def test_the_emissions_page_shows_the_tax_of_each_unit(web):
+    import re
+
+    (first,) = web.context.store.query("SELECT MIN(data_time) FROM records")[0]
+    status, body, _ = get(web, f"/emissions?month={first:%Y-%m}")
+    assert status == 200 and "排放量与环保税" in body
+    units = re.findall(r'<tr class="unit" data-unit="([^"]+)"><th colspan="7">.*?</th>'
+                       r'<th>([0-9.]+)</th>', body)
+    registered = {u for (u,) in web.context.store.query("SELECT unit_id FROM units")}
+    assert units and {u for u, _ in units} <= registered
+    total = float(re.search(r'id="tax-total">([0-9.]+)<', body).group(1))
+    assert abs(total - sum(float(tax) for _, tax in units)) < 0.01 * len(units)
+
+
+def test_the_drill_down_keeps_the_rows_of_the_parent(web):
+    import re
+
+    _, body, _ = get(web, "/assess?level=county&parent=140100")
+    codes = re.findall(r'<tr data-code="([^"]+)"', body)
+    assert codes and all(code.startswith("1401") for code in codes)
+    _, body, _ = get(web, f"/assess?level=unit&parent={codes[0]}")
+    units = re.findall(r'<tr data-code="([^"]+)"', body)
+    _, body, _ = get(web, f"/assess?level=point&parent={units[0]}")
+    points = re.findall(r'<tr data-code="([^"]+)"', body)
+    registered = {mn for (mn,) in web.context.store.query(
+        "SELECT mn FROM points WHERE unit_id = ?", [units[0]])}
+    assert points and set(points) <= registered
+
+
+@pytest.mark.parametrize("path, status, names", [
+    ("/assess?month=2026-13", 400, "month"),
+    ("/assess?level=galaxy", 400, "level"),
+    ("/emissions?month=26-1", 400, "month"),
+    ("/air?month=2025-13", 400, "month"),
+    ("/alarms?status=lost", 400, "status"),
+    ("/points/NO-SUCH-MN", 404, "NO-SUCH-MN"),
+    ("/points/{mn}?days=0", 400, "days"),
+])
+def test_bad_input_is_a_4xx_naming_the_field(web, path, status, names):
+    mn = web.context.store.query("SELECT mn FROM points ORDER BY mn LIMIT 1")[0][0]
+    got, body, _ = get(web, path.format(mn=mn))
+    assert got == status and names in body
+
+
+def test_the_language_switch_sets_a_cookie_the_next_page_reads(web):
+    status, body, headers = get(web, "/alarms?lang=en")
+    assert status == 200 and 'lang="en"' in body and ">Alarms<" in body
+    assert f"{i18n.COOKIE}=en" in headers.get("set-cookie", "")
+    _, body, _ = get(web, "/assess", {"Cookie": f"{i18n.COOKIE}=en"})
+    assert "Transmission validity" in body
+    _, body, _ = get(web, "/assess?lang=zh", {"Cookie": f"{i18n.COOKIE}=en"})
+    assert "传输有效率" in body
+
+
+def test_pages_answer_without_the_npm_assets_and_say_how_to_install_them(web, monkeypatch):
+    _, body, _ = get(web, "/")
+    assert "vendor-missing" not in body and "/static/vendor/leaflet.js" in body
+    monkeypatch.setattr(render, "VENDOR_MARKER", ("vendor", "not-installed.js"))
+    status, body, _ = get(web, "/")
+    assert status == 200 and 'id="vendor-missing"' in body and "make install" in body
+    assert "/static/vendor/leaflet.js" not in body and 'id="count-online"' in body
+
+
+def test_the_catalogue_has_both_languages_for_every_key():
+    for key, (zh, en) in i18n.MESSAGES.items():
+        assert zh.strip() and en.strip(), key
+    assert i18n.resolve_lang("en", "zh", "zh") == "en"
+    assert i18n.resolve_lang(None, "en", "zh") == "en"
+    assert i18n.resolve_lang("xx", None, "zh") == "zh"
