@@ -22,16 +22,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "out" / "screenshots"
 WAIT_MS = 15_000  # a page condition on a loaded 2-core machine; met in well under a second
 
-sync_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():  # .ci/run installs it (CI fails without); a developer is told how
-    if os.environ.get("CI"):
-        raise RuntimeError(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's chromium")
-    pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium", allow_module_level=True)
+from playwright import sync_api  # noqa: E402  (the dev extras install it; never a browser)
+
+# Missing pieces fail, never skip: `make test` installs both (make install; .ci/run apt-gets
+# chromium), and a skipped browser test would pass a broken page.
+if not Path(CHROMIUM).exists():
+    raise RuntimeError(f"no Chromium at {CHROMIUM}: apt-get install chromium "
+                       "(or set ENVMON_CHROMIUM)")
 if not (STATIC_DIR / "vendor" / "leaflet.js").is_file():  # `make install` copies them
-    if os.environ.get("CI"):
-        raise RuntimeError("the pages' JS/CSS are not installed: make install (npm ci)")
-    pytest.skip("the pages' JS/CSS are not installed: run make install (npm ci)",
-                allow_module_level=True)
+    raise RuntimeError("the pages' JS/CSS are not installed: run make install (npm ci)")
 
 
 # Module scope: Playwright's sync API keeps an event loop running in this thread while it is

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from envmon.air.api import RankOptions, SummaryOptions, city_ranking, city_summary
-from envmon.errors import OptionError
+from envmon.errors import EnvmonError, OptionError
 from envmon.period import Period
 from envmon.web.pages.render import Pages
 
@@ -26,5 +26,8 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
         except OptionError as err:
             return pages.render(request, "not_found.html", "/air", status_code=400,
                                 what=f"{err.option.lstrip('-')}: {err.reason}")
+        except EnvmonError as err:  # nothing to show yet (no stations): say why, not a 500
+            return pages.render(request, "air.html", "/air", month=month, city="",
+                                ranking={"cities": []}, summary=None, notice=str(err))
         return pages.render(request, "air.html", "/air", month=month, city=city,
                             ranking=ranking, summary=summary)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from envmon.emissions.api import TaxOptions, monthly_tax
-from envmon.errors import OptionError
+from envmon.errors import EnvmonError, OptionError
 from envmon.period import Period
 from envmon.web.pages.render import Pages
 
@@ -22,7 +22,11 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
         except OptionError as err:
             return pages.render(request, "not_found.html", "/emissions", status_code=400,
                                 what=f"{err.option.lstrip('-')}: {err.reason}")
-        report = monthly_tax(pages.store, period, TaxOptions(), as_of=now).as_json()
+        try:
+            report = monthly_tax(pages.store, period, TaxOptions(), as_of=now).as_json()
+        except EnvmonError as err:  # e.g. a province without rates: say why, not a 500
+            return pages.render(request, "emissions.html", "/emissions", month=month,
+                                units=[], provisional=False, total=0, notice=str(err))
         units = sorted(report["units"], key=lambda u: -(u.get("tax_yuan") or 0))
         return pages.render(request, "emissions.html", "/emissions", month=month,
                             units=units, provisional=report["provisional"],
