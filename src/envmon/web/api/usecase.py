@@ -64,6 +64,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
 }
 DOWNLOADS = frozenset({"csv", "xlsx", "pdf"})  # answered as attachments with a file name
+FILE_NAMED = frozenset({"html"})  # files the CLI writes, answered inline with their name
 
 # CLI option → query parameter, where the simple rule (drop "--", "-" → "_") does not fit.
 _QUERY_NAMES = {"--format": "format", "--output": "format"}
@@ -158,6 +159,8 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
                 return Response(status_code=304, headers=headers)
             if fmt in DOWNLOADS:
                 headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            elif fmt in FILE_NAMED:  # shown in the browser, named for a CLI `--url` client
+                headers["Content-Disposition"] = f'inline; filename="{name}"'
             return Response(body, media_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
                             headers=headers)
 
