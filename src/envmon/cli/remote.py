@@ -99,11 +99,12 @@ def url_option() -> Any:
     return typer.Option(None, "--url", help=URL_HELP, show_default=False)
 
 
-def remote_command(*, writes: bool = False, formats_default: str | None = None
-                   ) -> Callable[[Callable], Callable]:
+def remote_command(*, writes: bool | Callable[[dict], bool] = False,
+                   formats_default: str | None = None) -> Callable[[Callable], Callable]:
     """Give a command `--url` and let it go through the API (module docstring). `writes`:
-    the command changes the store (POST). `formats_default`: a bulletin command's default
-    `--formats` (one GET per format)."""
+    the command changes the store (POST); a function of the wire parameters where that
+    depends on the options (`receiver lockouts --unlock`). `formats_default`: a bulletin
+    command's default `--formats` (one GET per format)."""
 
     def wrap(fn: Callable) -> Callable:
         signature = inspect.signature(fn, eval_str=True)
@@ -225,9 +226,8 @@ def _is_local(param: Any) -> bool:
     return _is_option(param) and bool(LOCAL_OPTIONS & set(param.opts))
 
 
-def build_request(ctx: typer.Context, writes: bool,
+def build_request(ctx: typer.Context, writes: bool | Callable[[dict], bool] = False,
                   local_files: frozenset[str] = frozenset()) -> Request:
-    method, template = endpoint_for(command_words(ctx), writes)
     params: dict[str, Any] = {}
     options: dict[str, str] = {}
     for param in ctx.command.params:
@@ -245,6 +245,8 @@ def build_request(ctx: typer.Context, writes: bool,
             raise fail(f"{cli_name}: names a local file; run the command on the store "
                        "without --url")
         params[name] = list(value) if isinstance(value, tuple) else value
+    method, template = endpoint_for(command_words(ctx),
+                                    writes(params) if callable(writes) else writes)
     path = template
     for name in list(params):
         if "{" + name + "}" in path:
@@ -383,7 +385,7 @@ def ask(ctx: typer.Context, url: str) -> None:
     docstring). Raises typer.Exit on an error."""
     meta = ctx.meta.get(META_KEY, {})
     base = _base(url)
-    request = build_request(ctx, bool(meta.get("writes")),
+    request = build_request(ctx, meta.get("writes", False),
                             meta.get("local_files", frozenset()))
     formats = _bulletin_formats(ctx, request, meta.get("formats_default"))
     with _client(base) as client:
