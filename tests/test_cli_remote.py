@@ -36,6 +36,7 @@ AS_OF = ["--as-of", (HOUR + timedelta(hours=5)).isoformat()]  # the same answer 
 QUERIES = {
     "data-json": ["data", "--mn", GAS_MN, *SPAN, "--format", "json"],
     "data-csv": ["data", "--mn", GAS_MN, *SPAN, "--format", "csv"],
+    "data-none": ["data", "--mn", GAS_MN, "--cn", "2051", *SPAN],  # a note on stderr
     "assess-json": ["assess", "--level", "point", *SPAN, *AS_OF, "--format", "json"],
     "assess-table": ["assess", "--level", "unit", *SPAN, *AS_OF, "--format", "table"],
     "alarms-json": ["alarms", "list", "--format", "json"],
@@ -121,6 +122,8 @@ def fed(tmp_path_factory):
         result = _run(*args, "--db", str(db))
         assert result.exit_code == 0, (name, result.output)
         local[name] = result.stdout_bytes
+        local[name + ":stderr"] = result.stderr
+    assert local["data-none:stderr"].startswith("note: no records of CN 2051")
     assert json.loads(local["alarms-json"]), "the fixture raised no alarm"
     files = folder / "local-files"
     files.mkdir()
@@ -143,6 +146,7 @@ def test_url_prints_what_the_local_command_prints(fed):
         result = _run(*args, "--url", serve.url)
         assert result.exit_code == 0, (name, result.output)
         assert result.stdout_bytes == local[name], name
+        assert result.stderr == local[name + ":stderr"], name
 
 
 def test_store_held_by_serve_is_asked_through_its_web_app(fed):

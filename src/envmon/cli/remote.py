@@ -41,7 +41,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import typer
 
@@ -173,7 +173,7 @@ def ask_instead_of_locked_store(store_path: str, holder: str) -> None:
                    "--no-web) and this command asks it; or give --url of a running server")
     typer.echo(f"store in use by envmon serve (pid {found.pid}); asking {found.url} instead",
                err=True)
-    ask(ctx, found.url)
+    ask(ctx, found.url, automatic=True)
     raise typer.Exit(0)
 
 
@@ -242,8 +242,8 @@ def build_request(ctx: typer.Context, writes: bool | Callable[[dict], bool] = Fa
         if value is None or (value == param.default and not param.required) or value == ():
             continue  # the server's default is the command's
         if isinstance(value, Path) or param.name in local_files:
-            raise fail(f"{cli_name}: names a local file; run the command on the store "
-                       "without --url")
+            raise fail(f"{cli_name}: names a local file, which the server does not read; "
+                       "run the command on the store itself")
         params[name] = list(value) if isinstance(value, tuple) else value
     method, template = endpoint_for(command_words(ctx),
                                     writes(params) if callable(writes) else writes)
@@ -343,7 +343,7 @@ def _error(answer: Answer, base: str, request: Request) -> typer.Exit:
     return fail(reason or f"HTTP {answer.status}")
 
 
-def _check_schema(client, base: str, request: Request) -> None:
+def _check_schema(client, base: str, request: Request, automatic: bool = False) -> None:
     """The endpoint exists on the server and knows every parameter sent (module docstring)."""
     answer = _send(client, base, "GET", "/openapi.json", limit=SETTINGS.max_schema_bytes)
     if answer.status != 200:
@@ -354,9 +354,12 @@ def _check_schema(client, base: str, request: Request) -> None:
     except ValueError:
         raise fail(f"--url: {base}/openapi.json is not JSON: is it an envmon server?") from None
     operation = schema.get("paths", {}).get(request.template, {}).get(request.method.lower())
+    # what to do instead: without --url, or (the store held by serve) with serve stopped
+    instead = ("stop envmon serve to run the command on the store" if automatic else
+               "run the command on the store without --url")
     if operation is None:
         raise fail(f"--url: the server at {base} has no {request.method} {request.template} "
-                   "yet (an older envmon?); run the command on the store without --url")
+                   f"yet (an older envmon?); {instead}")
     known = {p.get("name") for p in operation.get("parameters", ())}
     body = (operation.get("requestBody", {}).get("content", {})
             .get("application/json", {}).get("schema", {}))
@@ -365,7 +368,7 @@ def _check_schema(client, base: str, request: Request) -> None:
         if name in known or (name == "format" and value == "json"):
             continue  # the API answers JSON when it has no format parameter
         raise fail(f"{request.options.get(name, name)}: not available through the API of "
-                   f"{base}; run the command on the store without --url")
+                   f"{base}; {instead}")
 
 
 def _properties(schema: dict, node: dict, depth: int = 0) -> Iterator[str]:
@@ -380,7 +383,7 @@ def _properties(schema: dict, node: dict, depth: int = 0) -> Iterator[str]:
             yield from _properties(schema, part, depth + 1)
 
 
-def ask(ctx: typer.Context, url: str) -> None:
+def ask(ctx: typer.Context, url: str, *, automatic: bool = False) -> None:
     """Run the command of `ctx` through the API at `url` and write its answer (module
     docstring). Raises typer.Exit on an error."""
     meta = ctx.meta.get(META_KEY, {})
@@ -390,7 +393,7 @@ def ask(ctx: typer.Context, url: str) -> None:
     formats = _bulletin_formats(ctx, request, meta.get("formats_default"))
     with _client(base) as client:
         first = request if not formats else _with_format(request, formats[0])
-        _check_schema(client, base, first)
+        _check_schema(client, base, first, automatic)
         for fmt in formats or [request.params.get("format")]:
             one = request if not formats else _with_format(request, fmt)
             if one.method == "GET":
@@ -400,6 +403,9 @@ def ask(ctx: typer.Context, url: str) -> None:
             if answer.status >= 400:
                 raise _error(answer, base, one)
             _write(answer, fmt, ctx, bulletin=formats is not None, count=len(formats or ()))
+            note = answer.headers.get("x-envmon-note")
+            if note:  # the result's note, on stderr as the local command says it
+                typer.echo(f"note: {unquote(note)}", err=True)
 
 
 def _bulletin_formats(ctx: typer.Context, request: Request, default: str | None
