@@ -9,6 +9,7 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, emit_many, format_option, output_option, split_formats
+from envmon.cli.remote import remote_command
 
 air_app = typer.Typer(
     name="air",
@@ -121,6 +122,7 @@ def import_command(
 
 
 @air_app.command("aqi")
+@remote_command()
 def aqi_command(
     station: str = typer.Option(..., "--station", help="Station code."),
     start: str = typer.Option(..., "--from", help="ISO time (Beijing time if no offset)."),
@@ -150,6 +152,7 @@ def aqi_command(
 
 
 @air_app.command("summary")
+@remote_command()
 def summary_command(
     city: str = typer.Option(..., "--city", help="City name as registered (e.g. 太原市)."),
     start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
@@ -185,6 +188,7 @@ def summary_command(
 
 
 @air_app.command("rank")
+@remote_command()
 def rank_command(
     start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
     end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
@@ -215,6 +219,7 @@ def rank_command(
     emit(result, fmt, output)
 
 
+@remote_command(formats_default="xlsx,html,pdf")
 def report_air(
     month: str = typer.Option(..., "--month", help="Month, YYYY-MM."),
     city: str | None = typer.Option(None, "--city", help="City of the bulletin (default: the "

@@ -8,12 +8,14 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import remote_command
 
 alarms_app = typer.Typer(name="alarms", help="Alarms: list, acknowledge, close.",
                          no_args_is_help=True)
 
 
 @alarms_app.command("list")
+@remote_command()
 def list_command(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
@@ -48,6 +50,7 @@ def _transition(action: str, alarm_id: int, by: str, note: str | None, db, confi
 
 
 @alarms_app.command("ack")
+@remote_command(writes=True)
 def ack_command(
     alarm_id: int = typer.Argument(..., metavar="ID"),
     by: str = typer.Option(..., "--by", help="Who acknowledges."),
@@ -62,6 +65,7 @@ def ack_command(
 
 
 @alarms_app.command("close")
+@remote_command(writes=True)
 def close_command(
     alarm_id: int = typer.Argument(..., metavar="ID"),
     by: str = typer.Option(..., "--by", help="Who closes."),

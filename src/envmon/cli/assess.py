@@ -26,6 +26,7 @@ from envmon.cli.options import (
     output_option,
     split_formats,
 )
+from envmon.cli.remote import remote_command
 
 LIST_FORMATS = ("json", "csv", "table", "xlsx", "html")
 ACTION_FORMATS = ("text", "json")  # "text": the layout registered in envmon.assess.api
@@ -80,6 +81,7 @@ def _as_of(as_of: str | None):
 
 
 @assess_app.callback()
+@remote_command()
 def assess_command(
     ctx: typer.Context,
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
@@ -157,6 +159,7 @@ def _print_added(added, fmt: str, output: Path | None) -> None:
 
 
 @exemption_app.command("add")
+@remote_command(writes=True)
 def exemption_add(
     ctx: typer.Context,
     kind: str = typer.Option(..., "--kind", help="停产, 停运 or 停排."),
@@ -185,6 +188,7 @@ def exemption_add(
 
 
 @exemption_app.command("list")
+@remote_command()
 def exemption_list(
     ctx: typer.Context,
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
@@ -212,6 +216,7 @@ def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config,
 
 
 @exemption_app.command("revoke")
+@remote_command(writes=True)
 def exemption_revoke(
     ctx: typer.Context,
     mark_id: int = typer.Argument(..., help="Exemption id."),
@@ -227,6 +232,7 @@ def exemption_revoke(
 
 
 @correction_app.command("add")
+@remote_command(writes=True)
 def correction_add(
     ctx: typer.Context,
     mn: str = typer.Option(..., "--mn", help="Monitoring point."),
@@ -257,6 +263,7 @@ def correction_add(
 
 
 @correction_app.command("list")
+@remote_command()
 def correction_list(
     ctx: typer.Context,
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
@@ -273,6 +280,7 @@ def correction_list(
 
 
 @correction_app.command("revoke")
+@remote_command(writes=True)
 def correction_revoke(
     ctx: typer.Context,
     mark_id: int = typer.Argument(..., help="Correction id."),
@@ -288,6 +296,7 @@ def correction_revoke(
 
 
 @assess_app.command("backfill-log")
+@remote_command()
 def backfill_log(
     ctx: typer.Context,
     mn: str | None = typer.Option(None, "--mn", help="Only this point."),
@@ -304,6 +313,7 @@ def backfill_log(
     emit(result, fmt, output)
 
 
+@remote_command(formats_default=DEFAULT_FORMATS)
 def report_transmission(
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),

@@ -59,8 +59,11 @@ def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = Fa
     update command): a mistyped --db would otherwise create an empty store and fail further on.
     Only the commands that make a store (registry import, serve, the roads and air imports)
     pass `must_exist=False`. `first` names what to run first, where a registry is not it.
+
+    A store locked by a local `envmon serve` sends a query command (`remote.remote_command`)
+    through that serve's web app instead (`remote.ask_instead_of_locked_store`).
     """
-    from envmon.store import StoreError, open_store
+    from envmon.store import StoreError, StoreLockedError, open_store
 
     path = resolve_db(db, config)
     if must_exist and _is_missing_file(path):
@@ -69,6 +72,11 @@ def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = Fa
         _check_parent_folder(path, "--db" if db is not None else "[store] path")
     try:
         return open_store(path, read_only=read_only)
+    except StoreLockedError as error:  # held by `envmon serve`: a query asks its web app
+        from envmon.cli.remote import ask_instead_of_locked_store
+
+        ask_instead_of_locked_store(path, error.holder)
+        raise fail(str(error)) from None
     except StoreError as error:
         raise fail(str(error)) from None
 

@@ -10,8 +10,10 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import remote_command
 
 
+@remote_command()
 def data(
     mn: str = typer.Option(..., "--mn", help="MN of the monitoring point."),
     cn: str = typer.Option("2061", "--cn", help="Command code: 2011, 2051, 2061 (hour), 2031 …"),

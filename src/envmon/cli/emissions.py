@@ -11,10 +11,12 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import remote_command
 
 RESULT_FORMATS = ("json", "csv", "table", "xlsx", "html", "pdf")
 
 
+@remote_command()
 def emissions_command(
     unit: str = typer.Option(..., "--unit", help="Unit (统一社会信用代码)."),
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
@@ -38,6 +40,7 @@ def emissions_command(
     emit(result, fmt, output)
 
 
+@remote_command()
 def totals_command(
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
     year: int | None = typer.Option(None, "--year", help="YYYY: the calendar year."),
@@ -63,6 +66,7 @@ def totals_command(
     emit(result, fmt, output)
 
 
+@remote_command()
 def tax_command(
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
     fmt: str = format_option("json", RESULT_FORMATS),

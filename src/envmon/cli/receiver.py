@@ -8,12 +8,14 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import remote_command
 
 receiver_app = typer.Typer(name="receiver", help="The HJ 212 receiver's guard: lockouts.",
                            no_args_is_help=True)
 
 
 @receiver_app.command("lockouts")
+@remote_command(writes=lambda params: bool({"unlock", "unlock_mn"} & params.keys()))
 def lockouts_command(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),

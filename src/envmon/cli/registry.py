@@ -11,6 +11,7 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import remote_command
 
 TEXT_FORMATS = ("text", "json")  # "text": the layouts registered in envmon.registry.api
 
@@ -82,6 +83,7 @@ def export_command(
 
 
 @registry_app.command("history")
+@remote_command()
 def history_command(
     mn: str | None = typer.Option(None, "--mn", help="Only this point's changes."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),

@@ -13,6 +13,7 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import remote_command
 
 roads_app = typer.Typer(
     name="roads",
@@ -299,6 +300,7 @@ def match_command(
 
 
 @roads_app.command("rank")
+@remote_command()
 def rank_command(
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
     start: str | None = typer.Option(None, "--from", help="ISO start (inclusive)."),
@@ -365,6 +367,7 @@ def rank_command(
 
 
 @roads_app.command("coverage")
+@remote_command()
 def coverage_command(
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
     start: str | None = typer.Option(None, "--from", help="ISO start (inclusive)."),

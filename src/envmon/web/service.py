@@ -82,6 +82,7 @@ class WebApp:
         self._task: asyncio.Task | None = None
         self._socket: socket.socket | None = None
         self._bound_port: int | None = None
+        self._announced: str | None = None  # the store whose discovery file we wrote
 
     @property
     def port(self) -> int:
@@ -136,10 +137,28 @@ class WebApp:
                 self._task.result()
                 raise OSError("the web app stopped while starting")
             await asyncio.sleep(0.005)
+        self._announce(platform.store)
+
+    def _announce(self, store: Any) -> None:
+        """Write the discovery file, so CLI commands on the locked store ask this app."""
+        from envmon.web import discovery
+
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host else host
+        try:
+            if discovery.write(store.target, f"http://{host}:{self.port}") is not None:
+                self._announced = store.target
+        except OSError as error:  # a read-only folder: the CLI then says to use --url
+            log.warning("cannot write the discovery file next to the store: %s", error)
 
     async def stop(self) -> None:
         if self._server is None:
             return
+        if self._announced is not None:
+            from envmon.web import discovery
+
+            discovery.remove(self._announced)
+            self._announced = None
         if self.context is not None:
             self.context.events.close()  # live streams end now
         self._server.should_exit = True

@@ -39,6 +39,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -47,8 +48,8 @@ from envmon.errors import EnvmonError, OptionError
 
 log = logging.getLogger("envmon.web")
 
-__all__ = ["CONTENT_TYPES", "MAX_LIMIT", "error_response", "query_name", "run_blocking",
-           "use_case_endpoint"]
+__all__ = ["CONTENT_TYPES", "MAX_LIMIT", "NOTE_HEADER", "error_response", "query_name",
+           "run_blocking", "use_case_endpoint"]
 
 # The largest page a list endpoint returns at once: 10 000 rows is a day of minute data of
 # seven points, a few MB of JSON; more is asked for page by page (`offset`).
@@ -63,7 +64,9 @@ CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
 }
+NOTE_HEADER = "X-Envmon-Note"  # the result's note, percent-encoded (headers are Latin-1)
 DOWNLOADS = frozenset({"csv", "xlsx", "pdf"})  # answered as attachments with a file name
+FILE_NAMED = frozenset({"html"})  # files the CLI writes, answered inline with their name
 
 # CLI option → query parameter, where the simple rule (drop "--", "-" → "_") does not fit.
 _QUERY_NAMES = {"--format": "format", "--output": "format"}
@@ -138,26 +141,30 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
                                       f"choose one of {', '.join(allowed)}")
             context = request.app.state.context
 
-            def work() -> tuple[bytes, str, int | None]:
+            def work() -> tuple[bytes, str, int | None, str | None]:
                 result = builder(**query)(context)
                 total = None
                 if items is not None:
                     result, total = _page(result, items, offset, limit)
                 body, name = _render(result, fmt)
-                return body, name, total
+                return body, name, total, getattr(result, "note", None)
 
             try:
-                body, name, total = await run_blocking(request, work)
+                body, name, total, note = await run_blocking(request, work)
             except EnvmonError as error:
                 return user_error_response(error)
             etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
             headers = {"ETag": etag, "Cache-Control": "no-cache"}
             if total is not None:
                 headers["X-Total-Count"] = str(total)
+            if isinstance(note, str) and note:  # what the CLI says on stderr ("note: …")
+                headers[NOTE_HEADER] = quote(note, safe=" ;:,.()/'=-")
             if etag in _etags(request.headers.get("if-none-match")):
                 return Response(status_code=304, headers=headers)
             if fmt in DOWNLOADS:
                 headers["Content-Disposition"] = f'attachment; filename="{name}"'
+            elif fmt in FILE_NAMED:  # shown in the browser, named for a CLI `--url` client
+                headers["Content-Disposition"] = f'inline; filename="{name}"'
             return Response(body, media_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
                             headers=headers)
 
