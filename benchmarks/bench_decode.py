@@ -3,7 +3,9 @@
 Run: ``.venv/bin/python benchmarks/bench_decode.py``.  Prints packets/s and µs/packet for
 ``codec.decode`` and for a naive baseline measured in the same run (regex parse + the
 bit-by-bit CRC worded in HJ 212-2017 Appendix A), and times ``crc16`` against
-``crc16_reference``.  Not a test: numbers depend on the machine.
+``crc16_reference``.  HJ 212-2025 (issue 16): the same uploads as 2025 packets (Flag=9), in
+clear and SM4-encrypted, decoded in the same run; their rates are printed beside the 2017
+one with the ratios.  Not a test: numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from envmon.hj212.codec import build_packet, decode, format_cp, make_qn  # noqa: E402
 from envmon.hj212.crc import crc16, crc16_reference  # noqa: E402
+from envmon.hj212.sm4 import single_key  # noqa: E402
 from envmon.timeutil import BEIJING_FIXED  # noqa: E402
 
 # Flue-gas CEMS factors (HJ 212-2017 Table B.2) with plausible hourly means.
@@ -31,8 +34,13 @@ GAS = {
 }
 
 
-def make_packets(n: int = 2000, seed: int = 2061) -> list[bytes]:
-    """Realistic 2061 uploads: 6–8 factors with -Avg and -Flag, many MNs, varying hours."""
+KEY = bytes.fromhex("0123456789abcdeffedcba9876543210")  # GB/T 32907 Example 1's key
+
+
+def make_packets(n: int = 2000, seed: int = 2061, flag: int = 5,
+                 key: bytes | None = None) -> list[bytes]:
+    """Realistic 2061 uploads: 6–8 factors with -Avg and -Flag, many MNs, varying hours.
+    ``flag=9`` makes them HJ 212-2025 packets, ``key`` encrypts their data region."""
     rng = random.Random(seed)
     start = datetime(2026, 11, 1, tzinfo=BEIJING_FIXED)
     out = []
@@ -45,9 +53,9 @@ def make_packets(n: int = 2000, seed: int = 2061) -> list[bytes]:
             for c in codes
         }
         out.append(build_packet(
-            st="31", cn="2061", pw="123456", mn=f"{rng.getrandbits(96):024X}", flag=5,
+            st="31", cn="2061", pw="123456", mn=f"{rng.getrandbits(96):024X}", flag=flag,
             qn=make_qn(hour + timedelta(hours=1, seconds=rng.randint(0, 59))),
-            cp=format_cp(hour, None, factors),
+            cp=format_cp(hour, None, factors), key=key,
         ))
     return out
 
@@ -141,6 +149,21 @@ def main() -> None:
     naive = rate(naive_decode, packets[:300], repeat=3)
     print(f"decode: {fast:,.0f} packets/s ({1e6 / fast:.1f} µs) — {fast / naive:.1f}x baseline "
           f"(naive regex + bitwise CRC: {naive:,.0f}/s, {1e6 / naive:.1f} µs)")
+
+    # HJ 212-2025: the same uploads with Flag=9, in clear and encrypted (same run, same seed).
+    keys = single_key(KEY)
+    plain_2025 = make_packets(args.packets, flag=9)
+    encrypted = make_packets(args.packets, flag=9, key=KEY)
+    assert all(decode(p).ok and decode(p).protocol == 2025 for p in plain_2025)
+    assert all(decode(p, keys=keys).ok and decode(p, keys=keys).encrypted for p in encrypted)
+    assert all(decode(p).key_error == "no_key" for p in encrypted[:50])
+    r_2025 = rate(decode, plain_2025)
+    r_enc = rate(lambda p: decode(p, keys=keys), encrypted)
+    enc_sizes = [len(p) for p in encrypted]
+    print(f"decode 2017: {fast:,.0f}/s ({1e6 / fast:.1f} µs); "
+          f"2025 plaintext: {r_2025:,.0f}/s ({1e6 / r_2025:.1f} µs, {r_2025 / fast:.2f}x 2017); "
+          f"2025 SM4-encrypted ({statistics.mean(enc_sizes):.0f} bytes mean): "
+          f"{r_enc:,.0f}/s ({1e6 / r_enc:.1f} µs, {r_enc / fast:.2f}x 2017)")
 
     segments = [p[6:-6] for p in packets]
     c_fast = rate(crc16, segments)

@@ -2,7 +2,9 @@
 
 Sources: HJ 212-2017 Table 5 (ST), Table 8 (flags), Table 4 (suffixes), Table 9 (CN),
 §6.1–6.5 (QnRtn/ExeRtn), Appendix B Tables B.1/B.2 (factor codes with the HJ/T 212-2005
-"原编码").  HJ/T 212-2005 extras and HJ 212-2025 codes are marked; 2025 entries are unverified.
+"原编码").  HJ/T 212-2005 extras and HJ 212-2025 codes are marked (``source``); the 2025 ones
+are cross-checked against three public implementations, not the standard's own tables (see
+the confirmation note in :mod:`envmon.hj212.codec`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import NamedTuple
 P2S = "P→S"  # platform (上位机) to site machine / data logger (现场机)
 S2P = "S→P"
 BOTH = "both"
+
+
+_2025 = "HJ 212-2025"
 
 
 class Command(NamedTuple):
@@ -51,7 +56,7 @@ CN_TABLE: dict[str, Command] = {
     "3018": Command("get sample output time", P2S),
     "3019": Command("get device unique ID", P2S),
     "3020": Command("get / upload site information", BOTH),
-    "3021": Command("set site parameters", P2S),
+    "3021": Command("set site parameters (设置现场机参数)", P2S),
     "9011": Command("answer to a request (QnRtn)", BOTH),
     "9012": Command("execution result (ExeRtn)", BOTH),
     "9013": Command("notice answer", BOTH),
@@ -65,22 +70,40 @@ CN_TABLE: dict[str, Command] = {
     "1042": Command("set report time", P2S, "HJ/T 212-2005"),
     "2071": Command("alarm records", BOTH, "HJ/T 212-2005"),
     "2072": Command("alarm event upload", S2P, "HJ/T 212-2005"),
-    # HJ 212-2025, from caoyiliang/HJ212 Enum.cs: unverified against the standard text.
-    # (1001 means something else in HJ/T 212-2005 firmware.)
-    "1001": Command("upload data-logger hardware SN", S2P, "HJ 212-2025 (unverified)"),
-    "1002": Command("set MN", P2S, "HJ 212-2025 (unverified)"),
-    "1014": Command("key request / issue", BOTH, "HJ 212-2025 (unverified)"),
-    "2013": Command("raw monitoring data", S2P, "HJ 212-2025 (unverified)"),
-    "2052": Command("single noise measurement", S2P, "HJ 212-2025 (unverified)"),
-    "2062": Command("automatic standard-sample check data", S2P, "HJ 212-2025 (unverified)"),
-    "2111": Command("incinerator furnace temperature, 5-min mean", S2P, "HJ 212-2025 (unverified)"),
-    "3022": Command("instant sample-retention task", P2S, "HJ 212-2025 (unverified)"),
-    "3024": Command("start standard-sample check", P2S, "HJ 212-2025 (unverified)"),
-    "9015": Command("heartbeat", S2P, "HJ 212-2025 (unverified)"),
+    # HJ 212-2025 (Table 12 as listed by three independent implementations: caoyiliang/HJ212
+    # HJ212/Enum.cs CN_Server/CN_Client, and two public 2025 simulators calibrated "against
+    # the PDF" (an indexed Python mock platform's COMMAND_NAMES and its Node-RED guide); the
+    # standard's own table was not reachable).  1001 means something else in HJ/T 212-2005.
+    "1001": Command("upload data-logger hardware serial (上传数采仪硬件序号)", S2P, _2025),
+    "1002": Command("set data-logger MN (设置数采仪MN编码)", P2S, _2025),
+    "1014": Command("key request / issue a new key (获取/下发新密钥)", BOTH, _2025),
+    "2013": Command("raw monitoring data (原始监测数据; VOCs: ST=27)", BOTH, _2025),
+    "2052": Command("single noise measurement (噪声单次测量数据)", BOTH, _2025),
+    "2062": Command("automatic standard-sample check (calibration) data (自动标样核查校准数据)",
+                    BOTH, _2025),
+    "2111": Command("furnace temperature 5-min mean, a01901-Avg (炉膛温度5min均值)", S2P, _2025),
+    "3022": Command("issue an instant sample-retention task (下发即时留样任务)", P2S, _2025),
+    "3024": Command("start standard-sample check (启动标样核查)", P2S, _2025),
+    "9015": Command("heartbeat (心跳包); answered with 9014 when Flag bit A = 1", S2P, _2025),
 }
 
 # Uploads a platform acknowledges with 9014 when Flag bit A = 1 (HJ 212-2017 §6.5, C.13–C.19).
 DATA_UPLOAD_CNS = frozenset({"2011", "2051", "2061", "2031", "2041", "2081", "3020"})
+# HJ 212-2025 uploads beside those (not records of the 2017 kinds: the receiver decides how to
+# store them) and the heartbeat: answered with 9014 too when Flag bit A = 1.
+UPLOAD_CNS_2025 = frozenset({"2013", "2052", "2062", "2111"})
+HEARTBEAT_CN = "9015"
+ANSWERED_CNS = DATA_UPLOAD_CNS | UPLOAD_CNS_2025 | {HEARTBEAT_CN}
+# HJ 212-2025 §6.4.4: the commands whose data region shall be encrypted (2000-2999, 1014,
+# 3020), as two implementations quote it; other commands travel in clear.
+def must_encrypt(cn: str | None) -> bool:
+    """Whether HJ 212-2025 §6.4.4 requires this command's data region encrypted."""
+    return cn is not None and (cn[:1] == "2" and len(cn) == 4 or cn in ("1014", "3020"))
+
+
+# Protocol versions: Flag >> 2 (Table 3) -> the standard's year.
+VERSIONS = {0: 2005, 1: 2017, 2: 2025}
+VERSION_BITS = {year: bits for bits, year in VERSIONS.items()}
 
 # HJ 212-2017 Table 5 (GB/T 16706).
 ST_TABLE: dict[str, str] = {
@@ -103,6 +126,9 @@ ST_TABLE: dict[str, str] = {
     "41": "electromagnetic source",
     "51": "flue-gas process",
     "52": "wastewater process",
+    # HJ 212-2025 additions (same three sources as the 2025 commands): uploads with CN 2011.
+    "44": "electricity monitoring (用电监控)",
+    "45": "key production-process monitoring (关键生产工况监控)",
     "91": "system interaction",
 }
 

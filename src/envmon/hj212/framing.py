@@ -9,6 +9,12 @@ skipped bytes come back as :class:`Discard` so the I/O layer can keep them in th
 One tolerance (reference §12, Java peers): when the data segment holds non-ASCII text and its
 length was counted in characters rather than UTF-8 bytes, the frame ends later than declared;
 it is accepted if the CR LF found further on closes a segment of exactly LLLL characters.
+
+A second one (HJ 212-2025 Appendix A.2): the standard's encrypted examples declare the length
+of the plaintext segment (``##0295`` for 1 128 characters sent, the ciphertext written as
+``{0xE4,…}`` is about five times the plaintext).  When the segment declared holds
+``CP=&&{`` and no CR LF follows it, the frame is taken to end at the first ``&&`` + 4 CRC
+characters + CR LF further on, within the bound of :attr:`FrameBuffer.max_pending`.
 """
 
 from __future__ import annotations
@@ -94,8 +100,11 @@ class FrameBuffer:
                 out.append(bytes(buf[pos:end]))
                 pos = end
                 continue
-            # Character-count length with non-ASCII content (tolerated, see module doc).
+            # Character-count length with non-ASCII content, or an encrypted frame whose
+            # length counts its plaintext (both tolerated, see module doc).
             wide = self._char_counted_end(pos, length)
+            if wide is None:
+                wide = self._plaintext_counted_end(pos, length)
             if wide == -1:
                 break  # the frame may still be arriving
             if wide is not None:
@@ -123,6 +132,25 @@ class FrameBuffer:
             nxt = len(buf) - 1 if buf[-1] == 0x23 else len(buf)
         out.append(Discard(bytes(buf[pos:nxt]), reason))
         return nxt
+
+    def _plaintext_counted_end(self, pos: int, length: int) -> int | None:
+        """End offset if the frame is encrypted and LLLL counts the plaintext; None if not;
+        -1 to wait."""
+        buf = self._buf
+        seg_start = pos + 6
+        if buf.find(b"CP=&&{", seg_start, seg_start + length) < 0:
+            return None
+        limit = min(seg_start + _MAX_UTF8 * self.max_segment, seg_start + 6 * length) + _TAIL
+        at = seg_start + length
+        while True:
+            crlf = buf.find(_CRLF, at, limit)
+            if crlf < 0:
+                return -1 if len(buf) < limit else None
+            if buf[crlf - 6 : crlf - 4] == b"&&" and buf.find(b"##", seg_start, crlf) < 0:
+                return crlf + 2
+            if buf.find(b"##", seg_start, crlf) >= 0:
+                return None
+            at = crlf + 2
 
     def _char_counted_end(self, pos: int, length: int) -> int | None:
         """End offset if the frame's LLLL counts characters; None if not; -1 to wait."""

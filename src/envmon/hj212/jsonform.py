@@ -4,6 +4,13 @@ One shape for every door (CLI today, web API next): :func:`packet_json` turns a 
 :class:`~envmon.hj212.codec.Packet` into a JSON object with the keys of :data:`JSON_KEYS`,
 and :func:`packet_from_json` builds the frame back from such an object.  The two round-trip.
 The keys are a contract: add new ones at the end, never rename or remove one.
+
+HJ 212-2025 (issue 16) adds :data:`PROTOCOL_KEYS` after them: ``version`` (2005, 2017,
+2025), ``resent`` (RF=1), ``encrypted`` and ``key_error`` (no_key, bad_key,
+bad_ciphertext or null).  They are printed for every HJ 212-2025 packet and every re-sent or
+encrypted one, and for all packets with ``all_keys=True``; a plain 2005/2017 packet prints
+exactly the keys it always printed.  :func:`packets_from_json` builds 2025 packets
+(``version=2025``: encrypted with a key, split into PNUM/PNO parts over 1 024 characters).
 """
 
 from __future__ import annotations
@@ -11,24 +18,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from envmon.hj212.codec import Packet, build_packet, format_cp, parse_time
+from envmon.hj212.codec import Packet, build_packet, encode_packets, format_cp, parse_time
+from envmon.hj212.codes import VERSION_BITS, must_encrypt
 from envmon.timeutil import parse_iso
 
-__all__ = ["JSON_KEYS", "packet_from_json", "packet_json"]
+__all__ = ["JSON_KEYS", "PROTOCOL_KEYS", "packet_from_json", "packet_json", "packets_from_json"]
 
 # Keys of a decoded packet as printed by `decode` (and read back by `encode`).
 JSON_KEYS = (
     "ok", "error", "crc_ok", "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno",
     "data_time", "items", "factors", "deviations",
 )
+# HJ 212-2025 keys, after JSON_KEYS (see the module doc for when they are printed).
+PROTOCOL_KEYS = ("version", "resent", "encrypted", "key_error")
 _ENCODE_KEYS = frozenset(
-    {"qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "data_time", "items", "factors"}
+    {"qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "data_time", "items", "factors",
+     "resent"}
 )
-_VERDICT_KEYS = frozenset({"ok", "error", "crc_ok", "deviations"})  # ignored by encode
+# Ignored by encode: the verdict, and what the flag and the key already say.
+_VERDICT_KEYS = frozenset({"ok", "error", "crc_ok", "deviations", "version", "encrypted",
+                           "key_error"})
 
 
-def packet_json(packet: Packet) -> dict[str, Any]:
-    """The JSON shape of a decoded packet (keys in :data:`JSON_KEYS`)."""
+def packet_json(packet: Packet, all_keys: bool = False) -> dict[str, Any]:
+    """The JSON shape of a decoded packet (keys in :data:`JSON_KEYS`, then
+    :data:`PROTOCOL_KEYS` for 2025, re-sent and encrypted packets or with ``all_keys``)."""
+    obj = _json(packet)
+    if all_keys or packet.resent or packet.encrypted or packet.protocol == 2025:
+        obj["version"] = packet.protocol
+        obj["resent"] = packet.resent
+        obj["encrypted"] = packet.encrypted
+        obj["key_error"] = packet.key_error
+    return obj
+
+
+def _json(packet: Packet) -> dict[str, Any]:
     return {
         "ok": packet.ok,
         "error": packet.error,
@@ -66,6 +90,63 @@ def packet_from_json(obj: Any) -> bytes:
 
     Raises ValueError (or TypeError) naming the key that is wrong.
     """
+    cp = _check(obj)
+    return build_packet(
+        st=obj["st"],
+        cn=obj["cn"],
+        pw=obj["pw"],
+        mn=obj["mn"],
+        flag=obj.get("flag"),
+        cp=cp,
+        qn=obj.get("qn"),
+        pnum=obj.get("pnum"),
+        pno=obj.get("pno"),
+        rf=_resent(obj),
+    )
+
+
+def packets_from_json(
+    obj: Any, version: int | None = None, key: bytes | None = None
+) -> list[bytes]:
+    """The frames for one JSON object: :func:`packet_from_json`'s one frame, or with
+    ``version`` the flag's version bits set to it (Flag 4/8 when the object has none), and
+    for HJ 212-2025 :func:`~envmon.hj212.codec.encode_packets` (encrypted with ``key`` for the
+    commands §6.4.4 names, split over 1 024 characters unless PNUM/PNO are given).
+
+    ``key`` on a packet of another version is a ValueError (only 2025 encrypts).
+    """
+    cp = _check(obj)
+    flag = obj.get("flag")
+    if version is not None:
+        bits = VERSION_BITS[version] << 2
+        flag = (flag & 3 if isinstance(flag, int) and not isinstance(flag, bool) else 0) | bits
+    protocol = None if not isinstance(flag, int) else {0: 2005, 4: 2017, 8: 2025}.get(
+        flag & ~3)
+    if protocol != 2025:
+        if key is not None:
+            raise ValueError(f"key: only HJ 212-2025 packets are encrypted (this one is "
+                             f"{protocol or 'of unknown version'})")
+        return [packet_from_json({**obj, "flag": flag})]
+    if obj.get("pnum") is not None or obj.get("pno") is not None:
+        return [build_packet(st=obj["st"], cn=obj["cn"], pw=obj["pw"], mn=obj["mn"], flag=flag,
+                             cp=cp, qn=obj.get("qn"), pnum=obj.get("pnum"), pno=obj.get("pno"),
+                             rf=_resent(obj), key=key if must_encrypt(obj["cn"]) else None)]
+    return encode_packets(
+        st=obj["st"], cn=obj["cn"], pw=obj["pw"], mn=obj["mn"], flag=flag, qn=obj.get("qn"),
+        data_time=_data_time(obj.get("data_time")), items=obj.get("items") or None,
+        factors=obj.get("factors") or None, rf=_resent(obj), key=key,
+    )
+
+
+def _resent(obj: dict[str, Any]) -> bool:
+    value = obj.get("resent", False)
+    if not isinstance(value, bool):
+        raise ValueError(f"resent: expected true or false, got {value!r}")
+    return value
+
+
+def _check(obj: Any) -> str:
+    """Check the object's keys and types; return its CP text."""
     if not isinstance(obj, dict):
         raise ValueError("expected a JSON object")
     unknown = set(obj) - _ENCODE_KEYS - _VERDICT_KEYS
@@ -83,15 +164,4 @@ def packet_from_json(obj: Any) -> bytes:
         raise ValueError("items and factors must be objects")
     if not all(isinstance(v, dict) for v in factors.values()):
         raise ValueError("factors: each code maps to an object {suffix: value}")
-    cp = format_cp(_data_time(obj.get("data_time")), items, factors)
-    return build_packet(
-        st=obj["st"],
-        cn=obj["cn"],
-        pw=obj["pw"],
-        mn=obj["mn"],
-        flag=obj.get("flag"),
-        cp=cp,
-        qn=obj.get("qn"),
-        pnum=obj.get("pnum"),
-        pno=obj.get("pno"),
-    )
+    return format_cp(_data_time(obj.get("data_time")), items, factors)

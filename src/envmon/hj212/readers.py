@@ -2,7 +2,9 @@
 
 The data segment (HJ 212-2017 §6.3.2, Table 3; §6.3.3)::
 
-    QN=…;ST=..;CN=....;PW=…;MN=…;Flag=n;[PNUM=n;PNO=n;]CP=&&<data area>&&
+    QN=…;ST=..;CN=....;PW=…;MN=…;Flag=n;[PNUM=n;PNO=n;][RF=1;]CP=&&<data area>&&
+
+(``RF`` is HJ 212-2025 Table 3's re-send mark; :func:`check_rf` reads it.)
 
 :func:`~envmon.hj212.codec.decode` frames and checks length and CRC, then calls these readers in
 the order of the segment.  Every reader appends what is wrong to ``errors`` as
@@ -38,6 +40,8 @@ __all__ = [
     "check_mn",
     "check_pw",
     "check_qn_field",
+    "check_rf",
+    "read_rf",
     "check_split",
     "check_st",
     "parse_time",
@@ -56,7 +60,10 @@ Errors = list[tuple[str, str]]  # (field, what is wrong), in the order found
 _NUMBER_CHARS = "0123456789.+-eE"
 _MAX_MAGNITUDE = MAX_PLAUSIBLE_MAGNITUDE
 # Header fields in the order of HJ 212-2017 Table 3.
-HEADER_ORDER = {"QN": 0, "ST": 1, "CN": 2, "PW": 3, "MN": 4, "Flag": 5, "PNUM": 6, "PNO": 7}
+HEADER_ORDER = {
+    "QN": 0, "ST": 1, "CN": 2, "PW": 3, "MN": 4, "Flag": 5, "PNUM": 6, "PNO": 7,
+    "RF": 8,  # HJ 212-2025 Table 3: after PNO, before CP
+}
 _ORDER_NAMES = {rank: name for name, rank in HEADER_ORDER.items()}
 
 
@@ -231,7 +238,7 @@ def check_split(
 
 Header = tuple[
     str | None, str | None, str | None, str | None, str | None, int | None, int | None, int | None
-]  # QN, ST, CN, PW, MN, Flag, PNUM, PNO
+]  # QN, ST, CN, PW, MN, Flag, PNUM, PNO (RF: read_rf)
 
 # The header nearly every packet has: every field of Table 3 but PNUM/PNO, in order, each of
 # the form the standard gives (QN of 17 digits, PW of 6 characters, MN of 24 hex digits, Flag
@@ -260,7 +267,7 @@ def read_head(head: str, errors: Errors, devs: list[str]) -> Header:
 
 
 def read_fields(fields: dict[str, str], errors: Errors, devs: list[str]) -> Header:
-    """Check every header field of Table 3 in order (QN, ST, CN, PW, MN, Flag, PNUM/PNO)."""
+    """Check every header field of Table 3 in order (QN, ST, CN, PW, MN, Flag, PNUM/PNO, RF)."""
     get = fields.get
     qn = get("QN")
     check_qn_field(qn, errors, devs)
@@ -277,6 +284,32 @@ def read_fields(fields: dict[str, str], errors: Errors, devs: list[str]) -> Head
     if flag is not None and flag & 1 and qn is None:
         devs.append("Flag A=1 without QN: the answer carries no QN")
     return qn, st, cn, pw, mn, flag, pnum, pno
+
+
+def read_rf(head: str, flag: int | None, devs: list[str]) -> bool:
+    """Whether the header marks a re-sent packet (``RF=1``, HJ 212-2025 Table 3), checked by
+    :func:`check_rf`.  Called after :func:`read_head` (which knows RF as a field of Table 3
+    and reports it repeated); the header without ``RF=`` costs one substring test."""
+    if "RF=" not in head:
+        return False
+    for piece in head.split(";"):
+        if piece[:3] == "RF=":
+            check_rf(piece[3:], flag, devs)
+            return piece[3:] == "1"
+    return False
+
+
+def check_rf(rf: str, flag: int | None, devs: list[str]) -> None:
+    """RF (HJ 212-2025 Table 3): ``RF=1`` marks a re-sent packet; a live one has no RF.
+
+    Any other value (``RF=0``, ``RF=``, ``RF=01``) is a deviation and the packet is kept as a
+    live one (the standard defines only 1; refusing would lose a real measurement); RF in a
+    packet of an earlier version is a deviation too (it is not in their Table 3).
+    """
+    if rf != "1":
+        devs.append(f"RF: {rf!r} is not 1 (the only value HJ 212-2025 defines); kept as live")
+    if flag is not None and flag >> 2 != 2:
+        devs.append("RF in a packet of HJ 212-2017 or earlier (an HJ 212-2025 field)")
 
 
 # ------------------------------------------------------------------------------ data area

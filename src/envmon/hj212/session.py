@@ -26,6 +26,7 @@ from datetime import datetime
 from envmon.hj212.codec import (
     Packet,
     ack_9014,
+    answer_flag,
     build_packet,
     decode,
     format_time,
@@ -33,7 +34,7 @@ from envmon.hj212.codec import (
     make_qn,
     notice_9013,
 )
-from envmon.hj212.codes import DATA_UPLOAD_CNS
+from envmon.hj212.codes import ANSWERED_CNS, DATA_UPLOAD_CNS
 from envmon.hj212.events import (
     Discarded,
     Event,
@@ -44,6 +45,7 @@ from envmon.hj212.events import (
     SplitIncomplete,
 )
 from envmon.hj212.framing import Discard, FrameBuffer
+from envmon.hj212.sm4 import KeyLookup
 
 __all__ = ["Session", "ack", "lacks_data_time", "time_calibration"]
 
@@ -55,10 +57,13 @@ SplitKey = tuple[str | None, str | None, datetime | None]
 def ack(packet: Packet) -> bytes | None:
     """The 9014 data answer a packet calls for, or None (HJ 212-2017 §6.5, C.13–C.19).
 
-    Only accepted uploads (DATA_UPLOAD_CNS) with Flag bit A = 1 are answered; a packet that
-    failed its checks gets no reply ("on a CRC error the command ends", Table 2).
+    Only accepted uploads (DATA_UPLOAD_CNS, the HJ 212-2025 uploads 2013/2052/2062/2111) and
+    the 2025 heartbeat 9015 with Flag bit A = 1 are answered, in the unit's version (Flag=8
+    to a 2025 unit); a packet that failed its checks gets no reply ("on a CRC error the
+    command ends", Table 2).  The heartbeat's 9014 follows caoyiliang/HJ212, whose 2025 unit
+    waits for a 9014 with the heartbeat's QN (the standard's own flow was not reachable).
     """
-    if packet.ok and packet.need_ack and packet.cn in DATA_UPLOAD_CNS:
+    if packet.ok and packet.need_ack and packet.cn in ANSWERED_CNS:
         return ack_9014(packet)
     return None
 
@@ -75,13 +80,17 @@ def lacks_data_time(packet: Packet) -> bool:
 def time_calibration(request: Packet, now: datetime) -> tuple[bytes, bytes, str]:
     """The answers to a unit's time-calibration request (CN 1013, HJ 212-2017 §6.7, C.3):
     9013 to the notice, then a 1012 request (new QN, Flag=5) setting the unit's clock to
-    ``now``, the platform's time; and that request's QN."""
+    ``now``, the platform's time; and that request's QN.  Both in the unit's version
+    (Flag 8/9 to an HJ 212-2025 unit)."""
     qn = make_qn(now)
+    version = request.protocol
     set_time = build_packet(
         qn=qn, st=request.st or "91", cn="1012", pw=request.pw or "",
-        mn=request.mn or "", flag=5, cp=f"SystemTime={format_time(now)}",
+        mn=request.mn or "", flag=answer_flag(version) | 1,
+        cp=f"SystemTime={format_time(now)}",
     )
-    return notice_9013(request.qn, request.pw or "", request.mn or ""), set_time, qn
+    notice = notice_9013(request.qn, request.pw or "", request.mn or "", version)
+    return notice, set_time, qn
 
 
 class _SplitGroup:
@@ -98,6 +107,8 @@ class Session:
     ``crc_modes_for(mn)`` returns the CRC modes accepted for that MN (default ``("hj212",)``
     for every MN).  At most ``max_split_groups`` incomplete split uploads and
     ``max_requests`` outstanding requests are kept; the oldest are dropped beyond that.
+    ``keys(mn)`` gives the SM4 key of an HJ 212-2025 unit that encrypts its data region
+    (None: no key, such packets come back with ``key_error="no_key"``).
     """
 
     def __init__(
@@ -106,8 +117,10 @@ class Session:
         max_segment: int = 9999,
         max_split_groups: int = 64,
         max_requests: int = 256,
+        keys: KeyLookup | None = None,
     ) -> None:
         self._frames = FrameBuffer(max_segment)
+        self._keys = keys
         self._crc_modes_for = crc_modes_for
         self._splits: dict[SplitKey, _SplitGroup] = {}
         self._requests: dict[str, str] = {}  # QN -> MN of requests we sent
@@ -142,8 +155,8 @@ class Session:
     def decode(self, frame: bytes) -> Packet:
         """Decode a frame with the CRC modes allowed for the MN it names."""
         if self._crc_modes_for is None:
-            return decode(frame)
-        return decode(frame, tuple(self._crc_modes_for(_peek_mn(frame))))
+            return decode(frame, keys=self._keys)
+        return decode(frame, tuple(self._crc_modes_for(_peek_mn(frame))), self._keys)
 
     @property
     def pending(self) -> int:
@@ -176,10 +189,12 @@ class Session:
         return ack(packet)
 
     def request_history(
-        self, cn: str, begin: datetime, end: datetime, pw: str, mn: str, st: str, qn: str
+        self, cn: str, begin: datetime, end: datetime, pw: str, mn: str, st: str, qn: str,
+        version: int | None = 2017, key: bytes | None = None,
     ) -> bytes:
-        """Build a history re-fetch request (补遗, C.20–C.22) and remember its QN."""
-        frame = history_request(cn, begin, end, pw, mn, st, qn)
+        """Build a history re-fetch request (补遗, C.20–C.22) and remember its QN; in the
+        unit's ``version`` (2025: Flag=9, encrypted with ``key`` when given)."""
+        frame = history_request(cn, begin, end, pw, mn, st, qn, version, key)
         self._remember_request(qn, mn)
         return frame
 

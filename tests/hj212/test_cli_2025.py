@@ -1,0 +1,94 @@
+"""`envmon hj212 decode|encode` with HJ 212-2025 packets: --key, --key-file, --version."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from envmon.cli import app
+from envmon.hj212.jsonform import JSON_KEYS, PROTOCOL_KEYS
+from tests.hj212.helpers import MN
+from tests.hj212.test_2025 import VECTORS
+
+KEY = "0123456789abcdeffedcba9876543210"
+A2_KEY = VECTORS["key_hex"]
+APPENDIX_A_2017 = ("##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;"
+                   "Flag=5;CP=&&RtdInterval=30&&1C80")
+runner = CliRunner()
+
+
+def lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_decode_prints_version_resent_encrypted_and_no_key_per_packet():
+    text = "\n".join([VECTORS["a1"], VECTORS["a2_2"], APPENDIX_A_2017]) + "\n"
+    result = runner.invoke(app, ["hj212", "decode"], input=text)
+    assert result.exit_code == 1
+    a1, a2, old = lines(result.stdout)
+    assert tuple(a1) == JSON_KEYS + PROTOCOL_KEYS
+    assert (a1["version"], a1["resent"], a1["encrypted"], a1["ok"]) == (2025, False, False, True)
+    assert a2["ok"] is False and a2["encrypted"] is True and a2["key_error"] == "no_key"
+    assert "no key for MN" in a2["error"]
+    assert tuple(old) == JSON_KEYS  # a 2017 packet prints exactly what it always printed
+    every = lines(runner.invoke(app, ["hj212", "decode", "--all-keys"],
+                                input=APPENDIX_A_2017).stdout)
+    assert every[0]["version"] == 2017 and every[0]["resent"] is False
+
+
+def test_decode_with_key_and_key_file(tmp_path):
+    good = runner.invoke(app, ["hj212", "decode", "--key", A2_KEY], input=VECTORS["a2_4"])
+    assert good.exit_code == 0, good.output
+    [obj] = lines(good.stdout)
+    assert obj["encrypted"] is True and obj["crc_ok"] is True and obj["key_error"] is None
+    key_file = tmp_path / "unit.key"
+    key_file.write_text(KEY + "\n")
+    wrong = runner.invoke(app, ["hj212", "decode", "--key-file", str(key_file)],
+                          input=VECTORS["a2_4"])
+    assert wrong.exit_code == 1 and lines(wrong.stdout)[0]["key_error"] == "bad_key"
+
+
+def test_a_bad_key_is_one_line_naming_the_option(tmp_path):
+    for args in (["--key", "1234"], ["--key", "x" * 32], ["--key", KEY, "--key-file", "f"],
+                 ["--key-file", str(tmp_path / "missing")]):
+        for command in ("decode", "encode"):
+            result = runner.invoke(app, ["hj212", command, *args], input="")
+            assert result.exit_code == 2, (args, result.output)
+            message = result.output.strip()
+            assert "\n" not in message and ("--key" in message), message
+            assert "Traceback" not in message
+    result = runner.invoke(app, ["hj212", "encode", "--version", "2019"], input="")
+    assert result.exit_code == 2 and "--version" in result.output
+
+
+def test_encode_2025_encrypted_resent_and_split_round_trips():
+    factors = {f"a{k:05d}": {"Rtd": k + 0.5, "Flag": "N"} for k in range(50)}
+    obj = {"st": "31", "cn": "2011", "pw": "123456", "mn": MN, "qn": "20260101080000000",
+           "flag": 5, "data_time": "20260101080000", "factors": factors, "resent": True}
+    encoded = runner.invoke(app, ["hj212", "encode", "--version", "2025", "--key", KEY],
+                            input=json.dumps(obj) + "\n")
+    assert encoded.exit_code == 0, encoded.output
+    frames = encoded.stdout.splitlines()
+    assert len(frames) > 1 and all(";RF=1;CP=&&{0x" in f for f in frames)
+    assert all(f"PNUM={len(frames)};PNO={n}" in f for n, f in enumerate(frames, 1))
+    decoded = runner.invoke(app, ["hj212", "decode", "--key", KEY], input=encoded.stdout)
+    assert decoded.exit_code == 0, decoded.output
+    merged = {}
+    for part in lines(decoded.stdout):
+        assert part["version"] == 2025 and part["resent"] and part["encrypted"]
+        assert part["flag"] == 11  # 2025, split, answer wanted
+        merged.update(part["factors"])
+    assert merged == factors
+    # decode output encodes back (the 2025 keys are read or ignored)
+    again = runner.invoke(app, ["hj212", "encode"], input=decoded.stdout)
+    assert again.exit_code == 0 and ";RF=1;" in again.stdout
+
+
+def test_encode_key_needs_a_2025_packet():
+    obj = {"st": "31", "cn": "2011", "pw": "123456", "mn": MN, "flag": 5,
+           "data_time": "20260101080000"}
+    result = runner.invoke(app, ["hj212", "encode", "--key", KEY], input=json.dumps(obj))
+    assert result.exit_code == 1 and "only HJ 212-2025 packets are encrypted" in result.output
+    plain = runner.invoke(app, ["hj212", "encode", "--version", "2025"], input=json.dumps(obj))
+    assert plain.exit_code == 0 and ";Flag=9;CP=&&DataTime=" in plain.stdout
