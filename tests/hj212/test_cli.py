@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from envmon.cli import app
-from envmon.hj212.jsonform import JSON_KEYS
+from envmon.hj212.jsonform import JSON_KEYS, PROTOCOL_KEYS
 from tests.hj212.helpers import MN, upload
 
 DATA = Path(__file__).parent / "data" / "hj212_public_packets.txt"
@@ -26,9 +26,10 @@ def test_decode_stdin_keys_and_exit_0():
     result = runner.invoke(app, ["hj212", "decode"], input=f"# c\n\n{APPENDIX_A}\r\n")
     assert result.exit_code == 0, result.output
     [obj] = lines(result.stdout)
-    assert tuple(obj) == JSON_KEYS == (
+    assert tuple(obj) == JSON_KEYS + PROTOCOL_KEYS and JSON_KEYS == (
         "ok", "error", "crc_ok", "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno",
         "data_time", "items", "factors", "deviations")
+    assert PROTOCOL_KEYS == ("version", "resent", "encrypted", "key_error")  # issue 16
     assert obj["ok"] is True and obj["items"] == {"RtdInterval": "30"} and obj["flag"] == 5
 
 

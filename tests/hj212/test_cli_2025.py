@@ -31,10 +31,10 @@ def test_decode_prints_version_resent_encrypted_and_no_key_per_packet():
     assert (a1["version"], a1["resent"], a1["encrypted"], a1["ok"]) == (2025, False, False, True)
     assert a2["ok"] is False and a2["encrypted"] is True and a2["key_error"] == "no_key"
     assert "no key for MN" in a2["error"]
-    assert tuple(old) == JSON_KEYS  # a 2017 packet prints exactly what it always printed
-    every = lines(runner.invoke(app, ["hj212", "decode", "--all-keys"],
-                                input=APPENDIX_A_2017).stdout)
-    assert every[0]["version"] == 2017 and every[0]["resent"] is False
+    # a 2017 packet prints the keys it always printed, then says what it is
+    assert tuple(old) == JSON_KEYS + PROTOCOL_KEYS
+    assert (old["version"], old["resent"], old["encrypted"], old["key_error"]) == (
+        2017, False, False, None)
 
 
 def test_decode_with_key_and_key_file(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from envmon.hj212.codec import decode
-from envmon.hj212.jsonform import JSON_KEYS, packet_from_json, packet_json
+from envmon.hj212.jsonform import JSON_KEYS, PROTOCOL_KEYS, packet_from_json, packet_json
 
 
 def _frame() -> bytes:
@@ -19,7 +19,8 @@ def _frame() -> bytes:
 def test_packet_json_keys_and_round_trip():
     packet = decode(_frame())
     obj = packet_json(packet)
-    assert tuple(obj) == JSON_KEYS
+    assert tuple(obj) == JSON_KEYS + PROTOCOL_KEYS
+    assert (obj["version"], obj["resent"], obj["encrypted"]) == (2017, False, False)
     assert obj["ok"] and obj["data_time"] == "2026-11-01T08:00:00+08:00"
     assert obj["factors"] == {"a21026": {"Avg": 12.5, "Flag": "N"}}
     assert packet_from_json(obj) == packet.raw  # verdict keys are ignored on the way back

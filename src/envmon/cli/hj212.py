@@ -97,11 +97,6 @@ def decode_command(
     ),
     key: str | None = typer.Option(None, "--key", help=_KEY_HELP),
     key_file: str | None = typer.Option(None, "--key-file", help=_KEY_FILE_HELP),
-    all_keys: bool = typer.Option(
-        False, "--all-keys",
-        help="Print version, resent, encrypted and key_error for every packet "
-        "(by default only for HJ 212-2025, re-sent or encrypted ones).",
-    ),
 ) -> None:
     """Decode packets (one per line) to JSON lines. Exit 1 if any packet is rejected.
 
@@ -125,7 +120,7 @@ def decode_command(
                 continue
             packet = decode(line, modes, lookup)
             all_ok = all_ok and packet.ok
-            sys.stdout.write(jsonout.dumps(packet_json(packet, all_keys), "compact"))
+            sys.stdout.write(jsonout.dumps(packet_json(packet), "compact"))
     raise typer.Exit(0 if all_ok else 1)
 
 

@@ -7,9 +7,8 @@ The keys are a contract: add new ones at the end, never rename or remove one.
 
 HJ 212-2025 (issue 16) adds :data:`PROTOCOL_KEYS` after them: ``version`` (2005, 2017,
 2025), ``resent`` (RF=1), ``encrypted`` and ``key_error`` (no_key, bad_key,
-bad_ciphertext or null).  They are printed for every HJ 212-2025 packet and every re-sent or
-encrypted one, and for all packets with ``all_keys=True``; a plain 2005/2017 packet prints
-exactly the keys it always printed.  :func:`packets_from_json` builds 2025 packets
+bad_ciphertext or null), printed for every packet (a 2017 packet says ``"version": 2017``).
+:func:`packets_from_json` builds 2025 packets
 (``version=2025``: encrypted with a key, split into PNUM/PNO parts over 1 024 characters).
 """
 
@@ -29,7 +28,7 @@ JSON_KEYS = (
     "ok", "error", "crc_ok", "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno",
     "data_time", "items", "factors", "deviations",
 )
-# HJ 212-2025 keys, after JSON_KEYS (see the module doc for when they are printed).
+# HJ 212-2025 (issue 16) keys, printed after JSON_KEYS for every packet.
 PROTOCOL_KEYS = ("version", "resent", "encrypted", "key_error")
 _ENCODE_KEYS = frozenset(
     {"qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "data_time", "items", "factors",
@@ -40,15 +39,14 @@ _VERDICT_KEYS = frozenset({"ok", "error", "crc_ok", "deviations", "version", "en
                            "key_error"})
 
 
-def packet_json(packet: Packet, all_keys: bool = False) -> dict[str, Any]:
+def packet_json(packet: Packet) -> dict[str, Any]:
     """The JSON shape of a decoded packet (keys in :data:`JSON_KEYS`, then
-    :data:`PROTOCOL_KEYS` for 2025, re-sent and encrypted packets or with ``all_keys``)."""
+    :data:`PROTOCOL_KEYS`)."""
     obj = _json(packet)
-    if all_keys or packet.resent or packet.encrypted or packet.protocol == 2025:
-        obj["version"] = packet.protocol
-        obj["resent"] = packet.resent
-        obj["encrypted"] = packet.encrypted
-        obj["key_error"] = packet.key_error
+    obj["version"] = packet.protocol
+    obj["resent"] = packet.resent
+    obj["encrypted"] = packet.encrypted
+    obj["key_error"] = packet.key_error
     return obj
 
 
