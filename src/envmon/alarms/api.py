@@ -202,9 +202,70 @@ def point_states(store, options: PointStatesOptions) -> PointStates:
                        options.now)
 
 
-__all__ = ["AlarmActionOptions", "AlarmChanged", "AlarmError", "AlarmList", "AlarmListOptions",
-           "AlarmRule", "AlarmStatus", "PointStates", "PointStatesOptions", "acknowledge_alarm",
-           "close_alarm", "list_alarms", "point_states"]
+# The evidence listed with one alarm: a day of minute data of one factor; an alarm that has
+# lasted longer shows its latest evidence (the span is in data_from/data_to).
+MAX_EVIDENCE = 1440
+
+
+@dataclass(frozen=True)
+class AlarmDetail:
+    """One alarm (the list's object plus who acknowledged/closed it and why), its lifecycle
+    events (the audit trail) and its evidence: the stored records of its point and factor
+    with data times from data_from to data_to (the latest `MAX_EVIDENCE`)."""
+
+    alarm: Any  # envmon.alarms.store.Alarm
+    unit_name: str | None
+    events: tuple[tuple, ...]
+    evidence: tuple[dict[str, Any], ...]
+
+    default_stem = "alarm"
+
+    def as_json(self) -> dict[str, Any]:
+        a = self.alarm
+
+        def iso(value):
+            return value.isoformat() if hasattr(value, "isoformat") else value
+
+        return {**a.as_json(), "unit_name": self.unit_name,
+                "acknowledged_at": iso(a.acknowledged_at), "acknowledged_by": a.acknowledged_by,
+                "ack_note": a.ack_note, "closed_by": a.closed_by, "close_note": a.close_note,
+                "events": [{"at": iso(at), "action": action, "actor": actor, "note": note}
+                           for at, action, actor, note in self.events],
+                "evidence": [dict(r) for r in self.evidence]}
+
+
+@dataclass(frozen=True)
+class AlarmOptions:
+    alarm_id: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.alarm_id, bool) or not isinstance(self.alarm_id, int) \
+                or self.alarm_id < 1:
+            raise OptionError("ID", f"{self.alarm_id!r} is not an alarm id (1, 2, …)")
+
+
+def alarm_detail(store, options: AlarmOptions) -> AlarmDetail:
+    """One alarm with its events and evidence; `AlarmError` "no alarm with id N" if none."""
+    from envmon.alarms import store as alarm_store
+    from envmon.records.api import FIELDS, _plain
+
+    alarm = alarm_store.get_alarm(store, options.alarm_id)
+    evidence: list = []
+    if alarm.data_from is not None and alarm.data_to is not None and alarm.factor:
+        rows = store.query(
+            f"SELECT {', '.join(FIELDS)} FROM records_first WHERE mn = ? AND factor = ? "
+            "AND data_time >= ? AND data_time <= ? ORDER BY data_time DESC, cn "
+            f"LIMIT {MAX_EVIDENCE}", [alarm.mn, alarm.factor, alarm.data_from, alarm.data_to])
+        evidence = [_plain(dict(zip(FIELDS, row, strict=True))) for row in reversed(rows)]
+    names = store.unit_names([alarm.unit_id]) if alarm.unit_id else {}
+    return AlarmDetail(alarm, names.get(alarm.unit_id), tuple(alarm_store.events(
+        store, alarm.id)), tuple(evidence))
+
+
+__all__ = ["AlarmActionOptions", "AlarmChanged", "AlarmDetail", "AlarmError", "AlarmList",
+           "AlarmListOptions", "AlarmOptions", "AlarmRule", "AlarmStatus", "PointStates",
+           "PointStatesOptions", "acknowledge_alarm", "alarm_detail", "close_alarm",
+           "list_alarms", "point_states"]
 
 
 def _alarm_terminal_table(result: AlarmList, stream) -> None:

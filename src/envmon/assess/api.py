@@ -163,9 +163,60 @@ class AssessOptions:
     settings: AssessSettings = field(default_factory=AssessSettings)
     as_of: datetime | None = None
     """Assess as known at this time (default now)."""
+    region: str | None = None
+    """Only the units of this region (`--region`, a GB/T 2260 code or its prefix: 14, 1401,
+    140105 or 140100): the drill-down city → county → unit → point."""
+    unit: str | None = None
+    """Only this unit and its points (`--unit`, point and unit levels)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "level", choice(Level, self.level, "--level"))
+        if self.region is not None:
+            prefix = region_prefix(self.region)
+            finest = {"province": 2, "city": 4}.get(self.level.value, 6)
+            if len(prefix) > finest:
+                raise OptionError("--region", f"{self.region} is finer than the level "
+                                  f"{self.level.value}: its rows would be cut apart; ask "
+                                  "the level below")
+            object.__setattr__(self, "region", prefix)
+        if self.unit is not None:
+            if not str(self.unit).strip():
+                raise OptionError("--unit", "give a unit's code (统一社会信用代码)")
+            if self.level.value not in ("point", "unit"):
+                raise OptionError("--unit", "filters the point and unit levels; use "
+                                  "--level point or unit")
+
+
+def region_prefix(code: str, option: str = "--region") -> str:
+    """A GB/T 2260 code as the prefix its region's codes share: "140100" (太原市) → "1401",
+    "140000" → "14", "140105" stays; 2 to 6 digits, else OptionError naming `option`."""
+    text = str(code).strip()
+    if not (text.isascii() and text.isdigit() and len(text) in (2, 4, 6)):
+        raise OptionError(option, f"{code!r} is not a GB/T 2260 region code (2, 4 or 6 "
+                                  "digits: 14, 1401, 140105)")
+    while len(text) > 2 and text.endswith("00"):
+        text = text[:-2]
+    return text
+
+
+def _in_scope(assessment, options: AssessOptions):
+    """The assessment of the units (and their points) `--region`/`--unit` keep; regions are
+    rolled up and rows ranked among what is kept. Unchanged without them."""
+    if options.region is None and options.unit is None:
+        return assessment
+    def keep(unit) -> bool:
+        codes = (unit.parent.get(k) or "" for k in ("county_code", "city_code",
+                                                    "province_code"))
+        return ((options.region is None or any(c.startswith(options.region) for c in codes))
+                and (options.unit is None or unit.code == options.unit))
+
+    units = [u for u in assessment.units if keep(u)]
+    if options.unit is not None and not units:
+        raise OptionError("--unit", f"no unit {options.unit!r} in the assessment"
+                          + (f" of region {options.region}" if options.region else ""))
+    kept = {u.code for u in units}
+    points = [p for p in assessment.points if p.parent.get("unit_id") in kept]
+    return dataclasses.replace(assessment, units=units, points=points)
 
 
 @dataclass(frozen=True)
@@ -214,8 +265,8 @@ def assess_period(store, period: Period, options: AssessOptions | None = None
     """Assess the period (its elapsed hours when in progress: provisional) at one level."""
     from envmon.assess.compute import assess
     options = options or AssessOptions()
-    result = assess(store, period.start, period.end, options.settings.config,
-                    as_of=options.as_of)
+    result = _in_scope(assess(store, period.start, period.end, options.settings.config,
+                              as_of=options.as_of), options)
     return AssessmentResult(result, options.level, period,
                             provisional_as_of(period, result.as_of))
 

@@ -113,6 +113,11 @@ def assess_command(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Assess as known at this time, not in the future "
         "(default now)."),
+    region: str | None = typer.Option(
+        None, "--region", help="Only this region's units (GB/T 2260 code or prefix: 14, "
+        "1401, 140105), ranked among themselves."),
+    unit: str | None = typer.Option(
+        None, "--unit", help="Only this unit and its points (levels point and unit)."),
     fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html", "pdf")),
     output: Path | None = output_option(
         help="Output file (json, csv, table: default stdout; xlsx/html/pdf: default "
@@ -137,7 +142,7 @@ def assess_command(
             pass_mark=pass_mark, rank_by=rank_by, networked_by=networked_by,
             pass_compare=pass_compare,
             marks_require_proof=False if marks_without_proof else None,
-            mark_deadline_day=mark_deadline_day), _as_of(as_of))
+            mark_deadline_day=mark_deadline_day), _as_of(as_of), region, unit)
     with user_errors():
         period = Period.from_options(month, start, end, on_the_hour=True)
         with open_cli_store(db, config, read_only=True) as store:

@@ -101,6 +101,27 @@ def history_command(
     emit(result, fmt, output)
 
 
+@registry_app.command("points")
+def points_command(
+    region: str | None = typer.Option(
+        None, "--region", help="Only this region (GB/T 2260 code or prefix: 14, 1401, 140105)."),
+    unit: str | None = typer.Option(None, "--unit", help="Only this unit's points."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html")),
+    output: Path | None = output_option(),
+) -> None:
+    """List the monitoring points in force with their unit, outlet, region, factors with
+    their limits, and location (no passwords)."""
+    from envmon.registry.api import PointsOptions, registry_points
+
+    with user_errors():
+        options = PointsOptions(region, unit)
+        with open_cli_store(db, config, read_only=True) as store:
+            result = registry_points(store, options)
+    emit(result, fmt, output)
+
+
 @registry_app.command("set-crc")
 def set_crc_command(
     mn: str = typer.Argument(..., help="MN of the monitoring point."),

@@ -3,6 +3,9 @@
 `guard_report(store, options) -> GuardReport`: the receiver's lockouts and the MNs' usual
 addresses (`envmon receiver lockouts`), lifting a lockout when asked.
 
+`raw_packets(store, period, options) -> RawPackets`: the raw packet log of one point with the
+verdicts, passwords masked (the web's `GET /api/v1/data/raw`).
+
 `replay(source, period, options) -> ReplayResult`: the raw packet log of a period, re-judged
 into another store or re-sent to a receiver over TCP. The door parses its options into a
 `Period` (`replay_period`: `--from`/`--to`, each optional) and a `ReplayOptions`, calls, and
@@ -14,9 +17,11 @@ its options validated in the options dataclass (`OptionError` names the option).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from envmon.errors import OptionError
 from envmon.ingest.addresses import check_port
@@ -26,8 +31,10 @@ from envmon.period import Period
 from envmon.store import Store, StoreError, open_store
 from envmon.timeutil import BEIJING_FIXED
 
-__all__ = ["LOG_END", "LOG_START", "GuardReport", "LockoutOptions", "ReplayOptions",
-           "ReplayResult", "guard_report", "replay", "replay_period"]
+__all__ = ["LOG_END", "LOG_START", "GuardReport", "LockoutOptions", "RawPackets",
+           "LiveConnections", "RawPacketsOptions", "ReplayOptions", "ReplayResult",
+           "guard_report", "live_connections",
+           "mask_password", "raw_packets", "replay", "replay_period"]
 
 # The side of a replay period that was not given reaches past anything a raw log holds.
 LOG_START = datetime(1970, 1, 1, tzinfo=BEIJING_FIXED)
@@ -164,3 +171,130 @@ def guard_report(store: Store, options: LockoutOptions | None = None) -> GuardRe
         lifted += guard_store.lift_lockouts(store, mn=options.unlock_mn, by=options.by)
     return GuardReport(tuple(guard_store.active_lockouts(store)),
                        tuple(guard_store.usual_addresses(store, options.mn)), tuple(lifted))
+
+
+# --------------------------------------------------------------------------- raw packet log
+MAX_RAW_PACKETS = 50_000
+"""The most raw packets one answer lists: a month of minute packets of one point is 44 640;
+a wider period is asked for in pieces (the error names --from)."""
+_PASSWORD = re.compile(r"(PW=)[^;&]*")
+
+
+def mask_password(text: str) -> str:
+    """The raw text with the PW=… value hidden: the log keeps it, a reader never sees it."""
+    return _PASSWORD.sub(r"\1******", text)
+
+
+@dataclass(frozen=True)
+class RawPacketsOptions:
+    mn: str
+    verdict: str | None = None
+    """accepted, rejected or discarded; None: all."""
+
+    def __post_init__(self) -> None:
+        from envmon.store.models import VERDICTS
+
+        if not str(self.mn).strip():
+            raise OptionError("--mn", "give the MN of a monitoring point")
+        if self.verdict is not None and self.verdict not in VERDICTS:
+            raise OptionError("--verdict", f"{self.verdict!r} is not a verdict; choose one "
+                              f"of {', '.join(VERDICTS)}")
+
+
+RAW_COLUMNS = (("id", "编号"), ("received_at", "接收时间"), ("peer", "来源地址"),
+               ("verdict", "判定"), ("reason", "原因"), ("mn", "MN"), ("cn", "命令编码"),
+               ("qn", "请求编号"), ("raw", "报文"))
+
+
+@dataclass(frozen=True)
+class RawPackets:
+    """The packets received from one point in a period, in order, with their verdicts and
+    reasons; the raw text with its password masked."""
+
+    mn: str
+    period: Period
+    packets: tuple[dict[str, Any], ...]
+
+    json_layout = "array_lines"
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [dict(p) for p in self.packets]
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        return Table(f"{self.mn} {self.period.describe()} 原始报文",
+                     [Column(k, label) for k, label in RAW_COLUMNS],
+                     [tuple(p[k] for k, _ in RAW_COLUMNS) for p in self.packets])
+
+    @property
+    def default_stem(self) -> str:
+        return f"raw-{self.mn}"
+
+
+def raw_packets(store: Store, period: Period, options: RawPacketsOptions) -> RawPackets:
+    """The raw packet log of one point received in `period` (received_at), verdicts and all."""
+    from envmon.registry.api import require_known_mn
+
+    where, params = ["mn = ?", "received_at >= ?", "received_at < ?"], [
+        options.mn, period.start, period.end]
+    if options.verdict is not None:
+        where.append("verdict = ?")
+        params.append(options.verdict)
+    rows = store.query(
+        "SELECT id, received_at, peer, verdict, reason, mn, cn, qn, raw FROM raw_packets "
+        f"WHERE {' AND '.join(where)} ORDER BY id LIMIT {MAX_RAW_PACKETS + 1}", params)
+    if len(rows) > MAX_RAW_PACKETS:
+        raise OptionError("--from", f"more than {MAX_RAW_PACKETS} packets in "
+                          f"{period.describe()}; ask for a shorter period")
+    if not rows and not store.query("SELECT 1 FROM raw_packets WHERE mn = ? LIMIT 1",
+                                    [options.mn]):
+        require_known_mn(store, options.mn)
+    packets = tuple({
+        "id": id_, "received_at": received_at.astimezone(BEIJING_FIXED).isoformat(),
+        "peer": peer, "verdict": verdict, "reason": reason, "mn": mn, "cn": cn, "qn": qn,
+        "raw": mask_password(bytes(raw).decode("utf-8", errors="replace").rstrip("\r\n")),
+    } for id_, received_at, peer, verdict, reason, mn, cn, qn, raw in rows)
+    return RawPackets(options.mn, period, packets)
+
+
+# ------------------------------------------------------------------------ live connections
+@dataclass(frozen=True)
+class LiveConnections:
+    """The MNs the running receiver holds a connection for: address, since when the
+    connection is open, packets accepted on it (the connection's, shared by its MNs)."""
+
+    connections: tuple[dict[str, Any], ...]
+
+    default_stem = "connections"
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [dict(c) for c in self.connections]
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        columns = (("mn", "MN"), ("address", "地址"), ("since", "连接时间"),
+                   ("packets", "报文数"), ("trusted", "常用地址"))
+        return Table("在线连接", [Column(k, label) for k, label in columns],
+                     [tuple(c[k] for k, _ in columns) for c in self.connections])
+
+
+def live_connections(receiver: Any) -> LiveConnections:
+    """What `receiver` (an `envmon.ingest.server.Receiver`) holds now, by MN. Call it on the
+    receiver's event loop (it reads the live connection set)."""
+    online = getattr(receiver, "online", None)
+    if online is None:  # a pool of receiver processes: each holds its own connections
+        raise LookupError("the receiver runs in worker processes (--workers); their live "
+                          "connections are not visible here")
+    rows = []
+    for mn, protocol in sorted(online.items()):
+        transport = protocol.transport
+        if transport is None or transport.is_closing():
+            continue
+        since = protocol.connected_at
+        rows.append({"mn": mn, "address": protocol.peer,
+                     "since": since.astimezone(BEIJING_FIXED).isoformat() if since else None,
+                     "packets": protocol.packets,
+                     "trusted": protocol.trusted_for.get(mn, True)})
+    return LiveConnections(tuple(rows))

@@ -150,6 +150,8 @@ class Hj212Protocol(asyncio.Protocol):
         # Events decoded but not yet handled: held while the connection may not take more
         # (in-flight bound, unread answers, rate budget), so each bound holds per packet.
         self.backlog: deque = deque()
+        self.connected_at: datetime | None = None  # for the live connections list (web)
+        self.packets = 0  # accepted packets on this connection
 
     # -- asyncio callbacks -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -157,6 +159,7 @@ class Hj212Protocol(asyncio.Protocol):
         peername = transport.get_extra_info("peername")
         self.peer = f"{peername[0]}:{peername[1]}" if peername else "?"
         self.address = str(peername[0]) if peername else "?"
+        self.connected_at = self.receiver.clock()
         if not self.receiver.register(self):
             transport.close()
 
@@ -315,6 +318,7 @@ class Hj212Protocol(asyncio.Protocol):
             packet.raw,
         )
         receiver.stats.accepted += 1
+        self.packets += 1
         self.mn = packet.mn  # `claim` made it the MN's live connection (point_online)
         answer = self.session.reply(packet, received_at)
         self.inflight += 1

@@ -183,6 +183,114 @@ def export_registry(store, options: ExportOptions) -> FileWritten:
     return FileWritten(options.file, export_file(store, options.file))
 
 
+# ----------------------------------------------------------------------- export as a table
+@dataclass(frozen=True)
+class RegistryTable:
+    """The registry in the columns `registry import` reads (what `registry export` writes),
+    as a result: JSON objects, the CSV of the export file (BOM and all), or its XLSX. The
+    web's export: passwords left out unless `passwords` (there are no users yet to allow it)."""
+
+    rows: tuple[dict[str, str], ...]
+    passwords: bool = False
+
+    default_stem = "registry"
+
+    def as_json(self) -> list[dict[str, str]]:
+        return [dict(r) for r in self.rows]
+
+
+@dataclass(frozen=True)
+class RegistryTableOptions:
+    passwords: bool = False
+    """Include the points' passwords (a re-importable file); False: pw cells left empty."""
+
+
+def registry_table(store, options: RegistryTableOptions | None = None) -> RegistryTable:
+    """The registry's rows as `registry export` writes them (see `RegistryTable`)."""
+    from envmon.registry.export import export_rows
+
+    options = options or RegistryTableOptions()
+    return RegistryTable(tuple(export_rows(store, passwords=options.passwords)),
+                         options.passwords)
+
+
+# ---------------------------------------------------------------------------------- points
+POINT_COLUMNS = (
+    ("mn", "MN"), ("unit_id", "单位代码"), ("unit_name", "单位名称"), ("outlet_id", "排口编号"),
+    ("outlet_name", "排口名称"), ("kind", "类型"), ("province_code", "省代码"),
+    ("province", "省"), ("city_code", "市代码"), ("city", "市"), ("county_code", "区县代码"),
+    ("county", "区县"), ("factors", "因子及限值"), ("o2_ref", "基准氧含量"),
+    ("standard", "排放标准"), ("must_network", "应联网"), ("assessed", "参与考核"),
+    ("expected_interval_s", "数据上传间隔(秒)"), ("longitude", "经度"), ("latitude", "纬度"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PointsOptions:
+    region: str | None = None
+    """Only the points of this region (`--region`: GB/T 2260 code or prefix, 14, 1401 …)."""
+    unit: str | None = None
+    """Only this unit's points (`--unit`)."""
+
+    def __post_init__(self) -> None:
+        if self.region is not None:
+            from envmon.assess.api import region_prefix
+
+            object.__setattr__(self, "region", region_prefix(self.region))
+        if self.unit is not None and not str(self.unit).strip():
+            raise OptionError("--unit", "give a unit's code (统一社会信用代码)")
+
+
+@dataclass(frozen=True)
+class RegistryPoints:
+    """The registered monitoring points with their unit, outlet, region, factors and limits
+    (factor → limit, null: no limit) and location: what the pages draw and list."""
+
+    points: tuple[dict[str, Any], ...]
+
+    default_stem = "registry_points"
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [dict(p) for p in self.points]
+
+    def as_table(self):
+        from envmon.registry.export import format_factors
+        from envmon.render import Column, Table
+
+        rows = [tuple(format_factors(p[k]) if k == "factors" else p[k]
+                      for k, _ in POINT_COLUMNS) for p in self.points]
+        return Table("监控点位", [Column(k, label, whole=k in ("mn", "unit_id"))
+                                 for k, label in POINT_COLUMNS], rows)
+
+
+def registry_points(store, options: PointsOptions | None = None) -> RegistryPoints:
+    """The monitoring points in force, by MN, filtered by region prefix and unit."""
+    options = options or PointsOptions()
+    if options.unit is not None:
+        require_known_unit(store, options.unit)
+    points = []
+    for row in store.registry_rows():
+        if not row.mn:
+            continue
+        codes = (row.county_code or "", row.city_code or "", row.province_code or "")
+        if options.region is not None and not any(c.startswith(options.region) for c in codes):
+            continue
+        if options.unit is not None and row.unit_id != options.unit:
+            continue
+        points.append({
+            "mn": row.mn, "unit_id": row.unit_id, "unit_name": row.unit_name,
+            "outlet_id": row.outlet_id, "outlet_name": row.outlet_name, "kind": row.kind,
+            "province_code": row.province_code, "province": row.province,
+            "city_code": row.city_code, "city": row.city, "county_code": row.county_code,
+            "county": row.county, "factors": dict(row.factors), "o2_ref": row.o2_ref,
+            "standard": row.standard, "must_network": bool(row.must_network),
+            "assessed": bool(row.assessed), "expected_interval_s": row.expected_interval_s,
+            "longitude": row.longitude, "latitude": row.latitude,
+        })
+    points.sort(key=lambda p: p["mn"])
+    return RegistryPoints(tuple(points))
+
+
 # ---------------------------------------------------------------------------------- CRC policy
 @dataclass(frozen=True)
 class CrcOptions:
@@ -323,9 +431,24 @@ def _crc_text(result, stream) -> None:
     stream.write(f"{result.mn}: CRC modes {', '.join(result.crc_modes)}\n")
 
 
+def _registry_csv(result: RegistryTable, stream) -> None:
+    from envmon.registry.export import write_csv
+
+    write_csv(result.rows, stream)
+
+
+def _registry_xlsx(result: RegistryTable, path: Path) -> Path:
+    from envmon.registry.export import write_rows
+
+    write_rows(path, result.rows)
+    return path
+
+
 def _register_text_renderers() -> None:
     from envmon.render import renderer
 
+    renderer(RegistryTable, "csv")(_registry_csv)
+    renderer(RegistryTable, "xlsx")(_registry_xlsx)
     renderer(ImportResult, "text")(_import_text)
     renderer(FileWritten, "text")(_written_text)
     renderer(CrcPolicy, "text")(_crc_text)
@@ -334,6 +457,7 @@ def _register_text_renderers() -> None:
 _register_text_renderers()
 
 __all__ = ["CrcMode", "CrcOptions", "CrcPolicy", "DemoOptions", "ExportOptions", "FileWritten",
-           "HistoryOptions", "ImportOptions", "ImportResult", "RegistryFileError",
-           "RegistryHistory", "demo_registry", "export_registry", "import_registry",
-           "registry_history", "set_crc"]
+           "HistoryOptions", "ImportOptions", "ImportResult", "PointsOptions",
+           "RegistryFileError", "RegistryHistory", "RegistryPoints", "RegistryTable",
+           "RegistryTableOptions", "demo_registry", "export_registry", "import_registry",
+           "registry_history", "registry_points", "registry_table", "set_crc"]

@@ -100,15 +100,34 @@ def write_rows(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> int:
     return len(table)
 
 
-def export_file(store: Store, path: str | Path) -> int:
-    """Write the store's registry to `path` (.csv or .xlsx); returns the number of rows."""
+def export_rows(store: Store, *, passwords: bool = True) -> list[dict[str, str]]:
+    """The registry as the file's rows (dicts keyed by `COLUMNS`, all text). Without
+    `passwords` the pw cells are empty: such a file re-imports only with the passwords filled
+    in again (the importer refuses a row with an MN and no password, never clears one)."""
     from envmon.registry.assessed import current_dates
 
     dates = current_dates(store)
 
     def with_dates(row: RegistryRow) -> dict[str, str]:
         lo, hi = dates.get(row.mn or "", (None, None))
-        return {**registry_row_to_dict(row), "assessed_from": lo.isoformat() if lo else "",
-                "assessed_to": hi.isoformat() if hi else ""}
+        out = {**registry_row_to_dict(row), "assessed_from": lo.isoformat() if lo else "",
+               "assessed_to": hi.isoformat() if hi else ""}
+        if not passwords:
+            out["pw"] = ""
+        return {column: out.get(column, "") for column in COLUMNS}
 
-    return write_rows(path, (with_dates(r) for r in store.registry_rows()))
+    return [with_dates(r) for r in store.registry_rows()]
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], stream) -> None:
+    """The CSV of `write_rows` on a text stream: BOM, header, rows."""
+    stream.write("\ufeff")
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    writer.writerows(["" if r.get(c) is None else str(r.get(c)) for c in COLUMNS]
+                     for r in rows)
+
+
+def export_file(store: Store, path: str | Path) -> int:
+    """Write the store's registry to `path` (.csv or .xlsx); returns the number of rows."""
+    return write_rows(path, export_rows(store))

@@ -37,6 +37,18 @@ def alarms(status: str | None = Query(None, description="open, acknowledged or c
     return lambda context: list_alarms(context.store, options)
 
 
+@use_case_endpoint(router, "/alarms/{alarm_id}", summary="One alarm with its events and "
+                   "evidence")
+def alarm(alarm_id: int = Path(ge=1, le=2**62, description="The alarm's id.")):
+    """The alarm (the list's object, with who acknowledged or closed it and the notes), its
+    lifecycle events (who, when, note) and its evidence: the records of its point and factor
+    from data_from to data_to. 404 for an unknown id."""
+    from envmon.alarms.api import AlarmOptions, alarm_detail
+
+    options = AlarmOptions(alarm_id)
+    return lambda context: alarm_detail(context.store, options)
+
+
 class AlarmAction(BaseModel):
     """Who acts and why (both optional until users exist)."""
 

@@ -30,13 +30,23 @@ def assess(level: str = Query("city", description="point, unit, county, city or 
            networked_by: str | None = Query(None, description="data_time or received_at."),
            pass_compare: str | None = Query(None, description="full or rounded."),
            rank_by: str | None = Query(None, description="complete or instant."),
+           marks_without_proof: bool = Query(False, description="Count exemptions and "
+                                             "repairs without a proof."),
+           mark_deadline_day: int | None = Query(None, description="Exemptions entered by "
+                                                 "this day of the next month count (default "
+                                                 "10; 0: no deadline)."),
            as_of: str | None = Query(None, description="Assess as known at this time "
-                                     "(default now; not in the future).")):
+                                     "(default now; not in the future)."),
+           region: str | None = Query(None, description="Only this region's units (GB/T "
+                                      "2260 code or prefix: 14, 1401, 140105), ranked among "
+                                      "themselves: the drill-down city → county → unit."),
+           unit: str | None = Query(None, description="Only this unit and its points "
+                                    "(levels point and unit).")):
     """One level's rows, best first, ranked (`envmon assess`); rates in percent."""
     from envmon.assess.api import AssessOptions, AssessSettings, assess_period, checked_as_of
     from envmon.period import Period, parse_time
 
-    AssessOptions(level)  # the level is checked first, as `envmon assess` does
+    AssessOptions(level, region=region, unit=unit)  # checked first, as `envmon assess` does
     when = checked_as_of(parse_time(as_of, "--as-of") if as_of else None)
     period = Period.from_options(month, start, end, on_the_hour=True)
 
@@ -45,7 +55,10 @@ def assess(level: str = Query("city", description="point, unit, county, city or 
             context.config.assess, instant_hours=instant_hours, complete_days=complete_days,
             valid_flags=valid_flags, aggregate=aggregate, networked_rule=networked_rule,
             pass_mark=pass_mark, rank_by=rank_by, networked_by=networked_by,
-            pass_compare=pass_compare)
-        return assess_period(context.store, period, AssessOptions(level, settings, when))
+            pass_compare=pass_compare,
+            marks_require_proof=False if marks_without_proof else None,
+            mark_deadline_day=mark_deadline_day)
+        return assess_period(context.store, period, AssessOptions(level, settings, when,
+                                                                  region, unit))
 
     return run
