@@ -5,5 +5,5 @@ listed in `ROUTERS`."""
 
 from __future__ import annotations
 
-ROUTERS = ("alarms", "assess", "data", "events", "overview")
+ROUTERS = ("air", "alarms", "assess", "data", "events", "overview", "report", "roads")
 """The modules of this package whose ``router`` `envmon.web.app.create_app` includes."""
