@@ -202,7 +202,7 @@ def test_roads_endpoints_answer_what_the_cli_prints(fleet, tmp_path):
     assert by_id[first["segment_id"]]["value"] == first["value"]
     feature = by_id[first["segment_id"]]  # named 路名 + A路口至B路口 (the 2024 form)
     assert feature["name"] == first["name"] and feature["name"].startswith(feature["road"])
-    assert "路口至" in feature["name"]
+    assert "口至" in feature["name"] and feature["name"].endswith("口")
     # a segment's passes: the counted ones with a PM10 mean are the n_passes of the ranking
     assert passes.status_code == 200, passes.text
     rows = passes.json()
