@@ -49,7 +49,7 @@ def _cells(content: bytes) -> dict[str, list[tuple]]:
     return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book}
 
 
-def test_bulletins_download_in_every_format(store, air_db, tmp_path):  # noqa: F811
+def test_transmission_bulletin_downloads_as_the_cli_writes_it(store, tmp_path):  # noqa: F811
     client = TestClient(create_app(WebContext(store)))
     # as known at a fixed past time: the 通报 says 数据截至 to the minute
     month = {"month": "2026-10", "as_of": "2026-11-20T08:00"}
@@ -62,11 +62,6 @@ def test_bulletins_download_in_every_format(store, air_db, tmp_path):  # noqa: F
         assert response.json()["error"]["field"] == field, path
     db = str(store.path) if hasattr(store, "path") else str(tmp_path / "envmon.duckdb")
     store.close()
-    with open_store(air_db) as air_store:
-        air = TestClient(create_app(WebContext(air_store)))
-        air_xlsx = _download(air, "/api/v1/report/air", month="2025-11", city="太原市")
-        air_html = _download(air, "/api/v1/report/air", month="2025-11", format="html")
-        air_pdf = _download(air, "/api/v1/report/air", month="2025-11", format="pdf")
 
     # transmission: the sheets, the month, a PDF, the download names
     assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -83,24 +78,29 @@ def test_bulletins_download_in_every_format(store, air_db, tmp_path):  # noqa: F
     assert _cells(_cli_file(tmp_path, "t.xlsx", *cli, "--format", "xlsx")) == sheets
     assert _cli_file(tmp_path, "t.html", *cli, "--format", "html") == html.content
 
-    # air: the bulletin's sheets, the month in the HTML, a PDF
+
+def test_air_bulletin_downloads_as_the_cli_writes_it(air_db, tmp_path):  # noqa: F811
+    with open_store(air_db) as air_store:
+        air = TestClient(create_app(WebContext(air_store)))
+        air_xlsx = _download(air, "/api/v1/report/air", month="2025-11", city="太原市")
+        air_html = _download(air, "/api/v1/report/air", month="2025-11", format="html")
+        air_pdf = _download(air, "/api/v1/report/air", month="2025-11", format="pdf")
+    # the bulletin's sheets, the month in the HTML, a PDF
     air_sheets = _cells(air_xlsx.content)
     assert {"通报", "污染物", "AQI日历", "每日", "排名"} <= set(air_sheets)
     assert air_xlsx.headers["content-disposition"] == 'attachment; filename="air-2025-11.xlsx"'
     assert "2025年11月" in air_html.text
     assert air_pdf.content.startswith(b"%PDF")
     cli = ["report", "air", "--db", str(air_db), "--month", "2025-11"]
-    assert _cells(_cli_file(tmp_path, "a.xlsx", *cli, "--city", "太原市", "--format",
-                            "xlsx")) == air_sheets
     assert _cli_file(tmp_path, "a.html", *cli, "--format", "html") == air_html.content
 
 
-def test_a_pdf_without_weasyprint_is_503_naming_why(air_db, monkeypatch):  # noqa: F811
+def test_a_pdf_without_weasyprint_is_503_naming_why(store, monkeypatch):  # noqa: F811
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` fails here
-    with open_store(air_db) as air_store:
-        client = TestClient(create_app(WebContext(air_store)))
-        pdf = client.get("/api/v1/report/air", params={"month": "2025-11", "format": "pdf"})
-        html = client.get("/api/v1/report/air", params={"month": "2025-11", "format": "html"})
+    client = TestClient(create_app(WebContext(store)))
+    month = {"month": "2026-10", "as_of": "2026-11-20T08:00"}
+    pdf = client.get("/api/v1/report/transmission", params={**month, "format": "pdf"})
+    html = client.get("/api/v1/report/transmission", params={**month, "format": "html"})
     assert pdf.status_code == 503
     error = pdf.json()["error"]
     assert error["field"] == "format" and "WeasyPrint" in error["reason"]
