@@ -56,6 +56,8 @@ def test_transmission_bulletin_downloads_as_the_cli_writes_it(store, tmp_path): 
     xlsx = _download(client, "/api/v1/report/transmission", **month)
     html = _download(client, "/api/v1/report/transmission", **month, format="html")
     pdf = _download(client, "/api/v1/report/transmission", **month, format="pdf")
+    again = client.get("/api/v1/report/transmission", params={**month, "format": "html"},
+                       headers={"If-None-Match": html.headers["etag"]})
     for path, field in REPORT_BAD:
         response = client.get(path)
         assert response.status_code == 400, (path, response.text)
@@ -69,6 +71,7 @@ def test_transmission_bulletin_downloads_as_the_cli_writes_it(store, tmp_path): 
     sheets = _cells(xlsx.content)
     assert "通报" in sheets and "2026年10月" in str(sheets["通报"][0][0])
     assert "数据截至 2026-11-20 08:00" in html.text
+    assert again.status_code == 304  # the same bulletin is the same bytes (charts included)
     assert "2026年10月" in html.text and html.headers["content-type"].startswith("text/html")
     assert pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-disposition"] == 'attachment; filename="transmission-2026-10.pdf"'
