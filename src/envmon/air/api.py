@@ -45,7 +45,8 @@ __all__ = [
     "import_data", "DataImported",
     "AqiOptions", "station_aqi", "StationAqi", "SummaryOptions", "city_summary", "CitySummary",
     "RankOptions", "city_ranking", "CityRanking", "BulletinOptions", "monthly_bulletin",
-    "AirBulletin", "UnknownCityError", "known_city",
+    "AirBulletin", "UnknownCityError", "known_city", "StationsOptions", "list_stations",
+    "StationList", "DailyOptions", "city_daily", "CityDaily",
 ]
 
 
@@ -287,6 +288,111 @@ def _days_stem(period: Period) -> str:
         return f"{first:%Y%m%d}-{last:%Y%m%d}"
     a, b = (t.astimezone(BEIJING_FIXED) for t in (period.start, period.end))
     return f"{a:%Y%m%d%H%M}-{b:%Y%m%d%H%M}"
+
+
+# ------------------------------------------------------------------------------- stations
+@dataclass(frozen=True)
+class StationsOptions:
+    """Which stations to list: those of one city (None: every city)."""
+
+    city: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.city is not None and not str(self.city).strip():
+            raise OptionError("--city", "is empty")
+
+
+@dataclass(frozen=True)
+class StationList:
+    """The registered stations (by city, then code): code, name, city, type (None: untyped,
+    out of city values), active_from, active_to."""
+
+    rows: list[dict]
+
+    default_stem = "air-stations"
+
+    def as_json(self) -> list[dict]:
+        return self.rows
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        keys = [("code", "站点编码"), ("name", "站点名称"), ("city", "城市"), ("type", "类型"),
+                ("active_from", "启用日期"), ("active_to", "停用日期")]
+        return Table("空气质量监测站点", [Column(k, label) for k, label in keys],
+                     [tuple(r[k] for k, _ in keys) for r in self.rows])
+
+
+def list_stations(store, options: StationsOptions = StationsOptions()) -> StationList:
+    """The air-quality stations of the registry (`air stations import` writes them)."""
+    from envmon.air import storage
+
+    def day(value) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return StationList([{"code": s.code, "name": s.name, "city": s.city, "type": s.type,
+                         "active_from": day(s.active_from), "active_to": day(s.active_to)}
+                        for s in storage.stations(store)
+                        if options.city is None or s.city == options.city])
+
+
+# ------------------------------------------------------------------------------- daily
+@dataclass(frozen=True)
+class DailyOptions:
+    """A city's daily AQI (the calendar of the pages), by the rules of `air summary`."""
+
+    city: str
+    standard: StandardChoice = StandardChoice.AUTO
+    settings: AirSettings | None = field(default=None, hash=False)
+
+    def __post_init__(self) -> None:
+        _set(self, "standard", choice(StandardChoice, self.standard, "--standard"))
+        if not str(self.city).strip():
+            raise OptionError("--city", "is empty")
+
+
+@dataclass(frozen=True)
+class CityDaily(ProvisionalFigures):
+    """One row per day: date, aqi, level, primary, concentrations — the `daily` rows of
+    `air summary` for the same city and days (published daily values win over the
+    recomputation as `[air] published_daily_wins` says)."""
+
+    city: str
+    rows: list[dict]
+    period: Period | None = None
+    provisional_as_of: datetime | None = None
+
+    @property
+    def default_stem(self) -> str:
+        days = _days_stem(self.period) if self.period is not None else "days"
+        return f"air-daily-{_stem_part(self.city)}-{days}"
+
+    def as_json(self) -> list[dict]:
+        return self.rows
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        columns = [Column("date", "日期"), Column("aqi", "AQI"), Column("level", "级别"),
+                   Column("primary", "首要污染物")]
+        columns += [Column(k, k.upper().replace("PM25", "PM2.5")) for k in _DAILY_KEYS]
+        rows = [(d["date"], d["aqi"], d["level"], ",".join(d["primary"]),
+                 *(d["concentrations"][k] for k in _DAILY_KEYS)) for d in self.rows]
+        return Table(titled(f"{self.city}每日空气质量指数", self.provisional_as_of), columns,
+                     rows)
+
+
+def city_daily(store, period: Period, options: DailyOptions) -> CityDaily:
+    """The city's daily AQI over the period's days: the summary's daily rows without the
+    year-on-year part (the same city pipeline, so the calendar and `air summary` agree)."""
+    from envmon.air import service
+
+    known_city(store, options.city)
+    first, last = period.first_last_days()
+    summary = service.city_summary(store, options.city, first, last,
+                                   standard=options.standard.value, yoy=False,
+                                   settings=options.settings)
+    return CityDaily(options.city, summary["daily"], period, provisional_as_of(period))
 
 
 # ------------------------------------------------------------------------------- summary

@@ -25,6 +25,9 @@ def figure(width_in: float = 7.0, height_in: float = 3.2):
     plt.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
     plt.rcParams["svg.fonttype"] = "path"  # glyphs as paths: the SVG needs no font
+    # the same figure gives the same SVG (no random clip-path ids): a bulletin is the same
+    # bytes however often it is rendered, so the web API's ETag holds and the CLI agrees
+    plt.rcParams["svg.hashsalt"] = "envmon"
     fig, ax = plt.subplots(figsize=(width_in, height_in), dpi=120)
     return fig, ax
 
@@ -35,7 +38,7 @@ def finish(fig, title: str) -> Chart:
 
     fig.tight_layout()
     svg_buffer = io.StringIO()
-    fig.savefig(svg_buffer, format="svg")
+    fig.savefig(svg_buffer, format="svg", metadata={"Date": None})  # no render time
     png_buffer = io.BytesIO()
     fig.savefig(png_buffer, format="png", dpi=110)
     plt.close(fig)

@@ -527,6 +527,74 @@ def coverage(store, period: Period, options: CoverageOptions = CoverageOptions()
                               provisional_as_of(period))
 
 
+# ------------------------------------------------------------------------------- passes
+@dataclass(frozen=True)
+class PassesOptions:
+    """One segment of the latest road network (its id as in the ranking and the map)."""
+
+    segment_id: str
+
+    def __post_init__(self) -> None:
+        if not str(self.segment_id).strip():
+            raise OptionError("segment_id", "is empty")
+
+
+@dataclass(frozen=True)
+class SegmentPasses(ProvisionalFigures):
+    """A segment's drive passes of the period (one taxi crossing it): device, start, end,
+    readings, covered metres, mean PM2.5/PM10 and whether it counts for the median
+    (≥ 3 readings or ≥ 30 % of the length)."""
+
+    segment_id: str
+    passes: list[dict]
+    period: Period | None = None
+    provisional_as_of: datetime | None = None
+
+    @property
+    def default_stem(self) -> str:
+        p = self.period
+        stem = ("" if p is None else p.label if p.is_month
+                else f"{p.start:%Y%m%d}-{p.end:%Y%m%d}")
+        return f"roads-passes-{self.segment_id}-{stem}".rstrip("-")
+
+    def as_json(self) -> list[dict]:
+        return self.passes
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        keys = [("device_id", "车辆"), ("start", "开始时间"), ("end", "结束时间"),
+                ("n_readings", "读数"), ("covered_m", "覆盖长度（米）"),
+                ("pm25", "PM2.5"), ("pm10", "PM10"), ("counted", "计入")]
+        return Table(titled(f"路段{self.segment_id}通过记录", self.provisional_as_of),
+                     [Column(k, label) for k, label in keys],
+                     [tuple(p[k] for k, _ in keys) for p in self.passes])
+
+
+def segment_passes(store, period: Period, options: PassesOptions) -> SegmentPasses:
+    """The drive passes over one segment of the latest network in the period (matched
+    readings only: `roads match`, or a ranking, makes them)."""
+    from envmon.roads.storage import latest_version
+    from envmon.roads.storage import segment_passes as passes_of
+
+    version = latest_version(store)
+    if version is None:
+        raise RoadsDataError("no road network in the store; run `envmon roads network` first")
+    rows = passes_of(store, version, options.segment_id, period.start, period.end)
+    if rows is None:
+        raise RoadsDataError(f"no segment with id {options.segment_id!r} in the road network "
+                             f"{version}")
+
+    def when(value: datetime) -> str:
+        return value.astimezone(BEIJING_FIXED).isoformat()
+
+    passes = [{"device_id": device, "start": when(start), "end": when(end),
+               "n_readings": n, "covered_m": round(float(covered), 1),
+               "pm25": _one_decimal(pm25), "pm10": _one_decimal(pm10), "counted": bool(counted)}
+              for device, start, end, n, covered, pm25, pm10, counted in rows]
+    return SegmentPasses(options.segment_id, passes, period, provisional_as_of(period))
+
+
 # ------------------------------------------------------------------------------- ranking
 @dataclass(frozen=True)
 class RankOptions:
@@ -541,6 +609,10 @@ class RankOptions:
     match_unmatched: bool = True
     """Days with readings not yet matched are matched first (False: refuse, naming them);
     `match_first` matches the whole period whatever was matched before."""
+    max_match_days: int | None = None
+    """At most this many days are matched first (more: refused naming them and what to run,
+    as with `match_unmatched=False`); None: no bound (the CLI, which shows its progress). A
+    server answering a request sets it, so a request never holds a worker for long."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pollutant", choice(Pollutant, self.pollutant, "--pollutant"))
@@ -729,6 +801,12 @@ def rank(store, period: Period, options: RankOptions = RankOptions(), *,
     matched_days: list[str] = []
     with _data_errors():
         if options.match_first:
+            days = len(list(period.day_bounds()))
+            if options.max_match_days is not None and days > options.max_match_days:
+                raise RoadsDataError(
+                    f"matching the period's {days} days is more than the "
+                    f"{options.max_match_days} matched on request: run `envmon roads match` "
+                    "for the period first")
             match(store, period, options.matching, progress=progress)
         else:
             matched_days = _match_pending(store, period, options, progress)
@@ -768,6 +846,13 @@ def _match_pending(store, period: Period, options: RankOptions,
 
     pending = unmatched_days(store, period.start, period.end)
     days = [f"{day_start.astimezone(BEIJING_FIXED):%Y-%m-%d}" for day_start, _ in pending]
+    limit = options.max_match_days
+    if pending and limit is not None and len(pending) > limit:
+        shown = ", ".join(days[:3]) + (" …" if len(days) > 3 else "")
+        raise RoadsDataError(
+            f"{len(days)} day(s) of the period have readings not map-matched yet ({shown}), "
+            f"more than the {limit} matched on request: run `envmon roads match` for the "
+            "period first")
     if pending and not options.match_unmatched:
         shown = ", ".join(days[:3]) + (" …" if len(days) > 3 else "")
         raise RoadsDataError(
@@ -924,6 +1009,7 @@ __all__: Sequence[str] = (
     "Datum", "Pollutant", "Normalise", "Names", "RoadsError", "RoadsDataError", "PayloadError",
     "NetworkOptions", "build_network", "ImportOptions", "import_readings", "IntakeOptions",
     "intake_readings", "CalibrateOptions", "calibrate", "MatchOptions", "match",
-    "CoverageOptions", "coverage", "RankOptions",
+    "CoverageOptions", "coverage", "PassesOptions", "segment_passes", "SegmentPasses",
+    "RankOptions",
     "RankResult", "RankWritten", "rank", "SimulateOptions", "simulate_taxis",
 )

@@ -137,6 +137,21 @@ def segment_rows(store, version: str, ids: Sequence[str] | None = None) -> dict[
     return out
 
 
+def segment_passes(store, version: str, segment_id: str, start, end) -> list[tuple] | None:
+    """(device_id, start_time, end_time, n_readings, covered_m, pm25_mean, pm10_mean, counted)
+    of one segment's drive passes starting in [start, end), in time order; None when the
+    network version has no such segment."""
+    known = store.query("SELECT 1 FROM road_segments WHERE network_version = ? AND "
+                        "segment_id = ?", [version, segment_id])
+    if not known:
+        return None
+    return [tuple(r) for r in store.query(
+        "SELECT device_id, start_time, end_time, n_readings, covered_m, pm25_mean, pm10_mean, "
+        "counted FROM road_passes WHERE network_version = ? AND segment_id = ? AND "
+        "start_time >= ? AND start_time < ? ORDER BY start_time, device_id",
+        [version, segment_id, start, end])]
+
+
 def load_pois(store, version: str) -> list[tuple[str, str, float, float]]:
     """(name, kind, lon, lat) of the network version's POIs."""
     return [tuple(r) for r in store.query(

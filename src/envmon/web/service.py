@@ -54,10 +54,15 @@ class WebSettings:
     backlog: int = 128
     query_slots: int = 4
     """Queries (use cases) run at once in worker threads; the rest wait their turn."""
+    roads_match_days: int = 31
+    """`GET /api/v1/roads/rank` (and the map) map-match at most this many days whose readings
+    are not matched yet, in a worker thread, as `envmon roads rank` does; more is a 409 naming
+    `envmon roads match`. A month: the demo fleet's month matches in seconds, and a ranking
+    is of a month."""
 
     def __post_init__(self) -> None:
         for name in ("max_connections", "max_streams", "stream_queue", "max_body_bytes",
-                     "backlog", "query_slots"):
+                     "backlog", "query_slots", "roads_match_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"[web] {name}", f"must be a whole number of 1 or more, "
@@ -111,7 +116,8 @@ class WebApp:
         self.context = WebContext(store=platform.store, platform=platform, events=hub,
                                   config=self.config,
                                   settings={"max_body_bytes": settings.max_body_bytes,
-                                            "query_slots": settings.query_slots})
+                                            "query_slots": settings.query_slots,
+                                            "roads_match_days": settings.roads_match_days})
         app = create_app(self.context)
         protocol = type("WebH11Protocol", (GuardedH11Protocol,),
                         {"header_timeout_s": settings.header_timeout_s})

@@ -48,8 +48,8 @@ from envmon.errors import EnvmonError, OptionError
 
 log = logging.getLogger("envmon.web")
 
-__all__ = ["CONTENT_TYPES", "MAX_LIMIT", "NOTE_HEADER", "error_response", "query_name",
-           "run_blocking", "use_case_endpoint"]
+__all__ = ["CONTENT_TYPES", "MAX_LIMIT", "NOTE_HEADER", "Conflict", "error_response",
+           "query_name", "run_blocking", "use_case_endpoint"]
 
 # The largest page a list endpoint returns at once: 10 000 rows is a day of minute data of
 # seven points, a few MB of JSON; more is asked for page by page (`offset`).
@@ -63,6 +63,7 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
+    "geojson": "application/geo+json",
 }
 NOTE_HEADER = "X-Envmon-Note"  # the result's note, percent-encoded (headers are Latin-1)
 DOWNLOADS = frozenset({"csv", "xlsx", "pdf"})  # answered as attachments with a file name
@@ -87,8 +88,20 @@ def error_response(status: int, field: str | None, reason: str) -> JSONResponse:
                         headers={"Cache-Control": "no-store"})
 
 
+class Conflict(EnvmonError):
+    """The store is not in a state to answer yet (409); the message says what to run first
+    (e.g. the readings of a ranking are not map-matched)."""
+
+
 def user_error_response(error: EnvmonError) -> JSONResponse:
-    """An application error as the API's 4xx."""
+    """An application error as the API's 4xx (503 when a PDF is asked for and WeasyPrint
+    cannot load here: the request was right, the server cannot answer it)."""
+    from envmon.reports.pdf import PdfUnavailable
+
+    if isinstance(error, PdfUnavailable):
+        return error_response(503, "format", str(error))
+    if isinstance(error, Conflict):
+        return error_response(409, None, str(error))
     if isinstance(error, OptionError):
         return error_response(400, query_name(error.option), error.reason)
     reason = str(error)
@@ -123,11 +136,14 @@ def _render(result: Any, fmt: str) -> tuple[bytes, str]:
 
 
 def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = ("json",),
-                      items: str | None = None, summary: str | None = None) -> Callable:
+                      items: str | None = None, summary: str | None = None,
+                      default_format: str | None = None) -> Callable:
     """Register `builder(**query) -> (context -> result)` as ``GET path`` (see the module
     docstring). `items`: the result's tuple field of rows, for ``limit``/``offset`` and the
-    ``X-Total-Count`` header; None when the result is not a list."""
+    ``X-Total-Count`` header; None when the result is not a list. `default_format`: the
+    format without ``?format=`` (default json; a bulletin without json names its own)."""
     allowed = tuple(formats)
+    default_format = default_format or "json"
 
     def register(builder: Callable[..., Callable[[Any], Any]]) -> Callable:
         builder_params = list(inspect.signature(builder).parameters.values())
@@ -169,7 +185,7 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
                             headers=headers)
 
         extra = [inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, annotation=str,
-                                   default=Query("json", description="Output format: "
+                                   default=Query(default_format, description="Output format: "
                                                  + ", ".join(allowed)))]
         if items is not None:
             extra += [
