@@ -194,9 +194,13 @@ def test_bad_option_through_url_is_one_line_naming_the_option(fed):
     missing = _run("alarms", "close", "99999", "--by", "x", "--url", serve.url)
     assert missing.exit_code == 2 and "99999" in missing.stderr
     assert "Traceback" not in missing.output
-    unknown = _run("assess", "--month", "2026-10", "--marks-without-proof", "--url", serve.url)
-    assert unknown.exit_code == 2
-    assert unknown.stderr.startswith("error: --marks-without-proof: not available through")
+    # an option the server's API has (it learned --marks-without-proof) is sent and used …
+    lenient = _run("assess", "--month", "2026-10", "--marks-without-proof", "--url", serve.url)
+    assert lenient.exit_code == 0, lenient.output
+    # … one it has no endpoint for is refused naming --url, never silently dropped
+    unlock = _run("receiver", "lockouts", "--unlock", "203.0.113.9", "--url", serve.url)
+    assert unlock.exit_code == 2 and "Traceback" not in unlock.output
+    assert unlock.stderr.startswith("error: --url: the server at "), unlock.stderr
 
 
 def test_alarm_acknowledged_through_url_as_locally(fed):

@@ -102,6 +102,7 @@ def history_command(
 
 
 @registry_app.command("points")
+@remote_command()
 def points_command(
     region: str | None = typer.Option(
         None, "--region", help="Only this region (GB/T 2260 code or prefix: 14, 1401, 140105)."),
