@@ -50,14 +50,17 @@ class WebSettings:
     header_timeout_s: float = 10.0
     """Request headers must complete within this (as the roads intake's)."""
     keep_alive_s: int = 5
-    """Idle keep-alive connections are closed after this (uvicorn's default)."""
+    """Idle keep-alive connections are closed after this (uvicorn's default): a browser
+    reuses its connection between a page and its requests; an idle one holds a slot."""
     backlog: int = 128
+    """Connections waiting to be accepted (the kernel's usual somaxconn before Linux 5.4):
+    enough for a wall of screens reconnecting at once after a restart."""
     query_slots: int = 4
     """Queries (use cases) run at once in worker threads; the rest wait their turn."""
 
     def __post_init__(self) -> None:
         for name in ("max_connections", "max_streams", "stream_queue", "max_body_bytes",
-                     "backlog", "query_slots"):
+                     "keep_alive_s", "backlog", "query_slots"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"[web] {name}", f"must be a whole number of 1 or more, "
