@@ -176,3 +176,48 @@ def test_point_state_events_when_a_unit_connects_and_goes_silent(store):  # noqa
     answer = asyncio.run(scenario())
     assert answer.cn == "9014"
     assert states()[0] == "online" and states()[-1] == "offline"
+
+
+def test_packet_events_are_at_most_one_a_point_a_second(store):  # noqa: F811
+    """A unit's uploads in one burst are one `packet` event (PACKET_EVENT_INTERVAL_S); a
+    later upload, once the interval has passed, is announced again."""
+    from tests.ingest.conftest import hourly_packet
+
+    base = (now_beijing() - timedelta(hours=10)).replace(minute=0, second=0, microsecond=0)
+    seen: list[dict] = []
+
+    async def read_events(client: httpx.AsyncClient, ready: asyncio.Event) -> None:
+        async with client.stream("GET", "/api/v1/events?kinds=packet") as response:
+            ready.set()
+            async for line in response.aiter_lines():
+                if line.startswith("data: "):
+                    seen.append(json.loads(line[6:]))
+
+    async def scenario():
+        async with running(store) as (platform, web, client):
+            ready = asyncio.Event()
+            stream = asyncio.create_task(read_events(client, ready))
+            await asyncio.wait_for(ready.wait(), 10)
+            await until(lambda: web.context.events.subscribers == 1)
+            reader, writer = await asyncio.open_connection("127.0.0.1",
+                                                           platform.receiver.port)
+            writer.write(b"".join(hourly_packet(base + timedelta(hours=k)) for k in range(3)))
+            assert len(await read_answers(reader, 3)) == 3
+            await until(lambda: len(seen) >= 1)
+            burst = len(seen)
+            k = 3
+            loop = asyncio.get_running_loop()
+            end = loop.time() + 10
+            while len(seen) < 2:  # one more upload at a time until the next is announced
+                assert loop.time() < end, "deadline passed"
+                writer.write(hourly_packet(base + timedelta(hours=k)))
+                await read_answers(reader, 1)
+                k += 1
+                await asyncio.sleep(0.2)
+            writer.close()
+            stream.cancel()
+            return burst
+
+    burst = asyncio.run(scenario())
+    assert burst == 1
+    assert [event["mn"] for event in seen] == [GAS_MN, GAS_MN]
