@@ -126,3 +126,29 @@ def test_roads_tables_in_envmon_toml(tmp_path):
     assert settings.eligibility.min_days == 5 and settings.passes.gap_s == 90
     with pytest.raises(ConfigError, match="min_dayz"):
         parse_config({"roads": {"eligibility": {"min_dayz": 5}}})
+
+
+def test_web_section_reaches_serve_and_a_bad_value_is_one_line(tmp_path):
+    """[web] is envmon.web.service.WebSettings: read, and a bad value is one line naming
+    `[web] key` (serve: exit 2, no traceback)."""
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+
+    good = parse_config({"web": {"max_connections": 50, "header_timeout_s": 3}})
+    assert good.web.max_connections == 50 and good.web.header_timeout_s == 3.0
+    assert Config().web.query_slots == 4  # the default without a [web] section
+    for text, key in (("[web]\nmax_connections = 0\n", "max_connections"),
+                      ('[web]\nquery_slots = "four"\n', "query_slots"),
+                      ("[web]\nheader_timeout_s = -1\n", "header_timeout_s"),
+                      ("[web]\nmax_body = 10\n", "max_body")):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=rf"\[web\].* {key}"):
+            load_config(bad)
+        result = CliRunner().invoke(app, ["serve", "--config", str(bad), "--db",
+                                          str(tmp_path / "s.duckdb"), "--hj212-port", "0"])
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and "[web]" in lines[0] and key in lines[0], result.output
+        assert "Traceback" not in result.output

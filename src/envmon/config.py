@@ -31,6 +31,16 @@ defaults apply, so no command needs a configuration file.
     [air]                       # envmon.air.settings.AirSettings (cited defaults there)
     published_daily_wins = true
 
+    [web]                       # envmon.web.service.WebSettings (the reason for each default there)
+    max_connections = 200       # open HTTP connections at once (503 beyond)
+    max_streams = 100           # live event streams at once (503 beyond)
+    stream_queue = 1000         # events waiting for one slow stream before its oldest drop
+    max_body_bytes = 65536      # request bodies larger than this: 413
+    header_timeout_s = 10.0     # request headers must complete within this (slowloris)
+    keep_alive_s = 5            # idle keep-alive connections close after this
+    backlog = 128               # listen backlog of the web port
+    query_slots = 4             # use cases run at once in worker threads
+
     [sim]
     host = "127.0.0.1"
     port = 6000
@@ -138,6 +148,12 @@ def _air_settings():
     return AirSettings
 
 
+def _web_settings():
+    from envmon.web.service import WebSettings
+
+    return WebSettings
+
+
 def _alarm_check():
     from envmon.alarms.config import alarm_config_from_dict
 
@@ -175,7 +191,7 @@ _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_chec
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
                     "guard": _guard_settings, "admission": _admission_settings,
-                    "air": _air_settings}
+                    "air": _air_settings, "web": _web_settings}
 
 
 @dataclass(frozen=True)
@@ -195,6 +211,9 @@ class Config:
     caps and rates of the HJ 212 receiver, quarantine sampling)."""
     air: Any = None
     """[air]: envmon.air.settings.AirSettings (published daily values, AQI and O3 rules)."""
+    web: Any = None
+    """[web]: envmon.web.service.WebSettings (the web app's connection, body, stream and
+    query bounds, header deadline)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""
@@ -266,6 +285,10 @@ def _section(source: str, name: str, values: Any, cls: type) -> Any:
     except (TypeError, ValueError) as error:
         if isinstance(error, ConfigError):
             raise
+        from envmon.errors import OptionError
+
+        if isinstance(error, OptionError) and error.option.startswith(f"[{name}] "):
+            raise ConfigError(f"{source}: {error}") from None  # it names the key already
         raise ConfigError(f"{source}: [{name}]: {error}") from None
 
 

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.live import Live
@@ -48,6 +49,7 @@ class DemoOptions:
     duration: float = 0.0  # seconds; 0 = until Ctrl-C
     web_port: int | None = 8000  # None = no web app; a taken port falls back to any free one
     web_host: str = "127.0.0.1"
+    web_settings: Any = None  # web.service.WebSettings ([web] of envmon.toml), None = defaults
 
     def __post_init__(self) -> None:
         check_port(self.hj212_port, "--hj212-port", any_free=True)
@@ -159,7 +161,8 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
     sim_points = sim_points_from_store(store)
     platform = Platform(store, PlatformOptions(host="127.0.0.1", hj212_port=port,
                                                web_port=options.web_port,
-                                               web_host=options.web_host))
+                                               web_host=options.web_host,
+                                               web_settings=options.web_settings))
     await platform.prepare()  # hook jobs before listening: alarms see every packet
     try:
         await platform.listen()

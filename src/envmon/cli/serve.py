@@ -131,7 +131,7 @@ def serve(
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
             roads_port=roads_port, roads_limits=_roads_limits(settings),
             web_port=(8000 if web_port is None else web_port) if web else None,
-            web_host=web_host, config=settings,
+            web_host=web_host, web_settings=settings.web, config=settings,
         )
     _logging(level)
     platform = Platform(open_cli_store(db, None, must_exist=False), options)
@@ -274,7 +274,7 @@ def demo(
     with user_errors():  # one line naming the option, exit code 2
         options = DemoOptions(db=db, hj212_port=hj212_port, points=points, seed=seed,
                               duration=duration, web_port=web_port if web else None,
-                              web_host=web_host)
+                              web_host=web_host, web_settings=_settings(None).web)
     _logging("warning")
     try:
         code = run_loop(run_demo(options, console))

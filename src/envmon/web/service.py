@@ -4,8 +4,9 @@
 As the roads intake (`roads.intake_server`), it binds its socket itself (a taken port is an
 OSError in `start()`, not uvicorn's `sys.exit`), installs no signal handlers (the process that
 runs the loop owns SIGINT/SIGTERM), closes a connection whose request headers do not complete
-within `WebSettings.header_timeout_s` (slowloris), answers 503 beyond `max_connections`, and
-refuses bodies over `max_body_bytes`. Live streams are bounded by the hub
+within `WebSettings.header_timeout_s` (slowloris), refuses (503) a connection beyond
+`max_connections`, and refuses bodies over `max_body_bytes`; a request h11 cannot parse and
+a connection beyond the cap get the API's error shape. Live streams are bounded by the hub
 (`max_streams`, each with `stream_queue` events). On `stop()` the hub is closed first, so
 every live stream ends and uvicorn's graceful shutdown does not wait for them.
 
@@ -21,16 +22,18 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
+import h11
 import uvicorn
 
 from envmon.errors import OptionError
+from envmon.render import jsonout
 from envmon.roads.intake_server import GuardedH11Protocol, _EmbeddedServer, is_loopback
 from envmon.web.context import WebContext
 from envmon.web.events import EventHub
 
 log = logging.getLogger("envmon.web")
 
-__all__ = ["WebApp", "WebSettings"]
+__all__ = ["WebApp", "WebH11Protocol", "WebSettings"]
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,11 @@ class WebSettings:
     header_timeout_s: float = 10.0
     """Request headers must complete within this (as the roads intake's)."""
     keep_alive_s: int = 5
-    """Idle keep-alive connections are closed after this (uvicorn's default)."""
+    """Idle keep-alive connections are closed after this (uvicorn's default): a browser
+    reuses its connection between a page and its requests; an idle one holds a slot."""
     backlog: int = 128
+    """Connections waiting to be accepted (the kernel's usual somaxconn before Linux 5.4):
+    enough for a wall of screens reconnecting at once after a restart."""
     query_slots: int = 4
     """Queries (use cases) run at once in worker threads; the rest wait their turn."""
     roads_match_days: int = 31
@@ -62,13 +68,63 @@ class WebSettings:
 
     def __post_init__(self) -> None:
         for name in ("max_connections", "max_streams", "stream_queue", "max_body_bytes",
-                     "backlog", "query_slots", "roads_match_days"):
+                     "keep_alive_s", "backlog", "query_slots", "roads_match_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"[web] {name}", f"must be a whole number of 1 or more, "
                                                    f"not {value!r}")
         if not self.header_timeout_s > 0:
             raise OptionError("[web] header_timeout_s", "must be more than 0 seconds")
+
+
+class WebH11Protocol(GuardedH11Protocol):
+    """The roads intake's guarded h11 protocol, answering a request h11 cannot parse with the
+    API's error shape ``{"error": {"field", "reason"}}`` (the intake keeps its own), and
+    refusing a connection beyond `max_connections` when it is made (503 in that shape, then
+    closed): uvicorn's own `limit_concurrency` answers 503 to every request while the cap is
+    reached, an established client's too; refusing the newcomer keeps that one served."""
+
+    max_connections: int | None = None
+    _refused = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        if (self.max_connections is not None
+                and len(self.server_state.connections) >= self.max_connections):
+            self._refused = True
+            body = jsonout.dumps({"error": {"field": None, "reason": (
+                f"too many connections ({self.max_connections} open); try again shortly")}},
+                "compact").encode()
+            transport.write(b"HTTP/1.1 503 Service Unavailable\r\n"
+                            b"content-type: application/json; charset=utf-8\r\n"
+                            b"retry-after: 1\r\nconnection: close\r\n"
+                            b"content-length: %d\r\n\r\n%s" % (len(body), body))
+            transport.close()
+            return
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if not self._refused:
+            super().data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._refused:
+            super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        reason = self._protocol_error or "malformed request"
+        field = "Content-Length" if "content-length" in reason.lower() else None
+        body = jsonout.dumps({"error": {"field": field,
+                                        "reason": f"invalid HTTP request: {reason}"}},
+                             "compact").encode()
+        headers = [(b"content-type", b"application/json; charset=utf-8"),
+                   (b"connection", b"close")]
+        try:
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                          h11.Data(data=body), h11.EndOfMessage()):
+                self.transport.write(self.conn.send(event))
+        except h11.LocalProtocolError:  # h11 will not answer in this state: just close
+            pass
+        self.transport.close()
 
 
 class WebApp:
@@ -119,15 +175,17 @@ class WebApp:
                                             "query_slots": settings.query_slots,
                                             "roads_match_days": settings.roads_match_days})
         app = create_app(self.context)
-        protocol = type("WebH11Protocol", (GuardedH11Protocol,),
-                        {"header_timeout_s": settings.header_timeout_s})
+        protocol = type("WebH11Protocol", (WebH11Protocol,),
+                        {"header_timeout_s": settings.header_timeout_s,
+                         "max_connections": settings.max_connections})
         for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
             logger = logging.getLogger(name)
             if logger.level == logging.NOTSET:
                 logger.setLevel(logging.ERROR)
         config = uvicorn.Config(
             app, http=protocol, lifespan="off", log_config=None, access_log=False,
-            limit_concurrency=settings.max_connections, backlog=settings.backlog,
+            # the cap is the protocol's (above); uvicorn's stays as a bound on tasks only
+            limit_concurrency=settings.max_connections + 1, backlog=settings.backlog,
             timeout_keep_alive=settings.keep_alive_s, timeout_graceful_shutdown=5,
             server_header=False, proxy_headers=False, ws="none")
         self._socket = socket.create_server((self.host, self.requested_port),

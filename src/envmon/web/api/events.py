@@ -27,8 +27,22 @@ HEARTBEAT_S = 15.0
 
 
 def sse_frame(event: Event) -> bytes:
-    data = jsonout.dumps(event.data, "compact").rstrip("\n")
-    return f"id: {event.id}\nevent: {event.kind}\ndata: {data}\n\n".encode()
+    """The event's SSE bytes, encoded once however many streams send it."""
+    frame = _frames.get(event.id)
+    if frame is None or frame[0] is not event:
+        data = jsonout.dumps(event.data, "compact").rstrip("\n")
+        frame = (event, f"id: {event.id}\nevent: {event.kind}\ndata: {data}\n\n".encode())
+        _frames[event.id] = frame
+        while len(_frames) > FRAME_CACHE:
+            del _frames[next(iter(_frames))]
+    return frame[1]
+
+
+# Recent events' frames by id (insertion order = oldest first): a stream a little behind
+# the others still finds them; the event is kept beside its id so another hub's event with
+# the same id is never answered with this one's bytes.
+FRAME_CACHE = 1024
+_frames: dict[int, tuple[Event, bytes]] = {}
 
 
 async def _stream(subscription: Subscription, heartbeat_s: float) -> AsyncIterator[bytes]:
