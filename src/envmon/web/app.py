@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from envmon.web.api import ROUTERS
+from envmon.web.api.cache import SharedResults
 from envmon.web.api.usecase import error_response
 from envmon.web.context import WebContext
 
@@ -40,6 +41,7 @@ MAX_BODY_BYTES = 64 * 1024
 # Heavy queries at once: two cores serve the receiver too; four keeps one query from waiting
 # behind a slow export while never piling threads onto them.
 QUERY_SLOTS = 4
+RESULT_CACHE_S = 5.0  # as WebSettings.result_cache_s
 
 
 class BodyLimit:
@@ -80,6 +82,19 @@ class _TooLarge(Exception):
     pass
 
 
+class WritesRefreshResults:
+    """ASGI middleware: any request that may write (not GET/HEAD) empties the shared results
+    (`api.cache`), so whoever changed something sees the change at once."""
+
+    def __init__(self, app: Any, results: SharedResults) -> None:
+        self.app, self.results = app, results
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope.get("method") not in ("GET", "HEAD"):
+            self.results.clear()
+        await self.app(scope, receive, send)
+
+
 def _field(error: dict) -> str | None:
     """The query/body field a validation error is about (its last string location part)."""
     loc = [part for part in error.get("loc", ()) if isinstance(part, str)]
@@ -103,6 +118,8 @@ def create_app(context: WebContext) -> FastAPI:
                   description="The REST API of the envmon platform: one endpoint per use case; "
                   "`?format=` gives what the CLI prints with `--format`.")
     app.state.context = context
+    app.state.shared_results = results = SharedResults(
+        float(context.settings.get("result_cache_s", RESULT_CACHE_S)))
     app.state.query_slots = asyncio.Semaphore(
         int(context.settings.get("query_slots", QUERY_SLOTS)))
 
@@ -125,6 +142,7 @@ def create_app(context: WebContext) -> FastAPI:
         app.include_router(module.router)
     if pages:
         pages.install(app, context)
+    app.add_middleware(WritesRefreshResults, results=results)
     app.add_middleware(BodyLimit, limit=int(context.settings.get("max_body_bytes",
                                                                   MAX_BODY_BYTES)))
     return app

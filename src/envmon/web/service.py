@@ -60,6 +60,11 @@ class WebSettings:
     enough for a wall of screens reconnecting at once after a restart."""
     query_slots: int = 4
     """Queries (use cases) run at once in worker threads; the rest wait their turn."""
+    result_cache_s: float = 5.0
+    """Heavy results (the overview, the assessment) are computed once for every screen that
+    asks within this many seconds (`api.cache.SharedResults`; 0 = never shared). A wall of
+    screens then costs one computation, not one per screen; live pages get changes from
+    the event stream at once, and any write through the API empties the cache."""
     roads_match_days: int = 31
     """`GET /api/v1/roads/rank` (and the map) map-match at most this many days whose readings
     are not matched yet, in a worker thread, as `envmon roads rank` does; more is a 409 naming
@@ -75,6 +80,9 @@ class WebSettings:
                                                    f"not {value!r}")
         if not self.header_timeout_s > 0:
             raise OptionError("[web] header_timeout_s", "must be more than 0 seconds")
+        if isinstance(self.result_cache_s, bool) or not self.result_cache_s >= 0:
+            raise OptionError("[web] result_cache_s", "must be 0 or more seconds, not "
+                                                      f"{self.result_cache_s!r}")
 
 
 class WebH11Protocol(GuardedH11Protocol):
@@ -173,6 +181,7 @@ class WebApp:
                                   config=self.config,
                                   settings={"max_body_bytes": settings.max_body_bytes,
                                             "query_slots": settings.query_slots,
+                                            "result_cache_s": settings.result_cache_s,
                                             "roads_match_days": settings.roads_match_days})
         app = create_app(self.context)
         protocol = type("WebH11Protocol", (WebH11Protocol,),

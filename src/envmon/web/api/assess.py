@@ -11,7 +11,8 @@ router = APIRouter(prefix="/api/v1", tags=["assess"])
 
 
 @use_case_endpoint(router, "/assess", formats=("json", "csv", "table", "xlsx", "html", "pdf"),
-                   summary="Transmission assessment at one level (envmon assess)")
+                   summary="Transmission assessment at one level (envmon assess)",
+                   shared=True)
 def assess(level: str = Query("city", description="point, unit, county, city or province."),
            month: str | None = Query(None, description="YYYY-MM (Beijing time)."),
            start: str | None = Query(None, alias="from",

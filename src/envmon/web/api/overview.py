@@ -10,7 +10,8 @@ router = APIRouter(prefix="/api/v1", tags=["overview"])
 
 
 @use_case_endpoint(router, "/overview", formats=("json", "csv", "xlsx", "html"),
-                   summary="Today at a glance: counts, 即时有效传输率, point states")
+                   summary="Today at a glance: counts, 即时有效传输率, point states",
+                   shared=True)
 def overview(region: str | None = Query(None, description="GB/T 2260 code prefix (14, 1401, "
                                         "140105).")):
     """Points registered/networked/online, alarms today, today's 即时 rates (province and

@@ -137,11 +137,13 @@ def _render(result: Any, fmt: str) -> tuple[bytes, str]:
 
 def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = ("json",),
                       items: str | None = None, summary: str | None = None,
-                      default_format: str | None = None) -> Callable:
+                      default_format: str | None = None, shared: bool = False) -> Callable:
     """Register `builder(**query) -> (context -> result)` as ``GET path`` (see the module
     docstring). `items`: the result's tuple field of rows, for ``limit``/``offset`` and the
     ``X-Total-Count`` header; None when the result is not a list. `default_format`: the
-    format without ``?format=`` (default json; a bulletin without json names its own)."""
+    format without ``?format=`` (default json; a bulletin without json names its own).
+    `shared`: a heavy result that every screen asks for (the overview, the month's
+    assessment): computed once for all who ask within `[web] result_cache_s` (`api.cache`)."""
     allowed = tuple(formats)
     default_format = default_format or "json"
 
@@ -165,8 +167,17 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
                 body, name = _render(result, fmt)
                 return body, name, total, getattr(result, "note", None)
 
+            async def compute() -> tuple[bytes, str, int | None, str | None]:
+                return await run_blocking(request, work)
+
             try:
-                body, name, total, note = await run_blocking(request, work)
+                if shared:  # one computation for every screen asking the same (api.cache)
+                    key = (path, fmt, offset, limit, tuple(sorted(
+                        (name, repr(value)) for name, value in query.items())))
+                    body, name, total, note = await request.app.state.shared_results.get(
+                        key, compute)
+                else:
+                    body, name, total, note = await compute()
             except EnvmonError as error:
                 return user_error_response(error)
             etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
