@@ -7,12 +7,13 @@
   var msg = JSON.parse(document.getElementById("messages").textContent);
   var chart = echarts.init(el, null, {renderer: "svg"});
   function series(key, name) {
-    return {name: name, type: "line", connectNulls: false,
+    return {name: name, type: "line", connectNulls: false, symbolSize: 7,
             data: daily.map(function (d) { return d[key]; })};
   }
   chart.setOption({
-    tooltip: {trigger: "axis"}, legend: {right: 0},
-    grid: {left: 50, right: 20, top: 30, bottom: 30},
+    animation: false,  // drawn at once: the page is read, not watched
+    tooltip: {trigger: "axis"}, legend: {top: 0, right: 0},
+    grid: {left: 50, right: 20, top: 35, bottom: 30},
     xAxis: {type: "category", data: daily.map(function (d) { return d.date; })},
     yAxis: {type: "value", name: "µg/m³", scale: true},
     series: [series("pm25", "PM2.5"), series("pm10", "PM10")]
