@@ -3,6 +3,8 @@ the app served by uvicorn on a free loopback port.
 
 `web.url(path)` is an address of the served app, `web.publish(kind, data)` puts an event on the
 app's hub (on the server's loop, as the platform's hooks do), `web.context` is its WebContext.
+`roads_web` is the same over a store of simulated taxis imported and map-matched by the real
+roads code (`simulate_fleet`), ranked with the low thresholds of ROADS_ELIGIBILITY.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,15 +96,11 @@ class Served:
         assert done.wait(10), "the server's loop did not run the publish"
 
 
-@pytest.fixture(scope="session")
-def web(demo_db) -> Iterator[Served]:
+@contextmanager
+def serve(context) -> Iterator[Served]:
+    """The app over `context`, served by uvicorn on a free loopback port until the end."""
     import uvicorn
 
-    from envmon.store import open_store
-    from envmon.web.context import WebContext
-
-    store = open_store(demo_db)
-    context = WebContext(store=store)
     app = build_app(context)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -122,7 +121,59 @@ def web(demo_db) -> Iterator[Served]:
 
     loop.call_soon_threadsafe(check)
     assert started.wait(30), "uvicorn did not start"
-    yield Served(f"http://127.0.0.1:{port}", context, loop)
-    server.should_exit = True  # open event streams are cut after timeout_graceful_shutdown
-    thread.join(15)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", context, loop)
+    finally:
+        server.should_exit = True  # open event streams are cut after timeout_graceful_shutdown
+        thread.join(15)
+
+
+@pytest.fixture(scope="session")
+def web(demo_db) -> Iterator[Served]:
+    from envmon.store import open_store
+    from envmon.web.context import WebContext
+
+    store = open_store(demo_db)
+    with serve(WebContext(store=store)) as served:
+        yield served
+    store.close()
+
+
+# ------------------------------------------------------------------------------ roads
+ROADS_MONTH = "2026-10"
+ROADS_ELIGIBILITY = {"min_days": 1, "min_passes": 1, "min_taxis": 1}  # a two-day fleet
+
+
+def simulate_fleet(folder: Path, *, taxis: int = 3, minutes: int = 30,
+                   matched: bool = False) -> Path:
+    """A store with the synthetic grid and simulated taxis over two days of ROADS_MONTH,
+    imported by the real importer (and map-matched by the real matcher when `matched`)."""
+    from envmon.period import Period
+    from envmon.roads import api as roads_api
+    from envmon.store import open_store
+
+    db = folder / "roads.duckdb"
+    with open_store(db) as store:
+        month = Period.month(ROADS_MONTH)
+        roads_api.simulate_taxis(store, month, roads_api.SimulateOptions(
+            out=folder / "t.csv", taxis=taxis, days=2, minutes=minutes, do_import=True))
+        if matched:
+            roads_api.match(store, month)
+    return db
+
+
+@pytest.fixture(scope="session")
+def roads_web(tmp_path_factory) -> Iterator[Served]:
+    """The app over a matched fleet's store (over 40 segments meet ROADS_ELIGIBILITY, the
+    server's [roads] eligibility: both lists are full)."""
+    from envmon.config import Config
+    from envmon.store import open_store
+    from envmon.web.context import WebContext
+
+    db = simulate_fleet(tmp_path_factory.mktemp("web-roads-pages"), taxis=4, minutes=40,
+                        matched=True)
+    store = open_store(db)
+    config = Config(roads={"eligibility": ROADS_ELIGIBILITY})
+    with serve(WebContext(store=store, config=config)) as served:
+        yield served
     store.close()

@@ -18,6 +18,7 @@ from envmon.store import open_store
 from envmon.web.app import create_app
 from envmon.web.context import WebContext
 from tests.air.conftest import STATIONS, air_db  # noqa: F401
+from tests.web.conftest import simulate_fleet
 
 NOV = {"from": "2025-11-01", "to": "2025-11-30"}
 
@@ -117,12 +118,7 @@ ANY_CLI = ["--min-days", "1", "--min-passes", "1", "--min-taxis", "1", "--top", 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory) -> Path:
     """Three simulated taxis over two days of the synthetic grid, imported (not matched)."""
-    tmp = tmp_path_factory.mktemp("web-roads")
-    db = tmp / "roads.duckdb"
-    with open_store(db) as store:
-        roads_api.simulate_taxis(store, Period.month("2026-10"), roads_api.SimulateOptions(
-            out=tmp / "t.csv", taxis=3, days=2, minutes=30, do_import=True))
-    return db
+    return simulate_fleet(tmp_path_factory.mktemp("web-roads"))
 
 
 ROADS_BAD = [

@@ -549,6 +549,10 @@ class SegmentPasses(ProvisionalFigures):
     passes: list[dict]
     period: Period | None = None
     provisional_as_of: datetime | None = None
+    name: str = ""
+    """The segment's name (路名 A路口至B路口) and district, for a page's heading (not in the
+    JSON, which stays the list of passes)."""
+    district: str = ""
 
     @property
     def default_stem(self) -> str:
@@ -574,7 +578,7 @@ class SegmentPasses(ProvisionalFigures):
 def segment_passes(store, period: Period, options: PassesOptions) -> SegmentPasses:
     """The drive passes over one segment of the latest network in the period (matched
     readings only: `roads match`, or a ranking, makes them)."""
-    from envmon.roads.storage import latest_version
+    from envmon.roads.storage import latest_version, segment_rows
     from envmon.roads.storage import segment_passes as passes_of
 
     version = latest_version(store)
@@ -592,7 +596,9 @@ def segment_passes(store, period: Period, options: PassesOptions) -> SegmentPass
                "n_readings": n, "covered_m": round(float(covered), 1),
                "pm25": _one_decimal(pm25), "pm10": _one_decimal(pm10), "counted": bool(counted)}
               for device, start, end, n, covered, pm25, pm10, counted in rows]
-    return SegmentPasses(options.segment_id, passes, period, provisional_as_of(period))
+    segment = segment_rows(store, version, [options.segment_id])[options.segment_id]
+    return SegmentPasses(options.segment_id, passes, period, provisional_as_of(period),
+                         name=segment["name"] or "", district=segment["district"] or "")
 
 
 # ------------------------------------------------------------------------------- ranking

@@ -34,11 +34,13 @@ def install(app: FastAPI, context: WebContext) -> None:
         overview,
         placeholders,
         points,
+        roads,
     )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages = Pages(context, TEMPLATES_DIR, STATIC_DIR)
     router = APIRouter(include_in_schema=False)
-    for module in (overview, points, alarms, assess, emissions, air, placeholders):
+    for module in (overview, points, alarms, assess, emissions, air, roads,
+                   placeholders):
         module.add_routes(router, pages)
     app.include_router(router)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from envmon.web.pages.render import Pages
 
-PENDING = {"/roads": "nav.roads"}
+PENDING: dict[str, str] = {}  # every page of the nav is built
 
 
 def add_routes(router: APIRouter, pages: Pages) -> None:
