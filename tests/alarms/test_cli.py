@@ -119,3 +119,52 @@ def test_alarms_table_in_chinese_with_unit_names_and_whole_mns(tmp_path, monkeyp
     shown = re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()
     assert max(cell_len(line) for line in shown) <= 80  # on screen: no row wraps
     assert any(mn in line for line in shown)  # the MN whole, on one line
+
+
+def test_alarms_list_filters_by_region_and_data_period(tmp_path):
+    """Issue 12 item 2 (filters by region and period): `--region` keeps the alarms of the
+    region's units (GB/T 2260 prefix: 140100 太原市 keeps 140105, not 140202), `--from`/`--to`
+    keep those whose evidence overlaps the period; the API takes the same filters."""
+    from datetime import datetime
+
+    from envmon.timeutil import BEIJING_FIXED
+
+    db = tmp_path / "a.duckdb"
+    day = [datetime(2026, 11, d, 9, tzinfo=BEIJING_FIXED) for d in (10, 20)]
+    with open_store(db) as store:
+        for unit, county in (("U1", "140105"), ("U2", "140202")):
+            store.execute("INSERT INTO units (unit_id, name, county_code, must_network, "
+                          "assessed, updated_at) VALUES (?, ?, ?, true, true, ?)",
+                          [unit, unit, county, day[0]])
+        for mn, unit, when in (("MN1", "U1", day[0]), ("MN2", "U2", day[0]),
+                               ("MN3", "U1", day[1])):
+            alarm_store.open_alarm(store, mn=mn, unit_id=unit, factor="a21026",
+                                   rule="exceedance", data_time=when, value=50.0,
+                                   limit=35.0, detail="超标")
+
+    def mns(*args):
+        result = runner.invoke(app, ["alarms", "list", "--db", str(db), "--format", "json",
+                                     *args])
+        assert result.exit_code == 0, result.output
+        return [r["mn"] for r in json.loads(result.output)]
+
+    assert mns("--region", "140100") == ["MN1", "MN3"]
+    assert mns("--region", "14") == ["MN1", "MN2", "MN3"]
+    assert mns("--region", "140200", "--from", "2026-11-01") == ["MN2"]
+    assert mns("--from", "2026-11-15") == ["MN3"]
+    assert mns("--to", "2026-11-15", "--region", "140105") == ["MN1"]
+    for args, option in ((["--region", "14x"], "--region"), (["--from", "soon"], "--from"),
+                         (["--from", "2026-11-20", "--to", "2026-11-10"], "--to")):
+        bad = runner.invoke(app, ["alarms", "list", "--db", str(db), *args])
+        assert bad.exit_code == 2 and option in bad.stderr, bad.output
+
+    from fastapi.testclient import TestClient
+
+    from envmon.web.app import create_app
+    from envmon.web.context import WebContext
+
+    with open_store(db) as store, TestClient(create_app(WebContext(store=store))) as client:
+        got = client.get("/api/v1/alarms", params={"region": "140100", "from": "2026-11-15"})
+        assert [a["mn"] for a in got.json()] == ["MN3"]
+        bad = client.get("/api/v1/alarms", params={"region": "1"})
+        assert bad.status_code == 400 and bad.json()["error"]["field"] == "region"

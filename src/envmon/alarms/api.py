@@ -39,10 +39,28 @@ class AlarmListOptions:
     mn: str | None = None
     rule: AlarmRule | None = None
     opened_since: datetime | None = None  # only alarms opened at or after this time
+    region: str | None = None
+    """GB/T 2260 code of a region (14, 140100, 140105): only its units' alarms."""
+    data_from: datetime | None = None
+    """Only alarms whose evidence reaches this data time or later (`--from`)."""
+    data_to: datetime | None = None
+    """Only alarms whose evidence starts before this data time (`--to`, exclusive)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", optional_choice(AlarmStatus, self.status, "--status"))
         object.__setattr__(self, "rule", optional_choice(AlarmRule, self.rule, "--rule"))
+        if self.region is not None:
+            from envmon.assess.api import region_prefix
+
+            region_prefix(self.region)  # a malformed code is named now (OptionError)
+        for name, option in (("data_from", "--from"), ("data_to", "--to")):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                from envmon.period import parse_time
+
+                object.__setattr__(self, name, parse_time(value, option))
+        if self.data_from and self.data_to and not self.data_from < self.data_to:
+            raise OptionError("--to", "must be later than --from")
 
 
 STATUS_ZH = {"open": "未确认", "acknowledged": "已确认", "closed": "已关闭"}
@@ -113,8 +131,15 @@ def list_alarms(store, options: AlarmListOptions | None = None) -> AlarmList:
     options = options or AlarmListOptions()
     status = options.status.value if options.status else None
     rule = options.rule.value if options.rule else None
+    region = None
+    if options.region is not None:
+        from envmon.assess.api import region_prefix
+
+        region = region_prefix(options.region)
     alarms = tuple(alarm_store.list_alarms(store, status=status, mn=options.mn, rule=rule,
-                                           opened_since=options.opened_since))
+                                           opened_since=options.opened_since,
+                                           region=region, data_from=options.data_from,
+                                           data_to=options.data_to))
     names = store.unit_names([a.unit_id for a in alarms if a.unit_id])
     if options.mn and not alarms and not store.query(  # none, or a mistyped MN?
             "SELECT 1 FROM alarms WHERE mn = ? LIMIT 1", [options.mn]):

@@ -147,7 +147,11 @@ def close(store: Store, alarm_id: int, by: str, note: str | None = None,
 
 def list_alarms(store: Store, *, status: str | None = None, mn: str | None = None,
                 rule: str | None = None, limit: int | None = None,
-                opened_since: datetime | None = None) -> list[Alarm]:
+                opened_since: datetime | None = None, region: str | None = None,
+                data_from: datetime | None = None, data_to: datetime | None = None
+                ) -> list[Alarm]:
+    """Alarms by id; `region` is a GB/T 2260 prefix ("1401") of the units' county codes;
+    `data_from`/`data_to` keep alarms whose evidence span (else their opening) overlaps."""
     where, params = [], []
     for column, value in (("status", status), ("mn", mn), ("rule", rule)):
         if value is not None:
@@ -156,6 +160,15 @@ def list_alarms(store: Store, *, status: str | None = None, mn: str | None = Non
     if opened_since is not None:
         where.append("opened_at >= ?")
         params.append(opened_since)
+    if region is not None:
+        where.append("unit_id IN (SELECT unit_id FROM units WHERE county_code LIKE ?)")
+        params.append(region + "%")
+    if data_from is not None:
+        where.append("COALESCE(data_to, opened_at) >= ?")
+        params.append(data_from)
+    if data_to is not None:
+        where.append("COALESCE(data_from, opened_at) < ?")
+        params.append(data_to)
     sql = f"SELECT {', '.join(_COLUMNS)} FROM alarms"
     if where:
         sql += " WHERE " + " AND ".join(where)

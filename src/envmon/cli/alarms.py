@@ -22,6 +22,13 @@ def list_command(
     status: str | None = typer.Option(None, "--status", help="open, acknowledged or closed."),
     mn: str | None = typer.Option(None, "--mn", help="Only this monitoring point."),
     rule: str | None = typer.Option(None, "--rule", help="Only this rule."),
+    region: str | None = typer.Option(
+        None, "--region", help="Only this region's units (GB/T 2260: 14, 140100, 140105)."),
+    start: str | None = typer.Option(
+        None, "--from", help="Only alarms whose data reach this time or later (ISO, Beijing "
+                             "time if no offset)."),
+    end: str | None = typer.Option(
+        None, "--to", help="Only alarms whose data begin before this time (ISO, exclusive)."),
     fmt: str = format_option("table", ("table", "json", "csv", "xlsx", "html")),
     output: Path | None = output_option(),
 ) -> None:
@@ -31,7 +38,8 @@ def list_command(
     from envmon.alarms.api import AlarmListOptions, list_alarms
 
     with user_errors():
-        options = AlarmListOptions(status=status, mn=mn, rule=rule)
+        options = AlarmListOptions(status=status, mn=mn, rule=rule, region=region,
+                                   data_from=start, data_to=end)
     with open_cli_store(db, config, read_only=True) as store, user_errors():
         result = list_alarms(store, options)
     emit(result, fmt, output)

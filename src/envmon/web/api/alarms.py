@@ -28,12 +28,19 @@ DEFAULT_ACTOR = "web"
                    items="alarms", summary="Alarms, oldest first (envmon alarms list)")
 def alarms(status: str | None = Query(None, description="open, acknowledged or closed."),
            mn: str | None = Query(None, description="Only this monitoring point."),
-           rule: str | None = Query(None, description="Only this rule.")):
+           rule: str | None = Query(None, description="Only this rule."),
+           region: str | None = Query(None, description="Only this region's units (GB/T "
+                                      "2260: 14, 140100, 140105)."),
+           start: str | None = Query(None, alias="from", description="Only alarms whose data "
+                                     "reach this time or later (ISO, Beijing time)."),
+           end: str | None = Query(None, alias="to", description="Only alarms whose data "
+                                   "begin before this time (ISO, exclusive).")):
     """Alarms, oldest first: id, mn, unit_id, factor, rule, status, opened_at, closed_at,
     value, limit, detail, data_from, data_to (`envmon alarms list`)."""
     from envmon.alarms.api import AlarmListOptions, list_alarms
 
-    options = AlarmListOptions(status=status, mn=mn, rule=rule)
+    options = AlarmListOptions(status=status, mn=mn, rule=rule, region=region,
+                               data_from=start, data_to=end)
     return lambda context: list_alarms(context.store, options)
 
 
