@@ -1,14 +1,13 @@
 """Fixtures of the web tests: a store filled by the real demo (receiver + simulated units) and
-the app served by uvicorn on a free loopback port.
+the app served by uvicorn on a free loopback port over it (pages and API, no receiver: `web`),
+and a running platform with simulated units sending to it (`live`, see tests/web/live.py).
 
-`web.url(path)` is an address of the served app, `web.publish(kind, data)` puts an event on the
-app's hub (on the server's loop, as the platform's hooks do), `web.context` is its WebContext.
+`web.url(path)` is an address of the served app, `web.context` is its WebContext.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import subprocess
 import sys
@@ -35,43 +34,6 @@ def demo_db(tmp_path_factory) -> Path:
     return folder / "demo.duckdb"
 
 
-def _events_route(app, hub) -> None:
-    """`GET /api/v1/events` as the contract says (SSE, the kind as the event name), for an
-    app without the API routers (the server side's own is used when `create_app` exists)."""
-    from fastapi.responses import StreamingResponse
-
-    async def stream():
-        with hub.subscribe() as subscription:
-            yield ": connected\n\n"
-            while True:
-                event = await subscription.get()
-                yield f"id: {event.id}\nevent: {event.kind}\ndata: {json.dumps(event.data)}\n\n"
-
-    @app.get("/api/v1/events")
-    def events():
-        return StreamingResponse(stream(), media_type="text/event-stream")
-
-
-def build_app(context):
-    """The server side's `create_app` when present (with the pages installed once), else an
-    app of the pages alone with the events stream."""
-    from fastapi import FastAPI
-
-    from envmon.web.pages import install
-
-    try:
-        from envmon.web.app import create_app
-    except ImportError:
-        app = FastAPI()
-        _events_route(app, context.events)
-        install(app, context)
-        return app
-    app = create_app(context)
-    if not any(getattr(r, "path", None) == "/overview/data" for r in app.routes):
-        install(app, context)
-    return app
-
-
 @dataclass
 class Served:
     base: str
@@ -81,28 +43,18 @@ class Served:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def publish(self, kind: str, data: dict) -> None:
-        """Publish on the server's event loop, as the platform's hooks do."""
-        done = threading.Event()
-
-        def publish() -> None:
-            self.context.events.publish(kind, data)
-            done.set()
-
-        self.loop.call_soon_threadsafe(publish)
-        assert done.wait(10), "the server's loop did not run the publish"
-
 
 @pytest.fixture(scope="session")
 def web(demo_db) -> Iterator[Served]:
     import uvicorn
 
     from envmon.store import open_store
+    from envmon.web.app import create_app
     from envmon.web.context import WebContext
 
     store = open_store(demo_db)
     context = WebContext(store=store)
-    app = build_app(context)
+    app = create_app(context)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -126,3 +78,14 @@ def web(demo_db) -> Iterator[Served]:
     server.should_exit = True  # open event streams are cut after timeout_graceful_shutdown
     thread.join(15)
     store.close()
+
+
+@pytest.fixture(scope="module")
+def live(demo_db, tmp_path_factory):
+    """The real platform (receiver, alarm engine, web app) over a copy of the demo's store,
+    simulated units sending to it: one per test module."""
+    from tests.web.live import start_live
+
+    platform, stop = start_live(demo_db, tmp_path_factory.mktemp("live"))
+    yield platform
+    stop()

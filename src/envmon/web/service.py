@@ -54,6 +54,10 @@ class WebSettings:
     backlog: int = 128
     query_slots: int = 4
     """Queries (use cases) run at once in worker threads; the rest wait their turn."""
+    point_states_reconcile_s: float = 60.0
+    """The live point states are recomputed from the store this often (`web.publish`:
+    exemptions starting or ending, flag F change on a scale of hours; connections and alarms
+    change them at once)."""
 
     def __post_init__(self) -> None:
         for name in ("max_connections", "max_streams", "stream_queue", "max_body_bytes",
@@ -62,6 +66,8 @@ class WebSettings:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"[web] {name}", f"must be a whole number of 1 or more, "
                                                    f"not {value!r}")
+        if not self.point_states_reconcile_s > 0:
+            raise OptionError("[web] point_states_reconcile_s", "must be more than 0 seconds")
         if not self.header_timeout_s > 0:
             raise OptionError("[web] header_timeout_s", "must be more than 0 seconds")
 
@@ -127,7 +133,8 @@ class WebApp:
                                             backlog=settings.backlog)
         self._socket.setblocking(False)
         self._bound_port = self._socket.getsockname()[1]
-        self.states = attach_publishers(platform, hub)
+        self.states = self.context.point_states = attach_publishers(platform, hub)
+        self.states.start(platform.store, settings.point_states_reconcile_s)
         server = self._server = _EmbeddedServer(config)
         self._task = asyncio.get_running_loop().create_task(
             server.serve(sockets=[self._socket]), name="web-app")
@@ -140,6 +147,8 @@ class WebApp:
     async def stop(self) -> None:
         if self._server is None:
             return
+        if self.states is not None:
+            await self.states.stop()
         if self.context is not None:
             self.context.events.close()  # live streams end now
         self._server.should_exit = True
