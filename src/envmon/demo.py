@@ -153,9 +153,10 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
                                         options.seed, options.duration)
     stop = stop_signal()  # before anything: SIGTERM during start-up drains too
     store = open_store(db)
+    imported = None
     if not store.list_points():
         report = import_rows(store, demo_registry(seed=seed, points=points))
-        console.print(f"demo province 山西省 imported into {db}: {report}")
+        imported = f"demo province 山西省 imported into {db}: {report}"
     sim_points = sim_points_from_store(store)
     platform = Platform(store, PlatformOptions(host="127.0.0.1", hj212_port=port,
                                                web_port=options.web_port,
@@ -175,9 +176,11 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
     example = sim_points[0].mn
     since = (now_beijing() - timedelta(hours=24)).strftime("%Y-%m-%dT%H:00")
-    if web is not None:
+    if web is not None:  # the address first: it is what a new user opens
         console.print(f"[bold]打开 {web.url} 查看总览[/bold] (open {web.url} in a browser "
                       "to see the province live; this machine only)")
+    if imported:
+        console.print(imported)
     console.print(
         f"[bold]envmon demo running[/bold]: {len(sim_points)} simulated units send HJ 212-2017 "
         f"to 127.0.0.1:{port}; data goes to {db}.\n"

@@ -31,6 +31,7 @@ def demo_db(tmp_path_factory) -> Path:
          str(DEMO_POINTS), "--hj212-port", "0", "--duration", "4"],
         cwd=folder, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    (folder / "demo.out").write_text(proc.stdout + proc.stderr)  # what a user reads
     return folder / "demo.duckdb"
 
 

@@ -160,6 +160,7 @@ def _rates_today(store, midnight: datetime, now: datetime, region: str | None,
         if region is None or str(row["code"]).startswith(region[:2]):
             instant = {"code": row["code"], "name": row["name"],
                        "network_rate": row["network_rate"], **row["instant"],
-                       "must_network": row["must_network"], "networked": row["networked"]}
+                       "must_network": row["must_network"], "networked": row["networked"],
+                       "complete": row["complete"]}
             break
     return instant, cities

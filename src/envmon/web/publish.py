@@ -47,7 +47,9 @@ class PointStates:
         self.platform = platform
         self.states: dict[str, str] = {}
         self.inputs: dict[str, dict[str, bool]] = {}
-        self.open_alarms: dict[str, dict[int, str]] = {}  # mn -> not-closed alarm id -> rule
+        # mn -> (factor, rule) of its not-closed alarms: the engine reports the newest alarm of
+        # a key (`alarm_store.latest_for_keys`), so a key, not an id, is what closes.
+        self.open_alarms: dict[str, set[tuple[str, str]]] = {}
         self.silent: set[str] = set()  # points taken as silent: a packet clears it
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
@@ -57,13 +59,17 @@ class PointStates:
         """Every point's inputs from the store (as `GET /api/v1/overview` computes them)."""
         now = now or now_beijing()
         points = point_states(store, now, **self._live_inputs())
-        alarms: dict[str, dict[int, str]] = {}
-        for alarm_id, mn, rule in store.query(
-                "SELECT id, mn, rule FROM alarms WHERE status <> 'closed'"):
-            alarms.setdefault(mn, {})[alarm_id] = rule
-        self.apply(points, alarms)
+        self.apply(points, self._open_alarms(store))
 
-    def apply(self, points: list, alarms: dict[str, dict[int, str]]) -> None:
+    @staticmethod
+    def _open_alarms(store: Any) -> dict[str, set[tuple[str, str]]]:
+        alarms: dict[str, set[tuple[str, str]]] = {}
+        for mn, factor, rule in store.query(
+                "SELECT mn, factor, rule FROM alarms WHERE status <> 'closed'"):
+            alarms.setdefault(mn, set()).add((factor, rule))
+        return alarms
+
+    def apply(self, points: list, alarms: dict[str, set[tuple[str, str]]]) -> None:
         self.open_alarms = alarms
         for point in points:
             self.inputs[point.mn] = dict(point.inputs)
@@ -116,12 +122,13 @@ class PointStates:
 
     def alarms_changed(self, alarms: list) -> None:
         for alarm in alarms:
-            ids = self.open_alarms.setdefault(alarm.mn, {})
+            keys = self.open_alarms.setdefault(alarm.mn, set())
+            key = (alarm.factor, alarm.rule)
             if alarm.status == "closed":
-                ids.pop(alarm.id, None)
+                keys.discard(key)
             else:
-                ids[alarm.id] = alarm.rule
-            rules = set(ids.values())
+                keys.add(key)
+            rules = {rule for _, rule in keys}
             changes = {"offline_alarm": "offline" in rules,
                        "other_alarm": bool(rules - {"offline"})}
             if alarm.rule == "offline" and alarm.status == "closed":
@@ -158,14 +165,9 @@ class PointStates:
             except Exception:
                 log.exception("reconciling point states failed")
 
-    @staticmethod
-    def _read(store: Any, live: dict) -> tuple[list, dict]:
-        points = point_states(store, now_beijing(), **live)
-        alarms: dict[str, dict[int, str]] = {}
-        for alarm_id, mn, rule in store.query(
-                "SELECT id, mn, rule FROM alarms WHERE status <> 'closed'"):
-            alarms.setdefault(mn, {})[alarm_id] = rule
-        return points, alarms
+    @classmethod
+    def _read(cls, store: Any, live: dict) -> tuple[list, dict]:
+        return point_states(store, now_beijing(), **live), cls._open_alarms(store)
 
 
 def attach_publishers(platform: Any, hub: EventHub) -> PointStates:

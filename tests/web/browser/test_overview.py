@@ -54,6 +54,7 @@ def test_a_point_goes_offline_when_its_unit_goes_silent(live, page, shot):
     page.goto(live.url("/"))
     expect(page.locator("path.point-marker")).to_have_count(DEMO_POINTS)
     expect(page.locator("body")).to_have_attribute("data-live", "open")
+    expect(page.locator("body")).to_have_attribute("data-synced", "true")
     page.evaluate("window.__same_page = true")
     marker = page.locator(f'path.point-marker[data-mn="{mn}"]')
     expect(marker).to_have_attribute("data-state", "online")
@@ -75,6 +76,7 @@ def test_an_alarm_raised_by_a_packet_appears_live_and_is_acknowledged(live, page
     unit = live.units[mn]
     page.goto(live.url("/"))
     expect(page.locator("body")).to_have_attribute("data-live", "open")
+    expect(page.locator("body")).to_have_attribute("data-synced", "true")
     page.evaluate("window.__same_page = true")
     marker = page.locator(f'path.point-marker[data-mn="{mn}"]')
     expect(marker).to_have_attribute("data-state", "online")

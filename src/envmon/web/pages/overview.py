@@ -48,11 +48,12 @@ def overview_data(pages: Pages, now: datetime) -> dict[str, Any]:
         "states": counts["states"],
         "counts": {
             "points": counts["registered"],
-            "must_network": instant.get("must_network", counts["registered"]),
+            "must_network": counts["registered"],  # 联网: points that sent today, of all
             "networked": counts["networked"],
             "online": counts["online"],
             "alarms_today": counts["alarms_today"],
             "instant_rate": instant.get("effective_rate"),
+            "complete_rate": (instant.get("complete") or {}).get("effective_rate"),
         },
         "open_alarms": open_alarms(pages.store),
         "cities": result["cities"],

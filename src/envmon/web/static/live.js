@@ -6,7 +6,10 @@
   var KINDS = ["packet", "point_state", "alarm", "reset"];
   window.envmonLive = function (handlers, onStatus) {
     if (!window.EventSource) { return null; }
-    var source = new EventSource("/api/v1/events");
+    // Only the kinds this page handles (a province's packets are many; reset always comes).
+    var wanted = KINDS.filter(function (k) { return handlers[k] && k !== "reset"; });
+    var source = new EventSource("/api/v1/events" +
+                                 (wanted.length ? "?kinds=" + wanted.join(",") : ""));
     function dispatch(kind, data) {
       if (handlers[kind]) { handlers[kind](data || {}); }
     }

@@ -133,6 +133,7 @@
       while (body.firstChild) { body.removeChild(body.firstChild); }
       fresh.open_alarms.slice().reverse().forEach(upsertAlarm);
       document.getElementById("count-alarms-today").textContent = String(fresh.counts.alarms_today);
+      document.body.dataset.synced = "true";  // the figures are the server's as of now
     });
   }
 
@@ -147,6 +148,10 @@
     },
     alarm: upsertAlarm,
     reset: reload
+  }, function (open) {
+    // What changed between this page's render and its stream's start (or while the stream
+    // was lost) came before the first event: read the figures again once connected.
+    if (open) { reload(); }
   });
   document.body.dataset.ready = "overview";
 })();
