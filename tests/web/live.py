@@ -118,6 +118,13 @@ def start_live(demo_db: Path, folder: Path):
     live = LivePlatform(web_app(platform).url.rstrip("/"), platform, loop, holder["units"])
     for mn in chosen:  # connected and sending: online by the rule
         live.wait_state(mn, "online", START_S)
+    # The demo's other units are gone: their points turn offline once silent beyond their
+    # thresholds (a few seconds here); the tests start from that settled screen.
+    end = time.monotonic() + START_S
+    while any(p["state"] not in ("offline", "stopped")
+              for p in live.get_json("/api/v1/overview")["points"] if p["mn"] not in chosen):
+        assert time.monotonic() < end, "the silent points did not turn offline"
+        time.sleep(0.2)
 
     def stop() -> None:
         loop.call_soon_threadsafe(holder["stop"].set)
