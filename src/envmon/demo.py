@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +37,15 @@ from envmon.timeutil import now_beijing
 MAX_POINTS = 2000
 # A line every 10 s: a log that can be followed without growing a line a second.
 PLAIN_PROGRESS_EVERY_S = 10.0
+# The live screen must show points changing state within a minute of opening it: every
+# `CUT_EVERY_S` one simulated unit's line is cut for `CUT_FOR_S` (its data stop), and the
+# demo's alarm engine takes a point as offline after `DEMO_OFFLINE_AFTER_S` of silence (a
+# real [alarms] default is 30 min; the units send real-time data every 30 s and minute
+# data, so 90 s is three missed real-time uploads; the engine's cadence rule makes it 2 min).
+CUT_EVERY_S = 15.0
+CUT_FOR_S = 240.0
+DEMO_OFFLINE_AFTER_S = 90.0
+DEMO_OFFLINE_CHECK_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,32 @@ async def _start_services_on_free_ports(platform: Platform) -> None:
             platform.notes.append(service.note)
 
 
+async def _cut_lines(fleet: Fleet, seed: int) -> None:
+    """Every `CUT_EVERY_S`, one connected unit's line is cut for `CUT_FOR_S` (its uploads
+    fail meanwhile), then it connects again: points go offline and come back on the map."""
+    rng = random.Random(seed)
+    reconnects: set[asyncio.Task] = set()
+
+    async def cut(unit) -> None:
+        await unit.close()
+        await asyncio.sleep(CUT_FOR_S)
+        await unit.connect()
+
+    try:
+        while True:
+            await asyncio.sleep(CUT_EVERY_S)
+            cut_now = {t.get_name() for t in reconnects}  # each task is named by its MN
+            units = [u for u in fleet.units if u.connected and u.point.mn not in cut_now]
+            if units:
+                unit = rng.choice(units)
+                task = asyncio.create_task(cut(unit), name=unit.point.mn)
+                reconnects.add(task)
+                task.add_done_callback(reconnects.discard)
+    finally:
+        for task in list(reconnects):
+            task.cancel()
+
+
 async def run_demo(options: DemoOptions, console: Console) -> int:
     from envmon.registry.demo import demo_registry
     from envmon.registry.importer import import_rows
@@ -155,14 +191,16 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
                                         options.seed, options.duration)
     stop = stop_signal()  # before anything: SIGTERM during start-up drains too
     store = open_store(db)
+    imported = None
     if not store.list_points():
         report = import_rows(store, demo_registry(seed=seed, points=points))
-        console.print(f"demo province 山西省 imported into {db}: {report}")
+        imported = f"demo province 山西省 imported into {db}: {report}"
     sim_points = sim_points_from_store(store)
-    platform = Platform(store, PlatformOptions(host="127.0.0.1", hj212_port=port,
-                                               web_port=options.web_port,
-                                               web_host=options.web_host,
-                                               web_settings=options.web_settings))
+    platform = Platform(store, PlatformOptions(
+        host="127.0.0.1", hj212_port=port, web_port=options.web_port,
+        web_host=options.web_host, web_settings=options.web_settings,
+        alarm_settings={"offline_after_s": DEMO_OFFLINE_AFTER_S,
+                        "offline_check_s": DEMO_OFFLINE_CHECK_S}))
     await platform.prepare()  # hook jobs before listening: alarms see every packet
     try:
         await platform.listen()
@@ -178,9 +216,11 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
     example = sim_points[0].mn
     since = (now_beijing() - timedelta(hours=24)).strftime("%Y-%m-%dT%H:00")
-    if web is not None:
+    if web is not None:  # the address first: it is what a new user opens
         console.print(f"[bold]打开 {web.url} 查看总览[/bold] (open {web.url} in a browser "
                       "to see the province live; this machine only)")
+    if imported:
+        console.print(imported)
     console.print(
         f"[bold]envmon demo running[/bold]: {len(sim_points)} simulated units send HJ 212-2017 "
         f"to 127.0.0.1:{port}; data goes to {db}.\n"
@@ -191,14 +231,16 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
         f"  envmon hj212 decode   # paste packets to see how envmon reads them\n"
     )
     fleet_task = asyncio.create_task(fleet.run())
+    cuts_task = asyncio.create_task(_cut_lines(fleet, seed))
     try:
         await _watch(platform, fleet, db, port, console, duration, stop)
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     finally:
-        fleet_task.cancel()
-        with contextlib.suppress(BaseException):
-            await fleet_task
+        for task in (cuts_task, fleet_task):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
         await platform.stop()
         platform.close()
     if platform.failure is not None:  # a full disk: say why, exit as `envmon serve` does

@@ -1,8 +1,8 @@
 """Fixtures of the web tests: a store filled by the real demo (receiver + simulated units) and
-the app served by uvicorn on a free loopback port.
+the app served by uvicorn on a free loopback port over it (pages and API, no receiver: `web`),
+and a running platform with simulated units sending to it (`live`, see tests/web/live.py).
 
-`web.url(path)` is an address of the served app, `web.publish(kind, data)` puts an event on the
-app's hub (on the server's loop, as the platform's hooks do), `web.context` is its WebContext.
+`web.url(path)` is an address of the served app, `web.context` is its WebContext.
 `roads_web` is the same over a store of simulated taxis imported and map-matched by the real
 roads code (`simulate_fleet`), ranked with the low thresholds of ROADS_ELIGIBILITY.
 """
@@ -10,7 +10,6 @@ roads code (`simulate_fleet`), ranked with the low thresholds of ROADS_ELIGIBILI
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import subprocess
 import sys
@@ -35,44 +34,8 @@ def demo_db(tmp_path_factory) -> Path:
          str(DEMO_POINTS), "--hj212-port", "0", "--duration", "4"],
         cwd=folder, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    (folder / "demo.out").write_text(proc.stdout + proc.stderr)  # what a user reads
     return folder / "demo.duckdb"
-
-
-def _events_route(app, hub) -> None:
-    """`GET /api/v1/events` as the contract says (SSE, the kind as the event name), for an
-    app without the API routers (the server side's own is used when `create_app` exists)."""
-    from fastapi.responses import StreamingResponse
-
-    async def stream():
-        with hub.subscribe() as subscription:
-            yield ": connected\n\n"
-            while True:
-                event = await subscription.get()
-                yield f"id: {event.id}\nevent: {event.kind}\ndata: {json.dumps(event.data)}\n\n"
-
-    @app.get("/api/v1/events")
-    def events():
-        return StreamingResponse(stream(), media_type="text/event-stream")
-
-
-def build_app(context):
-    """The server side's `create_app` when present (with the pages installed once), else an
-    app of the pages alone with the events stream."""
-    from fastapi import FastAPI
-
-    from envmon.web.pages import install
-
-    try:
-        from envmon.web.app import create_app
-    except ImportError:
-        app = FastAPI()
-        _events_route(app, context.events)
-        install(app, context)
-        return app
-    app = create_app(context)
-    if not any(getattr(r, "path", None) == "/overview/data" for r in app.routes):
-        install(app, context)
-    return app
 
 
 @dataclass
@@ -84,24 +47,15 @@ class Served:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def publish(self, kind: str, data: dict) -> None:
-        """Publish on the server's event loop, as the platform's hooks do."""
-        done = threading.Event()
-
-        def publish() -> None:
-            self.context.events.publish(kind, data)
-            done.set()
-
-        self.loop.call_soon_threadsafe(publish)
-        assert done.wait(10), "the server's loop did not run the publish"
-
 
 @contextmanager
 def serve(context) -> Iterator[Served]:
     """The app over `context`, served by uvicorn on a free loopback port until the end."""
     import uvicorn
 
-    app = build_app(context)
+    from envmon.web.app import create_app
+
+    app = create_app(context)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -177,3 +131,14 @@ def roads_web(tmp_path_factory) -> Iterator[Served]:
     with serve(WebContext(store=store, config=config)) as served:
         yield served
     store.close()
+
+
+@pytest.fixture(scope="module")
+def live(demo_db, tmp_path_factory):
+    """The real platform (receiver, alarm engine, web app) over a copy of the demo's store,
+    simulated units sending to it: one per test module."""
+    from tests.web.live import start_live
+
+    platform, stop = start_live(demo_db, tmp_path_factory.mktemp("live"))
+    yield platform
+    stop()

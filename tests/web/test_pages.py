@@ -102,3 +102,9 @@ def test_the_catalogue_has_both_languages_for_every_key():
     assert i18n.resolve_lang("en", "zh", "zh") == "en"
     assert i18n.resolve_lang(None, "en", "zh") == "en"
     assert i18n.resolve_lang("xx", None, "zh") == "zh"
+
+
+def test_the_demo_prints_the_web_address_first(demo_db):
+    """The first thing `envmon demo` prints is the address to open (issue 12)."""
+    lines = [line for line in (demo_db.parent / "demo.out").read_text().splitlines() if line]
+    assert lines[0].startswith("打开 http://127.0.0.1:"), lines[:3]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from envmon.alarms import store as alarm_store
-from envmon.alarms.api import PointStatesOptions, point_states
-from envmon.alarms.states import CITY_SEATS, SPREAD_DEG, placed
+from envmon.overview.api import PointStatesOptions, point_states
+from envmon.overview.states import CITY_SEATS, SPREAD_DEG, placed
 from envmon.registry.api import DemoOptions, ImportOptions, demo_registry, import_registry
 from envmon.store import open_store
 from envmon.timeutil import now_beijing
@@ -53,3 +54,77 @@ def test_points_sit_near_their_city_unless_the_registry_places_them(tmp_path):
         other = before[1]
         assert (after[other.mn].longitude, after[other.mn].latitude) == (other.longitude,
                                                                          other.latitude)
+
+
+def _rule_store(tmp_path):
+    """Four demo points, each in one case of the rule (see the test below)."""
+    file = tmp_path / "registry.csv"
+    demo_registry(DemoOptions(file, points=4))
+    store = open_store(tmp_path / "rule.duckdb")
+    import_registry(store, ImportOptions(file))
+    now = now_beijing()
+    mns = [mn for (mn,) in store.query("SELECT mn FROM points ORDER BY mn")]
+    seen = {mns[0]: now - timedelta(minutes=10), mns[1]: now - timedelta(minutes=10),
+            mns[2]: now - timedelta(minutes=5), mns[3]: now - timedelta(minutes=90)}
+    for mn, at in seen.items():
+        store.execute("INSERT INTO alarm_point_state (mn, last_seen_at) VALUES (?, ?)", [mn, at])
+    (unit,) = store.query("SELECT unit_id FROM points WHERE mn = ?", [mns[1]])[0]
+    store.execute(
+        "INSERT INTO exemptions (id, unit_id, mn, kind, start_time, end_time, reason, "
+        "created_by, created_at) VALUES (1, ?, ?, '停产', ?, ?, '检修', 'test', ?)",
+        [unit, mns[1], now - timedelta(days=1), now + timedelta(days=1), now])
+    hour = (now - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    store.execute(
+        "INSERT INTO records (id, mn, cn, data_time, factor, factor_raw, avg, flag, "
+        "received_at) VALUES (1, ?, '2061', ?, 'a21026', 'a21026', 0, 'F', ?)",
+        [mns[2], hour, now - timedelta(minutes=5)])
+    # Registered upload every 2 h (数据上传间隔): 90 min of silence is not offline yet.
+    store.execute("UPDATE points SET expected_interval_s = 7200 WHERE mn = ?", [mns[3]])
+    return store, mns
+
+
+def test_one_rule_for_the_api_the_page_and_the_live_states(tmp_path):
+    """online; stopped by an exemption; stopped by flag F (停运); online within its own
+    (registered) interval though silent beyond the default threshold — the same answer from
+    `GET /api/v1/overview`, the page's `/overview/data` and the live tracker."""
+    import httpx
+
+    from envmon.alarms.store import Alarm
+    from envmon.web.app import create_app
+    from envmon.web.context import WebContext
+    from envmon.web.events import EventHub
+    from envmon.web.publish import PointStates
+
+    store, mns = _rule_store(tmp_path)
+    expected = dict(zip(mns, ["online", "stopped", "stopped", "online"], strict=True))
+    async def ask(path: str) -> dict:
+        transport = httpx.ASGITransport(create_app(WebContext(store=store)))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answer = await client.get(path)
+        return {p["mn"]: p["state"] for p in answer.json()["points"]}
+
+    with store:
+        api, page = asyncio.run(ask("/api/v1/overview")), asyncio.run(ask("/overview/data"))
+        assert api == page == expected
+        hub = EventHub()
+        live = PointStates(hub)
+        live.load(store)
+        assert live.states == expected
+
+        async def watch():
+            with hub.subscribe() as events:
+                def alarm(id_, rule, status):
+                    return Alarm(id=id_, mn=mns[0], unit_id=None, factor="", rule=rule,
+                                 status=status, opened_at=now_beijing(), closed_at=None,
+                                 value=None, limit=None, detail="")
+                live.alarms_changed([alarm(1, "offline", "open")])
+                live.alarms_changed([alarm(2, "exceedance", "open")])  # still offline
+                live.alarms_changed([alarm(1, "offline", "closed")])
+                live.alarms_changed([alarm(2, "exceedance", "closed")])
+                live.connected(mns[0])  # no change: no event
+                got = []
+                while hub.subscribers and len(got) < 3:
+                    got.append((await events.get()).data["state"])
+                return got
+
+        assert asyncio.run(watch()) == ["offline", "alarm", "online"]

@@ -189,44 +189,6 @@ def close_alarm(store, options: AlarmActionOptions) -> AlarmChanged:
     return _transition(store, "close", options)
 
 
-@dataclass(frozen=True)
-class PointStatesOptions:
-    now: datetime
-    offline_after_s: float = 1800.0  # the alarm engine's default (`AlarmConfig.offline_after_s`)
-
-    def __post_init__(self) -> None:
-        if not self.offline_after_s > 0:
-            raise OptionError("offline_after_s", "must be a positive number of seconds")
-
-
-@dataclass(frozen=True)
-class PointStates:
-    """Every registered point with its state now (`alarms.states`), and the counts by state."""
-
-    points: tuple  # of envmon.alarms.states.PointState
-    as_of: datetime
-
-    def counts(self) -> dict[str, int]:
-        from envmon.alarms.states import STATES
-
-        counts = dict.fromkeys(STATES, 0)
-        for point in self.points:
-            counts[point.state] += 1
-        return counts
-
-    def as_json(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "counts": self.counts(),
-                "points": [p.as_json() for p in self.points]}
-
-
-def point_states(store, options: PointStatesOptions) -> PointStates:
-    """在线 / 离线 / 报警 / 停产 of every registered point at `options.now`."""
-    from envmon.alarms import states
-
-    return PointStates(tuple(states.point_states(store, options.now, options.offline_after_s)),
-                       options.now)
-
-
 # The evidence listed with one alarm: a day of minute data of one factor; an alarm that has
 # lasted longer shows its latest evidence (the span is in data_from/data_to).
 MAX_EVIDENCE = 1440
@@ -288,9 +250,8 @@ def alarm_detail(store, options: AlarmOptions) -> AlarmDetail:
 
 
 __all__ = ["AlarmActionOptions", "AlarmChanged", "AlarmDetail", "AlarmError", "AlarmList",
-           "AlarmListOptions", "AlarmOptions", "AlarmRule", "AlarmStatus", "PointStates",
-           "PointStatesOptions", "acknowledge_alarm", "alarm_detail", "close_alarm",
-           "list_alarms", "point_states"]
+           "AlarmListOptions", "AlarmOptions", "AlarmRule", "AlarmStatus", "acknowledge_alarm",
+           "alarm_detail", "close_alarm", "list_alarms"]
 
 
 def _alarm_terminal_table(result: AlarmList, stream) -> None:

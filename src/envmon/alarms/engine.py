@@ -127,10 +127,11 @@ class AlarmEngine:
         cadence is the registered upload interval when the registry has one, else learned."""
         rules = self.evaluator.points.get(mn)
         registered = rules.expected_interval_s if rules is not None else None
-        cadence = registered or self.cadence.get(mn)
-        if cadence is None:
-            return self.config.offline_after_s
-        return max(self.config.offline_after_s, self.config.offline_cadence_periods * cadence)
+        from envmon.overview.states import offline_threshold  # the one formula, shared
+
+        return offline_threshold(self.config.offline_after_s,
+                                 self.config.offline_cadence_periods,
+                                 registered or self.cadence.get(mn))
 
     async def start(self) -> None:
         await self._in_writer(self.load)

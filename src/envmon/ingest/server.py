@@ -440,6 +440,9 @@ class Receiver:
         self._guard_seen: datetime | None = None
         # Extension points for other domains (back-fill, alarms); each runs on the loop.
         self.on_point_online: list[Callable[[str, Hj212Protocol], None]] = []
+        # MN whose live connection closed (the web's point states; no other connection of
+        # it is live then).
+        self.on_point_offline: list[Callable[[str], None]] = []
         self.on_session_event: list[Callable[[Hj212Protocol, object], None]] = []
         self.after_commit: list[Callable[[codec.Packet, list | None], None]] = []
         # Provenance: is an accepted upload the unit's own (its live session at its usual
@@ -490,6 +493,7 @@ class Receiver:
         for mn in protocol.mns:
             if self.online.get(mn) is protocol:
                 del self.online[mn]
+                _run_hooks(self.on_point_offline, mn)
 
     def claim(self, protocol: Hj212Protocol, mn: str, point: PointAuth | None
               ) -> Rejected | None:

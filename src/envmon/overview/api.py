@@ -1,13 +1,12 @@
 """The use case `overview(store, options)`: today's figures at a glance.
 
-* counts: points registered, networked today (sent data since midnight), online now (live
-  connections of the running receiver; data in the last `ONLINE_WINDOW` without one), alarms
-  opened today and alarms not closed;
+* counts: points registered, networked today (sent data since midnight), online now (every
+  point not offline: 联网 and 在线 as the overview page counts them), alarms opened today and
+  alarms not closed, points by state;
 * 即时有效传输率 so far today (the hours that have ended), for the province and per city,
   from the assessment (`assess.api.assess_period`), never computed twice;
-* every point's state for the map: ``stopped`` (an exemption covers now), ``offline`` (an
-  open offline alarm, or nothing received within `ONLINE_WINDOW`), ``alarm`` (another alarm
-  not closed), else ``online``.
+* every point's state for the map, by the one rule of `overview.states` (stopped, offline,
+  alarm, online; also `point_states` alone, for the pages that list points).
 
 ``region`` (a GB/T 2260 code prefix: "14" a province, "1401" a city, "140105" a county) keeps
 the points of that region. New figures of the overview go here, not in the page or router.
@@ -16,17 +15,16 @@ the points of that region. New figures of the overview go here, not in the page 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from envmon.errors import OptionError
+from envmon.overview import states
+from envmon.overview.states import STATES
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 
-# A point is taken as online without a live connection if it sent within the hour: the
-# slowest regular upload is the hourly 2061 (HJ 212-2017 Table 4).
-ONLINE_WINDOW = timedelta(hours=1)
-STATES = ("online", "offline", "alarm", "stopped")
 _REGION = re.compile(r"[0-9]{2,6}")
 
 
@@ -68,61 +66,72 @@ class Overview:
                      [tuple(p[c.key] for c in columns) for p in self.points])
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(BEIJING_FIXED).isoformat()
+@dataclass(frozen=True)
+class PointStatesOptions:
+    now: datetime
+    offline_after_s: float = 1800.0  # the alarm engine's default (`AlarmConfig.offline_after_s`)
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.offline_after_s > 0:
+            raise OptionError("offline_after_s", "must be a positive number of seconds")
+
+
+@dataclass(frozen=True)
+class PointStates:
+    """Every registered point with its state now (`overview.states`), and the counts."""
+
+    points: tuple  # of envmon.overview.states.PointState
+    as_of: datetime
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATES, 0)
+        for point in self.points:
+            counts[point.state] += 1
+        return counts
+
+    def as_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "counts": self.counts(),
+                "points": [p.as_json() for p in self.points]}
+
+
+def point_states(store, options: PointStatesOptions, *, online: set[str] | None = None,
+                 offline_after: Callable[[str], float] | None = None) -> PointStates:
+    """在线 / 离线 / 报警 / 停产 of every registered point at `options.now` (`states.decide`);
+    `online`/`offline_after` as `overview` takes them."""
+    from envmon.alarms.config import AlarmConfig
+
+    config = AlarmConfig(offline_after_s=options.offline_after_s)
+    return PointStates(tuple(states.point_states(
+        store, options.now, online=online, offline_after=offline_after, alarm_config=config,
+        region=options.region)), options.now)
 
 
 def overview(store, options: OverviewOptions | None = None, *,
              online: set[str] | None = None, now: datetime | None = None,
-             assess_config: Any = None) -> Overview:
+             assess_config: Any = None, offline_after: Callable[[str], float] | None = None,
+             alarm_config: Any = None) -> Overview:
     """Today's overview; `online` = the MNs with a live connection (the running receiver's),
-    None when no receiver runs here."""
+    None when no receiver runs here; `offline_after` = the running alarm engine's per-point
+    threshold (`AlarmEngine.offline_after`), None = the same rule over the store with
+    `alarm_config` (the [alarms] settings; None = defaults)."""
     options = options or OverviewOptions()
     now = (now or now_beijing()).astimezone(BEIJING_FIXED)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     prefix = (options.region or "") + "%"
-    points = store.query(
-        "SELECT r.mn, r.unit_name, r.city_code, r.city, r.county_code, r.county, "
-        "       l.last_received "
-        "FROM point_registry r LEFT JOIN ("
-        "  SELECT mn, MAX(received_at) AS last_received FROM raw_packets "
-        "  WHERE received_at >= ? AND verdict = 'accepted' GROUP BY mn) l ON l.mn = r.mn "
-        "WHERE r.county_code LIKE ? ORDER BY r.mn", [midnight - timedelta(days=1), prefix])
-    alarms: dict[str, set[str]] = {}
-    for mn, rule in store.query(
-            "SELECT mn, rule FROM alarms WHERE status <> 'closed'"):
-        alarms.setdefault(mn, set()).add(rule)
-    stopped = {mn for (mn,) in store.query(
-        "SELECT p.mn FROM exemptions e JOIN points p ON p.unit_id = e.unit_id "
-        "AND (e.mn IS NULL OR e.mn = p.mn) WHERE e.revoked_at IS NULL "
-        "AND e.start_time <= ? AND ? < e.end_time", [now, now])}
-    rows = []
-    networked = online_count = 0
-    for mn, unit_name, city_code, city, county_code, county, last in points:
-        recent = last is not None and now - last <= ONLINE_WINDOW
-        is_online = mn in online if online is not None else recent
-        rules = alarms.get(mn, set())
-        if mn in stopped:
-            state = "stopped"
-        elif "offline" in rules or not (is_online or recent):
-            state = "offline"
-        elif rules:
-            state = "alarm"
-        else:
-            state = "online"
-        networked += last is not None and last >= midnight
-        online_count += bool(is_online)
-        rows.append({"mn": mn, "unit_name": unit_name, "city_code": city_code, "city": city,
-                     "county_code": county_code, "county": county, "state": state,
-                     "last_received": _iso(last)})
+    points = states.point_states(store, now, online=online, offline_after=offline_after,
+                                 alarm_config=alarm_config, region=options.region)
+    rows = [p.as_json() for p in points]
+    by_state = {s: sum(p.state == s for p in points) for s in STATES}
+    networked = sum(p.last_seen_at is not None and p.last_seen_at >= midnight for p in points)
     opened_today, not_closed = store.query(
         "SELECT COUNT(*) FILTER (WHERE opened_at >= ?), "
         "       COUNT(*) FILTER (WHERE status <> 'closed') "
         "FROM alarms WHERE mn IN (SELECT mn FROM point_registry WHERE county_code LIKE ?)",
         [midnight, prefix])[0]
-    counts = {"registered": len(rows), "networked": networked, "online": online_count,
-              "alarms_today": opened_today, "alarms_open": not_closed,
-              "states": {s: sum(r["state"] == s for r in rows) for s in STATES}}
+    counts = {"registered": len(rows), "networked": networked,
+              "online": len(rows) - by_state["offline"],
+              "alarms_today": opened_today, "alarms_open": not_closed, "states": by_state}
     instant, cities = _rates_today(store, midnight, now, options.region, assess_config)
     return Overview(now, options.region, counts, instant, tuple(cities), tuple(rows))
 
@@ -140,7 +149,9 @@ def _rates_today(store, midnight: datetime, now: datetime, region: str | None,
     settings = AssessSettings(assess_config) if assess_config is not None else AssessSettings()
     result = assess_period(store, period, AssessOptions("city", settings, now))
     cities = [{"code": row["code"], "name": row["name"], "network_rate": row["network_rate"],
-               "instant": row["instant"]}
+               "instant": row["instant"], "complete": row["complete"], "rank": row["rank"],
+               "points": row["points"], "must_network": row["must_network"],
+               "networked": row["networked"]}
               for row in result.as_json()["rows"]
               if region is None or str(row["code"]).startswith(region[:4])]
     provinces = assess_period(store, period, AssessOptions("province", settings, now))
@@ -148,6 +159,8 @@ def _rates_today(store, midnight: datetime, now: datetime, region: str | None,
     for row in provinces.as_json()["rows"]:
         if region is None or str(row["code"]).startswith(region[:2]):
             instant = {"code": row["code"], "name": row["name"],
-                       "network_rate": row["network_rate"], **row["instant"]}
+                       "network_rate": row["network_rate"], **row["instant"],
+                       "must_network": row["must_network"], "networked": row["networked"],
+                       "complete": row["complete"]}
             break
     return instant, cities

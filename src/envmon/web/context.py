@@ -29,6 +29,26 @@ class WebContext:
     now: Callable[[], datetime] = now_beijing  # one clock for every route (tests set it)
     settings: dict[str, Any] = field(default_factory=dict)  # the [web] table of the config
     config: Any = None  # envmon.config.Config (its [assess] rules); None = the default file
+    point_states: Any = None  # web.publish.PointStates of the running platform, or None
+
+    def state_inputs(self) -> dict[str, Any]:
+        """What the point-state rule (`envmon.overview.states`) takes from the running
+        platform: the receiver's live connections and the alarm engine's per-point offline
+        threshold; without a platform, the threshold of the [alarms] settings over the
+        store."""
+        receiver = getattr(self.platform, "receiver", None)
+        engine = getattr(self.platform, "alarms", None)
+        return {"online": set(receiver.online) if receiver is not None else None,
+                "offline_after": engine.offline_after if engine is not None else None,
+                "alarm_config": self.alarm_config()}
+
+    def alarm_config(self) -> Any:
+        """The [alarms] settings (`alarms.config.AlarmConfig`) of the configuration."""
+        from envmon.alarms.config import AlarmConfig, alarm_config_from_dict
+
+        table = dict(getattr(self.config, "alarms", None) or {})
+        table = {k: v for k, v in table.items() if not k.startswith("webhook")}
+        return alarm_config_from_dict(table) if table else AlarmConfig()
 
     async def run_in_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Writes to tables the receiver also writes go through its writer thread

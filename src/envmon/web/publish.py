@@ -3,80 +3,192 @@
 * ``packet`` — the receiver's ``after_commit`` hook, once a data upload is committed, at
   most one a point per `PACKET_EVENT_INTERVAL_S` (the later uploads of that second are not
   announced). The receiver takes some 12 000 packets/s: with no live stream open the hook
-  returns at its first line; with streams open, an event per packet cost the receiver a
-  fifth of its throughput with 10 streams (bench_web), one per point per second a few per
-  cent. A slow stream drops its oldest events, never slowing the receiver.
+  costs a set lookup (is the point taken as silent?) and a comparison; with streams open, an
+  event per packet cost the receiver a fifth of its throughput with 10 streams (bench_web),
+  one per point per second a few per cent. A slow stream drops its oldest events, never
+  slowing the receiver.
 * ``alarm`` — the alarm engine's ``on_change`` (opened, extended, closed by the engine; the
   API's acknowledge/close publish their own), the object of `envmon alarms list --format json`.
-* ``point_state`` — `PointStates`: a point is ``online`` when its unit connects
-  (`Receiver.on_point_online`) or its offline alarm closes, ``offline`` when the engine opens
-  its offline alarm (`AlarmEngine.check_offline` decides), ``alarm`` while another alarm of
-  it is not closed; only changes are published.
+* ``point_state`` — `PointStates`: the state of each point by the one rule of
+  `envmon.overview.states` (`decide`), kept live from the rule's inputs: a connection opened
+  or closed (`Receiver.on_point_online`/`on_point_offline`), data arriving from a silent point,
+  an offline or other alarm opened or closed (`AlarmEngine.on_change`), and a reconciliation
+  with the store every `RECONCILE_S` (exemptions starting or ending, flag F, silence when no
+  alarm engine runs) or at once after a mark changes (`reconcile_soon`). Only changes are
+  published, so a point's events are the answers `GET /api/v1/overview` gives.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from typing import Any
 
 from envmon.hj212.codes import DATA_UPLOAD_CNS
+from envmon.overview.states import decide, point_states
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 from envmon.web.events import EventHub
 
-__all__ = ["PACKET_EVENT_INTERVAL_S", "PointStates", "attach_publishers"]
+log = logging.getLogger("envmon.web")
+
+__all__ = ["PACKET_EVENT_INTERVAL_S", "RECONCILE_S", "PointStates", "attach_publishers"]
 
 # A screen shows a point's latest upload: one event a point a second is as live as it can
 # see, and bounds the events to the number of points a second however fast units send.
 PACKET_EVENT_INTERVAL_S = 1.0
+# Exemptions start and end, and flag F arrives, on a scale of hours: a minute late is fine,
+# and one query of the registry a minute costs nothing next to the receiver's work.
+RECONCILE_S = 60.0
 
 
 class PointStates:
-    """The live state of each point, from connections and alarms; publishes changes."""
+    """The live state of each point (`overview.states.decide` over inputs kept in memory);
+    publishes a ``point_state`` event when a point's answer changes."""
 
-    def __init__(self, hub: EventHub) -> None:
+    def __init__(self, hub: EventHub, platform: Any = None) -> None:
         self.hub = hub
+        self.platform = platform
         self.states: dict[str, str] = {}
-        self.open_rules: dict[str, set[str]] = {}  # mn -> rules of its not-closed alarms
+        self.inputs: dict[str, dict[str, bool]] = {}
+        # mn -> (factor, rule) of its not-closed alarms: the engine reports the newest alarm of
+        # a key (`alarm_store.latest_for_keys`), so a key, not an id, is what closes.
+        self.open_alarms: dict[str, set[tuple[str, str]]] = {}
+        self.silent: set[str] = set()  # points taken as silent: a packet clears it
+        self._task: asyncio.Task | None = None
+        self._wake = asyncio.Event()
 
-    def _state_of(self, mn: str, connected: bool) -> str:
-        rules = self.open_rules.get(mn, set())
-        if "offline" in rules:
-            return "offline"
-        if rules:
-            return "alarm"
-        return "online" if connected or self.states.get(mn) != "offline" else "offline"
+    # ------------------------------------------------------------------ the inputs
+    def load(self, store: Any, now: Any = None) -> None:
+        """Every point's inputs from the store (as `GET /api/v1/overview` computes them)."""
+        now = now or now_beijing()
+        points = point_states(store, now, **self._live_inputs())
+        self.apply(points, self._open_alarms(store))
+
+    @staticmethod
+    def _open_alarms(store: Any) -> dict[str, set[tuple[str, str]]]:
+        alarms: dict[str, set[tuple[str, str]]] = {}
+        for mn, factor, rule in store.query(
+                "SELECT mn, factor, rule FROM alarms WHERE status <> 'closed'"):
+            alarms.setdefault(mn, set()).add((factor, rule))
+        return alarms
+
+    def apply(self, points: list, alarms: dict[str, set[tuple[str, str]]]) -> None:
+        self.open_alarms = alarms
+        for point in points:
+            self.inputs[point.mn] = dict(point.inputs)
+            if point.inputs["silent"]:
+                self.silent.add(point.mn)
+            else:
+                self.silent.discard(point.mn)
+            self._set(point.mn, point.state)
+
+    def _live_inputs(self) -> dict[str, Any]:
+        receiver = getattr(self.platform, "receiver", None)
+        engine = getattr(self.platform, "alarms", None)
+        return {"online": set(getattr(receiver, "online", ())) if receiver else None,
+                "offline_after": engine.offline_after if engine is not None else None}
+
+    def _update(self, mn: str, **changes: bool) -> None:
+        inputs = self.inputs.get(mn)
+        if inputs is None:
+            return  # not a registered point (the next reconciliation adds new ones)
+        inputs.update(changes)
+        if "silent" in changes:
+            (self.silent.add if changes["silent"] else self.silent.discard)(mn)
+        self._set(mn, decide(**inputs))
 
     def _set(self, mn: str, state: str) -> None:
         if self.states.get(mn) == state:
             return
+        known = mn in self.states
         self.states[mn] = state
-        self.hub.publish("point_state", {"mn": mn, "state": state,
-                                         "since": now_beijing().isoformat()})
+        if known:  # the first answer of a point is what the page loaded, not a change
+            self.hub.publish("point_state", {"mn": mn, "state": state,
+                                             "since": now_beijing().isoformat()})
 
+    # ------------------------------------------------------------------ the hooks
     def connected(self, mn: str, protocol: Any = None) -> None:
-        self.open_rules.get(mn, set()).discard("offline")
-        self._set(mn, self._state_of(mn, True))
+        self._update(mn, silent=False)
+
+    def disconnected(self, mn: str) -> None:
+        """Its connection closed: silent only if it sent nothing within its threshold."""
+        engine = getattr(self.platform, "alarms", None)
+        seen = getattr(engine, "last_seen", {}).get(mn) if engine is not None else None
+        if seen is None or engine is None:
+            return  # the next reconciliation decides from the store
+        silent = engine.monotonic() - seen > engine.offline_after(mn)
+        self._update(mn, silent=silent)
+
+    def packet(self, mn: str) -> None:
+        if mn in self.silent:
+            self._update(mn, silent=False)
 
     def alarms_changed(self, alarms: list) -> None:
         for alarm in alarms:
-            rules = self.open_rules.setdefault(alarm.mn, set())
+            keys = self.open_alarms.setdefault(alarm.mn, set())
+            key = (alarm.factor, alarm.rule)
             if alarm.status == "closed":
-                rules.discard(alarm.rule)
+                keys.discard(key)
             else:
-                rules.add(alarm.rule)
-            connected = alarm.rule == "offline" and alarm.status == "closed"
-            self._set(alarm.mn, self._state_of(alarm.mn, connected))
+                keys.add(key)
+            rules = {rule for _, rule in keys}
+            changes = {"offline_alarm": "offline" in rules,
+                       "other_alarm": bool(rules - {"offline"})}
+            if alarm.rule == "offline" and alarm.status == "closed":
+                changes["silent"] = False  # the engine closes it when data arrives
+            self._update(alarm.mn, **changes)
+
+    # ------------------------------------------------------------------ reconciliation
+    def reconcile_soon(self) -> None:
+        """Recompute from the store now (an exemption was added or revoked)."""
+        self._wake.set()
+
+    def start(self, store: Any, interval_s: float = RECONCILE_S) -> None:
+        self._task = asyncio.get_running_loop().create_task(
+            self._reconcile_loop(store, interval_s), name="web-point-states")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _reconcile_loop(self, store: Any, interval_s: float) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), interval_s)
+            self._wake.clear()
+            try:
+                live = self._live_inputs()
+                started = time.monotonic()
+                points, alarms = await asyncio.to_thread(self._read, store, live)
+                self.apply(points, alarms)
+                log.debug("point states reconciled in %.3f s", time.monotonic() - started)
+            except Exception:
+                log.exception("reconciling point states failed")
+
+    @classmethod
+    def _read(cls, store: Any, live: dict) -> tuple[list, dict]:
+        return point_states(store, now_beijing(), **live), cls._open_alarms(store)
 
 
 def attach_publishers(platform: Any, hub: EventHub) -> PointStates:
-    """Hook the hub into the running platform's receiver and alarm engine."""
-    states = PointStates(hub)
+    """Hook the hub into the running platform's receiver and alarm engine; the point states
+    are loaded from the store and reconciled with it from then on."""
+    states = PointStates(hub, platform)
+    states.load(platform.store)
     receiver = platform.receiver
     announced: dict[str, float] = {}  # mn -> monotonic time of its last packet event
+    silent = states.silent
 
     def on_commit(packet, records) -> None:
+        if packet.mn in silent:
+            states.packet(packet.mn)
         if not hub.subscribers or packet.cn not in DATA_UPLOAD_CNS:
-            return  # nobody watches: the receiver's hot path pays one comparison
+            return  # nobody watches: the receiver's hot path pays two comparisons
         now = time.monotonic()
         if now - announced.get(packet.mn, -PACKET_EVENT_INTERVAL_S) < PACKET_EVENT_INTERVAL_S:
             return
@@ -89,6 +201,8 @@ def attach_publishers(platform: Any, hub: EventHub) -> PointStates:
     if hasattr(receiver, "after_commit") and hasattr(receiver, "on_point_online"):
         receiver.after_commit.append(on_commit)
         receiver.on_point_online.append(states.connected)
+        if hasattr(receiver, "on_point_offline"):
+            receiver.on_point_offline.append(states.disconnected)
     engine = platform.alarms
     if engine is not None:
         def on_alarms(alarms: list) -> None:

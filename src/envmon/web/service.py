@@ -70,6 +70,10 @@ class WebSettings:
     are not matched yet, in a worker thread, as `envmon roads rank` does; more is a 409 naming
     `envmon roads match`. A month: the demo fleet's month matches in seconds, and a ranking
     is of a month."""
+    point_states_reconcile_s: float = 60.0
+    """The live point states are recomputed from the store this often (`web.publish`:
+    exemptions starting or ending, flag F change on a scale of hours; connections and alarms
+    change them at once)."""
 
     def __post_init__(self) -> None:
         for name in ("max_connections", "max_streams", "stream_queue", "max_body_bytes",
@@ -78,6 +82,8 @@ class WebSettings:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"[web] {name}", f"must be a whole number of 1 or more, "
                                                    f"not {value!r}")
+        if not self.point_states_reconcile_s > 0:
+            raise OptionError("[web] point_states_reconcile_s", "must be more than 0 seconds")
         if not self.header_timeout_s > 0:
             raise OptionError("[web] header_timeout_s", "must be more than 0 seconds")
         if isinstance(self.result_cache_s, bool) or not self.result_cache_s >= 0:
@@ -201,7 +207,8 @@ class WebApp:
                                             backlog=settings.backlog)
         self._socket.setblocking(False)
         self._bound_port = self._socket.getsockname()[1]
-        self.states = attach_publishers(platform, hub)
+        self.states = self.context.point_states = attach_publishers(platform, hub)
+        self.states.start(platform.store, settings.point_states_reconcile_s)
         server = self._server = _EmbeddedServer(config)
         self._task = asyncio.get_running_loop().create_task(
             server.serve(sockets=[self._socket]), name="web-app")
@@ -232,6 +239,8 @@ class WebApp:
 
             discovery.remove(self._announced)
             self._announced = None
+        if self.states is not None:
+            await self.states.stop()
         if self.context is not None:
             self.context.events.close()  # live streams end now
         self._server.should_exit = True

@@ -1,44 +1,55 @@
-"""总览 in a real browser: every point of the 300-point demo on the map with the counts the
-server computed, drawn in under a second; live events change a marker and add an alarm row
-without a reload."""
+"""总览 in a real browser over the running platform (`live`: the real receiver, alarm engine
+and web app, simulated units sending): every point of the 300-point demo on the map with the
+counts the server computed, drawn in under a second; a unit that goes silent turns its
+point offline, and an over-limit hourly packet raises an alarm that appears without a
+reload and is acknowledged through the alarms page's button."""
 
 from __future__ import annotations
 
 import json
 import time
-import urllib.request
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from envmon.alarms import store as alarm_store
+from envmon.sim.values import period_values
+from envmon.timeutil import now_beijing
 from tests.web.browser.conftest import SCREENSHOTS
 from tests.web.conftest import DEMO_POINTS
 
 RENDER_BUDGET_S = 1.0  # issue 12: the 300-point demo's overview renders in under a second
 
 
-def overview_data(web) -> dict:
-    with urllib.request.urlopen(web.url("/overview/data"), timeout=30) as answer:
-        return json.load(answer)
-
-
-def test_overview_shows_every_point_and_the_counts(web, page, shot):
-    data = overview_data(web)
+def test_overview_shows_every_point_and_the_counts(live, page, shot):
+    data = live.get_json("/overview/data")
     assert len(data["points"]) == DEMO_POINTS
+    api = live.get_json("/api/v1/overview")  # the one rule: the API and the page agree
+    assert {p["mn"]: p["state"] for p in api["points"]} == {
+        p["mn"]: p["state"] for p in data["points"]}
     started = time.perf_counter()
-    page.goto(web.url("/"))
+    page.goto(live.url("/"))
     expect(page.locator("#map")).to_have_attribute("data-points", str(DEMO_POINTS))
     expect(page.locator("path.point-marker")).to_have_count(DEMO_POINTS)
     rendered_s = time.perf_counter() - started
     expect(page.locator("#map")).not_to_have_attribute("data-boundaries", "0")
     assert int(page.locator("#map").get_attribute("data-boundaries") or 0) > 100  # districts
-    expect(page.locator("#count-online")).to_have_text(str(data["counts"]["online"]))
     expect(page.locator("#count-networked")).to_have_text(str(data["counts"]["networked"]))
-    expect(page.locator("#count-alarms-today")).to_have_text(str(data["counts"]["alarms_today"]))
-    expect(page.locator("#open-alarms tbody tr")).to_have_count(len(data["open_alarms"]))
-    expect(page.locator("#city-rates tbody tr")).to_have_count(11)
-    for state, n in data["states"].items():
-        expect(page.locator(f"path.point-marker.state-{state}")).to_have_count(n)
+    # Today's rates by city: all 11 of the province once an hour of today has ended.
+    assert len(data["cities"]) == (11 if data["as_of"][11:13] != "00" else 0)
+    expect(page.locator("#city-rates tbody tr")).to_have_count(len(data["cities"]))
+    # Once its stream is open the page reads the figures again (rates the events do not
+    # carry): what it shows is the server's figures of now.
+    expect(page.locator("body")).to_have_attribute("data-synced", "true")
+    fresh = live.get_json("/overview/data")
+    rate = fresh["counts"]["instant_rate"]
+    expect(page.locator("#count-instant-rate")).to_have_text(
+        "—" if rate is None else f"{rate:.2f}%")
+    if fresh["cities"]:
+        expect(page.locator("#city-rates tbody tr").first).to_contain_text(
+            fresh["cities"][0]["name"])
+    for mn in live.units:  # connected and sending
+        expect(page.locator(f'path.point-marker[data-mn="{mn}"]')).to_have_attribute(
+            "data-state", "online")
     timing = page.evaluate("""() => {
         const t = performance.getEntriesByType('navigation')[0];
         return {response_ms: t.responseEnd - t.requestStart, load_ms: t.loadEventEnd,
@@ -50,28 +61,61 @@ def test_overview_shows_every_point_and_the_counts(web, page, shot):
     assert timing["markers_drawn_ms"] < RENDER_BUDGET_S * 1000, timing
 
 
-def test_live_events_change_a_marker_and_add_an_alarm_without_reload(web, page, shot):
-    data = overview_data(web)
-    online = next(p for p in data["points"] if p["state"] == "online")
-    page.goto(web.url("/"))
+def test_a_point_goes_offline_when_its_unit_goes_silent(live, page, shot):
+    mn = sorted(live.units)[0]
+    page.goto(live.url("/"))
     expect(page.locator("path.point-marker")).to_have_count(DEMO_POINTS)
     expect(page.locator("body")).to_have_attribute("data-live", "open")
+    expect(page.locator("body")).to_have_attribute("data-synced", "true")
     page.evaluate("window.__same_page = true")
-    marker = page.locator(f'path.point-marker[data-mn="{online["mn"]}"]')
+    marker = page.locator(f'path.point-marker[data-mn="{mn}"]')
     expect(marker).to_have_attribute("data-state", "online")
-    before = int(page.locator("#count-online").inner_text())
+    offline_before = int(page.locator("#state-count-offline").inner_text())
 
-    web.publish("point_state", {"mn": online["mn"], "state": "offline",
-                                "since": data["as_of"]})
+    live.silence(mn)  # the unit stops and its connection closes
     expect(marker).to_have_attribute("data-state", "offline")
-    expect(page.locator("#count-online")).to_have_text(str(before - 1))
-
-    alarm = alarm_store.open_alarm(
-        web.context.store, mn=online["mn"], unit_id=online["unit_id"], factor="",
-        rule="offline", data_time=None, value=3600.0, limit=1800.0, detail="离线 1 小时")
-    web.publish("alarm", alarm.as_json())
-    row = page.locator(f'#open-alarms tr[data-alarm-id="{alarm.id}"]')
-    expect(row).to_be_visible()
-    expect(row).to_contain_text(online["mn"])
+    expect(page.locator("#state-count-offline")).to_have_text(str(offline_before + 1))
+    row = page.locator("#open-alarms tr", has_text=mn)  # the engine's offline alarm
+    expect(row.first).to_contain_text("offline")
     assert page.evaluate("window.__same_page") is True  # no reload happened
-    shot(page, "overview-live")
+    assert live.state_of(mn) == "offline"  # the API says what the page shows
+    shot(page, "overview-unit-silent")
+
+
+def test_an_alarm_raised_by_a_packet_appears_live_and_is_acknowledged(live, page, shot,
+                                                                      browser_context):
+    mn = sorted(live.units)[-1]
+    unit = live.units[mn]
+    page.goto(live.url("/"))
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+    expect(page.locator("body")).to_have_attribute("data-synced", "true")
+    page.evaluate("window.__same_page = true")
+    marker = page.locator(f'path.point-marker[data-mn="{mn}"]')
+    expect(marker).to_have_attribute("data-state", "online")
+
+    # An over-limit hourly upload (1.3-1.8 x the limits) from the unit's HJ 212 client.
+    hour = (now_beijing() - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    values = period_values(unit.point, hour, 3600, 7, exceed=True)
+    assert live.run(unit.send_upload("2061", hour, values)), "the receiver did not answer"
+    row = page.locator("#open-alarms tr", has_text=mn).filter(has_text="exceedance").first
+    expect(row).to_be_visible()
+    expect(marker).to_have_attribute("data-state", "alarm")
+    assert page.evaluate("window.__same_page") is True
+    alarm_id = row.get_attribute("data-alarm-id")
+    shot(page, "overview-alarm-live")
+
+    alarms = browser_context.new_page()  # the alarms page, the overview stays open
+    alarms.goto(live.url(f"/alarms?mn={mn}"))
+    listed = alarms.locator(f'#alarms tr[data-alarm-id="{alarm_id}"]')
+    alarms.fill("#alarm-by", "王工")
+    alarms.fill("#alarm-note", "已电话通知")
+    listed.locator('button[data-action="acknowledge"]').click()
+    expect(listed.locator("td.status")).to_have_text("acknowledged")
+    shot(alarms, "alarms-acknowledged")
+    alarms.close()
+    # The overview heard it too (the API's acknowledge publishes the alarm).
+    expect(page.locator(f'#open-alarms tr[data-alarm-id="{alarm_id}"]')).to_contain_text(
+        "acknowledged")
+    (status, by) = live.store.query(
+        "SELECT status, acknowledged_by FROM alarms WHERE id = ?", [int(alarm_id)])[0]
+    assert (status, by) == ("acknowledged", "王工")

@@ -2,7 +2,8 @@
 `POST /api/v1/alarms/{id}/acknowledge|close` with ``{"by", "note"}`` (as `envmon alarms
 ack|close`). The transitions are written through the receiver's writer thread
 (`WebContext.run_in_writer`: the alarm engine writes the same table) and published to the
-live streams as an ``alarm`` event."""
+live streams as an ``alarm`` event (and to the point states). The answer is the alarm's object
+after the transition (as `envmon alarms list --format json` gives it)."""
 
 from __future__ import annotations
 
@@ -82,6 +83,8 @@ async def _transition(request: Request, action: str, alarm_id: int,
         return user_error_response(error)
     payload = changed.as_json()
     context.events.publish("alarm", payload)
+    if context.point_states is not None:  # a closed alarm may change its point's state
+        context.point_states.alarms_changed([changed.alarm])
     return Response(jsonout.dumps(payload, "compact").encode(),
                     media_type="application/json; charset=utf-8",
                     headers={"Cache-Control": "no-store"})

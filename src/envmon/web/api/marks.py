@@ -140,6 +140,8 @@ async def _write(request: Request, fn, *args) -> Response:
         result = await context.run_in_writer(fn, context.store, *args)
     except EnvmonError as error:
         return _mark_error(error)
+    if context.point_states is not None:  # an exemption may stop or restart points now
+        context.point_states.reconcile_soon()
     return _answer(result)
 
 

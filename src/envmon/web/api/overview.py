@@ -22,10 +22,8 @@ def overview(region: str | None = Query(None, description="GB/T 2260 code prefix
     options = OverviewOptions(region)
 
     def run(context):
-        platform = context.platform
-        receiver = getattr(platform, "receiver", None)
-        online = set(getattr(receiver, "online", {})) if receiver is not None else None
-        return overview_use_case(context.store, options, online=online, now=context.now(),
-                                 assess_config=context.config.assess)
+        return overview_use_case(context.store, options, now=context.now(),
+                                 assess_config=context.config.assess,
+                                 **context.state_inputs())
 
     return run

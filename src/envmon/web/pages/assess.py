@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from envmon.alarms.api import PointStatesOptions, point_states
 from envmon.assess.api import AssessOptions, assess_period
 from envmon.errors import OptionError
+from envmon.overview.states import point_states
 from envmon.period import Period
-from envmon.web.pages.overview import OFFLINE_AFTER_S
 from envmon.web.pages.render import Pages
 
 CHILD = {"province": "city", "city": "county", "county": "unit", "unit": "point"}
@@ -41,8 +40,7 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
             return pages.render(request, "not_found.html", "/assess", status_code=400,
                                 what=f"{err.option.lstrip('-')}: {err.reason}")
         result = assess_period(pages.store, period, options).as_json()
-        offline_after = float(pages.context.settings.get("offline_after_s", OFFLINE_AFTER_S))
-        registry = point_states(pages.store, PointStatesOptions(now, offline_after)).points
+        registry = point_states(pages.store, now, **pages.context.state_inputs())
         keep = _parent_filter(options.level.value, parent, registry)
         rows = [r for r in result["rows"] if keep is None or r["code"] in keep]
         return pages.render(request, "assess.html", "/assess", month=month,

@@ -1,7 +1,9 @@
 """总览 `/`: the map of every point by state, today's counts, the open alarms, the cities' rates.
 
-`/overview/data` gives the same figures as JSON: the page's script draws the map from it and
-reloads it when the live stream says it lost events (`reset`).
+Every figure comes from the overview use case (`envmon.overview.api.overview`, the one of
+`GET /api/v1/overview`: the point states by the rule of `envmon.overview.states`, today's 即时
+rates); `/overview/data` gives the page's JSON, which the script reloads when the live
+stream says it lost events (`reset`).
 """
 
 from __future__ import annotations
@@ -12,17 +14,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from envmon.alarms.api import (
-    AlarmListOptions,
-    PointStatesOptions,
-    list_alarms,
-    point_states,
-)
-from envmon.assess.api import AssessOptions, assess_period
-from envmon.period import Period, beijing_midnight
+from envmon.alarms.api import AlarmListOptions, list_alarms
+from envmon.overview.api import OverviewOptions, overview
 from envmon.web.pages.render import Pages
 
-OFFLINE_AFTER_S = 1800.0  # the alarm engine's default silence before a point is offline
 PROVINCE_CODE = "140000"  # the boundaries drawn (static/vendor/geo/<code>.geojson)
 
 
@@ -40,30 +35,29 @@ def open_alarms(store) -> list[dict[str, Any]]:
 
 
 def overview_data(pages: Pages, now: datetime) -> dict[str, Any]:
-    store = pages.store
-    offline_after = float(pages.context.settings.get("offline_after_s", OFFLINE_AFTER_S))
-    states = point_states(store, PointStatesOptions(now, offline_after))
-    month = Period.month(now.strftime("%Y-%m"), now=now)
-    province = assess_period(store, month, AssessOptions(level="province", as_of=now)).as_json()
-    cities = assess_period(store, month, AssessOptions(level="city", as_of=now)).as_json()
-    today = list_alarms(store, AlarmListOptions(opened_since=beijing_midnight(now)))
-    counts = states.counts()
-    whole = province["rows"][0] if province["rows"] else {}
+    """The page's figures, all from the overview use case (`envmon.overview.api.overview`,
+    the same as `GET /api/v1/overview`), in the shape the page's script reads."""
+    context = pages.context
+    result = overview(pages.store, OverviewOptions(), now=now,
+                      assess_config=getattr(context.config, "assess", None),
+                      **context.state_inputs()).as_json()
+    counts, instant = result["counts"], result["instant"] or {}
     return {
-        "as_of": now.isoformat(),
-        "points": [p.as_json() for p in states.points],
-        "states": counts,
+        "as_of": result["at"],
+        "points": result["points"],
+        "states": counts["states"],
         "counts": {
-            "points": len(states.points),
-            "must_network": whole.get("must_network", 0),
-            "networked": whole.get("networked", 0),
-            "online": len(states.points) - counts["offline"],
-            "alarms_today": len(today.alarms),
-            "instant_rate": (whole.get("instant") or {}).get("effective_rate"),
+            "points": counts["registered"],
+            "must_network": counts["registered"],  # 联网: points that sent today, of all
+            "networked": counts["networked"],
+            "online": counts["online"],
+            "alarms_today": counts["alarms_today"],
+            "instant_rate": instant.get("effective_rate"),
+            "complete_rate": (instant.get("complete") or {}).get("effective_rate"),
         },
-        "open_alarms": open_alarms(store),
-        "cities": cities["rows"],
-        "tile_url": pages.context.settings.get("tile_url"),
+        "open_alarms": open_alarms(pages.store),
+        "cities": result["cities"],
+        "tile_url": context.settings.get("tile_url"),
         "province": PROVINCE_CODE,
     }
 

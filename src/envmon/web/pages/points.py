@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 
-from envmon.alarms.api import PointStatesOptions, point_states
 from envmon.assess.api import BackfillLogOptions, MarkListOptions, backfill_log, list_marks
 from envmon.errors import OptionError
 from envmon.hj212.codes import FACTORS
+from envmon.overview.states import point_states
 from envmon.period import Period
 from envmon.records.api import (
     RawPacketsOptions,
@@ -20,7 +20,6 @@ from envmon.records.api import (
     point_series,
     raw_packets,
 )
-from envmon.web.pages.overview import OFFLINE_AFTER_S
 from envmon.web.pages.render import Pages
 
 DEFAULT_DAYS = 3  # a glance: the last three days of hourly data
@@ -40,18 +39,17 @@ def factor_names(factors, lang: str) -> dict[str, str]:
 
 def add_routes(router: APIRouter, pages: Pages) -> None:
     def states():
-        offline_after = float(pages.context.settings.get("offline_after_s", OFFLINE_AFTER_S))
-        return point_states(pages.store, PointStatesOptions(pages.context.now(), offline_after))
+        return point_states(pages.store, pages.context.now(), **pages.context.state_inputs())
 
     @router.get("/points")
     def point_list(request: Request):
         return pages.render(request, "points.html", "/points",
-                            points=[p.as_json() for p in states().points])
+                            points=[p.as_json() for p in states()])
 
     @router.get("/points/{mn}")
     def point(request: Request, mn: str, days: int = DEFAULT_DAYS):
         store = pages.store
-        found = [p for p in states().points if p.mn == mn]
+        found = [p for p in states() if p.mn == mn]
         if not found:
             return pages.render(request, "not_found.html", "/points", status_code=404,
                                 what=f"MN {mn}")

@@ -1,4 +1,5 @@
-// 报警: acknowledge / close buttons post to the API and show the alarm's new status.
+// 报警: acknowledge / close buttons post to the API (POST /api/v1/alarms/{id}/acknowledge|close
+// with {"by", "note"}; the answer is the alarm's object) and show the alarm's new status.
 (function () {
   "use strict";
   var msg = JSON.parse(document.getElementById("messages").textContent);
@@ -15,7 +16,7 @@
       return r.json().then(function (answer) { return {ok: r.ok, answer: answer}; });
     }).then(function (result) {
       if (!result.ok) { throw new Error(JSON.stringify(result.answer)); }
-      var alarm = result.answer.alarm || result.answer;
+      var alarm = result.answer;  // the alarm's object after the transition
       row.className = "status-" + alarm.status;
       row.querySelector("td.status").textContent = alarm.status;
       row.querySelectorAll("button[data-action]").forEach(function (b) {

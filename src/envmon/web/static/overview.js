@@ -6,6 +6,7 @@
   var msg = JSON.parse(document.getElementById("messages").textContent);
   var COLOURS = {online: "#2e9e44", offline: "#8a8f98", alarm: "#d93025", stopped: "#e6a700"};
   var STATES = ["online", "offline", "alarm", "stopped"];
+  var RATES_EVERY_MS = 60000;  // the rates change by the hour; a minute keeps the wall current
   var states = {};      // mn -> state
   var markers = {};     // mn -> Leaflet circle marker
   var map = null, pointLayer = null;
@@ -124,6 +125,39 @@
     document.getElementById("open-alarm-count").textContent = String(body.rows.length);
   }
 
+  function pct(value, sign) {
+    return value === null || value === undefined ? "—" : value.toFixed(2) + (sign ? "%" : "");
+  }
+
+  // The rates and counts the live events do not carry (today's 即时/补全 rates, 联网): from
+  // the server's figures, at load and every RATES_EVERY_MS.
+  function drawRates(fresh) {
+    document.getElementById("count-networked").textContent = String(fresh.counts.networked);
+    document.getElementById("count-instant-rate").textContent = pct(fresh.counts.instant_rate, true);
+    var complete = document.getElementById("count-complete-rate");
+    if (complete && fresh.counts.complete_rate !== null) {
+      complete.textContent = msg["count.complete_rate"] + " " + pct(fresh.counts.complete_rate, true);
+    }
+    var body = document.querySelector("#city-rates tbody");
+    while (body.firstChild) { body.removeChild(body.firstChild); }
+    fresh.cities.forEach(function (c) {
+      var row = document.createElement("tr");
+      cell(row, c.rank);
+      var link = document.createElement("a");
+      link.href = "/assess?level=county&parent=" + encodeURIComponent(c.code);
+      link.textContent = c.name;
+      cell(row, "").appendChild(link);
+      cell(row, c.points);
+      cell(row, pct(c.instant.effective_rate, false));
+      cell(row, pct(c.complete.effective_rate, false));
+      body.appendChild(row);
+    });
+  }
+
+  function refreshRates() {
+    fetch("/overview/data").then(function (r) { return r.json(); }).then(drawRates);
+  }
+
   function reload() {
     fetch("/overview/data").then(function (r) { return r.json(); }).then(function (fresh) {
       data = fresh;
@@ -133,6 +167,8 @@
       while (body.firstChild) { body.removeChild(body.firstChild); }
       fresh.open_alarms.slice().reverse().forEach(upsertAlarm);
       document.getElementById("count-alarms-today").textContent = String(fresh.counts.alarms_today);
+      drawRates(fresh);
+      document.body.dataset.synced = "true";  // the figures are the server's as of now
     });
   }
 
@@ -147,6 +183,11 @@
     },
     alarm: upsertAlarm,
     reset: reload
+  }, function (open) {
+    // What changed between this page's render and its stream's start (or while the stream
+    // was lost) came before the first event: read the figures again once connected.
+    if (open) { reload(); }
   });
+  setInterval(refreshRates, RATES_EVERY_MS);
   document.body.dataset.ready = "overview";
 })();
