@@ -336,8 +336,11 @@ class BackfillScheduler:
         if point is None or protocol is None:
             await self._in_writer(self._log_outcome, row_id, "not_sent", None, None)
             return "not_sent"
+        # In the unit's version; to an HJ 212-2025 unit encrypted with its key (§6.4.4).
+        version = protocol.versions.get(mn, 2017)
         frame = protocol.session.request_history(
-            "2061", begin, last, point.pw, mn, ST_BY_KIND.get(point.kind, "32"), qn)
+            "2061", begin, last, point.pw, mn, ST_BY_KIND.get(point.kind, "32"), qn,
+            version, self.receiver.keys(mn) if version == 2025 else None)
         future = asyncio.get_running_loop().create_future()
         self._waiting[qn] = future
         try:
