@@ -128,8 +128,8 @@ def _who() -> str:
 
 
 def _audit(store: Store, action: str, mn: str, detail: str | None, now: datetime) -> None:
-    store.execute("INSERT INTO key_audit (happened_at, who, action, mn, detail) VALUES (?, ?, ?, ?, ?)",
-                  [now, _who(), action, mn, detail])
+    store.execute("INSERT INTO key_audit (happened_at, who, action, mn, detail) "
+                  "VALUES (?, ?, ?, ?, ?)", [now, _who(), action, mn, detail])
 
 
 def _check_key(key: bytes) -> None:

@@ -17,15 +17,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from envmon.errors import OptionError
-from envmon.hj212.codes import DATA_UPLOAD_CNS
+from envmon.ingest.records import STORED_UPLOAD_CNS
 from envmon.period import Period, parse_time
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 FIELDS = (
     "mn", "cn", "data_time", "factor", "rtd", "avg", "min", "max", "cou", "flag", "received_at",
+    "resent", "st",
 )  # fmt: skip
+"""`resent`: the copy arrived re-sent (HJ 212-2025 RF=1); `st`: the packet's system code
+(ST 44/45 electricity and production-process data are series of their own)."""
 LABELS_ZH = ("MN", "命令编码", "数据时间", "因子", "实时值", "均值", "最小值", "最大值", "累计值",
-             "标记", "接收时间")  # fmt: skip
+             "标记", "接收时间", "补传", "系统编码")  # fmt: skip
 DEFAULT_SPAN = timedelta(days=1)
 _CN = re.compile(r"[0-9]{4}")
 
@@ -52,9 +55,9 @@ class RecordsOptions:
         if not _CN.fullmatch(self.cn):
             raise OptionError("--cn", f"{self.cn!r} is not a four-digit command code "
                                       "(2011, 2051, 2061, 2031 …)")
-        if self.cn not in DATA_UPLOAD_CNS:  # a command or an answer: it carries no records
+        if self.cn not in STORED_UPLOAD_CNS:  # a command or an answer: it carries no records
             raise OptionError("--cn", f"{self.cn} is not a data upload; records are kept for "
-                                      f"{', '.join(sorted(DATA_UPLOAD_CNS))}")
+                                      f"{', '.join(sorted(STORED_UPLOAD_CNS))}")
 
 
 def _plain(record: dict[str, Any], fields=FIELDS) -> dict[str, Any]:
@@ -111,7 +114,9 @@ def point_records(store, period: Period, options: RecordsOptions) -> PointRecord
     from envmon.registry.api import require_known_mn
 
     require_known_mn(store, options.mn)
-    rows = store.query_records(options.mn, options.cn, period.start, period.end)
+    rows = store.query_records(options.mn, options.cn, period.start, period.end, FIELDS)
+    for row in rows:
+        row["resent"] = bool(row["resent"])  # NULL: stored before version 10, a live copy
     note = None
     if not rows:
         sent = [cn for (cn,) in store.query(
