@@ -203,3 +203,47 @@ def test_the_2025_uploads_st_44_and_the_heartbeat(store):
     rows = store.query("SELECT cn, st, factor, COALESCE(avg, rtd) FROM records ORDER BY cn")
     assert rows == [("2011", "44", "e01001", 3.2), ("2062", "32", "w01018", 20.1),
                     ("2111", "31", "a01901", 830.0)]
+
+
+def test_keys_rotate_sends_1014_and_the_new_key_takes_over_on_the_units_answer(store):
+    from envmon.hj212.framing import FrameBuffer
+    from envmon.hj212.sm4 import single_key
+    from envmon.ingest.keys_api import keys_rotate
+
+    keys_set(store, GAS_MN, A2_KEY)
+
+    async def next_packet(reader, frames, key):
+        while True:
+            for item in frames.feed(await asyncio.wait_for(reader.read(65536), 5)):
+                if isinstance(item, bytes):
+                    return codec.decode(item, keys=single_key(key))
+
+    async def scenario(receiver):
+        reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        frames = FrameBuffer()
+        writer.write(packet_2025(hour(8), key=A2_KEY))
+        assert (await next_packet(reader, frames, A2_KEY)).cn == "9014"
+        await receiver.writer.run_in_writer(keys_rotate, store, GAS_MN)
+        await receiver.refresh_keys()  # what the periodic refresh does
+        request = await next_packet(reader, frames, A2_KEY)  # under the current key
+        assert (request.cn, request.flag, request.encrypted) == ("1014", 9, True)
+        new_key = bytes.fromhex(request.items["SecretKey"])
+        writer.write(codec.answer_9011(request.qn, PW, GAS_MN, 1, 2025))
+        writer.write(codec.result_9012(request.qn, PW, GAS_MN, 1, 2025))
+        await until(lambda: receiver.rotation.finished)
+        writer.write(packet_2025(hour(9), key=new_key))
+        answer = await next_packet(reader, frames, new_key)
+        writer.close()
+        await until(lambda: store_rotated(receiver))
+        return answer, new_key
+
+    def store_rotated(receiver):
+        return not receiver.rotation._saving
+
+    answer, new_key = run_receiver(store, scenario)
+    assert answer.cn == "9014" and new_key != A2_KEY
+    assert store.query("SELECT COUNT(*) FROM records WHERE factor = 'a21026'") == [(2,)]
+    (rotated, pending), = store.query("SELECT rotated_at, pending FROM sm4_keys")
+    assert rotated is not None and pending is None
+    actions = [a for (a,) in store.query("SELECT action FROM key_audit ORDER BY happened_at")]
+    assert actions == ["set", "rotate_requested", "rotate_done"]

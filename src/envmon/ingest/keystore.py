@@ -43,6 +43,7 @@ __all__ = [
     "list_keys",
     "load_keys",
     "master_key_path",
+    "pending_rotations",
     "read_master_key",
     "set_key",
     "store_keys",
@@ -179,6 +180,15 @@ def store_keys(store: Store) -> dict[str, bytes]:
     return load_keys(store, master)
 
 
+def pending_rotations(store: Store) -> dict[str, tuple[str, bytes]]:
+    """MN -> (QN of its 1014, new key) of every rotation waiting for the unit."""
+    master, _ = read_master_key(master_key_path(store.target))
+    if master is None:
+        return {}
+    return {mn: (qn, _open(master, mn, sealed)) for mn, sealed, qn in store.query(
+        "SELECT mn, pending, pending_qn FROM sm4_keys WHERE pending IS NOT NULL")}
+
+
 def begin_rotation(store: Store, mn: str, master: bytes, qn: str) -> tuple[bytes, bytes]:
     """A new random key for `mn`, kept as pending until the unit confirms the 1014 with QN
     `qn`: (current key, new key). The current key stays in force meanwhile."""
@@ -191,7 +201,7 @@ def begin_rotation(store: Store, mn: str, master: bytes, qn: str) -> tuple[bytes
     with store.transaction():
         store.execute("UPDATE sm4_keys SET pending = ?, pending_qn = ? WHERE mn = ?",
                       [_seal(master, mn, new), qn, mn])
-        _audit(store, "rotate_sent", mn, f"CN 1014 QN={qn}", now)
+        _audit(store, "rotate_requested", mn, f"CN 1014 QN={qn}", now)
     return current, new
 
 

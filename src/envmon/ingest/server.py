@@ -47,8 +47,9 @@ from envmon.ingest.admission import (
     reason_key,
 )
 from envmon.ingest.guard import Guard, GuardSettings
-from envmon.ingest.keystore import KeyCache, KeyStoreError, store_keys
+from envmon.ingest.keystore import KeyCache, KeyStoreError, pending_rotations, store_keys
 from envmon.ingest.records import STORED_UPLOAD_CNS, records_from_packet
+from envmon.ingest.rotation import KeyRotation
 from envmon.ingest.writer import GroupCommitWriter
 from envmon.store import PointAuth, RawPacketRow, Store
 from envmon.timeutil import now_beijing
@@ -457,6 +458,9 @@ class Receiver:
         # whatever the order (envmon.store.core_tables). Decided when the connection claims
         # the MN (`claim`): from a usual address of the MN, or its first address ever.
         self.trusted: Callable[[Hj212Protocol, codec.Packet], bool] = _trust_usual_address
+        # `envmon keys rotate`: CN 1014 to the live unit (only where this process owns the
+        # store; worker processes get the keys pushed and leave rotations to a single one).
+        self.rotation = KeyRotation(self) if store is not None else None
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopped = asyncio.Event()
@@ -486,6 +490,9 @@ class Receiver:
             return
         try:
             self.keys.replace(await self.writer.run_in_writer(store_keys, self.store))
+            if self.rotation is not None:
+                self.rotation.update(await self.writer.run_in_writer(pending_rotations,
+                                                                     self.store))
         except KeyStoreError as error:
             log.error("SM4 keys not loaded: %s", error)
 

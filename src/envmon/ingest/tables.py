@@ -57,7 +57,7 @@ MIGRATIONS = [
         CREATE TABLE key_audit (
             happened_at TIMESTAMPTZ NOT NULL,
             who         TEXT NOT NULL,       -- the OS user
-            action      TEXT NOT NULL,       -- set | rotate | rotate_sent | rotate_done …
+            action      TEXT NOT NULL,       -- set | replaced | rotate_requested | rotate_done …
             mn          TEXT NOT NULL,
             detail      TEXT
         )
