@@ -247,3 +247,22 @@ def test_keys_rotate_sends_1014_and_the_new_key_takes_over_on_the_units_answer(s
     assert rotated is not None and pending is None
     actions = [a for (a,) in store.query("SELECT action FROM key_audit ORDER BY happened_at")]
     assert actions == ["set", "rotate_requested", "rotate_done"]
+
+
+def test_the_transmission_bulletin_gives_the_share_of_data_that_arrived_resent(store):
+    sent = [packet_2025(hour(h), so2=10.0 + h, rf=h in (3, 4)) for h in range(5)]
+    sent += [packet_2025(hour(3), so2=5.0)]  # a live copy of hour 3: the re-sent one is not used
+
+    async def scenario(receiver):
+        return await exchange(receiver.port, sent, len(sent))
+
+    run_receiver(store, scenario)
+    db = store.target
+    store.close()
+    result = CliRunner().invoke(app, ["report", "transmission", "--db", db, "--month",
+                                      "2026-11", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    sentences = json.loads(result.stdout)["bulletin"]["sentences"]
+    # hours 0-4 are used: 0-2 live, 3 live (its re-sent copy lost to it), 4 re-sent
+    assert ("本期收到的小时数据5条中，补传（HJ 212-2025 RF=1）数据1条，占20.00%；"
+            "其中太原市20.00%。") in sentences
