@@ -124,6 +124,10 @@ def _near(rng: random.Random, centre: tuple[float, float]) -> tuple[float, float
     return centre[0] + radius * math.cos(angle), centre[1] + radius * math.sin(angle)
 
 
+DEMO_SHARE_2025 = 0.35
+"""Share of the demo's points registered as HJ 212-2025 units."""
+
+
 def demo_registry(seed: int = 1, points: int = 300) -> list[dict[str, str]]:
     """Registry rows (column → text, as in a CSV) for a demo 山西省 with `points` points.
 
@@ -203,6 +207,12 @@ def demo_registry(seed: int = 1, points: int = 300) -> list[dict[str, str]]:
                 }
             )
         remaining -= n
+    # HJ 212-2025 is in force from 2026-01-01; new and upgraded units speak it, the others
+    # keep 2017 (issue 16): about a third of the points. A stream of its own, so the units,
+    # MNs and passwords stay those of earlier demos.
+    versions = random.Random(f"envmon-demo-protocol-{seed}")
+    for row in rows:
+        row["protocol"] = "2025" if versions.random() < DEMO_SHARE_2025 else "2017"
     # Units on the list that must network but have not installed a point yet.
     for _ in range(max(3, points // 100)):
         rows.append(unit(rng.randrange(len(SHANXI)), rng.choices(range(6), weights=_WEIGHTS)[0]))
