@@ -160,7 +160,7 @@ def demo_keys(store, seed: int) -> str | None:
 
 
 async def run_demo(options: DemoOptions, console: Console) -> int:
-    from envmon.registry.demo import demo_registry
+    from envmon.registry.demo import demo_registry, with_2025_units
     from envmon.registry.importer import import_rows
 
     # The live table counts rejections and alarms; one log line each would drown it.
@@ -171,7 +171,8 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
     stop = stop_signal()  # before anything: SIGTERM during start-up drains too
     store = open_store(db)
     if not store.list_points():
-        report = import_rows(store, demo_registry(seed=seed, points=points))
+        report = import_rows(store, with_2025_units(demo_registry(seed=seed, points=points),
+                                                    seed))
         console.print(f"demo province 山西省 imported into {db}: {report}")
         created = demo_keys(store, seed)
         if created:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -133,8 +133,10 @@ def test_a_resent_copy_fills_a_gap_and_never_replaces_a_live_one(store, tmp_path
                                       "2026-11-01T11:00", "--format", "json"])
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
-    assert [(r["data_time"][11:13], r["avg"], r["resent"], r["st"]) for r in printed] == [
-        ("08", 10.0, False, "31"), ("09", 11.0, True, "31"), ("10", 12.0, False, "31")]
+    # `resent` is said on a re-sent copy only (the live rows keep their contract fields)
+    assert [(r["data_time"][11:13], r["avg"], r.get("resent")) for r in printed] == [
+        ("08", 10.0, None), ("09", 11.0, True), ("10", 12.0, None)]
+    assert not any("st" in r for r in printed)  # ST 31: the pollutant series
     assert {"mn", "cn", "data_time", "factor", "rtd", "avg", "flag", "received_at"} <= set(
         printed[0])
 
@@ -266,3 +268,22 @@ def test_the_transmission_bulletin_gives_the_share_of_data_that_arrived_resent(s
     # hours 0-4 are used: 0-2 live, 3 live (its re-sent copy lost to it), 4 re-sent
     assert ("本期收到的小时数据5条中，补传（HJ 212-2025 RF=1）数据1条，占20.00%；"
             "其中太原市20.00%。") in sentences
+
+
+def test_envmon_data_says_the_st_of_the_electricity_series(store):
+    t = datetime(2026, 11, 1, 8, 5, tzinfo=BEIJING_FIXED)
+
+    async def scenario(receiver):
+        return await exchange(receiver.port, [
+            packet_2025(t, cn="2011", st="44", factors={"e01001": {"Rtd": 3.2}}),
+            packet_2025(t + timedelta(minutes=1), cn="2011", factors={"a21026": {"Rtd": 9.0}}),
+        ], 2)
+
+    run_receiver(store, scenario)
+    db = store.target
+    store.close()
+    result = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, "--cn", "2011",
+                                      "--from", "2026-11-01T08:00", "--to", "2026-11-01T09:00"])
+    assert result.exit_code == 0, result.output
+    assert [(r["factor"], r.get("st")) for r in json.loads(result.stdout)] == [
+        ("e01001", "44"), ("a21026", None)]

@@ -23,12 +23,14 @@ from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 FIELDS = (
     "mn", "cn", "data_time", "factor", "rtd", "avg", "min", "max", "cou", "flag", "received_at",
-    "resent", "st",
 )  # fmt: skip
-"""`resent`: the copy arrived re-sent (HJ 212-2025 RF=1); `st`: the packet's system code
-(ST 44/45 electricity and production-process data are series of their own)."""
 LABELS_ZH = ("MN", "命令编码", "数据时间", "因子", "实时值", "均值", "最小值", "最大值", "累计值",
-             "标记", "接收时间", "补传", "系统编码")  # fmt: skip
+             "标记", "接收时间")  # fmt: skip
+MARK_FIELDS = ("resent", "st")
+"""Said in JSON only where they apply (the columns above are a contract): `resent: true` on
+a copy that arrived re-sent (HJ 212-2025 RF=1; absent: live), and `st` on the series of ST 44
+(electricity) and 45 (production process), kept apart from the pollutant data."""
+OWN_SERIES_ST = ("44", "45")
 DEFAULT_SPAN = timedelta(days=1)
 _CN = re.compile(r"[0-9]{4}")
 
@@ -114,9 +116,8 @@ def point_records(store, period: Period, options: RecordsOptions) -> PointRecord
     from envmon.registry.api import require_known_mn
 
     require_known_mn(store, options.mn)
-    rows = store.query_records(options.mn, options.cn, period.start, period.end, FIELDS)
-    for row in rows:
-        row["resent"] = bool(row["resent"])  # NULL: stored before version 10, a live copy
+    rows = store.query_records(options.mn, options.cn, period.start, period.end,
+                               (*FIELDS, *MARK_FIELDS))
     note = None
     if not rows:
         sent = [cn for (cn,) in store.query(
@@ -124,7 +125,16 @@ def point_records(store, period: Period, options: RecordsOptions) -> PointRecord
         if options.cn not in sent:
             note = (f"no records of CN {options.cn} for MN {options.mn}; "
                     + (f"it sends {', '.join(sent)}" if sent else "it has sent no records yet"))
-    return PointRecords(options.mn, options.cn, period, tuple(_plain(r) for r in rows), note)
+    return PointRecords(options.mn, options.cn, period, tuple(_marked(r) for r in rows), note)
+
+
+def _marked(row: dict[str, Any]) -> dict[str, Any]:
+    out = _plain(row)
+    if row["resent"]:  # NULL: stored before schema version 10, a live copy
+        out["resent"] = True
+    if row["st"] in OWN_SERIES_ST:
+        out["st"] = row["st"]
+    return out
 
 
 # ------------------------------------------------------------------ conflicting copies

@@ -125,7 +125,16 @@ def _near(rng: random.Random, centre: tuple[float, float]) -> tuple[float, float
 
 
 DEMO_SHARE_2025 = 0.35
-"""Share of the demo's points registered as HJ 212-2025 units."""
+"""Share of the points `envmon demo` registers as HJ 212-2025 units (`with_2025_units`)."""
+
+
+def with_2025_units(rows: list[dict[str, str]], seed: int = 1) -> list[dict[str, str]]:
+    """The rows with about a third of the points registered as HJ 212-2025 units (in force
+    from 2026-01-01: new and upgraded units speak it, the others keep 2017; issue 16). A
+    stream of its own, so the units, MNs and passwords stay those of `demo_registry`."""
+    versions = random.Random(f"envmon-demo-protocol-{seed}")
+    return [{**row, "protocol": "2025" if versions.random() < DEMO_SHARE_2025 else "2017"}
+            if row.get("mn") else row for row in rows]
 
 
 def demo_registry(seed: int = 1, points: int = 300) -> list[dict[str, str]]:
@@ -207,12 +216,6 @@ def demo_registry(seed: int = 1, points: int = 300) -> list[dict[str, str]]:
                 }
             )
         remaining -= n
-    # HJ 212-2025 is in force from 2026-01-01; new and upgraded units speak it, the others
-    # keep 2017 (issue 16): about a third of the points. A stream of its own, so the units,
-    # MNs and passwords stay those of earlier demos.
-    versions = random.Random(f"envmon-demo-protocol-{seed}")
-    for row in rows:
-        row["protocol"] = "2025" if versions.random() < DEMO_SHARE_2025 else "2017"
     # Units on the list that must network but have not installed a point yet.
     for _ in range(max(3, points // 100)):
         rows.append(unit(rng.randrange(len(SHANXI)), rng.choices(range(6), weights=_WEIGHTS)[0]))
