@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import shutil
 import signal
@@ -61,9 +62,16 @@ def bench_config(folder: Path) -> Path:
     return path
 
 
-def packets_for(mn: str, k: int, count: int) -> list[tuple[str, bytes]]:
+def key_for(k: int) -> bytes:
+    """The SM4 key of the k-th benchmark unit (HJ 212-2025 share)."""
+    return hashlib.sha256(f"bench-key-{k}".encode()).digest()[:16]
+
+
+def packets_for(mn: str, k: int, count: int, key: bytes | None = None
+                ) -> list[tuple[str, bytes]]:
     """Typical ~300-byte hourly packets (3 pollutants + flow + O2, as the issue's decode
-    figure assumes), distinct QNs."""
+    figure assumes), distinct QNs. With `key`: HJ 212-2025 packets (Flag=9), the data region
+    SM4-encrypted with it."""
     start = datetime(2026, 1, 1, tzinfo=BEIJING_FIXED)
     out = []
     for j in range(count):
@@ -79,6 +87,11 @@ def packets_for(mn: str, k: int, count: int) -> list[tuple[str, bytes]]:
         }
         factors = {code: {s: round(v, 2) if isinstance(v, float) else v for s, v in f.items()}
                    for code, f in factors.items()}
+        if key is not None:
+            (packet,) = codec.encode_packets(st="31", cn="2061", pw=PW, mn=mn, flag=9, qn=qn,
+                                             data_time=hour, factors=factors, key=key)
+            out.append((qn, packet))
+            continue
         cp = codec.format_cp(data_time=hour, factors=factors)
         out.append((qn, codec.build_packet(qn=qn, st="31", cn="2061", pw=PW, mn=mn, flag=5,
                                            cp=cp)))
@@ -124,9 +137,12 @@ class LoadClient(asyncio.Protocol):
             self.done.set_result(self.answered)
 
 
-async def load(port: int, conns: int, seconds: float, per_conn: int) -> dict:
+async def load(port: int, conns: int, seconds: float, per_conn: int,
+               encrypted: int = 0) -> dict:
+    """`encrypted`: the first so many connections send HJ 212-2025 SM4-encrypted packets."""
     loop = asyncio.get_running_loop()
-    all_packets = [packets_for(mn, k, per_conn) for k, mn in enumerate(mns(conns))]
+    all_packets = [packets_for(mn, k, per_conn, key_for(k) if k < encrypted else None)
+                   for k, mn in enumerate(mns(conns))]
     latencies: list[float] = []
     stop_at = time.monotonic() + seconds + 5
     futures = []
@@ -178,13 +194,13 @@ def free_port() -> int:
 
 
 def run_case(name: str, server_cmd: list[str], db: Path, conns: int, seconds: float,
-             per_conn: int) -> dict:
+             per_conn: int, encrypted: int = 0) -> dict:
     port = free_port()
     proc = subprocess.Popen([*server_cmd, str(db), str(port)], stderr=subprocess.DEVNULL)
     try:
         wait_port(port, proc)
         cpu0 = _cpu_seconds(proc.pid)
-        result = uvloop.run(load(port, conns, seconds, per_conn))
+        result = uvloop.run(load(port, conns, seconds, per_conn, encrypted))
         result["server_cpu"] = (_cpu_seconds(proc.pid) - cpu0) / result["seconds"]
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -240,7 +256,13 @@ def main() -> None:
                         help="receiver process counts to measure (envmon serve --workers)")
     parser.add_argument("--no-services", action="store_true",
                         help="skip the run with live alarms and back-fill beside the receiver")
+    parser.add_argument("--share-2025", type=float, default=0.0,
+                        help="share of the connections (0-1) sending HJ 212-2025 packets "
+                             "with an SM4-encrypted data region (keys set in the store)")
     args = parser.parse_args()
+    if not 0 <= args.share_2025 <= 1:
+        parser.error("--share-2025: a share from 0 to 1")
+    encrypted = round(args.connections * args.share_2025)
     per_conn = int(args.seconds * 30) + 10  # more than any connection can send in time
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
@@ -250,6 +272,13 @@ def main() -> None:
             report = import_rows(store, registry_rows(args.connections))
             if len(store.list_points()) != args.connections:
                 raise SystemExit(f"benchmark registry did not import: {report}")
+            if encrypted:
+                from envmon.ingest.keys_api import keys_set
+
+                # one master key for every copy of the store (the receivers inherit it)
+                os.environ["ENVMON_MASTER_KEY_FILE"] = str(Path(tmp) / "master.key")
+                for k, mn in enumerate(mns(encrypted)):
+                    keys_set(store, mn, key_for(k))
         results = []
         # The receiver alone (what HJ 212 ingest costs), then as `envmon serve` runs by
         # default: with live alarm rules on every packet and the back-fill scheduler.
@@ -267,14 +296,15 @@ def main() -> None:
                 [sys.executable, "-c",
                  f"import sys;from envmon.cli import main;sys.argv={argv!r}"
                  "+['--db',sys.argv[1],'--hj212-port',sys.argv[2]];main()"],
-                case_db, args.connections, args.seconds, per_conn))
+                case_db, args.connections, args.seconds, per_conn, encrypted))
         naive_db = Path(tmp) / "naive.duckdb"
         naive = run_case("naive", [sys.executable, "-c", NAIVE_SERVER], naive_db,
                          args.connections, args.seconds / 2, per_conn)
     sample = packets_for(mns(1)[0], 0, 50)
     print(f"receiver, {args.connections} concurrent connections, Flag=5 hourly packets "
           f"({sum(len(p) for _, p in sample) / len(sample):.0f} bytes mean), closed loop, "
-          "loopback:")
+          f"loopback; {encrypted} of them HJ 212-2025 SM4-encrypted "
+          f"({len(packets_for(mns(1)[0], 0, 1, key_for(0))[0][1])} bytes):")
     for r in (*results, naive):
         print(f"  {r['name']:13s} {r['rate']:>9,.0f} packets/s  p50 {r['p50_ms']:.1f} ms  "
               f"p99 {r['p99_ms']:.1f} ms  answered {r['answered']:,}  stored {r['stored']:,}  "

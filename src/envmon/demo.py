@@ -180,8 +180,25 @@ async def _cut_lines(fleet: Fleet, seed: int) -> None:
             task.cancel()
 
 
+def demo_keys(store, seed: int) -> str | None:
+    """Every other HJ 212-2025 point of the demo encrypts: an SM4 key (seeded, so a demo
+    store is the same every time) set in the key store; returns the master key file's path
+    when it was created now."""
+    import random
+
+    from envmon.ingest.keys_api import keys_set
+
+    rng = random.Random(f"envmon-demo-keys-{seed}")
+    created = None
+    points = [p for p in store.list_points() if p.protocol == "2025"]
+    for point in points[::2]:
+        result = keys_set(store, point.mn, rng.randbytes(16))
+        created = created or result.master_key_created
+    return created
+
+
 async def run_demo(options: DemoOptions, console: Console) -> int:
-    from envmon.registry.demo import demo_registry
+    from envmon.registry.demo import demo_registry, with_2025_units
     from envmon.registry.importer import import_rows
 
     # The live table counts rejections and alarms; one log line each would drown it.
@@ -193,8 +210,12 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
     store = open_store(db)
     imported = None
     if not store.list_points():
-        report = import_rows(store, demo_registry(seed=seed, points=points))
+        report = import_rows(store, with_2025_units(demo_registry(seed=seed, points=points),
+                                                    seed))
         imported = f"demo province 山西省 imported into {db}: {report}"
+        created = demo_keys(store, seed)
+        if created:
+            imported += f"\nSM4 master key of the demo's HJ 212-2025 units: {created}"
     sim_points = sim_points_from_store(store)
     platform = Platform(store, PlatformOptions(
         host="127.0.0.1", hj212_port=port, web_port=options.web_port,
@@ -223,6 +244,8 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
         console.print(imported)
     console.print(
         f"[bold]envmon demo running[/bold]: {len(sim_points)} simulated units send HJ 212-2017 "
+        f"and HJ 212-2025 ({sum(p.protocol == 2025 for p in sim_points)} units, "
+        f"{sum(p.key is not None for p in sim_points)} of them encrypted) "
         f"to 127.0.0.1:{port}; data goes to {db}.\n"
         f"A real data acquisition unit registered in {db} can send to that port too. "
         f"Press Ctrl-C (or send SIGTERM) to stop, then look at the data, e.g.:\n"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 RULES = ("exceedance", "offline", "constant", "zero", "negative", "out_of_range", "o2_high",
          "fault_flag", "maintenance", "flow_anomaly", "conflict",
-         "implausible", "not_judged")
+         "implausible", "not_judged", "furnace_temperature")
 RULE_NAMES_ZH = {
     "exceedance": "超标", "offline": "离线", "constant": "恒值", "zero": "零值",
     "negative": "负值", "out_of_range": "超量程", "o2_high": "氧含量过高",
@@ -16,7 +16,10 @@ RULE_NAMES_ZH = {
     "conflict": "数据冲突",
     "implausible": "数值不可信",
     "not_judged": "未判定",
+    "furnace_temperature": "炉膛温度低于850℃",
 }
+FURNACE_CN = "2111"
+"""HJ 212-2025: the furnace temperature's 5-minute means (a01901-Avg), one upload each."""
 FLOW_FACTORS = ("a00000", "w00000")
 O2_FACTOR = "a19001"
 
@@ -26,6 +29,13 @@ class AlarmConfig:
     valid_flags: tuple[str, ...] = ("N",)
     """Flags of valid data (HJ 212-2017 Table 8); only valid data are alarm evidence for the
     value rules and for exceedance (标记规则: data marked invalid are not evidence)."""
+    furnace_min_c: float = 850.0
+    """Waste incineration: a valid 5-minute mean furnace temperature (HJ 212-2025 CN 2111)
+    below this raises `furnace_temperature`. GB 18485-2014 (焚烧炉技术性能指标: 炉膛内焚烧
+    温度 ≥ 850 ℃; its §3.4 defines the flue gas residence time at that 850 ℃) and
+    《生活垃圾焚烧发电厂自动监测数据应用管理规定》 (生态环境部令第10号, 2019), which
+    judges the furnace temperature on its 5-minute means
+    (standards/emissions.md §5; the clause numbers were not confirmed against the texts)."""
     cns: tuple[str, ...] = ("2051", "2061", "2031")
     """Command codes the value rules look at (real-time 2011 is not used by default)."""
     gas_exceedance_cns: tuple[str, ...] = ("2061",)

@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from envmon.alarms.config import FLOW_FACTORS, O2_FACTOR, AlarmConfig
+from envmon.alarms.config import FLOW_FACTORS, FURNACE_CN, O2_FACTOR, AlarmConfig
 from envmon.emissions.formulas import o2_corrected_mg_m3
 from envmon.hj212.codes import IMPLAUSIBLE_FLAG
 from envmon.period import beijing_midnight
@@ -215,10 +215,12 @@ class RuleEvaluator:
         """Records (objects with mn, cn, data_time, factor, rtd, avg, zs_avg, flag) →
         transitions, in order. Records of one upload share (mn, cn, data_time)."""
         groups: dict[tuple, list] = {}
+        out: list[Raise | Clear] = []
         for r in records:
             if r.cn in self.config.cns:
                 groups.setdefault((r.mn, r.cn, r.data_time), []).append(r)
-        out: list[Raise | Clear] = []
+            elif r.cn == FURNACE_CN:
+                self._furnace(out, r)
         for (mn, cn, t), group in groups.items():
             point = self.points.get(mn)
             if point is None:
@@ -323,6 +325,22 @@ class RuleEvaluator:
                 elif value < c.o2_high_pct:
                     self._clear(out, mn, factor, "o2_high", t, "恢复", live=True)
             self._exceedance(out, point, mn, cn, t, r, value, o2, live=True)
+
+    def _furnace(self, out, r) -> None:
+        """A furnace-temperature 5-minute mean (CN 2111): below `furnace_min_c` raises,
+        a valid mean at or above it clears. Invalid means are no evidence either way."""
+        if r.mn not in self.points or (r.flag or "N") not in self.config.valid_flags:
+            return
+        value = _value(r)
+        if value is None or not math.isfinite(value):
+            return
+        limit = self.config.furnace_min_c
+        if value < limit:
+            self._raise(out, r.mn, r.factor, "furnace_temperature", r.data_time, value, limit,
+                        f"炉膛温度5分钟均值 {value:g}℃ < {limit:g}℃")
+        else:
+            self._clear(out, r.mn, r.factor, "furnace_temperature", r.data_time, "恢复",
+                        live=True)
 
     def _exceedance(self, out, point, mn, cn, t, r, value, o2, *, live: bool) -> None:
         limit = point.limit_at(r.factor, t)

@@ -57,6 +57,10 @@ class AssessConfig:
     standard_sample_factors: tuple[str, ...] = WATER_STANDARD_SAMPLE_FACTORS
     standard_sample_flags: tuple[str, ...] = ("C",)
     """How a standard-sample-check hour is recognised: its hourly flag (ASSUMPTION: C)."""
+    standard_sample_cn: str | None = "2062"
+    """…or the check's own data: an HJ 212-2025 unit uploads its automatic standard-sample
+    check as CN 2062 (自动标样核查校准数据, issue 16); an hour holding a 2062 record of the
+    factor is a check hour whatever its hourly flag. None: by the flag only."""
     aggregate: str = "sum"
     """"sum": sum counts point → unit → region, then divide; "mean_of_units": a region's rates
     are the mean of its units' rates (units with should > 0). ASSUMPTION, both in use."""

@@ -101,10 +101,18 @@ def _classified(
     if mns is not None:
         filters.append(f"p.mn IN ({', '.join('?' for _ in mns) or 'NULL'})")
     where = f"WHERE {' AND '.join(filters)}" if filters else ""
-    if config.standard_sample_exemption and config.standard_sample_flags:
+    if config.standard_sample_exemption and (config.standard_sample_flags
+                                             or config.standard_sample_cn):
+        by_flag = (f"o.flag IN ({_literals(config.standard_sample_flags)})"
+                   if config.standard_sample_flags else "1 = 0")
+        by_cn = (  # HJ 212-2025: the check's own upload (CN 2062) within the hour
+            f"EXISTS (SELECT 1 FROM records s WHERE s.mn = p.mn AND s.factor = p.factor "
+            f"AND s.cn = {_literals((config.standard_sample_cn,))} AND s.data_time >= o.h "
+            f"AND s.data_time < o.h + INTERVAL '1 hour')"
+            if config.standard_sample_cn else "1 = 0")
         std_rule = (
             f"p.kind = 'water' AND p.factor IN ({_literals(config.standard_sample_factors)}) "
-            f"AND o.flag IN ({_literals(config.standard_sample_flags)})"
+            f"AND ({by_flag} OR {by_cn})"
         )
     else:
         std_rule = "1 = 0"

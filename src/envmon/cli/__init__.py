@@ -18,6 +18,7 @@ from envmon.cli import (
     data,
     emissions,
     hj212,
+    keys,
     receiver,
     registry,
     report,
@@ -43,7 +44,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver):
+               receiver, keys):
     module.register(app)
 
 

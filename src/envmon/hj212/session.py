@@ -198,6 +198,21 @@ class Session:
         self._remember_request(qn, mn)
         return frame
 
+    def request_key_change(
+        self, new_key: bytes, created: datetime, pw: str, mn: str, st: str, qn: str,
+        key: bytes,
+    ) -> bytes:
+        """Build the CN 1014 that gives an HJ 212-2025 unit a new SM4 key (§6.4.3) and
+        remember its QN: encrypted with the unit's current ``key`` (§6.4.4), answer wanted
+        (Flag=9); the unit's 9011/9012 come back as events. The CP fields ``SecretKey`` (32
+        hex digits) and ``SKCreateTime`` follow the peers' reading (the standard's table of
+        the 1014 fields was not reachable)."""
+        cp = f"SecretKey={new_key.hex().upper()};SKCreateTime={format_time(created)}"
+        frame = build_packet(qn=qn, st=st, cn="1014", pw=pw, mn=mn,
+                             flag=answer_flag(2025) | 1, cp=cp, key=key)
+        self._remember_request(qn, mn)
+        return frame
+
     # ---------------------------------------------------------------- internals
 
     def _remember_request(self, qn: str, mn: str) -> None:

@@ -336,8 +336,13 @@ class BackfillScheduler:
         if point is None or protocol is None:
             await self._in_writer(self._log_outcome, row_id, "not_sent", None, None)
             return "not_sent"
+        # In the unit's version; to an HJ 212-2025 unit encrypted with its key (§6.4.4).
+        # (A connection or receiver without them, as a test's stand-in: HJ 212-2017.)
+        version = getattr(protocol, "versions", {}).get(mn, 2017)
+        keys = getattr(self.receiver, "keys", None)
         frame = protocol.session.request_history(
-            "2061", begin, last, point.pw, mn, ST_BY_KIND.get(point.kind, "32"), qn)
+            "2061", begin, last, point.pw, mn, ST_BY_KIND.get(point.kind, "32"), qn,
+            version, keys(mn) if version == 2025 and keys is not None else None)
         future = asyncio.get_running_loop().create_future()
         self._waiting[qn] = future
         try:

@@ -19,9 +19,11 @@ from datetime import datetime
 
 from envmon.hj212.codec import Packet
 from envmon.hj212.codes import (
+    DATA_UPLOAD_CNS,
     IMPLAUSIBLE_FLAG,
     MAX_PLAUSIBLE_MAGNITUDE,
     OUT_OF_RANGE_FLAG,
+    UPLOAD_CNS_2025,
     to_2017,
 )
 from envmon.store import RecordRow
@@ -30,6 +32,10 @@ from envmon.store import RecordRow
 Ranges = Mapping[str, tuple[float | None, float | None]]
 # Measured values an instrument range bounds (not the O2-corrected Zs values, not Cou).
 _RANGED_SUFFIXES = ("Rtd", "Avg", "Min", "Max")
+
+STORED_UPLOAD_CNS = DATA_UPLOAD_CNS | UPLOAD_CNS_2025
+"""Uploads whose data are stored as records: HJ 212-2017's and HJ 212-2025's new ones (2013
+raw data, 2052 noise, 2062 standard-sample checks, 2111 furnace temperature)."""
 
 _canonical_codes: dict[str, str] = {}
 
@@ -72,7 +78,8 @@ def _judged(code: str, fields: dict[str, float | str], packet_invalid: dict[str,
 
 
 def _record_with_extra(mn, cn, data_time, code, fields, received_at, qn, peer, trusted,
-                       judged: tuple[str, str] | None = None) -> RecordRow:
+                       judged: tuple[str, str] | None = None, resent: bool = False,
+                       st: str | None = None) -> RecordRow:
     """A record whose suffixes do not all fit the columns: the rest goes to `extra`.
     `judged` (flag, reason): the item is not valid data; that flag is stored instead."""
     numbers: list[float | None] = [None] * 7
@@ -96,14 +103,16 @@ def _record_with_extra(mn, cn, data_time, code, fields, received_at, qn, peer, t
     return RecordRow(
         mn, cn, data_time, canonical_code(code), code, *numbers, flag, eflag,
         json.dumps(extra, ensure_ascii=False) if extra else None, received_at, qn, peer,
-        trusted,
+        trusted, resent, st,
     )
 
 
 def records_from_packet(packet: Packet, received_at: datetime, peer: str | None = None,
                         trusted: bool = True, ranges: Ranges | None = None
                         ) -> list[RecordRow]:
-    """One RecordRow per factor of an upload (CN 2011/2051/2061/2031/2041/2081/3020).
+    """One RecordRow per factor of an upload (CN 2011/2051/2061/2031/2041/2081/3020, and
+    the HJ 212-2025 uploads 2013/2052/2062/2111). Each row keeps the packet's ST (ST 44/45
+    are series of their own) and its re-send mark RF=1 (`resent`).
 
     Numeric suffixes get columns; Flag and EFlag are kept raw (hj212.md §9: store the raw
     flag); every other suffix (SampleTime, ZsMin, RS, RT, Info …) is kept in `extra` as JSON.
@@ -116,6 +125,7 @@ def records_from_packet(packet: Packet, received_at: datetime, peer: str | None 
     """
     data_time = packet.data_time or received_at
     mn, cn, qn = packet.mn or "", packet.cn or "", packet.qn
+    resent, st = packet.resent, packet.st
     rows: list[RecordRow] = []
     invalid = packet.invalid
     for code, fields in packet.factors.items():
@@ -123,7 +133,7 @@ def records_from_packet(packet: Packet, received_at: datetime, peer: str | None 
             judged = _judged(code, fields, invalid, ranges)
             if judged is not None:
                 rows.append(_record_with_extra(mn, cn, data_time, code, fields, received_at,
-                                               qn, peer, trusted, judged))
+                                               qn, peer, trusted, judged, resent, st))
                 continue
         get = fields.get
         # Only Flag/EFlag may be text; a text value under a numeric suffix goes to `extra`.
@@ -135,11 +145,11 @@ def records_from_packet(packet: Packet, received_at: datetime, peer: str | None 
             rows.append(RecordRow(
                 mn, cn, data_time, canonical_code(code), code, get("Rtd"), get("Avg"),
                 get("Min"), get("Max"), get("Cou"), get("ZsRtd"), get("ZsAvg"), get("Flag"),
-                get("EFlag"), None, received_at, qn, peer, trusted,
+                get("EFlag"), None, received_at, qn, peer, trusted, resent, st,
             ))
         else:
             rows.append(_record_with_extra(mn, cn, data_time, code, fields, received_at, qn,
-                                           peer, trusted))
+                                           peer, trusted, None, resent, st))
     if not rows:
         for name, value in packet.items.items():
             rows.append(
@@ -149,6 +159,7 @@ def records_from_packet(packet: Packet, received_at: datetime, peer: str | None 
                     zs_avg=None, flag=None, eflag=None,
                     extra=json.dumps({"value": value}, ensure_ascii=False),
                     received_at=received_at, qn=qn, peer=peer, trusted=trusted,
+                    resent=resent, st=st,
                 )
             )
     return rows

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import ClassVar
 
 from envmon.hj212 import codec
-from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import PacketReceived
 from envmon.hj212.framing import Discard, FrameBuffer
 from envmon.hj212.session import Session
@@ -25,7 +24,8 @@ from envmon.ingest.accept import (
     accept,
     crc_modes_for,
 )
-from envmon.ingest.records import records_from_packet
+from envmon.ingest.keystore import KeyCache, load_keys, master_key_path, read_master_key
+from envmon.ingest.records import STORED_UPLOAD_CNS, records_from_packet
 from envmon.store import RawPacketRow, Store
 
 
@@ -41,7 +41,10 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
     the conflicting copies it kept."""
     points = target.load_point_auth()
     trusted = _trust_as_received(source)
-    session = Session(crc_modes_for=lambda mn: crc_modes_for(points, mn))
+    # Encrypted HJ 212-2025 packets open with the target's keys (its master key file).
+    master, _ = read_master_key(master_key_path(target.target))
+    session = Session(crc_modes_for=lambda mn: crc_modes_for(points, mn),
+                      keys=KeyCache(load_keys(target, master)))
     counts: Counter = Counter()
     raws: list[RawPacketRow] = []
     records = []
@@ -56,7 +59,7 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
             # judged by its original receipt: the DataTime window and the instrument ranges
             verdict = accept(packet, points, received_at=row.received_at, window=window)
             reason = verdict.message if type(verdict) is Rejected else None
-            if reason is None and packet.cn in DATA_UPLOAD_CNS:
+            if reason is None and packet.cn in STORED_UPLOAD_CNS:
                 # The original sender stays the record's provenance, and its trust is
                 # judged again from the source's usual addresses at the time of receipt.
                 records.extend(records_from_packet(

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from envmon.hj212 import codec
-from envmon.hj212.codes import DATA_UPLOAD_CNS
 from envmon.hj212.events import Discarded, PacketReceived
 from envmon.hj212.session import Session
 from envmon.ingest.accept import (
@@ -48,7 +47,9 @@ from envmon.ingest.admission import (
     reason_key,
 )
 from envmon.ingest.guard import Guard, GuardSettings
-from envmon.ingest.records import records_from_packet
+from envmon.ingest.keystore import KeyCache, KeyStoreError, pending_rotations, store_keys
+from envmon.ingest.records import STORED_UPLOAD_CNS, records_from_packet
+from envmon.ingest.rotation import KeyRotation
 from envmon.ingest.writer import GroupCommitWriter
 from envmon.store import PointAuth, RawPacketRow, Store
 from envmon.timeutil import now_beijing
@@ -123,7 +124,8 @@ class Hj212Protocol(asyncio.Protocol):
     def __init__(self, receiver: Receiver):
         self.receiver = receiver
         self.session = Session(
-            crc_modes_for=receiver.crc_modes_for, max_segment=receiver.limits.max_segment
+            crc_modes_for=receiver.crc_modes_for, max_segment=receiver.limits.max_segment,
+            keys=receiver.keys,
         )
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
@@ -152,6 +154,9 @@ class Hj212Protocol(asyncio.Protocol):
         self.backlog: deque = deque()
         self.connected_at: datetime | None = None  # for the live connections list (web)
         self.packets = 0  # accepted packets on this connection
+        # MN -> the HJ 212 version (2005/2017/2025) of its last accepted packet here: the
+        # platform's own commands to it (补遗, 1014) go in that version.
+        self.versions: dict[str, int] = {}
 
     # -- asyncio callbacks -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -291,7 +296,8 @@ class Hj212Protocol(asyncio.Protocol):
         if type(verdict) is Accepted and packet.mn not in self.mns:
             verdict = receiver.claim(self, packet.mn, point) or verdict
         if type(verdict) is Rejected:
-            receiver.stats.rejected[verdict.field] += 1
+            # An encrypted region that cannot be read is counted by its precise reason.
+            receiver.stats.rejected[packet.key_error or verdict.field] += 1
             self._log_rejection(verdict.message, packet)
             self._quarantine("rejected", verdict.field, verdict.message, packet.raw,
                              received_at, packet)
@@ -312,10 +318,12 @@ class Hj212Protocol(asyncio.Protocol):
             receiver.learn(self, packet.mn)
         records = (records_from_packet(packet, received_at, self.peer,
                                        receiver.trusted(self, packet), point.ranges)
-                   if packet.cn in DATA_UPLOAD_CNS else None)
+                   if packet.cn in STORED_UPLOAD_CNS else None)
+        if packet.mn:
+            self.versions[packet.mn] = packet.protocol
         raw = RawPacketRow(
-            received_at, self.peer, "accepted", None, packet.mn, packet.cn, packet.qn,
-            packet.raw,
+            received_at, self.peer, "accepted", version_deviation(packet, point), packet.mn,
+            packet.cn, packet.qn, packet.raw,
         )
         receiver.stats.accepted += 1
         self.packets += 1
@@ -433,6 +441,9 @@ class Receiver:
             max_failed_commits=self.limits.max_failed_commits,
         )
         self.points: dict[str, PointAuth] = {}
+        # The SM4 keys of HJ 212-2025 units (envmon.ingest.keystore), refreshed with the
+        # registry; the master key file is the store's (None: a worker, pushed by the owner).
+        self.keys = KeyCache()
         self.connections: set[Hj212Protocol] = set()
         self.online: dict[str, Hj212Protocol] = {}  # MN -> its live connection (guard.claim)
         self.guard = Guard(self.limits.guard)
@@ -450,6 +461,9 @@ class Receiver:
         # whatever the order (envmon.store.core_tables). Decided when the connection claims
         # the MN (`claim`): from a usual address of the MN, or its first address ever.
         self.trusted: Callable[[Hj212Protocol, codec.Packet], bool] = _trust_usual_address
+        # `envmon keys rotate`: CN 1014 to the live unit (only where this process owns the
+        # store; worker processes get the keys pushed and leave rotations to a single one).
+        self.rotation = KeyRotation(self) if store is not None else None
         self._server: asyncio.Server | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopped = asyncio.Event()
@@ -470,6 +484,20 @@ class Receiver:
         if self.store is not None:
             self.points = await self.writer.run_in_writer(self.store.load_point_auth)
             await self._load_guard()
+            await self.refresh_keys()
+
+    async def refresh_keys(self) -> None:
+        """Re-read the SM4 keys (a `keys set` or a finished rotation); on an unreadable
+        master key the previous keys stay and the reason is logged (never the key)."""
+        if self.store is None:
+            return
+        try:
+            self.keys.replace(await self.writer.run_in_writer(store_keys, self.store))
+            if self.rotation is not None:
+                self.rotation.update(await self.writer.run_in_writer(pending_rotations,
+                                                                     self.store))
+        except KeyStoreError as error:
+            log.error("SM4 keys not loaded: %s", error)
 
     # -- connections -------------------------------------------------------------------
     def register(self, protocol: Hj212Protocol) -> bool:
@@ -717,6 +745,16 @@ class Receiver:
             log.info("receiver: %s", self.stats.as_dict())
 
 
+
+
+def version_deviation(packet: codec.Packet, point: PointAuth) -> str | None:
+    """The raw log's note on an accepted packet of another HJ 212 version than the point's
+    registered one (issue 16: a recorded deviation, never a rejection), else None."""
+    registered = point.protocol
+    if registered == "auto" or str(packet.protocol) == registered:
+        return None
+    return (f"protocol: HJ 212-{packet.protocol} packet from a point registered as "
+            f"HJ 212-{registered}")
 
 
 def _cut(text: str | None, most: int) -> str | None:

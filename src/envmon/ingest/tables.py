@@ -8,6 +8,10 @@
   --unlock`); a running receiver picks lifts up on its registry refresh.
 
 Read and written by `envmon.ingest.guard_store`.
+
+Schema version 10 (issue 16, HJ 212-2025 SM4): `sm4_keys`, each MN's data-region key sealed
+with the platform master key (AES-GCM; never in clear), and `key_audit`, one row per key set or
+rotated (who, when, what; never the key). Read and written by `envmon.ingest.keystore`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,27 @@ MIGRATIONS = [
             lifted_at     TIMESTAMPTZ,
             lifted_by     TEXT,
             PRIMARY KEY (address, mn, locked_at)
+        )
+        """,
+    ]),
+    Migration(10, "SM4 keys of HJ 212-2025 units", [
+        """
+        CREATE TABLE sm4_keys (
+            mn          TEXT PRIMARY KEY,
+            sealed      BYTEA NOT NULL,      -- nonce + AES-GCM(master key, key, aad = MN)
+            created_at  TIMESTAMPTZ NOT NULL,
+            rotated_at  TIMESTAMPTZ,         -- last key change (set again or rotate)
+            pending     BYTEA,               -- a rotation's new key sent in 1014, not yet
+            pending_qn  TEXT                 -- confirmed by the unit (its QN)
+        )
+        """,
+        """
+        CREATE TABLE key_audit (
+            happened_at TIMESTAMPTZ NOT NULL,
+            who         TEXT NOT NULL,       -- the OS user
+            action      TEXT NOT NULL,       -- set | replaced | rotate_requested | rotate_done …
+            mn          TEXT NOT NULL,
+            detail      TEXT
         )
         """,
     ]),

@@ -35,6 +35,7 @@ from collections import Counter
 from datetime import timedelta
 
 from envmon.ingest import guard_store
+from envmon.ingest.keystore import KeyStoreError, store_keys
 from envmon.ingest.server import Receiver, ReceiverLimits, ReceiverStats
 from envmon.ingest.writer import GroupCommitWriter, OnCommitted, QuarantineLane
 from envmon.store import RawPacketRow, RecordRow, Store
@@ -171,6 +172,10 @@ async def _worker(channel_sock: socket.socket, host: str, port: int,
     if guard is None or guard[0] != "guard":
         return
     receiver.guard.load(*guard[1:])
+    keys = await _receive(reader)  # the SM4 keys of HJ 212-2025 units
+    if keys is None or keys[0] != "keys":
+        return
+    receiver.keys.replace(keys[1])
     await receiver.start()
     await _send(writer, ("listening",))
 
@@ -187,6 +192,8 @@ async def _worker(channel_sock: socket.socket, host: str, port: int,
                 forwarding.committed(*message[1:])
             elif kind == "points":
                 receiver.points = message[1]
+            elif kind == "keys":
+                receiver.keys.replace(message[1])
             elif kind == "guard_events":  # learned by another worker
                 receiver.guard.apply(message[1])
             elif kind == "lifted":
@@ -230,6 +237,7 @@ class ReceiverPool:
             commit_attempts=self.limits.commit_attempts,
             max_failed_commits=self.limits.max_failed_commits)
         self.points: dict = {}
+        self._keys: dict = {}
         self._guard: tuple = ([], [])  # persisted (usual, lockouts), for the workers' start
         self._guard_seen = now_beijing()
         self._guard_saves: set[asyncio.Task] = set()
@@ -266,6 +274,14 @@ class ReceiverPool:
         # As `Receiver._load_guard`: a lift committed while we look is seen next time.
         self._guard_seen = now_beijing() - timedelta(minutes=5)
         self._guard = await self.writer.run_in_writer(guard_store.load_guard, self.store)
+        self._keys = await self._load_keys()
+
+    async def _load_keys(self) -> dict:
+        try:
+            return await self.writer.run_in_writer(store_keys, self.store)
+        except KeyStoreError as error:
+            log.error("SM4 keys not loaded: %s", error)
+            return self._keys
 
     async def listen(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -285,6 +301,7 @@ class ReceiverPool:
             self._alive += 1
             await _send(writer, ("points", self.points))
             await _send(writer, ("guard", *self._guard))
+            await _send(writer, ("keys", self._keys))
             self._tasks.append(loop.create_task(self._serve_worker(k, reader, writer)))
         await asyncio.wait_for(self._ready.wait(), 60)
         self._tasks.append(loop.create_task(self._refresh_loop()))
@@ -338,8 +355,10 @@ class ReceiverPool:
                 since, self._guard_seen = self._guard_seen, now_beijing() - timedelta(minutes=5)
                 lifted = await self.writer.run_in_writer(guard_store.lifted_since, self.store,
                                                          since)
+                self._keys = await self._load_keys()
                 for channel in self._channels:
                     await _send(channel, ("points", self.points))
+                    await _send(channel, ("keys", self._keys))
                     if lifted:
                         await _send(channel, ("lifted", lifted))
             except Exception:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from envmon.errors import OptionError
-from envmon.hj212.codes import DATA_UPLOAD_CNS
+from envmon.ingest.records import STORED_UPLOAD_CNS
 from envmon.period import Period, parse_time
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 
@@ -26,6 +26,11 @@ FIELDS = (
 )  # fmt: skip
 LABELS_ZH = ("MN", "命令编码", "数据时间", "因子", "实时值", "均值", "最小值", "最大值", "累计值",
              "标记", "接收时间")  # fmt: skip
+MARK_FIELDS = ("resent", "st")
+"""Said in JSON only where they apply (the columns above are a contract): `resent: true` on
+a copy that arrived re-sent (HJ 212-2025 RF=1; absent: live), and `st` on the series of ST 44
+(electricity) and 45 (production process), kept apart from the pollutant data."""
+OWN_SERIES_ST = ("44", "45")
 DEFAULT_SPAN = timedelta(days=1)
 _CN = re.compile(r"[0-9]{4}")
 
@@ -52,9 +57,9 @@ class RecordsOptions:
         if not _CN.fullmatch(self.cn):
             raise OptionError("--cn", f"{self.cn!r} is not a four-digit command code "
                                       "(2011, 2051, 2061, 2031 …)")
-        if self.cn not in DATA_UPLOAD_CNS:  # a command or an answer: it carries no records
+        if self.cn not in STORED_UPLOAD_CNS:  # a command or an answer: it carries no records
             raise OptionError("--cn", f"{self.cn} is not a data upload; records are kept for "
-                                      f"{', '.join(sorted(DATA_UPLOAD_CNS))}")
+                                      f"{', '.join(sorted(STORED_UPLOAD_CNS))}")
 
 
 def _plain(record: dict[str, Any], fields=FIELDS) -> dict[str, Any]:
@@ -111,7 +116,8 @@ def point_records(store, period: Period, options: RecordsOptions) -> PointRecord
     from envmon.registry.api import require_known_mn
 
     require_known_mn(store, options.mn)
-    rows = store.query_records(options.mn, options.cn, period.start, period.end)
+    rows = store.query_records(options.mn, options.cn, period.start, period.end,
+                               (*FIELDS, *MARK_FIELDS))
     note = None
     if not rows:
         sent = [cn for (cn,) in store.query(
@@ -119,7 +125,16 @@ def point_records(store, period: Period, options: RecordsOptions) -> PointRecord
         if options.cn not in sent:
             note = (f"no records of CN {options.cn} for MN {options.mn}; "
                     + (f"it sends {', '.join(sent)}" if sent else "it has sent no records yet"))
-    return PointRecords(options.mn, options.cn, period, tuple(_plain(r) for r in rows), note)
+    return PointRecords(options.mn, options.cn, period, tuple(_marked(r) for r in rows), note)
+
+
+def _marked(row: dict[str, Any]) -> dict[str, Any]:
+    out = _plain(row)
+    if row["resent"]:  # NULL: stored before schema version 10, a live copy
+        out["resent"] = True
+    if row["st"] in OWN_SERIES_ST:
+        out["st"] = row["st"]
+    return out
 
 
 # ------------------------------------------------------------------ conflicting copies

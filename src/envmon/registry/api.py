@@ -222,6 +222,7 @@ POINT_COLUMNS = (
     ("county", "区县"), ("factors", "因子及限值"), ("o2_ref", "基准氧含量"),
     ("standard", "排放标准"), ("must_network", "应联网"), ("assessed", "参与考核"),
     ("expected_interval_s", "数据上传间隔(秒)"), ("longitude", "经度"), ("latitude", "纬度"),
+    ("protocol", "协议版本"),
 )  # fmt: skip
 
 
@@ -286,6 +287,7 @@ def registry_points(store, options: PointsOptions | None = None) -> RegistryPoin
             "standard": row.standard, "must_network": bool(row.must_network),
             "assessed": bool(row.assessed), "expected_interval_s": row.expected_interval_s,
             "longitude": row.longitude, "latitude": row.latitude,
+            "protocol": row.protocol or "auto",
         })
     points.sort(key=lambda p: p["mn"])
     return RegistryPoints(tuple(points))

@@ -124,6 +124,19 @@ def _near(rng: random.Random, centre: tuple[float, float]) -> tuple[float, float
     return centre[0] + radius * math.cos(angle), centre[1] + radius * math.sin(angle)
 
 
+DEMO_SHARE_2025 = 0.35
+"""Share of the points `envmon demo` registers as HJ 212-2025 units (`with_2025_units`)."""
+
+
+def with_2025_units(rows: list[dict[str, str]], seed: int = 1) -> list[dict[str, str]]:
+    """The rows with about a third of the points registered as HJ 212-2025 units (in force
+    from 2026-01-01: new and upgraded units speak it, the others keep 2017; issue 16). A
+    stream of its own, so the units, MNs and passwords stay those of `demo_registry`."""
+    versions = random.Random(f"envmon-demo-protocol-{seed}")
+    return [{**row, "protocol": "2025" if versions.random() < DEMO_SHARE_2025 else "2017"}
+            if row.get("mn") else row for row in rows]
+
+
 def demo_registry(seed: int = 1, points: int = 300) -> list[dict[str, str]]:
     """Registry rows (column → text, as in a CSV) for a demo 山西省 with `points` points.
 

@@ -64,6 +64,7 @@ def registry_row_to_dict(row: RegistryRow) -> dict[str, str]:
         else str(row.expected_interval_s),
         "longitude": _number(row.longitude),
         "latitude": _number(row.latitude),
+        "protocol": row.protocol or "",
     }
 
 

@@ -32,6 +32,9 @@ Columns (English names or Chinese aliases, see `COLUMN_ALIASES`):
 - `longitude` / `latitude` (optional, 经度 / 纬度): the unit's location, WGS 84 decimal
   degrees, inside China (longitude 73-136, latitude 3-54), both or neither. A unit-level
   value: every point of the unit shares it (rows of one unit must agree). Empty keeps it.
+- `protocol` (optional, 协议版本): the HJ 212 version the point speaks, `auto` (new points),
+  `2017` or `2025`; a packet of another version is kept and recorded as a deviation (issue
+  16). Empty keeps the registered value.
 
 Rules. A bad row is rejected with its line number and a reason naming the column; good rows
 are kept. Re-importing updates in place (keys: unit_id, unit_id + outlet_id, mn); a point's
@@ -83,7 +86,7 @@ COLUMNS = (
     "must_network", "assessed", "outlet_id", "outlet_name", "kind", "mn", "pw", "factors",
     "o2_ref", "standard", "crc_modes", "allow_networks", "unit_allow_networks", "ranges",
     "assessed_from", "assessed_to", "effective_from", "expected_interval_s", "longitude",
-    "latitude",
+    "latitude", "protocol",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("city_code", "county_code", "unit_id", "unit_name")
 
@@ -124,6 +127,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "expected_interval_s": ("数据上传间隔", "上传间隔", "数据上传间隔秒", "上传间隔秒"),
     "longitude": ("经度", "lon", "lng"),
     "latitude": ("纬度", "lat"),
+    "protocol": ("协议版本", "协议", "hj212版本", "通讯协议版本"),
 }  # fmt: skip
 
 _TRUE = {"1", "是", "y", "yes", "true", "t", "√", "✓", "应", "已纳入"}
@@ -569,6 +573,7 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
     unit_allow_networks = _allow_networks(row, "unit_allow_networks")
     effective_from = _effective_from(row)
     interval = _interval(row) if mn is not None else None
+    protocol = _protocol(row) if mn is not None else None
     longitude, latitude = _location(row)
     if row.errors:
         return None
@@ -599,6 +604,7 @@ def _validate(row: _Row, strict_unit_id: bool) -> RegistryRow | None:
         expected_interval_s=interval,
         longitude=longitude,
         latitude=latitude,
+        protocol=protocol,
     )
 
 
@@ -625,6 +631,23 @@ def _interval(row: _Row) -> int | None:
                   f"{value:g} is not a whole number of seconds from 1 to 86400 (one day)")
         return None
     return int(value)
+
+
+PROTOCOLS = ("auto", "2017", "2025")
+"""The HJ 212 versions a point may be registered with (auto: whatever its packets say)."""
+
+
+def _protocol(row: _Row) -> str | None:
+    """The point's HJ 212 version (协议版本), or None (empty: keep the registered one)."""
+    text = row.text("protocol", fold=True).lower()
+    for prefix in ("hj212-", "hj 212-", "hj212", "hj 212"):
+        text = text.removeprefix(prefix)
+    if not text:
+        return None
+    if text not in PROTOCOLS:
+        row.error("protocol", f"{text!r} is not one of {', '.join(PROTOCOLS)}")
+        return None
+    return text
 
 
 def _location(row: _Row) -> tuple[float | None, float | None]:

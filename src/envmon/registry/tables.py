@@ -165,4 +165,9 @@ MIGRATIONS = [
         "ALTER TABLE units ADD COLUMN latitude DOUBLE PRECISION",
         "ALTER TABLE points ADD COLUMN expected_interval_s INTEGER",
     ]),
+    # The HJ 212 version a point speaks (issue 16: auto | 2017 | 2025; NULL = auto): a packet
+    # of another version is a recorded deviation, never a rejection.
+    Migration(10, "registry: protocol version", [
+        "ALTER TABLE points ADD COLUMN protocol TEXT",
+    ]),
 ]  # fmt: skip

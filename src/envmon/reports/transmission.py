@@ -206,6 +206,7 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
     failing = [u for u in units if u.passes(cfg) is False]
     blocks.append(Paragraph("一、总体情况", heading=True))
     blocks.append(Paragraph(summary))
+    blocks.append(Paragraph(resent_sentence(store, result.start, result.end, result.as_of)))
     blocks.append(Paragraph(
         f"补全有效传输率未达到{mark}的单位{len(failing)}家"
         + (f"，涉及{'、'.join(sorted({u.parent['city'] for u in failing}))}。" if failing
@@ -307,6 +308,39 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
             f"数据截至 {result.as_of.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}（北京时间）。",
         ],
     )
+
+
+def resent_shares(store, start: datetime, end: datetime, as_of: datetime
+                  ) -> dict[str, tuple[int, int]]:
+    """City code -> (hourly records used, of them arrived re-sent), the records the figures
+    use (`records_first`: a live copy before a re-sent one) of registered points' hours in
+    [start, end) received by `as_of`. HJ 212-2025 RF=1 marks a re-sent packet (issue 16)."""
+    rows = store.query(
+        """
+        SELECT r.city_code, COUNT(*), SUM(CASE WHEN f.resent THEN 1 ELSE 0 END)
+        FROM records_first f JOIN point_registry r ON r.mn = f.mn
+        WHERE f.cn = '2061' AND f.data_time >= ? AND f.data_time < ? AND f.received_at <= ?
+        GROUP BY r.city_code
+        """, [start, end, as_of])
+    return {city: (int(n), int(resent or 0)) for city, n, resent in rows}
+
+
+def resent_sentence(store, start: datetime, end: datetime, as_of: datetime) -> str:
+    """The bulletin's sentence on re-sent data: the province's share, and each city's where
+    any of its data arrived re-sent."""
+    shares = resent_shares(store, start, end, as_of)
+    total = sum(n for n, _ in shares.values())
+    resent = sum(k for _, k in shares.values())
+    if total == 0:
+        return "本期未收到小时数据，无补传（HJ 212-2025 RF=1）数据。"
+    text = (f"本期收到的小时数据{total}条中，补传（HJ 212-2025 RF=1）数据{resent}条，"
+            f"占{Decimal(100 * resent) / total:.2f}%")
+    names = dict(store.query("SELECT code, name FROM regions"))
+    cities = [(names.get(code) or code, k * 100 / n) for code, (n, k) in sorted(shares.items())
+              if k]
+    if cities:
+        text += "；其中" + "、".join(f"{name}{share:.2f}%" for name, share in cities)
+    return text + "。"
 
 
 def bulletin_json(bulletin) -> dict:

@@ -1,4 +1,7 @@
-"""A simulated data acquisition unit (数采仪) speaking HJ 212-2017 over TCP.
+"""A simulated data acquisition unit (数采仪) speaking HJ 212-2017 (or HJ 212-2025) over TCP.
+
+An HJ 212-2025 unit (`SimPoint.protocol`) sends Flag=9, marks re-sent uploads RF=1, encrypts
+its data regions with its SM4 key when it has one, and sends 9015 heartbeats.
 
 It uploads real-time (2011), minute (2051) and hourly (2061) data with Flag=5, waits for
 the platform's 9014 (10 s, 3 tries: HJ 212-2017 Table 1), answers the platform's requests
@@ -16,6 +19,7 @@ from datetime import datetime, timedelta
 
 from envmon.hj212 import codec
 from envmon.hj212.framing import Discard, FrameBuffer
+from envmon.hj212.sm4 import single_key
 from envmon.sim.clock import SimClock
 from envmon.sim.values import SimPoint, period_values, realtime_values
 
@@ -26,6 +30,7 @@ MINUTE = timedelta(minutes=1)
 PERIOD_SECONDS = {"2051": 60, "2061": 3600, "2031": 86400}
 PERIOD_STEP = {"2051": MINUTE, "2061": HOUR, "2031": timedelta(days=1)}
 ST_BY_KIND = {"gas": "31", "water": "32"}
+HEARTBEAT_S = 60.0  # simulated seconds between HJ 212-2025 heartbeats (9015); ASSUMPTION
 REFUSED_WARNING_EVERY_S = 60.0  # real seconds between a unit's "receiver refuses" warnings
 
 
@@ -77,6 +82,7 @@ class DataAcquisitionUnit:
         self.connect_failures = 0
         self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
+        self._keys = single_key(point.key) if point.key is not None else None
 
     # -- connection --------------------------------------------------------------------
     async def connect(self, until: datetime | None = None) -> bool:
@@ -131,14 +137,26 @@ class DataAcquisitionUnit:
         self._last_qn = qn
         return qn
 
-    async def send_upload(self, cn: str, data_time: datetime, factors: dict, *,
-                          corrupt_first: bool = False) -> bool:
-        """Send one upload with Flag=5 and wait for its 9014; True once answered."""
-        qn = self._qn()
+    def _packet(self, cn: str, qn: str, data_time: datetime, factors: dict,
+                resent: bool) -> bytes:
+        """An upload in the unit's version: HJ 212-2017 Flag=5; HJ 212-2025 Flag=9, RF=1 on
+        a re-sent one, encrypted with its key (split packets are not needed: the simulated
+        uploads stay far below 1 024 characters)."""
+        if self.point.protocol == 2025:
+            (packet,) = codec.encode_packets(
+                st=self.st, cn=cn, pw=self.pw, mn=self.point.mn, flag=9, qn=qn,
+                data_time=data_time, factors=factors, rf=resent, key=self.point.key)
+            return packet
         cp = codec.format_cp(data_time=data_time, factors=factors)
-        packet = codec.build_packet(
-            qn=qn, st=self.st, cn=cn, pw=self.pw, mn=self.point.mn, flag=5, cp=cp
-        )
+        return codec.build_packet(
+            qn=qn, st=self.st, cn=cn, pw=self.pw, mn=self.point.mn, flag=5, cp=cp)
+
+    async def send_upload(self, cn: str, data_time: datetime, factors: dict, *,
+                          corrupt_first: bool = False, resent: bool = False) -> bool:
+        """Send one upload (Flag=5; 9 for an HJ 212-2025 unit) and wait for its 9014; True
+        once answered. `resent`: a re-sent upload (补传/补遗), marked RF=1 in 2025."""
+        qn = self._qn()
+        packet = self._packet(cn, qn, data_time, factors, resent)
         for attempt in range(1, self.retries + 1):
             wire = _corrupt(packet) if corrupt_first and attempt == 1 else packet
             future = asyncio.get_running_loop().create_future()
@@ -189,13 +207,24 @@ class DataAcquisitionUnit:
 
     async def _late(self, hour: datetime, delay_s: float) -> None:
         await self.clock.sleep_until(self.clock.now() + timedelta(seconds=delay_s))
-        await self.send_upload("2061", hour, self.period_data("2061", hour))
+        await self.send_upload("2061", hour, self.period_data("2061", hour), resent=True)
+
+    async def heartbeat(self, every_s: float = HEARTBEAT_S) -> None:
+        """HJ 212-2025 9015 heartbeats (simulated seconds apart) while connected."""
+        while True:
+            await self.clock.sleep_until(self.clock.now() + timedelta(seconds=every_s))
+            beat = codec.build_packet(qn=self._qn(), st=self.st, cn="9015", pw=self.pw,
+                                      mn=self.point.mn, flag=9)
+            with contextlib.suppress(ConnectionError):
+                await self._write(beat)
 
     async def run(self, *, history_hours: int = 0, until: datetime | None = None) -> None:
         """Connect, upload the last `history_hours` hours, then run live until `until`
         (returns at `until` without sending anything if the receiver never answered)."""
         if not await self.connect(until):
             return
+        if self.point.protocol == 2025:
+            self._spawn(self.heartbeat())
         now = self.clock.now()
         this_hour = now.replace(minute=0, second=0, microsecond=0)
         for k in range(history_hours, 0, -1):
@@ -231,7 +260,7 @@ class DataAcquisitionUnit:
             for frame in frames.feed(data):
                 if isinstance(frame, Discard):
                     continue
-                packet = codec.decode(frame)
+                packet = codec.decode(frame, keys=self._keys)
                 if not packet.ok:
                     log.warning("%s: bad packet from platform: %s", self.point.mn, packet.error)
                     continue
@@ -244,11 +273,12 @@ class DataAcquisitionUnit:
 
     async def _answer_request(self, request: codec.Packet) -> None:
         qn, mn = request.qn or "", self.point.mn
-        await self._write(codec.answer_9011(qn, self.pw, mn, 1))
+        version = self.point.protocol
+        await self._write(codec.answer_9011(qn, self.pw, mn, 1, version))
         exe_rtn = 1
         if request.cn in PERIOD_STEP and "BeginTime" in request.items:
             exe_rtn = await self._upload_history(request)
-        await self._write(codec.result_9012(qn, self.pw, mn, exe_rtn))
+        await self._write(codec.result_9012(qn, self.pw, mn, exe_rtn, version))
         self.requests_answered += 1
 
     async def _upload_history(self, request: codec.Packet) -> int:
@@ -262,7 +292,7 @@ class DataAcquisitionUnit:
         start = begin
         while start <= end and start < self.clock.now():
             if cn != "2061" or start + HOUR <= self.clock.now():
-                await self.send_upload(cn, start, self.period_data(cn, start))
+                await self.send_upload(cn, start, self.period_data(cn, start), resent=True)
                 sent += 1
             start += PERIOD_STEP[cn]
         return 1 if sent else 100  # 100 = no data

@@ -121,10 +121,15 @@ class Fleet:
 
 
 def sim_points_from_store(store) -> list[SimPoint]:
-    """One simulated unit per monitoring point of the store's registry."""
+    """One simulated unit per monitoring point of the store's registry: a point registered
+    as HJ 212-2025 speaks 2025, encrypted when the store holds its key."""
+    from envmon.ingest.keystore import store_keys
+
+    keys = store_keys(store)
     return [
         SimPoint(mn=p.mn, pw=p.pw, kind=p.kind, factors=dict(p.factors), o2_ref=p.o2_ref,
-                 unit_id=p.unit_id)
+                 unit_id=p.unit_id, protocol=2025 if p.protocol == "2025" else 2017,
+                 key=keys.get(p.mn) if p.protocol == "2025" else None)
         for p in store.list_points()
     ]
 

@@ -28,6 +28,8 @@ class SimPoint:
     factors: dict[str, float | None]  # assessed factor -> limit
     o2_ref: float | None = None
     unit_id: str = ""
+    protocol: int = 2017  # the HJ 212 version it speaks (2017 or 2025)
+    key: bytes | None = None  # HJ 212-2025: its SM4 key (its data regions are encrypted)
 
 
 def _rng(seed: int, mn: str, factor: str, start: datetime) -> random.Random:

@@ -80,12 +80,14 @@ RECORD_COLUMNS = (
     "qn",
     "peer",
     "trusted",
+    "resent",
+    "st",
 )
 RECORD_SCHEMA = pa.schema(
     [("mn", _STR), ("cn", _STR), ("data_time", _TS), ("factor", _STR), ("factor_raw", _STR)]
     + [(name, _F64) for name in ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg")]
     + [("flag", _STR), ("eflag", _STR), ("extra", _STR), ("received_at", _TS), ("qn", _STR)]
-    + [("peer", _STR), ("trusted", pa.bool_())]
+    + [("peer", _STR), ("trusted", pa.bool_()), ("resent", pa.bool_()), ("st", _STR)]
 )
 QUERY_RECORD_COLUMNS = (
     "mn",

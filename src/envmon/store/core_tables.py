@@ -22,11 +22,14 @@ enforced when `Store.write_batch` writes (not by a unique index: see `envmon.sto
 
 The copy policy (which copy the figures use, `records_first`, `Store.query_records`, the
 assessment and the emissions accounting alike): **a trusted copy beats an untrusted one;
-among copies equally trusted the first received wins** (then the lowest id). So a copy from
+among copies equally trusted a live copy beats a re-sent one (HJ 212-2025 RF=1, version 10),
+then the first received wins** (then the lowest id). So a copy from
 an address that is not the unit's usual one never replaces the unit's own copy, whatever the
 order they arrived in, but it fills an hour the unit has not sent until the unit's copy comes;
 a later copy from the unit itself (a 补遗 answer, a re-send) fills a missing hour and never
-replaces a stored one: it is a conflict, and the first copy stays.
+replaces a stored one: it is a conflict, and the first copy stays. A copy marked re-sent
+(`resent`, RF=1) fills a missing hour, and a live copy of the unit arriving after it takes
+over (recorded as a conflict when the values differ), never the other way round.
 
 They sit here rather than in `ingest/` because the store's own methods (`write_batch`,
 `query_records`, `iter_raw_packets`) read and write them.
@@ -56,8 +59,11 @@ FROM (
 WHERE rn = 1
 """
 
-RECORDS_FIRST_POLICY = "COALESCE(trusted, TRUE) DESC, received_at, id"
+RECORDS_FIRST_POLICY = (
+    "COALESCE(trusted, TRUE) DESC, COALESCE(resent, FALSE), received_at, id")
 """ORDER BY of the copies of one record key, best first: the copy policy above."""
+
+RECORDS_FIRST_POLICY_V7 = "COALESCE(trusted, TRUE) DESC, received_at, id"
 
 RECORDS_FIRST_VIEW_V7 = f"""
 CREATE VIEW records_first AS
@@ -69,6 +75,28 @@ SELECT id, mn, cn, data_time,
        END AS period_end,
        factor, factor_raw, rtd, avg, min, max, cou, zs_rtd, zs_avg, flag, eflag, extra,
        received_at, qn, copies, conflicts, peer, trusted
+FROM (
+    SELECT r.*,
+           ROW_NUMBER() OVER (PARTITION BY mn, cn, data_time, factor
+                              ORDER BY {RECORDS_FIRST_POLICY_V7}) AS rn,
+           COUNT(*) OVER (PARTITION BY mn, cn, data_time, factor) AS copies,
+           SUM(CASE WHEN conflict THEN 1 ELSE 0 END)
+               OVER (PARTITION BY mn, cn, data_time, factor) AS conflicts
+    FROM records r
+) ranked
+WHERE rn = 1
+"""
+
+RECORDS_FIRST_VIEW_V10 = f"""
+CREATE VIEW records_first AS
+SELECT id, mn, cn, data_time,
+       CASE cn
+           WHEN '2061' THEN data_time + INTERVAL '1 hour'
+           WHEN '2031' THEN data_time + INTERVAL '1 day'
+           WHEN '2041' THEN data_time + INTERVAL '1 day'  -- daily running hours (C.23)
+       END AS period_end,
+       factor, factor_raw, rtd, avg, min, max, cou, zs_rtd, zs_avg, flag, eflag, extra,
+       received_at, qn, copies, conflicts, peer, trusted, resent, st
 FROM (
     SELECT r.*,
            ROW_NUMBER() OVER (PARTITION BY mn, cn, data_time, factor
@@ -132,5 +160,11 @@ MIGRATIONS = [
         "ALTER TABLE records ADD COLUMN trusted BOOLEAN",    # NULL (older rows): trusted
         "ALTER TABLE records ADD COLUMN conflict BOOLEAN",   # other values than a stored copy
         RECORDS_FIRST_VIEW_V7,
+    ]),
+    Migration(10, "HJ 212-2025 re-sent copies and system codes of records", [
+        "DROP VIEW records_first",
+        "ALTER TABLE records ADD COLUMN resent BOOLEAN",     # RF=1; NULL (older rows): live
+        "ALTER TABLE records ADD COLUMN st TEXT",            # the packet's ST (44, 45 …)
+        RECORDS_FIRST_VIEW_V10,
     ]),
 ]  # fmt: skip

@@ -35,6 +35,9 @@ class PointAuth:
     """Networks (CIDR) it may connect from: the point's list, else its unit's; () = any."""
     ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     """factor → instrument range (lower, upper): a value outside it is stored as invalid."""
+    protocol: str = "auto"
+    """The HJ 212 version registered (auto | 2017 | 2025): answers go in the version of the
+    packet; a packet of another version than registered is a recorded deviation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,8 @@ class PointInfo:
     longitude: float | None = None
     """The unit's location, WGS 84 decimal degrees (经度 / 纬度); None: not registered."""
     latitude: float | None = None
+    protocol: str = "auto"
+    """The HJ 212 version the point speaks as registered (协议版本: auto | 2017 | 2025)."""
 
 
 class RawPacketRow(NamedTuple):
@@ -114,6 +119,11 @@ class RecordRow(NamedTuple):
     qn: str | None
     peer: str | None = None
     trusted: bool = True
+    resent: bool = False
+    """HJ 212-2025 RF=1: the unit re-sent the packet (schema version 10); a live copy beats it."""
+    st: str | None = None
+    """The packet's system code (ST): ST 44/45 (electricity, production process) data are
+    their own series beside the pollutant data of the same MN."""
 
 
 class Conflict(NamedTuple):
@@ -180,6 +190,9 @@ class RegistryRow:
     """The unit's location (经度 / 纬度, WGS 84 decimal degrees; a unit-level value, every
     point of the unit shares it); None keeps the registered value."""
     latitude: float | None = None
+    protocol: str | None = None
+    """The HJ 212 version the point speaks (协议版本: auto | 2017 | 2025); None keeps the
+    registered value (new points: auto)."""
 
 
 @dataclass(frozen=True, slots=True)

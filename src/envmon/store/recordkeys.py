@@ -77,7 +77,7 @@ def differing_fields(a: RecordRow, b: RecordRow) -> tuple[str, ...]:
 
 def _rank(row: RecordRow) -> tuple:
     """Sort key of the copy policy (core_tables.RECORDS_FIRST_POLICY), best first."""
-    return (not (row.trusted is None or row.trusted), row.received_at)
+    return (not (row.trusted is None or row.trusted), bool(row.resent), row.received_at)
 
 
 def best(copies: Sequence[RecordRow]) -> RecordRow:

@@ -109,7 +109,7 @@ _AUTH_SELECT = (  # the password in force now: a scheduled one takes over on its
     "AND h.field = 'pw' AND h.factor = '' AND h.value IS NOT NULL "
     "AND (h.effective_from IS NULL OR h.effective_from <= now()) "
     "ORDER BY h.effective_from DESC NULLS LAST, h.recorded_at DESC LIMIT 1), p.pw), "
-    "p.unit_id, p.kind, p.crc_modes, p.allow_networks, u.allow_networks "
+    "p.unit_id, p.kind, p.crc_modes, p.allow_networks, u.allow_networks, p.protocol "
     "FROM points p LEFT JOIN units u ON u.unit_id = p.unit_id")
 
 
@@ -209,6 +209,7 @@ class RegistryRepository:
                     [_networks_text(r.allow_networks) for r in points.values()], _STR),
                 "expected_interval_s": pa.array(
                     [r.expected_interval_s for r in points.values()], pa.int64()),
+                "protocol": pa.array([r.protocol for r in points.values()], _STR),
             }
         )
         factor_rows = [(mn, f, lim, *r.ranges.get(f, (None, None)))
@@ -312,6 +313,9 @@ class RegistryRepository:
                 "UPDATE points SET expected_interval_s = s.expected_interval_s "
                 "FROM _envmon_points s "
                 "WHERE points.mn = s.mn AND s.expected_interval_s IS NOT NULL")
+            self._run(  # None keeps the registered protocol version
+                "UPDATE points SET protocol = s.protocol FROM _envmon_points s "
+                "WHERE points.mn = s.mn AND s.protocol IS NOT NULL")
             self._run(
                 "UPDATE units SET longitude = s.longitude, latitude = s.latitude "
                 "FROM _envmon_units s "
@@ -469,8 +473,8 @@ class RegistryRepository:
         ranges = self._ranges_by_mn()
         return {
             mn: PointAuth(mn, pw, unit_id, kind, _crc_tuple(crc), _networks(own or unit),
-                          ranges.get(mn, {}))
-            for mn, pw, unit_id, kind, crc, own, unit in self._rows(_AUTH_SELECT)
+                          ranges.get(mn, {}), protocol or "auto")
+            for mn, pw, unit_id, kind, crc, own, unit, protocol in self._rows(_AUTH_SELECT)
         }
 
     def _ranges_by_mn(self, mn: str | None = None
@@ -492,9 +496,9 @@ class RegistryRepository:
         rows = self._rows(_AUTH_SELECT + " WHERE p.mn = ?", [mn])
         if not rows:
             return None
-        mn_, pw, unit_id, kind, crc, own, unit = rows[0]
+        mn_, pw, unit_id, kind, crc, own, unit, protocol = rows[0]
         return PointAuth(mn_, pw, unit_id, kind, _crc_tuple(crc), _networks(own or unit),
-                         self._ranges_by_mn(mn_).get(mn_, {}))
+                         self._ranges_by_mn(mn_).get(mn_, {}), protocol or "auto")
 
     def unit_exists(self, unit_id: str) -> bool:
         """Whether the registry holds the unit (统一社会信用代码)."""
@@ -536,7 +540,7 @@ class RegistryRepository:
             """
             SELECT r.mn, p.pw, r.kind, r.unit_id, r.unit_name, r.outlet_id, r.outlet_name,
                    r.county_code, r.city_code, r.o2_ref, r.standard, p.expected_interval_s,
-                   u.longitude, u.latitude
+                   u.longitude, u.latitude, p.protocol
             FROM point_registry r JOIN points p ON p.mn = r.mn
             JOIN units u ON u.unit_id = p.unit_id
             ORDER BY r.county_code, r.unit_id, r.outlet_id, r.mn
@@ -559,6 +563,7 @@ class RegistryRepository:
                 expected_interval_s=interval,
                 longitude=longitude,
                 latitude=latitude,
+                protocol=protocol or "auto",
             )
             for (
                 mn,
@@ -575,6 +580,7 @@ class RegistryRepository:
                 interval,
                 longitude,
                 latitude,
+                protocol,
             ) in rows
         ]
 
@@ -592,7 +598,7 @@ class RegistryRepository:
             SELECT u.unit_id, u.name, u.county_code, u.must_network, u.assessed,
                    o.outlet_id, o.name, o.kind, p.mn, p.pw, p.o2_ref, p.standard, p.crc_modes,
                    p.allow_networks, u.allow_networks, p.expected_interval_s, u.longitude,
-                   u.latitude
+                   u.latitude, p.protocol
             FROM units u
             LEFT JOIN outlets o ON o.unit_id = u.unit_id
             LEFT JOIN points p ON p.unit_id = o.unit_id AND p.outlet_id = o.outlet_id
@@ -619,6 +625,7 @@ class RegistryRepository:
             interval,
             longitude,
             latitude,
+            protocol,
         ) in rows:
             city_code = parents.get(county_code) or county_code[:4] + "00"
             province_code = county_code[:2] + "0000"
@@ -649,6 +656,7 @@ class RegistryRepository:
                     expected_interval_s=interval if mn else None,
                     longitude=longitude,
                     latitude=latitude,
+                    protocol=(protocol or "auto") if mn else None,
                 )
             )
         return result

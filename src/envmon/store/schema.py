@@ -23,6 +23,9 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
              envmon.registry.tables       point_assessed_periods (assessed-from/to dates)
              envmon.alarms.tables         alarms.data_from/data_to, alarm_point_state
     9        envmon.registry.tables       units.longitude/latitude, points.expected_interval_s
+    10       envmon.registry.tables       points.protocol (auto | 2017 | 2025)
+             envmon.store.core_tables     records.resent/st, records_first: live before re-sent
+             envmon.ingest.tables         sm4_keys, key_audit (SM4 keys encrypted at rest)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -50,7 +53,7 @@ from functools import cache
 
 from envmon.store.ddl import IdSequence, Migration
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 OWNERS = (
     "envmon.store.core_tables",

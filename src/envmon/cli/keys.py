@@ -1,0 +1,86 @@
+"""CLI: `envmon keys set|list|rotate`: the SM4 keys of HJ 212-2025 units (`ingest.keys_api`).
+
+A key is read from a file or stdin, never from the command line (it would sit in the shell
+history and the process list), and is never printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
+
+keys_app = typer.Typer(name="keys", help="SM4 keys of HJ 212-2025 units (sealed at rest).",
+                       no_args_is_help=True)
+
+
+@keys_app.command("set")
+def set_command(
+    mn: str = typer.Argument(..., help="The MN of a registered monitoring point."),
+    key_file: Path | None = typer.Option(None, "--key-file",
+                                         help="File holding the key (32 hex digits)."),
+    key_stdin: bool = typer.Option(False, "--key-stdin", help="Read the key from stdin."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Store an MN's SM4 key, sealed under the master key ($ENVMON_MASTER_KEY_FILE, else
+    <db>.master.key, created 0600 on first use; its path is printed when created)."""
+    from envmon.ingest.keys_api import key_from_text, keys_set
+
+    if (key_file is None) == (not key_stdin):
+        raise fail("--key-file / --key-stdin: give exactly one")
+    if key_file is not None:
+        try:
+            text, source = key_file.read_text(encoding="ascii"), "--key-file"
+        except (OSError, UnicodeDecodeError) as error:
+            raise fail(f"--key-file: cannot read {key_file}: {error.__class__.__name__}"
+                       ) from None
+    else:
+        text, source = sys.stdin.read(), "--key-stdin"
+    with user_errors():
+        key = key_from_text(text, source)
+    with open_cli_store(db, config) as store, user_errors():
+        result = keys_set(store, mn, key)
+    if result.master_key_created:
+        typer.echo(f"master key created: {result.master_key_created} (keep it safe and apart "
+                   "from the store's backups)", err=True)
+    typer.echo(f"{mn}: key {result.action}")
+
+
+@keys_app.command("list")
+def list_command(
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("table", ("table", "json", "csv")),
+    output: Path | None = output_option(),
+) -> None:
+    """MNs with a key: when set and last rotated (never the key)."""
+    from envmon.ingest.keys_api import keys_list
+
+    with open_cli_store(db, config, read_only=True) as store, user_errors():
+        result = keys_list(store)
+    emit(result, fmt, output)
+
+
+@keys_app.command("rotate")
+def rotate_command(
+    mn: str = typer.Argument(..., help="The MN whose key is replaced."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Make a new random key for MN and send it to the unit in CN 1014 (encrypted with the
+    current key): the receiver sends it when the unit is online after its next registry
+    refresh; the new key takes over once the unit confirms (9012 ExeRtn=1)."""
+    from envmon.ingest.keys_api import keys_rotate
+
+    with open_cli_store(db, config) as store, user_errors():
+        result = keys_rotate(store, mn)
+    typer.echo(f"{mn}: rotation pending (CN 1014 QN={result.qn})")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(keys_app, name="keys")
