@@ -133,10 +133,10 @@ def test_a_resent_copy_fills_a_gap_and_never_replaces_a_live_one(store, tmp_path
                                       "2026-11-01T11:00", "--format", "json"])
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
-    # `resent` is said on a re-sent copy only (the live rows keep their contract fields)
-    assert [(r["data_time"][11:13], r["avg"], r.get("resent")) for r in printed] == [
-        ("08", 10.0, None), ("09", 11.0, True), ("10", 12.0, None)]
-    assert not any("st" in r for r in printed)  # ST 31: the pollutant series
+    # `resent` on every record, after the contract's fields
+    assert [(r["data_time"][11:13], r["avg"], r["resent"]) for r in printed] == [
+        ("08", 10.0, False), ("09", 11.0, True), ("10", 12.0, False)]
+    assert {r["st"] for r in printed} == {"31"}  # the pollutant series
     assert {"mn", "cn", "data_time", "factor", "rtd", "avg", "flag", "received_at"} <= set(
         printed[0])
 
@@ -285,5 +285,5 @@ def test_envmon_data_says_the_st_of_the_electricity_series(store):
     result = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, "--cn", "2011",
                                       "--from", "2026-11-01T08:00", "--to", "2026-11-01T09:00"])
     assert result.exit_code == 0, result.output
-    assert [(r["factor"], r.get("st")) for r in json.loads(result.stdout)] == [
-        ("e01001", "44"), ("a21026", None)]
+    assert [(r["factor"], r["st"]) for r in json.loads(result.stdout)] == [
+        ("e01001", "44"), ("a21026", "31")]

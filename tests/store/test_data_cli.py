@@ -63,8 +63,8 @@ def test_json_output(db):
     assert first == {
         "mn": MN, "cn": "2061", "data_time": "2026-11-01T00:00:00+08:00", "factor": "a21026",
         "rtd": None, "avg": 10.0, "min": 9.0, "max": 11.0, "cou": 3.25, "flag": "N",
-        "received_at": "2026-11-01T01:00:05+08:00",
-    }  # fmt: skip
+        "received_at": "2026-11-01T01:00:05+08:00", "resent": False, "st": None,
+    }  # fmt: skip (resent, st: added by issue 16; a record written without its ST)
     assert rows[0]["flag"] == "M"
 
 

@@ -27,9 +27,9 @@ FIELDS = (
 LABELS_ZH = ("MN", "命令编码", "数据时间", "因子", "实时值", "均值", "最小值", "最大值", "累计值",
              "标记", "接收时间")  # fmt: skip
 MARK_FIELDS = ("resent", "st")
-"""Said in JSON only where they apply (the columns above are a contract): `resent: true` on
-a copy that arrived re-sent (HJ 212-2025 RF=1; absent: live), and `st` on the series of ST 44
-(electricity) and 45 (production process), kept apart from the pollutant data."""
+"""Added after the fields above (issue 16) on every record: `resent` (the copy arrived
+re-sent, HJ 212-2025 RF=1; false for a live one) and `st` (the system code it came with:
+ST 44 electricity and 45 production process are series of their own)."""
 OWN_SERIES_ST = ("44", "45")
 DEFAULT_SPAN = timedelta(days=1)
 _CN = re.compile(r"[0-9]{4}")
@@ -130,10 +130,8 @@ def point_records(store, period: Period, options: RecordsOptions) -> PointRecord
 
 def _marked(row: dict[str, Any]) -> dict[str, Any]:
     out = _plain(row)
-    if row["resent"]:  # NULL: stored before schema version 10, a live copy
-        out["resent"] = True
-    if row["st"] in OWN_SERIES_ST:
-        out["st"] = row["st"]
+    out["resent"] = bool(row["resent"])  # NULL: stored before schema version 10, a live copy
+    out["st"] = row["st"]
     return out
 
 
