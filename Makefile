@@ -13,14 +13,16 @@ $(BIN)/envmon: pyproject.toml
 	touch $@
 
 VENDOR := src/envmon/web/static/vendor
+# apt-get needs root: through sudo when make runs as a user (as on a developer's machine).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(BIN)/envmon $(VENDOR)/.installed
 
-# The pages' JS/CSS (ECharts, Leaflet, htmx, the province's boundaries) from npm's lock file into
+# The pages' JS/CSS (ECharts, Leaflet, the province's boundaries) from npm's lock file into
 # src/envmon/web/static/vendor/ (never committed, never loaded from the internet at run time).
 $(VENDOR)/.installed: package-lock.json scripts/vendor_assets.py
 	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: installing Debian's nodejs and npm (apt-get)..."; \
-	  apt-get update -qq && apt-get install -y -qq nodejs npm; } || { \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; } || { \
 	  echo "could not install npm: run 'sudo apt-get install nodejs npm', then 'make install'"; exit 1; }
 	@echo "Installing the pages' JS/CSS libraries from package-lock.json (npm ci)..."
 	@npm ci --silent --no-audit --no-fund --ignore-scripts

@@ -22,7 +22,6 @@ FILES = {  # node_modules path -> vendor path
     "leaflet/dist/leaflet.js": "leaflet.js",
     "leaflet/dist/leaflet.css": "leaflet.css",
     "leaflet/dist/images": "images",  # leaflet.css refers to images/ beside it
-    "htmx.org/dist/htmx.min.js": "htmx.min.js",
 }
 
 # Province code -> the package's file-name prefix of its cities (pinyin with tones).

@@ -34,12 +34,15 @@ defaults apply, so no command needs a configuration file.
     [web]                       # envmon.web.service.WebSettings (the reason for each default there)
     max_connections = 200       # open HTTP connections at once (503 beyond)
     max_streams = 100           # live event streams at once (503 beyond)
+    max_streams_per_address = 20  # live streams of one client address (503 beyond)
     stream_queue = 1000         # events waiting for one slow stream before its oldest drop
     max_body_bytes = 65536      # request bodies larger than this: 413
     header_timeout_s = 10.0     # request headers must complete within this (slowloris)
     keep_alive_s = 5            # idle keep-alive connections close after this
     backlog = 128               # listen backlog of the web port
     query_slots = 4             # use cases run at once in worker threads
+    allowed_hosts = []          # Host names besides the bound host, localhost, IP addresses
+    allow_remote_writes = false # changes from other machines (--web-allow-remote-writes)
 
     [sim]
     host = "127.0.0.1"

@@ -158,12 +158,11 @@ def test_alarms_list_filters_by_region_and_data_period(tmp_path):
         bad = runner.invoke(app, ["alarms", "list", "--db", str(db), *args])
         assert bad.exit_code == 2 and option in bad.stderr, bad.output
 
-    from fastapi.testclient import TestClient
-
     from envmon.web.app import create_app
     from envmon.web.context import WebContext
+    from tests.web.clients import local_client
 
-    with open_store(db) as store, TestClient(create_app(WebContext(store=store))) as client:
+    with open_store(db) as store, local_client(create_app(WebContext(store=store))) as client:
         got = client.get("/api/v1/alarms", params={"region": "140100", "from": "2026-11-15"})
         assert [a["mn"] for a in got.json()] == ["MN3"]
         bad = client.get("/api/v1/alarms", params={"region": "1"})

@@ -18,6 +18,7 @@ from envmon.store import open_store
 from envmon.web.app import create_app
 from envmon.web.context import WebContext
 from tests.air.conftest import STATIONS, air_db  # noqa: F401
+from tests.web.clients import local_client
 from tests.web.conftest import simulate_fleet
 
 NOV = {"from": "2025-11-01", "to": "2025-11-30"}
@@ -30,7 +31,7 @@ def _cli(*args: str) -> bytes:
 
 
 def _client(store, **settings) -> TestClient:
-    return TestClient(create_app(WebContext(store, settings=settings)))
+    return local_client(create_app(WebContext(store, settings=settings)))
 
 
 def _assert_bad(client: TestClient, cases: list[tuple[str, str]]) -> None:

@@ -17,6 +17,7 @@ from envmon.web.app import create_app
 from envmon.web.context import WebContext
 from tests.air.conftest import air_db  # noqa: F401
 from tests.ingest.conftest import store  # noqa: F401
+from tests.web.clients import local_client
 
 REPORT_BAD = [
     ("/api/v1/report/transmission?month=2026-1", "month"),
@@ -50,7 +51,7 @@ def _cells(content: bytes) -> dict[str, list[tuple]]:
 
 
 def test_transmission_bulletin_downloads_as_the_cli_writes_it(store, tmp_path):  # noqa: F811
-    client = TestClient(create_app(WebContext(store)))
+    client = local_client(create_app(WebContext(store)))
     # as known at a fixed past time: the 通报 says 数据截至 to the minute
     month = {"month": "2026-10", "as_of": "2026-11-20T08:00"}
     xlsx = _download(client, "/api/v1/report/transmission", **month)
@@ -84,7 +85,7 @@ def test_transmission_bulletin_downloads_as_the_cli_writes_it(store, tmp_path): 
 
 def test_air_bulletin_downloads_as_the_cli_writes_it(air_db, tmp_path):  # noqa: F811
     with open_store(air_db) as air_store:
-        air = TestClient(create_app(WebContext(air_store)))
+        air = local_client(create_app(WebContext(air_store)))
         air_xlsx = _download(air, "/api/v1/report/air", month="2025-11", city="太原市")
         air_html = _download(air, "/api/v1/report/air", month="2025-11", format="html")
         air_pdf = _download(air, "/api/v1/report/air", month="2025-11", format="pdf")
@@ -100,7 +101,7 @@ def test_air_bulletin_downloads_as_the_cli_writes_it(air_db, tmp_path):  # noqa:
 
 def test_a_pdf_without_weasyprint_is_503_naming_why(store, monkeypatch):  # noqa: F811
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` fails here
-    client = TestClient(create_app(WebContext(store)))
+    client = local_client(create_app(WebContext(store)))
     month = {"month": "2026-10", "as_of": "2026-11-20T08:00"}
     pdf = client.get("/api/v1/report/transmission", params={**month, "format": "pdf"})
     html = client.get("/api/v1/report/transmission", params={**month, "format": "html"})

@@ -15,7 +15,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from envmon.app import Platform, PlatformOptions, web_app
@@ -26,6 +25,7 @@ from envmon.timeutil import now_beijing
 from envmon.web.app import create_app
 from envmon.web.context import WebContext
 from tests.ingest.conftest import GAS_MN, hourly_packet, read_answers, registry_rows
+from tests.web.clients import local_client
 
 UNIT = "91140100MA0GTEST01"
 
@@ -41,7 +41,10 @@ def api(db):
     """The web app over the store file (no platform: a store alone)."""
     store = open_store(db)
     try:
-        with TestClient(create_app(WebContext(store)), raise_server_exceptions=False) as client:
+        # "testclient": another machine's address (the audit keeps it), allowed to write
+        app = create_app(WebContext(store, settings={"allow_remote_writes": True}))
+        with local_client(app, client=("testclient", 50000),
+                          raise_server_exceptions=False) as client:
             yield client
     finally:
         store.close()

@@ -99,7 +99,7 @@ def test_one_rule_for_the_api_the_page_and_the_live_states(tmp_path):
     expected = dict(zip(mns, ["online", "stopped", "stopped", "online"], strict=True))
     async def ask(path: str) -> dict:
         transport = httpx.ASGITransport(create_app(WebContext(store=store)))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             answer = await client.get(path)
         return {p["mn"]: p["state"] for p in answer.json()["points"]}
 

@@ -24,6 +24,7 @@ Without a receiver (`AlarmEngine(store)` and `process(records)`), the same rules
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -95,6 +96,7 @@ class AlarmEngine:
         self.on_change: list[Callable[[list[alarm_store.Alarm]], None]] = []
         self.changes_wanted: Callable[[], bool] = lambda: bool(self.on_change)
         self._queue: asyncio.Queue | None = None
+        self._refresh_wanted = asyncio.Event()  # `refresh_soon()`: wake the refresh loop
         self._tasks: list[asyncio.Task] = []
         self._notify_tasks: set[asyncio.Task] = set()
         self.stats = {"raised": 0, "closed": 0, "notified": 0, "notify_failed": 0,
@@ -365,9 +367,18 @@ class AlarmEngine:
             except Exception:
                 log.exception("offline check failed")
 
+    def refresh_soon(self) -> None:
+        """Reload the registry and the exemptions and forget alarms closed by hand, now
+        rather than after `refresh_s` (call on the loop). A web or CLI write calls it after
+        closing an alarm (a recurring exceedance is raised again at once) or changing an
+        exemption (a plant just exempted raises no offline alarm)."""
+        self._refresh_wanted.set()
+
     async def _refresh_loop(self) -> None:
         while True:
-            await asyncio.sleep(self.config.refresh_s)
+            with contextlib.suppress(TimeoutError):  # every refresh_s, or when asked
+                await asyncio.wait_for(self._refresh_wanted.wait(), self.config.refresh_s)
+            self._refresh_wanted.clear()
             try:
                 points, units = await self._in_writer(point_rules, self.store)
                 self.evaluator.points, self.units = points, units

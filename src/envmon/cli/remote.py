@@ -437,11 +437,11 @@ def _with_format(request: Request, fmt: str) -> Request:
 
 def _file_name(answer: Answer, fmt: str) -> str:
     """The name the local command would use: the server's download name."""
-    disposition = answer.headers.get("content-disposition", "")
-    marker = 'filename="'
-    if marker in disposition:
-        name = disposition.split(marker, 1)[1].split('"', 1)[0]
-        name = Path(name).name  # a name, never a path chosen by the server
+    from envmon.web.api.download import disposition_name
+
+    name = disposition_name(answer.headers.get("content-disposition", ""))  # filename* first
+    if name:
+        name = Path(name.replace("\\", "/")).name  # a name, never a path chosen by the server
         if name and name not in (".", ".."):
             return name
     return f"result.{SUFFIXES.get(fmt, fmt)}"

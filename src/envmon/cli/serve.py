@@ -32,6 +32,11 @@ class LogLevel(StrEnum):
     ERROR = "error"
 
 
+REMOTE_WRITES_HELP = ("Accept changes (acknowledge/close alarms, exemptions, corrections) "
+                      "from other machines too; until users exist only this machine may "
+                      "change anything [config: web.allow_remote_writes].")
+
+
 def _log_level(level: str) -> LogLevel:
     """--log-level as a LogLevel (one line naming the option, exit code 2, if unknown)."""
     with user_errors():
@@ -100,6 +105,8 @@ def serve(
         "no users exist yet."),
     web: bool = typer.Option(True, "--web/--no-web", help="Serve the web app (--no-web: "
                              "the receiver alone)."),
+    web_allow_remote_writes: bool = typer.Option(
+        False, "--web-allow-remote-writes", help=REMOTE_WRITES_HELP),
     config: Path | None = typer.Option(None, "--config", help="envmon.toml to read."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
@@ -131,7 +138,8 @@ def serve(
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
             roads_port=roads_port, roads_limits=_roads_limits(settings),
             web_port=(8000 if web_port is None else web_port) if web else None,
-            web_host=web_host, web_settings=settings.web, config=settings,
+            web_host=web_host, config=settings,
+            web_settings=_web_writes(settings.web, web_allow_remote_writes),
         )
     _logging(level)
     platform = Platform(open_cli_store(db, None, must_exist=False), options)
@@ -267,6 +275,8 @@ def demo(
                                  "port falls back to any free one."),
     web_host: str = typer.Option("127.0.0.1", "--web-host", help="Address of the web app."),
     web: bool = typer.Option(True, "--web/--no-web", help="Serve the web app."),
+    web_allow_remote_writes: bool = typer.Option(
+        False, "--web-allow-remote-writes", help=REMOTE_WRITES_HELP),
 ) -> None:
     """Start the platform on the embedded store with a demo province and live simulated units."""
     from envmon.demo import DemoOptions, run_demo
@@ -274,13 +284,26 @@ def demo(
     with user_errors():  # one line naming the option, exit code 2
         options = DemoOptions(db=db, hj212_port=hj212_port, points=points, seed=seed,
                               duration=duration, web_port=web_port if web else None,
-                              web_host=web_host, web_settings=_settings(None).web)
+                              web_host=web_host, web_settings=_web_writes(
+                                  _settings(None).web, web_allow_remote_writes))
     _logging("warning")
     try:
         code = run_loop(run_demo(options, console))
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)
+
+
+def _web_writes(web_settings, allow_remote_writes: bool):
+    """[web] with --web-allow-remote-writes applied (the flag only ever turns it on)."""
+    import dataclasses
+
+    from envmon.web.service import WebSettings
+
+    web_settings = web_settings or WebSettings()
+    if allow_remote_writes and not web_settings.allow_remote_writes:
+        web_settings = dataclasses.replace(web_settings, allow_remote_writes=True)
+    return web_settings
 
 
 def register(app: typer.Typer) -> None:

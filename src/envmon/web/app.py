@@ -6,6 +6,8 @@ installed (`envmon.web.pages.install`), and the app-wide rules:
 * errors: FastAPI's validation errors are 400 ``{"error": {"field", "reason"}}`` naming the
   query parameter (as the use cases' `OptionError`s are); anything unexpected is a 500 with
   no traceback in the body (logged with it);
+* who may reach it and write through it: `web.guard.RequestGuard` (Host, and for writes a
+  loopback client unless remote writes are allowed, same origin, JSON bodies);
 * bounds: a request body larger than `MAX_BODY_BYTES` is refused (413) before it is read;
   heavy queries run `query_slots` at a time (`usecase.run_blocking`).
 """
@@ -22,9 +24,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from envmon.web.api import ROUTERS
-from envmon.web.api.cache import SharedResults
+from envmon.web.api.cache import DEFAULT_MAX_BYTES, SharedResults
 from envmon.web.api.usecase import error_response
 from envmon.web.context import WebContext
+from envmon.web.guard import RequestGuard
 
 try:  # the pages (templates, static files) are their own package; the API runs without it
     from envmon.web import pages
@@ -57,20 +60,37 @@ class BodyLimit:
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                 return await self._refuse(scope, receive, send)
         seen = 0
+        refused = False  # the 413 is sent: what the app sends after it goes nowhere
+        started = False  # the app began its answer: too late for a 413
 
         async def limited_receive():
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
+                if seen > self.limit:  # a streamed (chunked) body: refuse it here, and the
+                    refused = True     # app sees a client gone (FastAPI would say 400)
+                    if not started:
+                        await self._refuse(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message):
+            nonlocal started
+            if refused:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+            # the app failed on the "disconnect" it was given: the 413 is the answer
 
     async def _refuse(self, scope, receive, send) -> None:
         response = error_response(413, None, f"the request body is larger than "
@@ -78,28 +98,27 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
-
-
-class WritesRefreshResults:
-    """ASGI middleware: any request that may write (not GET/HEAD) empties the shared results
-    (`api.cache`), so whoever changed something sees the change at once."""
-
-    def __init__(self, app: Any, results: SharedResults) -> None:
-        self.app, self.results = app, results
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope.get("method") not in ("GET", "HEAD"):
-            self.results.clear()
-        await self.app(scope, receive, send)
-
-
 def _field(error: dict) -> str | None:
     """The query/body field a validation error is about (its last string location part)."""
     loc = [part for part in error.get("loc", ()) if isinstance(part, str)]
     loc = [part for part in loc if part not in ("query", "path", "body", "header")]
     return loc[-1] if loc else None
+
+
+# Paths answered in the API's JSON error shape; every other path is a page (an HTML error).
+_MACHINE_PREFIXES = ("/api/", "/openapi.json", "/static/")
+
+
+def _is_page(request: Request) -> bool:
+    return (getattr(request.app.state, "pages", None) is not None
+            and not request.url.path.startswith(_MACHINE_PREFIXES))
+
+
+def _error_page(request: Request, status: int, what: str):
+    """A page's error as a page of the site (its nav, its language), not JSON."""
+    heading = "error.not_found" if status == 404 else "error.bad_request"
+    return request.app.state.pages.render(request, "not_found.html", "", status_code=status,
+                                          what=what, heading=heading)
 
 
 def create_app(context: WebContext) -> FastAPI:
@@ -118,18 +137,25 @@ def create_app(context: WebContext) -> FastAPI:
                   description="The REST API of the envmon platform: one endpoint per use case; "
                   "`?format=` gives what the CLI prints with `--format`.")
     app.state.context = context
-    app.state.shared_results = results = SharedResults(
-        float(context.settings.get("result_cache_s", RESULT_CACHE_S)))
+    app.state.shared_results = SharedResults(
+        float(context.settings.get("result_cache_s", RESULT_CACHE_S)),
+        max_bytes=int(context.settings.get("result_cache_bytes", DEFAULT_MAX_BYTES)))
     app.state.query_slots = asyncio.Semaphore(
         int(context.settings.get("query_slots", QUERY_SLOTS)))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError):
         first = error.errors()[0] if error.errors() else {}
-        return error_response(400, _field(first), str(first.get("msg", "invalid value")))
+        field, reason = _field(first), str(first.get("msg", "invalid value"))
+        if _is_page(request):
+            return _error_page(request, 400, f"{field}: {reason}" if field else reason)
+        return error_response(400, field, reason)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
+        if _is_page(request):
+            return _error_page(request, error.status_code, request.url.path
+                               if error.status_code == 404 else str(error.detail))
         return error_response(error.status_code, None, str(error.detail))
 
     @app.exception_handler(Exception)
@@ -142,7 +168,9 @@ def create_app(context: WebContext) -> FastAPI:
         app.include_router(module.router)
     if pages:
         pages.install(app, context)
-    app.add_middleware(WritesRefreshResults, results=results)
+    app.add_middleware(RequestGuard, bound_host=context.settings.get("web_host"),
+                       allowed_hosts=tuple(context.settings.get("allowed_hosts", ())),
+                       allow_remote_writes=bool(context.settings.get("allow_remote_writes")))
     app.add_middleware(BodyLimit, limit=int(context.settings.get("max_body_bytes",
                                                                   MAX_BODY_BYTES)))
     return app

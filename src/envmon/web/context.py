@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,7 +53,8 @@ class WebContext:
 
     async def run_in_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Writes to tables the receiver also writes go through its writer thread
-        (`envmon.app`, "Who writes where"); without a platform, on this thread."""
+        (`envmon.app`, "Who writes where"); without a platform, in a worker thread (never
+        on the event loop, which must keep answering while the write runs)."""
         if self.platform is not None:
             return await self.platform.run_in_writer(fn, *args)
-        return fn(*args)
+        return await asyncio.to_thread(fn, *args)

@@ -5,7 +5,8 @@ Publishers (the receiver's hooks, the alarm engine, the point-state tracker) cal
 `GET /api/v1/events` stream) has its own bounded queue. A subscriber that does not keep up
 loses its oldest events (counted in ``dropped``; the stream tells the page to reload its
 figures) and never slows a publisher or the other subscribers: a slow browser must not hold
-back the receiver. The number of subscribers is bounded too (`max_subscribers`).
+back the receiver. The number of subscribers is bounded too (`max_subscribers`, and
+`max_per_owner` for one client address).
 
 Event kinds and their data (JSON objects; times ISO 8601 with +08:00):
 
@@ -52,6 +53,7 @@ class Subscription:
     hub: EventHub
     limit: int
     kinds: frozenset[str] | None = None  # None = every kind
+    owner: str | None = None  # the client address (`EventHub.max_per_owner`)
     dropped: int = 0
     _lost: bool = False  # events were dropped since the last `get()`
     _queue: deque[Event] = field(default_factory=deque)
@@ -95,9 +97,11 @@ class Subscription:
 class EventHub:
     """Publish once, deliver to every subscriber's bounded queue."""
 
-    def __init__(self, max_subscribers: int = 200, queue_limit: int = 1000) -> None:
+    def __init__(self, max_subscribers: int = 200, queue_limit: int = 1000,
+                 max_per_owner: int | None = None) -> None:
         self.max_subscribers = max_subscribers
         self.queue_limit = queue_limit
+        self.max_per_owner = max_per_owner  # streams of one client address; None = any
         self._subscribers: set[Subscription] = set()
         self._ids = itertools.count(1)
         self.published = 0
@@ -107,12 +111,18 @@ class EventHub:
     def subscribers(self) -> int:
         return len(self._subscribers)
 
-    def subscribe(self, kinds: frozenset[str] | None = None) -> Subscription:
+    def subscribe(self, kinds: frozenset[str] | None = None,
+                  owner: str | None = None) -> Subscription:
+        """A new subscriber (`owner`: the client's address, so that one client cannot take
+        every stream); `HubFull` when there is no room for it."""
         if self.closed:
             raise HubClosed("the server is stopping")
         if len(self._subscribers) >= self.max_subscribers:
             raise HubFull(f"{self.max_subscribers} live streams are open already")
-        subscription = Subscription(self, self.queue_limit, kinds)
+        if owner is not None and self.max_per_owner is not None and sum(
+                1 for s in self._subscribers if s.owner == owner) >= self.max_per_owner:
+            raise HubFull(f"{self.max_per_owner} live streams are open from {owner} already")
+        subscription = Subscription(self, self.queue_limit, kinds, owner)
         self._subscribers.add(subscription)
         return subscription
 

@@ -27,6 +27,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        " static/vendor）。",
                        "The map and chart libraries are not installed: run make install in the"
                        " project folder (npm ci, copied into static/vendor)."),
+    "writes.local": ("修改（确认、关闭报警，登记停产、修约）仅限本机。",
+                     "Changes (acknowledging and closing alarms, marks) from this machine "
+                     "only."),
+    "writes.remote": ("已开启远程修改（--web-allow-remote-writes）：尚无用户，任何能打开本页的人都"
+                      "可确认、关闭报警和登记停产、修约。",
+                      "Remote changes are on (--web-allow-remote-writes): no users exist yet, "
+                      "anyone who can open this page can acknowledge and close alarms and "
+                      "enter marks."),
     "live.connected": ("实时更新已连接", "Live updates connected"),
     "live.lost": ("实时更新中断，正在重连…", "Live updates lost, reconnecting…"),
     "count.networked": ("联网", "Networked"),
@@ -138,6 +146,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roads.counted": ("计入", "Counted"),
     "todo.page": ("此页面正在建设中。", "This page is being built."),
     "error.not_found": ("未找到", "Not found"),
+    "error.bad_request": ("请求有误", "Bad request"),
 }
 
 

@@ -46,6 +46,10 @@ class WebSettings:
     max_streams: int = 100
     """Live event streams at once (`EventHub.max_subscribers`; 503 beyond): half the
     connections, so streams cannot take every connection."""
+    max_streams_per_address: int = 20
+    """Live streams of one client address at once (503 beyond): a screen or a browser holds
+    one a page, an office behind one address a few dozen pages at most; one client looping
+    over `/api/v1/events` cannot take all `max_streams`."""
     stream_queue: int = 1000
     """Events waiting for one slow stream before its oldest are dropped (a reset is sent)."""
     max_body_bytes: int = 64 * 1024
@@ -70,18 +74,33 @@ class WebSettings:
     are not matched yet, in a worker thread, as `envmon roads rank` does; more is a 409 naming
     `envmon roads match`. A month: the demo fleet's month matches in seconds, and a ranking
     is of a month."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names (besides the bound host, localhost and IP addresses) the app answers to,
+    e.g. ``["envmon.bureau.lan"]`` behind a name (`web.guard`: any other Host is a 400, so a
+    DNS-rebinding page reaches nothing)."""
+    allow_remote_writes: bool = False
+    """Accept changes (alarm acknowledge/close, marks) from other machines (`--web-allow-
+    remote-writes`). Off: until users exist (issue 13) nothing says who a remote writer is,
+    so only this machine may write."""
     point_states_reconcile_s: float = 60.0
     """The live point states are recomputed from the store this often (`web.publish`:
     exemptions starting or ending, flag F change on a scale of hours; connections and alarms
     change them at once)."""
 
     def __post_init__(self) -> None:
-        for name in ("max_connections", "max_streams", "stream_queue", "max_body_bytes",
+        for name in ("max_connections", "max_streams", "max_streams_per_address",
+                     "stream_queue", "max_body_bytes",
                      "keep_alive_s", "backlog", "query_slots", "roads_match_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"[web] {name}", f"must be a whole number of 1 or more, "
                                                    f"not {value!r}")
+        if isinstance(self.allowed_hosts, str) or not all(
+                isinstance(name, str) and name.strip() for name in self.allowed_hosts):
+            raise OptionError("[web] allowed_hosts", "must be a list of host names, not "
+                                                     f"{self.allowed_hosts!r}")
+        if not isinstance(self.allow_remote_writes, bool):
+            raise OptionError("[web] allow_remote_writes", "must be true or false")
         if not self.point_states_reconcile_s > 0:
             raise OptionError("[web] point_states_reconcile_s", "must be more than 0 seconds")
         if not self.header_timeout_s > 0:
@@ -173,8 +192,10 @@ class WebApp:
         if self._server is None:
             return None
         where = ("this machine only, until users exist" if is_loopback(self.host)
-                 else "reachable by others: no users exist yet, anyone can use it")
-        return f"web app on {self.url} ({where})"
+                 else "reachable by others: no users exist yet, anyone can read it")
+        writes = ("changes from any machine: --web-allow-remote-writes"
+                  if self.settings.allow_remote_writes else "changes from this machine only")
+        return f"web app on {self.url} ({where}; {writes})"
 
     async def start(self, platform: Any) -> None:
         from envmon.web.app import create_app
@@ -182,13 +203,18 @@ class WebApp:
 
         settings = self.settings
         hub = EventHub(max_subscribers=settings.max_streams,
-                       queue_limit=settings.stream_queue)
+                       queue_limit=settings.stream_queue,
+                       max_per_owner=settings.max_streams_per_address)
         self.context = WebContext(store=platform.store, platform=platform, events=hub,
                                   config=self.config,
                                   settings={"max_body_bytes": settings.max_body_bytes,
                                             "query_slots": settings.query_slots,
                                             "result_cache_s": settings.result_cache_s,
-                                            "roads_match_days": settings.roads_match_days})
+                                            "roads_match_days": settings.roads_match_days,
+                                            "web_host": self.host,
+                                            "allowed_hosts": settings.allowed_hosts,
+                                            "allow_remote_writes":
+                                                settings.allow_remote_writes})
         app = create_app(self.context)
         protocol = type("WebH11Protocol", (WebH11Protocol,),
                         {"header_timeout_s": settings.header_timeout_s,

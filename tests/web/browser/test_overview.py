@@ -118,4 +118,4 @@ def test_an_alarm_raised_by_a_packet_appears_live_and_is_acknowledged(live, page
         "acknowledged")
     (status, by) = live.store.query(
         "SELECT status, acknowledged_by FROM alarms WHERE id = ?", [int(alarm_id)])[0]
-    assert (status, by) == ("acknowledged", "王工")
+    assert (status, by) == ("acknowledged", "王工 (web 127.0.0.1)")  # who, from where

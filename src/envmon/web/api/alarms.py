@@ -2,7 +2,9 @@
 `POST /api/v1/alarms/{id}/acknowledge|close` with ``{"by", "note"}`` (as `envmon alarms
 ack|close`). The transitions are written through the receiver's writer thread
 (`WebContext.run_in_writer`: the alarm engine writes the same table) and published to the
-live streams as an ``alarm`` event (and to the point states). The answer is the alarm's object
+live streams as an ``alarm`` event (and to the point states); who acted is kept as the marks
+keep it (`api.actor`: ``by (web address)``), and the alarm engine refreshes at once
+(`api.writes.after_write`). The answer is the alarm's object
 after the transition (as `envmon alarms list --format json` gives it)."""
 
 from __future__ import annotations
@@ -15,15 +17,13 @@ from pydantic import BaseModel, Field
 
 from envmon.alarms.store import AlarmError
 from envmon.errors import EnvmonError
+from envmon.web.api.actor import actor
 from envmon.web.api.usecase import error_response, use_case_endpoint, user_error_response
+from envmon.web.api.writes import after_write
 
 log = logging.getLogger("envmon.web")
 
 router = APIRouter(prefix="/api/v1", tags=["alarms"])
-
-# Until users exist (issue 13), who acted is what the request says, else this.
-DEFAULT_ACTOR = "web"
-
 
 @use_case_endpoint(router, "/alarms", formats=("json", "csv", "table", "xlsx", "html"),
                    items="alarms", summary="Alarms, oldest first (envmon alarms list)")
@@ -58,22 +58,24 @@ def alarm(alarm_id: int = Path(ge=1, le=2**62, description="The alarm's id.")):
 
 
 class AlarmAction(BaseModel):
-    """Who acts and why (both optional until users exist)."""
+    """Who acts and why (both optional until users exist; the body itself is required: a
+    JSON object, ``{}`` at least, so a request without one is a 400, never a change)."""
 
-    by: str = Field(DEFAULT_ACTOR, max_length=200)
+    by: str | None = Field(None, max_length=200, description="Who acts; kept with the "
+                           "client's address (`api.actor`), `web <address>` when absent.")
     note: str | None = Field(None, max_length=2000)
 
 
 async def _transition(request: Request, action: str, alarm_id: int,
-                      body: AlarmAction | None) -> Response:
+                      body: AlarmAction) -> Response:
     from envmon.alarms.api import AlarmActionOptions, acknowledge_alarm, close_alarm
     from envmon.render import jsonout
 
     context = request.app.state.context
-    body = body or AlarmAction()
     use_case = acknowledge_alarm if action == "ack" else close_alarm
     try:
-        options = AlarmActionOptions(alarm_id, body.by, body.note)
+        options = AlarmActionOptions(alarm_id, actor(request, body.by, required=False),
+                                     body.note)
         changed = await context.run_in_writer(use_case, context.store, options)
     except AlarmError as error:  # unknown (404) or a transition its state forbids (409)
         response = user_error_response(error)
@@ -81,6 +83,7 @@ async def _transition(request: Request, action: str, alarm_id: int,
                                                                             str(error))
     except EnvmonError as error:
         return user_error_response(error)
+    after_write(request)
     payload = changed.as_json()
     context.events.publish("alarm", payload)
     if context.point_states is not None:  # a closed alarm may change its point's state
@@ -92,13 +95,13 @@ async def _transition(request: Request, action: str, alarm_id: int,
 
 @router.post("/alarms/{alarm_id}/acknowledge", summary="open → acknowledged")
 async def acknowledge(request: Request, alarm_id: int = Path(ge=1),
-                      body: AlarmAction | None = Body(None)) -> Response:
+                      body: AlarmAction = Body()) -> Response:
     """open → acknowledged, with who and a note (`envmon alarms ack`)."""
     return await _transition(request, "ack", alarm_id, body)
 
 
 @router.post("/alarms/{alarm_id}/close", summary="open or acknowledged → closed")
 async def close(request: Request, alarm_id: int = Path(ge=1),
-                body: AlarmAction | None = Body(None)) -> Response:
+                body: AlarmAction = Body()) -> Response:
     """open or acknowledged → closed, with who and a note (`envmon alarms close`)."""
     return await _transition(request, "close", alarm_id, body)

@@ -3,9 +3,10 @@
 Each event is ``id: N`` / ``event: kind`` / ``data: {json}`` and a blank line; a comment line
 (``: keep-alive``) every `HEARTBEAT_S` when nothing happens, so proxies and browsers keep the
 stream open and a gone client is noticed. ``?kinds=alarm,point_state`` keeps only those
-kinds. When the hub has no room (`EventHub.max_subscribers`) the answer is a 503 with the
-reason; when the server stops the hub is closed and every stream ends at once, so `envmon
-serve` stops promptly.
+kinds. When the hub has no room (`EventHub.max_subscribers`, or `max_per_owner` streams of
+this client's address) the answer is a 503 with the reason and ``Retry-After`` (the pages'
+script reconnects with back-off); when the server stops the hub is closed and every stream
+ends at once, so `envmon serve` stops promptly.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 
 # 15 s: under the 30-60 s idle timeouts of common proxies, and cheap (one line a stream).
 HEARTBEAT_S = 15.0
+# A refused stream's client waits this long before it tries again (live.js backs off from it).
+RETRY_AFTER_S = 5
 
 
 def sse_frame(event: Event) -> bytes:
@@ -79,9 +82,12 @@ async def events(request: Request,
         wanted = frozenset(names | {"reset"})
     context = request.app.state.context
     try:
-        subscription = context.events.subscribe(wanted)
+        subscription = context.events.subscribe(
+            wanted, owner=request.client.host if request.client else None)
     except HubFull as error:
-        return error_response(503, None, f"too many live streams: {error}")
+        response = error_response(503, None, f"too many live streams: {error}")
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
     except HubClosed as error:
         return error_response(503, None, str(error))
     heartbeat_s = float(context.settings.get("heartbeat_s", HEARTBEAT_S))

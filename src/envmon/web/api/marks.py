@@ -5,8 +5,8 @@ the CLI's option names (`from`, `to`, `by`, `reason` …), answering the JSON th
 
 Writes go through the receiver's writer thread (`WebContext.run_in_writer`: the assessment
 jobs and the receiver use the same store). Until users exist (issue 13) the author is the
-body's ``by`` with the client's address, e.g. ``值班员 (web 10.0.0.7)``, kept in the marks'
-created_by/revoked_by (the audit trail the lists show)."""
+body's ``by`` with the client's address, e.g. ``值班员 (web 10.0.0.7)`` (`api.actor`, as for
+alarms), kept in the marks' created_by/revoked_by (the audit trail the lists show)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from envmon.errors import EnvmonError, OptionError
+from envmon.web.api.actor import actor
 from envmon.web.api.usecase import error_response, use_case_endpoint, user_error_response
+from envmon.web.api.writes import after_write
 
 router = APIRouter(prefix="/api/v1", tags=["assess"])
 
@@ -107,15 +109,6 @@ class Revoke(_Body):
 
 
 # ---------------------------------------------------------------------------- the writes
-def actor(request: Request, by: str) -> str:
-    """Who wrote, as kept in the audit columns: the body's ``by`` and the client address
-    (until users exist, issue 13)."""
-    if not by.strip():
-        raise OptionError("--by", "say who enters the mark")
-    address = request.client.host if request.client else "?"
-    return f"{by.strip()} (web {address})"
-
-
 def _answer(result: Any) -> Response:
     """The JSON the CLI prints with --format json (a note too, where the CLI gives one)."""
     from envmon.render.registry import render_bytes
@@ -140,6 +133,7 @@ async def _write(request: Request, fn, *args) -> Response:
         result = await context.run_in_writer(fn, context.store, *args)
     except EnvmonError as error:
         return _mark_error(error)
+    after_write(request)  # the shared results, the alarm engine's exemptions
     if context.point_states is not None:  # an exemption may stop or restart points now
         context.point_states.reconcile_soon()
     return _answer(result)

@@ -41,6 +41,6 @@ async def receiver_connections(request: Request) -> Response:
         result = live_connections(platform.receiver)
     except LookupError as error:
         return error_response(503, None, str(error))
-    return Response(jsonout.dumps(result.as_json(), "indent").encode(),
+    return Response(jsonout.dumps(result.as_json(), "compact").encode(),
                     media_type="application/json; charset=utf-8",
                     headers={"Cache-Control": "no-store"})

@@ -45,6 +45,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from envmon.errors import EnvmonError, OptionError
+from envmon.web.api.download import content_disposition
 
 log = logging.getLogger("envmon.web")
 
@@ -189,9 +190,9 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
             if etag in _etags(request.headers.get("if-none-match")):
                 return Response(status_code=304, headers=headers)
             if fmt in DOWNLOADS:
-                headers["Content-Disposition"] = f'attachment; filename="{name}"'
+                headers["Content-Disposition"] = content_disposition("attachment", name)
             elif fmt in FILE_NAMED:  # shown in the browser, named for a CLI `--url` client
-                headers["Content-Disposition"] = f'inline; filename="{name}"'
+                headers["Content-Disposition"] = content_disposition("inline", name)
             return Response(body, media_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
                             headers=headers)
 

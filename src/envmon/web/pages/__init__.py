@@ -39,6 +39,7 @@ def install(app: FastAPI, context: WebContext) -> None:
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages = Pages(context, TEMPLATES_DIR, STATIC_DIR)
+    app.state.pages = pages  # the app's error handlers answer a page's errors as pages
     router = APIRouter(include_in_schema=False)
     for module in (overview, points, alarms, assess, emissions, air, roads,
                    placeholders):

@@ -7,7 +7,8 @@
     var button = e.target.closest("button[data-action]");
     if (!button) { return; }
     var row = button.closest("tr");
-    var body = {by: document.getElementById("alarm-by").value.trim() || "web",
+    // No name: the server keeps "web <address>" (JSON.stringify drops an undefined `by`).
+    var body = {by: document.getElementById("alarm-by").value.trim() || undefined,
                 note: document.getElementById("alarm-note").value.trim() || null};
     button.disabled = true;
     fetch("/api/v1/alarms/" + row.dataset.alarmId + "/" + button.dataset.action, {
