@@ -62,6 +62,7 @@ class DemoOptions:
     web_port_fallback: bool = True  # a taken web port falls back to any free one (the CLI:
     # only when --web-port was not given, as `envmon serve` does)
     web_host: str = "127.0.0.1"
+    roads_air: bool = True  # seed roads (太原市) and air (11 cities) on a new store
     web_settings: Any = None  # web.service.WebSettings ([web] of envmon.toml), None = defaults
 
     def __post_init__(self) -> None:
@@ -298,7 +299,8 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
         created = demo_keys(store, seed)
         if created:
             imported += f"\nSM4 master key of the demo's HJ 212-2025 units: {created}"
-        imported += "\n" + seed_domains(store, seed)
+        if options.roads_air:
+            imported += "\n" + seed_domains(store, seed)
     sim_points = sim_points_from_store(store)
     platform = Platform(store, PlatformOptions(
         host="127.0.0.1", hj212_port=port, web_port=options.web_port,

@@ -267,6 +267,8 @@ def demo(
                                         "[default: 8000; taken: any free port, printed]."),
     web_host: str = typer.Option("127.0.0.1", "--web-host", help="Address of the web app."),
     web: bool = typer.Option(True, "--web/--no-web", help="Serve the web app."),
+    roads_air: bool = typer.Option(True, "--roads-air/--no-roads-air",
+                                   help="Seed a new store with roads (太原市) and air data."),
 ) -> None:
     """Start the platform on the embedded store with a demo province and live simulated units."""
     from envmon.demo import DemoOptions, run_demo
@@ -275,7 +277,7 @@ def demo(
         options = DemoOptions(db=db, hj212_port=hj212_port, points=points, seed=seed,
                               duration=duration,
                               web_port=(8000 if web_port is None else web_port) if web else None,
-                              web_port_fallback=web_port is None,
+                              web_port_fallback=web_port is None, roads_air=roads_air,
                               web_host=web_host, web_settings=_settings(None).web)
     _logging("warning")
     try:
