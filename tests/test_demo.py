@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from envmon.store import open_store
 
 
@@ -95,3 +97,65 @@ def test_demo_stops_on_sigterm_like_ctrl_c_and_prints_plain_lines(tmp_path):
     assert "━" not in output and "┃" not in output  # no table drawn into the pipe
     with open_store(tmp_path / "demo.duckdb") as store:
         assert len(store.list_points()) == 10
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    """One short demo run on a new store (free ports), shared by the tests below."""
+    folder = tmp_path_factory.mktemp("demodata")
+    proc = subprocess.run(
+        [sys.executable, "-m", "envmon", "demo", "--db", "demo.duckdb", "--points", "40",
+         "--hj212-port", "0", "--web-port", "0", "--duration", "1"],
+        cwd=folder, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return folder, proc.stdout + proc.stderr
+
+
+def test_demo_has_roads_and_air_for_this_month(demo_store):
+    """Trial item 3: the demo's 道路颗粒物 and 空气质量 pages had nothing to show."""
+    from envmon.air.api import city_ranking
+    from envmon.period import Period
+    from envmon.roads import api as roads_api
+    from envmon.timeutil import now_beijing
+
+    folder, _ = demo_store
+    month = Period.month(f"{now_beijing():%Y-%m}")
+    with open_store(folder / "demo.duckdb") as store:
+        ranking = roads_api.rank(store, month).as_json()
+        assert len(ranking["dirty"]) == 20 and len(ranking["clean"]) == 20, ranking["sentence"]
+        air = city_ranking(store, month).as_json()
+        assert len(air["cities"]) == 11
+
+
+def test_demo_starts_as_a_running_platform_not_a_backlog(demo_store):
+    """Trial item 23: the last day arrived as a start-up backlog, 即时 ≈ 6 %."""
+    from envmon.overview.api import overview
+
+    folder, output = demo_store
+    with open_store(folder / "demo.duckdb") as store:
+        instant = overview(store).instant
+    if instant is not None:  # None before 01:00: no hour of today has ended
+        assert instant["effective_rate"] >= 80, instant
+    assert "then look at the data" not in output  # trial item 18: it is live now
+    assert "Open http://127.0.0.1:" in output and "The CLI works while the demo runs" in output
+
+
+def test_demo_refuses_a_taken_web_port_it_was_asked_for(demo_store):
+    """Trial item 19: an explicit --web-port that is taken moved silently to another port."""
+    import shutil
+    import socket
+
+    folder, _ = demo_store
+    copy = folder.parent / "demodata-port"
+    shutil.copytree(folder, copy)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "envmon", "demo", "--db", "demo.duckdb", "--points", "40",
+             "--hj212-port", "0", "--web-port", str(port), "--duration", "1"],
+            cwd=copy, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if "error" in line]
+    assert len(lines) == 1 and "--web-port" in lines[0] and str(port) in lines[0], lines

@@ -28,6 +28,7 @@ from envmon.app import EXIT_STORE_FAILED, Platform, PlatformOptions, web_app
 from envmon.errors import OptionError
 from envmon.ingest.addresses import check_port
 from envmon.ingest.server import stop_signal
+from envmon.period import Period, month_start, next_month
 from envmon.sim.fleet import FaultRates, Fleet, sim_points_from_store
 from envmon.store import open_store
 from envmon.timeutil import now_beijing
@@ -57,8 +58,11 @@ class DemoOptions:
     points: int = 300
     seed: int = 1
     duration: float = 0.0  # seconds; 0 = until Ctrl-C
-    web_port: int | None = 8000  # None = no web app; a taken port falls back to any free one
+    web_port: int | None = 8000  # None = no web app
+    web_port_fallback: bool = True  # a taken web port falls back to any free one (the CLI:
+    # only when --web-port was not given, as `envmon serve` does)
     web_host: str = "127.0.0.1"
+    roads_air: bool = True  # seed roads (太原市) and air (11 cities) on a new store
     web_settings: Any = None  # web.service.WebSettings ([web] of envmon.toml), None = defaults
 
     def __post_init__(self) -> None:
@@ -180,6 +184,85 @@ async def _cut_lines(fleet: Fleet, seed: int) -> None:
             task.cancel()
 
 
+def seed_history(store, fleet: Fleet, hours: int = 24) -> int:
+    """Write the last `hours` hours as a platform running all along took them: each unit's
+    hourly upload decoded and written through the store's write path, received a few seconds
+    after its hour (later for the fleet's late hours, missing for its offline ones), so the
+    overview's 即时 rate is the province's, not a start-up backlog's. Returns the packets."""
+    from envmon.hj212 import codec
+    from envmon.ingest.records import records_from_packet
+    from envmon.store.models import RawPacketRow
+
+    now = fleet.clock.now()
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    raws, records = [], []
+    for unit in fleet.units:
+        for k in range(hours, 0, -1):
+            hour = this_hour - k * timedelta(hours=1)
+            upload = unit.past_upload(hour)
+            if upload is None:
+                continue
+            frame, delay = upload
+            received_at = hour + timedelta(hours=1, seconds=delay)
+            if received_at > now:
+                continue  # a late upload still to come: the live unit does not send it now
+            packet = codec.decode(frame.rstrip(b"\r\n"), keys=unit._keys)
+            if not packet.ok:
+                continue
+            raws.append(RawPacketRow(received_at, "127.0.0.1", "accepted", None,
+                                     packet.mn, packet.cn, packet.qn, frame))
+            records.extend(records_from_packet(packet, received_at, "127.0.0.1"))
+    if raws:
+        store.write_batch(raws, records)
+    return len(raws)
+
+
+def seed_roads(store, months: list[Period], folder: Path) -> int:
+    """The road network (the synthetic grid at 太原's seat, 太原's districts and road names)
+    and a default taxi fleet (`SimulateOptions`: enough days, passes and taxis for the
+    default [roads] eligibility) for each month, imported and map-matched; the segments."""
+    from envmon.roads import api as roads_api
+
+    segments = 0
+    for k, month in enumerate(months):
+        result = roads_api.simulate_taxis(store, month, roads_api.SimulateOptions(
+            out=folder / f"envmon-demo-taxis-{k}.csv", do_import=True, seed=7 + k))
+        (folder / f"envmon-demo-taxis-{k}.csv").unlink(missing_ok=True)
+        roads_api.match(store, month)
+        segments = result.summary["segments"]
+    return segments
+
+
+def demo_months(now) -> list[Period]:
+    """The previous month and this one (the pages' default month)."""
+    this = month_start(now)
+    previous = month_start(this - timedelta(days=1))
+    return [Period(previous, this, label=f"{previous:%Y-%m}"),
+            Period(this, next_month(this), label=f"{this:%Y-%m}")]
+
+
+def seed_domains(store, seed: int) -> str:
+    """Roads (太原市) and air (the 11 cities) for the demo's months: once, on a new store."""
+    import tempfile
+
+    from envmon.air.demo import seed_air
+    from envmon.registry.demo import CITY_CENTRES, SHANXI
+
+    now = now_beijing()
+    months = demo_months(now)
+    with tempfile.TemporaryDirectory(prefix="envmon-demo-") as folder:
+        segments = seed_roads(store, months, Path(folder))
+    last_hour = now.replace(minute=0, second=0, microsecond=0)
+    air_periods = [months[0], Period(months[1].start, max(last_hour, months[1].start
+                                                          + timedelta(hours=1)))]
+    air_periods += [p.year_before() for p in air_periods]
+    cities = [(name, CITY_CENTRES[code]) for code, name, _ in SHANXI]
+    report = seed_air(store, cities, air_periods, seed)
+    return (f"道路颗粒物: {segments} road segments of 太原市 with a taxi fleet over "
+            f"{', '.join(m.label for m in months)}; 空气质量: {len(cities) * 3} stations, "
+            f"{report.rows:,} station-hours")
+
+
 def demo_keys(store, seed: int) -> str | None:
     """Every other HJ 212-2025 point of the demo encrypts: an SM4 key (seeded, so a demo
     store is the same every time) set in the key store; returns the master key file's path
@@ -216,6 +299,8 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
         created = demo_keys(store, seed)
         if created:
             imported += f"\nSM4 master key of the demo's HJ 212-2025 units: {created}"
+        if options.roads_air:
+            imported += "\n" + seed_domains(store, seed)
     sim_points = sim_points_from_store(store)
     platform = Platform(store, PlatformOptions(
         host="127.0.0.1", hj212_port=port, web_port=options.web_port,
@@ -225,16 +310,26 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
     await platform.prepare()  # hook jobs before listening: alarms see every packet
     try:
         await platform.listen()
-    except OSError:  # a port is taken (another receiver?): any free port will do
+    except OSError as exc:  # a port is taken (another receiver?): any free port will do
         if not platform.listening:
             platform.receiver.requested_port = 0
             await platform.listen()
-        else:  # the web port: the services start again on a free one
+        elif options.web_port_fallback:  # the web port: the services start on a free one
             await _start_services_on_free_ports(platform)
+        else:  # --web-port given: that port or nothing, as `envmon serve`
+            await platform.stop()
+            platform.close()
+            console.print(f"[red]error:[/red] --web-port: cannot listen on "
+                          f"{escape(options.web_host)}:{options.web_port}: {escape(str(exc))}")
+            return 2
     port = platform.receiver.port
     web = web_app(platform)
     fleet = Fleet(sim_points, "127.0.0.1", port, seed=seed, start=now_beijing(),
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
+    # The last day is in the store as a platform running all along took it; the units go
+    # live from now (no start-up backlog that would read as a day of late data).
+    seed_history(store, fleet)
+    fleet.history_hours = 0
     example = sim_points[0].mn
     since = (now_beijing() - timedelta(hours=24)).strftime("%Y-%m-%dT%H:00")
     if web is not None:  # the address first: it is what a new user opens
@@ -247,11 +342,14 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
         f"and HJ 212-2025 ({sum(p.protocol == 2025 for p in sim_points)} units, "
         f"{sum(p.key is not None for p in sim_points)} of them encrypted) "
         f"to 127.0.0.1:{port}; data goes to {db}.\n"
-        f"A real data acquisition unit registered in {db} can send to that port too. "
-        f"Press Ctrl-C (or send SIGTERM) to stop, then look at the data, e.g.:\n"
+        f"A real data acquisition unit registered in {db} can send to that port too.\n"
+        + (f"Open {web.url} to see it live. " if web is not None else "")
+        + f"The CLI works while the demo runs (it goes through the server), e.g.:\n"
         f"  envmon data --db {db} --mn {example} --cn 2061 --from {since} --format csv\n"
         f"  envmon alarms list --db {db} --status open --format table\n"
+        f"  envmon assess --db {db} --month {now_beijing():%Y-%m}\n"
         f"  envmon hj212 decode   # paste packets to see how envmon reads them\n"
+        f"Press Ctrl-C (or send SIGTERM) to stop.\n"
     )
     fleet_task = asyncio.create_task(fleet.run())
     cuts_task = asyncio.create_task(_cut_lines(fleet, seed))

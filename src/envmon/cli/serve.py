@@ -271,19 +271,23 @@ def demo(
     points: int = typer.Option(300, help="Monitoring points in the demo province (1-2000)."),
     seed: int = typer.Option(1),
     duration: float = typer.Option(0.0, help="Stop after this many seconds (0 = Ctrl-C)."),
-    web_port: int = typer.Option(8000, "--web-port", help="Port of the web app; a taken "
-                                 "port falls back to any free one."),
+    web_port: int | None = typer.Option(None, "--web-port", help="Port of the web app "
+                                        "[default: 8000; taken: any free port, printed]."),
     web_host: str = typer.Option("127.0.0.1", "--web-host", help="Address of the web app."),
     web: bool = typer.Option(True, "--web/--no-web", help="Serve the web app."),
     web_allow_remote_writes: bool = typer.Option(
         False, "--web-allow-remote-writes", help=REMOTE_WRITES_HELP),
+    roads_air: bool = typer.Option(True, "--roads-air/--no-roads-air",
+                                   help="Seed a new store with roads (太原市) and air data."),
 ) -> None:
     """Start the platform on the embedded store with a demo province and live simulated units."""
     from envmon.demo import DemoOptions, run_demo
 
     with user_errors():  # one line naming the option, exit code 2
         options = DemoOptions(db=db, hj212_port=hj212_port, points=points, seed=seed,
-                              duration=duration, web_port=web_port if web else None,
+                              duration=duration,
+                              web_port=(8000 if web_port is None else web_port) if web else None,
+                              web_port_fallback=web_port is None, roads_air=roads_air,
                               web_host=web_host, web_settings=_web_writes(
                                   _settings(None).web, web_allow_remote_writes))
     _logging("warning")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -204,6 +205,18 @@ class DataAcquisitionUnit:
         await self.send_upload(
             "2061", hour, factors, corrupt_first=hour in self.faults.corrupt_crc_hours
         )
+
+    def past_upload(self, hour: datetime) -> tuple[bytes, float] | None:
+        """The hourly upload a unit running all along sent for the hour starting at `hour`
+        and how many seconds after the hour's end it arrived (its late fault's delay, else a
+        few seconds); None when the unit was offline then or its password is wrong (the
+        platform never took it). For seeding a store with the history a platform has."""
+        if hour in self.faults.offline_hours or self.faults.wrong_pw:
+            return None
+        delay = self.faults.late_hours.get(
+            hour, 5.0 + zlib.crc32(f"{self.point.mn}{hour:%Y%m%d%H}".encode()) % 20)
+        qn = codec.make_qn(hour + HOUR + timedelta(seconds=delay))
+        return self._packet("2061", qn, hour, self.period_data("2061", hour), False), delay
 
     async def _late(self, hour: datetime, delay_s: float) -> None:
         await self.clock.sleep_until(self.clock.now() + timedelta(seconds=delay_s))
