@@ -111,18 +111,22 @@ def demo_store(tmp_path_factory):
     return folder, proc.stdout + proc.stderr
 
 
-def test_demo_has_roads_and_air_for_this_month(demo_store):
-    """Trial item 3: the demo's 道路颗粒物 and 空气质量 pages had nothing to show."""
+def test_demo_has_roads_and_air_and_no_reading_from_the_future(demo_store):
+    """Trial item 3: the demo's 道路颗粒物 and 空气质量 pages had nothing to show. The roads
+    page opens on the month `default_month` picks (the previous one once it has readings),
+    which ranks 20 + 20; air ranks the 11 cities; no taxi reading is dated after now."""
     from envmon.air.api import city_ranking
     from envmon.period import Period
     from envmon.roads import api as roads_api
     from envmon.timeutil import now_beijing
 
     folder, _ = demo_store
-    month = Period.month(f"{now_beijing():%Y-%m}")
     with open_store(folder / "demo.duckdb") as store:
+        month = Period.month(roads_api.default_month(store))
         ranking = roads_api.rank(store, month).as_json()
         assert len(ranking["dirty"]) == 20 and len(ranking["clean"]) == 20, ranking["sentence"]
+        (latest,) = store.query("SELECT max(time) FROM road_readings")[0]
+        assert latest <= now_beijing()
         air = city_ranking(store, month).as_json()
         assert len(air["cities"]) == 11
 

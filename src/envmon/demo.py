@@ -224,9 +224,14 @@ def seed_roads(store, months: list[Period], folder: Path) -> int:
     from envmon.roads import api as roads_api
 
     segments = 0
+    today = now_beijing().replace(hour=0, minute=0, second=0, microsecond=0)
     for k, month in enumerate(months):
+        # only days that have ended: no reading is dated in the future
+        days = min(roads_api.SimulateOptions.days, (min(month.end, today) - month.start).days)
+        if days < 1:
+            continue
         result = roads_api.simulate_taxis(store, month, roads_api.SimulateOptions(
-            out=folder / f"envmon-demo-taxis-{k}.csv", do_import=True, seed=7 + k))
+            out=folder / f"envmon-demo-taxis-{k}.csv", do_import=True, seed=7 + k, days=days))
         (folder / f"envmon-demo-taxis-{k}.csv").unlink(missing_ok=True)
         roads_api.match(store, month)
         segments = result.summary["segments"]

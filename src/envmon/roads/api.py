@@ -35,7 +35,7 @@ from typing import Any
 
 from envmon.choices import choice
 from envmon.errors import EnvmonError, OptionError
-from envmon.period import Period, parse_time
+from envmon.period import Period, month_start, parse_time
 from envmon.reports.provisional import ProvisionalFigures, provisional_as_of, titled
 from envmon.roads.matching import MatchConfig
 from envmon.roads.network import NamingConfig
@@ -935,6 +935,17 @@ _register_renderers()
 
 
 # ------------------------------------------------------------------------------- simulation
+def default_month(store, now: datetime | None = None) -> str:
+    """The month a ranking page opens on: the previous month when it has readings (the
+    monthly 20 most polluted and cleanest are a product of a whole month), else this one."""
+    now = now or now_beijing()
+    this = month_start(now)
+    previous = month_start(this - timedelta(days=1))
+    has = store.query("SELECT 1 FROM road_readings WHERE time >= ? AND time < ? LIMIT 1",
+                      [previous, this])
+    return f"{previous:%Y-%m}" if has else f"{this:%Y-%m}"
+
+
 @dataclass(frozen=True)
 class SimulateOptions:
     """A simulated fleet through a known pollution field; the readings go to `out` (CSV: the

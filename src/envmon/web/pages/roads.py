@@ -81,7 +81,7 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
     @router.get("/roads")
     def roads(request: Request, month: str = "", pollutant: str = "pm10"):
         now = pages.context.now()
-        month = month or now.strftime("%Y-%m")
+        month = month or api.default_month(pages.store, now)
         try:
             period = Period.month(month, option="month", now=now)
             api.RankOptions(pollutant=pollutant)
