@@ -37,7 +37,10 @@ change the same rows. Hence the rule:
   (one import slot). Parsing and calibrating a large upload there, neither on the loop nor
   on the writer thread, keeps HJ 212 answers from waiting behind it; ``stop()`` stops the
   intake (waiting for requests in progress) before the receiver and before the store
-  closes.
+  closes. The web app's road rankings do too: ``GET /api/v1/roads/rank`` (and its
+  GeoJSON, the 道路颗粒物 page) map-match unmatched days and write the passes
+  (``road_passes``, ``road_coverage``, ``road_segment_stats``), which only the roads code
+  writes, in a worker thread, one ranking at a time (`web.api.roads.ONE_RANKING`).
 
 **Where a new service goes**: a class with ``name``, ``note`` (one line for the start-up
 message, or None), ``async start(platform)`` and ``async stop()`` (see `Service`), appended to
