@@ -170,6 +170,23 @@ class Platform:
         """The HJ 212 port is open (services may still have failed to start)."""
         return self._listening
 
+    @property
+    def started(self) -> tuple[Service, ...]:
+        """The services started so far, in order."""
+        return tuple(self._started)
+
+    async def start_remaining_on_free_ports(self) -> None:
+        """Start the services that did not start (a port taken), each on any free port."""
+        for service in self.services:
+            if service in self._started:
+                continue
+            if hasattr(service, "requested_port"):
+                service.requested_port = 0
+            await service.start(self)
+            self._started.append(service)
+            if service.note:
+                self.notes.append(service.note)
+
     async def start(self) -> None:
         await self.prepare()
         await self.listen()

@@ -141,19 +141,6 @@ async def _watch(platform: Platform, fleet: Fleet, db: Path, port: int, console:
             console.print(_progress_line(platform, fleet), markup=False)
 
 
-async def _start_services_on_free_ports(platform: Platform) -> None:
-    """Start the services that did not start, the web app on any free port."""
-    for service in platform.services:
-        if service in platform._started:
-            continue
-        if hasattr(service, "requested_port"):
-            service.requested_port = 0
-        await service.start(platform)
-        platform._started.append(service)
-        if service.note:
-            platform.notes.append(service.note)
-
-
 async def _cut_lines(fleet: Fleet, seed: int) -> None:
     """Every `CUT_EVERY_S`, one connected unit's line is cut for `CUT_FOR_S` (its uploads
     fail meanwhile), then it connects again: points go offline and come back on the map."""
@@ -209,7 +196,7 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
             platform.receiver.requested_port = 0
             await platform.listen()
         else:  # the web port: the services start again on a free one
-            await _start_services_on_free_ports(platform)
+            await platform.start_remaining_on_free_ports()
     port = platform.receiver.port
     web = web_app(platform)
     fleet = Fleet(sim_points, "127.0.0.1", port, seed=seed, start=now_beijing(),

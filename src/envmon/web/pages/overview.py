@@ -26,9 +26,10 @@ PROVINCE_CODE = "140000"  # the boundaries drawn (static/vendor/geo/<code>.geojs
 OPEN_ALARMS_SHOWN = 100
 
 
-def open_alarms(store, limit: int = OPEN_ALARMS_SHOWN) -> list[dict[str, Any]]:
-    """The newest `limit` open and acknowledged alarms, newest first, as `envmon alarms
-    list` JSON objects with the unit's name."""
+def open_alarms(store, limit: int | None = None) -> list[dict[str, Any]]:
+    """The newest `limit` (default `OPEN_ALARMS_SHOWN`) open and acknowledged alarms, newest
+    first, as `envmon alarms list` JSON objects with the unit's name."""
+    limit = limit or OPEN_ALARMS_SHOWN
     alarms = [alarm for status in ("open", "acknowledged")
               for alarm in alarm_store.list_alarms(store, status=status, limit=limit,
                                                    newest_first=True)]
