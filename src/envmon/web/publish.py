@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from envmon.hj212.codes import DATA_UPLOAD_CNS
@@ -190,11 +191,13 @@ class PointStates:
                 log.exception("reconciling point states failed")
 
 
-def attach_publishers(platform: Any, hub: EventHub, config: Any = None) -> PointStates:
+def attach_publishers(platform: Any, hub: EventHub, config: Any = None,
+                      clock: Callable[[], float] = time.monotonic) -> PointStates:
     """Hook the hub into the running platform's receiver and alarm engine (`config`: the
     [alarms] of the point states when no engine runs); the caller loads the point states
     (`PointStates.load_async`, after the hooks, so no change is missed) and starts their
-    reconciliation with the store."""
+    reconciliation with the store. `clock`: seconds, for `PACKET_EVENT_INTERVAL_S` (a test
+    steps it instead of waiting)."""
     states = PointStates(hub, platform, config)
     receiver = platform.receiver
     announced: dict[str, float] = {}  # mn -> monotonic time of its last packet event
@@ -205,7 +208,7 @@ def attach_publishers(platform: Any, hub: EventHub, config: Any = None) -> Point
             states.packet(packet.mn)
         if not hub.subscribers or packet.cn not in DATA_UPLOAD_CNS:
             return  # nobody watches: the receiver's hot path pays two comparisons
-        now = time.monotonic()
+        now = clock()
         if now - announced.get(packet.mn, -PACKET_EVENT_INTERVAL_S) < PACKET_EVENT_INTERVAL_S:
             return
         announced[packet.mn] = now

@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
+from collections.abc import Callable
 from typing import Any
 
 import h11
@@ -102,6 +104,7 @@ class WebApp:
         self._socket: socket.socket | None = None
         self._bound_port: int | None = None
         self._announced: str | None = None  # the store whose discovery file we wrote
+        self.publish_clock: Callable[[], float] = time.monotonic  # packet events' interval
 
     @property
     def port(self) -> int:
@@ -147,8 +150,8 @@ class WebApp:
                                             backlog=settings.backlog)
         self._socket.setblocking(False)
         self._bound_port = self._socket.getsockname()[1]
-        self.states = self.context.point_states = attach_publishers(platform, hub,
-                                                                        self.context.config)
+        self.states = self.context.point_states = attach_publishers(
+            platform, hub, self.context.config, self.publish_clock)
         await self.states.load_async(platform.store)  # read in a thread, off the loop
         self.states.start(platform.store, settings.point_states_reconcile_s)
         server = self._server = EmbeddedServer(config)
