@@ -94,8 +94,9 @@ class PointStates:
               since: int | None = None) -> None:
         """The store's answers read after live change number `since` (None: all of them
         win); a point changed live after that keeps its live inputs."""
-        def newer(mn: str) -> bool:
-            return since is not None and self.changed.get(mn, -1) > since
+        def newer(mn: str) -> bool:  # a point not tracked yet had its change dropped
+            return (since is not None and self.changed.get(mn, -1) > since
+                    and mn in self.inputs)
 
         kept = {mn: keys for mn, keys in self.open_alarms.items() if newer(mn)}
         self.open_alarms = {mn: keys for mn, keys in alarms.items() if not newer(mn)}
@@ -111,11 +112,11 @@ class PointStates:
             self._set(point.mn, point.state)
 
     def _update(self, mn: str, **changes: bool) -> None:
-        self.change_count += 1
-        self.changed[mn] = self.change_count
         inputs = self.inputs.get(mn)
         if inputs is None:
             return  # not a registered point (the next reconciliation adds new ones)
+        self.change_count += 1
+        self.changed[mn] = self.change_count
         inputs.update(changes)
         if "silent" in changes:
             (self.silent.add if changes["silent"] else self.silent.discard)(mn)
