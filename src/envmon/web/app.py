@@ -7,7 +7,7 @@ installed (`envmon.web.pages.install`), and the app-wide rules:
   query parameter (as the use cases' `OptionError`s are); anything unexpected is a 500 with
   no traceback in the body (logged with it);
 * bounds: a request body larger than `[web] max_body_bytes` is refused (413) before it is read;
-  heavy queries run `query_slots` at a time (`usecase.run_blocking`).
+  heavy work (endpoints and pages alike) runs `query_slots` at a time (`web.compute`).
 """
 
 from __future__ import annotations
