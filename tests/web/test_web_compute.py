@@ -13,6 +13,7 @@ import threading
 import urllib.error
 import urllib.request
 from types import SimpleNamespace
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -126,6 +127,7 @@ def test_a_list_is_one_page_by_default_with_the_total(web, monkeypatch):
     assert status == 200
     assert json.loads(body) == everything[:4]
     assert int(headers["x-total-count"]) == total
+    assert "ask for the next with offset=4" in unquote(headers["x-envmon-note"])
     status, headers, body = _get(web, query + "&offset=3&limit=3")  # read as a page
     assert json.loads(body) == everything[3:6]
     assert int(headers["x-total-count"]) == total

@@ -218,6 +218,12 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
             headers = {"ETag": etag, "Cache-Control": "no-cache"}
             if total is not None:
                 headers["X-Total-Count"] = str(total)
+                end = offset + (limit if limit is not None else MAX_LIMIT)
+                if end < total:  # said, never a silent cut (a CLI `--url` prints it)
+                    more = (f"{total} rows in all, this answer holds rows {offset + 1} to "
+                            f"{end}; ask for the next with offset={end} (limit at most "
+                            f"{MAX_LIMIT}) or a shorter period")
+                    note = f"{note}; {more}" if isinstance(note, str) and note else more
             if isinstance(note, str) and note:  # what the CLI says on stderr ("note: …")
                 headers[NOTE_HEADER] = quote(note, safe=" ;:,.()/'=-")
             if etag in _etags(request.headers.get("if-none-match")):
