@@ -37,7 +37,10 @@ change the same rows. Hence the rule:
   (one import slot). Parsing and calibrating a large upload there, neither on the loop nor
   on the writer thread, keeps HJ 212 answers from waiting behind it; ``stop()`` stops the
   intake (waiting for requests in progress) before the receiver and before the store
-  closes.
+  closes. The web app's road rankings do too: ``GET /api/v1/roads/rank`` (and its
+  GeoJSON, the 道路颗粒物 page) map-match unmatched days and write the passes
+  (``road_passes``, ``road_coverage``, ``road_segment_stats``), which only the roads code
+  writes, in a worker thread, one ranking at a time (`web.api.roads.ONE_RANKING`).
 
 **Where a new service goes**: a class with ``name``, ``note`` (one line for the start-up
 message, or None), ``async start(platform)`` and ``async stop()`` (see `Service`), appended to
@@ -166,6 +169,23 @@ class Platform:
     def listening(self) -> bool:
         """The HJ 212 port is open (services may still have failed to start)."""
         return self._listening
+
+    @property
+    def started(self) -> tuple[Service, ...]:
+        """The services started so far, in order."""
+        return tuple(self._started)
+
+    async def start_remaining_on_free_ports(self) -> None:
+        """Start the services that did not start (a port taken), each on any free port."""
+        for service in self.services:
+            if service in self._started:
+                continue
+            if hasattr(service, "requested_port"):
+                service.requested_port = 0
+            await service.start(self)
+            self._started.append(service)
+            if service.note:
+                self.notes.append(service.note)
 
     async def start(self) -> None:
         await self.prepare()

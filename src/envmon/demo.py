@@ -145,19 +145,6 @@ async def _watch(platform: Platform, fleet: Fleet, db: Path, port: int, console:
             console.print(_progress_line(platform, fleet), markup=False)
 
 
-async def _start_services_on_free_ports(platform: Platform) -> None:
-    """Start the services that did not start, the web app on any free port."""
-    for service in platform.services:
-        if service in platform._started:
-            continue
-        if hasattr(service, "requested_port"):
-            service.requested_port = 0
-        await service.start(platform)
-        platform._started.append(service)
-        if service.note:
-            platform.notes.append(service.note)
-
-
 async def _cut_lines(fleet: Fleet, seed: int) -> None:
     """Every `CUT_EVERY_S`, one connected unit's line is cut for `CUT_FOR_S` (its uploads
     fail meanwhile), then it connects again: points go offline and come back on the map."""
@@ -320,7 +307,7 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
             platform.receiver.requested_port = 0
             await platform.listen()
         elif options.web_port_fallback:  # the web port: the services start on a free one
-            await _start_services_on_free_ports(platform)
+            await platform.start_remaining_on_free_ports()
         else:  # --web-port given: that port or nothing, as `envmon serve`
             await platform.stop()
             platform.close()

@@ -10,6 +10,7 @@ live units send real-time data (2011) every `RTD_INTERVAL_S` to stay within it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import threading
@@ -24,6 +25,10 @@ OFFLINE_CHECK_S = 0.25
 RTD_INTERVAL_S = 0.5
 LIVE_UNITS = 3  # gas points with no alarm open, each with a connected simulated unit
 START_S = 60.0  # the platform and its units are up well within this on a loaded machine
+# The API's overview is a shared result up to `[web] result_cache_s` old: after a
+# point_state event its answer may still be the earlier one, so a wait looks again after at
+# most this long when no further event comes.
+RECHECK_S = 1.0
 
 
 @dataclass
@@ -52,11 +57,34 @@ class LivePlatform:
         points = self.get_json("/api/v1/overview")["points"]
         return next(p["state"] for p in points if p["mn"] == mn)
 
+    def wait_until(self, condition, what: str, deadline_s: float = 30.0) -> None:
+        """Until `condition()` holds (it reads the API), looked at again each time the
+        platform publishes a point_state (or after `RECHECK_S` without one); an assertion
+        naming `what` past the deadline."""
+        from envmon.app import web_app
+
+        hub = web_app(self.platform).context.events
+
+        async def subscribe():
+            return hub.subscribe(frozenset({"point_state"}))
+
+        async def next_change(events, timeout: float) -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(events.get(), timeout)
+
+        events = self.run(subscribe())  # before the first look: no change is missed
+        try:
+            end = time.monotonic() + deadline_s
+            while not condition():
+                left = end - time.monotonic()
+                assert left > 0, f"deadline passed: {what}"
+                self.run(next_change(events, min(left, RECHECK_S)), left + 5)
+        finally:
+            self.loop.call_soon_threadsafe(events.close)
+
     def wait_state(self, mn: str, state: str, deadline_s: float = 30.0) -> None:
-        end = time.monotonic() + deadline_s
-        while (seen := self.state_of(mn)) != state:
-            assert time.monotonic() < end, f"{mn} stayed {seen}, never {state}"
-            time.sleep(0.1)
+        self.wait_until(lambda: self.state_of(mn) == state, f"{mn} never {state}",
+                        deadline_s)
 
     def silence(self, mn: str) -> None:
         """The unit stops: its tasks end and its connection closes."""
@@ -120,11 +148,10 @@ def start_live(demo_db: Path, folder: Path):
         live.wait_state(mn, "online", START_S)
     # The demo's other units are gone: their points turn offline once silent beyond their
     # thresholds (a few seconds here); the tests start from that settled screen.
-    end = time.monotonic() + START_S
-    while any(p["state"] not in ("offline", "stopped")
-              for p in live.get_json("/api/v1/overview")["points"] if p["mn"] not in chosen):
-        assert time.monotonic() < end, "the silent points did not turn offline"
-        time.sleep(0.2)
+    live.wait_until(lambda: all(
+        p["state"] in ("offline", "stopped")
+        for p in live.get_json("/api/v1/overview")["points"] if p["mn"] not in chosen),
+        "the silent points did not turn offline", START_S)
 
     def stop() -> None:
         loop.call_soon_threadsafe(holder["stop"].set)

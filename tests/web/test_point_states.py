@@ -128,3 +128,73 @@ def test_one_rule_for_the_api_the_page_and_the_live_states(tmp_path):
                 return got
 
         assert asyncio.run(watch()) == ["offline", "alarm", "online"]
+
+
+def test_a_reconciliation_keeps_the_live_changes_made_while_it_read(tmp_path):
+    """The store is read in a thread; an alarm the engine opens meanwhile is newer than that
+    read: the reconciliation leaves that point's live inputs alone (no spurious flip back)."""
+    import threading
+
+    from envmon.alarms.store import Alarm
+    from envmon.web.events import EventHub
+    from envmon.web.publish import PointStates
+
+    store, mns = _rule_store(tmp_path)
+    with store:
+        states = PointStates(EventHub())
+        states.load(store)
+        assert states.states[mns[0]] == "online"
+        stale = states.read  # what the store says before the alarm is written
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            changed = threading.Event()
+
+            def live_alarm():
+                states.alarms_changed([Alarm(
+                    id=9, mn=mns[0], unit_id=None, factor="", rule="offline", status="open",
+                    opened_at=now_beijing(), closed_at=None, value=None, limit=None,
+                    detail="")])
+                changed.set()
+
+            def read_while_an_alarm_opens(store, live, now=None):
+                answer = stale(store, live, now)
+                loop.call_soon_threadsafe(live_alarm)  # the engine, on the loop
+                assert changed.wait(10)
+                return answer
+
+            states.read = read_while_an_alarm_opens
+            await states.load_async(store)
+
+        asyncio.run(main())
+        assert states.states[mns[0]] == "offline"
+        assert ("", "offline") in states.open_alarms[mns[0]]
+
+
+def test_the_live_states_use_the_configured_alarms_when_no_engine_runs(tmp_path):
+    """[alarms] offline_after_s of 5 minutes: a point silent for 10 is offline, in the API
+    and in the live tracker alike (the defaults, 30 minutes, would call it online)."""
+    import httpx
+
+    from envmon.config import Config
+    from envmon.web.app import create_app
+    from envmon.web.context import WebContext
+    from envmon.web.events import EventHub
+    from envmon.web.publish import PointStates
+
+    store, mns = _rule_store(tmp_path)
+    config = Config(alarms={"offline_after_s": 300})
+
+    async def ask() -> dict:
+        app = create_app(WebContext(store=store, config=config))
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answer = await client.get("/api/v1/overview")
+        return {p["mn"]: p["state"] for p in answer.json()["points"]}
+
+    with store:
+        api = asyncio.run(ask())
+        assert api[mns[0]] == "offline"
+        states = PointStates(EventHub(), None, config)
+        states.load(store)
+        assert states.states == api

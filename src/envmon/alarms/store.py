@@ -148,9 +148,10 @@ def close(store: Store, alarm_id: int, by: str, note: str | None = None,
 def list_alarms(store: Store, *, status: str | None = None, mn: str | None = None,
                 rule: str | None = None, limit: int | None = None,
                 opened_since: datetime | None = None, region: str | None = None,
-                data_from: datetime | None = None, data_to: datetime | None = None
-                ) -> list[Alarm]:
-    """Alarms by id; `region` is a GB/T 2260 prefix ("1401") of the units' county codes;
+                data_from: datetime | None = None, data_to: datetime | None = None,
+                newest_first: bool = False) -> list[Alarm]:
+    """Alarms by id (`newest_first`: the newest first, so `limit` keeps the newest);
+    `region` is a GB/T 2260 prefix ("1401") of the units' county codes;
     `data_from`/`data_to` keep alarms whose evidence span (else their opening) overlaps."""
     where, params = [], []
     for column, value in (("status", status), ("mn", mn), ("rule", rule)):
@@ -172,7 +173,7 @@ def list_alarms(store: Store, *, status: str | None = None, mn: str | None = Non
     sql = f"SELECT {', '.join(_COLUMNS)} FROM alarms"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY id"
+    sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [Alarm(*row[:11], *row[11:]) for row in store.query(sql, params)]

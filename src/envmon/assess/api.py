@@ -168,9 +168,25 @@ class AssessOptions:
     140105 or 140100): the drill-down city → county → unit → point."""
     unit: str | None = None
     """Only this unit and its points (`--unit`, point and unit levels)."""
+    parent: str | None = None
+    """The drill-down's step (`parent=` of the API and the 传输有效率 page): the rows of the
+    level under this row of the level above — a city's counties (level county, a city
+    code), a county's units (level unit, a county code), a unit's points (level point, a
+    unit's code); the province's cities (level city). Set as `region` or `unit`, so ranked
+    among themselves."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "level", choice(Level, self.level, "--level"))
+        if self.parent is not None and str(self.parent).strip():
+            if self.region is not None or self.unit is not None:
+                raise OptionError("--parent", "give either the parent or --region/--unit")
+            if self.level.value == "province":
+                raise OptionError("--parent", "the province level has no parent")
+            field_name = "unit" if self.level.value == "point" else "region"
+            option = "--parent"
+            if field_name == "region":
+                region_prefix(self.parent, option)  # a clear error naming the parent
+            object.__setattr__(self, field_name, str(self.parent).strip())
         if self.region is not None:
             prefix = region_prefix(self.region)
             finest = {"province": 2, "city": 4}.get(self.level.value, 6)
@@ -426,6 +442,8 @@ class Rows:
 @dataclass(frozen=True)
 class MarkListOptions:
     kind: MarkKind
+    point: str | None = None
+    """Only the marks that cover this MN (its own; for exemptions its unit's too)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", choice(MarkKind, self.kind, "kind"))
@@ -438,7 +456,7 @@ def list_marks(store, options: MarkListOptions) -> Rows:
     kind = options.kind
     columns = {MarkKind.EXEMPTION: marks.EXEMPTION_COLUMNS,
                MarkKind.CORRECTION: marks.CORRECTION_COLUMNS}[kind]
-    listed = marks.list_marks(store, kind.value)
+    listed = marks.list_marks(store, kind.value, options.point)
     return Rows(columns, tuple(tuple(m[c] for c in columns) for m in listed), kind.value)
 
 

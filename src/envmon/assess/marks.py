@@ -163,7 +163,16 @@ CORRECTION_COLUMNS = ("id", "mn", "factor", "start_time", "end_time", "action", 
                       "revoke_reason")
 
 
-def list_marks(store, table: str) -> list[dict[str, Any]]:
+def list_marks(store, table: str, point: str | None = None) -> list[dict[str, Any]]:
+    """Every mark of `table`; with `point` (an MN) those that cover it: its own and, for
+    exemptions, its unit's (no MN)."""
     columns = {"exemptions": EXEMPTION_COLUMNS, "corrections": CORRECTION_COLUMNS}[table]
-    rows = store.query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")
+    where, params = "", []
+    if point is not None and table == "exemptions":
+        where = ("WHERE mn = ? OR ((mn IS NULL OR mn = '') AND unit_id IN "
+                 "(SELECT unit_id FROM points WHERE mn = ?))")
+        params = [point, point]
+    elif point is not None:
+        where, params = "WHERE mn = ?", [point]
+    rows = store.query(f"SELECT {', '.join(columns)} FROM {table} {where} ORDER BY id", params)
     return [dict(zip(columns, row, strict=True)) for row in rows]

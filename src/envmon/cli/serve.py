@@ -155,15 +155,13 @@ def serve(
                 except OSError:
                     if not (platform.listening and web and web_port is None
                             and (roads_port is None or any(
-                                s.name == "roads intake" for s in platform._started))):
+                                s.name == "roads intake" for s in platform.started))):
                         raise
-                    from envmon.demo import _start_services_on_free_ports
-
-                    await _start_services_on_free_ports(platform)  # 8000 taken: any port
+                    await platform.start_remaining_on_free_ports()  # 8000 taken: any port
             except OSError as exc:
                 where = f"{host}:{hj212_port}"
                 if platform.listening:  # a service's port: the one that did not start
-                    started = {s.name for s in platform._started}
+                    started = {s.name for s in platform.started}
                     where = (f"roads port {roads_port}" if roads_port is not None
                              and "roads intake" not in started else
                              f"--web-port {web_host}:{web_port}")

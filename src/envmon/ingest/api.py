@@ -190,6 +190,8 @@ class RawPacketsOptions:
     mn: str
     verdict: str | None = None
     """accepted, rejected or discarded; None: all."""
+    newest_first: bool = False
+    """The newest packet first (the 点位 page's latest packets); else in order received."""
 
     def __post_init__(self) -> None:
         from envmon.store.models import VERDICTS
@@ -214,6 +216,8 @@ class RawPackets:
     mn: str
     period: Period
     packets: tuple[dict[str, Any], ...]
+    total: int | None = None
+    """Packets in the period when `packets` is one page of them (`offset`/`limit`)."""
 
     json_layout = "array_lines"
 
@@ -232,8 +236,12 @@ class RawPackets:
         return f"raw-{self.mn}"
 
 
-def raw_packets(store: Store, period: Period, options: RawPacketsOptions) -> RawPackets:
-    """The raw packet log of one point received in `period` (received_at), verdicts and all."""
+def raw_packets(store: Store, period: Period, options: RawPacketsOptions, *, offset: int = 0,
+                limit: int | None = None) -> RawPackets:
+    """The raw packet log of one point received in `period` (received_at), verdicts and all.
+    `offset`/`limit`: one page of them, read as such (the API's paging, the 点位 page's
+    latest), with the `total`; without them at most `MAX_RAW_PACKETS` (more: ask for a
+    shorter period)."""
     from envmon.registry.api import require_known_mn
 
     where, params = ["mn = ?", "received_at >= ?", "received_at < ?"], [
@@ -241,10 +249,18 @@ def raw_packets(store: Store, period: Period, options: RawPacketsOptions) -> Raw
     if options.verdict is not None:
         where.append("verdict = ?")
         params.append(options.verdict)
+    order = "id DESC" if options.newest_first else "id"
+    paged = limit is not None or offset
+    page = (f"LIMIT {int(limit if limit is not None else MAX_RAW_PACKETS)} "
+            f"OFFSET {int(offset)}" if paged else f"LIMIT {MAX_RAW_PACKETS + 1}")
     rows = store.query(
         "SELECT id, received_at, peer, verdict, reason, mn, cn, qn, raw FROM raw_packets "
-        f"WHERE {' AND '.join(where)} ORDER BY id LIMIT {MAX_RAW_PACKETS + 1}", params)
-    if len(rows) > MAX_RAW_PACKETS:
+        f"WHERE {' AND '.join(where)} ORDER BY {order} {page}", params)
+    total = None
+    if paged:
+        [(total,)] = store.query(
+            f"SELECT COUNT(*) FROM raw_packets WHERE {' AND '.join(where)}", params)
+    elif len(rows) > MAX_RAW_PACKETS:
         raise OptionError("--from", f"more than {MAX_RAW_PACKETS} packets in "
                           f"{period.describe()}; ask for a shorter period")
     if not rows and not store.query("SELECT 1 FROM raw_packets WHERE mn = ? LIMIT 1",
@@ -255,7 +271,7 @@ def raw_packets(store: Store, period: Period, options: RawPacketsOptions) -> Raw
         "peer": peer, "verdict": verdict, "reason": reason, "mn": mn, "cn": cn, "qn": qn,
         "raw": mask_password(bytes(raw).decode("utf-8", errors="replace").rstrip("\r\n")),
     } for id_, received_at, peer, verdict, reason, mn, cn, qn, raw in rows)
-    return RawPackets(options.mn, period, packets)
+    return RawPackets(options.mn, period, packets, total)
 
 
 # ------------------------------------------------------------------------ live connections

@@ -31,7 +31,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 __all__ = ["CITY_SEATS", "PROVINCE_CENTRE", "SPREAD_DEG", "STATES", "PointState", "decide",
-           "offline_threshold", "placed", "point_states"]
+           "offline_threshold", "open_alarm_keys", "open_alarm_rules", "placed",
+           "point_states"]
 
 STATES = ("online", "offline", "alarm", "stopped")
 
@@ -131,18 +132,27 @@ def stopped_now(store, now: datetime) -> set[str]:
         "AND e.start_time <= ? AND ? < e.end_time", [now, now])}
 
 
+def open_alarm_keys(store) -> dict[str, set[tuple[str, str]]]:
+    """MN → the (factor, rule) keys of its alarms that are not closed (the live tracker's:
+    the engine reports the newest alarm of a key, so a key is what closes)."""
+    alarms: dict[str, set[tuple[str, str]]] = {}
+    for mn, factor, rule in store.query(
+            "SELECT mn, factor, rule FROM alarms WHERE status <> 'closed'"):
+        alarms.setdefault(mn, set()).add((factor, rule))
+    return alarms
+
+
 def open_alarm_rules(store) -> dict[str, set[str]]:
     """MN → the rules of its alarms that are not closed."""
-    alarms: dict[str, set[str]] = {}
-    for mn, rule in store.query("SELECT mn, rule FROM alarms WHERE status <> 'closed'"):
-        alarms.setdefault(mn, set()).add(rule)
-    return alarms
+    return {mn: {rule for _, rule in keys} for mn, keys in open_alarm_keys(store).items()}
 
 
 def point_states(store, now: datetime, *, online: set[str] | frozenset[str] | None = None,
                  offline_after: Callable[[str], float] | None = None,
-                 alarm_config: Any = None, region: str | None = None) -> list[PointState]:
-    """Every registered point (of `region`, a GB/T 2260 prefix) with its state at `now`.
+                 alarm_config: Any = None, region: str | None = None,
+                 mn: str | None = None) -> list[PointState]:
+    """Every registered point (of `region`, a GB/T 2260 prefix; or the one point `mn`) with
+    its state at `now`.
 
     `online`: the MNs a live connection speaks for (the running receiver's), None when no
     receiver runs here; `offline_after`: the engine's per-point threshold, None = computed
@@ -150,11 +160,12 @@ def point_states(store, now: datetime, *, online: set[str] | frozenset[str] | No
     offline_after = offline_after or store_thresholds(store, alarm_config)
     online = online or frozenset()
     coords = ", p.longitude, p.latitude" if _has_coordinates(store) else ", NULL, NULL"
+    one, one_params = (" AND r.mn = ?", [mn]) if mn is not None else ("", [])
     registry = store.query(
         "SELECT r.mn, r.unit_id, r.unit_name, r.outlet_name, r.kind, r.city_code, r.city, "
         f"r.county_code, r.county{coords} "
-        "FROM point_registry r JOIN points p ON p.mn = r.mn WHERE r.county_code LIKE ? "
-        "ORDER BY r.mn", [(region or "") + "%"])
+        "FROM point_registry r JOIN points p ON p.mn = r.mn WHERE r.county_code LIKE ?"
+        f"{one} ORDER BY r.mn", [(region or "") + "%", *one_params])
     seen = dict(store.query("SELECT mn, last_seen_at FROM alarm_point_state"))
     # What arrived within the longest threshold in use (a day at most: the slowest regular
     # upload, 2031, is daily); each point is then judged against its own.
@@ -162,7 +173,8 @@ def point_states(store, now: datetime, *, online: set[str] | frozenset[str] | No
     window = max(window, now - timedelta(days=2))
     recent = {row[0]: row[1:] for row in store.query(
         "SELECT mn, MAX(data_time), MAX(CASE WHEN flag = 'F' THEN data_time END), "
-        "MAX(received_at) FROM records WHERE received_at >= ? GROUP BY mn", [window])}
+        f"MAX(received_at) FROM records WHERE received_at >= ?{one.replace('r.', '')} "
+        "GROUP BY mn", [window, *one_params])}
     alarms = open_alarm_rules(store)
     exempt = stopped_now(store, now)
     out = []

@@ -84,6 +84,8 @@ class PointRecords:
     records: tuple[dict[str, Any], ...]
     note: str | None = None
     """Said on stderr beside an empty answer: the point never sent this CN."""
+    total: int | None = None
+    """Records in the period when `records` is one page of them (`offset`/`limit`)."""
 
     json_layout = "array_lines"  # one record per line, as `envmon data` always printed
 
@@ -106,26 +108,38 @@ class PointRecords:
         return f"data-{self.mn}-{self.cn}-{a:%Y%m%d%H}-{b:%Y%m%d%H}"
 
 
-def point_records(store, period: Period, options: RecordsOptions) -> PointRecords:
+def point_records(store, period: Period, options: RecordsOptions, *, offset: int = 0,
+                  limit: int | None = None) -> PointRecords:
     """The stored records of one point: one per factor per data time, the copy the copy
     policy picks (the unit's own trusted copy, then the first received).
 
     An MN neither registered nor present in the records is an error (a typo, not an empty
     answer). A CN the point has never sent gives the empty answer (a script reading it goes on)
-    with a `note` naming the CNs it does send."""
+    with a `note` naming the CNs it does send. `offset`/`limit`: one page of them, read as
+    such from the store (the API's paging), with the `total`."""
     from envmon.registry.api import require_known_mn
 
     require_known_mn(store, options.mn)
-    rows = store.query_records(options.mn, options.cn, period.start, period.end,
-                               (*FIELDS, *MARK_FIELDS))
+    total = None
+    columns = (*FIELDS, *MARK_FIELDS)
+    if limit is None and not offset:
+        rows = store.query_records(options.mn, options.cn, period.start, period.end, columns)
+    else:
+        rows = store.query_records(options.mn, options.cn, period.start, period.end, columns,
+                                   offset=offset, limit=limit)
+        [(total,)] = store.query(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT data_time, factor FROM records "
+            "WHERE mn = ? AND cn = ? AND data_time >= ? AND data_time < ?) copies",
+            [options.mn, options.cn, period.start, period.end])
     note = None
-    if not rows:
+    if not rows and not total:
         sent = [cn for (cn,) in store.query(
             "SELECT DISTINCT cn FROM records WHERE mn = ? ORDER BY cn", [options.mn])]
         if options.cn not in sent:
             note = (f"no records of CN {options.cn} for MN {options.mn}; "
                     + (f"it sends {', '.join(sent)}" if sent else "it has sent no records yet"))
-    return PointRecords(options.mn, options.cn, period, tuple(_marked(r) for r in rows), note)
+    return PointRecords(options.mn, options.cn, period, tuple(_marked(r) for r in rows), note,
+                        total)
 
 
 def _marked(row: dict[str, Any]) -> dict[str, Any]:
@@ -291,38 +305,3 @@ def point_series(store, period: Period, options: RecordsOptions) -> PointSeries:
     return PointSeries(options.mn, options.cn, period, limits, series)
 
 
-RAW_COLUMNS = ("id", "received_at", "peer", "verdict", "reason", "cn", "qn")
-
-
-@dataclass(frozen=True)
-class RawPacketsOptions:
-    mn: str
-    limit: int = 50
-
-    def __post_init__(self) -> None:
-        if not self.mn.strip():
-            raise OptionError("mn", "give the MN of a monitoring point")
-        if not 1 <= self.limit <= 1000:
-            raise OptionError("limit", f"must be from 1 to 1000, not {self.limit}")
-
-
-@dataclass(frozen=True)
-class RawPackets:
-    """A point's latest raw packets with the receiver's verdict (accepted / rejected and
-    why), newest first; the packet text itself stays in the store."""
-
-    mn: str
-    packets: tuple[dict[str, Any], ...]
-
-    def as_json(self) -> list[dict[str, Any]]:
-        return [dict(p) for p in self.packets]
-
-
-def raw_packets(store, options: RawPacketsOptions) -> RawPackets:
-    from envmon.registry.api import require_known_mn
-
-    require_known_mn(store, options.mn, "mn")
-    rows = store.query(f"SELECT {', '.join(RAW_COLUMNS)} FROM raw_packets WHERE mn = ? "
-                       f"ORDER BY id DESC LIMIT {int(options.limit)}", [options.mn])
-    return RawPackets(options.mn, tuple(_plain(dict(zip(RAW_COLUMNS, r, strict=True)),
-                                               RAW_COLUMNS) for r in rows))

@@ -35,7 +35,7 @@ from envmon.roads.intake_http import Intake, make_app
 
 log = logging.getLogger("envmon.roads.intake")
 
-__all__ = ["IntakeRefused", "IntakeServer", "is_loopback"]
+__all__ = ["EmbeddedServer", "IntakeRefused", "IntakeServer", "is_loopback"]
 
 
 class IntakeRefused(OSError):
@@ -143,7 +143,7 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
-class _EmbeddedServer(uvicorn.Server):
+class EmbeddedServer(uvicorn.Server):
     """uvicorn without its own signal handlers: the loop's owner stops it."""
 
     @contextlib.contextmanager
@@ -156,7 +156,7 @@ class IntakeServer:
 
     def __init__(self, intake: Intake, host: str = "127.0.0.1", port: int = 8712) -> None:
         self.intake, self.host, self.requested_port = intake, host, port
-        self._server: _EmbeddedServer | None = None
+        self._server: EmbeddedServer | None = None
         self._task: asyncio.Task | None = None
         self._socket: socket.socket | None = None
         self._bound_port: int | None = None
@@ -193,7 +193,7 @@ class IntakeServer:
                                             backlog=limits.backlog)
         self._socket.setblocking(False)
         self._bound_port = self._socket.getsockname()[1]
-        server = self._server = _EmbeddedServer(config)
+        server = self._server = EmbeddedServer(config)
         self._task = asyncio.get_running_loop().create_task(
             server.serve(sockets=[self._socket]), name="roads-intake")
         while not server.started:  # listening once uvicorn has made its server

@@ -440,9 +440,11 @@ class Store(RegistryRepository, ABC):
 
     def query_records(
         self, mn: str, cn: str, start: datetime, end: datetime,
-        columns: Sequence[str] = QUERY_RECORD_COLUMNS,
+        columns: Sequence[str] = QUERY_RECORD_COLUMNS, *, offset: int = 0,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Records of one point and command code with `start <= data_time < end`.
+        """Records of one point and command code with `start <= data_time < end`
+        (`offset`/`limit`: one page of them, in the same order).
 
         One dict per factor per data time (keys: `QUERY_RECORD_COLUMNS`); when the same
         (mn, cn, data_time, factor) has several copies, the one the copy policy picks
@@ -465,6 +467,8 @@ class Store(RegistryRepository, ABC):
             ) ranked
             WHERE rn = 1
             ORDER BY data_time, factor
+            {"" if limit is None else f"LIMIT {int(limit)}"}
+            {f"OFFSET {int(offset)}" if offset else ""}
             """,
             [mn, cn, start, end],
         )

@@ -8,7 +8,10 @@ Layout (one job per module):
   the app serves a store without a receiver, as in tests of pages), the event hub, settings.
 * `events.EventHub` — fan-out of what happens (packets, point states, alarms) to the
   subscribers of `GET /api/v1/events`, each behind a bounded queue.
-* `app.create_app(context)` — the FastAPI app: the API routers, the pages, the static files.
+* `app.create_app(context, settings)` — the FastAPI app: the API routers, the pages, the
+  static files, bounded by `settings.WebSettings` (the [web] table; its defaults live there).
+* `compute.compute(request, fn, …, shared_key=)` — how an endpoint or a page runs blocking
+  work: a worker thread within the query slots, shared results by key.
 * `service.WebApp` — the platform service that serves the app (`--web-port`, default 8000).
 * `api/` — one router module per domain, one endpoint per use case of `envmon.<domain>.api`:
   the endpoint parses the query into the use case's options dataclass (its `OptionError`

@@ -8,8 +8,8 @@ installed (`envmon.web.pages.install`), and the app-wide rules:
   no traceback in the body (logged with it);
 * who may reach it and write through it: `web.guard.RequestGuard` (Host, and for writes a
   loopback client unless remote writes are allowed, same origin, JSON bodies);
-* bounds: a request body larger than `MAX_BODY_BYTES` is refused (413) before it is read;
-  heavy queries run `query_slots` at a time (`usecase.run_blocking`).
+* bounds: a request body larger than `[web] max_body_bytes` is refused (413) before it is read;
+  heavy work (endpoints and pages alike) runs `query_slots` at a time (`web.compute`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from envmon.web.api.cache import DEFAULT_MAX_BYTES, SharedResults
 from envmon.web.api.usecase import error_response
 from envmon.web.context import WebContext
 from envmon.web.guard import RequestGuard
+from envmon.web.settings import WebSettings
 
 try:  # the pages (templates, static files) are their own package; the API runs without it
     from envmon.web import pages
@@ -36,16 +37,7 @@ except ImportError:
 
 log = logging.getLogger("envmon.web")
 
-__all__ = ["MAX_BODY_BYTES", "QUERY_SLOTS", "create_app"]
-
-# The API's bodies are short JSON notes; 64 KiB is ample and keeps a client from making the
-# server buffer megabytes.
-MAX_BODY_BYTES = 64 * 1024
-# Heavy queries at once: two cores serve the receiver too; four keeps one query from waiting
-# behind a slow export while never piling threads onto them.
-QUERY_SLOTS = 4
-RESULT_CACHE_S = 5.0  # as WebSettings.result_cache_s
-
+__all__ = ["create_app"]
 
 class BodyLimit:
     """ASGI middleware: 413 for a body larger than `limit` (declared or streamed)."""
@@ -121,8 +113,9 @@ def _error_page(request: Request, status: int, what: str):
                                           what=what, heading=heading)
 
 
-def create_app(context: WebContext) -> FastAPI:
-    """The web app over `context` (see the module docstring)."""
+def create_app(context: WebContext, settings: WebSettings | None = None) -> FastAPI:
+    """The web app over `context` (see the module docstring), bounded by `settings` (None:
+    `context.web_settings()`, the configuration's [web] with the context's overrides)."""
     if context.config is None:
         from envmon.config import ConfigError, load_config
 
@@ -136,12 +129,12 @@ def create_app(context: WebContext) -> FastAPI:
                   docs_url="/api/docs", redoc_url=None,
                   description="The REST API of the envmon platform: one endpoint per use case; "
                   "`?format=` gives what the CLI prints with `--format`.")
+    settings = settings or context.web_settings()
     app.state.context = context
-    app.state.shared_results = SharedResults(
-        float(context.settings.get("result_cache_s", RESULT_CACHE_S)),
-        max_bytes=int(context.settings.get("result_cache_bytes", DEFAULT_MAX_BYTES)))
-    app.state.query_slots = asyncio.Semaphore(
-        int(context.settings.get("query_slots", QUERY_SLOTS)))
+    app.state.web_settings = context.web = settings
+    app.state.shared_results = SharedResults(settings.result_cache_s,
+                                             max_bytes=DEFAULT_MAX_BYTES)
+    app.state.query_slots = asyncio.Semaphore(settings.query_slots)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError):
@@ -169,8 +162,7 @@ def create_app(context: WebContext) -> FastAPI:
     if pages:
         pages.install(app, context)
     app.add_middleware(RequestGuard, bound_host=context.settings.get("web_host"),
-                       allowed_hosts=tuple(context.settings.get("allowed_hosts", ())),
-                       allow_remote_writes=bool(context.settings.get("allow_remote_writes")))
-    app.add_middleware(BodyLimit, limit=int(context.settings.get("max_body_bytes",
-                                                                  MAX_BODY_BYTES)))
+                       allowed_hosts=tuple(settings.allowed_hosts),
+                       allow_remote_writes=settings.allow_remote_writes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -13,6 +13,29 @@ from envmon.timeutil import now_beijing
 from envmon.web.events import EventHub
 
 
+def alarm_config_of(config: Any) -> Any:
+    """The [alarms] settings (`alarms.config.AlarmConfig`) of `config` (None: defaults)."""
+    from envmon.alarms.config import AlarmConfig, alarm_config_from_dict
+
+    table = dict(getattr(config, "alarms", None) or {})
+    table = {k: v for k, v in table.items() if not k.startswith("webhook")}
+    return alarm_config_from_dict(table) if table else AlarmConfig()
+
+
+def live_state_inputs(platform: Any, config: Any) -> dict[str, Any]:
+    """What the point-state rule (`envmon.overview.states.point_states`) takes from the
+    running platform: the receiver's live connections (a copy) and the alarm engine's
+    per-point offline threshold; the [alarms] settings of `config` for the threshold over the
+    store when no engine runs. The one source of these inputs for the API, the pages and the
+    live tracker (`web.publish.PointStates`). Read on the loop: the receiver and the engine
+    change these on it."""
+    receiver = getattr(platform, "receiver", None)
+    engine = getattr(platform, "alarms", None)
+    return {"online": set(getattr(receiver, "online", ())) if receiver is not None else None,
+            "offline_after": engine.offline_after if engine is not None else None,
+            "alarm_config": alarm_config_of(config)}
+
+
 @dataclass
 class WebContext:
     """The store the app reads (and, through `run_in_writer`, writes), and what serves it.
@@ -31,25 +54,25 @@ class WebContext:
     settings: dict[str, Any] = field(default_factory=dict)  # the [web] table of the config
     config: Any = None  # envmon.config.Config (its [assess] rules); None = the default file
     point_states: Any = None  # web.publish.PointStates of the running platform, or None
+    web: Any = None  # web.settings.WebSettings the app runs with (set by `create_app`)
 
     def state_inputs(self) -> dict[str, Any]:
-        """What the point-state rule (`envmon.overview.states`) takes from the running
-        platform: the receiver's live connections and the alarm engine's per-point offline
-        threshold; without a platform, the threshold of the [alarms] settings over the
-        store."""
-        receiver = getattr(self.platform, "receiver", None)
-        engine = getattr(self.platform, "alarms", None)
-        return {"online": set(receiver.online) if receiver is not None else None,
-                "offline_after": engine.offline_after if engine is not None else None,
-                "alarm_config": self.alarm_config()}
+        """The point-state rule's live inputs (`live_state_inputs`); call it ON THE LOOP and
+        pass the snapshot to the worker thread (`web.compute`)."""
+        return live_state_inputs(self.platform, self.config)
 
     def alarm_config(self) -> Any:
         """The [alarms] settings (`alarms.config.AlarmConfig`) of the configuration."""
-        from envmon.alarms.config import AlarmConfig, alarm_config_from_dict
+        return alarm_config_of(self.config)
 
-        table = dict(getattr(self.config, "alarms", None) or {})
-        table = {k: v for k, v in table.items() if not k.startswith("webhook")}
-        return alarm_config_from_dict(table) if table else AlarmConfig()
+    def web_settings(self) -> Any:
+        """The [web] settings (`web.settings.WebSettings`): the configuration's, with the
+        fields of `settings` on top."""
+        from envmon.web.settings import web_settings
+
+        if self.web is not None:
+            return self.web
+        return web_settings(getattr(self.config, "web", None), self.settings)
 
     async def run_in_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Writes to tables the receiver also writes go through its writer thread

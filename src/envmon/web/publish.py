@@ -24,11 +24,13 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from envmon.hj212.codes import DATA_UPLOAD_CNS
-from envmon.overview.states import decide, point_states
+from envmon.overview.states import decide, open_alarm_keys, point_states
 from envmon.timeutil import BEIJING_FIXED, now_beijing
+from envmon.web.context import live_state_inputs
 from envmon.web.events import EventHub
 
 log = logging.getLogger("envmon.web")
@@ -47,36 +49,61 @@ class PointStates:
     """The live state of each point (`overview.states.decide` over inputs kept in memory);
     publishes a ``point_state`` event when a point's answer changes."""
 
-    def __init__(self, hub: EventHub, platform: Any = None) -> None:
+    def __init__(self, hub: EventHub, platform: Any = None, config: Any = None) -> None:
         self.hub = hub
         self.platform = platform
+        self.config = config  # envmon.config.Config: its [alarms] when no engine runs
         self.states: dict[str, str] = {}
         self.inputs: dict[str, dict[str, bool]] = {}
         # mn -> (factor, rule) of its not-closed alarms: the engine reports the newest alarm of
         # a key (`alarm_store.latest_for_keys`), so a key, not an id, is what closes.
         self.open_alarms: dict[str, set[tuple[str, str]]] = {}
         self.silent: set[str] = set()  # points taken as silent: a packet clears it
+        # Live changes are numbered; `changed[mn]` is the number of a point's latest. A
+        # reconciliation read from the store in a thread leaves alone the points changed
+        # since its read began: their live inputs are newer than what it read.
+        self.change_count = 0
+        self.changed: dict[str, int] = {}
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
 
     # ------------------------------------------------------------------ the inputs
+    def live_inputs(self) -> dict[str, Any]:
+        """The rule's live inputs (`web.context.live_state_inputs`), read on the loop."""
+        return live_state_inputs(self.platform, self.config)
+
     def load(self, store: Any, now: Any = None) -> None:
-        """Every point's inputs from the store (as `GET /api/v1/overview` computes them)."""
-        now = now or now_beijing()
-        points = point_states(store, now, **self._live_inputs())
-        self.apply(points, self._open_alarms(store))
+        """Every point's inputs from the store (as `GET /api/v1/overview` computes them),
+        on this thread (a test's; the platform loads with `load_async`)."""
+        since = self.change_count
+        points, alarms = self.read(store, self.live_inputs(), now)
+        self.apply(points, alarms, since)
+
+    async def load_async(self, store: Any) -> None:
+        """`load`, the store read in a worker thread (never on the receiver's loop)."""
+        since, live = self.change_count, self.live_inputs()
+        points, alarms = await asyncio.to_thread(self.read, store, live)
+        self.apply(points, alarms, since)
 
     @staticmethod
-    def _open_alarms(store: Any) -> dict[str, set[tuple[str, str]]]:
-        alarms: dict[str, set[tuple[str, str]]] = {}
-        for mn, factor, rule in store.query(
-                "SELECT mn, factor, rule FROM alarms WHERE status <> 'closed'"):
-            alarms.setdefault(mn, set()).add((factor, rule))
-        return alarms
+    def read(store: Any, live: dict, now: Any = None) -> tuple[list, dict]:
+        """What a reconciliation applies: every point's state and the open alarms' keys."""
+        return point_states(store, now or now_beijing(), **live), open_alarm_keys(store)
 
-    def apply(self, points: list, alarms: dict[str, set[tuple[str, str]]]) -> None:
-        self.open_alarms = alarms
+    def apply(self, points: list, alarms: dict[str, set[tuple[str, str]]],
+              since: int | None = None) -> None:
+        """The store's answers read after live change number `since` (None: all of them
+        win); a point changed live after that keeps its live inputs."""
+        def newer(mn: str) -> bool:  # a point not tracked yet had its change dropped
+            return (since is not None and self.changed.get(mn, -1) > since
+                    and mn in self.inputs)
+
+        kept = {mn: keys for mn, keys in self.open_alarms.items() if newer(mn)}
+        self.open_alarms = {mn: keys for mn, keys in alarms.items() if not newer(mn)}
+        self.open_alarms.update(kept)
         for point in points:
+            if newer(point.mn):
+                continue
             self.inputs[point.mn] = dict(point.inputs)
             if point.inputs["silent"]:
                 self.silent.add(point.mn)
@@ -84,16 +111,12 @@ class PointStates:
                 self.silent.discard(point.mn)
             self._set(point.mn, point.state)
 
-    def _live_inputs(self) -> dict[str, Any]:
-        receiver = getattr(self.platform, "receiver", None)
-        engine = getattr(self.platform, "alarms", None)
-        return {"online": set(getattr(receiver, "online", ())) if receiver else None,
-                "offline_after": engine.offline_after if engine is not None else None}
-
     def _update(self, mn: str, **changes: bool) -> None:
         inputs = self.inputs.get(mn)
         if inputs is None:
             return  # not a registered point (the next reconciliation adds new ones)
+        self.change_count += 1
+        self.changed[mn] = self.change_count
         inputs.update(changes)
         if "silent" in changes:
             (self.silent.add if changes["silent"] else self.silent.discard)(mn)
@@ -162,24 +185,21 @@ class PointStates:
                 await asyncio.wait_for(self._wake.wait(), interval_s)
             self._wake.clear()
             try:
-                live = self._live_inputs()
                 started = time.monotonic()
-                points, alarms = await asyncio.to_thread(self._read, store, live)
-                self.apply(points, alarms)
+                await self.load_async(store)
                 log.debug("point states reconciled in %.3f s", time.monotonic() - started)
             except Exception:
                 log.exception("reconciling point states failed")
 
-    @classmethod
-    def _read(cls, store: Any, live: dict) -> tuple[list, dict]:
-        return point_states(store, now_beijing(), **live), cls._open_alarms(store)
 
-
-def attach_publishers(platform: Any, hub: EventHub) -> PointStates:
-    """Hook the hub into the running platform's receiver and alarm engine; the point states
-    are loaded from the store and reconciled with it from then on."""
-    states = PointStates(hub, platform)
-    states.load(platform.store)
+def attach_publishers(platform: Any, hub: EventHub, config: Any = None,
+                      clock: Callable[[], float] = time.monotonic) -> PointStates:
+    """Hook the hub into the running platform's receiver and alarm engine (`config`: the
+    [alarms] of the point states when no engine runs); the caller loads the point states
+    (`PointStates.load_async`, after the hooks, so no change is missed) and starts their
+    reconciliation with the store. `clock`: seconds, for `PACKET_EVENT_INTERVAL_S` (a test
+    steps it instead of waiting)."""
+    states = PointStates(hub, platform, config)
     receiver = platform.receiver
     announced: dict[str, float] = {}  # mn -> monotonic time of its last packet event
     silent = states.silent
@@ -189,7 +209,7 @@ def attach_publishers(platform: Any, hub: EventHub) -> PointStates:
             states.packet(packet.mn)
         if not hub.subscribers or packet.cn not in DATA_UPLOAD_CNS:
             return  # nobody watches: the receiver's hot path pays two comparisons
-        now = time.monotonic()
+        now = clock()
         if now - announced.get(packet.mn, -PACKET_EVENT_INTERVAL_S) < PACKET_EVENT_INTERVAL_S:
             return
         announced[packet.mn] = now

@@ -19,95 +19,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
 from typing import Any
 
 import h11
 import uvicorn
 
-from envmon.errors import OptionError
 from envmon.render import jsonout
-from envmon.roads.intake_server import GuardedH11Protocol, _EmbeddedServer, is_loopback
+from envmon.roads.intake_server import EmbeddedServer, GuardedH11Protocol, is_loopback
 from envmon.web.context import WebContext
 from envmon.web.events import EventHub
+from envmon.web.settings import WebSettings
 
 log = logging.getLogger("envmon.web")
 
-__all__ = ["WebApp", "WebH11Protocol", "WebSettings"]
-
-
-@dataclass(frozen=True)
-class WebSettings:
-    """Bounds of the web server ([web] of the configuration), with why each default."""
-
-    max_connections: int = 200
-    """Open HTTP connections at once (503 beyond): a monitoring centre's screens and a few
-    dozen officers' browsers, each with a live stream and a couple of requests."""
-    max_streams: int = 100
-    """Live event streams at once (`EventHub.max_subscribers`; 503 beyond): half the
-    connections, so streams cannot take every connection."""
-    max_streams_per_address: int = 20
-    """Live streams of one client address at once (503 beyond): a screen or a browser holds
-    one a page, an office behind one address a few dozen pages at most; one client looping
-    over `/api/v1/events` cannot take all `max_streams`."""
-    stream_queue: int = 1000
-    """Events waiting for one slow stream before its oldest are dropped (a reset is sent)."""
-    max_body_bytes: int = 64 * 1024
-    """Request bodies (JSON notes) larger than this are refused (413)."""
-    header_timeout_s: float = 10.0
-    """Request headers must complete within this (as the roads intake's)."""
-    keep_alive_s: int = 5
-    """Idle keep-alive connections are closed after this (uvicorn's default): a browser
-    reuses its connection between a page and its requests; an idle one holds a slot."""
-    backlog: int = 128
-    """Connections waiting to be accepted (the kernel's usual somaxconn before Linux 5.4):
-    enough for a wall of screens reconnecting at once after a restart."""
-    query_slots: int = 4
-    """Queries (use cases) run at once in worker threads; the rest wait their turn."""
-    result_cache_s: float = 5.0
-    """Heavy results (the overview, the assessment) are computed once for every screen that
-    asks within this many seconds (`api.cache.SharedResults`; 0 = never shared). A wall of
-    screens then costs one computation, not one per screen; live pages get changes from
-    the event stream at once, and any write through the API empties the cache."""
-    roads_match_days: int = 31
-    """`GET /api/v1/roads/rank` (and the map) map-match at most this many days whose readings
-    are not matched yet, in a worker thread, as `envmon roads rank` does; more is a 409 naming
-    `envmon roads match`. A month: the demo fleet's month matches in seconds, and a ranking
-    is of a month."""
-    allowed_hosts: tuple[str, ...] = ()
-    """Host names (besides the bound host, localhost and IP addresses) the app answers to,
-    e.g. ``["envmon.bureau.lan"]`` behind a name (`web.guard`: any other Host is a 400, so a
-    DNS-rebinding page reaches nothing)."""
-    allow_remote_writes: bool = False
-    """Accept changes (alarm acknowledge/close, marks) from other machines (`--web-allow-
-    remote-writes`). Off: until users exist (issue 13) nothing says who a remote writer is,
-    so only this machine may write."""
-    point_states_reconcile_s: float = 60.0
-    """The live point states are recomputed from the store this often (`web.publish`:
-    exemptions starting or ending, flag F change on a scale of hours; connections and alarms
-    change them at once)."""
-
-    def __post_init__(self) -> None:
-        for name in ("max_connections", "max_streams", "max_streams_per_address",
-                     "stream_queue", "max_body_bytes",
-                     "keep_alive_s", "backlog", "query_slots", "roads_match_days"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise OptionError(f"[web] {name}", f"must be a whole number of 1 or more, "
-                                                   f"not {value!r}")
-        if isinstance(self.allowed_hosts, str) or not all(
-                isinstance(name, str) and name.strip() for name in self.allowed_hosts):
-            raise OptionError("[web] allowed_hosts", "must be a list of host names, not "
-                                                     f"{self.allowed_hosts!r}")
-        if not isinstance(self.allow_remote_writes, bool):
-            raise OptionError("[web] allow_remote_writes", "must be true or false")
-        if not self.point_states_reconcile_s > 0:
-            raise OptionError("[web] point_states_reconcile_s", "must be more than 0 seconds")
-        if not self.header_timeout_s > 0:
-            raise OptionError("[web] header_timeout_s", "must be more than 0 seconds")
-        if isinstance(self.result_cache_s, bool) or not self.result_cache_s >= 0:
-            raise OptionError("[web] result_cache_s", "must be 0 or more seconds, not "
-                                                      f"{self.result_cache_s!r}")
+__all__ = ["WebApp", "WebH11Protocol", "WebSettings"]  # WebSettings: from web.settings
 
 
 class WebH11Protocol(GuardedH11Protocol):
@@ -172,11 +99,12 @@ class WebApp:
         self.config = config  # envmon.config.Config, None = the default file
         self.context: WebContext | None = None
         self.states: Any = None  # web.publish.PointStates once started
-        self._server: _EmbeddedServer | None = None
+        self._server: EmbeddedServer | None = None
         self._task: asyncio.Task | None = None
         self._socket: socket.socket | None = None
         self._bound_port: int | None = None
         self._announced: str | None = None  # the store whose discovery file we wrote
+        self.publish_clock: Callable[[], float] = time.monotonic  # packet events' interval
 
     @property
     def port(self) -> int:
@@ -207,15 +135,9 @@ class WebApp:
                        max_per_owner=settings.max_streams_per_address)
         self.context = WebContext(store=platform.store, platform=platform, events=hub,
                                   config=self.config,
-                                  settings={"max_body_bytes": settings.max_body_bytes,
-                                            "query_slots": settings.query_slots,
-                                            "result_cache_s": settings.result_cache_s,
-                                            "roads_match_days": settings.roads_match_days,
-                                            "web_host": self.host,
-                                            "allowed_hosts": settings.allowed_hosts,
-                                            "allow_remote_writes":
-                                                settings.allow_remote_writes})
-        app = create_app(self.context)
+                                  settings={"web_host": self.host,  # the pages' banner says:
+                                            "allow_remote_writes": settings.allow_remote_writes})
+        app = create_app(self.context, settings)
         protocol = type("WebH11Protocol", (WebH11Protocol,),
                         {"header_timeout_s": settings.header_timeout_s,
                          "max_connections": settings.max_connections})
@@ -233,9 +155,11 @@ class WebApp:
                                             backlog=settings.backlog)
         self._socket.setblocking(False)
         self._bound_port = self._socket.getsockname()[1]
-        self.states = self.context.point_states = attach_publishers(platform, hub)
+        self.states = self.context.point_states = attach_publishers(
+            platform, hub, self.context.config, self.publish_clock)
+        await self.states.load_async(platform.store)  # read in a thread, off the loop
         self.states.start(platform.store, settings.point_states_reconcile_s)
-        server = self._server = _EmbeddedServer(config)
+        server = self._server = EmbeddedServer(config)
         self._task = asyncio.get_running_loop().create_task(
             server.serve(sockets=[self._socket]), name="web-app")
         while not server.started:

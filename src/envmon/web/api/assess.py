@@ -42,12 +42,16 @@ def assess(level: str = Query("city", description="point, unit, county, city or 
                                       "2260 code or prefix: 14, 1401, 140105), ranked among "
                                       "themselves: the drill-down city → county → unit."),
            unit: str | None = Query(None, description="Only this unit and its points "
-                                    "(levels point and unit).")):
+                                    "(levels point and unit)."),
+           parent: str | None = Query(None, description="The drill-down: the rows of the "
+                                      "level under this row of the level above (a city's "
+                                      "counties, a county's units, a unit's points).")):
     """One level's rows, best first, ranked (`envmon assess`); rates in percent."""
     from envmon.assess.api import AssessOptions, AssessSettings, assess_period, checked_as_of
     from envmon.period import Period, parse_time
 
-    AssessOptions(level, region=region, unit=unit)  # checked first, as `envmon assess` does
+    # checked first, as `envmon assess` does
+    AssessOptions(level, region=region, unit=unit, parent=parent)
     when = checked_as_of(parse_time(as_of, "--as-of") if as_of else None)
     period = Period.from_options(month, start, end, on_the_hour=True)
 
@@ -60,6 +64,6 @@ def assess(level: str = Query("city", description="point, unit, county, city or 
             marks_require_proof=False if marks_without_proof else None,
             mark_deadline_day=mark_deadline_day)
         return assess_period(context.store, period, AssessOptions(level, settings, when,
-                                                                  region, unit))
+                                                                  region, unit, parent))
 
     return run

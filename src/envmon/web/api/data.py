@@ -11,7 +11,7 @@ router = APIRouter(prefix="/api/v1", tags=["data"])
 
 
 @use_case_endpoint(router, "/data", formats=("json", "csv", "table", "xlsx", "html"),
-                   items="records", summary="Records of one point (envmon data)")
+                   items="records", paged=True, summary="Records of one point (envmon data)")
 def data(mn: str = Query("", description="MN of the monitoring point."),
          cn: str = Query("2061", description="Command code: 2011, 2051, 2061 (hour), 2031 …"),
          start: str | None = Query(None, alias="from", description="ISO time, Beijing time "
@@ -23,4 +23,5 @@ def data(mn: str = Query("", description="MN of the monitoring point."),
 
     period = records_period(start, end)
     options = RecordsOptions(mn, cn)
-    return lambda context: point_records(context.store, period, options)
+    return lambda context, offset, limit: point_records(context.store, period, options,
+                                                        offset=offset, limit=limit)

@@ -11,7 +11,7 @@ router = APIRouter(prefix="/api/v1", tags=["overview"])
 
 @use_case_endpoint(router, "/overview", formats=("json", "csv", "xlsx", "html"),
                    summary="Today at a glance: counts, 即时有效传输率, point states",
-                   shared=True)
+                   shared=True, live=True)
 def overview(region: str | None = Query(None, description="GB/T 2260 code prefix (14, 1401, "
                                         "140105).")):
     """Points registered/networked/online, alarms today, today's 即时 rates (province and
@@ -21,9 +21,8 @@ def overview(region: str | None = Query(None, description="GB/T 2260 code prefix
 
     options = OverviewOptions(region)
 
-    def run(context):
+    def run(context, live):
         return overview_use_case(context.store, options, now=context.now(),
-                                 assess_config=context.config.assess,
-                                 **context.state_inputs())
+                                 assess_config=context.config.assess, **live)
 
     return run

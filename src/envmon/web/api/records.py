@@ -15,7 +15,7 @@ _TO = "ISO time, exclusive (default: now)."
 
 
 @use_case_endpoint(router, "/data/raw", formats=("json", "csv", "table"), items="packets",
-                   summary="Raw packets of one point with their verdicts")
+                   paged=True, summary="Raw packets of one point with their verdicts")
 def data_raw(mn: str = Query("", description="MN of the monitoring point."),
              start: str | None = Query(None, alias="from", description="Received from: "
                                        + _FROM),
@@ -29,7 +29,8 @@ def data_raw(mn: str = Query("", description="MN of the monitoring point."),
 
     period = records_period(start, end)
     options = RawPacketsOptions(mn, verdict)
-    return lambda context: raw_packets(context.store, period, options)
+    return lambda context, offset, limit: raw_packets(context.store, period, options,
+                                                      offset=offset, limit=limit)
 
 
 @use_case_endpoint(router, "/data/conflicts", formats=("json", "csv", "table", "xlsx", "html"),

@@ -6,10 +6,12 @@ options — and, for the map page, `roads/segments.geojson` (the ranking's layer
 **Map matching on request.** Like the CLI, a ranking first map-matches the days of the period
 whose readings are not matched yet (`match` omitted), the whole period with ``match=true``,
 and refuses them with ``match=false``. Here it runs in a worker thread (never on the loop the
-receiver shares), one ranking at a time (`_ONE_RANKING`: two would match the same days and
-rewrite the same statistics), and at most `[web] roads_match_days` days are matched on a
-request (the demo fleet's month takes seconds); beyond that, and with ``match=false``, the
-answer is 409 naming `envmon roads match`. A store without a road network is a 409 too.
+receiver shares), one ranking at a time (`ONE_RANKING`: two would match the same days and
+rewrite the same statistics; a request while one runs is a 409 "a ranking is running" at once,
+never a worker thread and a query slot blocked waiting for the lock), and at most
+`[web] roads_match_days` days are matched on a request (the demo fleet's month takes
+seconds); beyond that, and with ``match=false``, the answer is 409 naming `envmon roads
+match`. A store without a road network is a 409 too.
 
 `--settings FILE`, `--out`, `--map` and `--geojson` name local files: not API parameters (the
 road settings are the server's `[roads]` configuration)."""
@@ -25,18 +27,47 @@ from envmon.web.api.usecase import Conflict, use_case_endpoint
 router = APIRouter(prefix="/api/v1/roads", tags=["roads"])
 
 RANK_FORMATS = ("json", "csv", "table", "xlsx", "html", "pdf")
-ROADS_MATCH_DAYS = 31  # the default of WebSettings.roads_match_days
-_ONE_RANKING = threading.Lock()
+ONE_RANKING = threading.Lock()
 
 MONTH = Query(None, description="YYYY-MM (Beijing time).")
 START = Query(None, alias="from", description="ISO start (inclusive).")
 END = Query(None, alias="to", description="ISO end (exclusive).")
 
 
-def _road_settings(context):
+def road_settings(context):
+    """The server's [roads] settings (`roads.settings`)."""
     from envmon.roads.settings import settings_from_dict
 
     return settings_from_dict(getattr(context.config, "roads", None) or {}, "[roads]")
+
+
+def rank_options(context, *, detail: bool, eligibility: dict | None = None,
+                 match: bool | None = None, **options):
+    """The `rank` use case's options as `envmon roads rank` builds them, with the server's
+    [roads] settings and `[web] roads_match_days` (the API and the 道路颗粒物 page)."""
+    from envmon.roads import api
+
+    settings = road_settings(context)
+    return api.RankOptions(
+        **options,
+        eligibility=api.RankOptions.eligibility_from(settings.eligibility,
+                                                     **(eligibility or {})),
+        match_first=bool(match), match_unmatched=match is not False,
+        matching=api.MatchOptions.of(settings), detail=detail,
+        max_match_days=context.web_settings().roads_match_days)
+
+
+def rank_alone(store, period, options):
+    """`roads.api.rank`, one at a time: a second is refused (409) while one runs."""
+    from envmon.roads import api
+
+    if not ONE_RANKING.acquire(blocking=False):
+        raise Conflict("a ranking is running (it map-matches and writes the statistics); "
+                       "try again when it is done")
+    try:
+        return api.rank(store, period, options)
+    finally:
+        ONE_RANKING.release()
 
 
 def _conflicts(run):
@@ -65,16 +96,12 @@ def _ranking(month, start, end, top, pollutant, normalise, min_days, min_passes,
     period = Period.from_options(month, start, end)
 
     def run(context):
-        settings = _road_settings(context)
-        options = api.RankOptions(
-            top=top, pollutant=pollutant, normalise=normalise, names=names,
-            eligibility=api.RankOptions.eligibility_from(settings.eligibility, min_days,
-                                                         min_passes, min_taxis),
-            match_first=bool(match), match_unmatched=match is not False,
-            matching=api.MatchOptions.of(settings), detail=detail,
-            max_match_days=int(context.settings.get("roads_match_days", ROADS_MATCH_DAYS)))
-        with _ONE_RANKING:
-            return api.rank(context.store, period, options)
+        options = rank_options(
+            context, detail=detail, match=match, top=top, pollutant=pollutant,
+            normalise=normalise, names=names,
+            eligibility={"min_days": min_days, "min_passes": min_passes,
+                         "min_taxis": min_taxis})
+        return rank_alone(context.store, period, options)
 
     return _conflicts(run)
 

@@ -29,7 +29,6 @@ case; include its router in `app.create_app`.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
 import hashlib
@@ -46,6 +45,8 @@ from fastapi.responses import JSONResponse, Response
 
 from envmon.errors import EnvmonError, OptionError
 from envmon.web.api.download import content_disposition
+from envmon.web.compute import compute as compute_blocking
+from envmon.web.compute import run_blocking
 
 log = logging.getLogger("envmon.web")
 
@@ -110,16 +111,6 @@ def user_error_response(error: EnvmonError) -> JSONResponse:
     return error_response(status, None, reason)
 
 
-async def run_blocking(request: Request, fn: Callable[..., Any], *args: Any) -> Any:
-    """`fn(*args)` in a worker thread, at most `query_slots` at once (`app.state.query_slots`):
-    heavy queries wait for a slot instead of piling threads onto two cores."""
-    slots: asyncio.Semaphore | None = getattr(request.app.state, "query_slots", None)
-    if slots is None:
-        return await asyncio.to_thread(fn, *args)
-    async with slots:
-        return await asyncio.to_thread(fn, *args)
-
-
 def _page(result: Any, items: str, offset: int, limit: int | None) -> tuple[Any, int]:
     rows = getattr(result, items)
     total = len(rows)
@@ -127,6 +118,27 @@ def _page(result: Any, items: str, offset: int, limit: int | None) -> tuple[Any,
         end = None if limit is None else offset + limit
         result = dataclasses.replace(result, **{items: rows[offset:end]})
     return result, total
+
+
+def check_span(query: dict[str, Any], max_days: int, now: Any) -> None:
+    """An OptionError naming ``from`` when the query's ``from``/``to`` (parameters ``start``
+    and ``end``) span more than `max_days` days. Unparsable times are left to the use case,
+    which names them."""
+    from datetime import timedelta
+
+    from envmon.period import parse_time
+
+    start, end = query.get("start"), query.get("end")
+    if not isinstance(start, str) or not start:
+        return
+    try:
+        first = parse_time(start, "--from")
+        last = parse_time(end, "--to") if isinstance(end, str) and end else now
+    except (OptionError, TypeError, ValueError):
+        return
+    if last - first > timedelta(days=max_days):
+        raise OptionError("--from", f"the period spans more than {max_days} days ([web] "
+                          "max_period_days); ask for a shorter one, page by page")
 
 
 def _render(result: Any, fmt: str) -> tuple[bytes, str]:
@@ -138,18 +150,59 @@ def _render(result: Any, fmt: str) -> tuple[bytes, str]:
 
 def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = ("json",),
                       items: str | None = None, summary: str | None = None,
-                      default_format: str | None = None, shared: bool = False) -> Callable:
+                      default_format: str | None = None, shared: bool = False,
+                      paged: bool = False, live: bool = False) -> Callable:
     """Register `builder(**query) -> (context -> result)` as ``GET path`` (see the module
     docstring). `items`: the result's tuple field of rows, for ``limit``/``offset`` and the
     ``X-Total-Count`` header; None when the result is not a list. `default_format`: the
     format without ``?format=`` (default json; a bulletin without json names its own).
     `shared`: a heavy result that every screen asks for (the overview, the month's
-    assessment): computed once for all who ask within `[web] result_cache_s` (`api.cache`)."""
+    assessment): computed once for all who ask within `[web] result_cache_s` (`api.cache`).
+    `paged`: the use case takes ``offset``/``limit`` into its SQL and says its ``total`` (the
+    run is called ``run(context, offset=, limit=)``); else a list is sliced after the use
+    case. `live`: the run takes ``live=`` the point-state inputs of the running platform,
+    read on the loop (`WebContext.state_inputs`).
+
+    A list answers at most `MAX_LIMIT` rows when no ``limit`` is given (``X-Total-Count``
+    says how many there are); a period given by ``from``/``to`` spans at most
+    `[web] max_period_days` (400 naming ``from``). The builder gets ``answer(request, query,
+    fmt, offset, limit)`` as an attribute: what a page of the same figures awaits."""
     allowed = tuple(formats)
     default_format = default_format or "json"
 
     def register(builder: Callable[..., Callable[[Any], Any]]) -> Callable:
         builder_params = list(inspect.signature(builder).parameters.values())
+
+        async def answer(request: Request, query: dict[str, Any], fmt: str = default_format,
+                         offset: int = 0, limit: int | None = None
+                         ) -> tuple[bytes, str, int | None, str | None]:
+            """The endpoint's (bytes, file name, total rows, note) for these query values
+            (the pages ask it too, sharing its results: `builder.answer`)."""
+            context = request.app.state.context
+            if items is not None and limit is None:
+                limit = MAX_LIMIT  # a list is answered page by page, never all at once
+            check_span(query, context.web_settings().max_period_days, context.now())
+            extra: dict[str, Any] = {}
+            if live:  # read on the loop: the receiver and the engine change them here
+                extra["live"] = context.state_inputs()
+            if paged:
+                extra.update(offset=offset, limit=limit)
+
+            def work() -> tuple[bytes, str, int | None, str | None]:
+                result = builder(**query)(context, **extra)
+                total = None
+                if paged:
+                    total = result.total
+                elif items is not None:
+                    result, total = _page(result, items, offset, limit)
+                body, name = _render(result, fmt)
+                return body, name, total, getattr(result, "note", None)
+
+            key = None
+            if shared:  # one computation for every screen asking the same (api.cache)
+                key = (path, fmt, offset, limit, tuple(sorted(
+                    (name, repr(value)) for name, value in query.items())))
+            return await compute_blocking(request, work, shared_key=key)
 
         async def endpoint(request: Request, **query: Any) -> Response:
             fmt = query.pop("format")
@@ -158,33 +211,20 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
             if fmt not in allowed:
                 return error_response(400, "format", f"{fmt!r} is not available here; "
                                       f"choose one of {', '.join(allowed)}")
-            context = request.app.state.context
-
-            def work() -> tuple[bytes, str, int | None, str | None]:
-                result = builder(**query)(context)
-                total = None
-                if items is not None:
-                    result, total = _page(result, items, offset, limit)
-                body, name = _render(result, fmt)
-                return body, name, total, getattr(result, "note", None)
-
-            async def compute() -> tuple[bytes, str, int | None, str | None]:
-                return await run_blocking(request, work)
-
             try:
-                if shared:  # one computation for every screen asking the same (api.cache)
-                    key = (path, fmt, offset, limit, tuple(sorted(
-                        (name, repr(value)) for name, value in query.items())))
-                    body, name, total, note = await request.app.state.shared_results.get(
-                        key, compute)
-                else:
-                    body, name, total, note = await compute()
+                body, name, total, note = await answer(request, query, fmt, offset, limit)
             except EnvmonError as error:
                 return user_error_response(error)
             etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
             headers = {"ETag": etag, "Cache-Control": "no-cache"}
             if total is not None:
                 headers["X-Total-Count"] = str(total)
+                end = offset + (limit if limit is not None else MAX_LIMIT)
+                if end < total:  # said, never a silent cut (a CLI `--url` prints it)
+                    more = (f"{total} rows in all, this answer holds rows {offset + 1} to "
+                            f"{end}; ask for the next with offset={end} (limit at most "
+                            f"{MAX_LIMIT}) or a shorter period")
+                    note = f"{note}; {more}" if isinstance(note, str) and note else more
             if isinstance(note, str) and note:  # what the CLI says on stderr ("note: …")
                 headers[NOTE_HEADER] = quote(note, safe=" ;:,.()/'=-")
             if etag in _etags(request.headers.get("if-none-match")):
@@ -216,6 +256,7 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
         endpoint.__signature__ = inspect.Signature(params + extra)  # type: ignore[attr-defined]
         endpoint.__name__ = builder.__name__
         endpoint.__doc__ = builder.__doc__
+        builder.answer = answer  # type: ignore[attr-defined]
         router.add_api_route(path, endpoint, methods=["GET"], summary=summary,
                              response_class=Response,
                              responses={400: {"description": "A bad query parameter: "

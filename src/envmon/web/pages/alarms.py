@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from envmon.alarms.api import AlarmListOptions, AlarmRule, AlarmStatus, list_alarms
 from envmon.alarms.config import RULE_NAMES_ZH
 from envmon.errors import OptionError
+from envmon.web.compute import compute
 from envmon.web.pages.render import Pages
 
 PAGE_LIMIT = 500  # newest first; a province's alarms of months would make a page no one reads
@@ -18,12 +19,12 @@ PAGE_LIMIT = 500  # newest first; a province's alarms of months would make a pag
 
 def add_routes(router: APIRouter, pages: Pages) -> None:
     @router.get("/alarms")
-    def alarms(request: Request, status: str = "", rule: str = "", mn: str = ""):
+    async def alarms(request: Request, status: str = "", rule: str = "", mn: str = ""):
         error = None
         try:
             options = AlarmListOptions(status=status or None, rule=rule or None,
                                        mn=mn.strip() or None)
-            listed = list_alarms(pages.store, options)
+            listed = await compute(request, list_alarms, pages.store, options)
             rows = []
             for alarm in reversed(listed.alarms[-PAGE_LIMIT:]):
                 row = alarm.as_json()

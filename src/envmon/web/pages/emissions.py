@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from envmon.emissions.api import TaxOptions, monthly_tax
 from envmon.errors import EnvmonError, OptionError
 from envmon.period import Period
+from envmon.web.compute import compute
 from envmon.web.pages.render import Pages
 
 
 def add_routes(router: APIRouter, pages: Pages) -> None:
     @router.get("/emissions")
-    def emissions(request: Request, month: str = ""):
+    async def emissions(request: Request, month: str = ""):
         now = pages.context.now()
         month = month or now.strftime("%Y-%m")
         try:
@@ -23,7 +24,8 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
             return pages.render(request, "not_found.html", "/emissions", status_code=400,
                                 what=f"{err.option.lstrip('-')}: {err.reason}")
         try:
-            report = monthly_tax(pages.store, period, TaxOptions(), as_of=now).as_json()
+            report = await compute(request, lambda: monthly_tax(
+                pages.store, period, TaxOptions(), as_of=now).as_json())
         except EnvmonError as err:  # e.g. a province without rates: say why, not a 500
             return pages.render(request, "emissions.html", "/emissions", month=month,
                                 units=[], provisional=False, total=0, notice=str(err))

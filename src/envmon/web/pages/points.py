@@ -5,25 +5,24 @@ requests and exemption marks."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 
 from envmon.assess.api import BackfillLogOptions, MarkListOptions, backfill_log, list_marks
 from envmon.errors import OptionError
 from envmon.hj212.codes import FACTORS
+from envmon.ingest.api import RawPacketsOptions, raw_packets
 from envmon.overview.states import point_states
 from envmon.period import Period
-from envmon.records.api import (
-    RawPacketsOptions,
-    RecordsOptions,
-    point_series,
-    raw_packets,
-)
+from envmon.records.api import RecordsOptions, point_series
+from envmon.web.compute import compute
 from envmon.web.pages.render import Pages
 
 DEFAULT_DAYS = 3  # a glance: the last three days of hourly data
 MAX_DAYS = 31
+RAW_ROWS = 50  # the latest raw packets and back-fill requests shown
 
 
 def factor_names(factors, lang: str) -> dict[str, str]:
@@ -37,42 +36,51 @@ def factor_names(factors, lang: str) -> dict[str, str]:
     return names
 
 
-def add_routes(router: APIRouter, pages: Pages) -> None:
-    def states():
-        return point_states(pages.store, pages.context.now(), **pages.context.state_inputs())
+def _point_page(store, mn: str, now: datetime, period: Period, live: dict
+                ) -> dict[str, Any] | None:
+    """What `/points/{mn}` shows (None: no such point): its state alone (not every point's),
+    its series, flags, latest raw packets, back-fill requests and the exemptions covering
+    it, each read as such from the store."""
+    found = point_states(store, now, mn=mn, **live)
+    if not found:
+        return None
+    point = found[0]
+    series = point_series(store, period, RecordsOptions(mn=mn))
+    flags = Counter(r["flag"] or "N" for rows in series.series.values() for r in rows)
+    raw = raw_packets(store, period, RawPacketsOptions(mn, newest_first=True), limit=RAW_ROWS)
+    return {"point": point.as_json(), "series": series, "flags": sorted(flags.items()),
+            "converted": point.kind == "gas", "raw": raw.as_json(),
+            "backfill": backfill_log(store, BackfillLogOptions(mn=mn)).as_json()[-RAW_ROWS:],
+            "exemptions": list_marks(store, MarkListOptions("exemptions", point=mn)).as_json()}
 
+
+def add_routes(router: APIRouter, pages: Pages) -> None:
     @router.get("/points")
-    def point_list(request: Request):
+    async def point_list(request: Request):
+        live = pages.context.state_inputs()  # on the loop (`web.compute`)
+        found = await compute(request, lambda: point_states(pages.store, pages.context.now(),
+                                                            **live))
         return pages.render(request, "points.html", "/points",
-                            points=[p.as_json() for p in states()])
+                            points=[p.as_json() for p in found])
 
     @router.get("/points/{mn}")
-    def point(request: Request, mn: str, days: int = DEFAULT_DAYS):
-        store = pages.store
-        found = [p for p in states() if p.mn == mn]
-        if not found:
-            return pages.render(request, "not_found.html", "/points", status_code=404,
-                                what=f"MN {mn}")
+    async def point(request: Request, mn: str, days: int = DEFAULT_DAYS):
         if not 1 <= days <= MAX_DAYS:
             return pages.render(request, "not_found.html", "/points", status_code=400,
                                 what=f"days: must be from 1 to {MAX_DAYS}, not {days}")
         now = pages.context.now()
         end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         period = Period.parse(end - timedelta(days=days), end)
+        live = pages.context.state_inputs()
         try:
-            series = point_series(store, period, RecordsOptions(mn=mn))
+            shown = await compute(request, _point_page, pages.store, mn, now, period, live)
         except OptionError as err:
             return pages.render(request, "not_found.html", "/points", status_code=404,
                                 what=f"{err.option}: {err.reason}")
-        flags = Counter(r["flag"] or "N" for rows in series.series.values() for r in rows)
-        exemptions = [r for r in list_marks(store, MarkListOptions("exemptions")).as_json()
-                      if r.get("mn") == mn or (r.get("mn") in (None, "")
-                                               and r.get("unit_id") == found[0].unit_id)]
+        if shown is None:
+            return pages.render(request, "not_found.html", "/points", status_code=404,
+                                what=f"MN {mn}")
+        series = shown.pop("series")
         return pages.render(
-            request, "point.html", "/points", point=found[0].as_json(), days=days,
-            series=series.as_json(), flags=sorted(flags.items()),
-            names=factor_names(series.series, pages.translator(request).lang),
-            converted=found[0].kind == "gas",
-            raw=raw_packets(store, RawPacketsOptions(mn=mn, limit=50)).as_json(),
-            backfill=backfill_log(store, BackfillLogOptions(mn=mn)).as_json()[-50:],
-            exemptions=exemptions)
+            request, "point.html", "/points", days=days, series=series.as_json(),
+            names=factor_names(series.series, pages.translator(request).lang), **shown)

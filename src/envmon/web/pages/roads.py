@@ -20,7 +20,8 @@ from fastapi import APIRouter, Request
 from envmon.errors import EnvmonError, OptionError
 from envmon.period import Period
 from envmon.roads import api
-from envmon.web.api.roads import _ONE_RANKING, ROADS_MATCH_DAYS, _road_settings
+from envmon.web.api.roads import rank_alone, rank_options
+from envmon.web.compute import compute
 from envmon.web.pages.overview import PROVINCE_CODE
 from envmon.web.pages.render import Pages
 
@@ -61,16 +62,13 @@ def district_counts(ranking: dict) -> list[dict]:
                   key=lambda r: (-r["dirty"], r["clean"], r["district"]))
 
 
-def _rank(pages: Pages, period: Period, pollutant: str) -> api.RankResult:
-    """The ranking `roads/rank` answers for this month (same settings and bound)."""
+def _rank(pages: Pages, period: Period, pollutant: str) -> tuple[dict, dict]:
+    """The ranking `roads/rank` answers for this month (same settings, bound, one at a
+    time) as JSON, and its map layer."""
     context = pages.context
-    settings = _road_settings(context)
-    options = api.RankOptions(
-        pollutant=pollutant, eligibility=settings.eligibility, detail=True,
-        matching=api.MatchOptions.of(settings),
-        max_match_days=int(context.settings.get("roads_match_days", ROADS_MATCH_DAYS)))
-    with _ONE_RANKING:
-        return api.rank(pages.store, period, options)
+    result = rank_alone(pages.store, period,
+                        rank_options(context, detail=True, pollutant=pollutant))
+    return result.as_json(), result.geojson()
 
 
 def add_routes(router: APIRouter, pages: Pages) -> None:
@@ -79,7 +77,7 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
                             what=f"{err.option.lstrip('-')}: {err.reason}")
 
     @router.get("/roads")
-    def roads(request: Request, month: str = "", pollutant: str = "pm10"):
+    async def roads(request: Request, month: str = "", pollutant: str = "pm10"):
         now = pages.context.now()
         month = month or api.default_month(pages.store, now)
         try:
@@ -90,11 +88,9 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
         empty = {"month": month, "pollutant": pollutant, "dirty": [], "clean": [],
                  "districts": [], "layer": None, "breaks": [], "colours": COLOURS, "legend": []}
         try:
-            result = _rank(pages, period, pollutant)
-        except EnvmonError as err:  # no network, matching beyond the bound: say why
+            ranking, layer = await compute(request, _rank, pages, period, pollutant)
+        except EnvmonError as err:  # no network, matching beyond the bound, one running
             return pages.render(request, "roads.html", "/roads", reason=str(err), **empty)
-        ranking = result.as_json()
-        layer = result.geojson()
         ranked = [f["properties"]["value"] for f in layer["features"]
                   if f["properties"]["status"] == "排名"]
         breaks = class_breaks(ranked)
@@ -107,7 +103,7 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
                             insufficient=ranking["insufficient"])
 
     @router.get("/roads/segments/{segment_id}")
-    def segment(request: Request, segment_id: str, month: str = ""):
+    async def segment(request: Request, segment_id: str, month: str = ""):
         now = pages.context.now()
         month = month or now.strftime("%Y-%m")
         try:
@@ -116,7 +112,7 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
         except OptionError as err:
             return bad(request, err)
         try:
-            passes = api.segment_passes(pages.store, period, options)
+            passes = await compute(request, api.segment_passes, pages.store, period, options)
         except api.RoadsDataError as err:
             if " with id " in str(err):  # an unknown segment: a 404, as the API answers
                 return pages.render(request, "not_found.html", "/roads", status_code=404,

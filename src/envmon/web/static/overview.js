@@ -154,10 +154,27 @@
     });
   }
 
-  function refreshRates() {
-    fetch("/overview/data").then(function (r) { return r.json(); }).then(drawRates);
+  // GET /api/v1/overview in the names the page shows (pages/overview.py: page_figures).
+  function pageFigures(api) {
+    var counts = api.counts, instant = api.instant || {};
+    return {as_of: api.at, points: api.points, states: counts.states, cities: api.cities,
+            counts: {points: counts.registered, must_network: counts.registered,
+                     networked: counts.networked, online: counts.online,
+                     alarms_today: counts.alarms_today, alarms_open: counts.alarms_open,
+                     instant_rate: instant.effective_rate === undefined ? null : instant.effective_rate,
+                     complete_rate: (instant.complete || {}).effective_rate === undefined
+                       ? null : instant.complete.effective_rate}};
   }
 
+  // The rates: the API's overview, computed once for every screen (its shared result).
+  function refreshRates() {
+    fetch("/api/v1/overview").then(function (r) { return r.json(); }).then(function (api) {
+      drawRates(pageFigures(api));
+    });
+  }
+
+  // After a lost stream: the points and counts as of now, and the newest open alarms
+  // (/overview/data: the same shared overview with the alarm list).
   function reload() {
     fetch("/overview/data").then(function (r) { return r.json(); }).then(function (fresh) {
       data = fresh;
