@@ -63,6 +63,9 @@ class DemoOptions:
     # only when --web-port was not given, as `envmon serve` does)
     web_host: str = "127.0.0.1"
     roads_air: bool = True  # seed roads (太原市) and air (11 cities) on a new store
+    # The last day as a running platform received it (on time, no alarms replayed); False:
+    # the units upload it at start through the receiver (a backlog the alarm engine judges).
+    seed_history: bool = True
     web_settings: Any = None  # web.service.WebSettings ([web] of envmon.toml), None = defaults
 
     def __post_init__(self) -> None:
@@ -320,8 +323,9 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
                   rates=FaultRates.demo(), history_hours=24, ack_timeout_s=10.0)
     # The last day is in the store as a platform running all along took it; the units go
     # live from now (no start-up backlog that would read as a day of late data).
-    seed_history(store, fleet)
-    fleet.history_hours = 0
+    if options.seed_history:
+        seed_history(store, fleet)
+        fleet.history_hours = 0
     example = sim_points[0].mn
     since = (now_beijing() - timedelta(hours=24)).strftime("%Y-%m-%dT%H:00")
     if web is not None:  # the address first: it is what a new user opens

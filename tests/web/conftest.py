@@ -31,7 +31,8 @@ def demo_db(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("webdemo")
     proc = subprocess.run(
         [sys.executable, "-m", "envmon", "demo", "--db", "demo.duckdb", "--points",
-         str(DEMO_POINTS), "--hj212-port", "0", "--duration", "4", "--no-roads-air"],
+         str(DEMO_POINTS), "--hj212-port", "0", "--duration", "4", "--no-roads-air",
+         "--upload-history"],  # the day's backlog through the receiver: alarms to show
         cwd=folder, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-2000:]
     (folder / "demo.out").write_text(proc.stdout + proc.stderr)  # what a user reads

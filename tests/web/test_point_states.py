@@ -188,7 +188,7 @@ def test_the_live_states_use_the_configured_alarms_when_no_engine_runs(tmp_path)
     async def ask() -> dict:
         app = create_app(WebContext(store=store, config=config))
         transport = httpx.ASGITransport(app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             answer = await client.get("/api/v1/overview")
         return {p["mn"]: p["state"] for p in answer.json()["points"]}
 

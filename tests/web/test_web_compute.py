@@ -16,10 +16,10 @@ from types import SimpleNamespace
 from urllib.parse import unquote
 
 import pytest
-from fastapi.testclient import TestClient
 
 from envmon.web.app import create_app
 from envmon.web.context import WebContext
+from tests.web.clients import local_client
 
 
 def _get(served, path: str) -> tuple[int, dict, bytes]:
@@ -80,7 +80,7 @@ def test_every_page_route_is_async(web):
 
 def test_the_overview_page_shares_the_api_result(web):
     app = create_app(WebContext(store=web.context.store))
-    with TestClient(app) as client:
+    with local_client(app) as client:
         assert client.get("/api/v1/overview").status_code == 200
         results = app.state.shared_results
         assert (results.computed, results.shared) == (1, 0)
@@ -98,7 +98,7 @@ def test_the_overview_lists_the_newest_open_alarms_only(web, monkeypatch):
     assert open_count > 2
     newest = [i for (i,) in store.query(
         "SELECT id FROM alarms WHERE status <> 'closed' ORDER BY id DESC LIMIT 2")]
-    with TestClient(create_app(WebContext(store=store))) as client:
+    with local_client(create_app(WebContext(store=store))) as client:
         data = client.get("/overview/data").json()
     assert [a["id"] for a in data["open_alarms"]] == newest
     assert data["counts"]["alarms_open"] == open_count

@@ -277,6 +277,10 @@ def demo(
         False, "--web-allow-remote-writes", help=REMOTE_WRITES_HELP),
     roads_air: bool = typer.Option(True, "--roads-air/--no-roads-air",
                                    help="Seed a new store with roads (太原市) and air data."),
+    seed_history: bool = typer.Option(
+        True, "--seed-history/--upload-history",
+        help="The last day as received on time by a running platform, or uploaded by the "
+             "units at start through the receiver (a backlog the alarm engine judges)."),
 ) -> None:
     """Start the platform on the embedded store with a demo province and live simulated units."""
     from envmon.demo import DemoOptions, run_demo
@@ -286,6 +290,7 @@ def demo(
                               duration=duration,
                               web_port=(8000 if web_port is None else web_port) if web else None,
                               web_port_fallback=web_port is None, roads_air=roads_air,
+                              seed_history=seed_history,
                               web_host=web_host, web_settings=_web_writes(
                                   _settings(None).web, web_allow_remote_writes))
     _logging("warning")
