@@ -21,10 +21,6 @@ log = logging.getLogger("envmon.web")
 
 router = APIRouter(prefix="/api/v1", tags=["alarms"])
 
-# Until users exist (issue 13), who acted is what the request says, else this.
-DEFAULT_ACTOR = "web"
-
-
 @use_case_endpoint(router, "/alarms", formats=("json", "csv", "table", "xlsx", "html"),
                    items="alarms", summary="Alarms, oldest first (envmon alarms list)")
 def alarms(status: str | None = Query(None, description="open, acknowledged or closed."),
@@ -58,9 +54,10 @@ def alarm(alarm_id: int = Path(ge=1, le=2**62, description="The alarm's id.")):
 
 
 class AlarmAction(BaseModel):
-    """Who acts and why (both optional until users exist)."""
+    """Who acts (required; until users exist, issue 13, it is what the request says) and why
+    (required to close). A missing or blank one is a 400 naming `by` or `note`."""
 
-    by: str = Field(DEFAULT_ACTOR, max_length=200)
+    by: str = Field("", max_length=200)
     note: str | None = Field(None, max_length=2000)
 
 
@@ -82,7 +79,9 @@ async def _transition(request: Request, action: str, alarm_id: int,
     except EnvmonError as error:
         return user_error_response(error)
     payload = changed.as_json()
-    context.events.publish("alarm", payload)
+    from envmon.web.publish import alarm_event
+
+    context.events.publish("alarm", alarm_event(context.store, changed.alarm))
     if context.point_states is not None:  # a closed alarm may change its point's state
         context.point_states.alarms_changed([changed.alarm])
     return Response(jsonout.dumps(payload, "compact").encode(),
