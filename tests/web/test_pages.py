@@ -201,3 +201,20 @@ def test_times_are_beijing_minutes():
     assert t.time(None) == ""
     assert t.status("acknowledged") == "已确认" and t.rule("offline") == "离线"
     assert i18n.Translator("en").factor("a21026") == "SO2"
+
+
+def test_the_bulletin_links_are_the_bulletin_and_the_table_keeps_the_drill_down(web):
+    import html
+    import re
+
+    _, body, _ = get(web, "/assess?month=2026-10&level=county&parent=140100")
+    links = {k: html.unescape(v) for k, v in re.findall(r'id="((?:bulletin|table)-\w+)" '
+                                                          r'href="([^"]+)"', body)}
+    for f in ("pdf", "xlsx", "html"):
+        assert links[f"bulletin-{f}"] == f"/api/v1/report/transmission?month=2026-10&format={f}"
+    assert links["table-xlsx"] == ("/api/v1/assess?month=2026-10&level=county&region=140100"
+                                   "&format=xlsx")
+    status, _, headers = get(web, links["table-xlsx"].replace("xlsx", "csv"))
+    assert status == 200 and "csv" in {k.lower(): v for k, v in headers.items()}["content-type"]
+    _, body, _ = get(web, "/assess?month=2026-10&level=point&parent=U%201")
+    assert "/api/v1/assess?month=2026-10&amp;level=point&amp;unit=U+1&amp;format=csv" in body

@@ -111,6 +111,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "assess.month": ("月份", "Month"),
     "assess.level": ("层级", "Level"),
     "assess.bulletin": ("下载通报", "Download bulletin"),
+    "assess.table": ("下载本表", "Download this table"),
     "assess.provisional": ("初步统计（本月尚未结束）", "Provisional (the month has not ended)"),
     "level.province": ("省", "Province"),
     "level.city": ("市", "City"),
