@@ -111,3 +111,40 @@ def test_the_bulletin_downloads_from_the_assessment_page(web, page, tmp_path):
         path = tmp_path / download.value.suggested_filename
         download.value.save_as(path)
         assert path.read_bytes()[:len(magic)] == magic, (link, path.name)
+
+
+def _chart_texts(browser_context, url: str, zone: str) -> tuple[list, dict]:
+    """The first chart's texts with their places, and the limit label's box against the
+    chart's, in a tab whose clock is in `zone`."""
+    tab = browser_context.new_page()
+    try:
+        cdp = browser_context.new_cdp_session(tab)
+        cdp.send("Emulation.setTimezoneOverride", {"timezoneId": zone})
+        tab.goto(url)
+        chart = tab.locator("#charts .chart").first
+        expect(chart).to_have_attribute("data-drawn", "true")
+        assert tab.evaluate("new Date(0).getTimezoneOffset()") == (0 if zone == "UTC" else -480)
+        return tab.evaluate("""(el) => {
+            const texts = [...el.querySelectorAll("svg text")].map(
+                t => [t.textContent, t.getAttribute("transform") || ""]);
+            const limits = [...document.querySelectorAll("#charts .chart")].flatMap(
+                c => [...c.querySelectorAll("svg text")].filter(
+                    t => t.textContent.startsWith("限值")).map(t => [t, c]));
+            const inside = limits.every(([t, c]) => {
+                const box = t.getBoundingClientRect(), outer = c.getBoundingClientRect();
+                return box.right <= outer.right && box.left >= outer.left;
+            });
+            return [texts, {limit: limits.length > 0, inside: inside}];
+        }""", chart.element_handle())
+    finally:
+        tab.close()
+
+
+def test_point_charts_read_in_beijing_time_in_any_browser_zone(web, browser_context):
+    (mn,) = web.context.store.query(
+        "SELECT mn FROM records WHERE cn = '2061' GROUP BY mn ORDER BY COUNT(*) DESC LIMIT 1")[0]
+    url = web.url(f"/points/{mn}")
+    in_beijing, limit = _chart_texts(browser_context, url, "Asia/Shanghai")
+    in_utc, _ = _chart_texts(browser_context, url, "UTC")
+    assert in_beijing and in_utc == in_beijing  # the same hours at the same places
+    assert limit == {"limit": True, "inside": True}
