@@ -201,6 +201,9 @@ def test_times_are_beijing_minutes():
     assert t.time(None) == ""
     assert t.status("acknowledged") == "已确认" and t.rule("offline") == "离线"
     assert i18n.Translator("en").factor("a21026") == "SO2"
+    for group, names in i18n.VALUES.items():  # every stored code has both languages
+        for code, (zh, en) in names.items():
+            assert zh.strip() and en.strip() and en != code, (group, code)
 
 
 def test_the_bulletin_links_are_the_bulletin_and_the_table_keeps_the_drill_down(web):

@@ -54,7 +54,6 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
             for alarm in newest_first[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]:
                 row = alarm.as_json()
                 row["unit_name"] = listed.unit_names.get(alarm.unit_id) or alarm.unit_id or ""
-                row["rule_name"] = RULE_NAMES_ZH.get(alarm.rule, alarm.rule)
                 rows.append(row)
         except OptionError as err:
             rows, error = [], f"{err.option}: {err.reason}"
