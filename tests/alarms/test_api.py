@@ -39,9 +39,10 @@ def test_list_filter_and_lifecycle(store):
     assert [a["id"] for a in list_alarms(store, AlarmListOptions(rule="offline")).as_json()] == [2]
     changed = acknowledge_alarm(store, AlarmActionOptions(1, "王工", "已通知"))
     assert changed.as_json()["status"] == "acknowledged"
-    assert close_alarm(store, AlarmActionOptions(1, "王工")).as_json()["status"] == "closed"
+    assert close_alarm(store, AlarmActionOptions(1, "王工", "已整改")).as_json()["status"] \
+        == "closed"
     with pytest.raises(AlarmError, match="already closed"):
-        close_alarm(store, AlarmActionOptions(1, "王工"))
+        close_alarm(store, AlarmActionOptions(1, "王工", "再次关闭"))
     with pytest.raises(AlarmError, match="no alarm with id 9"):
         acknowledge_alarm(store, AlarmActionOptions(9, "王工"))
     still_open = list_alarms(store, AlarmListOptions(status=AlarmStatus.OPEN))
@@ -65,3 +66,14 @@ def test_the_alarm_error_is_the_store_module_s_and_a_user_error():
     from envmon.errors import EnvmonError
 
     assert AlarmError is alarm_store.AlarmError and issubclass(AlarmError, EnvmonError)
+
+
+def test_closing_needs_a_note_and_acting_needs_a_name(store):
+    """Issue 12: "acknowledge and close with a note"; the one rule the CLI, API and page share."""
+    for note in (None, "", "  "):
+        with pytest.raises(OptionError) as err:
+            close_alarm(store, AlarmActionOptions(1, "王工", note))
+        assert err.value.option == "--note" and "alarm 1" in err.value.reason
+    with pytest.raises(OptionError) as err:
+        AlarmActionOptions(1, None)
+    assert err.value.option == "--by"

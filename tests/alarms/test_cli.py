@@ -167,3 +167,17 @@ def test_alarms_list_filters_by_region_and_data_period(tmp_path):
         assert [a["mn"] for a in got.json()] == ["MN3"]
         bad = client.get("/api/v1/alarms", params={"region": "1"})
         assert bad.status_code == 400 and bad.json()["error"]["field"] == "region"
+
+
+def test_close_without_a_note_is_refused_naming_note(tmp_path):
+    db = tmp_path / "a.duckdb"
+    with open_store(db) as store:
+        alarm_store.open_alarm(store, mn="MN1", unit_id="U1", factor="a21026",
+                               rule="exceedance", data_time=None, value=50.0, limit=35.0,
+                               detail="超标")
+    refused = runner.invoke(app, ["alarms", "close", "1", "--db", str(db), "--by", "王工"])
+    assert refused.exit_code == 2 and "--note" in refused.output
+    assert "Traceback" not in refused.output
+    closed = runner.invoke(app, ["alarms", "close", "1", "--db", str(db), "--by", "王工",
+                                 "--note", "已整改"])
+    assert closed.exit_code == 0 and json.loads(closed.output)["status"] == "closed"

@@ -79,19 +79,31 @@ def test_api_serves_live_data_events_and_the_cli_json(store, tmp_path):  # noqa:
             alarm_id = json.loads(got["alarms"])[0]["id"]
             acked = await client.post(f"/api/v1/alarms/{alarm_id}/acknowledge",
                                       json={"by": "值班员", "note": "已电话通知"})
-            twice = await client.post(f"/api/v1/alarms/{alarm_id}/acknowledge", json={})
-            missing = await client.post("/api/v1/alarms/99999/close", json={})
+            twice = await client.post(f"/api/v1/alarms/{alarm_id}/acknowledge",
+                                      json={"by": "值班员"})
+            missing = await client.post("/api/v1/alarms/99999/close",
+                                        json={"by": "值班员", "note": "误报"})
+            nameless = await client.post(f"/api/v1/alarms/{alarm_id}/close",
+                                         json={"note": "已整改"})
+            bodiless = await client.post(f"/api/v1/alarms/{alarm_id}/acknowledge")
+            noteless = await client.post(f"/api/v1/alarms/{alarm_id}/close",
+                                         json={"by": "值班员", "note": " "})
             overview = await client.get("/api/v1/overview")
             stream.cancel()
         await platform.stop()
-        return answer, seen, got, bad, acked, twice, missing, overview
+        return (answer, seen, got, bad, acked, twice, missing, overview,
+                (nameless, bodiless, noteless))
 
-    answer, seen, got, bad, acked, twice, missing, overview = asyncio.run(scenario())
+    answer, seen, got, bad, acked, twice, missing, overview, refused = asyncio.run(scenario())
+    for response, field in zip(refused, ("by", "by", "note"), strict=True):
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["field"] == field
     assert answer.cn == "9014"
     packet = next(data for kind, data in seen if kind == "packet")
     assert packet["mn"] == GAS_MN and packet["cn"] == "2061"
     alarm = next(data for kind, data in seen if kind == "alarm")
     assert alarm["mn"] == GAS_MN and alarm["status"] == "open"
+    assert alarm["unit_name"] == "太原测试热电有限公司"  # a live row reads as the listed ones
     for path, field in BAD:
         response = bad[path]
         assert response.status_code == 400, (path, response.text)

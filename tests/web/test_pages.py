@@ -108,3 +108,116 @@ def test_the_demo_prints_the_web_address_first(demo_db):
     """The first thing `envmon demo` prints is the address to open (issue 12)."""
     lines = [line for line in (demo_db.parent / "demo.out").read_text().splitlines() if line]
     assert lines[0].startswith("打开 http://127.0.0.1:"), lines[:3]
+
+
+# ------------------------------------------------------------------ alarms page (issue 12)
+@pytest.fixture
+def alarms_web(tmp_path):
+    """A store of 120 alarms (60 open, 60 closed) served alone: the paging of the list."""
+    from datetime import datetime
+
+    from envmon.alarms import store as alarm_store
+    from envmon.store import open_store
+    from envmon.timeutil import BEIJING_FIXED
+    from envmon.web.context import WebContext
+    from tests.web.conftest import serve
+
+    store = open_store(tmp_path / "alarms.duckdb")
+    for k in range(120):
+        alarm = alarm_store.open_alarm(
+            store, mn=f"MN{k % 3}", unit_id="U1", factor="a21026", rule="exceedance",
+            data_time=datetime(2026, 10, 1, k % 24, tzinfo=BEIJING_FIXED), value=50.0,
+            limit=35.0, detail="超标")
+        if k % 2:
+            alarm_store.close(store, alarm.id, "王工", "已整改")
+    with serve(WebContext(store=store)) as served:
+        yield served
+    store.close()
+
+
+def test_the_alarms_page_is_paged_and_keeps_its_filters(alarms_web):
+    import re
+
+    from envmon.web.pages.alarms import PAGE_SIZE
+
+    _, body, _ = get(alarms_web, "/alarms")
+    ids = re.findall(r'<tr data-alarm-id="(\d+)"', body)
+    assert len(ids) == PAGE_SIZE and ids[0] == "120"  # newest first
+    assert 'id="alarm-total">共 120<' in body
+    assert 'href="/alarms?page=3"' in body
+    _, body, _ = get(alarms_web, "/alarms?status=closed&page=2")
+    ids = re.findall(r'<tr data-alarm-id="(\d+)"', body)
+    assert len(ids) == 10 and all(int(i) % 2 == 0 for i in ids)  # 60 closed: 50 + 10
+    assert 'href="/alarms?status=closed&amp;page=1"' in body
+    assert "page=3" not in body
+    status, body, _ = get(alarms_web, "/alarms?page=x")
+    assert status == 400 and "page" in body
+
+
+def test_the_alarms_page_speaks_chinese_and_shows_the_data_time(alarms_web):
+    _, body, _ = get(alarms_web, "/alarms")
+    rows = body.split('<tbody>', 1)[1]
+    assert "已关闭" in rows and "未确认" in rows and "超标" in rows and "二氧化硫" in rows
+    for english in (">open<", ">closed<", ">exceedance<", ">acknowledged<"):
+        assert english not in body
+    assert '<option value="open">未确认</option>' in body
+    assert 'class="data-span">2026-10-01 ' in rows
+    assert ".%06d" not in rows and "+08:00" not in rows  # minutes, Beijing time
+    _, body, _ = get(alarms_web, "/alarms?lang=en")
+    assert ">Closed<" in body and ">Exceedance<" in body and "SO2" in body
+
+
+def test_the_alarm_actions_ask_who_and_why_in_a_dialog_not_the_filter_form(alarms_web):
+    _, body, _ = get(alarms_web, "/alarms")
+    form = body.split('<form class="filters"', 1)[1].split("</form>", 1)[0]
+    assert "alarm-by" not in form and "alarm-note" not in form
+    dialog = body.split('<dialog id="alarm-dialog">', 1)[1].split("</dialog>", 1)[0]
+    assert 'id="alarm-by" name="by" required' in dialog and 'id="alarm-note"' in dialog
+
+
+def test_pages_refuse_to_be_framed(alarms_web):
+    for path in ("/alarms", "/alarms?status=lost"):
+        _, _, headers = get(alarms_web, path)
+        headers = {k.lower(): v for k, v in headers.items()}
+        assert headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+def test_the_point_page_speaks_chinese(web):
+    mn = web.context.store.query("SELECT mn FROM points WHERE kind = 'gas' LIMIT 1")[0][0]
+    _, body, _ = get(web, f"/points/{mn}")
+    assert "废气" in body and "· gas" not in body
+    for raw in (">begin_time<", ">requested_at<", ">outcome<", ">created_by<", ">accepted<"):
+        assert raw not in body, raw
+    assert "补遗开始" in body and "录入人" in body
+    _, body, _ = get(web, f"/points/{mn}?lang=en")
+    assert "Flue gas" in body and "Entered by" in body
+
+
+def test_times_are_beijing_minutes():
+    t = i18n.Translator("zh")
+    assert t.time("2026-12-01T07:15:44.436595+00:00") == "2026-12-01 15:15"
+    assert t.time("2026-12-01T15:15:44.436595+08:00") == "2026-12-01 15:15"
+    assert t.time(None) == ""
+    assert t.status("acknowledged") == "已确认" and t.rule("offline") == "离线"
+    assert i18n.Translator("en").factor("a21026") == "SO2"
+    for group, names in i18n.VALUES.items():  # every stored code has both languages
+        for code, (zh, en) in names.items():
+            assert zh.strip() and en.strip() and en != code, (group, code)
+
+
+def test_the_bulletin_links_are_the_bulletin_and_the_table_keeps_the_drill_down(web):
+    import html
+    import re
+
+    _, body, _ = get(web, "/assess?month=2026-10&level=county&parent=140100")
+    links = {k: html.unescape(v) for k, v in re.findall(r'id="((?:bulletin|table)-\w+)" '
+                                                          r'href="([^"]+)"', body)}
+    for f in ("pdf", "xlsx", "html"):
+        assert links[f"bulletin-{f}"] == f"/api/v1/report/transmission?month=2026-10&format={f}"
+    assert links["table-xlsx"] == ("/api/v1/assess?month=2026-10&level=county&region=140100"
+                                   "&format=xlsx")
+    status, _, headers = get(web, links["table-xlsx"].replace("xlsx", "csv"))
+    assert status == 200 and "csv" in {k.lower(): v for k, v in headers.items()}["content-type"]
+    _, body, _ = get(web, "/assess?month=2026-10&level=point&parent=U%201")
+    assert "/api/v1/assess?month=2026-10&amp;level=point&amp;unit=U+1&amp;format=csv" in body

@@ -80,7 +80,7 @@ def test_body_over_the_limit_is_413(store):  # noqa: F811
     async def scenario():
         async with running(store, WebSettings(max_body_bytes=1024)) as (_, _web, client):
             big = await client.post("/api/v1/alarms/1/acknowledge", json={"note": "x" * 5000})
-            small = await client.post("/api/v1/alarms/1/acknowledge", json={"note": "x"})
+            small = await client.post("/api/v1/alarms/1/acknowledge", json={"by": "x", "note": "x"})
             return big.status_code, big.json(), small.status_code
 
     status, body, small = asyncio.run(scenario())

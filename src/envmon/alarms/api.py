@@ -156,8 +156,14 @@ class AlarmActionOptions:
     note: str | None = None
 
     def __post_init__(self) -> None:
-        if not str(self.by).strip():
+        if not str(self.by or "").strip():
             raise OptionError("--by", "say who acts on the alarm")
+
+    def require_note(self) -> None:
+        """Closing ends the record of an alarm: it says why (issue 12, "close with a note")."""
+        if not str(self.note or "").strip():
+            raise OptionError("--note", f"closing alarm {self.alarm_id} needs a note saying "
+                              "why (what was found or done)")
 
 
 @dataclass(frozen=True)
@@ -185,7 +191,9 @@ def acknowledge_alarm(store, options: AlarmActionOptions) -> AlarmChanged:
 
 
 def close_alarm(store, options: AlarmActionOptions) -> AlarmChanged:
-    """open or acknowledged → closed, by a person."""
+    """open or acknowledged → closed, by a person, with a note (`OptionError` "--note"
+    without one: the CLI, the API and the page all come through here)."""
+    options.require_note()
     return _transition(store, "close", options)
 
 

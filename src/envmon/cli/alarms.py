@@ -77,7 +77,7 @@ def ack_command(
 def close_command(
     alarm_id: int = typer.Argument(..., metavar="ID"),
     by: str = typer.Option(..., "--by", help="Who closes."),
-    note: str | None = typer.Option(None, "--note", help="Note."),
+    note: str | None = typer.Option(None, "--note", help="Why it is closed (required)."),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("json", ("json",)),

@@ -2,12 +2,24 @@
 
 Every string a page shows comes from `MESSAGES` through `Translator` (`t("key")` in the
 templates, `t.catalogue()` for the scripts). A new string: add its key with both languages
-here; a test checks that every key has both.
+here; a test checks that every key has both. Values the store keeps as codes (alarm status and
+rule, point kind, packet verdict, back-fill trigger and outcome) are `VALUES` (`t.value(group,
+code)`; the alarms' Chinese names are `alarms.api.STATUS_ZH` / `RULE_NAMES_ZH`, one source with
+the CLI's tables); column names of the mark and back-fill tables `t.column(key)`; pollutant
+names the factor catalogue (`t.factor(code)`); times `t.time(value)`: "YYYY-MM-DD HH:MM" in
+Beijing time, whatever zone or precision the value has.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from envmon.alarms.api import STATUS_ZH
+from envmon.alarms.config import RULE_NAMES_ZH, RULES
+from envmon.assess.api import COLUMN_LABELS_ZH
+from envmon.timeutil import BEIJING_FIXED
 
 LANGS = ("zh", "en")
 COOKIE = "envmon_lang"
@@ -96,10 +108,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alarms.note": ("备注", "Note"),
     "alarms.by": ("处理人", "By"),
     "alarms.failed": ("操作失败", "Action failed"),
+    "alarms.confirm": ("确定", "Confirm"),
+    "alarms.cancel": ("取消", "Cancel"),
+    "alarms.by_required": ("请填写处理人", "Say who acts"),
+    "alarms.note_required": ("关闭报警须填写备注（原因或处理情况）",
+                             "Closing an alarm needs a note (what was found or done)"),
+    "alarms.total": ("共", "In total:"),
+    "col.data_span": ("数据时段", "Data time"),
     "assess.title": ("传输有效率", "Transmission validity"),
     "assess.month": ("月份", "Month"),
     "assess.level": ("层级", "Level"),
     "assess.bulletin": ("下载通报", "Download bulletin"),
+    "assess.table": ("下载本表", "Download this table"),
     "assess.provisional": ("初步统计（本月尚未结束）", "Provisional (the month has not ended)"),
     "level.province": ("省", "Province"),
     "level.city": ("市", "City"),
@@ -150,6 +170,57 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+_STATUS_EN = {"open": "Open", "acknowledged": "Acknowledged", "closed": "Closed"}
+_RULE_EN = {"o2_high": "O2 too high", "fault_flag": "Fault flag", "flow_anomaly": "Flow anomaly",
+            "maintenance": "Long maintenance/calibration", "not_judged": "Not judged",
+            "furnace_temperature": "Furnace temperature", "out_of_range": "Out of range"}
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {s: (zh, _STATUS_EN[s]) for s, zh in STATUS_ZH.items()},
+    "rule": {r: (RULE_NAMES_ZH.get(r, r), _RULE_EN.get(r, r.replace("_", " ").capitalize()))
+             for r in RULES},
+    "kind": {"gas": ("废气", "Flue gas"), "water": ("废水", "Wastewater")},
+    "verdict": {"accepted": ("接收", "Accepted"), "rejected": ("拒收", "Rejected"),
+                "discarded": ("丢弃", "Discarded")},
+    "mark_kind": {"停产": ("停产", "Production stopped"), "停运": ("停运", "Facility stopped"),
+                  "停排": ("停排", "No discharge")},
+    "trigger": {"online": ("上线补遗", "On reconnect"), "schedule": ("定时", "Scheduled"),
+                "manual": ("手动", "Manual")},
+    "outcome": {"pending": ("等待应答", "Pending"), "completed": ("已补全", "Completed"),
+                "no_data": ("无数据", "No data"), "refused": ("被拒绝", "Refused"),
+                "not_sent": ("未发送", "Not sent"), "timeout": ("超时", "Timed out")},
+}
+"""group → code → (zh, en): the codes the store keeps, as a page shows them."""
+COLUMN_LABELS_EN = {
+    "id": "ID", "unit_id": "Unit code", "mn": "MN", "kind": "Kind", "start_time": "Start",
+    "end_time": "End", "reason": "Reason", "proof": "Proof", "created_by": "Entered by",
+    "created_at": "Entered at", "revoked_by": "Revoked by", "revoked_at": "Revoked at",
+    "revoke_reason": "Revocation reason", "factor": "Factor", "action": "Action",
+    "value": "Value", "cn": "Command", "qn": "Request", "begin_time": "From",
+    "hours": "Hours", "trigger": "Trigger", "requested_at": "Requested at",
+    "qn_rtn": "Answer", "exe_rtn": "Result", "finished_at": "Finished at", "outcome": "Outcome",
+}
+assert set(COLUMN_LABELS_EN) == set(COLUMN_LABELS_ZH)
+TIME_FORMAT = "%Y-%m-%d %H:%M"  # a person reads minutes; the seconds are in the API
+
+
+def beijing_minute(value: Any) -> str:
+    """An ISO string or datetime as "YYYY-MM-DD HH:MM" Beijing time ("" for none); a naive
+    time is taken as Beijing time (the store's convention)."""
+    if value is None or value == "":
+        return ""
+    when = value
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return value  # not a time: shown as it is
+    if not isinstance(when, datetime):
+        return str(value)
+    if when.tzinfo is not None:
+        when = when.astimezone(BEIJING_FIXED)
+    return when.strftime(TIME_FORMAT)
+
+
 def resolve_lang(query: str | None, cookie: str | None, default: str) -> str:
     """`?lang=` first (the switch), then the cookie it set, then the app's default."""
     for lang in (query, cookie):
@@ -173,6 +244,42 @@ class Translator:
     @property
     def other(self) -> str:
         return "zh" if self.lang == "en" else "en"
+
+    def value(self, group: str, code: Any) -> str:
+        """A stored code (`VALUES[group]`) in the page's language; an unknown one as it is."""
+        names = VALUES[group].get(code) if isinstance(code, str) else None
+        if names is None:
+            return "" if code is None else str(code)
+        return names[1] if self.lang == "en" else names[0]
+
+    def status(self, code: Any) -> str:
+        return self.value("status", code)
+
+    def rule(self, code: Any) -> str:
+        return self.value("rule", code)
+
+    def column(self, key: str) -> str:
+        """A column of the mark and back-fill tables (`assess.api.COLUMN_LABELS_ZH`)."""
+        table = COLUMN_LABELS_EN if self.lang == "en" else COLUMN_LABELS_ZH
+        return table.get(key, key)
+
+    def factor(self, code: Any, default: str | None = None) -> str:
+        """A pollutant's name from the factor catalogue (`hj212.codes`); `default` (else the
+        code) if the catalogue does not know it."""
+        from envmon.hj212.codes import FACTORS
+
+        factor = FACTORS.get(code) if isinstance(code, str) else None
+        if factor is None:
+            return default if default is not None else "" if code is None else str(code)
+        return factor.en if self.lang == "en" else factor.zh
+
+    @staticmethod
+    def time(value: Any) -> str:
+        return beijing_minute(value)
+
+    def values_catalogue(self, *groups: str) -> dict[str, dict[str, str]]:
+        """`VALUES` of `groups` in the page's language, for a page's script."""
+        return {g: {code: self.value(g, code) for code in VALUES[g]} for g in groups}
 
     def catalogue(self, prefix: str = "") -> dict[str, str]:
         """The keys starting with `prefix`, for a page's script."""

@@ -8,7 +8,8 @@
   one per point per second a few per cent. A slow stream drops its oldest events, never
   slowing the receiver.
 * ``alarm`` — the alarm engine's ``on_change`` (opened, extended, closed by the engine; the
-  API's acknowledge/close publish their own), the object of `envmon alarms list --format json`.
+  API's acknowledge/close publish their own), the object of `envmon alarms list --format json`
+  and ``unit_name`` (`alarm_event`).
 * ``point_state`` — `PointStates`: the state of each point by the one rule of
   `envmon.overview.states` (`decide`), kept live from the rule's inputs: a connection opened
   or closed (`Receiver.on_point_online`/`on_point_offline`), data arriving from a silent point,
@@ -225,10 +226,27 @@ def attach_publishers(platform: Any, hub: EventHub, config: Any = None,
             receiver.on_point_offline.append(states.disconnected)
     engine = platform.alarms
     if engine is not None:
+        names: dict[str, str] = {}  # unit_id → name: looked up once per unit, not per alarm
+
         def on_alarms(alarms: list) -> None:
             states.alarms_changed(alarms)
             for alarm in alarms:
-                hub.publish("alarm", alarm.as_json())
+                hub.publish("alarm", alarm_event(platform.store, alarm, names))
 
         engine.on_change.append(on_alarms)
     return states
+
+
+def alarm_event(store: Any, alarm: Any, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The ``alarm`` event's object: `envmon alarms list --format json`'s fields and
+    ``unit_name`` (the unit's name, so a live row reads as the listed ones; its id when the
+    registry has no name). `names` caches the names between calls."""
+    names = {} if names is None else names
+    unit_id = alarm.unit_id
+    if unit_id and unit_id not in names:
+        try:
+            names.update(store.unit_names([unit_id]))
+        except Exception:  # a name is a nicety: the event goes out without it
+            log.debug("unit name of %s not read", unit_id, exc_info=True)
+        names.setdefault(unit_id, unit_id)
+    return {**alarm.as_json(), "unit_name": names.get(unit_id) if unit_id else None}

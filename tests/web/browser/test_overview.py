@@ -121,10 +121,11 @@ def test_an_alarm_raised_by_a_packet_appears_live_and_is_acknowledged(live, page
     alarms = browser_context.new_page()  # the alarms page, the overview stays open
     alarms.goto(live.url(f"/alarms?mn={mn}"))
     listed = alarms.locator(f'#alarms tr[data-alarm-id="{alarm_id}"]')
-    alarms.fill("#alarm-by", "王工")
-    alarms.fill("#alarm-note", "已电话通知")
     listed.locator('button[data-action="acknowledge"]').click()
-    expect(listed.locator("td.status")).to_have_text("acknowledged")
+    alarms.fill("#alarm-by", "王工")  # the dialog asks who and why
+    alarms.fill("#alarm-note", "已电话通知")
+    alarms.click("#alarm-confirm")
+    expect(listed.locator("td.status")).to_have_text("已确认")
     shot(alarms, "alarms-acknowledged")
     alarms.close()
     # The overview heard it too (the API's acknowledge publishes the alarm).

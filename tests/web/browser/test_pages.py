@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from envmon.alarms import store as alarm_store
 from envmon.alarms.api import list_alarms
+from envmon.web.pages.alarms import PAGE_SIZE
 
 
 def test_point_page_draws_a_chart_per_factor(web, page, shot):
@@ -17,21 +18,27 @@ def test_point_page_draws_a_chart_per_factor(web, page, shot):
     expect(charts.first).to_have_attribute("data-drawn", "true")
     expect(charts.first.locator("svg path").first).to_be_attached()
     assert page.locator('#charts .chart[data-drawn="true"]').count() == charts.count() >= 1
-    expect(page.locator("#raw tbody tr").first).to_contain_text("accepted")
+    expect(page.locator("#raw tbody tr").first).to_contain_text("接收")  # accepted, in zh
     shot(page, "point")
 
 
 def test_alarms_page_lists_the_alarms_and_filters_them(web, page, shot):
     every = list_alarms(web.context.store).alarms
     page.goto(web.url("/alarms"))
-    expect(page.locator("#alarms tbody tr")).to_have_count(min(len(every), 500))
+    expect(page.locator("#alarms tbody tr")).to_have_count(min(len(every), PAGE_SIZE))
     shot(page, "alarms")
     page.select_option("select[name=status]", "open")
     page.click("form.filters button[type=submit]")
     still_open = [a for a in every if a.status == "open"]
-    expect(page.locator("#alarms tbody tr[data-alarm-id]")).to_have_count(len(still_open))
+    expect(page.locator("#alarms tbody tr[data-alarm-id]")).to_have_count(
+        min(len(still_open), PAGE_SIZE))
     expect(page.locator('#alarms button[data-action="acknowledge"]')).to_have_count(
-        len(still_open))
+        min(len(still_open), PAGE_SIZE))
+    if len(still_open) > PAGE_SIZE:  # the next page keeps the filter
+        page.locator("#alarm-pages a", has_text="2").first.click()
+        expect(page.locator("select[name=status]")).to_have_value("open")
+        expect(page.locator("#alarms tbody tr[data-alarm-id]")).to_have_count(
+            min(len(still_open) - PAGE_SIZE, PAGE_SIZE))
 
 
 def test_assessment_drills_down_from_a_city_to_a_point(web, page, shot):
@@ -69,15 +76,31 @@ def test_an_alarm_is_acknowledged_then_closed_from_the_alarms_page(web, page, sh
                                    detail="折算浓度 80 > 限值 35")
     page.goto(web.url(f"/alarms?mn={mn}"))
     row = page.locator(f'#alarms tr[data-alarm-id="{alarm.id}"]')
+    dialog = page.locator("#alarm-dialog")
+    row.locator('button[data-action="acknowledge"]').click()
+    expect(dialog).to_be_visible()  # asks who (处理人) and why (备注), row by row
+    page.click("#alarm-confirm")  # no name: refused in the dialog, nothing posted
+    expect(dialog).to_be_visible()
+    expect(row.locator("td.status")).to_have_text("未确认")
     page.fill("#alarm-by", "王工")
     page.fill("#alarm-note", "已电话通知")
-    row.locator('button[data-action="acknowledge"]').click()
-    expect(row.locator("td.status")).to_have_text("acknowledged")
+    page.click("#alarm-confirm")
+    expect(dialog).to_be_hidden()
+    expect(row.locator("td.status")).to_have_text("已确认")
     row.locator('button[data-action="close"]').click()
-    expect(row.locator("td.status")).to_have_text("closed")
+    expect(page.locator("#alarm-by")).to_have_value("王工")  # the name is kept, the note not
+    expect(page.locator("#alarm-note")).to_have_value("")
+    page.click("#alarm-confirm")  # closing needs a note
+    expect(page.locator("#alarm-dialog-error")).to_be_visible()
+    expect(row.locator("td.status")).to_have_text("已确认")
+    page.fill("#alarm-note", "企业已整改")
+    shot(page, "alarms-close-dialog")
+    page.click("#alarm-confirm")
+    expect(row.locator("td.status")).to_have_text("已关闭")
     shot(page, "alarms-closed")
-    (status,) = web.context.store.query("SELECT status FROM alarms WHERE id = ?", [alarm.id])[0]
-    assert status == "closed"
+    (status, by, note) = web.context.store.query(
+        "SELECT status, closed_by, close_note FROM alarms WHERE id = ?", [alarm.id])[0]
+    assert (status, by, note) == ("closed", "王工", "企业已整改")
 
 
 def test_the_bulletin_downloads_from_the_assessment_page(web, page, tmp_path):
@@ -88,3 +111,40 @@ def test_the_bulletin_downloads_from_the_assessment_page(web, page, tmp_path):
         path = tmp_path / download.value.suggested_filename
         download.value.save_as(path)
         assert path.read_bytes()[:len(magic)] == magic, (link, path.name)
+
+
+def _chart_texts(browser_context, url: str, zone: str) -> tuple[list, dict]:
+    """The first chart's texts with their places, and the limit label's box against the
+    chart's, in a tab whose clock is in `zone`."""
+    tab = browser_context.new_page()
+    try:
+        cdp = browser_context.new_cdp_session(tab)
+        cdp.send("Emulation.setTimezoneOverride", {"timezoneId": zone})
+        tab.goto(url)
+        chart = tab.locator("#charts .chart").first
+        expect(chart).to_have_attribute("data-drawn", "true")
+        assert tab.evaluate("new Date(0).getTimezoneOffset()") == (0 if zone == "UTC" else -480)
+        return tab.evaluate("""(el) => {
+            const texts = [...el.querySelectorAll("svg text")].map(
+                t => [t.textContent, t.getAttribute("transform") || ""]);
+            const limits = [...document.querySelectorAll("#charts .chart")].flatMap(
+                c => [...c.querySelectorAll("svg text")].filter(
+                    t => t.textContent.startsWith("限值")).map(t => [t, c]));
+            const inside = limits.every(([t, c]) => {
+                const box = t.getBoundingClientRect(), outer = c.getBoundingClientRect();
+                return box.right <= outer.right && box.left >= outer.left;
+            });
+            return [texts, {limit: limits.length > 0, inside: inside}];
+        }""", chart.element_handle())
+    finally:
+        tab.close()
+
+
+def test_point_charts_read_in_beijing_time_in_any_browser_zone(web, browser_context):
+    (mn,) = web.context.store.query(
+        "SELECT mn FROM records WHERE cn = '2061' GROUP BY mn ORDER BY COUNT(*) DESC LIMIT 1")[0]
+    url = web.url(f"/points/{mn}")
+    in_beijing, limit = _chart_texts(browser_context, url, "Asia/Shanghai")
+    in_utc, _ = _chart_texts(browser_context, url, "UTC")
+    assert in_beijing and in_utc == in_beijing  # the same hours at the same places
+    assert limit == {"limit": True, "inside": True}

@@ -58,11 +58,10 @@ def alarm(alarm_id: int = Path(ge=1, le=2**62, description="The alarm's id.")):
 
 
 class AlarmAction(BaseModel):
-    """Who acts and why (both optional until users exist; the body itself is required: a
-    JSON object, ``{}`` at least, so a request without one is a 400, never a change)."""
+    """Who acts (required; until users exist, issue 13, it is what the request says) and why
+    (required to close). A missing or blank one is a 400 naming `by` or `note`."""
 
-    by: str | None = Field(None, max_length=200, description="Who acts; kept with the "
-                           "client's address (`api.actor`), `web <address>` when absent.")
+    by: str = Field("", max_length=200)
     note: str | None = Field(None, max_length=2000)
 
 
@@ -85,7 +84,9 @@ async def _transition(request: Request, action: str, alarm_id: int,
         return user_error_response(error)
     after_write(request)
     payload = changed.as_json()
-    context.events.publish("alarm", payload)
+    from envmon.web.publish import alarm_event
+
+    context.events.publish("alarm", alarm_event(context.store, changed.alarm))
     if context.point_states is not None:  # a closed alarm may change its point's state
         context.point_states.alarms_changed([changed.alarm])
     return Response(jsonout.dumps(payload, "compact").encode(),

@@ -17,6 +17,9 @@ NAV = (("/", "nav.overview"), ("/points", "nav.points"), ("/assess", "nav.assess
        ("/air", "nav.air"))
 VENDOR_MARKER = ("vendor", "leaflet.js")  # present once `make install` copied the libraries
 COOKIE_MAX_AGE_S = 365 * 24 * 3600  # a language chosen once stays chosen
+# No page may be framed by another site: its buttons (acknowledge, close) would be clickable
+# under a decoy (clickjacking). The old header for old browsers, the CSP one for new ones.
+FRAME_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 
 
 class Pages:
@@ -42,6 +45,8 @@ class Pages:
         response = self.templates.TemplateResponse(request, template, {
             "t": t, "nav": NAV, "active": active, "vendor": self.vendor_installed(),
             "settings": self.context.settings, **values}, status_code=status_code)
+        for name, value in FRAME_HEADERS.items():
+            response.headers.setdefault(name, value)
         if request.query_params.get("lang") == t.lang:
             response.set_cookie(COOKIE, t.lang, max_age=COOKIE_MAX_AGE_S, samesite="lax")
         return response
