@@ -14,6 +14,8 @@ from envmon.web.context import WebContext
 from tests.ingest.conftest import GAS_MN, store  # noqa: F401
 from tests.web.clients import local_client
 
+ACTION = {"by": "值班员", "note": "已核实"}  # a valid body: the guard is what is tested
+
 
 def _alarm(store) -> int:  # noqa: F811
     return open_alarm(store, mn=GAS_MN, unit_id=None, factor="a21026", rule="exceedance",
@@ -49,7 +51,7 @@ def test_a_cross_site_form_post_changes_nothing(store):  # noqa: F811
 ])
 def test_a_write_from_another_origin_is_403(store, headers, field):  # noqa: F811
     alarm_id = _alarm(store)
-    answer = _client(store).post(f"/api/v1/alarms/{alarm_id}/acknowledge", json={},
+    answer = _client(store).post(f"/api/v1/alarms/{alarm_id}/acknowledge", json=ACTION,
                                  headers=headers)
     assert answer.status_code == 403, answer.text
     assert answer.json()["error"]["field"] == field
@@ -62,11 +64,11 @@ def test_same_origin_and_non_browser_json_writes_pass(store):  # noqa: F811
     same = client.post(f"/api/v1/alarms/{first}/acknowledge", json={"by": "值班员"},
                        headers={"Origin": "http://127.0.0.1", "Sec-Fetch-Site": "same-origin"})
     assert same.status_code == 200 and same.json()["status"] == "acknowledged"
-    cli = client.post(f"/api/v1/alarms/{first}/close", json={})  # no Origin: the CLI
+    cli = client.post(f"/api/v1/alarms/{first}/close", json=ACTION)  # no Origin: the CLI
     assert cli.status_code == 200 and cli.json()["status"] == "closed"
     second = _alarm(store)
     ported = local_client(client.app, base_url="http://localhost:8000")
-    answer = ported.post(f"/api/v1/alarms/{second}/close", json={},
+    answer = ported.post(f"/api/v1/alarms/{second}/close", json=ACTION,
                          headers={"Origin": "http://localhost:8000"})
     assert answer.status_code == 200, answer.text
 
@@ -89,13 +91,13 @@ def test_writes_from_another_machine_need_the_remote_writes_option(store):  # no
     app = create_app(WebContext(store=store))
     remote = local_client(app, client=("10.0.0.7", 50000))
     assert remote.get("/api/v1/alarms").status_code == 200  # reading is open
-    refused = remote.post(f"/api/v1/alarms/{alarm_id}/close", json={})
+    refused = remote.post(f"/api/v1/alarms/{alarm_id}/close", json=ACTION)
     assert refused.status_code == 403
     assert "--web-allow-remote-writes" in refused.json()["error"]["reason"]
     assert get_alarm(store, alarm_id).status == "open"
     allowed = local_client(create_app(WebContext(store=store, settings={
         "allow_remote_writes": True})), client=("10.0.0.7", 50000))
-    assert allowed.post(f"/api/v1/alarms/{alarm_id}/close", json={}).status_code == 200
+    assert allowed.post(f"/api/v1/alarms/{alarm_id}/close", json=ACTION).status_code == 200
 
 
 def test_every_page_says_which_write_mode_is_on(store):  # noqa: F811

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from envmon.assess.api import AssessOptions, assess_period
-from envmon.errors import OptionError
+from envmon.errors import EnvmonError, OptionError
 from envmon.period import Period
 from envmon.web.compute import compute
 from envmon.web.pages.render import Pages
@@ -27,9 +27,17 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
         except OptionError as err:
             return pages.render(request, "not_found.html", "/assess", status_code=400,
                                 what=f"{err.option.lstrip('-')}: {err.reason}")
-        result = await compute(request, lambda: assess_period(pages.store, period,
-                                                              options).as_json())
-        return pages.render(request, "assess.html", "/assess", month=month,
+        status = 200
+        try:
+            result = await compute(request, lambda: assess_period(pages.store, period,
+                                                                  options).as_json())
+        except EnvmonError as err:  # e.g. a parent that is not in the assessment: say why
+            result, status = {"rows": [], "provisional": False}, 400
+            notice = str(err)
+        else:
+            notice = None
+        return pages.render(request, "assess.html", "/assess", month=month, status_code=status,
+                            notice=notice,
                             level=options.level.value, parent=parent, rows=result["rows"],
                             child=CHILD.get(options.level.value), result=result,
                             levels=("province", "city", "county", "unit", "point"))
