@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from envmon.choices import choice
-from envmon.errors import EnvmonError, OptionError
+from envmon.errors import EnvmonError, MissingDataError, OptionError
 from envmon.period import Period, parse_time
 from envmon.reports.provisional import ProvisionalFigures, provisional_as_of, titled
 from envmon.roads.matching import MatchConfig
@@ -52,7 +52,7 @@ class RoadsError(EnvmonError):
     """A request the roads data cannot answer; the message says what to fix."""
 
 
-class RoadsDataError(RoadsError, LookupError):
+class RoadsDataError(RoadsError, MissingDataError, LookupError):
     """The store lacks what the request needs (no road network imported yet, …)."""
 
 

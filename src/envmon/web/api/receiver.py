@@ -88,13 +88,21 @@ async def lift_lockout(request: Request, body: Unlock = Body(...)) -> Response:
 @router.get("/receiver/connections", summary="MNs connected to the running receiver",
             response_class=Response,
             responses={503: {"description": "No running receiver here (the reason named)"}})
-async def receiver_connections(request: Request) -> Response:
+async def receiver_connections(request: Request, format: str = Query(
+        "json", description="Output format: json (the only one).")) -> Response:
     """The MNs the running receiver holds a connection for: address, since when, packets
     accepted on the connection, whether the address is a usual one. 503 when this app serves
     a store without a receiver, or the receiver runs in worker processes."""
     from envmon.ingest.api import live_connections
     from envmon.render import jsonout
 
+    if format != "json":  # as every endpoint: a format it cannot give is named, not ignored
+        return error_response(400, "format", f"{format!r} is not available here; choose "
+                              "json")
+    unknown = sorted(set(request.query_params) - {"format"})
+    if unknown:
+        return error_response(400, unknown[0], f"unknown parameter {unknown[0]!r} (known: "
+                              "format)")
     platform = request.app.state.context.platform
     if platform is None:
         return error_response(503, None, "no receiver runs in this process: the app serves "
