@@ -4,6 +4,7 @@ and the automatic path when serve holds the store print what the local command p
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import re
@@ -37,6 +38,7 @@ QUERIES = {
     "data-json": ["data", "--mn", GAS_MN, *SPAN, "--format", "json"],
     "data-csv": ["data", "--mn", GAS_MN, *SPAN, "--format", "csv"],
     "data-none": ["data", "--mn", GAS_MN, "--cn", "2051", *SPAN],  # a note on stderr
+    "data-conflicts": ["data", "--mn", GAS_MN, *SPAN, "--conflicts", "--format", "json"],
     "assess-json": ["assess", "--level", "point", *SPAN, *AS_OF, "--format", "json"],
     "assess-table": ["assess", "--level", "unit", *SPAN, *AS_OF, "--format", "table"],
     "alarms-json": ["alarms", "list", "--format", "json"],
@@ -197,10 +199,35 @@ def test_bad_option_through_url_is_one_line_naming_the_option(fed):
     # an option the server's API has (it learned --marks-without-proof) is sent and used …
     lenient = _run("assess", "--month", "2026-10", "--marks-without-proof", "--url", serve.url)
     assert lenient.exit_code == 0, lenient.output
-    # … one it has no endpoint for is refused naming --url, never silently dropped
+    # … and lifting a lockout has its endpoint now (POST /api/v1/receiver/lockouts)
     unlock = _run("receiver", "lockouts", "--unlock", "203.0.113.9", "--url", serve.url)
+    assert unlock.exit_code == 0 and "Traceback" not in unlock.output, unlock.output
+
+
+def test_a_server_without_the_endpoint_is_named_without_guessing_its_version(tmp_path):
+    """A server whose API lacks the command's endpoint (here the app publishing no POST
+    /api/v1/receiver/lockouts, as one built before it): refused naming --url and what is
+    missing, never a guess that the server is older."""
+    from envmon.web.context import WebContext
+    from tests.web.conftest import serve as serve_app
+
+    db = tmp_path / "envmon.duckdb"
+    with open_store(db) as store, serve_app(WebContext(store=store)) as served:
+        import urllib.request
+
+        # the schema the server publishes, as one built before the endpoint existed
+        schema = copy.deepcopy(served.app.openapi())
+        del schema["paths"]["/api/v1/receiver/lockouts"]["post"]
+        served.app.openapi_schema = schema
+        with urllib.request.urlopen(served.url("/openapi.json"), timeout=30) as answer:
+            assert "post" not in json.load(answer)["paths"]["/api/v1/receiver/lockouts"]
+        unlock = _run("receiver", "lockouts", "--unlock", "203.0.113.9", "--url",
+                      served.base)
     assert unlock.exit_code == 2 and "Traceback" not in unlock.output
-    assert unlock.stderr.startswith("error: --url: the server at "), unlock.stderr
+    lines = unlock.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"error: --url: the server at {served.base} has no POST /api/v1/receiver/lockouts"), lines
+    assert "older" not in lines[0] and "yet" not in lines[0], lines
 
 
 def test_alarm_acknowledged_through_url_as_locally(fed):
@@ -284,3 +311,50 @@ def test_discovery_file_removed_when_serve_stops(tmp_path):
     while discovery.discovery_path(db).exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not discovery.discovery_path(db).exists()
+
+
+async def _answers_from(port: int, source: str, at) -> list:
+    """One hourly packet from `source` on a new connection: its answers (none when the
+    receiver closes the connection of a locked-out address)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    try:
+        writer.write(hourly_packet(at))
+        try:
+            return await read_answers(reader, 1, timeout=5)
+        except (TimeoutError, ConnectionError):
+            return []
+    finally:
+        writer.close()
+
+
+def test_lockout_lifted_through_url_reaches_the_running_receiver_at_once(tmp_path):
+    """`envmon receiver lockouts --unlock IP --url`: lifted in the store and dropped by the
+    running receiver's guard at once, not at its registry refresh a minute later."""
+    db = tmp_path / "envmon.duckdb"
+    _feed(db)
+    locked = "127.0.0.2"  # Linux answers all of 127.0.0.0/8 on loopback
+    with open_store(db) as store:
+        store.execute(
+            "INSERT INTO guard_lockouts (address, mn, locked_at, locked_until, failures) "
+            "VALUES (?, '', now(), now() + INTERVAL 1 HOUR, 3)", [locked])
+    serve = Serve(db)
+    try:
+        port = int(re.search(r"HJ 212 on [\d.]+:(\d+)", "".join(serve.lines)).group(1))
+        assert asyncio.run(_answers_from(port, locked, HOUR + timedelta(hours=4))) == []
+        listed = json.loads(_run("receiver", "lockouts", "--format", "json", "--url",
+                                 serve.url).stdout)
+        assert [lock["address"] for lock in listed["lockouts"]] == [locked]
+        bad = _run("receiver", "lockouts", "--unlock", "not-an-ip", "--url", serve.url)
+        assert bad.exit_code == 2 and bad.stderr.startswith("error: --unlock: "), bad.stderr
+        lifted = _run("receiver", "lockouts", "--unlock", locked, "--by", "值班员",
+                      "--format", "json", "--url", serve.url)
+        assert lifted.exit_code == 0, lifted.output
+        report = json.loads(lifted.stdout)
+        assert [lock["address"] for lock in report["lifted"]] == [locked]
+        assert report["lockouts"] == []
+        answers = asyncio.run(_answers_from(port, locked, HOUR + timedelta(hours=5)))
+        assert [a.cn for a in answers] == ["9014"]
+    finally:
+        serve.stop()
+    with open_store(db) as store:
+        assert store.query("SELECT lifted_by FROM guard_lockouts") == [("值班员",)]

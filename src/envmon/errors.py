@@ -21,5 +21,10 @@ class OptionError(EnvmonError, ValueError):
         self.reason = reason
 
 
+class MissingDataError(EnvmonError):
+    """The store lacks what the request needs (no road network, no city stations): nothing
+    wrong with the options, so the CLI exits 1, not the bad-option code 2."""
+
+
 class PeriodError(OptionError):
     """A month or time range that cannot be used (malformed, reversed, in the future)."""

@@ -44,6 +44,7 @@ class Served:
     base: str
     context: object
     loop: asyncio.AbstractEventLoop
+    app: object = None  # the FastAPI app served
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -77,7 +78,7 @@ def serve(context) -> Iterator[Served]:
     loop.call_soon_threadsafe(check)
     assert started.wait(30), "uvicorn did not start"
     try:
-        yield Served(f"http://127.0.0.1:{port}", context, loop)
+        yield Served(f"http://127.0.0.1:{port}", context, loop, app)
     finally:
         server.should_exit = True  # open event streams are cut after timeout_graceful_shutdown
         thread.join(15)

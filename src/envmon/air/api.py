@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from envmon.air.service import AirError, Excluded
+from envmon.air.service import AirError, Excluded, NoStationsError
 from envmon.air.settings import AirSettings
 from envmon.choices import choice
 from envmon.errors import OptionError
@@ -581,8 +581,8 @@ def bulletin_city(store, city: str | None) -> tuple[str, str | None]:
         return known_city(store, city), None
     cities = storage.cities(store)
     if not cities:
-        raise AirError("no city stations registered: import stations first "
-                       "(envmon air stations import)")
+        raise NoStationsError("no city stations registered: import stations first "
+                              "(envmon air stations import)")
     if len(cities) == 1:
         return cities[0], None
     shown = "、".join(cities[:5]) + (" …" if len(cities) > 5 else "")

@@ -27,7 +27,7 @@ from envmon.air import stats, storage
 from envmon.air.rounding import round_gbt8170
 from envmon.air.settings import AirSettings
 from envmon.air.standards import CNEMC_NAMES, DECIMALS, Standard, standard_for
-from envmon.errors import EnvmonError
+from envmon.errors import EnvmonError, MissingDataError
 from envmon.period import Period
 from envmon.store import Store
 from envmon.timeutil import BEIJING_FIXED
@@ -39,6 +39,10 @@ Excluded = dict[str, set[date]]
 
 class AirError(EnvmonError, ValueError):
     """A request the data cannot answer (unknown city or station, empty period …)."""
+
+
+class NoStationsError(AirError, MissingDataError):
+    """No city stations in the store: nothing to rank (not a bad option)."""
 
 
 @dataclass
@@ -397,7 +401,7 @@ def ranking(
     std = standard_for(first, standard)
     data = city_days(store, first, last, standard=std, excluded=excluded, settings=settings)
     if not data.cities:
-        raise AirError("no city stations registered: import stations first")
+        raise NoStationsError("no city stations registered: import stations first")
     this = period_results(data, method=method, check_validity=check_validity,
                           settings=settings)
     before = period_results(

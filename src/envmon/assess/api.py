@@ -40,6 +40,7 @@ from envmon.choices import choice, optional_choice
 from envmon.errors import OptionError
 from envmon.period import Period
 from envmon.reports.provisional import ProvisionalFigures, marked, provisional_as_of, titled
+from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 Level = StrEnum("Level", {v.upper(): v for v in LEVELS})
 """point → unit → county → city → province."""
@@ -322,11 +323,32 @@ class ExemptionOptions:
         check_unit_or_point(self.unit, self.mn)
 
 
+# Marks (exemptions, corrections) cover the platform's years: none starts before 2000 (the
+# HJ 212 protocol is from 2005; an older date is a typo, and before 1901 Asia/Shanghai would
+# even print local mean time, +08:05:43), and none ends more than a year ahead (a planned
+# stop is announced for the coming months, not for decades).
+MARKS_EARLIEST = datetime(2000, 1, 1, tzinfo=BEIJING_FIXED)
+MARKS_AHEAD = timedelta(days=366)
+
+
+def check_mark_period(period: Period, now: datetime | None = None) -> None:
+    """OptionError naming --from for a start before `MARKS_EARLIEST`, --to for an end more
+    than `MARKS_AHEAD` after now."""
+    if period.start < MARKS_EARLIEST:
+        raise OptionError("--from", f"{period.start.astimezone(BEIJING_FIXED).isoformat()} "
+                          f"is before {MARKS_EARLIEST.date().isoformat()}")
+    latest = (now or now_beijing()) + MARKS_AHEAD
+    if period.end > latest:
+        raise OptionError("--to", f"{period.end.astimezone(BEIJING_FIXED).isoformat()} is "
+                          f"more than a year ahead (latest {latest:%Y-%m-%d})")
+
+
 def add_exemption(store, period: Period, options: ExemptionOptions) -> MarkAdded:
     """Register an exemption period (停产/停运/停排); its hours leave the should-count."""
     from envmon.assess import marks
 
     period.require_on_the_hour(why=MARKS_COVER_WHOLE_HOURS)
+    check_mark_period(period)
     new_id = marks.add_exemption(store, kind=options.kind.value, start=period.start,
                                  end=period.end,
                                  by=options.by, reason=options.reason, unit_id=options.unit,
@@ -361,6 +383,7 @@ def add_correction(store, period: Period, options: CorrectionOptions) -> MarkAdd
     from envmon.assess import marks
 
     period.require_on_the_hour(why=MARKS_COVER_WHOLE_HOURS)
+    check_mark_period(period)
     new_id = marks.add_correction(store, mn=options.mn, action=options.action.value,
                                   start=period.start, end=period.end, by=options.by,
                                   reason=options.reason, factor=options.factor,

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from envmon.errors import EnvmonError
+from envmon.errors import EnvmonError, MissingDataError
 
 DB_HELP = "DuckDB file of the store (default: [store] path of the configuration, envmon.duckdb)."
 CONFIG_HELP = "Configuration file (default: $ENVMON_CONFIG, else ./envmon.toml if present)."
@@ -104,8 +104,11 @@ def _is_missing_file(path: str) -> bool:
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the application layer's errors (bad option, unknown id, …) into one line on stderr
-    and exit code 2: no traceback reaches a user."""
+    and exit code 2 (1 for data the store lacks, `MissingDataError`): no traceback reaches a
+    user."""
     try:
         yield
+    except MissingDataError as error:  # nothing wrong with the options: exit 1
+        raise fail(str(error), 1) from None
     except EnvmonError as error:
         raise fail(str(error)) from None

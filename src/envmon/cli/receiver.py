@@ -30,8 +30,9 @@ def lockouts_command(
 ) -> None:
     """Lockouts after repeated wrong passwords (in force) and the usual addresses of the MNs.
 
-    --unlock / --unlock-mn lift one; a running receiver picks that up on its next registry
-    refresh. JSON: lockouts, usual_addresses, lifted."""
+    --unlock / --unlock-mn lift one; through a running server (--url, or the store held by
+    `envmon serve`) its receiver drops the lockout at once, otherwise a running receiver
+    picks it up on its next registry refresh. JSON: lockouts, usual_addresses, lifted."""
     from envmon.ingest.api import LockoutOptions, guard_report
 
     with user_errors():

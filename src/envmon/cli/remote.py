@@ -26,7 +26,9 @@ Before a request, the server's OpenAPI schema (``/openapi.json``) is read to che
 endpoint exists and knows every option given: FastAPI ignores an unknown query parameter,
 which would silently answer a different question.
 
-Endpoints that do not follow the rule are the fixed ones in `EXCEPTIONS`. A command whose
+Endpoints that do not follow the rule are the fixed ones in `EXCEPTIONS`, and the flags in
+`FLAG_ENDPOINTS` that ask a command for another result with its own endpoint (`envmon data
+--conflicts` → ``GET /api/v1/data/conflicts``; the flag itself is not sent). A command whose
 endpoint appears on the server needs only `@remote_command()`.
 """
 
@@ -47,8 +49,8 @@ import typer
 
 from envmon.cli.common import fail
 
-__all__ = ["API_PREFIX", "EXCEPTIONS", "RemoteSettings", "ask", "ask_instead_of_locked_store",
-           "endpoint_for", "remote_command", "url_option"]
+__all__ = ["API_PREFIX", "EXCEPTIONS", "FLAG_ENDPOINTS", "RemoteSettings", "ask",
+           "ask_instead_of_locked_store", "endpoint_for", "remote_command", "url_option"]
 
 API_PREFIX = "/api/v1"
 URL_HELP = ("Ask the envmon server at this URL (e.g. http://127.0.0.1:8000) instead of opening "
@@ -70,6 +72,12 @@ EXCEPTIONS: dict[tuple[str, ...], tuple[str, str]] = {
     ("alarms", "list"): ("GET", "/alarms"),
     ("alarms", "ack"): ("POST", "/alarms/{alarm_id}/acknowledge"),
     ("alarms", "close"): ("POST", "/alarms/{alarm_id}/close"),
+}
+
+# A flag that makes a command answer another result, served by its own endpoint: (command
+# words, the flag's wire name) → (method, path). The flag is not sent.
+FLAG_ENDPOINTS: dict[tuple[tuple[str, ...], str], tuple[str, str]] = {
+    (("data",), "conflicts"): ("GET", "/data/conflicts"),
 }
 
 FILE_FORMATS = ("xlsx", "html", "pdf")
@@ -245,8 +253,15 @@ def build_request(ctx: typer.Context, writes: bool | Callable[[dict], bool] = Fa
             raise fail(f"{cli_name}: names a local file, which the server does not read; "
                        "run the command on the store itself")
         params[name] = list(value) if isinstance(value, tuple) else value
-    method, template = endpoint_for(command_words(ctx),
-                                    writes(params) if callable(writes) else writes)
+    words = command_words(ctx)
+    flag = next((name for (command, name) in FLAG_ENDPOINTS
+                 if command == words and params.get(name) is True), None)
+    if flag is not None:  # the flag names the endpoint (FLAG_ENDPOINTS), it is not sent
+        params.pop(flag)
+        method, template = FLAG_ENDPOINTS[(words, flag)]
+        template = API_PREFIX + template
+    else:
+        method, template = endpoint_for(words, writes(params) if callable(writes) else writes)
     path = template
     for name in list(params):
         if "{" + name + "}" in path:
@@ -358,8 +373,8 @@ def _check_schema(client, base: str, request: Request, automatic: bool = False) 
     instead = ("stop envmon serve to run the command on the store" if automatic else
                "run the command on the store without --url")
     if operation is None:
-        raise fail(f"--url: the server at {base} has no {request.method} {request.template} "
-                   f"yet (an older envmon?); {instead}")
+        raise fail(f"--url: the server at {base} has no {request.method} {request.template}"
+                   f" (its API does not offer this command); {instead}")
     known = {p.get("name") for p in operation.get("parameters", ())}
     body = (operation.get("requestBody", {}).get("content", {})
             .get("application/json", {}).get("schema", {}))

@@ -4,6 +4,7 @@ No SQL and no orchestration here."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,7 +49,7 @@ def _progress(label: str, shown: bool = True) -> Iterator[Any]:
     from rich.console import Console
     from rich.progress import Progress
 
-    if not shown:
+    if not shown or not sys.stderr.isatty():  # a bar redrawn into a file or pipe is noise
         yield None
         return
     with Progress(console=Console(stderr=True), transient=True) as bar:

@@ -214,6 +214,12 @@ def rate_for(rates: Iterable[ProvinceRate], province_code: str | None, on: date,
     return configured_rate(rates, province_code, on) or default
 
 
+def _count_units(units: list[str], shown: int = 3) -> str:
+    """"174 units (A, B, C, …)": a province's whole list would fill a screen."""
+    more = ", …" if len(units) > shown else ""
+    return f"{len(units)} unit{'s' if len(units) != 1 else ''} ({', '.join(units[:shown])}{more})"
+
+
 class UnconfiguredProvinceError(EnvmonError):
     """Units whose province has no rate in force: each province sets its own rate within the
     statutory band (环境保护税法 Art. 6), so charging another province's rate would print a
@@ -222,7 +228,7 @@ class UnconfiguredProvinceError(EnvmonError):
     def __init__(self, provinces: dict[str, tuple[str, list[str]]], on: date) -> None:
         self.provinces = provinces
         named = "; ".join(
-            f"{name or '?'} ({code}): {', '.join(units)}"
+            f"{name or '?'} ({code}): {_count_units(units)}"
             for code, (name, units) in sorted(provinces.items()))
         super().__init__(
             f"tax: no rates configured for {named} on {on.isoformat()}: add a [[tax.rates]] "

@@ -598,6 +598,11 @@ class Receiver:
         finally:
             self._guard_saving = None
 
+    def lockouts_lifted(self, lifted: list[tuple[str, str, datetime]]) -> None:
+        """Lockouts this process just lifted in the store (address, mn, locked_at), e.g.
+        through the web API: dropped at once, not at the next registry refresh."""
+        self.guard.lift(lifted)
+
     async def _load_guard(self) -> None:
         """Usual addresses and lockouts as persisted; lockouts lifted since the last look."""
         from envmon.ingest import guard_store

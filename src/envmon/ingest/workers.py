@@ -331,6 +331,12 @@ class ReceiverPool:
             if self._alive == 0:
                 self._gone.set()
 
+    def lockouts_lifted(self, lifted: list) -> None:
+        """Lockouts this process just lifted in the store (address, mn, locked_at), e.g.
+        through the web API: every worker drops them at once, not at the next refresh."""
+        for channel in self._channels:
+            _post(channel, ("lifted", lifted))
+
     def _guard_events(self, origin: asyncio.StreamWriter, pending: list) -> None:
         """A worker's guard learned usual addresses or imposed lockouts: the others know at
         once (relayed before the write, so no worker lags the store); then persisted."""

@@ -336,8 +336,8 @@ def require_known_mn(store, mn: str, option: str = "--mn") -> None:
     if store.point_auth(mn) is None and not store.query(
         "SELECT 1 FROM records WHERE mn = ? LIMIT 1", [mn]
     ):
-        raise OptionError(option, f"unknown MN {mn!r}: no such monitoring point in "
-                                  f"{store.target}")
+        # never the store's file path: the reason reaches web users too (the API)
+        raise OptionError(option, f"unknown MN {mn!r}: no such monitoring point in the store")
 
 
 def require_known_unit(store, unit: str, option: str = "--unit") -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from envmon.choices import choice
-from envmon.errors import EnvmonError, OptionError
+from envmon.errors import EnvmonError, MissingDataError, OptionError
 from envmon.period import Period, month_start, parse_time
 from envmon.reports.provisional import ProvisionalFigures, provisional_as_of, titled
 from envmon.roads.matching import MatchConfig
@@ -42,6 +42,7 @@ from envmon.roads.network import NamingConfig
 from envmon.roads.sensors import SensorConfig
 from envmon.roads.settings import RoadSettings
 from envmon.roads.stats import Eligibility, PassConfig
+from envmon.roads.storage import NoRoadNetwork
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 
 Progress = Callable[[int, int], None]
@@ -54,6 +55,10 @@ class RoadsError(EnvmonError):
 
 class RoadsDataError(RoadsError, LookupError):
     """The store lacks what the request needs (no road network imported yet, …)."""
+
+
+class NoRoadNetworkError(RoadsDataError, MissingDataError):
+    """No road network in the store: nothing to rank or draw (the CLI's exit 1, not 2)."""
 
 
 class PayloadError(RoadsError, ValueError):
@@ -117,6 +122,8 @@ def _data_errors() -> Iterator[None]:
         yield
     except RoadsDataError:
         raise
+    except NoRoadNetwork as error:
+        raise NoRoadNetworkError(str(error).strip("'\"")) from None
     except LookupError as error:
         raise RoadsDataError(str(error).strip("'\"")) from None
 
@@ -583,7 +590,8 @@ def segment_passes(store, period: Period, options: PassesOptions) -> SegmentPass
 
     version = latest_version(store)
     if version is None:
-        raise RoadsDataError("no road network in the store; run `envmon roads network` first")
+        raise NoRoadNetworkError("no road network in the store; run `envmon roads network` "
+                                 "first")
     rows = passes_of(store, version, options.segment_id, period.start, period.end)
     if rows is None:
         raise RoadsDataError(f"no segment with id {options.segment_id!r} in the road network "

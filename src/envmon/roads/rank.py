@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from envmon.roads.stats import Eligibility, bootstrap_ci
+from envmon.roads.storage import NoRoadNetwork
 from envmon.timeutil import BEIJING_FIXED
 
 POLLUTANTS = {"pm10": "PM10", "pm25": "PM2.5"}
@@ -63,7 +64,7 @@ def segment_values(store, start: datetime, end: datetime, pollutant: str = "pm10
         raise ValueError(f"normalise must be one of {', '.join(NORMALISATIONS)}")
     version = version or latest_version(store)
     if version is None:
-        raise LookupError("no road network in the store; run `envmon roads network` first")
+        raise NoRoadNetwork("no road network in the store; run `envmon roads network` first")
     col = f"{pollutant}_mean"
     params: list = []
     if normalise == "none":
@@ -223,7 +224,7 @@ def coverage(store, start: datetime, end: datetime, version: str | None = None,
 
     version = version or latest_version(store)
     if version is None:
-        raise LookupError("no road network in the store; run `envmon roads network` first")
+        raise NoRoadNetwork("no road network in the store; run `envmon roads network` first")
     n_seg, km = store.query("SELECT COUNT(*), COALESCE(SUM(length_m), 0) / 1000 FROM "
                             "road_segments WHERE network_version = ?", [version])[0]
     daily = store.query(

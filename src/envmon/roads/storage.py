@@ -86,11 +86,16 @@ def latest_version(store) -> str | None:
     return rows[0][0] if rows else None
 
 
+class NoRoadNetwork(LookupError):
+    """No road network in the store yet (`envmon roads network` builds one): data the store
+    lacks, not a bad option."""
+
+
 def load_network(store, version: str | None = None) -> RoadNetwork:
     """The stored network (latest version by default), geometry back in its metric CRS."""
     version = version or latest_version(store)
     if version is None:
-        raise LookupError("no road network in the store; run `envmon roads network` first")
+        raise NoRoadNetwork("no road network in the store; run `envmon roads network` first")
     rows = store.query("SELECT crs, source FROM road_networks WHERE version = ?", [version])
     if not rows:
         raise LookupError(f"road network version {version} is not in the store")

@@ -87,6 +87,10 @@ class WebH11Protocol(GuardedH11Protocol):
         self.transport.close()
 
 
+# --web-host values that listen on every address → the loopback address to print and open
+WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
 class WebApp:
     """The web app served on `host:port` as a task of the platform's loop."""
 
@@ -112,7 +116,10 @@ class WebApp:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """The address to open on this machine: a wildcard host (listening on all addresses)
+        is reached through loopback, since http://0.0.0.0/ is no address to open."""
+        host = WILDCARD_HOSTS.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/"
 
     @property
@@ -121,6 +128,8 @@ class WebApp:
             return None
         where = ("this machine only, until users exist" if is_loopback(self.host)
                  else "reachable by others: no users exist yet, anyone can read it")
+        if self.host in WILDCARD_HOSTS:
+            where = f"listening on all addresses of this machine ({self.host}): " + where
         writes = ("changes from any machine: --web-allow-remote-writes"
                   if self.settings.allow_remote_writes else "changes from this machine only")
         return f"web app on {self.url} ({where}; {writes})"

@@ -19,9 +19,10 @@ a download name for files, an ETag (hash of the bytes; `If-None-Match` → 304) 
 
 Errors: an `OptionError("--from", …)` of the use case is a 400
 ``{"error": {"field": "from", "reason": …}}`` (`query_name` maps the CLI's option names to
-the query's); other errors meant for users (`EnvmonError`) are 400 without a field (404 for
-"no … with id"); anything else is a 500 without a traceback (logged). FastAPI's own
-validation errors become the same 400 shape (`app.py`).
+the query's); a query parameter the endpoint does not declare is a 400 naming it (a typo
+must not silently answer another question); other errors meant for users (`EnvmonError`)
+are 400 without a field (404 for "no … with id"); anything else is a 500 without a traceback
+(logged). FastAPI's own validation errors become the same 400 shape (`app.py`).
 
 A new endpoint: a module in `envmon/web/api/` with a router and one decorated builder per use
 case; include its router in `app.create_app`.
@@ -172,6 +173,7 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
 
     def register(builder: Callable[..., Callable[[Any], Any]]) -> Callable:
         builder_params = list(inspect.signature(builder).parameters.values())
+        declared = _declared_names(builder_params, items is not None)
 
         async def answer(request: Request, query: dict[str, Any], fmt: str = default_format,
                          offset: int = 0, limit: int | None = None
@@ -205,6 +207,10 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
             return await compute_blocking(request, work, shared_key=key)
 
         async def endpoint(request: Request, **query: Any) -> Response:
+            unknown = sorted(set(request.query_params) - declared)
+            if unknown:  # a typo must not silently answer another question (the full list)
+                return error_response(400, unknown[0], f"unknown parameter {unknown[0]!r} "
+                                      f"(known: {', '.join(sorted(declared))})")
             fmt = query.pop("format")
             offset = query.pop("offset", 0) or 0
             limit = query.pop("limit", None)
@@ -264,6 +270,16 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
         return functools.wraps(builder)(builder)
 
     return register
+
+
+def _declared_names(builder_params: list[inspect.Parameter], paged: bool) -> frozenset[str]:
+    """The query parameters an endpoint knows: its builder's (by alias: ``from``), ``format``,
+    and ``limit``/``offset`` for a list."""
+    names = {"format", *(("limit", "offset") if paged else ())}
+    for param in builder_params:
+        alias = getattr(param.default, "alias", None)
+        names.add(alias if isinstance(alias, str) and alias else param.name)
+    return frozenset(names)
 
 
 def _etags(header: str | None) -> set[str]:
