@@ -109,6 +109,33 @@ def test_connections_over_the_cap_are_refused_and_an_established_client_is_serve
     assert during == 200
 
 
+def test_one_address_cannot_take_every_connection(store):  # noqa: F811
+    """Trial finding: 400 slow-header connections from one address took all 200 slots and
+    every genuine request got 503. Now one address holds at most its share; a client at
+    another address (127.0.0.2, loopback too) is still served."""
+    async def scenario():
+        settings = WebSettings(max_connections=20, max_connections_per_address=4)
+        async with running(store, settings) as (_, web, _client):
+            held = [await asyncio.open_connection("127.0.0.1", web.port) for _ in range(4)]
+            await until(lambda: len(web._server.server_state.connections) == 4)
+            refused = await raw_exchange(web.port, b"GET /openapi.json HTTP/1.1\r\n"
+                                         b"Host: 127.0.0.1\r\n\r\n")
+            reader, writer = await asyncio.open_connection("127.0.0.1", web.port,
+                                                           local_addr=("127.0.0.2", 0))
+            writer.write(b"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Connection: close\r\n\r\n")
+            other = await asyncio.wait_for(reader.read(), 10)
+            writer.close()
+            for _, w in held:
+                w.close()
+            return refused, other
+
+    refused, other = asyncio.run(scenario())
+    assert refused.startswith(b"HTTP/1.1 503 ")
+    assert "from 127.0.0.1" in body_of(refused)["error"]["reason"]
+    assert other.startswith(b"HTTP/1.1 200 ")
+
+
 def test_headers_that_never_complete_are_closed_after_the_header_timeout(store):  # noqa: F811
     async def scenario():
         async with running(store, WebSettings(header_timeout_s=0.3)) as (_, web, _client):

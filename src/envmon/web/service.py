@@ -45,15 +45,15 @@ class WebH11Protocol(GuardedH11Protocol):
     reached, an established client's too; refusing the newcomer keeps that one served."""
 
     max_connections: int | None = None
+    max_connections_per_address: int | None = None
     _refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        if (self.max_connections is not None
-                and len(self.server_state.connections) >= self.max_connections):
+        reason = self._over_cap(transport)
+        if reason is not None:
             self._refused = True
-            body = jsonout.dumps({"error": {"field": None, "reason": (
-                f"too many connections ({self.max_connections} open); try again shortly")}},
-                "compact").encode()
+            body = jsonout.dumps({"error": {"field": None, "reason": reason}},
+                                 "compact").encode()
             transport.write(b"HTTP/1.1 503 Service Unavailable\r\n"
                             b"content-type: application/json; charset=utf-8\r\n"
                             b"retry-after: 1\r\nconnection: close\r\n"
@@ -61,6 +61,26 @@ class WebH11Protocol(GuardedH11Protocol):
             transport.close()
             return
         super().connection_made(transport)
+
+    def _over_cap(self, transport: asyncio.Transport) -> str | None:
+        """Why this new connection is refused, or None. One address may hold at most
+        `max_connections_per_address`, so one client (a slowloris from one machine) cannot
+        take every slot from the others."""
+        connections = self.server_state.connections
+        if self.max_connections is not None and len(connections) >= self.max_connections:
+            return f"too many connections ({self.max_connections} open); try again shortly"
+        if self.max_connections_per_address is None:
+            return None
+        peer = transport.get_extra_info("peername")
+        address = peer[0] if isinstance(peer, tuple) and peer else None
+        if address is None:
+            return None
+        held = sum(1 for c in connections if (getattr(c, "client", None) or (None,))[0]
+                   == address)
+        if held >= self.max_connections_per_address:
+            return (f"too many connections from {address} ({held} open); close some and "
+                    "try again")
+        return None
 
     def data_received(self, data: bytes) -> None:
         if not self._refused:
@@ -149,7 +169,8 @@ class WebApp:
         app = create_app(self.context, settings)
         protocol = type("WebH11Protocol", (WebH11Protocol,),
                         {"header_timeout_s": settings.header_timeout_s,
-                         "max_connections": settings.max_connections})
+                         "max_connections": settings.max_connections,
+                         "max_connections_per_address": settings.max_connections_per_address})
         for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
             logger = logging.getLogger(name)
             if logger.level == logging.NOTSET:

@@ -20,6 +20,10 @@ class WebSettings:
     max_connections: int = 200
     """Open HTTP connections at once (503 beyond): a monitoring centre's screens and a few
     dozen officers' browsers, each with a live stream and a couple of requests."""
+    max_connections_per_address: int = 32
+    """Open HTTP connections of one client address at once (503 beyond): a browser opens at
+    most six to a server, an office behind one address a few browsers; one machine sending
+    headers slowly (slowloris) cannot take the others' slots."""
     max_streams: int = 100
     """Live event streams at once (`EventHub.max_subscribers`; 503 beyond): half the
     connections, so streams cannot take every connection."""
@@ -70,9 +74,10 @@ class WebSettings:
     change them at once)."""
 
     def __post_init__(self) -> None:
-        for name in ("max_connections", "max_streams", "max_streams_per_address",
-                     "stream_queue", "max_body_bytes", "keep_alive_s", "backlog",
-                     "query_slots", "roads_match_days", "max_period_days"):
+        for name in ("max_connections", "max_connections_per_address", "max_streams",
+                     "max_streams_per_address", "stream_queue", "max_body_bytes",
+                     "keep_alive_s", "backlog", "query_slots", "roads_match_days",
+                     "max_period_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"[web] {name}", f"must be a whole number of 1 or more, "

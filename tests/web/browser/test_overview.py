@@ -111,7 +111,7 @@ def test_an_alarm_raised_by_a_packet_appears_live_and_is_acknowledged(live, page
     hour = (now_beijing() - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     values = period_values(unit.point, hour, 3600, 7, exceed=True)
     assert live.run(unit.send_upload("2061", hour, values)), "the receiver did not answer"
-    row = page.locator("#open-alarms tr", has_text=mn).filter(has_text="exceedance").first
+    row = page.locator("#open-alarms tr", has_text=mn).filter(has_text="超标").first  # in zh
     expect(row).to_be_visible()
     expect(marker).to_have_attribute("data-state", "alarm")
     assert page.evaluate("window.__same_page") is True
@@ -130,7 +130,7 @@ def test_an_alarm_raised_by_a_packet_appears_live_and_is_acknowledged(live, page
     alarms.close()
     # The overview heard it too (the API's acknowledge publishes the alarm).
     expect(page.locator(f'#open-alarms tr[data-alarm-id="{alarm_id}"]')).to_contain_text(
-        "acknowledged")
+        "已确认")  # the status in the page's language, as the server renders it
     (status, by) = live.store.query(
         "SELECT status, acknowledged_by FROM alarms WHERE id = ?", [int(alarm_id)])[0]
     assert (status, by) == ("acknowledged", "王工 (web 127.0.0.1)")  # who, from where

@@ -4,6 +4,9 @@
   "use strict";
   var data = JSON.parse(document.getElementById("overview-data").textContent);
   var msg = JSON.parse(document.getElementById("messages").textContent);
+  // statuses and rules in the page's language (web/i18n.py VALUES), as the server renders them
+  var values = JSON.parse(document.getElementById("values").textContent);
+  function named(group, code) { return (values[group] || {})[code] || code; }
   var COLOURS = {online: "#2e9e44", offline: "#8a8f98", alarm: "#d93025", stopped: "#e6a700"};
   var STATES = ["online", "offline", "alarm", "stopped"];
   var RATES_EVERY_MS = 60000;  // the rates change by the hour; a minute keeps the wall current
@@ -110,8 +113,8 @@
       cell(row, "").appendChild(link);
       cell(row, a.unit_name || a.unit_id);
       cell(row, a.factor || "-");
-      cell(row, a.rule);
-      cell(row, a.status);
+      cell(row, named("rule", a.rule));
+      cell(row, named("status", a.status));
       cell(row, (a.opened_at || "").slice(0, 19).replace("T", " "));
       cell(row, a.value);
       cell(row, a.limit);
