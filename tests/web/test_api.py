@@ -95,8 +95,10 @@ def test_api_serves_live_data_events_and_the_cli_json(store, tmp_path):  # noqa:
                 (nameless, bodiless, noteless))
 
     answer, seen, got, bad, acked, twice, missing, overview, refused = asyncio.run(scenario())
-    for response, field in zip(refused, ("by", "by", "note"), strict=True):
-        assert response.status_code == 400, response.text
+    # no name, no body at all (the guard: changes are JSON, 415), a blank note to close
+    expected = ((400, "by"), (415, "Content-Type"), (400, "note"))
+    for response, (status, field) in zip(refused, expected, strict=True):
+        assert response.status_code == status, response.text
         assert response.json()["error"]["field"] == field
     assert answer.cn == "9014"
     packet = next(data for kind, data in seen if kind == "packet")

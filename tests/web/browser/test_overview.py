@@ -88,7 +88,7 @@ def test_a_point_goes_offline_when_its_unit_goes_silent(live, page, shot):
     expect(marker).to_have_attribute("data-state", "offline")
     expect(page.locator("#state-count-offline")).to_have_text(str(offline_before + 1))
     row = page.locator("#open-alarms tr", has_text=mn)  # the engine's offline alarm
-    expect(row.first).to_contain_text("offline")
+    expect(row.first).to_contain_text("离线")  # the rule in the page's language
     assert page.evaluate("window.__same_page") is True  # no reload happened
     # The API says what the page shows, within its shared result's freshness (the page's
     # own load filled it with the overview of before the silence).

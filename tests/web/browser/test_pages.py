@@ -100,7 +100,7 @@ def test_an_alarm_is_acknowledged_then_closed_from_the_alarms_page(web, page, sh
     shot(page, "alarms-closed")
     (status, by, note) = web.context.store.query(
         "SELECT status, closed_by, close_note FROM alarms WHERE id = ?", [alarm.id])[0]
-    assert (status, by, note) == ("closed", "王工", "企业已整改")
+    assert (status, by, note) == ("closed", "王工 (web 127.0.0.1)", "企业已整改")  # api.actor
 
 
 def test_the_bulletin_downloads_from_the_assessment_page(web, page, tmp_path):
