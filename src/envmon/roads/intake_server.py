@@ -125,13 +125,17 @@ class GuardedH11Protocol(H11Protocol):
         self._disarm_header_deadline()
         super().connection_lost(exc)
 
+    def bad_request_body(self, reason: str, field: str | None) -> dict:
+        """The JSON of the 400 answer to a request h11 cannot parse (the intake's shape; the
+        web app's protocol gives the API's)."""
+        if self.intake is not None:
+            self.intake.note_refusal("bad_http", reason)
+        return {"error": f"invalid HTTP request: {reason}", "field": field}
+
     def send_400_response(self, msg: str) -> None:
         reason = self._protocol_error or "malformed request"
         field = "Content-Length" if "content-length" in reason.lower() else None
-        if self.intake is not None:
-            self.intake.note_refusal("bad_http", reason)
-        body = jsonout.dumps({"error": f"invalid HTTP request: {reason}", "field": field},
-                             "compact").encode()
+        body = jsonout.dumps(self.bad_request_body(reason, field), "compact").encode()
         headers = [(b"content-type", b"application/json; charset=utf-8"),
                    (b"connection", b"close")]
         try:

@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import h11
 import uvicorn
 
 from envmon.render import jsonout
@@ -90,21 +89,8 @@ class WebH11Protocol(GuardedH11Protocol):
         if not self._refused:
             super().connection_lost(exc)
 
-    def send_400_response(self, msg: str) -> None:
-        reason = self._protocol_error or "malformed request"
-        field = "Content-Length" if "content-length" in reason.lower() else None
-        body = jsonout.dumps({"error": {"field": field,
-                                        "reason": f"invalid HTTP request: {reason}"}},
-                             "compact").encode()
-        headers = [(b"content-type", b"application/json; charset=utf-8"),
-                   (b"connection", b"close")]
-        try:
-            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
-                          h11.Data(data=body), h11.EndOfMessage()):
-                self.transport.write(self.conn.send(event))
-        except h11.LocalProtocolError:  # h11 will not answer in this state: just close
-            pass
-        self.transport.close()
+    def bad_request_body(self, reason: str, field: str | None) -> dict:
+        return {"error": {"field": field, "reason": f"invalid HTTP request: {reason}"}}
 
 
 # --web-host values that listen on every address → the loopback address to print and open
