@@ -148,11 +148,62 @@ class GuardedH11Protocol(H11Protocol):
 
 
 class EmbeddedServer(uvicorn.Server):
-    """uvicorn without its own signal handlers: the loop's owner stops it."""
+    """uvicorn without its own signal handlers: the loop's owner stops it.
+
+    `EmbeddedServer.bind(config, host, port, backlog)` binds the socket itself (a taken
+    port is an OSError there, not uvicorn's `sys.exit`); `run(name)` serves it as a task of
+    the running loop and returns once uvicorn listens; `shut_down()` stops accepting, lets
+    requests in progress finish and closes the socket. The roads intake and the web app
+    are both served this way."""
+
+    sock: socket.socket | None = None
+    task: asyncio.Task | None = None
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    @property
+    def bound_port(self) -> int:
+        assert self.sock is not None
+        return self.sock.getsockname()[1]
+
+    @classmethod
+    def bind(cls, config: uvicorn.Config, host: str, port: int, backlog: int
+             ) -> EmbeddedServer:
+        """A server for `config` on its own socket, bound now: a taken port is an OSError
+        here, before anything else is started."""
+        # uvicorn's own log lines (one per bad request) are left to errors: the apps count
+        # and log refusals themselves, throttled
+        for logger_name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+            logger = logging.getLogger(logger_name)
+            if logger.level == logging.NOTSET:
+                logger.setLevel(logging.ERROR)
+        sock = socket.create_server((host, port), backlog=backlog)
+        sock.setblocking(False)
+        server = cls(config)
+        server.sock = sock
+        return server
+
+    async def run(self, name: str) -> None:
+        """Serve the bound socket as a task of the running loop; returns once listening."""
+        assert self.sock is not None
+        self.task = asyncio.get_running_loop().create_task(
+            self.serve(sockets=[self.sock]), name=name)
+        while not self.started:  # listening once uvicorn has made its server
+            if self.task.done():
+                self.task.result()  # raises what stopped it
+                raise OSError(f"{name} stopped while starting")
+            await asyncio.sleep(0.005)
+
+    async def shut_down(self) -> None:
+        self.should_exit = True
+        try:
+            if self.task is not None:
+                await self.task
+        finally:
+            if self.sock is not None:
+                self.sock.close()
 
 
 class IntakeServer:
@@ -161,8 +212,6 @@ class IntakeServer:
     def __init__(self, intake: Intake, host: str = "127.0.0.1", port: int = 8712) -> None:
         self.intake, self.host, self.requested_port = intake, host, port
         self._server: EmbeddedServer | None = None
-        self._task: asyncio.Task | None = None
-        self._socket: socket.socket | None = None
         self._bound_port: int | None = None
 
     @property
@@ -172,7 +221,8 @@ class IntakeServer:
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        task = self._server.task if self._server is not None else None
+        return task is not None and not task.done()
 
     async def start(self) -> None:
         """Listen (OSError if the port is taken, IntakeRefused without a token on a reachable
@@ -181,41 +231,23 @@ class IntakeServer:
         check_access(self.host, self.intake)
         protocol = type("IntakeH11Protocol", (GuardedH11Protocol,),
                         {"header_timeout_s": limits.header_timeout_s, "intake": self.intake})
-        # uvicorn's own log lines (one per bad request) are left to warnings and up: the
-        # intake counts and logs refusals itself, throttled
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-            logger = logging.getLogger(name)
-            if logger.level == logging.NOTSET:
-                logger.setLevel(logging.ERROR)
         config = uvicorn.Config(
             make_app(self.intake), http=protocol, lifespan="off", log_config=None,
             access_log=False, limit_concurrency=limits.max_connections,
             backlog=limits.backlog, timeout_keep_alive=limits.keep_alive_s,  # type: ignore
             timeout_graceful_shutdown=int(limits.body_timeout_s) + 5,
             server_header=False, proxy_headers=False, ws="none")
-        self._socket = socket.create_server((self.host, self.requested_port),
-                                            backlog=limits.backlog)
-        self._socket.setblocking(False)
-        self._bound_port = self._socket.getsockname()[1]
-        server = self._server = EmbeddedServer(config)
-        self._task = asyncio.get_running_loop().create_task(
-            server.serve(sockets=[self._socket]), name="roads-intake")
-        while not server.started:  # listening once uvicorn has made its server
-            if self._task.done():
-                self._task.result()  # raises what stopped it
-                raise OSError("roads intake stopped while starting")
-            await asyncio.sleep(0.005)
+        server = self._server = EmbeddedServer.bind(config, self.host, self.requested_port,
+                                                    limits.backlog)
+        self._bound_port = server.bound_port
+        await server.run("roads intake")
 
     async def stop(self) -> None:
         """Stop accepting, let requests in progress finish, wait for imports, close."""
         if self._server is None:
             return
-        self._server.should_exit = True
         try:
-            if self._task is not None:
-                await self._task
+            await self._server.shut_down()
         finally:
-            if self._socket is not None:
-                self._socket.close()
             await asyncio.to_thread(self.intake.close)
-            self._server = self._task = self._socket = None
+            self._server = None

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -110,8 +109,6 @@ class WebApp:
         self.context: WebContext | None = None
         self.states: Any = None  # web.publish.PointStates once started
         self._server: EmbeddedServer | None = None
-        self._task: asyncio.Task | None = None
-        self._socket: socket.socket | None = None
         self._bound_port: int | None = None
         self._announced: str | None = None  # the store whose discovery file we wrote
         self.publish_clock: Callable[[], float] = time.monotonic  # packet events' interval
@@ -157,32 +154,20 @@ class WebApp:
                         {"header_timeout_s": settings.header_timeout_s,
                          "max_connections": settings.max_connections,
                          "max_connections_per_address": settings.max_connections_per_address})
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-            logger = logging.getLogger(name)
-            if logger.level == logging.NOTSET:
-                logger.setLevel(logging.ERROR)
         config = uvicorn.Config(
             app, http=protocol, lifespan="off", log_config=None, access_log=False,
             # the cap is the protocol's (above); uvicorn's stays as a bound on tasks only
             limit_concurrency=settings.max_connections + 1, backlog=settings.backlog,
             timeout_keep_alive=settings.keep_alive_s, timeout_graceful_shutdown=5,
             server_header=False, proxy_headers=False, ws="none")
-        self._socket = socket.create_server((self.host, self.requested_port),
-                                            backlog=settings.backlog)
-        self._socket.setblocking(False)
-        self._bound_port = self._socket.getsockname()[1]
+        server = self._server = EmbeddedServer.bind(config, self.host, self.requested_port,
+                                                    settings.backlog)
+        self._bound_port = server.bound_port
         self.states = self.context.point_states = attach_publishers(
             platform, hub, self.context.config, self.publish_clock)
         await self.states.load_async(platform.store)  # read in a thread, off the loop
         self.states.start(platform.store, settings.point_states_reconcile_s)
-        server = self._server = EmbeddedServer(config)
-        self._task = asyncio.get_running_loop().create_task(
-            server.serve(sockets=[self._socket]), name="web-app")
-        while not server.started:
-            if self._task.done():
-                self._task.result()
-                raise OSError("the web app stopped while starting")
-            await asyncio.sleep(0.005)
+        await server.run("web app")
         self._announce(platform.store)
 
     def _announce(self, store: Any) -> None:
@@ -209,11 +194,7 @@ class WebApp:
             await self.states.stop()
         if self.context is not None:
             self.context.events.close()  # live streams end now
-        self._server.should_exit = True
         try:
-            if self._task is not None:
-                await self._task
+            await self._server.shut_down()
         finally:
-            if self._socket is not None:
-                self._socket.close()
-            self._server = self._task = self._socket = None
+            self._server = None
