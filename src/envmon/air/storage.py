@@ -574,6 +574,19 @@ def _by_station(store: Store, codes: Sequence[str], sql: str, params: list) -> p
         return store.arrow(sql, params)
 
 
+def _scatter(out: dict[str, np.ndarray], table: pa.Table, at: str,
+             columns: dict[str, str]) -> None:
+    """Each row's `columns` into `out[key][s, row[at]]` (a 2-D array or view per key; `s` is
+    the station's position, as `_by_station` returns it)."""
+    if table.num_rows == 0:
+        return
+    s = table.column("s").to_numpy()
+    position = table.column(at).to_numpy()
+    for key, column in columns.items():
+        out[key][s, position] = np.asarray(table.column(column).to_numpy(zero_copy_only=False),
+                                           dtype=float)
+
+
 def load_hourly(
     store: Store, codes: Sequence[str], first: date, last: date
 ) -> dict[str, np.ndarray]:
@@ -594,13 +607,8 @@ def load_hourly(
         "WHERE h.end_time > ? AND h.end_time <= ?",
         [origin.timestamp(), origin, Period.day(last).end],
     )
-    if table.num_rows == 0:
-        return out
-    s = table.column("s").to_numpy()
-    slot = table.column("slot").to_numpy()
-    for p in POLLUTANT_COLUMNS:
-        flat = out[p].reshape(len(codes), -1)
-        flat[s, slot] = np.asarray(table.column(p).to_numpy(zero_copy_only=False), dtype=float)
+    flat = {p: out[p].reshape(len(codes), -1) for p in POLLUTANT_COLUMNS}  # views of `out`
+    _scatter(flat, table, "slot", {p: p for p in POLLUTANT_COLUMNS})
     return out
 
 
@@ -623,12 +631,7 @@ def load_daily(
         "WHERE d.day >= ? AND d.day <= ?",
         [first, first, last],
     )
-    if table.num_rows == 0:
-        return out
-    s = table.column("s").to_numpy()
-    d = table.column("d").to_numpy()
-    for k, c in keys.items():
-        out[k][s, d] = np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=float)
+    _scatter(out, table, "d", keys)
     return out
 
 
@@ -659,10 +662,5 @@ def load_published_daily(
         "AND EXTRACT(HOUR FROM p.end_time) = 0",
         [origin.timestamp(), origin, Period.day(last).end],
     )
-    if table.num_rows == 0:
-        return out
-    s = table.column("s").to_numpy()
-    d = table.column("d").to_numpy()
-    for k, c in PUBLISHED_DAILY_COLUMNS.items():
-        out[k][s, d] = np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=float)
+    _scatter(out, table, "d", PUBLISHED_DAILY_COLUMNS)
     return out
