@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -42,9 +41,10 @@ try:
         _cpu_seconds,
         bench_config,
         free_port,
+        import_registry,
         mns,
         packets_for,
-        registry_rows,
+        stop_serve,
         wait_port,
     )
 except ImportError:  # run as a script: python benchmarks/bench_attack.py
@@ -54,9 +54,10 @@ except ImportError:  # run as a script: python benchmarks/bench_attack.py
         _cpu_seconds,
         bench_config,
         free_port,
+        import_registry,
         mns,
         packets_for,
-        registry_rows,
+        stop_serve,
         wait_port,
     )
 from envmon.hj212 import codec
@@ -215,12 +216,7 @@ def run_scenario(name: str, db: Path, args) -> dict:
                 attacker.kill()
             result["attack_sent"] = sent.value
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_serve(proc)
     with open_store(db, read_only=True) as store:
         counts = store.raw_counts()
         result["stored"] = counts.get("accepted", 0)
@@ -269,10 +265,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
-        from envmon.registry.importer import import_rows
-
-        with open_store(db) as store:
-            import_rows(store, registry_rows(args.units + SLOW_READERS))
+        import_registry(db, args.units + SLOW_READERS)
         results = []
         for k, name in enumerate(["alone", *args.attacks, "alone again"]):
             case_db = Path(tmp) / f"case{k}.duckdb"

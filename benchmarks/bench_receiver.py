@@ -187,6 +187,28 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def stop_serve(proc: subprocess.Popen, timeout_s: float = 60) -> None:
+    """SIGTERM, as a supervisor stops `envmon serve` (it drains and commits); a serve that has
+    not stopped within `timeout_s` is killed and the benchmark fails."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def import_registry(db: Path, points: int) -> None:
+    """The benchmark registry of `points` points imported into the store at `db`, checked."""
+    from envmon.registry.importer import import_rows
+
+    with open_store(db) as store:
+        report = import_rows(store, registry_rows(points))
+        if len(store.list_points()) != points:
+            raise SystemExit(f"benchmark registry did not import: {report}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -203,8 +225,7 @@ def run_case(name: str, server_cmd: list[str], db: Path, conns: int, seconds: fl
         result = uvloop.run(load(port, conns, seconds, per_conn, encrypted))
         result["server_cpu"] = (_cpu_seconds(proc.pid) - cpu0) / result["seconds"]
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
+        stop_serve(proc)
     if name == "naive":
         import duckdb
 
@@ -266,12 +287,8 @@ def main() -> None:
     per_conn = int(args.seconds * 30) + 10  # more than any connection can send in time
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
-        from envmon.registry.importer import import_rows
-
+        import_registry(db, args.connections)
         with open_store(db) as store:
-            report = import_rows(store, registry_rows(args.connections))
-            if len(store.list_points()) != args.connections:
-                raise SystemExit(f"benchmark registry did not import: {report}")
             if encrypted:
                 from envmon.ingest.keys_api import keys_set
 

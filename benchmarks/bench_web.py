@@ -48,9 +48,10 @@ try:
         _cpu_seconds,
         bench_config,
         free_port,
+        import_registry,
         load,
         mns,
-        registry_rows,
+        stop_serve,
         wait_port,
     )
 except ImportError:  # run as a script: python benchmarks/bench_web.py
@@ -58,9 +59,10 @@ except ImportError:  # run as a script: python benchmarks/bench_web.py
         _cpu_seconds,
         bench_config,
         free_port,
+        import_registry,
         load,
         mns,
-        registry_rows,
+        stop_serve,
         wait_port,
     )
 from envmon.store import open_store
@@ -252,12 +254,7 @@ def run_case(name: str, db: Path, config: Path, args, per_conn: int, web: bool =
                 time.sleep(args.seconds)
                 result["web_alone"] = alone.finish()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+        stop_serve(proc)
     if proc.returncode not in (0, -signal.SIGTERM):
         raise SystemExit(f"{name}: serve exited {proc.returncode}: "
                          f"{log.read_text(errors='replace')[-2000:]}")
@@ -293,12 +290,7 @@ def main() -> None:
     per_conn = int(args.seconds * 30) + 10  # more than any connection can send in time
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "bench.duckdb"
-        from envmon.registry.importer import import_rows
-
-        with open_store(fresh) as store:
-            report = import_rows(store, registry_rows(args.connections))
-            if len(store.list_points()) != args.connections:
-                raise SystemExit(f"benchmark registry did not import: {report}")
+        import_registry(fresh, args.connections)
         config = bench_config(Path(tmp))
         cases = {"no-web": ("--no-web", {"web": False}),
                  "idle": ("receiver alone", {}),
