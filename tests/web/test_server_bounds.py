@@ -57,6 +57,16 @@ async def raw_exchange(port: int, request: bytes, deadline_s: float = 10.0) -> b
         writer.close()
 
 
+async def read_events(client: httpx.AsyncClient, kinds: str, seen: list[dict],
+                      ready: asyncio.Event) -> None:
+    """The `data` of every event of `kinds` into `seen`; `ready` once the stream is open."""
+    async with client.stream("GET", f"/api/v1/events?kinds={kinds}") as response:
+        ready.set()
+        async for line in response.aiter_lines():
+            if line.startswith("data: "):
+                seen.append(json.loads(line[6:]))
+
+
 def body_of(answer: bytes) -> dict:
     return json.loads(answer.split(b"\r\n\r\n", 1)[1])
 
@@ -176,13 +186,6 @@ def realtime_packet() -> bytes:
 def test_point_state_events_when_a_unit_connects_and_goes_silent(store):  # noqa: F811
     seen: list[dict] = []
 
-    async def read_events(client: httpx.AsyncClient, ready: asyncio.Event) -> None:
-        async with client.stream("GET", "/api/v1/events?kinds=point_state") as response:
-            ready.set()
-            async for line in response.aiter_lines():
-                if line.startswith("data: "):
-                    seen.append(json.loads(line[6:]))
-
     def states() -> list[str]:
         return [event["state"] for event in seen if event["mn"] == GAS_MN]
 
@@ -190,7 +193,7 @@ def test_point_state_events_when_a_unit_connects_and_goes_silent(store):  # noqa
         alarms = {"offline_after_s": 1.0, "offline_check_s": 0.1}
         async with running(store, alarm_settings=alarms) as (platform, web, client):
             ready = asyncio.Event()
-            stream = asyncio.create_task(read_events(client, ready))
+            stream = asyncio.create_task(read_events(client, "point_state", seen, ready))
             await asyncio.wait_for(ready.wait(), 10)
             await until(lambda: web.context.events.subscribers == 1)
             reader, writer = await asyncio.open_connection("127.0.0.1",
@@ -220,17 +223,10 @@ def test_packet_events_are_at_most_one_a_point_a_second(store):  # noqa: F811
     base = (now_beijing() - timedelta(hours=10)).replace(minute=0, second=0, microsecond=0)
     seen: list[dict] = []
 
-    async def read_events(client: httpx.AsyncClient, ready: asyncio.Event) -> None:
-        async with client.stream("GET", "/api/v1/events?kinds=packet") as response:
-            ready.set()
-            async for line in response.aiter_lines():
-                if line.startswith("data: "):
-                    seen.append(json.loads(line[6:]))
-
     async def scenario():
         async with running(store, publish_clock=lambda: clock[0]) as (platform, web, client):
             ready = asyncio.Event()
-            stream = asyncio.create_task(read_events(client, ready))
+            stream = asyncio.create_task(read_events(client, "packet", seen, ready))
             await asyncio.wait_for(ready.wait(), 10)
             await until(lambda: web.context.events.subscribers == 1)
             reader, writer = await asyncio.open_connection("127.0.0.1",
