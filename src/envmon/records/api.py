@@ -30,7 +30,6 @@ MARK_FIELDS = ("resent", "st")
 """Added after the fields above (issue 16) on every record: `resent` (the copy arrived
 re-sent, HJ 212-2025 RF=1; false for a live one) and `st` (the system code it came with:
 ST 44 electricity and 45 production process are series of their own)."""
-OWN_SERIES_ST = ("44", "45")
 DEFAULT_SPAN = timedelta(days=1)
 _CN = re.compile(r"[0-9]{4}")
 
