@@ -37,6 +37,7 @@ from envmon.choices import choice
 from envmon.errors import EnvmonError, MissingDataError, OptionError
 from envmon.period import Period, month_start, parse_time
 from envmon.reports.provisional import ProvisionalFigures, provisional_as_of, titled
+from envmon.roads import storage
 from envmon.roads.matching import MatchConfig
 from envmon.roads.network import NamingConfig
 from envmon.roads.sensors import SensorConfig
@@ -890,8 +891,7 @@ def _rank_note(store, period: Period, options: RankOptions, values: list, eligib
     thresholds = (f"at least {e.min_days} days, {e.min_passes} drive passes and "
                   f"{e.min_taxis} taxis (--min-days, --min-passes, --min-taxis)")
     if not values:
-        readings = store.query("SELECT COUNT(*) FROM road_readings WHERE time >= ? AND time < ?",
-                               [period.start, period.end])[0][0]
+        readings = storage.readings_in(store, period.start, period.end)
         if readings == 0:
             return (f"no readings in {period.describe()}: import them first "
                     "(`envmon roads import`)")
@@ -949,8 +949,7 @@ def default_month(store, now: datetime | None = None) -> str:
     now = now or now_beijing()
     this = month_start(now)
     previous = month_start(this - timedelta(days=1))
-    has = store.query("SELECT 1 FROM road_readings WHERE time >= ? AND time < ? LIMIT 1",
-                      [previous, this])
+    has = storage.readings_in(store, previous, this, any_=True)
     return f"{previous:%Y-%m}" if has else f"{this:%Y-%m}"
 
 

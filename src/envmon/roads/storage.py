@@ -81,6 +81,15 @@ def save_network(store, net: RoadNetwork) -> None:
         store.append("road_pois", poi_table)
 
 
+def readings_in(store, start, end, *, any_: bool = False) -> int:
+    """How many taxi readings have `start <= time < end` (with `any_`: 1 if there is one, a
+    cheaper question)."""
+    where = "FROM road_readings WHERE time >= ? AND time < ?"
+    sql = (f"SELECT COUNT(*) FROM (SELECT 1 {where} LIMIT 1) one" if any_
+           else f"SELECT COUNT(*) {where}")
+    return store.query(sql, [start, end])[0][0]
+
+
 def latest_version(store) -> str | None:
     rows = store.query("SELECT version FROM road_networks ORDER BY built_at DESC LIMIT 1")
     return rows[0][0] if rows else None
