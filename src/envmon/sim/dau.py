@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import zlib
 from dataclasses import dataclass, field
@@ -352,6 +353,15 @@ class DataAcquisitionUnit:
             if not items.get("MinInterval", "").isdigit():
                 return 3
             self.min_interval_min = int(items["MinInterval"])
+        elif cn == "1014":  # a new SM4 key (HJ 212-2025 §6.4.3): used from the 9012 on
+            try:
+                new_key = bytes.fromhex(items.get("SecretKey", ""))
+            except ValueError:
+                return 3
+            if len(new_key) != 16:
+                return 3
+            self.point = dataclasses.replace(self.point, key=new_key)
+            self._keys = single_key(new_key)
         elif cn == "3019":
             answer = f"{items.get('PolId', 'a00000')}-SN=SIM{self.point.mn[-8:]}"
         elif cn == "3020":
