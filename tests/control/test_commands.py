@@ -220,3 +220,16 @@ def test_the_queues_are_bounded(store):
     assert run_platform(store, scenario, settings=settings)
     states = [s for (s,) in store.query("SELECT state FROM commands")]
     assert sorted(states) == ["failed", "refused"]  # stopped: in flight failed, queued refused
+
+
+def test_the_commands_section_of_the_configuration(tmp_path):
+    from envmon.config import ConfigError, load_config
+
+    path = tmp_path / "envmon.toml"
+    path.write_text("[commands]\nanswer_timeout_s = 5.0\nmax_queued_per_mn = 2\n")
+    settings = load_config(path).commands
+    assert (settings.answer_timeout_s, settings.retries, settings.max_queued_per_mn) == (5.0, 3,
+                                                                                        2)
+    path.write_text("[commands]\nretries = 0\n")
+    with pytest.raises(ConfigError, match=r"\[commands\]: retries: must be"):
+        load_config(path)

@@ -71,6 +71,16 @@ class CommandSettings:
     max_queued: int = 256
     """Commands waiting over all MNs (a bound on memory whatever the callers do)."""
 
+    def __post_init__(self) -> None:
+        for name in ("answer_timeout_s", "execution_timeout_s"):
+            if not getattr(self, name) > 0:
+                raise OptionError(name, f"must be more than 0 seconds, not "
+                                  f"{getattr(self, name)!r}")
+        for name in ("retries", "max_queued_per_mn", "max_queued"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise OptionError(name, f"must be a whole number of at least 1, not {value!r}")
+
 
 class QueueFull(EnvmonError):
     """No room for another command (`CommandSettings.max_queued_per_mn` / `max_queued`)."""
