@@ -30,8 +30,8 @@ class Running:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
 
-def start(store):
-    """(Running, stop)."""
+def start(store, workers: int = 1):
+    """(Running, stop); with `workers` > 1 the receiver runs in worker processes."""
     from envmon.app import Platform, PlatformOptions, web_app
     from envmon.ingest.server import ReceiverLimits
     from envmon.sim.clock import SimClock
@@ -41,7 +41,7 @@ def start(store):
 
     platform = Platform(store, PlatformOptions(host="127.0.0.1", hj212_port=0, web_port=0,
                                                backfill=False, alarms=False,
-                                               limits=ReceiverLimits()))
+                                               limits=ReceiverLimits(), workers=workers))
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     holder: dict[str, Any] = {}
@@ -67,7 +67,7 @@ def start(store):
     assert ready.wait(START_S), "the platform did not start"
     running = Running(web_app(platform).url.rstrip("/"), platform, loop, holder["unit"])
     end = time.monotonic() + START_S
-    while GAS_MN not in platform.receiver.online:
+    while workers == 1 and GAS_MN not in platform.receiver.online:
         assert time.monotonic() < end, "the unit never came online"
         time.sleep(0.01)
 
