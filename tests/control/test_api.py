@@ -114,3 +114,45 @@ def test_a_command_from_another_site_is_refused(running):
             {"mn": GAS_MN, "action": "get-time"}), headers={
                 "Content-Type": "application/json", "Origin": "http://evil.example"})
     assert answer.status_code == 403
+
+
+def test_a_2025_upload_is_announced_as_a_packet_event(running):
+    """Issue 16: the HJ 212-2025 uploads (here 2062, the standard-sample check) are live
+    `packet` events like the 2017 ones."""
+    import asyncio
+
+    from envmon.app import web_app
+    from envmon.hj212 import codec
+    from tests.ingest.conftest import PW, read_answers
+
+    hub = web_app(running.platform).context.events
+
+    async def subscribe():
+        return hub.subscribe(frozenset({"packet"}))
+
+    events = running.run(subscribe())
+    try:
+        hour = running.unit.clock.now().replace(minute=0, second=0, microsecond=0)
+        (packet,) = codec.encode_packets(
+            st="32", cn="2062", pw=PW, mn=WATER_MN, flag=9, qn=codec.make_qn(hour),
+            data_time=hour, factors={"w01018": {"Avg": 20.1, "Flag": "N"}})
+
+        async def send():
+            reader, writer = await asyncio.open_connection("127.0.0.1",
+                                                           running.platform.receiver.port)
+            writer.write(packet)
+            answers = await read_answers(reader, 1)
+            writer.close()
+            return answers
+
+        assert [a.cn for a in asyncio.run(send())] == ["9014"]
+
+        async def next_packet():
+            while True:
+                event = await events.get()
+                if event.data["mn"] == WATER_MN:
+                    return event.data
+
+        assert running.run(next_packet(), 15)["cn"] == "2062"
+    finally:
+        running.loop.call_soon_threadsafe(events.close)
