@@ -165,13 +165,15 @@ def test_bad_parameters_and_unknown_mns_are_named(store):
                                    (GAS_MN, "set-interval", {"minutes": "x"}),
                                    (GAS_MN, "get-time", {"minutes": "5"}),
                                    (GAS_MN, "raw", {"cn": "9014"}),
+                                   (GAS_MN, "raw", {"cn": "1014"}),
                                    (GAS_MN, "raw", {"cn": "1011", "cp": "a=b&&c"})]:
             with pytest.raises(OptionError) as caught:
                 await platform.commands.submit(mn, action, params, "x", "test")
             errors.append(caught.value.option)
         return errors
 
-    assert run_platform(store, scenario) == ["mn", "action", "minutes", "minutes", "cn", "cp"]
+    assert run_platform(store, scenario) == ["mn", "action", "minutes", "minutes", "cn",
+                                                "cn", "cp"]
 
 
 def test_an_encrypted_2025_unit_gets_its_command_encrypted_and_answers(store):

@@ -175,6 +175,8 @@ def build_cp(action_name: str, params: dict) -> tuple[Action, str, str]:
             raise OptionError("cn", f"{cn!r} is not a 4-digit command code")
         if cn.startswith("9"):  # answers are the receiver's, never a person's
             raise OptionError("cn", f"{cn} is an answer code (9xxx), not a command")
+        if cn == "1014":  # the platform must know the unit's key: its own flow only
+            raise OptionError("cn", "1014 changes the unit's SM4 key: use envmon keys rotate")
     return action, cn, action.cp(params)
 
 
