@@ -6,7 +6,8 @@ on one event loop, around one open store:
 * **the HJ 212 receiver** (`ingest.server.Receiver`, or `ingest.workers.ReceiverPool` with
   ``workers > 1``: N decoding processes in front of this process's one writer);
 * **jobs on the receiver's hooks**: back-fill (补遗 requests on reconnect and hourly,
-  `ingest.backfill`) and live alarms (`alarms.engine`); they are attached after the receiver
+  `ingest.backfill`), live alarms (`alarms.engine`) and remote commands (反控,
+  `control.dispatcher`, with ``workers`` 1 only); they are attached after the receiver
   is prepared and before it listens, so alarms see every packet from the very first one;
 * **services**, started once the receiver listens: the roads intake (the HTTP taxi-reading
   intake of `envmon roads serve`, on only when a port is given) and periodic jobs
@@ -110,6 +111,7 @@ class PlatformOptions:
     web_host: str = "127.0.0.1"  # loopback until users exist (issue 13)
     web_settings: Any = None  # web.service.WebSettings ([web]), None = defaults
     config: Any = None  # envmon.config.Config the web app reads its [assess] rules from
+    command_settings: Any = None  # control.dispatcher.CommandSettings, None = defaults
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
@@ -150,6 +152,7 @@ class Platform:
             self.receiver = Receiver(store, options.host, options.hj212_port, options.limits)
         self.backfill: Any = None  # ingest.backfill.BackfillScheduler once started
         self.alarms: Any = None  # alarms.engine.AlarmEngine once started
+        self.commands: Any = None  # control.dispatcher.CommandDispatcher (--workers 1)
         self.services: list[Service] = list(services or [])
         if options.roads_port is not None:
             self.services.append(RoadsIntake(options.roads_host or options.host,
@@ -236,7 +239,8 @@ class Platform:
             except Exception:
                 log.exception("stopping %s failed", service.name)
         self._started.clear()
-        for name, job in (("back-fill", self.backfill), ("alarms", self.alarms)):
+        for name, job in (("commands", self.commands), ("back-fill", self.backfill),
+                          ("alarms", self.alarms)):
             if job is None:
                 continue
             try:
@@ -267,6 +271,14 @@ class Platform:
 
             self.backfill = attach_backfill(self.receiver, options.backfill_settings)
             self.notes.append("back-fill (补遗) on reconnect and hourly")
+        if in_process:  # remote commands (反控): the units' connections are here
+            from envmon.control.dispatcher import abandon_unfinished, attach_commands
+
+            await self.run_in_writer(abandon_unfinished, self.store)
+            self.commands = attach_commands(self.receiver, self.store, self.run_in_writer,
+                                            options.command_settings)
+        else:
+            self.notes.append("remote commands (反控) run with --workers 1 only")
         if options.alarms:
             from envmon.alarms.engine import engine_from_settings
 

@@ -157,6 +157,12 @@ def _web_settings():
     return WebSettings
 
 
+def _command_settings():
+    from envmon.control.dispatcher import CommandSettings
+
+    return CommandSettings
+
+
 def _alarm_check():
     from envmon.alarms.config import alarm_config_from_dict
 
@@ -194,7 +200,7 @@ _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_chec
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
                     "guard": _guard_settings, "admission": _admission_settings,
-                    "air": _air_settings, "web": _web_settings}
+                    "air": _air_settings, "web": _web_settings, "commands": _command_settings}
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,9 @@ class Config:
     web: Any = None
     """[web]: envmon.web.service.WebSettings (the web app's connection, body, stream and
     query bounds, header deadline)."""
+    commands: Any = None
+    """[commands]: envmon.control.dispatcher.CommandSettings (remote commands' answer
+    timeout and retries, HJ 212-2017 Table 1; execution timeout; queue bounds)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

@@ -15,6 +15,7 @@ from envmon.cli import (
     air,
     alarms,
     assess,
+    command,
     data,
     emissions,
     hj212,
@@ -44,7 +45,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys):
+               receiver, keys, command):
     module.register(app)
 
 

@@ -2,16 +2,29 @@
 
 A key is read from a file or stdin, never from the command line (it would sit in the shell
 history and the process list), and is never printed.
+
+While `envmon serve` holds the store (DuckDB admits one process), each command goes through
+that serve's loopback-only endpoints (`web.api.keys`, found by its discovery file): the key
+crosses only the loopback interface, in a request body, and the running receiver takes it
+at once.
 """
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.common import (
+    CONFIG_HELP,
+    DB_HELP,
+    fail,
+    open_cli_store,
+    resolve_db,
+    user_errors,
+)
 from envmon.cli.options import emit, format_option, output_option
 
 keys_app = typer.Typer(name="keys", help="SM4 keys of HJ 212-2025 units (sealed at rest).",
@@ -43,12 +56,18 @@ def set_command(
         text, source = sys.stdin.read(), "--key-stdin"
     with user_errors():
         key = key_from_text(text, source)
-    with open_cli_store(db, config) as store, user_errors():
-        result = keys_set(store, mn, key)
-    if result.master_key_created:
-        typer.echo(f"master key created: {result.master_key_created} (keep it safe and apart "
+    url = _serve_holding(db, config)
+    if url is not None:
+        answer = _ask(url, "POST", "/api/v1/keys/set", {"mn": mn, "key": key.hex()})
+        created, action = answer["master_key_created"], answer["action"]
+    else:
+        with open_cli_store(db, config) as store, user_errors():
+            result = keys_set(store, mn, key)
+        created, action = result.master_key_created, result.action
+    if created:
+        typer.echo(f"master key created: {created} (keep it safe and apart "
                    "from the store's backups)", err=True)
-    typer.echo(f"{mn}: key {result.action}")
+    typer.echo(f"{mn}: key {action}")
 
 
 @keys_app.command("list")
@@ -59,10 +78,19 @@ def list_command(
     output: Path | None = output_option(),
 ) -> None:
     """MNs with a key: when set and last rotated (never the key)."""
-    from envmon.ingest.keys_api import keys_list
+    from envmon.ingest.keys_api import KeyList, keys_list
+    from envmon.ingest.keystore import KeyInfo
 
-    with open_cli_store(db, config, read_only=True) as store, user_errors():
-        result = keys_list(store)
+    url = _serve_holding(db, config)
+    if url is not None:
+        rows = _ask(url, "GET", "/api/v1/keys/list", None)
+        result = KeyList(tuple(KeyInfo(
+            row["mn"], datetime.fromisoformat(row["created_at"]),
+            datetime.fromisoformat(row["rotated_at"]) if row["rotated_at"] else None,
+            row["rotation_pending"]) for row in rows))
+    else:
+        with open_cli_store(db, config, read_only=True) as store, user_errors():
+            result = keys_list(store)
     emit(result, fmt, output)
 
 
@@ -77,9 +105,47 @@ def rotate_command(
     refresh; the new key takes over once the unit confirms (9012 ExeRtn=1)."""
     from envmon.ingest.keys_api import keys_rotate
 
-    with open_cli_store(db, config) as store, user_errors():
-        result = keys_rotate(store, mn)
-    typer.echo(f"{mn}: rotation pending (CN 1014 QN={result.qn})")
+    url = _serve_holding(db, config)
+    if url is not None:
+        qn = _ask(url, "POST", "/api/v1/keys/rotate", {"mn": mn})["qn"]
+    else:
+        with open_cli_store(db, config) as store, user_errors():
+            qn = keys_rotate(store, mn).qn
+    typer.echo(f"{mn}: rotation pending (CN 1014 QN={qn})")
+
+
+def _serve_holding(db: Path | None, config: Path | None) -> str | None:
+    """The web app of the `envmon serve` holding the store (the CLI then goes through it),
+    or None: the store is free (or missing: the local path says so)."""
+    from envmon.store import StoreLockedError, open_store
+    from envmon.web import discovery
+
+    path = resolve_db(db, config)
+    if not Path(path).is_file():
+        return None
+    try:
+        open_store(path, read_only=True).close()
+        return None
+    except StoreLockedError as error:
+        found = discovery.read(path)
+        if found is None:
+            raise fail(f"the store {path} is in use by {error.holder}, probably `envmon serve` "
+                       "without its web app: run it with its web app (this command then "
+                       "goes through it), or stop it") from None
+        typer.echo(f"store in use by envmon serve (pid {found.pid}); asking {found.url} "
+                   "instead", err=True)
+        return found.url
+    except Exception:
+        return None  # any other trouble: the local path reports it
+
+
+def _ask(url: str, method: str, path: str, body: dict | None):
+    from envmon.cli.remote import call, error_line
+
+    status, answer = call(url, method, path, body=body)
+    if status != 200:
+        raise error_line(status, answer)
+    return answer
 
 
 def register(app: typer.Typer) -> None:

@@ -50,7 +50,8 @@ import typer
 from envmon.cli.common import fail
 
 __all__ = ["API_PREFIX", "EXCEPTIONS", "FLAG_ENDPOINTS", "RemoteSettings", "ask",
-           "ask_instead_of_locked_store", "endpoint_for", "remote_command", "url_option"]
+           "ask_instead_of_locked_store", "call", "endpoint_for", "remote_command",
+           "running_serve_url", "url_option"]
 
 API_PREFIX = "/api/v1"
 URL_HELP = ("Ask the envmon server at this URL (e.g. http://127.0.0.1:8000) instead of opening "
@@ -183,6 +184,48 @@ def ask_instead_of_locked_store(store_path: str, holder: str) -> None:
                err=True)
     ask(ctx, found.url, automatic=True)
     raise typer.Exit(0)
+
+
+def running_serve_url(url: str | None, db: Path | None, config: Path | None) -> str:
+    """`--url`, else the web app of the `envmon serve` holding the store (its discovery
+    file); else a one-line error (exit 2) for commands that only a running server can do
+    (`envmon command`, `keys set|rotate` while serve holds the store)."""
+    if url:
+        return url
+    from envmon.cli.common import resolve_db
+    from envmon.web import discovery
+
+    store_path = resolve_db(db, config)
+    found = discovery.read(store_path)
+    if found is None:
+        raise fail(f"no running envmon serve holds {store_path} (none announced its web app): "
+                   "start `envmon serve` with its web app, or give --url of a running server")
+    return found.url
+
+
+def call(url: str, method: str, path: str, *, body: Any = None,
+         params: dict | None = None) -> tuple[int, Any]:
+    """One JSON request to a running server: (status, the decoded JSON answer). A server
+    that cannot be reached, or an answer that is not JSON, is one line (exit 2 / 1)."""
+    base = _base(url)
+    with _client(base) as client:
+        answer = _send(client, base, method, path, params=params, body=body,
+                       limit=SETTINGS.max_schema_bytes)
+    try:
+        return answer.status, json.loads(answer.body)
+    except ValueError:
+        raise fail(f"--url: {base} answered {answer.status} without JSON: is it envmon?",
+                   1) from None
+
+
+def error_line(status: int, answer: Any) -> typer.Exit:
+    """A server's ``{"error": {"field", "reason"}}`` as the CLI's one line: a 4xx names the
+    field (exit 2, the user's to fix), anything else exit 1."""
+    error = answer.get("error", {}) if isinstance(answer, dict) else {}
+    field = error.get("field")
+    reason = error.get("reason") or f"the server answered {status}"
+    option = f"--{field.replace('_', '-')}: " if field else ""
+    return fail(f"{option}{reason}", 2 if 400 <= status < 500 else 1)
 
 
 # --- building the request ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from envmon.hj212.codec import Packet
 __all__ = [
     "Discarded",
     "Event",
+    "NoticeAnswered",
     "PacketReceived",
     "RequestAnswered",
     "RequestCompleted",
@@ -81,6 +82,13 @@ class RequestCompleted:
     exe_rtn: str
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeAnswered:
+    """9013 answer to a notice this session sent (2012/2022 stop uploads, §7 "Notice")."""
+
+    qn: str
+
+
 Event = (
     PacketReceived
     | Discarded
@@ -88,4 +96,5 @@ Event = (
     | SplitIncomplete
     | RequestAnswered
     | RequestCompleted
+    | NoticeAnswered
 )

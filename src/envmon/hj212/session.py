@@ -6,8 +6,9 @@ The platform side of HJ 212-2017 §6.1–6.5 and Appendix C:
   with the CRC modes the caller allows for its MN (reference §4, "Wrong CRCs in the field");
 * reassembles split uploads (Flag bit D / PNUM+PNO, C.49/C.50) by (MN, CN, DataTime);
 * tracks the platform's outstanding requests by QN (补遗 history requests, the 1012 that sets
-  a unit's clock) and turns the matching 9011/9012 into :class:`RequestAnswered` /
-  :class:`RequestCompleted`;
+  a unit's clock, the remote commands of `envmon.control`) and turns the matching 9011/9012
+  into :class:`RequestAnswered` / :class:`RequestCompleted`, a 9013 into
+  :class:`NoticeAnswered`;
 * builds every reply the platform owes: :meth:`Session.reply` gives 9014 to an upload that
   asks for it, 9013 + 1012 to a time-calibration request (1013); and states the protocol's
   own acceptance rule, :func:`lacks_data_time`.
@@ -38,6 +39,7 @@ from envmon.hj212.codes import ANSWERED_CNS, DATA_UPLOAD_CNS
 from envmon.hj212.events import (
     Discarded,
     Event,
+    NoticeAnswered,
     PacketReceived,
     RequestAnswered,
     RequestCompleted,
@@ -213,6 +215,18 @@ class Session:
         self._remember_request(qn, mn)
         return frame
 
+    def request_command(
+        self, cn: str, cp: str, pw: str, mn: str, st: str, qn: str,
+        version: int | None = 2017, key: bytes | None = None,
+    ) -> bytes:
+        """Build a platform command (反控, HJ 212-2017 Table 9: 1011, 1062, 2012, 3020 …) and
+        remember its QN: Flag=5 (9 to an HJ 212-2025 unit, encrypted with ``key`` when
+        given); the unit's 9011/9012 (or 9013 to a notice) come back as events."""
+        frame = build_packet(qn=qn, st=st, cn=cn, pw=pw, mn=mn, flag=answer_flag(version) | 1,
+                             cp=cp, key=key)
+        self._remember_request(qn, mn)
+        return frame
+
     # ---------------------------------------------------------------- internals
 
     def _remember_request(self, qn: str, mn: str) -> None:
@@ -227,7 +241,7 @@ class Session:
         if not packet.ok:
             return
         cn = packet.cn
-        if cn == "9011" or cn == "9012":
+        if cn == "9011" or cn == "9012" or cn == "9013":
             self._on_answer(packet, events)
         elif packet.pnum is not None and packet.pno is not None:
             self._on_part(packet, events)
@@ -236,7 +250,10 @@ class Session:
         qn = packet.qn
         if qn is None or self._requests.get(qn) != packet.mn:
             return
-        if packet.cn == "9011":
+        if packet.cn == "9013":  # a notice's answer (2012/2022): nothing follows
+            events.append(NoticeAnswered(qn))
+            del self._requests[qn]
+        elif packet.cn == "9011":
             qn_rtn = packet.items.get("QnRtn", "")
             events.append(RequestAnswered(qn, qn_rtn))
             if qn_rtn != "1":  # refused: no 9012 will follow (§6.5)

@@ -321,6 +321,8 @@ class Hj212Protocol(asyncio.Protocol):
                    if packet.cn in STORED_UPLOAD_CNS else None)
         if packet.mn:
             self.versions[packet.mn] = packet.protocol
+        if receiver.on_accepted:  # e.g. a remote command's answer data (envmon.control)
+            _run_hooks(receiver.on_accepted, self, packet)
         raw = RawPacketRow(
             received_at, self.peer, "accepted", version_deviation(packet, point), packet.mn,
             packet.cn, packet.qn, packet.raw,
@@ -456,6 +458,9 @@ class Receiver:
         self.on_point_offline: list[Callable[[str], None]] = []
         self.on_session_event: list[Callable[[Hj212Protocol, object], None]] = []
         self.after_commit: list[Callable[[codec.Packet, list | None], None]] = []
+        # Every accepted packet, as it is judged (before its commit): in the order the unit
+        # sent it relative to its 9011/9012 (`on_session_event`).
+        self.on_accepted: list[Callable[[Hj212Protocol, codec.Packet], None]] = []
         # Provenance: is an accepted upload the unit's own (its live session at its usual
         # address)? Its records say so (`trusted`), and a trusted copy beats an untrusted one
         # whatever the order (envmon.store.core_tables). Decided when the connection claims

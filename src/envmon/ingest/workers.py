@@ -331,6 +331,14 @@ class ReceiverPool:
             if self._alive == 0:
                 self._gone.set()
 
+    async def refresh_keys(self) -> None:
+        """Re-read the SM4 keys and push them to every worker at once (`keys set` through
+        the web API while serve runs), not at the next registry refresh. Rotations (CN 1014)
+        are not made here: the unit's connection is in a worker (`web.api.keys` refuses)."""
+        self._keys = await self._load_keys()
+        for channel in self._channels:
+            _post(channel, ("keys", self._keys))
+
     def lockouts_lifted(self, lifted: list) -> None:
         """Lockouts this process just lifted in the store (address, mn, locked_at), e.g.
         through the web API: every worker drops them at once, not at the next refresh."""

@@ -7,12 +7,19 @@ It uploads real-time (2011), minute (2051) and hourly (2061) data with Flag=5, w
 the platform's 9014 (10 s, 3 tries: HJ 212-2017 Table 1), answers the platform's requests
 (history re-fetch 补遗 with 9011 → uploads → 9012) from its own history, and injects the
 faults of its `Faults` plan, so a test knows exactly what the platform must have seen.
+
+It answers the platform's remote commands (反控, HJ 212-2017 Table 9) as a unit does: 9011,
+the asked data (1011 its clock, 1061/1063 its intervals, 3019 its serial, 3020 its site
+information), then 9012; it keeps what a command sets (its clock offset, its intervals,
+real-time upload on or off: 2011 starts it, the 2012 notice, answered by 9013, stops it).
+A unit whose `answers_commands` is False never answers one (a timed-out command in tests).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import zlib
 from dataclasses import dataclass, field
@@ -84,6 +91,11 @@ class DataAcquisitionUnit:
         self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
         self._keys = single_key(point.key) if point.key is not None else None
+        self.clock_offset = timedelta(0)  # what a 1012 set: the unit's clock minus sim time
+        self.min_interval_min = 1  # MinInterval (1063/1064)
+        self.status_upload = False  # running-state upload (2021 on, 2022 off)
+        self.answers_commands = True
+        self.commands_seen: list[tuple[str, str]] = []  # (CN, CP) of each command, for tests
 
     # -- connection --------------------------------------------------------------------
     async def connect(self, until: datetime | None = None) -> bool:
@@ -284,15 +296,89 @@ class DataAcquisitionUnit:
                 elif packet.need_ack:
                     self._spawn(self._answer_request(packet))
 
+    def unit_time(self) -> datetime:
+        """The unit's own clock: simulated time plus what the platform's 1012 set."""
+        return self.clock.now() + self.clock_offset
+
     async def _answer_request(self, request: codec.Packet) -> None:
-        qn, mn = request.qn or "", self.point.mn
+        qn, mn, cn = request.qn or "", self.point.mn, request.cn or ""
         version = self.point.protocol
+        cp = ";".join(f"{k}={v}" for k, v in request.items.items())
+        self.commands_seen.append((cn, cp))
+        if not self.answers_commands and cn not in PERIOD_STEP:
+            return
+        if cn in ("2012", "2022"):  # notices: 9013 and nothing more (§7)
+            if cn == "2012":
+                self.realtime = False
+            else:
+                self.status_upload = False
+            await self._write(codec.notice_9013(qn, self.pw, mn, version))
+            return
         await self._write(codec.answer_9011(qn, self.pw, mn, 1, version))
+        if cn in ("2011", "2021"):  # stream start: uploads follow, no 9012
+            if cn == "2011":
+                self.realtime = True
+            else:
+                self.status_upload = True
+            return
         exe_rtn = 1
-        if request.cn in PERIOD_STEP and "BeginTime" in request.items:
+        if cn in PERIOD_STEP and "BeginTime" in request.items:
             exe_rtn = await self._upload_history(request)
+        else:
+            exe_rtn = await self._command(request)
         await self._write(codec.result_9012(qn, self.pw, mn, exe_rtn, version))
         self.requests_answered += 1
+
+    async def _command(self, request: codec.Packet) -> int:
+        """Carry out a parameter or control command; its ExeRtn (1 success, 3 condition
+        error for a value it cannot take)."""
+        cn, items = request.cn, request.items
+        answer: str | None = None
+        if cn == "1011":
+            answer = f"SystemTime={codec.format_time(self.unit_time())}"
+        elif cn == "1012":
+            moment = _parse_time(items.get("SystemTime", ""))
+            if moment is None:
+                return 3
+            self.clock_offset = moment - self.clock.now()
+        elif cn == "1061":
+            answer = f"RtdInterval={int(self.rtd_interval.total_seconds())}"
+        elif cn == "1062":
+            if not items.get("RtdInterval", "").isdigit():
+                return 3
+            self.rtd_interval = timedelta(seconds=int(items["RtdInterval"]))
+        elif cn == "1063":
+            answer = f"MinInterval={self.min_interval_min}"
+        elif cn == "1064":
+            if not items.get("MinInterval", "").isdigit():
+                return 3
+            self.min_interval_min = int(items["MinInterval"])
+        elif cn == "1014":  # a new SM4 key (HJ 212-2025 §6.4.3): used from the 9012 on
+            try:
+                new_key = bytes.fromhex(items.get("SecretKey", ""))
+            except ValueError:
+                return 3
+            if len(new_key) != 16:
+                return 3
+            self.point = dataclasses.replace(self.point, key=new_key)
+            self._keys = single_key(new_key)
+        elif cn == "3019":
+            answer = f"{items.get('PolId', 'a00000')}-SN=SIM{self.point.mn[-8:]}"
+        elif cn == "3020":
+            pol = items.get("PolId", "a00000")
+            answer = (f"DataTime={codec.format_time(self.unit_time())};PolId={pol};"
+                      "i12001-Info=0;i12003-Info=1")  # an upload: DataTime (Table 4)
+        if answer is not None:
+            await self._write(self._answer_upload(cn, request.qn or "", answer))
+        return 1
+
+    def _answer_upload(self, cn: str, qn: str, cp: str) -> bytes:
+        """A command's data upload (no answer wanted: Flag=4, 8 for 2025, encrypted with the
+        unit's key) with the command's QN."""
+        version = self.point.protocol
+        return codec.build_packet(qn=qn, st=self.st, cn=cn, pw=self.pw, mn=self.point.mn,
+                                  flag=codec.answer_flag(version), cp=cp,
+                                  key=self.point.key if version == 2025 else None)
 
     async def _upload_history(self, request: codec.Packet) -> int:
         """Re-send stored periods in [BeginTime, EndTime] (HJ 212-2017 C.20–C.22)."""

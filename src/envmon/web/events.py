@@ -15,6 +15,8 @@ Event kinds and their data (JSON objects; times ISO 8601 with +08:00):
   ``online``, ``offline``, ``alarm``, ``stopped``;
 * ``alarm`` — an alarm opened, changed or closed: the object of `envmon alarms list
   --format json`;
+* ``command`` — a remote command (反控) changed state: the object of ``GET
+  /api/v1/command/{id}`` (`envmon.control.storage.CommandRow`);
 * ``reset`` — sent to one subscriber that lost events: reload what you show.
 """
 
@@ -28,7 +30,7 @@ from typing import Any
 
 __all__ = ["Event", "EventHub", "HubClosed", "HubFull", "Subscription"]
 
-EVENT_KINDS = ("packet", "point_state", "alarm", "reset")
+EVENT_KINDS = ("packet", "point_state", "alarm", "command", "reset")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@
   costs a set lookup (is the point taken as silent?) and a comparison; with streams open, an
   event per packet cost the receiver a fifth of its throughput with 10 streams (bench_web),
   one per point per second a few per cent. A slow stream drops its oldest events, never
-  slowing the receiver.
+  slowing the receiver. Every stored upload counts, the HJ 212-2025 ones (2013, 2052, 2062,
+  2111) too.
+* ``command`` — the remote-command dispatcher's ``on_change`` (`envmon.control`): each state
+  a command goes through.
 * ``alarm`` — the alarm engine's ``on_change`` (opened, extended, closed by the engine; the
   API's acknowledge/close publish their own), the object of `envmon alarms list --format json`
   and ``unit_name`` (`alarm_event`).
@@ -28,7 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from envmon.hj212.codes import DATA_UPLOAD_CNS
+from envmon.ingest.records import STORED_UPLOAD_CNS
 from envmon.overview.states import decide, open_alarm_keys, point_states
 from envmon.timeutil import BEIJING_FIXED, now_beijing
 from envmon.web.context import live_state_inputs
@@ -208,7 +211,7 @@ def attach_publishers(platform: Any, hub: EventHub, config: Any = None,
     def on_commit(packet, records) -> None:
         if packet.mn in silent:
             states.packet(packet.mn)
-        if not hub.subscribers or packet.cn not in DATA_UPLOAD_CNS:
+        if not hub.subscribers or packet.cn not in STORED_UPLOAD_CNS:
             return  # nobody watches: the receiver's hot path pays two comparisons
         now = clock()
         if now - announced.get(packet.mn, -PACKET_EVENT_INTERVAL_S) < PACKET_EVENT_INTERVAL_S:
@@ -224,6 +227,9 @@ def attach_publishers(platform: Any, hub: EventHub, config: Any = None,
         receiver.on_point_online.append(states.connected)
         if hasattr(receiver, "on_point_offline"):
             receiver.on_point_offline.append(states.disconnected)
+    commands = getattr(platform, "commands", None)
+    if commands is not None:  # remote commands' states, live on the point page
+        commands.on_change.append(lambda row: hub.publish("command", row.as_json()))
     engine = platform.alarms
     if engine is not None:
         names: dict[str, str] = {}  # unit_id → name: looked up once per unit, not per alarm

@@ -1,6 +1,7 @@
 """点位 `/points` (every point with its state) and `/points/{mn}`: one point's series per factor
 against its limit (折算 where it applies), its flags, raw packets with verdicts, back-fill
-requests and exemption marks."""
+requests and exemption marks, and the remote-command panel (反控: send one, watch its state
+live, the point's command history)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from envmon.assess.api import BackfillLogOptions, MarkListOptions, backfill_log, list_marks
+from envmon.control.actions import ACTIONS
+from envmon.control.storage import list_commands
 from envmon.errors import OptionError
 from envmon.hj212.codes import FACTORS
 from envmon.ingest.api import RawPacketsOptions, raw_packets
@@ -51,7 +54,10 @@ def _point_page(store, mn: str, now: datetime, period: Period, live: dict
     return {"point": point.as_json(), "series": series, "flags": sorted(flags.items()),
             "converted": point.kind == "gas", "raw": raw.as_json(),
             "backfill": backfill_log(store, BackfillLogOptions(mn=mn)).as_json()[-RAW_ROWS:],
-            "exemptions": list_marks(store, MarkListOptions("exemptions", point=mn)).as_json()}
+            "exemptions": list_marks(store, MarkListOptions("exemptions", point=mn)).as_json(),
+            "commands": list_commands(store, mn, RAW_ROWS).as_json(),
+            "actions": [{"name": a.name, "title": a.title, "params": list(a.params)}
+                        for a in ACTIONS.values()]}
 
 
 def add_routes(router: APIRouter, pages: Pages) -> None:

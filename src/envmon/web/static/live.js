@@ -1,13 +1,13 @@
 // The live stream (GET /api/v1/events, server-sent events): envmonLive({kind: handler}).
 // Each event is named by its kind (`event: point_state`) with a JSON object as its data
-// (envmon.web.events: packet, point_state, alarm, reset).
+// (envmon.web.events: packet, point_state, alarm, command, reset).
 // A stream the server refuses (503: too many streams, the server restarting) is closed for
 // good by the browser; it is opened again here after a back-off that doubles from 2 s up to
 // a minute (a wall of screens must not hammer a server that just said no), and is reset once
 // a stream opens. After a reconnection the page gets a `reset`: it reloads its figures.
 (function () {
   "use strict";
-  var KINDS = ["packet", "point_state", "alarm", "reset"];
+  var KINDS = ["packet", "point_state", "alarm", "command", "reset"];
   var FIRST_DELAY_MS = 2000, MAX_DELAY_MS = 60000;
   window.envmonLive = function (handlers, onStatus) {
     if (!window.EventSource) { return null; }
