@@ -19,6 +19,7 @@ from envmon.cli import (
     emissions,
     hj212,
     keys,
+    marks,
     receiver,
     registry,
     report,
@@ -44,7 +45,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys):
+               receiver, keys, marks):
     module.register(app)
 
 
