@@ -104,13 +104,14 @@ def add_exemption(
         unit_id = rows[0][0]
     elif not store.unit_exists(unit_id):
         raise MarkError("--unit", f"unknown unit {unit_id!r}")
-    new_id = store.query("SELECT nextval('exemptions_id_seq')")[0][0]
-    store.execute(
-        "INSERT INTO exemptions (id, unit_id, mn, kind, start_time, end_time, reason, proof, "
-        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [new_id, unit_id, mn, kind, start, end, reason, proof, by, at or now_beijing()],
-    )
-    mirror_old(store, "exemptions", int(new_id))  # the data marks' list shows it too
+    with store.transaction():
+        new_id = store.query("SELECT nextval('exemptions_id_seq')")[0][0]
+        store.execute(
+            "INSERT INTO exemptions (id, unit_id, mn, kind, start_time, end_time, reason, "
+            "proof, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [new_id, unit_id, mn, kind, start, end, reason, proof, by, at or now_beijing()],
+        )
+        mirror_old(store, "exemptions", int(new_id))  # the data marks' list shows it too
     return int(new_id)
 
 
@@ -130,14 +131,15 @@ def add_correction(
         "SELECT 1 FROM point_factors WHERE mn = ? AND factor = ?", [mn, factor]
     ):
         raise MarkError("--factor", f"{factor!r} is not an assessed factor of {mn}")
-    new_id = store.query("SELECT nextval('corrections_id_seq')")[0][0]
-    store.execute(
-        "INSERT INTO corrections (id, mn, factor, start_time, end_time, action, value, reason, "
-        "proof, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [new_id, mn, factor, start, end, action, value, reason, proof, by,
-         at or now_beijing()],
-    )
-    mirror_old(store, "corrections", int(new_id))  # the data marks' list shows it too
+    with store.transaction():
+        new_id = store.query("SELECT nextval('corrections_id_seq')")[0][0]
+        store.execute(
+            "INSERT INTO corrections (id, mn, factor, start_time, end_time, action, value, "
+            "reason, proof, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [new_id, mn, factor, start, end, action, value, reason, proof, by,
+             at or now_beijing()],
+        )
+        mirror_old(store, "corrections", int(new_id))  # the data marks' list shows it too
     return int(new_id)
 
 
@@ -155,11 +157,12 @@ def revoke(store, table: str, mark_id: int, *, by: str, reason: str,
     if rows[0][0] is not None:
         raise MarkError("ID", f"{table[:-1]} {mark_id} was already revoked at {rows[0][0]}")
     at = at or now_beijing()
-    store.execute(
-        f"UPDATE {table} SET revoked_by = ?, revoked_at = ?, revoke_reason = ? WHERE id = ?",
-        [by, at, reason, mark_id],
-    )
-    stamp_revocation(store, table, mark_id, by=by, at=at, reason=reason)
+    with store.transaction():
+        store.execute(
+            f"UPDATE {table} SET revoked_by = ?, revoked_at = ?, revoke_reason = ? WHERE id = ?",
+            [by, at, reason, mark_id],
+        )
+        stamp_revocation(store, table, mark_id, by=by, at=at, reason=reason)
 
 
 EXEMPTION_COLUMNS = ("id", "unit_id", "mn", "kind", "start_time", "end_time", "reason", "proof",
