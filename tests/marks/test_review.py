@@ -226,3 +226,13 @@ def test_a_record_only_mark_changes_nothing_even_approved(store, settings):
     mark_id = _file(store, settings, "comm_interrupt")
     approved = review.approve(store, mark_id, by="局", reviewed_from="t")
     assert approved["source_table"] is None and _gas_row(store) == before
+
+
+def test_a_proof_name_loses_its_path_quotes_and_control_characters():
+    from envmon.marks.proofs import clean_filename, content_disposition
+
+    name = clean_filename('C:\\x\\a"b\r\n;c\'.txt', ".pdf")
+    assert name == "abc.pdf"
+    header = content_disposition("停产 \"证明\".pdf")
+    assert "\r" not in header and "\n" not in header
+    assert header.startswith('attachment; filename="') and header.count('"') == 2
