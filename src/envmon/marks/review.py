@@ -14,6 +14,7 @@ and mirror each row here as an approved mark (`mirror_old`, `stamp_revocation`).
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from hashlib import sha256
 from typing import Any
@@ -44,8 +45,19 @@ MARK_COLUMNS = ("id", "unit_id", "mn", "factor", "type", "subtype", "effect", "s
                 "revoked_by", "revoked_at", "revoke_reason")
 
 
-def _next_id(store, table: str) -> int:
-    return int(store.query(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")[0][0])
+# Ids are max + 1 (see `tables`): the writer thread is the one writer of a served store, and
+# this lock keeps two writes of one process (a store served without a platform) apart.
+_INSERTING = threading.Lock()
+
+
+def _insert(store, table: str, columns: str, values: list) -> int:
+    """Insert a row with the next id of `table`; returns the id."""
+    marks = ", ".join("?" * (len(values) + 1))
+    with _INSERTING:
+        new_id = int(store.query(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")[0][0])
+        store.execute(f"INSERT INTO {table} (id, {columns}) VALUES ({marks})",
+                      [new_id, *values])
+    return new_id
 
 
 def filing_deadline(end: datetime, settings: MarksSettings) -> datetime:
@@ -87,15 +99,12 @@ def file_mark(store, settings: MarksSettings, *, mn: str, type_name: str, start:
         raise OptionError("--factor", f"{factor!r} is not an assessed factor of {mn}")
     at = at or now_beijing()
     deadline = filing_deadline(end, settings)
-    new_id = _next_id(store, "marks")
-    store.execute(
-        "INSERT INTO marks (id, unit_id, mn, factor, type, subtype, effect, start_time, "
-        "end_time, note, status, filed_by, filed_at, filed_from, deadline, late) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?)",
-        [new_id, owner, mn, factor, mark_type.key, sub.key if sub else None,
-         mark_type.effect_of(sub).key, start, end, note, by.strip(), at, filed_from,
-         deadline, at >= deadline])
-    return new_id
+    return _insert(
+        store, "marks", "unit_id, mn, factor, type, subtype, effect, start_time, end_time, "
+        "note, status, filed_by, filed_at, filed_from, deadline, late",
+        [owner, mn, factor, mark_type.key, sub.key if sub else None,
+         mark_type.effect_of(sub).key, start, end, note, "submitted", by.strip(), at,
+         filed_from, deadline, at >= deadline])
 
 
 def get_mark(store, mark_id: int) -> dict[str, Any]:
@@ -125,12 +134,11 @@ def add_proof(store, settings: MarksSettings, mark_id: int, *, filename: str | N
                               "WHERE mark_id = ?", [mark_id])[0]
     check_size(len(content), int(used), int(count), settings)
     name = clean_filename(filename, ext)
-    new_id = _next_id(store, "mark_proofs")
-    store.execute(
-        "INSERT INTO mark_proofs (id, mark_id, filename, media_type, size, sha256, content, "
-        "uploaded_by, uploaded_at, uploaded_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [new_id, mark_id, name, media, len(content), sha256(content).hexdigest(), content,
-         by, at or now_beijing(), uploaded_from])
+    new_id = _insert(
+        store, "mark_proofs", "mark_id, filename, media_type, size, sha256, content, "
+        "uploaded_by, uploaded_at, uploaded_from",
+        [mark_id, name, media, len(content), sha256(content).hexdigest(), content, by,
+         at or now_beijing(), uploaded_from])
     return {"mark_id": mark_id, "proof_id": new_id, "filename": name, "media_type": media,
             "size": len(content)}
 
@@ -262,13 +270,11 @@ def mirror_old(store, table: str, row_id: int) -> None:
             "created_by, created_at FROM corrections WHERE id = ?", [row_id])[0]
         values = [_point_unit(store, mn), mn, factor, "correction", action,
                   "repair" if action == "repair" else "invalid", value]
-    store.execute(
-        "INSERT INTO marks (id, unit_id, mn, factor, type, subtype, effect, value, start_time, "
-        "end_time, note, status, filed_by, filed_at, filed_from, late, reviewed_by, "
-        "reviewed_at, proof_ref, source_table, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, 'approved', ?, ?, 'envmon assess', FALSE, ?, ?, ?, ?, ?)",
-        [_next_id(store, "marks"), *values, start, end, reason, by, at, by, at, proof, table,
-         row_id])
+    _insert(store, "marks", "unit_id, mn, factor, type, subtype, effect, value, start_time, "
+            "end_time, note, status, filed_by, filed_at, filed_from, late, reviewed_by, "
+            "reviewed_at, proof_ref, source_table, source_id",
+            [*values, start, end, reason, "approved", by, at, "envmon assess", False, by, at,
+             proof, table, row_id])
 
 
 def stamp_revocation(store, table: str, row_id: int, *, by: str, at: datetime,
