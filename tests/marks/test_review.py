@@ -210,10 +210,14 @@ def test_alarms_and_emissions_see_an_exemption_only_once_it_is_approved(store, s
     period = (now - 2 * HOUR, now + 24 * HOUR)  # a stop that is on now
     point = next(p for p in store.list_points() if p.mn == GAS)
     rules = AccountingConfig().exemption_rules
+    rejected = _file(store, settings, period=period, at=now - HOUR)
+    review.add_proof(store, settings, rejected, filename="p.png", content=PNG, by="w",
+                     uploaded_from="t")
+    review.reject(store, rejected, by="局", reason="不符", reviewed_from="t")
     mark_id = _file(store, settings, period=period, at=now - HOUR)
     review.add_proof(store, settings, mark_id, filename="p.png", content=PNG, by="w",
                      uploaded_from="t")
-    assert GAS not in exemptions_by_mn(store)
+    assert GAS not in exemptions_by_mn(store)  # submitted and rejected: no change
     assert not _Exempt(store, point, period[0], period[1], rules)
     review.approve(store, mark_id, by="局", reviewed_from="t")
     assert exemptions_by_mn(store)[GAS] == [period]
