@@ -17,7 +17,9 @@ person on this machine, or on the network only when the operator said so:
     script in the operator's browser);
   - a body type other than ``application/json``: 415 naming ``Content-Type`` (a form or
     ``text/plain`` is what a cross-site page can send without asking; JSON needs a CORS
-    preflight, which this app never grants).
+    preflight, which this app never grants). The one exception is ``multipart/form-data`` on
+    an upload route named in ``multipart_paths`` (a data mark's proof file), which the Origin
+    and Sec-Fetch-Site checks above still guard and `web.app.BodyLimit` bounds.
   A client that is not a browser (the CLI's ``--url``) sends no Origin and JSON: allowed.
 
 Refusals are the API's error shape ``{"error": {"field", "reason"}}``.
