@@ -187,6 +187,12 @@ def _emissions_check():
     return accounting_settings
 
 
+def _marks_check():
+    from envmon.marks.settings import marks_settings
+
+    return marks_settings
+
+
 def _tax_check():
     from envmon.emissions.tax import tax_config_from_dict
 
@@ -195,7 +201,7 @@ def _tax_check():
 
 # Tables kept raw (nested tables, per-CN maps) and checked by their domain when read.
 _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_check,
-                 "emissions": _emissions_check}
+                 "emissions": _emissions_check, "marks": _marks_check}
 
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
@@ -238,6 +244,9 @@ class Config:
     tax: dict = field(default_factory=dict)
     """[tax]: the raw table for envmon.emissions.tax.tax_config_from_dict ([[tax.rates]]
     per province, options), checked when the file is read."""
+    marks: dict = field(default_factory=dict)
+    """[marks]: the raw table for envmon.marks.settings.marks_settings (proof bounds, filing
+    deadline, [[marks.types]]), checked when the file is read."""
     source: str | None = None
     """The file this configuration was read from (None: defaults only)."""
 

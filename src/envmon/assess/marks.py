@@ -1,6 +1,7 @@
 """Exemption periods (停产/停运/停排) and manual corrections (修约): entered with who, when,
 why and proof; revoked by stamping who/when/why; never deleted and never written over the
-records (transmission.md §1 "correction window", §2 "Storage")."""
+records (transmission.md §1 "correction window", §2 "Storage"). Each row is mirrored as an
+approved data mark (`envmon.marks`), which the row carries."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from envmon.choices import choice
 from envmon.errors import OptionError
+from envmon.marks.review import mirror_old, stamp_revocation
 from envmon.timeutil import now_beijing
 
 EXEMPTION_KIND_ALIASES = {"production": "停产", "shutdown": "停产", "facility": "停运",
@@ -102,12 +104,14 @@ def add_exemption(
         unit_id = rows[0][0]
     elif not store.unit_exists(unit_id):
         raise MarkError("--unit", f"unknown unit {unit_id!r}")
-    new_id = store.query("SELECT nextval('exemptions_id_seq')")[0][0]
-    store.execute(
-        "INSERT INTO exemptions (id, unit_id, mn, kind, start_time, end_time, reason, proof, "
-        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [new_id, unit_id, mn, kind, start, end, reason, proof, by, at or now_beijing()],
-    )
+    with store.transaction():
+        new_id = store.query("SELECT nextval('exemptions_id_seq')")[0][0]
+        store.execute(
+            "INSERT INTO exemptions (id, unit_id, mn, kind, start_time, end_time, reason, "
+            "proof, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [new_id, unit_id, mn, kind, start, end, reason, proof, by, at or now_beijing()],
+        )
+        mirror_old(store, "exemptions", int(new_id))  # the data marks' list shows it too
     return int(new_id)
 
 
@@ -127,13 +131,15 @@ def add_correction(
         "SELECT 1 FROM point_factors WHERE mn = ? AND factor = ?", [mn, factor]
     ):
         raise MarkError("--factor", f"{factor!r} is not an assessed factor of {mn}")
-    new_id = store.query("SELECT nextval('corrections_id_seq')")[0][0]
-    store.execute(
-        "INSERT INTO corrections (id, mn, factor, start_time, end_time, action, value, reason, "
-        "proof, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [new_id, mn, factor, start, end, action, value, reason, proof, by,
-         at or now_beijing()],
-    )
+    with store.transaction():
+        new_id = store.query("SELECT nextval('corrections_id_seq')")[0][0]
+        store.execute(
+            "INSERT INTO corrections (id, mn, factor, start_time, end_time, action, value, "
+            "reason, proof, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [new_id, mn, factor, start, end, action, value, reason, proof, by,
+             at or now_beijing()],
+        )
+        mirror_old(store, "corrections", int(new_id))  # the data marks' list shows it too
     return int(new_id)
 
 
@@ -150,10 +156,13 @@ def revoke(store, table: str, mark_id: int, *, by: str, reason: str,
         raise MarkError("ID", f"no {table[:-1]} with id {mark_id}")
     if rows[0][0] is not None:
         raise MarkError("ID", f"{table[:-1]} {mark_id} was already revoked at {rows[0][0]}")
-    store.execute(
-        f"UPDATE {table} SET revoked_by = ?, revoked_at = ?, revoke_reason = ? WHERE id = ?",
-        [by, at or now_beijing(), reason, mark_id],
-    )
+    at = at or now_beijing()
+    with store.transaction():
+        store.execute(
+            f"UPDATE {table} SET revoked_by = ?, revoked_at = ?, revoke_reason = ? WHERE id = ?",
+            [by, at, reason, mark_id],
+        )
+        stamp_revocation(store, table, mark_id, by=by, at=at, reason=reason)
 
 
 EXEMPTION_COLUMNS = ("id", "unit_id", "mn", "kind", "start_time", "end_time", "reason", "proof",

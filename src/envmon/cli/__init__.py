@@ -20,6 +20,7 @@ from envmon.cli import (
     emissions,
     hj212,
     keys,
+    marks,
     receiver,
     registry,
     report,
@@ -45,7 +46,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys, command):
+               receiver, keys, command, marks):
     module.register(app)
 
 

@@ -294,6 +294,10 @@ def build_bulletin(store, result: Assessment, period: Period) -> Bulletin:
     if no_points:
         blocks.append(Paragraph(
             "应联网但未登记监控点位的单位：" + "、".join(u.name for u in no_points) + "。"))
+    # -- the approved data marks of the month (issue 13: the bulletin lists them)
+    from envmon.marks.bulletin import approved_marks_blocks
+
+    blocks.extend(approved_marks_blocks(store, result.start, result.end, result.as_of))
     start = result.start.astimezone(BEIJING_FIXED)
     last = (max(due_end, result.start + timedelta(hours=1)) - timedelta(hours=1)
             ).astimezone(BEIJING_FIXED)

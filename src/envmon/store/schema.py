@@ -27,6 +27,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
              envmon.store.core_tables     records.resent/st, records_first: live before re-sent
              envmon.ingest.tables         sm4_keys, key_audit (SM4 keys encrypted at rest)
     11       envmon.control.tables        commands (remote commands 反控: state, answer)
+             envmon.marks.tables          marks, mark_proofs (old exemptions/corrections copied)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -65,6 +66,7 @@ OWNERS = (
     "envmon.roads.tables",
     "envmon.ingest.tables",
     "envmon.control.tables",
+    "envmon.marks.tables",
 )
 
 SCHEMA_VERSION_TABLE = """

@@ -42,15 +42,21 @@ __all__ = ["create_app"]
 class BodyLimit:
     """ASGI middleware: 413 for a body larger than `limit` (declared or streamed)."""
 
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: Any, limit: int, larger: tuple = ()) -> None:
+        self.app, self.default, self.larger = app, limit, tuple(larger)
+
+    def _limit(self, scope) -> int:
+        """`limit`, or the larger one of an upload route ((pattern, limit) in `larger`)."""
+        return next((limit for pattern, limit in self.larger
+                     if pattern.match(scope.get("path", ""))), self.default)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self._limit(scope)
         for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                return await self._refuse(scope, receive, send)
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                return await self._refuse(scope, receive, send, limit)
         seen = 0
         refused = False  # the 413 is sent: what the app sends after it goes nowhere
         started = False  # the app began its answer: too late for a 413
@@ -62,10 +68,10 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:  # a streamed (chunked) body: refuse it here, and the
+                if seen > limit:  # a streamed (chunked) body: refuse it here, and the
                     refused = True     # app sees a client gone (FastAPI would say 400)
                     if not started:
-                        await self._refuse(scope, receive, send)
+                        await self._refuse(scope, receive, send, limit)
                     return {"type": "http.disconnect"}
             return message
 
@@ -84,9 +90,9 @@ class BodyLimit:
                 raise
             # the app failed on the "disconnect" it was given: the 413 is the answer
 
-    async def _refuse(self, scope, receive, send) -> None:
+    async def _refuse(self, scope, receive, send, limit: int) -> None:
         response = error_response(413, None, f"the request body is larger than "
-                                  f"{self.limit} bytes")
+                                  f"{limit} bytes")
         await response(scope, receive, send)
 
 
@@ -161,8 +167,12 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
         app.include_router(module.router)
     if pages:
         pages.install(app, context)
+    from envmon.web.api.data_marks import PROOF_UPLOAD_PATH, upload_limit
+
     app.add_middleware(RequestGuard, bound_host=context.settings.get("web_host"),
                        allowed_hosts=tuple(settings.allowed_hosts),
-                       allow_remote_writes=settings.allow_remote_writes)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+                       allow_remote_writes=settings.allow_remote_writes,
+                       multipart_paths=(PROOF_UPLOAD_PATH,))
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       larger=((PROOF_UPLOAD_PATH, upload_limit(context.config)),))
     return app

@@ -17,7 +17,9 @@ person on this machine, or on the network only when the operator said so:
     script in the operator's browser);
   - a body type other than ``application/json``: 415 naming ``Content-Type`` (a form or
     ``text/plain`` is what a cross-site page can send without asking; JSON needs a CORS
-    preflight, which this app never grants).
+    preflight, which this app never grants). The one exception is ``multipart/form-data`` on
+    an upload route named in ``multipart_paths`` (a data mark's proof file), which the Origin
+    and Sec-Fetch-Site checks above still guard and `web.app.BodyLimit` bounds.
   A client that is not a browser (the CLI's ``--url``) sends no Origin and JSON: allowed.
 
 Refusals are the API's error shape ``{"error": {"field", "reason"}}``.
@@ -87,8 +89,10 @@ class RequestGuard:
     """The rules of the module docstring, in front of the whole app."""
 
     def __init__(self, app: Any, bound_host: str | None = None,
-                 allowed_hosts: Iterable[str] = (), allow_remote_writes: bool = False) -> None:
+                 allowed_hosts: Iterable[str] = (), allow_remote_writes: bool = False,
+                 multipart_paths: Iterable[Any] = ()) -> None:
         self.app = app
+        self.multipart_paths = tuple(multipart_paths)  # compiled patterns: upload routes
         self.names = own_host_names(bound_host, allowed_hosts)
         self.allow_remote_writes = allow_remote_writes
 
@@ -125,6 +129,9 @@ class RequestGuard:
             return (403, "Origin", f"a change sent from {origin!r} is refused: only pages "
                     "of this server may send one")
         media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media_type == "multipart/form-data" and any(
+                p.match(scope.get("path", "")) for p in self.multipart_paths):
+            return None  # an upload route (e.g. a mark's proof), bounded by BodyLimit
         if media_type != "application/json":
             return (415, "Content-Type", "changes are JSON: send Content-Type: "
                     f"application/json, not {media_type or 'none'!r}")

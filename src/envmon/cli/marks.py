@@ -1,0 +1,189 @@
+"""CLI: `envmon marks types|file|list|approve|reject|withdraw` (数据标记 with review). The use
+cases are in `envmon.marks.api`; this module parses, calls and prints.
+
+Until users exist, the person is `--by` (default: the login name) and "from where" is
+``cli <host>``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.options import emit, format_option, output_option
+
+marks_app = typer.Typer(name="marks", help="Data marks (数据标记): file with proofs, review "
+                        "(approve, reject), withdraw, list.", no_args_is_help=True)
+
+LIST_FORMATS = ("json", "csv", "table", "xlsx", "html")
+ACTION_FORMATS = ("text", "json")
+BY_HELP = "Who does it (default: the login name)."
+
+
+def _settings(config: Path | None):
+    from envmon.config import ConfigError, load_config
+    from envmon.marks.settings import marks_settings_of
+
+    try:
+        return marks_settings_of(load_config(config))
+    except (ConfigError, ValueError) as error:
+        raise fail(str(error)) from None
+
+
+def _who(by: str | None) -> str:
+    import getpass
+
+    if by is not None:
+        return by
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _from() -> str:
+    import socket
+
+    return f"cli {socket.gethostname()}"
+
+
+def _read_proof(path: Path, limit: int) -> tuple[str, bytes]:
+    """A proof file, read no further than the per-file limit (+1 to see it is over)."""
+    try:
+        with path.open("rb") as handle:
+            return path.name, handle.read(limit + 1)
+    except OSError as error:
+        raise fail(f"--proof: cannot read {path}: {error.strerror or error}") from None
+
+
+@marks_app.command("types")
+def types_command(
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("table", LIST_FORMATS),
+    output: Path | None = output_option(),
+) -> None:
+    """The mark types and what an approved mark of each does to the figures."""
+    from envmon.marks.api import mark_types
+
+    emit(mark_types(_settings(config)), fmt, output)
+
+
+@marks_app.command("file")
+def file_command(
+    mn: str = typer.Option(..., "--mn", help="Monitoring point."),
+    mark_type: str = typer.Option(..., "--type", help="Type key or name, with its subtype as "
+                                  "TYPE/SUB (e.g. production/shutdown, 生产设施工况/停产)."),
+    start: str = typer.Option(..., "--from", help="ISO time on the hour, inclusive."),
+    end: str = typer.Option(..., "--to", help="ISO time on the hour, exclusive."),
+    unit: str | None = typer.Option(None, "--unit", help="The point's unit (checked)."),
+    factor: str | None = typer.Option(None, "--factor", help="One factor (default: all)."),
+    note: str | None = typer.Option(None, "--note", help="What happened."),
+    proof: list[Path] = typer.Option([], "--proof", help="A proof file (PDF, JPEG, PNG); "
+                                     "repeat for more."),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
+) -> None:
+    """File a mark for review (submitted; it changes nothing until approved)."""
+    from envmon.marks.api import FileOptions, file_mark
+    from envmon.period import Period
+
+    settings = _settings(config)
+    with user_errors():
+        period = Period.parse(start, end, allow_future=True)
+        proofs = tuple(_read_proof(p, settings.max_proof_bytes) for p in proof)
+        options = FileOptions(mn, mark_type, _who(by), _from(), unit=unit, factor=factor,
+                              note=note, proofs=proofs)
+        with open_cli_store(db, config) as store:
+            done = file_mark(store, settings, period, options)
+    emit(done, fmt, output)
+
+
+@marks_app.command("list")
+def list_command(
+    status: str | None = typer.Option(None, "--status", help="submitted, approved, rejected "
+                                      "or withdrawn."),
+    month: str | None = typer.Option(None, "--month", help="Marks overlapping this month "
+                                     "(YYYY-MM)."),
+    unit: str | None = typer.Option(None, "--unit", help="Only this unit."),
+    mn: str | None = typer.Option(None, "--mn", help="Only this point."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("json", LIST_FORMATS),
+    output: Path | None = output_option(),
+) -> None:
+    """Marks by id, with their review and proofs (JSON lines)."""
+    from envmon.marks.api import ListOptions, list_marks
+
+    settings = _settings(config)
+    with user_errors():
+        options = ListOptions(status, month, unit, mn)
+        with open_cli_store(db, config, read_only=True) as store:
+            result = list_marks(store, settings, options)
+    emit(result, fmt, output)
+
+
+@marks_app.command("approve")
+def approve_command(
+    mark_id: int = typer.Argument(..., help="Mark id."),
+    accept_late: bool = typer.Option(False, "--accept-late", help="Approve a mark filed after "
+                                     "its deadline (an explicit review)."),
+    note: str | None = typer.Option(None, "--note", help="Review note."),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
+) -> None:
+    """Approve a submitted mark: from now on it changes the figures by its type."""
+    from envmon.marks.api import approve
+
+    settings = _settings(config)
+    with user_errors(), open_cli_store(db, config) as store:
+        done = approve(store, settings, mark_id, _who(by), _from(), accept_late, note)
+    emit(done, fmt, output)
+
+
+@marks_app.command("reject")
+def reject_command(
+    mark_id: int = typer.Argument(..., help="Mark id."),
+    reason: str = typer.Option(..., "--reason", help="Why it is rejected."),
+    by: str | None = typer.Option(None, "--by", help=BY_HELP),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
+) -> None:
+    """Reject a submitted mark, saying why; it changes nothing."""
+    from envmon.marks.api import reject
+
+    settings = _settings(config)
+    with user_errors(), open_cli_store(db, config) as store:
+        done = reject(store, settings, mark_id, _who(by), reason, _from())
+    emit(done, fmt, output)
+
+
+@marks_app.command("withdraw")
+def withdraw_command(
+    mark_id: int = typer.Argument(..., help="Mark id."),
+    by: str | None = typer.Option(None, "--by", help="Who (its filer; default: the login "
+                                  "name)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+    fmt: str = format_option("text", ACTION_FORMATS),
+    output: Path | None = output_option(),
+) -> None:
+    """The filer takes back a mark before it is reviewed."""
+    from envmon.marks.api import withdraw
+
+    settings = _settings(config)
+    with user_errors(), open_cli_store(db, config) as store:
+        done = withdraw(store, settings, mark_id, _who(by))
+    emit(done, fmt, output)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(marks_app, name="marks")
