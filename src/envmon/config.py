@@ -187,9 +187,15 @@ def _tax_check():
     return tax_config_from_dict
 
 
+def _emergency_check():
+    from envmon.emergency.settings import emergency_settings
+
+    return emergency_settings
+
+
 # Tables kept raw (nested tables, per-CN maps) and checked by their domain when read.
 _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_check,
-                 "emissions": _emissions_check}
+                 "emissions": _emissions_check, "emergency": _emergency_check}
 
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
@@ -229,6 +235,9 @@ class Config:
     tax: dict = field(default_factory=dict)
     """[tax]: the raw table for envmon.emissions.tax.tax_config_from_dict ([[tax.rates]]
     per province, options), checked when the file is read."""
+    emergency: dict = field(default_factory=dict)
+    """[emergency]: the raw table for envmon.emergency.settings.emergency_settings (the
+    emergency-control check's baseline, verdict rules and the plan's targets)."""
     source: str | None = None
     """The file this configuration was read from (None: defaults only)."""
 
