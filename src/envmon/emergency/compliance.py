@@ -178,8 +178,13 @@ def day_check(quantity: str, hours: list[datetime], alert_values: Mapping[dateti
     n_days = len(per_day)
     reason = ""
     if coverage < config.min_coverage_pct:
+        no_value = sum(c.achieved is None for c in checks)
+        no_baseline = sum(c.baseline is None for c in checks)
+        most = max((c.baseline_days for c in checks), default=0)
         reason = (f"{usable} of {len(hours)} alert hours usable ({coverage:.0f} % < "
-                  f"{config.min_coverage_pct:g} %)")
+                  f"{config.min_coverage_pct:g} %): {no_value} without a value, "
+                  f"{no_baseline} without a baseline of {config.min_baseline_days} days "
+                  f"(at most {most} baseline days)")
     elif n_days < config.min_baseline_days:
         reason = f"{n_days} baseline days (< {config.min_baseline_days})"
     elif baseline_total <= 0:
