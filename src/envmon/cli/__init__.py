@@ -16,6 +16,7 @@ from envmon.cli import (
     alarms,
     assess,
     data,
+    emergency,
     emissions,
     hj212,
     keys,
@@ -44,7 +45,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys):
+               receiver, keys, emergency):
     module.register(app)
 
 
