@@ -66,6 +66,7 @@ class DemoOptions:
     # The last day as a running platform received it (on time, no alarms replayed); False:
     # the units upload it at start through the receiver (a backlog the alarm engine judges).
     seed_history: bool = True
+    emergency: bool = False  # seed the emergency scenario (sim.emergency) on a new store
     web_settings: Any = None  # web.service.WebSettings ([web] of envmon.toml), None = defaults
 
     def __post_init__(self) -> None:
@@ -329,6 +330,7 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
             imported += f"\nSM4 master key of the demo's HJ 212-2025 units: {created}"
         if options.roads_air:
             imported += "\n" + seed_domains(store, seed)
+        if options.emergency:
             alert_id, _ = seed_emergency(store, seed)
             imported += (f"\n应急管控: an orange alert (id {alert_id}) with 5 listed units; "
                          f"envmon emergency check --alert {alert_id} --format table")

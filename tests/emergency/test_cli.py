@@ -141,3 +141,14 @@ def test_alert_import_from_xlsx(db, tmp_path):
     out = json.loads(run.stdout)
     assert out["ids"] == [alert_id + 1]
     assert [(p["line"], p["field"]) for p in out["rejected"]] == [(3, "to")]
+
+
+def test_demo_with_the_scenario_then_check_on_the_demo_province(tmp_path):
+    run = envmon("demo", "--db", "demo.duckdb", "--points", "10", "--hj212-port", "0",
+                 "--no-web", "--no-roads-air", "--emergency", "--duration", "2", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "应急管控: an orange alert (id 1)" in run.stdout + run.stderr
+    check = envmon("emergency", "check", "--alert", "1", "--format", "json", "--db",
+                   tmp_path / "demo.duckdb")
+    assert check.returncode == 0, check.stderr
+    assert {u["unit_id"]: u["verdict"] for u in json.loads(check.stdout)["units"]} == EXPECTED
