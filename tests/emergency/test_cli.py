@@ -152,3 +152,20 @@ def test_demo_with_the_scenario_then_check_on_the_demo_province(tmp_path):
                    tmp_path / "demo.duckdb")
     assert check.returncode == 0, check.stderr
     assert {u["unit_id"]: u["verdict"] for u in json.loads(check.stdout)["units"]} == EXPECTED
+
+
+def test_settings_from_the_configuration(scenario_db, tmp_path):
+    path, alert_id = scenario_db
+    config = tmp_path / "envmon.toml"
+    config.write_text("[emergency]\nbaseline_days = 40\nmin_baseline_days = 31\n"
+                      "[emergency.targets]\norange = 40\n", encoding="utf-8")
+    run = envmon("emergency", "check", "--alert", alert_id, "--format", "json", "--db", path,
+                 "--config", config)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert out["region"]["target_pct"] == 40.0
+    # the store holds 30 days before the alert, < 31: nobody can be judged
+    assert {u["verdict"] for u in out["units"]} == {"数据不足"}
+    config.write_text("[emergency]\nbaseline_dayz = 3\n", encoding="utf-8")
+    run = envmon("emergency", "check", "--alert", alert_id, "--db", path, "--config", config)
+    assert run.returncode == 2 and "baseline_dayz" in run.stderr
