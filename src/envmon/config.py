@@ -199,9 +199,16 @@ def _tax_check():
     return tax_config_from_dict
 
 
+def _emergency_check():
+    from envmon.emergency.settings import emergency_settings
+
+    return emergency_settings
+
+
 # Tables kept raw (nested tables, per-CN maps) and checked by their domain when read.
 _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_check,
-                 "emissions": _emissions_check, "marks": _marks_check}
+                 "emissions": _emissions_check, "marks": _marks_check,
+                 "emergency": _emergency_check}
 
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
@@ -247,6 +254,9 @@ class Config:
     marks: dict = field(default_factory=dict)
     """[marks]: the raw table for envmon.marks.settings.marks_settings (proof bounds, filing
     deadline, [[marks.types]]), checked when the file is read."""
+    emergency: dict = field(default_factory=dict)
+    """[emergency]: the raw table for envmon.emergency.settings.emergency_settings (the
+    emergency-control check's baseline, verdict rules and the plan's targets)."""
     source: str | None = None
     """The file this configuration was read from (None: defaults only)."""
 

@@ -66,6 +66,7 @@ class DemoOptions:
     # The last day as a running platform received it (on time, no alarms replayed); False:
     # the units upload it at start through the receiver (a backlog the alarm engine judges).
     seed_history: bool = True
+    emergency: bool = False  # seed the emergency scenario (sim.emergency) on a new store
     web_settings: Any = None  # web.service.WebSettings ([web] of envmon.toml), None = defaults
 
     def __post_init__(self) -> None:
@@ -258,6 +259,39 @@ def seed_domains(store, seed: int) -> str:
             f"{report.rows:,} station-hours")
 
 
+def seed_emergency(store, seed: int, alert_start=None) -> tuple[int, int]:
+    """The emergency-control scenario (`sim.emergency`): its five units, their hourly data
+    from 30 days before the alert to its end as a platform running all along took them
+    (`seed_history`), the emission-reduction list and the orange alert (default: from 00:00
+    four days ago, 48 h, so it ended before the live fleet's last day). Returns (the alert's
+    id, packets written)."""
+    import tempfile
+
+    from envmon.emergency import api as emergency_api
+    from envmon.registry.importer import import_rows
+    from envmon.sim.emergency import LEVEL, REGION, EmergencyScenario
+
+    if alert_start is None:
+        alert_start = (now_beijing() - timedelta(days=4)).replace(hour=0, minute=0, second=0,
+                                                                  microsecond=0)
+    scenario = EmergencyScenario(alert_start)
+    import_rows(store, scenario.registry_rows())
+    faults = scenario.faults()
+    points = [p for p in sim_points_from_store(store) if p.mn in faults]
+    extra = 2  # the hours after the alert, so its last hour's upload has arrived
+    fleet = Fleet(points, "127.0.0.1", 0, seed=seed, history_hours=0,
+                  start=scenario.alert_end + timedelta(hours=extra), horizon_hours=0)
+    scenario.apply(fleet)
+    packets = seed_history(store, fleet, hours=scenario.history_hours + extra)
+    with tempfile.TemporaryDirectory(prefix="envmon-demo-") as folder:
+        list_file = Path(folder) / "应急减排清单.csv"
+        list_file.write_text(scenario.list_csv(), encoding="utf-8")
+        emergency_api.import_list(store, list_file)
+    added = emergency_api.add_alert(store, emergency_api.AlertOptions(
+        LEVEL, scenario.alert_start, scenario.alert_end, REGION, "demo"))
+    return added.alert.id, packets
+
+
 def demo_keys(store, seed: int) -> str | None:
     """Every other HJ 212-2025 point of the demo encrypts: an SM4 key (seeded, so a demo
     store is the same every time) set in the key store; returns the master key file's path
@@ -296,6 +330,10 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
             imported += f"\nSM4 master key of the demo's HJ 212-2025 units: {created}"
         if options.roads_air:
             imported += "\n" + seed_domains(store, seed)
+        if options.emergency:
+            alert_id, _ = seed_emergency(store, seed)
+            imported += (f"\n应急管控: an orange alert (id {alert_id}) with 5 listed units; "
+                         f"envmon emergency check --alert {alert_id} --format table")
     sim_points = sim_points_from_store(store)
     platform = Platform(store, PlatformOptions(
         host="127.0.0.1", hj212_port=port, web_port=options.web_port,

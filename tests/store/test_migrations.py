@@ -288,7 +288,8 @@ def test_migrations_are_numbered_without_gaps_and_declare_their_steps():
             assert isinstance(step, str | IdSequence | Index)
     assert schema.id_sequences()["records"] == "records_id_seq"
     assert {"raw_packets", "records", "alarms", "alarm_events", "notifications", "exemptions",
-            "corrections", "backfill_requests"} == set(schema.id_sequences())
+            "corrections", "backfill_requests", "emergency_alerts",
+            "emergency_list_imports"} == set(schema.id_sequences())
 
 
 def test_the_server_engine_indexes_are_valid_sql(tmp_path, monkeypatch):

@@ -24,7 +24,7 @@ def get(web, path: str, headers: dict | None = None) -> tuple[int, str, dict]:
 @pytest.mark.parametrize("path, text", [
     ("/", "即时有效传输率"), ("/points", "全部点位"), ("/alarms", "报警"),
     ("/assess", "传输有效率"), ("/assess?level=county&parent=140100", 'data-level="county"'),
-    ("/roads", "道路颗粒物"), ("/air", "空气质量"),
+    ("/roads", "道路颗粒物"), ("/air", "空气质量"), ("/emergency", "应急管控"),
 ])
 def test_every_page_answers_in_chinese(web, path, text):
     status, body, headers = get(web, path)

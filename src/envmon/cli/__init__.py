@@ -17,6 +17,7 @@ from envmon.cli import (
     assess,
     command,
     data,
+    emergency,
     emissions,
     hj212,
     keys,
@@ -46,7 +47,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys, command, marks):
+               receiver, keys, command, marks, emergency):
     module.register(app)
 
 

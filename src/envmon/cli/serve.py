@@ -278,6 +278,10 @@ def demo(
         False, "--web-allow-remote-writes", help=REMOTE_WRITES_HELP),
     roads_air: bool = typer.Option(True, "--roads-air/--no-roads-air",
                                    help="Seed a new store with roads (太原市) and air data."),
+    emergency: bool = typer.Option(
+        False, "--emergency", help="Seed a new store with the emergency-control scenario: "
+        "five more units of 太原市 with 32 days of data, an orange alert and their "
+        "emission-reduction list (`envmon emergency check`, the 应急管控 page)."),
     seed_history: bool = typer.Option(
         True, "--seed-history/--upload-history",
         help="The last day as received on time by a running platform, or uploaded by the "
@@ -291,7 +295,7 @@ def demo(
                               duration=duration,
                               web_port=(8000 if web_port is None else web_port) if web else None,
                               web_port_fallback=web_port is None, roads_air=roads_air,
-                              seed_history=seed_history,
+                              seed_history=seed_history, emergency=emergency,
                               web_host=web_host, web_settings=_web_writes(
                                   _settings(None).web, web_allow_remote_writes))
     _logging("warning")

@@ -51,6 +51,7 @@ class Faults:
     invalid_hours: dict[datetime, str] = field(default_factory=dict)  # flag other than N
     exceed_hours: set[datetime] = field(default_factory=set)
     corrupt_crc_hours: set[datetime] = field(default_factory=set)  # first try has a bad CRC
+    scale_hours: dict[datetime, float] = field(default_factory=dict)  # production × this
     wrong_pw: bool = False
 
 
@@ -201,7 +202,8 @@ class DataAcquisitionUnit:
             flag = self.faults.invalid_hours.get(hour, "N")
             exceed = hour in self.faults.exceed_hours
             self.history[key] = period_values(
-                self.point, start, PERIOD_SECONDS[cn], self.seed, exceed=exceed, flag=flag
+                self.point, start, PERIOD_SECONDS[cn], self.seed, exceed=exceed, flag=flag,
+                scale=self.faults.scale_hours.get(hour, 1.0),
             )
         return self.history[key]
 

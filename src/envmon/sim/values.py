@@ -52,19 +52,21 @@ def level(point: SimPoint, factor: str) -> float:
 
 def period_values(
     point: SimPoint, start: datetime, seconds: int, seed: int, *, exceed: bool = False,
-    flag: str = "N",
+    flag: str = "N", scale: float = 1.0,
 ) -> dict[str, dict[str, float | str]]:
     """Factor → suffix → value for one minute/hour/day period (CN 2051/2061/2031).
 
     Concentrations are Min/Avg/Max with -Cou the mass in kg over the period (HJ 212-2017
     Appendix D: G = C × Q × 1e-6 for mg/m3 × m3); gas points also carry ZsAvg (O2-corrected).
-    `exceed` raises the assessed pollutants to 1.3–1.8 × their limit.
+    `exceed` raises the assessed pollutants to 1.3–1.8 × their limit. `scale` multiplies
+    the flow (a unit running at 70 % of its production sends 0.7 × its flue gas, and so
+    0.7 × its emissions: limited production under an emergency alert).
     """
     out: dict[str, dict[str, float | str]] = {}
     diurnal = _diurnal(start)
     if point.kind == "gas":
         rng = _rng(seed, point.mn, GAS_FLOW, start)
-        flow_m3_s = round(120.0 * diurnal * rng.uniform(0.9, 1.1), 2)
+        flow_m3_s = round(120.0 * diurnal * rng.uniform(0.9, 1.1) * scale, 2)
         volume_m3 = flow_m3_s * seconds
         out[GAS_FLOW] = {
             "Min": round(flow_m3_s * 0.95, 2), "Avg": flow_m3_s, "Max": round(flow_m3_s * 1.05, 2),
@@ -88,7 +90,7 @@ def period_values(
                 out[code] = {"Avg": round(value, 2), "Flag": flag}
     else:
         rng = _rng(seed, point.mn, WATER_FLOW, start)
-        flow_l_s = round(40.0 * diurnal * rng.uniform(0.8, 1.2), 2)
+        flow_l_s = round(40.0 * diurnal * rng.uniform(0.8, 1.2) * scale, 2)
         volume_m3 = flow_l_s * seconds / 1000.0
         out[WATER_FLOW] = {"Avg": flow_l_s, "Cou": round(volume_m3, 2), "Flag": flag}
         for code in point.factors or WATER_POLLUTANTS:

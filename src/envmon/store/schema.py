@@ -28,6 +28,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
              envmon.ingest.tables         sm4_keys, key_audit (SM4 keys encrypted at rest)
     11       envmon.control.tables        commands (remote commands 反控: state, answer)
              envmon.marks.tables          marks, mark_proofs (old exemptions/corrections copied)
+             envmon.emergency.tables      emergency_alerts, emergency_list, list imports
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -67,6 +68,7 @@ OWNERS = (
     "envmon.ingest.tables",
     "envmon.control.tables",
     "envmon.marks.tables",
+    "envmon.emergency.tables",
 )
 
 SCHEMA_VERSION_TABLE = """

@@ -30,6 +30,7 @@ def install(app: FastAPI, context: WebContext) -> None:
         air,
         alarms,
         assess,
+        emergency,
         emissions,
         marks,
         overview,
@@ -42,7 +43,7 @@ def install(app: FastAPI, context: WebContext) -> None:
     pages = Pages(context, TEMPLATES_DIR, STATIC_DIR)
     app.state.pages = pages  # the app's error handlers answer a page's errors as pages
     router = APIRouter(include_in_schema=False)
-    for module in (overview, points, alarms, assess, emissions, air, roads, marks,
+    for module in (overview, points, alarms, assess, emissions, air, roads, marks, emergency,
                    placeholders):
         module.add_routes(router, pages)
     app.include_router(router)
