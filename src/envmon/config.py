@@ -151,6 +151,12 @@ def _air_settings():
     return AirSettings
 
 
+def _access_settings():
+    from envmon.access.settings import AccessSettings
+
+    return AccessSettings
+
+
 def _web_settings():
     from envmon.web.service import WebSettings
 
@@ -194,7 +200,7 @@ _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_chec
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
                     "guard": _guard_settings, "admission": _admission_settings,
-                    "air": _air_settings, "web": _web_settings}
+                    "air": _air_settings, "web": _web_settings, "access": _access_settings}
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,9 @@ class Config:
     web: Any = None
     """[web]: envmon.web.service.WebSettings (the web app's connection, body, stream and
     query bounds, header deadline)."""
+    access: Any = None
+    """[access]: envmon.access.settings.AccessSettings (users' sessions, tokens, lockout and
+    password length)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

@@ -11,7 +11,8 @@ person on this machine, or on the network only when the operator said so:
   this machine (DNS rebinding) reads and writes nothing.
 * **Writes** (every method but GET and HEAD):
   - from a client that is not loopback: 403, unless the app was started with
-    ``--web-allow-remote-writes`` (``[web] allow_remote_writes``);
+    ``--web-allow-remote-writes`` (``[web] allow_remote_writes``) or users exist (then
+    `web.gate` has authenticated the writer and checked its role);
   - ``Sec-Fetch-Site`` other than ``same-origin`` or ``none``, or an ``Origin`` that is not
     this server's own (scheme, host and port of the request): 403 (a cross-site form or
     script in the operator's browser);
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -87,8 +88,10 @@ class RequestGuard:
     """The rules of the module docstring, in front of the whole app."""
 
     def __init__(self, app: Any, bound_host: str | None = None,
-                 allowed_hosts: Iterable[str] = (), allow_remote_writes: bool = False) -> None:
+                 allowed_hosts: Iterable[str] = (), allow_remote_writes: bool = False,
+                 users_exist: Callable[[], bool] | None = None) -> None:
         self.app = app
+        self.users_exist = users_exist  # once users exist, `web.gate` says who writes
         self.names = own_host_names(bound_host, allowed_hosts)
         self.allow_remote_writes = allow_remote_writes
 
@@ -113,7 +116,8 @@ class RequestGuard:
         if scope.get("method", "GET") in SAFE_METHODS:
             return None
         client = (scope.get("client") or (None,))[0]
-        if not self.allow_remote_writes and not is_loopback_client(client):
+        if (not self.allow_remote_writes and not is_loopback_client(client)
+                and not (self.users_exist is not None and self.users_exist())):
             return (403, None, "changes are accepted from this machine only until users "
                     "exist; the server was not started with --web-allow-remote-writes")
         site = headers.get("sec-fetch-site")

@@ -5,6 +5,6 @@ listed in `ROUTERS`."""
 
 from __future__ import annotations
 
-ROUTERS = ("air", "alarms", "assess", "data", "emissions", "events", "marks", "overview",
-           "receiver", "records", "registry", "report", "roads")
+ROUTERS = ("air", "alarms", "assess", "audit", "auth", "data", "emissions", "events", "marks",
+           "overview", "receiver", "records", "registry", "report", "roads")
 """The modules of this package whose ``router`` `envmon.web.app.create_app` includes."""
