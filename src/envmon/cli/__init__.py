@@ -15,6 +15,7 @@ from envmon.cli import (
     air,
     alarms,
     assess,
+    audit,
     data,
     emissions,
     hj212,
@@ -24,6 +25,7 @@ from envmon.cli import (
     report,
     roads,
     serve,
+    users,
 )
 
 app = typer.Typer(
@@ -44,7 +46,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys):
+               receiver, keys, users, audit):
     module.register(app)
 
 
