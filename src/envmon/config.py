@@ -43,6 +43,13 @@ defaults apply, so no command needs a configuration file.
     query_slots = 4             # use cases run at once in worker threads
     allowed_hosts = []          # Host names besides the bound host, localhost, IP addresses
     allow_remote_writes = false # changes from other machines (--web-allow-remote-writes)
+    local_only_without_users = true  # no users yet: other machines get 401 (serve's default)
+
+    [access]                    # envmon.access.settings.AccessSettings (users, issue 13)
+    min_password_length = 10
+    session_idle_s = 1800       # a page session unused this long ends
+    token_days = 30             # API tokens' lifetime
+    lockout_failures = 5        # failed logins of a name within lockout_window_s lock it
 
     [sim]
     host = "127.0.0.1"
