@@ -36,9 +36,11 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
                       for v in row) for row in reversed(result.entries[-LATEST:])]
         columns = [(c, COLUMN_LABELS_ZH[c] if pages.translator(request).lang == "zh" else c)
                    for c in AUDIT_COLUMNS]
-        query = urlencode({k: v for k, v in filters.items() if v})
+        kept = {k: v for k, v in filters.items() if v}
+        downloads = [(fmt, "/api/v1/audit/list?" + urlencode({**kept, "format": fmt}))
+                     for fmt in ("xlsx", "csv")]
         return pages.render(request, "audit.html", "", rows=rows, columns=columns,
-                            filters=filters, query=query)
+                            filters=filters, downloads=downloads)
 
     router.add_api_route("/login", login, methods=["GET"])
     router.add_api_route("/audit", audit, methods=["GET"])
