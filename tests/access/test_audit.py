@@ -63,3 +63,29 @@ def test_envmon_audit_verify_and_list(store, tmp_path):  # noqa: F811
     assert '"exemption.add"' in listed.stdout and "alice" not in listed.stdout
     bad = runner.invoke(cli_app, ["audit", "list", "--db", db, "--from", "yesterday"])
     assert bad.exit_code == 2 and "--from" in bad.output
+
+
+def test_changes_made_by_commands_on_the_store_are_audited(store):  # noqa: F811
+    from envmon.alarms.store import open_alarm
+    from tests.ingest.conftest import GAS_MN
+
+    alarm_id = open_alarm(store, mn=GAS_MN, unit_id=None, factor="a21026", rule="exceedance",
+                          data_time=None, value=500.0, limit=35.0, detail="test").id
+    db = store.target
+    store.close()
+    runner = CliRunner()
+    closed = runner.invoke(cli_app, ["alarms", "close", str(alarm_id), "--by", "值班员",
+                                     "--note", "已核实", "--db", db])
+    assert closed.exit_code == 0, closed.output
+    added = runner.invoke(cli_app, ["assess", "exemption", "add", "--kind", "停产", "--from",
+                                    "2026-01-01T00:00", "--to", "2026-01-02T00:00", "--by",
+                                    "值班员", "--reason", "检修", "--mn", GAS_MN, "--db", db])
+    assert added.exit_code == 0, added.output
+    from envmon.store import open_store
+
+    with open_store(db) as reopened:
+        rows = audit.list_audit(reopened).as_json()
+        assert audit.verify(reopened) is None
+    assert [(r["action"], r["target"]) for r in rows] == [("alarm.close", str(alarm_id)),
+                                                          ("exemption.add", GAS_MN)]
+    assert rows[0]["address"].startswith("cli:") and rows[0]["detail"]["by"] == "值班员"

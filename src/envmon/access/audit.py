@@ -27,7 +27,7 @@ from envmon.errors import OptionError
 from envmon.timeutil import now_beijing
 
 __all__ = ["AUDIT_COLUMNS", "AuditEntries", "AuditListOptions", "cli_address", "list_audit",
-           "record", "verify"]
+           "record", "record_cli", "verify"]
 
 GENESIS = "0" * 64
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,6 +47,17 @@ def cli_address() -> str:
     except (KeyError, OSError):
         user = "?"
     return f"cli:{user}"
+
+
+def record_cli(store, action: str, target: str | None = None,
+               detail: dict[str, Any] | None = None, result: str = "ok") -> int:
+    """`record` for a command run on the store itself: the OS user as the local operator,
+    from ``cli:<OS user>``."""
+    from envmon.access.principal import operator
+
+    address = cli_address()
+    return record(store, operator(address.split(":", 1)[1]), action, target, detail, address,
+                  result)
 
 
 def _row_hash(prev: str, happened_at: datetime, values: tuple) -> str:

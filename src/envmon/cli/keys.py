@@ -43,8 +43,11 @@ def set_command(
         text, source = sys.stdin.read(), "--key-stdin"
     with user_errors():
         key = key_from_text(text, source)
+    from envmon.access.audit import record_cli
+
     with open_cli_store(db, config) as store, user_errors():
         result = keys_set(store, mn, key)
+        record_cli(store, "key.set", mn, {"action": result.action})  # never the key
     if result.master_key_created:
         typer.echo(f"master key created: {result.master_key_created} (keep it safe and apart "
                    "from the store's backups)", err=True)
@@ -75,10 +78,12 @@ def rotate_command(
     """Make a new random key for MN and send it to the unit in CN 1014 (encrypted with the
     current key): the receiver sends it when the unit is online after its next registry
     refresh; the new key takes over once the unit confirms (9012 ExeRtn=1)."""
+    from envmon.access.audit import record_cli
     from envmon.ingest.keys_api import keys_rotate
 
     with open_cli_store(db, config) as store, user_errors():
         result = keys_rotate(store, mn)
+        record_cli(store, "key.rotate", mn, {"qn": result.qn})
     typer.echo(f"{mn}: rotation pending (CN 1014 QN={result.qn})")
 
 
