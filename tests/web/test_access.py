@@ -129,6 +129,8 @@ def test_page_session_writes_need_the_csrf_token(store):  # noqa: F811
     page = client.get("/alarms")
     assert page.status_code == 200 and f'content="{csrf}"' in page.text
     assert 'id="user-name"' in page.text and "alice · 管理员" in page.text
+    assert 'id="write-mode"' not in page.text  # who may write is the role's now
+    assert 'id="no-users"' not in page.text
     path = f"/api/v1/alarms/{alarm_id}/acknowledge"
     refused = client.post(path, json=ACTION)
     assert refused.status_code == 403 and refused.json()["error"]["field"] == "X-CSRF-Token"
@@ -196,3 +198,14 @@ def test_the_operator_token_is_an_administrator(store):  # noqa: F811
     assert me.json()["via"] == "operator"
     assert client.get("/api/v1/auth/me", headers=_bearer("local-operator-toke")
                       ).status_code == 401
+
+
+def test_serve_and_demo_are_local_only_without_users_by_default(store):  # noqa: F811
+    from types import SimpleNamespace
+
+    served = create_app(WebContext(store=store, platform=SimpleNamespace()))  # a platform runs
+    assert local_client(served, client=("10.0.0.7", 1)).get("/api/v1/alarms").status_code == 401
+    assert local_client(served).get("/api/v1/alarms").status_code == 200
+    opened = create_app(WebContext(store=store, platform=SimpleNamespace(),
+                                   settings={"allow_remote_writes": True}))
+    assert local_client(opened, client=("10.0.0.7", 1)).get("/api/v1/alarms").status_code == 200

@@ -10,6 +10,7 @@ disabled (nobody could then manage users but by the CLI on the store itself, whi
 from __future__ import annotations
 
 import re
+import time
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -35,20 +36,35 @@ COLUMN_LABELS_ZH = {"username": "用户名", "role": "角色", "role_zh": "角�
                     "changed_at": "修改时间"}
 
 # Once a store has a user it has one for good (users are never deleted): remembered per store
-# object, so the web gate asks the table only while there is none.
-_PRESENT: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+# object for good; "none yet" is remembered for NO_USERS_RECHECK_S, so the web gate asks the
+# table at most that often (in a worker thread, never on the loop) while there is none. A user
+# added through this module is seen at once; another process cannot add one while serve holds
+# the store.
+_PRESENT: weakref.WeakKeyDictionary[Any, tuple[bool, float]] = weakref.WeakKeyDictionary()
+NO_USERS_RECHECK_S = 2.0
+
+
+def known_users_exist(store) -> bool | None:
+    """What `users_exist` said lately, without asking the store: None when it must be asked."""
+    known = _PRESENT.get(store)
+    if known is None:
+        return None
+    present, at = known
+    if present or time.monotonic() - at < NO_USERS_RECHECK_S:
+        return present
+    return None
 
 
 def users_exist(store) -> bool:
     """Whether the store has any user (disabled ones too)."""
-    if _PRESENT.get(store):
-        return True
+    known = known_users_exist(store)
+    if known is not None:
+        return known
     try:
         present = bool(store.query("SELECT 1 FROM users LIMIT 1"))
     except Exception:  # a store older than schema 11 opened read-only: no users table
-        return False
-    if present:
-        _PRESENT[store] = True
+        present = False
+    _PRESENT[store] = (present, time.monotonic())
     return present
 
 
@@ -162,7 +178,7 @@ def add_user(store, user: NewUser, password: str, *, by: Principal | str, addres
                       [name, user.role.strip(), region, unit, password_hash, who, now])
         audit.record(store, by, "user.add", name, {"role": user.role.strip(),
                      "region": region, "unit": unit}, address, now=now)
-    _PRESENT[store] = True
+    _PRESENT[store] = (True, time.monotonic())
     return {"username": name, "role": user.role.strip(), "region_code": region,
             "unit_id": unit}
 

@@ -16,7 +16,7 @@ refuses what that principal may not do:
 * Then `access.policy.refusal` (the role may not write, or not open this area): 403.
 
 Credentials are looked up in a worker thread (the store is DuckDB, the loop serves the
-receiver too).
+receiver too); whether users exist is remembered (`access.users.known_users_exist`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from envmon.access import policy
 from envmon.access.credentials import csrf_matches, principal_for_session, principal_for_token
 from envmon.access.principal import open_local, operator
 from envmon.access.settings import AccessSettings
-from envmon.access.users import users_exist
+from envmon.access.users import known_users_exist, users_exist
 from envmon.web.api.usecase import error_response
 from envmon.web.guard import SAFE_METHODS, is_loopback_client
 
@@ -61,7 +61,10 @@ class AccessGate:
         method, path = scope.get("method", "GET"), scope.get("path", "/")
         client = (scope.get("client") or (None,))[0]
         store = self.context.store
-        if not users_exist(store):
+        present = known_users_exist(store)
+        if present is None:  # a query: off the loop the receiver shares
+            present = await asyncio.to_thread(users_exist, store)
+        if not present:
             if self.local_only and not is_loopback_client(client):
                 return await self._refuse(scope, receive, send, 401, None, NO_USERS_REMOTE)
             state["principal"] = open_local()
