@@ -209,3 +209,18 @@ def test_serve_and_demo_are_local_only_without_users_by_default(store):  # noqa:
     opened = create_app(WebContext(store=store, platform=SimpleNamespace(),
                                    settings={"allow_remote_writes": True}))
     assert local_client(opened, client=("10.0.0.7", 1)).get("/api/v1/alarms").status_code == 200
+
+
+def test_a_password_typed_as_the_name_is_kept_nowhere(store):  # noqa: F811
+    make_user(store, "alice")
+    client = local_client(_app(store))
+    typed = "my-secret-password-42"
+    assert client.post("/api/v1/auth/token", json={"username": typed, "password": "x"}
+                       ).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"username": "alice", "password": typed}
+                       ).status_code == 401
+    kept = repr(store.query("SELECT * FROM audit_log")) + repr(
+        store.query("SELECT * FROM login_failures"))
+    assert typed not in kept
+    whos = [r["who"] for r in audit.list_audit(store).as_json() if r["action"] == "auth.token"]
+    assert whos == ["(no such user)", "alice"]

@@ -7,7 +7,8 @@
   is checked; otherwise the password is checked against the user's argon2id hash, or against
   a dummy hash when there is no such (enabled) user: a failure costs the same time either way.
 
-Failures are rows of `login_failures`; a success clears its name's.
+Failures are rows of `login_failures` (the name's SHA-256: a password typed into the name
+field is kept nowhere); a success clears its name's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from envmon.access.credentials import digest
 from envmon.access.passwords import verify_or_waste
 from envmon.access.principal import Principal
 from envmon.access.settings import AccessSettings
@@ -26,11 +28,13 @@ __all__ = ["LoginRefused", "authenticate"]
 
 
 class LoginRefused(EnvmonError):
-    """A failed or refused login: `locked` (429) or wrong credentials (401)."""
+    """A failed or refused login: `locked` (429) or wrong credentials (401). `user`: the name
+    when it is a user's (for the audit log; a name that is no user's may be a password typed
+    into the wrong field, and is not repeated anywhere)."""
 
-    def __init__(self, message: str, locked: bool = False) -> None:
+    def __init__(self, message: str, locked: bool = False, user: str | None = None) -> None:
         super().__init__(message)
-        self.locked = locked
+        self.locked, self.user = locked, user
 
 
 @dataclass(frozen=True)
@@ -53,21 +57,23 @@ def authenticate(store, username: str, password: str, address: str,
     """The user's principal, or `LoginRefused` (module docstring)."""
     now = now or now_beijing()
     name = (username or "").strip()[:64]
+    name_hash = digest(name)
+    row = find_user(store, name) if name else None
     window = timedelta(seconds=settings.lockout_window_s)
     for column, value, limit, what in (
-            ("username", name, settings.lockout_failures, "该用户 / this user"),
+            ("name_hash", name_hash, settings.lockout_failures, "该用户 / this user"),
             ("address", address, settings.address_failures, "该地址 / this address")):
         lock = _lock(store, column, value, limit, window, now)
         if lock is not None:
             until = lock.until.strftime("%H:%M")
             raise LoginRefused(f"登录失败次数过多，{what}已锁定至 {until}（北京时间）；too many "
                                f"failed logins: locked until {until} Beijing time",
-                               locked=True)
-    row = find_user(store, name) if name else None
+                               locked=True, user=row[0] if row else None)
     usable = row is not None and not row[5]
     if verify_or_waste(row[4] if usable else None, password or ""):
-        store.execute("DELETE FROM login_failures WHERE username = ?", [name])
+        store.execute("DELETE FROM login_failures WHERE name_hash = ?", [name_hash])
         return principal_of(row, "login")
-    store.execute("INSERT INTO login_failures (failed_at, username, address) VALUES (?, ?, ?)",
-                  [now, name, address])
-    raise LoginRefused("用户名或密码错误；wrong user name or password")
+    store.execute("INSERT INTO login_failures (failed_at, name_hash, address) VALUES (?, ?, ?)",
+                  [now, name_hash, address])
+    raise LoginRefused("用户名或密码错误；wrong user name or password",
+                       user=row[0] if row else None)

@@ -7,7 +7,8 @@
   itself is shown once and never stored), with expiry, last use and revocation.
 - `web_sessions`: page sessions (the cookie's value hashed the same way), each with its CSRF
   token, expiry and end.
-- `login_failures`: failed logins by user name and address, for the rate limit and lockout.
+- `login_failures`: failed logins by user name (its hash) and address, for the rate limit
+  and lockout.
 - `audit_log`: append-only; each row carries the hash of the row before it (`prev_hash`) and
   its own (`row_hash`), so a row changed or removed afterwards shows (`access.audit.verify`).
 
@@ -61,8 +62,8 @@ MIGRATIONS = [
         """
         CREATE TABLE login_failures (
             failed_at     TIMESTAMPTZ NOT NULL,
-            username      TEXT NOT NULL,       -- as typed (known or not)
-            address       TEXT NOT NULL
+            name_hash     TEXT NOT NULL,       -- SHA-256 of the name as typed (a password
+            address       TEXT NOT NULL        -- typed into the name field is never kept)
         )
         """,
         """

@@ -183,6 +183,12 @@ def add_user(store, user: NewUser, password: str, *, by: Principal | str, addres
             "unit_id": unit}
 
 
+def _name_hash(name: str) -> str:
+    from envmon.access.credentials import digest  # credentials imports this module
+
+    return digest(name)
+
+
 def _require(store, username: str) -> tuple:
     row = find_user(store, (username or "").strip())
     if row is None:
@@ -231,7 +237,7 @@ def reset_password(store, username: str, password: str, *, by: Principal | str, 
         store.execute("UPDATE users SET password_hash = ?, changed_by = ?, changed_at = ? "
                       "WHERE username = ?", [password_hash, who, now, row[0]])
         end_credentials(store, row[0], who, now)
-        store.execute("DELETE FROM login_failures WHERE username = ?", [row[0]])
+        store.execute("DELETE FROM login_failures WHERE name_hash = ?", [_name_hash(row[0])])
         audit.record(store, by, "user.reset_password", row[0], None, address, now=now)
     return {"username": row[0], "password": "changed"}
 

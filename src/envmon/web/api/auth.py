@@ -70,8 +70,8 @@ async def _check(request: Request, body: Credentials, action: str):
     try:
         principal = await run_blocking(request, authenticate, store, body.username,
                                        body.password, address, settings)
-    except LoginRefused as error:
-        await _audit(request, body.username.strip()[:64], action,
+    except LoginRefused as error:  # a name that is no user's may be a mistyped password
+        await _audit(request, error.user or "(no such user)", action,
                      f"refused: {'locked' if error.locked else 'wrong credentials'}")
         return None, error_response(429 if error.locked else 401, None, str(error))
     return principal, None
