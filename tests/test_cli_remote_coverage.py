@@ -26,6 +26,7 @@ QUERY_COMMANDS = {
     ("report", "transmission"), ("report", "air"),
     ("registry", "history"), ("registry", "points"), ("receiver", "lockouts"),
     ("emergency", "check"),
+    ("audit", "list"),
 }
 
 # Commands whose endpoint is not in the app yet (being added by the naming rule). Remove a

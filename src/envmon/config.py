@@ -43,6 +43,13 @@ defaults apply, so no command needs a configuration file.
     query_slots = 4             # use cases run at once in worker threads
     allowed_hosts = []          # Host names besides the bound host, localhost, IP addresses
     allow_remote_writes = false # changes from other machines (--web-allow-remote-writes)
+    local_only_without_users = true  # no users yet: other machines get 401 (serve's default)
+
+    [access]                    # envmon.access.settings.AccessSettings (users, issue 13)
+    min_password_length = 10
+    session_idle_s = 1800       # a page session unused this long ends
+    token_days = 30             # API tokens' lifetime
+    lockout_failures = 5        # failed logins of a name within lockout_window_s lock it
 
     [sim]
     host = "127.0.0.1"
@@ -151,6 +158,12 @@ def _air_settings():
     return AirSettings
 
 
+def _access_settings():
+    from envmon.access.settings import AccessSettings
+
+    return AccessSettings
+
+
 def _web_settings():
     from envmon.web.service import WebSettings
 
@@ -213,7 +226,8 @@ _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_chec
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
                     "guard": _guard_settings, "admission": _admission_settings,
-                    "air": _air_settings, "web": _web_settings, "commands": _command_settings}
+                    "air": _air_settings, "web": _web_settings, "commands": _command_settings,
+                    "access": _access_settings}
 
 
 @dataclass(frozen=True)
@@ -239,6 +253,9 @@ class Config:
     commands: Any = None
     """[commands]: envmon.control.dispatcher.CommandSettings (remote commands' answer
     timeout and retries, HJ 212-2017 Table 1; execution timeout; queue bounds)."""
+    access: Any = None
+    """[access]: envmon.access.settings.AccessSettings (users' sessions, tokens, lockout and
+    password length)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

@@ -15,6 +15,7 @@ from envmon.cli import (
     air,
     alarms,
     assess,
+    audit,
     command,
     data,
     emergency,
@@ -27,6 +28,7 @@ from envmon.cli import (
     report,
     roads,
     serve,
+    users,
 )
 
 app = typer.Typer(
@@ -47,7 +49,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys, command, marks, emergency):
+               receiver, keys, command, marks, emergency, users, audit):
     module.register(app)
 
 

@@ -47,6 +47,7 @@ def list_command(
 
 def _transition(action: str, alarm_id: int, by: str, note: str | None, db, config,
                 fmt: str, output: Path | None) -> None:
+    from envmon.access.audit import record_cli
     from envmon.alarms.api import AlarmActionOptions, acknowledge_alarm, close_alarm
 
     use_case = acknowledge_alarm if action == "ack" else close_alarm
@@ -54,6 +55,8 @@ def _transition(action: str, alarm_id: int, by: str, note: str | None, db, confi
         options = AlarmActionOptions(alarm_id, by, note)
         with open_cli_store(db, config) as store:
             result = use_case(store, options)
+            record_cli(store, "alarm.acknowledge" if action == "ack" else "alarm.close",
+                       str(alarm_id), {"by": by, "note": note})
     emit(result, fmt, output)
 
 

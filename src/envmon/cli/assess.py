@@ -181,6 +181,7 @@ def exemption_add(
     output: Path | None = output_option(),
 ) -> None:
     """Register an exemption period; its hours leave the should-count."""
+    from envmon.access.audit import record_cli
     from envmon.assess.api import ExemptionOptions, add_exemption
     from envmon.period import Period
 
@@ -189,6 +190,9 @@ def exemption_add(
         options = ExemptionOptions(kind, by, reason, unit=unit, mn=mn, proof=proof)
         with _store(ctx, db, config) as store:
             added = add_exemption(store, period, options)
+            record_cli(store, "exemption.add", mn or unit, {
+                "id": added.id, "kind": kind, "from": start, "to": end, "by": by,
+                "reason": reason, "proof": proof})
     _print_added(added, fmt, output)
 
 
@@ -211,12 +215,15 @@ def exemption_list(
 
 def _revoke(ctx, table: str, mark_id: int, by: str, reason: str, db, config,
             fmt: str = "text", output: Path | None = None) -> None:
+    from envmon.access.audit import record_cli
     from envmon.assess.api import RevokeOptions, revoke_mark
 
     with user_errors():
         options = RevokeOptions(table, mark_id, by, reason)
         with _store(ctx, db, config) as store:
             revoked = revoke_mark(store, options)
+            record_cli(store, "exemption.revoke" if table == "exemptions" else
+                       "correction.revoke", str(mark_id), {"by": by, "reason": reason})
     emit(revoked, fmt, output)
 
 
@@ -255,6 +262,7 @@ def correction_add(
     output: Path | None = output_option(),
 ) -> None:
     """Register a manual correction (修约); the stored records are never changed."""
+    from envmon.access.audit import record_cli
     from envmon.assess.api import CorrectionOptions, add_correction
     from envmon.period import Period
 
@@ -264,6 +272,9 @@ def correction_add(
                                     proof=proof)
         with _store(ctx, db, config) as store:
             added = add_correction(store, period, options)
+            record_cli(store, "correction.add", mn, {
+                "id": added.id, "action": action, "from": start, "to": end, "by": by,
+                "reason": reason, "factor": factor, "value": value, "proof": proof})
     _print_added(added, fmt, output)
 
 

@@ -62,10 +62,16 @@ def command_command(
     fmt: str = format_option("table", ("table", "json")),
 ) -> None:
     """Send a remote command (反控) to a unit over its live connection and print the result."""
-    from envmon.cli.remote import call, error_line, running_serve_url
+    from envmon.cli.remote import call as call_server
+    from envmon.cli.remote import error_line, operator_token, running_serve_url
     from envmon.control.storage import CommandList
 
     base = running_serve_url(url, db, config)
+    token = None if url else operator_token(db, config)
+
+    def call(base: str, method: str, path: str, **kwargs):
+        return call_server(base, method, path, token=token, **kwargs)
+
     if action == "history":
         status, answer = call(base, "GET", "/api/v1/command/list", params={"mn": mn})
         if status != 200:

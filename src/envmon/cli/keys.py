@@ -42,6 +42,7 @@ def set_command(
 ) -> None:
     """Store an MN's SM4 key, sealed under the master key ($ENVMON_MASTER_KEY_FILE, else
     <db>.master.key, created 0600 on first use; its path is printed when created)."""
+    from envmon.access.audit import record_cli
     from envmon.ingest.keys_api import key_from_text, keys_set
 
     if (key_file is None) == (not key_stdin):
@@ -58,11 +59,13 @@ def set_command(
         key = key_from_text(text, source)
     url = _serve_holding(db, config)
     if url is not None:
-        answer = _ask(url, "POST", "/api/v1/keys/set", {"mn": mn, "key": key.hex()})
+        answer = _ask(url, "POST", "/api/v1/keys/set", {"mn": mn, "key": key.hex()}, db,
+                      config)
         created, action = answer["master_key_created"], answer["action"]
     else:
         with open_cli_store(db, config) as store, user_errors():
             result = keys_set(store, mn, key)
+            record_cli(store, "key.set", mn, {"action": result.action})  # never the key
         created, action = result.master_key_created, result.action
     if created:
         typer.echo(f"master key created: {created} (keep it safe and apart "
@@ -83,7 +86,7 @@ def list_command(
 
     url = _serve_holding(db, config)
     if url is not None:
-        rows = _ask(url, "GET", "/api/v1/keys/list", None)
+        rows = _ask(url, "GET", "/api/v1/keys/list", None, db, config)
         result = KeyList(tuple(KeyInfo(
             row["mn"], datetime.fromisoformat(row["created_at"]),
             datetime.fromisoformat(row["rotated_at"]) if row["rotated_at"] else None,
@@ -103,14 +106,16 @@ def rotate_command(
     """Make a new random key for MN and send it to the unit in CN 1014 (encrypted with the
     current key): the receiver sends it when the unit is online after its next registry
     refresh; the new key takes over once the unit confirms (9012 ExeRtn=1)."""
+    from envmon.access.audit import record_cli
     from envmon.ingest.keys_api import keys_rotate
 
     url = _serve_holding(db, config)
     if url is not None:
-        qn = _ask(url, "POST", "/api/v1/keys/rotate", {"mn": mn})["qn"]
+        qn = _ask(url, "POST", "/api/v1/keys/rotate", {"mn": mn}, db, config)["qn"]
     else:
         with open_cli_store(db, config) as store, user_errors():
             qn = keys_rotate(store, mn).qn
+            record_cli(store, "key.rotate", mn, {"qn": qn})
     typer.echo(f"{mn}: rotation pending (CN 1014 QN={qn})")
 
 
@@ -139,10 +144,11 @@ def _serve_holding(db: Path | None, config: Path | None) -> str | None:
         return None  # any other trouble: the local path reports it
 
 
-def _ask(url: str, method: str, path: str, body: dict | None):
-    from envmon.cli.remote import call, error_line
+def _ask(url: str, method: str, path: str, body: dict | None, db: Path | None,
+         config: Path | None):
+    from envmon.cli.remote import call, error_line, operator_token
 
-    status, answer = call(url, method, path, body=body)
+    status, answer = call(url, method, path, body=body, token=operator_token(db, config))
     if status != 200:
         raise error_line(status, answer)
     return answer

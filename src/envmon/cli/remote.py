@@ -16,6 +16,10 @@ store is locked and the discovery file of `envmon serve` (`envmon.web.discovery`
 running web app: the note "store in use by envmon serve (pid N); asking URL instead" goes to
 stderr and the answer is the server's.
 
+Once the server has users (issue 13) every request needs a token: the local operator token
+that serve leaves next to the store (`envmon.access.operator`, read when serve holds the
+store), or a user's API token in ``$ENVMON_TOKEN`` / ``$ENVMON_TOKEN_FILE`` (`user_token`).
+
 Errors are one line on stderr, never a traceback: a 4xx ``{"error": {"field", "reason"}}``
 names the CLI option (``as_of`` → ``--as-of``) with exit code 2, as the local command does;
 a server that cannot be reached names `--url` with exit code 2 (the option to fix, as a
@@ -182,7 +186,9 @@ def ask_instead_of_locked_store(store_path: str, holder: str) -> None:
                    "--no-web) and this command asks it; or give --url of a running server")
     typer.echo(f"store in use by envmon serve (pid {found.pid}); asking {found.url} instead",
                err=True)
-    ask(ctx, found.url, automatic=True)
+    from envmon.access.operator import read_token, token_path
+
+    ask(ctx, found.url, automatic=True, token=read_token(token_path(store_path)))
     raise typer.Exit(0)
 
 
@@ -203,12 +209,22 @@ def running_serve_url(url: str | None, db: Path | None, config: Path | None) -> 
     return found.url
 
 
+def operator_token(db: Path | None, config: Path | None) -> str | None:
+    """The local operator token `envmon serve` left next to the store it holds (None without
+    one): sent only to the serve found by the store's discovery file, never to a --url."""
+    from envmon.access.operator import read_token, token_path
+    from envmon.cli.common import resolve_db
+
+    return read_token(token_path(resolve_db(db, config)))
+
+
 def call(url: str, method: str, path: str, *, body: Any = None,
-         params: dict | None = None) -> tuple[int, Any]:
-    """One JSON request to a running server: (status, the decoded JSON answer). A server
+         params: dict | None = None, token: str | None = None) -> tuple[int, Any]:
+    """One JSON request to a running server: (status, the decoded JSON answer), with the
+    user's token (`user_token`) or `token` (the local operator's) as Bearer. A server
     that cannot be reached, or an answer that is not JSON, is one line (exit 2 / 1)."""
     base = _base(url)
-    with _client(base) as client:
+    with _client(base, user_token() or token) as client:
         answer = _send(client, base, method, path, params=params, body=body,
                        limit=SETTINGS.max_schema_bytes)
     try:
@@ -314,12 +330,35 @@ def build_request(ctx: typer.Context, writes: bool | Callable[[dict], bool] = Fa
 
 # --- sending it ----------------------------------------------------------------------------
 
-def _client(base: str):
+def user_token() -> str | None:
+    """The API token a `--url` command sends: ``$ENVMON_TOKEN``, else the first line of the
+    file ``$ENVMON_TOKEN_FILE`` (a token of `POST /api/v1/auth/token`); None without either.
+    Never an option: a token on the command line sits in the shell history."""
+    import os
+
+    from envmon.access.operator import read_token
+
+    token = os.environ.get("ENVMON_TOKEN", "").strip()
+    if token:
+        return token
+    path = os.environ.get("ENVMON_TOKEN_FILE", "").strip()
+    if path:
+        found = read_token(path)
+        if found is None:
+            raise fail(f"ENVMON_TOKEN_FILE: cannot read a token from {path}")
+        return found
+    return None
+
+
+def _client(base: str, token: str | None = None):
     import httpx
 
     timeout = httpx.Timeout(SETTINGS.read_timeout_s, connect=SETTINGS.connect_timeout_s)
+    headers = {"User-Agent": "envmon-cli"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     return httpx.Client(base_url=base, timeout=timeout, follow_redirects=False,
-                        headers={"User-Agent": "envmon-cli"})
+                        headers=headers)
 
 
 def _base(url: str) -> str:
@@ -404,6 +443,9 @@ def _error(answer: Answer, base: str, request: Request) -> typer.Exit:
 def _check_schema(client, base: str, request: Request, automatic: bool = False) -> None:
     """The endpoint exists on the server and knows every parameter sent (module docstring)."""
     answer = _send(client, base, "GET", "/openapi.json", limit=SETTINGS.max_schema_bytes)
+    if answer.status == 401:
+        raise fail(f"--url: the server at {base} has users: give a user's API token in "
+                   "ENVMON_TOKEN or ENVMON_TOKEN_FILE (POST /api/v1/auth/token)")
     if answer.status != 200:
         raise fail(f"--url: {base} has no /openapi.json (HTTP {answer.status}): is it an "
                    "envmon server?")
@@ -441,15 +483,17 @@ def _properties(schema: dict, node: dict, depth: int = 0) -> Iterator[str]:
             yield from _properties(schema, part, depth + 1)
 
 
-def ask(ctx: typer.Context, url: str, *, automatic: bool = False) -> None:
+def ask(ctx: typer.Context, url: str, *, automatic: bool = False,
+        token: str | None = None) -> None:
     """Run the command of `ctx` through the API at `url` and write its answer (module
-    docstring). Raises typer.Exit on an error."""
+    docstring), with `token` (the local operator's, when serve holds the store) or the
+    user's (`user_token`) as ``Authorization: Bearer``. Raises typer.Exit on an error."""
     meta = ctx.meta.get(META_KEY, {})
     base = _base(url)
     request = build_request(ctx, meta.get("writes", False),
                             meta.get("local_files", frozenset()))
     formats = _bulletin_formats(ctx, request, meta.get("formats_default"))
-    with _client(base) as client:
+    with _client(base, user_token() or token) as client:
         first = request if not formats else _with_format(request, formats[0])
         _check_schema(client, base, first, automatic)
         for fmt in formats or [request.params.get("format")]:

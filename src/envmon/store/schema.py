@@ -29,6 +29,8 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
     11       envmon.control.tables        commands (remote commands 反控: state, answer)
              envmon.marks.tables          marks, mark_proofs (old exemptions/corrections copied)
              envmon.emergency.tables      emergency_alerts, emergency_list, list imports
+             envmon.access.tables         users, api_tokens, web_sessions, login_failures,
+                                          audit_log (issue 13: who may do what, and who did)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -69,6 +71,7 @@ OWNERS = (
     "envmon.control.tables",
     "envmon.marks.tables",
     "envmon.emergency.tables",
+    "envmon.access.tables",
 )
 
 SCHEMA_VERSION_TABLE = """

@@ -7,7 +7,9 @@ installed (`envmon.web.pages.install`), and the app-wide rules:
   query parameter (as the use cases' `OptionError`s are); anything unexpected is a 500 with
   no traceback in the body (logged with it);
 * who may reach it and write through it: `web.guard.RequestGuard` (Host, and for writes a
-  loopback client unless remote writes are allowed, same origin, JSON bodies);
+  loopback client unless remote writes are allowed or users exist, same origin, JSON
+  bodies), then `web.gate.AccessGate` (who asks: ``request.state.principal``, 401 without a
+  credential once users exist, CSRF of page sessions, 403 for a role that may not);
 * bounds: a request body larger than `[web] max_body_bytes` is refused (413) before it is read;
   heavy work (endpoints and pages alike) runs `query_slots` at a time (`web.compute`).
 """
@@ -23,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from envmon.access.users import users_exist
 from envmon.web.api import ROUTERS
 from envmon.web.api.cache import DEFAULT_MAX_BYTES, SharedResults
 from envmon.web.api.usecase import error_response
@@ -119,6 +122,23 @@ def _error_page(request: Request, status: int, what: str):
                                           what=what, heading=heading)
 
 
+def _add_access_gate(app: FastAPI, context: WebContext, settings: WebSettings) -> None:
+    """Who asks, and whether they may (`web.gate`), inside the guard's Host and origin
+    checks."""
+    from envmon.access.audit import cli_address
+    from envmon.access.settings import AccessSettings
+    from envmon.web.gate import AccessGate
+
+    local_only = settings.local_only_without_users
+    if local_only is None:
+        local_only = context.platform is not None and not settings.allow_remote_writes
+    access = getattr(context.config, "access", None) or AccessSettings()
+    app.state.access_settings = access
+    app.add_middleware(AccessGate, context=context, settings=access,
+                       local_only_without_users=local_only,
+                       operator_user=cli_address().split(":", 1)[1])
+
+
 def create_app(context: WebContext, settings: WebSettings | None = None) -> FastAPI:
     """The web app over `context` (see the module docstring), bounded by `settings` (None:
     `context.web_settings()`, the configuration's [web] with the context's overrides)."""
@@ -169,10 +189,12 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
         pages.install(app, context)
     from envmon.web.api.data_marks import PROOF_UPLOAD_PATH, upload_limit
 
+    _add_access_gate(app, context, settings)
     app.add_middleware(RequestGuard, bound_host=context.settings.get("web_host"),
                        allowed_hosts=tuple(settings.allowed_hosts),
                        allow_remote_writes=settings.allow_remote_writes,
-                       multipart_paths=(PROOF_UPLOAD_PATH,))
+                       multipart_paths=(PROOF_UPLOAD_PATH,),
+                       users_exist=lambda: users_exist(context.store))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        larger=((PROOF_UPLOAD_PATH, upload_limit(context.config)),))
     return app

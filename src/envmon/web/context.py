@@ -55,6 +55,7 @@ class WebContext:
     config: Any = None  # envmon.config.Config (its [assess] rules); None = the default file
     point_states: Any = None  # web.publish.PointStates of the running platform, or None
     web: Any = None  # web.settings.WebSettings the app runs with (set by `create_app`)
+    operator_token: str | None = None  # access.operator: the local CLI's token (serve sets it)
 
     def state_inputs(self) -> dict[str, Any]:
         """The point-state rule's live inputs (`live_state_inputs`); call it ON THE LOOP and

@@ -11,7 +11,8 @@ person on this machine, or on the network only when the operator said so:
   this machine (DNS rebinding) reads and writes nothing.
 * **Writes** (every method but GET and HEAD):
   - from a client that is not loopback: 403, unless the app was started with
-    ``--web-allow-remote-writes`` (``[web] allow_remote_writes``);
+    ``--web-allow-remote-writes`` (``[web] allow_remote_writes``) or users exist (then
+    `web.gate` has authenticated the writer and checked its role);
   - ``Sec-Fetch-Site`` other than ``same-origin`` or ``none``, or an ``Origin`` that is not
     this server's own (scheme, host and port of the request): 403 (a cross-site form or
     script in the operator's browser);
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -90,9 +91,11 @@ class RequestGuard:
 
     def __init__(self, app: Any, bound_host: str | None = None,
                  allowed_hosts: Iterable[str] = (), allow_remote_writes: bool = False,
-                 multipart_paths: Iterable[Any] = ()) -> None:
+                 multipart_paths: Iterable[Any] = (),
+                 users_exist: Callable[[], bool] | None = None) -> None:
         self.app = app
         self.multipart_paths = tuple(multipart_paths)  # compiled patterns: upload routes
+        self.users_exist = users_exist  # once users exist, `web.gate` says who writes
         self.names = own_host_names(bound_host, allowed_hosts)
         self.allow_remote_writes = allow_remote_writes
 
@@ -117,7 +120,8 @@ class RequestGuard:
         if scope.get("method", "GET") in SAFE_METHODS:
             return None
         client = (scope.get("client") or (None,))[0]
-        if not self.allow_remote_writes and not is_loopback_client(client):
+        if (not self.allow_remote_writes and not is_loopback_client(client)
+                and not (self.users_exist is not None and self.users_exist())):
             return (403, None, "changes are accepted from this machine only until users "
                     "exist; the server was not started with --web-allow-remote-writes")
         site = headers.get("sec-fetch-site")

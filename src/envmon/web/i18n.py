@@ -266,6 +266,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "todo.page": ("此页面正在建设中。", "This page is being built."),
     "error.not_found": ("未找到", "Not found"),
     "error.bad_request": ("请求有误", "Bad request"),
+    "access.open": ("尚未创建用户：仅本机可访问，所有功能开放。创建第一个管理员："
+                    "envmon users add 用户名 --role admin（密码从标准输入读取）。",
+                    "No users yet: this machine only, everything open. Create the first "
+                    "administrator: envmon users add NAME --role admin (password from "
+                    "standard input)."),
+    "access.logout": ("退出", "Log out"),
+    "access.audit": ("审计日志", "Audit log"),
+    "login.title": ("登录", "Log in"),
+    "login.username": ("用户名", "User name"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Log in"),
+    "login.failed": ("登录失败", "Login failed"),
+    "login.no_users": ("尚未创建用户，无需登录（仅本机）。", "No users yet: no login needed (this "
+                       "machine only)."),
+    "audit.title": ("审计日志", "Audit log"),
+    "audit.filter": ("筛选", "Filter"),
+    "audit.from": ("起始时间", "From"),
+    "audit.to": ("截止时间", "To"),
+    "audit.user": ("操作人", "User"),
+    "audit.action": ("操作", "Action"),
+    "audit.none": ("没有符合条件的记录。", "No entries match."),
+    "audit.latest": ("最近的记录在前；完整记录请下载。",
+                     "Latest first; download for the whole log."),
+    "audit.download": ("下载", "Download"),
+    "role.admin": ("管理员", "Administrator"),
+    "role.bureau": ("局机关", "Bureau"),
+    "role.district": ("区县分局", "District sub-bureau"),
+    "role.officer": ("执法人员", "Enforcement officer"),
+    "role.enterprise": ("企业", "Enterprise"),
+    "role.readonly": ("只读", "Read-only"),
 }
 
 

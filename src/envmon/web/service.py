@@ -111,6 +111,7 @@ class WebApp:
         self._server: EmbeddedServer | None = None
         self._bound_port: int | None = None
         self._announced: str | None = None  # the store whose discovery file we wrote
+        self._operator: tuple[str, str] | None = None  # (store, token) of our token file
         self.publish_clock: Callable[[], float] = time.monotonic  # packet events' interval
 
     @property
@@ -168,7 +169,21 @@ class WebApp:
         await self.states.load_async(platform.store)  # read in a thread, off the loop
         self.states.start(platform.store, settings.point_states_reconcile_s)
         await server.run("web app")
+        self._issue_operator_token(platform.store)
         self._announce(platform.store)
+
+    def _issue_operator_token(self, store: Any) -> None:
+        """A new local operator token for the CLI on this machine (`access.operator`): in
+        the gate's memory and in ``<store>.operator.token`` (0600), replaced each start."""
+        from envmon.access.operator import write_token
+
+        try:
+            token, path = write_token(store.target)
+        except OSError as error:  # a read-only folder: the CLI then needs a user's token
+            log.warning("cannot write the operator token next to the store: %s", error)
+            return
+        self.context.operator_token = token
+        self._operator = (store.target, token) if path is not None else None
 
     def _announce(self, store: Any) -> None:
         """Write the discovery file, so CLI commands on the locked store ask this app."""
@@ -185,6 +200,11 @@ class WebApp:
     async def stop(self) -> None:
         if self._server is None:
             return
+        if self._operator is not None:
+            from envmon.access.operator import remove_token
+
+            remove_token(*self._operator)
+            self._operator = None
         if self._announced is not None:
             from envmon.web import discovery
 

@@ -68,6 +68,12 @@ class WebSettings:
     """Accept changes (alarm acknowledge/close, marks) from other machines (`--web-allow-
     remote-writes`). Off: until users exist (issue 13) nothing says who a remote writer is,
     so only this machine may write."""
+    local_only_without_users: bool | None = None
+    """While no user exists (issue 13), refuse clients of other machines (401) and serve this
+    machine openly (`web.gate`). None: on when `envmon serve` / `envmon demo` serve the app
+    (a platform runs) unless `allow_remote_writes` opened it to the network on purpose; off
+    for an app over a bare store (a viewer), which keeps the web issue's rule (remote reads
+    open, remote writes only with `allow_remote_writes`)."""
     point_states_reconcile_s: float = 60.0
     """The live point states are recomputed from the store this often (`web.publish`:
     exemptions starting or ending, flag F change on a scale of hours; connections and alarms
@@ -88,6 +94,8 @@ class WebSettings:
                                                      f"{self.allowed_hosts!r}")
         if not isinstance(self.allow_remote_writes, bool):
             raise OptionError("[web] allow_remote_writes", "must be true or false")
+        if self.local_only_without_users not in (None, True, False):
+            raise OptionError("[web] local_only_without_users", "must be true or false")
         if not self.point_states_reconcile_s > 0:
             raise OptionError("[web] point_states_reconcile_s", "must be more than 0 seconds")
         if not self.header_timeout_s > 0:

@@ -5,7 +5,7 @@ listed in `ROUTERS`."""
 
 from __future__ import annotations
 
-ROUTERS = ("air", "alarms", "assess", "command", "data", "data_marks", "emergency", "emissions",
-           "events", "keys", "marks", "overview", "receiver", "records", "registry", "report",
-           "roads")
+ROUTERS = ("air", "alarms", "assess", "audit", "auth", "command", "data", "data_marks",
+           "emergency", "emissions", "events", "keys", "marks", "overview", "receiver", "records",
+           "registry", "report", "roads")
 """The modules of this package whose ``router`` `envmon.web.app.create_app` includes."""

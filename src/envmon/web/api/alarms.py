@@ -20,6 +20,7 @@ from envmon.errors import EnvmonError
 from envmon.web.api.actor import actor
 from envmon.web.api.usecase import error_response, use_case_endpoint, user_error_response
 from envmon.web.api.writes import after_write
+from envmon.web.audited import audit_write
 
 log = logging.getLogger("envmon.web")
 
@@ -72,16 +73,21 @@ async def _transition(request: Request, action: str, alarm_id: int,
 
     context = request.app.state.context
     use_case = acknowledge_alarm if action == "ack" else close_alarm
+    what = "alarm.acknowledge" if action == "ack" else "alarm.close"
+    detail = {"note": body.note, "by": body.by or None}
     try:
         options = AlarmActionOptions(alarm_id, actor(request, body.by, required=False),
                                      body.note)
         changed = await context.run_in_writer(use_case, context.store, options)
     except AlarmError as error:  # unknown (404) or a transition its state forbids (409)
+        await audit_write(request, what, str(alarm_id), detail, f"refused: {error}")
         response = user_error_response(error)
         return response if response.status_code == 404 else error_response(409, None,
                                                                             str(error))
     except EnvmonError as error:
+        await audit_write(request, what, str(alarm_id), detail, f"refused: {error}")
         return user_error_response(error)
+    await audit_write(request, what, str(alarm_id), detail)
     after_write(request)
     payload = changed.as_json()
     from envmon.web.publish import alarm_event

@@ -20,6 +20,7 @@ from envmon.errors import EnvmonError, OptionError
 from envmon.web.api.actor import actor
 from envmon.web.api.usecase import error_response, use_case_endpoint, user_error_response
 from envmon.web.api.writes import after_write
+from envmon.web.audited import audit_write
 
 router = APIRouter(prefix="/api/v1", tags=["assess"])
 
@@ -127,12 +128,19 @@ def _mark_error(error: EnvmonError) -> Response:
     return user_error_response(error)
 
 
-async def _write(request: Request, fn, *args) -> Response:
+async def _write(request: Request, action: str, body: BaseModel, fn, *args) -> Response:
     context = request.app.state.context
+    detail = body.model_dump(mode="json", by_alias=True)
+    target = str(detail.get("mark_id") or detail.get("mn") or detail.get("unit") or "")
     try:
         result = await context.run_in_writer(fn, context.store, *args)
     except EnvmonError as error:
+        await audit_write(request, action, target or None, detail, f"refused: {error}")
         return _mark_error(error)
+    new_id = getattr(result, "id", None) or getattr(result, "mark_id", None)
+    if new_id is not None and "mark_id" not in detail:
+        detail["id"] = new_id
+    await audit_write(request, action, target or None, detail)
     after_write(request)  # the shared results, the alarm engine's exemptions
     if context.point_states is not None:  # an exemption may stop or restart points now
         context.point_states.reconcile_soon()
@@ -152,7 +160,7 @@ async def assess_exemption_add(request: Request, body: ExemptionAdd = Body()) ->
                                    unit=body.unit, mn=body.mn, proof=body.proof)
     except EnvmonError as error:
         return user_error_response(error)
-    return await _write(request, add_exemption, period, options)
+    return await _write(request, "exemption.add", body, add_exemption, period, options)
 
 
 @router.post("/assess/correction/add", summary="Register a manual correction "
@@ -169,7 +177,7 @@ async def assess_correction_add(request: Request, body: CorrectionAdd = Body()) 
                                     proof=body.proof)
     except EnvmonError as error:
         return user_error_response(error)
-    return await _write(request, add_correction, period, options)
+    return await _write(request, "correction.add", body, add_correction, period, options)
 
 
 async def _revoke(request: Request, table: str, body: Revoke) -> Response:
@@ -179,7 +187,8 @@ async def _revoke(request: Request, table: str, body: Revoke) -> Response:
         options = RevokeOptions(table, body.mark_id, actor(request, body.by), body.reason)
     except EnvmonError as error:
         return user_error_response(error)
-    return await _write(request, revoke_mark, options)
+    action = "exemption.revoke" if table == "exemptions" else "correction.revoke"
+    return await _write(request, action, body, revoke_mark, options)
 
 
 @router.post("/assess/exemption/revoke", summary="Revoke an exemption "

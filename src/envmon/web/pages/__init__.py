@@ -27,6 +27,7 @@ __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "install"]
 def install(app: FastAPI, context: WebContext) -> None:
     """Mount the static files at /static and add the page routes to `app`."""
     from envmon.web.pages import (
+        access,
         air,
         alarms,
         assess,
@@ -44,6 +45,6 @@ def install(app: FastAPI, context: WebContext) -> None:
     app.state.pages = pages  # the app's error handlers answer a page's errors as pages
     router = APIRouter(include_in_schema=False)
     for module in (overview, points, alarms, assess, emissions, air, roads, marks, emergency,
-                   placeholders):
+                   placeholders, access):
         module.add_routes(router, pages)
     app.include_router(router)

@@ -45,7 +45,9 @@ class Pages:
         t = self.translator(request)
         response = self.templates.TemplateResponse(request, template, {
             "t": t, "nav": NAV, "active": active, "vendor": self.vendor_installed(),
-            "settings": self.context.settings, **values}, status_code=status_code)
+            "settings": self.context.settings,
+            "principal": getattr(request.state, "principal", None), **values},
+            status_code=status_code)
         for name, value in FRAME_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.query_params.get("lang") == t.lang:
