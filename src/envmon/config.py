@@ -157,6 +157,18 @@ def _web_settings():
     return WebSettings
 
 
+def _supervision_settings():
+    from envmon.supervision.settings import SupervisionSettings
+
+    return SupervisionSettings
+
+
+def _grade_settings():
+    from envmon.grading.settings import GradeSettings
+
+    return GradeSettings
+
+
 def _alarm_check():
     from envmon.alarms.config import alarm_config_from_dict
 
@@ -194,7 +206,8 @@ _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_chec
 # Domain sections are the domains' own settings dataclasses, so a setting has one home.
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
                     "guard": _guard_settings, "admission": _admission_settings,
-                    "air": _air_settings, "web": _web_settings}
+                    "air": _air_settings, "web": _web_settings,
+                    "supervision": _supervision_settings, "grade": _grade_settings}
 
 
 @dataclass(frozen=True)
@@ -217,6 +230,11 @@ class Config:
     web: Any = None
     """[web]: envmon.web.service.WebSettings (the web app's connection, body, stream and
     query bounds, header deadline)."""
+    supervision: Any = None
+    """[supervision]: envmon.supervision.settings.SupervisionSettings (warning rules, notice
+    deadline, sweep period, webhooks)."""
+    grade: Any = None
+    """[grade]: envmon.grading.settings.GradeSettings (the grading rule's thresholds)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

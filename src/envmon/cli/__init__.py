@@ -24,6 +24,7 @@ from envmon.cli import (
     report,
     roads,
     serve,
+    supervise,
 )
 
 app = typer.Typer(
@@ -44,7 +45,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys):
+               receiver, keys, supervise):
     module.register(app)
 
 

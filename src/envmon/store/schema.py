@@ -26,6 +26,8 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
     10       envmon.registry.tables       points.protocol (auto | 2017 | 2025)
              envmon.store.core_tables     records.resent/st, records_first: live before re-sent
              envmon.ingest.tables         sm4_keys, key_audit (SM4 keys encrypted at rest)
+    11       envmon.supervision.tables    supervision_cases, supervision_events, _deliveries
+             envmon.grading.tables        unit_grades (monthly grades with reasons)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -53,7 +55,7 @@ from functools import cache
 
 from envmon.store.ddl import IdSequence, Migration
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 OWNERS = (
     "envmon.store.core_tables",
@@ -63,6 +65,8 @@ OWNERS = (
     "envmon.alarms.tables",
     "envmon.roads.tables",
     "envmon.ingest.tables",
+    "envmon.supervision.tables",
+    "envmon.grading.tables",
 )
 
 SCHEMA_VERSION_TABLE = """
