@@ -110,6 +110,7 @@ class PlatformOptions:
     web_host: str = "127.0.0.1"  # loopback until users exist (issue 13)
     web_settings: Any = None  # web.service.WebSettings ([web]), None = defaults
     config: Any = None  # envmon.config.Config the web app reads its [assess] rules from
+    supervision: bool = True  # overdue notices, warnings, monthly grades (supervision.service)
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
@@ -160,6 +161,10 @@ class Platform:
 
             self.services.append(WebApp(options.web_host, options.web_port,
                                         options.web_settings, options.config))
+        if options.supervision:
+            from envmon.supervision.service import SupervisionJob
+
+            self.services.append(SupervisionJob(options.config))
         self.notes: list[str] = []  # one line per running part, for the start-up message
         self._listening = False
         self._started: list[Service] = []

@@ -28,7 +28,7 @@ from typing import Any
 
 __all__ = ["Event", "EventHub", "HubClosed", "HubFull", "Subscription"]
 
-EVENT_KINDS = ("packet", "point_state", "alarm", "reset")
+EVENT_KINDS = ("packet", "point_state", "alarm", "reset", "supervision")
 
 
 @dataclass(frozen=True)
