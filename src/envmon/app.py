@@ -110,7 +110,7 @@ class PlatformOptions:
     web_host: str = "127.0.0.1"  # loopback until users exist (issue 13)
     web_settings: Any = None  # web.service.WebSettings ([web]), None = defaults
     config: Any = None  # envmon.config.Config the web app reads its [assess] rules from
-    supervision: bool = True  # overdue notices, warnings, monthly grades (supervision.service)
+    supervision: bool = False  # overdue notices, warnings, grades (on in serve and demo)
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
