@@ -20,8 +20,8 @@ def month_figures(store, start: datetime, end: datetime, *, as_of: datetime,
     out: dict[str, dict[str, Any]] = {u: {"rate": None, "alarms": 0, "exceedance_hours": 0,
                                           "bad_marks": 0, "overdue_notices": 0,
                                           "escalated": 0} for u in units}
-    if min(end, as_of) > start:
-        assessment = assess(store, start, min(end, as_of), assess_config, as_of=as_of)
+    if as_of > start:  # a month in progress: its elapsed hours only (`assess`)
+        assessment = assess(store, start, end, assess_config, as_of=as_of)
         for row in assessment.units:
             rates = [row.exact_rate(v) for v in ("instant", "complete")]
             rates = [float(r) for r in rates if r is not None]

@@ -55,16 +55,29 @@ class SupervisionJob:
         return list(escalated)
 
     async def _loop(self) -> None:
+        # The first run waits one period: start-up (the receiver's first packets, the web
+        # app) comes first, and a month's assessment is not free.
         while True:
+            await asyncio.sleep(self.settings.sweep_every_s)
             try:
                 escalated = await self._platform.run_in_writer(self._work,
                                                                self._platform.store)
                 self.runs += 1
                 for case in escalated:
+                    self._publish(case)
                     self.deliver_soon(case.id, "escalate")
             except Exception:
                 log.exception("supervision sweep failed")
-            await asyncio.sleep(self.settings.sweep_every_s)
+
+    def _publish(self, case) -> None:
+        """The escalation on the web app's live streams (a `supervision` event)."""
+        from envmon.app import web_app
+        from envmon.timeutil import now_beijing
+
+        web = web_app(self._platform)
+        context = getattr(web, "context", None)
+        if context is not None:
+            context.events.publish("supervision", case.as_json(now_beijing()))
 
     def deliver_soon(self, case_id: int, event: str) -> None:
         if not self.settings.webhook_urls or self._platform is None:

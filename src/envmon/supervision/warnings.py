@@ -40,13 +40,13 @@ def near_pass(store, now: datetime, settings: SupervisionSettings,
               assess_config=None) -> list[Finding]:
     from envmon.assess.compute import assess
     from envmon.assess.config import AssessConfig
-    from envmon.period import month_start
+    from envmon.period import month_start, next_month
 
     config = assess_config or AssessConfig()
     start = month_start(now)
     if now <= start:
         return []
-    result = assess(store, start, now, config, as_of=now)
+    result = assess(store, start, next_month(start), config, as_of=now)  # elapsed hours
     line = Decimal(str(config.pass_mark)) + Decimal(str(settings.near_pass_margin))
     month = start.strftime("%Y-%m")
     out = []
