@@ -43,9 +43,7 @@ def near_pass(store, now: datetime, settings: SupervisionSettings,
     from envmon.period import month_start, next_month
 
     config = assess_config or AssessConfig()
-    start = month_start(now)
-    if now <= start:
-        return []
+    start = month_start(now - timedelta(microseconds=1))  # the month `now` ends or is in
     result = assess(store, start, next_month(start), config, as_of=now)  # elapsed hours
     line = Decimal(str(config.pass_mark)) + Decimal(str(settings.near_pass_margin))
     month = start.strftime("%Y-%m")
