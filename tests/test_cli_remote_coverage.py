@@ -25,6 +25,9 @@ QUERY_COMMANDS = {
     ("roads", "rank"), ("roads", "coverage"),
     ("report", "transmission"), ("report", "air"),
     ("registry", "history"), ("registry", "points"), ("receiver", "lockouts"),
+    ("supervise", "list"), ("supervise", "show"), ("supervise", "open"),
+    ("supervise", "notify"), ("supervise", "answer"), ("supervise", "verify"),
+    ("supervise", "close"), ("supervise", "escalate"), ("supervise", "sweep"),
 }
 
 # Commands whose endpoint is not in the app yet (being added by the naming rule). Remove a

@@ -41,6 +41,9 @@ def test_the_loop_through_the_api(store):
                                                          "close"]
     assert detail["timeline"][-1]["actor"].startswith("王 (web ")
     assert client.get("/api/v1/supervision/999").status_code == 404
+    blank = client.post("/api/v1/supervision/open", json={"unit": UNIT, "reason": "抽查",
+                                                          "by": " "})
+    assert blank.status_code == 200 and blank.json()["created_by"].startswith("web ")
     listed = client.get("/api/v1/supervision/list?state=done").json()
     assert [c["id"] for c in listed] == [case.id]
 

@@ -1,5 +1,10 @@
 """CLI: `envmon supervise warnings|open|notify|answer|verify|close|escalate|list|show|sweep`
-and `envmon grade`. The use cases are in `envmon.supervision.api` and `envmon.grading.api`."""
+and `envmon grade`. The use cases are in `envmon.supervision.api` and `envmon.grading.api`.
+
+Every `supervise` command but `warnings` takes `--url` and goes through a running server's
+`/api/v1/supervision/…` (automatically when `envmon serve` holds the store: `cli.remote`), so
+a notice can be sent and cron's `supervise sweep` runs while the platform runs; `warnings` and
+`grade` (which assess a month) run on the store."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import remote_command
 
 supervise_app = typer.Typer(name="supervise", no_args_is_help=True,
                             help="Supervision (督办): warnings, notices, answers, "
@@ -60,6 +66,7 @@ def warnings_command(month: str | None = typer.Option(None, "--month",
 
 
 @supervise_app.command("open")
+@remote_command(writes=True)
 def open_command(alarm: int | None = typer.Option(None, "--alarm", help="The alarm's id."),
                  unit: str | None = typer.Option(None, "--unit", help="Unit id."),
                  reason: str | None = typer.Option(None, "--reason", help="Why."),
@@ -75,6 +82,7 @@ def open_command(alarm: int | None = typer.Option(None, "--alarm", help="The ala
 
 
 @supervise_app.command("notify")
+@remote_command(writes=True)
 def notify_command(case_id: int = typer.Argument(..., metavar="ID"),
                    deadline: str | None = typer.Option(None, "--deadline", help="ISO time "
                                                        "(default: [supervision] notice_days)."),
@@ -91,6 +99,7 @@ def notify_command(case_id: int = typer.Argument(..., metavar="ID"),
 
 
 @supervise_app.command("answer")
+@remote_command(writes=True)
 def answer_command(case_id: int = typer.Argument(..., metavar="ID"),
                    note: str = typer.Option(..., "--note", help="The unit's answer."),
                    by: str = BY, db: Path | None = DB, config: Path | None = CONFIG,
@@ -104,6 +113,7 @@ def answer_command(case_id: int = typer.Argument(..., metavar="ID"),
 
 
 @supervise_app.command("verify")
+@remote_command(writes=True)
 def verify_command(case_id: int = typer.Argument(..., metavar="ID"),
                    result: str = typer.Option(..., "--result", help="pass or fail."),
                    note: str = typer.Option(..., "--note", help="What was found."),
@@ -119,6 +129,7 @@ def verify_command(case_id: int = typer.Argument(..., metavar="ID"),
 
 
 @supervise_app.command("close")
+@remote_command(writes=True)
 def close_command(case_id: int = typer.Argument(..., metavar="ID"),
                   note: str | None = typer.Option(None, "--note", help="Why (required for a "
                                                   "warning)."),
@@ -133,6 +144,7 @@ def close_command(case_id: int = typer.Argument(..., metavar="ID"),
 
 
 @supervise_app.command("escalate")
+@remote_command(writes=True)
 def escalate_command(case_id: int = typer.Argument(..., metavar="ID"),
                      penalty_note: str = typer.Option(..., "--penalty-note",
                                                       help="The penalty notes (立案)."),
@@ -148,6 +160,7 @@ def escalate_command(case_id: int = typer.Argument(..., metavar="ID"),
 
 
 @supervise_app.command("list")
+@remote_command()
 def list_command(state: str | None = typer.Option(None, "--state", help="A state (warning, "
                                                   "notified, …) or a stage (pre, during, "
                                                   "after, done)."),
@@ -164,6 +177,7 @@ def list_command(state: str | None = typer.Option(None, "--state", help="A state
 
 
 @supervise_app.command("show")
+@remote_command()
 def show_command(case_id: int = typer.Argument(..., metavar="ID"),
                  db: Path | None = DB, config: Path | None = CONFIG,
                  fmt: str = format_option("table", ("table", "json")),
@@ -175,6 +189,7 @@ def show_command(case_id: int = typer.Argument(..., metavar="ID"),
 
 
 @supervise_app.command("sweep")
+@remote_command(writes=True)
 def sweep_command(db: Path | None = DB, config: Path | None = CONFIG,
                   fmt: str = format_option("json", ("json", "table")),
                   output: Path | None = output_option()) -> None:

@@ -7,14 +7,16 @@ edit of a released one); see `envmon.store`.
 
 from __future__ import annotations
 
-from envmon.store.ddl import IdSequence, Index, Migration
+from envmon.store.ddl import Migration
 
 # Version 11 (issue 13 items 5 and 6): supervision cases (督办) with the national system's
 # three stages, every transition with who/when/from where/note (append-only events), and the log
-# of notice deliveries.
+# of notice deliveries. The sequences are plain SQL (what an `IdSequence` renders): ids are
+# taken one at a time by nextval(), never by `Store.append`. No server `Index` yet: a few
+# rows a unit a month (an index also goes into the store tests' frozen list).
 MIGRATIONS = [
     Migration(11, "supervision cases, events, deliveries", [
-        IdSequence("supervision_cases"),
+        "CREATE SEQUENCE supervision_cases_id_seq START 1",
         """
         CREATE TABLE supervision_cases (
             id               BIGINT NOT NULL,
@@ -35,7 +37,7 @@ MIGRATIONS = [
             updated_at       TIMESTAMPTZ NOT NULL
         )
         """,
-        IdSequence("supervision_events"),
+        "CREATE SEQUENCE supervision_events_id_seq START 1",
         """
         CREATE TABLE supervision_events (
             id          BIGINT NOT NULL,
@@ -49,7 +51,7 @@ MIGRATIONS = [
             note        TEXT
         )
         """,
-        IdSequence("supervision_deliveries"),
+        "CREATE SEQUENCE supervision_deliveries_id_seq START 1",
         """
         CREATE TABLE supervision_deliveries (
             id          BIGINT NOT NULL,
@@ -63,7 +65,5 @@ MIGRATIONS = [
             error       TEXT
         )
         """,
-        Index("supervision_cases_unit", "supervision_cases", ("unit_id", "state")),
-        Index("supervision_events_case", "supervision_events", ("case_id",)),
     ]),
 ]  # fmt: skip

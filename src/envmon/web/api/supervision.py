@@ -101,7 +101,10 @@ async def _write(request: Request, work) -> Response:
 
 
 def _who(request: Request, body: Action) -> None:
-    request.state.supervision_actor = actor(request, body.by, required=False)
+    """Who acts: ``by (web address)``, or ``web address`` when the body names nobody (a
+    blank ``by`` is nobody, never an error after the fact)."""
+    request.state.supervision_actor = actor(request, (body.by or "").strip() or None,
+                                            required=False)
 
 
 @router.post("/supervision/open", summary="Open a case from an alarm or for a unit")
@@ -182,6 +185,23 @@ async def warnings(request: Request, body: Action = Body()) -> Response:
     return await _write(request, lambda s, a, now, settings: api.generate_warnings(
         s, settings, month=body.month, now=now,
         assess_config=getattr(config, "assess", None)))
+
+
+@router.post("/supervision/sweep", summary="Escalate overdue notices")
+async def sweep(request: Request, body: Action = Body()) -> Response:
+    """Every notice past its deadline unanswered → escalated (envmon supervise sweep); the
+    escalated cases. Their webhooks are delivered in the background."""
+    from envmon.supervision import api
+
+    _who(request, body)
+    response = await _write(request, lambda s, a, now, settings: api.sweep(
+        s, settings, now=now, deliver=False))
+    if response.status_code == 200:
+        import json
+
+        for case in json.loads(response.body):
+            _deliver_later(request, case["id"], "escalate", response)
+    return response
 
 
 def _deliver_later(request: Request, case_id: int, event: str, response: Response) -> None:
