@@ -57,3 +57,14 @@ def test_grade_list_api(store):
     assert answer["month"] == "2026-11" and len(answer["grades"]) == 4
     assert client.get("/api/v1/grade/list?month=2026-13").status_code == 400
     assert client.get(f"/api/v1/grade/unit/{UNIT}").json()["grades"][0]["month"] == "2026-11"
+
+
+def test_warnings_through_the_api(store):
+    client = local_client(create_app(WebContext(store=store, now=lambda: NOV + timedelta(
+        days=40))))
+    answer = client.post("/api/v1/supervision/warnings", json={"month": "2026-11"})
+    assert answer.status_code == 200 and answer.json()["opened"]  # no data: every point
+    again = client.post("/api/v1/supervision/warnings", json={"month": "2026-11"}).json()
+    assert again["opened"] == [] and len(again["warnings"]) == len(answer.json()["opened"])
+    bad = client.post("/api/v1/supervision/warnings", json={"month": "2026-13"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "month"

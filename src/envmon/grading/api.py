@@ -14,7 +14,8 @@ from envmon.grading.rules import grade
 from envmon.grading.settings import GradeSettings
 from envmon.timeutil import now_beijing
 
-__all__ = ["GradeList", "grade_month", "list_grades", "unit_history"]
+__all__ = ["GradeList", "figures_of", "grade_month", "list_grades", "month_of",
+           "save_grades", "unit_history"]
 
 
 @dataclass(frozen=True)
@@ -44,20 +45,31 @@ def _month(month: str, now: datetime):
     return Period.month(month, now=now)
 
 
-def grade_month(store, month: str, settings: GradeSettings | None = None, *,
-                now: datetime | None = None, assess_config=None,
-                mark_deadline_hours: float = 24.0) -> GradeList:
-    """Grade every unit for `month` (YYYY-MM) and keep the grades (a month graded again is
-    replaced; the other months stay)."""
+def month_of(month: str, now: datetime | None = None) -> tuple[str, datetime, datetime]:
+    """(YYYY-MM, start, end) of `month`; `OptionError` "--month" if it is not one."""
+    period = _month(month, now or now_beijing())
+    return period.start.strftime("%Y-%m"), period.start, period.end
+
+
+def figures_of(store, month: str, *, now: datetime | None = None, assess_config=None,
+               mark_deadline_hours: float = 24.0) -> dict[str, dict[str, Any]]:
+    """Every unit's figures of `month` (reads only: the platform runs it beside the writer)."""
     from envmon.grading.figures import month_figures
 
+    _, start, end = month_of(month, now)
+    return month_figures(store, start, end, as_of=now or now_beijing(),
+                         assess_config=assess_config,
+                         mark_deadline_hours=mark_deadline_hours)
+
+
+def save_grades(store, month: str, figures: dict[str, dict[str, Any]],
+                settings: GradeSettings | None = None, *,
+                now: datetime | None = None) -> GradeList:
+    """Grade the units from their figures and keep the grades of `month` (a month graded
+    again is replaced; the other months stay: the history)."""
     settings = settings or GradeSettings()
     now = now or now_beijing()
-    period = _month(month, now)
-    figures = month_figures(store, period.start, period.end, as_of=now,
-                            assess_config=assess_config,
-                            mark_deadline_hours=mark_deadline_hours)
-    label = period.start.strftime("%Y-%m")
+    label = month_of(month, now)[0]
     with store.transaction():
         store.execute("DELETE FROM unit_grades WHERE month = ?", [label])
         for unit_id, values in figures.items():
@@ -68,6 +80,17 @@ def grade_month(store, month: str, settings: GradeSettings | None = None, *,
                 [label, unit_id, result, json.dumps(reasons, ensure_ascii=False),
                  json.dumps(values, ensure_ascii=False), now])
     return list_grades(store, label, now=now)
+
+
+def grade_month(store, month: str, settings: GradeSettings | None = None, *,
+                now: datetime | None = None, assess_config=None,
+                mark_deadline_hours: float = 24.0) -> GradeList:
+    """Grade every unit for `month` (YYYY-MM) and keep the grades (`figures_of`, then
+    `save_grades`)."""
+    now = now or now_beijing()
+    figures = figures_of(store, month, now=now, assess_config=assess_config,
+                         mark_deadline_hours=mark_deadline_hours)
+    return save_grades(store, month, figures, settings, now=now)
 
 
 def _rows(store, where: str, params: list) -> tuple:

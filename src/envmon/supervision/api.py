@@ -21,7 +21,8 @@ from envmon.supervision.store import Case, CaseError
 from envmon.timeutil import now_beijing
 
 __all__ = ["Actor", "CaseChanged", "CaseDetail", "CaseError", "CaseList", "WarningsRun",
-           "answer", "close", "escalate", "generate_warnings", "list_cases", "notify",
+           "answer", "close", "escalate", "find_warnings", "generate_warnings",
+           "list_cases", "notify", "open_findings",
            "open_case", "show", "sweep", "unit_notices", "verify"]
 
 
@@ -138,11 +139,11 @@ def _now(now: datetime | None) -> datetime:
     return now or now_beijing()
 
 
-def generate_warnings(store, settings: SupervisionSettings | None = None, *,
-                      month: str | None = None, now: datetime | None = None,
-                      assess_config=None) -> WarningsRun:
-    """Run the warning rules (`warnings`) as of `now` (or the end of `month`, YYYY-MM) and
-    open a case for each finding not seen before; the month's warnings."""
+def find_warnings(store, settings: SupervisionSettings | None = None, *,
+                  month: str | None = None, now: datetime | None = None,
+                  assess_config=None) -> tuple[datetime, list]:
+    """(as of, the findings of the warning rules): reads only, so the running platform runs
+    it beside the writer thread (a month's assessment never holds up ingestion)."""
     from envmon.period import Period
     from envmon.supervision.warnings import find_all
 
@@ -150,11 +151,18 @@ def generate_warnings(store, settings: SupervisionSettings | None = None, *,
     now = _now(now)
     as_of = now
     if month is not None:
-        period = Period.month(month, now=now)
-        as_of = min(now, period.end)
+        as_of = min(now, Period.month(month, now=now).end)
+    return as_of, find_all(store, as_of, settings, assess_config)
+
+
+def open_findings(store, findings: list, as_of: datetime, *,
+                  now: datetime | None = None) -> WarningsRun:
+    """Open a `warning` case for each finding not seen before (by its key); the warnings of
+    the month `as_of` ends or is in."""
+    now = _now(now)
     opened = []
     with store.transaction():
-        for finding in find_all(store, as_of, settings, assess_config):
+        for finding in findings:
             if case_store.has_key(store, finding.key):
                 continue
             opened.append(case_store.create_case(
@@ -166,6 +174,17 @@ def generate_warnings(store, settings: SupervisionSettings | None = None, *,
     cases = tuple(c for c in case_store.list_cases(store) if c.source in
                   ("near_pass", "repeated_alarm", "missing_mark") and c.created_at >= start)
     return WarningsRun(tuple(opened), cases, now)
+
+
+def generate_warnings(store, settings: SupervisionSettings | None = None, *,
+                      month: str | None = None, now: datetime | None = None,
+                      assess_config=None) -> WarningsRun:
+    """Run the warning rules (`warnings`) as of `now` (or the end of `month`, YYYY-MM) and
+    open a case for each finding not seen before; the month's warnings."""
+    now = _now(now)
+    as_of, findings = find_warnings(store, settings, month=month, now=now,
+                                    assess_config=assess_config)
+    return open_findings(store, findings, as_of, now=now)
 
 
 def open_case(store, *, actor: Actor, alarm_id: int | None = None, unit_id: str | None = None,

@@ -22,6 +22,7 @@ class SupervisionJob:
         self.config = config
         self.settings = getattr(config, "supervision", None) or SupervisionSettings()
         self.graded_month: str | None = None
+        self._warned_at = None  # when the warning rules last ran
         self.runs = 0
         self._platform: Any = None
         self._task: asyncio.Task | None = None
@@ -35,22 +36,38 @@ class SupervisionJob:
         self._platform = platform
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="supervision")
 
-    def _work(self, store) -> list:
-        from envmon.grading.api import grade_month
+    async def _run(self) -> list:
+        """One round: the overdue sweep (writer thread); the warning rules and, at a month
+        change, the month's figures read beside it (a worker thread: assessing a month must
+        not hold up the receiver's commits), their cases and grades written on it."""
+        from datetime import timedelta
+
+        from envmon.grading.api import figures_of, save_grades
         from envmon.period import month_start
-        from envmon.supervision.api import generate_warnings, sweep
+        from envmon.supervision.api import find_warnings, open_findings, sweep
         from envmon.timeutil import now_beijing
 
+        platform, store = self._platform, self._platform.store
         now = now_beijing()
-        escalated = sweep(store, self.settings, now=now, deliver=False).cases
+        escalated = (await platform.run_in_writer(
+            lambda: sweep(store, self.settings, now=now, deliver=False))).cases
         assess = getattr(self.config, "assess", None)
-        generate_warnings(store, self.settings, now=now, assess_config=assess)
-        last = (month_start(now) - __import__("datetime").timedelta(days=1)).strftime("%Y-%m")
+        if self._warned_at is None or (now - self._warned_at).total_seconds() \
+                >= self.settings.warnings_every_s:
+            as_of, findings = await asyncio.to_thread(
+                find_warnings, store, self.settings, now=now, assess_config=assess)
+            await platform.run_in_writer(lambda: open_findings(store, findings, as_of, now=now))
+            self._warned_at = now
+        last = (month_start(now) - timedelta(days=1)).strftime("%Y-%m")
         if self.graded_month != last:
-            if not store.query("SELECT 1 FROM unit_grades WHERE month = ? LIMIT 1", [last]):
-                grade_month(store, last, getattr(self.config, "grade", None), now=now,
-                            assess_config=assess,
-                            mark_deadline_hours=self.settings.mark_deadline_hours)
+            graded = await asyncio.to_thread(store.query, "SELECT 1 FROM unit_grades WHERE "
+                                             "month = ? LIMIT 1", [last])
+            if not graded:
+                figures = await asyncio.to_thread(
+                    lambda: figures_of(store, last, now=now, assess_config=assess,
+                                       mark_deadline_hours=self.settings.mark_deadline_hours))
+                await platform.run_in_writer(lambda: save_grades(
+                    store, last, figures, getattr(self.config, "grade", None), now=now))
             self.graded_month = last
         return list(escalated)
 
@@ -60,8 +77,7 @@ class SupervisionJob:
         while True:
             await asyncio.sleep(self.settings.sweep_every_s)
             try:
-                escalated = await self._platform.run_in_writer(self._work,
-                                                               self._platform.store)
+                escalated = await self._run()
                 self.runs += 1
                 for case in escalated:
                     self._publish(case)

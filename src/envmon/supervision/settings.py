@@ -24,8 +24,11 @@ class SupervisionSettings:
     notice_days: float = 3.0
     """A notice's deadline when none is given (three working days to answer)."""
     sweep_every_s: float = 300.0
-    """How often the running platform escalates overdue notices, generates the warnings and
-    grades the month just ended at a month change (5 min: deadlines are days)."""
+    """How often the running platform escalates overdue notices and, at a month change,
+    grades the month just ended (5 min: deadlines are days)."""
+    warnings_every_s: float = 3600.0
+    """How often the running platform runs the warning rules (hourly: the rates change by
+    the hour, and a month's assessment is not free)."""
     webhook_urls: tuple[str, ...] = ()
     """Where notices and escalations are POSTed as JSON (the unit's portal, a messaging
     gateway); empty: none (the portal lists them: `envmon.supervision.api.unit_notices`)."""
@@ -40,7 +43,7 @@ class SupervisionSettings:
         from envmon.errors import OptionError
 
         for name in ("near_pass_margin", "repeat_days", "mark_deadline_hours", "notice_days",
-                     "sweep_every_s", "webhook_timeout_s"):
+                     "sweep_every_s", "warnings_every_s", "webhook_timeout_s"):
             if not getattr(self, name) > 0:
                 raise OptionError(f"[supervision] {name}", "must be more than 0")
         if self.repeat_alarms < 2:

@@ -179,12 +179,20 @@ async def escalate(request: Request, case_id: int = Path(ge=1), body: Action = B
 async def warnings(request: Request, body: Action = Body()) -> Response:
     """``{"month": "YYYY-MM"}`` (optional); the month's warnings."""
     from envmon.supervision import api
+    from envmon.web.api.usecase import run_blocking
 
     _who(request, body)
-    config = request.app.state.context.config
-    return await _write(request, lambda s, a, now, settings: api.generate_warnings(
-        s, settings, month=body.month, now=now,
-        assess_config=getattr(config, "assess", None)))
+    context = request.app.state.context
+    now = context.now()
+    try:  # the rules read a month's data: in a worker thread, never on the writer's
+        as_of, findings = await run_blocking(
+            request, lambda: api.find_warnings(
+                context.store, _settings(context), month=body.month, now=now,
+                assess_config=getattr(context.config, "assess", None)))
+    except EnvmonError as error:
+        return user_error_response(error)
+    return await _write(request, lambda s, a, now, settings: api.open_findings(
+        s, findings, as_of, now=now))
 
 
 @router.post("/supervision/sweep", summary="Escalate overdue notices")
