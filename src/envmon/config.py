@@ -44,6 +44,13 @@ defaults apply, so no command needs a configuration file.
     allowed_hosts = []          # Host names besides the bound host, localhost, IP addresses
     allow_remote_writes = false # changes from other machines (--web-allow-remote-writes)
 
+    [supervision]               # envmon.supervision.settings.SupervisionSettings (督办 rules)
+    near_pass_margin = 2.0      # percentage points above the pass mark that still warn
+    webhook_urls = []           # notices and escalations POSTed as JSON
+
+    [grade]                     # envmon.grading.settings.GradeSettings (分级分类 thresholds)
+    labels = ["A", "B", "C", "D"]
+
     [sim]
     host = "127.0.0.1"
     port = 6000
