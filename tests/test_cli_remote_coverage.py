@@ -27,6 +27,9 @@ QUERY_COMMANDS = {
     ("registry", "history"), ("registry", "points"), ("receiver", "lockouts"),
     ("emergency", "check"),
     ("audit", "list"),
+    ("supervise", "list"), ("supervise", "show"), ("supervise", "open"),
+    ("supervise", "notify"), ("supervise", "answer"), ("supervise", "verify"),
+    ("supervise", "close"), ("supervise", "escalate"), ("supervise", "sweep"),
 }
 
 # Commands whose endpoint is not in the app yet (being added by the naming rule). Remove a

@@ -112,6 +112,7 @@ class PlatformOptions:
     web_settings: Any = None  # web.service.WebSettings ([web]), None = defaults
     config: Any = None  # envmon.config.Config the web app reads its [assess] rules from
     command_settings: Any = None  # control.dispatcher.CommandSettings, None = defaults
+    supervision: bool = False  # overdue notices, warnings, grades (on in serve and demo)
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
@@ -163,6 +164,10 @@ class Platform:
 
             self.services.append(WebApp(options.web_host, options.web_port,
                                         options.web_settings, options.config))
+        if options.supervision:
+            from envmon.supervision.service import SupervisionJob
+
+            self.services.append(SupervisionJob(options.config))
         self.notes: list[str] = []  # one line per running part, for the start-up message
         self._listening = False
         self._started: list[Service] = []

@@ -51,6 +51,13 @@ defaults apply, so no command needs a configuration file.
     token_days = 30             # API tokens' lifetime
     lockout_failures = 5        # failed logins of a name within lockout_window_s lock it
 
+    [supervision]               # envmon.supervision.settings.SupervisionSettings (督办 rules)
+    near_pass_margin = 2.0      # percentage points above the pass mark that still warn
+    webhook_urls = []           # notices and escalations POSTed as JSON
+
+    [grade]                     # envmon.grading.settings.GradeSettings (分级分类 thresholds)
+    labels = ["A", "B", "C", "D"]
+
     [sim]
     host = "127.0.0.1"
     port = 6000
@@ -176,6 +183,18 @@ def _command_settings():
     return CommandSettings
 
 
+def _supervision_settings():
+    from envmon.supervision.settings import SupervisionSettings
+
+    return SupervisionSettings
+
+
+def _grade_settings():
+    from envmon.grading.settings import GradeSettings
+
+    return GradeSettings
+
+
 def _alarm_check():
     from envmon.alarms.config import alarm_config_from_dict
 
@@ -227,7 +246,8 @@ _RAW_SECTIONS = {"alarms": _alarm_check, "tax": _tax_check, "roads": _roads_chec
 _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
                     "guard": _guard_settings, "admission": _admission_settings,
                     "air": _air_settings, "web": _web_settings, "commands": _command_settings,
-                    "access": _access_settings}
+                    "access": _access_settings, "supervision": _supervision_settings,
+                    "grade": _grade_settings}
 
 
 @dataclass(frozen=True)
@@ -256,6 +276,11 @@ class Config:
     access: Any = None
     """[access]: envmon.access.settings.AccessSettings (users' sessions, tokens, lockout and
     password length)."""
+    supervision: Any = None
+    """[supervision]: envmon.supervision.settings.SupervisionSettings (warning rules, notice
+    deadline, sweep period, webhooks)."""
+    grade: Any = None
+    """[grade]: envmon.grading.settings.GradeSettings (the grading rule's thresholds)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

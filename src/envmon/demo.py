@@ -337,7 +337,7 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
     sim_points = sim_points_from_store(store)
     platform = Platform(store, PlatformOptions(
         host="127.0.0.1", hj212_port=port, web_port=options.web_port,
-        web_host=options.web_host, web_settings=options.web_settings,
+        web_host=options.web_host, web_settings=options.web_settings, supervision=True,
         alarm_settings={"offline_after_s": DEMO_OFFLINE_AFTER_S,
                         "offline_check_s": DEMO_OFFLINE_CHECK_S}))
     await platform.prepare()  # hook jobs before listening: alarms see every packet

@@ -28,6 +28,7 @@ from envmon.cli import (
     report,
     roads,
     serve,
+    supervise,
     users,
 )
 
@@ -49,7 +50,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys, command, marks, emergency, users, audit):
+               receiver, keys, command, marks, emergency, users, audit, supervise):
     module.register(app)
 
 

@@ -77,6 +77,16 @@ EXCEPTIONS: dict[tuple[str, ...], tuple[str, str]] = {
     ("alarms", "list"): ("GET", "/alarms"),
     ("alarms", "ack"): ("POST", "/alarms/{alarm_id}/acknowledge"),
     ("alarms", "close"): ("POST", "/alarms/{alarm_id}/close"),
+    # `envmon supervise …` is /api/v1/supervision/… (the paths)
+    ("supervise", "list"): ("GET", "/supervision/list"),
+    ("supervise", "show"): ("GET", "/supervision/{case_id}"),
+    ("supervise", "open"): ("POST", "/supervision/open"),
+    ("supervise", "notify"): ("POST", "/supervision/{case_id}/notify"),
+    ("supervise", "answer"): ("POST", "/supervision/{case_id}/answer"),
+    ("supervise", "verify"): ("POST", "/supervision/{case_id}/verify"),
+    ("supervise", "close"): ("POST", "/supervision/{case_id}/close"),
+    ("supervise", "escalate"): ("POST", "/supervision/{case_id}/escalate"),
+    ("supervise", "sweep"): ("POST", "/supervision/sweep"),
 }
 
 # A flag that makes a command answer another result, served by its own endpoint: (command

@@ -139,7 +139,7 @@ def serve(
             command_settings=settings.commands,
             roads_port=roads_port, roads_limits=_roads_limits(settings),
             web_port=(8000 if web_port is None else web_port) if web else None,
-            web_host=web_host, config=settings,
+            web_host=web_host, config=settings, supervision=True,
             web_settings=_web_writes(settings.web, web_allow_remote_writes),
         )
     _logging(level)

@@ -31,6 +31,8 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
              envmon.emergency.tables      emergency_alerts, emergency_list, list imports
              envmon.access.tables         users, api_tokens, web_sessions, login_failures,
                                           audit_log (issue 13: who may do what, and who did)
+             envmon.supervision.tables    supervision_cases, supervision_events, _deliveries
+             envmon.grading.tables        unit_grades (monthly grades with reasons)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -72,6 +74,8 @@ OWNERS = (
     "envmon.marks.tables",
     "envmon.emergency.tables",
     "envmon.access.tables",
+    "envmon.supervision.tables",
+    "envmon.grading.tables",
 )
 
 SCHEMA_VERSION_TABLE = """

@@ -30,7 +30,7 @@ from typing import Any
 
 __all__ = ["Event", "EventHub", "HubClosed", "HubFull", "Subscription"]
 
-EVENT_KINDS = ("packet", "point_state", "alarm", "command", "reset")
+EVENT_KINDS = ("packet", "point_state", "alarm", "command", "reset", "supervision")
 
 
 @dataclass(frozen=True)

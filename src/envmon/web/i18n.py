@@ -319,6 +319,16 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
                 "not_sent": ("未发送", "Not sent"), "timeout": ("超时", "Timed out")},
 }
 """group → code → (zh, en): the codes the store keeps, as a page shows them."""
+
+
+def _merge_supervision_words() -> None:
+    from envmon.web import i18n_supervision
+
+    MESSAGES.update(i18n_supervision.MESSAGES)
+    VALUES.update(i18n_supervision.VALUES)
+
+
+_merge_supervision_words()
 COLUMN_LABELS_EN = {
     "id": "ID", "unit_id": "Unit code", "mn": "MN", "kind": "Kind", "start_time": "Start",
     "end_time": "End", "reason": "Reason", "proof": "Proof", "created_by": "Entered by",

@@ -6,6 +6,6 @@ listed in `ROUTERS`."""
 from __future__ import annotations
 
 ROUTERS = ("air", "alarms", "assess", "audit", "auth", "command", "data", "data_marks",
-           "emergency", "emissions", "events", "keys", "marks", "overview", "receiver", "records",
-           "registry", "report", "roads")
+           "emergency", "emissions", "events", "grade", "keys", "marks", "overview", "receiver",
+           "records", "registry", "report", "roads", "supervision")
 """The modules of this package whose ``router`` `envmon.web.app.create_app` includes."""

@@ -38,6 +38,7 @@ def install(app: FastAPI, context: WebContext) -> None:
         placeholders,
         points,
         roads,
+        supervision,
     )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -45,6 +46,6 @@ def install(app: FastAPI, context: WebContext) -> None:
     app.state.pages = pages  # the app's error handlers answer a page's errors as pages
     router = APIRouter(include_in_schema=False)
     for module in (overview, points, alarms, assess, emissions, air, roads, marks, emergency,
-                   placeholders, access):
+                   supervision, placeholders, access):
         module.add_routes(router, pages)
     app.include_router(router)

@@ -14,6 +14,21 @@
 
   function showError(text) { error.textContent = text; error.hidden = false; }
 
+  // 督办: open a supervision case from the alarm (its evidence carried) and show it.
+  document.getElementById("alarms").addEventListener("click", function (e) {
+    var button = e.target.closest("button[data-supervise]");
+    if (!button) { return; }
+    fetch("/api/v1/supervision/open", {
+      method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({alarm: Number(button.dataset.supervise), by: by.value.trim()})
+    }).then(function (r) { return r.json().then(function (a) { return {ok: r.ok, answer: a}; }); })
+      .then(function (result) {
+        if (result.ok) { location.assign("/supervision?case=" + result.answer.id); return; }
+        var err = result.answer && result.answer.error;
+        button.title = msg["alarms.failed"] + ": " + (err ? err.reason : "");
+      });
+  });
+
   document.getElementById("alarms").addEventListener("click", function (e) {
     var button = e.target.closest("button[data-action]");
     if (!button) { return; }
