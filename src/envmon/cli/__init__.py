@@ -23,6 +23,7 @@ from envmon.cli import (
     registry,
     report,
     roads,
+    screen,
     serve,
 )
 
@@ -44,7 +45,7 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys):
+               receiver, keys, screen):
     module.register(app)
 
 

@@ -1,0 +1,103 @@
+"""flag_gaming: maintenance (M) or calibration (C) flags, or exemption marks, placed on the
+hours that would exceed.
+
+Statistic, per pollutant with a limit: the runs of M/C-flagged hours whose neighbouring hour
+(before or after, valid) has a 折算 value ≥ `EDGE` (0.8) × limit — the rising and falling
+edges of a peak the flags hide — or whose own reported 折算 value is in (limit, `SPAN` (3) ×
+limit] (a real exceedance, not a span-gas reading, which sits far higher). Under flags placed
+without regard to the values (honest calibration at a fixed hour, maintenance when needed),
+a run meets this with probability q ≈ 1 − (1 − p)², p the share of valid hours ≥ 0.8 ×
+limit. Runs starting at a scheduled hour (the same hour of day on at least
+`SCHEDULE_DAYS` (5) days: routine calibration) are left out. Fires when at least `MIN_RUNS` (3) runs meet it and the one-sided binomial test of
+their number against q gives p < `MAX_P` (1e-6); each such run is a finding. Exemption marks
+(停产/停运) whose edges touch hours above the limit are counted the same way.
+
+Why: cases of 篡改 describe "超标时段人为设置维护/校准标记" so that the hours drop out of
+the validity count (HJ 75-2017: M/C hours are not valid data, so not exceedances); honest
+flags do not follow the values. 0.8, 3 × limit, 3 runs and 1e-6 are our own calibration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import binomtest
+
+from envmon.screen.findings import Finding, runs, score_of
+from envmon.screen.series import PointSeries
+
+PATTERN = "flag_gaming"
+EDGE = 0.8
+SPAN = 3.0
+MIN_RUNS = 3
+MAX_P = 1e-6
+GAMING_FLAGS = ("M", "C")
+
+
+SCHEDULE_DAYS = 5
+
+
+def _unscheduled(all_runs: list[tuple[int, int]], start_hour: int) -> list[tuple[int, int]]:
+    """The runs that do not start at a scheduled hour of day (an hour at which runs start on
+    at least `SCHEDULE_DAYS` days: routine calibration, honest whatever the values)."""
+    hours = [(start_hour + first) % 24 for first, _ in all_runs]
+    scheduled = {h for h in set(hours) if hours.count(h) >= SCHEDULE_DAYS}
+    return [r for r, h in zip(all_runs, hours, strict=True) if h not in scheduled]
+
+
+def _suspicious_runs(flagged: np.ndarray, corrected_valid: np.ndarray,
+                     reported: np.ndarray, limit: float, start_hour: int
+                     ) -> tuple[list, int]:
+    """(unscheduled runs whose edges are high or whose values exceed, number of unscheduled
+    runs)."""
+    all_runs = _unscheduled(runs(flagged), start_hour)
+    n = len(corrected_valid)
+    hit = []
+    for first, last in all_runs:
+        edges = [corrected_valid[i] for i in (first - 1, last) if 0 <= i < n]
+        high_edge = any(np.isfinite(e) and e >= EDGE * limit for e in edges)
+        inside = reported[first:last]
+        exceeding = np.any((inside > limit) & (inside <= SPAN * limit))
+        if high_edge or exceeding:
+            hit.append((first, last))
+    return hit, len(all_runs)
+
+
+def detect(series: PointSeries) -> list[Finding]:
+    out = []
+    for factor in series.pollutants:
+        limit = series.limits.get(factor)
+        if not limit:
+            continue
+        valid = series.valid_corrected(factor)
+        finite = np.isfinite(valid)
+        if finite.sum() < 48:
+            continue
+        p_high = float(np.mean(valid[finite] >= EDGE * limit))
+        q = min(0.99, max(1 - (1 - p_high) ** 2, 0.01))
+        flagged = np.isin(series.flags[factor], GAMING_FLAGS)
+        for kind, mask in (("M/C 标记", flagged), ("豁免标记", _marked(series))):
+            hit, total = _suspicious_runs(mask, valid, series.corrected[factor], limit,
+                                          series.start.hour)
+            if len(hit) < MIN_RUNS:
+                continue
+            p = binomtest(len(hit), total, q, alternative="greater").pvalue
+            if p >= MAX_P:
+                continue
+            for first, last in hit:
+                out.append(Finding(
+                    PATTERN, factor, series.hour(first), series.hour(last), p, MAX_P,
+                    f"{kind}时段紧邻或覆盖超标/高值（{len(hit)}/{total} 段，随机放置的期望比例 "
+                    f"{q:.1%}，二项检验 p={p:.1e}）",
+                    score_of(MAX_P, max(p, 1e-300)) / max(1, len(hit)) + 1.0))
+    return out
+
+
+def _marked(series: PointSeries) -> np.ndarray:
+    """Hours of the grid inside an exemption mark of the point or its unit."""
+    mask = np.zeros(series.n_hours, bool)
+    for start, end in series.marks:
+        first = max(0, int((start - series.start).total_seconds() // 3600))
+        last = min(series.n_hours, int(-(-(end - series.start).total_seconds() // 3600)))
+        if first < last:
+            mask[first:last] = True
+    return mask
