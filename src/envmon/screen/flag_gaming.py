@@ -8,7 +8,8 @@ limit] (a real exceedance, not a span-gas reading, which sits far higher). Under
 without regard to the values (honest calibration at a fixed hour, maintenance when needed),
 a run meets this with probability q ≈ 1 − (1 − p)², p the share of valid hours ≥ 0.8 ×
 limit. Runs starting at a scheduled hour (the same hour of day on at least
-`SCHEDULE_DAYS` (5) days: routine calibration) are left out. Fires when at least `MIN_RUNS` (3) runs meet it and the one-sided binomial test of
+`SCHEDULE_DAYS` (5) days: routine calibration) are left out.
+Fires when at least `MIN_RUNS` (3) runs meet it and the one-sided binomial test of
 their number against q gives p < `MAX_P` (1e-6); each such run is a finding. Exemption marks
 (停产/停运) whose edges touch hours above the limit are counted the same way.
 

@@ -6,7 +6,8 @@ linearly), and at each period between `MIN_PERIOD_H` (2.5 h) and `MAX_PERIOD_H` 
 except the bins of the day's harmonics (24/k h: daily load, two- and three-shift work,
 soot blowing), the ratio of its power to the median power of the `FLOOR_BINS` (8) bins on
 each side (the local noise floor: CEMS series are red noise, so a global floor would see
-every slow swing as a peak; differencing whitens it and spreads load steps). Fires when the ratio exceeds `RATIO` (40). For a periodogram
+every slow swing as a peak; differencing whitens it and spreads load steps).
+Fires when the ratio exceeds `RATIO` (40). For a periodogram
 ordinate of noise, power / local median is about Exp(1)/ln 2, so P(ratio > 40) ≈ e^−27.7
 ≈ 1e−12 per bin: no honest window reaches it. Overlapping firing windows are one finding.
 
