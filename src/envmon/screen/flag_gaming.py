@@ -1,16 +1,17 @@
 """flag_gaming: maintenance (M) or calibration (C) flags, or exemption marks, placed on the
 hours that would exceed.
 
-Statistic, per pollutant with a limit: the runs of M/C-flagged hours whose neighbouring hour
-(before or after, valid) has a 折算 value ≥ `EDGE` (0.8) × limit — the rising and falling
-edges of a peak the flags hide — or whose own reported 折算 value is in (limit, `SPAN` (3) ×
-limit] (a real exceedance, not a span-gas reading, which sits far higher). Under flags placed
-without regard to the values (honest calibration at a fixed hour, maintenance when needed),
-a run meets this with probability q ≈ 1 − (1 − p)², p the share of valid hours ≥ 0.8 ×
-limit. Runs starting at a scheduled hour (the same hour of day on at least
-`SCHEDULE_DAYS` (5) days: routine calibration) are left out.
-Fires when at least `MIN_RUNS` (3) runs meet it and the one-sided binomial test of
-their number against q gives p < `MAX_P` (1e-6); each such run is a finding. Exemption marks
+Statistic, per pollutant with a limit: the runs of M/C-flagged hours whose valid neighbouring
+hours (before and after) both have a 折算 value ≥ the edge (the larger of `EDGE` (0.8) × limit
+and the point's own `EDGE_QUANTILE` (90 %) quantile) — the rising and falling edges of a peak
+the flags hide — or whose own reported 折算 value is in (limit, `SPAN` (3) × limit] (a real
+exceedance, not a span-gas reading, which sits far higher). Under flags placed without regard
+to the values (honest calibration at a fixed hour, maintenance when needed), a run meets this
+with probability q ≈ p_edge² + p_exceed (the shares of valid hours at or above the edge and
+exceeding; at least `MIN_Q`, 0.5 %, as neighbouring hours are correlated). Runs starting at a
+scheduled hour (the same hour of day on at least `SCHEDULE_DAYS` (5) days: routine calibration)
+are left out. Fires when at least `MIN_RUNS` (3) runs meet it and the one-sided binomial test
+of their number against q gives p < `MAX_P` (1e-6); each such run is a finding. Exemption marks
 (停产/停运) whose edges touch hours above the limit are counted the same way.
 
 Why: cases of 篡改 describe "超标时段人为设置维护/校准标记" so that the hours drop out of
@@ -28,6 +29,8 @@ from envmon.screen.series import PointSeries
 
 PATTERN = "flag_gaming"
 EDGE = 0.8
+EDGE_QUANTILE = 0.9
+MIN_Q = 0.005
 SPAN = 3.0
 MIN_RUNS = 3
 MAX_P = 1e-6
@@ -46,16 +49,17 @@ def _unscheduled(all_runs: list[tuple[int, int]], start_hour: int) -> list[tuple
 
 
 def _suspicious_runs(flagged: np.ndarray, corrected_valid: np.ndarray,
-                     reported: np.ndarray, limit: float, start_hour: int
+                     reported: np.ndarray, limit: float, start_hour: int, edge: float
                      ) -> tuple[list, int]:
-    """(unscheduled runs whose edges are high or whose values exceed, number of unscheduled
-    runs)."""
+    """(unscheduled runs whose valid neighbours are all ≥ `edge` or whose values exceed,
+    number of unscheduled runs)."""
     all_runs = _unscheduled(runs(flagged), start_hour)
     n = len(corrected_valid)
     hit = []
     for first, last in all_runs:
-        edges = [corrected_valid[i] for i in (first - 1, last) if 0 <= i < n]
-        high_edge = any(np.isfinite(e) and e >= EDGE * limit for e in edges)
+        edges = [corrected_valid[i] for i in (first - 1, last)
+                 if 0 <= i < n and np.isfinite(corrected_valid[i])]
+        high_edge = bool(edges) and all(e >= edge for e in edges)
         inside = reported[first:last]
         exceeding = np.any((inside > limit) & (inside <= SPAN * limit))
         if high_edge or exceeding:
@@ -73,12 +77,14 @@ def detect(series: PointSeries) -> list[Finding]:
         finite = np.isfinite(valid)
         if finite.sum() < 48:
             continue
-        p_high = float(np.mean(valid[finite] >= EDGE * limit))
-        q = min(0.99, max(1 - (1 - p_high) ** 2, 0.01))
+        edge = max(EDGE * limit, float(np.quantile(valid[finite], EDGE_QUANTILE)))
+        p_edge = float(np.mean(valid[finite] >= edge))
+        p_exceed = float(np.mean((valid[finite] > limit) & (valid[finite] <= SPAN * limit)))
+        q = min(0.99, max(p_edge ** 2 + p_exceed, MIN_Q))
         flagged = np.isin(series.flags[factor], GAMING_FLAGS)
         for kind, mask in (("M/C 标记", flagged), ("豁免标记", _marked(series))):
             hit, total = _suspicious_runs(mask, valid, series.corrected[factor], limit,
-                                          series.start.hour)
+                                          series.start.hour, edge)
             if len(hit) < MIN_RUNS:
                 continue
             p = binomtest(len(hit), total, q, alternative="greater").pvalue

@@ -27,6 +27,10 @@ FALSIFY_PATTERNS = ("flat", "copied", "dilution", "clipping", "periodic", "flag_
                     "inconsistent")
 
 
+class NoRoomError(ValueError):
+    """A point has no free days left for another episode."""
+
+
 @dataclass(frozen=True)
 class Episode:
     mn: str
@@ -114,9 +118,17 @@ def _set(p: PointSeries, factor: str, hours: slice, corrected: np.ndarray) -> No
     p.flags[factor][hours] = "N"
 
 
-def _days(rng, p: PointSeries, length: int) -> tuple[int, int]:
-    first = int(rng.integers(1, p.n_days - length))
-    return first * 24, (first + length) * 24
+def _days(rng, p: PointSeries, length: int, used: dict[str, set[int]]) -> tuple[int, int]:
+    """Hours of `length` whole days of `p` that no other episode (nor a copy's source) has
+    touched, so every episode stays as injected; marks them used."""
+    taken = used.setdefault(p.mn, set())
+    for _ in range(200):
+        first = int(rng.integers(1, p.n_days - length))
+        days = set(range(first - 1, first + length + 1))
+        if not days & taken:
+            taken.update(days)
+            return first * 24, (first + length) * 24
+    raise NoRoomError(f"no room for another episode of {length} days in {p.mn}")
 
 
 def _running(p: PointSeries, first: int, last: int) -> None:
@@ -140,13 +152,16 @@ def _running(p: PointSeries, first: int, last: int) -> None:
         _set(p, factor, slice(first, last), p.corrected[factor][first:last])
 
 
-def inject(rng, p: PointSeries, pattern: str, fleet: list[PointSeries]) -> list[Episode]:
-    """Falsify `p` with one episode of `pattern`; returns the ground truth."""
+def inject(rng, p: PointSeries, pattern: str, fleet: list[PointSeries],
+           used: dict[str, set[int]] | None = None) -> list[Episode]:
+    """Falsify `p` with one episode of `pattern`; returns the ground truth. `used`: the days
+    of each point already taken by episodes (none overlap)."""
+    used = {} if used is None else used
     factor = str(rng.choice(list(p.limits)))
     limit = p.limits[factor]
     at = p.hour
     if pattern == "flat":
-        first, last = _days(rng, p, int(rng.integers(2, 5)))
+        first, last = _days(rng, p, int(rng.integers(2, 5)), used)
         _running(p, first, last)
         base = float(np.nanmedian(p.corrected[factor]))
         steps = rng.choice([0.0, 0.01], last - first) if rng.random() < 0.5 else 0.0
@@ -154,14 +169,20 @@ def inject(rng, p: PointSeries, pattern: str, fleet: list[PointSeries]) -> list[
         p.values[factor][first:last] = np.round(base + steps, 2)
         return [Episode(p.mn, pattern, factor, at(first), at(last))]
     if pattern == "copied":
-        first, last = _days(rng, p, 1)
+        first, last = _days(rng, p, 1, used)
         _running(p, first, last)
-        source = p if rng.random() < 0.5 else fleet[int(rng.integers(len(fleet)))]
-        day = int(rng.integers(0, first // 24))  # only past data can be pasted
-        vector = source.values[factor][day * 24:day * 24 + 24]
-        if not np.isfinite(vector).all() or len(np.unique(vector)) < 12:
-            vector = p.values[factor][first - 24:first]
-            vector = np.where(np.isfinite(vector), vector, np.nanmedian(vector))
+        vector = None
+        for _ in range(50):  # a complete, untouched past day (only past data can be pasted)
+            source = p if rng.random() < 0.5 else fleet[int(rng.integers(len(fleet)))]
+            day = int(rng.integers(0, first // 24))
+            candidate = source.values[factor][day * 24:day * 24 + 24]
+            if (day not in used.setdefault(source.mn, set())
+                    and np.isfinite(candidate).all() and len(np.unique(candidate)) >= 12):
+                used[source.mn].add(day)
+                vector = candidate.copy()
+                break
+        if vector is None:
+            return []
         copy = np.round(vector * rng.uniform(0.9, 1.1) + rng.uniform(-0.5, 0.5), 3)
         copy = np.maximum(copy, 0.001)
         p.values[factor][first:last] = copy
@@ -170,13 +191,13 @@ def inject(rng, p: PointSeries, pattern: str, fleet: list[PointSeries]) -> list[
         p.corrected[factor][first:last] = np.round(copy * (21 - O2_REF) / (21 - o2), 3)
         return [Episode(p.mn, pattern, factor, at(first), at(last))]
     if pattern == "dilution":
-        first, last = _days(rng, p, int(rng.integers(2, 5)))
+        first, last = _days(rng, p, int(rng.integers(2, 5)), used)
         _running(p, first, last)
         p.values[O2][first:last] = np.round(p.values[O2][first:last] + rng.uniform(3, 5), 2)
         _set(p, factor, slice(first, last), limit * rng.uniform(0.85, 0.97, last - first))
         return [Episode(p.mn, pattern, factor, at(first), at(last))]
     if pattern == "clipping":
-        first, last = _days(rng, p, int(rng.integers(7, 15)))
+        first, last = _days(rng, p, int(rng.integers(7, 15)), used)
         _running(p, first, last)
         true = limit * rng.uniform(0.9, 1.1) * np.exp(rng.normal(0, 0.12, last - first))
         clipped = np.where(true >= limit, limit * rng.uniform(0.9, 0.995, last - first), true)
@@ -185,7 +206,7 @@ def inject(rng, p: PointSeries, pattern: str, fleet: list[PointSeries]) -> list[
         return [Episode(p.mn, pattern, factor, at(first + int(hours[0])),
                         at(first + int(hours[-1]) + 1))]
     if pattern == "periodic":
-        first, last = _days(rng, p, int(rng.integers(3, 7)))
+        first, last = _days(rng, p, int(rng.integers(3, 7)), used)
         _running(p, first, last)
         period = float(rng.choice([rng.uniform(3.0, 4.6), rng.uniform(5.2, 5.8),
                                    rng.uniform(6.4, 7.6), rng.uniform(8.6, 11.4),
@@ -200,8 +221,11 @@ def inject(rng, p: PointSeries, pattern: str, fleet: list[PointSeries]) -> list[
     if pattern == "flag_gaming":
         out = []
         keep_values = rng.random() < 0.5
-        starts = rng.choice(np.arange(2, p.n_days - 1), size=5, replace=False) * 24
-        for day_start in np.sort(starts):
+        taken = used.setdefault(p.mn, set())
+        free = [d for d in range(2, p.n_days - 1) if d not in taken]
+        starts = rng.choice(free, size=min(5, len(free)), replace=False)
+        taken.update(int(d) for d in starts)
+        for day_start in np.sort(starts) * 24:
             first = int(day_start + rng.integers(2, 18))
             length = int(rng.integers(2, 5))
             _running(p, first - 1, first + length + 1)
@@ -217,7 +241,7 @@ def inject(rng, p: PointSeries, pattern: str, fleet: list[PointSeries]) -> list[
             out.append(Episode(p.mn, pattern, factor, at(first), at(first + length)))
         return out
     if pattern == "inconsistent":
-        first, last = _days(rng, p, int(rng.integers(1, 3)))
+        first, last = _days(rng, p, int(rng.integers(1, 3)), used)
         _running(p, first, last)
         p.values[TEMPERATURE][first:last] = np.round(rng.uniform(10, 25)
                                                      + rng.normal(0, 1, last - first), 1)
@@ -236,6 +260,7 @@ def falsified_fleet(n_points: int, start: datetime, n_hours: int, seed: int, *,
     fleet = SimFleet(points)
     n_false = int(round(falsifying_share * n_points))
     chosen = rng.choice(n_points, size=n_false, replace=False)
+    used: dict[str, set[int]] = {}
     for j, k in enumerate(sorted(chosen.tolist())):
         p = points[k]
         first = patterns[j % len(patterns)]
@@ -243,7 +268,10 @@ def falsified_fleet(n_points: int, start: datetime, n_hours: int, seed: int, *,
         if rng.random() < 0.3:
             kinds.append(patterns[(j + 3) % len(patterns)])
         for pattern in kinds:
-            fleet.episodes += inject(rng, p, pattern, points)
+            try:
+                fleet.episodes += inject(rng, p, pattern, points, used)
+            except NoRoomError:
+                continue  # the point's days are taken by its other episode
         fleet.falsified.add(p.mn)
     return fleet
 
