@@ -9,7 +9,11 @@ other). Only days sharing a key are compared: Pearson r ≥ `MIN_R` (0.9999) and
 of the least-squares line below `MAX_RESIDUAL` (1 %) of the day's standard deviation.
 
 Why: 数据复制/粘贴 (a day's data pasted over another, or another unit's, sometimes scaled) is
-a common form of 伪造 in the ministry's published cases; honest days of a CEMS series are
+伪造 under 《环境监测数据弄虚作假行为判定及处理办法》(2015: "删除、修改、增加…数据"); and one
+published case (https://m.31ppt.com/p-6731541.html: a manganese plant whose particulate, flue-gas
+velocity and temperature "变化趋势完全一致", the temperature signal wired in place of the other
+two) is found the same way, since the factors of a point (temperature included) share the
+hash space; honest days of a CEMS series are
 never that close (their hour-to-hour changes follow combustion and load, r between two days
 is far below 0.99). Days with fewer than `MIN_DISTINCT` distinct values are left to `flat`.
 The thresholds are our own calibration: a copy re-rounded to 3 decimals keeps r > 0.99999.
@@ -22,7 +26,7 @@ from collections import defaultdict
 import numpy as np
 
 from envmon.screen.findings import Finding, score_of
-from envmon.screen.series import FLOW, O2, PointSeries
+from envmon.screen.series import FLOW, O2, TEMPERATURE, PointSeries
 
 PATTERN = "copied"
 MIN_R = 0.9999
@@ -33,7 +37,7 @@ MIN_DISTINCT = 12
 def _day_vectors(fleet: list[PointSeries]):
     """(point index, factor, day, vector) of every complete, non-flat day."""
     for p, series in enumerate(fleet):
-        for factor in [*series.pollutants, O2, FLOW]:
+        for factor in [*series.pollutants, O2, FLOW, TEMPERATURE]:
             if factor not in series.values or series.n_days == 0:
                 continue
             # every received value, whatever its flag: a pasted day is pasted whole

@@ -8,7 +8,8 @@ percentage points). A day is diluted when this exceeds `Z_THRESHOLD` (3) and at 
 `NEAR_SHARE` (half) of its valid hours have a 折算 value in [`NEAR_LIMIT` × limit, limit).
 Consecutive such days are one finding.
 
-Why: 稀释排放 (air let into the flue or the sampling line) lowers the measured concentration
+Why: 稀释排放 (《环境监测数据弄虚作假行为判定及处理办法》, 2015, 篡改 item 4; air let into
+the flue or the sampling line) lowers the measured concentration
 and raises O2; the O2 correction undoes it only when the O2 is measured where the air is, so
 cases describe O2 "长期偏高" with 折算 values pinned just below the limit. A day's O2 three
 robust deviations above its own history while 折算 hugs the limit is

@@ -3,7 +3,7 @@ hours that would exceed.
 
 Statistic, per pollutant with a limit: the runs of M/C-flagged hours whose valid neighbouring
 hours (before and after) both have a 折算 value ≥ the edge (the larger of `EDGE` (0.8) × limit
-and the point's own `EDGE_QUANTILE` (90 %) quantile) — the rising and falling edges of a peak
+and the point's own `EDGE_QUANTILE` (80 %) quantile) — the rising and falling edges of a peak
 the flags hide — or whose own reported 折算 value is in (limit, `SPAN` (3) × limit] (a real
 exceedance, not a span-gas reading, which sits far higher). Under flags placed without regard
 to the values (honest calibration at a fixed hour, maintenance when needed), a run meets this
@@ -11,12 +11,13 @@ with probability q ≈ p_edge² + p_exceed (the shares of valid hours at or abov
 exceeding; at least `MIN_Q`, 0.5 %, as neighbouring hours are correlated). Runs starting at a
 scheduled hour (the same hour of day on at least `SCHEDULE_DAYS` (5) days: routine calibration)
 are left out. Fires when at least `MIN_RUNS` (3) runs meet it and the one-sided binomial test
-of their number against q gives p < `MAX_P` (1e-6); each such run is a finding. Exemption marks
+of their number against q gives p < `MAX_P` (1e-5); each such run is a finding. Exemption marks
 (停产/停运) whose edges touch hours above the limit are counted the same way.
 
 Why: cases of 篡改 describe "超标时段人为设置维护/校准标记" so that the hours drop out of
 the validity count (HJ 75-2017: M/C hours are not valid data, so not exceedances); honest
-flags do not follow the values. 0.8, 3 × limit, 3 runs and 1e-6 are our own calibration.
+flags do not follow the values. 0.8, the 80 % quantile, 3 × limit, 3 runs and 1e-5 are our
+own calibration.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from envmon.screen.series import PointSeries
 
 PATTERN = "flag_gaming"
 EDGE = 0.8
-EDGE_QUANTILE = 0.9
+EDGE_QUANTILE = 0.8
 MIN_Q = 0.005
 SPAN = 3.0
 MIN_RUNS = 3
-MAX_P = 1e-6
+MAX_P = 1e-5
 GAMING_FLAGS = ("M", "C")
 
 

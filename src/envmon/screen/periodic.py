@@ -10,13 +10,14 @@ as a square daily pattern has weak lines there), the ratio of its power to the m
 the `FLOOR_BINS` (8) bins on each side (the local noise floor: CEMS series are red noise, so a
 global floor would see every slow swing as a peak; differencing whitens it and spreads load
 steps). Fires when the ratio exceeds `RATIO` (60). For a periodogram ordinate of noise, power /
-local median is about Exp(1)/ln 2, so P(ratio > 40) ≈ e^−27.7 ≈ 1e−12 per bin: no honest window
-reaches it. Overlapping firing windows are one finding.
+local median is about Exp(1)/ln 2, so a ratio of 60 would have a chance of e^−41 per bin if the
+median were exact; it is the median of 16 bins, so the real tail is heavier: at 40 a few honest
+simulated point-months fired, at 60 none did. Overlapping firing windows are one finding.
 
 Why: data made by a program ("软件自动生成数据", a base value plus a sine or a cyclic table)
 show a clean spectral line that combustion and load never make; a spectral test is the
 standard way to find a hidden period (Fisher's g test; a local floor is the usual
-refinement for red noise). 40 and the bands are our own calibration.
+refinement for red noise). 60 and the bands are our own calibration.
 """
 
 from __future__ import annotations
