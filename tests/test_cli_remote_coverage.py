@@ -25,6 +25,7 @@ QUERY_COMMANDS = {
     ("roads", "rank"), ("roads", "coverage"),
     ("report", "transmission"), ("report", "air"),
     ("registry", "history"), ("registry", "points"), ("receiver", "lockouts"),
+    ("screen",),
 }
 
 # Commands whose endpoint is not in the app yet (being added by the naming rule). Remove a

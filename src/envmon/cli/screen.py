@@ -1,6 +1,7 @@
 """CLI: `envmon screen` — falsification screening (issue 15 §1): the ranked points with the
 evidence, as a table, JSON, XLSX or HTML (plots and the enforcement checklist). The use case
-is `envmon.screen.api.screen`; this module parses, shows progress on stderr and writes."""
+is `envmon.screen.api.screen` (`--url`: through `GET /api/v1/screen`); this module parses,
+shows progress on stderr and writes."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import remote_command
 
 
+@remote_command()
 def screen_command(
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
     start: str | None = typer.Option(None, "--from", help="ISO time on the hour, inclusive."),

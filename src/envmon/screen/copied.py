@@ -1,5 +1,7 @@
-"""copied: a day whose 24 hourly values equal, or are a linear function (r ≈ 1, tiny
-residual) of, another day of the same or another point.
+"""copied: a block of 24 hours (starting on a whole or a half day: `BLOCK_STEP`) whose values
+equal, or are a linear function (r ≈ 1, tiny residual) of, another block of the same or another
+point, whatever the factor. Pasted hours are found when they cover such a block and were moved
+by a whole number of half days (as pasting a day, or a shift, does).
 
 Candidates by hashing, not by comparing every pair of days: two days related by y = a·x + b
 with a > 0 have the same pattern of rises and falls, so each day-vector is filed under two
@@ -32,21 +34,22 @@ PATTERN = "copied"
 MIN_R = 0.9999
 MAX_RESIDUAL = 0.01
 MIN_DISTINCT = 12
+BLOCK_STEP = 12
 
 
 def _day_vectors(fleet: list[PointSeries]):
-    """(point index, factor, day, vector) of every complete, non-flat day."""
+    """(point index, factor, first hour, vector) of every complete, non-flat 24-hour block
+    starting on a whole or half day (`BLOCK_STEP`) of the grid."""
     for p, series in enumerate(fleet):
         for factor in [*series.pollutants, O2, FLOW, TEMPERATURE]:
-            if factor not in series.values or series.n_days == 0:
+            if factor not in series.values:
                 continue
             # every received value, whatever its flag: a pasted day is pasted whole
-            days = series.days(series.values[factor])
-            complete = np.isfinite(days).all(axis=1)
-            for d in np.flatnonzero(complete):
-                vector = days[d]
-                if len(np.unique(vector)) >= MIN_DISTINCT:
-                    yield p, factor, int(d), vector
+            values = series.values[factor]
+            for first in range(0, series.n_hours - 23, BLOCK_STEP):
+                vector = values[first:first + 24]
+                if np.isfinite(vector).all() and len(np.unique(vector)) >= MIN_DISTINCT:
+                    yield p, factor, first, vector
 
 
 def _keys(vector: np.ndarray) -> tuple[bytes, bytes]:
@@ -68,8 +71,8 @@ def _related(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
 
 
 def detect_fleet(fleet: list[PointSeries]) -> dict[int, list[Finding]]:
-    """Findings per point index of `fleet`: each copied day, on the later of the two days
-    (the earlier one is named in the detail as the source)."""
+    """Findings per point index of `fleet`: each copied block, on the later of the two (the
+    earlier one is named in the detail as the source; the same hours of two points: both)."""
     buckets: dict[bytes, list] = defaultdict(list)
     for item in _day_vectors(fleet):
         for key in _keys(item[3]):
@@ -82,8 +85,8 @@ def detect_fleet(fleet: list[PointSeries]) -> dict[int, list[Finding]]:
         for i in range(len(members)):
             for j in range(i + 1, len(members)):
                 a, b = members[i], members[j]
-                if (a[0], a[1]) == (b[0], b[1]) and a[2] == b[2]:
-                    continue
+                if (a[0], a[1]) == (b[0], b[1]) and abs(a[2] - b[2]) < 24:
+                    continue  # the same block, or two overlapping blocks of one series
                 # the copy is the later day (only past data can be pasted); the same day of
                 # two points: both carry the finding
                 source, copy = (a, b) if (a[2], a[0]) <= (b[2], b[0]) else (b, a)
@@ -106,8 +109,8 @@ def _finding(fleet, source, copy, r: float, residual: float) -> Finding:
     src, series = fleet[source[0]], fleet[copy[0]]
     where = "本点位" if source[0] == copy[0] else f"点位 {src.mn}"
     return Finding(
-        PATTERN, copy[1], series.hour(copy[2] * 24), series.hour(copy[2] * 24 + 24), r, MIN_R,
-        f"与{where} {src.hour(source[2] * 24):%Y-%m-%d} 的 {source[1]} 数据线性相关 "
+        PATTERN, copy[1], series.hour(copy[2]), series.hour(copy[2] + 24), r, MIN_R,
+        f"与{where} {src.hour(source[2]):%Y-%m-%d %H:%M} 起 24 小时的 {source[1]} 数据线性相关 "
         f"r={r:.6f}，残差 {residual:.2%} 标准差",
         score_of(1 - MIN_R, max(1 - r, 1e-9)) + 1.0)
 

@@ -6,5 +6,5 @@ listed in `ROUTERS`."""
 from __future__ import annotations
 
 ROUTERS = ("air", "alarms", "assess", "data", "emissions", "events", "marks", "overview",
-           "receiver", "records", "registry", "report", "roads")
+           "receiver", "records", "registry", "report", "roads", "screen")
 """The modules of this package whose ``router`` `envmon.web.app.create_app` includes."""
