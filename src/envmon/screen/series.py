@@ -120,8 +120,8 @@ def load_series(store, period, *, unit: str | None = None,
             sent = zs[factor]
             series.corrected[factor] = np.where(np.isfinite(sent), sent,
                                                 series.corrected[factor])
-        series.changes = [r["data_time"] for r in store.query_records(
-            point.mn, "3020", period.start, period.end, columns=("data_time",))]
+        series.changes = sorted({r["data_time"] for r in store.query_records(
+            point.mn, "3020", period.start, period.end, columns=("data_time", "factor"))})
         series.marks = [(m["start_time"], m["end_time"])
                         for m in list_marks(store, "exemptions", point.mn)
                         if m["revoked_at"] is None and m["end_time"] > period.start
