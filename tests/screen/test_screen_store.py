@@ -149,5 +149,25 @@ def test_the_api_answers_the_same(db):
             assert bad.status_code == 400 and bad.json()["error"]["field"] == "month"
             typo = httpx.get(web.url(f"/api/v1/screen?month={MONTH}&unti=x"), timeout=30)
             assert typo.status_code == 400
+            _the_page(web, json.loads(proc.stdout))
     finally:
         store.close()
+
+
+def _the_page(web, result):
+    """数据造假筛查: the ranked list in the API's order, a point's findings with its plot."""
+    import httpx
+
+    page = httpx.get(web.url(f"/screen?month={MONTH}"), timeout=60)
+    assert page.status_code == 200 and "数据造假筛查" in page.text
+    ranked = re.findall(r'<tr data-mn="([^"]+)"', page.text)
+    assert ranked == [p["mn"] for p in result["points"]]
+    first = result["points"][0]
+    detail = httpx.get(web.url(f"/screen?month={MONTH}&mn={first['mn']}"), timeout=60)
+    assert detail.status_code == 200 and "<svg" in detail.text
+    assert re.findall(r'<tr data-pattern="([^"]+)"', detail.text) == [
+        f["pattern"] for f in first["findings"]]
+    english = httpx.get(web.url(f"/screen?month={MONTH}&lang=en"), timeout=60)
+    assert "Falsification screening" in english.text
+    assert httpx.get(web.url("/screen?month=2026-13"), timeout=30).status_code == 400
+    assert httpx.get(web.url(f"/screen?month={MONTH}&mn=NOSUCH"), timeout=30).status_code == 404

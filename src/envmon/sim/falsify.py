@@ -48,12 +48,12 @@ class SimFleet:
 
 
 def _ar1(rng, n: int, rho: float, sigma: float) -> np.ndarray:
+    """A stationary AR(1) series of standard deviation `sigma` (scipy's linear filter)."""
+    from scipy.signal import lfilter
+
     noise = rng.normal(0.0, sigma * np.sqrt(1 - rho * rho), n)
-    out = np.empty(n)
-    out[0] = rng.normal(0.0, sigma)
-    for k in range(1, n):
-        out[k] = rho * out[k - 1] + noise[k]
-    return out
+    noise[0] = rng.normal(0.0, sigma)
+    return lfilter([1.0], [1.0, -rho], noise)
 
 
 def honest_point(rng, mn: str, unit_id: str, start: datetime, n_hours: int) -> PointSeries:

@@ -35,13 +35,14 @@ def install(app: FastAPI, context: WebContext) -> None:
         placeholders,
         points,
         roads,
+        screen,
     )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     pages = Pages(context, TEMPLATES_DIR, STATIC_DIR)
     app.state.pages = pages  # the app's error handlers answer a page's errors as pages
     router = APIRouter(include_in_schema=False)
-    for module in (overview, points, alarms, assess, emissions, air, roads,
+    for module in (overview, points, alarms, assess, emissions, air, roads, screen,
                    placeholders):
         module.add_routes(router, pages)
     app.include_router(router)

@@ -14,7 +14,7 @@ from envmon.web.i18n import COOKIE, Translator, resolve_lang
 
 NAV = (("/", "nav.overview"), ("/points", "nav.points"), ("/assess", "nav.assess"),
        ("/alarms", "nav.alarms"), ("/emissions", "nav.emissions"), ("/roads", "nav.roads"),
-       ("/air", "nav.air"))
+       ("/air", "nav.air"), ("/screen", "nav.screen"))
 VENDOR_MARKER = ("vendor", "leaflet.js")  # present once `make install` copied the libraries
 COOKIE_MAX_AGE_S = 365 * 24 * 3600  # a language chosen once stays chosen
 # No page may be framed by another site: its buttons (acknowledge, close) would be clickable
