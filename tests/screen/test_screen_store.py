@@ -171,3 +171,23 @@ def _the_page(web, result):
     assert "Falsification screening" in english.text
     assert httpx.get(web.url("/screen?month=2026-13"), timeout=30).status_code == 400
     assert httpx.get(web.url(f"/screen?month={MONTH}&mn=NOSUCH"), timeout=30).status_code == 404
+
+
+def test_simulate_falsifying_writes_the_store_and_prints_the_ground_truth(tmp_path):
+    db = tmp_path / "f.duckdb"
+    proc = subprocess.run([sys.executable, "-m", "envmon", "simulate-falsifying", "--month",
+                           MONTH, "--points", "4", "--share", "0.5", "--seed", "77", "--db",
+                           str(db)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    truth = json.loads(proc.stdout)
+    assert truth["points"] == 4 and len(truth["falsifying"]) == 2
+    assert {e["mn"] for e in truth["episodes"]} == set(truth["falsifying"])
+    assert all(e["pattern"] in PATTERNS for e in truth["episodes"])
+    from envmon.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        assert len(store.list_points()) == 4
+    bad = subprocess.run([sys.executable, "-m", "envmon", "simulate-falsifying", "--month",
+                          MONTH, "--share", "2", "--db", str(db)],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--share" in bad.stderr.strip().splitlines()[-1]

@@ -47,5 +47,29 @@ def screen_command(
     emit(result, fmt, output)
 
 
+def simulate_falsifying_command(
+    month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
+    points: int = typer.Option(50, "--points", help="Gas points to simulate."),
+    seed: int = typer.Option(1, "--seed", help="Seed: the same seed, the same data."),
+    share: float = typer.Option(0.3, "--share", help="Fraction of the points falsifying."),
+    fmt: str = format_option("json", ("json", "csv", "table")),
+    output: Path | None = output_option(help="The ground truth (default stdout)."),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Write a month of honest and falsifying simulated gas points into the store (the
+    simulator's falsifying mode) and print the ground truth: every injected episode's point,
+    pattern, factor and hours."""
+    from envmon.period import Period
+    from envmon.sim.falsify import FalsifyOptions, simulate_falsifying
+
+    with user_errors():
+        period, options = Period.month(month), FalsifyOptions(points, seed, share)
+        with open_cli_store(db, config, must_exist=False) as store:  # it makes a store
+            result = simulate_falsifying(store, period, options)
+    emit(result, fmt, output)
+
+
 def register(app: typer.Typer) -> None:
     app.command("screen")(screen_command)
+    app.command("simulate-falsifying")(simulate_falsifying_command)

@@ -40,7 +40,7 @@ class Screening:
         columns = [Column("rank", "序号"), Column("mn", "监测点位 MN", 26),
                    Column("unit_id", "单位", 20), Column("score", "得分", 8, "0.0"),
                    Column("patterns", "疑似特征", 40)]
-        rows = [(k + 1, p.series.mn, p.series.unit_id, p.score,
+        rows = [(k + 1, p.series.mn, p.series.unit_id, round(p.score, 1),
                  "、".join(dict.fromkeys(PATTERN_ZH[f.pattern] for f in p.findings)))
                 for k, p in enumerate(self.points)]
         return Table(f"数据造假筛查（{self.period.describe()}）", columns, rows)

@@ -304,3 +304,60 @@ def write_fleet(store, fleet: SimFleet) -> None:
                     t + HOUR, None))
         store.write_batch([RawPacketRow(p.start, "sim", "accepted", None, p.mn, "2061",
                                         None, b"")], records)
+
+
+# ------------------------------------------------------------------------------ use case
+@dataclass(frozen=True)
+class FalsifyOptions:
+    """The options of `envmon simulate-falsifying`, each with its CLI default."""
+
+    points: int = 50
+    seed: int = 1
+    share: float = 0.3
+
+    def __post_init__(self) -> None:
+        from envmon.errors import OptionError
+
+        if not 1 <= self.points <= 100_000:
+            raise OptionError("--points", f"must be 1 to 100000, not {self.points}")
+        if not 0.0 <= self.share <= 1.0:
+            raise OptionError("--share", f"must be a fraction 0–1, not {self.share!r}")
+
+
+@dataclass(frozen=True)
+class FalsifyResult:
+    """What was written: the points, the falsifying ones and the ground truth (episodes)."""
+
+    period: object
+    fleet: SimFleet
+
+    def as_json(self) -> dict:
+        return {"from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
+                "points": len(self.fleet.points), "falsifying": sorted(self.fleet.falsified),
+                "episodes": [{"mn": e.mn, "pattern": e.pattern, "factor": e.factor,
+                              "from": e.start.isoformat(), "to": e.end.isoformat()}
+                             for e in self.fleet.episodes]}
+
+    def as_table(self):
+        from envmon.render import Column, Table
+
+        return Table("模拟造假点位（真值）", [
+            Column("mn", "监测点位 MN", 26), Column("pattern", "特征", 14),
+            Column("factor", "因子"), Column("from", "起", 25), Column("to", "止", 25)],
+            [(e.mn, e.pattern, e.factor, e.start.isoformat(), e.end.isoformat())
+             for e in self.fleet.episodes])
+
+
+def simulate_falsifying(store, period, options: FalsifyOptions) -> FalsifyResult:
+    """A fleet of honest and falsifying gas points over `period` (whole days) written into
+    `store` (registry and 2061 records), with the ground truth of every episode."""
+    from envmon.errors import OptionError
+
+    n_hours = int((period.end - period.start) / HOUR)
+    if n_hours < 14 * 24 or n_hours % 24:
+        raise OptionError("--month", "give whole days, at least 14 (the detectors compare "
+                                     "days with the point's own)")
+    fleet = falsified_fleet(options.points, period.start, n_hours, options.seed,
+                            falsifying_share=options.share)
+    write_fleet(store, fleet)
+    return FalsifyResult(period, fleet)
