@@ -44,25 +44,28 @@ def detection(fleet, ranked) -> tuple[Counter, Counter, int]:
 
 
 def naive_copied(fleet) -> dict[int, set]:
-    """Every pair of complete 24-hour blocks (whole and half days) by correlation."""
+    """Every pair of complete 24-hour blocks (whole and half days) by correlation: the later
+    block of each related pair, per point index, as (factor, first hour)."""
     from envmon.screen import copied
 
-    items = list(copied._day_vectors(fleet))
+    blocks, where = copied._blocks(fleet)
     out: dict[int, set] = {}
-    if not items:
+    if not len(blocks):
         return out
-    vectors = np.array([item[3] for item in items])
-    z = (vectors - vectors.mean(axis=1, keepdims=True)) / vectors.std(axis=1, keepdims=True)
-    for i in range(len(items)):
-        r = z[i + 1:] @ z[i] / 24
+    z = blocks - blocks.mean(axis=1, keepdims=True)
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    for i in range(len(blocks)):
+        r = z[i + 1:] @ z[i]
         for j in np.flatnonzero(r >= copied.MIN_R) + i + 1:
-            a, b = items[i], items[j]
+            a, b = where[i], where[j]
             if (a[0], a[1]) == (b[0], b[1]) and abs(a[2] - b[2]) < 24:
                 continue
-            if copied._related(a[3], b[3]) is None:
+            if copied._related(blocks[i], blocks[j]) is None:
                 continue
-            later = b if (a[2], a[0]) <= (b[2], b[0]) else a
+            source, later = (a, b) if (a[2], a[0]) <= (b[2], b[0]) else (b, a)
             out.setdefault(later[0], set()).add((later[1], later[2]))
+            if source[2] == later[2]:
+                out.setdefault(source[0], set()).add((source[1], source[2]))
     return out
 
 

@@ -37,24 +37,50 @@ MIN_DISTINCT = 12
 BLOCK_STEP = 12
 
 
-def _day_vectors(fleet: list[PointSeries]):
-    """(point index, factor, first hour, vector) of every complete, non-flat 24-hour block
-    starting on a whole or half day (`BLOCK_STEP`) of the grid."""
+def _blocks(fleet: list[PointSeries]) -> tuple[np.ndarray, list[tuple[int, str, int]]]:
+    """Every complete, non-flat 24-hour block starting on a whole or half day (`BLOCK_STEP`)
+    of each series, as rows of one matrix, with (point index, factor, first hour) per row."""
+    rows, where = [], []
     for p, series in enumerate(fleet):
+        firsts = np.arange(0, series.n_hours - 23, BLOCK_STEP)
+        if not len(firsts):
+            continue
+        index = firsts[:, None] + np.arange(24)[None, :]
         for factor in [*series.pollutants, O2, FLOW, TEMPERATURE]:
             if factor not in series.values:
                 continue
             # every received value, whatever its flag: a pasted day is pasted whole
-            values = series.values[factor]
-            for first in range(0, series.n_hours - 23, BLOCK_STEP):
-                vector = values[first:first + 24]
-                if np.isfinite(vector).all() and len(np.unique(vector)) >= MIN_DISTINCT:
-                    yield p, factor, first, vector
+            blocks = series.values[factor][index]
+            ordered = np.sort(blocks, axis=1)
+            distinct = 1 + (np.diff(ordered, axis=1) != 0).sum(axis=1)
+            keep = np.isfinite(blocks).all(axis=1) & (distinct >= MIN_DISTINCT)
+            rows.append(blocks[keep])
+            where += [(p, factor, int(first)) for first in firsts[keep]]
+    return (np.concatenate(rows) if rows else np.zeros((0, 24))), where
 
 
-def _keys(vector: np.ndarray) -> tuple[bytes, bytes]:
-    return (np.packbits(np.diff(vector) > 0).tobytes() + b"1",
-            np.packbits(vector[2:] > vector[:-2]).tobytes() + b"2")
+def _keys(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two hash keys of each row: the signs of its lag-1 differences (23 bits) and, above
+    them, of its lag-2 differences (22 bits)."""
+    lag1 = (np.diff(blocks, axis=1) > 0).astype(np.int64) @ (1 << np.arange(23, dtype=np.int64))
+    lag2 = ((blocks[:, 2:] > blocks[:, :-2]).astype(np.int64)
+            @ (1 << np.arange(22, dtype=np.int64)))
+    return lag1, lag2 + (1 << 23)
+
+
+def _candidate_pairs(keys: np.ndarray) -> np.ndarray:
+    """(i, j), i < j, of the rows sharing a key."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    twos = starts[sizes == 2]  # most shared keys are shared by two rows: at once
+    pairs = [np.stack([order[twos], order[twos + 1]], axis=1)]
+    for first, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+        members = order[first:first + size]
+        i, j = np.triu_indices(size, 1)
+        pairs.append(np.stack([members[i], members[j]], axis=1))
+    return np.concatenate(pairs)
 
 
 def _related(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
@@ -73,34 +99,30 @@ def _related(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
 def detect_fleet(fleet: list[PointSeries]) -> dict[int, list[Finding]]:
     """Findings per point index of `fleet`: each copied block, on the later of the two (the
     earlier one is named in the detail as the source; the same hours of two points: both)."""
-    buckets: dict[bytes, list] = defaultdict(list)
-    for item in _day_vectors(fleet):
-        for key in _keys(item[3]):
-            buckets[key].append(item)
-    seen: set[tuple] = set()
+    blocks, where = _blocks(fleet)
     out: dict[int, list[Finding]] = defaultdict(list)
-    for members in buckets.values():
-        if len(members) < 2:
+    if not len(blocks):
+        return out
+    pairs = np.unique(np.concatenate([_candidate_pairs(k) for k in _keys(blocks)]), axis=0)
+    if not len(pairs):
+        return out
+    z = blocks - blocks.mean(axis=1, keepdims=True)
+    z /= np.linalg.norm(z, axis=1, keepdims=True)
+    r = np.einsum("ij,ij->i", z[pairs[:, 0]], z[pairs[:, 1]])  # Pearson r of each pair
+    for i, j in pairs[r >= MIN_R]:
+        a, b = (*where[i], i), (*where[j], j)
+        if (a[0], a[1]) == (b[0], b[1]) and abs(a[2] - b[2]) < 24:
+            continue  # the same block, or two overlapping blocks of one series
+        # the copy is the later block (only past data can be pasted); the same hours of two
+        # points: both carry the finding
+        source, copy = (a, b) if (a[2], a[0]) <= (b[2], b[0]) else (b, a)
+        related = _related(blocks[source[3]], blocks[copy[3]])
+        if related is None:
             continue
-        for i in range(len(members)):
-            for j in range(i + 1, len(members)):
-                a, b = members[i], members[j]
-                if (a[0], a[1]) == (b[0], b[1]) and abs(a[2] - b[2]) < 24:
-                    continue  # the same block, or two overlapping blocks of one series
-                # the copy is the later day (only past data can be pasted); the same day of
-                # two points: both carry the finding
-                source, copy = (a, b) if (a[2], a[0]) <= (b[2], b[0]) else (b, a)
-                pair = (source[0], source[1], source[2], copy[0], copy[1], copy[2])
-                if pair in seen:
-                    continue
-                seen.add(pair)
-                related = _related(source[3], copy[3])
-                if related is None:
-                    continue
-                r, residual = related
-                if source[2] == copy[2]:
-                    out[source[0]].append(_finding(fleet, copy, source, r, residual))
-                out[copy[0]].append(_finding(fleet, source, copy, r, residual))
+        r_pair, residual = related
+        if source[2] == copy[2]:
+            out[source[0]].append(_finding(fleet, copy, source, r_pair, residual))
+        out[copy[0]].append(_finding(fleet, source, copy, r_pair, residual))
     return out
 
 
