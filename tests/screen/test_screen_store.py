@@ -191,3 +191,34 @@ def test_simulate_falsifying_writes_the_store_and_prints_the_ground_truth(tmp_pa
                           MONTH, "--share", "2", "--db", str(db)],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--share" in bad.stderr.strip().splitlines()[-1]
+
+
+def test_exemption_marks_filed_around_peaks_are_read_from_the_store(tmp_path):
+    """Marks of the unit (today's exemptions) over three peaks: flag_gaming's evidence."""
+    from envmon.assess.marks import add_exemption, revoke
+    from envmon.screen.api import screen
+    from envmon.screen.series import exemption_marks
+    from envmon.sim.falsify import falsified_fleet, write_fleet
+    from envmon.store import open_store
+
+    fleet = falsified_fleet(1, datetime(2026, 10, 1, tzinfo=BEIJING_FIXED), 14 * 24, SEED,
+                            falsifying_share=0.0)
+    p = fleet.points[0]
+    factor, limit = "a21026", p.limits["a21026"]
+    runs = [(50, 3), (170, 2), (290, 4)]
+    for first, hours in runs:  # peaks reported as normal data, each under a mark
+        for k in range(first - 1, first + hours + 1):
+            p.flags[factor][k] = "N"
+            p.corrected[factor][k] = limit * (1.4 if first <= k < first + hours else 0.95)
+            p.values[factor][k] = p.corrected[factor][k]
+    period = Period(p.start, p.hour(14 * 24))
+    with open_store(tmp_path / "m.duckdb") as store:
+        write_fleet(store, fleet)
+        ids = [add_exemption(store, kind="停产", start=p.hour(a), end=p.hour(a + n),
+                             by="测试", reason="检修", unit_id=p.unit_id) for a, n in runs]
+        assert exemption_marks(store, p.mn, period) == [(p.hour(a), p.hour(a + n))
+                                                        for a, n in runs]
+        found = screen(store, period).as_json()["points"][0]["findings"]
+        assert [f["pattern"] for f in found if "豁免" in f["detail"]] == ["flag_gaming"] * 3
+        revoke(store, "exemptions", ids[0], by="测试", reason="撤销")
+        assert len(exemption_marks(store, p.mn, period)) == 2  # a revoked mark is no evidence

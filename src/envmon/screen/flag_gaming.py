@@ -75,15 +75,16 @@ def detect(series: PointSeries) -> list[Finding]:
         if not limit:
             continue
         valid = series.valid_corrected(factor)
-        finite = np.isfinite(valid)
-        if finite.sum() < 48:
-            continue
-        edge = max(EDGE * limit, float(np.quantile(valid[finite], EDGE_QUANTILE)))
-        p_edge = float(np.mean(valid[finite] >= edge))
-        p_exceed = float(np.mean((valid[finite] > limit) & (valid[finite] <= SPAN * limit)))
-        q = min(0.99, max(p_edge ** 2 + p_exceed, MIN_Q))
         flagged = np.isin(series.flags[factor], GAMING_FLAGS)
         for kind, mask in (("M/C 标记", flagged), ("豁免标记", _marked(series))):
+            # the base rates from the valid hours outside the runs under test
+            outside = valid[np.isfinite(valid) & ~mask]
+            if len(outside) < 48:
+                continue
+            edge = max(EDGE * limit, float(np.quantile(outside, EDGE_QUANTILE)))
+            p_edge = float(np.mean(outside >= edge))
+            p_exceed = float(np.mean((outside > limit) & (outside <= SPAN * limit)))
+            q = min(0.99, max(p_edge ** 2 + p_exceed, MIN_Q))
             hit, total = _suspicious_runs(mask, valid, series.corrected[factor], limit,
                                           series.start.hour, edge)
             if len(hit) < MIN_RUNS:

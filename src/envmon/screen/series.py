@@ -89,8 +89,6 @@ def load_series(store, period, *, unit: str | None = None,
     """Every gas point (or one unit's) of the registry over `period` (an envmon Period, on
     whole hours), from its 2061 uploads. Water points are not screened yet: the signatures
     below are those of flue-gas CEMS (O2, 折算, flow, temperature)."""
-    from envmon.assess.marks import list_marks
-
     points = [p for p in store.list_points()
               if p.kind == "gas" and (unit is None or p.unit_id == unit)]
     n_hours = int((period.end - period.start) / HOUR)
@@ -122,11 +120,19 @@ def load_series(store, period, *, unit: str | None = None,
                                                 series.corrected[factor])
         series.changes = sorted({r["data_time"] for r in store.query_records(
             point.mn, "3020", period.start, period.end, columns=("data_time", "factor"))})
-        series.marks = [(m["start_time"], m["end_time"])
-                        for m in list_marks(store, "exemptions", point.mn)
-                        if m["revoked_at"] is None and m["end_time"] > period.start
-                        and m["start_time"] < period.end]
+        series.marks = exemption_marks(store, point.mn, period)
         out.append(series)
         if progress is not None:
             progress(k + 1, len(points))
     return out
+
+
+def exemption_marks(store, mn: str, period) -> list[tuple[datetime, datetime]]:
+    """(start, end) of the exemption marks (停产/停运/停排) of the point or its unit that are
+    not revoked and overlap `period`: today's marks (`envmon.assess.marks`); the one place to
+    change when marks gain a review."""
+    from envmon.assess.marks import list_marks
+
+    return [(m["start_time"], m["end_time"]) for m in list_marks(store, "exemptions", mn)
+            if m["revoked_at"] is None and m["end_time"] > period.start
+            and m["start_time"] < period.end]
