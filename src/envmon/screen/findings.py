@@ -15,9 +15,10 @@ HOUR = timedelta(hours=1)
 @dataclass(frozen=True)
 class Finding:
     """One signature found: `pattern` (screen.PATTERNS), `factor` (HJ 212 code), the hours
-    [start, end), the `statistic` and the `threshold` it passed, a `detail` in Chinese and a
-    `score` (≥ 1: how far past the threshold; the ranking adds them up). Evidence, never a
-    verdict."""
+    [start, end), the `statistic` and the `threshold` it passed (above it for ratios, shares
+    and z-scores; below it for flat's spread ratio and flag_gaming's p-value: each detector's
+    docstring says which), a `detail` in Chinese and a `score` (≥ 1: how far past the
+    threshold; the ranking adds them up). Evidence, never a verdict."""
 
     pattern: str
     factor: str
