@@ -30,6 +30,7 @@ QUERY_COMMANDS = {
     ("supervise", "list"), ("supervise", "show"), ("supervise", "open"),
     ("supervise", "notify"), ("supervise", "answer"), ("supervise", "verify"),
     ("supervise", "close"), ("supervise", "escalate"), ("supervise", "sweep"),
+    ("screen",),
 }
 
 # Commands whose endpoint is not in the app yet (being added by the naming rule). Remove a

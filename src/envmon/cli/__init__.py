@@ -27,6 +27,7 @@ from envmon.cli import (
     registry,
     report,
     roads,
+    screen,
     serve,
     supervise,
     users,
@@ -50,7 +51,8 @@ def version() -> None:
 
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
-               receiver, keys, command, marks, emergency, users, audit, supervise):
+               receiver, keys, command, marks, emergency, users, audit, supervise,
+               screen):
     module.register(app)
 
 

@@ -38,6 +38,7 @@ def install(app: FastAPI, context: WebContext) -> None:
         placeholders,
         points,
         roads,
+        screen,
         supervision,
     )
 
@@ -46,6 +47,6 @@ def install(app: FastAPI, context: WebContext) -> None:
     app.state.pages = pages  # the app's error handlers answer a page's errors as pages
     router = APIRouter(include_in_schema=False)
     for module in (overview, points, alarms, assess, emissions, air, roads, marks, emergency,
-                   supervision, placeholders, access):
+                   supervision, screen, placeholders, access):
         module.add_routes(router, pages)
     app.include_router(router)
