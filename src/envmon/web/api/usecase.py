@@ -24,6 +24,10 @@ must not silently answer another question); other errors meant for users (`Envmo
 are 400 without a field (404 for "no … with id"); anything else is a 500 without a traceback
 (logged). FastAPI's own validation errors become the same 400 shape (`app.py`).
 
+Isolation: the result is narrowed to the principal's scope (``request.state.allowed`` of
+`web.isolation`, `access.isolation.narrow`) before it is paged and rendered, so every
+format shows the same rows; a shared result is shared only within one scope.
+
 A new endpoint: a module in `envmon/web/api/` with a router and one decorated builder per use
 case; include its router in `app.create_app`.
 """
@@ -44,6 +48,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from envmon.access.isolation import narrow
 from envmon.errors import EnvmonError, OptionError
 from envmon.web.api.download import content_disposition
 from envmon.web.compute import compute as compute_blocking
@@ -190,8 +195,10 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
             if paged:
                 extra.update(offset=offset, limit=limit)
 
+            in_scope = getattr(request.state, "allowed", None)  # web.isolation
+
             def work() -> tuple[bytes, str, int | None, str | None]:
-                result = builder(**query)(context, **extra)
+                result = narrow(builder(**query)(context, **extra), in_scope)
                 total = None
                 if paged:
                     total = result.total
@@ -202,7 +209,7 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
 
             key = None
             if shared:  # one computation for every screen asking the same (api.cache)
-                key = (path, fmt, offset, limit, tuple(sorted(
+                key = (path, fmt, offset, limit, in_scope and in_scope.scope, tuple(sorted(
                     (name, repr(value)) for name, value in query.items())))
             return await compute_blocking(request, work, shared_key=key)
 
