@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from envmon.alarms import store as alarm_store
 from envmon.access.isolation import narrow
+from envmon.alarms import store as alarm_store
 from envmon.web.compute import compute
 from envmon.web.pages.render import Pages
 
