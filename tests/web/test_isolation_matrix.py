@@ -216,3 +216,30 @@ def test_lists_hold_the_scope_and_nothing_else(world):
     admin = {"Authorization": f"Bearer {tokens['admin']}"}
     assert len(client.get("/api/v1/alarms", headers=admin).json()) == 4
     assert UNIT_A in PRINCIPALS["enterprise"][2]
+
+
+def test_rankings_hold_only_the_principals_areas(world):
+    _, client, tokens, _, _ = world
+
+    def get(role, path):
+        return client.get(path, headers={"Authorization": f"Bearer {tokens[role]}"})
+
+    county = "/api/v1/assess?level=county&month=2026-11"
+    assert [r["code"] for r in get("district", county).json()["rows"]] == ["140105"]
+    assert {r["code"] for r in get("bureau", county).json()["rows"]} == {"140105", "140106"}
+    assert {r["code"] for r in get("admin", county).json()["rows"]} >= {"140105", "140213"}
+    assert get("enterprise", county).status_code == 400  # its own unit's rows only
+    assert get("district", "/api/v1/overview").json()["cities"] == []
+    assert [c["code"] for c in get("bureau", "/api/v1/overview").json()["cities"]] == [
+        "140100"]
+    assert get("enterprise", "/api/v1/overview").json()["cities"] == []
+
+
+def test_unit_and_point_lines_of_a_ranking_are_narrowed_too(world):
+    _, client, tokens, _, _ = world
+    headers = {"Authorization": f"Bearer {tokens['bureau']}"}  # 太原: not 大同's 丁钢铁
+    for level in ("unit", "point"):
+        answer = client.get(f"/api/v1/assess?level={level}&month=2026-11&region=140100",
+                            headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["rows"] and "丁钢铁" not in answer.text

@@ -11,8 +11,11 @@ Three pieces, used by the web platform's one enforcement point (`envmon.web.isol
 * `narrow(result, allowed)` — a use case's result (or a page's values) with every row of
   another unit or point taken out, before it is paged and rendered (so JSON, CSV, XLSX and
   HTML are narrowed alike and ``X-Total-Count`` counts what is shown). A row is a dataclass
-  or dict with an ``mn`` or ``unit_id`` (``unit``) field; a dict keyed by MNs or unit ids
-  loses the keys outside the scope.
+  or dict with an ``mn`` or ``unit_id`` (``unit``) field; a row of a region's figures (a
+  ``county_code``, or a ``code`` with a region ``level``) is kept inside a region scope only
+  (an enterprise sees no area's rates or ranking line); a dict keyed by MNs or unit ids loses
+  the keys outside the scope. What a result derives from its rows when rendered (a
+  region's rates from its units) is then derived from the narrowed rows.
 
 A new kind of id a route may name: a line in `TARGETS` (its table and the columns that give
 its unit and point).
@@ -22,11 +25,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from envmon.access.scope import Scope
+from envmon.access.scope import Scope, region_prefix
 
 __all__ = ["REACHES", "TARGETS", "Allowed", "Rule", "allowed_for", "narrow",
            "not_found_text", "target_of"]
@@ -104,6 +108,13 @@ class Allowed:
             return False
         return mn is None or mn in self.mns
 
+    def shows_region(self, code: str) -> bool:
+        """Whether a region's own figures (its rates, its line in a ranking) are shown: a
+        region inside a region scope; never to a unit scope (an enterprise sees no
+        rankings of areas)."""
+        return self.scope.kind == "region" and region_prefix(code).startswith(
+            self.scope.prefix or "\0")
+
     def allows_region(self, code: str | None) -> bool:
         """A region filter the principal may ask for: inside its region, or (a unit scope)
         its own unit's county."""
@@ -172,10 +183,39 @@ def _is_row(row: Any) -> bool:
     return isinstance(row, Mapping) or dataclasses.is_dataclass(row)
 
 
+_REGION_LEVELS = ("province", "city", "county")
+_GB2260 = re.compile(r"\d{6}")
+
+
+def _region_of(row: Any) -> str | None:
+    """The GB/T 2260 code a row of figures is about (a county's or city's rates, a ranking
+    line): its ``county_code``, or ``code`` with a region ``level`` or a ``network_rate``."""
+    county = _field(row, ("county_code",))
+    if county:
+        return county
+    code = _field(row, ("code",))
+    if code and _GB2260.fullmatch(code) and (_field(row, ("level",)) in _REGION_LEVELS
+                                             or _has(row, "network_rate")):
+        return code  # a region's line: of a ranking, or of the overview's cities
+    return None
+
+
+def _has(row: Any, name: str) -> bool:
+    return name in row if isinstance(row, Mapping) else hasattr(row, name)
+
+
 def _keeps(row: Any, allowed: Allowed) -> bool:
     if not _is_row(row):
         return True
-    return allowed.allows_row(_field(row, _UNIT_FIELDS), _field(row, _MN_FIELDS))
+    unit_id, mn = _field(row, _UNIT_FIELDS), _field(row, _MN_FIELDS)
+    code = _field(row, ("code",))
+    if unit_id is None and mn is None and code in allowed.known:  # a unit's or point's line
+        return code in allowed.units or code in allowed.mns
+    if unit_id is None and mn is None:
+        region = _region_of(row)
+        if region is not None:  # a region's figures: inside a region scope only
+            return allowed.shows_region(region)
+    return allowed.allows_row(unit_id, mn)
 
 
 def narrow(value: Any, allowed: Allowed | None, _depth: int = 0) -> Any:

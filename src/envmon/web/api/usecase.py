@@ -117,6 +117,25 @@ def user_error_response(error: EnvmonError) -> JSONResponse:
     return error_response(status, None, reason)
 
 
+def scoped_query(query: dict[str, Any], allowed: Any) -> dict[str, Any]:
+    """The query narrowed to a scope where the use case has the filter (`web.isolation`'s
+    ``request.state.allowed``): an empty ``unit`` becomes an enterprise's own unit, an empty
+    ``region`` a region user's region (or an enterprise's county), so the use case computes
+    the scope's own figures rather than the city's cut down afterwards."""
+    if allowed is None:
+        return query
+    scope = allowed.scope
+    changes: dict[str, Any] = {}
+    if scope.kind == "unit" and "unit" in query and not query["unit"]:
+        changes["unit"] = scope.unit_id
+    elif "region" in query and not query["region"]:
+        if scope.kind == "region":
+            changes["region"] = scope.region
+        elif len(allowed.region_codes) == 1:
+            changes["region"] = next(iter(allowed.region_codes))
+    return {**query, **changes} if changes else query
+
+
 def _page(result: Any, items: str, offset: int, limit: int | None) -> tuple[Any, int]:
     rows = getattr(result, items)
     total = len(rows)
@@ -196,6 +215,7 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
                 extra.update(offset=offset, limit=limit)
 
             in_scope = getattr(request.state, "allowed", None)  # web.isolation
+            query = scoped_query(query, in_scope)
 
             def work() -> tuple[bytes, str, int | None, str | None]:
                 result = narrow(builder(**query)(context, **extra), in_scope)
