@@ -159,8 +159,8 @@ def in_scope(store: Any, allowed: Allowed, kind: str, value: Any) -> bool:
     if found is None:
         return False
     unit_id, mn = found
-    if unit_id is None and mn is not None:  # a command or correction: its point's unit
-        return allowed.has_point(mn)
+    if unit_id is None:  # a command, a correction, an alarm of no unit: its point's
+        return mn is not None and allowed.has_point(mn)
     return allowed.has_unit(unit_id) and (mn is None or allowed.has_point(mn))
 
 
