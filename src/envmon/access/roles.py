@@ -1,7 +1,7 @@
 """The six roles of issue 13, their Chinese labels, and which of them may write.
 
-A new role: add it to `ROLES` with its label, say whether it writes, and what scope it takes
-(`users.check_role_scope`).
+A new role: add it to `ROLES` with its label, say whether it writes, what scope it takes
+(`users.check_role_scope`), and which routes it may use (`access.policy.SCOPE`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ LABELS_EN = {"admin": "Administrator", "bureau": "Bureau", "district": "District
              "officer": "Enforcement officer", "enterprise": "Enterprise",
              "readonly": "Read-only"}
 
-# Who may change today's records (alarm acknowledge/close, exemptions, corrections). The
-# officer's supervision and the enterprise's own marks come with their features (issue 13).
+# Who may make the bureau's general changes (`Principal.can_write`: alarm close, exemptions,
+# corrections). Which role may make which write, on what, is `access.policy.SCOPE` (the
+# officer's supervision actions, the enterprise's own marks and answers among them).
 WRITE_ROLES = frozenset({"admin", "bureau", "district"})
 
 # Who manages users and reads the audit log.

@@ -1,7 +1,7 @@
 """`Scope`: the part of the registry a user may see — all of it, the units whose county code
 starts with a region prefix (GB/T 2260: province ``14`` of 140000, city ``1401`` of 140100,
-county ``140105``), or one unit. Enforced on every endpoint in the isolation work of issue 13;
-today the principal carries it.
+county ``140105``), or one unit. The principal carries it; `access.isolation` turns it into
+the MNs and units it holds, and `web.isolation` enforces it on every route.
 """
 
 from __future__ import annotations

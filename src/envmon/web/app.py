@@ -10,6 +10,9 @@ installed (`envmon.web.pages.install`), and the app-wide rules:
   loopback client unless remote writes are allowed or users exist, same origin, JSON
   bodies), then `web.gate.AccessGate` (who asks: ``request.state.principal``, 401 without a
   credential once users exist, CSRF of page sessions, 403 for a role that may not);
+* isolation: every route's rule (`access.policy.SCOPE`) applied by `web.isolation`
+  (an app-wide dependency): 403 for a role or scope it does not admit, 404 for an id outside
+  the principal's scope, results narrowed to it;
 * bounds: a request body larger than `[web] max_body_bytes` is refused (413) before it is read;
   heavy work (endpoints and pages alike) runs `query_slots` at a time (`web.compute`).
 """
@@ -21,7 +24,7 @@ import importlib
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -31,6 +34,7 @@ from envmon.web.api.cache import DEFAULT_MAX_BYTES, SharedResults
 from envmon.web.api.usecase import error_response
 from envmon.web.context import WebContext
 from envmon.web.guard import RequestGuard
+from envmon.web.isolation import enforce_scope
 from envmon.web.settings import WebSettings
 
 try:  # the pages (templates, static files) are their own package; the API runs without it
@@ -153,6 +157,7 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
             context.config = Config()
     app = FastAPI(title="envmon", version="1", openapi_url="/openapi.json",
                   docs_url="/api/docs", redoc_url=None,
+                  dependencies=[Depends(enforce_scope)],  # isolation: every route's scope
                   description="The REST API of the envmon platform: one endpoint per use case; "
                   "`?format=` gives what the CLI prints with `--format`.")
     settings = settings or context.web_settings()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,9 @@ class Subscription:
     limit: int
     kinds: frozenset[str] | None = None  # None = every kind
     owner: str | None = None  # the client address (`EventHub.max_per_owner`)
+    # Which events this subscriber may see (isolation: its scope's units and points); None:
+    # every event. Decided as the event is offered, so nothing else is ever queued for it.
+    allows: Callable[[Event], bool] | None = None
     dropped: int = 0
     _lost: bool = False  # events were dropped since the last `get()`
     _queue: deque[Event] = field(default_factory=deque)
@@ -63,6 +67,8 @@ class Subscription:
 
     def offer(self, event: Event) -> None:
         if self.kinds is not None and event.kind not in self.kinds:
+            return
+        if self.allows is not None and not self.allows(event):
             return
         if len(self._queue) >= self.limit:
             self._queue.popleft()
@@ -114,9 +120,10 @@ class EventHub:
         return len(self._subscribers)
 
     def subscribe(self, kinds: frozenset[str] | None = None,
-                  owner: str | None = None) -> Subscription:
+                  owner: str | None = None,
+                  allows: Callable[[Event], bool] | None = None) -> Subscription:
         """A new subscriber (`owner`: the client's address, so that one client cannot take
-        every stream); `HubFull` when there is no room for it."""
+        every stream; `allows`: which events it may see); `HubFull` when there is no room for it."""
         if self.closed:
             raise HubClosed("the server is stopping")
         if len(self._subscribers) >= self.max_subscribers:
@@ -124,7 +131,7 @@ class EventHub:
         if owner is not None and self.max_per_owner is not None and sum(
                 1 for s in self._subscribers if s.owner == owner) >= self.max_per_owner:
             raise HubFull(f"{self.max_per_owner} live streams are open from {owner} already")
-        subscription = Subscription(self, self.queue_limit, kinds, owner)
+        subscription = Subscription(self, self.queue_limit, kinds, owner, allows)
         self._subscribers.add(subscription)
         return subscription
 

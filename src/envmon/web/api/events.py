@@ -6,17 +6,19 @@ stream open and a gone client is noticed. ``?kinds=alarm,point_state`` keeps onl
 kinds. When the hub has no room (`EventHub.max_subscribers`, or `max_per_owner` streams of
 this client's address) the answer is a 503 with the reason and ``Retry-After`` (the pages'
 script reconnects with back-off); when the server stops the hub is closed and every stream
-ends at once, so `envmon serve` stops promptly.
+ends at once, so `envmon serve` stops promptly. A user with a region or a unit gets only
+the events of its scope's units and points (`event_filter`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from envmon.access.isolation import Allowed
 from envmon.render import jsonout
 from envmon.web.api.usecase import error_response
 from envmon.web.events import EVENT_KINDS, Event, HubClosed, HubFull, Subscription
@@ -46,6 +48,32 @@ def sse_frame(event: Event) -> bytes:
 # the same id is never answered with this one's bytes.
 FRAME_CACHE = 1024
 _frames: dict[int, tuple[Event, bytes]] = {}
+
+
+def event_filter(allowed: Allowed | None) -> Callable[[Event], bool] | None:
+    """Which events a subscriber of scope `allowed` sees (`web.isolation`): those of its
+    units and points, and ``reset``; an event naming no unit or point is not sent to it."""
+    if allowed is None:
+        return None
+
+    def allows(event: Event) -> bool:
+        if event.kind == "reset":
+            return True
+        unit_id, mn = _event_ids(event.data)
+        if unit_id is None and mn is None:
+            return False
+        return allowed.allows_row(unit_id, mn)
+
+    return allows
+
+
+def _event_ids(data: dict) -> tuple[object, object]:
+    """(unit_id, mn) an event names: at its top, or in its ``result``/``case`` object (a
+    supervision event)."""
+    for part in (data, data.get("result"), data.get("case")):
+        if isinstance(part, dict) and (part.get("unit_id") or part.get("mn")):
+            return part.get("unit_id"), part.get("mn")
+    return None, None
 
 
 async def _stream(subscription: Subscription, heartbeat_s: float) -> AsyncIterator[bytes]:
@@ -83,7 +111,8 @@ async def events(request: Request,
     context = request.app.state.context
     try:
         subscription = context.events.subscribe(
-            wanted, owner=request.client.host if request.client else None)
+            wanted, owner=request.client.host if request.client else None,
+            allows=event_filter(getattr(request.state, "allowed", None)))
     except HubFull as error:
         response = error_response(503, None, f"too many live streams: {error}")
         response.headers["Retry-After"] = str(RETRY_AFTER_S)

@@ -24,6 +24,10 @@ must not silently answer another question); other errors meant for users (`Envmo
 are 400 without a field (404 for "no … with id"); anything else is a 500 without a traceback
 (logged). FastAPI's own validation errors become the same 400 shape (`app.py`).
 
+Isolation: the result is narrowed to the principal's scope (``request.state.allowed`` of
+`web.isolation`, `access.isolation.narrow`) before it is paged and rendered, so every
+format shows the same rows; a shared result is shared only within one scope.
+
 A new endpoint: a module in `envmon/web/api/` with a router and one decorated builder per use
 case; include its router in `app.create_app`.
 """
@@ -44,6 +48,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from envmon.access.isolation import narrow
 from envmon.errors import EnvmonError, OptionError
 from envmon.web.api.download import content_disposition
 from envmon.web.compute import compute as compute_blocking
@@ -110,6 +115,25 @@ def user_error_response(error: EnvmonError) -> JSONResponse:
     reason = str(error)
     status = 404 if reason.startswith("no ") and " with id " in reason else 400
     return error_response(status, None, reason)
+
+
+def scoped_query(query: dict[str, Any], allowed: Any) -> dict[str, Any]:
+    """The query narrowed to a scope where the use case has the filter (`web.isolation`'s
+    ``request.state.allowed``): an empty ``unit`` becomes an enterprise's own unit, an empty
+    ``region`` a region user's region (or an enterprise's county), so the use case computes
+    the scope's own figures rather than the city's cut down afterwards."""
+    if allowed is None:
+        return query
+    scope = allowed.scope
+    changes: dict[str, Any] = {}
+    if scope.kind == "unit" and "unit" in query and not query["unit"]:
+        changes["unit"] = scope.unit_id
+    elif "region" in query and not query["region"]:
+        if scope.kind == "region":
+            changes["region"] = scope.region
+        elif len(allowed.region_codes) == 1:
+            changes["region"] = next(iter(allowed.region_codes))
+    return {**query, **changes} if changes else query
 
 
 def _page(result: Any, items: str, offset: int, limit: int | None) -> tuple[Any, int]:
@@ -190,8 +214,11 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
             if paged:
                 extra.update(offset=offset, limit=limit)
 
+            in_scope = getattr(request.state, "allowed", None)  # web.isolation
+            query = scoped_query(query, in_scope)
+
             def work() -> tuple[bytes, str, int | None, str | None]:
-                result = builder(**query)(context, **extra)
+                result = narrow(builder(**query)(context, **extra), in_scope)
                 total = None
                 if paged:
                     total = result.total
@@ -202,7 +229,7 @@ def use_case_endpoint(router: APIRouter, path: str, *, formats: Sequence[str] = 
 
             key = None
             if shared:  # one computation for every screen asking the same (api.cache)
-                key = (path, fmt, offset, limit, tuple(sorted(
+                key = (path, fmt, offset, limit, in_scope and in_scope.scope, tuple(sorted(
                     (name, repr(value)) for name, value in query.items())))
             return await compute_blocking(request, work, shared_key=key)
 

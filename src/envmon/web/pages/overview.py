@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from envmon.access.isolation import narrow
 from envmon.alarms import store as alarm_store
 from envmon.web.compute import compute
 from envmon.web.pages.render import Pages
@@ -69,9 +70,13 @@ async def overview_data(pages: Pages, request: Request) -> dict[str, Any]:
     """The page's figures: the shared `GET /api/v1/overview` result and the open alarms."""
     from envmon.web.api.overview import overview as overview_endpoint
 
-    body, *_ = await overview_endpoint.answer(request, {"region": None})
+    allowed = getattr(request.state, "allowed", None)  # web.isolation: a region's own figures
+    region = allowed.scope.region if allowed is not None and allowed.scope.kind == "region" \
+        else None
+    body, *_ = await overview_endpoint.answer(request, {"region": region})
     data = page_figures(json.loads(body))
     data["open_alarms"] = await compute(request, open_alarms, pages.store)
+    data = narrow(data, allowed)
     data["tile_url"] = pages.context.settings.get("tile_url")
     data["province"] = PROVINCE_CODE
     return data

@@ -1,4 +1,6 @@
-"""`Pages`: renders a template with what every page needs (language, nav, the vendor check)."""
+"""`Pages`: renders a template with what every page needs (language, nav, the vendor check).
+A page's values are narrowed to the principal's scope here (`access.isolation.narrow` of
+``request.state.allowed``), whatever use case gave them."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from envmon.access.isolation import narrow
 from envmon.web.context import WebContext
 from envmon.web.i18n import COOKIE, Translator, resolve_lang
 
@@ -43,6 +46,7 @@ class Pages:
     def render(self, request: Request, template: str, active: str, status_code: int = 200,
                **values: Any) -> HTMLResponse:
         t = self.translator(request)
+        values = narrow(values, getattr(request.state, "allowed", None))  # web.isolation
         response = self.templates.TemplateResponse(request, template, {
             "t": t, "nav": NAV, "active": active, "vendor": self.vendor_installed(),
             "settings": self.context.settings,
