@@ -130,6 +130,8 @@ def test_an_enterprise_sees_its_own_unit_only(store, users):
     assert client.get("/api/v1/portal/summary", params={"unit": WATER_UNIT},
                       headers=district).status_code == 404
     assert client.get("/api/v1/portal/summary", headers=district).status_code == 404
+    pick = client.get("/portal", headers=district)  # a bureau user picks a unit in scope
+    assert pick.status_code == 200 and "甲电厂" in pick.text and "乙水厂" not in pick.text
     admin = _token(client, "admin1")
     assert client.get(f"/portal?unit={WATER_UNIT}", headers=admin).status_code == 200
     viewer = _token(client, "viewer")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from envmon.access.principal import Principal
 
-__all__ = ["PORTAL_WRITERS", "unit_in_view"]
+__all__ = ["PORTAL_WRITERS", "unit_in_view", "units_in_view"]
 
 PORTAL_WRITERS = frozenset({"enterprise", "admin", "bureau", "district"})
 """Who may act through the portal (answer alarms and notices, file marks): the enterprise
@@ -28,3 +28,14 @@ def unit_in_view(store, principal: Principal | None, requested: str | None) -> s
     if not rows or not principal.scope.allows_unit(requested, rows[0][0]):
         return None
     return requested
+
+
+def units_in_view(store, principal: Principal | None) -> list[tuple[str, str]]:
+    """(unit_id, name) of the units whose portal the principal may open, by name: what a
+    bureau user picks from on `/portal`."""
+    if principal is None:
+        return []
+    rows = store.query("SELECT unit_id, name, county_code FROM units ORDER BY name, unit_id")
+    if principal.role == "enterprise":
+        return [(u, n) for u, n, _ in rows if u == principal.unit_id]
+    return [(u, n) for u, n, county in rows if principal.scope.allows_unit(u, county)]

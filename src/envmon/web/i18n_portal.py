@@ -6,6 +6,7 @@ from __future__ import annotations
 MESSAGES: dict[str, tuple[str, str]] = {
     "nav.portal": ("企业首页", "Enterprise portal"),
     "portal.title": ("企业首页", "Enterprise portal"),
+    "portal.pick": ("选择单位，查看其企业端所见内容", "Pick a unit to see what it sees"),
     "portal.card_title": ("环保码", "Environmental code"),
     "portal.card_missing": ("未找到该环保码（编码无效或已更换）", "No such code (invalid or "
                             "replaced)"),

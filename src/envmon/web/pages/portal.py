@@ -114,6 +114,11 @@ def add_routes(router: APIRouter, pages: Pages) -> None:
         from envmon.portal.view import PORTAL_WRITERS, unit_in_view
 
         principal = getattr(request.state, "principal", None)
+        if not unit and principal is not None and principal.role != "enterprise":
+            from envmon.portal.view import units_in_view
+
+            units = await compute(request, units_in_view, pages.store, principal)
+            return pages.render(request, "portal_pick.html", "/portal", units=units)
         unit_id = await compute(request, unit_in_view, pages.store, principal, unit or None)
         if unit_id is None:
             return pages.render(request, "not_found.html", "", status_code=404,
