@@ -141,7 +141,8 @@ def lowering(store, unit_id: str, start: datetime, end: datetime, as_of: datetim
             grouped[(mn, hour, "instant_late")].append(factor)
     rows = []
     for (mn, hour, reason), factors in sorted(grouped.items()):
-        rows.append({"mn": mn, "hour": hour.isoformat(), "reason": reason,
+        rows.append({"mn": mn, "hour": hour.isoformat(),
+                     "hour_end": (hour + HOUR).isoformat(), "reason": reason,
                      "reason_zh": REASONS_ZH[reason], "factors": sorted(factors),
                      "flag": flags.get((mn, hour, reason)),
                      "mark_link": mark_link(unit_id, mn, hour)})
