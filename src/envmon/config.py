@@ -58,6 +58,10 @@ defaults apply, so no command needs a configuration file.
     [grade]                     # envmon.grading.settings.GradeSettings (分级分类 thresholds)
     labels = ["A", "B", "C", "D"]
 
+    [portal]                    # envmon.portal.settings.PortalSettings (环保码, placards)
+    public_base_url = ""        # the QR codes' address; "" = the serve's web address
+    bureau_name = "生态环境局"
+
     [sim]
     host = "127.0.0.1"
     port = 6000
@@ -195,6 +199,12 @@ def _grade_settings():
     return GradeSettings
 
 
+def _portal_settings():
+    from envmon.portal.settings import PortalSettings
+
+    return PortalSettings
+
+
 def _alarm_check():
     from envmon.alarms.config import alarm_config_from_dict
 
@@ -247,7 +257,7 @@ _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
                     "guard": _guard_settings, "admission": _admission_settings,
                     "air": _air_settings, "web": _web_settings, "commands": _command_settings,
                     "access": _access_settings, "supervision": _supervision_settings,
-                    "grade": _grade_settings}
+                    "grade": _grade_settings, "portal": _portal_settings}
 
 
 @dataclass(frozen=True)
@@ -281,6 +291,9 @@ class Config:
     deadline, sweep period, webhooks)."""
     grade: Any = None
     """[grade]: envmon.grading.settings.GradeSettings (the grading rule's thresholds)."""
+    portal: Any = None
+    """[portal]: envmon.portal.settings.PortalSettings (the public cards' address and bounds,
+    the placard's issuer)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

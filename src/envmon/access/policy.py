@@ -39,8 +39,11 @@ __all__ = ["AREAS", "SCOPE", "is_public", "refusal", "rule_for"]
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 PUBLIC_EXACT = frozenset({("GET", "/login"), ("HEAD", "/login"),
                           ("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/login")})
-PUBLIC_PREFIXES = ("/static/",)
+PUBLIC_PREFIXES = ("/static/", "/card/")  # /card/{code}: a unit's public card (环保码)
 OWN_CREDENTIALS = "/api/v1/auth/"  # logout and revoke: anyone signed in, for themselves
+# The enterprise portal's writes (answers, marks): each endpoint checks the caller's unit and
+# role itself (`envmon.portal.view`), an enterprise acting for its own unit only.
+SELF_SERVICE = "/api/v1/portal/"
 
 AREAS: tuple[tuple[str, frozenset[str]], ...] = (
     ("/api/v1/audit", AUDIT_ROLES),
@@ -170,7 +173,7 @@ def refusal(principal: Principal, method: str, path: str) -> str | None:
     for prefix, roles in AREAS:
         if _in(path, prefix) and principal.role not in roles:
             return f"the role {principal.role} may not open {prefix}"
-    if method in SAFE_METHODS or path.startswith(OWN_CREDENTIALS):
+    if method in SAFE_METHODS or path.startswith((OWN_CREDENTIALS, SELF_SERVICE)):
         return None
     if principal.role not in WRITING_ROLES:
         return f"the role {principal.role} may not change anything here"

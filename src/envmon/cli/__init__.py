@@ -23,6 +23,7 @@ from envmon.cli import (
     hj212,
     keys,
     marks,
+    portal,
     receiver,
     registry,
     report,
@@ -52,7 +53,7 @@ def version() -> None:
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
                receiver, keys, command, marks, emergency, users, audit, supervise,
-               screen):
+               screen, portal):
     module.register(app)
 
 

@@ -193,13 +193,15 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
     if pages:
         pages.install(app, context)
     from envmon.web.api.data_marks import PROOF_UPLOAD_PATH, upload_limit
+    from envmon.web.api.portal import ANSWER_PATH, answer_limit
 
     _add_access_gate(app, context, settings)
     app.add_middleware(RequestGuard, bound_host=context.settings.get("web_host"),
                        allowed_hosts=tuple(settings.allowed_hosts),
                        allow_remote_writes=settings.allow_remote_writes,
-                       multipart_paths=(PROOF_UPLOAD_PATH,),
+                       multipart_paths=(PROOF_UPLOAD_PATH, ANSWER_PATH),
                        users_exist=lambda: users_exist(context.store))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
-                       larger=((PROOF_UPLOAD_PATH, upload_limit(context.config)),))
+                       larger=((PROOF_UPLOAD_PATH, upload_limit(context.config)),
+                               (ANSWER_PATH, answer_limit(context.config))))
     return app

@@ -350,6 +350,15 @@ def _merge_supervision_words() -> None:
 
 
 _merge_supervision_words()
+
+
+def _merge_portal_words() -> None:
+    from envmon.web import i18n_portal
+
+    MESSAGES.update(i18n_portal.MESSAGES)
+
+
+_merge_portal_words()
 COLUMN_LABELS_EN = {
     "id": "ID", "unit_id": "Unit code", "mn": "MN", "kind": "Kind", "start_time": "Start",
     "end_time": "End", "reason": "Reason", "proof": "Proof", "created_by": "Entered by",

@@ -6,6 +6,6 @@ listed in `ROUTERS`."""
 from __future__ import annotations
 
 ROUTERS = ("air", "alarms", "assess", "audit", "auth", "command", "data", "data_marks",
-           "emergency", "emissions", "events", "grade", "keys", "marks", "overview", "receiver",
-           "records", "registry", "report", "roads", "screen", "supervision")
+           "emergency", "emissions", "events", "grade", "keys", "marks", "overview", "portal",
+           "receiver", "records", "registry", "report", "roads", "screen", "supervision")
 """The modules of this package whose ``router`` `envmon.web.app.create_app` includes."""

@@ -37,6 +37,7 @@ def install(app: FastAPI, context: WebContext) -> None:
         overview,
         placeholders,
         points,
+        portal,
         roads,
         screen,
         supervision,
@@ -47,6 +48,6 @@ def install(app: FastAPI, context: WebContext) -> None:
     app.state.pages = pages  # the app's error handlers answer a page's errors as pages
     router = APIRouter(include_in_schema=False)
     for module in (overview, points, alarms, assess, emissions, air, roads, marks, emergency,
-                   supervision, screen, placeholders, access):
+                   supervision, screen, portal, placeholders, access):
         module.add_routes(router, pages)
     app.include_router(router)

@@ -18,7 +18,8 @@ from envmon.web.i18n import COOKIE, Translator, resolve_lang
 NAV = (("/", "nav.overview"), ("/points", "nav.points"), ("/assess", "nav.assess"),
        ("/alarms", "nav.alarms"), ("/emissions", "nav.emissions"), ("/roads", "nav.roads"),
        ("/air", "nav.air"), ("/marks", "nav.marks"), ("/emergency", "nav.emergency"),
-       ("/screen", "nav.screen"), ("/supervision", "nav.supervision"), ("/grades", "nav.grades"))
+       ("/screen", "nav.screen"), ("/supervision", "nav.supervision"), ("/grades", "nav.grades"),
+       ("/portal", "nav.portal"))
 VENDOR_MARKER = ("vendor", "leaflet.js")  # present once `make install` copied the libraries
 COOKIE_MAX_AGE_S = 365 * 24 * 3600  # a language chosen once stays chosen
 # No page may be framed by another site: its buttons (acknowledge, close) would be clickable

@@ -1,0 +1,51 @@
+"""The enterprise portal's words (zh, en): the public card, 企业首页 and its forms, merged into
+`i18n.MESSAGES` (kept apart so that the portal's strings stay together)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "nav.portal": ("企业首页", "Enterprise portal"),
+    "portal.title": ("企业首页", "Enterprise portal"),
+    "portal.pick": ("选择单位，查看其企业端所见内容", "Pick a unit to see what it sees"),
+    "portal.card_title": ("环保码", "Environmental code"),
+    "portal.card_missing": ("未找到该环保码（编码无效或已更换）", "No such code (invalid or "
+                            "replaced)"),
+    "portal.card_limited": ("访问过于频繁，请一分钟后再试", "Too many requests: try again in a "
+                            "minute"),
+    "portal.outlets": ("排放口", "Outlets"),
+    "portal.points": ("监控点位", "Monitoring points"),
+    "portal.state": ("今日状态", "Today's state"),
+    "portal.exceeding": ("超标", "Exceeding"),
+    "portal.month_rates": ("本月有效传输率", "This month's effective transmission rates"),
+    "portal.instant": ("即时有效传输率", "Instant effective rate"),
+    "portal.complete": ("补全有效传输率", "Complete effective rate"),
+    "portal.open_alarms": ("未关闭报警", "Open alarms"),
+    "portal.grade": ("监管分级", "Supervision grade"),
+    "portal.no_grade": ("尚未分级", "Not graded yet"),
+    "portal.as_of": ("截至", "As of"),
+    "portal.latest": ("最新小时数据", "Latest hourly data"),
+    "portal.alarms": ("报警", "Alarms"),
+    "portal.answer": ("答复", "Answer"),
+    "portal.answers": ("已答复", "Answers"),
+    "portal.note": ("说明", "Note"),
+    "portal.attachments": ("附件（PDF、JPEG、PNG）", "Attachments (PDF, JPEG, PNG)"),
+    "portal.send": ("提交", "Submit"),
+    "portal.d1": ("昨日（D-1）", "Yesterday (D-1)"),
+    "portal.month": ("本月至今", "Month so far"),
+    "portal.lowering": ("影响传输率的小时", "Hours that lower the rates"),
+    "portal.reason": ("原因", "Reason"),
+    "portal.hour": ("小时", "Hour"),
+    "portal.factors": ("因子", "Factors"),
+    "portal.file_mark": ("申报数据标记", "File a data mark"),
+    "portal.mark_type": ("标记类型", "Mark type"),
+    "portal.from": ("开始", "From"),
+    "portal.to": ("结束", "To"),
+    "portal.notices": ("督办通知", "Supervision notices"),
+    "portal.requested": ("要求", "Requested action"),
+    "portal.deadline": ("期限", "Deadline"),
+    "portal.none": ("无", "None"),
+    "portal.placard": ("打印环保码标识牌", "Print the placard"),
+    "portal.reasons": ("分级原因", "Reasons"),
+    "portal.done": ("已提交", "Submitted"),
+    "portal.failed": ("未成功", "Failed"),
+}
