@@ -181,4 +181,6 @@ def test_a_mark_filed_from_the_portal(store, users):
     foreign = client.post("/api/v1/portal/mark", headers=gas, json={
         "mn": WATER, "type": "comm_interrupt", "from": "2026-11-02T10:00",
         "to": "2026-11-02T12:00"})
-    assert foreign.status_code == 400 and "乙水厂" not in foreign.text
+    # another unit's point reads like one that does not exist (the isolation rule)
+    assert foreign.status_code == 404 and foreign.json()["error"]["field"] == "mn"
+    assert "乙水厂" not in foreign.text

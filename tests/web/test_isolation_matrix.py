@@ -79,7 +79,10 @@ def _concrete(template: str, ids: dict) -> str:
     """The template with ids of 丁钢铁 (outside every scoped principal)."""
     values = {"alarm_id": ids["alarm"][OTHER], "case_id": ids["case"][UNIT_D],
               "command_id": ids["command"][OTHER], "mark_id": ids["mark"][OTHER],
-              "proof_id": 1, "unit_id": UNIT_D, "mn": OTHER, "segment_id": "S1"}
+              "proof_id": 1, "unit_id": UNIT_D, "mn": OTHER, "segment_id": "S1",
+              # the portal: an answer that is not there; a card code nobody was given (the
+              # public card of a real code is public by design: tests/portal)
+              "answer_id": 987654, "file_id": 1, "code": "NOSUCHCODE000000"}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
 
 

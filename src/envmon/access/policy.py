@@ -105,6 +105,13 @@ SCOPE: dict[tuple[str, str], Rule] = {
     ("GET", "/points/{mn}"): _rows, ("GET", "/alarms"): _rows, ("GET", "/assess"): _rows,
     ("GET", "/emissions"): _rows, ("GET", "/marks"): _rows, ("GET", "/emergency"): _rows,
     ("GET", "/supervision"): _rows, ("GET", "/grades"): _rows, ("GET", "/screen"): _rows,
+    # the enterprise portal (环保码): one unit's view (`unit=`), each endpoint checks it too
+    ("GET", "/api/v1/portal/summary"): _rows, ("GET", "/api/v1/portal/rates"): _rows,
+    ("GET", "/api/v1/portal/lowering"): _rows, ("GET", "/api/v1/portal/code"): _rows,
+    ("GET", "/api/v1/portal/alarm-answers"): _rows,
+    ("GET", "/api/v1/portal/alarm-answers/{answer_id}/files/{file_id}"): _rows,
+    ("GET", "/portal"): _rows, ("GET", "/portal/placard"): _rows,
+    ("GET", "/card/{code}"): _public,  # a unit's public card: by its unguessable code only
     # the whole city's environment, without units
     ("GET", "/api/v1/air/stations"): _area, ("GET", "/api/v1/air/aqi"): _area,
     ("GET", "/api/v1/air/summary"): _area, ("GET", "/api/v1/air/rank"): _area,
@@ -145,6 +152,9 @@ SCOPE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/supervision/{case_id}/escalate"): Rule(SUPERVISE),
     ("POST", "/api/v1/supervision/{case_id}/answer"): Rule(ANSWER_NOTICE),
     ("POST", "/api/v1/supervision/warnings"): Rule(CITY_RUN, "whole"),
+    ("POST", "/api/v1/portal/alarm-answer"): Rule(ANSWER_ALARM),
+    ("POST", "/api/v1/portal/notice-answer"): Rule(ANSWER_NOTICE),
+    ("POST", "/api/v1/portal/mark"): Rule(FILE_MARK),
     ("POST", "/api/v1/supervision/sweep"): Rule(CITY_RUN, "whole"),
 }
 """Every route of the app: (method, template) → its `Rule` (see the module docstring)."""

@@ -180,7 +180,8 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
         if _is_page(request):
             return _error_page(request, error.status_code, request.url.path
                                if error.status_code == 404 else str(error.detail))
-        return error_response(error.status_code, None, str(error.detail))
+        return error_response(error.status_code, getattr(error, "field", None),
+                              str(error.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):

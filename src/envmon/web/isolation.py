@@ -31,6 +31,17 @@ from envmon.access.isolation import DEFAULT_KINDS, allowed_for, in_scope, not_fo
 
 __all__ = ["REGION_PARAMETERS", "enforce_scope", "route_template"]
 
+
+
+class NotInScope(HTTPException):
+    """404 for an id outside the caller's scope, naming the parameter as a missing id's 404
+    does (the same answer for both: nobody can probe which ids exist)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(404, reason)
+        self.field = field
+
+
 # Query parameters that name a region (GB/T 2260): inside the scope, or 404.
 REGION_PARAMETERS = ("region", "city", "county", "parent")
 
@@ -85,14 +96,14 @@ async def enforce_scope(request: Request) -> None:
             continue
         if name in REGION_PARAMETERS and isinstance(value, str):
             if not allowed.allows_region(value):
-                raise HTTPException(404, f"no region with id {value}")
+                raise NotInScope(name, f"no region with id {value}")
             continue
         kind = rule.targets.get(name) or DEFAULT_KINDS.get(name)
         if kind is not None:
-            checks.append((kind, value))
+            checks.append((name, kind, value))
     if checks:
         found = await asyncio.to_thread(
-            lambda: next(((k, v) for k, v in checks if not in_scope(store, allowed, k, v)),
-                         None))
+            lambda: next(((n, k, v) for n, k, v in checks
+                          if not in_scope(store, allowed, k, v)), None))
         if found is not None:
-            raise HTTPException(404, not_found_text(*found))
+            raise NotInScope(found[0], not_found_text(*found[1:]))

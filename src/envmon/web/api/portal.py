@@ -42,7 +42,14 @@ ANSWER_PATH = re.compile(r"^/api/v1/portal/alarm-answer$")
 MULTIPART_OVERHEAD = 64 * 1024
 UNIT = Query(None, max_length=64, description="The unit (a bureau user; an enterprise may "
              "omit it: its own).")
-NOT_FOUND = "no such unit in your view"
+
+
+def _unit_not_found(unit: str | None):
+    """The 404 of a unit that is not there or not in the caller's view: one text for both
+    (`access.isolation.not_found_text`), so nobody can probe which units exist."""
+    from envmon.access.isolation import not_found_text
+
+    return error_response(404, "unit", not_found_text("unit", unit or ""))
 
 
 def answer_limit(config: Any) -> int:
@@ -105,7 +112,7 @@ async def portal_summary(request: Request, unit: str | None = UNIT) -> Response:
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return error_response(404, "unit", NOT_FOUND)
+        return _unit_not_found(unit)
     context = request.app.state.context
     result = await run_blocking(request, lambda: summary(
         context.store, unit_id, now=context.now(), assess_config=_config(request).assess,
@@ -122,7 +129,7 @@ async def portal_rates(request: Request, day: str | None = Query(
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return error_response(404, "unit", NOT_FOUND)
+        return _unit_not_found(unit)
     context = request.app.state.context
     now = context.now()
     try:
@@ -143,7 +150,7 @@ async def portal_lowering(request: Request, day: str | None = Query(
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return error_response(404, "unit", NOT_FOUND)
+        return _unit_not_found(unit)
     context = request.app.state.context
     now = context.now()
     try:
@@ -163,7 +170,7 @@ async def portal_code(request: Request, unit: str | None = UNIT) -> Response:
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return error_response(404, "unit", NOT_FOUND)
+        return _unit_not_found(unit)
     context = request.app.state.context
     code = await context.run_in_writer(code_for, context.store, unit_id)
     return _json({**code.as_json(), "card_url": card_url(public_base(request), code.code)})
@@ -185,7 +192,7 @@ async def portal_alarm_answers(request: Request, alarm_id: int = Query(ge=1, le=
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return error_response(404, "unit", NOT_FOUND)
+        return _unit_not_found(unit)
     store = request.app.state.context.store
     try:
         answers = await run_blocking(request, list_answers, store, alarm_id, unit_id)
@@ -203,14 +210,14 @@ async def portal_answer_file(request: Request, answer_id: int, file_id: int,
 
     unit_id = await _unit(request, unit)
     if unit_id is None or not (1 <= answer_id <= 2**62 and 1 <= file_id <= 2**62):
-        return error_response(404, "unit" if unit_id is None else "file_id", NOT_FOUND
-                              if unit_id is None else "no such attachment")
+        return (_unit_not_found(unit) if unit_id is None else
+                error_response(404, "file_id", f"no attachment with id {file_id}"))
     store = request.app.state.context.store
     try:
         name, media, content = await run_blocking(request, answer_file, store, unit_id,
                                                   answer_id, file_id)
     except EnvmonError:
-        return error_response(404, "file_id", "no such attachment")
+        return error_response(404, "file_id", f"no attachment with id {file_id}")
     return Response(content, media_type=media, headers={
         "Content-Disposition": content_disposition(name), "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff"})
@@ -240,7 +247,7 @@ async def portal_alarm_answer(request: Request, unit: str | None = UNIT) -> Resp
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return error_response(404, "unit", NOT_FOUND)
+        return _unit_not_found(unit)
     if not _may_write(request):
         return error_response(403, None, "this role may not answer alarms")
     config = _config(request)
@@ -312,7 +319,7 @@ async def portal_notice_answer(request: Request, body: NoticeAnswer = Body(),
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return error_response(404, "unit", NOT_FOUND)
+        return _unit_not_found(unit)
     if not _may_write(request):
         return error_response(403, None, "this role may not answer notices")
     context = request.app.state.context
@@ -359,7 +366,7 @@ async def portal_mark(request: Request, body: PortalMark = Body(),
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return error_response(404, "unit", NOT_FOUND)
+        return _unit_not_found(unit)
     if not _may_write(request):
         return error_response(403, None, "this role may not file marks")
     context = request.app.state.context
