@@ -21,6 +21,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from envmon.access.roles import ADMIN_ROLES
 from envmon.errors import EnvmonError, OptionError
 from envmon.web.api.usecase import error_response, user_error_response
 from envmon.web.audited import audit_write, client_address, response_result
@@ -28,7 +29,6 @@ from envmon.web.guard import is_loopback_client
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 
-ADMIN = "admin"
 _FIELD = {"NAME": "username", "--role": "role", "--region": "region", "--unit": "unit",
           "password (stdin)": "password", "password": "password"}
 
@@ -61,7 +61,7 @@ def refusal(request: Request, carries_password: bool = False) -> JSONResponse | 
     """403 unless an administrator asks (and, with a password, from this machine or over
     HTTPS)."""
     principal = getattr(request.state, "principal", None)
-    if principal is None or principal.role != ADMIN:
+    if principal is None or principal.role not in ADMIN_ROLES:
         role = principal.role if principal is not None else "nobody"
         return error_response(403, None, f"only an administrator manages users (not {role})")
     if carries_password and not (is_loopback_client(request.client.host if request.client

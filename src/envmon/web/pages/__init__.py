@@ -40,6 +40,7 @@ def install(app: FastAPI, context: WebContext) -> None:
         roads,
         screen,
         supervision,
+        users,
     )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -47,6 +48,6 @@ def install(app: FastAPI, context: WebContext) -> None:
     app.state.pages = pages  # the app's error handlers answer a page's errors as pages
     router = APIRouter(include_in_schema=False)
     for module in (overview, points, alarms, assess, emissions, air, roads, marks, emergency,
-                   supervision, screen, placeholders, access):
+                   supervision, screen, placeholders, access, users):
         module.add_routes(router, pages)
     app.include_router(router)
