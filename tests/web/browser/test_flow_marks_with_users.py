@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 
 from envmon.access.audit import list_audit
 from envmon.store import open_store
+from envmon.timeutil import now_beijing
 from envmon.web.context import WebContext
 from tests.access.conftest import make_user
-from envmon.timeutil import now_beijing
 from tests.assess.conftest import GAS, HOUR, rec, registry_rows, write
 from tests.web.browser.test_users_page import log_in
 from tests.web.conftest import serve
