@@ -4,6 +4,8 @@ token, each in the audit log under the administrator's name); another role gets 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from playwright.sync_api import expect
 
 from envmon.access.audit import list_audit
@@ -16,7 +18,7 @@ from tests.web.conftest import serve
 
 
 def log_in(page, web, name: str, password: str = PASSWORD, then: str = "/") -> None:
-    page.goto(web.url("/login?next=" + then.replace("/", "%2F")))
+    page.goto(web.url("/login?next=" + quote(then, safe="")))
     page.fill("#login-username", name)
     page.fill("#login-password", password)
     page.click("#login-submit")
