@@ -64,6 +64,7 @@ def test_an_administrator_sends_a_command_and_sees_the_answer(running, page, sho
 def test_a_read_only_user_cannot_send(running, page):
     web, _ = running
     log_in(page, web, "viewer", then=f"/points/{GAS_MN}")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
     page.select_option("#command-action", "get-time")
     page.click("#command-send")
     expect(page.locator("#command-status")).to_have_attribute("data-state", "error")

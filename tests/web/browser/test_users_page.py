@@ -22,7 +22,9 @@ def log_in(page, web, name: str, password: str = PASSWORD, then: str = "/") -> N
     page.fill("#login-username", name)
     page.fill("#login-password", password)
     page.click("#login-submit")
+    expect(page).to_have_url(web.url(then))
     expect(page.locator("#user-name")).to_contain_text(name)
+    page.wait_for_load_state("load")  # the page's scripts have attached their handlers
 
 
 def test_an_administrator_manages_users_from_the_page(tmp_path, page, shot):
