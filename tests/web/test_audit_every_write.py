@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from envmon.access import audit
 from envmon.web.app import create_app
-from envmon.web.audited import INVALID_ACTION
+from envmon.web.audited import INVALID_ACTION, REFUSED_ACTION
 from envmon.web.context import WebContext
 from tests.access.conftest import PASSWORD, make_user
 from tests.ingest.conftest import GAS_MN, store  # noqa: F401
@@ -92,6 +92,8 @@ def test_every_write_route_leaves_its_own_audit_row(store, tmp_path, monkeypatch
     assert len(routes) >= 25, routes  # the walk sees the app's writes
     missing = [path for _, path in routes if path not in SAMPLES]
     assert not missing, f"write routes without a sample (and maybe without audit): {missing}"
+    stale = set(SAMPLES) - {path for _, path in routes}
+    assert not stale, f"samples of routes the app no longer has: {stale}"
     for method, path in routes:
         if path == "/api/v1/auth/logout":
             continue  # ends the token: walked last
@@ -129,3 +131,21 @@ def test_a_body_that_does_not_validate_is_a_refusal_in_the_log(store):  # noqa: 
     assert (row["action"], row["who"], row["target"]) == (INVALID_ACTION, "alice",
                                                           "/api/v1/marks/approve")
     assert row["result"].startswith("refused: 400 mark_id")
+
+
+def test_a_write_the_role_may_not_make_is_a_refusal_in_the_log(store):  # noqa: F811
+    make_user(store, "alice")
+    make_user(store, "viewer", "readonly")
+    client = local_client(create_app(WebContext(store=store)))
+    token = client.post("/api/v1/auth/token", json={"username": "viewer",
+                                                    "password": PASSWORD}).json()["token"]
+    answer = client.post("/api/v1/marks/approve", json={"mark_id": 1, "by": "b"},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 403
+    row = _rows(store)[-1]
+    assert (row["action"], row["who"], row["role"], row["target"], row["address"]) == (
+        REFUSED_ACTION, "viewer", "readonly", "/api/v1/marks/approve", "127.0.0.1")
+    assert row["result"].startswith("refused: 403")
+    assert client.get("/api/v1/alarms", headers={"Authorization": f"Bearer {token}"}
+                      ).status_code == 200
+    assert _rows(store)[-1]["id"] == row["id"]  # a read is no row

@@ -11,7 +11,8 @@ role) and the client's address (from where):
   `tests/web/test_audit_every_write.py` walks the app's routes and fails otherwise.
 
 A request refused before its endpoint (a body that does not validate) is one row too
-(`audit_invalid`, action ``request.invalid``). Secrets never enter a row: a detail is built
+(`audit_invalid`, action ``request.invalid``), and so is a write the signed-in role may not
+make (``request.refused``, written by `web.gate`). Secrets never enter a row: a detail is built
 from named fields, never the whole body (a key, a password). An audit row that cannot be
 written (a store gone read-only) is logged, never a failure of a change that is already made.
 """
@@ -32,10 +33,11 @@ from envmon.access import audit
 
 log = logging.getLogger("envmon.web")
 
-__all__ = ["INVALID_ACTION", "audit_invalid", "audit_write", "audited", "client_address",
-           "response_result"]
+__all__ = ["INVALID_ACTION", "REFUSED_ACTION", "audit_invalid", "audit_write", "audited",
+           "client_address", "response_result"]
 
 INVALID_ACTION = "request.invalid"
+REFUSED_ACTION = "request.refused"  # a write the role may not make (`web.gate`)
 _REASON_CHARS = 300
 
 
