@@ -149,3 +149,11 @@ def test_a_write_the_role_may_not_make_is_a_refusal_in_the_log(store):  # noqa: 
     assert client.get("/api/v1/alarms", headers={"Authorization": f"Bearer {token}"}
                       ).status_code == 200
     assert _rows(store)[-1]["id"] == row["id"]  # a read is no row
+
+
+def test_an_anonymous_malformed_body_is_no_row(store):  # noqa: F811
+    make_user(store, "alice")
+    client = local_client(create_app(WebContext(store=store)))
+    before = len(_rows(store))
+    assert client.post("/api/v1/auth/token", json={"username": 1}).status_code == 400
+    assert len(_rows(store)) == before

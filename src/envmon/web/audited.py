@@ -129,5 +129,8 @@ async def audit_invalid(request: Request, field: str | None, reason: str) -> Non
     if request.method in ("GET", "HEAD", "OPTIONS") or not request.url.path.startswith(
             "/api/v1/"):
         return
+    if getattr(request.state, "principal", None) is None:
+        return  # nobody signed in (a public login endpoint): no one's write, and no way for
+        # an anonymous client to fill the log with malformed bodies
     await audit_write(request, INVALID_ACTION, request.url.path, {"field": field},
                       f"refused: 400 {field}: {reason[:_REASON_CHARS]}")
