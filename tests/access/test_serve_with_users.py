@@ -53,3 +53,56 @@ def test_the_cli_keeps_working_against_serve_with_users(tmp_path):
         assert read_token(token_path(db)) not in (None, first)  # a new one each start
     finally:
         again.stop()
+
+
+def test_users_commands_go_through_serve_with_the_operator_token(tmp_path):
+    """`envmon users add|list|disable|reset-password` while serve holds the store: the
+    /api/v1/users endpoints, the password in the body read from stdin, never in a row."""
+    db = tmp_path / "envmon.duckdb"
+    _feed(db)
+    with open_store(db) as store:
+        make_user(store, "alice")
+    serve = Serve(db)
+    try:
+        assert serve.url, "".join(serve.lines)
+        added = _run("users", "add", "bob", "--role", "readonly", "--db", str(db),
+                     input="another long secret\n")
+        assert added.exit_code == 0, added.output
+        assert "user bob added: readonly, scope all" in added.stdout
+        listed = _run("users", "list", "--format", "json", "--db", str(db))
+        assert listed.exit_code == 0, listed.output
+        assert [u["username"] for u in json.loads(listed.stdout)] == ["alice", "bob"]
+        token = httpx.post(serve.url + "/api/v1/auth/token", json={
+            "username": "bob", "password": "another long secret"})
+        assert token.status_code == 200
+        reset = _run("users", "reset-password", "bob", "--db", str(db),
+                     input="a third long secret\n")
+        assert reset.exit_code == 0, reset.output
+        assert httpx.get(serve.url + "/api/v1/alarms", headers={
+            "Authorization": "Bearer " + token.json()["token"]}).status_code == 401  # ended
+        assert _run("users", "disable", "bob", "--db", str(db)).exit_code == 0
+        missing = _run("users", "disable", "nobody", "--db", str(db))
+        assert missing.exit_code == 2 and "username" in missing.output
+        weak = _run("users", "add", "carol", "--role", "readonly", "--db", str(db),
+                    input="short\n")
+        assert weak.exit_code == 2 and "password" in weak.output
+        bob = httpx.post(serve.url + "/api/v1/auth/token", json={
+            "username": "bob", "password": "a third long secret"})
+        assert bob.status_code == 401  # disabled
+        readonly = httpx.get(serve.url + "/api/v1/users/list", headers={
+            "Authorization": "Bearer " + token.json()["token"]})
+        assert readonly.status_code == 401
+    finally:
+        serve.stop()
+    with open_store(db, read_only=True) as store:
+        from envmon.access.audit import list_audit
+
+        rows = [r for r in list_audit(store).as_json() if r["action"].startswith("user.")]
+    assert [(r["action"], r["target"], r["result"].split(":")[0]) for r in rows] == [
+        ("user.add", "alice", "ok"), ("user.add", "bob", "ok"),
+        ("user.reset_password", "bob", "ok"), ("user.disable", "bob", "ok"),
+        ("user.disable", "nobody", "refused"), ("user.add", "carol", "refused")]
+    assert all(r["who"].startswith("本机操作员") for r in rows[1:])
+    assert all(r["address"] == "127.0.0.1" for r in rows[1:])
+    text = json.dumps(rows, ensure_ascii=False)
+    assert "long secret" not in text and '"short"' not in text

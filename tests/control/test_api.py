@@ -156,3 +156,28 @@ def test_a_2025_upload_is_announced_as_a_packet_event(running):
         assert running.run(next_packet(), 15)["cn"] == "2062"
     finally:
         running.loop.call_soon_threadsafe(events.close)
+
+
+def test_a_command_and_its_end_are_two_audit_rows(running):
+    """The send (who, from where, the command's id) and the end (state, ExeRtn) — issue 13:
+    every command and answer in the audit log."""
+    with httpx.Client(base_url=running.base, timeout=10) as client:
+        row = client.post("/api/v1/command", json={"mn": GAS_MN, "action": "get-time",
+                                                    "by": "审计员"}).json()
+        assert wait_final(client, row["id"])["state"] == "done"
+        end = time.monotonic() + 15
+        while True:  # the end's row follows the row's last state
+            rows = [r for r in client.get("/api/v1/audit/list",
+                                          params={"action": "command."}).json()
+                    if r["detail"] and r["detail"].get("id", r["detail"].get("command_id"))
+                    == row["id"]]
+            if len(rows) == 2:
+                break
+            assert time.monotonic() < end, rows
+            time.sleep(0.05)
+    send, result = rows
+    assert (send["action"], send["target"], send["result"]) == ("command.send", GAS_MN, "ok")
+    assert send["address"] == "127.0.0.1" and send["detail"]["action"] == "get-time"
+    assert (result["action"], result["target"], result["result"]) == (
+        "command.result", GAS_MN, "done")
+    assert result["who"] == "审计员" and result["detail"]["exe_rtn"] == "1"

@@ -105,3 +105,22 @@ def test_the_bulletin_lists_the_approved_marks_of_the_month_only(tmp_path):
     row = table["rows"][0]
     assert (row["kind"], row["period"], row["reviewed_by"], row["note"]) == (
         "生产设施工况（停产）", "11-03 00:00至11-05 00:00", "局 李四", "锅炉检修")
+
+
+def test_marks_commands_on_the_store_leave_audit_rows_refusals_too(tmp_path):
+    from envmon.access.audit import cli_address, list_audit
+
+    db = _db(tmp_path)
+    common = ["--db", db, "--mn", GAS, "--from", "2026-11-03T00:00", "--to",
+              "2026-11-05T00:00"]
+    assert _run("marks", "file", *common, "--type", "comm_interrupt", "--by", "王五"
+                ).exit_code == 0
+    assert _run("marks", "withdraw", 1, "--db", db, "--by", "赵六").exit_code == 2
+    assert _run("marks", "approve", 1, "--db", db, "--by", "局").exit_code == 0
+    with open_store(db, read_only=True) as store:
+        rows = list_audit(store).as_json()
+    assert [(r["action"], r["target"], r["result"].split(":")[0]) for r in rows] == [
+        ("mark.file", GAS, "ok"), ("mark.withdraw", "1", "refused"),
+        ("mark.approve", "1", "ok")]
+    assert rows[0]["detail"]["id"] == 1 and "only its filer" in rows[1]["result"]
+    assert all(r["address"] == cli_address() and r["role"] == "admin" for r in rows)

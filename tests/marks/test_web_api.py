@@ -111,3 +111,30 @@ def test_review_steps_and_their_refusals(client):
                                                                              "无证明")
     _error(client.post("/api/v1/marks/approve", json={"mark_id": 1, "by": "局",
                                                       "extra": 1}), 400, "extra")
+
+
+def test_with_users_the_signed_in_user_files_and_only_that_user_withdraws(store, client):
+    """Issue 13: once users exist a mark's filer is the principal, whatever the body's
+    ``by`` says, and withdrawing compares the signed-in user with the filer."""
+    from tests.access.conftest import PASSWORD, make_user
+
+    make_user(store, "wangwu", "bureau")
+    make_user(store, "zhaoliu", "bureau")
+
+    def bearer(name):
+        token = client.post("/api/v1/auth/token", json={"username": name,
+                                                         "password": PASSWORD})
+        return {"Authorization": "Bearer " + token.json()["token"]}
+
+    filed = client.post("/api/v1/marks/file", headers=bearer("wangwu"), json={
+        "mn": GAS, "type": "production/shutdown", "from": "2026-11-03T00:00",
+        "to": "2026-11-05T00:00", "by": "zhaoliu"})
+    assert filed.status_code == 201, filed.text
+    mark_id = filed.json()["id"]
+    assert filed.json()["filed_by"] == "wangwu (web 127.0.0.1)"
+    other = client.post("/api/v1/marks/withdraw", headers=bearer("zhaoliu"),
+                        json={"mark_id": mark_id, "by": "wangwu"})
+    assert "only its filer (wangwu)" in _error(other, 409, "by")
+    own = client.post("/api/v1/marks/withdraw", headers=bearer("wangwu"),
+                      json={"mark_id": mark_id, "by": "someone"})
+    assert own.status_code == 200 and own.json()["status"] == "withdrawn"

@@ -61,3 +61,19 @@ def test_the_loop_from_the_command_line(store, tmp_path):
     assert "--month" in _run(db, "grade", "--month", "2026-13", code=2)
     history = json.loads(_run(db, "grade", "--unit", UNIT, "--format", "json"))
     assert [g["month"] for g in history["grades"]] == ["2026-11"]
+
+
+def test_supervise_commands_on_the_store_leave_audit_rows(tmp_path):
+    from envmon.access.audit import list_audit
+    from envmon.store import open_store
+
+    db = tmp_path / "audit.duckdb"
+    with open_store(db):
+        pass
+    refused = runner.invoke(app, ["supervise", "answer", "999", "--note", "n", "--by", "企业",
+                                  "--db", str(db)])
+    assert refused.exit_code != 0
+    with open_store(db, read_only=True) as store:
+        rows = list_audit(store).as_json()
+    assert [(r["action"], r["target"]) for r in rows] == [("supervision.answer", "999")]
+    assert rows[0]["result"].startswith("refused")

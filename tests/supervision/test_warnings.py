@@ -86,3 +86,46 @@ def test_generate_warnings_opens_each_finding_once(store):
     again = api.generate_warnings(store, now=now + HOUR)
     assert again.opened == () or all(c.mn != GAS for c in again.opened)
     assert len(again.cases) >= len(first.opened)
+
+
+def _file(store, start, end, at, mark_type="comm_interrupt"):
+    from envmon.marks import review
+    from envmon.marks.settings import MarksSettings
+
+    return review.file_mark(store, MarksSettings(), mn=GAS, type_name=mark_type, subtype=None,
+                            start=start, end=end, by="企业", filed_from="cli", unit_id=UNIT,
+                            factor=None, note=None, at=at)
+
+
+def test_a_data_mark_filed_in_time_answers_the_warning_until_rejected(store):
+    """Issue 13: supervision reads the marks with review — a submitted mark answers a
+    missing-mark warning (the bureau has it to review), a rejected one does not."""
+    from envmon.marks import review
+
+    settings = SupervisionSettings(mark_deadline_hours=24)
+    start, end = NOV + timedelta(days=1), NOV + timedelta(days=1, hours=5)
+    alarm = alarm_store.open_alarm(store, mn=GAS, unit_id=UNIT, factor="", rule="offline",
+                                   data_time=None, value=None, limit=None, detail="离线",
+                                   at=start)
+    alarm_store.close(store, alarm.id, "engine", at=end)
+    due = end + timedelta(hours=25)
+    mark_id = _file(store, start, end, end + timedelta(hours=2))
+    assert missing_mark(store, due, settings) == []  # submitted, in time
+    review.reject(store, mark_id, by="局", reason="无证明", reviewed_from="cli",
+                  at=end + timedelta(hours=3))
+    (finding,) = missing_mark(store, due, settings)
+    assert finding.evidence["alarm_id"] == alarm.id
+
+
+def test_mark_behaviour_counts_late_and_rejected_marks_not_withdrawn_ones(store):
+    from envmon.marks import review
+    from envmon.supervision.marks_source import mark_behaviour
+
+    day = timedelta(days=1)
+    on_time = _file(store, NOV + day, NOV + day + 5 * HOUR, NOV + day + 6 * HOUR)
+    _file(store, NOV + 2 * day, NOV + 2 * day + 5 * HOUR, NOV + 9 * day)  # a week late
+    gone = _file(store, NOV + 3 * day, NOV + 3 * day + HOUR, NOV + 3 * day + 2 * HOUR)
+    review.reject(store, on_time, by="局", reason="无证明", reviewed_from="cli")
+    review.withdraw(store, gone, by="企业")
+    counts = mark_behaviour(store, NOV, NOV + 30 * day, late_after_hours=24)
+    assert counts == {UNIT: {"late": 1, "rejected": 1}}

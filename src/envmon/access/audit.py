@@ -5,9 +5,10 @@ Append-only: this module has no update and no delete, and each row holds the SHA
 row before it (`prev_hash`) and of itself with that (`row_hash`), so a row changed, removed
 or slipped in by hand breaks the chain at that row (`verify` names it).
 
-Every write goes here: alarm acknowledge/close, exemptions and corrections (`web.audited`),
-user changes (`access.users`), logins and tokens (`web.api.auth`); later marks, reviews,
-supervision and commands (issue 13). ``address`` is the client's IP for the web, and
+Every write goes here: each write endpoint of the API (`web.audited`; a route walk of the tests
+checks it), user changes (`access.users`), logins and tokens (`web.api.auth`), a command's end
+(`control.storage.audit_result`), and each write command run on the store itself
+(`record_cli`, `cli_audited`). ``address`` is the client's IP for the web, and
 ``cli:<OS user>`` for a command (`cli_address`).
 """
 
@@ -26,8 +27,8 @@ from envmon.access.principal import Principal
 from envmon.errors import OptionError
 from envmon.timeutil import now_beijing
 
-__all__ = ["AUDIT_COLUMNS", "AuditEntries", "AuditListOptions", "cli_address", "list_audit",
-           "record", "record_cli", "verify"]
+__all__ = ["AUDIT_COLUMNS", "AuditEntries", "AuditListOptions", "cli_address", "cli_audited",
+           "list_audit", "record", "record_cli", "verify"]
 
 GENESIS = "0" * 64
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,6 +59,24 @@ def record_cli(store, action: str, target: str | None = None,
     address = cli_address()
     return record(store, operator(address.split(":", 1)[1]), action, target, detail, address,
                   result)
+
+
+@contextlib.contextmanager
+def cli_audited(store, action: str, target: Any = None, detail: dict[str, Any] | None = None):
+    """Around a write command's use case on the store: one `record_cli` row when it ends,
+    ``ok`` or ``refused: <reason>`` for an `EnvmonError` (re-raised: the command says it).
+    Yields the detail, to which the block may add what the use case answered."""
+    from envmon.errors import EnvmonError
+
+    facts = dict(detail or {})
+    name = None if target is None else str(target)
+    try:
+        yield facts
+    except EnvmonError as error:
+        with contextlib.suppress(Exception):  # the refusal is what the user must read
+            record_cli(store, action, name, facts or None, f"refused: {error}")
+        raise
+    record_cli(store, action, name, facts or None)
 
 
 def _row_hash(prev: str, happened_at: datetime, values: tuple) -> str:

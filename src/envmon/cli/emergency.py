@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from envmon.access.audit import cli_audited
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
 from envmon.cli.remote import remote_command
@@ -41,7 +42,9 @@ def alert_add(
 
     with user_errors():
         options = AlertOptions(level, start, end, region, by)
-        with open_cli_store(db, config) as store:
+        with open_cli_store(db, config) as store, cli_audited(
+                store, "emergency.alert_add", region, {"level": level, "from": start,
+                                                        "to": end}):
             result = add_alert(store, options)
     typer.echo(result.as_text())
 
@@ -65,8 +68,11 @@ def _import(kind: str, path: Path, fmt: str, db, config) -> None:
     from envmon.emergency import api
 
     use_case = api.import_list if kind == "list" else api.import_alerts
-    with user_errors(), open_cli_store(db, config) as store:
+    action = "emergency.list_import" if kind == "list" else "emergency.alert_import"
+    with user_errors(), open_cli_store(db, config) as store, cli_audited(
+            store, action, path.name) as facts:
         result = use_case(store, path)
+        facts["problems"] = len(result.problems)
     emit(result, fmt)
     if result.problems:  # good rows are kept; the bad ones are named above
         raise typer.Exit(1)

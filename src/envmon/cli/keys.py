@@ -22,10 +22,10 @@ from envmon.cli.common import (
     DB_HELP,
     fail,
     open_cli_store,
-    resolve_db,
     user_errors,
 )
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import ask_json, serve_holding
 
 keys_app = typer.Typer(name="keys", help="SM4 keys of HJ 212-2025 units (sealed at rest).",
                        no_args_is_help=True)
@@ -57,9 +57,9 @@ def set_command(
         text, source = sys.stdin.read(), "--key-stdin"
     with user_errors():
         key = key_from_text(text, source)
-    url = _serve_holding(db, config)
+    url = serve_holding(db, config)
     if url is not None:
-        answer = _ask(url, "POST", "/api/v1/keys/set", {"mn": mn, "key": key.hex()}, db,
+        answer = ask_json(url, "POST", "/api/v1/keys/set", {"mn": mn, "key": key.hex()}, db,
                       config)
         created, action = answer["master_key_created"], answer["action"]
     else:
@@ -84,9 +84,9 @@ def list_command(
     from envmon.ingest.keys_api import KeyList, keys_list
     from envmon.ingest.keystore import KeyInfo
 
-    url = _serve_holding(db, config)
+    url = serve_holding(db, config)
     if url is not None:
-        rows = _ask(url, "GET", "/api/v1/keys/list", None, db, config)
+        rows = ask_json(url, "GET", "/api/v1/keys/list", None, db, config)
         result = KeyList(tuple(KeyInfo(
             row["mn"], datetime.fromisoformat(row["created_at"]),
             datetime.fromisoformat(row["rotated_at"]) if row["rotated_at"] else None,
@@ -109,49 +109,14 @@ def rotate_command(
     from envmon.access.audit import record_cli
     from envmon.ingest.keys_api import keys_rotate
 
-    url = _serve_holding(db, config)
+    url = serve_holding(db, config)
     if url is not None:
-        qn = _ask(url, "POST", "/api/v1/keys/rotate", {"mn": mn}, db, config)["qn"]
+        qn = ask_json(url, "POST", "/api/v1/keys/rotate", {"mn": mn}, db, config)["qn"]
     else:
         with open_cli_store(db, config) as store, user_errors():
             qn = keys_rotate(store, mn).qn
             record_cli(store, "key.rotate", mn, {"qn": qn})
     typer.echo(f"{mn}: rotation pending (CN 1014 QN={qn})")
-
-
-def _serve_holding(db: Path | None, config: Path | None) -> str | None:
-    """The web app of the `envmon serve` holding the store (the CLI then goes through it),
-    or None: the store is free (or missing: the local path says so)."""
-    from envmon.store import StoreLockedError, open_store
-    from envmon.web import discovery
-
-    path = resolve_db(db, config)
-    if not Path(path).is_file():
-        return None
-    try:
-        open_store(path, read_only=True).close()
-        return None
-    except StoreLockedError as error:
-        found = discovery.read(path)
-        if found is None:
-            raise fail(f"the store {path} is in use by {error.holder}, probably `envmon serve` "
-                       "without its web app: run it with its web app (this command then "
-                       "goes through it), or stop it") from None
-        typer.echo(f"store in use by envmon serve (pid {found.pid}); asking {found.url} "
-                   "instead", err=True)
-        return found.url
-    except Exception:
-        return None  # any other trouble: the local path reports it
-
-
-def _ask(url: str, method: str, path: str, body: dict | None, db: Path | None,
-         config: Path | None):
-    from envmon.cli.remote import call, error_line, operator_token
-
-    status, answer = call(url, method, path, body=body, token=operator_token(db, config))
-    if status != 200:
-        raise error_line(status, answer)
-    return answer
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from envmon.access.audit import cli_audited
 from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
 
@@ -97,8 +98,10 @@ def file_command(
         proofs = tuple(_read_proof(p, settings.max_proof_bytes) for p in proof)
         options = FileOptions(mn, mark_type, _who(by), _from(), unit=unit, factor=factor,
                               note=note, proofs=proofs)
-        with open_cli_store(db, config) as store:
+        with open_cli_store(db, config) as store, cli_audited(
+                store, "mark.file", mn, {"type": mark_type, "proofs": len(proofs)}) as facts:
             done = file_mark(store, settings, period, options)
+            facts["id"] = done.as_json().get("id")
     emit(done, fmt, output)
 
 
@@ -142,7 +145,8 @@ def approve_command(
     from envmon.marks.api import approve
 
     settings = _settings(config)
-    with user_errors(), open_cli_store(db, config) as store:
+    with user_errors(), open_cli_store(db, config) as store, cli_audited(
+            store, "mark.approve", mark_id, {"accept_late": accept_late}):
         done = approve(store, settings, mark_id, _who(by), _from(), accept_late, note)
     emit(done, fmt, output)
 
@@ -161,7 +165,8 @@ def reject_command(
     from envmon.marks.api import reject
 
     settings = _settings(config)
-    with user_errors(), open_cli_store(db, config) as store:
+    with user_errors(), open_cli_store(db, config) as store, cli_audited(
+            store, "mark.reject", mark_id, {"reason": reason}):
         done = reject(store, settings, mark_id, _who(by), reason, _from())
     emit(done, fmt, output)
 
@@ -180,7 +185,8 @@ def withdraw_command(
     from envmon.marks.api import withdraw
 
     settings = _settings(config)
-    with user_errors(), open_cli_store(db, config) as store:
+    with user_errors(), open_cli_store(db, config) as store, cli_audited(
+            store, "mark.withdraw", mark_id):
         done = withdraw(store, settings, mark_id, _who(by))
     emit(done, fmt, output)
 

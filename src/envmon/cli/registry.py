@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from envmon.access.audit import cli_audited
 from envmon.cli.common import CONFIG_HELP, DB_HELP, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
 from envmon.cli.remote import remote_command
@@ -54,8 +55,10 @@ def import_command(
 
     with user_errors():
         options = ImportOptions(file, strict_unit_id, effective)
-        with open_cli_store(db, config, must_exist=False) as store:
+        with open_cli_store(db, config, must_exist=False) as store, cli_audited(
+                store, "registry.import", Path(file).name) as facts:
             result = import_registry(store, options)
+            facts["ok"] = result.ok
     emit(result, fmt, output)
     if not result.ok:
         raise typer.Exit(1)
@@ -141,7 +144,8 @@ def set_crc_command(
 
     with user_errors():
         options = CrcOptions(mn, tuple(mode))
-        with open_cli_store(db, config) as store:
+        with open_cli_store(db, config) as store, cli_audited(
+                store, "registry.crc", mn, {"modes": list(mode)}):
             policy = set_crc(store, options)
     emit(policy, fmt, output)
 

@@ -219,6 +219,42 @@ def running_serve_url(url: str | None, db: Path | None, config: Path | None) -> 
     return found.url
 
 
+def serve_holding(db: Path | None, config: Path | None) -> str | None:
+    """The web app of the `envmon serve` holding the store (`keys`, `users` then go through
+    it), or None: the store is free (or missing: the local path says so)."""
+    from envmon.cli.common import resolve_db
+    from envmon.store import StoreLockedError, open_store
+    from envmon.web import discovery
+
+    path = resolve_db(db, config)
+    if not Path(path).is_file():
+        return None
+    try:
+        open_store(path, read_only=True).close()
+        return None
+    except StoreLockedError as error:
+        found = discovery.read(path)
+        if found is None:
+            raise fail(f"the store {path} is in use by {error.holder}, probably `envmon serve` "
+                       "without its web app: run it with its web app (this command then "
+                       "goes through it), or stop it") from None
+        typer.echo(f"store in use by envmon serve (pid {found.pid}); asking {found.url} "
+                   "instead", err=True)
+        return found.url
+    except Exception:
+        return None  # any other trouble: the local path reports it
+
+
+def ask_json(url: str, method: str, path: str, body: dict | None, db: Path | None,
+             config: Path | None):
+    """One JSON request to the serve of `serve_holding` with the local operator token; its
+    answer, or the server's refusal as the CLI's one line."""
+    status, answer = call(url, method, path, body=body, token=operator_token(db, config))
+    if status != 200:
+        raise error_line(status, answer)
+    return answer
+
+
 def operator_token(db: Path | None, config: Path | None) -> str | None:
     """The local operator token `envmon serve` left next to the store it holds (None without
     one): sent only to the serve found by the store's discovery file, never to a --url."""

@@ -36,10 +36,18 @@ def _config(config: Path | None):
         raise fail(str(error)) from None
 
 
-def _run(db, config, fmt, output, fn, *, read_only=False) -> None:
+def _run(db, config, fmt, output, fn, *, read_only=False, audit_as: str | None = None,
+         target=None) -> None:
+    """Run ``fn(store, settings)``; a write (`audit_as`) leaves its audit row."""
+    import contextlib
+
+    from envmon.access.audit import cli_audited
+
     with user_errors():
         settings = _config(config)
-        with open_cli_store(db, config, read_only=read_only) as store:
+        with open_cli_store(db, config, read_only=read_only) as store, (
+                cli_audited(store, audit_as, target) if audit_as
+                else contextlib.nullcontext()):
             result = fn(store, settings)
     emit(result, fmt, output)
 
@@ -62,7 +70,8 @@ def warnings_command(month: str | None = typer.Option(None, "--month",
     from envmon.supervision.api import generate_warnings
 
     _run(db, config, fmt, output, lambda s, c: generate_warnings(
-        s, c.supervision, month=month, assess_config=c.assess))
+        s, c.supervision, month=month, assess_config=c.assess),
+         audit_as="supervision.warnings", target=month)
 
 
 @supervise_app.command("open")
@@ -78,7 +87,8 @@ def open_command(alarm: int | None = typer.Option(None, "--alarm", help="The ala
 
     actor = _actor(by)
     _run(db, config, fmt, output, lambda s, c: open_case(
-        s, actor=actor, alarm_id=alarm, unit_id=unit, reason=reason))
+        s, actor=actor, alarm_id=alarm, unit_id=unit, reason=reason),
+         audit_as="supervision.open", target=alarm or unit)
 
 
 @supervise_app.command("notify")
@@ -95,7 +105,8 @@ def notify_command(case_id: int = typer.Argument(..., metavar="ID"),
 
     actor = _actor(by)
     _run(db, config, fmt, output, lambda s, c: notify(
-        s, case_id, actor=actor, action=action, deadline=deadline, settings=c.supervision))
+        s, case_id, actor=actor, action=action, deadline=deadline, settings=c.supervision),
+         audit_as="supervision.notify", target=case_id)
 
 
 @supervise_app.command("answer")
@@ -109,7 +120,8 @@ def answer_command(case_id: int = typer.Argument(..., metavar="ID"),
     from envmon.supervision.api import answer
 
     actor = _actor(by)
-    _run(db, config, fmt, output, lambda s, c: answer(s, case_id, actor=actor, note=note))
+    _run(db, config, fmt, output, lambda s, c: answer(s, case_id, actor=actor, note=note),
+         audit_as="supervision.answer", target=case_id)
 
 
 @supervise_app.command("verify")
@@ -125,7 +137,8 @@ def verify_command(case_id: int = typer.Argument(..., metavar="ID"),
 
     actor = _actor(by)
     _run(db, config, fmt, output, lambda s, c: verify(
-        s, case_id, actor=actor, result=result, note=note))
+        s, case_id, actor=actor, result=result, note=note),
+         audit_as="supervision.verify", target=case_id)
 
 
 @supervise_app.command("close")
@@ -140,7 +153,8 @@ def close_command(case_id: int = typer.Argument(..., metavar="ID"),
     from envmon.supervision.api import close
 
     actor = _actor(by)
-    _run(db, config, fmt, output, lambda s, c: close(s, case_id, actor=actor, note=note))
+    _run(db, config, fmt, output, lambda s, c: close(s, case_id, actor=actor, note=note),
+         audit_as="supervision.close", target=case_id)
 
 
 @supervise_app.command("escalate")
@@ -156,7 +170,8 @@ def escalate_command(case_id: int = typer.Argument(..., metavar="ID"),
 
     actor = _actor(by)
     _run(db, config, fmt, output, lambda s, c: escalate(
-        s, case_id, actor=actor, penalty_note=penalty_note, settings=c.supervision))
+        s, case_id, actor=actor, penalty_note=penalty_note, settings=c.supervision),
+         audit_as="supervision.escalate", target=case_id)
 
 
 @supervise_app.command("list")
@@ -196,7 +211,8 @@ def sweep_command(db: Path | None = DB, config: Path | None = CONFIG,
     """Escalate overdue notices (for cron; the running platform does it by itself)."""
     from envmon.supervision.api import sweep
 
-    _run(db, config, fmt, output, lambda s, c: sweep(s, c.supervision))
+    _run(db, config, fmt, output, lambda s, c: sweep(s, c.supervision),
+         audit_as="supervision.sweep")
 
 
 def grade_command(month: str | None = typer.Option(None, "--month", help="YYYY-MM (default: "
@@ -218,7 +234,8 @@ def grade_command(month: str | None = typer.Option(None, "--month", help="YYYY-M
         "datetime").timedelta(days=1)).strftime("%Y-%m")
     _run(db, config, fmt, output, lambda s, c: grade_month(
         s, label, c.grade, assess_config=c.assess,
-        mark_deadline_hours=c.supervision.mark_deadline_hours))
+        mark_deadline_hours=c.supervision.mark_deadline_hours),
+         audit_as="grade.regrade", target=label)
 
 
 def register(app: typer.Typer) -> None:

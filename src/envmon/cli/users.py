@@ -4,6 +4,10 @@ A password is read from standard input (one line; asked twice, not echoed, on a 
 never from the command line (it would sit in the shell history and the process list), and is
 never printed. The first administrator is made here: there is no default password. Each change
 is in the audit log as made by the OS user from ``cli:<OS user>``.
+
+While `envmon serve` holds the store, each command goes through it (`remote.serve_holding`):
+the ``/api/v1/users/…`` endpoints with the local operator token, over loopback; the password
+travels in the request's body, never on a command line nor in a log.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import ask_json, serve_holding
 
 users_app = typer.Typer(name="users", help="Users of the platform: add, list, disable, reset "
                         "a password.", no_args_is_help=True)
@@ -62,6 +67,14 @@ def add_command(
     `envmon users add NAME --role admin`."""
     from envmon.access.users import NewUser, add_user, check_role_scope
 
+    url = serve_holding(db, config)
+    if url is not None:
+        added = ask_json(url, "POST", "/api/v1/users/add", {
+            "username": name, "role": role, "region": region, "unit": unit,
+            "password": _password()}, db, config)
+        scope = added["unit_id"] or added["region_code"] or "all"
+        typer.echo(f"user {added['username']} added: {added['role']}, scope {scope}")
+        return
     settings = _access_settings(config)
     by, address = _cli_actor()
     user = NewUser(name, role, region, unit)
@@ -85,10 +98,15 @@ def list_command(
 ) -> None:
     """Users by name: role, region, unit, disabled, who made and changed them (never a
     password or its hash)."""
-    from envmon.access.users import list_users
+    from envmon.access.users import USER_COLUMNS, UserList, list_users
 
-    with open_cli_store(db, config, read_only=True) as store, user_errors():
-        result = list_users(store)
+    url = serve_holding(db, config)
+    if url is not None:
+        rows = ask_json(url, "GET", "/api/v1/users/list", None, db, config)
+        result = UserList(tuple(tuple(row[c] for c in USER_COLUMNS) for row in rows))
+    else:
+        with open_cli_store(db, config, read_only=True) as store, user_errors():
+            result = list_users(store)
     emit(result, fmt, output)
 
 
@@ -101,6 +119,11 @@ def disable_command(
     """Disable a user: its page sessions end and its API tokens are revoked at once."""
     from envmon.access.users import disable_user
 
+    url = serve_holding(db, config)
+    if url is not None:
+        ask_json(url, "POST", "/api/v1/users/disable", {"username": name}, db, config)
+        typer.echo(f"user {name} disabled")
+        return
     by, address = _cli_actor()
     with open_cli_store(db, config) as store, user_errors():
         disable_user(store, name, by=by, address=address)
@@ -117,6 +140,12 @@ def reset_password_command(
     its failed logins are forgotten (a locked-out user can log in at once)."""
     from envmon.access.users import find_user, reset_password
 
+    url = serve_holding(db, config)
+    if url is not None:
+        ask_json(url, "POST", "/api/v1/users/reset-password", {
+            "username": name, "password": _password()}, db, config)
+        typer.echo(f"user {name}: password changed")
+        return
     settings = _access_settings(config)
     by, address = _cli_actor()
     with open_cli_store(db, config) as store:

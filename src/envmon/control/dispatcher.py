@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envmon.control.actions import action_kind, build_cp, data_cns, exe_meaning, qn_meaning
-from envmon.control.storage import CommandRow, insert_command, update_command
+from envmon.control.storage import CommandRow, audit_result, insert_command, update_command
 from envmon.errors import EnvmonError, OptionError
 from envmon.hj212.codec import make_qn
 from envmon.hj212.events import NoticeAnswered, RequestAnswered, RequestCompleted
@@ -142,6 +142,7 @@ class CommandDispatcher:
             row = row.with_(state="refused", finished_at=now,
                             reason="offline: the unit has no live connection to the receiver")
             row = await self.run_in_writer(insert_command, self.store, row)
+            await self._audit_end(row)
             self._notify(row)
             return row
         row = await self.run_in_writer(insert_command, self.store, row)
@@ -264,7 +265,17 @@ class CommandDispatcher:
             await self.run_in_writer(update_command, self.store, row)
         except Exception:
             log.exception("saving command %s failed", row.id)
+        await self._audit_end(row)
         self._notify(row)
+
+    async def _audit_end(self, row: CommandRow) -> None:
+        """A command's end is its own audit row (`storage.audit_result`)."""
+        if not row.final:
+            return
+        try:
+            await self.run_in_writer(audit_result, self.store, row)
+        except Exception:
+            log.exception("audit row of command %s's end not written", row.id)
 
     def _notify(self, row: CommandRow) -> None:
         for hook in self.on_change:

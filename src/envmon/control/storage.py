@@ -11,7 +11,8 @@ import json
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
-__all__ = ["FINAL_STATES", "CommandList", "CommandRow", "get_command", "insert_command",
+__all__ = ["FINAL_STATES", "CommandList", "CommandRow", "audit_result", "get_command",
+           "insert_command",
            "list_commands", "update_command"]
 
 FINAL_STATES = frozenset({"done", "failed", "timed_out", "refused"})
@@ -107,6 +108,24 @@ def _values(row: CommandRow) -> list:
     values[_COLUMNS.index("answer")] = (json.dumps(row.answer, ensure_ascii=False)
                                         if row.answer is not None else None)
     return values
+
+
+def audit_result(store, row: CommandRow) -> int:
+    """The end of a command (done, failed, timed_out, refused) as its own audit row
+    (``command.result``): who asked it and from where, the unit's QnRtn/ExeRtn and the
+    reason; the row of the send is the endpoint's or the command's (``command.send``)."""
+    from envmon.access import audit
+    from envmon.access.users import find_user
+
+    person = row.requested_by.split(" (", 1)[0].strip()
+    user = find_user(store, person)
+    role = user[1] if user is not None else None
+    source = row.requested_from
+    address = source[4:] if source.startswith("web ") else source
+    return audit.record(store, person, "command.result", row.mn, {
+        "command_id": row.id, "action": row.action, "cn": row.cn, "qn": row.qn,
+        "state": row.state, "qn_rtn": row.qn_rtn, "exe_rtn": row.exe_rtn,
+        "reason": row.reason}, address, row.state, role=role)
 
 
 def get_command(store, command_id: int) -> CommandRow | None:

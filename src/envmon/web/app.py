@@ -32,6 +32,7 @@ from envmon.access.users import users_exist
 from envmon.web.api import ROUTERS
 from envmon.web.api.cache import DEFAULT_MAX_BYTES, SharedResults
 from envmon.web.api.usecase import error_response
+from envmon.web.audited import audit_invalid
 from envmon.web.context import WebContext
 from envmon.web.guard import RequestGuard
 from envmon.web.isolation import enforce_scope
@@ -171,6 +172,7 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
     async def invalid(request: Request, error: RequestValidationError):
         first = error.errors()[0] if error.errors() else {}
         field, reason = _field(first), str(first.get("msg", "invalid value"))
+        await audit_invalid(request, field, reason)  # a refused write is a row too
         if _is_page(request):
             return _error_page(request, 400, f"{field}: {reason}" if field else reason)
         return error_response(400, field, reason)

@@ -13,7 +13,8 @@ refuses what that principal may not do:
   ``/login``; the login page, its endpoints and static files are public (`access.policy`).
   A write made with the page session needs the session's CSRF token in ``X-CSRF-Token``
   (403 otherwise: a cookie alone is what another site's page could make a browser send).
-* Then `access.policy.refusal` (the role may not write, or not open this area): 403.
+* Then `access.policy.refusal` (the role may not write, or not open this area): 403; a write
+  refused so is an audit row (``request.refused``: who, the path, from where, the reason).
 
 Credentials are looked up in a worker thread (the store is DuckDB, the loop serves the
 receiver too); whether users exist is remembered (`access.users.known_users_exist`).
@@ -22,6 +23,7 @@ receiver too); whether users exist is remembered (`access.users.known_users_exis
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +40,8 @@ from envmon.web.api.usecase import error_response
 from envmon.web.guard import SAFE_METHODS, is_loopback_client
 
 __all__ = ["CSRF_HEADER", "SESSION_COOKIE", "AccessGate"]
+
+log = logging.getLogger("envmon.web")
 
 SESSION_COOKIE = "envmon_session"
 CSRF_HEADER = "x-csrf-token"
@@ -91,6 +95,8 @@ class AccessGate:
                                       "(reload the page)")
         reason = policy.refusal(principal, method, path)
         if reason is not None:
+            if method not in SAFE_METHODS:  # a write refused by role is in the audit log too
+                await self._audit_refusal(principal, path, client, reason)
             return await self._refuse(scope, receive, send, 403, None, reason)
         await self.app(scope, receive, send)
 
@@ -108,6 +114,18 @@ class AccessGate:
             return await asyncio.to_thread(principal_for_session, self.context.store, cookie,
                                            self.settings)
         return None
+
+    async def _audit_refusal(self, principal, path: str, client: str | None,
+                             reason: str) -> None:
+        from envmon.access import audit
+        from envmon.web.audited import REFUSED_ACTION
+
+        try:
+            await asyncio.to_thread(audit.record, self.context.store, principal,
+                                    REFUSED_ACTION, path, None, client or "?",
+                                    f"refused: 403 {reason}")
+        except Exception:  # the refusal stands; the row is logged as missing
+            log.exception("audit row of a refused %s not written", path)
 
     @staticmethod
     async def _refuse(scope, receive, send, status: int, field: str | None,

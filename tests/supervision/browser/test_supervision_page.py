@@ -36,3 +36,52 @@ def test_warning_to_closed_on_the_page(store, page, shot):
         shot(page, "supervision-closed")
     assert [e[1] for e in api.show(store, case.id).events] == ["open", "notify", "answer",
                                                                "verify", "close"]
+
+
+def test_warning_to_closed_with_users_each_step_by_its_user(store, page, shot):
+    """Flow (b) with users and roles: the bureau notifies, the unit's side answers, the bureau
+    verifies and closes; each step's actor is the signed-in user (the page fills 处理人 and
+    a body's name is not who acts), each step an audit row under that user."""
+    from envmon.access.audit import list_audit
+    from tests.access.conftest import make_user
+    from tests.web.browser.test_users_page import log_in
+
+    write(store, [rec(GAS, f, NOV + k * HOUR) for k in range(91)
+                  for f in ("a21026", "a21002", "a34013")])
+    opened = api.generate_warnings(store, now=NOV + 100 * HOUR).opened
+    (case,) = [c for c in opened if c.mn == GAS and "即时" in c.reason]
+    make_user(store, "taiyuan", "bureau", region="140100")
+    make_user(store, "xiaodian", "district", region="140105")
+
+    def step(kind: str, fields: dict[str, str], state: str, user: str) -> None:
+        page.locator(f'button[data-sup="{kind}"][data-case="{case.id}"]').first.click()
+        expect(page.locator("#sup-by")).to_have_value(user)
+        for selector, text in fields.items():
+            page.fill(selector, text)
+        page.click("#sup-confirm")
+        expect(page.locator("#case-state")).to_have_text(state)
+
+    with serve(WebContext(store=store)) as served:
+        log_in(page, served, "taiyuan", then=f"/supervision?case={case.id}")
+        page.goto(served.url(f"/supervision?case={case.id}"))
+        step("notify", {"#sup-action": "核实传输中断原因并补传"}, "已下发通知", "taiyuan")
+        page.click("#logout")
+        expect(page).to_have_url(served.url("/login"))
+        log_in(page, served, "xiaodian", then=f"/supervision?case={case.id}")
+        page.goto(served.url(f"/supervision?case={case.id}"))
+        step("answer", {"#sup-note": "已修复通讯模块并补传"}, "单位已反馈", "xiaodian")
+        page.click("#logout")
+        expect(page).to_have_url(served.url("/login"))
+        log_in(page, served, "taiyuan", then=f"/supervision?case={case.id}")
+        page.goto(served.url(f"/supervision?case={case.id}"))
+        step("verify", {"#sup-note": "抽查补传数据属实"}, "核查通过", "taiyuan")
+        step("close", {"#sup-note": "办结"}, "已办结", "taiyuan")
+        shot(page, "supervision-closed-with-users")
+    events = api.show(store, case.id).events
+    assert [e[1] for e in events] == ["open", "notify", "answer", "verify", "close"]
+    rows = [(r["who"], r["action"], r["target"], r["result"])
+            for r in list_audit(store).as_json() if r["action"].startswith("supervision.")]
+    assert rows == [("taiyuan", "supervision.notify", str(case.id), "ok"),
+                    ("xiaodian", "supervision.answer", str(case.id), "ok"),
+                    ("taiyuan", "supervision.verify", str(case.id), "ok"),
+                    ("taiyuan", "supervision.close", str(case.id), "ok")]

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from envmon.errors import EnvmonError
 from envmon.web.api.actor import actor
 from envmon.web.api.usecase import error_response, use_case_endpoint, user_error_response
+from envmon.web.audited import audited
 
 router = APIRouter(prefix="/api/v1", tags=["command"])
 
@@ -49,6 +50,9 @@ class CommandBody(BaseModel):
              responses={400: {"description": 'A bad field: {"error": {"field", "reason"}}'},
                         429: {"description": "The MN's or the overall queue is full"},
                         503: {"description": "No receiver holds the units' connections here"}})
+@audited("command.send", target=lambda a: a["body"].mn,
+         detail=lambda a: {"action": a["body"].action, "cn": a["body"].cn},
+         answer=("id", "qn", "state"))
 async def send(request: Request, body: CommandBody = Body(...)) -> Any:
     """Queue the command for the unit; answers the command row (state ``queued``, or
     ``refused`` at once for a unit that is offline). Follow it with ``GET

@@ -29,6 +29,7 @@ from envmon.errors import EnvmonError, OptionError
 from envmon.web.api.actor import actor
 from envmon.web.api.usecase import error_response, use_case_endpoint, user_error_response
 from envmon.web.api.writes import after_write
+from envmon.web.audited import audited
 
 router = APIRouter(prefix="/api/v1", tags=["marks"])
 
@@ -158,6 +159,9 @@ def _address(request: Request) -> str:
 
 @router.post("/marks/file", summary="File a data mark for review (envmon marks file)",
              response_class=Response, status_code=201)
+@audited("mark.file", target=lambda a: a["body"].mn,
+         detail=lambda a: {"type": a["body"].type, "from": a["body"].start, "to": a["body"].end},
+         answer=("id", "status", "late"))
 async def marks_file(request: Request, body: FileBody = Body()) -> Response:
     """Submitted; it changes nothing until approved. Answers the mark (201)."""
     from envmon.marks.api import FileOptions, file_mark
@@ -175,6 +179,8 @@ async def marks_file(request: Request, body: FileBody = Body()) -> Response:
 
 @router.post("/marks/approve", summary="Approve a mark (envmon marks approve)",
              response_class=Response)
+@audited("mark.approve", target=lambda a: a["body"].mark_id,
+         detail=lambda a: {"accept_late": a["body"].accept_late})
 async def marks_approve(request: Request, body: ApproveBody = Body()) -> Response:
     from envmon.marks.api import approve
 
@@ -188,6 +194,8 @@ async def marks_approve(request: Request, body: ApproveBody = Body()) -> Respons
 
 @router.post("/marks/reject", summary="Reject a mark with a reason (envmon marks reject)",
              response_class=Response)
+@audited("mark.reject", target=lambda a: a["body"].mark_id,
+         detail=lambda a: {"reason": a["body"].reason})
 async def marks_reject(request: Request, body: RejectBody = Body()) -> Response:
     from envmon.marks.api import reject
 
@@ -201,6 +209,7 @@ async def marks_reject(request: Request, body: RejectBody = Body()) -> Response:
 
 @router.post("/marks/withdraw", summary="Withdraw a mark before review (envmon marks "
              "withdraw)", response_class=Response)
+@audited("mark.withdraw", target=lambda a: a["body"].mark_id)
 async def marks_withdraw(request: Request, body: WithdrawBody = Body()) -> Response:
     from envmon.marks.api import withdraw
 
@@ -214,6 +223,7 @@ async def marks_withdraw(request: Request, body: WithdrawBody = Body()) -> Respo
 
 @router.post("/marks/{mark_id}/proofs", summary="Upload one proof file (PDF, JPEG, PNG) of a "
              "submitted mark", response_class=Response, status_code=201)
+@audited("mark.proof", target=lambda a: a["mark_id"], answer=("proofs",))
 async def marks_proof_upload(request: Request, mark_id: int) -> Response:
     """``multipart/form-data``: the file in ``proof``, the uploader in ``by``."""
     from starlette.datastructures import UploadFile

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from envmon.errors import EnvmonError
 from envmon.web.api.usecase import error_response, user_error_response
+from envmon.web.audited import audited
 from envmon.web.guard import is_loopback_client
 
 router = APIRouter(prefix="/api/v1", tags=["keys"])
@@ -54,6 +55,7 @@ async def _refresh(platform: Any) -> None:
 
 
 @router.post("/keys/set", summary="Store an MN's SM4 key (envmon keys set; loopback only)")
+@audited("key.set", target=lambda a: a["body"].mn, answer=("action",))  # never the key
 async def keys_set_endpoint(request: Request, body: KeySetBody = Body(...)) -> Any:
     """Seal the key under the master key; the running receiver takes it at once."""
     from envmon.ingest.keys_api import key_from_text, keys_set
@@ -73,6 +75,7 @@ async def keys_set_endpoint(request: Request, body: KeySetBody = Body(...)) -> A
 
 @router.post("/keys/rotate", summary="Rotate an MN's SM4 key by CN 1014 (envmon keys rotate; "
              "loopback only)")
+@audited("key.rotate", target=lambda a: a["body"].mn, answer=("qn",))
 async def keys_rotate_endpoint(request: Request, body: KeyRotateBody = Body(...)) -> Any:
     """A new key pending until the unit confirms the CN 1014 that carries it (sent now when
     the unit is online, else when it connects)."""

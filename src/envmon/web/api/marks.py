@@ -128,6 +128,15 @@ def _mark_error(error: EnvmonError) -> Response:
     return user_error_response(error)
 
 
+async def _refused(request: Request, action: str, body: BaseModel,
+                   error: EnvmonError) -> Response:
+    """A body refused before the use case ran (a bad period, no ``by``): audited too."""
+    detail = body.model_dump(mode="json", by_alias=True)
+    target = str(detail.get("mark_id") or detail.get("mn") or detail.get("unit") or "")
+    await audit_write(request, action, target or None, detail, f"refused: {error}")
+    return user_error_response(error)
+
+
 async def _write(request: Request, action: str, body: BaseModel, fn, *args) -> Response:
     context = request.app.state.context
     detail = body.model_dump(mode="json", by_alias=True)
@@ -159,7 +168,7 @@ async def assess_exemption_add(request: Request, body: ExemptionAdd = Body()) ->
         options = ExemptionOptions(body.kind, actor(request, body.by), body.reason,
                                    unit=body.unit, mn=body.mn, proof=body.proof)
     except EnvmonError as error:
-        return user_error_response(error)
+        return await _refused(request, "exemption.add", body, error)
     return await _write(request, "exemption.add", body, add_exemption, period, options)
 
 
@@ -176,18 +185,18 @@ async def assess_correction_add(request: Request, body: CorrectionAdd = Body()) 
                                     body.reason, factor=body.factor, value=body.value,
                                     proof=body.proof)
     except EnvmonError as error:
-        return user_error_response(error)
+        return await _refused(request, "correction.add", body, error)
     return await _write(request, "correction.add", body, add_correction, period, options)
 
 
 async def _revoke(request: Request, table: str, body: Revoke) -> Response:
     from envmon.assess.api import RevokeOptions, revoke_mark
 
+    action = "exemption.revoke" if table == "exemptions" else "correction.revoke"
     try:
         options = RevokeOptions(table, body.mark_id, actor(request, body.by), body.reason)
     except EnvmonError as error:
-        return user_error_response(error)
-    action = "exemption.revoke" if table == "exemptions" else "correction.revoke"
+        return await _refused(request, action, body, error)
     return await _write(request, action, body, revoke_mark, options)
 
 

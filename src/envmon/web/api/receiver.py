@@ -17,6 +17,7 @@ from envmon.web.api.usecase import (
     use_case_endpoint,
     user_error_response,
 )
+from envmon.web.audited import audited
 
 router = APIRouter(prefix="/api/v1", tags=["receiver"])
 
@@ -52,6 +53,7 @@ class Unlock(BaseModel):
 @router.post("/receiver/lockouts", summary="Lift a lockout (envmon receiver lockouts --unlock)",
              response_class=Response,
              responses={400: {"description": 'A bad field: {"error": {"field", "reason"}}'}})
+@audited("receiver.unlock", target=lambda a: a["body"].unlock or a["body"].unlock_mn)
 async def lift_lockout(request: Request, body: Unlock = Body(...)) -> Response:
     """Lift the lockout of an address (`unlock`) or an MN's lockout of new addresses
     (`unlock_mn`); a running receiver drops it at once. Answers the lockouts still in force,

@@ -16,8 +16,13 @@ from envmon.errors import EnvmonError
 from envmon.web.api.actor import actor
 from envmon.web.api.usecase import error_response, use_case_endpoint, user_error_response
 from envmon.web.api.writes import after_write
+from envmon.web.audited import audited
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
+
+
+def _case(arguments: dict) -> int:
+    return arguments["case_id"]
 
 
 def _settings(context) -> Any:
@@ -108,6 +113,8 @@ def _who(request: Request, body: Action) -> None:
 
 
 @router.post("/supervision/open", summary="Open a case from an alarm or for a unit")
+@audited("supervision.open", target=lambda a: a["body"].alarm or a["body"].unit,
+         answer=("id", "state"))
 async def open_case(request: Request, body: Action = Body()) -> Response:
     """``{"alarm": ID}`` or ``{"unit": U, "reason": …}`` (envmon supervise open)."""
     from envmon.supervision import api
@@ -118,6 +125,7 @@ async def open_case(request: Request, body: Action = Body()) -> Response:
 
 
 @router.post("/supervision/{case_id}/notify", summary="事中调度: a notice with a deadline")
+@audited("supervision.notify", target=_case)
 async def notify(request: Request, case_id: int = Path(ge=1), body: Action = Body()
                  ) -> Response:
     """``{"action", "deadline"}``; delivered to the webhooks in the background."""
@@ -132,6 +140,7 @@ async def notify(request: Request, case_id: int = Path(ge=1), body: Action = Bod
 
 
 @router.post("/supervision/{case_id}/answer", summary="The unit's answer")
+@audited("supervision.answer", target=_case)
 async def answer(request: Request, case_id: int = Path(ge=1), body: Action = Body()
                  ) -> Response:
     from envmon.supervision import api
@@ -142,6 +151,7 @@ async def answer(request: Request, case_id: int = Path(ge=1), body: Action = Bod
 
 
 @router.post("/supervision/{case_id}/verify", summary="The bureau's verification")
+@audited("supervision.verify", target=_case, detail=lambda a: {"result": a["body"].result})
 async def verify(request: Request, case_id: int = Path(ge=1), body: Action = Body()
                  ) -> Response:
     """``{"result": "pass"|"fail", "note"}``."""
@@ -153,6 +163,7 @@ async def verify(request: Request, case_id: int = Path(ge=1), body: Action = Bod
 
 
 @router.post("/supervision/{case_id}/close", summary="Close a case")
+@audited("supervision.close", target=_case)
 async def close(request: Request, case_id: int = Path(ge=1), body: Action = Body()
                 ) -> Response:
     from envmon.supervision import api
@@ -163,6 +174,7 @@ async def close(request: Request, case_id: int = Path(ge=1), body: Action = Body
 
 
 @router.post("/supervision/{case_id}/escalate", summary="立案 with penalty notes")
+@audited("supervision.escalate", target=_case)
 async def escalate(request: Request, case_id: int = Path(ge=1), body: Action = Body()
                    ) -> Response:
     from envmon.supervision import api
@@ -176,6 +188,7 @@ async def escalate(request: Request, case_id: int = Path(ge=1), body: Action = B
 
 
 @router.post("/supervision/warnings", summary="Run the warning rules (事前预警)")
+@audited("supervision.warnings", target=lambda a: a["body"].month)
 async def warnings(request: Request, body: Action = Body()) -> Response:
     """``{"month": "YYYY-MM"}`` (optional); the month's warnings."""
     from envmon.supervision import api
@@ -196,6 +209,7 @@ async def warnings(request: Request, body: Action = Body()) -> Response:
 
 
 @router.post("/supervision/sweep", summary="Escalate overdue notices")
+@audited("supervision.sweep", target=None)
 async def sweep(request: Request, body: Action = Body()) -> Response:
     """Every notice past its deadline unanswered → escalated (envmon supervise sweep); the
     escalated cases. Their webhooks are delivered in the background."""

@@ -41,6 +41,7 @@ def install(app: FastAPI, context: WebContext) -> None:
         roads,
         screen,
         supervision,
+        users,
     )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -48,6 +49,6 @@ def install(app: FastAPI, context: WebContext) -> None:
     app.state.pages = pages  # the app's error handlers answer a page's errors as pages
     router = APIRouter(include_in_schema=False)
     for module in (overview, points, alarms, assess, emissions, air, roads, marks, emergency,
-                   supervision, screen, portal, placeholders, access):
+                   supervision, screen, portal, placeholders, access, users):
         module.add_routes(router, pages)
     app.include_router(router)
