@@ -66,6 +66,12 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "/api/v1/users/disable": ("/api/v1/users/disable", {"username": "nobody"}),
     "/api/v1/users/reset-password": ("/api/v1/users/reset-password",
                                      {"username": "nobody", "password": PASSWORD}),
+    "/api/v1/portal/alarm-answer": ("/api/v1/portal/alarm-answer", "multipart-answer"),
+    "/api/v1/portal/notice-answer": ("/api/v1/portal/notice-answer",
+                                     {"case_id": 999, "note": "n"}),
+    "/api/v1/portal/mark": ("/api/v1/portal/mark", {
+        "mn": GAS_MN, "type": "通讯中断", "from": "2024-05-01T00:00:00+08:00",
+        "to": "2024-05-01T02:00:00+08:00"}),
 }
 
 
@@ -102,6 +108,11 @@ def test_every_write_route_leaves_its_own_audit_row(store, tmp_path, monkeypatch
         if body == "multipart":
             answer = client.request(method, url, headers=headers, data={"by": "x"},
                                     files={"proof": ("p.pdf", b"%PDF-1.4 x", "application/pdf")})
+        elif body == "multipart-answer":  # the portal's answer to an alarm, with a file
+            answer = client.request(method, url, headers=headers,
+                                    data={"alarm_id": "999", "note": "n"},
+                                    files={"attachment": ("p.pdf", b"%PDF-1.4 x",
+                                                          "application/pdf")})
         else:
             answer = client.request(method, url, headers=headers, json=body)
         assert answer.status_code != 500, (path, answer.text)  # 503: no receiver here

@@ -129,6 +129,9 @@ SCOPE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/keys/rotate"): _admin,
     ("GET", "/api/v1/receiver/lockouts"): _admin, ("POST", "/api/v1/receiver/lockouts"): _admin,
     ("GET", "/api/v1/receiver/connections"): _admin,
+    ("GET", "/api/v1/users/list"): _admin, ("GET", "/users"): _admin,
+    ("POST", "/api/v1/users/add"): _admin, ("POST", "/api/v1/users/disable"): _admin,
+    ("POST", "/api/v1/users/reset-password"): _admin,
     ("POST", "/api/v1/command"): Rule(ADMIN),
     ("GET", "/api/v1/audit/list"): Rule(AUDIT, "none"), ("GET", "/audit"): Rule(AUDIT, "none"),
     # writes, each on a target in the writer's scope

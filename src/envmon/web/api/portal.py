@@ -44,6 +44,14 @@ UNIT = Query(None, max_length=64, description="The unit (a bureau user; an enter
              "omit it: its own).")
 
 
+async def _refused(request: Request, action: str, target: str | None, response: Response):
+    """An early refusal of a portal write, into the audit log like its other outcomes."""
+    from envmon.web.audited import response_result
+
+    await audit_write(request, action, target, None, response_result(response))
+    return response
+
+
 def _unit_not_found(unit: str | None):
     """The 404 of a unit that is not there or not in the caller's view: one text for both
     (`access.isolation.not_found_text`), so nobody can probe which units exist."""
@@ -247,9 +255,10 @@ async def portal_alarm_answer(request: Request, unit: str | None = UNIT) -> Resp
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return _unit_not_found(unit)
+        return await _refused(request, "alarm.answer", unit, _unit_not_found(unit))
     if not _may_write(request):
-        return error_response(403, None, "this role may not answer alarms")
+        return await _refused(request, "alarm.answer", unit,
+                              error_response(403, None, "this role may not answer alarms"))
     config = _config(request)
     marks, portal = marks_settings_of(config), portal_settings_of(config)
     try:
@@ -319,9 +328,11 @@ async def portal_notice_answer(request: Request, body: NoticeAnswer = Body(),
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return _unit_not_found(unit)
+        return await _refused(request, "supervision.answer", str(body.case_id),
+                              _unit_not_found(unit))
     if not _may_write(request):
-        return error_response(403, None, "this role may not answer notices")
+        return await _refused(request, "supervision.answer", str(body.case_id),
+                              error_response(403, None, "this role may not answer notices"))
     context = request.app.state.context
     who = api.Actor(actor(request, None, required=False), f"web {client_address(request)}")
     detail = {"case_id": body.case_id, "unit": unit_id}
@@ -366,9 +377,10 @@ async def portal_mark(request: Request, body: PortalMark = Body(),
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
-        return _unit_not_found(unit)
+        return await _refused(request, "mark.file", body.mn, _unit_not_found(unit))
     if not _may_write(request):
-        return error_response(403, None, "this role may not file marks")
+        return await _refused(request, "mark.file", body.mn,
+                              error_response(403, None, "this role may not file marks"))
     context = request.app.state.context
     try:
         period = Period.parse(body.start, body.end, allow_future=True)
