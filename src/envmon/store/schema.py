@@ -33,6 +33,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
                                           audit_log (issue 13: who may do what, and who did)
              envmon.supervision.tables    supervision_cases, supervision_events, _deliveries
              envmon.grading.tables        unit_grades (monthly grades with reasons)
+    12       envmon.emergency.tables      emergency_alerts.cancelled_at/_by, cancel_reason
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -60,7 +61,7 @@ from functools import cache
 
 from envmon.store.ddl import IdSequence, Migration
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 OWNERS = (
     "envmon.store.core_tables",

@@ -188,6 +188,7 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
     if pages:
         pages.install(app, context)
     from envmon.web.api.data_marks import PROOF_UPLOAD_PATH, upload_limit
+    from envmon.web.api.emergency import IMPORT_BODY_BYTES, IMPORT_PATH
 
     _add_access_gate(app, context, settings)
     app.add_middleware(RequestGuard, bound_host=context.settings.get("web_host"),
@@ -196,5 +197,6 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
                        multipart_paths=(PROOF_UPLOAD_PATH,),
                        users_exist=lambda: users_exist(context.store))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
-                       larger=((PROOF_UPLOAD_PATH, upload_limit(context.config)),))
+                       larger=((PROOF_UPLOAD_PATH, upload_limit(context.config)),
+                               (IMPORT_PATH, IMPORT_BODY_BYTES)))
     return app
