@@ -279,9 +279,10 @@ def demo(
     roads_air: bool = typer.Option(True, "--roads-air/--no-roads-air",
                                    help="Seed a new store with roads (太原市) and air data."),
     emergency: bool = typer.Option(
-        False, "--emergency", help="Seed a new store with the emergency-control scenario: "
-        "five more units of 太原市 with 32 days of data, an orange alert and their "
-        "emission-reduction list (`envmon emergency check`, the 应急管控 page)."),
+        False, "--emergency", help="Seed the store (new, or a demo store without it) with the "
+        "emergency-control scenario: five more units of 太原市 with 32 days of data, an "
+        "orange alert and their emission-reduction list (`envmon emergency check`, the "
+        "应急管控 page); once."),
     seed_history: bool = typer.Option(
         True, "--seed-history/--upload-history",
         help="The last day as received on time by a running platform, or uploaded by the "
