@@ -222,3 +222,19 @@ def test_exemption_marks_filed_around_peaks_are_read_from_the_store(tmp_path):
         assert [f["pattern"] for f in found if "豁免" in f["detail"]] == ["flag_gaming"] * 3
         revoke(store, "exemptions", ids[0], by="测试", reason="撤销")
         assert len(exemption_marks(store, p.mn, period)) == 2  # a revoked mark is no evidence
+
+
+def test_a_month_without_data_says_so_and_a_month_in_progress_is_provisional(db):
+    proc = run_cli("--month", "2026-09", "--format", "json", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["points"] == [] and result["points_with_data"] == 0
+    assert result["provisional"] is False and "均无小时数据" in result["note"]
+    assert f"note: {result['note']}" in proc.stderr
+    from envmon.timeutil import now_beijing
+
+    month = now_beijing().strftime("%Y-%m")
+    proc = run_cli("--month", month, "--format", "json", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["provisional"] is True and result["note"]
