@@ -238,3 +238,24 @@ def test_a_month_without_data_says_so_and_a_month_in_progress_is_provisional(db)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["provisional"] is True and result["note"]
+
+
+def test_demo_falsifying_seeds_last_month_once_and_screen_finds_it(tmp_path):
+    from datetime import timedelta
+
+    from envmon.timeutil import now_beijing
+
+    base = [sys.executable, "-m", "envmon", "demo", "--db", "demo.duckdb", "--points", "5",
+            "--hj212-port", "0", "--no-web", "--no-roads-air", "--duration", "1",
+            "--falsifying"]
+    month = (now_beijing().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    first = subprocess.run(base, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert f"数据造假筛查: 20 gas points over {month}" in first.stdout + first.stderr
+    again = subprocess.run(base, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "数据造假筛查: the scenario is already in this store" in again.stdout + again.stderr
+    proc = run_cli("--month", month, "--format", "json", "--db", str(tmp_path / "demo.duckdb"))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["screened"] >= 20 and result["points"]
+    assert any(p["mn"].startswith("SCR001") for p in result["points"])
