@@ -259,3 +259,29 @@ def test_demo_falsifying_seeds_last_month_once_and_screen_finds_it(tmp_path):
     result = json.loads(proc.stdout)
     assert result["screened"] >= 20 and result["points"]
     assert any(p["mn"].startswith("SCR001") for p in result["points"])
+
+
+def test_report_names_factors_plots_each_flagged_factor_by_date(db, tmp_path):
+    from openpyxl import load_workbook
+
+    from envmon.screen.api import screen
+    from envmon.screen.report import PLOTTED, chart_title
+    from envmon.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        result = screen(store, Period.month(MONTH))
+    proc = run_cli("--month", MONTH, "--format", "xlsx", "--db", str(db), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    book = load_workbook(tmp_path / f"screen-{MONTH}.xlsx")
+    wanted = [chart_title(p, f) for p in result.points[:PLOTTED]
+              for f in dict.fromkeys(x.factor for x in p.findings)]
+    plotted = result.points[:PLOTTED]
+    assert len(wanted) > len(plotted)  # some point has findings on two factors: both plotted
+    assert [s for s in book.sheetnames if s.startswith("…")] == wanted
+    assert any("氮氧化物" in s or "二氧化硫" in s or "烟尘" in s for s in wanted)
+    factors = {row[2] for row in book["证据"].iter_rows(min_row=2, values_only=True) if row[2]}
+    assert any(f.startswith(("二氧化硫 ", "氮氧化物 ", "烟尘 ")) for f in factors), factors
+    from envmon.screen.report import point_chart
+
+    svg = point_chart(result.points[0]).svg
+    assert f"{MONTH[5:]}-" in svg and "日期" in svg  # dates (10-05 …) on the x-axis
