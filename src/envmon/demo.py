@@ -66,7 +66,8 @@ class DemoOptions:
     # The last day as a running platform received it (on time, no alarms replayed); False:
     # the units upload it at start through the receiver (a backlog the alarm engine judges).
     seed_history: bool = True
-    emergency: bool = False  # seed the emergency scenario (sim.emergency) on a new store
+    emergency: bool = False  # seed the emergency scenario (sim.emergency) once, new store or not
+    falsifying: bool = False  # seed last month's falsification scenario (sim.falsify) once
     web_settings: Any = None  # web.service.WebSettings ([web] of envmon.toml), None = defaults
 
     def __post_init__(self) -> None:
@@ -292,6 +293,45 @@ def seed_emergency(store, seed: int, alert_start=None) -> tuple[int, int]:
     return added.alert.id, packets
 
 
+def emergency_in(store, seed: int) -> str:
+    """Seed the emergency scenario into the store unless it is there (its alert, entered by
+    "demo"): what the user reads either way, with the command to check it."""
+    from envmon.emergency import records
+
+    found = next((a for a in records.alerts(store, active_only=True)
+                  if a.created_by == "demo"), None)
+    if found is not None:
+        return (f"应急管控: the scenario is already in this store (orange alert id {found.id});"
+                f" envmon emergency check --alert {found.id} --format table")
+    alert_id, _ = seed_emergency(store, seed)
+    return (f"应急管控: an orange alert (id {alert_id}) with 5 listed units; "
+            f"envmon emergency check --alert {alert_id} --format table")
+
+
+FALSIFYING_POINTS = 20  # six of them falsifying (30 %): a short ranked list to read
+FALSIFYING_MN = "SCR"  # the simulator's falsifying-mode MNs: SCR<seed mod 1000><k>
+
+
+def falsifying_in(store, seed: int) -> str:
+    """Seed last month (Beijing time) with the falsification scenario (`sim.falsify`: honest
+    and falsifying gas points of 太原市 with known episodes) unless its points are there:
+    what the user reads either way, with the command that screens it."""
+    from envmon.period import Period
+    from envmon.sim.falsify import FalsifyOptions, simulate_falsifying
+
+    month = Period.month((now_beijing().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
+    prefix = f"{FALSIFYING_MN}{seed % 1000:03d}"
+    command = f"envmon screen --month {month.label} --format html"
+    if any(p.mn.startswith(prefix) for p in store.list_points()):
+        return (f"数据造假筛查: the scenario is already in this store (month {month.label}); "
+                f"{command}")
+    result = simulate_falsifying(store, month, FalsifyOptions(FALSIFYING_POINTS, seed))
+    fleet = result.fleet
+    return (f"数据造假筛查: {len(fleet.points)} gas points over {month.label}, "
+            f"{len(fleet.falsified)} falsifying ({len(fleet.episodes)} episodes: `envmon "
+            f"simulate-falsifying` prints such ground truth); {command}")
+
+
 def demo_keys(store, seed: int) -> str | None:
     """Every other HJ 212-2025 point of the demo encrypts: an SM4 key (seeded, so a demo
     store is the same every time) set in the key store; returns the master key file's path
@@ -330,10 +370,12 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
             imported += f"\nSM4 master key of the demo's HJ 212-2025 units: {created}"
         if options.roads_air:
             imported += "\n" + seed_domains(store, seed)
-        if options.emergency:
-            alert_id, _ = seed_emergency(store, seed)
-            imported += (f"\n应急管控: an orange alert (id {alert_id}) with 5 listed units; "
-                         f"envmon emergency check --alert {alert_id} --format table")
+    if options.emergency:  # a new store or one the demo made before: seeded once
+        said = emergency_in(store, seed)
+        imported = f"{imported}\n{said}" if imported else said
+    if options.falsifying:
+        said = falsifying_in(store, seed)
+        imported = f"{imported}\n{said}" if imported else said
     sim_points = sim_points_from_store(store)
     platform = Platform(store, PlatformOptions(
         host="127.0.0.1", hj212_port=port, web_port=options.web_port,

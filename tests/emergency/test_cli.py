@@ -169,3 +169,19 @@ def test_settings_from_the_configuration(scenario_db, tmp_path):
     config.write_text("[emergency]\nbaseline_dayz = 3\n", encoding="utf-8")
     run = envmon("emergency", "check", "--alert", alert_id, "--db", path, "--config", config)
     assert run.returncode == 2 and "baseline_dayz" in run.stderr
+
+
+def test_demo_emergency_on_an_existing_store_seeds_it_once(tmp_path):
+    base = ("demo", "--db", "demo.duckdb", "--points", "5", "--hj212-port", "0", "--no-web",
+            "--no-roads-air", "--duration", "1")
+    run = envmon(*base, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    run = envmon(*base, "--emergency", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "应急管控: an orange alert (id 1)" in run.stdout + run.stderr
+    run = envmon(*base, "--emergency", cwd=tmp_path)
+    assert "应急管控: the scenario is already in this store (orange alert id 1)" in (
+        run.stdout + run.stderr)
+    alerts = json.loads(envmon("emergency", "alert", "list", "--format", "json", "--db",
+                               tmp_path / "demo.duckdb").stdout)["alerts"]
+    assert [a["id"] for a in alerts] == [1]

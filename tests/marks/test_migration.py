@@ -66,7 +66,9 @@ def test_old_exemptions_and_corrections_become_approved_marks_keeping_their_hist
     path = tmp_path / "v10.duckdb"
     before = _build_version_10_store(path, monkeypatch)
     with open_store(path) as store:
-        assert store.schema_version() == schema.SCHEMA_VERSION == 12
+        # upgraded to the current version, through 11 (later versions add their own steps)
+        assert store.schema_version() == schema.SCHEMA_VERSION >= 11
+        assert 11 in [m.version for m in schema.migrations()]
         marks = review.list_marks(store)
         assert [(m["type"], m["subtype"], m["effect"], m["source_table"], m["source_id"])
                 for m in marks] == [

@@ -222,3 +222,66 @@ def test_exemption_marks_filed_around_peaks_are_read_from_the_store(tmp_path):
         assert [f["pattern"] for f in found if "豁免" in f["detail"]] == ["flag_gaming"] * 3
         revoke(store, "exemptions", ids[0], by="测试", reason="撤销")
         assert len(exemption_marks(store, p.mn, period)) == 2  # a revoked mark is no evidence
+
+
+def test_a_month_without_data_says_so_and_a_month_in_progress_is_provisional(db):
+    proc = run_cli("--month", "2026-09", "--format", "json", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["points"] == [] and result["points_with_data"] == 0
+    assert result["provisional"] is False and "均无小时数据" in result["note"]
+    assert f"note: {result['note']}" in proc.stderr
+    from envmon.timeutil import now_beijing
+
+    month = now_beijing().strftime("%Y-%m")
+    proc = run_cli("--month", month, "--format", "json", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["provisional"] is True and result["note"]
+
+
+def test_demo_falsifying_seeds_last_month_once_and_screen_finds_it(tmp_path):
+    from datetime import timedelta
+
+    from envmon.timeutil import now_beijing
+
+    base = [sys.executable, "-m", "envmon", "demo", "--db", "demo.duckdb", "--points", "5",
+            "--hj212-port", "0", "--no-web", "--no-roads-air", "--duration", "1",
+            "--falsifying"]
+    month = (now_beijing().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    first = subprocess.run(base, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert f"数据造假筛查: 20 gas points over {month}" in first.stdout + first.stderr
+    again = subprocess.run(base, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "数据造假筛查: the scenario is already in this store" in again.stdout + again.stderr
+    proc = run_cli("--month", month, "--format", "json", "--db", str(tmp_path / "demo.duckdb"))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["screened"] >= 20 and result["points"]
+    assert any(p["mn"].startswith("SCR001") for p in result["points"])
+
+
+def test_report_names_factors_plots_each_flagged_factor_by_date(db, tmp_path):
+    from openpyxl import load_workbook
+
+    from envmon.screen.api import screen
+    from envmon.screen.report import PLOTTED, chart_title
+    from envmon.store import open_store
+
+    with open_store(db, read_only=True) as store:
+        result = screen(store, Period.month(MONTH))
+    proc = run_cli("--month", MONTH, "--format", "xlsx", "--db", str(db), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    book = load_workbook(tmp_path / f"screen-{MONTH}.xlsx")
+    wanted = [chart_title(p, f) for p in result.points[:PLOTTED]
+              for f in dict.fromkeys(x.factor for x in p.findings)]
+    plotted = result.points[:PLOTTED]
+    assert len(wanted) > len(plotted)  # some point has findings on two factors: both plotted
+    assert [s for s in book.sheetnames if s.startswith("…")] == wanted
+    assert any("氮氧化物" in s or "二氧化硫" in s or "烟尘" in s for s in wanted)
+    factors = {row[2] for row in book["证据"].iter_rows(min_row=2, values_only=True) if row[2]}
+    assert any(f.startswith(("二氧化硫 ", "氮氧化物 ", "烟尘 ")) for f in factors), factors
+    from envmon.screen.report import point_chart
+
+    svg = point_chart(result.points[0]).svg
+    assert f"{MONTH[5:]}-" in svg and "日期" in svg  # dates (10-05 …) on the x-axis

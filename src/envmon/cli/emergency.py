@@ -1,6 +1,8 @@
-"""CLI: `envmon emergency alert add|list|import`, `envmon emergency list import|show` and
-`envmon emergency check` (heavy-pollution emergency control). The use cases are in
-`envmon.emergency.api`; this module parses and writes."""
+"""CLI: `envmon emergency alert add|list|import|cancel`, `envmon emergency list import|show`
+and `envmon emergency check` (heavy-pollution emergency control). The use cases are in
+`envmon.emergency.api`; this module parses and writes. Every command goes through a running
+server (`cli.remote`: `--url`, or automatically while `envmon serve` holds the store); the
+imports read their file here and send its rows."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ emergency_app = typer.Typer(name="emergency", no_args_is_help=True,
                             help="Heavy-pollution emergency control (重污染天气应急管控): "
                                  "alerts, the emission-reduction list, compliance check.")
 alert_app = typer.Typer(name="alert", no_args_is_help=True,
-                        help="Alerts (预警): add, list, import.")
+                        help="Alerts (预警): add, list, import, cancel.")
 list_app = typer.Typer(name="list", no_args_is_help=True,
                        help="The emission-reduction list (应急减排清单): import, show.")
 emergency_app.add_typer(alert_app, name="alert")
@@ -26,18 +28,33 @@ emergency_app.add_typer(list_app, name="list")
 FILE_HELP = "CSV or XLSX file (English or Chinese headers)."
 
 
+def _alert_rows(path: Path) -> dict:
+    from envmon.emergency.api import read_alert_file
+
+    return read_alert_file(path).as_wire()
+
+
+def _list_rows(path: Path) -> dict:
+    from envmon.emergency.api import read_list_file
+
+    return read_list_file(path).as_wire()
+
+
 @alert_app.command("add")
+@remote_command(writes=True)
 def alert_add(
-    level: str = typer.Option(..., "--level", help="yellow, orange or red."),
+    level: str = typer.Option(..., "--level", help="yellow, orange or red (黄色/橙色/红色)."),
     start: str = typer.Option(..., "--from", help="Start, ISO (Beijing time if no offset), "
                                                   "on the hour."),
     end: str = typer.Option(..., "--to", help="End (exclusive), ISO, on the hour."),
     region: str = typer.Option(..., "--region", help="GB/T 2260 code (140100: 太原市)."),
     by: str | None = typer.Option(None, "--by", help="Who enters it."),
+    fmt: str = format_option("text", ("text", "json")),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
-    """Add an alert; prints its id."""
+    """Add an alert; prints its id (the id of the same alert — level, period, region — when
+    it is there already: JSON "existing": true). The region must be one of the registry."""
     from envmon.emergency.api import AlertOptions, add_alert
 
     with user_errors():
@@ -46,10 +63,33 @@ def alert_add(
                 store, "emergency.alert_add", region, {"level": level, "from": start,
                                                         "to": end}):
             result = add_alert(store, options)
-    typer.echo(result.as_text())
+    emit(result, fmt)
+
+
+@alert_app.command("cancel")
+@remote_command(writes=True)
+def alert_cancel(
+    alert_id: int = typer.Argument(..., metavar="ID", help="The alert's id."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (解除预警的依据)."),
+    by: str | None = typer.Option(None, "--by", help="Who cancels it."),
+    fmt: str = format_option("text", ("text", "json")),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """Cancel an alert: kept and stamped cancelled; no longer checked, and its days are
+    again baseline days of other alerts."""
+    from envmon.emergency.api import CancelOptions, cancel_alert
+
+    with user_errors():
+        options = CancelOptions(alert_id, reason, by)
+        with open_cli_store(db, config) as store, cli_audited(
+                store, "emergency.alert_cancel", str(alert_id), {"reason": reason}):
+            result = cancel_alert(store, options)
+    emit(result, fmt)
 
 
 @alert_app.command("list")
+@remote_command()
 def alert_list(
     fmt: str = format_option("table", ("table", "json", "csv")),
     output: Path | None = output_option(),
@@ -67,18 +107,21 @@ def alert_list(
 def _import(kind: str, path: Path, fmt: str, db, config) -> None:
     from envmon.emergency import api
 
-    use_case = api.import_list if kind == "list" else api.import_alerts
+    use_case = api.import_list_rows if kind == "list" else api.import_alert_rows
     action = "emergency.list_import" if kind == "list" else "emergency.alert_import"
-    with user_errors(), open_cli_store(db, config) as store, cli_audited(
-            store, action, path.name) as facts:
-        result = use_case(store, path)
-        facts["problems"] = len(result.problems)
+    with user_errors():
+        table = (api.read_list_file if kind == "list" else api.read_alert_file)(path)
+        with open_cli_store(db, config) as store, cli_audited(
+                store, action, path.name) as facts:
+            result = use_case(store, table)
+            facts["problems"] = len(result.problems)
     emit(result, fmt)
     if result.problems:  # good rows are kept; the bad ones are named above
         raise typer.Exit(1)
 
 
 @alert_app.command("import")
+@remote_command(writes=True, file_bodies={"path": _alert_rows})
 def alert_import(
     path: Path = typer.Argument(..., metavar="FILE", help=FILE_HELP + " Columns: level, "
                                 "from, to, region (预警级别, 开始时间, 结束时间, 区域代码)."),
@@ -86,12 +129,14 @@ def alert_import(
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
-    """Import alerts; every bad row is named with its line and field (exit 1), the good
-    rows are kept."""
+    """Import alerts; prints the new ids; a row equal to an alert already there is reported
+    as existing, not added twice; every bad row is named with its line and field (exit 1),
+    the good rows are kept."""
     _import("alerts", path, fmt, db, config)
 
 
 @list_app.command("import")
+@remote_command(writes=True, file_bodies={"path": _list_rows})
 def list_import(
     path: Path = typer.Argument(..., metavar="FILE", help=FILE_HELP + " Columns: unit_id, "
                                 "level, measure, reduction_pct, pollutants, grade "
@@ -106,6 +151,7 @@ def list_import(
 
 
 @list_app.command("show")
+@remote_command()
 def list_show(
     level: str | None = typer.Option(None, "--level", help="Only yellow, orange or red."),
     fmt: str = format_option("table", ("table", "json", "csv")),
@@ -144,6 +190,8 @@ def check(
         accounting = accounting_config(config)
         with open_cli_store(db, config, read_only=True) as store:
             result = check_alert(store, options, config=settings, accounting=accounting)
+    if result.note:  # no unit to check: why, rather than an empty table
+        typer.echo(f"note: {result.note}", err=True)
     emit(result, fmt, output)
 
 

@@ -30,6 +30,12 @@ Before a request, the server's OpenAPI schema (``/openapi.json``) is read to che
 endpoint exists and knows every option given: FastAPI ignores an unknown query parameter,
 which would silently answer a different question.
 
+A command that imports a local file names a reader for it (`remote_command(file_bodies=
+{"path": read}`): the file is read here and what the reader returns (a bounded JSON object,
+e.g. the parsed rows) is sent in the body instead of the path. A server that answers with
+``X-Envmon-Exit: N`` (an import with rejected rows) makes the command exit N after printing
+the answer, as the local command does.
+
 Endpoints that do not follow the rule are the fixed ones in `EXCEPTIONS`, and the flags in
 `FLAG_ENDPOINTS` that ask a command for another result with its own endpoint (`envmon data
 --conflicts` → ``GET /api/v1/data/conflicts``; the flag itself is not sent). A command whose
@@ -77,6 +83,7 @@ EXCEPTIONS: dict[tuple[str, ...], tuple[str, str]] = {
     ("alarms", "list"): ("GET", "/alarms"),
     ("alarms", "ack"): ("POST", "/alarms/{alarm_id}/acknowledge"),
     ("alarms", "close"): ("POST", "/alarms/{alarm_id}/close"),
+    ("emergency", "alert", "list"): ("GET", "/emergency/alerts"),
     # `envmon supervise …` is /api/v1/supervision/… (the issue's paths)
     ("supervise", "list"): ("GET", "/supervision/list"),
     ("supervise", "show"): ("GET", "/supervision/{case_id}"),
@@ -123,11 +130,14 @@ def url_option() -> Any:
 
 
 def remote_command(*, writes: bool | Callable[[dict], bool] = False,
-                   formats_default: str | None = None) -> Callable[[Callable], Callable]:
+                   formats_default: str | None = None,
+                   file_bodies: dict[str, Callable[[Path], dict]] | None = None
+                   ) -> Callable[[Callable], Callable]:
     """Give a command `--url` and let it go through the API (module docstring). `writes`:
     the command changes the store (POST); a function of the wire parameters where that
     depends on the options (`receiver lockouts --unlock`). `formats_default`: a bulletin
-    command's default `--formats` (one GET per format)."""
+    command's default `--formats` (one GET per format). `file_bodies`: parameter name → a
+    reader of that local file whose fields are sent instead of the path."""
 
     def wrap(fn: Callable) -> Callable:
         signature = inspect.signature(fn, eval_str=True)
@@ -153,7 +163,8 @@ def remote_command(*, writes: bool | Callable[[dict], bool] = False,
                     ctx.obj["url"] = url
                 return result
             ctx.meta[META_KEY] = {"writes": writes, "formats_default": formats_default,
-                                  "local_files": local_files}
+                                  "local_files": local_files,
+                                  "file_bodies": file_bodies or {}}
             if url:
                 return ask(ctx, url)
             token = _CURRENT.set(ctx)
@@ -340,7 +351,8 @@ def _is_local(param: Any) -> bool:
 
 
 def build_request(ctx: typer.Context, writes: bool | Callable[[dict], bool] = False,
-                  local_files: frozenset[str] = frozenset()) -> Request:
+                  local_files: frozenset[str] = frozenset(),
+                  file_bodies: dict[str, Callable[[Path], dict]] | None = None) -> Request:
     params: dict[str, Any] = {}
     options: dict[str, str] = {}
     for param in ctx.command.params:
@@ -354,6 +366,9 @@ def build_request(ctx: typer.Context, writes: bool | Callable[[dict], bool] = Fa
             continue
         if value is None or (value == param.default and not param.required) or value == ():
             continue  # the server's default is the command's
+        if file_bodies and param.name in file_bodies:  # read here, its content is sent
+            params.update(_read_file_body(file_bodies[param.name], Path(value)))
+            continue
         if isinstance(value, Path) or param.name in local_files:
             raise fail(f"{cli_name}: names a local file, which the server does not read; "
                        "run the command on the store itself")
@@ -372,6 +387,15 @@ def build_request(ctx: typer.Context, writes: bool | Callable[[dict], bool] = Fa
         if "{" + name + "}" in path:
             path = path.replace("{" + name + "}", quote(str(params.pop(name)), safe=""))
     return Request(method, path, template, params, options)
+
+
+def _read_file_body(reader: Callable[[Path], dict], path: Path) -> dict:
+    from envmon.errors import EnvmonError
+
+    try:
+        return reader(path)
+    except EnvmonError as error:
+        raise fail(str(error)) from None
 
 
 # --- sending it ----------------------------------------------------------------------------
@@ -537,7 +561,7 @@ def ask(ctx: typer.Context, url: str, *, automatic: bool = False,
     meta = ctx.meta.get(META_KEY, {})
     base = _base(url)
     request = build_request(ctx, meta.get("writes", False),
-                            meta.get("local_files", frozenset()))
+                            meta.get("local_files", frozenset()), meta.get("file_bodies"))
     formats = _bulletin_formats(ctx, request, meta.get("formats_default"))
     with _client(base, user_token() or token) as client:
         first = request if not formats else _with_format(request, formats[0])
@@ -554,6 +578,9 @@ def ask(ctx: typer.Context, url: str, *, automatic: bool = False,
             note = answer.headers.get("x-envmon-note")
             if note:  # the result's note, on stderr as the local command says it
                 typer.echo(f"note: {unquote(note)}", err=True)
+            code = answer.headers.get("x-envmon-exit", "")
+            if code in ("1",):  # the local command's exit code (rejected rows, printed)
+                raise typer.Exit(int(code))
 
 
 def _bulletin_formats(ctx: typer.Context, request: Request, default: str | None

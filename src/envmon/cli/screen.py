@@ -44,6 +44,8 @@ def screen_command(
         options = ScreenOptions(unit)
         with open_cli_store(db, config, read_only=True) as store:
             result = screen(store, period, options, progress=progress)
+    if result.note:  # no data, or a period not over: an empty list is not a clean one
+        typer.echo(f"note: {result.note}", err=True)
     emit(result, fmt, output)
 
 

@@ -279,9 +279,14 @@ def demo(
     roads_air: bool = typer.Option(True, "--roads-air/--no-roads-air",
                                    help="Seed a new store with roads (太原市) and air data."),
     emergency: bool = typer.Option(
-        False, "--emergency", help="Seed a new store with the emergency-control scenario: "
-        "five more units of 太原市 with 32 days of data, an orange alert and their "
-        "emission-reduction list (`envmon emergency check`, the 应急管控 page)."),
+        False, "--emergency", help="Seed the store (new, or a demo store without it) with the "
+        "emergency-control scenario: five more units of 太原市 with 32 days of data, an "
+        "orange alert and their emission-reduction list (`envmon emergency check`, the "
+        "应急管控 page); once."),
+    falsifying: bool = typer.Option(
+        False, "--falsifying", help="Seed the store (new or not) with last month's "
+        "falsification scenario: 20 gas points of 太原市, 6 of them falsifying with known "
+        "episodes (`envmon screen --month <last month>`, the 数据造假筛查 page); once."),
     seed_history: bool = typer.Option(
         True, "--seed-history/--upload-history",
         help="The last day as received on time by a running platform, or uploaded by the "
@@ -296,6 +301,7 @@ def demo(
                               web_port=(8000 if web_port is None else web_port) if web else None,
                               web_port_fallback=web_port is None, roads_air=roads_air,
                               seed_history=seed_history, emergency=emergency,
+                              falsifying=falsifying,
                               web_host=web_host, web_settings=_web_writes(
                                   _settings(None).web, web_allow_remote_writes))
     _logging("warning")

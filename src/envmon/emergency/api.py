@@ -46,6 +46,11 @@ def config_from_file(config_file: Path | None) -> EmergencyConfig:
 
 
 # ------------------------------------------------------------------------------- alerts
+def level_of(value: Any, option: str = "--level") -> str:
+    """yellow | orange | red from English or Chinese (黄色/橙色/红色), as the list import."""
+    return choice(Level, files.level_of(value) or str(value), option).value
+
+
 @dataclass(frozen=True)
 class AlertOptions:
     level: str
@@ -58,7 +63,7 @@ class AlertOptions:
         from envmon.assess.api import region_prefix
         from envmon.period import parse_time, require_on_the_hour
 
-        object.__setattr__(self, "level", choice(Level, self.level, "--level").value)
+        object.__setattr__(self, "level", level_of(self.level))
         for name, option in (("start", "--from"), ("end", "--to")):
             value = getattr(self, name)
             if not isinstance(value, datetime):
@@ -77,24 +82,83 @@ class AlertOptions:
 @dataclass(frozen=True)
 class AlertAdded:
     alert: records.Alert
+    existing: bool = False  # the same alert (level, period, region) was there: not added
     json_layout = "compact"
 
     def as_json(self) -> dict:
-        return self.alert.as_json()
+        return {**self.alert.as_json(), "existing": self.existing}
 
     def as_text(self) -> str:
         return str(self.alert.id)
 
 
+def _check_region(store, region: str) -> None:
+    from envmon.assess.api import region_prefix
+
+    if not records.region_known(store, region, region_prefix(region)):
+        raise OptionError("--region", f"{region} is not a region of the registry (GB/T 2260 "
+                                      "codes of its units' provinces, cities and counties; "
+                                      "`envmon registry points`)")
+
+
+def _existing(store, o: AlertOptions) -> records.Alert | None:
+    return next((a for a in records.alerts(store, active_only=True)
+                 if a.same_as(o.level, o.start, o.end, o.region)), None)
+
+
 def add_alert(store, options: AlertOptions, *, at: datetime | None = None) -> AlertAdded:
+    """A new alert, or the one already there with the same level, period and region."""
+    _check_region(store, options.region)
+    found = _existing(store, options)
+    if found is not None:
+        return AlertAdded(found, existing=True)
     new_id = records.insert_alert(store, options.level, options.start, options.end,
                                   options.region, options.created_by, at)
     return AlertAdded(records.alert(store, new_id))
 
 
 @dataclass(frozen=True)
+class CancelOptions:
+    alert: int
+    reason: str | None = None
+    by: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alert", _alert_id(self.alert, "ID"))
+        if self.reason is not None and len(self.reason) > 2000:
+            raise OptionError("--reason", "at most 2000 characters")
+
+
+@dataclass(frozen=True)
+class AlertCancelled:
+    alert: records.Alert
+    json_layout = "compact"
+
+    def as_json(self) -> dict:
+        return self.alert.as_json()
+
+    def as_text(self) -> str:
+        return f"alert {self.alert.id} cancelled"
+
+
+def cancel_alert(store, options: CancelOptions, *, at: datetime | None = None
+                 ) -> AlertCancelled:
+    """Stamp an alert cancelled: kept in the list, no longer checked nor in others'
+    baselines' exclusions."""
+    found = records.alert(store, options.alert)
+    if found is None:
+        raise EnvmonError(f"no alert with id {options.alert} (`envmon emergency alert list`)")
+    if found.cancelled:
+        raise OptionError("ID", f"alert {found.id} was already cancelled "
+                                f"{found.cancelled_at.isoformat()}")
+    records.cancel_alert(store, found.id, options.by, options.reason, at)
+    return AlertCancelled(records.alert(store, found.id))
+
+
+@dataclass(frozen=True)
 class AlertList:
     alerts: list = field(default_factory=list)
+    region_names: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {"alerts": [a.as_json() for a in self.alerts]}
@@ -104,13 +168,21 @@ class AlertList:
 
         return Table("重污染天气预警", [
             Column("id", "编号", 6), Column("level", "级别", 8), Column("from", "开始", 26),
-            Column("to", "结束", 26), Column("region", "区域", 8)],
-            [(a.id, LEVEL_ZH[a.level], a.start.isoformat(), a.end.isoformat(), a.region)
-             for a in self.alerts])
+            Column("to", "结束", 26), Column("region", "区域", 16), Column("state", "状态", 8)],
+            [(a.id, LEVEL_ZH[a.level], a.start.isoformat(), a.end.isoformat(),
+              region_label(a.region, self.region_names.get(a.region)),
+              "已解除" if a.cancelled else "") for a in self.alerts])
+
+
+def region_label(code: str, name: str | None) -> str:
+    """"太原市 140100", or the code alone when the registry has no name for it."""
+    return f"{name} {code}" if name else code
 
 
 def list_alerts(store) -> AlertList:
-    return AlertList(records.alerts(store))
+    found = records.alerts(store)
+    names = {a.region: records.region_name(store, a.region) for a in found}
+    return AlertList(found, names)
 
 
 # ------------------------------------------------------------------------------ imports
@@ -122,6 +194,7 @@ class ImportResult:
     rows_imported: int
     problems: list = field(default_factory=list)  # of files.RowProblem
     ids: list = field(default_factory=list)  # alerts: the new ids
+    existing: list = field(default_factory=list)  # alerts: ids of rows already there
 
     def as_json(self) -> dict:
         out = {"kind": self.kind, "source": self.source, "rows_read": self.rows_read,
@@ -129,27 +202,51 @@ class ImportResult:
                "rejected": [p.as_json() for p in self.problems]}
         if self.kind == "alerts":
             out["ids"] = self.ids
+            out["existing"] = self.existing
         return out
+
+    def summary(self) -> str:
+        """The one line of a good import: what was read, kept, and the alerts' ids."""
+        what = "预警" if self.kind == "alerts" else "应急减排清单"
+        line = f"导入{what} {self.rows_imported}/{self.rows_read} 行（{self.source}）"
+        if self.kind == "alerts":
+            line += "：新增编号 " + (", ".join(map(str, self.ids)) or "无")
+            if self.existing:
+                line += "；已存在 " + ", ".join(map(str, self.existing))
+        return line
 
     def as_table(self):
         from envmon.render import Column, Table
 
         rows = [(p.line, p.field, p.reason) for p in self.problems]
-        return Table(f"导入 {self.rows_imported}/{self.rows_read} 行（{self.source}）",
-                     [Column("line", "行", 6), Column("field", "字段", 14),
-                      Column("reason", "原因", 60)], rows)
+        return Table(self.summary(), [Column("line", "行", 6), Column("field", "字段", 14),
+                                      Column("reason", "原因", 60)], rows)
 
 
-def _read(path: Path, aliases, required, option: str):
+def _read(path: Path, aliases, required, option: str) -> files.TableRows:
     try:
-        return files.read_rows(path, aliases, required)
+        return files.read_table(path, aliases, required)
     except files.TableFileError as error:
         raise OptionError(option, str(error)) from None
 
 
+def read_list_file(path: Path) -> files.TableRows:
+    """An emission-reduction list file as rows (`import_list_rows`; the CLI sends them)."""
+    return _read(path, files.LIST_ALIASES, files.LIST_REQUIRED, "FILE")
+
+
+def read_alert_file(path: Path) -> files.TableRows:
+    return _read(path, files.ALERT_ALIASES, files.ALERT_REQUIRED, "FILE")
+
+
 def import_list(store, path: Path, *, at: datetime | None = None) -> ImportResult:
     """Import an emission-reduction list: each good row replaces its (unit, level)."""
-    rows = _read(path, files.LIST_ALIASES, files.LIST_REQUIRED, "FILE")
+    return import_list_rows(store, read_list_file(path), at=at)
+
+
+def import_list_rows(store, table: files.TableRows, *, at: datetime | None = None
+                     ) -> ImportResult:
+    rows = table.rows
     known_units = {p.unit_id for p in store.list_points()}
     good: list[records.ListEntry] = []
     problems: list[files.RowProblem] = []
@@ -183,9 +280,9 @@ def import_list(store, path: Path, *, at: datetime | None = None) -> ImportResul
         if len(problems) == bad:
             good.append(records.ListEntry(unit, level, grade, measure, float(pct), pollutants))
     records.replace_entries(store, good, at)
-    records.record_import(store, "list", str(path), len(rows), len(good), len(rows) - len(good),
-                          at)
-    return ImportResult("list", str(path), len(rows), len(good), problems)
+    records.record_import(store, "list", table.source, len(rows), len(good),
+                          len(rows) - len(good), at)
+    return ImportResult("list", table.source, len(rows), len(good), problems)
 
 
 def _percent(value: Any, in_measure: float | None, measure: str | None) -> float | str:
@@ -207,29 +304,42 @@ def _percent(value: Any, in_measure: float | None, measure: str | None) -> float
 
 
 def import_alerts(store, path: Path, *, at: datetime | None = None) -> ImportResult:
-    rows = _read(path, files.ALERT_ALIASES, files.ALERT_REQUIRED, "FILE")
+    return import_alert_rows(store, read_alert_file(path), at=at)
+
+
+def import_alert_rows(store, table: files.TableRows, *, at: datetime | None = None
+                      ) -> ImportResult:
+    """Import alerts: a row equal to an alert already there (level, period, region) is
+    reported in `existing`, not added again (a file imported twice)."""
+    rows = table.rows
     problems: list[files.RowProblem] = []
-    options = []
+    ids: list[int] = []
+    existing: list[int] = []
     fields = {"--level": "level", "--from": "from", "--to": "to", "--region": "region"}
     for line, row in rows:
-        level = files.level_of(row.get("level")) or files.text(row.get("level"))
         try:
-            options.append(AlertOptions(level, _time_text(row.get("from")),
-                                        _time_text(row.get("to")),
-                                        files.text(row.get("region")),
-                                        files.text(row.get("created_by")) or None))
+            options = AlertOptions(files.text(row.get("level")), files.text(row.get("from")),
+                                   files.text(row.get("to")), files.text(row.get("region")),
+                                   files.text(row.get("created_by")) or None)
+            added = add_alert(store, options, at=at)
         except OptionError as error:
             problems.append(files.RowProblem(line, fields.get(error.option, error.option),
                                              error.reason))
-    ids = [records.insert_alert(store, o.level, o.start, o.end, o.region, o.created_by, at)
-           for o in options]
-    records.record_import(store, "alerts", str(path), len(rows), len(ids),
-                          len(rows) - len(ids), at)
-    return ImportResult("alerts", str(path), len(rows), len(ids), problems, ids)
+            continue
+        (existing if added.existing else ids).append(added.alert.id)
+    records.record_import(store, "alerts", table.source, len(rows), len(ids),
+                          len(rows) - len(ids) - len(existing), at)
+    return ImportResult("alerts", table.source, len(rows), len(ids), problems, ids, existing)
 
 
-def _time_text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime) else files.text(value)
+def _import_table(result: ImportResult, stream) -> None:
+    """`--format table`: one line when every row was good, else the rejected rows."""
+    if result.problems:
+        from envmon.render.terminal import write_table
+
+        write_table(result.as_table(), stream)
+    else:
+        stream.write(result.summary() + "\n")
 
 
 @dataclass(frozen=True)
@@ -259,19 +369,23 @@ def show_list(store, level: str | None = None) -> ListShow:
 
 
 # -------------------------------------------------------------------------------- check
+def _alert_id(value: Any, option: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise OptionError(option, f"{value!r} is not an alert id (a number; "
+                                  "`envmon emergency alert list`)") from None
+    if number < 1:
+        raise OptionError(option, f"{number} is not an alert id (1 or more)")
+    return number
+
+
 @dataclass(frozen=True)
 class CheckOptions:
     alert: int
 
     def __post_init__(self) -> None:
-        try:
-            value = int(self.alert)
-        except (TypeError, ValueError):
-            raise OptionError("--alert", f"{self.alert!r} is not an alert id (a number; "
-                                         "`envmon emergency alert list`)") from None
-        if value < 1:
-            raise OptionError("--alert", f"{value} is not an alert id (1 or more)")
-        object.__setattr__(self, "alert", value)
+        object.__setattr__(self, "alert", _alert_id(self.alert, "--alert"))
 
 
 @dataclass(frozen=True)
@@ -281,10 +395,24 @@ class EmergencyCheck:
     region: dict
     config: EmergencyConfig
     provisional_as_of: datetime | None = None
+    note: str | None = None  # why there is no unit to check (stderr, JSON `note`)
 
     def as_json(self) -> dict[str, Any]:
         return {"alert": self.alert.as_json(), "units": self.units, "region": self.region,
-                "provisional": self.provisional_as_of is not None}
+                "provisional": self.provisional_as_of is not None, "note": self.note}
+
+    def region_lines(self) -> list[str]:
+        """The region's line per pollutant: achieved vs target (the table's foot)."""
+        r = self.region
+        target = "—" if r["target_pct"] is None else f"{r['target_pct']:g}%"
+        lines = [f"区域 {region_label(r['code'], r.get('name'))}，{LEVEL_ZH[r['level']]}预警，"
+                 f"目标减排 {target}"]
+        for p in r["pollutants"].values():
+            pct = "—" if p["achieved_pct"] is None else f"{p['achieved_pct']:.1f}%"
+            met = {None: "无法判定", True: "达标", False: "未达标"}[p["met"]]
+            lines.append(f"  {p['name']}：实际减排 {pct}（基准 {p['baseline_kg']:g} kg，实际 "
+                         f"{p['actual_kg']:g} kg，{p['units']} 家单位）— {met}")
+        return lines
 
     def as_table(self):
         from envmon.render import Column, Table
@@ -296,7 +424,7 @@ class EmergencyCheck:
             Column("achieved_pct", "实际减排(%)", 10), Column("verdict", "结论", 8),
             Column("reason", "依据", 40)],
             [(u["unit_id"], u["unit_name"], u["measure"], u["required_pct"],
-              u["achieved_pct"], u["verdict"], u["reason"]) for u in self.units])
+              u["achieved_pct"], u["verdict"], _unit_reason_zh(u)) for u in self.units])
 
     def bulletin(self):
         from envmon.emergency.report import check_bulletin
@@ -364,8 +492,12 @@ def check_alert(store, options: CheckOptions, *, config: EmergencyConfig | None 
 
     config = config or EmergencyConfig()
     alert = records.alert(store, options.alert)
-    if alert is None:
-        raise EnvmonError(f"no alert with id {options.alert} (`envmon emergency alert list`)")
+    if alert is None:  # "no … with id": a 404 through the API; the option named all the same
+        raise EnvmonError(f"no alert with id {options.alert} (--alert: see `envmon emergency "
+                          "alert list`)")
+    if alert.cancelled:
+        raise OptionError("--alert", f"alert {alert.id} was cancelled "
+                                     f"{alert.cancelled_at.isoformat()}: nothing to check")
     as_of = as_of or now_beijing()
     if alert.start >= as_of:
         raise OptionError("--alert", f"alert {alert.id} starts {alert.start.isoformat()}, "
@@ -373,7 +505,7 @@ def check_alert(store, options: CheckOptions, *, config: EmergencyConfig | None 
     ended = as_of.replace(minute=0, second=0, microsecond=0)
     end = min(alert.end, ended)
     prefix = region_prefix(alert.region)
-    others = [(a.start, a.end) for a in records.alerts(store)]
+    others = [(a.start, a.end) for a in records.alerts(store, active_only=True)]
     days = cx.baseline_dates(alert.start, config, others)
     first = cx.day_start(days[0]) if days else alert.start
     accounting = dataclasses.replace(accounting or AccountingConfig(), lookback_hours=0)
@@ -390,8 +522,21 @@ def check_alert(store, options: CheckOptions, *, config: EmergencyConfig | None 
         units.append(_unit(entry, names[entry.unit_id], series, alert_days, days, config,
                            region_totals))
     units.sort(key=_worst_first)
-    return EmergencyCheck(alert, units, _region(alert, config, region_totals, units), config,
-                          as_of if alert.end > ended else None)
+    name = records.region_name(store, alert.region)
+    return EmergencyCheck(alert, units, _region(alert, config, region_totals, units, name),
+                          config, as_of if alert.end > ended else None,
+                          _empty_note(alert, name, points, listed))
+
+
+def _empty_note(alert, name, points, listed) -> str | None:
+    """Why the check has no unit, in words a bureau acts on (None when it has some)."""
+    where = region_label(alert.region, name)
+    if not points:
+        return f"区域 {where} 在登记册中没有单位（监测点），无可核查对象"
+    if not listed:
+        return (f"应急减排清单中没有区域 {where} 内{LEVEL_ZH[alert.level]}预警级别的单位"
+                "（`envmon emergency list import`），无可核查对象")
+    return None
 
 
 def _unit(entry, name, series, alert_days, days, config, region_totals) -> dict:
@@ -416,6 +561,8 @@ def _unit(entry, name, series, alert_days, days, config, region_totals) -> dict:
             "achieved_pct": round(min(pcts), 1) if pcts else None,
             "reason": "; ".join(f"{files.POLLUTANT_ZH.get(c.quantity, c.quantity)}: {c.reason}"
                                 for c in judged),
+            "reason_zh": "；".join(f"{files.POLLUTANT_ZH.get(c.quantity, c.quantity)}："
+                                  f"{c.reason_zh}" for c in judged),
             "pollutants": {p: checks[p].as_json() for p in entry.pollutants},
             "flow": checks[FLOW].as_json(),
             "hours": [_hour_row(k, checks, entry.pollutants) for k in range(len(hours))],
@@ -449,7 +596,10 @@ def _worst_first(unit: dict) -> tuple:
     return (order, -(shortfall if shortfall is not None else 0.0), unit["unit_id"])
 
 
-def _region(alert, config, totals, units) -> dict:
+def _region(alert, config, totals, units, name: str | None = None) -> dict:
+    """The region's totals. `achieved_kg` (kept for the contract) is what the units emitted
+    during the alert's usable hours, the same figure as `actual_kg`; `baseline_kg` what they
+    would have emitted (their baselines)."""
     target = config.target(alert.level)
     pollutants = {}
     for q, t in totals.items():
@@ -457,6 +607,7 @@ def _region(alert, config, totals, units) -> dict:
         pollutants[q] = {"name": files.POLLUTANT_ZH.get(q, q),
                          "baseline_kg": round(t.baseline, 3),
                          "achieved_kg": round(t.achieved, 3),
+                         "actual_kg": round(t.achieved, 3),  # = achieved_kg: emitted
                          "achieved_pct": None if pct is None else round(pct, 1),
                          "target_pct": target,
                          "met": None if pct is None or target is None else pct >= target,
@@ -466,5 +617,42 @@ def _region(alert, config, totals, units) -> dict:
               "required_pct": u["required_pct"], "achieved_pct": u["achieved_pct"],
               "shortfall_pct": u["shortfall_pct"]}
              for u in units if u["verdict"] != cx.COMPLIED]
-    return {"code": alert.region, "level": alert.level, "target_pct": target,
+    return {"code": alert.region, "name": name, "level": alert.level, "target_pct": target,
             "pollutants": pollutants, "verdicts": counts, "worst": worst}
+
+
+def _unit_reason_zh(unit: dict) -> str:
+    """Each day's verdict, then the evidence of the worst day (依据, in Chinese)."""
+    days = unit["days"]
+    worst = next((d for v in (cx.NOT_COMPLIED, cx.INSUFFICIENT, cx.COMPLIED)
+                  for d in days if d["verdict"] == v), None)
+    head = "，".join(f"{d['date']} {d['verdict']}" for d in days)
+    return f"{head}；{worst['date']}：{worst['reason_zh']}" if worst else head
+
+
+def _check_table(result: EmergencyCheck, stream) -> None:
+    """`--format table`: the region's lines (achieved vs target), the note, the units."""
+    from envmon.render.terminal import write_table
+
+    for line in result.region_lines():
+        stream.write(line + "\n")
+    if result.note:
+        stream.write(result.note + "\n")
+    stream.write("\n")
+    write_table(result.as_table(), stream)
+
+
+def _say(result, stream) -> None:
+    stream.write(result.as_text() + "\n")
+
+
+def _register_renderers() -> None:
+    from envmon.render import renderer
+
+    renderer(AlertAdded, "text")(_say)
+    renderer(AlertCancelled, "text")(_say)
+    renderer(ImportResult, "table")(_import_table)
+    renderer(EmergencyCheck, "table")(_check_table)
+
+
+_register_renderers()

@@ -117,7 +117,8 @@ class QuantityDay:
     uncertainty_pct: float | None
     required_pct: float | None = None
     verdict: str | None = None  # None for flow (evidence, not judged)
-    reason: str = ""
+    reason: str = ""  # English (the JSON's `reason`, kept as it was)
+    reason_zh: str = ""  # the same in Chinese: what tables, XLSX and HTML show (依据)
 
     def as_json(self) -> dict:
         return {"baseline": _r(self.baseline_total), "achieved": _r(self.achieved_total),
@@ -125,7 +126,8 @@ class QuantityDay:
                 "uncertainty_pct": _r(self.uncertainty_pct, 1),
                 "required_pct": self.required_pct, "verdict": self.verdict,
                 "usable_hours": self.usable_hours, "alert_hours": len(self.hours),
-                "baseline_days": self.baseline_days, "reason": self.reason}
+                "baseline_days": self.baseline_days, "reason": self.reason,
+                "reason_zh": self.reason_zh}
 
 
 def _r(value: float | None, decimals: int = 3) -> float | None:
@@ -176,7 +178,7 @@ def day_check(quantity: str, hours: list[datetime], alert_values: Mapping[dateti
     judged = required_pct is not None
     coverage = 100.0 * usable / len(hours) if hours else 0.0
     n_days = len(per_day)
-    reason = ""
+    reason = reason_zh = ""
     if coverage < config.min_coverage_pct:
         no_value = sum(c.achieved is None for c in checks)
         no_baseline = sum(c.baseline is None for c in checks)
@@ -185,14 +187,20 @@ def day_check(quantity: str, hours: list[datetime], alert_values: Mapping[dateti
                   f"{config.min_coverage_pct:g} %): {no_value} without a value, "
                   f"{no_baseline} without a baseline of {config.min_baseline_days} days "
                   f"(at most {most} baseline days)")
+        reason_zh = (f"预警 {len(hours)} 小时中可用 {usable} 小时（{coverage:.0f}% < "
+                     f"{config.min_coverage_pct:g}%）：{no_value} 小时无数据，{no_baseline} "
+                     f"小时基准不足 {config.min_baseline_days} 日（最多 {most} 日）")
     elif n_days < config.min_baseline_days:
         reason = f"{n_days} baseline days (< {config.min_baseline_days})"
+        reason_zh = f"基准日 {n_days} 日（少于 {config.min_baseline_days} 日）"
     elif baseline_total <= 0:
         reason = "baseline is 0"
+        reason_zh = "基准排放为 0"
     if reason:
         return QuantityDay(quantity, checks, usable, baseline_total if usable else None,
                            achieved_total if usable else None, n_days, None, None,
-                           required_pct, INSUFFICIENT if judged else None, reason)
+                           required_pct, INSUFFICIENT if judged else None, reason,
+                           reason_zh)
     ratio = achieved_total / baseline_total
     achieved_pct = 100.0 * (1.0 - ratio)
     ratios = [x / b for x, b in per_day.values() if b > 0]
@@ -205,8 +213,10 @@ def day_check(quantity: str, hours: list[datetime], alert_values: Mapping[dateti
         verdict = NOT_COMPLIED if shortfall > margin + 1e-9 else COMPLIED
         reason = (f"achieved {achieved_pct:.1f} % vs required {required_pct:g} % "
                   f"(± {uncertainty:.1f} %, z = {config.confidence_z:g})")
+        reason_zh = (f"实际减排 {achieved_pct:.1f}%，要求 {required_pct:g}%（不确定度 ± "
+                     f"{uncertainty:.1f}%，z = {config.confidence_z:g}）")
     return QuantityDay(quantity, checks, usable, baseline_total, achieved_total, n_days,
-                       achieved_pct, uncertainty, required_pct, verdict, reason)
+                       achieved_pct, uncertainty, required_pct, verdict, reason, reason_zh)
 
 
 def combine(verdicts: Iterable[str | None]) -> str:

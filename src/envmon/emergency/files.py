@@ -16,7 +16,8 @@ import csv
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,47 @@ def read_rows(path: str | Path, aliases: dict[str, tuple[str, ...]],
         out.append((line, {col: cells[i] for i, col in enumerate(header)
                            if col and i < len(cells)}))
     return out
+
+
+MAX_ROWS = 10_000
+"""Rows of one file: a city's list has a few hundred to a few thousand units (the 2023
+应急减排清单 of a large city lists ~3 000); more is a wrong file, refused whole."""
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """A file's data rows as text (what the CLI sends to a server and the import reads):
+    `source` the file as given, `rows` (line, {column: text or None})."""
+
+    source: str
+    rows: list = field(default_factory=list)
+
+    def as_wire(self) -> dict:
+        return {"source": self.source,
+                "rows": [{"line": line, "cells": cells} for line, cells in self.rows]}
+
+
+def cell_text(value: Any) -> str | None:
+    """A cell as the text an import reads: times in ISO, a whole number without ".0" (an
+    XLSX region code 140100 is a float there)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]],
+               required: tuple[str, ...]) -> TableRows:
+    """The file's rows as `TableRows` (a `TableFileError` for a file that cannot be read or
+    has more than `MAX_ROWS` rows)."""
+    rows = read_rows(path, aliases, required)
+    if len(rows) > MAX_ROWS:
+        raise TableFileError(f"{Path(path).name} has {len(rows)} rows, more than {MAX_ROWS}")
+    return TableRows(str(path), [(line, {k: cell_text(v) for k, v in cells.items()})
+                                 for line, cells in rows])
 
 
 def text(value: Any) -> str:

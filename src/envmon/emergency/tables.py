@@ -1,7 +1,8 @@
-"""Store tables of envmon.emergency (schema version 11), collected by `envmon.store.schema`.
+"""Store tables of envmon.emergency (schema versions 11, 12), collected by `envmon.store.schema`.
 
 - `emergency_alerts`: one row per alert (预警): level yellow | orange | red, the period
-  [starts_at, ends_at), the region (GB/T 2260 code), who entered it and when.
+  [starts_at, ends_at), the region (GB/T 2260 code), who entered it and when; a cancelled
+  alert is kept, stamped with who cancelled it, when and why (version 12).
 - `emergency_list`: the emission-reduction list (应急减排清单): per unit and alert level the
   unit's performance grade (A–D), the measure (停产 | 限产 | 错峰 | 减排), the required
   reduction in percent and the pollutants it applies to. An import replaces the rows of the
@@ -54,5 +55,10 @@ MIGRATIONS = [
             rows_rejected  INTEGER NOT NULL
         )
         """,
+    ]),
+    Migration(12, "emergency: a cancelled alert is kept and stamped", [
+        "ALTER TABLE emergency_alerts ADD COLUMN cancelled_at TIMESTAMPTZ",
+        "ALTER TABLE emergency_alerts ADD COLUMN cancelled_by TEXT",
+        "ALTER TABLE emergency_alerts ADD COLUMN cancel_reason TEXT",
     ]),
 ]

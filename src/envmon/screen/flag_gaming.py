@@ -11,13 +11,17 @@ with probability q ≈ p_edge² + p_exceed (the shares of valid hours at or abov
 exceeding; at least `MIN_Q`, 0.5 %, as neighbouring hours are correlated). Runs starting at a
 scheduled hour (the same hour of day on at least `SCHEDULE_DAYS` (5) days: routine calibration)
 are left out. Fires when at least `MIN_RUNS` (3) runs meet it and the one-sided binomial test
-of their number against q gives p < `MAX_P` (1e-5); each such run is a finding. Exemption marks
+of their number against q gives p < `MAX_P` (1e-4); each such run is a finding. Exemption marks
 (停产/停运) whose edges touch hours above the limit are counted the same way.
 
 Why: cases of 篡改 describe "超标时段人为设置维护/校准标记" so that the hours drop out of
 the validity count (HJ 75-2017: M/C hours are not valid data, so not exceedances); honest
-flags do not follow the values. 0.8, the 80 % quantile, 3 × limit, 3 runs and 1e-5 are our
-own calibration.
+flags do not follow the values. 0.8, the 80 % quantile, 3 × limit and 3 runs are our own
+calibration. `MAX_P` comes from the false-alarm budget: 1 per 20 point-months shared by 7
+patterns is ~0.007 per pattern; a point has up to 3 pollutants × 2 kinds of marks = 6 tests,
+so ~1e-3 per test, and 1e-4 keeps a factor 10 for what the binomial model misses (hours are
+correlated). It was 1e-5, which missed every episode of a point whose own values sit near
+the limit (seed 1 of `envmon simulate-falsifying`: 5 of 6 runs hit at q = 7 %, p = 1.2e-5).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ EDGE_QUANTILE = 0.8
 MIN_Q = 0.005
 SPAN = 3.0
 MIN_RUNS = 3
-MAX_P = 1e-5
+MAX_P = 1e-4
 GAMING_FLAGS = ("M", "C")
 
 

@@ -1,7 +1,9 @@
 """The screening as a bulletin (XLSX, HTML): the ranked points, every finding with its
-evidence, a plot of each of the first `PLOTTED` points' flagged series (the finding's hours
-shaded, the limit dashed), and the enforcement checklist per unit (现场检查要点: 在线监控数据
-是否正常, 治理设施运行, 台账, 达标排放), pre-filled from the data."""
+evidence (factors by name: 二氧化硫 a21026), a plot per factor with findings of each of the
+first `PLOTTED` points (dates on the x-axis, the findings' hours shaded, the limit dashed;
+its XLSX sheet named by the MN's tail and the factor's name, within Excel's 31 characters),
+and the enforcement checklist per unit (现场检查要点: 在线监控数据是否正常, 治理设施运行, 台账,
+达标排放), pre-filled from the data."""
 
 from __future__ import annotations
 
@@ -21,28 +23,55 @@ def _local(t) -> str:
     return f"{t.astimezone(BEIJING_FIXED):%Y-%m-%d %H:%M}"
 
 
-def point_chart(point):
-    """The series of the point's first finding's factor over the period, its findings'
-    hours shaded and the limit dashed."""
+def factor_label(code: str) -> str:
+    """"二氧化硫 a21026" (the code alone when HJ 212 does not name it)."""
+    from envmon.hj212.codes import FACTORS
+
+    factor = FACTORS.get(code)
+    return f"{factor.zh} {code}" if factor is not None else code
+
+
+def chart_title(point, factor: str) -> str:
+    """The MN's tail and the factor's name: an XLSX sheet name (≤ 31 characters)."""
+    from envmon.hj212.codes import FACTORS
+
+    name = FACTORS[factor].zh if factor in FACTORS else factor
+    return f"…{point.series.mn[-6:]} {name}"[:31]
+
+
+def point_charts(point) -> list:
+    """One plot per factor with findings, in the order of the findings."""
+    factors = dict.fromkeys(f.factor for f in point.findings)
+    return [point_chart(point, factor) for factor in factors]
+
+
+def point_chart(point, factor: str | None = None):
+    """The series of `factor` (default: the first finding's) over the period against dates,
+    its findings' hours shaded and the limit dashed."""
+    import matplotlib.dates as mdates
+
     from envmon.reports.charts import figure, finish
 
     series = point.series
-    factor = point.findings[0].factor
+    factor = factor or point.findings[0].factor
     values = (series.corrected.get(factor) if factor in series.limits
               else series.values.get(factor))
     fig, ax = figure(8.0, 2.8)
-    ax.plot(np.arange(series.n_hours), values, linewidth=0.7, color="#4472C4")
+    times = [series.hour(i).astimezone(BEIJING_FIXED).replace(tzinfo=None)
+             for i in range(series.n_hours)]
+    ax.plot(times, values, linewidth=0.7, color="#4472C4")
     for f in point.findings:
         if f.factor == factor:
-            first = (f.start - series.start).total_seconds() / 3600
-            last = (f.end - series.start).total_seconds() / 3600
-            ax.axvspan(first, last, color="#C00000", alpha=0.15)
+            ax.axvspan(f.start.astimezone(BEIJING_FIXED).replace(tzinfo=None),
+                       f.end.astimezone(BEIJING_FIXED).replace(tzinfo=None),
+                       color="#C00000", alpha=0.15)
     limit = series.limits.get(factor)
     if limit:
         ax.axhline(limit, linestyle="--", color="#C00000", linewidth=1)
-    ax.set_xlabel("小时（自统计期起）")
-    title = f"{series.mn} {factor}（阴影：疑似时段）"
-    ax.set_title(title, fontsize=10)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    ax.set_xlabel("日期（北京时间）")
+    title = chart_title(point, factor)
+    ax.set_title(f"{series.mn} {factor_label(factor)}（阴影：疑似时段）", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return finish(fig, title)
 
@@ -96,10 +125,11 @@ def screening_bulletin(result) -> Bulletin:
           "patterns": "、".join(dict.fromkeys(PATTERN_ZH[f.pattern] for f in p.findings))}
          for k, p in enumerate(points)], sheet="排序"))
     blocks.append(Table("证据明细", [
-        Column("监测点位 MN", "mn", 26), Column("特征", "pattern", 14), Column("因子", "factor", 9),
+        Column("监测点位 MN", "mn", 26), Column("特征", "pattern", 14),
+        Column("因子", "factor", 16),
         Column("起", "from", 17), Column("止", "to", 17), Column("统计量", "statistic", 12),
         Column("阈值", "threshold", 10), Column("说明", "detail", 60)],
-        [{"mn": p.series.mn, "pattern": PATTERN_ZH[f.pattern], "factor": f.factor,
+        [{"mn": p.series.mn, "pattern": PATTERN_ZH[f.pattern], "factor": factor_label(f.factor),
           "from": _local(f.start), "to": _local(f.end), "statistic": round(f.statistic, 6),
           "threshold": f.threshold, "detail": f.detail}
          for p in points for f in p.findings], sheet="证据"))
@@ -107,6 +137,6 @@ def screening_bulletin(result) -> Bulletin:
         Column("单位代码", "unit_id", 20), Column("单位名称", "unit_name", 20),
         *(Column(item, item, 36) for item in CHECKLIST_ITEMS)], checklist(points),
         sheet="检查要点"))
-    blocks += [point_chart(p) for p in points[:PLOTTED]]
+    blocks += [chart for p in points[:PLOTTED] for chart in point_charts(p)]
     return Bulletin(f"在线监测数据造假筛查（{result.period.describe()}）", today_beijing(),
                     blocks)

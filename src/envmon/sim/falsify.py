@@ -132,24 +132,41 @@ def _days(rng, p: PointSeries, length: int, used: dict[str, set[int]]) -> tuple[
 
 
 def _running(p: PointSeries, first: int, last: int) -> None:
-    """The unit runs over the hours (an injected episode is on a running unit)."""
-    for factor in p.flags:
-        p.flags[factor][first:last] = np.where(p.flags[factor][first:last] == "F", "N",
-                                               p.flags[factor][first:last])
+    """The unit runs over the hours (an injected episode is on a running unit). Hours when
+    it was stopped (flag F, nothing received, cold flow) take values drawn at random from the
+    point's own running hours, factor by factor: a running unit's data vary as they do, so
+    the factors the episode does not falsify are not flat (constants here read as `flat`
+    findings the ground truth does not list). The draws use their own random stream, so the
+    fleet's other episodes stay as they were."""
+    import zlib
+
+    rng = np.random.default_rng([zlib.crc32(p.mn.encode()), first, last])
+    hours = slice(first, last)
+    median_flow = np.nanmedian(p.values[FLOW])
+    stopped = ((p.flags[FLOW][hours] == "F") | ~np.isfinite(p.values[FLOW][hours])
+               | (p.values[FLOW][hours] < 0.3 * median_flow))
+    on = ((p.flags[FLOW] == "N") & np.isfinite(p.values[FLOW])
+          & (p.values[FLOW] >= 0.3 * median_flow))
+    on[hours] = False  # draw from the hours outside the episode
     for factor in p.values:
-        bad = ~np.isfinite(p.values[factor][first:last])
-        p.values[factor][first:last][bad] = np.nanmedian(p.values[factor])
-        p.flags[factor][first:last][bad] = "N"
-    cold = p.values[FLOW][first:last] < 0.3 * np.nanmedian(p.values[FLOW])
-    p.values[FLOW][first:last][cold] = np.nanmedian(p.values[FLOW])
-    p.values[O2][first:last] = np.minimum(p.values[O2][first:last], 12.0)
-    warm = np.nanmedian(p.values[TEMPERATURE])
-    p.values[TEMPERATURE][first:last] = np.maximum(p.values[TEMPERATURE][first:last],
-                                                   0.8 * warm)
+        window = p.values[factor][hours]
+        empty = stopped | ~np.isfinite(window)
+        pool = p.values[factor][on & np.isfinite(p.values[factor])]
+        if empty.any():
+            window[empty] = (rng.choice(pool, int(empty.sum())) if len(pool)
+                             else np.nanmedian(p.values[factor]))
+        p.flags[factor][hours] = np.where(empty | (p.flags[factor][hours] == "F"), "N",
+                                          p.flags[factor][hours])
+    p.values[O2][hours] = np.minimum(p.values[O2][hours], 12.0)
+    warm = np.nanmedian(p.values[TEMPERATURE][on])
+    p.values[TEMPERATURE][hours] = np.maximum(p.values[TEMPERATURE][hours], 0.8 * warm)
     for factor, limit in p.limits.items():
-        p.corrected[factor][first:last] = np.where(
-            p.corrected[factor][first:last] > 0, p.corrected[factor][first:last], 0.4 * limit)
-        _set(p, factor, slice(first, last), p.corrected[factor][first:last])
+        window = p.corrected[factor][hours]
+        pool = p.corrected[factor][on & (p.corrected[factor] > 0)]
+        empty = ~(window > 0)
+        if empty.any():
+            window[empty] = rng.choice(pool, int(empty.sum())) if len(pool) else 0.4 * limit
+        _set(p, factor, hours, window)
 
 
 def inject(rng, p: PointSeries, pattern: str, fleet: list[PointSeries],

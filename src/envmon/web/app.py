@@ -196,6 +196,7 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
     if pages:
         pages.install(app, context)
     from envmon.web.api.data_marks import PROOF_UPLOAD_PATH, upload_limit
+    from envmon.web.api.emergency import IMPORT_BODY_BYTES, IMPORT_PATH
     from envmon.web.api.portal import ANSWER_PATH, answer_limit
 
     _add_access_gate(app, context, settings)
@@ -206,5 +207,6 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
                        users_exist=lambda: users_exist(context.store))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        larger=((PROOF_UPLOAD_PATH, upload_limit(context.config)),
-                               (ANSWER_PATH, answer_limit(context.config))))
+                               (ANSWER_PATH, answer_limit(context.config)),
+                               (IMPORT_PATH, IMPORT_BODY_BYTES)))
     return app
