@@ -91,6 +91,7 @@ SCOPE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/marks/list"): _rows,
     ("GET", "/api/v1/marks/{mark_id}/proofs/{proof_id}"): _rows,
     ("GET", "/api/v1/emergency/alerts"): _rows, ("GET", "/api/v1/emergency/check"): _rows,
+    ("GET", "/api/v1/emergency/list/show"): _rows,
     ("GET", "/api/v1/emissions"): _rows, ("GET", "/api/v1/emissions-totals"): _rows,
     ("GET", "/api/v1/tax"): _rows,
     ("GET", "/api/v1/events"): _rows,
@@ -156,6 +157,12 @@ SCOPE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/supervision/{case_id}/answer"): Rule(ANSWER_NOTICE),
     ("POST", "/api/v1/supervision/warnings"): Rule(CITY_RUN, "whole"),
     ("POST", "/api/v1/portal/alarm-answer"): Rule(ANSWER_ALARM),
+    # emergency alerts: a bureau user alerts a region of its scope; cancelling and the city's
+    # imports (alerts, the emission-reduction list) are the whole city's
+    ("POST", "/api/v1/emergency/alert/add"): Rule(CITY_RUN),
+    ("POST", "/api/v1/emergency/alert/cancel"): Rule(CITY_RUN, "whole"),
+    ("POST", "/api/v1/emergency/alert/import"): Rule(CITY_RUN, "whole"),
+    ("POST", "/api/v1/emergency/list/import"): Rule(CITY_RUN, "whole"),
     ("POST", "/api/v1/portal/notice-answer"): Rule(ANSWER_NOTICE),
     ("POST", "/api/v1/portal/mark"): Rule(FILE_MARK),
     ("POST", "/api/v1/supervision/sweep"): Rule(CITY_RUN, "whole"),
