@@ -69,13 +69,9 @@ def _key(key: str | None, key_file: str | None) -> bytes | None:
         if key is not None and key_file is not None:
             raise OptionError("--key", "give --key or --key-file, not both")
         if key_file is not None:
-            try:
-                key = Path(key_file).read_text(encoding="ascii", errors="replace")
-            except OSError as error:
-                raise OptionError(
-                    "--key-file", f"cannot read {key_file}: {error.strerror or error}"
-                ) from None
-            option = "--key-file"
+            from envmon.cli.keyfiles import read_key_file
+
+            key, option = read_key_file(key_file), "--key-file"
         else:
             option = "--key"
         if key is None:
