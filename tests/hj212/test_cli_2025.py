@@ -92,3 +92,34 @@ def test_encode_key_needs_a_2025_packet():
     assert result.exit_code == 1 and "only HJ 212-2025 packets are encrypted" in result.output
     plain = runner.invoke(app, ["hj212", "encode", "--version", "2025"], input=json.dumps(obj))
     assert plain.exit_code == 0 and ";Flag=9;CP=&&DataTime=" in plain.stdout
+
+
+def test_encode_2025_splits_by_the_encrypted_size_and_decode_flags_an_oversized_one():
+    factors = {f"a{k:05d}": {"Rtd": k + 0.5, "Flag": "N"} for k in range(30)}
+    obj = {"st": "31", "cn": "2011", "pw": "123456", "mn": MN, "qn": "20260101080000000",
+           "flag": 5, "data_time": "20260101080000", "factors": factors}
+    encoded = runner.invoke(app, ["hj212", "encode", "--version", "2025", "--key", KEY],
+                            input=json.dumps(obj) + "\n")
+    assert encoded.exit_code == 0, encoded.output
+    frames = encoded.stdout.splitlines()
+    assert len(frames) > 1
+    for frame in frames:  # HJ 212-2025 Table 2: the data segment as sent is 0-1 024
+        assert len(frame) - 10 <= 1024, len(frame)
+        assert len(frame[frame.index("CP=&&"):]) - 4 <= 950
+    decoded = lines(runner.invoke(app, ["hj212", "decode", "--key", KEY],
+                                  input=encoded.stdout).stdout)
+    assert all(p["ok"] and not any("> 1024" in d for d in p["deviations"]) for p in decoded)
+    merged = {k: v for p in decoded for k, v in p["factors"].items()}
+    assert merged == factors
+    # one encrypted packet over 1 024 as sent (its plaintext is in bounds) is flagged
+    from datetime import datetime
+
+    from envmon.hj212.codec import build_packet, format_cp
+
+    cp = format_cp(datetime(2026, 1, 1, 8), None, dict(list(factors.items())[:8]))
+    big = build_packet(st="31", cn="2011", pw="123456", mn=MN, flag=9, cp=cp,
+                       qn="20260101080000000", key=bytes.fromhex(KEY))
+    assert len(big) - 12 > 1024 > len(cp)
+    [p] = lines(runner.invoke(app, ["hj212", "decode", "--key", KEY],
+                              input=big.decode()).stdout)
+    assert p["ok"] and any("> 1024 characters as sent (encrypted" in d for d in p["deviations"])
