@@ -6,6 +6,8 @@ deviation and not a rejection, the 2025 uploads and the heartbeat."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import time
 from datetime import datetime, timedelta
@@ -287,3 +289,31 @@ def test_envmon_data_says_the_st_of_the_electricity_series(store):
     assert result.exit_code == 0, result.output
     assert [(r["factor"], r["st"]) for r in json.loads(result.stdout)] == [
         ("e01001", "44"), ("a21026", "31")]
+
+
+def test_envmon_data_csv_and_conflicts_say_which_copy_was_resent(store):
+    sent = [packet_2025(hour(8), so2=10.0), packet_2025(hour(8), so2=99.0, rf=True),
+            packet_2025(hour(9), so2=11.0, rf=True)]
+
+    async def scenario(receiver):
+        return await exchange(receiver.port, sent, len(sent))
+
+    run_receiver(store, scenario)
+    db = store.target
+    store.close()
+    period = ["--from", "2026-11-01T08:00", "--to", "2026-11-01T10:00"]
+    result = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
+                                      "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["data_time"][11:13], r["avg"], r["resent"], r["st"]) for r in rows] == [
+        ("08", "10.0", "False", "31"), ("09", "11.0", "True", "31")]
+    result = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
+                                      "--conflicts", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (conflict,) = json.loads(result.stdout)
+    assert conflict["used"]["resent"] is False
+    assert [o["resent"] for o in conflict["others"]] == [True]
+    table = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
+                                     "--conflicts", "--format", "csv"])
+    assert [r["resent"] for r in csv.DictReader(io.StringIO(table.stdout))] == ["否", "是"]

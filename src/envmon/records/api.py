@@ -30,6 +30,7 @@ MARK_FIELDS = ("resent", "st")
 """Added after the fields above (issue 16) on every record: `resent` (the copy arrived
 re-sent, HJ 212-2025 RF=1; false for a live one) and `st` (the system code it came with:
 ST 44 electricity and 45 production process are series of their own)."""
+MARK_LABELS_ZH = ("补传", "系统编码")
 DEFAULT_SPAN = timedelta(days=1)
 _CN = re.compile(r"[0-9]{4}")
 
@@ -92,13 +93,14 @@ class PointRecords:
         return [dict(r) for r in self.records]
 
     def rows(self) -> list[tuple]:
-        return [tuple(r[name] for name in FIELDS) for r in self.records]
+        return [tuple(r[name] for name in (*FIELDS, *MARK_FIELDS)) for r in self.records]
 
     def as_table(self):
         from envmon.render import Column, Table
 
         return Table(f"{self.mn} {self.cn} {self.period.describe()}",
-                     [Column(k, label) for k, label in zip(FIELDS, LABELS_ZH, strict=True)],
+                     [Column(k, label) for k, label in zip(
+                         (*FIELDS, *MARK_FIELDS), (*LABELS_ZH, *MARK_LABELS_ZH), strict=True)],
                      self.rows())
 
     @property
@@ -150,14 +152,15 @@ def _marked(row: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ conflicting copies
 COPY_FIELDS = ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg", "flag", "eflag", "extra",
-               "received_at", "peer", "trusted")
-"""What each copy of a conflicting record shows: its values, when and from where it came."""
+               "received_at", "peer", "trusted", "resent")
+"""What each copy of a conflicting record shows: its values, when and from where it came, and
+whether it arrived re-sent (HJ 212-2025 RF=1)."""
 _CONFLICT_COLUMNS = (
     ("data_time", "数据时间"), ("factor", "因子"), ("used", "采用"), ("received_at", "接收时间"),
     ("peer", "来源地址"), ("trusted", "常用地址"), ("rtd", "实时值"), ("avg", "均值"),
     ("min", "最小值"), ("max", "最大值"), ("cou", "累计值"), ("zs_rtd", "折算实时值"),
     ("zs_avg", "折算均值"), ("flag", "标记"), ("eflag", "设备标记"), ("extra", "其他"),
-    ("differs", "差异字段"),
+    ("differs", "差异字段"), ("resent", "补传"),
 )  # fmt: skip
 
 
@@ -186,7 +189,8 @@ class RecordConflicts:
                 differs = "" if used else ",".join(copy["differs"])
                 values = {**copy, "data_time": c["data_time"], "factor": c["factor"],
                           "used": "是" if used else "否", "differs": differs,
-                          "trusted": "否" if copy["trusted"] is False else "是"}
+                          "trusted": "否" if copy["trusted"] is False else "是",
+                          "resent": "是" if copy["resent"] else "否"}
                 out.append(tuple(values[key] for key, _ in _CONFLICT_COLUMNS))
         return out
 
@@ -206,6 +210,7 @@ def _copy(row: dict[str, Any]) -> dict[str, Any]:
     out = _plain(row, COPY_FIELDS)
     if out["trusted"] is None:
         out["trusted"] = True  # stored before provenance was kept (schema version 7)
+    out["resent"] = bool(out["resent"])  # NULL: stored before schema version 10, a live copy
     return out
 
 
