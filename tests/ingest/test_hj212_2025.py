@@ -317,3 +317,49 @@ def test_envmon_data_csv_and_conflicts_say_which_copy_was_resent(store):
     table = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
                                      "--conflicts", "--format", "csv"])
     assert [r["resent"] for r in csv.DictReader(io.StringIO(table.stdout))] == ["否", "是"]
+
+
+@pytest.mark.parametrize("reject", [False, True])
+def test_a_plaintext_2025_upload_from_an_mn_with_a_key_is_a_recorded_downgrade(store, reject):
+    from envmon.ingest.server import ReceiverLimits
+
+    keys_set(store, GAS_MN, A2_KEY)
+    sent = [packet_2025(hour(8), so2=10.0),                     # in clear: a downgrade
+            packet_2025(hour(9), so2=11.0, key=A2_KEY),          # encrypted: as it should
+            packet_2025(hour(10), mn=WATER_MN, st="32", factors={"w01018": {"Avg": 5.0}})]
+
+    async def scenario(receiver):
+        receiver.limits.reject_unencrypted = reject
+        await exchange(receiver.port, sent, 0)
+        await until(lambda: receiver.stats.accepted + sum(receiver.stats.rejected.values())
+                    == 3)
+        return dict(receiver.stats.rejected)
+
+    async def main():
+        receiver = Receiver(store, "127.0.0.1", 0, ReceiverLimits())
+        await receiver.start()
+        try:
+            return await scenario(receiver)
+        finally:
+            await receiver.stop()
+
+    rejected = asyncio.run(main())
+    raw = store.query("SELECT mn, verdict, reason FROM raw_packets ORDER BY id")
+    assert [(mn, verdict) for mn, verdict, _ in raw] == [
+        (GAS_MN, "rejected" if reject else "accepted"), (GAS_MN, "accepted"),
+        (WATER_MN, "accepted")]  # the water point has no key: clear is its normal form
+    assert "CP: not_encrypted: HJ 212-2025 CN 2061 in clear" in raw[0][2]
+    assert raw[1][2] is None and raw[2][2] is None
+    hours = [t.hour for (t,) in store.query(
+        "SELECT data_time FROM records WHERE mn = ? ORDER BY data_time", [GAS_MN])]
+    assert hours == ([9] if reject else [8, 9])
+    assert rejected == ({"not_encrypted": 1} if reject else {})
+
+
+def test_reject_unencrypted_is_read_from_the_ingest_section(tmp_path):
+    from envmon.config import Config, load_config
+
+    path = tmp_path / "envmon.toml"
+    path.write_text("[ingest]\nreject_unencrypted = true\n")
+    assert load_config(path).ingest.reject_unencrypted is True
+    assert Config().ingest.reject_unencrypted is False
