@@ -8,6 +8,11 @@ The keys are a contract: add new ones at the end, never rename or remove one.
 HJ 212-2025 (issue 16) adds :data:`PROTOCOL_KEYS` after them: ``version`` (2005, 2017,
 2025), ``resent`` (RF=1), ``encrypted`` and ``key_error`` (no_key, bad_key,
 bad_ciphertext or null), printed for every packet (a 2017 packet says ``"version": 2017``).
+``version`` is null when the packet does not tell it: no ``##`` frame, Flag not a number, Flag's
+version bits naming no known version, or no Flag and a header too broken (no CN, PW or MN) to
+take it for HJ/T 212-2005; ``deviations`` then ends with ``version: unknown (…)`` saying which.
+``crc_ok`` is null when the CRC was never checked (no frame, or an encrypted region that did
+not open: the CRC is the plaintext's), false only when it was checked and did not match.
 :func:`packets_from_json` builds 2025 packets
 (``version=2025``: encrypted with a key, split into PNUM/PNO parts over 1 024 characters).
 """
@@ -43,11 +48,33 @@ def packet_json(packet: Packet) -> dict[str, Any]:
     """The JSON shape of a decoded packet (keys in :data:`JSON_KEYS`, then
     :data:`PROTOCOL_KEYS`)."""
     obj = _json(packet)
-    obj["version"] = packet.protocol
+    version, unknown = _version(packet)
+    if unknown is not None:
+        obj["deviations"].append(f"version: unknown ({unknown})")
+    if packet.key_error is not None or not packet.segment:
+        obj["crc_ok"] = None  # never checked
+    obj["version"] = version
     obj["resent"] = packet.resent
     obj["encrypted"] = packet.encrypted
     obj["key_error"] = packet.key_error
     return obj
+
+
+def _version(packet: Packet) -> tuple[int | None, str | None]:
+    """(version, why it is unknown): Flag's version bits, 2005 for a readable header without
+    Flag (only HJ/T 212-2005 leaves it out), else None and the reason."""
+    if not packet.segment:
+        return None, "no '##' frame"
+    if packet.flag is not None:
+        if packet.protocol is None:
+            return None, f"Flag {packet.flag}: version bits {packet.flag >> 2} name no version"
+        return packet.protocol, None
+    head = ";" + packet.segment.split("CP=", 1)[0]
+    if ";Flag=" in head:
+        return None, "Flag is not a number"
+    if packet.cn is None or packet.pw is None or packet.mn is None:
+        return None, "no Flag, and no CN, PW or MN to read it as HJ/T 212-2005 by"
+    return 2005, None
 
 
 def _json(packet: Packet) -> dict[str, Any]:
