@@ -163,3 +163,15 @@ def test_decode_crc_ok_is_null_when_the_crc_could_not_be_checked():
     [bad_crc] = lines(runner.invoke(app, ["hj212", "decode"],
                                     input=APPENDIX_A_2017[:-4] + "0000").stdout)
     assert bad_crc["crc_ok"] is False and bad_crc["version"] == 2017
+
+
+def test_encode_refuses_resent_in_a_2017_packet():
+    obj = {"st": "31", "cn": "2011", "pw": "123456", "mn": MN, "flag": 5,
+           "data_time": "20260101080000", "resent": True}
+    result = runner.invoke(app, ["hj212", "encode"], input=json.dumps(obj))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "resent: RF=1 is an HJ 212-2025 field (this packet is 2017)" in result.stderr
+    assert runner.invoke(app, ["hj212", "encode", "--version", "2017"],
+                         input=json.dumps(obj)).exit_code == 1
+    ok = runner.invoke(app, ["hj212", "encode", "--version", "2025"], input=json.dumps(obj))
+    assert ok.exit_code == 0 and ";RF=1;" in ok.stdout

@@ -137,9 +137,10 @@ def encode_command(
     YYYYMMDDhhmmss; naive = Beijing time), items, factors (optional; missing = omitted).
     The verdict keys of `decode` output (ok, error, crc_ok, deviations) are ignored, so
     `decode` output encodes back.  Exit 1 if any line could not be encoded.
-    HJ 212-2025: "resent": true writes RF=1; with --version 2025 the commands HJ 212-2025
-    §6.4.4 names (2xxx, 1014, 3020) are encrypted when a key is given, and a message over
-    1 024 characters is split into PNUM/PNO packets (one per line).
+    HJ 212-2025: "resent": true writes RF=1 (refused in an older packet); with --version
+    2025 the commands HJ 212-2025 §6.4.4 names (2xxx, 1014, 3020) are encrypted when a key
+    is given, and a message whose data segment as sent would exceed 1 024 characters is
+    split into PNUM/PNO packets (one per line).
     """
     with user_errors():
         if version is not None and version not in ("2017", "2025"):

@@ -138,7 +138,8 @@ def packets_from_json(
     for HJ 212-2025 :func:`~envmon.hj212.codec.encode_packets` (encrypted with ``key`` for the
     commands §6.4.4 names, split over 1 024 characters unless PNUM/PNO are given).
 
-    ``key`` on a packet of another version is a ValueError (only 2025 encrypts).
+    ``key`` or ``"resent": true`` on a packet of another version is a ValueError (only 2025
+    encrypts and has RF).
     """
     cp = _check(obj)
     flag = obj.get("flag")
@@ -151,6 +152,10 @@ def packets_from_json(
         if key is not None:
             raise ValueError(f"key: only HJ 212-2025 packets are encrypted (this one is "
                              f"{protocol or 'of unknown version'})")
+        if _resent(obj):  # RF is not in the Table 3 of earlier versions
+            raise ValueError(f"resent: RF=1 is an HJ 212-2025 field (this packet is "
+                             f"{protocol or 'of unknown version'}): give --version 2025 or "
+                             "drop \"resent\"")
         return [packet_from_json({**obj, "flag": flag})]
     if obj.get("pnum") is not None or obj.get("pno") is not None:
         return [build_packet(st=obj["st"], cn=obj["cn"], pw=obj["pw"], mn=obj["mn"], flag=flag,
