@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from envmon.hj212 import codec
 from envmon.hj212.framing import Discard, FrameBuffer
+from envmon.hj212.session import new_key_of_1014
 from envmon.hj212.sm4 import single_key
 from envmon.sim.clock import SimClock
 from envmon.sim.values import SimPoint, period_values, realtime_values
@@ -363,11 +364,8 @@ class DataAcquisitionUnit:
                 return 3
             self.min_interval_min = int(items["MinInterval"])
         elif cn == "1014":  # a new SM4 key (HJ 212-2025 §6.4.3): used from the 9012 on
-            try:
-                new_key = bytes.fromhex(items.get("SecretKey", ""))
-            except ValueError:
-                return 3
-            if len(new_key) != 16:
+            new_key = new_key_of_1014(items)
+            if new_key is None:
                 return 3
             self.point = dataclasses.replace(self.point, key=new_key)
             self._keys = single_key(new_key)
