@@ -175,3 +175,15 @@ def test_encode_refuses_resent_in_a_2017_packet():
                          input=json.dumps(obj)).exit_code == 1
     ok = runner.invoke(app, ["hj212", "encode", "--version", "2025"], input=json.dumps(obj))
     assert ok.exit_code == 0 and ";RF=1;" in ok.stdout
+
+
+def test_a_region_that_only_looks_encrypted_has_its_crc_checked_as_sent():
+    # hypothesis found it (test_properties): "CP=&&{" in a frame whose CRC is right
+    from envmon.hj212.codec import decode
+    from envmon.hj212.crc import crc16
+
+    segment = b"CP=&&{"
+    p = decode(b"##%04d%b%04X" % (len(segment), segment, crc16(segment)))
+    assert p.crc_ok and p.key_error == "no_key" and not p.ok
+    [obj] = lines(runner.invoke(app, ["hj212", "decode"], input=p.raw.decode()).stdout)
+    assert obj["crc_ok"] is True

@@ -284,7 +284,9 @@ def _decode(frame: bytes, crc_modes: tuple[str, ...], keys: KeyLookup | None) ->
             devs.append("CRC in lower-case hex")
         if key_error is None:
             crc_ok, crc_mode, crc_error = _check_crc(plain_b, given, crc_modes)
-        else:  # the CRC is the plaintext's: it cannot be checked without it
+        else:  # the CRC is the plaintext's: it cannot be checked without it, unless it is
+            # that of the segment as sent (a region that only looks encrypted: "CP=&&{")
+            crc_ok, crc_mode, crc_error = _check_crc(seg_b, given, crc_modes)
             crc_error = None
         if crc_error:
             errors.append(("CRC", crc_error))

@@ -12,7 +12,8 @@ bad_ciphertext or null), printed for every packet (a 2017 packet says ``"version
 version bits naming no known version, or no Flag and a header too broken (no CN, PW or MN) to
 take it for HJ/T 212-2005; ``deviations`` then ends with ``version: unknown (…)`` saying which.
 ``crc_ok`` is null when the CRC was never checked (no frame, or an encrypted region that did
-not open: the CRC is the plaintext's), false only when it was checked and did not match.
+not open: the CRC is the plaintext's, unless it matches the segment as sent), false only when
+it was checked and did not match.
 :func:`packets_from_json` builds 2025 packets
 (``version=2025``: encrypted with a key, split into PNUM/PNO parts over 1 024 characters).
 """
@@ -51,8 +52,8 @@ def packet_json(packet: Packet) -> dict[str, Any]:
     version, unknown = _version(packet)
     if unknown is not None:
         obj["deviations"].append(f"version: unknown ({unknown})")
-    if packet.key_error is not None or not packet.segment:
-        obj["crc_ok"] = None  # never checked
+    if not packet.segment or packet.key_error is not None and not packet.crc_ok:
+        obj["crc_ok"] = None  # never checked (no frame; the plaintext's CRC, not opened)
     obj["version"] = version
     obj["resent"] = packet.resent
     obj["encrypted"] = packet.encrypted
