@@ -303,7 +303,7 @@ def test_envmon_data_csv_and_conflicts_say_which_copy_was_resent(store):
     store.close()
     period = ["--from", "2026-11-01T08:00", "--to", "2026-11-01T10:00"]
     result = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
-                                      "--format", "csv"])
+                                      "--format", "csv", "--marks"])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["data_time"][11:13], r["avg"], r["resent"], r["st"]) for r in rows] == [
@@ -317,6 +317,9 @@ def test_envmon_data_csv_and_conflicts_say_which_copy_was_resent(store):
     table = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
                                      "--conflicts", "--format", "csv"])
     assert [r["resent"] for r in csv.DictReader(io.StringIO(table.stdout))] == ["否", "是"]
+    plain = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
+                                     "--format", "csv"])  # the columns scripts read
+    assert plain.stdout.splitlines()[0].endswith(",flag,received_at")
 
 
 @pytest.mark.parametrize("reject", [False, True])

@@ -50,6 +50,9 @@ class RecordsOptions:
     mn: str
     cn: str = "2061"
     """Command code of the data: 2011 (real time), 2051 (minute), 2061 (hour), 2031 (day) …"""
+    marks: bool = False
+    """csv, table, xlsx, html: add the `MARK_FIELDS` columns (JSON always has them; the
+    default csv keeps the columns scripts have read since before issue 16)."""
 
     def __post_init__(self) -> None:
         if not self.mn.strip():
@@ -86,21 +89,28 @@ class PointRecords:
     """Said on stderr beside an empty answer: the point never sent this CN."""
     total: int | None = None
     """Records in the period when `records` is one page of them (`offset`/`limit`)."""
+    marks: bool = False
+    """The table (csv, xlsx, html) has the `MARK_FIELDS` columns too (`RecordsOptions`)."""
 
     json_layout = "array_lines"  # one record per line, as `envmon data` always printed
 
     def as_json(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.records]
 
+    def _columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self.marks:
+            return (*FIELDS, *MARK_FIELDS), (*LABELS_ZH, *MARK_LABELS_ZH)
+        return FIELDS, LABELS_ZH
+
     def rows(self) -> list[tuple]:
-        return [tuple(r[name] for name in (*FIELDS, *MARK_FIELDS)) for r in self.records]
+        names = self._columns()[0]
+        return [tuple(r[name] for name in names) for r in self.records]
 
     def as_table(self):
         from envmon.render import Column, Table
 
         return Table(f"{self.mn} {self.cn} {self.period.describe()}",
-                     [Column(k, label) for k, label in zip(
-                         (*FIELDS, *MARK_FIELDS), (*LABELS_ZH, *MARK_LABELS_ZH), strict=True)],
+                     [Column(k, label) for k, label in zip(*self._columns(), strict=True)],
                      self.rows())
 
     @property
@@ -140,7 +150,7 @@ def point_records(store, period: Period, options: RecordsOptions, *, offset: int
             note = (f"no records of CN {options.cn} for MN {options.mn}; "
                     + (f"it sends {', '.join(sent)}" if sent else "it has sent no records yet"))
     return PointRecords(options.mn, options.cn, period, tuple(_marked(r) for r in rows), note,
-                        total)
+                        total, options.marks)
 
 
 def _marked(row: dict[str, Any]) -> dict[str, Any]:
