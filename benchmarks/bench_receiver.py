@@ -88,8 +88,11 @@ def packets_for(mn: str, k: int, count: int, key: bytes | None = None
         factors = {code: {s: round(v, 2) if isinstance(v, float) else v for s, v in f.items()}
                    for code, f in factors.items()}
         if key is not None:
-            (packet,) = codec.encode_packets(st="31", cn="2061", pw=PW, mn=mn, flag=9, qn=qn,
-                                             data_time=hour, factors=factors, key=key)
+            # One packet per hour, as the 2017 run sends: encrypted, it is over 1 024
+            # characters as sent (encode_packets would split it; decode notes a deviation).
+            cp = codec.format_cp(data_time=hour, factors=factors)
+            packet = codec.build_packet(qn=qn, st="31", cn="2061", pw=PW, mn=mn, flag=9,
+                                        cp=cp, key=key)
             out.append((qn, packet))
             continue
         cp = codec.format_cp(data_time=hour, factors=factors)

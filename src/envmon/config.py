@@ -15,6 +15,7 @@ defaults apply, so no command needs a configuration file.
     commit_interval_ms = 5
     max_batch = 20000
     max_failed_commits = 10     # failed group commits in a row before serve exits (code 75)
+    reject_unencrypted = false  # 2025 upload in clear from an MN with a key: kept, recorded
 
     [guard]                     # envmon.ingest.guard.GuardSettings: who speaks for an MN
     lockout_failures = 10       # wrong passwords from one address within window_s
@@ -127,6 +128,11 @@ class IngestConfig:
     data_time_future_minutes: float = 10
     """Reject a packet whose DataTime is more than this after its receipt (DataTime is the
     period start, HJ 212-2017 Table 4; the margin is for a unit's clock running ahead)."""
+    reject_unencrypted: bool = False
+    """Reject an HJ 212-2025 command that §6.4.4 encrypts (CN 2000-2999, 1014, 3020) when it
+    arrives in clear from an MN the platform holds a key for. Default false: it is kept and
+    the raw log records `not_encrypted` (PW and CRC still vouch for it, and units move to
+    encryption one by one; `envmon.ingest.accept` says more)."""
 
 
 @dataclass(frozen=True)

@@ -194,16 +194,17 @@ def seed_history(store, fleet: Fleet, hours: int = 24) -> int:
             upload = unit.past_upload(hour)
             if upload is None:
                 continue
-            frame, delay = upload
+            frames, delay = upload
             received_at = hour + timedelta(hours=1, seconds=delay)
             if received_at > now:
                 continue  # a late upload still to come: the live unit does not send it now
-            packet = codec.decode(frame.rstrip(b"\r\n"), keys=unit._keys)
-            if not packet.ok:
-                continue
-            raws.append(RawPacketRow(received_at, "127.0.0.1", "accepted", None,
-                                     packet.mn, packet.cn, packet.qn, frame))
-            records.extend(records_from_packet(packet, received_at, "127.0.0.1"))
+            for frame in frames:
+                packet = codec.decode(frame.rstrip(b"\r\n"), keys=unit._keys)
+                if not packet.ok:
+                    continue
+                raws.append(RawPacketRow(received_at, "127.0.0.1", "accepted", None,
+                                         packet.mn, packet.cn, packet.qn, frame))
+                records.extend(records_from_packet(packet, received_at, "127.0.0.1"))
     if raws:
         store.write_batch(raws, records)
     return len(raws)

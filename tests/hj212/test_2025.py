@@ -326,3 +326,17 @@ def test_long_2025_message_is_split_under_1024_and_950():
         plain = format_cp(p.data_time, p.items, p.factors)
         assert p.ok and p.encrypted and len(plain) + 7 <= 950
         assert not any("> 1024" in d for d in p.deviations)
+
+
+def test_a_1014_key_is_read_under_either_field_name():
+    from envmon.hj212.session import new_key_of_1014
+
+    # caoyiliang/HJ212 Test/Program.cs (peer packet 60): NewSK as 16 characters, 17-digit time
+    peer = decode(b"##0140QN=20240601085857223;ST=32;CN=1014;PW=123456;"
+                  b"MN=010000A8900016F000169DC0;Flag=9;CP=&&SKCreateTime=20240601085857223,"
+                  b"NewSK=0000000000000000&&EA41")
+    assert peer.ok and new_key_of_1014(peer.items) == b"\x30" * 16  # A.2's example key
+    ours = {"SecretKey": KEY.hex().upper(), "SKCreateTime": "20260101080000"}
+    assert new_key_of_1014(ours) == KEY
+    for bad in ({"SecretKey": "zz" * 16}, {"NewSK": "short"}, {"SKCreateTime": "1"}):
+        assert new_key_of_1014(bad) is None

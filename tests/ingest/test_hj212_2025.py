@@ -6,6 +6,8 @@ deviation and not a rejection, the 2025 uploads and the heartbeat."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import time
 from datetime import datetime, timedelta
@@ -287,3 +289,80 @@ def test_envmon_data_says_the_st_of_the_electricity_series(store):
     assert result.exit_code == 0, result.output
     assert [(r["factor"], r["st"]) for r in json.loads(result.stdout)] == [
         ("e01001", "44"), ("a21026", "31")]
+
+
+def test_envmon_data_csv_and_conflicts_say_which_copy_was_resent(store):
+    sent = [packet_2025(hour(8), so2=10.0), packet_2025(hour(8), so2=99.0, rf=True),
+            packet_2025(hour(9), so2=11.0, rf=True)]
+
+    async def scenario(receiver):
+        return await exchange(receiver.port, sent, len(sent))
+
+    run_receiver(store, scenario)
+    db = store.target
+    store.close()
+    period = ["--from", "2026-11-01T08:00", "--to", "2026-11-01T10:00"]
+    result = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
+                                      "--format", "csv", "--marks"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["data_time"][11:13], r["avg"], r["resent"], r["st"]) for r in rows] == [
+        ("08", "10.0", "False", "31"), ("09", "11.0", "True", "31")]
+    result = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
+                                      "--conflicts", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (conflict,) = json.loads(result.stdout)
+    assert conflict["used"]["resent"] is False
+    assert [o["resent"] for o in conflict["others"]] == [True]
+    table = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
+                                     "--conflicts", "--format", "csv"])
+    assert [r["resent"] for r in csv.DictReader(io.StringIO(table.stdout))] == ["否", "是"]
+    plain = CliRunner().invoke(app, ["data", "--db", db, "--mn", GAS_MN, *period,
+                                     "--format", "csv"])  # the columns scripts read
+    assert plain.stdout.splitlines()[0].endswith(",flag,received_at")
+
+
+@pytest.mark.parametrize("reject", [False, True])
+def test_a_plaintext_2025_upload_from_an_mn_with_a_key_is_a_recorded_downgrade(store, reject):
+    from envmon.ingest.server import ReceiverLimits
+
+    keys_set(store, GAS_MN, A2_KEY)
+    sent = [packet_2025(hour(8), so2=10.0),                     # in clear: a downgrade
+            packet_2025(hour(9), so2=11.0, key=A2_KEY),          # encrypted: as it should
+            packet_2025(hour(10), mn=WATER_MN, st="32", factors={"w01018": {"Avg": 5.0}})]
+
+    async def scenario(receiver):
+        receiver.limits.reject_unencrypted = reject
+        await exchange(receiver.port, sent, 0)
+        await until(lambda: receiver.stats.accepted + sum(receiver.stats.rejected.values())
+                    == 3)
+        return dict(receiver.stats.rejected)
+
+    async def main():
+        receiver = Receiver(store, "127.0.0.1", 0, ReceiverLimits())
+        await receiver.start()
+        try:
+            return await scenario(receiver)
+        finally:
+            await receiver.stop()
+
+    rejected = asyncio.run(main())
+    raw = store.query("SELECT mn, verdict, reason FROM raw_packets ORDER BY id")
+    assert [(mn, verdict) for mn, verdict, _ in raw] == [
+        (GAS_MN, "rejected" if reject else "accepted"), (GAS_MN, "accepted"),
+        (WATER_MN, "accepted")]  # the water point has no key: clear is its normal form
+    assert "CP: not_encrypted: HJ 212-2025 CN 2061 in clear" in raw[0][2]
+    assert raw[1][2] is None and raw[2][2] is None
+    hours = [t.hour for (t,) in store.query(
+        "SELECT data_time FROM records WHERE mn = ? ORDER BY data_time", [GAS_MN])]
+    assert hours == ([9] if reject else [8, 9])
+    assert rejected == ({"not_encrypted": 1} if reject else {})
+
+
+def test_reject_unencrypted_is_read_from_the_ingest_section(tmp_path):
+    from envmon.config import Config, load_config
+
+    path = tmp_path / "envmon.toml"
+    path.write_text("[ingest]\nreject_unencrypted = true\n")
+    assert load_config(path).ingest.reject_unencrypted is True
+    assert Config().ingest.reject_unencrypted is False

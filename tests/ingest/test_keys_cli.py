@@ -5,6 +5,7 @@ stderr, not in the DuckDB file, not in `keys list`; each change leaves an audit 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 
@@ -12,9 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from envmon.cli import app
+from envmon.ingest import keystore
+from envmon.ingest.keystore import store_keys
 from envmon.registry.importer import import_rows
 from envmon.store import open_store
-from tests.ingest.conftest import GAS_MN, registry_rows
+from tests.ingest.conftest import GAS_MN, WATER_MN, registry_rows
 
 KEY_HEX = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 
@@ -86,3 +89,104 @@ def test_an_unregistered_mn_and_a_named_master_key_file(db, tmp_path, monkeypatc
     assert rotated.exit_code == 0, rotated.output
     listed = json.loads(run("keys", "list", "--db", str(db), "--format", "json").stdout)
     assert listed[0]["rotation_pending"] is True
+
+
+# ------------------------------------------------------------- master key mistakes (fix16)
+def audit_rows(db) -> int:
+    with open_store(db, read_only=True) as store:
+        return store.query("SELECT COUNT(*) FROM key_audit")[0][0]
+
+
+def other_master(tmp_path, mode: int = 0o600):
+    path = tmp_path / "other.key"
+    path.write_text(os.urandom(32).hex() + "\n")
+    os.chmod(path, mode)
+    return path
+
+
+def test_keys_set_under_another_master_key_is_refused_and_writes_nothing(db, tmp_path,
+                                                                        monkeypatch):
+    assert run("keys", "set", GAS_MN, "--key-stdin", "--db", str(db), stdin=KEY_HEX
+               ).exit_code == 0
+    before = audit_rows(db)
+    monkeypatch.setenv("ENVMON_MASTER_KEY_FILE", str(other_master(tmp_path)))
+    for mn in (WATER_MN, GAS_MN):
+        result = run("keys", "set", mn, "--key-stdin", "--db", str(db), stdin=KEY_HEX)
+        assert result.exit_code == 2, result.output
+        message = result.stderr.strip()
+        assert "\n" not in message and "ENVMON_MASTER_KEY_FILE" in message, message
+        assert "does not open 1 of the 1 keys" in message and "Traceback" not in message
+    assert audit_rows(db) == before
+    monkeypatch.delenv("ENVMON_MASTER_KEY_FILE")
+    with open_store(db, read_only=True) as store:
+        assert set(store_keys(store)) == {GAS_MN}  # the stored key still opens
+
+
+def test_a_named_master_key_file_missing_once_keys_are_stored_is_refused(db, tmp_path,
+                                                                         monkeypatch):
+    assert run("keys", "set", GAS_MN, "--key-stdin", "--db", str(db), stdin=KEY_HEX
+               ).exit_code == 0
+    named = tmp_path / "typo.key"
+    monkeypatch.setenv("ENVMON_MASTER_KEY_FILE", str(named))
+    for args in (("set", WATER_MN, "--key-stdin"), ("rotate", GAS_MN)):
+        result = run("keys", *args, "--db", str(db), stdin=KEY_HEX)
+        assert result.exit_code == 2, result.output
+        assert f"ENVMON_MASTER_KEY_FILE: {named} does not exist" in result.stderr
+        assert not named.exists()
+    with open_store(db, read_only=True) as store, pytest.raises(keystore.KeyStoreError):
+        store_keys(store)  # the receiver logs it: a typo is not "no keys"
+
+
+def test_a_lost_master_key_is_not_replaced_by_a_new_one(db, tmp_path):
+    assert run("keys", "set", GAS_MN, "--key-stdin", "--db", str(db), stdin=KEY_HEX
+               ).exit_code == 0
+    master = tmp_path / "k.duckdb.master.key"
+    master.unlink()
+    result = run("keys", "set", WATER_MN, "--key-stdin", "--db", str(db), stdin=KEY_HEX)
+    assert result.exit_code == 2 and "restore that file" in result.stderr
+    assert not master.exists()
+
+
+def test_a_master_key_file_open_to_others_is_refused(db, tmp_path, monkeypatch):
+    loose = other_master(tmp_path, 0o644)
+    monkeypatch.setenv("ENVMON_MASTER_KEY_FILE", str(loose))
+    result = run("keys", "set", GAS_MN, "--key-stdin", "--db", str(db), stdin=KEY_HEX)
+    assert result.exit_code == 2 and f"chmod 600 {loose}" in result.stderr
+    assert "mode 0644" in result.stderr
+
+
+def test_key_file_missing_is_one_line_and_a_readable_one_is_warned(db, tmp_path):
+    missing = run("keys", "set", GAS_MN, "--key-file", str(tmp_path / "nofile"), "--db", str(db))
+    assert missing.exit_code == 2
+    assert missing.stderr.strip().endswith(f"--key-file: {tmp_path / 'nofile'} does not exist")
+    assert "FileNotFoundError" not in missing.output
+    key_file = tmp_path / "unit.key"
+    key_file.write_text(KEY_HEX)
+    os.chmod(key_file, 0o644)
+    result = run("keys", "set", GAS_MN, "--key-file", str(key_file), "--db", str(db))
+    assert result.exit_code == 0 and "warning: --key-file" in result.stderr
+    assert "chmod 600" in result.stderr and KEY_HEX not in result.output
+
+
+def test_keys_list_tells_a_replacement_from_a_rotation(db):
+    run("keys", "set", GAS_MN, "--key-stdin", "--db", str(db), stdin=KEY_HEX)
+    run("keys", "set", WATER_MN, "--key-stdin", "--db", str(db), stdin=KEY_HEX)
+    run("keys", "set", WATER_MN, "--key-stdin", "--db", str(db), stdin=KEY_HEX[::-1])
+    listed = {e["mn"]: e for e in json.loads(
+        run("keys", "list", "--db", str(db), "--format", "json").stdout)}
+    assert listed[GAS_MN]["last_change"] == "set" and listed[GAS_MN]["replaced_at"] is None
+    assert listed[WATER_MN]["last_change"] == "replaced"
+    assert listed[WATER_MN]["replaced_at"] is not None
+    table = run("keys", "list", "--db", str(db)).stdout
+    assert "人工替换" in table and "初次设置" in table
+
+
+def test_the_receiver_loads_every_key_that_opens_and_logs_the_others(db, caplog):
+    run("keys", "set", GAS_MN, "--key-stdin", "--db", str(db), stdin=KEY_HEX)
+    with open_store(db) as store:  # a row sealed under another master key
+        store.execute("INSERT INTO sm4_keys (mn, sealed, created_at) VALUES (?, ?, now())",
+                      [WATER_MN, keystore._seal(os.urandom(32), WATER_MN, os.urandom(16))])
+        with caplog.at_level(logging.ERROR, "envmon.ingest.keystore"):
+            keys = store_keys(store)
+    assert keys == {GAS_MN: bytes.fromhex(KEY_HEX)}
+    assert WATER_MN in caplog.text and KEY_HEX not in caplog.text

@@ -31,7 +31,12 @@ def data(
     conflicts: bool = typer.Option(
         False, "--conflicts",
         help="List the records that have a stored copy with other values instead: both "
-             "copies with their values, receipt times and addresses, and which one is used."),
+             "copies with their values, receipt times and addresses, which one is used and "
+             "which arrived re-sent."),
+    marks: bool = typer.Option(
+        False, "--marks",
+        help="csv, table, xlsx, html: add the columns resent (arrived re-sent, HJ 212-2025 "
+             "RF=1) and st (system code); json always has them."),
 ) -> None:
     """Print the records of one point: one per factor per data time; when copies differ, the
     unit's own (trusted) copy wins, then the first received.
@@ -47,7 +52,7 @@ def data(
 
     with user_errors():
         period = records_period(start, end)
-        options = RecordsOptions(mn, cn)
+        options = RecordsOptions(mn, cn, marks)
         with open_cli_store(db, config, read_only=True) as store:
             use_case = point_conflicts if conflicts else point_records
             result = use_case(store, period, options)

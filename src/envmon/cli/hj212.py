@@ -69,13 +69,9 @@ def _key(key: str | None, key_file: str | None) -> bytes | None:
         if key is not None and key_file is not None:
             raise OptionError("--key", "give --key or --key-file, not both")
         if key_file is not None:
-            try:
-                key = Path(key_file).read_text(encoding="ascii", errors="replace")
-            except OSError as error:
-                raise OptionError(
-                    "--key-file", f"cannot read {key_file}: {error.strerror or error}"
-                ) from None
-            option = "--key-file"
+            from envmon.cli.keyfiles import read_key_file
+
+            key, option = read_key_file(key_file), "--key-file"
         else:
             option = "--key"
         if key is None:
@@ -141,9 +137,10 @@ def encode_command(
     YYYYMMDDhhmmss; naive = Beijing time), items, factors (optional; missing = omitted).
     The verdict keys of `decode` output (ok, error, crc_ok, deviations) are ignored, so
     `decode` output encodes back.  Exit 1 if any line could not be encoded.
-    HJ 212-2025: "resent": true writes RF=1; with --version 2025 the commands HJ 212-2025
-    §6.4.4 names (2xxx, 1014, 3020) are encrypted when a key is given, and a message over
-    1 024 characters is split into PNUM/PNO packets (one per line).
+    HJ 212-2025: "resent": true writes RF=1 (refused in an older packet); with --version
+    2025 the commands HJ 212-2025 §6.4.4 names (2xxx, 1014, 3020) are encrypted when a key
+    is given, and a message whose data segment as sent would exceed 1 024 characters is
+    split into PNUM/PNO packets (one per line).
     """
     with user_errors():
         if version is not None and version not in ("2017", "2025"):

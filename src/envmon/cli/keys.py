@@ -48,11 +48,10 @@ def set_command(
     if (key_file is None) == (not key_stdin):
         raise fail("--key-file / --key-stdin: give exactly one")
     if key_file is not None:
-        try:
-            text, source = key_file.read_text(encoding="ascii"), "--key-file"
-        except (OSError, UnicodeDecodeError) as error:
-            raise fail(f"--key-file: cannot read {key_file}: {error.__class__.__name__}"
-                       ) from None
+        from envmon.cli.keyfiles import read_key_file
+
+        with user_errors():
+            text, source = read_key_file(key_file), "--key-file"
     else:
         text, source = sys.stdin.read(), "--key-stdin"
     with user_errors():
@@ -90,7 +89,9 @@ def list_command(
         result = KeyList(tuple(KeyInfo(
             row["mn"], datetime.fromisoformat(row["created_at"]),
             datetime.fromisoformat(row["rotated_at"]) if row["rotated_at"] else None,
-            row["rotation_pending"]) for row in rows))
+            row["rotation_pending"], row.get("last_change", "set"),
+            datetime.fromisoformat(row["replaced_at"]) if row.get("replaced_at") else None)
+            for row in rows))
     else:
         with open_cli_store(db, config, read_only=True) as store, user_errors():
             result = keys_list(store)

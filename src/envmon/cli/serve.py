@@ -133,7 +133,7 @@ def serve(
                 guard=settings.guard, max_failed_commits=ingest.max_failed_commits,
                 data_time_window=DataTimeWindow(ingest.data_time_past_days,
                                                 ingest.data_time_future_minutes),
-                admission=settings.admission),
+                admission=settings.admission, reject_unencrypted=ingest.reject_unencrypted),
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
             command_settings=settings.commands,

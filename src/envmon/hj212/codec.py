@@ -50,8 +50,10 @@ caoyiliang/HJ212 (HJ212/Enum.cs) and two other public 2025 implementations.  Unc
 the 9015 heartbeat's answer (caoyiliang/HJ212 waits for a 9014 with the heartbeat's QN; the
 standard's flow was not found), the length field of an encrypted packet (A.2 prints the
 plaintext length, 0295 for 1128 characters sent: both are accepted, the one sent is
-written), and the second tail rendering (hex inside the braces; read, never written unless a
-multi-byte character straddles the block boundary).  SM4 itself is checked against GB/T
+written; Table 2's bound of 1 024 is applied to the segment as sent, so that A.2 example
+draws a deviation and :func:`encode_packets` splits by the ciphertext's size), and the
+second tail rendering (hex inside the braces; read, never written unless a multi-byte
+character straddles the block boundary).  SM4 itself is checked against GB/T
 32907-2016 Example 1 as OpenSSL (test/sm4_internal_test.c), nettle and RustCrypto quote it.
 """
 
@@ -264,8 +266,11 @@ def _decode(frame: bytes, crc_modes: tuple[str, ...], keys: KeyLookup | None) ->
                 ))
     else:
         errors.append(("length", f"{_show(len_field)} is not 4 digits"))
-    if len(plain_b) > STANDARD_MAX_SEGMENT:
-        devs.append(f"data segment {len(plain_b)} > {STANDARD_MAX_SEGMENT} characters")
+    # Table 2 bounds the data segment as sent: an encrypted one by its written ciphertext.
+    if nbytes > STANDARD_MAX_SEGMENT:
+        opened = f" as sent (encrypted; {len(plain_b)} in plaintext)" if plain_b is not seg_b \
+            else ""
+        devs.append(f"data segment {nbytes} > {STANDARD_MAX_SEGMENT} characters{opened}")
 
     # CRC (Appendix A), compared case-insensitively; other algorithms only when enabled.
     crc_field = body[-4:]
@@ -279,7 +284,9 @@ def _decode(frame: bytes, crc_modes: tuple[str, ...], keys: KeyLookup | None) ->
             devs.append("CRC in lower-case hex")
         if key_error is None:
             crc_ok, crc_mode, crc_error = _check_crc(plain_b, given, crc_modes)
-        else:  # the CRC is the plaintext's: it cannot be checked without it
+        else:  # the CRC is the plaintext's: it cannot be checked without it, unless it is
+            # that of the segment as sent (a region that only looks encrypted: "CP=&&{")
+            crc_ok, crc_mode, crc_error = _check_crc(seg_b, given, crc_modes)
             crc_error = None
         if crc_error:
             errors.append(("CRC", crc_error))
@@ -590,8 +597,8 @@ def encode_packets(
     """HJ 212-2025 packets for one message: encrypted when ``key`` is given and the command
     is one §6.4.4 names (CN 2000-2999, 1014, 3020), and split into PNUM/PNO parts (Flag bit D,
     Appendix C.49/C.50 form: each part its own QN and the full DataTime, a subset of the
-    factors; items go with the first part) when the plaintext segment would exceed 1 024
-    characters or the CP field 950 (Table 2, Table 3, §8.1.2).
+    factors; items go with the first part) when the data segment as sent (encrypted, when it
+    is) would exceed 1 024 characters or the CP field 950 (Table 2, Table 3, §8.1.2).
 
     Part QNs are the message's QN plus the part's index in milliseconds.  Raises ValueError
     when one factor alone does not fit.
@@ -605,9 +612,19 @@ def encode_packets(
                             pnum=pnum, pno=pno, rf=rf, key=key)
 
     def fits(cp: str, split: bool) -> bool:
-        plain = build_packet(st=st, cn=cn, pw=pw, mn=mn, flag=flag, cp=cp, qn=qn,
-                             pnum=9999 if split else None, pno=9999 if split else None, rf=rf)
-        return len(plain) - 12 <= STANDARD_MAX_SEGMENT and len(cp) + 7 <= STANDARD_MAX_CP
+        # Measured as sent (Table 2, Table 3): encrypted, the region is ~5 characters a byte,
+        # so the plaintext must fit first (and then the ciphertext stays under 9 999).
+        part = {"pnum": 9999, "pno": 9999} if split else {}
+        plain = build_packet(st=st, cn=cn, pw=pw, mn=mn, flag=flag, cp=cp, qn=qn, rf=rf, **part)
+        if len(plain) - 12 > STANDARD_MAX_SEGMENT or len(cp) + 7 > STANDARD_MAX_CP:
+            return False
+        if key is None:
+            return True
+        sent = build_packet(st=st, cn=cn, pw=pw, mn=mn, flag=flag, cp=cp, qn=qn, rf=rf, key=key,
+                            **part)
+        segment = len(sent) - 12  # "##LLLL", CRC and CR LF around it
+        cp_sent = len(sent) - 6 - (sent.index(b";CP=&&") + 1)  # "CP=&&…&&"
+        return segment <= STANDARD_MAX_SEGMENT and cp_sent <= STANDARD_MAX_CP
 
     whole = format_cp(data_time, items, factors)
     if fits(whole, False):

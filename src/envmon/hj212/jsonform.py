@@ -8,6 +8,12 @@ The keys are a contract: add new ones at the end, never rename or remove one.
 HJ 212-2025 (issue 16) adds :data:`PROTOCOL_KEYS` after them: ``version`` (2005, 2017,
 2025), ``resent`` (RF=1), ``encrypted`` and ``key_error`` (no_key, bad_key,
 bad_ciphertext or null), printed for every packet (a 2017 packet says ``"version": 2017``).
+``version`` is null when the packet does not tell it: no ``##`` frame, Flag not a number, Flag's
+version bits naming no known version, or no Flag and a header too broken (no CN, PW or MN) to
+take it for HJ/T 212-2005; ``deviations`` then ends with ``version: unknown (…)`` saying which.
+``crc_ok`` is null when the CRC was never checked (no frame, or an encrypted region that did
+not open: the CRC is the plaintext's, unless it matches the segment as sent), false only when
+it was checked and did not match.
 :func:`packets_from_json` builds 2025 packets
 (``version=2025``: encrypted with a key, split into PNUM/PNO parts over 1 024 characters).
 """
@@ -43,11 +49,33 @@ def packet_json(packet: Packet) -> dict[str, Any]:
     """The JSON shape of a decoded packet (keys in :data:`JSON_KEYS`, then
     :data:`PROTOCOL_KEYS`)."""
     obj = _json(packet)
-    obj["version"] = packet.protocol
+    version, unknown = _version(packet)
+    if unknown is not None:
+        obj["deviations"].append(f"version: unknown ({unknown})")
+    if not packet.segment or packet.key_error is not None and not packet.crc_ok:
+        obj["crc_ok"] = None  # never checked (no frame; the plaintext's CRC, not opened)
+    obj["version"] = version
     obj["resent"] = packet.resent
     obj["encrypted"] = packet.encrypted
     obj["key_error"] = packet.key_error
     return obj
+
+
+def _version(packet: Packet) -> tuple[int | None, str | None]:
+    """(version, why it is unknown): Flag's version bits, 2005 for a readable header without
+    Flag (only HJ/T 212-2005 leaves it out), else None and the reason."""
+    if not packet.segment:
+        return None, "no '##' frame"
+    if packet.flag is not None:
+        if packet.protocol is None:
+            return None, f"Flag {packet.flag}: version bits {packet.flag >> 2} name no version"
+        return packet.protocol, None
+    head = ";" + packet.segment.split("CP=", 1)[0]
+    if ";Flag=" in head:
+        return None, "Flag is not a number"
+    if packet.cn is None or packet.pw is None or packet.mn is None:
+        return None, "no Flag, and no CN, PW or MN to read it as HJ/T 212-2005 by"
+    return 2005, None
 
 
 def _json(packet: Packet) -> dict[str, Any]:
@@ -111,7 +139,8 @@ def packets_from_json(
     for HJ 212-2025 :func:`~envmon.hj212.codec.encode_packets` (encrypted with ``key`` for the
     commands §6.4.4 names, split over 1 024 characters unless PNUM/PNO are given).
 
-    ``key`` on a packet of another version is a ValueError (only 2025 encrypts).
+    ``key`` or ``"resent": true`` on a packet of another version is a ValueError (only 2025
+    encrypts and has RF).
     """
     cp = _check(obj)
     flag = obj.get("flag")
@@ -124,6 +153,10 @@ def packets_from_json(
         if key is not None:
             raise ValueError(f"key: only HJ 212-2025 packets are encrypted (this one is "
                              f"{protocol or 'of unknown version'})")
+        if _resent(obj):  # RF is not in the Table 3 of earlier versions
+            raise ValueError(f"resent: RF=1 is an HJ 212-2025 field (this packet is "
+                             f"{protocol or 'of unknown version'}): give --version 2025 or "
+                             "drop \"resent\"")
         return [packet_from_json({**obj, "flag": flag})]
     if obj.get("pnum") is not None or obj.get("pno") is not None:
         return [build_packet(st=obj["st"], cn=obj["cn"], pw=obj["pw"], mn=obj["mn"], flag=flag,

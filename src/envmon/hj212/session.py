@@ -49,7 +49,32 @@ from envmon.hj212.events import (
 from envmon.hj212.framing import Discard, FrameBuffer
 from envmon.hj212.sm4 import KeyLookup
 
-__all__ = ["Session", "ack", "lacks_data_time", "time_calibration"]
+__all__ = ["NEW_KEY_FIELDS", "Session", "ack", "lacks_data_time", "new_key_of_1014",
+           "time_calibration"]
+
+# CN 1014's new-key field: the standard's table of the 1014 fields was not found in any public
+# quotation. We send `SecretKey` (32 hex digits); caoyiliang/HJ212 (Test/Program.cs) sends
+# `NewSK` as 16 characters (the key's bytes as text, as A.2's key "16个0x30" reads) with a
+# 17-digit SKCreateTime. Both names and both forms are read.
+NEW_KEY_FIELDS = ("SecretKey", "NewSK")
+
+
+def new_key_of_1014(items: dict[str, str]) -> bytes | None:
+    """The 16-byte SM4 key a CN 1014 carries (either field name of :data:`NEW_KEY_FIELDS`,
+    32 hex digits or 16 ASCII characters), or None when it carries none that reads."""
+    for name in NEW_KEY_FIELDS:
+        text = items.get(name)
+        if text is None:
+            continue
+        if len(text) == 32:
+            try:
+                return bytes.fromhex(text)
+            except ValueError:
+                return None
+        if len(text) == 16 and text.isascii() and text.isprintable():
+            return text.encode("ascii")
+        return None
+    return None
 
 _DEFAULT_MODES = ("hj212",)
 

@@ -12,6 +12,15 @@ the same way live and replayed.  A packet is rejected when
    packet's original receipt). A DataTime in year 1, 2099 or 9999 is no measurement: stored,
    it would be counted, shown and taxed as one (issue 10).
 
+6. (only with ``reject_unencrypted``) it is an HJ 212-2025 packet of a command §6.4.4 encrypts
+   (CN 2000-2999, 1014, 3020) that arrived in clear from an MN the platform holds a key for:
+   a downgrade. By default such a packet is kept and the raw log records the deviation
+   (:func:`unencrypted_note`, ``not_encrypted``): PW and CRC still vouch for it, and units
+   move to encryption one by one while keys reach them (HJ 212-2025 is in force from
+   2026-01-01; a unit reset in maintenance may come back in clear), so rejecting would lose
+   the data of a unit whose only fault is a missing setting. A bureau that enforces it sets
+   ``[ingest] reject_unencrypted = true``.
+
 The receiver's guard (`ingest.guard`) adds the rules about who may speak for an MN (allow-list
 and lockouts before the password, one live connection after it), with their own reasons here.
 
@@ -27,11 +36,15 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from envmon.hj212.codec import Packet
+from envmon.hj212.codes import must_encrypt
 from envmon.hj212.session import lacks_data_time
+from envmon.hj212.sm4 import KeyLookup
 from envmon.store import PointAuth
 
-__all__ = ["DEFAULT_DATA_TIME_WINDOW", "Accepted", "DataTimeWindow", "Reason", "Rejected",
-           "accept"]
+__all__ = ["DEFAULT_DATA_TIME_WINDOW", "NOT_ENCRYPTED", "Accepted", "DataTimeWindow", "Reason",
+           "Rejected", "accept", "unencrypted_note"]
+
+NOT_ENCRYPTED = "not_encrypted"
 
 
 class Reason(Enum):
@@ -47,6 +60,7 @@ class Reason(Enum):
     ALREADY_CONNECTED = "MN already connected from another address"
     TOO_MANY_MNS = "connection speaks for too many MNs"
     DATA_TIME_OUT_OF_WINDOW = "DataTime outside the window around its receipt"
+    NOT_ENCRYPTED = "HJ 212-2025 command in clear from an MN with a key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +128,26 @@ class Rejected:
         return self.message
 
 
+def unencrypted_note(packet: Packet, keys: KeyLookup | None) -> str | None:
+    """The deviation of an HJ 212-2025 packet that §6.4.4 wants encrypted and that arrived in
+    clear from an MN with a key (``keys``: the platform's), else None."""
+    if (packet.protocol != 2025 or packet.encrypted or keys is None or packet.mn is None
+            or not must_encrypt(packet.cn) or keys(packet.mn) is None):
+        return None
+    return (f"CP: {NOT_ENCRYPTED}: HJ 212-2025 CN {packet.cn} in clear from MN {packet.mn}, "
+            "which has an SM4 key (§6.4.4 encrypts CN 2000-2999, 1014 and 3020)")
+
+
 def accept(packet: Packet, points: dict[str, PointAuth], *,
            received_at: datetime | None = None,
-           window: DataTimeWindow | None = DEFAULT_DATA_TIME_WINDOW) -> Accepted | Rejected:
+           window: DataTimeWindow | None = DEFAULT_DATA_TIME_WINDOW,
+           keys: KeyLookup | None = None,
+           reject_unencrypted: bool = False) -> Accepted | Rejected:
     """Judge a decoded packet against the registry (``points``: MN -> its credentials).
 
     With ``received_at``, a DataTime outside ``window`` around it is rejected (None: no
-    window)."""
+    window). With ``reject_unencrypted``, a packet :func:`unencrypted_note` finds (against
+    ``keys``) is rejected."""
     if not packet.ok:
         return Rejected(packet.error_field or "packet", Reason.MALFORMED,
                         packet.error or "packet: malformed")
@@ -135,6 +162,10 @@ def accept(packet: Packet, points: dict[str, PointAuth], *,
         problem = window.problem(packet.data_time, received_at)
         if problem is not None:
             return Rejected("DataTime", Reason.DATA_TIME_OUT_OF_WINDOW, problem)
+    if reject_unencrypted:
+        note = unencrypted_note(packet, keys)
+        if note is not None:
+            return Rejected("CP", Reason.NOT_ENCRYPTED, note)
     return Accepted(point)
 
 

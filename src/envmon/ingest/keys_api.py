@@ -16,8 +16,7 @@ from envmon.ingest.keystore import (
     KeyInfo,
     begin_rotation,
     list_keys,
-    master_key_path,
-    read_master_key,
+    open_master_key,
     set_key,
 )
 from envmon.timeutil import now_beijing
@@ -45,6 +44,9 @@ class KeySet:
                 "master_key_created": self.master_key_created}
 
 
+_CHANGE_ZH = {"set": "初次设置", "replaced": "人工替换", "rotated": "远程轮换 (CN 1014)"}
+
+
 @dataclass(frozen=True)
 class KeyList:
     keys: tuple[KeyInfo, ...]
@@ -56,9 +58,11 @@ class KeyList:
         from envmon.render import Column, Table
 
         columns = [Column("mn", "MN"), Column("created_at", "创建时间"),
-                   Column("rotated_at", "更换时间"), Column("rotation_pending", "更换待确认")]
+                   Column("rotated_at", "更换时间"), Column("rotation_pending", "更换待确认"),
+                   Column("last_change", "更换方式"), Column("replaced_at", "人工替换时间")]
         rows = [(k["mn"], k["created_at"], k["rotated_at"] or "",
-                 "是" if k["rotation_pending"] else "否") for k in self.as_json()]
+                 "是" if k["rotation_pending"] else "否", _CHANGE_ZH[k["last_change"]],
+                 k["replaced_at"] or "") for k in self.as_json()]
         return Table("SM4 密钥", columns, rows)
 
 
@@ -72,8 +76,15 @@ class RotationRequested:
 
 
 def _master(store, *, create: bool) -> tuple[bytes, Path | None]:
-    path = master_key_path(store.target)
-    master, created = read_master_key(path, create=create)
+    """The master key; `create` makes one only while the store holds no sealed key (a new
+    master key could not open the stored ones)."""
+    has_keys = bool(store.query("SELECT 1 FROM sm4_keys LIMIT 1"))
+    master, path, created = open_master_key(store.target, create=create and not has_keys)
+    if master is None and has_keys:
+        raise OptionError("ENVMON_MASTER_KEY_FILE",
+                          f"{path} does not exist, and the store holds keys sealed under a "
+                          "master key: restore that file, or name it in ENVMON_MASTER_KEY_FILE "
+                          "(a new master key would not open them)")
     if master is None:
         raise OptionError("master key", f"{path} does not exist: set a key first "
                                         "(envmon keys set) or name the file in "
@@ -87,7 +98,7 @@ def keys_set(store, mn: str, key: bytes) -> KeySet:
     if store.point_auth(mn) is None:
         raise OptionError("MN", f"{mn!r} is not a registered monitoring point")
     master, created = _master(store, create=True)
-    action = set_key(store, mn, key, master)
+    action = set_key(store, mn, key, master)  # refused when master opens no stored key
     return KeySet(mn, action, str(created) if created else None)
 
 

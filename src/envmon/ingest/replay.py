@@ -24,7 +24,7 @@ from envmon.ingest.accept import (
     accept,
     crc_modes_for,
 )
-from envmon.ingest.keystore import KeyCache, load_keys, master_key_path, read_master_key
+from envmon.ingest.keystore import KeyCache, load_keys, open_master_key
 from envmon.ingest.records import STORED_UPLOAD_CNS, records_from_packet
 from envmon.store import RawPacketRow, Store
 
@@ -42,7 +42,7 @@ def replay_into(source: Store, target: Store, start: datetime | None = None,
     points = target.load_point_auth()
     trusted = _trust_as_received(source)
     # Encrypted HJ 212-2025 packets open with the target's keys (its master key file).
-    master, _ = read_master_key(master_key_path(target.target))
+    master, _, _ = open_master_key(target.target)
     session = Session(crc_modes_for=lambda mn: crc_modes_for(points, mn),
                       keys=KeyCache(load_keys(target, master)))
     counts: Counter = Counter()

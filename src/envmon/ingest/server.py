@@ -31,12 +31,14 @@ from envmon.hj212 import codec
 from envmon.hj212.events import Discarded, PacketReceived
 from envmon.hj212.session import Session
 from envmon.ingest.accept import (
+    NOT_ENCRYPTED,
     Accepted,
     DataTimeWindow,
     Reason,
     Rejected,
     accept,
     crc_modes_for,
+    unencrypted_note,
 )
 from envmon.ingest.admission import (
     FD_ERRNOS,
@@ -82,6 +84,9 @@ class ReceiverLimits:
     # receiver built in code with its wall clock still takes data of fixed dates (tests, sims).
     data_time_window: DataTimeWindow | None = None
     admission: AdmissionSettings = field(default_factory=AdmissionSettings)
+    # An HJ 212-2025 command §6.4.4 encrypts, in clear from an MN with a key: recorded in the
+    # raw log (not_encrypted) and kept unless this is set ([ingest], ingest.accept says why).
+    reject_unencrypted: bool = False
 
 
 @dataclass
@@ -297,7 +302,8 @@ class Hj212Protocol(asyncio.Protocol):
             verdict = receiver.claim(self, packet.mn, point) or verdict
         if type(verdict) is Rejected:
             # An encrypted region that cannot be read is counted by its precise reason.
-            receiver.stats.rejected[packet.key_error or verdict.field] += 1
+            receiver.stats.rejected[packet.key_error or (
+                NOT_ENCRYPTED if verdict.reason is Reason.NOT_ENCRYPTED else verdict.field)] += 1
             self._log_rejection(verdict.message, packet)
             self._quarantine("rejected", verdict.field, verdict.message, packet.raw,
                              received_at, packet)
@@ -324,7 +330,9 @@ class Hj212Protocol(asyncio.Protocol):
         if receiver.on_accepted:  # e.g. a remote command's answer data (envmon.control)
             _run_hooks(receiver.on_accepted, self, packet)
         raw = RawPacketRow(
-            received_at, self.peer, "accepted", version_deviation(packet, point), packet.mn,
+            received_at, self.peer, "accepted",
+            _notes(version_deviation(packet, point), unencrypted_note(packet, receiver.keys)),
+            packet.mn,
             packet.cn, packet.qn, packet.raw,
         )
         receiver.stats.accepted += 1
@@ -483,7 +491,8 @@ class Receiver:
         """The one accept path (`ingest.accept`) against this receiver's registry cache; with
         `received_at`, DataTime is judged against `limits.data_time_window` too."""
         return accept(packet, self.points, received_at=received_at,
-                      window=self.limits.data_time_window)
+                      window=self.limits.data_time_window, keys=self.keys,
+                      reject_unencrypted=self.limits.reject_unencrypted)
 
     async def refresh_points(self) -> None:
         if self.store is not None:
@@ -765,6 +774,11 @@ def version_deviation(packet: codec.Packet, point: PointAuth) -> str | None:
         return None
     return (f"protocol: HJ 212-{packet.protocol} packet from a point registered as "
             f"HJ 212-{registered}")
+
+
+def _notes(*notes: str | None) -> str | None:
+    """The raw log's notes on an accepted packet, joined; None when there is none."""
+    return "; ".join(n for n in notes if n) or None
 
 
 def _cut(text: str | None, most: int) -> str | None:

@@ -30,6 +30,7 @@ MARK_FIELDS = ("resent", "st")
 """Added after the fields above (issue 16) on every record: `resent` (the copy arrived
 re-sent, HJ 212-2025 RF=1; false for a live one) and `st` (the system code it came with:
 ST 44 electricity and 45 production process are series of their own)."""
+MARK_LABELS_ZH = ("补传", "系统编码")
 DEFAULT_SPAN = timedelta(days=1)
 _CN = re.compile(r"[0-9]{4}")
 
@@ -49,6 +50,9 @@ class RecordsOptions:
     mn: str
     cn: str = "2061"
     """Command code of the data: 2011 (real time), 2051 (minute), 2061 (hour), 2031 (day) …"""
+    marks: bool = False
+    """csv, table, xlsx, html: add the `MARK_FIELDS` columns (JSON always has them; the
+    default csv keeps the columns scripts have read since before issue 16)."""
 
     def __post_init__(self) -> None:
         if not self.mn.strip():
@@ -85,20 +89,28 @@ class PointRecords:
     """Said on stderr beside an empty answer: the point never sent this CN."""
     total: int | None = None
     """Records in the period when `records` is one page of them (`offset`/`limit`)."""
+    marks: bool = False
+    """The table (csv, xlsx, html) has the `MARK_FIELDS` columns too (`RecordsOptions`)."""
 
     json_layout = "array_lines"  # one record per line, as `envmon data` always printed
 
     def as_json(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.records]
 
+    def _columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self.marks:
+            return (*FIELDS, *MARK_FIELDS), (*LABELS_ZH, *MARK_LABELS_ZH)
+        return FIELDS, LABELS_ZH
+
     def rows(self) -> list[tuple]:
-        return [tuple(r[name] for name in FIELDS) for r in self.records]
+        names = self._columns()[0]
+        return [tuple(r[name] for name in names) for r in self.records]
 
     def as_table(self):
         from envmon.render import Column, Table
 
         return Table(f"{self.mn} {self.cn} {self.period.describe()}",
-                     [Column(k, label) for k, label in zip(FIELDS, LABELS_ZH, strict=True)],
+                     [Column(k, label) for k, label in zip(*self._columns(), strict=True)],
                      self.rows())
 
     @property
@@ -138,7 +150,7 @@ def point_records(store, period: Period, options: RecordsOptions, *, offset: int
             note = (f"no records of CN {options.cn} for MN {options.mn}; "
                     + (f"it sends {', '.join(sent)}" if sent else "it has sent no records yet"))
     return PointRecords(options.mn, options.cn, period, tuple(_marked(r) for r in rows), note,
-                        total)
+                        total, options.marks)
 
 
 def _marked(row: dict[str, Any]) -> dict[str, Any]:
@@ -150,14 +162,15 @@ def _marked(row: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ conflicting copies
 COPY_FIELDS = ("rtd", "avg", "min", "max", "cou", "zs_rtd", "zs_avg", "flag", "eflag", "extra",
-               "received_at", "peer", "trusted")
-"""What each copy of a conflicting record shows: its values, when and from where it came."""
+               "received_at", "peer", "trusted", "resent")
+"""What each copy of a conflicting record shows: its values, when and from where it came, and
+whether it arrived re-sent (HJ 212-2025 RF=1)."""
 _CONFLICT_COLUMNS = (
     ("data_time", "数据时间"), ("factor", "因子"), ("used", "采用"), ("received_at", "接收时间"),
     ("peer", "来源地址"), ("trusted", "常用地址"), ("rtd", "实时值"), ("avg", "均值"),
     ("min", "最小值"), ("max", "最大值"), ("cou", "累计值"), ("zs_rtd", "折算实时值"),
     ("zs_avg", "折算均值"), ("flag", "标记"), ("eflag", "设备标记"), ("extra", "其他"),
-    ("differs", "差异字段"),
+    ("differs", "差异字段"), ("resent", "补传"),
 )  # fmt: skip
 
 
@@ -186,7 +199,8 @@ class RecordConflicts:
                 differs = "" if used else ",".join(copy["differs"])
                 values = {**copy, "data_time": c["data_time"], "factor": c["factor"],
                           "used": "是" if used else "否", "differs": differs,
-                          "trusted": "否" if copy["trusted"] is False else "是"}
+                          "trusted": "否" if copy["trusted"] is False else "是",
+                          "resent": "是" if copy["resent"] else "否"}
                 out.append(tuple(values[key] for key, _ in _CONFLICT_COLUMNS))
         return out
 
@@ -206,6 +220,7 @@ def _copy(row: dict[str, Any]) -> dict[str, Any]:
     out = _plain(row, COPY_FIELDS)
     if out["trusted"] is None:
         out["trusted"] = True  # stored before provenance was kept (schema version 7)
+    out["resent"] = bool(out["resent"])  # NULL: stored before schema version 10, a live copy
     return out
 
 

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from envmon.hj212 import codec
 from envmon.hj212.framing import Discard, FrameBuffer
+from envmon.hj212.session import new_key_of_1014
 from envmon.hj212.sm4 import single_key
 from envmon.sim.clock import SimClock
 from envmon.sim.values import SimPoint, period_values, realtime_values
@@ -151,37 +152,43 @@ class DataAcquisitionUnit:
         self._last_qn = qn
         return qn
 
-    def _packet(self, cn: str, qn: str, data_time: datetime, factors: dict,
-                resent: bool) -> bytes:
-        """An upload in the unit's version: HJ 212-2017 Flag=5; HJ 212-2025 Flag=9, RF=1 on
-        a re-sent one, encrypted with its key (split packets are not needed: the simulated
-        uploads stay far below 1 024 characters)."""
+    def _packets(self, cn: str, qn: str, data_time: datetime, factors: dict,
+                 resent: bool) -> list[bytes]:
+        """An upload in the unit's version: HJ 212-2017 Flag=5, one packet; HJ 212-2025
+        Flag=9, RF=1 on a re-sent one, encrypted with its key, and split into PNUM/PNO parts
+        (each its own QN) when the encrypted segment would exceed 1 024 characters."""
         if self.point.protocol == 2025:
-            (packet,) = codec.encode_packets(
+            return codec.encode_packets(
                 st=self.st, cn=cn, pw=self.pw, mn=self.point.mn, flag=9, qn=qn,
                 data_time=data_time, factors=factors, rf=resent, key=self.point.key)
-            return packet
         cp = codec.format_cp(data_time=data_time, factors=factors)
-        return codec.build_packet(
-            qn=qn, st=self.st, cn=cn, pw=self.pw, mn=self.point.mn, flag=5, cp=cp)
+        return [codec.build_packet(
+            qn=qn, st=self.st, cn=cn, pw=self.pw, mn=self.point.mn, flag=5, cp=cp)]
 
     async def send_upload(self, cn: str, data_time: datetime, factors: dict, *,
                           corrupt_first: bool = False, resent: bool = False) -> bool:
-        """Send one upload (Flag=5; 9 for an HJ 212-2025 unit) and wait for its 9014; True
-        once answered. `resent`: a re-sent upload (补传/补遗), marked RF=1 in 2025."""
+        """Send one upload (Flag=5; 9 for an HJ 212-2025 unit, in parts when split) and wait
+        for the 9014 of every part; True once answered. `resent`: a re-sent upload
+        (补传/补遗), marked RF=1 in 2025."""
         qn = self._qn()
-        packet = self._packet(cn, qn, data_time, factors, resent)
+        packets = self._packets(cn, qn, data_time, factors, resent)
+        qns = [qn] if len(packets) == 1 else [codec.decode(p, keys=self._keys).qn or qn
+                                              for p in packets]
+        self._last_qn = max(self._last_qn, *qns)  # the parts' QNs stay unique too
         for attempt in range(1, self.retries + 1):
-            wire = _corrupt(packet) if corrupt_first and attempt == 1 else packet
-            future = asyncio.get_running_loop().create_future()
-            self._acks[qn] = future
+            loop = asyncio.get_running_loop()
+            futures = {part_qn: loop.create_future() for part_qn in qns}
+            self._acks.update(futures)
             try:
-                await self._write(wire)
-                await asyncio.wait_for(future, self.ack_timeout_s)
+                for number, packet in enumerate(packets):
+                    corrupt = corrupt_first and attempt == 1 and number == 0
+                    await self._write(_corrupt(packet) if corrupt else packet)
+                await asyncio.wait_for(asyncio.gather(*futures.values()), self.ack_timeout_s)
             except (TimeoutError, ConnectionError):
                 continue
             finally:
-                self._acks.pop(qn, None)
+                for part_qn in qns:
+                    self._acks.pop(part_qn, None)
             self.sent.append(SentRecord(cn, data_time, True, attempt))
             return True
         self.sent.append(SentRecord(cn, data_time, False, self.retries))
@@ -220,17 +227,18 @@ class DataAcquisitionUnit:
             "2061", hour, factors, corrupt_first=hour in self.faults.corrupt_crc_hours
         )
 
-    def past_upload(self, hour: datetime) -> tuple[bytes, float] | None:
-        """The hourly upload a unit running all along sent for the hour starting at `hour`
-        and how many seconds after the hour's end it arrived (its late fault's delay, else a
-        few seconds); None when the unit was offline then or its password is wrong (the
-        platform never took it). For seeding a store with the history a platform has."""
+    def past_upload(self, hour: datetime) -> tuple[list[bytes], float] | None:
+        """The hourly upload (its packets: an HJ 212-2025 one may be split) a unit running
+        all along sent for the hour starting at `hour`, and how many seconds after the hour's
+        end it arrived (its late fault's delay, else a few seconds); None when the unit was
+        offline then or its password is wrong (the platform never took it). For seeding a
+        store with the history a platform has."""
         if hour in self.faults.offline_hours or self.faults.wrong_pw:
             return None
         delay = self.faults.late_hours.get(
             hour, 5.0 + zlib.crc32(f"{self.point.mn}{hour:%Y%m%d%H}".encode()) % 20)
         qn = codec.make_qn(hour + HOUR + timedelta(seconds=delay))
-        return self._packet("2061", qn, hour, self.period_data("2061", hour), False), delay
+        return self._packets("2061", qn, hour, self.period_data("2061", hour), False), delay
 
     async def _late(self, hour: datetime, delay_s: float) -> None:
         await self.clock.sleep_until(self.clock.now() + timedelta(seconds=delay_s))
@@ -356,11 +364,8 @@ class DataAcquisitionUnit:
                 return 3
             self.min_interval_min = int(items["MinInterval"])
         elif cn == "1014":  # a new SM4 key (HJ 212-2025 §6.4.3): used from the 9012 on
-            try:
-                new_key = bytes.fromhex(items.get("SecretKey", ""))
-            except ValueError:
-                return 3
-            if len(new_key) != 16:
+            new_key = new_key_of_1014(items)
+            if new_key is None:
                 return 3
             self.point = dataclasses.replace(self.point, key=new_key)
             self._keys = single_key(new_key)

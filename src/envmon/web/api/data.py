@@ -17,11 +17,13 @@ def data(mn: str = Query("", description="MN of the monitoring point."),
          start: str | None = Query(None, alias="from", description="ISO time, Beijing time "
                                    "if no offset (default: `to` minus 1 day)."),
          end: str | None = Query(None, alias="to", description="ISO time, exclusive "
-                                 "(default: now).")):
+                                 "(default: now)."),
+         marks: bool = Query(False, description="csv, table, xlsx, html: add the columns "
+                             "resent and st (json always has them).")):
     """The records of one point, one per factor per data time (`envmon data`)."""
     from envmon.records.api import RecordsOptions, point_records, records_period
 
     period = records_period(start, end)
-    options = RecordsOptions(mn, cn)
+    options = RecordsOptions(mn, cn, marks)
     return lambda context, offset, limit: point_records(context.store, period, options,
                                                         offset=offset, limit=limit)

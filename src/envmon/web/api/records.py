@@ -40,9 +40,11 @@ def data_conflicts(mn: str = Query("", description="MN of the monitoring point."
                    cn: str = Query("2061", description="Command code: 2011, 2051, 2061, "
                                    "2031 …"),
                    start: str | None = Query(None, alias="from", description=_FROM),
-                   end: str | None = Query(None, alias="to", description=_TO)):
+                   end: str | None = Query(None, alias="to", description=_TO),
+                   marks: bool = Query(False, description="Accepted as `envmon data "
+                                       "--marks` gives it: each copy always says `resent`.")):
     """Both copies of every record with a stored copy of other values, their receipt times
-    and addresses, and which one the figures use."""
+    and addresses, which one the figures use and which arrived re-sent."""
     from envmon.records.api import RecordsOptions, point_conflicts, records_period
 
     period = records_period(start, end)
