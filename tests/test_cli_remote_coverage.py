@@ -28,7 +28,7 @@ QUERY_COMMANDS = {
     ("emergency", "check"), ("emergency", "alert", "add"), ("emergency", "alert", "list"),
     ("emergency", "alert", "import"), ("emergency", "alert", "cancel"),
     ("emergency", "list", "import"), ("emergency", "list", "show"),
-    ("audit", "list"),
+    ("audit", "list"), ("marks", "list"),
     ("supervise", "list"), ("supervise", "show"), ("supervise", "open"),
     ("supervise", "notify"), ("supervise", "answer"), ("supervise", "verify"),
     ("supervise", "close"), ("supervise", "escalate"), ("supervise", "sweep"),

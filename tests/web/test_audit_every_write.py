@@ -59,6 +59,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
                                                {"penalty_note": "p"}),
     "/api/v1/supervision/warnings": ("/api/v1/supervision/warnings", {"month": "2024-05"}),
     "/api/v1/supervision/sweep": ("/api/v1/supervision/sweep", {}),
+    "/api/v1/grade/run": ("/api/v1/grade/run", {"month": "2024-05"}),
     "/api/v1/keys/set": ("/api/v1/keys/set", {"mn": "NOT-AN-MN", "key": "00" * 16}),
     "/api/v1/keys/rotate": ("/api/v1/keys/rotate", {"mn": "NOT-AN-MN"}),
     "/api/v1/users/add": ("/api/v1/users/add", {"username": "bob", "role": "readonly",

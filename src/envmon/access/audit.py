@@ -28,7 +28,7 @@ from envmon.errors import OptionError
 from envmon.timeutil import now_beijing
 
 __all__ = ["AUDIT_COLUMNS", "AuditEntries", "AuditListOptions", "cli_address", "cli_audited",
-           "list_audit", "record", "record_cli", "verify"]
+           "AuditCheck", "check_chain", "list_audit", "record", "record_cli", "verify"]
 
 GENESIS = "0" * 64
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -119,6 +119,23 @@ def verify(store) -> int | None:
             return int(row_id)
         prev, expected = row[10], expected + 1
     return None
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    """`envmon audit verify` (and ``GET /api/v1/audit/verify``): the rows, and the first row
+    whose chain is broken (None: the whole log holds)."""
+
+    rows: int
+    broken_at: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"intact": self.broken_at is None, "rows": self.rows,
+                "broken_at": self.broken_at}
+
+
+def check_chain(store) -> AuditCheck:
+    return AuditCheck(int(store.query("SELECT count(*) FROM audit_log")[0][0]), verify(store))
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,8 @@ SCOPE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/users/add"): _admin, ("POST", "/api/v1/users/disable"): _admin,
     ("POST", "/api/v1/users/reset-password"): _admin,
     ("POST", "/api/v1/command"): Rule(ADMIN),
-    ("GET", "/api/v1/audit/list"): Rule(AUDIT, "none"), ("GET", "/audit"): Rule(AUDIT, "none"),
+    ("GET", "/api/v1/audit/list"): Rule(AUDIT, "none"),
+    ("GET", "/api/v1/audit/verify"): Rule(AUDIT, "none"), ("GET", "/audit"): Rule(AUDIT, "none"),
     # writes, each on a target in the writer's scope
     ("POST", "/api/v1/alarms/{alarm_id}/acknowledge"): Rule(ANSWER_ALARM),
     ("POST", "/api/v1/alarms/{alarm_id}/close"): Rule(CLOSE_ALARM),
@@ -156,6 +157,7 @@ SCOPE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/supervision/{case_id}/escalate"): Rule(SUPERVISE),
     ("POST", "/api/v1/supervision/{case_id}/answer"): Rule(ANSWER_NOTICE),
     ("POST", "/api/v1/supervision/warnings"): Rule(CITY_RUN, "whole"),
+    ("POST", "/api/v1/grade/run"): Rule(CITY_RUN, "whole"),
     ("POST", "/api/v1/portal/alarm-answer"): Rule(ANSWER_ALARM),
     # emergency alerts: a bureau user alerts a region of its scope; cancelling and the city's
     # imports (alerts, the emission-reduction list) are the whole city's

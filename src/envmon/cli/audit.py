@@ -48,11 +48,17 @@ def verify_command(
 ) -> None:
     """Check that no audit row was changed, removed or slipped in (each row holds the hash of
     the one before it); exit 1 naming the first broken row."""
-    from envmon.access.audit import verify
+    from envmon.access.audit import check_chain
+    from envmon.cli.remote import ask_json, serve_holding
 
-    with open_cli_store(db, config, read_only=True) as store:
-        broken = verify(store)
-        count = store.query("SELECT count(*) FROM audit_log")[0][0]
+    url = serve_holding(db, config)
+    if url is not None:  # serve holds the store: its own read of the chain
+        answer = ask_json(url, "GET", "/api/v1/audit/verify", None, db, config)
+        broken, count = answer["broken_at"], answer["rows"]
+    else:
+        with open_cli_store(db, config, read_only=True) as store:
+            check = check_chain(store)
+        broken, count = check.broken_at, check.rows
     if broken is not None:
         raise fail(f"the audit log is broken at row {broken}: changed, removed or added "
                    "outside envmon", 1)

@@ -2,7 +2,12 @@
 cases are in `envmon.marks.api`; this module parses, calls and prints.
 
 Until users exist, the person is `--by` (default: the login name) and "from where" is
-``cli <host>``."""
+``cli <host>``.
+
+While `envmon serve` holds the store, every command goes through it (`remote.serve_holding`,
+with the local operator token; `list` also takes `--url`): the writes as the marks page makes
+them (`POST /api/v1/marks/file|approve|reject|withdraw`, each proof file then
+`POST /api/v1/marks/{id}/proofs`), so the signed-in operator is who acts once users exist."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import typer
 from envmon.access.audit import cli_audited
 from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.cli.remote import remote_command
 
 marks_app = typer.Typer(name="marks", help="Data marks (数据标记): file with proofs, review "
                         "(approve, reject), withdraw, list.", no_args_is_help=True)
@@ -58,6 +64,59 @@ def _read_proof(path: Path, limit: int) -> tuple[str, bytes]:
         raise fail(f"--proof: cannot read {path}: {error.strerror or error}") from None
 
 
+def _serve(db: Path | None, config: Path | None) -> str | None:
+    from envmon.cli.remote import serve_holding
+
+    return serve_holding(db, config)
+
+
+def _post(url: str, path: str, body: dict, db: Path | None, config: Path | None) -> dict:
+    """One write through the running serve; its refusal is the CLI's one line."""
+    from envmon.cli.remote import call, error_line, operator_token
+
+    status, answer = call(url, "POST", path, body=body, token=operator_token(db, config))
+    if status not in (200, 201):
+        error = answer.get("error") if isinstance(answer, dict) else None
+        if isinstance(error, dict) and error.get("field") == "mark_id":  # the argument ID
+            raise fail(f"ID: {error.get('reason')}")
+        raise error_line(status, answer)
+    return answer
+
+
+def _file_through_serve(url: str, settings, body: dict, proofs: tuple, db: Path | None,
+                        config: Path | None):
+    """File the mark, then upload each proof (all checked here first, as the local command
+    checks them before it stores anything)."""
+    from envmon.cli.remote import error_line, operator_token, post_file
+    from envmon.marks.api import MarkDone
+    from envmon.marks.proofs import check_size, media_type_of
+
+    used = 0
+    with user_errors():
+        for count, (_, content) in enumerate(proofs):
+            media_type_of(content, "--proof")
+            check_size(len(content), used, count, settings, "--proof")
+            used += len(content)
+    mark = _post(url, "/api/v1/marks/file", body, db, config)
+    token = operator_token(db, config)
+    uploaded = []
+    for name, content in proofs:
+        status, answer = post_file(url, f"/api/v1/marks/{mark['id']}/proofs", "proof", name,
+                                   content, {"by": body["by"]}, token)
+        if status != 201:
+            raise error_line(status, answer)
+        uploaded.append({k: v for k, v in answer.items() if k != "mark_id"})
+    if uploaded:
+        mark = {**mark, "proofs": [*mark.get("proofs", []), *uploaded]}
+    return MarkDone(mark, "filed")
+
+
+def _done(answer: dict, step: str):
+    from envmon.marks.api import MarkDone
+
+    return MarkDone(answer, step)
+
+
 @marks_app.command("types")
 def types_command(
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
@@ -93,6 +152,13 @@ def file_command(
     from envmon.period import Period
 
     settings = _settings(config)
+    url = _serve(db, config)
+    if url is not None:
+        proofs = tuple(_read_proof(p, settings.max_proof_bytes) for p in proof)
+        body = {"mn": mn, "type": mark_type, "from": start, "to": end, "by": _who(by),
+                "unit": unit, "factor": factor, "note": note}
+        emit(_file_through_serve(url, settings, body, proofs, db, config), fmt, output)
+        return
     with user_errors():
         period = Period.parse(start, end, allow_future=True)
         proofs = tuple(_read_proof(p, settings.max_proof_bytes) for p in proof)
@@ -106,6 +172,7 @@ def file_command(
 
 
 @marks_app.command("list")
+@remote_command()
 def list_command(
     status: str | None = typer.Option(None, "--status", help="submitted, approved, rejected "
                                       "or withdrawn."),
@@ -145,6 +212,12 @@ def approve_command(
     from envmon.marks.api import approve
 
     settings = _settings(config)
+    url = _serve(db, config)
+    if url is not None:
+        emit(_done(_post(url, "/api/v1/marks/approve", {
+            "mark_id": mark_id, "by": _who(by), "accept_late": accept_late, "note": note},
+            db, config), "approved"), fmt, output)
+        return
     with user_errors(), open_cli_store(db, config) as store, cli_audited(
             store, "mark.approve", mark_id, {"accept_late": accept_late}):
         done = approve(store, settings, mark_id, _who(by), _from(), accept_late, note)
@@ -165,6 +238,12 @@ def reject_command(
     from envmon.marks.api import reject
 
     settings = _settings(config)
+    url = _serve(db, config)
+    if url is not None:
+        emit(_done(_post(url, "/api/v1/marks/reject", {
+            "mark_id": mark_id, "by": _who(by), "reason": reason}, db, config), "rejected"),
+            fmt, output)
+        return
     with user_errors(), open_cli_store(db, config) as store, cli_audited(
             store, "mark.reject", mark_id, {"reason": reason}):
         done = reject(store, settings, mark_id, _who(by), reason, _from())
@@ -185,6 +264,11 @@ def withdraw_command(
     from envmon.marks.api import withdraw
 
     settings = _settings(config)
+    url = _serve(db, config)
+    if url is not None:
+        emit(_done(_post(url, "/api/v1/marks/withdraw", {"mark_id": mark_id, "by": _who(by)},
+                         db, config), "withdrawn"), fmt, output)
+        return
     with user_errors(), open_cli_store(db, config) as store, cli_audited(
             store, "mark.withdraw", mark_id):
         done = withdraw(store, settings, mark_id, _who(by))

@@ -1,7 +1,9 @@
 """CLI: `envmon portal code UNIT_ID [--rotate]` (the unit's public code 环保码 and its card
 address) and `envmon portal placard UNIT_ID --output F.pdf|.svg|.html` (the printable
 placard). The use cases are `envmon.portal.codes` and `envmon.portal.placard`; the card's
-address is `[portal] public_base_url`, else the serve's default web address."""
+address is `--base-url`, else `[portal] public_base_url`, else the web address of the serve
+holding the store (both commands then ask it for the code: `GET /api/v1/portal/code`), else
+serve's default web address."""
 
 from __future__ import annotations
 
@@ -41,6 +43,25 @@ BASE = typer.Option(None, "--base-url", help="The card's address base (default: 
                     "public_base_url, else the serve's web address).")
 
 
+def _through_serve(unit_id: str, db: Path | None, config: Path | None,
+                   rotate: bool = False) -> tuple[dict, str] | None:
+    """(the unit's code as `GET /api/v1/portal/code` answers it, the serve's address) when
+    `envmon serve` holds the store, else None. Its address is the card's base unless
+    ``--base-url`` or ``[portal] public_base_url`` says otherwise."""
+    from urllib.parse import quote
+
+    from envmon.cli.remote import ask_json, serve_holding
+
+    url = serve_holding(db, config)
+    if url is None:
+        return None
+    if rotate:  # a new code is a decision made on the store itself, never by a side door
+        raise fail("--rotate: stop envmon serve first (it holds the store); the code is "
+                   "rotated on the store itself")
+    return ask_json(url, "GET", f"/api/v1/portal/code?unit={quote(unit_id, safe='')}",
+                    None, db, config), url
+
+
 @portal_app.command("code")
 def code_command(unit_id: str = typer.Argument(..., help="The unit (统一社会信用代码)."),
                  rotate: bool = typer.Option(False, "--rotate", help="Replace the code: the "
@@ -54,6 +75,15 @@ def code_command(unit_id: str = typer.Argument(..., help="The unit (统一社会
     from envmon.portal.qr import card_url
 
     settings = _settings(config)
+    served = _through_serve(unit_id, db, config, rotate)
+    if served is not None:  # serve holds the store: its code, its card address
+        answer, serve_url = served
+        url = card_url(_base(settings, base_url or serve_url), answer["code"])
+        if as_json:
+            typer.echo(json.dumps({**answer, "card_url": url}, ensure_ascii=False))
+        else:
+            typer.echo(f"{answer['unit_name']} {answer['code']} {url}")
+        return
     base = _base(settings, base_url)
     with user_errors(), open_cli_store(db, config) as store:
         code = code_for(store, unit_id, rotate=rotate, by=by)
@@ -79,11 +109,18 @@ def placard_command(unit_id: str = typer.Argument(..., help="The unit (统一社
     if size not in SIZES:
         raise fail(f"--size: {size!r} is not A4 or A5")
     settings = _settings(config)
-    base = _base(settings, base_url)
+    served = _through_serve(unit_id, db, config)
+    if served is not None:
+        answer, serve_url = served
+        name, code, base = answer["unit_name"], answer["code"], _base(settings,
+                                                                        base_url or serve_url)
+    else:
+        base = _base(settings, base_url)
+        with user_errors(), open_cli_store(db, config) as store:
+            found = code_for(store, unit_id)
+        name, code = found.unit_name, found.code
     with user_errors():
-        with open_cli_store(db, config) as store:
-            code = code_for(store, unit_id)
-        path = write_placard(output, code.unit_name, code.code, base, settings.bureau_name,
+        path = write_placard(output, name, code, base, settings.bureau_name,
                              now_beijing().date(), size)
     typer.echo(str(path))
 

@@ -60,7 +60,7 @@ import typer
 from envmon.cli.common import fail
 
 __all__ = ["API_PREFIX", "EXCEPTIONS", "FLAG_ENDPOINTS", "RemoteSettings", "ask",
-           "ask_instead_of_locked_store", "call", "endpoint_for", "remote_command",
+           "ask_instead_of_locked_store", "call", "endpoint_for", "post_file", "remote_command",
            "running_serve_url", "url_option"]
 
 API_PREFIX = "/api/v1"
@@ -264,6 +264,28 @@ def ask_json(url: str, method: str, path: str, body: dict | None, db: Path | Non
     if status != 200:
         raise error_line(status, answer)
     return answer
+
+
+def post_file(url: str, path: str, field: str, filename: str, content: bytes,
+              data: dict[str, str], token: str | None) -> tuple[int, Any]:
+    """One ``multipart/form-data`` POST (a file in `field`, text fields `data`) to a running
+    server, as `call` does JSON: (status, the decoded JSON answer)."""
+    import httpx
+
+    base = _base(url)
+    with _client(base, user_token() or token) as client:
+        try:
+            response = client.post(path, data=data, files={field: (filename, content)})
+        except httpx.TimeoutException:
+            raise fail(f"--url: {base} did not answer within {SETTINGS.read_timeout_s:g} s",
+                       1) from None
+        except httpx.HTTPError as error:
+            raise fail(f"--url: cannot reach {base}: {_reason(error)}") from None
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        raise fail(f"--url: {base} answered {response.status_code} without JSON: is it "
+                   "envmon?", 1) from None
 
 
 def operator_token(db: Path | None, config: Path | None) -> str | None:

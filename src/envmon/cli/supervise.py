@@ -3,11 +3,14 @@ and `envmon grade`. The use cases are in `envmon.supervision.api` and `envmon.gr
 
 Every `supervise` command but `warnings` takes `--url` and goes through a running server's
 `/api/v1/supervision/…` (automatically when `envmon serve` holds the store: `cli.remote`), so
-a notice can be sent and cron's `supervise sweep` runs while the platform runs; `warnings` and
-`grade` (which assess a month) run on the store."""
+a notice can be sent and cron's `supervise sweep` runs while the platform runs; `warnings`
+goes through the serve holding the store too (`POST /api/v1/supervision/warnings`, with the
+local operator token), and `grade` (`GET /api/v1/grade/unit/{unit_id}` for `--unit`, else
+`POST /api/v1/grade/run`)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -67,11 +70,46 @@ def warnings_command(month: str | None = typer.Option(None, "--month",
                      output: Path | None = output_option()) -> None:
     """Run the warning rules (事前预警) and list the month's warnings. JSON: {opened,
     warnings}."""
+    from envmon.cli.remote import serve_holding
     from envmon.supervision.api import generate_warnings
 
+    url = serve_holding(db, config)
+    if url is not None:  # serve holds the store: its POST /api/v1/supervision/warnings
+        emit(_warnings_through_serve(url, month, db, config), fmt, output)
+        return
     _run(db, config, fmt, output, lambda s, c: generate_warnings(
         s, c.supervision, month=month, assess_config=c.assess),
          audit_as="supervision.warnings", target=month)
+
+
+def _warnings_through_serve(url: str, month: str | None, db: Path | None,
+                            config: Path | None):
+    """The server's run of the rules, as the local command's result (for its formats)."""
+    from dataclasses import fields
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from envmon.cli.remote import ask_json
+    from envmon.supervision.api import WarningsRun
+    from envmon.supervision.store import Case
+    from envmon.timeutil import now_beijing
+
+    answer = ask_json(url, "POST", "/api/v1/supervision/warnings",
+                      {"by": "cli", "month": month}, db, config)
+
+    def case(row: dict) -> Case:
+        values = {f.name: row.get(f.name) for f in fields(Case)}
+        for name in ("deadline", "created_at", "updated_at"):
+            if values[name] is not None:
+                values[name] = datetime.fromisoformat(values[name])
+        if values["evidence"] is not None:
+            values["evidence"] = json.dumps(values["evidence"], ensure_ascii=False)
+        return Case(**values)
+
+    cases = tuple(case(row) for row in answer["warnings"])
+    by_id = {c.id: c for c in cases}
+    opened = tuple(by_id.get(i) or SimpleNamespace(id=i) for i in answer["opened"])
+    return WarningsRun(opened, cases, now_beijing())
 
 
 @supervise_app.command("open")
@@ -223,10 +261,20 @@ def grade_command(month: str | None = typer.Option(None, "--month", help="YYYY-M
                   fmt: str = format_option("table", ("table", "json", "csv", "xlsx")),
                   output: Path | None = output_option()) -> None:
     """Grade the units for a month (分级分类: A–D with reasons) and keep the grades."""
-    from envmon.grading.api import grade_month, unit_history
+    from envmon.cli.remote import ask_json, serve_holding
+    from envmon.grading.api import GradeList, grade_month, unit_history
     from envmon.period import month_start
     from envmon.timeutil import now_beijing
 
+    url = serve_holding(db, config)
+    if url is not None:  # serve holds the store: its grade endpoints, the same result
+        from urllib.parse import quote
+
+        answer = (ask_json(url, "GET", f"/api/v1/grade/unit/{quote(unit, safe='')}", None,
+                           db, config) if unit is not None else
+                  ask_json(url, "POST", "/api/v1/grade/run", {"month": month}, db, config))
+        emit(GradeList(answer["month"], tuple(answer["grades"])), fmt, output)
+        return
     if unit is not None:
         _run(db, config, fmt, output, lambda s, c: unit_history(s, unit), read_only=True)
         return

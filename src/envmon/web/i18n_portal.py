@@ -29,6 +29,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "portal.answers": ("已答复", "Answers"),
     "portal.note": ("说明", "Note"),
     "portal.attachments": ("附件（PDF、JPEG、PNG）", "Attachments (PDF, JPEG, PNG)"),
+    "portal.proof": ("证明材料（PDF、JPEG、PNG）", "Proof files (PDF, JPEG, PNG)"),
     "portal.send": ("提交", "Submit"),
     "portal.d1": ("昨日（D-1）", "Yesterday (D-1)"),
     "portal.month": ("本月至今", "Month so far"),

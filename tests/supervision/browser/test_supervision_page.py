@@ -85,3 +85,65 @@ def test_warning_to_closed_with_users_each_step_by_its_user(store, page, shot):
                     ("xiaodian", "supervision.answer", str(case.id), "ok"),
                     ("taiyuan", "supervision.verify", str(case.id), "ok"),
                     ("taiyuan", "supervision.close", str(case.id), "ok")]
+
+
+def test_warning_to_closed_with_the_enterprise_answering_from_its_portal(store, page, shot):
+    """Issue 13 item 8 with the unit itself: the bureau notifies on the 督办 page, the
+    enterprise's user answers the notice from its portal (环保码), the bureau verifies and
+    closes; the case's timeline and the audit log name each user."""
+    from envmon.access.audit import list_audit
+    from tests.access.conftest import make_user
+    from tests.portal.conftest import GAS_UNIT
+    from tests.web.browser.test_users_page import log_in
+
+    write(store, [rec(GAS, f, NOV + k * HOUR) for k in range(91)
+                  for f in ("a21026", "a21002", "a34013")])
+    opened = api.generate_warnings(store, now=NOV + 100 * HOUR).opened
+    (case,) = [c for c in opened if c.mn == GAS and "即时" in c.reason]
+    make_user(store, "taiyuan", "bureau", region="140100")
+    make_user(store, "jia", "enterprise", unit=GAS_UNIT)
+
+    def step(kind: str, fields: dict[str, str], state: str) -> None:
+        page.locator(f'button[data-sup="{kind}"][data-case="{case.id}"]').first.click()
+        expect(page.locator("#sup-by")).to_have_value("taiyuan")
+        for selector, text in fields.items():
+            page.fill(selector, text)
+        page.click("#sup-confirm")
+        expect(page.locator("#case-state")).to_have_text(state)
+
+    with serve(WebContext(store=store)) as served:
+        log_in(page, served, "taiyuan", then=f"/supervision?case={case.id}")
+        page.goto(served.url(f"/supervision?case={case.id}"))
+        step("notify", {"#sup-action": "核实传输中断原因并补传"}, "已下发通知")
+        page.click("#logout")
+        expect(page).to_have_url(served.url("/login"))
+
+        log_in(page, served, "jia", then="/portal")
+        notice = page.locator(f'#portal-notices tr[data-case-id="{case.id}"]')
+        expect(notice).to_contain_text("核实传输中断原因并补传")
+        form = notice.locator("form.notice-answer")
+        form.locator('input[name="note"]').fill("已修复通讯模块并补传")
+        form.locator('button[type="submit"]').click()
+        expect(form.locator(".result")).to_have_text("已提交")
+        page.goto(served.url("/portal"))
+        expect(notice.locator("td.state")).not_to_have_text("notified")
+        expect(notice.locator("form.notice-answer")).to_have_count(0)  # answered: no form
+        shot(page, "supervision-portal-answered")
+        page.click("#logout")
+        expect(page).to_have_url(served.url("/login"))
+
+        log_in(page, served, "taiyuan", then=f"/supervision?case={case.id}")
+        page.goto(served.url(f"/supervision?case={case.id}"))
+        expect(page.locator("#case-state")).to_have_text("单位已反馈")
+        step("verify", {"#sup-note": "抽查补传数据属实"}, "核查通过")
+        step("close", {"#sup-note": "办结"}, "已办结")
+        expect(page.locator("#timeline tbody tr")).to_have_count(5)
+        shot(page, "supervision-closed-enterprise")
+    events = api.show(store, case.id).events
+    assert [e[1] for e in events] == ["open", "notify", "answer", "verify", "close"]
+    rows = [(r["who"], r["action"], r["target"], r["result"])
+            for r in list_audit(store).as_json() if r["action"].startswith("supervision.")]
+    assert rows == [("taiyuan", "supervision.notify", str(case.id), "ok"),
+                    ("jia", "supervision.answer", str(case.id), "ok"),
+                    ("taiyuan", "supervision.verify", str(case.id), "ok"),
+                    ("taiyuan", "supervision.close", str(case.id), "ok")]

@@ -1,5 +1,6 @@
-"""The audit log: `GET /api/v1/audit/list` (as `envmon audit list --format json`), for the
-administrator and the bureau (`access.policy.AREAS`); json, csv, table or xlsx."""
+"""The audit log: `GET /api/v1/audit/list` (as `envmon audit list --format json`; json, csv,
+table or xlsx) and `GET /api/v1/audit/verify` (`{"intact", "rows", "broken_at"}`, as `envmon
+audit verify`), for the administrator and the bureau (`access.policy.AREAS`)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,12 @@ def audit_list(start: str | None = Query(None, alias="from", description="From t
 
     options = audit_options(start, end, user, action)
     return lambda context: list_audit(context.store, options)
+
+
+@use_case_endpoint(router, "/audit/verify", summary="Check the audit log's hash chain "
+                   "(envmon audit verify)")
+def audit_verify():
+    """intact, rows, broken_at (the first row changed, removed before or added by hand)."""
+    from envmon.access.audit import check_chain
+
+    return lambda context: check_chain(context.store)

@@ -1,5 +1,6 @@
 // 企业首页: an alarm's answer (a note and files) posts multipart to /api/v1/portal/alarm-answer,
-// a notice's answer and a data mark post JSON to /api/v1/portal/notice-answer and /mark; each
+// a notice's answer and a data mark post JSON to /api/v1/portal/notice-answer and /mark (a
+// mark's proof files then go to /api/v1/marks/{id}/proofs, multipart, field "proof"); each
 // says what the API answered next to its form, and the page reloads after a success.
 (function () {
   "use strict";
@@ -45,13 +46,39 @@
     });
   });
 
+  // A mark's proof files follow it one by one, as on the marks page (the proofs route lets a
+  // unit's filer add them to its own submitted mark); the form says the first refusal.
+  function proofs(form, id, files) {
+    return files.reduce(function (chain, file) {
+      return chain.then(function () {
+        var data = new FormData();
+        data.append("by", form.dataset.by || "");
+        data.append("proof", file, file.name);
+        return fetch("/api/v1/marks/" + id + "/proofs", {method: "POST", body: data})
+          .then(function (r) {
+            return r.json().then(function (a) { if (!r.ok) { throw a; } },
+                                 function () { if (!r.ok) { throw null; } });
+          });
+      });
+    }, Promise.resolve());
+  }
+
   var mark = document.getElementById("mark-form");
   if (mark) {
     mark.addEventListener("submit", function (e) {
       e.preventDefault();
-      send(mark, "/api/v1/portal/mark", json({
+      var files = Array.prototype.slice.call(mark.proof ? mark.proof.files : []);
+      var init = json({
         mn: mark.mn.value, type: mark.type.value, from: mark.from.value,
-        to: mark.to.value, note: mark.note.value || null}));
+        to: mark.to.value, note: mark.note.value || null});
+      init.method = "POST";
+      fetch("/api/v1/portal/mark" + query, init).then(function (r) {
+        return r.json().then(function (a) {
+          if (!r.ok) { throw a; }
+          return proofs(mark, a.id, files);
+        }, function () { throw null; });
+      }).then(function () { said(mark, true, null); },
+              function (answer) { said(mark, false, answer); });
     });
   }
 })();
