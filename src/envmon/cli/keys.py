@@ -25,7 +25,7 @@ from envmon.cli.common import (
     user_errors,
 )
 from envmon.cli.options import emit, format_option, output_option
-from envmon.cli.remote import ask_json, serve_holding
+from envmon.cli.remote import ask_json, read_through_serve, serve_holding
 
 keys_app = typer.Typer(name="keys", help="SM4 keys of HJ 212-2025 units (sealed at rest).",
                        no_args_is_help=True)
@@ -83,18 +83,12 @@ def list_command(
     from envmon.ingest.keys_api import KeyList, keys_list
     from envmon.ingest.keystore import KeyInfo
 
-    url = serve_holding(db, config)
-    if url is not None:
-        rows = ask_json(url, "GET", "/api/v1/keys/list", None, db, config)
-        result = KeyList(tuple(KeyInfo(
-            row["mn"], datetime.fromisoformat(row["created_at"]),
-            datetime.fromisoformat(row["rotated_at"]) if row["rotated_at"] else None,
-            row["rotation_pending"], row.get("last_change", "set"),
-            datetime.fromisoformat(row["replaced_at"]) if row.get("replaced_at") else None)
-            for row in rows))
-    else:
-        with open_cli_store(db, config, read_only=True) as store, user_errors():
-            result = keys_list(store)
+    result = read_through_serve(db, config, "/api/v1/keys/list", lambda rows: KeyList(tuple(
+        KeyInfo(row["mn"], datetime.fromisoformat(row["created_at"]),
+                datetime.fromisoformat(row["rotated_at"]) if row["rotated_at"] else None,
+                row["rotation_pending"], row.get("last_change", "set"),
+                datetime.fromisoformat(row["replaced_at"]) if row.get("replaced_at") else None)
+        for row in rows)), keys_list)
     emit(result, fmt, output)
 
 

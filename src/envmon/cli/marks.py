@@ -111,10 +111,17 @@ def _file_through_serve(url: str, settings, body: dict, proofs: tuple, db: Path 
     return MarkDone(mark, "filed")
 
 
-def _done(answer: dict, step: str):
+def _step_through_serve(path: str, body: dict, step: str, db: Path | None,
+                       config: Path | None, fmt: str, output: Path | None) -> bool:
+    """One review step through the running serve, printed as the local command prints it;
+    False when no serve holds the store (the caller then opens it itself)."""
     from envmon.marks.api import MarkDone
 
-    return MarkDone(answer, step)
+    url = _serve(db, config)
+    if url is None:
+        return False
+    emit(MarkDone(_post(url, path, body, db, config), step), fmt, output)
+    return True
 
 
 @marks_app.command("types")
@@ -212,11 +219,9 @@ def approve_command(
     from envmon.marks.api import approve
 
     settings = _settings(config)
-    url = _serve(db, config)
-    if url is not None:
-        emit(_done(_post(url, "/api/v1/marks/approve", {
+    if _step_through_serve("/api/v1/marks/approve", {
             "mark_id": mark_id, "by": _who(by), "accept_late": accept_late, "note": note},
-            db, config), "approved"), fmt, output)
+            "approved", db, config, fmt, output):
         return
     with user_errors(), open_cli_store(db, config) as store, cli_audited(
             store, "mark.approve", mark_id, {"accept_late": accept_late}):
@@ -238,11 +243,9 @@ def reject_command(
     from envmon.marks.api import reject
 
     settings = _settings(config)
-    url = _serve(db, config)
-    if url is not None:
-        emit(_done(_post(url, "/api/v1/marks/reject", {
-            "mark_id": mark_id, "by": _who(by), "reason": reason}, db, config), "rejected"),
-            fmt, output)
+    if _step_through_serve("/api/v1/marks/reject", {
+            "mark_id": mark_id, "by": _who(by), "reason": reason},
+            "rejected", db, config, fmt, output):
         return
     with user_errors(), open_cli_store(db, config) as store, cli_audited(
             store, "mark.reject", mark_id, {"reason": reason}):
@@ -264,10 +267,8 @@ def withdraw_command(
     from envmon.marks.api import withdraw
 
     settings = _settings(config)
-    url = _serve(db, config)
-    if url is not None:
-        emit(_done(_post(url, "/api/v1/marks/withdraw", {"mark_id": mark_id, "by": _who(by)},
-                         db, config), "withdrawn"), fmt, output)
+    if _step_through_serve("/api/v1/marks/withdraw", {"mark_id": mark_id, "by": _who(by)},
+                           "withdrawn", db, config, fmt, output):
         return
     with user_errors(), open_cli_store(db, config) as store, cli_audited(
             store, "mark.withdraw", mark_id):

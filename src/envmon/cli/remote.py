@@ -266,6 +266,20 @@ def ask_json(url: str, method: str, path: str, body: dict | None, db: Path | Non
     return answer
 
 
+def read_through_serve(db: Path | None, config: Path | None, path: str,
+                       from_rows: Callable[[Any], Any], local: Callable[[Any], Any]) -> Any:
+    """A read (`keys list`, `users list`): through the serve holding the store (``GET path``,
+    its JSON made into the local result by `from_rows`), else `local(store)` on the store
+    opened read-only."""
+    from envmon.cli.common import open_cli_store, user_errors
+
+    url = serve_holding(db, config)
+    if url is not None:
+        return from_rows(ask_json(url, "GET", path, None, db, config))
+    with open_cli_store(db, config, read_only=True) as store, user_errors():
+        return local(store)
+
+
 def post_file(url: str, path: str, field: str, filename: str, content: bytes,
               data: dict[str, str], token: str | None) -> tuple[int, Any]:
     """One ``multipart/form-data`` POST (a file in `field`, text fields `data`) to a running

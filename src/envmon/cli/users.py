@@ -18,7 +18,7 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
 from envmon.cli.options import emit, format_option, output_option
-from envmon.cli.remote import ask_json, serve_holding
+from envmon.cli.remote import ask_json, read_through_serve, serve_holding
 
 users_app = typer.Typer(name="users", help="Users of the platform: add, list, disable, reset "
                         "a password.", no_args_is_help=True)
@@ -100,13 +100,8 @@ def list_command(
     password or its hash)."""
     from envmon.access.users import USER_COLUMNS, UserList, list_users
 
-    url = serve_holding(db, config)
-    if url is not None:
-        rows = ask_json(url, "GET", "/api/v1/users/list", None, db, config)
-        result = UserList(tuple(tuple(row[c] for c in USER_COLUMNS) for row in rows))
-    else:
-        with open_cli_store(db, config, read_only=True) as store, user_errors():
-            result = list_users(store)
+    result = read_through_serve(db, config, "/api/v1/users/list", lambda rows: UserList(
+        tuple(tuple(row[c] for c in USER_COLUMNS) for row in rows)), list_users)
     emit(result, fmt, output)
 
 

@@ -42,6 +42,7 @@ ANSWER_PATH = re.compile(r"^/api/v1/portal/alarm-answer$")
 MULTIPART_OVERHEAD = 64 * 1024
 UNIT = Query(None, max_length=64, description="The unit (a bureau user; an enterprise may "
              "omit it: its own).")
+DAY_QUERY = Query(None, max_length=10, description="YYYY-MM-DD (default: yesterday, D-1).")
 
 
 async def _refused(request: Request, action: str, target: str | None, response: Response):
@@ -128,12 +129,12 @@ async def portal_summary(request: Request, unit: str | None = UNIT) -> Response:
     return _json(result)
 
 
-@router.get("/portal/rates", summary="A day's 即时/补全 effective rates of the unit and its "
-            "points (the assessment's)", response_class=Response)
-async def portal_rates(request: Request, day: str | None = Query(
-        None, max_length=10, description="YYYY-MM-DD (default: yesterday, D-1)."),
-        unit: str | None = UNIT) -> Response:
-    from envmon.portal.rates import DAY, unit_rates
+async def _unit_day(request: Request, unit: str | None, day: str | None, work, shape
+                    ) -> Response:
+    """A day's view of a unit (rates, lowering hours): the unit and day checked as every day
+    view checks them, then `work(store, unit_id, start, end, now, assess_config)` off the loop,
+    answered as `shape(unit_id, start, result)`."""
+    from envmon.portal.rates import DAY
 
     unit_id = await _unit(request, unit)
     if unit_id is None:
@@ -144,30 +145,29 @@ async def portal_rates(request: Request, day: str | None = Query(
         start = _day(day, now)
     except EnvmonError as error:
         return user_error_response(error)
-    result = await run_blocking(request, lambda: unit_rates(
+    result = await run_blocking(request, lambda: work(
         context.store, unit_id, start, start + DAY, now, _config(request).assess))
-    return _json(result.as_json())
+    return _json(shape(unit_id, start, result))
+
+
+@router.get("/portal/rates", summary="A day's 即时/补全 effective rates of the unit and its "
+            "points (the assessment's)", response_class=Response)
+async def portal_rates(request: Request, day: str | None = DAY_QUERY,
+                       unit: str | None = UNIT) -> Response:
+    from envmon.portal.rates import unit_rates
+
+    return await _unit_day(request, unit, day, unit_rates,
+                           lambda _unit_id, _start, result: result.as_json())
 
 
 @router.get("/portal/lowering", summary="The hours that lower a day's rates, with the reason "
             "and a link to file a mark", response_class=Response)
-async def portal_lowering(request: Request, day: str | None = Query(
-        None, max_length=10, description="YYYY-MM-DD (default: yesterday, D-1)."),
-        unit: str | None = UNIT) -> Response:
-    from envmon.portal.rates import DAY, lowering
+async def portal_lowering(request: Request, day: str | None = DAY_QUERY,
+                          unit: str | None = UNIT) -> Response:
+    from envmon.portal.rates import lowering
 
-    unit_id = await _unit(request, unit)
-    if unit_id is None:
-        return _unit_not_found(unit)
-    context = request.app.state.context
-    now = context.now()
-    try:
-        start = _day(day, now)
-    except EnvmonError as error:
-        return user_error_response(error)
-    rows = await run_blocking(request, lambda: lowering(
-        context.store, unit_id, start, start + DAY, now, _config(request).assess))
-    return _json({"unit_id": unit_id, "day": start.date().isoformat(), "hours": rows})
+    return await _unit_day(request, unit, day, lowering, lambda unit_id, start, rows: {
+        "unit_id": unit_id, "day": start.date().isoformat(), "hours": rows})
 
 
 @router.get("/portal/code", summary="The unit's public code (环保码) and card address",
