@@ -72,8 +72,7 @@ def add_command(
         added = ask_json(url, "POST", "/api/v1/users/add", {
             "username": name, "role": role, "region": region, "unit": unit,
             "password": _password()}, db, config)
-        scope = added["unit_id"] or added["region_code"] or "all"
-        typer.echo(f"user {added['username']} added: {added['role']}, scope {scope}")
+        _say_added(added)
         return
     settings = _access_settings(config)
     by, address = _cli_actor()
@@ -85,6 +84,11 @@ def add_command(
         with user_errors():
             added = add_user(store, user, password, by=by, address=address,
                              min_password_length=settings.min_password_length)
+    _say_added(added)
+
+
+def _say_added(added: dict) -> None:
+    """The one line of `users add`, whether the server or the store added the user."""
     scope = added["unit_id"] or added["region_code"] or "all"
     typer.echo(f"user {added['username']} added: {added['role']}, scope {scope}")
 
