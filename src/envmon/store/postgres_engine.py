@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
@@ -54,6 +55,8 @@ PARTITION_YEARS = 20
 """Monthly partitions are made for months within this many years of today (before or after);
 other months' rows go to the table's default partition."""
 PARTITION_LOCK_TIMEOUT_MS = 2000
+POINT_LOCK_BUCKETS = 64
+_POINT_LOCK_CLASS = 0x656E76  # the two-key advisory locks of point buckets: ("env", bucket)
 _SCHEMA_LOCK = 0x656E766D6F6E01  # "envmon" + 1: the advisory lock of schema upgrades
 _PARTITION_LOCK = 0x656E766D6F6E02  # … and of partition creation
 _CONNECT_TIMEOUT_S = 10
@@ -160,6 +163,7 @@ def _python_columns(table: pa.Table) -> list[list[Any]]:
 class PostgresStore(Store):
     engine = "postgresql"
     server_indexes = True
+    shared_writers = True
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         super().__init__(redacted(url), read_only=read_only)
@@ -335,6 +339,15 @@ class PostgresStore(Store):
             self.ensure_partitions(table, _months(rows.column(column)))
         self._copy(self._connection(), table, rows)
         return ids
+
+    def _lock_points(self, points: list[str]) -> None:
+        """Transaction-level advisory locks on the points' buckets (`POINT_LOCK_BUCKETS`, in
+        one order, so two receivers never deadlock): records of one point are judged and
+        written by one receiver at a time. Buckets bound the locks a batch of thousands of
+        points takes (PostgreSQL's lock table is shared and finite)."""
+        buckets = sorted({zlib.crc32(mn.encode()) % POINT_LOCK_BUCKETS for mn in points})
+        self._run("SELECT pg_advisory_xact_lock(?, b) FROM unnest(?::int[]) AS b",
+                  [_POINT_LOCK_CLASS, buckets])
 
     def _in_transaction(self) -> bool:
         return bool(getattr(self._local, "depth", 0))
