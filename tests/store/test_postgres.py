@@ -93,3 +93,22 @@ def test_a_point_written_through_another_receiver_is_judged_against_the_store(pg
 def test_a_read_only_store_cannot_write_even_by_sql(pg_url):
     with open_store(pg_url, read_only=True) as store, pytest.raises(Exception, match="read-only"):
         store.execute("CREATE TABLE t (x INTEGER)")
+
+
+def test_a_thread_that_ends_gives_its_connection_back(pg_url):
+    import threading
+
+    with open_store(pg_url) as store:
+        def work():
+            store.query("SELECT 1")
+
+        for _ in range(20):
+            thread = threading.Thread(target=work)
+            thread.start()
+            thread.join()
+        import gc
+
+        gc.collect()
+        open_now = store.query(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()")[0][0]
+        assert open_now <= 2, open_now  # this thread's, and at most one not yet collected

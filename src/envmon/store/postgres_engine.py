@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -161,6 +162,23 @@ def _python_columns(table: pa.Table) -> list[list[Any]]:
     return columns
 
 
+class _ThreadConnection:
+    """A thread's connection, closed when the thread ends (its thread-local data goes, and
+    this with it): threads that come and go never pile up server connections."""
+
+    def __init__(self, con: psycopg.Connection, registry: list, lock: threading.Lock) -> None:
+        self.con = con
+        self.release = weakref.finalize(self, _release, con, registry, lock)
+
+
+def _release(con: psycopg.Connection, registry: list, lock: threading.Lock) -> None:
+    with lock:
+        if con in registry:
+            registry.remove(con)
+    with suppress(psycopg.Error):
+        con.close()
+
+
 class PostgresStore(Store):
     engine = "postgresql"
     server_indexes = True
@@ -202,20 +220,19 @@ class PostgresStore(Store):
     def _connection(self) -> psycopg.Connection:
         if self._closed:
             raise StoreError(f"{self.target}: the store is closed")
-        con = getattr(self._local, "con", None)
-        if con is not None and (con.closed or con.broken):
+        held = getattr(self._local, "held", None)
+        if held is not None and (held.con.closed or held.con.broken):
             if getattr(self._local, "depth", 0):
                 raise StoreError(f"{self.target}: the connection was lost in a transaction")
-            with self._connections_lock:
-                if con in self._connections:
-                    self._connections.remove(con)
-            con = None
-        if con is None:
+            held.release()
+            held = None
+        if held is None:
             con = self._connect()
             with self._connections_lock:
                 self._connections.append(con)
-            self._local.con = con
-        return con
+            held = self._local.held = _ThreadConnection(con, self._connections,
+                                                        self._connections_lock)
+        return held.con
 
     # ------------------------------------------------------------------ primitives
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> None:
