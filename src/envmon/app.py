@@ -113,6 +113,9 @@ class PlatformOptions:
     config: Any = None  # envmon.config.Config the web app reads its [assess] rules from
     command_settings: Any = None  # control.dispatcher.CommandSettings, None = defaults
     supervision: bool = False  # overdue notices, warnings, grades (on in serve and demo)
+    # ingest.coordination.CoordinationSettings ([coordination]), None = defaults: several
+    # receivers on one store; False = off (a receiver alone that must write nothing more).
+    coordination: Any = None
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
@@ -154,6 +157,7 @@ class Platform:
         self.backfill: Any = None  # ingest.backfill.BackfillScheduler once started
         self.alarms: Any = None  # alarms.engine.AlarmEngine once started
         self.commands: Any = None  # control.dispatcher.CommandDispatcher (--workers 1)
+        self.coordinator: Any = None  # ingest.coordination.Coordinator (--workers 1)
         self.services: list[Service] = list(services or [])
         if options.roads_port is not None:
             self.services.append(RoadsIntake(options.roads_host or options.host,
@@ -208,6 +212,8 @@ class Platform:
         """Open the HJ 212 port (OSError if taken), then start the services."""
         await self.receiver.listen()
         self._listening = True
+        if self.coordinator is not None:  # its lease names the port it listens on
+            await self.coordinator.start()
         for service in self.services:
             await service.start(self)
             self._started.append(service)
@@ -245,7 +251,7 @@ class Platform:
                 log.exception("stopping %s failed", service.name)
         self._started.clear()
         for name, job in (("commands", self.commands), ("back-fill", self.backfill),
-                          ("alarms", self.alarms)):
+                          ("alarms", self.alarms), ("coordination", self.coordinator)):
             if job is None:
                 continue
             try:
@@ -263,10 +269,22 @@ class Platform:
         """Run `fn(*args)` on the store's writer thread, between the receiver's commits."""
         return await self.receiver.writer.run_in_writer(fn, *args)
 
+    @property
+    def runs_jobs(self) -> bool:
+        """This process runs the once-per-platform jobs (offline detection, periodic jobs):
+        it holds the jobs lease among the receivers on the store, or coordinates with none."""
+        return self.coordinator is None or self.coordinator.is_jobs_runner
+
     # ---------------------------------------------------------------- hook jobs
     async def _start_hook_jobs(self) -> None:
         options = self.options
         in_process = hasattr(self.receiver, "on_point_online")
+        if in_process and options.coordination is not False:
+            from envmon.ingest.coordination import Coordinator
+
+            # Before the back-fill and alarms hooks: a claim is published first.
+            self.coordinator = Coordinator(self.receiver, self.store, options.coordination)
+            self.coordinator.attach()
         backfill = options.backfill
         if backfill and not in_process:
             self.notes.append("back-fill runs with --workers 1 only")
@@ -294,6 +312,9 @@ class Platform:
                 engine.attach(self.receiver)
             else:  # receiver worker processes: judge the groups where they are committed
                 engine.attach_writer(self.receiver)
+            if self.coordinator is not None:  # silence judged once, from every receiver
+                engine.offline_gate = lambda: self.runs_jobs
+                self.coordinator.on_seen_elsewhere.append(engine.seen_elsewhere)
             await engine.start()
             self.alarms = engine
             hooks = len(engine.notifiers)
@@ -387,6 +408,8 @@ class PeriodicJobs:
     async def _loop(self, platform: Platform, job: PeriodicJob) -> None:
         while True:
             await asyncio.sleep(job.every_s)
+            if not platform.runs_jobs:  # another receiver on the store runs them
+                continue
             try:
                 await platform.run_in_writer(job.fn, platform.store)
                 job.runs += 1

@@ -118,7 +118,7 @@ def serve(
     level = _log_level(log_level)
     settings = _settings(config)
     ingest = settings.ingest
-    db = Path(resolve_db(db, config))  # --db, else [store] path
+    db = resolve_db(db, config)  # --db, else [store] path (a file or a PostgreSQL URL)
     host = host or ingest.host
     hj212_port = hj212_port if hj212_port is not None else ingest.port
     idle_timeout = idle_timeout if idle_timeout is not None else ingest.idle_timeout_s
@@ -143,7 +143,8 @@ def serve(
             web_settings=_web_writes(settings.web, web_allow_remote_writes),
         )
     _logging(level)
-    platform = Platform(open_cli_store(db, None, must_exist=False), options)
+    store = open_cli_store(db, None, must_exist=False)
+    platform = Platform(store, options)
 
     async def main() -> None:
         stop = stop_signal()
@@ -170,9 +171,10 @@ def serve(
                               f"{escape(str(exc))}")
                 raise typer.Exit(2) from exc
             receiver = platform.receiver
+            shown = store.target if "://" in db else db  # a URL without its password
             console.print(
                 f"envmon receiving HJ 212 on [bold]{escape(host)}:{receiver.port}[/bold], "
-                f"store {escape(str(db))} ({len(receiver.points)} registered points"
+                f"store {escape(str(shown))} ({len(receiver.points)} registered points"
                 + "".join(f"; {escape(note)}" for note in platform.notes) + "). Ctrl-C to stop."
             )
             failure = await platform.serve_until(stop)

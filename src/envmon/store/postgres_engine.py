@@ -44,7 +44,7 @@ from psycopg.pq import TransactionStatus
 from envmon.store import schema
 from envmon.store.base import Store
 from envmon.store.ddl import Index, Step
-from envmon.store.errors import StoreError
+from envmon.store.errors import StoreError, StoreUnavailable
 
 TIMEZONE = "Asia/Shanghai"
 _BEIJING = ZoneInfo(TIMEZONE)
@@ -187,7 +187,7 @@ class PostgresStore(Store):
                                   application_name="envmon")
         except psycopg.OperationalError as error:
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no answer"
-            raise StoreError(
+            raise StoreUnavailable(
                 f"cannot connect to the PostgreSQL store {self.target}: {reason}; check that "
                 "the server runs and the URL (host, port, database, user; the password in the "
                 "URL or ~/.pgpass) is right") from None
@@ -200,7 +200,8 @@ class PostgresStore(Store):
         con = getattr(self._local, "con", None)
         if con is not None and (con.closed or con.broken):
             if getattr(self._local, "depth", 0):
-                raise StoreError(f"{self.target}: the connection was lost in a transaction")
+                raise StoreUnavailable(
+                    f"{self.target}: the connection was lost in a transaction")
             with self._connections_lock:
                 if con in self._connections:
                     self._connections.remove(con)
