@@ -359,3 +359,57 @@ def test_store_unreachable_at_start_one_line_and_non_zero_exit():
     assert len(lines) == 1, out
     assert f"postgresql://envmon:***@127.0.0.1:{port}/envmon" in lines[0]
     assert "cannot connect" in lines[0]
+
+
+# ------------------------------------------------------------------ the writer, server away
+
+
+def test_writer_waits_out_an_unreachable_store_and_never_gives_up(tmp_path):
+    """More dropped groups than `max_failed_commits` while the server is away: no fatal
+    failure (a full disk would be one), one outage counted, answered again once it is back."""
+    from envmon.ingest.writer import GroupCommitWriter
+    from envmon.store import RawPacketRow
+    from envmon.store.errors import StoreUnavailable
+
+    store = open_store(tmp_path / "envmon.duckdb")
+    away = {"on": True}
+    real_write, real_query = store.write_batch, store.query
+
+    def write_batch(raw, records):
+        if away["on"]:
+            raise StoreUnavailable("cannot connect to the PostgreSQL store (test)")
+        return real_write(raw, records)
+
+    def query(sql, params=None):
+        if away["on"]:
+            raise StoreUnavailable("cannot connect to the PostgreSQL store (test)")
+        return real_query(sql, params)
+
+    store.write_batch, store.query = write_batch, query
+
+    async def scenario() -> None:
+        writer = GroupCommitWriter(store, interval_s=0, max_failed_commits=2,
+                                   retry_delay_s=0.01, max_outage_delay_s=0.05)
+        seen: list[bool] = []
+        writer.on_availability.append(seen.append)
+        writer.start()
+        results: list[bool] = []
+        for k in range(5):
+            row = RawPacketRow(now_beijing(), "127.0.0.1:1", "accepted", None, GAS_MN, "2061",
+                               f"2026120100000000{k}", b"##")
+            writer.submit(row, None, results.append)
+            await asyncio.sleep(0.02)
+        await until(lambda: writer.outages == 1 and not writer.available, 5, "outage")
+        away["on"] = False
+        await until(lambda: writer.available, 5, "back")
+        writer.submit(RawPacketRow(now_beijing(), "127.0.0.1:1", "accepted", None, GAS_MN,
+                                   "2061", "20261201000000099", b"##"), None, results.append)
+        await writer.close()
+        assert writer.failure is None and not writer.failed.is_set()
+        assert writer.outages == 1 and seen == [False, True]
+        assert results[-1] is True and False in results
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        store.close()
