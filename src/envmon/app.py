@@ -19,6 +19,14 @@ groups in a row it gives up (a full disk): the receiver stops accepting, `serve_
 the one-line reason and `envmon serve` stops and exits with `EXIT_STORE_FAILED`, so that a
 supervisor restarts it once the disk has room. What was committed stays committed.
 
+**Several receivers on one store** (PostgreSQL; issue 14): each process registers a lease,
+publishes the MNs it holds and closes a connection whose MN another receiver claimed later;
+one of them holds the jobs lease and alone judges silence (offline alarms) and runs the
+periodic jobs (`runs_jobs`). All of it is `ingest.coordination`, through the store's
+tables; on DuckDB the one process finds itself alone. When the database server is away the
+writer answers nothing and the receiver reads nothing until it is back (`ingest.writer`),
+without giving up.
+
 Start order is receiver (prepared) → hook jobs → receiver listens → services; `stop()` goes
 back the other way: services stop, hook jobs stop (nothing new is asked for or raised), and
 the receiver stops accepting, commits everything received and answers it.
