@@ -413,3 +413,82 @@ def test_writer_waits_out_an_unreachable_store_and_never_gives_up(tmp_path):
         asyncio.run(scenario())
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ leases
+
+
+def test_a_dead_receivers_sessions_and_jobs_lease_pass_on(pg_url):
+    asyncio.run(_a_dead_receivers_sessions_and_jobs_lease_pass_on(pg_url))
+
+
+async def _a_dead_receivers_sessions_and_jobs_lease_pass_on(pg_url):
+    """B runs the jobs and hears from the store when the MN held at A last sent; A stops
+    heartbeating (as if killed): B removes A's lease and sessions after lease_s."""
+    from envmon.app import Platform, PlatformOptions
+    from envmon.ingest.coordination import CoordinationSettings, live_sessions
+
+    mn = unit_mns(1)[0]
+    register(pg_url, [mn])
+    options = {"host": "127.0.0.1", "hj212_port": 0, "backfill": False,
+               "coordination": CoordinationSettings(poll_s=0.1, lease_s=0.6, touch_s=0.1)}
+    b = Platform(open_store(pg_url), PlatformOptions(**options))
+    a = Platform(open_store(pg_url), PlatformOptions(**options))
+    unit = Unit(mn, [])
+    try:
+        await b.start()  # first: the jobs lease is B's
+        await a.start()
+        assert b.runs_jobs and not a.runs_jobs
+        assert a.alarms.offline_gate is not None and not a.alarms.offline_gate()
+        await asyncio.sleep(1.0)
+        before = time.monotonic()
+        await unit.connect(a.receiver.port)
+        assert await unit.upload(last_hours(1)[0])
+        await until(lambda: b.alarms.last_seen.get(mn, 0) >= before - 0.5, 5,
+                    "the jobs runner hears of the packet at the other receiver")
+        a.coordinator._task.cancel()  # A's heartbeat stops, its connection stays
+        with open_store(pg_url) as store:
+            await until(lambda: mn not in live_sessions(store), 5, "A's session expired")
+            leases = [r for (r,) in store.query("SELECT receiver_id FROM receiver_leases")]
+        assert leases == [b.coordinator.receiver_id]
+        assert b.coordinator.expired_receivers == 1
+    finally:
+        await unit.close()
+        for platform in (a, b):
+            await platform.stop()
+            platform.close()
+
+
+def test_jobs_lease_passes_to_the_other_receiver_when_its_holder_stops(pg_url):
+    async def scenario() -> None:
+        from envmon.app import Platform, PlatformOptions
+        from envmon.ingest.coordination import CoordinationSettings
+
+        options = {"host": "127.0.0.1", "hj212_port": 0, "backfill": False, "alarms": False,
+                   "coordination": CoordinationSettings(poll_s=0.1, lease_s=5)}
+        a = Platform(open_store(pg_url), PlatformOptions(**options))
+        b = Platform(open_store(pg_url), PlatformOptions(**options))
+        try:
+            await a.start()
+            await b.start()
+            assert a.runs_jobs and not b.runs_jobs
+            await a.stop()  # hands its lease over at once, not after lease_s
+            await until(lambda: b.runs_jobs, 2, "B runs the jobs")
+        finally:
+            for platform in (b, a):
+                await platform.stop()
+                platform.close()
+
+    asyncio.run(scenario())
+
+
+def test_coordination_settings_are_checked(tmp_path):
+    from envmon.config import ConfigError, load_config
+
+    path = tmp_path / "envmon.toml"
+    path.write_text("[coordination]\npoll_s = 2\nlease_s = 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[coordination\]: lease_s must be at least"):
+        load_config(path)
+    path.write_text("[coordination]\npoll_s = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="poll_s must be more than 0"):
+        load_config(path)

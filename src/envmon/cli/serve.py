@@ -136,7 +136,7 @@ def serve(
                 admission=settings.admission, reject_unencrypted=ingest.reject_unencrypted),
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
-            command_settings=settings.commands,
+            command_settings=settings.commands, coordination=settings.coordination,
             roads_port=roads_port, roads_limits=_roads_limits(settings),
             web_port=(8000 if web_port is None else web_port) if web else None,
             web_host=web_host, config=settings, supervision=True,

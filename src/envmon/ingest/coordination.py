@@ -64,6 +64,16 @@ class CoordinationSettings:
     """Write the last packet time of the MNs held here this often (offline detection reads
     it; its thresholds are minutes, `alarms.offline_after_s`)."""
 
+    def __post_init__(self) -> None:
+        for name in ("poll_s", "lease_s", "touch_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ValueError(f"{name} must be more than 0 seconds, not {value!r}")
+        if not self.lease_s >= 3 * self.poll_s:
+            raise ValueError(f"lease_s must be at least 3 × poll_s ({3 * self.poll_s:g} s), so "
+                             f"that one slow heartbeat is not taken for a death, not "
+                             f"{self.lease_s!r}")
+
 
 class Coordinator:
     """One receiver's part in the coordination; attach to a `Receiver` before it listens."""
@@ -91,6 +101,7 @@ class Coordinator:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._failing = False
+        self._stopped = False
 
     # ------------------------------------------------------------------ wiring
     def attach(self) -> None:
@@ -114,6 +125,9 @@ class Coordinator:
 
     async def stop(self) -> None:
         """Hand over at once: our sessions and our lease (and the jobs lease) are deleted."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
