@@ -492,3 +492,31 @@ def test_coordination_settings_are_checked(tmp_path):
     path.write_text("[coordination]\npoll_s = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="poll_s must be more than 0"):
         load_config(path)
+
+
+def test_the_supervision_sweep_runs_at_the_jobs_runner_only(pg_url):
+    async def scenario() -> None:
+        from envmon.app import Platform, PlatformOptions
+        from envmon.config import Config
+        from envmon.ingest.coordination import CoordinationSettings
+        from envmon.supervision.settings import SupervisionSettings
+
+        config = Config(supervision=SupervisionSettings(sweep_every_s=0.1,
+                                                        warnings_every_s=3600))
+        options = {"host": "127.0.0.1", "hj212_port": 0, "backfill": False, "alarms": False,
+                   "supervision": True, "config": config,
+                   "coordination": CoordinationSettings(poll_s=0.1, lease_s=5)}
+        a = Platform(open_store(pg_url), PlatformOptions(**options))
+        b = Platform(open_store(pg_url), PlatformOptions(**options))
+        try:
+            await a.start()
+            await b.start()
+            jobs = [next(s for s in p.services if s.name == "supervision") for p in (a, b)]
+            await until(lambda: jobs[0].runs >= 3, 20, "sweeps at the jobs runner")
+            assert jobs[1].runs == 0
+        finally:
+            for platform in (b, a):
+                await platform.stop()
+                platform.close()
+
+    asyncio.run(scenario())
