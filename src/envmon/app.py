@@ -106,6 +106,7 @@ class PlatformOptions:
     limits: ReceiverLimits = field(
         default_factory=lambda: ReceiverLimits(data_time_window=DEFAULT_DATA_TIME_WINDOW))
     workers: int = 1
+    reuse_port: bool = False  # share the HJ 212 port with other serve processes (SO_REUSEPORT)
     backfill: bool = True
     alarms: bool = True
     webhooks: tuple[str, ...] = ()
@@ -161,7 +162,8 @@ class Platform:
                 store, options.host, options.hj212_port, options.limits,
                 workers=options.workers)
         else:
-            self.receiver = Receiver(store, options.host, options.hj212_port, options.limits)
+            self.receiver = Receiver(store, options.host, options.hj212_port, options.limits,
+                                     reuse_port=options.reuse_port)
         self.backfill: Any = None  # ingest.backfill.BackfillScheduler once started
         self.alarms: Any = None  # alarms.engine.AlarmEngine once started
         self.commands: Any = None  # control.dispatcher.CommandDispatcher (--workers 1)

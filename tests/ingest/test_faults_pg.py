@@ -520,3 +520,37 @@ def test_the_supervision_sweep_runs_at_the_jobs_runner_only(pg_url):
                 platform.close()
 
     asyncio.run(scenario())
+
+
+# ------------------------------------------------------------------ one port, two processes
+
+
+def test_two_receivers_share_one_port_with_reuse_port(pg_url, config):
+    async def scenario() -> None:
+        from envmon.ingest.coordination import live_sessions
+
+        mns = unit_mns(16)
+        register(pg_url, mns)
+        port = free_port()
+        procs = [serve_and_wait(port, "--db", pg_url, "--hj212-port", str(port), "--host",
+                                "127.0.0.1", "--no-web", "--reuse-port", "--no-backfill",
+                                "--config", str(config)) for _ in range(2)]
+        hour = last_hours(1)[0]
+        units = [Unit(mn, [hour]) for mn in mns]
+        try:
+            for unit in units:
+                await unit.connect(port)
+            assert all(await asyncio.gather(*(u.upload(hour) for u in units)))
+            assert {(mn, hour) for mn in mns} <= stored_hours(pg_url, mns)
+            with open_store(pg_url) as store:
+                await until(lambda: len(live_sessions(store)) == len(mns), 5, "sessions")
+                holders = {rid for rid, _peer in live_sessions(store).values()}
+            # 16 connections hashed over two sockets: both take some (a miss is 2 in 65 536).
+            assert len(holders) == 2
+        finally:
+            for unit in units:
+                await unit.close()
+            for proc in procs:
+                stop(proc)
+
+    asyncio.run(scenario())

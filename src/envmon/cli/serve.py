@@ -89,6 +89,10 @@ def serve(
     workers: int = typer.Option(
         1, min=1, help="Receiver processes sharing the port (one core each); 1 = in-process."
     ),
+    reuse_port: bool = typer.Option(
+        False, "--reuse-port", help="Share the HJ 212 port with other envmon serve processes "
+        "on this host (SO_REUSEPORT: the kernel spreads new connections among them; they "
+        "coordinate through a PostgreSQL store)."),
     backfill: bool = typer.Option(
         True, help="Ask units for their missing hours (补遗) on reconnect and hourly."),
     alarms: bool = typer.Option(True, help="Raise alarms as data arrives."),
@@ -126,7 +130,7 @@ def serve(
         commit_interval_ms = ingest.commit_interval_ms
     with user_errors():  # a bad port, URL or interval: one line naming the option, exit 2
         options = PlatformOptions(
-            host=host, hj212_port=hj212_port, workers=workers,
+            host=host, hj212_port=hj212_port, workers=workers, reuse_port=reuse_port,
             limits=ReceiverLimits(
                 idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
                 max_segment=ingest.max_segment, max_batch=ingest.max_batch,
