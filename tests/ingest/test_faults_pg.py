@@ -554,3 +554,62 @@ def test_two_receivers_share_one_port_with_reuse_port(pg_url, config):
                 stop(proc)
 
     asyncio.run(scenario())
+
+
+def test_the_receiver_reads_nothing_while_the_store_is_away(tmp_path):
+    """Bounded while the database server is away: packets after the failed group wait in
+    the unit's TCP buffers, not in the receiver; all are judged and answered once it is back."""
+    from envmon.ingest.server import Receiver
+    from envmon.store.errors import StoreUnavailable
+
+    path = tmp_path / "envmon.duckdb"
+    register(path, [GAS_MN])
+    store = open_store(path)
+    away = {"on": True}
+    real_write, real_query = store.write_batch, store.query
+
+    def write_batch(raw, records):
+        if away["on"]:
+            raise StoreUnavailable("cannot connect to the PostgreSQL store (test)")
+        return real_write(raw, records)
+
+    def query(sql, params=None):
+        if away["on"] and sql == "SELECT 1":
+            raise StoreUnavailable("cannot connect to the PostgreSQL store (test)")
+        return real_query(sql, params)
+
+    async def scenario() -> None:
+        receiver = Receiver(store, "127.0.0.1", 0)
+        receiver.writer.max_outage_delay_s = 0.05
+        await receiver.start()
+        store.write_batch, store.query = write_batch, query
+        hours = last_hours(6)
+        unit = Unit(GAS_MN, hours)
+        try:
+            await unit.connect(receiver.port)
+            assert not await unit.upload(hours[0], timeout=0.5)  # not committed: no answer
+            await until(lambda: receiver.store_away, 5, "the outage noticed")
+            assert receiver.writer.outages == 1
+            late = Unit(GAS_MN, hours)  # a connection made during the outage is held too
+            await late.connect(receiver.port)
+            for hour in hours[1:]:
+                unit._writer.write(hourly_packet(hour, mn=GAS_MN))
+            protocols = lambda: list(receiver.connections)  # noqa: E731
+            await until(lambda: all(p.reading_paused or not p.backlog for p in protocols())
+                        and any(p.reading_paused for p in protocols()), 5, "reading paused")
+            accepted = receiver.stats.accepted
+            assert accepted <= 2  # nothing more was judged while away
+            away["on"] = False
+            await until(lambda: not receiver.store_away, 5, "the store back")
+            await until(lambda: receiver.stats.accepted >= accepted + len(hours) - 1, 5,
+                        "held packets judged")
+            assert await unit.upload(hours[0])  # the unanswered one, sent again
+            await late.close()
+        finally:
+            await unit.close()
+            await receiver.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        store.close()

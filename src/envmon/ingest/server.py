@@ -272,6 +272,8 @@ class Hj212Protocol(asyncio.Protocol):
         backlog = self.backlog
         while backlog and not self.held:
             self._dispatch(backlog.popleft())
+        if backlog:  # held (e.g. a connection made while the store is away): stop reading
+            self._reading()
         if (self.eof and not backlog and self.inflight == 0 and self.transport is not None
                 and not self.transport.is_closing()):
             self.transport.close()
