@@ -19,6 +19,14 @@ groups in a row it gives up (a full disk): the receiver stops accepting, `serve_
 the one-line reason and `envmon serve` stops and exits with `EXIT_STORE_FAILED`, so that a
 supervisor restarts it once the disk has room. What was committed stays committed.
 
+**Several receivers on one store** (PostgreSQL; issue 14): each process registers a lease,
+publishes the MNs it holds and closes a connection whose MN another receiver claimed later;
+one of them holds the jobs lease and alone judges silence (offline alarms) and runs the
+periodic jobs (`runs_jobs`). All of it is `ingest.coordination`, through the store's
+tables; on DuckDB the one process finds itself alone. When the database server is away the
+writer answers nothing and the receiver reads nothing until it is back (`ingest.writer`),
+without giving up.
+
 Start order is receiver (prepared) → hook jobs → receiver listens → services; `stop()` goes
 back the other way: services stop, hook jobs stop (nothing new is asked for or raised), and
 the receiver stops accepting, commits everything received and answers it.
@@ -98,6 +106,7 @@ class PlatformOptions:
     limits: ReceiverLimits = field(
         default_factory=lambda: ReceiverLimits(data_time_window=DEFAULT_DATA_TIME_WINDOW))
     workers: int = 1
+    reuse_port: bool = False  # share the HJ 212 port with other serve processes (SO_REUSEPORT)
     backfill: bool = True
     alarms: bool = True
     webhooks: tuple[str, ...] = ()
@@ -113,6 +122,9 @@ class PlatformOptions:
     config: Any = None  # envmon.config.Config the web app reads its [assess] rules from
     command_settings: Any = None  # control.dispatcher.CommandSettings, None = defaults
     supervision: bool = False  # overdue notices, warnings, grades (on in serve and demo)
+    # ingest.coordination.CoordinationSettings ([coordination]), None = defaults: several
+    # receivers on one store; False = off (a receiver alone that must write nothing more).
+    coordination: Any = None
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
@@ -150,10 +162,12 @@ class Platform:
                 store, options.host, options.hj212_port, options.limits,
                 workers=options.workers)
         else:
-            self.receiver = Receiver(store, options.host, options.hj212_port, options.limits)
+            self.receiver = Receiver(store, options.host, options.hj212_port, options.limits,
+                                     reuse_port=options.reuse_port)
         self.backfill: Any = None  # ingest.backfill.BackfillScheduler once started
         self.alarms: Any = None  # alarms.engine.AlarmEngine once started
         self.commands: Any = None  # control.dispatcher.CommandDispatcher (--workers 1)
+        self.coordinator: Any = None  # ingest.coordination.Coordinator (--workers 1)
         self.services: list[Service] = list(services or [])
         if options.roads_port is not None:
             self.services.append(RoadsIntake(options.roads_host or options.host,
@@ -208,6 +222,8 @@ class Platform:
         """Open the HJ 212 port (OSError if taken), then start the services."""
         await self.receiver.listen()
         self._listening = True
+        if self.coordinator is not None:  # its lease names the port it listens on
+            await self.coordinator.start()
         for service in self.services:
             await service.start(self)
             self._started.append(service)
@@ -245,7 +261,7 @@ class Platform:
                 log.exception("stopping %s failed", service.name)
         self._started.clear()
         for name, job in (("commands", self.commands), ("back-fill", self.backfill),
-                          ("alarms", self.alarms)):
+                          ("alarms", self.alarms), ("coordination", self.coordinator)):
             if job is None:
                 continue
             try:
@@ -263,10 +279,22 @@ class Platform:
         """Run `fn(*args)` on the store's writer thread, between the receiver's commits."""
         return await self.receiver.writer.run_in_writer(fn, *args)
 
+    @property
+    def runs_jobs(self) -> bool:
+        """This process runs the once-per-platform jobs (offline detection, periodic jobs):
+        it holds the jobs lease among the receivers on the store, or coordinates with none."""
+        return self.coordinator is None or self.coordinator.is_jobs_runner
+
     # ---------------------------------------------------------------- hook jobs
     async def _start_hook_jobs(self) -> None:
         options = self.options
         in_process = hasattr(self.receiver, "on_point_online")
+        if in_process and options.coordination is not False:
+            from envmon.ingest.coordination import Coordinator
+
+            # Before the back-fill and alarms hooks: a claim is published first.
+            self.coordinator = Coordinator(self.receiver, self.store, options.coordination)
+            self.coordinator.attach()
         backfill = options.backfill
         if backfill and not in_process:
             self.notes.append("back-fill runs with --workers 1 only")
@@ -294,6 +322,9 @@ class Platform:
                 engine.attach(self.receiver)
             else:  # receiver worker processes: judge the groups where they are committed
                 engine.attach_writer(self.receiver)
+            if self.coordinator is not None:  # silence judged once, from every receiver
+                engine.offline_gate = lambda: self.runs_jobs
+                self.coordinator.on_seen_elsewhere.append(engine.seen_elsewhere)
             await engine.start()
             self.alarms = engine
             hooks = len(engine.notifiers)
@@ -387,6 +418,8 @@ class PeriodicJobs:
     async def _loop(self, platform: Platform, job: PeriodicJob) -> None:
         while True:
             await asyncio.sleep(job.every_s)
+            if not platform.runs_jobs:  # another receiver on the store runs them
+                continue
             try:
                 await platform.run_in_writer(job.fn, platform.store)
                 job.runs += 1

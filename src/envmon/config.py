@@ -157,6 +157,12 @@ def _backfill_settings():
     return BackfillSettings
 
 
+def _coordination_settings():
+    from envmon.ingest.coordination import CoordinationSettings
+
+    return CoordinationSettings
+
+
 def _guard_settings():
     from envmon.ingest.guard import GuardSettings
 
@@ -263,7 +269,8 @@ _DOMAIN_SECTIONS = {"assess": _assess_config, "backfill": _backfill_settings,
                     "guard": _guard_settings, "admission": _admission_settings,
                     "air": _air_settings, "web": _web_settings, "commands": _command_settings,
                     "access": _access_settings, "supervision": _supervision_settings,
-                    "grade": _grade_settings, "portal": _portal_settings}
+                    "grade": _grade_settings, "portal": _portal_settings,
+                    "coordination": _coordination_settings}
 
 
 @dataclass(frozen=True)
@@ -300,6 +307,9 @@ class Config:
     portal: Any = None
     """[portal]: envmon.portal.settings.PortalSettings (the public cards' address and bounds,
     the placard's issuer)."""
+    coordination: Any = None
+    """[coordination]: envmon.ingest.coordination.CoordinationSettings (several receivers on
+    one store: heartbeat and look-around period, lease, last-packet writes)."""
     alarms: dict = field(default_factory=dict)
     """[alarms]: the raw table for envmon.alarms.engine.engine_from_settings (AlarmConfig
     fields, webhook_url(s), retries), checked when the file is read."""

@@ -87,6 +87,9 @@ class AlarmEngine:
         self.units: dict[str, str] = {}
         self.receiver = None
         self.last_seen: dict[str, float] = {}  # MN -> monotonic time of last packet
+        # Several receivers on one store (ingest.coordination): silence is judged only where
+        # this returns True (the jobs runner), with `seen_elsewhere` fed from the others.
+        self.offline_gate: Callable[[], bool] | None = None
         self.exemptions: dict[str, list[tuple]] = {}  # MN -> exemption periods
         self.cadence: dict[str, float] = {}  # MN -> expected seconds between its packets
         self.opened: list[alarm_store.Alarm] = []  # newest alarms (for tests and stats)
@@ -199,6 +202,15 @@ class AlarmEngine:
         if (mn, "", "offline") in self.evaluator.active:
             self._enqueue(self.evaluator.clear_point_rule(mn, "", "offline", None,
                                                           "收到数据，恢复在线"))
+
+    def seen_elsewhere(self, mn: str, seconds_ago: float) -> None:
+        """`mn`'s last packet came to another receiver `seconds_ago` (ingest.coordination)."""
+        at = self.monotonic() - seconds_ago
+        if at > self.last_seen.get(mn, float("-inf")):
+            self.last_seen[mn] = at
+            if (mn, "", "offline") in self.evaluator.active:
+                self._enqueue(self.evaluator.clear_point_rule(mn, "", "offline", None,
+                                                              "收到数据，恢复在线"))
 
     def _enqueue(self, transitions: list) -> None:
         if transitions and self._queue is not None:
@@ -362,6 +374,8 @@ class AlarmEngine:
     async def _offline_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.offline_check_s)
+            if self.offline_gate is not None and not self.offline_gate():
+                continue  # another receiver runs the jobs
             try:
                 self._enqueue(self.check_offline())
             except Exception:

@@ -44,11 +44,20 @@ def resolve_db(db: Path | None, config: Path | None) -> str:
     from envmon.config import ConfigError, load_config
 
     if db is not None:
-        return str(db)
+        return _server_url_of(str(db))
     try:
         return load_config(config).store.path
     except ConfigError as error:
         raise fail(str(error)) from None
+
+
+def _server_url_of(text: str) -> str:
+    """A `postgresql://…` --db given as a Path comes back as `postgresql:/…` (Path folds
+    the double slash): give it back its URL form."""
+    for scheme in ("postgresql:", "postgres:"):
+        if text.startswith(scheme + "/") and not text.startswith(scheme + "//"):
+            return f"{scheme}//{text[len(scheme) + 1:]}"
+    return text
 
 
 def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = False,

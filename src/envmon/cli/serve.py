@@ -89,6 +89,10 @@ def serve(
     workers: int = typer.Option(
         1, min=1, help="Receiver processes sharing the port (one core each); 1 = in-process."
     ),
+    reuse_port: bool = typer.Option(
+        False, "--reuse-port", help="Share the HJ 212 port with other envmon serve processes "
+        "on this host (SO_REUSEPORT: the kernel spreads new connections among them; they "
+        "coordinate through a PostgreSQL store)."),
     backfill: bool = typer.Option(
         True, help="Ask units for their missing hours (补遗) on reconnect and hourly."),
     alarms: bool = typer.Option(True, help="Raise alarms as data arrives."),
@@ -118,7 +122,7 @@ def serve(
     level = _log_level(log_level)
     settings = _settings(config)
     ingest = settings.ingest
-    db = Path(resolve_db(db, config))  # --db, else [store] path
+    db = resolve_db(db, config)  # --db, else [store] path (a file or a PostgreSQL URL)
     host = host or ingest.host
     hj212_port = hj212_port if hj212_port is not None else ingest.port
     idle_timeout = idle_timeout if idle_timeout is not None else ingest.idle_timeout_s
@@ -126,7 +130,7 @@ def serve(
         commit_interval_ms = ingest.commit_interval_ms
     with user_errors():  # a bad port, URL or interval: one line naming the option, exit 2
         options = PlatformOptions(
-            host=host, hj212_port=hj212_port, workers=workers,
+            host=host, hj212_port=hj212_port, workers=workers, reuse_port=reuse_port,
             limits=ReceiverLimits(
                 idle_timeout_s=idle_timeout, commit_interval_s=commit_interval_ms / 1000,
                 max_segment=ingest.max_segment, max_batch=ingest.max_batch,
@@ -136,14 +140,15 @@ def serve(
                 admission=settings.admission, reject_unencrypted=ingest.reject_unencrypted),
             backfill=backfill, alarms=alarms, webhooks=tuple(webhook),
             backfill_settings=settings.backfill, alarm_settings=settings.alarms,
-            command_settings=settings.commands,
+            command_settings=settings.commands, coordination=settings.coordination,
             roads_port=roads_port, roads_limits=_roads_limits(settings),
             web_port=(8000 if web_port is None else web_port) if web else None,
             web_host=web_host, config=settings, supervision=True,
             web_settings=_web_writes(settings.web, web_allow_remote_writes),
         )
     _logging(level)
-    platform = Platform(open_cli_store(db, None, must_exist=False), options)
+    store = open_cli_store(db, None, must_exist=False)
+    platform = Platform(store, options)
 
     async def main() -> None:
         stop = stop_signal()
@@ -170,9 +175,10 @@ def serve(
                               f"{escape(str(exc))}")
                 raise typer.Exit(2) from exc
             receiver = platform.receiver
+            shown = store.target if "://" in db else db  # a URL without its password
             console.print(
                 f"envmon receiving HJ 212 on [bold]{escape(host)}:{receiver.port}[/bold], "
-                f"store {escape(str(db))} ({len(receiver.points)} registered points"
+                f"store {escape(str(shown))} ({len(receiver.points)} registered points"
                 + "".join(f"; {escape(note)}" for note in platform.notes) + "). Ctrl-C to stop."
             )
             failure = await platform.serve_until(stop)

@@ -203,7 +203,8 @@ class Hj212Protocol(asyncio.Protocol):
     def held(self) -> bool:
         """The connection may not take another packet now."""
         return (self.paused or self.write_blocked or self.throttled is not None
-                or self.backing_off is not None or self.receiver.refusing)
+                or self.backing_off is not None or self.receiver.refusing
+                or self.receiver.store_away)
 
     def _reading(self) -> None:
         """Read while neither the commits, the unit's own reading nor its rate budget
@@ -271,6 +272,8 @@ class Hj212Protocol(asyncio.Protocol):
         backlog = self.backlog
         while backlog and not self.held:
             self._dispatch(backlog.popleft())
+        if backlog:  # held (e.g. a connection made while the store is away): stop reading
+            self._reading()
         if (self.eof and not backlog and self.inflight == 0 and self.transport is not None
                 and not self.transport.is_closing()):
             self.transport.close()
@@ -481,6 +484,19 @@ class Receiver:
         self._tasks: list[asyncio.Task] = []
         self._stopped = asyncio.Event()
         self.refusing = False  # stopping or the store failed: read no packet more
+        # The database server is away (`GroupCommitWriter.available`): read nothing until
+        # it is back, so what waits for a commit stays bounded.
+        self.store_away = False
+        hooks = getattr(self.writer, "on_availability", None)
+        if hooks is not None:
+            hooks.append(self._store_availability)
+
+    def _store_availability(self, available: bool) -> None:
+        self.store_away = not available
+        for protocol in list(self.connections):
+            protocol._reading()
+            if available:
+                protocol._work()
 
     # -- registry ----------------------------------------------------------------------
     def crc_modes_for(self, mn: str | None) -> tuple[str, ...]:
@@ -691,6 +707,9 @@ class Receiver:
             return
         self._stopped.set()
         self.refusing = True
+        stop_waiting = getattr(self.writer, "stop_waiting", None)
+        if stop_waiting is not None:  # a server away: what is left is dropped unanswered
+            stop_waiting()
         try:
             if self._server is not None:
                 self._server.close()

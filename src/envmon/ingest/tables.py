@@ -12,6 +12,12 @@ Read and written by `envmon.ingest.guard_store`.
 Schema version 10 (issue 16, HJ 212-2025 SM4): `sm4_keys`, each MN's data-region key sealed
 with the platform master key (AES-GCM; never in clear), and `key_audit`, one row per key set or
 rotated (who, when, what; never the key). Read and written by `envmon.ingest.keystore`.
+
+Schema version 13 (issue 14, several receivers on one store), read and written by
+`envmon.ingest.coordination`: `receiver_leases`, one row per running receiver process with its
+heartbeat (a receiver whose heartbeat is older than the lease is dead, and its sessions with
+it); `live_sessions`, each MN's one live connection (which receiver, since when, last packet);
+`job_leases`, who runs the once-per-platform jobs (offline detection) until when.
 """
 
 from __future__ import annotations
@@ -60,6 +66,33 @@ MIGRATIONS = [
             action      TEXT NOT NULL,       -- set | replaced | rotate_requested | rotate_done …
             mn          TEXT NOT NULL,
             detail      TEXT
+        )
+        """,
+    ]),
+    Migration(13, "receivers coordinated through the store", [
+        """
+        CREATE TABLE receiver_leases (
+            receiver_id TEXT PRIMARY KEY,    -- host:port:pid:random, new at each start
+            address     TEXT NOT NULL,       -- host:port it listens on
+            pid         INTEGER NOT NULL,
+            started_at  TIMESTAMPTZ NOT NULL,
+            heartbeat   TIMESTAMPTZ NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE live_sessions (
+            mn          TEXT PRIMARY KEY,
+            receiver_id TEXT NOT NULL,       -- the receiver holding the MN's live connection
+            peer        TEXT NOT NULL,       -- the unit's ip:port there
+            since       TIMESTAMPTZ NOT NULL,  -- when that connection claimed the MN
+            last_seen   TIMESTAMPTZ NOT NULL   -- its last accepted packet (at the heartbeat)
+        )
+        """,
+        """
+        CREATE TABLE job_leases (
+            job         TEXT PRIMARY KEY,    -- e.g. 'jobs' (offline detection)
+            holder      TEXT NOT NULL,       -- a receiver_id
+            expires_at  TIMESTAMPTZ NOT NULL
         )
         """,
     ]),

@@ -14,6 +14,15 @@ writer is *fatal* (`failed` is set, `failure` says why): the store cannot take w
 disk), and the process should stop so that a supervisor restarts it. What was committed stays
 committed.
 
+**When the database server is away** (PostgreSQL down or restarting, the network cut:
+`store_unreachable`), that is no full disk: the group is dropped unanswered at once, the
+outage is logged once and counted (`outages`), `available` goes False (the receiver then
+reads no more packets, so what waits stays bounded by what was already read: units slow
+down in TCP instead of the queue growing), and the writer asks the server every
+`retry_delay_s`, doubling up to `max_outage_delay_s`, until it answers; then it commits
+again and the receiver reads again. An outage never makes the writer give up: the process
+recovers on its own when the server is back.
+
 Samples of rejected and discarded input (`submit_quarantined`) ride along in a bounded lane:
 at most `quarantine_lane` rows per group and only while the group is below `max_batch`;
 beyond that they are dropped and counted (`quarantine_dropped`), so they never displace,
@@ -26,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -42,7 +52,7 @@ class GroupCommitWriter:
     def __init__(self, store: Store, *, interval_s: float = 0.005, max_batch: int = 20_000,
                  commit_attempts: int = 3, max_failed_commits: int = 10,
                  retry_delay_s: float = 0.1, max_retry_delay_s: float = 1.0,
-                 quarantine_lane: int = 256):
+                 quarantine_lane: int = 256, max_outage_delay_s: float = 2.0):
         """A group is tried `commit_attempts` times; between failed attempts the writer waits
         `retry_delay_s`, doubling per failure in a row up to `max_retry_delay_s`; after
         `max_failed_commits` dropped groups in a row it is fatal (see the module docstring)."""
@@ -52,6 +62,9 @@ class GroupCommitWriter:
         self.max_failed_commits = max(1, max_failed_commits)
         self.retry_delay_s = retry_delay_s
         self.max_retry_delay_s = max_retry_delay_s
+        # Ask an unreachable server again at most this far apart: a restarted PostgreSQL is
+        # written to again within 2 s of taking connections.
+        self.max_outage_delay_s = max_outage_delay_s
         self.interval_s = interval_s
         self.max_batch = max_batch
         self._raw: list[RawPacketRow] = []
@@ -83,6 +96,13 @@ class GroupCommitWriter:
         self.failure: str | None = None  # why, in one line, once fatal
         self._failed_attempts_in_a_row = 0
         self._last_error: Exception | None = None
+        self.available = True  # False while the database server cannot be reached
+        self.outages = 0  # times the server went away
+        self.outage_s = 0.0  # seconds without it, in all
+        self._outage_began = 0.0
+        self._stopping = False  # stop waiting for an away server (the process stops)
+        # Run on the loop with False when the server goes away and True when it is back.
+        self.on_availability: list[Callable[[bool], None]] = []
 
     @property
     def pending(self) -> int:
@@ -187,7 +207,9 @@ class GroupCommitWriter:
                     callback(ok)
                 except Exception:  # a closed peer must not stop the others' answers
                     log.exception("answer callback failed")
-            if not ok:  # released first, then the next group waits its turn
+            if not ok and not self.available:  # released first, then wait for the server
+                await self._wait_for_server(loop)
+            elif not ok:  # released first, then the next group waits its turn
                 await asyncio.sleep(self.retry_delay())
             if not self._raw:
                 self._idle.set()
@@ -215,13 +237,18 @@ class GroupCommitWriter:
         """Commit one group; its WriteResult, None when every attempt failed."""
         # Once fatal, one attempt per group and no waiting: the process is stopping, and
         # what it still holds must be released quickly (unanswered) rather than retried.
-        attempts = 1 if self.failure else self.commit_attempts
+        attempts = (1 if self.failure or (self._stopping and not self.available)
+                    else self.commit_attempts)
         for attempt in range(attempts):
             try:
                 result = await loop.run_in_executor(self._executor, self.store.write_batch,
                                                     raw, records)
             except Exception as error:
                 self.failures += 1
+                if store_unreachable(error):
+                    self._went_away(error)
+                    self.dropped_packets += len(raw)
+                    return None  # unanswered; not a step towards giving up
                 self._failed_attempts_in_a_row += 1
                 log.error("commit of %d packets failed (attempt %d of %d): %s",
                           len(raw), attempt + 1, attempts, error)
@@ -247,6 +274,50 @@ class GroupCommitWriter:
             self.failed.set()
         return None
 
+    def stop_waiting(self) -> None:
+        """The process stops: an away server is not waited for (what is left is tried once
+        and, failing, dropped unanswered)."""
+        self._stopping = True
+
+    def _went_away(self, error: Exception) -> None:
+        if not self.available:
+            return
+        self.available = False
+        self.outages += 1
+        self._outage_began = time.monotonic()
+        log.error("the store is unreachable (%s): answering nothing until it is back, "
+                  "asking again every %g s at most", error, self.max_outage_delay_s)
+        self._tell(False)
+
+    def _tell(self, available: bool) -> None:
+        for hook in self.on_availability:
+            try:
+                hook(available)
+            except Exception:
+                log.exception("availability hook %r failed", hook)
+
+    async def _wait_for_server(self, loop) -> None:
+        """Ask the server with back-off until it answers (or the process stops)."""
+        delay = self.retry_delay_s
+        while not self._stopping:
+            await asyncio.sleep(delay)
+            try:
+                await loop.run_in_executor(self._executor, self.store.query, "SELECT 1")
+            except Exception as error:
+                if not store_unreachable(error):
+                    log.error("the store answers with an error: %s", error)
+                    break
+                delay = min(delay * 2, self.max_outage_delay_s)
+                continue
+            break
+        if self.available:
+            return
+        away = time.monotonic() - self._outage_began
+        self.outage_s += away
+        self.available = True
+        log.warning("the store is back after %.1f s: committing and answering again", away)
+        self._tell(True)
+
     def retry_delay(self) -> float:
         """Back-off before the next attempt: doubles with each failed attempt in a row (of
         this group and the dropped groups before it) up to `max_retry_delay_s`, so a full
@@ -255,6 +326,27 @@ class GroupCommitWriter:
             return 0.0
         doublings = min(max(self._failed_attempts_in_a_row - 1, 0), 16)
         return min(self.retry_delay_s * 2**doublings, self.max_retry_delay_s)
+
+
+def store_unreachable(error: BaseException) -> bool:
+    """The database server cannot be reached now (not a full disk, not a bad row): the
+    store's `StoreUnavailable`, or a PostgreSQL connection error (SQLSTATE class 08, an
+    administrator or crash shutdown 57P01-57P03, or a connection broken without a state)."""
+    from envmon.store.errors import StoreUnavailable
+
+    if isinstance(error, StoreUnavailable):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # DuckDB only
+        return False
+    if isinstance(error, psycopg.InterfaceError):
+        return True
+    if isinstance(error, psycopg.OperationalError):
+        state = getattr(error, "sqlstate", None)
+        return state is None or state.startswith("08") or state in ("57P01", "57P02",
+                                                                    "57P03")
+    return False
 
 
 class QuarantineLane:

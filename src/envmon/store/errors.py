@@ -7,6 +7,11 @@ class StoreError(RuntimeError):
     """Base class of every error the store raises on purpose."""
 
 
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached now (down, restarting, the network cut): a
+    writer waits for it and tries again, rather than taking it for a full disk."""
+
+
 class StoreLockedError(StoreError):
     """The database file is held by another process (DuckDB allows one writer per file).
 

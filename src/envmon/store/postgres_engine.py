@@ -46,7 +46,7 @@ from psycopg.pq import TransactionStatus
 from envmon.store import schema
 from envmon.store.base import RECORD_COLUMNS, Store
 from envmon.store.ddl import Index, Step
-from envmon.store.errors import StoreError
+from envmon.store.errors import StoreError, StoreUnavailable
 from envmon.store.models import RecordRow
 
 TIMEZONE = "Asia/Shanghai"
@@ -210,7 +210,7 @@ class PostgresStore(Store):
                                   application_name="envmon")
         except psycopg.OperationalError as error:
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no answer"
-            raise StoreError(
+            raise StoreUnavailable(
                 f"cannot connect to the PostgreSQL store {self.target}: {reason}; check that "
                 "the server runs and the URL (host, port, database, user; the password in the "
                 "URL or ~/.pgpass) is right") from None
@@ -223,7 +223,8 @@ class PostgresStore(Store):
         held = getattr(self._local, "held", None)
         if held is not None and (held.con.closed or held.con.broken):
             if getattr(self._local, "depth", 0):
-                raise StoreError(f"{self.target}: the connection was lost in a transaction")
+                raise StoreUnavailable(
+                    f"{self.target}: the connection was lost in a transaction")
             held.release()
             held = None
         if held is None:

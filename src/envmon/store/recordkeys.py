@@ -119,7 +119,7 @@ class RecordKeys:
 
     def load_high(self, rows: list[tuple[str, str, datetime]]) -> None:
         self.high = {(mn, cn): latest for mn, cn, latest in rows}
-        self.stale.clear()
+        self.stale = set()
 
     def stale_in(self, records: Sequence[RecordRow]) -> list[str]:
         """The stale points among `records`' points (see `forget_point`)."""
@@ -138,12 +138,12 @@ class RecordKeys:
             del self.recent[period]
         for mn, cn, latest in rows:
             self.high[(mn, cn)] = latest
-        self.stale -= drop
+        self.stale = self.stale - drop  # a new set: forget_point may run in another thread
 
     def forget_point(self, mn: str) -> None:
         """Another writer may have stored records of `mn`: reload its state before judging."""
         if self.high is not None:
-            self.stale.add(mn)
+            self.stale = self.stale | {mn}  # replaced, never changed in place (threads)
 
     def judge(self, records: Sequence[RecordRow], lookup: Lookup) -> Judged:
         assert self.high is not None, "load_high first"
@@ -218,7 +218,7 @@ class RecordKeys:
         """Drop the state (a write outside `write_batch` may have changed the records)."""
         self.recent.clear()
         self.high = None
-        self.stale.clear()
+        self.stale = set()
 
 
 def _first(mapping: dict, n: int):

@@ -35,7 +35,8 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
              envmon.grading.tables        unit_grades (monthly grades with reasons)
     12       envmon.portal.tables         unit_codes, alarm_answers, alarm_answer_files (环保码)
              envmon.emergency.tables      emergency_alerts.cancelled_at/_by, cancel_reason
-    13       envmon.store.server_indexes  b-tree indexes of the PostgreSQL engine (ids, filters)
+    13       envmon.ingest.tables         receiver_leases, live_sessions, job_leases (receivers)
+             envmon.store.server_indexes  b-tree indexes of the PostgreSQL engine (ids, filters)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).

@@ -76,6 +76,8 @@ class SupervisionJob:
         # app) comes first, and a month's assessment is not free.
         while True:
             await asyncio.sleep(self.settings.sweep_every_s)
+            if not getattr(self._platform, "runs_jobs", True):
+                continue  # another receiver on the store holds the jobs lease
             try:
                 escalated = await self._run()
                 self.runs += 1
