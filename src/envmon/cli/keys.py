@@ -37,7 +37,7 @@ def set_command(
     key_file: Path | None = typer.Option(None, "--key-file",
                                          help="File holding the key (32 hex digits)."),
     key_stdin: bool = typer.Option(False, "--key-stdin", help="Read the key from stdin."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Store an MN's SM4 key, sealed under the master key ($ENVMON_MASTER_KEY_FILE, else
@@ -74,7 +74,7 @@ def set_command(
 
 @keys_app.command("list")
 def list_command(
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("table", ("table", "json", "csv")),
     output: Path | None = output_option(),
@@ -95,7 +95,7 @@ def list_command(
 @keys_app.command("rotate")
 def rotate_command(
     mn: str = typer.Argument(..., help="The MN whose key is replaced."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Make a new random key for MN and send it to the unit in CN 1014 (encrypted with the
