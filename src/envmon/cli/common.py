@@ -44,12 +44,17 @@ def time_option(text: str, option: str) -> datetime:
         return parse_time(text, option)
 
 
-def resolve_db(db: str | None, config: Path | None) -> str:
-    """The store path: --db, else the configuration's [store] path."""
+def resolve_db(db: str | Path | None, config: Path | None) -> str:
+    """The store: --db, else $ENVMON_DB, else the configuration's [store] path. A DuckDB file
+    path or a PostgreSQL URL, as a string (a Path would fold the URL's ``//``)."""
+    import os
+
     from envmon.config import ConfigError, load_config
 
     if db is not None:
         return str(db)
+    if os.environ.get(DB_ENV, "").strip():
+        return os.environ[DB_ENV].strip()
     try:
         return load_config(config).store.path
     except ConfigError as error:
