@@ -316,3 +316,35 @@ def test_store_partitions(pg_url, tmp_path):
     assert refused.stderr.strip().splitlines() == [
         "error: --db: monthly partitions are a PostgreSQL feature; this store is a DuckDB "
         "file (nothing to list or make)"]
+
+
+def test_unreachable_url_is_one_line_without_the_password(tmp_path):
+    url = f"postgresql://envmon:s3cret-pw@127.0.0.1:{_free_port()}/nowhere"
+    for args in (["registry", "points"], ["store", "partitions"]):
+        result = _run(_env(tmp_path), *args, "--db", url)
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "cannot connect" in lines[0], lines
+        assert "s3cret-pw" not in result.output and ":***@127.0.0.1" in lines[0]
+
+
+def test_envmon_web_on_a_duckdb_file_no_serve_holds(tmp_path):
+    from envmon.registry.importer import import_rows
+
+    db = tmp_path / "envmon.duckdb"
+    with open_store(db) as store:
+        import_rows(store, registry_rows())
+    env = _env(tmp_path / "state")
+    web_port = _free_port()
+    web = Child(["web", "--db", str(db), "--web-port", str(web_port)], env, tmp_path)
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{web_port}/api/v1/registry/points", timeout=10)
+        assert answer.status_code == 200 and GAS_MN in answer.text
+        # it holds the file as serve would: a command asks it, through its discovery file
+        result = _run(env, "registry", "points", "--format", "json", "--db", str(db))
+        assert result.exit_code == 0, result.output
+        assert f"asking http://127.0.0.1:{web_port} instead" in result.stderr
+    finally:
+        web.stop()
+    assert web.child.returncode == 0, "".join(web.lines)
+    assert discovery.read(db) is None
