@@ -190,6 +190,7 @@ def test_writes_keys_users_and_commands_on_postgresql(running, tmp_path, monkeyp
     key_file.write_text("00112233445566778899aabbccddeeff\n")
     keyed = _run(env, "keys", "set", GAS_MN, "--key-file", str(key_file), "--db", url)
     assert keyed.exit_code == 0, keyed.output
+    assert "receivers take it at their next registry refresh" in keyed.stderr
     master = store_file(url, ".master.key")
     assert master is not None and master.parent == Path(env["XDG_STATE_HOME"]) / "envmon"
     assert stat.S_IMODE(master.stat().st_mode) == 0o600
