@@ -27,6 +27,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import weakref
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
@@ -42,9 +44,10 @@ from psycopg.adapt import Loader
 from psycopg.pq import TransactionStatus
 
 from envmon.store import schema
-from envmon.store.base import Store
+from envmon.store.base import RECORD_COLUMNS, Store
 from envmon.store.ddl import Index, Step
 from envmon.store.errors import StoreError
+from envmon.store.models import RecordRow
 
 TIMEZONE = "Asia/Shanghai"
 _BEIJING = ZoneInfo(TIMEZONE)
@@ -54,6 +57,8 @@ PARTITION_YEARS = 20
 """Monthly partitions are made for months within this many years of today (before or after);
 other months' rows go to the table's default partition."""
 PARTITION_LOCK_TIMEOUT_MS = 2000
+POINT_LOCK_BUCKETS = 64
+_POINT_LOCK_CLASS = 0x656E76  # the two-key advisory locks of point buckets: ("env", bucket)
 _SCHEMA_LOCK = 0x656E766D6F6E01  # "envmon" + 1: the advisory lock of schema upgrades
 _PARTITION_LOCK = 0x656E766D6F6E02  # … and of partition creation
 _CONNECT_TIMEOUT_S = 10
@@ -157,9 +162,27 @@ def _python_columns(table: pa.Table) -> list[list[Any]]:
     return columns
 
 
+class _ThreadConnection:
+    """A thread's connection, closed when the thread ends (its thread-local data goes, and
+    this with it): threads that come and go never pile up server connections."""
+
+    def __init__(self, con: psycopg.Connection, registry: list, lock: threading.Lock) -> None:
+        self.con = con
+        self.release = weakref.finalize(self, _release, con, registry, lock)
+
+
+def _release(con: psycopg.Connection, registry: list, lock: threading.Lock) -> None:
+    with lock:
+        if con in registry:
+            registry.remove(con)
+    with suppress(psycopg.Error):
+        con.close()
+
+
 class PostgresStore(Store):
     engine = "postgresql"
     server_indexes = True
+    shared_writers = True
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         super().__init__(redacted(url), read_only=read_only)
@@ -197,20 +220,19 @@ class PostgresStore(Store):
     def _connection(self) -> psycopg.Connection:
         if self._closed:
             raise StoreError(f"{self.target}: the store is closed")
-        con = getattr(self._local, "con", None)
-        if con is not None and (con.closed or con.broken):
+        held = getattr(self._local, "held", None)
+        if held is not None and (held.con.closed or held.con.broken):
             if getattr(self._local, "depth", 0):
                 raise StoreError(f"{self.target}: the connection was lost in a transaction")
-            with self._connections_lock:
-                if con in self._connections:
-                    self._connections.remove(con)
-            con = None
-        if con is None:
+            held.release()
+            held = None
+        if held is None:
             con = self._connect()
             with self._connections_lock:
                 self._connections.append(con)
-            self._local.con = con
-        return con
+            held = self._local.held = _ThreadConnection(con, self._connections,
+                                                        self._connections_lock)
+        return held.con
 
     # ------------------------------------------------------------------ primitives
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -335,6 +357,32 @@ class PostgresStore(Store):
             self.ensure_partitions(table, _months(rows.column(column)))
         self._copy(self._connection(), table, rows)
         return ids
+
+    def _stored_copies(self, periods, first, last):
+        """As `Store._stored_copies`, with the periods passed as three arrays (`unnest`)
+        rather than a staged table: no temporary table per batch, so no catalog churn under
+        a steady stream of group commits."""
+        names = ", ".join(f"r.{name}" for name in RECORD_COLUMNS)
+        mns, cns, times = (list(column) for column in zip(*periods, strict=True))
+        rows = self._rows(
+            f"SELECT {names} FROM records r JOIN unnest(?::text[], ?::text[], "
+            "?::timestamptz[]) AS k(mn, cn, data_time) ON r.mn = k.mn AND r.cn = k.cn AND "
+            "r.data_time = k.data_time WHERE r.data_time >= ? AND r.data_time <= ? "
+            "ORDER BY r.received_at, r.id", [mns, cns, times, first, last])
+        out: dict = {}
+        for row in rows:
+            copy = RecordRow(*row)
+            out.setdefault((copy.mn, copy.cn, copy.data_time), []).append(copy)
+        return out
+
+    def _lock_points(self, points: list[str]) -> None:
+        """Transaction-level advisory locks on the points' buckets (`POINT_LOCK_BUCKETS`, in
+        one order, so two receivers never deadlock): records of one point are judged and
+        written by one receiver at a time. Buckets bound the locks a batch of thousands of
+        points takes (PostgreSQL's lock table is shared and finite)."""
+        buckets = sorted({zlib.crc32(mn.encode()) % POINT_LOCK_BUCKETS for mn in points})
+        self._run("SELECT pg_advisory_xact_lock(?, b) FROM unnest(?::int[]) AS b",
+                  [_POINT_LOCK_CLASS, buckets])
 
     def _in_transaction(self) -> bool:
         return bool(getattr(self._local, "depth", 0))
