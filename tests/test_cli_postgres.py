@@ -162,13 +162,15 @@ def test_every_family_acts_on_the_database_beside_a_running_serve(running, tmp_p
     url, serve, env, folder, _ = running
     failures = []
     for args in FAMILIES:
-        result = _run(env, *args, "--db", url)
+        out = ["--out", str(tmp_path)] if args[0] == "report" else []  # never the work tree
+        result = _run(env, *args, *out, "--db", url)
         if "asking" in result.stderr or "in use" in result.stderr or result.exception \
                 and not isinstance(result.exception, SystemExit) or result.exit_code not in (0, 1):
             failures.append((args, result.exit_code, result.output[-400:]))
         if result.exit_code == 1:  # no data of that kind: said in one line, no traceback
             assert len(result.stderr.strip().splitlines()) == 1, (args, result.output)
     assert not failures, failures
+    assert list(tmp_path.glob("transmission-*.html")), "the bulletin was not written"
     data = json.loads(_run(env, *FAMILIES[0], "--db", url).stdout)
     assert {row["data_time"][:13] for row in data} == {
         (HOUR + timedelta(hours=n)).isoformat()[:13] for n in range(4)}
