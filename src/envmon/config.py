@@ -100,7 +100,8 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class StoreConfig:
     path: str = "envmon.duckdb"
-    """DuckDB file of the embedded store (`postgresql://…` is reserved for the server engine)."""
+    """DuckDB file of the embedded store, or the URL of a PostgreSQL database
+    (`postgresql://user@host:port/db`; $ENVMON_DB and --db win over it)."""
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ DEMO_OFFLINE_CHECK_S = 5.0
 class DemoOptions:
     """The options of `envmon demo`, each with its CLI default."""
 
-    db: Path = Path("demo.duckdb")
+    db: str | Path = "demo.duckdb"
     hj212_port: int = 6000  # 0 = any free port (a taken port falls back to one, too)
     points: int = 300
     seed: int = 1
@@ -81,7 +81,7 @@ class DemoOptions:
                                             f"not {self.duration!r}")
 
 
-def _status(platform: Platform, fleet: Fleet, db: Path, port: int) -> Table:
+def _status(platform: Platform, fleet: Fleet, db: str | Path, port: int) -> Table:
     receiver = platform.receiver
     stats = receiver.stats
     table = Table(title=f"envmon demo — HJ 212 on 127.0.0.1:{port}, store {db}", expand=False)
@@ -118,7 +118,7 @@ def _progress_line(platform: Platform, fleet: Fleet) -> str:
     return "demo: " + ", ".join(parts)
 
 
-async def _watch(platform: Platform, fleet: Fleet, db: Path, port: int, console: Console,
+async def _watch(platform: Platform, fleet: Fleet, db: str | Path, port: int, console: Console,
                  duration: float, stop: asyncio.Event) -> None:
     """Show progress until `duration` has passed, a stop signal came or the store failed:
     the live table on a terminal, plain lines otherwise."""
@@ -361,6 +361,7 @@ async def run_demo(options: DemoOptions, console: Console) -> int:
                                         options.seed, options.duration)
     stop = stop_signal()  # before anything: SIGTERM during start-up drains too
     store = open_store(db)
+    db = store.target  # a server URL without its password, for every line below
     imported = None
     if not store.list_points():
         report = import_rows(store, with_2025_units(demo_registry(seed=seed, points=points),

@@ -1,12 +1,13 @@
-"""The local operator token: how the CLI on the machine that owns the store keeps working
-against a running `envmon serve` once users exist.
+"""The local operator token: how the CLI on the machine that owns the store keeps working against
+a running `envmon serve` once users exist.
 
 `envmon serve` makes a new random token each start and writes it to ``<store>.operator.token``
-(atomically, mode 0600: readable only by the OS user who runs serve, who may open the store
-anyway) and removes it on a clean stop. The web gate accepts it as the operator (an
-administrator named after the OS user, `principal.operator`); the token lives only in the
-serve's memory and that file, so a restart or a stop makes an old copy worthless. The CLI
-(`cli.remote`) sends it when it asks the serve that holds its store.
+(for a PostgreSQL URL: ``~/.local/state/envmon/<host>-<port>-<db>.operator.token``, see
+`envmon.store.locations`; atomically, mode 0600: readable only by the OS user who runs serve,
+who may open the store anyway) and removes it on a clean stop. The web gate accepts it as the
+operator (an administrator named after the OS user, `principal.operator`); the token lives only
+in the serve's memory and that file, so a restart or a stop makes an old copy worthless. The
+CLI (`cli.remote`) sends it when it asks the serve that holds its store.
 """
 
 from __future__ import annotations
@@ -22,18 +23,18 @@ SUFFIX = ".operator.token"
 MAX_BYTES = 256
 
 
-def token_path(store_path: str | os.PathLike[str]) -> Path | None:
-    """``<store>.operator.token`` beside a DuckDB file; None for an in-memory store."""
-    text = os.fspath(store_path)
-    if text == ":memory:" or "://" in text:
-        return None
-    return Path(os.path.abspath(text + SUFFIX))
+def token_path(store_path: str | os.PathLike[str], *, make_dir: bool = False) -> Path | None:
+    """``<store>.operator.token`` beside a DuckDB file, in the state directory for a server URL
+    (`envmon.store.locations`); None for an in-memory store."""
+    from envmon.store.locations import store_file
+
+    return store_file(store_path, SUFFIX, make_dir=make_dir)
 
 
 def write_token(store_path: str | os.PathLike[str]) -> tuple[str, Path | None]:
     """A new token, written to the store's token file (0600, atomically): (token, file)."""
     token = secrets.token_urlsafe(32)
-    path = token_path(store_path)
+    path = token_path(store_path, make_dir=True)
     if path is None:
         return token, None
     handle, temporary = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)

@@ -30,8 +30,10 @@ from envmon.cli import (
     roads,
     screen,
     serve,
+    store,
     supervise,
     users,
+    web,
 )
 
 app = typer.Typer(
@@ -53,7 +55,7 @@ def version() -> None:
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
                receiver, keys, command, marks, emergency, users, audit, supervise,
-               screen, portal):
+               screen, portal, store, web):
     module.register(app)
 
 

@@ -65,7 +65,7 @@ def stations_import(
                                 "(type: city, control, background, regional, roadside, source)."),
     fmt: str = format_option("text", ("text", "json")),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Import or update air-quality stations. City values use `city` stations (城市点) only.
@@ -96,7 +96,7 @@ def import_command(
                             "no2,co,pm10,pm25,o3_1h_max,o3_8h_max)."),
     output: Path | None = output_option(help="File for the one-line import summary (default "
                                         "stdout); here --format names the input format."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Import station data (cnemc, hourly or daily CSV).
@@ -133,7 +133,7 @@ def aqi_command(
     o3_8h: bool = typer.Option(False, "--o3-8h", help="Include the rolling O3 8-h IAQI "
                                "(off by default, see airquality.md §1.3)."),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Real-time (hourly) AQI of one station (HJ 633 实时报).
@@ -166,7 +166,7 @@ def summary_command(
     no_validity: bool = typer.Option(False, "--no-validity", help="Do not apply the period "
                                      "count rules (≥ 27 days per month, ≥ 324 per year)."),
     exclude: Path | None = typer.Option(None, "--exclude", help=EXCLUDE_HELP),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """City summary over a period: good days, composite index, concentrations, YoY.
@@ -199,7 +199,7 @@ def rank_command(
     no_validity: bool = typer.Option(False, "--no-validity", help="Do not apply the period "
                                      "count rules."),
     exclude: Path | None = typer.Option(None, "--exclude", help=EXCLUDE_HELP),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Rank all cities by composite index and by its year-on-year change.
@@ -235,7 +235,7 @@ def report_air(
                                    "instead of --formats."),
     standard: str = typer.Option("auto", "--standard", help=STANDARD_HELP),
     exclude: Path | None = typer.Option(None, "--exclude", help=EXCLUDE_HELP),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Monthly air-quality bulletin (环境空气质量月报) as XLSX, HTML and PDF.

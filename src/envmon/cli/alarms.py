@@ -17,7 +17,7 @@ alarms_app = typer.Typer(name="alarms", help="Alarms: list, acknowledge, close."
 @alarms_app.command("list")
 @remote_command()
 def list_command(
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     status: str | None = typer.Option(None, "--status", help="open, acknowledged or closed."),
     mn: str | None = typer.Option(None, "--mn", help="Only this monitoring point."),
@@ -66,7 +66,7 @@ def ack_command(
     alarm_id: int = typer.Argument(..., metavar="ID"),
     by: str = typer.Option(..., "--by", help="Who acknowledges."),
     note: str | None = typer.Option(None, "--note", help="Note."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("json", ("json",)),
     output: Path | None = output_option(),
@@ -81,7 +81,7 @@ def close_command(
     alarm_id: int = typer.Argument(..., metavar="ID"),
     by: str = typer.Option(..., "--by", help="Who closes."),
     note: str | None = typer.Option(None, "--note", help="Why it is closed (required)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("json", ("json",)),
     output: Path | None = output_option(),

@@ -84,7 +84,7 @@ def _as_of(as_of: str | None):
 @remote_command()
 def assess_command(
     ctx: typer.Context,
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     month: str | None = typer.Option(None, "--month", help="YYYY-MM (Beijing time)."),
     start: str | None = typer.Option(None, "--from", help="ISO time on the hour, inclusive."),
@@ -150,7 +150,7 @@ def assess_command(
     emit(result, fmt, output)
 
 
-def _store(ctx: typer.Context, db: Path | None, config: Path | None, *,
+def _store(ctx: typer.Context, db: str | None, config: Path | None, *,
            read_only: bool = False):
     parent = ctx.obj or {}
     return open_cli_store(db or parent.get("db"), config or parent.get("config"),
@@ -175,7 +175,7 @@ def exemption_add(
     unit: str | None = typer.Option(None, "--unit", help="Unit (统一社会信用代码): all points."),
     mn: str | None = typer.Option(None, "--mn", help="One monitoring point."),
     proof: str | None = typer.Option(None, "--proof", help="Reference of the proof document."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", ACTION_FORMATS),
     output: Path | None = output_option(),
@@ -200,7 +200,7 @@ def exemption_add(
 @remote_command()
 def exemption_list(
     ctx: typer.Context,
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("json", LIST_FORMATS),
     output: Path | None = output_option(),
@@ -234,7 +234,7 @@ def exemption_revoke(
     mark_id: int = typer.Argument(..., help="Exemption id."),
     by: str = typer.Option(..., "--by", help="Who revokes."),
     reason: str = typer.Option(..., "--reason", help="Why."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", ACTION_FORMATS),
     output: Path | None = output_option(),
@@ -256,7 +256,7 @@ def correction_add(
     factor: str | None = typer.Option(None, "--factor", help="One factor (default: all)."),
     value: float | None = typer.Option(None, "--value", help="Repaired hourly value."),
     proof: str | None = typer.Option(None, "--proof", help="Reference of the proof document."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", ACTION_FORMATS),
     output: Path | None = output_option(),
@@ -282,7 +282,7 @@ def correction_add(
 @remote_command()
 def correction_list(
     ctx: typer.Context,
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("json", LIST_FORMATS),
     output: Path | None = output_option(),
@@ -302,7 +302,7 @@ def correction_revoke(
     mark_id: int = typer.Argument(..., help="Correction id."),
     by: str = typer.Option(..., "--by", help="Who revokes."),
     reason: str = typer.Option(..., "--reason", help="Why."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", ACTION_FORMATS),
     output: Path | None = output_option(),
@@ -316,7 +316,7 @@ def correction_revoke(
 def backfill_log(
     ctx: typer.Context,
     mn: str | None = typer.Option(None, "--mn", help="Only this point."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("json", LIST_FORMATS),
     output: Path | None = output_option(),
@@ -332,7 +332,7 @@ def backfill_log(
 @remote_command(formats_default=DEFAULT_FORMATS)
 def report_transmission(
     month: str = typer.Option(..., "--month", help="YYYY-MM (Beijing time)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     output: Path | None = output_option("--out", help="Folder (or, with --format, file) for "
                                         "the bulletin (default: the working folder)."),

@@ -18,7 +18,7 @@ audit_app = typer.Typer(name="audit", help="The audit log: who changed what, whe
 @audit_app.command("list")
 @remote_command()
 def list_command(
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     start: str | None = typer.Option(None, "--from", help="From this time (ISO, Beijing time "
                                      "if no offset), inclusive."),
@@ -43,7 +43,7 @@ def list_command(
 
 @audit_app.command("verify")
 def verify_command(
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Check that no audit row was changed, removed or slipped in (each row holds the hash of

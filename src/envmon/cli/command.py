@@ -57,7 +57,7 @@ def command_command(
                                  "return."),
     url: str | None = typer.Option(None, "--url", help="The envmon server (default: the "
                                    "serve holding the store)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("table", ("table", "json")),
 ) -> None:

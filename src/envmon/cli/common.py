@@ -17,7 +17,12 @@ from rich.markup import escape
 
 from envmon.errors import EnvmonError, MissingDataError
 
-DB_HELP = "DuckDB file of the store (default: [store] path of the configuration, envmon.duckdb)."
+DB_HELP = ("DuckDB file of the store, or a postgresql://user@host:port/db URL (default: "
+           "$ENVMON_DB, else [store] path of the configuration, envmon.duckdb). Keep a "
+           "password out of the URL: ~/.pgpass or $PGPASSWORD.")
+DB_ENV = "ENVMON_DB"
+"""The store (a DuckDB file or a PostgreSQL URL) when --db is not given: a URL with a password
+there stays out of the command line and the shell history (better still: ~/.pgpass)."""
 CONFIG_HELP = "Configuration file (default: $ENVMON_CONFIG, else ./envmon.toml if present)."
 
 
@@ -39,12 +44,17 @@ def time_option(text: str, option: str) -> datetime:
         return parse_time(text, option)
 
 
-def resolve_db(db: Path | None, config: Path | None) -> str:
-    """The store path: --db, else the configuration's [store] path."""
+def resolve_db(db: str | Path | None, config: Path | None) -> str:
+    """The store: --db, else $ENVMON_DB, else the configuration's [store] path. A DuckDB file
+    path or a PostgreSQL URL, as a string (a Path would fold the URL's ``//``)."""
+    import os
+
     from envmon.config import ConfigError, load_config
 
     if db is not None:
         return _server_url_of(str(db))
+    if os.environ.get(DB_ENV, "").strip():
+        return os.environ[DB_ENV].strip()
     try:
         return load_config(config).store.path
     except ConfigError as error:
@@ -60,7 +70,7 @@ def _server_url_of(text: str) -> str:
     return text
 
 
-def open_cli_store(db: Path | None, config: Path | None, *, read_only: bool = False,
+def open_cli_store(db: str | None, config: Path | None, *, read_only: bool = False,
                    must_exist: bool = True, first: str | None = None):
     """Open the store for a command, turning store errors into a message and exit code 2.
 

@@ -26,7 +26,7 @@ def data(
     fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html"),
                              help="json (one array), csv (with header), table, xlsx or html."),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     conflicts: bool = typer.Option(
         False, "--conflicts",

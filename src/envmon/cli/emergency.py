@@ -50,7 +50,7 @@ def alert_add(
     region: str = typer.Option(..., "--region", help="GB/T 2260 code (140100: 太原市)."),
     by: str | None = typer.Option(None, "--by", help="Who enters it."),
     fmt: str = format_option("text", ("text", "json")),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Add an alert; prints its id (the id of the same alert — level, period, region — when
@@ -73,7 +73,7 @@ def alert_cancel(
     reason: str | None = typer.Option(None, "--reason", help="Why (解除预警的依据)."),
     by: str | None = typer.Option(None, "--by", help="Who cancels it."),
     fmt: str = format_option("text", ("text", "json")),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Cancel an alert: kept and stamped cancelled; no longer checked, and its days are
@@ -93,7 +93,7 @@ def alert_cancel(
 def alert_list(
     fmt: str = format_option("table", ("table", "json", "csv")),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """The alerts, oldest first (JSON: {"alerts": [{id, level, from, to, region, …}]})."""
@@ -126,7 +126,7 @@ def alert_import(
     path: Path = typer.Argument(..., metavar="FILE", help=FILE_HELP + " Columns: level, "
                                 "from, to, region (预警级别, 开始时间, 结束时间, 区域代码)."),
     fmt: str = format_option("table", ("table", "json")),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Import alerts; prints the new ids; a row equal to an alert already there is reported
@@ -142,7 +142,7 @@ def list_import(
                                 "level, measure, reduction_pct, pollutants, grade "
                                 "(统一社会信用代码, 预警级别, 措施, 减排比例, 污染物, 绩效分级)."),
     fmt: str = format_option("table", ("table", "json")),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Import the emission-reduction list: each good row replaces its (unit, level); every
@@ -156,7 +156,7 @@ def list_show(
     level: str | None = typer.Option(None, "--level", help="Only yellow, orange or red."),
     fmt: str = format_option("table", ("table", "json", "csv")),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """The list: unit, level, grade, measure, required reduction, pollutants."""
@@ -173,7 +173,7 @@ def check(
     alert: str = typer.Option(..., "--alert", help="Alert id (`envmon emergency alert list`)."),
     fmt: str = format_option("table", ("table", "json", "xlsx", "html")),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Each listed unit of the alert's region against its own baseline, hour by hour: the

@@ -24,7 +24,7 @@ def emissions_command(
     output: Path | None = output_option(help="Output file (json, csv, table: default stdout; xlsx, "
                                         "html, "
                                         "pdf: emissions-<unit>-<month>.<format>)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """A unit's emissions for a month: per point and pollutant, kg and t, daily totals,
@@ -49,7 +49,7 @@ def totals_command(
     unit: str | None = typer.Option(None, "--unit", help="Only this unit."),
     fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html")),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Emission totals (kg and t, substituted hours included) per point, unit, county or city
@@ -81,7 +81,7 @@ def tax_command(
         "air, water, valid_from) and tax options; its [tax] table if it has one. Default: "
         "Shanxi 1.8 ¥ air, 2.1 ¥ water per equivalent."),
     unit: str | None = typer.Option(None, "--unit", help="Only this unit (统一社会信用代码)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Environmental-protection tax for a month, per unit: outlet, pollutant, kg,

@@ -6,7 +6,8 @@ history and the process list), and is never printed.
 While `envmon serve` holds the store (DuckDB admits one process), each command goes through
 that serve's loopback-only endpoints (`web.api.keys`, found by its discovery file): the key
 crosses only the loopback interface, in a request body, and the running receiver takes it
-at once.
+at once. On PostgreSQL nothing is held: the command writes the database, and every receiver
+reads the keys and pending rotations at its registry refresh (`RECEIVERS_NOTE`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,19 @@ from envmon.cli.common import (
 from envmon.cli.options import emit, format_option, output_option
 from envmon.cli.remote import ask_json, read_through_serve, serve_holding
 
+RECEIVERS_NOTE = ("note: running receivers take it at their next registry refresh "
+                  "(within a minute)")
+
+
+def _note_for_receivers(db: str | None, config: Path | None) -> None:
+    """On a server database the receivers are other processes: say when they take it."""
+    from envmon.cli.common import resolve_db
+    from envmon.store import is_server_url
+
+    if is_server_url(resolve_db(db, config)):
+        typer.echo(RECEIVERS_NOTE, err=True)
+
+
 keys_app = typer.Typer(name="keys", help="SM4 keys of HJ 212-2025 units (sealed at rest).",
                        no_args_is_help=True)
 
@@ -37,7 +51,7 @@ def set_command(
     key_file: Path | None = typer.Option(None, "--key-file",
                                          help="File holding the key (32 hex digits)."),
     key_stdin: bool = typer.Option(False, "--key-stdin", help="Read the key from stdin."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Store an MN's SM4 key, sealed under the master key ($ENVMON_MASTER_KEY_FILE, else
@@ -66,6 +80,7 @@ def set_command(
             result = keys_set(store, mn, key)
             record_cli(store, "key.set", mn, {"action": result.action})  # never the key
         created, action = result.master_key_created, result.action
+        _note_for_receivers(db, config)
     if created:
         typer.echo(f"master key created: {created} (keep it safe and apart "
                    "from the store's backups)", err=True)
@@ -74,7 +89,7 @@ def set_command(
 
 @keys_app.command("list")
 def list_command(
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("table", ("table", "json", "csv")),
     output: Path | None = output_option(),
@@ -95,7 +110,7 @@ def list_command(
 @keys_app.command("rotate")
 def rotate_command(
     mn: str = typer.Argument(..., help="The MN whose key is replaced."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Make a new random key for MN and send it to the unit in CN 1014 (encrypted with the
@@ -111,6 +126,7 @@ def rotate_command(
         with open_cli_store(db, config) as store, user_errors():
             qn = keys_rotate(store, mn).qn
             record_cli(store, "key.rotate", mn, {"qn": qn})
+        _note_for_receivers(db, config)
     typer.echo(f"{mn}: rotation pending (CN 1014 QN={qn})")
 
 

@@ -64,13 +64,13 @@ def _read_proof(path: Path, limit: int) -> tuple[str, bytes]:
         raise fail(f"--proof: cannot read {path}: {error.strerror or error}") from None
 
 
-def _serve(db: Path | None, config: Path | None) -> str | None:
+def _serve(db: str | None, config: Path | None) -> str | None:
     from envmon.cli.remote import serve_holding
 
     return serve_holding(db, config)
 
 
-def _post(url: str, path: str, body: dict, db: Path | None, config: Path | None) -> dict:
+def _post(url: str, path: str, body: dict, db: str | None, config: Path | None) -> dict:
     """One write through the running serve; its refusal is the CLI's one line."""
     from envmon.cli.remote import call, error_line, operator_token
 
@@ -83,7 +83,7 @@ def _post(url: str, path: str, body: dict, db: Path | None, config: Path | None)
     return answer
 
 
-def _file_through_serve(url: str, settings, body: dict, proofs: tuple, db: Path | None,
+def _file_through_serve(url: str, settings, body: dict, proofs: tuple, db: str | None,
                         config: Path | None):
     """File the mark, then upload each proof (all checked here first, as the local command
     checks them before it stores anything)."""
@@ -111,7 +111,7 @@ def _file_through_serve(url: str, settings, body: dict, proofs: tuple, db: Path 
     return MarkDone(mark, "filed")
 
 
-def _step_through_serve(path: str, body: dict, step: str, db: Path | None,
+def _step_through_serve(path: str, body: dict, step: str, db: str | None,
                        config: Path | None, fmt: str, output: Path | None) -> bool:
     """One review step through the running serve, printed as the local command prints it;
     False when no serve holds the store (the caller then opens it itself)."""
@@ -149,7 +149,7 @@ def file_command(
     proof: list[Path] = typer.Option([], "--proof", help="A proof file (PDF, JPEG, PNG); "
                                      "repeat for more."),
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", ACTION_FORMATS),
     output: Path | None = output_option(),
@@ -187,7 +187,7 @@ def list_command(
                                      "(YYYY-MM)."),
     unit: str | None = typer.Option(None, "--unit", help="Only this unit."),
     mn: str | None = typer.Option(None, "--mn", help="Only this point."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("json", LIST_FORMATS),
     output: Path | None = output_option(),
@@ -210,7 +210,7 @@ def approve_command(
                                      "its deadline (an explicit review)."),
     note: str | None = typer.Option(None, "--note", help="Review note."),
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", ACTION_FORMATS),
     output: Path | None = output_option(),
@@ -234,7 +234,7 @@ def reject_command(
     mark_id: int = typer.Argument(..., help="Mark id."),
     reason: str = typer.Option(..., "--reason", help="Why it is rejected."),
     by: str | None = typer.Option(None, "--by", help=BY_HELP),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", ACTION_FORMATS),
     output: Path | None = output_option(),
@@ -258,7 +258,7 @@ def withdraw_command(
     mark_id: int = typer.Argument(..., help="Mark id."),
     by: str | None = typer.Option(None, "--by", help="Who (its filer; default: the login "
                                   "name)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", ACTION_FORMATS),
     output: Path | None = output_option(),

@@ -43,7 +43,7 @@ BASE = typer.Option(None, "--base-url", help="The card's address base (default: 
                     "public_base_url, else the serve's web address).")
 
 
-def _through_serve(unit_id: str, db: Path | None, config: Path | None,
+def _through_serve(unit_id: str, db: str | None, config: Path | None,
                    rotate: bool = False) -> tuple[dict, str] | None:
     """(the unit's code as `GET /api/v1/portal/code` answers it, the serve's address) when
     `envmon serve` holds the store, else None. Its address is the card's base unless
@@ -69,7 +69,7 @@ def code_command(unit_id: str = typer.Argument(..., help="The unit (统一社会
                  by: str = typer.Option("cli", "--by", help="Who makes or rotates it."),
                  base_url: str | None = BASE, as_json: bool = typer.Option(
                      False, "--json", help="JSON: unit_id, code, card_url, rotated …"),
-                 db: Path | None = DB, config: Path | None = CONFIG) -> None:
+                 db: str | None = DB, config: Path | None = CONFIG) -> None:
     """The unit's public code (made on first use) and its card's address."""
     from envmon.portal.codes import code_for
     from envmon.portal.qr import card_url
@@ -100,7 +100,7 @@ def placard_command(unit_id: str = typer.Argument(..., help="The unit (统一社
                                                 "(the QR code) or F.html"),
                     size: str = typer.Option("A4", "--size", help="A4 or A5."),
                     base_url: str | None = BASE,
-                    db: Path | None = DB, config: Path | None = CONFIG) -> None:
+                    db: str | None = DB, config: Path | None = CONFIG) -> None:
     """The printable placard: unit name, code, QR code of its card, bureau, date."""
     from envmon.portal.codes import code_for
     from envmon.portal.placard import SIZES, write_placard

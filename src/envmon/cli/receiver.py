@@ -17,7 +17,7 @@ receiver_app = typer.Typer(name="receiver", help="The HJ 212 receiver's guard: l
 @receiver_app.command("lockouts")
 @remote_command(writes=lambda params: bool({"unlock", "unlock_mn"} & params.keys()))
 def lockouts_command(
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     mn: str | None = typer.Option(None, "--mn", help="Only this MN's usual addresses."),
     unlock: str | None = typer.Option(

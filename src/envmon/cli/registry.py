@@ -29,7 +29,7 @@ def import_command(
     file: Path = typer.Argument(
         ..., help="Registry file, .csv (UTF-8; GB18030 accepted) or .xlsx."
     ),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     strict_unit_id: bool = typer.Option(
         False,
@@ -67,7 +67,7 @@ def import_command(
 @registry_app.command("export")
 def export_command(
     file: Path = typer.Argument(..., help="Output file, .csv or .xlsx (re-importable)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", TEXT_FORMATS),
     output: Path | None = output_option(help="Where the summary goes (default stdout)."),
@@ -89,7 +89,7 @@ def export_command(
 @remote_command()
 def history_command(
     mn: str | None = typer.Option(None, "--mn", help="Only this point's changes."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("table", ("table", "json", "csv")),
     output: Path | None = output_option(),
@@ -110,7 +110,7 @@ def points_command(
     region: str | None = typer.Option(
         None, "--region", help="Only this region (GB/T 2260 code or prefix: 14, 1401, 140105)."),
     unit: str | None = typer.Option(None, "--unit", help="Only this unit's points."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("json", ("json", "csv", "table", "xlsx", "html")),
     output: Path | None = output_option(),
@@ -134,7 +134,7 @@ def set_crc_command(
         "--mode",
         help="Allowed CRC variant; repeat for several: hj212, modbus, modbus_swapped.",
     ),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("text", TEXT_FORMATS),
     output: Path | None = output_option(help="Where the summary goes (default stdout)."),

@@ -213,7 +213,7 @@ def ask_instead_of_locked_store(store_path: str, holder: str) -> None:
     raise typer.Exit(0)
 
 
-def running_serve_url(url: str | None, db: Path | None, config: Path | None) -> str:
+def running_serve_url(url: str | None, db: str | None, config: Path | None) -> str:
     """`--url`, else the web app of the `envmon serve` holding the store (its discovery
     file); else a one-line error (exit 2) for commands that only a running server can do
     (`envmon command`, `keys set|rotate` while serve holds the store)."""
@@ -230,7 +230,7 @@ def running_serve_url(url: str | None, db: Path | None, config: Path | None) -> 
     return found.url
 
 
-def serve_holding(db: Path | None, config: Path | None) -> str | None:
+def serve_holding(db: str | None, config: Path | None) -> str | None:
     """The web app of the `envmon serve` holding the store (`keys`, `users` then go through
     it), or None: the store is free (or missing: the local path says so)."""
     from envmon.cli.common import resolve_db
@@ -256,7 +256,7 @@ def serve_holding(db: Path | None, config: Path | None) -> str | None:
         return None  # any other trouble: the local path reports it
 
 
-def ask_json(url: str, method: str, path: str, body: dict | None, db: Path | None,
+def ask_json(url: str, method: str, path: str, body: dict | None, db: str | None,
              config: Path | None):
     """One JSON request to the serve of `serve_holding` with the local operator token; its
     answer, or the server's refusal as the CLI's one line."""
@@ -266,7 +266,7 @@ def ask_json(url: str, method: str, path: str, body: dict | None, db: Path | Non
     return answer
 
 
-def read_through_serve(db: Path | None, config: Path | None, path: str,
+def read_through_serve(db: str | None, config: Path | None, path: str,
                        from_rows: Callable[[Any], Any], local: Callable[[Any], Any]) -> Any:
     """A read (`keys list`, `users list`): through the serve holding the store (``GET path``,
     its JSON made into the local result by `from_rows`), else `local(store)` on the store
@@ -302,7 +302,7 @@ def post_file(url: str, path: str, field: str, filename: str, content: bytes,
                    "envmon?", 1) from None
 
 
-def operator_token(db: Path | None, config: Path | None) -> str | None:
+def operator_token(db: str | None, config: Path | None) -> str | None:
     """The local operator token `envmon serve` left next to the store it holds (None without
     one): sent only to the serve found by the store's discovery file, never to a --url."""
     from envmon.access.operator import read_token, token_path

@@ -86,7 +86,7 @@ def network_command(
         "zones such as 综改示范区 are cut out of the districts they overlap)."),
     fmt: str = format_option("json", JSON_ONLY),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
@@ -110,7 +110,7 @@ def import_command(
                                       "a device_id column."),
     fmt: str = format_option("json", JSON_ONLY),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
@@ -137,7 +137,7 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8712, "--port"),
     crs: str = typer.Option("wgs84", "--crs", help="Datum when a payload names none."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP
                                          + " [intake] sets the HTTP limits."),
@@ -190,7 +190,7 @@ def tokens_add_command(
                                        "may post for (e.g. 晋A-T); any device if not given."),
     fmt: str = format_option("json", ("json", "table")),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Make a token: printed once (`token`), never shown again."""
@@ -207,7 +207,7 @@ def tokens_add_command(
 def tokens_list_command(
     fmt: str = format_option("table", ("json", "table", "csv")),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """The tokens (ids, labels, device prefixes, revocation), never the secrets."""
@@ -223,7 +223,7 @@ def tokens_revoke_command(
     token_id: str = typer.Argument(..., help="The token's id (`roads tokens list`)."),
     fmt: str = format_option("json", ("json", "table")),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Revoke a token (takes effect when the intake next starts)."""
@@ -251,7 +251,7 @@ def calibrate_command(
     datum: str | None = typer.Option(None, "--datum", help="wgs84 or gcj02 (device output)."),
     fmt: str = format_option("json", JSON_ONLY),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Set a device's linear calibration PM_cal = slope · PM_raw + intercept.
@@ -284,7 +284,7 @@ def match_command(
     end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
     fmt: str = format_option("json", TABULAR),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
@@ -330,7 +330,7 @@ def rank_command(
     names: str = typer.Option("junction", "--names", help="junction (路名+A路口至B路口, "
                               "2024 form) or hotspot (路名+区名+POI+方位+N米路段, 2021 form; "
                               "segments without a POI nearby keep the junction form)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     settings: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
 ) -> None:
@@ -375,7 +375,7 @@ def coverage_command(
     end: str | None = typer.Option(None, "--to", help="ISO end (exclusive)."),
     fmt: str = format_option("json", TABULAR),
     output: Path | None = output_option(),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Coverage: segments and km with passes per day, eligible over the period; match
@@ -409,7 +409,7 @@ def simulate_taxis(
     output: Path | None = output_option(help="File for the JSON summary of the simulation "
                                         "(default stdout). Not the readings: those go to "
                                         "--out (unlike roads rank, where --out is --output)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Simulate a taxi fleet with PM sensors through a known pollution field (GPS noise,

@@ -23,7 +23,7 @@ def screen_command(
     fmt: str = format_option("table", ("table", "json", "csv", "xlsx", "html")),
     output: Path | None = output_option(help="Output file (table, json, csv: default stdout; "
                                         "xlsx, html: screen-<month>.<format>)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Screen the gas points for signatures of falsified data (flat, copied, dilution,
@@ -56,7 +56,7 @@ def simulate_falsifying_command(
     share: float = typer.Option(0.3, "--share", help="Fraction of the points falsifying."),
     fmt: str = format_option("json", ("json", "csv", "table")),
     output: Path | None = output_option(help="The ground truth (default stdout)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Write a month of honest and falsifying simulated gas points into the store (the

@@ -22,7 +22,7 @@ from envmon.timeutil import now_beijing
 # No emoji codes: "0.0.0.0:-1: …" would print a thumbs-down; markup in messages is escaped.
 console = Console(stderr=True, soft_wrap=True, emoji=False)
 
-DB_HELP = "DuckDB file of the embedded store."
+DB_HELP = "DuckDB file of the embedded store, or a postgresql:// URL."
 
 
 class LogLevel(StrEnum):
@@ -71,7 +71,7 @@ def _roads_limits(settings):
 
 
 def serve(
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP + " [config: store.path]"),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP + " [config: store.path]"),
     hj212_port: int | None = typer.Option(
         None, "--hj212-port", help="TCP port for HJ 212 units [config: ingest.port, 6000]."
     ),
@@ -122,7 +122,7 @@ def serve(
     level = _log_level(log_level)
     settings = _settings(config)
     ingest = settings.ingest
-    db = resolve_db(db, config)  # --db, else [store] path (a file or a PostgreSQL URL)
+    db = resolve_db(db, config)  # --db, else $ENVMON_DB, else [store] path
     host = host or ingest.host
     hj212_port = hj212_port if hj212_port is not None else ingest.port
     idle_timeout = idle_timeout if idle_timeout is not None else ingest.idle_timeout_s
@@ -148,7 +148,7 @@ def serve(
         )
     _logging(level)
     store = open_cli_store(db, None, must_exist=False)
-    platform = Platform(store, options)
+    platform = Platform(store, options, services=_partitions_ahead(store))
 
     async def main() -> None:
         stop = stop_signal()
@@ -175,10 +175,9 @@ def serve(
                               f"{escape(str(exc))}")
                 raise typer.Exit(2) from exc
             receiver = platform.receiver
-            shown = store.target if "://" in db else db  # a URL without its password
             console.print(
                 f"envmon receiving HJ 212 on [bold]{escape(host)}:{receiver.port}[/bold], "
-                f"store {escape(str(shown))} ({len(receiver.points)} registered points"
+                f"store {escape(platform.store.target)} ({len(receiver.points)} registered points"
                 + "".join(f"; {escape(note)}" for note in platform.notes) + "). Ctrl-C to stop."
             )
             failure = await platform.serve_until(stop)
@@ -196,7 +195,7 @@ def serve(
 
 
 def simulate(
-    db: Path = typer.Option(Path("envmon.duckdb"), "--db", help=DB_HELP + " (registry source)"),
+    db: str = typer.Option("envmon.duckdb", "--db", help=DB_HELP + " (registry source)"),
     registry: Path | None = typer.Option(
         None, "--registry", help="Registry CSV/XLSX to take points from instead of --db."
     ),
@@ -249,10 +248,11 @@ def simulate(
 
 
 def replay(
-    db: Path = typer.Option(Path("envmon.duckdb"), "--db", help=DB_HELP + " (raw log source)"),
+    db: str = typer.Option("envmon.duckdb", "--db", help=DB_HELP + " (raw log source)"),
     start: str | None = typer.Option(None, "--from", help="ISO time (Beijing if no offset)."),
     end: str | None = typer.Option(None, "--to", help="ISO time, exclusive."),
-    into: Path | None = typer.Option(None, "--into", help="Re-decode into this store."),
+    into: str | None = typer.Option(None, "--into", help="Re-decode into this store "
+                                     "(a DuckDB file or a postgresql:// URL)."),
     host: str | None = typer.Option(None, "--host", help="Re-send over TCP to this receiver."),
     port: int = typer.Option(6000, "--port"),
     fmt: str = format_option("json", ("json", "table", "csv")),
@@ -271,7 +271,7 @@ def replay(
 
 
 def demo(
-    db: Path = typer.Option(Path("demo.duckdb"), "--db", help=DB_HELP),
+    db: str = typer.Option("demo.duckdb", "--db", help=DB_HELP),
     hj212_port: int = typer.Option(6000, "--hj212-port"),
     points: int = typer.Option(300, help="Monitoring points in the demo province (1-2000)."),
     seed: int = typer.Option(1),
@@ -316,6 +316,24 @@ def demo(
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)
+
+
+PARTITIONS_EVERY_S = 86400.0
+"""Daily: the partitions are made months ahead (`partitions_api.AHEAD_MONTHS`), so a day late
+costs nothing; a serve running for months keeps them coming."""
+
+
+def _partitions_ahead(store) -> list:
+    """PostgreSQL: this month's partitions and the next ones' made now, before any receiver
+    writes, and a daily job that keeps them ahead; nothing on DuckDB."""
+    from envmon.app import PeriodicJob, PeriodicJobs
+    from envmon.store.partitions_api import ensure_ahead, supports_partitions
+
+    if not supports_partitions(store):
+        return []
+    ensure_ahead(store)
+    return [PeriodicJobs([PeriodicJob("monthly partitions", PARTITIONS_EVERY_S,
+                                      ensure_ahead)])]
 
 
 def _web_writes(web_settings, allow_remote_writes: bool):

@@ -65,7 +65,7 @@ def _actor(by: str):
 @supervise_app.command("warnings")
 def warnings_command(month: str | None = typer.Option(None, "--month",
                      help="YYYY-MM (default: the month so far)."),
-                     db: Path | None = DB, config: Path | None = CONFIG,
+                     db: str | None = DB, config: Path | None = CONFIG,
                      fmt: str = format_option("table", ("table", "json", "csv")),
                      output: Path | None = output_option()) -> None:
     """Run the warning rules (事前预警) and list the month's warnings. JSON: {opened,
@@ -82,7 +82,7 @@ def warnings_command(month: str | None = typer.Option(None, "--month",
          audit_as="supervision.warnings", target=month)
 
 
-def _warnings_through_serve(url: str, month: str | None, db: Path | None,
+def _warnings_through_serve(url: str, month: str | None, db: str | None,
                             config: Path | None):
     """The server's run of the rules, as the local command's result (for its formats)."""
     from dataclasses import fields
@@ -117,7 +117,7 @@ def _warnings_through_serve(url: str, month: str | None, db: Path | None,
 def open_command(alarm: int | None = typer.Option(None, "--alarm", help="The alarm's id."),
                  unit: str | None = typer.Option(None, "--unit", help="Unit id."),
                  reason: str | None = typer.Option(None, "--reason", help="Why."),
-                 by: str = BY, db: Path | None = DB, config: Path | None = CONFIG,
+                 by: str = BY, db: str | None = DB, config: Path | None = CONFIG,
                  fmt: str = format_option("json", ("json",)),
                  output: Path | None = output_option()) -> None:
     """Open a case from an alarm (its evidence carried) or for a unit with a reason."""
@@ -135,7 +135,7 @@ def notify_command(case_id: int = typer.Argument(..., metavar="ID"),
                    deadline: str | None = typer.Option(None, "--deadline", help="ISO time "
                                                        "(default: [supervision] notice_days)."),
                    action: str = typer.Option(..., "--action", help="What the unit must do."),
-                   by: str = BY, db: Path | None = DB, config: Path | None = CONFIG,
+                   by: str = BY, db: str | None = DB, config: Path | None = CONFIG,
                    fmt: str = format_option("json", ("json",)),
                    output: Path | None = output_option()) -> None:
     """事中调度: a notice to the unit (delivered to the webhooks)."""
@@ -151,7 +151,7 @@ def notify_command(case_id: int = typer.Argument(..., metavar="ID"),
 @remote_command(writes=True)
 def answer_command(case_id: int = typer.Argument(..., metavar="ID"),
                    note: str = typer.Option(..., "--note", help="The unit's answer."),
-                   by: str = BY, db: Path | None = DB, config: Path | None = CONFIG,
+                   by: str = BY, db: str | None = DB, config: Path | None = CONFIG,
                    fmt: str = format_option("json", ("json",)),
                    output: Path | None = output_option()) -> None:
     """The unit's answer to the notice."""
@@ -167,7 +167,7 @@ def answer_command(case_id: int = typer.Argument(..., metavar="ID"),
 def verify_command(case_id: int = typer.Argument(..., metavar="ID"),
                    result: str = typer.Option(..., "--result", help="pass or fail."),
                    note: str = typer.Option(..., "--note", help="What was found."),
-                   by: str = BY, db: Path | None = DB, config: Path | None = CONFIG,
+                   by: str = BY, db: str | None = DB, config: Path | None = CONFIG,
                    fmt: str = format_option("json", ("json",)),
                    output: Path | None = output_option()) -> None:
     """The bureau's verification of the answer."""
@@ -184,7 +184,7 @@ def verify_command(case_id: int = typer.Argument(..., metavar="ID"),
 def close_command(case_id: int = typer.Argument(..., metavar="ID"),
                   note: str | None = typer.Option(None, "--note", help="Why (required for a "
                                                   "warning)."),
-                  by: str = BY, db: Path | None = DB, config: Path | None = CONFIG,
+                  by: str = BY, db: str | None = DB, config: Path | None = CONFIG,
                   fmt: str = format_option("json", ("json",)),
                   output: Path | None = output_option()) -> None:
     """Close a verified or escalated case (or dismiss a warning with a note)."""
@@ -200,7 +200,7 @@ def close_command(case_id: int = typer.Argument(..., metavar="ID"),
 def escalate_command(case_id: int = typer.Argument(..., metavar="ID"),
                      penalty_note: str = typer.Option(..., "--penalty-note",
                                                       help="The penalty notes (立案)."),
-                     by: str = BY, db: Path | None = DB, config: Path | None = CONFIG,
+                     by: str = BY, db: str | None = DB, config: Path | None = CONFIG,
                      fmt: str = format_option("json", ("json",)),
                      output: Path | None = output_option()) -> None:
     """Escalate to a case (立案) with penalty notes."""
@@ -219,7 +219,7 @@ def list_command(state: str | None = typer.Option(None, "--state", help="A state
                                                   "after, done)."),
                  unit: str | None = typer.Option(None, "--unit", help="Only this unit."),
                  overdue: bool = typer.Option(False, "--overdue", help="Only overdue notices."),
-                 db: Path | None = DB, config: Path | None = CONFIG,
+                 db: str | None = DB, config: Path | None = CONFIG,
                  fmt: str = format_option("table", ("table", "json", "csv", "xlsx")),
                  output: Path | None = output_option()) -> None:
     """List cases, oldest first."""
@@ -232,7 +232,7 @@ def list_command(state: str | None = typer.Option(None, "--state", help="A state
 @supervise_app.command("show")
 @remote_command()
 def show_command(case_id: int = typer.Argument(..., metavar="ID"),
-                 db: Path | None = DB, config: Path | None = CONFIG,
+                 db: str | None = DB, config: Path | None = CONFIG,
                  fmt: str = format_option("table", ("table", "json")),
                  output: Path | None = output_option()) -> None:
     """One case with its timeline (who, when, from where, note)."""
@@ -243,7 +243,7 @@ def show_command(case_id: int = typer.Argument(..., metavar="ID"),
 
 @supervise_app.command("sweep")
 @remote_command(writes=True)
-def sweep_command(db: Path | None = DB, config: Path | None = CONFIG,
+def sweep_command(db: str | None = DB, config: Path | None = CONFIG,
                   fmt: str = format_option("json", ("json", "table")),
                   output: Path | None = output_option()) -> None:
     """Escalate overdue notices (for cron; the running platform does it by itself)."""
@@ -257,7 +257,7 @@ def grade_command(month: str | None = typer.Option(None, "--month", help="YYYY-M
                                                    "the month before this one)."),
                   unit: str | None = typer.Option(None, "--unit", help="Show this unit's "
                                                   "history instead."),
-                  db: Path | None = DB, config: Path | None = CONFIG,
+                  db: str | None = DB, config: Path | None = CONFIG,
                   fmt: str = format_option("table", ("table", "json", "csv", "xlsx")),
                   output: Path | None = output_option()) -> None:
     """Grade the units for a month (分级分类: A–D with reasons) and keep the grades."""

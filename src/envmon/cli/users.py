@@ -60,7 +60,7 @@ def add_command(
                                       "bureau's province or city, an officer's any."),
     unit: str | None = typer.Option(None, "--unit", help="An enterprise user's unit "
                                     "(统一社会信用代码 of a unit of the registry; required)."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Add a user; its password is read from standard input. The first administrator:
@@ -95,7 +95,7 @@ def _say_added(added: dict) -> None:
 
 @users_app.command("list")
 def list_command(
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
     fmt: str = format_option("table", ("table", "json", "csv")),
     output: Path | None = output_option(),
@@ -112,7 +112,7 @@ def list_command(
 @users_app.command("disable")
 def disable_command(
     name: str = typer.Argument(..., help="The user to disable."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Disable a user: its page sessions end and its API tokens are revoked at once."""
@@ -132,7 +132,7 @@ def disable_command(
 @users_app.command("reset-password")
 def reset_password_command(
     name: str = typer.Argument(..., help="The user whose password is replaced."),
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     config: Path | None = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Set a new password, read from standard input; the user's sessions and tokens end and

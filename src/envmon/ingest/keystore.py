@@ -98,9 +98,18 @@ class KeyInfo:
 
 
 def master_key_path(store_target: str) -> Path:
-    """The master key file: ``$ENVMON_MASTER_KEY_FILE``, else ``<db>.master.key``."""
+    """The master key file: ``$ENVMON_MASTER_KEY_FILE``, else ``<db>.master.key`` (for a
+    PostgreSQL URL in the state directory, `envmon.store.locations`: receivers on other
+    machines need the same file, so name it by the variable there)."""
     named = os.environ.get(MASTER_KEY_ENV)
-    return Path(named) if named else Path(f"{store_target}.master.key")
+    return Path(named) if named else master_default(store_target)
+
+
+def master_default(store_target: str) -> Path:
+    """``<db>.master.key`` of the store (where the master key is without the variable)."""
+    from envmon.store.locations import store_file
+
+    return store_file(store_target, ".master.key") or Path(f"{store_target}.master.key")
 
 
 def open_master_key(store_target: str, *, create: bool = False) -> tuple[bytes | None, Path,
@@ -114,7 +123,7 @@ def open_master_key(store_target: str, *, create: bool = False) -> tuple[bytes |
     path = master_key_path(store_target)
     if not create and os.environ.get(MASTER_KEY_ENV) and not path.exists():
         raise KeyStoreError(f"{path} does not exist (correct the name, or unset the variable "
-                            f"to use {store_target}.master.key)", MASTER_KEY_ENV)
+                            f"to use {master_default(store_target)})", MASTER_KEY_ENV)
     master, created = read_master_key(path, create=create)
     return master, path, created
 

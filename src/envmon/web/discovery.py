@@ -1,15 +1,16 @@
 """The discovery file: how a CLI command finds the `envmon serve` that holds its store.
 
-DuckDB lets one process open a file for writing and then no other process may open it, so
-while `envmon serve` runs, `envmon assess --db x.duckdb` cannot read the store. The web app
-therefore writes ``<store>.serve.json`` (``{"url", "pid", "store"}``) when it listens and
-removes it when it stops; a CLI command that finds its store locked reads the file and asks
-that URL instead (`envmon.cli.remote`).
+DuckDB lets one process open a file for writing and then no other process may open it, so while
+`envmon serve` runs, `envmon assess --db x.duckdb` cannot read the store. The web app therefore
+writes ``<store>.serve.json`` (``{"url", "pid", "store"}``; for a PostgreSQL URL in the state
+directory, `envmon.store.locations`) when it listens and removes it when it stops; a CLI
+command that finds its store locked reads the file and asks that URL instead
+(`envmon.cli.remote`).
 
-The file is written atomically (a temporary file renamed over it) with owner-only
-permissions (0600: only the user running serve, who may open the store anyway, learns the
-address). A file left by a process that died without removing it is ignored: its pid is
-no longer running (`read` returns None).
+The file is written atomically (a temporary file renamed over it) with owner-only permissions
+(0600: only the user running serve, who may open the store anyway, learns the address). A file
+left by a process that died without removing it is ignored: its pid is no longer running
+(`read` returns None).
 """
 
 from __future__ import annotations
@@ -34,22 +35,23 @@ class ServeInfo:
     pid: int
 
 
-def discovery_path(store_path: str | os.PathLike[str]) -> Path | None:
-    """``<store>.serve.json`` beside a DuckDB file; None for an in-memory store."""
-    text = os.fspath(store_path)
-    if text == ":memory:" or "://" in text:
-        return None
-    return Path(os.path.abspath(text + SUFFIX))
+def discovery_path(store_path: str | os.PathLike[str], *, make_dir: bool = False
+                   ) -> Path | None:
+    """``<store>.serve.json`` beside a DuckDB file, in the state directory for a server URL
+    (`envmon.store.locations`); None for an in-memory store."""
+    from envmon.store.locations import store_file
+
+    return store_file(store_path, SUFFIX, make_dir=make_dir)
 
 
 def write(store_path: str | os.PathLike[str], url: str, pid: int | None = None) -> Path | None:
     """Announce `url` as the web app of the serve that owns `store_path` (atomically, 0600).
     Returns the file written (None for an in-memory store)."""
-    path = discovery_path(store_path)
+    path = discovery_path(store_path, make_dir=True)
     if path is None:
         return None
     payload = json.dumps({"url": url, "pid": pid or os.getpid(),
-                          "store": os.path.abspath(os.fspath(store_path))})
+                          "store": _shown(store_path)})
     handle, temporary = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
     try:
         os.fchmod(handle, 0o600)
@@ -95,6 +97,13 @@ def remove(store_path: str | os.PathLike[str], pid: int | None = None) -> None:
         path.unlink()
     except (OSError, ValueError, TypeError, AttributeError):
         pass
+
+
+def _shown(store_path: str | os.PathLike[str]) -> str:
+    """The store as the file names it: a DuckDB file's absolute path, a URL as given (the
+    store's `target`, without a password)."""
+    text = os.fspath(store_path)
+    return text if "://" in text else os.path.abspath(text)
 
 
 def _running(pid: int) -> bool:

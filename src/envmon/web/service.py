@@ -102,8 +102,12 @@ class WebApp:
     name = "web app"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8000,
-                 settings: WebSettings | None = None, config: Any = None) -> None:
+                 settings: WebSettings | None = None, config: Any = None, *,
+                 announce: bool = True) -> None:
         self.host, self.requested_port = host, port
+        # The discovery file and operator token, for the CLI on a store this process holds
+        # (DuckDB); `envmon web` on PostgreSQL holds nothing and has no receiver to offer.
+        self.announce = announce
         self.settings = settings or WebSettings()
         self.config = config  # envmon.config.Config, None = the default file
         self.context: WebContext | None = None
@@ -169,8 +173,9 @@ class WebApp:
         await self.states.load_async(platform.store)  # read in a thread, off the loop
         self.states.start(platform.store, settings.point_states_reconcile_s)
         await server.run("web app")
-        self._issue_operator_token(platform.store)
-        self._announce(platform.store)
+        if self.announce:
+            self._issue_operator_token(platform.store)
+            self._announce(platform.store)
 
     def _issue_operator_token(self, store: Any) -> None:
         """A new local operator token for the CLI on this machine (`access.operator`): in

@@ -106,7 +106,7 @@ async def receiver_connections(request: Request, format: str = Query(
         return error_response(400, unknown[0], f"unknown parameter {unknown[0]!r} (known: "
                               "format)")
     platform = request.app.state.context.platform
-    if platform is None:
+    if platform is None or platform.receiver is None:  # none, or `envmon web`
         return error_response(503, None, "no receiver runs in this process: the app serves "
                               "a store alone (start it with envmon serve)")
     try:
