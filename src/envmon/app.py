@@ -113,6 +113,9 @@ class PlatformOptions:
     config: Any = None  # envmon.config.Config the web app reads its [assess] rules from
     command_settings: Any = None  # control.dispatcher.CommandSettings, None = defaults
     supervision: bool = False  # overdue notices, warnings, grades (on in serve and demo)
+    metrics_port: int | None = None  # /metrics, /healthz, /readyz listener; None = none
+    metrics_host: str = "127.0.0.1"
+    ready_timeout_s: float = 2.0  # /readyz: the store answers within this ([ingest])
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
@@ -121,6 +124,8 @@ class PlatformOptions:
             check_port(self.roads_port, "--roads-port", any_free=True)
         if self.web_port is not None:
             check_port(self.web_port, "--web-port", any_free=True)
+        if self.metrics_port is not None:
+            check_port(self.metrics_port, "--metrics-port", any_free=True)
         if not str(self.web_host).strip():
             raise OptionError("--web-host", "give an address to listen on, e.g. 127.0.0.1")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) \
@@ -164,6 +169,11 @@ class Platform:
 
             self.services.append(WebApp(options.web_host, options.web_port,
                                         options.web_settings, options.config))
+        if options.metrics_port is not None:  # the web app serves them too (ops.endpoints)
+            from envmon.ops.endpoints import OpsListener
+
+            self.services.append(OpsListener(options.metrics_host, options.metrics_port,
+                                             options.ready_timeout_s))
         if options.supervision:
             from envmon.supervision.service import SupervisionJob
 
