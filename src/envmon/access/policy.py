@@ -132,6 +132,7 @@ SCOPE: dict[tuple[str, str], Rule] = {
     # the administrator's and the auditors'
     ("GET", "/api/v1/keys/list"): _admin, ("POST", "/api/v1/keys/set"): _admin,
     ("POST", "/api/v1/keys/rotate"): _admin,
+    ("POST", "/api/v1/store/backup"): _admin,  # loopback only (web.api.store)
     ("GET", "/api/v1/receiver/lockouts"): _admin, ("POST", "/api/v1/receiver/lockouts"): _admin,
     ("GET", "/api/v1/receiver/connections"): _admin,
     ("GET", "/api/v1/users/list"): _admin, ("GET", "/users"): _admin,

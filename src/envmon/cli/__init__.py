@@ -30,6 +30,7 @@ from envmon.cli import (
     roads,
     screen,
     serve,
+    store,
     supervise,
     users,
 )
@@ -53,7 +54,7 @@ def version() -> None:
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
                receiver, keys, command, marks, emergency, users, audit, supervise,
-               screen, portal):
+               screen, portal, store):
     module.register(app)
 
 
