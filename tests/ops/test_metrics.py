@@ -187,3 +187,30 @@ def test_workers_counts_reach_the_parent_with_each_workers_cpu_and_memory(store)
     for worker in ("0", "1"):
         assert value(text, "envmon_worker_cpu_seconds_total", worker=worker) > 0
         assert value(text, "envmon_worker_resident_memory_bytes", worker=worker) > 0
+
+
+def test_metrics_port_options_come_from_the_config_and_are_checked(tmp_path):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from envmon.cli import app
+    from envmon.config import parse_config
+
+    config = parse_config({"ingest": {"metrics_port": 9300, "metrics_host": "0.0.0.0",
+                                      "ready_timeout_s": 1.5}}, "envmon.toml")
+    assert (config.ingest.metrics_port, config.ingest.metrics_host,
+            config.ingest.ready_timeout_s) == (9300, "0.0.0.0", 1.5)
+    runner = CliRunner()
+    bad = runner.invoke(app, ["serve", "--db", str(tmp_path / "a.duckdb"), "--no-web",
+                              "--metrics-port", "70000"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --metrics-port: ")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--db", str(tmp_path / "s.duckdb"), "--host",
+                                     "127.0.0.1", "--hj212-port", "0", "--no-web",
+                                     "--no-backfill", "--metrics-port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot listen on --metrics-port 127.0.0.1:{port}: " in result.stderr
