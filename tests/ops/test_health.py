@@ -80,3 +80,15 @@ def test_a_store_that_does_not_answer_in_time_is_not_ready_and_is_asked_once():
                              "receiver": "none"})
     assert second[1]["store"] == "a previous check still waits for the store"
     assert store.calls == 1
+
+
+def test_readiness_on_postgresql(pg_url):
+    store = open_store(pg_url)
+    try:
+        assert asyncio.run(health.readiness(store, None)) == (
+            True, {"ready": True, "store": "ok", "receiver": "none"})
+    finally:
+        store.close()
+    ready, body = asyncio.run(health.readiness(store, None))
+    assert not ready and body["store"].startswith("the store did not answer")
+    assert "127.0.0.1" not in body["store"]  # no server address in the reason
