@@ -125,6 +125,9 @@ class PlatformOptions:
     # ingest.coordination.CoordinationSettings ([coordination]), None = defaults: several
     # receivers on one store; False = off (a receiver alone that must write nothing more).
     coordination: Any = None
+    metrics_port: int | None = None  # /metrics, /healthz, /readyz listener; None = none
+    metrics_host: str = "127.0.0.1"
+    ready_timeout_s: float = 2.0  # /readyz: the store answers within this ([ingest])
 
     def __post_init__(self) -> None:
         """Every option checked here, once: `OptionError` names the serve option."""
@@ -133,6 +136,8 @@ class PlatformOptions:
             check_port(self.roads_port, "--roads-port", any_free=True)
         if self.web_port is not None:
             check_port(self.web_port, "--web-port", any_free=True)
+        if self.metrics_port is not None:
+            check_port(self.metrics_port, "--metrics-port", any_free=True)
         if not str(self.web_host).strip():
             raise OptionError("--web-host", "give an address to listen on, e.g. 127.0.0.1")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) \
@@ -178,6 +183,11 @@ class Platform:
 
             self.services.append(WebApp(options.web_host, options.web_port,
                                         options.web_settings, options.config))
+        if options.metrics_port is not None:  # the web app serves them too (ops.endpoints)
+            from envmon.ops.endpoints import OpsListener
+
+            self.services.append(OpsListener(options.metrics_host, options.metrics_port,
+                                             options.ready_timeout_s))
         if options.supervision:
             from envmon.supervision.service import SupervisionJob
 

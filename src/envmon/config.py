@@ -16,6 +16,9 @@ defaults apply, so no command needs a configuration file.
     max_batch = 20000
     max_failed_commits = 10     # failed group commits in a row before serve exits (code 75)
     reject_unencrypted = false  # 2025 upload in clear from an MN with a key: kept, recorded
+    metrics_port = 9212         # /metrics, /healthz, /readyz of a --no-web receiver (unset: off)
+    metrics_host = "127.0.0.1"
+    ready_timeout_s = 2.0       # /readyz: the store must answer SELECT 1 within this
 
     [guard]                     # envmon.ingest.guard.GuardSettings: who speaks for an MN
     lockout_failures = 10       # wrong passwords from one address within window_s
@@ -134,6 +137,15 @@ class IngestConfig:
     arrives in clear from an MN the platform holds a key for. Default false: it is kept and
     the raw log records `not_encrypted` (PW and CRC still vouch for it, and units move to
     encryption one by one; `envmon.ingest.accept` says more)."""
+    metrics_port: int | None = None
+    """Port of the receiver's own /metrics, /healthz and /readyz listener (`envmon serve
+    --metrics-port`); unset: none (the web app serves them when it runs). Off by default: a
+    receiver listens on every address for its units, and no port should open unasked."""
+    metrics_host: str = "127.0.0.1"
+    """Address of that listener: loopback unless a scraper elsewhere is named explicitly."""
+    ready_timeout_s: float = 2.0
+    """/readyz: the store must answer `SELECT 1` within this (the 2 s answer budget, p99, of
+    a province's top-of-hour burst: a slower store cannot serve units in time)."""
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "/api/v1/grade/run": ("/api/v1/grade/run", {"month": "2024-05"}),
     "/api/v1/keys/set": ("/api/v1/keys/set", {"mn": "NOT-AN-MN", "key": "00" * 16}),
     "/api/v1/keys/rotate": ("/api/v1/keys/rotate", {"mn": "NOT-AN-MN"}),
+    "/api/v1/store/backup": ("/api/v1/store/backup", {"out": "relative/not-absolute.duckdb"}),
     "/api/v1/users/add": ("/api/v1/users/add", {"username": "bob", "role": "readonly",
                                                 "password": PASSWORD}),
     "/api/v1/users/disable": ("/api/v1/users/disable", {"username": "nobody"}),

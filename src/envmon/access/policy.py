@@ -37,8 +37,11 @@ from envmon.access.roles import ADMIN_ROLES, AUDIT_ROLES, ROLES
 __all__ = ["AREAS", "SCOPE", "is_public", "refusal", "rule_for"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+# /metrics, /healthz, /readyz (`envmon.ops`): for scrapers and probes, counts only, no data
+OPS_PATHS = ("/metrics", "/healthz", "/readyz")
 PUBLIC_EXACT = frozenset({("GET", "/login"), ("HEAD", "/login"),
-                          ("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/login")})
+                          ("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/login"),
+                          *((m, p) for p in OPS_PATHS for m in ("GET", "HEAD"))})
 PUBLIC_PREFIXES = ("/static/", "/card/")  # /card/{code}: a unit's public card (环保码)
 OWN_CREDENTIALS = "/api/v1/auth/"  # logout and revoke: anyone signed in, for themselves
 # The enterprise portal's writes (answers, marks): each endpoint checks the caller's unit and
@@ -76,6 +79,7 @@ SCOPE: dict[tuple[str, str], Rule] = {
     # the caller's own credentials, and what has nothing of the registry
     ("POST", "/api/v1/auth/token"): _public, ("POST", "/api/v1/auth/login"): _public,
     ("GET", "/login"): _public,
+    **{("GET", path): _public for path in OPS_PATHS},
     ("POST", "/api/v1/auth/logout"): _own, ("POST", "/api/v1/auth/revoke"): _own,
     ("GET", "/api/v1/auth/me"): _own, ("GET", "/openapi.json"): _own,
     ("GET", "/api/docs"): _own, ("GET", "/docs/oauth2-redirect"): _own,
@@ -128,6 +132,7 @@ SCOPE: dict[tuple[str, str], Rule] = {
     # the administrator's and the auditors'
     ("GET", "/api/v1/keys/list"): _admin, ("POST", "/api/v1/keys/set"): _admin,
     ("POST", "/api/v1/keys/rotate"): _admin,
+    ("POST", "/api/v1/store/backup"): _admin,  # loopback only (web.api.store)
     ("GET", "/api/v1/receiver/lockouts"): _admin, ("POST", "/api/v1/receiver/lockouts"): _admin,
     ("GET", "/api/v1/receiver/connections"): _admin,
     ("GET", "/api/v1/users/list"): _admin, ("GET", "/users"): _admin,

@@ -31,6 +31,7 @@ from envmon.cli import (
     screen,
     serve,
     store,
+    store_backup,
     supervise,
     users,
     web,
@@ -55,7 +56,7 @@ def version() -> None:
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
                receiver, keys, command, marks, emergency, users, audit, supervise,
-               screen, portal, store, web):
+               screen, portal, store, store_backup, web):
     module.register(app)
 
 

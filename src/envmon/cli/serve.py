@@ -111,6 +111,13 @@ def serve(
                              "the receiver alone)."),
     web_allow_remote_writes: bool = typer.Option(
         False, "--web-allow-remote-writes", help=REMOTE_WRITES_HELP),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", help="Serve /metrics, /healthz and /readyz on this port (for "
+        "a --no-web receiver; the web app serves them too) [config: ingest.metrics_port; "
+        "off when not given]."),
+    metrics_host: str | None = typer.Option(
+        None, "--metrics-host", help="Address of that port [config: ingest.metrics_host, "
+        "127.0.0.1]."),
     config: Path | None = typer.Option(None, "--config", help="envmon.toml to read."),
     log_level: str = typer.Option("info", help="debug, info, warning or error."),
 ) -> None:
@@ -145,6 +152,9 @@ def serve(
             web_port=(8000 if web_port is None else web_port) if web else None,
             web_host=web_host, config=settings, supervision=True,
             web_settings=_web_writes(settings.web, web_allow_remote_writes),
+            metrics_port=metrics_port if metrics_port is not None else ingest.metrics_port,
+            metrics_host=metrics_host or ingest.metrics_host,
+            ready_timeout_s=ingest.ready_timeout_s,
         )
     _logging(level)
     store = open_cli_store(db, None, must_exist=False)
@@ -160,6 +170,7 @@ def serve(
                     await platform.listen()
                 except OSError:
                     if not (platform.listening and web and web_port is None
+                            and _failed_service(platform) == "web app"
                             and (roads_port is None or any(
                                 s.name == "roads intake" for s in platform.started))):
                         raise
@@ -170,6 +181,8 @@ def serve(
                     started = {s.name for s in platform.started}
                     where = (f"roads port {roads_port}" if roads_port is not None
                              and "roads intake" not in started else
+                             f"--metrics-port {options.metrics_host}:{options.metrics_port}"
+                             if _failed_service(platform) == "metrics" else
                              f"--web-port {web_host}:{web_port}")
                 console.print(f"[red]error:[/red] cannot listen on {escape(where)}: "
                               f"{escape(str(exc))}")
@@ -192,6 +205,11 @@ def serve(
         run_loop(main())
     finally:
         platform.close()
+
+
+def _failed_service(platform) -> str | None:
+    """The name of the first service that did not start (its port taken), or None."""
+    return next((s.name for s in platform.services if s not in platform.started), None)
 
 
 def simulate(

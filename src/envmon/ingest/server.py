@@ -100,6 +100,9 @@ class ReceiverStats:
     closed_idle: int = 0
     closed_abuse: int = 0
     admission: AdmissionStats = field(default_factory=AdmissionStats)
+    # The guard's counts (wrong_password, lockouts, refused, takeovers): the receiver's
+    # `Guard.counts` itself, so a worker's stats carry them to the parent (/metrics).
+    guard: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -460,6 +463,7 @@ class Receiver:
         self.connections: set[Hj212Protocol] = set()
         self.online: dict[str, Hj212Protocol] = {}  # MN -> its live connection (guard.claim)
         self.guard = Guard(self.limits.guard)
+        self.stats.guard = self.guard.counts
         self._guard_saving: asyncio.Task | None = None
         self._guard_seen: datetime | None = None
         # Extension points for other domains (back-fill, alarms); each runs on the loop.

@@ -260,6 +260,8 @@ class ReceiverPool:
                 setattr(total, name, getattr(total, name) + getattr(s, name))
             total.rejected.update(s.rejected)
             total.admission.merge(s.admission)
+            for event, n in getattr(s, "guard", {}).items():
+                total.guard[event] = total.guard.get(event, 0) + n
         return total
 
     async def start(self) -> None:

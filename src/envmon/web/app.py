@@ -195,6 +195,9 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
         app.include_router(module.router)
     if pages:
         pages.install(app, context)
+    from envmon.ops.endpoints import install as install_ops
+
+    install_ops(app)  # /metrics, /healthz, /readyz (public, no data)
     from envmon.web.api.data_marks import PROOF_UPLOAD_PATH, upload_limit
     from envmon.web.api.emergency import IMPORT_BODY_BYTES, IMPORT_PATH
     from envmon.web.api.portal import ANSWER_PATH, answer_limit

@@ -7,6 +7,6 @@ from __future__ import annotations
 
 ROUTERS = ("air", "alarms", "assess", "audit", "auth", "command", "data", "data_marks",
            "emergency", "emissions", "events", "grade", "keys", "marks", "overview", "portal",
-           "receiver", "records", "registry", "report", "roads", "screen", "supervision",
-           "users")
+           "receiver", "records", "registry", "report", "roads", "screen", "store",
+           "supervision", "users")
 """The modules of this package whose ``router`` `envmon.web.app.create_app` includes."""
