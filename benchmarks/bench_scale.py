@@ -44,6 +44,7 @@ import contextlib
 import os
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -62,7 +63,6 @@ from benchmarks.bench_receiver import (
     mns,
     registry_rows,
     stop_serve,
-    wait_port,
 )
 from envmon.hj212 import codec
 from envmon.hj212.framing import FrameBuffer
@@ -392,11 +392,31 @@ def start_receivers(target: str, count: int, config: Path, via_cli: bool
                     "--db", target, "--config", str(config), "--log-level", "error"]
         else:
             argv = [sys.executable, "-c", PLATFORM_RECEIVER, target, str(port), str(config)]
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = (config.parent / f"receiver-{port}.log").open("wb")
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log)
         out.append((proc, port))
     for proc, port in out:
-        wait_port(port, proc)
+        wait_listening(port, proc, config.parent / f"receiver-{port}.log")
     return out
+
+
+def wait_listening(port: int, proc: subprocess.Popen, log: Path, deadline_s: float = 600
+                   ) -> None:
+    """Until the receiver accepts connections: it loads its registry first (seconds for
+    20 000 points on a loaded machine); an exit or the deadline stops the benchmark with
+    the end of its log."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-2000:]
+    why = f"exit {proc.returncode}" if proc.poll() is not None else "timeout"
+    raise SystemExit(f"receiver on port {port} did not start ({why}):\n{tail}")
 
 
 def counts(target: str) -> tuple[int, int, int]:
@@ -410,14 +430,16 @@ def counts(target: str) -> tuple[int, int, int]:
 def run_case(name: str, target: str, receivers: int, config: Path, via_cli: bool,
              args) -> dict:
     before = counts(target)
+    t0 = time.monotonic()
     procs = start_receivers(target, receivers, config, via_cli)
+    started_s = time.monotonic() - t0
     try:
         result = uvloop.run(run_load([p for _, p in procs], [p.pid for p, _ in procs], args))
     finally:
         for proc, _ in procs:
             stop_serve(proc)
     after = counts(target)
-    result.update(name=name, receivers=receivers,
+    result.update(name=name, receivers=receivers, started_s=started_s,
                   records=after[0] - before[0], raw=after[1] - before[1],
                   accepted=after[2] - before[2])
     return result
@@ -555,7 +577,8 @@ def print_case(r: dict, base: dict | None) -> None:
     c = r["connect"]
     print(f"  {r['name']}: {r['held']:,} of {r['connect_units']:,} connections held "
           f"(receiver sockets {'+'.join(f'{s:,}' for s in r['receiver_sockets'])}), "
-          f"connected in {c.seconds:.1f} s")
+          f"connected in {c.seconds:.1f} s; receivers listening {r['started_s']:.0f} s "
+          "after their start (registry loaded)")
     for phase, lat in r["phases"]:
         rate = phase.answered / phase.seconds if phase.seconds else 0
         recv = ", ".join(f"CPU {x['cpu']:.0%} RSS {x['rss_mb']:.0f} MB (peak {x['peak_mb']:.0f})"
@@ -628,11 +651,13 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         duck_template = str(tmp / "template.duckdb")
         registry_store(duck_template, registry_points)
+        # PostgreSQL gets the registry of the load cases only: a receiver on it loads its
+        # registry far slower than on DuckDB (see the start times printed below).
         pg_template = pg.fresh("scale") if needs_pg else None
         if pg_template:
-            registry_store(pg_template, registry_points)
+            registry_store(pg_template, args.units)
         via_cli = cli_takes_url(pg_template) if pg_template else True
-        print(f"registry of {registry_points:,} points in both engines: "
+        print(f"registry of {registry_points:,} points (DuckDB), {args.units:,} (PostgreSQL): "
               f"{time.perf_counter() - t0:.1f} s; receivers: "
               + ("`envmon serve --no-web`" if via_cli else
                  "envmon.app.Platform as `envmon serve --no-web` runs it (this checkout's "
