@@ -1,6 +1,6 @@
 """Province scale: receivers on DuckDB and PostgreSQL under a province's load (issue 14, point 3).
 
-    python -m benchmarks scale [--units 10000] [--burst 3667] [--duration 60]
+    python -m benchmarks scale [--units 10000] [--burst 3667] [--duration 30]
         [--max-connections 20000] [--assess-points 3667] [--pg-url postgresql://…]
 
 Not a test: the figures depend on the machine. Cases, in one run, each on a fresh store with
@@ -605,7 +605,7 @@ def print_case(r: dict, base: dict | None) -> None:
 
 SMOKE_ARGS = ["--units", "6", "--burst", "6", "--duration", "2", "--rt-interval", "1",
               "--minute-interval", "2", "--max-connections", "20", "--assess-points", "2",
-              "--assess-timeout", "120"]
+              "--assess-timeout", "60"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -615,7 +615,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="units sending their hourly packet at the top of the hour")
     parser.add_argument("--burst-window", type=float, default=0.0,
                         help="s over which the burst is spread (0: all at once)")
-    parser.add_argument("--duration", type=float, default=60.0, help="steady phase, s")
+    parser.add_argument("--duration", type=float, default=30.0, help="steady phase, s")
     parser.add_argument("--rt-interval", type=float, default=30.0,
                         help="s between real-time packets (2011) of a unit")
     parser.add_argument("--minute-interval", type=float, default=60.0,
@@ -624,7 +624,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="connections one receiver is asked to hold (0: skip)")
     parser.add_argument("--assess-points", type=int, default=3_667,
                         help="points of the province-month assessed on both engines (0: skip)")
-    parser.add_argument("--assess-timeout", type=float, default=300.0,
+    parser.add_argument("--assess-timeout", type=float, default=120.0,
                         help="s after which the PostgreSQL assessment is given up")
     parser.add_argument("--pg-url", help="PostgreSQL server (a role that may CREATE "
                         "DATABASE); default: a throwaway cluster")
