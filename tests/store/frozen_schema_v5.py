@@ -550,6 +550,7 @@ SERVER_INDEXES: dict[int, list[str]] = {
         "CREATE INDEX IF NOT EXISTS road_readings_time ON road_readings (time)",
         "CREATE INDEX IF NOT EXISTS road_readings_device_time ON road_readings (device_id, time)",
         "CREATE INDEX IF NOT EXISTS road_passes_segment ON road_passes (network_version, segment_id, start_time)",
+        "CREATE INDEX IF NOT EXISTS registry_history_mn_field ON registry_history (mn, field, factor)",
     ],
 }
 

@@ -33,5 +33,8 @@ MIGRATIONS = [
         Index("road_readings_device_time", "road_readings", ("device_id", "time")),
         Index("road_passes_segment", "road_passes",
               ("network_version", "segment_id", "start_time")),
+        # the receiver's password directory looks each point's password up (a correlated
+        # subquery per point): without it a 10 000-point registry took 75 s to load
+        Index("registry_history_mn_field", "registry_history", ("mn", "field", "factor")),
     ]),
 ]
