@@ -19,7 +19,10 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from envmon.errors import EnvmonError
 
@@ -45,10 +48,11 @@ def spark_session(master: str = "local[2]", app_name: str = "envmon-batch"):
     cannot."""
     if java_binary() is None:
         raise SparkUnavailable(JAVA_MISSING)
+    # pyspark warns about the pandas version, which the jobs never use (they collect rows)
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas",
+                            FutureWarning)
     try:
-        with warnings.catch_warnings():  # pyspark warns about pandas versions it never uses here
-            warnings.simplefilter("ignore", FutureWarning)
-            from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession
     except ImportError:
         raise SparkUnavailable("pyspark is not installed (pip install pyspark)") from None
     log4j = Path(__file__).with_name("log4j2.properties")
@@ -66,3 +70,20 @@ def spark_session(master: str = "local[2]", app_name: str = "envmon-batch"):
         raise SparkUnavailable(f"Spark did not start ({first}); {JAVA_MISSING}") from None
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+@contextmanager
+def command_session(master: str = "local[2]") -> Iterator[Any]:
+    """The session of one command, created once and stopped at its end; a session already
+    running in this process (a notebook, a test) is used and left running."""
+    if java_binary() is None:
+        raise SparkUnavailable(JAVA_MISSING)
+    from pyspark.sql import SparkSession
+
+    running = SparkSession.getActiveSession()
+    session = spark_session(master)
+    try:
+        yield session
+    finally:
+        if running is None:
+            session.stop()
