@@ -11,7 +11,13 @@ Settings and why:
   of nothing cost more than the work in local mode;
 - partition column type inference off: `province=14` stays the text '14', `month=2026-11`
   the text '2026-11', as the export wrote them;
-- log level ERROR and no UI: a command prints its result, not Spark's chatter.
+- no broadcast joins planned from the Parquet sizes (`autoBroadcastJoinThreshold` -1), only
+  the ones adaptive execution picks from the sizes it measured (10 MB): compressed Parquet
+  makes a month of records look small, and broadcasting it failed (measured: 1 000 points,
+  2.2 M records, "Not enough memory to build and broadcast the table");
+- 2 GB driver memory (in local mode the driver is the executor; Spark's default is 1 GB);
+- log level ERROR, no UI, no console progress: a command prints its result, not Spark's
+  chatter.
 """
 
 from __future__ import annotations
@@ -58,9 +64,13 @@ def spark_session(master: str = "local[2]", app_name: str = "envmon-batch"):
     log4j = Path(__file__).with_name("log4j2.properties")
     builder = (SparkSession.builder.master(master).appName(app_name)
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "Asia/Shanghai")
                .config("spark.sql.shuffle.partitions", "4")
                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+               .config("spark.sql.autoBroadcastJoinThreshold", "1MB")
+               .config("spark.sql.adaptive.autoBroadcastJoinThreshold", "10MB")
+               .config("spark.driver.memory", "2g")
                .config("spark.driver.extraJavaOptions",
                        f"-Dlog4j2.configurationFile=file:{log4j}"))
     try:

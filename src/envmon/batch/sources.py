@@ -18,6 +18,10 @@ from envmon.registry.tables import POINT_REGISTRY_VIEW, UNIT_REGISTRY_VIEW
 from envmon.store.duckdb_engine import TIMEZONE
 
 PARTITION_COLUMNS = ("province", "month")
+# Registry and marks: small (a row per point, unit or mark), read by many CTEs of a query.
+SMALL_TABLES = ("regions", "units", "outlets", "points", "point_factors",
+                "point_assessed_periods", "exemptions", "corrections", "road_networks",
+                "road_segments")
 
 
 class ParquetDuckDB:
@@ -61,8 +65,10 @@ class ParquetSpark:
         self.spark = spark
         for table in tables:
             frame = (spark.read.option("basePath", str(root / table))
-                     .parquet(month_glob(root, table, month)))
-            frame.drop(*PARTITION_COLUMNS).createOrReplaceTempView(table)
+                     .parquet(month_glob(root, table, month))).drop(*PARTITION_COLUMNS)
+            if table in SMALL_TABLES:  # read once, not once per use in the query's CTEs
+                frame = frame.cache()
+            frame.createOrReplaceTempView(table)
         if "units" in tables:
             spark.sql(to_spark(POINT_REGISTRY_VIEW))
             spark.sql(to_spark(UNIT_REGISTRY_VIEW))
