@@ -11,10 +11,10 @@ Settings and why:
   of nothing cost more than the work in local mode;
 - partition column type inference off: `province=14` stays the text '14', `month=2026-11`
   the text '2026-11', as the export wrote them;
-- no broadcast joins planned from the Parquet sizes (`autoBroadcastJoinThreshold` -1), only
-  the ones adaptive execution picks from the sizes it measured (10 MB): compressed Parquet
-  makes a month of records look small, and broadcasting it failed (measured: 1 000 points,
-  2.2 M records, "Not enough memory to build and broadcast the table");
+- broadcast joins planned from Parquet sizes only below 1 MB (registry tables), others only
+  where adaptive execution measured the side small (10 MB): compressed Parquet makes a
+  month of records look small, and broadcasting it failed at Spark's default 10 MB
+  (measured: 1 000 points, 2.2 M records, "Not enough memory to build and broadcast");
 - 2 GB driver memory (in local mode the driver is the executor; Spark's default is 1 GB);
 - log level ERROR, no UI, no console progress: a command prints its result, not Spark's
   chatter.
