@@ -110,3 +110,18 @@ def test_batch_on_duckdb_equals_assess_on_the_store_row_by_row(batch_store, tmp_
     for want, row in zip(expected["rows"], got["rows"], strict=True):
         assert row == want
     assert got == expected
+
+
+def test_a_damaged_partition_is_one_line_not_a_traceback(exported, tmp_path):
+    import shutil
+
+    copy = tmp_path / "pq"
+    shutil.copytree(exported, copy)
+    part = copy / "records" / "province=13" / f"month={dataset.MONTH}" / "part-0.parquet"
+    part.write_bytes(b"PAR1 not parquet")
+    result = runner.invoke(app, ["batch", "assess", "--engine", "duckdb", "--parquet",
+                                 str(copy), "--month", dataset.MONTH, "--as-of",
+                                 dataset.AS_OF.isoformat()])
+    assert result.exit_code == 2, result.output
+    assert "duckdb job failed" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1

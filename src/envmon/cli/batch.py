@@ -13,8 +13,13 @@ import typer
 
 from envmon.cli.common import CONFIG_HELP, fail, user_errors
 from envmon.cli.options import emit, format_option, output_option
+from envmon.errors import EnvmonError
 
 ENGINES = ("spark", "duckdb")
+
+
+class BatchJobError(EnvmonError):
+    """The engine failed on the Parquet (a damaged file, a limit it hit)."""
 FORMATS = ("json", "csv", "table")
 
 batch_app = typer.Typer(
@@ -49,22 +54,30 @@ def _checked(engine: str, month: str):
 
 @contextmanager
 def _source(engine: str, parquet: Path, month: str, tables: tuple[str, ...]) -> Iterator:
-    """The month's Parquet on the engine (Spark: one session for the command)."""
+    """The month's Parquet on the engine (Spark: one session for the command). An engine's
+    own failure (a damaged file, a limit) is one line naming the engine, not a traceback."""
+    from envmon.batch.layout import check_month
     from envmon.batch.sources import ParquetDuckDB, ParquetSpark
 
-    if engine == "duckdb":
-        source = ParquetDuckDB(parquet, month, tables)
-        try:
-            yield source
-        finally:
-            source.close()
-        return
-    from envmon.batch.layout import check_month
-    from envmon.batch.session import command_session
-
     check_month(parquet, month, tables)  # before the JVM starts: a typo is refused at once
-    with command_session() as spark:
-        yield ParquetSpark(spark, parquet, month, tables)
+    try:
+        if engine == "duckdb":
+            source = ParquetDuckDB(parquet, month, tables)
+            try:
+                yield source
+            finally:
+                source.close()
+            return
+        from envmon.batch.session import command_session
+
+        with command_session() as spark:
+            yield ParquetSpark(spark, parquet, month, tables)
+    except (EnvmonError, typer.Exit):
+        raise
+    except Exception as error:  # noqa: BLE001 - the door: no traceback reaches a user
+        text = str(error).strip().splitlines()
+        raise BatchJobError(f"the {engine} job failed over {parquet}: "
+                            f"{text[0] if text else type(error).__name__}") from None
 
 
 @batch_app.command("assess")
