@@ -3,7 +3,8 @@
 Each test takes the `engine` fixture (see `ENGINES`) and uses only the public interface of
 `envmon.store.Store`. To run the suite on a new engine, add it to `ENGINES` with a function
 that opens a fresh, empty store (and, for a persistent engine, reopens it read-only); the
-PostgreSQL engine will read its URL from an environment variable and skip when it is not set.
+PostgreSQL engine runs on a fresh database of the throwaway server (`pg_empty_url`, see
+tests/pgcluster.py), which `.ci/run` installs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -38,13 +38,13 @@ class Engine:
     persistent: bool  # survives close; can be reopened read-only
 
 
-def _duckdb_file(tmp_path) -> Engine:
+def _duckdb_file(request, tmp_path) -> Engine:
     path = tmp_path / "contract.duckdb"
     return Engine("duckdb-file", lambda read_only=False: open_store(path, read_only=read_only),
                   persistent=True)
 
 
-def _duckdb_memory(tmp_path) -> Engine:
+def _duckdb_memory(request, tmp_path) -> Engine:
     def opener(read_only=False):
         assert not read_only, "an in-memory store cannot be reopened (persistent=False)"
         return open_store(":memory:")
@@ -52,19 +52,28 @@ def _duckdb_memory(tmp_path) -> Engine:
     return Engine("duckdb-memory", opener, persistent=False)
 
 
-ENGINES = {"duckdb-file": _duckdb_file, "duckdb-memory": _duckdb_memory}
+def _postgresql(request, tmp_path) -> Engine:
+    url = request.getfixturevalue("pg_empty_url")
+    return Engine("postgresql", lambda read_only=False: open_store(url, read_only=read_only),
+                  persistent=True)
+
+
+ENGINES = {"duckdb-file": _duckdb_file, "duckdb-memory": _duckdb_memory,
+           "postgresql": _postgresql}
+PERSISTENT = ("duckdb-file", "postgresql")
 
 
 @pytest.fixture(params=sorted(ENGINES))
 def engine(request, tmp_path) -> Engine:
-    return ENGINES[request.param](tmp_path)
+    return ENGINES[request.param](request, tmp_path)
 
 
-@pytest.fixture(params=sorted(name for name, make in ENGINES.items()
-                             if make(Path(".")).persistent))
+@pytest.fixture(params=PERSISTENT)
 def persistent_engine(request, tmp_path) -> Engine:
     """Only engines whose database survives close (reopened read-only by the test)."""
-    return ENGINES[request.param](tmp_path)
+    made = ENGINES[request.param](request, tmp_path)
+    assert made.persistent
+    return made
 
 
 @pytest.fixture

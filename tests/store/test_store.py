@@ -251,9 +251,14 @@ def test_read_only_open_of_a_foreign_duckdb_file(tmp_path):
         open_store(path, read_only=True)
 
 
-def test_postgresql_url_is_reserved():
-    with pytest.raises(StoreError, match="PostgreSQL engine is not available yet"):
-        open_store("postgresql://envmon@localhost/envmon")
+def test_an_unreachable_postgresql_store_is_a_clear_error_without_the_password():
+    from tests.pgcluster import free_port
+
+    url = f"postgresql://envmon:s3cret@127.0.0.1:{free_port()}/envmon"
+    with pytest.raises(StoreError, match="cannot connect to the PostgreSQL store") as raised:
+        open_store(url)
+    assert "s3cret" not in str(raised.value)
+    assert "envmon:***@127.0.0.1" in str(raised.value)
 
 
 def test_locked_file_gives_a_clear_error(db_path):

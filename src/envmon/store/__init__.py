@@ -1,4 +1,4 @@
-"""envmon store: one schema (portable SQL), the DuckDB engine now, PostgreSQL later.
+"""envmon store: one schema (portable SQL), two engines: a DuckDB file and PostgreSQL.
 
     from envmon.store import open_store
     with open_store("envmon.duckdb") as store:
@@ -11,6 +11,8 @@ Layout:
   public methods: `execute`, `query`, `arrow`, `transaction`, `staged`, `append`, the packet
   log and the registry repository. `tests/store/test_contract.py` is the contract.
 - `duckdb_engine.DuckDBStore`: the embedded engine (one file, one writing process).
+- `postgres_engine.PostgresStore`: the server engine (psycopg 3; many processes, tables of
+  records partitioned by month), selected by a `postgresql://…` URL.
 - `schema`: collects the numbered migrations of every domain (`SCHEMA_VERSION`, `OWNERS`);
   `ddl`: their vocabulary (`Migration`, `IdSequence`, `Index`); `core_tables`: the store's own
   tables (raw_packets, records).
@@ -93,6 +95,7 @@ __all__ = [
     "StoreFormatError",
     "StoreLockedError",
     "UnknownPointError",
+    "is_server_url",
     "open_store",
 ]
 
@@ -100,8 +103,8 @@ __all__ = [
 def open_store(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
     """Open (and create or upgrade the schema of) the store at `path`.
 
-    `path` is a DuckDB file (default `envmon.duckdb` in the working directory) or ":memory:".
-    URLs `postgresql://…` are reserved for the server engine, which is not there yet.
+    `path` is a DuckDB file (default `envmon.duckdb` in the working directory), ":memory:",
+    or the URL of a PostgreSQL database (`postgresql://user@host:port/database`).
 
     Read-only, an older store is upgraded first (see "Upgrades" above); SchemaBehindError when
     that is not possible now.
@@ -117,12 +120,16 @@ def open_store(path: str | os.PathLike[str] | None = None, *, read_only: bool = 
     return engine(target, read_only=True)
 
 
+def is_server_url(target: str | os.PathLike[str]) -> bool:
+    """True for a PostgreSQL URL (`postgresql://…`), False for a DuckDB file path."""
+    return os.fspath(target).startswith(("postgresql://", "postgres://"))
+
+
 def _engine(target: str) -> type[Store]:
-    if target.startswith(("postgresql://", "postgres://")):
-        raise StoreError(
-            "the PostgreSQL engine is not available yet; use a DuckDB file path "
-            "(for example envmon.duckdb)"
-        )
+    if is_server_url(target):
+        from envmon.store.postgres_engine import PostgresStore
+
+        return PostgresStore
     from envmon.store.duckdb_engine import DuckDBStore
 
     return DuckDBStore

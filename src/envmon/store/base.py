@@ -146,6 +146,7 @@ class Store(RegistryRepository, ABC):
 
     engine: ClassVar[str] = "?"
     server_indexes: ClassVar[bool] = True  # create the schema's `Index` steps (see `ddl`)
+    shared_writers: ClassVar[bool] = False  # several processes may write (see forget_point)
 
     def __init__(self, target: str, *, read_only: bool = False) -> None:
         self.target = target
@@ -203,6 +204,21 @@ class Store(RegistryRepository, ABC):
     def tune_for_ingest(self) -> None:
         """Engine settings for a long-running receiver (see the engines); default: none."""
         return None
+
+    def _lock_points(self, points: list[str]) -> None:
+        """Inside `write_batch`'s transaction, before its records are judged: keep other
+        writers from judging records of these points until this one commits. Default: nothing
+        (the embedded engine has one writing process)."""
+        return None
+
+    def forget_point(self, mn: str) -> None:
+        """Another process may have written records of `mn` (its unit's session was on another
+        receiver): judge its next records against the store, not this writer's memory
+        (`envmon.store.recordkeys`): one small query at the point's next batch. Nothing on an
+        engine with one writing process (`shared_writers` False), whose memory is never
+        behind."""
+        if self.shared_writers:
+            self.record_keys.forget_point(mn)
 
     def backup_before_migration(self, version: int) -> str | None:
         """Keep a copy of the store as it is at schema `version` before migrations change it;
@@ -407,9 +423,16 @@ class Store(RegistryRepository, ABC):
             if raw_table is not None:
                 self._append("raw_packets", raw_table)
             if records:
+                self._lock_points(sorted({r.mn for r in records}))
                 if keys.high is None:
                     keys.load_high(self._rows(
                         "SELECT mn, cn, MAX(data_time) FROM records GROUP BY mn, cn"))
+                stale = keys.stale_in(records)
+                if stale:
+                    marks = ", ".join("?" for _ in stale)
+                    keys.reload(stale, self._rows(
+                        "SELECT mn, cn, MAX(data_time) FROM records "
+                        f"WHERE mn IN ({marks}) GROUP BY mn, cn", stale))
                 judged = keys.judge(records, self._stored_copies)
                 if judged.stored:
                     table = _columns(judged.stored, RECORD_SCHEMA, "RecordRow")

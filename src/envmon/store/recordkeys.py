@@ -19,9 +19,14 @@ memory (the replay and re-send case); only an older upload whose period is not i
 range so the zonemaps skip most row groups.
 
 The state is the writing process's own: it holds as long as every record goes through
-`Store.write_batch` of one store object (the embedded engine admits one writing process). A
-server engine with several writers would enforce the key in the database instead (a unique
-index on the key plus the conflict flag) and override `Store._record_keys`.
+`Store.write_batch` of one store object (the embedded engine admits one writing process). With
+several writers on one server database (PostgreSQL, several receivers), a point's records come
+from the receiver that holds its live session; when a point's session starts on a receiver,
+`Store.forget_point` marks its state stale here (`stale`), and the next batch of that point
+reloads its high marks from the store and drops its recent periods, so a point that wrote
+through another receiver meanwhile is judged against what that receiver stored. Batches of
+the same point from two receivers at once are serialised by the engine
+(`PostgresStore._lock_points`).
 
 A new rule about what counts as "the same record" goes in `same_values`.
 """
@@ -109,10 +114,36 @@ class RecordKeys:
         self.max_recent = max_recent
         self.recent: dict[Period, list[RecordRow]] = {}
         self.high: dict[tuple[str, str], datetime] | None = None
+        self.stale: set[str] = set()  # points whose state another writer may have changed
         self.lookups = 0  # periods looked up in the store (for tests and tuning)
 
     def load_high(self, rows: list[tuple[str, str, datetime]]) -> None:
         self.high = {(mn, cn): latest for mn, cn, latest in rows}
+        self.stale.clear()
+
+    def stale_in(self, records: Sequence[RecordRow]) -> list[str]:
+        """The stale points among `records`' points (see `forget_point`)."""
+        if not self.stale:
+            return []
+        return sorted({r.mn for r in records} & self.stale)
+
+    def reload(self, points: Sequence[str], rows: list[tuple[str, str, datetime]]) -> None:
+        """Replace the state of `points` with their high marks as stored (`rows`: mn, cn,
+        latest data time)."""
+        assert self.high is not None
+        drop = set(points)
+        for key in [k for k in self.high if k[0] in drop]:
+            del self.high[key]
+        for period in [p for p in self.recent if p[0] in drop]:
+            del self.recent[period]
+        for mn, cn, latest in rows:
+            self.high[(mn, cn)] = latest
+        self.stale -= drop
+
+    def forget_point(self, mn: str) -> None:
+        """Another writer may have stored records of `mn`: reload its state before judging."""
+        if self.high is not None:
+            self.stale.add(mn)
 
     def judge(self, records: Sequence[RecordRow], lookup: Lookup) -> Judged:
         assert self.high is not None, "load_high first"
@@ -187,6 +218,7 @@ class RecordKeys:
         """Drop the state (a write outside `write_batch` may have changed the records)."""
         self.recent.clear()
         self.high = None
+        self.stale.clear()
 
 
 def _first(mapping: dict, n: int):

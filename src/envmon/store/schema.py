@@ -35,6 +35,7 @@ missing ones in order, in one transaction (`Store.upgrade_schema`).
              envmon.grading.tables        unit_grades (monthly grades with reasons)
     12       envmon.portal.tables         unit_codes, alarm_answers, alarm_answer_files (环保码)
              envmon.emergency.tables      emergency_alerts.cancelled_at/_by, cancel_reason
+    13       envmon.store.server_indexes  b-tree indexes of the PostgreSQL engine (ids, filters)
 
 A new table: add it to the owning domain's `tables` module as `Migration(SCHEMA_VERSION + 1,
 …)` and raise `SCHEMA_VERSION` here (a new domain also adds its module to `OWNERS`).
@@ -62,7 +63,7 @@ from functools import cache
 
 from envmon.store.ddl import IdSequence, Migration
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 OWNERS = (
     "envmon.store.core_tables",
@@ -79,6 +80,7 @@ OWNERS = (
     "envmon.supervision.tables",
     "envmon.grading.tables",
     "envmon.portal.tables",
+    "envmon.store.server_indexes",
 )
 
 SCHEMA_VERSION_TABLE = """

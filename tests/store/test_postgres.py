@@ -1,0 +1,114 @@
+"""What only the PostgreSQL engine does: monthly partitions, several writers on one database,
+the URL's password kept out of messages. (The store contract runs on it too: test_contract.)"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from envmon.store import open_store
+from envmon.store.postgres_engine import partition_name, sql_for_psycopg
+from envmon.timeutil import BEIJING_FIXED
+
+from .conftest import MN, raw_row, record
+
+
+def test_placeholders_are_translated_outside_literals_and_comments():
+    sql = "SELECT '?', \"a?\", ? -- what?\n, 'it''s 5%', 10 % 3 WHERE x = ?"
+    assert sql_for_psycopg(sql) == (
+        "SELECT '?', \"a?\", %s -- what?\n, 'it''s 5%%', 10 %% 3 WHERE x = %s")
+
+
+def test_numeric_results_are_numbers_not_decimals(pg_url):
+    with open_store(pg_url) as store:
+        whole, frac, avg = store.query(
+            "SELECT SUM(x), SUM(x) / 4.0, AVG(x) FROM (VALUES (1::BIGINT), (2), (3)) t(x)")[0]
+    assert (whole, type(whole)) == (6, int)
+    assert (frac, type(frac)) == (1.5, float)
+    assert (avg, type(avg)) == (2.0, float)
+
+
+def test_records_and_raw_packets_go_to_monthly_partitions_made_on_demand(pg_url):
+    t_may = datetime(2026, 5, 31, 23, 0, tzinfo=BEIJING_FIXED)  # 15:00 UTC: still May here
+    t_jun = datetime(2026, 6, 1, 0, 0, tzinfo=BEIJING_FIXED)
+    with open_store(pg_url) as store:
+        store.write_batch([raw_row(t_may), raw_row(t_jun)],
+                          [record(data_time=t_may, received_at=t_may),
+                           record(data_time=t_jun, received_at=t_jun)])
+        assert store.partitions("records") == [
+            partition_name("records", date(2026, m, 1)) for m in (5, 6)]
+        counts = dict(store.query(
+            "SELECT tableoid::regclass::text, COUNT(*) FROM records GROUP BY 1"))
+        assert counts == {"records_y2026m05": 1, "records_y2026m06": 1}
+        raw = dict(store.query(
+            "SELECT tableoid::regclass::text, COUNT(*) FROM raw_packets GROUP BY 1"))
+        assert raw == {"raw_packets_y2026m05": 1, "raw_packets_y2026m06": 1}
+
+
+def test_a_month_far_from_today_goes_to_the_default_partition_and_moves_when_made(pg_url):
+    old = datetime(1990, 3, 1, 8, tzinfo=BEIJING_FIXED)  # a unit's clock set to 1990
+    with open_store(pg_url) as store:
+        store.write_batch([], [record(data_time=old)])
+        assert store.query("SELECT tableoid::regclass::text FROM records") == [("records_other",)]
+        from envmon.store import postgres_engine
+
+        postgres_engine.PARTITION_YEARS, saved = 100, postgres_engine.PARTITION_YEARS
+        try:
+            assert store.ensure_partitions("records", [date(1990, 3, 1)]) == [
+                "records_y1990m03"]
+        finally:
+            postgres_engine.PARTITION_YEARS = saved
+        assert store.query("SELECT tableoid::regclass::text, factor FROM records") == [
+            ("records_y1990m03", "a21026")]
+
+
+def test_detached_partitions_leave_the_table_but_keep_their_rows(pg_url):
+    months = [datetime(2026, m, 2, tzinfo=BEIJING_FIXED) for m in (3, 4, 5)]
+    with open_store(pg_url) as store:
+        store.write_batch([], [record(data_time=t) for t in months])
+        assert store.detach_partitions(date(2026, 5, 1)) == [
+            "records_y2026m03", "records_y2026m04"]
+        assert store.query("SELECT COUNT(*) FROM records")[0][0] == 1
+        assert store.query("SELECT COUNT(*) FROM records_y2026m03")[0][0] == 1
+
+
+def test_a_point_written_through_another_receiver_is_judged_against_the_store(pg_url):
+    """Receiver A stored hours 0-2 of a point; its unit moved to receiver B, which stored
+    hours 3-4; back on A, a re-sent hour 3 must be a duplicate and hour 4 with other values a
+    conflict — A's memory of the point is behind, so the session start tells it to re-read."""
+    t0 = datetime(2026, 5, 1, tzinfo=BEIJING_FIXED)
+    hours = [t0 + timedelta(hours=h) for h in range(5)]
+    with open_store(pg_url) as a, open_store(pg_url) as b:
+        a.write_batch([], [record(data_time=t) for t in hours[:3]])
+        b.forget_point(MN)
+        b.write_batch([], [record(data_time=t) for t in hours[3:]])
+        a.forget_point(MN)  # the unit's session starts on A again
+        result = a.write_batch([], [record(data_time=hours[3]),
+                                    record(data_time=hours[4], avg=99.0)])
+        assert (result.stored, result.duplicates, len(result.conflicts)) == (1, 1, 1)
+        assert a.query("SELECT COUNT(*) FROM records WHERE conflict")[0][0] == 1
+
+
+def test_a_read_only_store_cannot_write_even_by_sql(pg_url):
+    with open_store(pg_url, read_only=True) as store, pytest.raises(Exception, match="read-only"):
+        store.execute("CREATE TABLE t (x INTEGER)")
+
+
+def test_a_thread_that_ends_gives_its_connection_back(pg_url):
+    import threading
+
+    with open_store(pg_url) as store:
+        def work():
+            store.query("SELECT 1")
+
+        for _ in range(20):
+            thread = threading.Thread(target=work)
+            thread.start()
+            thread.join()
+        import gc
+
+        gc.collect()
+        open_now = store.query(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()")[0][0]
+        assert open_now <= 2, open_now  # this thread's, and at most one not yet collected
