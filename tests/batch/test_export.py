@@ -125,3 +125,26 @@ def test_a_damaged_partition_is_one_line_not_a_traceback(exported, tmp_path):
     assert result.exit_code == 2, result.output
     assert "duckdb job failed" in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_export_from_postgresql_gives_the_rows_of_the_duckdb_export(pg_url, exported,
+                                                                      tmp_path):
+    from envmon.assess.api import AssessOptions
+    from envmon.batch import assess_job, roads_job
+    from envmon.batch.sources import ParquetDuckDB
+    from envmon.period import Period
+
+    dataset.build(pg_url)  # the same seeded data set, on the server engine
+    with open_store(pg_url, read_only=True) as store:
+        written = export_parquet(store, tmp_path, month_periods([dataset.MONTH]),
+                                 roads_province="14")
+    assert written.rows["records"] == _count(exported, "records") > 0
+    month, options = Period.month(dataset.MONTH), AssessOptions("point", as_of=dataset.AS_OF)
+
+    def jobs(root):
+        return (assess_job.run_assess(ParquetDuckDB(root, dataset.MONTH, assess_job.TABLES),
+                                      month, options).as_json(),
+                roads_job.run_roads(ParquetDuckDB(root, dataset.MONTH, roads_job.TABLES),
+                                    month).as_json())
+
+    assert jobs(tmp_path) == jobs(exported)
