@@ -17,10 +17,10 @@ from the environment variables below.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import os
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,6 +29,7 @@ SERVER_ENV = "ENVMON_TEST_ENGINE_SERVER"  # the server's admin URL (may CREATE D
 TEMPLATE_ENV = "ENVMON_TEST_ENGINE_TEMPLATE"  # the migrated template database
 TOKEN_ENV = "ENVMON_TEST_ENGINE_TOKEN"  # the session's token in the databases' names
 PREFIX = "envmon_f_"
+COPY_WAIT_S = 10  # for the connections of a closed store to end before it is copied
 
 _memory = itertools.count(1)
 _installed = False
@@ -67,14 +68,11 @@ def install(server_url: str, template: str, token: str) -> None:
                 name = _create(server_url, template, f"{PREFIX}{token}_m{os.getpid()}_"
                                                      f"{next(_memory)}")
             else:
-                name = database_name(path, token)
-                if read_only and not _exists(server_url, name):
+                name = _database_for(server_url, template, path, token, read_only=read_only)
+                if name is None:
                     raise StoreError(
                         f"no database at {path}: import a registry (`envmon registry import`) "
                         "or run the receiver first")
-                if not read_only:
-                    _create(server_url, template, name)
-                    Path(path).touch()
             super().__init__(with_database(server_url, name), read_only=read_only)
             self.target = path
 
@@ -101,6 +99,50 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def _database_for(server_url: str, template: str, path: str, token: str, *,
+                  read_only: bool) -> str | None:
+    """The database standing in for the file at `path` (None: no store there, read-only).
+
+    The file holds the database's name. A file that names another database is a copy (or a
+    move) of that store: its database is made a copy of the other. A file that is not there
+    is a new store (read-write) or none (read-only), as with DuckDB."""
+    name = database_name(path, token)
+    file = Path(path)
+    held = _marker(file)
+    if not held:  # no file, or not one of ours
+        if read_only:
+            return None
+        _drop(server_url, name)  # a store whose file was deleted starts empty, as on DuckDB
+        _create(server_url, template, name)
+        file.write_text(name)
+    elif held != name:
+        _drop(server_url, name)
+        _create(server_url, held, name)
+        file.write_text(name)
+    elif not _exists(server_url, name):
+        if read_only:
+            return None
+        _create(server_url, template, name)
+    return name
+
+
+def _marker(file: Path) -> str | None:
+    try:
+        text = file.read_bytes()[:200]
+    except OSError:
+        return None
+    try:
+        name = text.decode().strip()
+    except UnicodeDecodeError:
+        return None
+    return name if name.startswith(PREFIX) else None
+
+
+def _drop(server_url: str, name: str) -> None:
+    with _admin(server_url) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _admin(server_url: str):
     import psycopg
 
@@ -114,15 +156,23 @@ def _exists(server_url: str, name: str) -> bool:
 
 
 def _create(server_url: str, template: str, name: str) -> str:
-    """Create `name` from `template` unless it is there (another process may race us)."""
+    """Create `name` as a copy of `template` unless it is there (another process may race
+    us). PostgreSQL copies a database only while nobody is connected to it, and a closed
+    store's server process may linger a moment: so wait for that, within a deadline."""
     import psycopg
 
+    deadline = time.monotonic() + COPY_WAIT_S
     with _admin(server_url) as con:
-        if con.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                       [name]).fetchone() is None:
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase,
-                                     psycopg.errors.UniqueViolation):
+        while con.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                          [name]).fetchone() is None:
+            try:
                 con.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass
+            except psycopg.errors.ObjectInUse:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
     return name
 
 

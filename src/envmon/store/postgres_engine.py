@@ -166,7 +166,7 @@ class PostgresStore(Store):
         self._url = url
         self._closed = False
         self._local = threading.local()
-        self._connections: list[psycopg.Connection] = []
+        self._connections: dict[threading.Thread, psycopg.Connection] = {}
         self._connections_lock = threading.Lock()
         self._partitions: set[tuple[str, date]] = set()
         self._connection()  # fail now, clearly, when the server cannot be reached
@@ -202,15 +202,23 @@ class PostgresStore(Store):
             if getattr(self._local, "depth", 0):
                 raise StoreError(f"{self.target}: the connection was lost in a transaction")
             with self._connections_lock:
-                if con in self._connections:
-                    self._connections.remove(con)
+                self._connections.pop(threading.current_thread(), None)
             con = None
         if con is None:
             con = self._connect()
             with self._connections_lock:
-                self._connections.append(con)
+                self._close_those_of_ended_threads()
+                self._connections[threading.current_thread()] = con
             self._local.con = con
         return con
+
+    def _close_those_of_ended_threads(self) -> None:
+        """Close the connections of threads that have ended (a web server's worker threads
+        come and go): each holds a server process until closed, and the server allows only
+        `max_connections` of them. Called with `_connections_lock` held."""
+        for thread in [t for t in self._connections if not t.is_alive()]:
+            with suppress(psycopg.Error):
+                self._connections.pop(thread).close()
 
     # ------------------------------------------------------------------ primitives
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -256,13 +264,29 @@ class PostgresStore(Store):
     def _staged(self, name: str, table: pa.Table) -> Iterator[None]:
         con = self._connection()
         columns = ", ".join(f"{field.name} {_pg_type(field.type)}" for field in table.schema)
-        con.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+        self._temporary_ddl(con, f"CREATE TEMPORARY TABLE {name} ({columns})")
         try:
             self._copy(con, name, table)
             yield
         finally:
             if con.info.transaction_status != TransactionStatus.INERROR and not con.broken:
-                con.execute(f"DROP TABLE IF EXISTS {name}")
+                self._temporary_ddl(con, f"DROP TABLE IF EXISTS {name}")
+
+    def _temporary_ddl(self, con: psycopg.Connection, sql: str) -> None:
+        """CREATE or DROP of a temporary table. PostgreSQL refuses both in a read-only
+        transaction (a read-only store's default), even for a temporary table, though it lets
+        one write rows into it: so a read-only store runs them in a READ WRITE transaction of
+        their own, which can touch nothing but this session's temporary table."""
+        if not self.read_only or self._in_transaction():
+            con.execute(sql)
+            return
+        con.execute("BEGIN READ WRITE")
+        try:
+            con.execute(sql)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
 
     @staticmethod
     def _copy(con: psycopg.Connection, name: str, table: pa.Table) -> None:
@@ -279,7 +303,7 @@ class PostgresStore(Store):
             return
         self._closed = True
         with self._connections_lock:
-            connections, self._connections = self._connections, []
+            connections, self._connections = list(self._connections.values()), {}
         for con in connections:
             with suppress(psycopg.Error):
                 con.close()
