@@ -312,6 +312,11 @@ def test_store_partitions(pg_url, tmp_path):
     assert json.loads(detached.stdout)["detached"] == [f"records_y{old.year:04d}m01"]
     future = _run(env, "store", "partitions", "--db", pg_url, "--detach-before", "2999-01")
     assert future.exit_code == 2 and "--detach-before" in future.stderr
+
+
+@pytest.mark.duckdb_only  # the refusal of a DuckDB file (the PostgreSQL pass maps it to a database)
+def test_store_partitions_refuses_a_duckdb_file(tmp_path):
+    env = _env(tmp_path)
     duck = tmp_path / "x.duckdb"
     open_store(duck).close()
     refused = _run(env, "store", "partitions", "--db", str(duck))
@@ -331,6 +336,7 @@ def test_unreachable_url_is_one_line_without_the_password(tmp_path):
         assert "s3cret-pw" not in result.output and ":***@127.0.0.1" in lines[0]
 
 
+@pytest.mark.duckdb_only  # DuckDB's lock: the CLI goes through the web process holding the file
 def test_envmon_web_on_a_duckdb_file_no_serve_holds(tmp_path):
     from envmon.registry.importer import import_rows
 

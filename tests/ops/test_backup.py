@@ -42,6 +42,7 @@ def _cli(*args: str):
     return result
 
 
+@pytest.mark.duckdb_only  # a DuckDB file's snapshot (test_postgresql_backup_and_restore: pg_dump)
 def test_backup_then_restore_gives_the_same_rows(tmp_path):
     db = registered_db(tmp_path)
     port = free_port()
@@ -73,6 +74,7 @@ def test_backup_then_restore_gives_the_same_rows(tmp_path):
         assert store.query("SELECT MAX(id) FROM raw_packets")[0][0] > before["next_raw_id"][0][0]
 
 
+@pytest.mark.duckdb_only  # a DuckDB file's snapshot (test_postgresql_backup_and_restore: pg_dump)
 def test_restore_refuses_a_store_with_tables_unless_forced(tmp_path):
     db = registered_db(tmp_path)
     backup = tmp_path / "b.duckdb"
@@ -91,6 +93,7 @@ def test_restore_refuses_a_store_with_tables_unless_forced(tmp_path):
     assert _rows(other)["points"] == _rows(db)["points"]
 
 
+@pytest.mark.duckdb_only  # a DuckDB file's snapshot (test_postgresql_backup_and_restore: pg_dump)
 def test_restore_refuses_what_is_no_envmon_backup_or_from_a_newer_envmon(tmp_path):
     import duckdb
 
@@ -116,6 +119,7 @@ def test_restore_refuses_what_is_no_envmon_backup_or_from_a_newer_envmon(tmp_pat
     assert not (tmp_path / "new.duckdb").exists()
 
 
+@pytest.mark.duckdb_only  # a DuckDB file's snapshot (test_postgresql_backup_and_restore: pg_dump)
 def test_backup_goes_through_the_running_serve_and_restore_waits_for_it(tmp_path):
     db = registered_db(tmp_path)
     port = free_port()
