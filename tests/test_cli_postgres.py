@@ -251,6 +251,10 @@ def test_web_process_shows_what_a_receiver_process_stores(running, tmp_path):
         with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
             answer = client.get("/api/v1/receiver/connections")
             assert answer.status_code == 503 and "no receiver" in answer.text
+            metrics = client.get("/metrics")  # Prometheus scrapes the web process too
+            assert metrics.status_code == 200, metrics.text
+            assert "process_resident_memory_bytes" in metrics.text
+            assert client.get("/healthz").status_code == 200
             events: list[str] = []
             stream_open = threading.Event()
             later = HOUR + timedelta(hours=4)

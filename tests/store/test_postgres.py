@@ -71,6 +71,11 @@ def test_detached_partitions_leave_the_table_but_keep_their_rows(pg_url):
             "records_y2026m03", "records_y2026m04"]
         assert store.query("SELECT COUNT(*) FROM records")[0][0] == 1
         assert store.query("SELECT COUNT(*) FROM records_y2026m03")[0][0] == 1
+    with open_store(pg_url) as later:  # a receiver started after the detach
+        later.write_batch([], [record(data_time=months[0], avg=1.0)])  # a late March record
+        assert later.query("SELECT tableoid::regclass::text FROM records WHERE avg = 1.0") == [
+            ("records_other",)]
+        assert later.query("SELECT COUNT(*) FROM records_y2026m03")[0][0] == 1  # untouched
 
 
 def test_a_point_written_through_another_receiver_is_judged_against_the_store(pg_url):
@@ -112,3 +117,26 @@ def test_a_thread_that_ends_gives_its_connection_back(pg_url):
         open_now = store.query(
             "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()")[0][0]
         assert open_now <= 2, open_now  # this thread's, and at most one not yet collected
+
+
+@pytest.mark.parametrize("given, shown", [
+    ("postgresql://u:pw1@h:5432/db", "postgresql://u:***@h:5432/db"),
+    ("postgresql://u@h/db?password=pw1&sslmode=require",
+     "postgresql://u@h/db?password=***&sslmode=require"),
+    ("postgresql://u:pw1@[::1:5432/db", "postgresql://***"),
+])
+def test_a_password_is_never_shown(given, shown):
+    from envmon.store.postgres_engine import redacted
+
+    assert redacted(given) == shown
+
+
+def test_keywords_malformed_urls_and_urls_without_a_database_are_refused_without_echo():
+    from envmon.store import StoreError
+
+    for target, says in [("host=127.0.0.1 dbname=x password=pw1", "not as keywords"),
+                         ("postgresql://u:pw1@[::1:5432/db", "not a PostgreSQL URL"),
+                         ("postgresql://u:pw1@127.0.0.1:1", "names no database")]:
+        with pytest.raises(StoreError, match=says) as raised:
+            open_store(target)
+        assert "pw1" not in str(raised.value)

@@ -46,6 +46,7 @@ and what to do. A store written by a newer envmon is never touched (SchemaError)
 from __future__ import annotations
 
 import os
+import re
 
 from envmon.store.base import Store, default_path
 from envmon.store.errors import (
@@ -125,7 +126,15 @@ def is_server_url(target: str | os.PathLike[str]) -> bool:
     return os.fspath(target).startswith(("postgresql://", "postgres://"))
 
 
+_KEYWORD_DSN = re.compile(r"^\s*\w+\s*=\S*(\s+\w+\s*=\S*)*\s*$")
+
+
 def _engine(target: str) -> type[Store]:
+    if _KEYWORD_DSN.match(target) and re.search(r"\b(host|dbname|password|user)=", target):
+        # a libpq keyword string: never taken for a file path, and never echoed (a password)
+        raise StoreError("a PostgreSQL store is given as a URL, not as keywords (host=… "
+                         "dbname=…): postgresql://user@host:port/database (the password in "
+                         "~/.pgpass or $PGPASSWORD)")
     if is_server_url(target):
         from envmon.store.postgres_engine import PostgresStore
 

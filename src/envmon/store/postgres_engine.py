@@ -62,6 +62,7 @@ _POINT_LOCK_CLASS = 0x656E76  # the two-key advisory locks of point buckets: ("e
 _SCHEMA_LOCK = 0x656E766D6F6E01  # "envmon" + 1: the advisory lock of schema upgrades
 _PARTITION_LOCK = 0x656E766D6F6E02  # … and of partition creation
 _CONNECT_TIMEOUT_S = 10
+_PASSWORD_PARAMETER = re.compile(r"((?:^|[?&\s])password=)[^&\s]*", re.I)
 _CREATE_TABLE = re.compile(r"^\s*CREATE TABLE (?P<name>\w+) \(", re.I)
 _DOUBLE = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.I)
 
@@ -69,9 +70,15 @@ log = logging.getLogger("envmon.store")
 
 
 def redacted(url: str) -> str:
-    """`url` without its password (for messages and logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """`url` without its password (for messages and logs): the `user:password@` form and a
+    `password=` parameter alike; a URL too malformed to parse is masked from the scheme on."""
+    url = _PASSWORD_PARAMETER.sub(r"\1***", url)
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # e.g. an unclosed [ of an IPv6 host
+        return url.split("://", 1)[0] + "://***"
+    if password is None:
         return url
     netloc = parts.netloc.rsplit("@", 1)
     user = netloc[0].split(":", 1)[0]
@@ -186,6 +193,14 @@ class PostgresStore(Store):
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         super().__init__(redacted(url), read_only=read_only)
+        try:
+            database = urlsplit(url).path.strip("/")
+        except ValueError:
+            raise StoreError(f"not a PostgreSQL URL: {self.target}; the form is "
+                             "postgresql://user@host:port/database") from None
+        if not database:
+            raise StoreError(f"the URL {self.target} names no database: the form is "
+                             "postgresql://user@host:port/database")
         self._url = url
         self._closed = False
         self._local = threading.local()
@@ -209,7 +224,8 @@ class PostgresStore(Store):
                                   connect_timeout=_CONNECT_TIMEOUT_S,
                                   application_name="envmon")
         except psycopg.OperationalError as error:
-            reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no answer"
+            reason = " ".join(line.strip() for line in str(error).strip().splitlines()
+                              if line.strip()) or "no answer"
             raise StoreUnavailable(
                 f"cannot connect to the PostgreSQL store {self.target}: {reason}; check that "
                 "the server runs and the URL (host, port, database, user; the password in the "
@@ -432,9 +448,20 @@ class PostgresStore(Store):
                 existing = {row[0] for row in con.execute(
                     "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
                     " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s", [table])}
-                for month in wanted:
-                    if partition_name(table, month) not in existing:
-                        made.extend(self._create_partition(con, table, month))
+                names = [partition_name(table, month) for month in wanted]
+                taken = {row[0] for row in con.execute(
+                    "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND "
+                    "relkind IN ('r', 'p') AND pg_table_is_visible(oid)", [names])}
+                for month, name in zip(wanted, names, strict=True):
+                    if name in existing:
+                        continue
+                    if name in taken:  # detached (archived): never made again over it
+                        log.warning(
+                            "%s: %s is detached, so rows of %s go to %s_other; attach it "
+                            "again (ALTER TABLE %s ATTACH PARTITION …) to put them with it",
+                            table, name, month.strftime("%Y-%m"), table, table)
+                        continue
+                    made.extend(self._create_partition(con, table, month))
         except psycopg.errors.LockNotAvailable:
             log.warning("%s: partitions of %s not made now (the table is busy); its rows go to "
                         "%s_other until they are", table,

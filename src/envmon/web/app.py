@@ -187,6 +187,15 @@ def create_app(context: WebContext, settings: WebSettings | None = None) -> Fast
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):
+        from envmon.ingest.writer import store_unreachable
+
+        if store_unreachable(error):  # a database outage: say so, and that it is passing
+            log.warning("%s %s: the store is unreachable: %s", request.method,
+                        request.url.path, str(error).splitlines()[0] if str(error) else error)
+            reason = "the store is unreachable now; retry in a moment"
+            if _is_page(request):
+                return _error_page(request, 503, reason)
+            return error_response(503, None, reason)
         log.exception("%s %s failed", request.method, request.url.path)
         return error_response(500, None, "internal error (logged on the server)")
 

@@ -129,7 +129,7 @@ class StoreFeed:
         return count
 
 
-@dataclass
+@dataclass(eq=False)  # identity: the metrics keep one registry per platform object
 class WebPlatform:
     """The web app's platform in `envmon web`: a store and services, no receiver."""
 
