@@ -120,6 +120,16 @@ def test_nested_transaction_joins_the_outer_one(store):
     assert store.query("SELECT COUNT(*) FROM contract_t") == [(0,)]
 
 
+def test_an_analytic_block_reads_as_any_query_and_leaves_the_store_usable(store):
+    _table(store)
+    store.execute("INSERT INTO contract_t VALUES (1, 'a')")
+    with store.analytic():
+        assert store.query("SELECT k, v FROM contract_t") == [(1, "a")]
+    with pytest.raises(RuntimeError, match="boom"), store.analytic():
+        raise RuntimeError("boom")
+    assert store.query("SELECT COUNT(*) FROM contract_t") == [(1,)]
+
+
 # ------------------------------------------------------------------ query and arrow types
 INSTANT = datetime(2026, 4, 30, 16, 30, tzinfo=UTC)  # 2026-05-01 00:30 in Beijing
 

@@ -331,7 +331,9 @@ def _point_counts(store, config, start, end, as_of, chunk_days) -> list[tuple]:
     totals: dict[str, list] = {}
     for begin, finish in chunks(start, end, chunk_days):
         sql, params = point_counts_sql(config, begin, finish, as_of)
-        for row in store.query(sql, params):
+        with store.analytic():
+            rows = store.query(sql, params)
+        for row in rows:
             mn = row[0]
             old = totals.get(mn)
             if old is None:
@@ -353,7 +355,8 @@ def problem_hours(
     if not mns:
         return []
     sql, params = hour_details_sql(config, mns, start, end, as_of or now_beijing())
-    return [tuple(r) for r in store.query(sql, params)]
+    with store.analytic():
+        return [tuple(r) for r in store.query(sql, params)]
 
 
 def late_hours(

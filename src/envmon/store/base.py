@@ -9,6 +9,7 @@
   (psycopg 3) translates them to `%s` and stages tables with COPY into temporary tables.
 - Engine hooks (a default here; override where the engine differs): `ddl` (render a migration
   step: sequences, indexes), `_allocate_ids` (a block of sequence values), `tune_for_ingest`,
+  `analytic` (a block of large read queries, planned for throughput),
   `upgrade_in_place` (bring an older store up to date before a read-only open uses it).
 - The public, portable interface, used by the domains and run by the contract tests
   (`tests/store/test_contract.py`) on every engine:
@@ -28,7 +29,7 @@ import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -204,6 +205,12 @@ class Store(RegistryRepository, ABC):
     def tune_for_ingest(self) -> None:
         """Engine settings for a long-running receiver (see the engines); default: none."""
         return None
+
+    def analytic(self) -> AbstractContextManager[None]:
+        """A block of large read queries (the assessment's counting over a province-month):
+        the engine may plan them for throughput rather than for quick lookups. Default:
+        nothing to change (the embedded engine is built for such queries)."""
+        return nullcontext()
 
     def _lock_points(self, points: list[str]) -> None:
         """Inside `write_batch`'s transaction, before its records are judged: keep other

@@ -18,6 +18,7 @@ What differs from the embedded engine, and where:
   out of the tables without deleting them (archive, then DROP them yourself). Months outside
   `PARTITION_YEARS` around today go to a default partition, so a unit's wrong clock can neither
   make a thousand partitions nor lose its packet.
+- Large reads. `analytic` plans the assessment's counting for throughput (`ANALYTIC_SETTINGS`).
 - Schema upgrades run under an advisory lock: receivers starting together migrate once.
 - The URL's password never appears in messages (`target` is the URL without it).
 """
@@ -62,6 +63,21 @@ _POINT_LOCK_CLASS = 0x656E76  # the two-key advisory locks of point buckets: ("e
 _SCHEMA_LOCK = 0x656E766D6F6E01  # "envmon" + 1: the advisory lock of schema upgrades
 _PARTITION_LOCK = 0x656E766D6F6E02  # … and of partition creation
 _CONNECT_TIMEOUT_S = 10
+ANALYTIC_SETTINGS = {
+    # The counting query's CTEs filter on expressions the planner cannot estimate (the record
+    # on the hour, received within the window), so it expects a few rows where a province
+    # has millions and loops over CTE scans rescanned per row: 20 points took 11.5 s per
+    # 7-day chunk with nested loops, 0.12 s with hash joins (benchmarks/bench_pg.py).
+    "enable_nestloop": "off",
+    # A disabled node type still counts in the plan's cost, which then passes jit_above_cost:
+    # compiling the query took 4-5 s of a 0.1 s query on PostgreSQL 15.
+    "jit": "off",
+    # The per-hour aggregates of a chunk spill to disk at the default 4 MB (a province-week is
+    # ~2 M point-factor-hours); a few sorts and hashes of one session at this size are fine on
+    # a server that holds the province.
+    "work_mem": "64MB",
+}
+"""Settings of `analytic` blocks (transaction-local: the session's own come back after)."""
 _CREATE_TABLE = re.compile(r"^\s*CREATE TABLE (?P<name>\w+) \(", re.I)
 _DOUBLE = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.I)
 
@@ -375,6 +391,15 @@ class PostgresStore(Store):
             copy = RecordRow(*row)
             out.setdefault((copy.mn, copy.cn, copy.data_time), []).append(copy)
         return out
+
+    @contextmanager
+    def analytic(self) -> Iterator[None]:
+        """A transaction with `ANALYTIC_SETTINGS` (SET LOCAL: they end with it; inside an
+        outer transaction they last until the outer one ends)."""
+        with self._transaction():
+            self._run("SELECT " + ", ".join("set_config(?, ?, true)" for _ in ANALYTIC_SETTINGS),
+                      [value for item in ANALYTIC_SETTINGS.items() for value in item])
+            yield
 
     def _lock_points(self, points: list[str]) -> None:
         """Transaction-level advisory locks on the points' buckets (`POINT_LOCK_BUCKETS`, in
