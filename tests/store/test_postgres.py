@@ -132,3 +132,30 @@ def test_records_have_an_index_for_the_assessments_range_of_one_cn(pg_url):
         defs = [row[0] for row in store.query(
             "SELECT indexdef FROM pg_indexes WHERE tablename = 'records'")]
     assert any(d.endswith("(cn, data_time)") for d in defs), defs
+
+
+def test_append_copies_awkward_values_as_they_are(pg_url):
+    # `append` writes the rows as CSV through Arrow: quotes, separators, newlines, empty text
+    # against NULL, non-finite floats and bytes must come back unchanged
+    import math
+
+    import pyarrow as pa
+
+    texts = ['a,"b"\nc', "", None, "\\N", "中文 \t tab"]
+    floats = [0.1 + 0.2, float("nan"), float("inf"), None, -1e-300]
+    blobs = [b"##\x00\xff,\n", b"", None, b"\\x", bytes(range(256))]
+    with open_store(pg_url) as store:
+        store.execute("CREATE TABLE awkward (k BIGINT, t TEXT, f DOUBLE PRECISION, b BYTEA, "
+                      "ok BOOLEAN, at TIMESTAMPTZ)")
+        at = datetime(2026, 5, 1, 0, 30, tzinfo=BEIJING_FIXED)
+        store.append("awkward", pa.table({
+            "k": list(range(5)), "t": texts, "f": floats, "b": blobs,
+            "ok": [True, False, None, True, False],
+            "at": pa.array([at, None, at, at, at], pa.timestamp("us", tz="UTC"))}))
+        rows = store.query("SELECT t, f, b, ok, at FROM awkward ORDER BY k")
+    assert [r[0] for r in rows] == texts
+    assert [None if r[2] is None else bytes(r[2]) for r in rows] == blobs
+    assert [r[3] for r in rows] == [True, False, None, True, False]
+    assert rows[0][4] == at and rows[1][4] is None
+    assert rows[0][1] == 0.1 + 0.2 and math.isnan(rows[1][1]) and rows[2][1] == math.inf
+    assert rows[3][1] is None and rows[4][1] == -1e-300

@@ -10,7 +10,7 @@ What differs from the embedded engine, and where:
   NUMERIC results (PostgreSQL's SUM of BIGINT, AVG) come back as int or float, never Decimal,
   as DuckDB's do. The migrations' `DOUBLE` is `DOUBLE PRECISION` here.
 - Bulk writes. `append` streams the rows with COPY straight into the table; `staged` copies a
-  pyarrow table into a temporary table for the block.
+  pyarrow table into a temporary table for the block. Arrow writes the rows as CSV (`_csv`).
 - Partitions. `records` (by data_time) and `raw_packets` (by received_at) are partitioned by
   month (declarative range partitioning). A month's partition is created before the first
   row of that month is written (under an advisory lock, so receivers racing for it wait for
@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from psycopg.adapt import Loader
 from psycopg.pq import TransactionStatus
 
@@ -178,6 +179,34 @@ def _python_columns(table: pa.Table) -> list[list[Any]]:
     return columns
 
 
+def _csv(table: pa.Table) -> bytes | None:
+    """`table` as COPY's CSV, written by Arrow in one pass (a burst's rows took 3× as long
+    turned into Python objects and written row by row: benchmarks/bench_pg_write.py); None
+    for a column type CSV cannot carry (the caller copies row by row then).
+
+    Arrow writes NULL as an empty field and an empty string as "", as COPY reads them;
+    timestamps with their zone (Z), floats in round-trip form (nan, inf as PostgreSQL
+    reads them). Binary columns go as bytea's hex text."""
+    columns = []
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column, kind = column.cast(kind.value_type), kind.value_type
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            column = pa.array([None if v is None else "\\x" + v.hex()
+                               for v in column.to_pylist()], pa.string())
+        elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                  or pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                  or pa.types.is_boolean(kind) or pa.types.is_timestamp(kind)
+                  or pa.types.is_date(kind) or pa.types.is_null(kind)):
+            return None
+        columns.append(column)
+    out = pa.BufferOutputStream()
+    pa_csv.write_csv(pa.Table.from_arrays(columns, names=table.column_names), out,
+                     pa_csv.WriteOptions(include_header=False))
+    return out.getvalue().to_pybytes()
+
+
 class _ThreadConnection:
     """A thread's connection, closed when the thread ends (its thread-local data goes, and
     this with it): threads that come and go never pile up server connections."""
@@ -307,9 +336,14 @@ class PostgresStore(Store):
     def _copy(con: psycopg.Connection, name: str, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
+        names = ", ".join(table.column_names)
+        data = _csv(table)
+        if data is not None:
+            with con.cursor().copy(f"COPY {name} ({names}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(data)
+            return
         columns = _python_columns(table)
-        with con.cursor().copy(
-                f"COPY {name} ({', '.join(table.column_names)}) FROM STDIN") as copy:
+        with con.cursor().copy(f"COPY {name} ({names}) FROM STDIN") as copy:
             for row in zip(*columns, strict=True):
                 copy.write_row(row)
 
