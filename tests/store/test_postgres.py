@@ -159,3 +159,28 @@ def test_append_copies_awkward_values_as_they_are(pg_url):
     assert rows[0][4] == at and rows[1][4] is None
     assert rows[0][1] == 0.1 + 0.2 and math.isnan(rows[1][1]) and rows[2][1] == math.inf
     assert rows[3][1] is None and rows[4][1] == -1e-300
+
+
+def test_read_each_runs_the_reads_at_once_on_connections_of_their_own(pg_url):
+    import threading
+
+    both = threading.Barrier(2, timeout=10)  # each read waits for the other: they overlap
+
+    with open_store(pg_url, read_only=True) as store:
+        def read(k):
+            both.wait()
+            return k, store.query("SELECT pg_backend_pid()")[0][0]
+
+        done = store.read_each(read, [1, 2])
+        assert [k for k, _ in done] == [1, 2]
+        assert done[0][1] != done[1][1]
+
+
+def test_read_each_inside_a_transaction_reads_on_its_connection(pg_url):
+    with open_store(pg_url) as store:
+        store.execute("CREATE TABLE seen (k BIGINT)")
+        with store.transaction():
+            store.execute("INSERT INTO seen VALUES (1)")
+            counts = store.read_each(lambda _: store.query("SELECT count(*) FROM seen")[0][0],
+                                     [1, 2])
+        assert counts == [1, 1]

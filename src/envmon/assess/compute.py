@@ -328,11 +328,13 @@ def chunks(start: datetime, end: datetime, days: int | None) -> list[tuple[datet
 
 def _point_counts(store, config, start, end, as_of, chunk_days) -> list[tuple]:
     """Per-point counts over the chunks, summed (networked: in any chunk)."""
-    totals: dict[str, list] = {}
-    for begin, finish in chunks(start, end, chunk_days):
-        sql, params = point_counts_sql(config, begin, finish, as_of)
+    def count(piece: tuple[datetime, datetime]) -> list[tuple]:
+        sql, params = point_counts_sql(config, piece[0], piece[1], as_of)
         with store.analytic():
-            rows = store.query(sql, params)
+            return store.query(sql, params)
+
+    totals: dict[str, list] = {}
+    for rows in store.read_each(count, chunks(start, end, chunk_days)):
         for row in rows:
             mn = row[0]
             old = totals.get(mn)

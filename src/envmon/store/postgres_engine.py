@@ -18,7 +18,9 @@ What differs from the embedded engine, and where:
   out of the tables without deleting them (archive, then DROP them yourself). Months outside
   `PARTITION_YEARS` around today go to a default partition, so a unit's wrong clock can neither
   make a thousand partitions nor lose its packet.
-- Large reads. `analytic` plans the assessment's counting for throughput (`ANALYTIC_SETTINGS`).
+- Large reads. `analytic` plans the assessment's counting for throughput (`ANALYTIC_SETTINGS`);
+  `read_each` runs its chunks at once, each on a thread and connection of its own
+  (`READ_PARALLELISM`): a materialized CTE runs in one backend, so one query uses one core.
 - Schema upgrades run under an advisory lock: receivers starting together migrate once.
 - The URL's password never appears in messages (`target` is the URL without it).
 """
@@ -31,6 +33,7 @@ import threading
 import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import date
 from functools import lru_cache
@@ -79,6 +82,10 @@ ANALYTIC_SETTINGS = {
     "work_mem": "64MB",
 }
 """Settings of `analytic` blocks (transaction-local: the session's own come back after)."""
+READ_PARALLELISM = 4
+"""Queries `read_each` runs at once: a month is 5 weekly chunks of the assessment; 4 keep a
+server's cores busy without taking many of its connections (each backend may use a few
+`work_mem`s)."""
 _CREATE_TABLE = re.compile(r"^\s*CREATE TABLE (?P<name>\w+) \(", re.I)
 _DOUBLE = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.I)
 
@@ -434,6 +441,17 @@ class PostgresStore(Store):
             self._run("SELECT " + ", ".join("set_config(?, ?, true)" for _ in ANALYTIC_SETTINGS),
                       [value for item in ANALYTIC_SETTINGS.items() for value in item])
             yield
+
+    def read_each(self, read, items):
+        """As `Store.read_each`, `READ_PARALLELISM` at a time on threads of their own (each
+        opens its connection, closed when the thread ends). Inside a transaction one after
+        another on its connection: other connections would not see what it wrote."""
+        items = list(items)
+        if len(items) < 2 or self._in_transaction():
+            return [read(item) for item in items]
+        with ThreadPoolExecutor(min(READ_PARALLELISM, len(items)),
+                                thread_name_prefix="envmon-read") as pool:
+            return list(pool.map(read, items))
 
     def _lock_points(self, points: list[str]) -> None:
         """Transaction-level advisory locks on the points' buckets (`POINT_LOCK_BUCKETS`, in
