@@ -10,6 +10,9 @@ Timed on a fresh PostgreSQL database (the server behind `--pg-url`, or a throwaw
 and on a fresh DuckDB file, in the same run: the write path alone, without sockets or parsing,
 so a change to the engine's write path shows here first (bench_scale measures the receiver).
 Not a test: numbers depend on the machine.
+
+Measured 2026-12-01 on the loaded 2-core machine (3 runs each, same cluster): PostgreSQL
+0.30–0.42 s with COPY written row by row, 0.23–0.38 s with Arrow's CSV (DuckDB 0.15–0.42 s).
 """
 
 from __future__ import annotations
@@ -62,6 +65,9 @@ def write(target: str, packets, group: int) -> float:
 
 def _group(packets):
     return [raw for raw, _ in packets], [r for _, records in packets for r in records]
+
+
+SMOKE_ARGS = ["--points", "20", "--group", "5", "--repeat", "1"]
 
 
 def main(argv: list[str] | None = None) -> None:
