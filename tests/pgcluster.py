@@ -126,12 +126,12 @@ class Databases:
     def fresh(self, prefix: str = "t", *, migrated: bool = True) -> str:
         """The URL of a new database (empty, or with the schema when `migrated`)."""
         name = f"envmon_{prefix}_{os.getpid()}_{next(_COUNTER)}"
-        template = self._template() if migrated else "template0"
+        template = self.migrated_template() if migrated else "template0"
         with self._admin() as con:
             con.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return with_database(self.server_url, name)
 
-    def _template(self) -> str:
+    def migrated_template(self) -> str:
         if self.template is None:
             from envmon.store import open_store
 

@@ -34,7 +34,10 @@ def test_ci_runs_the_benchmarks_at_their_tiny_size():
     assert "python -m benchmarks --smoke" in makefile
 
 
+@pytest.mark.duckdb_only
 def test_assess_benchmark_cross_check_holds_at_its_tiny_size(monkeypatch, capsys):
+    """DuckDB only: the assessment benchmark builds its DuckDB file with DuckDB's own SQL (hash(),
+    list literals); the engines' same-run figures are the scale benchmark's."""
     module = importlib.import_module("benchmarks.bench_assess")
     monkeypatch.setattr(sys, "argv", ["bench_assess"])
     module.main(["--sizes", "120", "--sample", "120"])  # the SQL and naive counts agree

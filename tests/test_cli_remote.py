@@ -151,7 +151,10 @@ def test_url_prints_what_the_local_command_prints(fed):
         assert result.stderr == local[name + ":stderr"], name
 
 
+@pytest.mark.duckdb_only
 def test_store_held_by_serve_is_asked_through_its_web_app(fed):
+    """DuckDB only: serve holds the DuckDB file (or another process locks it), so the CLI goes
+    through serve or names the lock; on PostgreSQL the CLI opens the database itself."""
     db, serve, local = fed
     info = discovery.read(db)
     assert info is not None and info.pid == serve.child.pid and info.url == serve.url
@@ -263,9 +266,13 @@ def _dead_pid() -> int:
     return child.pid
 
 
+@pytest.mark.duckdb_only
 def test_stale_discovery_file_is_ignored(tmp_path):
     """A locked store whose discovery file names a dead serve: the store's own error, no
-    request (serve --no-web looks the same: no live file)."""
+    request (serve --no-web looks the same: no live file).
+
+    DuckDB only: serve holds the DuckDB file (or another process locks it), so the CLI goes
+    through serve or names the lock; on PostgreSQL the CLI opens the database itself."""
     db = tmp_path / "envmon.duckdb"
     with open_store(db) as store:
         from envmon.registry.importer import import_rows
@@ -336,7 +343,7 @@ def test_lockout_lifted_through_url_reaches_the_running_receiver_at_once(tmp_pat
     with open_store(db) as store:
         store.execute(
             "INSERT INTO guard_lockouts (address, mn, locked_at, locked_until, failures) "
-            "VALUES (?, '', now(), now() + INTERVAL 1 HOUR, 3)", [locked])
+            "VALUES (?, '', now(), now() + INTERVAL '1 hour', 3)", [locked])
     serve = Serve(db)
     try:
         port = int(re.search(r"HJ 212 on [\d.]+:(\d+)", "".join(serve.lines)).group(1))

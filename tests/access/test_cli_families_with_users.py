@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from envmon.store import open_store
 from tests.access.conftest import UNIT, make_user
 from tests.ingest.conftest import GAS_MN
@@ -25,7 +27,10 @@ def _ok(*args: str, **kwargs):
     return result
 
 
+@pytest.mark.duckdb_only
 def test_marks_supervise_grade_audit_portal_go_through_serve_with_users(tmp_path):
+    """DuckDB only: serve holds the DuckDB file, so the CLI goes through serve; on PostgreSQL the
+    CLI opens the database itself."""
     db = tmp_path / "envmon.duckdb"
     _feed(db)
     with open_store(db) as store:

@@ -9,6 +9,7 @@ import os
 import stat
 
 import httpx
+import pytest
 
 from envmon.access.operator import read_token, token_path
 from envmon.store import open_store
@@ -55,9 +56,13 @@ def test_the_cli_keeps_working_against_serve_with_users(tmp_path):
         again.stop()
 
 
+@pytest.mark.duckdb_only
 def test_users_commands_go_through_serve_with_the_operator_token(tmp_path):
     """`envmon users add|list|disable|reset-password` while serve holds the store: the
-    /api/v1/users endpoints, the password in the body read from stdin, never in a row."""
+    /api/v1/users endpoints, the password in the body read from stdin, never in a row.
+
+    DuckDB only: serve holds the DuckDB file, so the CLI goes through serve; on PostgreSQL the
+    CLI opens the database itself."""
     db = tmp_path / "envmon.duckdb"
     _feed(db)
     with open_store(db) as store:

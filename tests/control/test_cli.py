@@ -130,7 +130,10 @@ def test_without_a_running_serve_one_line(tmp_path):
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.duckdb_only
 def test_keys_set_and_rotate_while_serve_holds_the_store(served):
+    """DuckDB only: serve holds the DuckDB file, so the CLI goes through serve; on PostgreSQL the
+    CLI opens the database itself."""
     db, _, units = served
     stdin = run("keys", "set", WATER_MN, "--key-stdin", "--db", str(db),
                 input=KEY_HEX + "\n")

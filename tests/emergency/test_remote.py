@@ -1,7 +1,10 @@
 """`envmon emergency alert add|import|list|cancel` and `list import|show` while `envmon
 serve` holds the store (its normal state): they go through its web app, the files read by
 the CLI and their rows sent, the writes in the audit log; what they print is what the
-local command prints on a copy of the same store."""
+local command prints on a copy of the same store.
+
+DuckDB only (marker duckdb_only): the CLI goes through serve because serve holds the DuckDB
+file; on PostgreSQL the CLI opens the database itself."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from typer.testing import CliRunner
 
 from envmon.cli import app as cli_app
 from tests.test_cli_remote import Serve
+
+pytestmark = pytest.mark.duckdb_only
 
 GOOD_UNIT = "91140100MA0EMGC000"
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from envmon.assess.api import AssessOptions, assess_period
 from envmon.period import Period
 from envmon.store import open_store, schema
@@ -58,8 +60,11 @@ def _build_version_10_store(path, monkeypatch):
     return figures
 
 
+@pytest.mark.duckdb_only
 def test_old_exemptions_and_corrections_become_approved_marks_keeping_their_history(
         tmp_path, monkeypatch):
+    """DuckDB only: it builds a DuckDB file at schema version 10 and upgrades it (the PostgreSQL
+    engine starts at version 12)."""
     from envmon.assess import marks as old
     from envmon.marks import review
 

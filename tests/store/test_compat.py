@@ -52,7 +52,10 @@ def one_line_error(args: list[str]) -> str:
     return text
 
 
+@pytest.mark.duckdb_only
 def test_a_store_from_a_newer_duckdb_is_named_as_such(tmp_path):
+    """DuckDB only: it writes DuckDB file headers and damaged or foreign files; a PostgreSQL
+    database has no file."""
     path = tmp_path / "future.duckdb"
     future_duckdb_file(path)
     before = path.read_bytes()
@@ -71,7 +74,10 @@ def test_a_store_from_a_newer_duckdb_is_named_as_such(tmp_path):
 
 @pytest.mark.parametrize("content", [b"", b"hello\n", bytes(range(256)) * 64,
                                      b"SQLite format 3\x00" + bytes(4080)])
+@pytest.mark.duckdb_only
 def test_a_file_that_is_not_a_duckdb_store_is_named_as_such(tmp_path, content):
+    """DuckDB only: it writes DuckDB file headers and damaged or foreign files; a PostgreSQL
+    database has no file."""
     path = tmp_path / "other.duckdb"
     path.write_bytes(content)
     with pytest.raises(StoreFormatError, match="it is (not a DuckDB database file|a SQLite)"):
@@ -84,7 +90,10 @@ def test_a_file_that_is_not_a_duckdb_store_is_named_as_such(tmp_path, content):
     assert path.read_bytes() == content
 
 
+@pytest.mark.duckdb_only
 def test_a_damaged_store_is_named_as_such(tmp_path):
+    """DuckDB only: it writes DuckDB file headers and damaged or foreign files; a PostgreSQL
+    database has no file."""
     path = tmp_path / "cut.duckdb"
     open_store(path).close()
     path.write_bytes(path.read_bytes()[:5000])  # a copy cut short

@@ -76,7 +76,10 @@ def catalog(store) -> dict:
     return {"tables": tables, "views": views, "sequences": sequences, "keys": keys}
 
 
+@pytest.mark.duckdb_only
 def test_a_version_5_store_upgrades_in_place_with_its_data(tmp_path):
+    """DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
     with open_store(old) as store:
@@ -94,7 +97,10 @@ def test_a_version_5_store_upgrades_in_place_with_its_data(tmp_path):
         assert len(store.query_records(MN, "2061", T0, T0.replace(hour=9))) == 1
 
 
+@pytest.mark.duckdb_only
 def test_upgraded_and_fresh_stores_have_the_same_schema(tmp_path):
+    """DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old, fresh = tmp_path / "old.duckdb", tmp_path / "fresh.duckdb"
     build_v5_store(old)
     with open_store(old) as upgraded, open_store(fresh) as new:
@@ -102,7 +108,10 @@ def test_upgraded_and_fresh_stores_have_the_same_schema(tmp_path):
         assert set(catalog(new)["tables"]) >= {"records", "alarms", *LATE_V5_TABLES}
 
 
+@pytest.mark.duckdb_only
 def test_a_store_created_mid_version_5_gets_the_tables_it_lacks(tmp_path):
+    """DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "mid.duckdb"
     build_v5_store(old, without=LATE_V5_TABLES)
     with open_store(old) as store:
@@ -144,7 +153,10 @@ def held_by_another_process(path, *, read_only: bool):
         holder.wait(timeout=30)
 
 
+@pytest.mark.duckdb_only
 def test_a_version_5_store_opened_read_only_is_upgraded_then_read(tmp_path, caplog):
+    """DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
     with (caplog.at_level(logging.INFO, logger="envmon.store"),
@@ -170,7 +182,10 @@ def test_a_version_5_store_opened_read_only_is_upgraded_then_read(tmp_path, capl
         assert catalog(again) == catalog(new)
 
 
+@pytest.mark.duckdb_only
 def test_a_store_created_mid_version_5_opened_read_only_gets_its_missing_tables(tmp_path):
+    """DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "mid.duckdb"
     build_v5_store(old, without=LATE_V5_TABLES)
     with open_store(old, read_only=True) as store:
@@ -178,8 +193,12 @@ def test_a_store_created_mid_version_5_opened_read_only_gets_its_missing_tables(
         assert store.raw_counts()["accepted"] == 3
 
 
+@pytest.mark.duckdb_only
 def test_envmon_data_reads_a_version_5_store(tmp_path):
-    """The user's case: install the new envmon, run a query on the old store."""
+    """The user's case: install the new envmon, run a query on the old store.
+
+    DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
     con = duckdb.connect(str(old))
@@ -195,8 +214,12 @@ def test_envmon_data_reads_a_version_5_store(tmp_path):
     assert version_on_disk(old) == schema.SCHEMA_VERSION
 
 
+@pytest.mark.duckdb_only
 def test_a_version_5_store_that_cannot_be_opened_for_writing_asks_for_an_upgrade(tmp_path):
-    """Another process reads the old store (shared lock): no upgrade now, a clear error."""
+    """Another process reads the old store (shared lock): no upgrade now, a clear error.
+
+    DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
     with held_by_another_process(old, read_only=True) as holder:
@@ -216,8 +239,12 @@ def test_a_version_5_store_that_cannot_be_opened_for_writing_asks_for_an_upgrade
         assert store.schema_version() == schema.SCHEMA_VERSION
 
 
+@pytest.mark.duckdb_only
 def test_a_version_5_store_open_for_writing_elsewhere_gives_the_lock_error(tmp_path):
-    """A writer elsewhere (an old `envmon serve`) keeps even readers out: the lock error."""
+    """A writer elsewhere (an old `envmon serve`) keeps even readers out: the lock error.
+
+    DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
     with (held_by_another_process(old, read_only=False) as holder,
@@ -226,8 +253,12 @@ def test_a_version_5_store_open_for_writing_elsewhere_gives_the_lock_error(tmp_p
     assert version_on_disk(old) == 5
 
 
+@pytest.mark.duckdb_only
 def test_a_version_5_store_this_process_reads_elsewhere_is_not_upgraded(tmp_path):
-    """In one process DuckDB refuses a read-write open beside a read-only one."""
+    """In one process DuckDB refuses a read-write open beside a read-only one.
+
+    DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
     reader = duckdb.connect(str(old), read_only=True)
@@ -240,7 +271,10 @@ def test_a_version_5_store_this_process_reads_elsewhere_is_not_upgraded(tmp_path
     assert version_on_disk(old) == 5
 
 
+@pytest.mark.duckdb_only
 def test_a_version_5_store_in_a_read_only_file_asks_for_an_upgrade(tmp_path):
+    """DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
     old.chmod(0o444)
@@ -258,7 +292,10 @@ def test_a_version_5_store_in_a_read_only_file_asks_for_an_upgrade(tmp_path):
     assert version_on_disk(old) == 5
 
 
+@pytest.mark.duckdb_only
 def test_a_store_from_a_newer_envmon_is_refused_and_never_touched(tmp_path, monkeypatch):
+    """DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     newer = tmp_path / "newer.duckdb"
     build_v5_store(newer)
     con = duckdb.connect(str(newer))
@@ -292,8 +329,12 @@ def test_migrations_are_numbered_without_gaps_and_declare_their_steps():
             "emergency_list_imports"} == set(schema.id_sequences())
 
 
+@pytest.mark.duckdb_only
 def test_the_server_engine_indexes_are_valid_sql(tmp_path, monkeypatch):
-    """Row-store engines also create the `Index` steps; they must name real columns."""
+    """Row-store engines also create the `Index` steps; they must name real columns.
+
+    DuckDB only: it forces the indexes onto DuckDB and reads duckdb_indexes() (on PostgreSQL
+    the engine makes them anyway: tests/store's contract runs there)."""
     monkeypatch.setattr(DuckDBStore, "server_indexes", True)
     steps = [(m.version, step) for m in schema.migrations() for step in m.steps
              if isinstance(step, Index)]
@@ -305,7 +346,10 @@ def test_the_server_engine_indexes_are_valid_sql(tmp_path, monkeypatch):
         assert indexes <= names
 
 
+@pytest.mark.duckdb_only
 def test_an_upgrade_keeps_the_old_store_as_a_backup_and_a_new_store_gets_none(tmp_path, caplog):
+    """DuckDB only: it builds and upgrades DuckDB files of older schema versions (the PostgreSQL
+    engine starts at version 12) or tests DuckDB's file lock, .bak copies and file permissions."""
     old = tmp_path / "old.duckdb"
     build_v5_store(old)
     before = duckdb.connect(str(old), read_only=True)

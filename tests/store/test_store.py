@@ -242,7 +242,9 @@ def test_read_only_store(db_path):
             store.write_batch([raw_row()], [])
 
 
+@pytest.mark.duckdb_only
 def test_read_only_open_of_a_foreign_duckdb_file(tmp_path):
+    """DuckDB only: DuckDB's file formats and its one-process file lock."""
     import duckdb
 
     path = tmp_path / "other.duckdb"
@@ -261,7 +263,9 @@ def test_an_unreachable_postgresql_store_is_a_clear_error_without_the_password()
     assert "envmon:***@127.0.0.1" in str(raised.value)
 
 
+@pytest.mark.duckdb_only
 def test_locked_file_gives_a_clear_error(db_path):
+    """DuckDB only: DuckDB's file formats and its one-process file lock."""
     open_store(db_path).close()
     holder = subprocess.Popen(
         [

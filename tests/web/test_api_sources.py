@@ -392,3 +392,13 @@ def test_no_get_endpoint_answers_garbage_with_a_500(filled):
                 assert "Traceback" not in response.text
                 checked += 1
     assert checked > 60
+
+
+def test_a_nul_character_in_a_parameter_is_a_400_naming_it(filled):
+    """No field holds a NUL, and PostgreSQL's text cannot: refused before any query runs."""
+    with api(filled["db"]) as client:
+        answer = client.get("/api/v1/alarms", params={"status": "open", "mn": "MN\x00X"})
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["field"] == "mn"
+        assert "NUL" in answer.json()["error"]["reason"]
+        assert client.get("/api/v1/alarms", params={"status": "open"}).status_code == 200

@@ -29,7 +29,8 @@ WEB = re.compile(r"web app on (http://127\.0\.0\.1:\d+/)")
 
 
 def serve(tmp_path: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": SRC, "COLUMNS": "200"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (SRC, os.environ.get("PYTHONPATH")) if p), "COLUMNS": "200"}
     env.pop("ENVMON_CONFIG", None)
     return subprocess.Popen(
         [sys.executable, "-m", "envmon", "serve", "--db", str(tmp_path / "s.duckdb"),

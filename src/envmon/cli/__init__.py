@@ -16,10 +16,12 @@ from envmon.cli import (
     alarms,
     assess,
     audit,
+    batch,
     command,
     data,
     emergency,
     emissions,
+    export,
     hj212,
     keys,
     marks,
@@ -56,7 +58,7 @@ def version() -> None:
 
 for module in (hj212, registry, data, serve, assess, air, report, roads, alarms, emissions,
                receiver, keys, command, marks, emergency, users, audit, supervise,
-               screen, portal, store, store_backup, web):
+               screen, portal, store, store_backup, web, export, batch):
     module.register(app)
 
 

@@ -6,10 +6,12 @@ A command parses its options, calls a use case (`envmon/<domain>/api.py`) inside
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -131,3 +133,21 @@ def user_errors() -> Iterator[None]:
         raise fail(str(error), 1) from None
     except EnvmonError as error:
         raise fail(str(error)) from None
+
+
+@contextmanager
+def progress_bar(label: str, shown: bool = True) -> Iterator[Any]:
+    """A progress bar on stderr for long work (map matching, exports); yields
+    `step(done, total)` for the use case to call (None when not `shown`)."""
+    from rich.progress import Progress
+
+    if not shown or not sys.stderr.isatty():  # a bar redrawn into a file or pipe is noise
+        yield None
+        return
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield step

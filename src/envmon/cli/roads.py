@@ -4,15 +4,12 @@ No SQL and no orchestration here."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from envmon.cli.common import CONFIG_HELP, DB_HELP, fail, open_cli_store, user_errors
+from envmon.cli.common import progress_bar as _progress
 from envmon.cli.options import emit, format_option, output_option
 from envmon.cli.remote import remote_command
 
@@ -40,25 +37,6 @@ def _settings(path: Path | None, config: Path | None = None):
         return settings_from_dict(load_config(config).roads, "[roads]")
     except (ValueError, ConfigError) as error:
         raise fail(str(error)) from None
-
-
-@contextmanager
-def _progress(label: str, shown: bool = True) -> Iterator[Any]:
-    """A progress bar on stderr; yields `step(done, total)` for the use case to call (None
-    when not `shown`)."""
-    from rich.console import Console
-    from rich.progress import Progress
-
-    if not shown or not sys.stderr.isatty():  # a bar redrawn into a file or pipe is noise
-        yield None
-        return
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
-
-        def step(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield step
 
 
 # What a roads command that reads data needs first, when --db names no database.

@@ -331,13 +331,29 @@ class PostgresStore(Store):
     def _staged(self, name: str, table: pa.Table) -> Iterator[None]:
         con = self._connection()
         columns = ", ".join(f"{field.name} {_pg_type(field.type)}" for field in table.schema)
-        con.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+        self._temporary_ddl(con, f"CREATE TEMPORARY TABLE {name} ({columns})")
         try:
             self._copy(con, name, table)
             yield
         finally:
             if con.info.transaction_status != TransactionStatus.INERROR and not con.broken:
-                con.execute(f"DROP TABLE IF EXISTS {name}")
+                self._temporary_ddl(con, f"DROP TABLE IF EXISTS {name}")
+
+    def _temporary_ddl(self, con: psycopg.Connection, sql: str) -> None:
+        """CREATE or DROP of a temporary table. PostgreSQL refuses both in a read-only
+        transaction (a read-only store's default), even for a temporary table, though it lets
+        one write rows into it: so a read-only store runs them in a READ WRITE transaction of
+        their own, which can touch nothing but this session's temporary table."""
+        if not self.read_only or self._in_transaction():
+            con.execute(sql)
+            return
+        con.execute("BEGIN READ WRITE")
+        try:
+            con.execute(sql)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
 
     @staticmethod
     def _copy(con: psycopg.Connection, name: str, table: pa.Table) -> None:

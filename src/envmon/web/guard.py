@@ -22,6 +22,9 @@ person on this machine, or on the network only when the operator said so:
     an upload route named in ``multipart_paths`` (a data mark's proof file), which the Origin
     and Sec-Fetch-Site checks above still guard and `web.app.BodyLimit` bounds.
   A client that is not a browser (the CLI's ``--url``) sends no Origin and JSON: allowed.
+* **NUL** (every request): a NUL character (``%00``) in the path or a query parameter: 400
+  naming the parameter. No field of envmon holds one, and PostgreSQL's text cannot (the query
+  would fail on that engine instead of finding nothing).
 
 Refusals are the API's error shape ``{"error": {"field", "reason"}}``.
 """
@@ -32,7 +35,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from envmon.web.api.usecase import error_response
 
@@ -77,6 +80,19 @@ def own_host_names(bound_host: str | None, allowed: Iterable[str] = ()) -> froze
     return frozenset(names)
 
 
+def _nul_field(scope: dict) -> str | None:
+    """The query parameter (or "path") that holds a NUL character, None when none does."""
+    if "\x00" in scope.get("path", ""):
+        return "path"
+    query = scope.get("query_string", b"").decode("latin-1")
+    if "%00" not in query and "\x00" not in query:
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return None
+
+
 def _split_host(value: str) -> tuple[str, int | None]:
     """``"[::1]:8000"`` → ("::1", 8000); ``"Example.org"`` → ("example.org", None)."""
     try:
@@ -117,6 +133,9 @@ class RequestGuard:
             return (400, "Host", f"this server does not answer to the host name "
                     f"{headers.get('host', '')!r}; add it to [web] allowed_hosts if it is "
                     "this server's name")
+        nul = _nul_field(scope)
+        if nul is not None:
+            return (400, nul, "contains a NUL character (%00), which no field accepts")
         if scope.get("method", "GET") in SAFE_METHODS:
             return None
         client = (scope.get("client") or (None,))[0]
