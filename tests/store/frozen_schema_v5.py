@@ -551,6 +551,7 @@ SERVER_INDEXES: dict[int, list[str]] = {
         "CREATE INDEX IF NOT EXISTS road_readings_device_time ON road_readings (device_id, time)",
         "CREATE INDEX IF NOT EXISTS road_passes_segment ON road_passes (network_version, segment_id, start_time)",
         "CREATE INDEX IF NOT EXISTS registry_history_mn_field ON registry_history (mn, field, factor)",
+        "CREATE INDEX IF NOT EXISTS records_cn_time ON records (cn, data_time)",
     ],
 }
 

@@ -120,6 +120,24 @@ def test_nested_transaction_joins_the_outer_one(store):
     assert store.query("SELECT COUNT(*) FROM contract_t") == [(0,)]
 
 
+def test_an_analytic_block_reads_as_any_query_and_leaves_the_store_usable(store):
+    _table(store)
+    store.execute("INSERT INTO contract_t VALUES (1, 'a')")
+    with store.analytic():
+        assert store.query("SELECT k, v FROM contract_t") == [(1, "a")]
+    with pytest.raises(RuntimeError, match="boom"), store.analytic():
+        raise RuntimeError("boom")
+    assert store.query("SELECT COUNT(*) FROM contract_t") == [(1,)]
+
+
+def test_read_each_gives_each_reads_result_in_order(store):
+    _table(store)
+    store.execute("INSERT INTO contract_t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    assert store.read_each(
+        lambda k: store.query("SELECT v FROM contract_t WHERE k = ?", [k])[0][0],
+        [3, 1, 2]) == ["c", "a", "b"]
+
+
 # ------------------------------------------------------------------ query and arrow types
 INSTANT = datetime(2026, 4, 30, 16, 30, tzinfo=UTC)  # 2026-05-01 00:30 in Beijing
 

@@ -140,3 +140,73 @@ def test_keywords_malformed_urls_and_urls_without_a_database_are_refused_without
         with pytest.raises(StoreError, match=says) as raised:
             open_store(target)
         assert "pw1" not in str(raised.value)
+def test_an_analytic_block_plans_for_throughput_and_ends_with_its_settings(pg_url):
+    # nested loops over misestimated CTEs took 29.5 s for the 20-point month the hash joins
+    # count in 0.2 s; JIT compiled for seconds once they were off (benchmarks: analytic)
+    settings = "SELECT current_setting('enable_nestloop'), current_setting('jit'), " \
+               "current_setting('work_mem')"
+    with open_store(pg_url, read_only=True) as store:
+        before = store.query(settings)[0]
+        with store.analytic():
+            assert store.query(settings)[0] == ("off", "off", "64MB")
+        assert store.query(settings)[0] == before
+        assert before[:2] == ("on", "on")
+
+
+def test_records_have_an_index_for_the_assessments_range_of_one_cn(pg_url):
+    with open_store(pg_url) as store:
+        defs = [row[0] for row in store.query(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'records'")]
+    assert any(d.endswith("(cn, data_time)") for d in defs), defs
+
+
+def test_append_copies_awkward_values_as_they_are(pg_url):
+    # `append` writes the rows as CSV through Arrow: quotes, separators, newlines, empty text
+    # against NULL, non-finite floats and bytes must come back unchanged
+    import math
+
+    import pyarrow as pa
+
+    texts = ['a,"b"\nc', "", None, "\\N", "中文 \t tab"]
+    floats = [0.1 + 0.2, float("nan"), float("inf"), None, -1e-300]
+    blobs = [b"##\x00\xff,\n", b"", None, b"\\x", bytes(range(256))]
+    with open_store(pg_url) as store:
+        store.execute("CREATE TABLE awkward (k BIGINT, t TEXT, f DOUBLE PRECISION, b BYTEA, "
+                      "ok BOOLEAN, at TIMESTAMPTZ)")
+        at = datetime(2026, 5, 1, 0, 30, tzinfo=BEIJING_FIXED)
+        store.append("awkward", pa.table({
+            "k": list(range(5)), "t": texts, "f": floats, "b": blobs,
+            "ok": [True, False, None, True, False],
+            "at": pa.array([at, None, at, at, at], pa.timestamp("us", tz="UTC"))}))
+        rows = store.query("SELECT t, f, b, ok, at FROM awkward ORDER BY k")
+    assert [r[0] for r in rows] == texts
+    assert [None if r[2] is None else bytes(r[2]) for r in rows] == blobs
+    assert [r[3] for r in rows] == [True, False, None, True, False]
+    assert rows[0][4] == at and rows[1][4] is None
+    assert rows[0][1] == 0.1 + 0.2 and math.isnan(rows[1][1]) and rows[2][1] == math.inf
+    assert rows[3][1] is None and rows[4][1] == -1e-300
+
+
+def test_read_each_runs_the_reads_at_once_on_connections_of_their_own(pg_url):
+    import threading
+
+    both = threading.Barrier(2, timeout=10)  # each read waits for the other: they overlap
+
+    with open_store(pg_url, read_only=True) as store:
+        def read(k):
+            both.wait()
+            return k, store.query("SELECT pg_backend_pid()")[0][0]
+
+        done = store.read_each(read, [1, 2])
+        assert [k for k, _ in done] == [1, 2]
+        assert done[0][1] != done[1][1]
+
+
+def test_read_each_inside_a_transaction_reads_on_its_connection(pg_url):
+    with open_store(pg_url) as store:
+        store.execute("CREATE TABLE seen (k BIGINT)")
+        with store.transaction():
+            store.execute("INSERT INTO seen VALUES (1)")
+            counts = store.read_each(lambda _: store.query("SELECT count(*) FROM seen")[0][0],
+                                     [1, 2])
+        assert counts == [1, 1]

@@ -8,6 +8,7 @@ rates are exact fractions rounded once by GB/T 8170 (`envmon.assess.rates`).
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -326,12 +327,25 @@ def chunks(start: datetime, end: datetime, days: int | None) -> list[tuple[datet
     return [(piece.start, piece.end) for piece in Period(start, end).chunks(days)]
 
 
+def _analytic(store) -> AbstractContextManager:
+    """The store's `analytic` block; the batch sources (`envmon.batch.sources`: Parquet on
+    DuckDB or Spark) answer `query` only."""
+    hook = getattr(store, "analytic", None)
+    return hook() if hook is not None else nullcontext()
+
+
 def _point_counts(store, config, start, end, as_of, chunk_days) -> list[tuple]:
     """Per-point counts over the chunks, summed (networked: in any chunk)."""
+    def count(piece: tuple[datetime, datetime]) -> list[tuple]:
+        sql, params = point_counts_sql(config, piece[0], piece[1], as_of)
+        with _analytic(store):
+            return store.query(sql, params)
+
+    pieces = chunks(start, end, chunk_days)
+    read_each = getattr(store, "read_each", None)
     totals: dict[str, list] = {}
-    for begin, finish in chunks(start, end, chunk_days):
-        sql, params = point_counts_sql(config, begin, finish, as_of)
-        for row in store.query(sql, params):
+    for rows in read_each(count, pieces) if read_each else map(count, pieces):
+        for row in rows:
             mn = row[0]
             old = totals.get(mn)
             if old is None:
@@ -353,7 +367,8 @@ def problem_hours(
     if not mns:
         return []
     sql, params = hour_details_sql(config, mns, start, end, as_of or now_beijing())
-    return [tuple(r) for r in store.query(sql, params)]
+    with _analytic(store):
+        return [tuple(r) for r in store.query(sql, params)]
 
 
 def late_hours(

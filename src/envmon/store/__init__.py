@@ -31,7 +31,7 @@ What a new engine implements (PostgreSQL with psycopg 3 is next): a `Store` subc
 primitives `_run`, `_rows`, `_arrow`, `_transaction`, `_staged`, `close`; the session time
 zone Asia/Shanghai (TIMESTAMPTZ values come back as aware datetimes in Beijing time); `?`
 placeholders translated; `upgrade_schema()` called once connected; hooks overridden where the
-engine differs (`ddl`, `_allocate_ids`, `tune_for_ingest`, `server_indexes`,
+engine differs (`ddl`, `_allocate_ids`, `tune_for_ingest`, `analytic`, `server_indexes`,
 `upgrade_in_place`). Then add it to `_engine` below and to `ENGINES` in the contract tests,
 which must pass unchanged.
 

@@ -9,6 +9,8 @@
   (psycopg 3) translates them to `%s` and stages tables with COPY into temporary tables.
 - Engine hooks (a default here; override where the engine differs): `ddl` (render a migration
   step: sequences, indexes), `_allocate_ids` (a block of sequence values), `tune_for_ingest`,
+  `analytic` (a block of large read queries, planned for throughput), `read_each` (independent
+  reads, at once where the engine can),
   `upgrade_in_place` (bring an older store up to date before a read-only open uses it).
 - The public, portable interface, used by the domains and run by the contract tests
   (`tests/store/test_contract.py`) on every engine:
@@ -27,10 +29,10 @@ import logging
 import os
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pyarrow as pa
 
@@ -43,6 +45,8 @@ from envmon.store.recordkeys import Period, RecordKeys, periods_table
 from envmon.store.registry_repo import RegistryRepository
 from envmon.store.registry_repo import checked_crc_modes as checked_crc_modes  # re-export
 
+T = TypeVar("T")
+R = TypeVar("R")
 _TS = pa.timestamp("us", tz="UTC")
 _F64 = pa.float64()
 _STR = pa.string()
@@ -204,6 +208,18 @@ class Store(RegistryRepository, ABC):
     def tune_for_ingest(self) -> None:
         """Engine settings for a long-running receiver (see the engines); default: none."""
         return None
+
+    def analytic(self) -> AbstractContextManager[None]:
+        """A block of large read queries (the assessment's counting over a province-month):
+        the engine may plan them for throughput rather than for quick lookups. Default:
+        nothing to change (the embedded engine is built for such queries)."""
+        return nullcontext()
+
+    def read_each(self, read: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """`[read(item) for item in items]`, in order: independent reads (the assessment's
+        chunks) that an engine with a connection per thread runs at once. Default: one after
+        another (the embedded engine parallelises each query itself)."""
+        return [read(item) for item in items]
 
     def _lock_points(self, points: list[str]) -> None:
         """Inside `write_batch`'s transaction, before its records are judged: keep other

@@ -10,7 +10,7 @@ What differs from the embedded engine, and where:
   NUMERIC results (PostgreSQL's SUM of BIGINT, AVG) come back as int or float, never Decimal,
   as DuckDB's do. The migrations' `DOUBLE` is `DOUBLE PRECISION` here.
 - Bulk writes. `append` streams the rows with COPY straight into the table; `staged` copies a
-  pyarrow table into a temporary table for the block.
+  pyarrow table into a temporary table for the block. Arrow writes the rows as CSV (`_csv`).
 - Partitions. `records` (by data_time) and `raw_packets` (by received_at) are partitioned by
   month (declarative range partitioning). A month's partition is created before the first
   row of that month is written (under an advisory lock, so receivers racing for it wait for
@@ -18,6 +18,9 @@ What differs from the embedded engine, and where:
   out of the tables without deleting them (archive, then DROP them yourself). Months outside
   `PARTITION_YEARS` around today go to a default partition, so a unit's wrong clock can neither
   make a thousand partitions nor lose its packet.
+- Large reads. `analytic` plans the assessment's counting for throughput (`ANALYTIC_SETTINGS`);
+  `read_each` runs its chunks at once, each on a thread and connection of its own
+  (`READ_PARALLELISM`): a materialized CTE runs in one backend, so one query uses one core.
 - Schema upgrades run under an advisory lock: receivers starting together migrate once.
 - The URL's password never appears in messages (`target` is the URL without it).
 """
@@ -30,6 +33,7 @@ import threading
 import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import date
 from functools import lru_cache
@@ -40,6 +44,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from psycopg.adapt import Loader
 from psycopg.pq import TransactionStatus
 
@@ -63,6 +68,25 @@ _SCHEMA_LOCK = 0x656E766D6F6E01  # "envmon" + 1: the advisory lock of schema upg
 _PARTITION_LOCK = 0x656E766D6F6E02  # … and of partition creation
 _CONNECT_TIMEOUT_S = 10
 _PASSWORD_PARAMETER = re.compile(r"((?:^|[?&\s])password=)[^&\s]*", re.I)
+ANALYTIC_SETTINGS = {
+    # The counting query's CTEs filter on expressions the planner cannot estimate (the record
+    # on the hour, received within the window), so it expects a few rows where a province
+    # has millions and loops over CTE scans rescanned per row: 20 points took 11.5 s per
+    # 7-day chunk with nested loops, 0.12 s with hash joins (benchmarks/bench_pg.py).
+    "enable_nestloop": "off",
+    # A disabled node type still counts in the plan's cost, which then passes jit_above_cost:
+    # compiling the query took 4-5 s of a 0.1 s query on PostgreSQL 15.
+    "jit": "off",
+    # The per-hour aggregates of a chunk spill to disk at the default 4 MB (a province-week is
+    # ~2 M point-factor-hours); a few sorts and hashes of one session at this size are fine on
+    # a server that holds the province.
+    "work_mem": "64MB",
+}
+"""Settings of `analytic` blocks (transaction-local: the session's own come back after)."""
+READ_PARALLELISM = 4
+"""Queries `read_each` runs at once: a month is 5 weekly chunks of the assessment; 4 keep a
+server's cores busy without taking many of its connections (each backend may use a few
+`work_mem`s)."""
 _CREATE_TABLE = re.compile(r"^\s*CREATE TABLE (?P<name>\w+) \(", re.I)
 _DOUBLE = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)", re.I)
 
@@ -167,6 +191,34 @@ def _python_columns(table: pa.Table) -> list[list[Any]]:
             column = column.cast(column.type.value_type)
         columns.append(column.to_pylist())
     return columns
+
+
+def _csv(table: pa.Table) -> bytes | None:
+    """`table` as COPY's CSV, written by Arrow in one pass (a burst's rows took 3× as long
+    turned into Python objects and written row by row: benchmarks/bench_pg_write.py); None
+    for a column type CSV cannot carry (the caller copies row by row then).
+
+    Arrow writes NULL as an empty field and an empty string as "", as COPY reads them;
+    timestamps with their zone (Z), floats in round-trip form (nan, inf as PostgreSQL
+    reads them). Binary columns go as bytea's hex text."""
+    columns = []
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column, kind = column.cast(kind.value_type), kind.value_type
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            column = pa.array([None if v is None else "\\x" + v.hex()
+                               for v in column.to_pylist()], pa.string())
+        elif not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                  or pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                  or pa.types.is_boolean(kind) or pa.types.is_timestamp(kind)
+                  or pa.types.is_date(kind) or pa.types.is_null(kind)):
+            return None
+        columns.append(column)
+    out = pa.BufferOutputStream()
+    pa_csv.write_csv(pa.Table.from_arrays(columns, names=table.column_names), out,
+                     pa_csv.WriteOptions(include_header=False))
+    return out.getvalue().to_pybytes()
 
 
 class _ThreadConnection:
@@ -323,9 +375,14 @@ class PostgresStore(Store):
     def _copy(con: psycopg.Connection, name: str, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
+        names = ", ".join(table.column_names)
+        data = _csv(table)
+        if data is not None:
+            with con.cursor().copy(f"COPY {name} ({names}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(data)
+            return
         columns = _python_columns(table)
-        with con.cursor().copy(
-                f"COPY {name} ({', '.join(table.column_names)}) FROM STDIN") as copy:
+        with con.cursor().copy(f"COPY {name} ({names}) FROM STDIN") as copy:
             for row in zip(*columns, strict=True):
                 copy.write_row(row)
 
@@ -407,6 +464,26 @@ class PostgresStore(Store):
             copy = RecordRow(*row)
             out.setdefault((copy.mn, copy.cn, copy.data_time), []).append(copy)
         return out
+
+    @contextmanager
+    def analytic(self) -> Iterator[None]:
+        """A transaction with `ANALYTIC_SETTINGS` (SET LOCAL: they end with it; inside an
+        outer transaction they last until the outer one ends)."""
+        with self._transaction():
+            self._run("SELECT " + ", ".join("set_config(?, ?, true)" for _ in ANALYTIC_SETTINGS),
+                      [value for item in ANALYTIC_SETTINGS.items() for value in item])
+            yield
+
+    def read_each(self, read, items):
+        """As `Store.read_each`, `READ_PARALLELISM` at a time on threads of their own (each
+        opens its connection, closed when the thread ends). Inside a transaction one after
+        another on its connection: other connections would not see what it wrote."""
+        items = list(items)
+        if len(items) < 2 or self._in_transaction():
+            return [read(item) for item in items]
+        with ThreadPoolExecutor(min(READ_PARALLELISM, len(items)),
+                                thread_name_prefix="envmon-read") as pool:
+            return list(pool.map(read, items))
 
     def _lock_points(self, points: list[str]) -> None:
         """Transaction-level advisory locks on the points' buckets (`POINT_LOCK_BUCKETS`, in
