@@ -613,3 +613,53 @@ def test_the_receiver_reads_nothing_while_the_store_is_away(tmp_path):
         asyncio.run(scenario())
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ takeover across receivers
+
+
+def test_a_new_address_cannot_take_an_mn_over_through_another_receiver(pg_url):
+    asyncio.run(_a_new_address_cannot_take_an_mn_over_through_another_receiver(pg_url))
+
+
+async def _a_new_address_cannot_take_an_mn_over_through_another_receiver(pg_url):
+    """[guard] takeover = "usual-address" holds across receivers: a spoofer at a new address
+    with the MN's password is refused at B while the unit holds the MN at A."""
+    from envmon.app import Platform, PlatformOptions
+    from envmon.ingest.coordination import CoordinationSettings, live_sessions
+
+    mn = unit_mns(1)[0]
+    register(pg_url, [mn])
+    options = {"host": "127.0.0.1", "hj212_port": 0, "backfill": False, "alarms": False,
+               "coordination": CoordinationSettings(poll_s=0.2)}
+    a = Platform(open_store(pg_url), PlatformOptions(**options))
+    b = Platform(open_store(pg_url), PlatformOptions(**options))
+    hour = last_hours(1)[0]
+    genuine, spoofer = Unit(mn, [hour]), Unit(mn, [hour])
+    try:
+        await a.start()
+        await b.start()
+        await genuine.connect(a.receiver.port)
+        assert await genuine.upload(hour)
+        with open_store(pg_url) as store:
+            assert live_sessions(store)[mn][0] == a.coordinator.receiver_id
+        reader, spoofer._writer = await asyncio.open_connection(
+            "127.0.0.1", b.receiver.port, local_addr=("127.0.0.2", 0))
+        spoofer._reader_task = asyncio.get_running_loop().create_task(spoofer._read(reader))
+        assert not await spoofer.upload(hour - HOUR, timeout=1.0)  # refused: no answer
+        await until(lambda: b.receiver.guard.counts["refused"] + sum(
+            b.receiver.stats.rejected.values()) > 0, 5, "B refused the claim")
+        assert mn not in b.receiver.online
+        await asyncio.sleep(3 * 0.2)  # A's polls: nothing claimed elsewhere, nothing closed
+        assert not genuine.closed.is_set() and a.coordinator.takeovers == 0
+        assert await genuine.upload(hour - 2 * HOUR)
+        with open_store(pg_url) as store:
+            assert live_sessions(store)[mn][0] == a.coordinator.receiver_id
+            assert (mn, (hour - HOUR).replace(tzinfo=None)) not in {
+                (m, t.replace(tzinfo=None)) for m, t in stored_hours(pg_url, [mn])}
+    finally:
+        await genuine.close()
+        await spoofer.close()
+        for platform in (b, a):
+            await platform.stop()
+            platform.close()
