@@ -18,8 +18,9 @@ pg_dump older than the server, is one line saying which binary and what to insta
 password of the URL goes to the tools in ``PGPASSWORD``, never on their command line.
 
 **Both.** A backup never overwrites a file. A restore refuses a target that holds tables
-unless ``force`` (PostgreSQL: never while receivers hold fresh leases on it), and checks the schema version of what it restores: from a newer envmon it
-is refused; from an older one the store is brought up to date on restore (the migrations).
+unless ``force`` (PostgreSQL: never while receivers hold fresh leases on it), and checks
+the schema version of what it restores: from a newer envmon it is refused; from an older
+one the store is brought up to date on restore (the migrations).
 The SM4 master key file next to a DuckDB store is not in the backup (it would put the keys
 and their key in one place): back it up apart (docs/operations.md).
 """
