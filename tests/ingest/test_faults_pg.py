@@ -663,3 +663,51 @@ async def _a_new_address_cannot_take_an_mn_over_through_another_receiver(pg_url)
         for platform in (b, a):
             await platform.stop()
             platform.close()
+
+
+# ------------------------------------------------------------------ a simulated unit comes back
+
+
+def test_a_simulated_unit_reconnects_to_the_receiver_still_listening(pg_url):
+    asyncio.run(_a_simulated_unit_reconnects_to_the_receiver_still_listening(pg_url))
+
+
+async def _a_simulated_unit_reconnects_to_the_receiver_still_listening(pg_url):
+    """Two receivers share one port (SO_REUSEPORT); the one holding the unit goes away: the
+    `envmon simulate` unit connects again (to the other) and its next upload is stored."""
+    from envmon.app import Platform, PlatformOptions
+    from envmon.ingest.coordination import CoordinationSettings
+    from envmon.sim.clock import SimClock
+    from envmon.sim.dau import DataAcquisitionUnit
+    from envmon.sim.fleet import sim_points_from_store
+
+    mn = unit_mns(1)[0]
+    register(pg_url, [mn])
+    with open_store(pg_url) as store:
+        point = next(p for p in sim_points_from_store(store) if p.mn == mn)
+    port = free_port()
+    options = {"host": "127.0.0.1", "hj212_port": port, "reuse_port": True, "backfill": False,
+               "alarms": False, "coordination": CoordinationSettings(poll_s=0.2)}
+    platforms = [Platform(open_store(pg_url), PlatformOptions(**options)) for _ in range(2)]
+    first, second = last_hours(2)
+    unit = DataAcquisitionUnit(point, "127.0.0.1", port, clock=SimClock(now_beijing(), 1.0),
+                               ack_timeout_s=2.0, retries=3)
+    try:
+        for platform in platforms:
+            await platform.start()
+        assert await unit.connect()
+        assert await unit.send_upload("2061", first, unit.period_data("2061", first))
+        holder = next(p for p in platforms if mn in p.receiver.online)
+        await holder.stop()  # its connections close: the unit's is lost
+        holder.close()
+        platforms.remove(holder)
+        assert await unit.send_upload("2061", second, unit.period_data("2061", second))
+        assert unit.reconnects == 1
+        assert mn in platforms[0].receiver.online
+        stored = {t.replace(tzinfo=None) for _, t in stored_hours(pg_url, [mn])}
+        assert {first.replace(tzinfo=None), second.replace(tzinfo=None)} <= stored
+    finally:
+        await unit.close()
+        for platform in platforms:
+            await platform.stop()
+            platform.close()
