@@ -201,6 +201,7 @@ def test_postgresql_restore_is_refused_while_receivers_write_and_backups_are_pri
     assert forced.exit_code == 0, forced.output
 
 
+@pytest.mark.duckdb_only  # a DuckDB file (the PostgreSQL dump: the test above)
 def test_a_duckdb_backup_file_is_the_owner_s_alone(tmp_path):
     db, out = tmp_path / "envmon.duckdb", tmp_path / "backup.duckdb"
     open_store(db).close()
