@@ -613,3 +613,101 @@ def test_the_receiver_reads_nothing_while_the_store_is_away(tmp_path):
         asyncio.run(scenario())
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ takeover across receivers
+
+
+def test_a_new_address_cannot_take_an_mn_over_through_another_receiver(pg_url):
+    asyncio.run(_a_new_address_cannot_take_an_mn_over_through_another_receiver(pg_url))
+
+
+async def _a_new_address_cannot_take_an_mn_over_through_another_receiver(pg_url):
+    """[guard] takeover = "usual-address" holds across receivers: a spoofer at a new address
+    with the MN's password is refused at B while the unit holds the MN at A."""
+    from envmon.app import Platform, PlatformOptions
+    from envmon.ingest.coordination import CoordinationSettings, live_sessions
+
+    mn = unit_mns(1)[0]
+    register(pg_url, [mn])
+    options = {"host": "127.0.0.1", "hj212_port": 0, "backfill": False, "alarms": False,
+               "coordination": CoordinationSettings(poll_s=0.2)}
+    a = Platform(open_store(pg_url), PlatformOptions(**options))
+    b = Platform(open_store(pg_url), PlatformOptions(**options))
+    hour = last_hours(1)[0]
+    genuine, spoofer = Unit(mn, [hour]), Unit(mn, [hour])
+    try:
+        await a.start()
+        await b.start()
+        await genuine.connect(a.receiver.port)
+        assert await genuine.upload(hour)
+        with open_store(pg_url) as store:
+            assert live_sessions(store)[mn][0] == a.coordinator.receiver_id
+        reader, spoofer._writer = await asyncio.open_connection(
+            "127.0.0.1", b.receiver.port, local_addr=("127.0.0.2", 0))
+        spoofer._reader_task = asyncio.get_running_loop().create_task(spoofer._read(reader))
+        assert not await spoofer.upload(hour - HOUR, timeout=1.0)  # refused: no answer
+        await until(lambda: b.receiver.guard.counts["refused"] + sum(
+            b.receiver.stats.rejected.values()) > 0, 5, "B refused the claim")
+        assert mn not in b.receiver.online
+        await asyncio.sleep(3 * 0.2)  # A's polls: nothing claimed elsewhere, nothing closed
+        assert not genuine.closed.is_set() and a.coordinator.takeovers == 0
+        assert await genuine.upload(hour - 2 * HOUR)
+        with open_store(pg_url) as store:
+            assert live_sessions(store)[mn][0] == a.coordinator.receiver_id
+            assert (mn, (hour - HOUR).replace(tzinfo=None)) not in {
+                (m, t.replace(tzinfo=None)) for m, t in stored_hours(pg_url, [mn])}
+    finally:
+        await genuine.close()
+        await spoofer.close()
+        for platform in (b, a):
+            await platform.stop()
+            platform.close()
+
+
+# ------------------------------------------------------------------ a simulated unit comes back
+
+
+def test_a_simulated_unit_reconnects_to_the_receiver_still_listening(pg_url):
+    asyncio.run(_a_simulated_unit_reconnects_to_the_receiver_still_listening(pg_url))
+
+
+async def _a_simulated_unit_reconnects_to_the_receiver_still_listening(pg_url):
+    """Two receivers share one port (SO_REUSEPORT); the one holding the unit goes away: the
+    `envmon simulate` unit connects again (to the other) and its next upload is stored."""
+    from envmon.app import Platform, PlatformOptions
+    from envmon.ingest.coordination import CoordinationSettings
+    from envmon.sim.clock import SimClock
+    from envmon.sim.dau import DataAcquisitionUnit
+    from envmon.sim.fleet import sim_points_from_store
+
+    mn = unit_mns(1)[0]
+    register(pg_url, [mn])
+    with open_store(pg_url) as store:
+        point = next(p for p in sim_points_from_store(store) if p.mn == mn)
+    port = free_port()
+    options = {"host": "127.0.0.1", "hj212_port": port, "reuse_port": True, "backfill": False,
+               "alarms": False, "coordination": CoordinationSettings(poll_s=0.2)}
+    platforms = [Platform(open_store(pg_url), PlatformOptions(**options)) for _ in range(2)]
+    first, second = last_hours(2)
+    unit = DataAcquisitionUnit(point, "127.0.0.1", port, clock=SimClock(now_beijing(), 1.0),
+                               ack_timeout_s=2.0, retries=3)
+    try:
+        for platform in platforms:
+            await platform.start()
+        assert await unit.connect()
+        assert await unit.send_upload("2061", first, unit.period_data("2061", first))
+        holder = next(p for p in platforms if mn in p.receiver.online)
+        await holder.stop()  # its connections close: the unit's is lost
+        holder.close()
+        platforms.remove(holder)
+        assert await unit.send_upload("2061", second, unit.period_data("2061", second))
+        assert unit.reconnects == 1
+        assert mn in platforms[0].receiver.online
+        stored = {t.replace(tzinfo=None) for _, t in stored_hours(pg_url, [mn])}
+        assert {first.replace(tzinfo=None), second.replace(tzinfo=None)} <= stored
+    finally:
+        await unit.close()
+        for platform in platforms:
+            await platform.stop()
+            platform.close()

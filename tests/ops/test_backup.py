@@ -171,3 +171,40 @@ def test_postgresql_backup_and_restore(request, tmp_path):
     assert forced.exit_code == 0, forced.output
     with open_store(pg_url) as store:
         assert store.query("SELECT mn FROM points ORDER BY mn") == points
+
+
+def test_postgresql_restore_is_refused_while_receivers_write_and_backups_are_private(
+        request, tmp_path):
+    try:
+        pg_url = request.getfixturevalue("pg_url")
+    except pytest.FixtureLookupError:
+        pytest.skip("no PostgreSQL cluster fixture (pg_url) here")
+    from envmon.timeutil import now_beijing
+
+    dump = tmp_path / "pg.dump"
+    result = _cli("store", "backup", "--db", pg_url, "--out", str(dump))
+    assert result.exit_code == 0, result.output
+    assert dump.stat().st_mode & 0o777 == 0o600  # users, tokens, sealed keys
+    with open_store(pg_url) as store:  # a receiver's lease, as `envmon serve` writes it
+        store.execute("INSERT INTO receiver_leases (receiver_id, address, pid, started_at, "
+                      "heartbeat) VALUES (?, ?, ?, ?, ?)",
+                      ["hostA:6100:42:abc123", "0.0.0.0:6100", 42, now_beijing(),
+                       now_beijing()])
+    refused = _cli("store", "restore", "--db", pg_url, "--from", str(dump), "--force")
+    assert refused.exit_code != 0
+    assert "hostA:6100:42:abc123" in refused.output and "0.0.0.0:6100" in refused.output
+    assert "stop them" in refused.output
+    with open_store(pg_url) as store:  # still there: nothing was restored over it
+        assert store.query("SELECT COUNT(*) FROM receiver_leases") == [(1,)]
+        store.execute("DELETE FROM receiver_leases")
+    forced = _cli("store", "restore", "--db", pg_url, "--from", str(dump), "--force")
+    assert forced.exit_code == 0, forced.output
+
+
+@pytest.mark.duckdb_only  # a DuckDB file (the PostgreSQL dump: the test above)
+def test_a_duckdb_backup_file_is_the_owner_s_alone(tmp_path):
+    db, out = tmp_path / "envmon.duckdb", tmp_path / "backup.duckdb"
+    open_store(db).close()
+    result = _cli("store", "backup", "--db", str(db), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_mode & 0o777 == 0o600

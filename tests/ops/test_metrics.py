@@ -214,3 +214,33 @@ def test_metrics_port_options_come_from_the_config_and_are_checked(tmp_path):
                                      "--no-backfill", "--metrics-port", str(port)])
     assert result.exit_code == 2, result.output
     assert f"error: cannot listen on --metrics-port 127.0.0.1:{port}: " in result.stderr
+
+
+def test_idle_connections_cannot_starve_the_health_probe(store):
+    """More idle connections than the listener's cap: /healthz still answers 200 at once
+    (the connection idle longest is closed for it), and headers have a short deadline."""
+    platform = _platform(store)
+
+    async def scenario():
+        await platform.start()
+        idle = []
+        try:
+            port = _listener(platform).port
+            for _ in range(endpoints.MAX_CONNECTIONS + 4):
+                idle.append(await asyncio.open_connection("127.0.0.1", port))
+            started = time.monotonic()
+            probe = await _get(port, "/healthz")
+            elapsed = time.monotonic() - started
+            oldest_reader = idle[0][0]
+            closed = await asyncio.wait_for(oldest_reader.read(), 5)  # EOF: closed for room
+            return probe, elapsed, closed
+        finally:
+            for _, writer in idle:
+                writer.close()
+            await platform.stop()
+
+    probe, elapsed, closed = asyncio.run(scenario())
+    assert probe.status_code == 200 and probe.json() == {"status": "ok"}
+    assert elapsed < endpoints.HEADER_TIMEOUT_S  # not after the idle ones timed out
+    assert closed == b""
+    assert endpoints.HEADER_TIMEOUT_S <= 2.0

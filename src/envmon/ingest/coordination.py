@@ -13,7 +13,11 @@ three tables of the store (`ingest.tables`, schema 13), not through a protocol o
   receivers made and closes its own connection of an MN claimed there later: the unit moved,
   and its old connection is stale. So two receivers never both hold an MN for longer than
   `poll_s` (plus one query), and the hourly back-fill of an MN, which each receiver runs over
-  the MNs it holds (`Receiver.online`), is asked by one receiver only.
+  the MNs it holds (`Receiver.online`), is asked by one receiver only. Who may claim is the
+  guard's takeover policy, across receivers too: a claim with no live connection here first
+  reads the MN's row (`session_elsewhere`, one lookup by key, on a claim only) and the guard
+  judges it as it judges a live connection here (its peer; silent since its `last_seen`,
+  written every `touch_s`); a row of a receiver whose lease ran out is no session.
 - `job_leases`: the jobs run once per platform, by the receiver holding the `jobs` lease
   (renewed every `poll_s`, taken over `lease_s` after its holder stopped renewing): offline
   detection (alarms) and the periodic jobs. The runner learns when every other receiver last
@@ -98,6 +102,9 @@ class Coordinator:
         self._last_touch = 0.0
         self._executor = ThreadPoolExecutor(max_workers=1,
                                             thread_name_prefix="envmon-coordination")
+        # Claims' look-ups: a thread (and connection) of their own, never behind a heartbeat.
+        self._lookups = ThreadPoolExecutor(max_workers=1,
+                                           thread_name_prefix="envmon-claim-lookup")
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._failing = False
@@ -107,6 +114,8 @@ class Coordinator:
     def attach(self) -> None:
         self.receiver.on_point_online.append(self._claimed)
         self.receiver.on_point_offline.append(self._offline)
+        if getattr(self.store, "engine", "") != "duckdb":  # a DuckDB file has one receiver
+            self.receiver.session_elsewhere = self.session_elsewhere
 
     @property
     def is_jobs_runner(self) -> bool:
@@ -137,6 +146,7 @@ class Coordinator:
         except Exception as error:  # the lease runs out by itself
             log.warning("leaving the receivers' leases failed: %s", error)
         self._executor.shutdown(wait=True)
+        self._lookups.shutdown(wait=True)
 
     # ------------------------------------------------------------------ hooks (loop)
     def _claimed(self, mn: str, protocol) -> None:
@@ -153,6 +163,27 @@ class Coordinator:
         self._held_since.pop(mn, None)
         self._claims.pop(mn, None)
         self._released.add(mn)
+
+    async def session_elsewhere(self, mn: str
+                                ) -> tuple[tuple[str, float] | None, list[str]]:
+        """The MN's live session at another live receiver ((peer, seconds silent), or None),
+        and its usual addresses as stored (learned at any receiver)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._lookups, self._session_elsewhere, mn)
+
+    def _session_elsewhere(self, mn: str) -> tuple[tuple[str, float] | None, list[str]]:
+        now = self.clock()
+        usual = [a for (a,) in self.store.query(
+            "SELECT address FROM guard_usual_addresses WHERE mn = ?", [mn])]
+        rows = self.store.query(
+            "SELECT s.peer, s.last_seen FROM live_sessions s JOIN receiver_leases r "
+            "ON r.receiver_id = s.receiver_id WHERE s.mn = ? AND s.receiver_id <> ? "
+            "AND r.heartbeat >= ?",
+            [mn, self.receiver_id, now - timedelta(seconds=self.settings.lease_s)])
+        if not rows:
+            return None, usual
+        peer, last_seen = rows[0]
+        return (peer, max((now - last_seen).total_seconds(), 0.0)), usual
 
     # ------------------------------------------------------------------ the loop
     async def _loop(self) -> None:

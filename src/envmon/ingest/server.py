@@ -23,7 +23,7 @@ import logging
 import signal
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -156,6 +156,11 @@ class Hj212Protocol(asyncio.Protocol):
         # MN -> when this connection claimed it from an address not yet usual for it: the
         # address is learned once it has held the MN that long (GuardSettings.learn_after_s).
         self.claimed_at: dict[str, float] = {}
+        # MN -> its live session at another receiver of the store, (peer, seconds silent) or
+        # None, looked up for a claim (`Receiver.session_elsewhere`) and used by that claim.
+        self.elsewhere: dict[str, tuple[str, float] | None] = {}
+        self.looking_up = False  # a claim waits for that look-up: nothing more is judged
+        self._rechecked: codec.Packet | None = None  # handled again after its look-up
         self.backing_off: asyncio.TimerHandle | None = None  # after a wrong password
         # Events decoded but not yet handled: held while the connection may not take more
         # (in-flight bound, unread answers, rate budget), so each bound holds per packet.
@@ -206,7 +211,7 @@ class Hj212Protocol(asyncio.Protocol):
     def held(self) -> bool:
         """The connection may not take another packet now."""
         return (self.paused or self.write_blocked or self.throttled is not None
-                or self.backing_off is not None or self.receiver.refusing
+                or self.backing_off is not None or self.looking_up or self.receiver.refusing
                 or self.receiver.store_away)
 
     def _reading(self) -> None:
@@ -298,14 +303,20 @@ class Hj212Protocol(asyncio.Protocol):
 
     def _packet(self, packet: codec.Packet) -> None:
         receiver = self.receiver
+        again, self._rechecked = packet is self._rechecked, None
         wait = (receiver.admission.charge_packet(self.admitted)
-                if self.admitted is not None else 0.0)
+                if self.admitted is not None and not again else 0.0)
         received_at = receiver.clock()
         point = receiver.points.get(packet.mn) if packet.mn else None
         verdict = (receiver.guard.check(self.address, packet.mn, point)
                    or receiver.accept(packet, received_at))
         if type(verdict) is Accepted and packet.mn not in self.mns:
+            if receiver.must_look_elsewhere(self, packet.mn):
+                self._look_elsewhere(packet)  # this packet is handled again once known
+                return
             verdict = receiver.claim(self, packet.mn, point) or verdict
+        if again:  # a look-up is for the claim it was made for, never a later one
+            self.elsewhere.pop(packet.mn, None)
         if type(verdict) is Rejected:
             # An encrypted region that cannot be read is counted by its precise reason.
             receiver.stats.rejected[packet.key_error or (
@@ -319,6 +330,36 @@ class Hj212Protocol(asyncio.Protocol):
             self._accepted(packet, received_at, verdict.point)
         if wait:
             self._throttle(wait)
+
+    def _look_elsewhere(self, packet: codec.Packet) -> None:
+        """Hold the connection while the store says whether another receiver holds the MN
+        (a claim, once per connection and MN); then judge the packet again. If the store
+        does not answer the claim is not granted: the connection closes unanswered and
+        the unit sends again."""
+        self.looking_up = True
+        self._rechecked = packet
+        self.backlog.appendleft(PacketReceived(packet))
+        self._reading()
+
+        async def look() -> None:
+            try:
+                session, usual = await self.receiver.session_elsewhere(packet.mn)
+                self.elsewhere[packet.mn] = session
+                known = self.receiver.guard.usual.get(packet.mn, set())
+                self.receiver.guard.load([(packet.mn, a) for a in usual if a not in known], [])
+            except Exception as error:
+                log.warning("MN %s: the other receivers' sessions could not be read (%s): "
+                            "closing the connection from %s", packet.mn, error, self.peer)
+                self.backlog.clear()
+                if self.transport is not None and not self.transport.is_closing():
+                    self.transport.close()
+                return
+            finally:
+                self.looking_up = False
+            self._reading()
+            self._work()
+
+        asyncio.get_running_loop().create_task(look())
 
     def _accepted(self, packet: codec.Packet, received_at: datetime,
                   point: PointAuth) -> None:
@@ -462,6 +503,12 @@ class Receiver:
         self.keys = KeyCache()
         self.connections: set[Hj212Protocol] = set()
         self.online: dict[str, Hj212Protocol] = {}  # MN -> its live connection (guard.claim)
+        # Several receivers on one store (`ingest.coordination`): MN -> its live session at
+        # another receiver, (peer, seconds silent) or None, and its usual addresses learned
+        # anywhere; a claim with no live connection here asks it, so the takeover policy
+        # holds across receivers. None: alone.
+        self.session_elsewhere: Callable[
+            [str], Awaitable[tuple[tuple[str, float] | None, list[str]]]] | None = None
         self.guard = Guard(self.limits.guard)
         self.stats.guard = self.guard.counts
         self._guard_saving: asyncio.Task | None = None
@@ -557,17 +604,33 @@ class Receiver:
                 del self.online[mn]
                 _run_hooks(self.on_point_offline, mn)
 
+    def _live_here(self, mn: str) -> Hj212Protocol | None:
+        current = self.online.get(mn)
+        if current is not None and (current.transport is None or current.transport.is_closing()):
+            return None
+        return current
+
+    def must_look_elsewhere(self, protocol: Hj212Protocol, mn: str) -> bool:
+        """A claim of `mn` must first learn its session at another receiver (none here)."""
+        return (self.session_elsewhere is not None and mn not in protocol.elsewhere
+                and self.guard.settings.takeover != "newest" and self._live_here(mn) is None)
+
     def claim(self, protocol: Hj212Protocol, mn: str, point: PointAuth | None
               ) -> Rejected | None:
         """An accepted packet of `mn` on a connection not yet speaking for it: may it (the
         guard's takeover policy and MNs-per-connection bound)? If so it becomes the MN's
         live connection (`point_online`) and its address one of the MN's usual ones."""
-        current = self.online.get(mn)
-        if current is not None and (current.transport is None or current.transport.is_closing()):
-            current = None
-        silent = time.monotonic() - current.last_activity if current is not None else None
-        verdict = self.guard.claim(mn, protocol.ip, point, protocol.mns,
-                                   current.peer if current is not None else None, silent)
+        current = self._live_here(mn)
+        elsewhere = protocol.elsewhere.pop(mn, None)
+        if current is not None:
+            peer, silent = current.peer, time.monotonic() - current.last_activity
+        elif elsewhere is not None and elsewhere[0].rpartition(":")[0] != protocol.ip:
+            # Held at another receiver: the same policy applies. From the same address it is
+            # the unit coming back (that receiver may have died before storing the address).
+            peer, silent = elsewhere
+        else:
+            peer = silent = None
+        verdict = self.guard.claim(mn, protocol.ip, point, protocol.mns, peer, silent)
         if type(verdict) is Rejected:
             return verdict
         usual = self.guard.is_usual(mn, protocol.ip, point)

@@ -18,8 +18,9 @@ pg_dump older than the server, is one line saying which binary and what to insta
 password of the URL goes to the tools in ``PGPASSWORD``, never on their command line.
 
 **Both.** A backup never overwrites a file. A restore refuses a target that holds tables
-unless ``force``, and checks the schema version of what it restores: from a newer envmon it
-is refused; from an older one the store is brought up to date on restore (the migrations).
+unless ``force`` (PostgreSQL: never while receivers hold fresh leases on it), and checks
+the schema version of what it restores: from a newer envmon it is refused; from an older
+one the store is brought up to date on restore (the migrations).
 The SM4 master key file next to a DuckDB store is not in the backup (it would put the keys
 and their key in one place): back it up apart (docs/operations.md).
 """
@@ -138,6 +139,7 @@ def _in_new_file(out: Path, fill) -> BackupResult:
     tmp = _tmp_beside(out)
     try:
         with duckdb.connect(str(tmp)) as con:
+            os.chmod(tmp, 0o600)  # users, tokens, sealed keys: the owner's alone
             fill(con)
         os.replace(tmp, out)
     finally:
@@ -301,6 +303,7 @@ def _pg_backup(url: str, out: Path) -> BackupResult:
     rows = _pg_query(conninfo, env, "SELECT COALESCE(MAX(version), 0) FROM schema_version"
                      if _pg_query(conninfo, env, _USER_TABLES)[0][0] else "SELECT 0")
     tmp = _tmp_beside(out)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # owner only
     try:
         _run_tool([_tool("pg_dump"), "--format=custom", f"--file={tmp}",
                    f"--dbname={conninfo}"], env, "pg_dump")
@@ -325,6 +328,24 @@ def _dump_version(source: Path, env: dict[str, str]) -> int:
     return max(versions, default=0)
 
 
+def _refuse_live_receivers(conninfo: str, env: dict[str, str]) -> None:
+    """Receivers writing to the target (a heartbeat within their lease) would lose what
+    they commit after the dump: refused, as a DuckDB file held by serve is."""
+    from envmon.ingest.coordination import CoordinationSettings
+
+    lease_s = CoordinationSettings().lease_s
+    if not _pg_query(conninfo, env, "SELECT to_regclass('receiver_leases') IS NOT NULL")[0][0]:
+        return
+    live = _pg_query(conninfo, env, "SELECT receiver_id, address, heartbeat FROM "
+                     "receiver_leases WHERE heartbeat >= now() - make_interval(secs => "
+                     f"{float(lease_s)}) ORDER BY receiver_id")
+    if live:
+        names = "; ".join(f"{rid} at {address}, last heartbeat {beat:%Y-%m-%d %H:%M:%S}"
+                          for rid, address, beat in live)
+        raise StoreInUse(f"the target database is written by {len(live)} running "
+                         f"receiver(s) ({names}): stop them (envmon serve) before restoring")
+
+
 def _pg_restore(url: str, source: Path, force: bool) -> RestoreResult:
     conninfo, env = _pg_env(url)
     version = _dump_version(source, env)
@@ -333,6 +354,8 @@ def _pg_restore(url: str, source: Path, force: bool) -> RestoreResult:
     if tables and not force:
         raise OptionError("--force", f"the target database holds {tables} tables: give "
                           "--force to replace them with the backup")
+    if tables:
+        _refuse_live_receivers(conninfo, env)
     args = [_tool("pg_restore"), "--single-transaction", "--exit-on-error", "--no-owner",
             f"--dbname={conninfo}"]
     if tables:

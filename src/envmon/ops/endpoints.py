@@ -8,11 +8,14 @@ its units and a port nobody asked for should not open beside it; ``--metrics-hos
 (``[ingest] metrics_host``) is 127.0.0.1 by default for the same reason (a Prometheus on
 another machine needs the address it scrapes, said explicitly). The listener answers these
 three GET routes only, bounded like the roads intake (`roads.intake_server`: header
-deadline, a few connections at once).
+deadline, a few connections at once), but idle connections cannot starve the probes
+(`OpsH11Protocol`): headers must come within 2 s, and a new connection beyond the cap
+closes the connection idle longest instead of being answered 503.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,7 +28,8 @@ from envmon.ops import health, metrics
 
 __all__ = ["OPS_PATHS", "OpsListener", "install", "ops_app"]
 
-MAX_CONNECTIONS = 16  # a scraper and a few probes; more wait in the backlog or get 503
+MAX_CONNECTIONS = 64  # a scraper and a few probes, with room: idle ones are closed first
+HEADER_TIMEOUT_S = 2.0  # a probe sends its request at once; a slow one must not hold a slot
 
 
 def _handlers(where: Any):
@@ -69,6 +73,32 @@ def ops_app(platform: Any, ready_timeout_s: float = health.DEFAULT_READY_TIMEOUT
                              for path, handler in _handlers(where).items()])
 
 
+def _ops_protocol() -> type:
+    """The h11 protocol of the listener: a short header deadline, and at the cap a new
+    connection closes the one idle longest (no request in progress) rather than being
+    refused, so idle or slow connections cannot make liveness probes fail."""
+    from envmon.roads.intake_server import GuardedH11Protocol
+
+    class OpsH11Protocol(GuardedH11Protocol):
+        header_timeout_s = HEADER_TIMEOUT_S
+        idle_since = 0.0
+
+        def _arm_header_deadline(self) -> None:
+            super()._arm_header_deadline()
+            self.idle_since = time.monotonic()
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            # uvicorn answers 503 when its connections reach the cap: make room first
+            if len(self.connections) >= MAX_CONNECTIONS:
+                idle = [c for c in self.connections if c is not self
+                        and c._header_deadline is not None and not c.transport.is_closing()]
+                if idle:
+                    min(idle, key=lambda c: c.idle_since).transport.close()
+
+    return OpsH11Protocol
+
+
 class OpsListener:
     """The three routes on their own port (`envmon serve --no-web --metrics-port N`)."""
 
@@ -94,10 +124,10 @@ class OpsListener:
     async def start(self, platform: Any) -> None:
         import uvicorn
 
-        from envmon.roads.intake_server import EmbeddedServer, GuardedH11Protocol
+        from envmon.roads.intake_server import EmbeddedServer
 
         config = uvicorn.Config(
-            ops_app(platform, self.ready_timeout_s), http=GuardedH11Protocol,
+            ops_app(platform, self.ready_timeout_s), http=_ops_protocol(),
             lifespan="off", log_config=None, access_log=False,
             limit_concurrency=MAX_CONNECTIONS, backlog=64, timeout_keep_alive=5,
             timeout_graceful_shutdown=2, server_header=False, proxy_headers=False, ws="none")

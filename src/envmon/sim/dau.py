@@ -8,6 +8,12 @@ the platform's 9014 (10 s, 3 tries: HJ 212-2017 Table 1), answers the platform's
 (history re-fetch 补遗 with 9011 → uploads → 9012) from its own history, and injects the
 faults of its `Faults` plan, so a test knows exactly what the platform must have seen.
 
+When its connection is lost (the receiver died or closed it) it connects again, as a real
+unit does: at once, then after 1 s doubling to 30 s, jittered (`RECONNECT_*`), until the
+run's end; an upload whose tries met no connection is kept and re-sent (RF=1 in 2025) once
+connected again. With SO_REUSEPORT receivers (`envmon serve --reuse-port`) the new
+connection goes to one still listening.
+
 It answers the platform's remote commands (反控, HJ 212-2017 Table 9) as a unit does: 9011,
 the asked data (1011 its clock, 1061/1063 its intervals, 3019 its serial, 3020 its site
 information), then 9012; it keeps what a command sets (its clock offset, its intervals,
@@ -21,6 +27,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import random
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,6 +48,9 @@ PERIOD_STEP = {"2051": MINUTE, "2061": HOUR, "2031": timedelta(days=1)}
 ST_BY_KIND = {"gas": "31", "water": "32"}
 HEARTBEAT_S = 60.0  # simulated seconds between HJ 212-2025 heartbeats (9015); ASSUMPTION
 REFUSED_WARNING_EVERY_S = 60.0  # real seconds between a unit's "receiver refuses" warnings
+RECONNECT_FIRST_S = 1.0  # real seconds before the second try of a reconnect (the first: at once)
+RECONNECT_MAX_S = 30.0  # … doubling up to this: thousands of units must not hammer a receiver
+RECONNECT_JITTER = 0.25  # ± this share of each wait, so units lost together spread out
 
 
 @dataclass
@@ -90,6 +100,11 @@ class DataAcquisitionUnit:
         self._last_qn = ""
         self.connected = False  # has reached the receiver at least once
         self.connect_failures = 0
+        self.reconnects = 0  # connections made again after one was lost
+        self.until: datetime | None = None  # the run's end (simulated): reconnects stop then
+        self.unanswered: list[tuple[str, datetime, dict]] = []  # to re-send once connected
+        self._connecting = asyncio.Lock()
+        self._random = random.Random(f"{seed}:{point.mn}")
         self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
         self._keys = single_key(point.key) if point.key is not None else None
@@ -129,6 +144,41 @@ class DataAcquisitionUnit:
         self._writer = writer
         self.connected = True
         self._spawn(self._read_loop(reader))
+        return True
+
+    @property
+    def is_connected(self) -> bool:
+        return self._writer is not None and not self._writer.is_closing()
+
+    async def reconnect(self) -> bool:
+        """Connect again after the connection was lost: at once, then with jittered back-off
+        (1 s doubling to 30 s) until the run's end; False if the time was up first. Then
+        re-send what was not answered."""
+        async with self._connecting:
+            if self.is_connected:
+                return True
+            delay = RECONNECT_FIRST_S
+            while True:
+                try:
+                    reader, writer = await asyncio.open_connection(self.host, self.port)
+                    break
+                except OSError:
+                    self.connect_failures += 1
+                wait = delay * (1 + self._random.uniform(-RECONNECT_JITTER, RECONNECT_JITTER))
+                if self.until is not None:
+                    left = (self.until - self.clock.now()).total_seconds() / self.clock.speed
+                    if left <= 0:
+                        return False
+                    wait = min(wait, left)
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, RECONNECT_MAX_S)
+            self._writer = writer
+            self.reconnects += 1
+            self._spawn(self._read_loop(reader))
+        log.info("%s: connected again to %s:%s", self.point.mn, self.host, self.port)
+        pending, self.unanswered = self.unanswered, []
+        for cn, data_time, factors in pending:
+            self._spawn(self.send_upload(cn, data_time, factors, resent=True))
         return True
 
     async def close(self) -> None:
@@ -175,7 +225,11 @@ class DataAcquisitionUnit:
         qns = [qn] if len(packets) == 1 else [codec.decode(p, keys=self._keys).qn or qn
                                               for p in packets]
         self._last_qn = max(self._last_qn, *qns)  # the parts' QNs stay unique too
+        lost = False
         for attempt in range(1, self.retries + 1):
+            if self.connected and not self.is_connected and not await self.reconnect():
+                lost = True
+                break
             loop = asyncio.get_running_loop()
             futures = {part_qn: loop.create_future() for part_qn in qns}
             self._acks.update(futures)
@@ -184,7 +238,12 @@ class DataAcquisitionUnit:
                     corrupt = corrupt_first and attempt == 1 and number == 0
                     await self._write(_corrupt(packet) if corrupt else packet)
                 await asyncio.wait_for(asyncio.gather(*futures.values()), self.ack_timeout_s)
-            except (TimeoutError, ConnectionError):
+            except TimeoutError:
+                continue
+            except ConnectionError:
+                lost = True
+                if self._writer is not None:
+                    self._writer.close()  # the next try connects again
                 continue
             finally:
                 for part_qn in qns:
@@ -192,6 +251,8 @@ class DataAcquisitionUnit:
             self.sent.append(SentRecord(cn, data_time, True, attempt))
             return True
         self.sent.append(SentRecord(cn, data_time, False, self.retries))
+        if lost or (self.connected and not self.is_connected):  # never reached a receiver
+            self.unanswered.append((cn, data_time, factors))
         return False
 
     async def _write(self, data: bytes) -> None:
@@ -256,6 +317,7 @@ class DataAcquisitionUnit:
     async def run(self, *, history_hours: int = 0, until: datetime | None = None) -> None:
         """Connect, upload the last `history_hours` hours, then run live until `until`
         (returns at `until` without sending anything if the receiver never answered)."""
+        self.until = until
         if not await self.connect(until):
             return
         if self.point.protocol == 2025:
@@ -288,9 +350,19 @@ class DataAcquisitionUnit:
     # -- answering the platform --------------------------------------------------------
     async def _read_loop(self, reader: asyncio.StreamReader) -> None:
         frames = FrameBuffer()
+        writer = self._writer  # this reader's connection
         while True:
-            data = await reader.read(65536)
-            if not data:
+            try:
+                data = await reader.read(65536)
+            except ConnectionError:
+                data = b""
+            if not data:  # lost: the next upload connects again
+                if writer is not None and writer is self._writer:
+                    writer.close()
+                    for future in self._acks.values():  # never answered there: tried again
+                        if not future.done():
+                            future.set_exception(ConnectionError("connection lost"))
+                            future.exception()  # the waiting upload sees it, or nobody
                 return
             for frame in frames.feed(data):
                 if isinstance(frame, Discard):
