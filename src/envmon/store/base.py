@@ -385,13 +385,17 @@ class Store(RegistryRepository, ABC):
             ids = self._allocate_ids(sequence, rows.num_rows) if rows.num_rows else (
                 pa.array([], pa.int64()))
             rows = rows.add_column(0, "id", ids)
-        if rows.num_rows == 0:
-            return ids
+        if rows.num_rows:
+            self._insert(table, rows)
+        return ids
+
+    def _insert(self, table: str, rows: pa.Table) -> None:
+        """Insert `rows` (ids given) into `table`: an engine hook (default: a staged table,
+        INSERT … SELECT)."""
         names = ", ".join(rows.column_names)
         staged = f"_envmon_append_{table}"
         with self._staged(staged, rows):
             self._run(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staged}")
-        return ids
 
     def replace(self, table: str, rows: pa.Table, key: Sequence[str]) -> pa.Array | None:
         """Delete the rows of `table` whose `key` columns equal those of a row of `rows`, then

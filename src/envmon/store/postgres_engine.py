@@ -433,20 +433,13 @@ class PostgresStore(Store):
             self.ensure_partitions("records", (_month_of(r.data_time) for r in records))
         return super().write_batch(raw, records)
 
-    def _append(self, table: str, rows: pa.Table) -> pa.Array | None:
-        sequence = schema.id_sequences().get(table)
-        ids = None
-        if sequence is not None and "id" not in rows.column_names:
-            ids = self._allocate_ids(sequence, rows.num_rows) if rows.num_rows else (
-                pa.array([], pa.int64()))
-            rows = rows.add_column(0, "id", ids)
-        if rows.num_rows == 0:
-            return ids
+    def _insert(self, table: str, rows: pa.Table) -> None:
+        """COPY straight into the table (its month's partition made first, outside a
+        transaction: see `ensure_partitions`)."""
         column = PARTITIONED.get(table)
         if column is not None and not self._in_transaction():
             self.ensure_partitions(table, _months(rows.column(column)))
         self._copy(self._connection(), table, rows)
-        return ids
 
     def _stored_copies(self, periods, first, last):
         """As `Store._stored_copies`, with the periods passed as three arrays (`unnest`)
