@@ -111,6 +111,11 @@ def open_store(path: str | os.PathLike[str] | None = None, *, read_only: bool = 
     that is not possible now.
     """
     target = default_path() if path is None else os.fspath(path)
+    if _KEYWORD_DSN.match(target) and re.search(r"\b(host|dbname|password|user)=", target):
+        # a libpq keyword string: never taken for a file path, and never echoed (a password)
+        raise StoreError("a PostgreSQL store is given as a URL, not as keywords (host=… "
+                         "dbname=…): postgresql://user@host:port/database (the password in "
+                         "~/.pgpass or $PGPASSWORD)")
     engine = _engine(target)
     if not read_only:
         return engine(target)
@@ -130,11 +135,6 @@ _KEYWORD_DSN = re.compile(r"^\s*\w+\s*=\S*(\s+\w+\s*=\S*)*\s*$")
 
 
 def _engine(target: str) -> type[Store]:
-    if _KEYWORD_DSN.match(target) and re.search(r"\b(host|dbname|password|user)=", target):
-        # a libpq keyword string: never taken for a file path, and never echoed (a password)
-        raise StoreError("a PostgreSQL store is given as a URL, not as keywords (host=… "
-                         "dbname=…): postgresql://user@host:port/database (the password in "
-                         "~/.pgpass or $PGPASSWORD)")
     if is_server_url(target):
         from envmon.store.postgres_engine import PostgresStore
 
