@@ -46,7 +46,7 @@ def time_option(text: str, option: str) -> datetime:
         return parse_time(text, option)
 
 
-def resolve_db(db: str | Path | None, config: Path | None) -> str:
+def resolve_db(db: str | None, config: Path | None) -> str:
     """The store: --db, else $ENVMON_DB, else the configuration's [store] path. A DuckDB file
     path or a PostgreSQL URL, as a string (a Path would fold the URL's ``//``)."""
     import os
@@ -54,22 +54,13 @@ def resolve_db(db: str | Path | None, config: Path | None) -> str:
     from envmon.config import ConfigError, load_config
 
     if db is not None:
-        return _server_url_of(str(db))
+        return db
     if os.environ.get(DB_ENV, "").strip():
         return os.environ[DB_ENV].strip()
     try:
         return load_config(config).store.path
     except ConfigError as error:
         raise fail(str(error)) from None
-
-
-def _server_url_of(text: str) -> str:
-    """A `postgresql://…` --db given as a Path comes back as `postgresql:/…` (Path folds
-    the double slash): give it back its URL form."""
-    for scheme in ("postgresql:", "postgres:"):
-        if text.startswith(scheme + "/") and not text.startswith(scheme + "//"):
-            return f"{scheme}//{text[len(scheme) + 1:]}"
-    return text
 
 
 def open_cli_store(db: str | None, config: Path | None, *, read_only: bool = False,

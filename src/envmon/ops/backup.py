@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from envmon.errors import EnvmonError, OptionError
-from envmon.store import schema
+from envmon.store import is_server_url, schema
 from envmon.store.errors import StoreLockedError
 
 __all__ = ["BackupResult", "RestoreResult", "StoreInUse", "backup", "backup_open_store",
@@ -66,10 +66,6 @@ class RestoreResult:
     file: str
     schema_version: int  # of the backup
     replaced: bool  # the target held tables (--force)
-
-
-def is_server_url(db: str) -> bool:
-    return db.startswith(("postgresql://", "postgres://"))
 
 
 def backup(db: str, out: Path) -> BackupResult:

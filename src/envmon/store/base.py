@@ -468,18 +468,25 @@ class Store(RegistryRepository, ABC):
                        ) -> dict[Period, list[RecordRow]]:
         """Every stored record of `periods` (data times in [first, last]), oldest first."""
         names = ", ".join(f"r.{name}" for name in RECORD_COLUMNS)
-        staged = "_envmon_record_periods"
-        with self._staged(staged, periods_table(periods)):
+        with self._periods_relation(periods) as (keys, params):
             rows = self._rows(
-                f"SELECT {names} FROM records r JOIN {staged} k ON r.mn = k.mn AND "
+                f"SELECT {names} FROM records r JOIN {keys} ON r.mn = k.mn AND "
                 "r.cn = k.cn AND r.data_time = k.data_time "
                 "WHERE r.data_time >= ? AND r.data_time <= ? ORDER BY r.received_at, r.id",
-                [first, last])
+                [*params, first, last])
         out: dict[Period, list[RecordRow]] = {}
         for row in rows:
             copy = RecordRow(*row)
             out.setdefault((copy.mn, copy.cn, copy.data_time), []).append(copy)
         return out
+
+    @contextmanager
+    def _periods_relation(self, periods: list[Period]) -> Iterator[tuple[str, list]]:
+        """`periods` as the relation `k(mn, cn, data_time)` of a join: its SQL and the
+        parameters that SQL takes (an engine hook; default: a staged table)."""
+        staged = "_envmon_record_periods"
+        with self._staged(staged, periods_table(periods)):
+            yield f"{staged} k", []
 
     def query_records(
         self, mn: str, cn: str, start: datetime, end: datetime,

@@ -49,10 +49,9 @@ from psycopg.adapt import Loader
 from psycopg.pq import TransactionStatus
 
 from envmon.store import schema
-from envmon.store.base import RECORD_COLUMNS, Store
+from envmon.store.base import Store
 from envmon.store.ddl import Index, Step
 from envmon.store.errors import StoreError, StoreUnavailable
-from envmon.store.models import RecordRow
 
 TIMEZONE = "Asia/Shanghai"
 _BEIJING = ZoneInfo(TIMEZONE)
@@ -441,22 +440,13 @@ class PostgresStore(Store):
             self.ensure_partitions(table, _months(rows.column(column)))
         self._copy(self._connection(), table, rows)
 
-    def _stored_copies(self, periods, first, last):
-        """As `Store._stored_copies`, with the periods passed as three arrays (`unnest`)
-        rather than a staged table: no temporary table per batch, so no catalog churn under
-        a steady stream of group commits."""
-        names = ", ".join(f"r.{name}" for name in RECORD_COLUMNS)
+    @contextmanager
+    def _periods_relation(self, periods):
+        """The periods as three arrays (`unnest`) rather than a staged table: no temporary
+        table per batch, so no catalog churn under a steady stream of group commits."""
         mns, cns, times = (list(column) for column in zip(*periods, strict=True))
-        rows = self._rows(
-            f"SELECT {names} FROM records r JOIN unnest(?::text[], ?::text[], "
-            "?::timestamptz[]) AS k(mn, cn, data_time) ON r.mn = k.mn AND r.cn = k.cn AND "
-            "r.data_time = k.data_time WHERE r.data_time >= ? AND r.data_time <= ? "
-            "ORDER BY r.received_at, r.id", [mns, cns, times, first, last])
-        out: dict = {}
-        for row in rows:
-            copy = RecordRow(*row)
-            out.setdefault((copy.mn, copy.cn, copy.data_time), []).append(copy)
-        return out
+        yield ("unnest(?::text[], ?::text[], ?::timestamptz[]) AS k(mn, cn, data_time)",
+               [mns, cns, times])
 
     @contextmanager
     def analytic(self) -> Iterator[None]:

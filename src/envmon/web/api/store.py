@@ -40,7 +40,8 @@ async def store_backup_endpoint(request: Request, body: BackupBody = Body(...)) 
     """A consistent copy of the store (tables, sequences, indexes) in a new DuckDB file."""
     from dataclasses import asdict
 
-    from envmon.ops.backup import backup_open_store, is_server_url
+    from envmon.ops.backup import backup_open_store
+    from envmon.store import is_server_url
 
     host = request.client.host if request.client else None
     if not is_loopback_client(host):
